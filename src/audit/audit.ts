@@ -1,0 +1,56 @@
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { StrongboxError } from "../errors.js";
+
+/** One access to a secret. It names the secret and where it came from, never its value. */
+export interface AuditEvent {
+  /** ISO 8601 time of the access. */
+  readonly time: string;
+  readonly action: "read";
+  readonly environment: string;
+  readonly variable: string;
+  /** The source kind that held the value, or `none` when nothing did. */
+  readonly source: string;
+  /** The reference read, when the value came through one. */
+  readonly ref?: string;
+  readonly outcome: "ok" | "missing" | "denied" | "invalid" | "error";
+  /** The process that read it. */
+  readonly pid: number;
+}
+
+/** Where audit events go. A sink that cannot record must throw: an unrecorded access is refused. */
+export interface AuditSink {
+  write(events: readonly AuditEvent[]): void;
+}
+
+/**
+ * Appends events as JSON lines to `path` (created 0600). Each batch is one
+ * `write` on an `O_APPEND` descriptor, so concurrent processes do not interleave
+ * lines. Throws `E_IO` when the file cannot be written.
+ */
+export function createJsonlSink(path: string): AuditSink {
+  return {
+    write(events) {
+      if (events.length === 0) return;
+      const text = events.map((event) => `${JSON.stringify(event)}\n`).join("");
+      try {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        const fd = openSync(path, "a", 0o600);
+        try {
+          writeSync(fd, text);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (error) {
+        throw new StrongboxError(
+          "E_IO",
+          `cannot write the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+          {
+            hint: "secrets are not released while their access cannot be audited; fix the path or its permissions",
+            cause: error,
+          },
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { StrongboxError } from "../../errors.js";
+import type { Provenance } from "../../resolve/types.js";
+import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
+import { formatIssue } from "../render-error.js";
+import { resolveForCli } from "../resolve-for-cli.js";
+
+/** `strongbox explain [VAR...]`: where each value came from. Never prints a value. */
+export const explainCommand: Command = {
+  name: "explain",
+  summary: "show where each variable came from and what it shadowed (never values)",
+  options: { ...RESOLVE_OPTIONS, json: { type: "boolean" } },
+  usage: `Usage: strongbox explain [options] [VAR...]
+
+For each variable (or only those named): the source that won, the reference it
+followed, and every other source that held a value and why it lost. Problems
+are listed under their variable. Values are never printed.
+
+Options:
+${RESOLVE_HELP}
+      --json          print provenance as JSON on stdout
+`,
+  async run(invocation, io) {
+    const resolution = await resolveForCli(invocation, io);
+    const wanted = invocation.positionals;
+    const known = new Set(resolution.entries.map((entry) => entry.name));
+    const unknown = wanted.filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new StrongboxError(
+        "E_USAGE",
+        `explain: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not in the schema`,
+        {
+          hint: `variables: ${[...known].join(", ")}`,
+        },
+      );
+    }
+    const entries = resolution.entries.filter(
+      (entry) => wanted.length === 0 || wanted.includes(entry.name),
+    );
+    const issuesOf = (name: string) => resolution.issues.filter((item) => item.variable === name);
+    if (invocation.values.json === true) {
+      const body = {
+        environment: resolution.environment.name,
+        ok: resolution.ok,
+        variables: entries.map((entry) => ({ ...entry.provenance, issues: issuesOf(entry.name) })),
+        issues: resolution.issues.filter((item) => item.variable === undefined),
+      };
+      io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      return 0;
+    }
+    const blocks = entries.map((entry) =>
+      describe(entry.provenance, issuesOf(entry.name).map(formatIssue)),
+    );
+    const general = resolution.issues
+      .filter((item) => item.variable === undefined)
+      .map(formatIssue);
+    io.stdout.write(
+      `environment: ${resolution.environment.name} (declared as ${resolution.environment.declaredAs})\n\n${[...blocks, ...general].join("\n")}\n`,
+    );
+    return 0;
+  },
+};
+
+function describe(p: Provenance, problems: string[]): string {
+  const traits = [p.secret ? "secret" : "plain", p.required ? "required" : "optional"].join(", ");
+  const lines = [
+    `${p.variable}${p.envName === p.variable ? "" : ` (as ${p.envName})`}  [${traits}]`,
+  ];
+  if (p.winner !== undefined) {
+    const via =
+      p.winner.ref === undefined
+        ? ""
+        : ` -> ${p.winner.ref}${p.winner.version === undefined ? "" : ` (version ${p.winner.version})`}`;
+    lines.push(`  ${p.status === "ok" ? "✓" : "✗"} from ${p.winner.place}${via}`);
+  } else {
+    lines.push(`  ${p.status === "unset" ? "- not set (optional)" : "✗ not set anywhere"}`);
+  }
+  for (const s of p.shadowed) lines.push(`    shadows ${s.place}`);
+  lines.push(...problems);
+  return `${lines.join("\n")}\n`;
+}

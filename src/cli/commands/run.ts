@@ -1,0 +1,70 @@
+import { constants } from "node:os";
+import { ResolutionError, StrongboxError } from "../../errors.js";
+import { childEnvironment } from "../../exec/child-env.js";
+import { spawnChild } from "../../exec/spawn-child.js";
+import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
+import { say } from "../io.js";
+import { resolveForCli } from "../resolve-for-cli.js";
+
+const FORWARDED: readonly NodeJS.Signals[] = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+];
+
+/** `strongbox run -- cmd`: resolve, then run `cmd` with the values in its environment. */
+export const runCommand: Command = {
+  name: "run",
+  summary: "run a command with the resolved configuration in its environment",
+  options: { ...RESOLVE_OPTIONS, "no-mask": { type: "boolean" } },
+  usage: `Usage: strongbox run [options] -- <command> [args...]
+
+Resolves the configuration, refuses to start if any variable is missing or
+invalid (listing every problem), then runs <command> with the values in its
+environment. Exit status, stdin, the terminal and signals pass through.
+When output goes to a pipe or file, secret values in it are masked.
+
+Options:
+${RESOLVE_HELP}
+      --no-mask       do not mask secrets in the command's piped output
+`,
+  async run(invocation, io) {
+    const [command, ...args] =
+      invocation.rest.length > 0 ? invocation.rest : invocation.positionals;
+    if (command === undefined) {
+      throw new StrongboxError("E_USAGE", "run: no command given", {
+        hint: "write the command after --, as in `strongbox run -- node app.js`",
+      });
+    }
+    const resolution = await resolveForCli(invocation, io);
+    if (!resolution.ok) throw new ResolutionError(resolution.environment.name, resolution.issues);
+    const redactor = io.redactor;
+    if (redactor !== undefined && redactor.tooShort.length > 0) {
+      say(
+        io,
+        `strongbox: warning: ${redactor.tooShort.join(", ")} ${redactor.tooShort.length === 1 ? "is" : "are"} too short to mask in output`,
+      );
+    }
+    const { child, done } = spawnChild({
+      command,
+      args,
+      env: childEnvironment(io.env, resolution),
+      cwd: io.cwd,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      redactor: invocation.values["no-mask"] === true ? undefined : redactor,
+    });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    for (const signal of FORWARDED) process.on(signal, forward);
+    try {
+      const exit = await done;
+      if (exit.signal !== null) return 128 + (constants.signals[exit.signal] ?? 0);
+      return exit.code ?? 1;
+    } finally {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    }
+  },
+};

@@ -1,0 +1,27 @@
+import type { ErrorCode } from "../errors.js";
+
+/**
+ * The one table from error codes to exit statuses. Scripts may rely on these
+ * (docs/errors.md); `run` returns the child's own status once the child started.
+ */
+export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
+  E_INTERNAL: 1,
+  E_USAGE: 2,
+  E_CONFIG: 3,
+  E_SCHEMA: 3,
+  E_UNKNOWN_ENV: 3,
+  E_RESOLUTION: 4,
+  E_MISSING: 4,
+  E_INVALID: 4,
+  E_FORBIDDEN_SOURCE: 4,
+  E_INLINE_SECRET: 4,
+  E_REF: 4,
+  E_DOTENV_PARSE: 4,
+  E_PROVIDER_UNAVAILABLE: 5,
+  E_PROVIDER: 5,
+  E_IO: 6,
+  E_FORMAT: 6,
+  E_SPAWN: 127,
+};
+
+export const EXIT_OK = 0;

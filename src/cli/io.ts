@@ -1,0 +1,17 @@
+import type { Writable } from "node:stream";
+import type { Redactor } from "../redact/redactor.js";
+
+/** Everything a command touches of the outside world; tests pass their own. */
+export interface CliIo {
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Masks known secrets in anything Strongbox itself prints; set once values are resolved. */
+  redactor?: Redactor;
+}
+
+/** Writes `text` to stderr, masked. Strongbox's own messages never go to stdout. */
+export function say(io: CliIo, text: string): void {
+  io.stderr.write(`${io.redactor ? io.redactor.redact(text) : text}\n`);
+}

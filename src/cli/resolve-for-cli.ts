@@ -1,0 +1,30 @@
+import { openProject, resolveProject } from "../project.js";
+import { createRedactor } from "../redact/redactor.js";
+import type { Resolution } from "../resolve/types.js";
+import { type Invocation, listOption, stringOption } from "./command.js";
+import type { CliIo } from "./io.js";
+
+/**
+ * Opens the project and resolves it as the command line says, then arms the
+ * redactor with every secret resolved, so nothing the CLI prints afterwards
+ * can carry one.
+ */
+export async function resolveForCli(invocation: Invocation, io: CliIo): Promise<Resolution> {
+  const project = await openProject({
+    cwd: io.cwd,
+    configPath: stringOption(invocation, "config"),
+    processEnv: io.env,
+  });
+  const resolution = await resolveProject(project, {
+    environment: stringOption(invocation, "env"),
+    files: listOption(invocation, "file"),
+    processEnv: io.env,
+    cwd: io.cwd,
+  });
+  io.redactor = createRedactor(
+    resolution.entries.flatMap((entry) =>
+      entry.secret && entry.raw !== undefined ? [{ name: entry.name, value: entry.raw }] : [],
+    ),
+  );
+  return resolution;
+}

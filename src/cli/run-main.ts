@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import { StrongboxError } from "../errors.js";
+import { type Command, parseInvocation } from "./command.js";
+import { EXIT_CODES } from "./exit-codes.js";
+import type { CliIo } from "./io.js";
+import { renderError } from "./render-error.js";
+
+/** Command modules, imported only when run, so `strongbox run` loads no code of `explain`. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: {
+    summary: "run a command with the resolved configuration in its environment",
+    load: async () => (await import("./commands/run.js")).runCommand,
+  },
+  export: {
+    summary: "print the resolved configuration as dotenv, json, shell or docker",
+    load: async () => (await import("./commands/export.js")).exportCommand,
+  },
+  check: {
+    summary: "resolve and validate only; exit status for CI",
+    load: async () => (await import("./commands/check.js")).checkCommand,
+  },
+  explain: {
+    summary: "show where each variable came from and what it shadowed (never values)",
+    load: async () => (await import("./commands/explain.js")).explainCommand,
+  },
+};
+
+/**
+ * Runs one CLI invocation and returns its exit status. Never calls
+ * `process.exit`, so tests and other programs can drive the CLI in-process.
+ */
+export async function runMain(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(mainHelp());
+    return name === undefined ? EXIT_CODES.E_USAGE : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  const json = rest.includes("--json");
+  try {
+    if (entry === undefined) {
+      throw new StrongboxError("E_USAGE", `unknown command "${name}"`, {
+        hint: `commands: ${Object.keys(COMMANDS).join(", ")}; run \`strongbox --help\``,
+      });
+    }
+    const command = await entry.load();
+    const invocation = parseInvocation(command, rest);
+    if (invocation.values.help === true) {
+      io.stdout.write(command.usage);
+      return 0;
+    }
+    return await command.run(invocation, io);
+  } catch (error) {
+    renderError(io, error, json);
+    return error instanceof StrongboxError ? EXIT_CODES[error.code] : EXIT_CODES.E_INTERNAL;
+  }
+}
+
+function mainHelp(): string {
+  const lines = Object.entries(COMMANDS).map(
+    ([name, entry]) => `  ${name.padEnd(9)} ${entry.summary}`,
+  );
+  return `strongbox ${version()}: typed configuration and secrets for every environment
+
+Usage: strongbox <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+Run \`strongbox <command> --help\` for a command's options.
+Exit statuses: 0 ok, 2 usage, 3 config or schema, 4 resolution problems,
+5 provider unavailable, 6 I/O, 127 command not found (see docs/errors.md).
+`;
+}
+
+function version(): string {
+  const pkg = JSON.parse(
+    readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
+  ) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { StrongboxError } from "../errors.js";
+import type { ConfigSpec } from "../schema/types.js";
+import { cacheDir, cachedCompile } from "./compile-cache.js";
+
+/** The library entry that a config's `import … from "strongbox"` is pointed at. */
+const SELF = fileURLToPath(new URL("../index.js", import.meta.url));
+
+/**
+ * Loads a config file into the config model. TypeScript configs are bundled with
+ * esbuild once and cached; YAML configs are parsed once and cached as JSON, so
+ * neither pays a transpiler or parser on every run. Throws `E_CONFIG` naming
+ * the file (and line, where known).
+ */
+export async function loadConfigFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ConfigSpec> {
+  const dir = cacheDir(env);
+  if (/\.ya?ml$/.test(path)) {
+    const cached = await cachedCompile(`${path}\0yaml`, ".json", dir, async () => ({
+      text: JSON.stringify(await parseYamlConfig(path)),
+      inputs: [path],
+    }));
+    const text = "text" in cached ? cached.text : readFileSync(cached.path, "utf8");
+    return JSON.parse(text) as ConfigSpec;
+  }
+  const cached = await cachedCompile(`${path}\0${SELF}`, ".mjs", dir, () => bundleConfig(path));
+  const url =
+    "text" in cached
+      ? `data:text/javascript;base64,${Buffer.from(cached.text).toString("base64")}`
+      : pathToFileURL(cached.path).href;
+  let module: { default?: unknown };
+  try {
+    module = (await import(url)) as { default?: unknown };
+  } catch (error) {
+    throw new StrongboxError(
+      "E_CONFIG",
+      `${path}: the config threw while loading: ${(error as Error).message}`,
+      {
+        hint: "fix the error in the config file",
+      },
+    );
+  }
+  if (
+    module.default === undefined ||
+    module.default === null ||
+    typeof module.default !== "object"
+  ) {
+    throw new StrongboxError("E_CONFIG", `${path}: the config has no default export`, {
+      hint: "end the file with `export default defineConfig({ … })`",
+    });
+  }
+  return module.default as ConfigSpec;
+}
+
+async function parseYamlConfig(path: string): Promise<unknown> {
+  const { parseDocument } = await import("yaml");
+  const document = parseDocument(readFileSync(path, "utf8"), {
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
+  const first = document.errors[0];
+  if (first !== undefined) {
+    const where = first.linePos?.[0];
+    const at = where === undefined ? "" : `:${where.line}:${where.col}`;
+    throw new StrongboxError(
+      "E_CONFIG",
+      `${path}${at}: invalid YAML: ${first.code.toLowerCase().replaceAll("_", " ")}`,
+      {
+        hint: "fix the YAML syntax at that position",
+      },
+    );
+  }
+  return document.toJS();
+}
+
+async function bundleConfig(path: string): Promise<{ text: string; inputs: string[] }> {
+  const esbuild = await import("esbuild");
+  try {
+    const result = await esbuild.build({
+      entryPoints: [path],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "silent",
+      plugins: [
+        {
+          name: "strongbox-self",
+          setup(build) {
+            build.onResolve({ filter: /^strongbox$/ }, () => ({ path: SELF, external: true }));
+          },
+        },
+      ],
+    });
+    const text = result.outputFiles[0]?.text ?? "";
+    const inputs = Object.keys(result.metafile.inputs).map((input) => resolve(input));
+    return { text, inputs };
+  } catch (error) {
+    const first = (
+      error as {
+        errors?: Array<{ text: string; location?: { line: number; column: number } | null }>;
+      }
+    ).errors?.[0];
+    const at = first?.location ? `:${first.location.line}:${first.location.column + 1}` : "";
+    throw new StrongboxError(
+      "E_CONFIG",
+      `${path}${at}: cannot compile the config: ${first?.text ?? (error as Error).message}`,
+      {
+        hint: "fix the TypeScript error at that position",
+      },
+    );
+  }
+}

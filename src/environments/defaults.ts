@@ -1,0 +1,39 @@
+import type { EnvironmentSpec } from "../schema/types.js";
+
+/**
+ * The environments every project gets when its config declares none, and the
+ * base each declared environment of the same name starts from. Production is
+ * pure Vault mode: its secrets may come from Vault alone.
+ */
+export const BUILTIN_ENVIRONMENTS: Readonly<Record<string, EnvironmentSpec>> = {
+  local: {
+    description: "a developer's machine",
+    files: [".env"],
+    secrets: { from: ["env", "dotenv", "file", "store", "vault"] },
+    allowSecretDefaults: true,
+  },
+  ci: {
+    description: "continuous integration",
+    secrets: { from: ["env", "file", "store", "vault"] },
+  },
+  "pr-*": {
+    description: "an ephemeral preview environment per pull request",
+    secrets: { from: ["env", "file", "store", "vault"] },
+  },
+  staging: {
+    description: "pre-production",
+    secrets: { from: ["vault", "file", "store"] },
+  },
+  production: {
+    description: "the live system: pure Vault mode",
+    secrets: { from: ["vault"] },
+  },
+};
+
+/** The environment used when none is named. */
+export const DEFAULT_ENVIRONMENT = "local";
+
+/** Environments where secrets may never fall back to defaults, whatever the config says. */
+export function isProductionName(name: string): boolean {
+  return name === "production" || name === "prod";
+}

@@ -1,0 +1,77 @@
+import { type Issue, issue } from "../errors.js";
+import type { SourceKind } from "../schema/types.js";
+import type { Environment } from "./select.js";
+
+/** Where a resolved value finally came from, as the policy sees it. */
+export interface SourceFacts {
+  readonly variable: string;
+  readonly secret: boolean;
+  /** The source that held the value; `default` for a schema default. */
+  readonly source: SourceKind | "default";
+  /** Human words for the place, e.g. `.env.example line 4` or `the process environment`. */
+  readonly place: string;
+  /** The value was a literal in a file git tracks (or a `*.example` file). */
+  readonly inline: boolean;
+}
+
+const SOURCE_WORDS: Record<SourceKind, string> = {
+  env: "the process environment",
+  dotenv: "a .env file",
+  file: "a mounted secret file",
+  store: "the encrypted store",
+  vault: "Vault",
+};
+
+/**
+ * The one place that decides whether a value may be used in an environment.
+ * Returns the problem, or undefined when the value is allowed. Only secrets are
+ * restricted; plain configuration may come from anywhere.
+ */
+export function checkPolicy(env: Environment, facts: SourceFacts): Issue | undefined {
+  if (!facts.secret) return undefined;
+  const variable = facts.variable;
+  if (facts.source === "default") {
+    if (env.allowSecretDefaults) return undefined;
+    return issue(
+      "E_FORBIDDEN_SOURCE",
+      `${variable}: a secret may not fall back to its schema default in environment "${env.name}"`,
+      {
+        variable,
+        hint: `set it from ${allowedWords(env)}, or remove the default from the schema`,
+      },
+    );
+  }
+  if (facts.inline && !env.allowInlineSecrets) {
+    return issue(
+      "E_INLINE_SECRET",
+      `${variable}: the secret is written as a literal in ${facts.place}, a committed file`,
+      {
+        variable,
+        hint: "move the value out of committed files (an untracked .env, the store or Vault) and keep only a reference there, e.g. store://NAME",
+      },
+    );
+  }
+  if (!env.secretSources.includes(facts.source)) {
+    return issue(
+      "E_FORBIDDEN_SOURCE",
+      `${variable}: secrets in environment "${env.name}" may only come from ${allowedWords(env)}; this one came from ${facts.place}`,
+      {
+        variable,
+        hint: hintFor(env, facts),
+      },
+    );
+  }
+  return undefined;
+}
+
+function allowedWords(env: Environment): string {
+  if (env.secretSources.length === 0) return "nowhere (the environment allows no secret sources)";
+  return env.secretSources.map((kind) => SOURCE_WORDS[kind]).join(" or ");
+}
+
+function hintFor(env: Environment, facts: SourceFacts): string {
+  if (env.secretSources.length === 1 && env.secretSources[0] === "vault") {
+    return `environment "${env.name}" runs in pure Vault mode: put the secret in Vault and reference it as vault://mount/path#${facts.variable}`;
+  }
+  return `unset it in ${facts.place}, or allow ${facts.source} in environments.${env.declaredAs}.secrets.from`;
+}

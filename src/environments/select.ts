@@ -1,0 +1,67 @@
+import { StrongboxError } from "../errors.js";
+import type { ConfigSpec, EnvironmentSpec, SourceKind } from "../schema/types.js";
+import { BUILTIN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, isProductionName } from "./defaults.js";
+import { lookupByGlob } from "./glob.js";
+
+/** A selected environment with every policy field settled. */
+export interface Environment {
+  /** The concrete name, such as `pr-47`. */
+  readonly name: string;
+  /** The declared name or glob it matched, such as `pr-*`. */
+  readonly declaredAs: string;
+  readonly files: readonly string[];
+  readonly secretSources: readonly SourceKind[];
+  readonly allowInlineSecrets: boolean;
+  readonly allowSecretDefaults: boolean;
+}
+
+/**
+ * Picks the environment: the explicit name, else `STRONGBOX_ENV`, else the
+ * config's `defaultEnvironment`, else `local`. Throws `E_UNKNOWN_ENV` listing
+ * the declared names when none matches.
+ */
+export function selectEnvironment(
+  config: ConfigSpec,
+  requested: string | undefined,
+  processEnv: Readonly<Record<string, string | undefined>>,
+): Environment {
+  const name =
+    requested ??
+    nonEmpty(processEnv.STRONGBOX_ENV) ??
+    config.defaultEnvironment ??
+    DEFAULT_ENVIRONMENT;
+  const declared = config.environments ?? BUILTIN_ENVIRONMENTS;
+  const match = lookupByGlob(declared, name);
+  if (match === undefined) {
+    throw new StrongboxError(
+      "E_UNKNOWN_ENV",
+      `environment "${name}" is not declared in the config`,
+      {
+        hint: `declared environments: ${Object.keys(declared).join(", ")}; pick one with --env or STRONGBOX_ENV`,
+      },
+    );
+  }
+  return settle(name, match.key, match.value, lookupByGlob(BUILTIN_ENVIRONMENTS, name)?.value);
+}
+
+function settle(
+  name: string,
+  declaredAs: string,
+  spec: EnvironmentSpec,
+  base: EnvironmentSpec | undefined,
+): Environment {
+  const production = isProductionName(name) || isProductionName(declaredAs);
+  return {
+    name,
+    declaredAs,
+    files: spec.files ?? base?.files ?? [],
+    secretSources: spec.secrets?.from ?? base?.secrets?.from ?? ["env", "file", "store", "vault"],
+    allowInlineSecrets: spec.allowInlineSecrets ?? false,
+    allowSecretDefaults:
+      !production && (spec.allowSecretDefaults ?? base?.allowSecretDefaults ?? false),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

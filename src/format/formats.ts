@@ -1,0 +1,90 @@
+import { StrongboxError } from "../errors.js";
+
+/** Name → value pairs in output order. */
+export type Pairs = ReadonlyArray<readonly [string, string]>;
+
+/** The output formats `export` knows. */
+export const FORMATS = ["dotenv", "json", "shell", "docker"] as const;
+export type Format = (typeof FORMATS)[number];
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PLAIN = /^[A-Za-z0-9_./:@%+,-]*$/;
+
+/** Renders `pairs` in `format`. Throws `E_FORMAT` naming the variable a format cannot carry. */
+export function formatPairs(pairs: Pairs, format: Format): string {
+  for (const [key] of pairs) {
+    if (!KEY.test(key)) throw formatError(key, format, "the name is not a valid variable name");
+  }
+  switch (format) {
+    case "json":
+      return `${JSON.stringify(Object.fromEntries(pairs), null, 2)}\n`;
+    case "dotenv":
+      return lines(pairs, (key, value) => `${key}=${dotenvQuote(value)}`);
+    case "shell":
+      return lines(pairs, (key, value) => `export ${key}=${shellQuote(value)}`);
+    case "docker":
+      return lines(pairs, (key, value) => {
+        if (/[\r\n]/.test(value)) {
+          throw formatError(
+            key,
+            format,
+            "docker env files cannot hold a line break",
+            "use --format dotenv with Compose's env_file, or json",
+          );
+        }
+        return `${key}=${value}`;
+      });
+  }
+}
+
+function lines(pairs: Pairs, line: (key: string, value: string) => string): string {
+  return pairs.map(([key, value]) => `${line(key, value)}\n`).join("");
+}
+
+/**
+ * Quotes for `.env` readers (ours, dotenv, Compose): plain text stays bare, text
+ * without `'` or line breaks goes in single quotes (literal everywhere, no `$`
+ * expansion), anything else in double quotes with backslash escapes.
+ */
+export function dotenvQuote(value: string): string {
+  if (value !== "" && PLAIN.test(value)) return value;
+  if (!/['\r\n]/.test(value)) return `'${value}'`;
+  const escaped = value.replace(/[\\"$\n\r\t]/g, (char) => DOUBLE_ESCAPES[char] ?? char);
+  return `"${escaped}"`;
+}
+
+const DOUBLE_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  '"': '\\"',
+  $: "\\$",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+/** POSIX shell single quoting: nothing inside is interpreted; `'` becomes `'\''`. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function formatError(key: string, format: Format, why: string, hint?: string): StrongboxError {
+  return new StrongboxError("E_FORMAT", `${key}: cannot write in ${format} format: ${why}`, {
+    variable: key,
+    hint: hint ?? "rename the variable to letters, digits and _",
+  });
+}
+
+/**
+ * Reads a Docker `--env-file`: `KEY=value` with the value taken verbatim (Docker
+ * applies no quoting), `#` lines are comments. The inverse of the docker format.
+ */
+export function parseDockerEnvFile(text: string): Pairs {
+  const pairs: Array<readonly [string, string]> = [];
+  for (const line of text.split("\n")) {
+    const trimmed = line.trimStart();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    const eq = trimmed.indexOf("=");
+    if (eq > 0) pairs.push([trimmed.slice(0, eq), trimmed.slice(eq + 1)]);
+  }
+  return pairs;
+}

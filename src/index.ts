@@ -1,0 +1,24 @@
+/**
+ * Strongbox: one typed schema for an application's configuration and secrets,
+ * resolved per environment from the sources that environment allows.
+ * @packageDocumentation
+ */
+export type { AuditEvent, AuditSink } from "./audit/audit.js";
+export { createJsonlSink } from "./audit/audit.js";
+export type { Environment } from "./environments/select.js";
+export type { ErrorCode, Issue } from "./errors.js";
+export { isStrongboxError, ResolutionError, StrongboxError } from "./errors.js";
+export type { LoadOptions } from "./load.js";
+export { loadConfig, loadConfigSync } from "./load.js";
+export type { Project } from "./project.js";
+export { openProject, resolveProject } from "./project.js";
+export type { Redactor, SecretToMask } from "./redact/redactor.js";
+export { createRedactor } from "./redact/redactor.js";
+export type { Ref } from "./refs/ref.js";
+export { formatRef, parseRef } from "./refs/ref.js";
+export { resolveConfig, resolveConfigSync } from "./resolve/drive.js";
+export type { ResolveOptions } from "./resolve/resolve.js";
+export type { Provenance, Resolution, ResolvedEntry } from "./resolve/types.js";
+export { defineConfig } from "./schema/define.js";
+export type { StandardSchemaV1 } from "./schema/standard-schema.js";
+export type * from "./schema/types.js";

@@ -1,0 +1,62 @@
+import { dirname, resolve } from "node:path";
+import { createJsonlSink } from "./audit/audit.js";
+import { findConfig } from "./config/find-config.js";
+import { loadConfigFile } from "./config/load-file.js";
+import { StrongboxError } from "./errors.js";
+import { resolveConfig } from "./resolve/drive.js";
+import type { ResolveOptions } from "./resolve/resolve.js";
+import type { Resolution } from "./resolve/types.js";
+import { checkSchema } from "./schema/check-schema.js";
+import type { ConfigSpec } from "./schema/types.js";
+
+/** A config file found and loaded from disk. */
+export interface Project {
+  readonly configPath: string;
+  readonly baseDir: string;
+  readonly config: ConfigSpec;
+}
+
+export interface OpenOptions {
+  readonly cwd: string;
+  /** An explicit config path (`--config`). */
+  readonly configPath?: string | undefined;
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Finds and loads the project's config file (`strongbox.config.ts` or `.yaml`).
+ * Throws `E_CONFIG` when there is none or it cannot be loaded, and `E_SCHEMA`
+ * listing every schema problem at once.
+ */
+export async function openProject(options: OpenOptions): Promise<Project> {
+  const configPath = findConfig(options.cwd, options.configPath);
+  const config = await loadConfigFile(configPath, options.processEnv);
+  const issues = checkSchema(config);
+  if (issues.length > 0) {
+    const error = new StrongboxError(
+      "E_SCHEMA",
+      `${configPath}: the schema has ${issues.length} problem${issues.length === 1 ? "" : "s"}`,
+      {
+        hint: "fix each field listed",
+      },
+    );
+    Object.defineProperty(error, "issues", { value: issues });
+    throw error;
+  }
+  return { configPath, baseDir: dirname(configPath), config };
+}
+
+/** Resolves a loaded project, with its audit sink when the config names one. */
+export function resolveProject(
+  project: Project,
+  options: Omit<ResolveOptions, "baseDir">,
+): Promise<Resolution> {
+  const auditFile = project.config.audit?.file ?? options.processEnv?.STRONGBOX_AUDIT_FILE;
+  return resolveConfig(project.config, {
+    ...options,
+    baseDir: project.baseDir,
+    ...(auditFile === undefined || auditFile === ""
+      ? {}
+      : { audit: createJsonlSink(resolve(project.baseDir, auditFile)) }),
+  });
+}

@@ -1,0 +1,55 @@
+import type { Ref } from "../refs/ref.js";
+import type { SourceKind } from "../schema/types.js";
+
+/** What a provider needs from its caller: where relative paths start, and a way to stop. */
+export interface ReadContext {
+  /** The directory of the config file; relative paths in refs resolve against it. */
+  readonly baseDir: string;
+  /** The environment the process runs with (never read from `process.env` directly). */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  readonly signal?: AbortSignal;
+}
+
+/** One value read from a source. `version` is set by sources that keep versions. */
+export interface Fetched {
+  readonly value: string;
+  readonly version?: number;
+}
+
+/** The outcome of one ref in a batch: a value, absent, or an error for that ref alone. */
+export type ReadResult =
+  | { readonly status: "found"; readonly fetched: Fetched }
+  | { readonly status: "absent"; readonly detail: string }
+  | { readonly status: "error"; readonly error: Error };
+
+/**
+ * A source of values. A provider reads in batches (a resolver asking for 40 keys
+ * at 6 Vault paths makes 6 requests); writing, listing and versions come as
+ * optional capability interfaces in later providers, checked with type guards.
+ */
+export interface Provider {
+  readonly scheme: string;
+  /** The source kind environments name in their policy (`secrets.from`). */
+  readonly kind: SourceKind;
+  read(refs: readonly Ref[], ctx: ReadContext): Promise<ReadonlyMap<Ref, ReadResult>>;
+}
+
+/** How a provider plugs in: its scheme, how its refs are checked, how it is built. */
+export interface ProviderDefinition {
+  readonly scheme: string;
+  readonly kind: SourceKind;
+  /** One line for `docs` and errors, e.g. `store://NAME`. */
+  readonly syntax: string;
+  /** Throws `E_REF` (naming `context`) when `ref` is not valid for this scheme. */
+  validateRef(ref: Ref, context: string): void;
+  /**
+   * Builds the provider; loaded lazily so a command pays only for the providers a
+   * config uses. Throws `E_PROVIDER_UNAVAILABLE` where a provider is not built yet.
+   */
+  create(): Promise<Provider>;
+}
+
+/** Registers nothing by itself; {@link defineProvider} only gives the definition a type. */
+export function defineProvider(definition: ProviderDefinition): ProviderDefinition {
+  return definition;
+}

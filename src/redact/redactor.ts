@@ -1,0 +1,69 @@
+/** A secret the redactor should mask, with the name shown in its place. */
+export interface SecretToMask {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface Redactor {
+  /** Masks every known secret (and its encoded forms) in `text`. */
+  redact(text: string): string;
+  /** The byte patterns to mask, longest first, for stream masking. */
+  readonly patterns: ReadonlyArray<{ readonly bytes: Buffer; readonly mask: Buffer }>;
+  /** Secrets too short to mask without wrecking unrelated output. */
+  readonly tooShort: readonly string[];
+}
+
+/** Secrets shorter than this are not masked: masking `on` or `42` would wreck every log and reveal the value. */
+export const MIN_MASK_LENGTH = 4;
+
+/**
+ * Builds a redactor that knows `secrets`. Besides each value it masks each line of
+ * a multi-line value, and the value's base64, base64url, URL-encoded and
+ * JSON-escaped forms, since a secret is often printed transformed.
+ */
+export function createRedactor(secrets: readonly SecretToMask[]): Redactor {
+  const byForm = new Map<string, string>();
+  const tooShort: string[] = [];
+  for (const { name, value } of secrets) {
+    if (value.length < MIN_MASK_LENGTH) {
+      if (value.length > 0) tooShort.push(name);
+      continue;
+    }
+    for (const form of encodedForms(value)) {
+      if (form.length >= MIN_MASK_LENGTH && !byForm.has(form)) byForm.set(form, name);
+    }
+  }
+  const forms = [...byForm.keys()].sort((a, b) => b.length - a.length);
+  const patterns = forms.map((form) => ({
+    bytes: Buffer.from(form),
+    mask: Buffer.from(maskFor(byForm.get(form) ?? "")),
+  }));
+  return {
+    patterns,
+    tooShort,
+    redact(text) {
+      let out = text;
+      for (const form of forms) out = out.replaceAll(form, maskFor(byForm.get(form) ?? ""));
+      return out;
+    },
+  };
+}
+
+/** The text that stands in for a masked secret. Names are not secret; they help debugging. */
+export function maskFor(name: string): string {
+  return `<redacted:${name}>`;
+}
+
+function encodedForms(value: string): string[] {
+  const buffer = Buffer.from(value);
+  const forms = [
+    value,
+    buffer.toString("base64"),
+    buffer.toString("base64").replace(/=+$/, ""),
+    buffer.toString("base64url"),
+    encodeURIComponent(value),
+    JSON.stringify(value).slice(1, -1),
+  ];
+  if (/\r?\n/.test(value)) forms.push(...value.split(/\r?\n/).map((line) => line.trim()));
+  return forms;
+}

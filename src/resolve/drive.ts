@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { issue } from "../errors.js";
+import type { ReadContext } from "../providers/provider.js";
+import type { ConfigSpec } from "../schema/types.js";
+import { fetchRefs, type PendingRef, type RefOutcome } from "./fetch-refs.js";
+import { type ResolveOptions, resolveSteps } from "./resolve.js";
+import type { Resolution } from "./types.js";
+
+/**
+ * Resolves `config` for one environment. Never throws for a user's mistake in
+ * values: every problem is in `issues`. Throws only when the config itself
+ * cannot be used at all (an unknown environment).
+ */
+export async function resolveConfig(
+  config: ConfigSpec,
+  options: ResolveOptions = {},
+): Promise<Resolution> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  const signal =
+    options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const ctx = context(options, signal);
+  const steps = resolveSteps(config, options);
+  let step = steps.next();
+  while (!step.done) {
+    const current = step.value;
+    step = steps.next(
+      current.kind === "fetch" ? await fetchRefs(current.pending, ctx) : await current.result,
+    );
+  }
+  return step.value;
+}
+
+/**
+ * The synchronous resolver, for code that must have its config before anything
+ * async can run. It reads the process environment, `.env` files, defaults,
+ * `env://` and `file://` references; a reference to a remote or encrypted source,
+ * or an async validator, is reported as a problem that names `loadConfig()`.
+ */
+export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = {}): Resolution {
+  const ctx = context(options, undefined);
+  const steps = resolveSteps(config, options);
+  let step = steps.next();
+  while (!step.done) {
+    const current = step.value;
+    if (current.kind === "fetch") {
+      step = steps.next(fetchRefsSync(current.pending, ctx));
+    } else {
+      current.result.catch(() => undefined);
+      step = steps.next({
+        ok: false,
+        issue: issue("E_INVALID", "a validator is asynchronous", {
+          hint: "use `await loadConfig()` instead of loadConfigSync()",
+        }),
+      });
+    }
+  }
+  return step.value;
+}
+
+function context(options: ResolveOptions, signal: AbortSignal | undefined): ReadContext {
+  return {
+    baseDir: options.baseDir ?? options.cwd ?? ".",
+    processEnv: options.processEnv ?? {},
+    ...(signal === undefined ? {} : { signal }),
+  };
+}
+
+function fetchRefsSync(
+  pending: readonly PendingRef[],
+  ctx: ReadContext,
+): Map<PendingRef, RefOutcome> {
+  const outcomes = new Map<PendingRef, RefOutcome>();
+  for (const item of pending) {
+    const { scheme, path } = item.ref;
+    if (scheme === "env") {
+      const value = ctx.processEnv[path];
+      outcomes.set(
+        item,
+        value === undefined
+          ? absent(item, `${path} is not set in the environment`, "env")
+          : { ok: true, kind: "env", fetched: { value } },
+      );
+    } else if (scheme === "file") {
+      try {
+        const value = readFileSync(
+          isAbsolute(path) ? path : resolve(ctx.baseDir, path),
+          "utf8",
+        ).replace(/\r?\n$/, "");
+        outcomes.set(item, { ok: true, kind: "file", fetched: { value } });
+      } catch {
+        outcomes.set(item, absent(item, `file ${path} cannot be read`, "file"));
+      }
+    } else {
+      outcomes.set(item, {
+        ok: false,
+        kind: undefined,
+        absent: false,
+        issue: issue(
+          "E_PROVIDER_UNAVAILABLE",
+          `${item.variable}: ${scheme}:// references cannot be resolved synchronously`,
+          {
+            variable: item.variable,
+            hint: "use `await loadConfig()`, or start the app with `strongbox run` so values arrive resolved",
+          },
+        ),
+      });
+    }
+  }
+  return outcomes;
+}
+
+function absent(item: PendingRef, detail: string, kind: "env" | "file"): RefOutcome {
+  return {
+    ok: false,
+    kind,
+    absent: true,
+    issue: issue(
+      "E_MISSING",
+      `${item.variable}: ${item.ref.scheme}:// reference not found: ${detail}`,
+      { variable: item.variable },
+    ),
+  };
+}

@@ -1,0 +1,321 @@
+import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import { checkPolicy } from "../environments/policy.js";
+import { type Environment, selectEnvironment } from "../environments/select.js";
+import { type Issue, issue, StrongboxError } from "../errors.js";
+import { knownSchemes, providerFor } from "../providers/registry.js";
+import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
+import { checkSchema } from "../schema/check-schema.js";
+import type { ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
+import { gatherCandidates, isRequired } from "./candidates.js";
+import { isCommittedFile, loadDotenvFiles } from "./dotenv-files.js";
+import type { PendingRef, RefOutcome } from "./fetch-refs.js";
+import type { Candidate, Provenance, Resolution, ResolvedEntry } from "./types.js";
+import { type Validated, validateValue } from "./validate-value.js";
+
+/** How one resolution runs. Everything the outside world supplies is passed in. */
+export interface ResolveOptions {
+  /** The environment name; else `STRONGBOX_ENV`, the config's default, `local`. */
+  readonly environment?: string | undefined;
+  /** Explicit `.env` files (`-f`), relative to `cwd`; replaces the environment's own list. */
+  readonly files?: readonly string[] | undefined;
+  readonly processEnv?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+  /** The directory of the config file; relative paths in the config resolve against it. */
+  readonly baseDir?: string;
+  /** Receives one event per secret read. */
+  readonly audit?: AuditSink | undefined;
+  /** Deadline for all provider reads together, in milliseconds (10 s by default). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** The clock for audit timestamps; injected so tests are deterministic. */
+  readonly now?: () => Date;
+}
+
+/** A step the resolver cannot take by itself: reading references, or awaiting a validator. */
+export type Step =
+  | { readonly kind: "fetch"; readonly pending: readonly PendingRef[] }
+  | { readonly kind: "validate"; readonly result: Promise<Validated> };
+type StepResult = Map<PendingRef, RefOutcome> | Validated;
+
+interface Picked {
+  readonly name: string;
+  readonly spec: VariableSpec;
+  readonly envName: string;
+  readonly secret: boolean;
+  readonly required: boolean;
+  readonly candidates: readonly Candidate[];
+  readonly winner: Candidate | undefined;
+  readonly pending?: PendingRef;
+  readonly problem?: Issue;
+}
+
+/**
+ * Resolves every variable of `config` for one environment: plan the candidates,
+ * fetch references in batches, apply the environment's policy, validate, and
+ * record provenance. A generator so that one body serves both the async
+ * resolver and the sync one: it yields the steps that may need waiting.
+ */
+export function* resolveSteps(
+  config: ConfigSpec,
+  options: ResolveOptions,
+): Generator<Step, Resolution, StepResult> {
+  const processEnv = options.processEnv ?? {};
+  const cwd = options.cwd ?? ".";
+  const schemaIssues = checkSchema(config);
+  const environment = selectEnvironment(config, options.environment, processEnv);
+  if (schemaIssues.length > 0) return { ok: false, environment, issues: schemaIssues, entries: [] };
+  const preResolved = processEnv.STRONGBOX_RESOLVED === environment.name;
+  const explicit = options.files !== undefined && options.files.length > 0;
+  const loaded = preResolved
+    ? { files: [], issues: [] }
+    : loadDotenvFiles(explicit ? (options.files ?? []) : environment.files, {
+        baseDir: options.baseDir ?? cwd,
+        cwd,
+        explicit,
+        processEnv,
+      });
+  const issues: Issue[] = [...loaded.issues];
+  const inputs = { processEnv, files: loaded.files, environment, preResolved };
+  const picked = Object.entries(config.variables).map(([name, spec]) =>
+    pick(name, spec, gatherCandidates(name, spec, inputs), environment, config, preResolved),
+  );
+  const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
+  const outcomes =
+    pending.length === 0
+      ? new Map<PendingRef, RefOutcome>()
+      : ((yield { kind: "fetch", pending }) as Map<PendingRef, RefOutcome>);
+  const entries: ResolvedEntry[] = [];
+  const events: AuditEvent[] = [];
+  const now = (options.now ?? (() => new Date()))().toISOString();
+  for (const p of picked) {
+    const settled = yield* settle(p, outcomes, environment);
+    entries.push(settled.entry);
+    if (settled.issue !== undefined) issues.push(settled.issue);
+    if (p.secret) events.push(auditEvent(p, settled, environment, now));
+  }
+  options.audit?.write(events);
+  return { ok: issues.length === 0, environment, issues, entries };
+}
+
+function pick(
+  name: string,
+  spec: VariableSpec,
+  candidates: Candidate[],
+  environment: Environment,
+  config: ConfigSpec,
+  preResolved: boolean,
+): Picked {
+  const base = {
+    name,
+    spec,
+    envName: spec.env ?? name,
+    secret: spec.secret === true,
+    required: isRequired(spec, environment.name),
+    candidates,
+    winner: candidates[0],
+  };
+  const winner = candidates[0];
+  if (winner === undefined || winner.source === "parent" || preResolved) return base;
+  const scheme = refScheme(winner.raw);
+  const isRef =
+    winner.source === "ref" || (scheme !== undefined && knownSchemes().includes(scheme));
+  if (!isRef) return base;
+  try {
+    const text =
+      winner.source === "ref"
+        ? fillTemplate(winner.raw, name, spec, environment, config)
+        : winner.raw;
+    const ref = parseRef(text, name);
+    const definition = providerFor(ref.scheme);
+    if (definition === undefined)
+      throw new StrongboxError("E_REF", `${name}: unknown reference scheme "${ref.scheme}://"`);
+    definition.validateRef(ref, name);
+    return { ...base, pending: { variable: name, ref } };
+  } catch (error) {
+    const known = error as StrongboxError;
+    return {
+      ...base,
+      problem: issue("E_REF", `${known.message} (in ${winner.place})`, {
+        variable: name,
+        hint: known.hint,
+      }),
+    };
+  }
+}
+
+function fillTemplate(
+  text: string,
+  name: string,
+  spec: VariableSpec,
+  environment: Environment,
+  config: ConfigSpec,
+): string {
+  const values: Record<string, string | undefined> = {
+    env: environment.name,
+    project: config.project,
+    component: spec.component ?? "app",
+    name,
+  };
+  return text.replace(/\{([a-z]+)\}/g, (whole, key: string) => {
+    const value = values[key];
+    if (value === undefined)
+      throw new StrongboxError("E_REF", `${name}: the placeholder ${whole} has no value`, {
+        hint: "known placeholders: {env}, {project}, {component}, {name}; set `project` in the config for {project}",
+      });
+    return value;
+  });
+}
+
+interface Settled {
+  readonly entry: ResolvedEntry;
+  readonly issue?: Issue;
+  readonly kind?: SourceKind | "default";
+  readonly ref?: Ref;
+  readonly outcome: AuditEvent["outcome"];
+}
+
+function* settle(
+  p: Picked,
+  outcomes: Map<PendingRef, RefOutcome>,
+  environment: Environment,
+): Generator<Step, Settled, StepResult> {
+  const shadowed = p.candidates
+    .slice(1)
+    .map((c) => ({ source: c.source, place: c.place, reason: `shadowed by ${p.winner?.place}` }));
+  const provenance = (status: Provenance["status"], winner?: Provenance["winner"]): Provenance => ({
+    variable: p.name,
+    envName: p.envName,
+    secret: p.secret,
+    required: p.required,
+    status,
+    ...(winner === undefined ? {} : { winner }),
+    shadowed,
+  });
+  const entry = (
+    status: Provenance["status"],
+    winner?: Provenance["winner"],
+    extra: { raw?: string; value?: unknown } = {},
+  ): ResolvedEntry => ({
+    name: p.name,
+    envName: p.envName,
+    secret: p.secret,
+    ...extra,
+    provenance: provenance(status, winner),
+  });
+  const winner = p.winner;
+  if (winner === undefined) {
+    if (!p.required) return { entry: entry("unset"), outcome: "missing" };
+    return { entry: entry("problem"), issue: missingIssue(p, environment), outcome: "missing" };
+  }
+  if (p.problem !== undefined)
+    return { entry: entry("problem"), issue: p.problem, outcome: "error" };
+  let raw = winner.raw;
+  let kind: SourceKind | "default" = kindOf(winner);
+  let version: number | undefined;
+  const ref = p.pending?.ref;
+  if (p.pending !== undefined) {
+    const outcome = outcomes.get(p.pending);
+    if (outcome === undefined || !outcome.ok) {
+      const problem = outcome?.issue ?? issue("E_INTERNAL", `${p.name}: reference was not fetched`);
+      if (outcome?.absent === true && !p.required)
+        return { entry: entry("unset"), outcome: "missing" };
+      return {
+        entry: entry("problem"),
+        issue: problem,
+        outcome: outcome?.absent ? "missing" : "error",
+      };
+    }
+    raw = outcome.fetched.value;
+    kind = outcome.kind;
+    version = outcome.fetched.version;
+  }
+  const winnerInfo: Provenance["winner"] = {
+    source: winner.source,
+    place: winner.place,
+    kind,
+    ...(ref === undefined ? {} : { ref: formatRef(ref) }),
+    ...(version === undefined ? {} : { version }),
+  };
+  if (winner.source !== "parent") {
+    const inline =
+      p.secret &&
+      winner.source === "dotenv" &&
+      ref === undefined &&
+      winner.file !== undefined &&
+      isCommittedFile(winner.file);
+    const denied = checkPolicy(environment, {
+      variable: p.name,
+      secret: p.secret,
+      source: kind,
+      place: winner.place,
+      inline,
+    });
+    if (denied !== undefined)
+      return {
+        entry: entry("problem", winnerInfo),
+        issue: denied,
+        outcome: "denied",
+        kind,
+        ...(ref ? { ref } : {}),
+      };
+  }
+  const pendingValidation = validateValue(p.name, p.spec, raw, winner.place);
+  const validated =
+    pendingValidation instanceof Promise
+      ? ((yield { kind: "validate", result: pendingValidation }) as Validated)
+      : pendingValidation;
+  if (!validated.ok)
+    return {
+      entry: entry("problem", winnerInfo),
+      issue: validated.issue,
+      outcome: "invalid",
+      kind,
+      ...(ref ? { ref } : {}),
+    };
+  return {
+    entry: entry("ok", winnerInfo, { raw, value: validated.value }),
+    outcome: "ok",
+    kind,
+    ...(ref ? { ref } : {}),
+  };
+}
+
+function kindOf(candidate: Candidate): SourceKind | "default" {
+  switch (candidate.source) {
+    case "dotenv":
+      return "dotenv";
+    case "default":
+      return "default";
+    default:
+      return "env";
+  }
+}
+
+function missingIssue(p: Picked, environment: Environment): Issue {
+  const where =
+    environment.secretSources.length === 1 && environment.secretSources[0] === "vault" && p.secret
+      ? "put it in Vault and declare a vault:// ref for it"
+      : `set ${p.envName} in the environment${environment.files.length > 0 ? ` or in ${environment.files.join(", ")}` : ""}, or declare a ref or default in the schema`;
+  return issue("E_MISSING", `${p.name} is missing in environment "${environment.name}"`, {
+    variable: p.name,
+    hint: `${where}; run \`strongbox explain ${p.name}\` to see where it looked`,
+  });
+}
+
+function auditEvent(
+  p: Picked,
+  settled: Settled,
+  environment: Environment,
+  time: string,
+): AuditEvent {
+  return {
+    time,
+    action: "read",
+    environment: environment.name,
+    variable: p.name,
+    source: settled.kind ?? "none",
+    ...(settled.ref === undefined ? {} : { ref: formatRef(settled.ref) }),
+    outcome: settled.outcome,
+    pid: process.pid,
+  };
+}

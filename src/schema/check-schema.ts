@@ -1,0 +1,221 @@
+import { isProductionName } from "../environments/defaults.js";
+import { type Issue, issue } from "../errors.js";
+import { providerFor } from "../providers/registry.js";
+import { parseRef } from "../refs/ref.js";
+import { coerceBuiltin, defaultToRaw } from "./coerce.js";
+import { isStandardSchema } from "./standard-schema.js";
+import type { ConfigSpec, VariableSpec } from "./types.js";
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TYPES = new Set([
+  "string",
+  "url",
+  "int",
+  "number",
+  "port",
+  "boolean",
+  "enum",
+  "json",
+  "duration",
+  "list",
+]);
+const SOURCES = new Set(["env", "dotenv", "file", "store", "vault"]);
+const COMMON_KEYS = [
+  "description",
+  "example",
+  "secret",
+  "public",
+  "required",
+  "env",
+  "aliases",
+  "ref",
+  "component",
+  "type",
+  "default",
+];
+const TYPE_KEYS: Record<string, readonly string[]> = {
+  string: ["pattern"],
+  url: ["protocols"],
+  int: ["min", "max"],
+  number: ["min", "max"],
+  enum: ["values"],
+  list: ["separator"],
+};
+const ENV_KEYS = new Set([
+  "description",
+  "files",
+  "secrets",
+  "allowInlineSecrets",
+  "allowSecretDefaults",
+]);
+const TOP_KEYS = new Set(["project", "variables", "environments", "defaultEnvironment", "audit"]);
+
+/**
+ * Checks a config model and returns every problem at once (never throws):
+ * unknown fields (typos in YAML), bad names, a variable both `secret` and
+ * `public`, defaults that fail their own type, malformed refs, and policies
+ * that production may not have. Messages never quote a default's value.
+ */
+export function checkSchema(config: ConfigSpec): Issue[] {
+  const issues: Issue[] = [];
+  if (
+    config === null ||
+    typeof config !== "object" ||
+    typeof config.variables !== "object" ||
+    config.variables === null
+  ) {
+    return [
+      issue("E_SCHEMA", "the config has no `variables` map", {
+        hint: "export defineConfig({ variables: { … } })",
+      }),
+    ];
+  }
+  for (const key of Object.keys(config)) {
+    if (!TOP_KEYS.has(key))
+      issues.push(
+        issue("E_SCHEMA", `config: unknown field "${key}"`, {
+          hint: `known fields: ${[...TOP_KEYS].join(", ")}`,
+        }),
+      );
+  }
+  const seen = new Map<string, string>();
+  for (const [name, spec] of Object.entries(config.variables)) {
+    issues.push(...checkVariable(name, spec));
+    for (const envName of [spec.env ?? name, ...(spec.aliases ?? [])]) {
+      const other = seen.get(envName);
+      if (other !== undefined && other !== name) {
+        issues.push(
+          issue("E_SCHEMA", `${name}: the name ${envName} is also used by ${other}`, {
+            variable: name,
+          }),
+        );
+      }
+      seen.set(envName, name);
+    }
+  }
+  issues.push(...checkEnvironments(config));
+  return issues;
+}
+
+function checkVariable(name: string, spec: VariableSpec): Issue[] {
+  const issues: Issue[] = [];
+  const add = (message: string, hint?: string) =>
+    issues.push(issue("E_SCHEMA", `${name}: ${message}`, { variable: name, hint }));
+  if (spec === null || typeof spec !== "object")
+    return [
+      issue("E_SCHEMA", `${name}: expected a variable definition object`, { variable: name }),
+    ];
+  if (!ENV_NAME.test(name))
+    add("variable names are letters, digits and _, not starting with a digit");
+  const hasSchema = "schema" in spec && spec.schema !== undefined;
+  if (hasSchema && !isStandardSchema(spec.schema))
+    add("`schema` is not a Standard Schema validator (zod, valibot, arktype…)");
+  if (hasSchema && spec.type !== undefined) add("declare either `type` or `schema`, not both");
+  if (spec.type !== undefined && !TYPES.has(spec.type))
+    add(`unknown type "${String(spec.type)}"`, `types: ${[...TYPES].join(", ")}`);
+  const allowed = new Set([
+    ...COMMON_KEYS,
+    ...(TYPE_KEYS[spec.type ?? "string"] ?? []),
+    ...(hasSchema ? ["schema"] : []),
+  ]);
+  for (const key of Object.keys(spec))
+    if (!allowed.has(key))
+      add(`unknown field "${key}" for type ${spec.type ?? (hasSchema ? "schema" : "string")}`);
+  if (spec.secret === true && spec.public === true) {
+    add(
+      "a variable cannot be both `secret` and `public`: public values are baked into front-end builds",
+      "drop `public`, or drop `secret` if the value is truly safe to publish",
+    );
+  }
+  if (spec.env !== undefined && !ENV_NAME.test(spec.env))
+    add("`env` must be a valid variable name");
+  for (const alias of spec.aliases ?? [])
+    if (!ENV_NAME.test(alias)) add(`alias "${alias}" is not a valid variable name`);
+  if (spec.type === "enum" && (!Array.isArray(spec.values) || spec.values.length === 0))
+    add("an enum needs a non-empty `values` list");
+  if (spec.type === "string" || spec.type === undefined) checkPattern(spec, add);
+  if (
+    !hasSchema &&
+    spec.default !== undefined &&
+    (spec.type !== "enum" || Array.isArray(spec.values))
+  ) {
+    const raw = defaultToRaw(spec);
+    const result = raw === undefined ? undefined : coerceBuiltin(spec, raw);
+    if (result !== undefined && !result.ok) add(`the default is not ${result.expected}`);
+  }
+  issues.push(...checkRefs(name, spec.ref));
+  return issues;
+}
+
+function checkPattern(spec: VariableSpec, add: (message: string) => void): void {
+  if (!("pattern" in spec) || spec.pattern === undefined) return;
+  try {
+    new RegExp(spec.pattern, "u");
+  } catch {
+    add("`pattern` is not a valid regular expression");
+  }
+}
+
+function checkRefs(name: string, ref: VariableSpec["ref"]): Issue[] {
+  if (ref === undefined) return [];
+  const texts = typeof ref === "string" ? [ref] : Object.values(ref);
+  const issues: Issue[] = [];
+  for (const text of texts) {
+    try {
+      const parsed = parseRef(text, name);
+      const provider = providerFor(parsed.scheme);
+      if (provider === undefined) {
+        issues.push(
+          issue("E_REF", `${name}: unknown reference scheme "${parsed.scheme}://"`, {
+            variable: name,
+            hint: "known schemes: env, file, store, vault (see docs/references.md)",
+          }),
+        );
+      } else if (!/\{[a-z]+\}/.test(parsed.path)) {
+        provider.validateRef(parsed, name);
+      }
+    } catch (error) {
+      issues.push(
+        issue("E_REF", (error as Error).message, {
+          variable: name,
+          hint: "see docs/references.md",
+        }),
+      );
+    }
+  }
+  return issues;
+}
+
+function checkEnvironments(config: ConfigSpec): Issue[] {
+  const issues: Issue[] = [];
+  const environments = config.environments ?? {};
+  for (const [name, spec] of Object.entries(environments)) {
+    const add = (message: string, hint?: string) =>
+      issues.push(issue("E_SCHEMA", `environments.${name}: ${message}`, { hint }));
+    if (!/^[a-z0-9*][a-z0-9*_.-]*$/i.test(name))
+      add("environment names are letters, digits, - _ . and * for globs");
+    for (const key of Object.keys(spec ?? {}))
+      if (!ENV_KEYS.has(key))
+        add(`unknown field "${key}"`, `known fields: ${[...ENV_KEYS].join(", ")}`);
+    for (const source of spec?.secrets?.from ?? [])
+      if (!SOURCES.has(source))
+        add(`unknown secret source "${source}"`, `sources: ${[...SOURCES].join(", ")}`);
+    if (isProductionName(name) && spec?.allowSecretDefaults === true) {
+      add(
+        "secrets may never fall back to defaults in production",
+        "remove allowSecretDefaults here",
+      );
+    }
+  }
+  const chosen = config.defaultEnvironment;
+  if (
+    chosen !== undefined &&
+    config.environments !== undefined &&
+    !Object.hasOwn(environments, chosen)
+  ) {
+    issues.push(
+      issue("E_SCHEMA", `defaultEnvironment "${chosen}" is not declared in environments`),
+    );
+  }
+  return issues;
+}

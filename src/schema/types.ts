@@ -1,0 +1,185 @@
+import type { StandardSchemaV1 } from "./standard-schema.js";
+
+/** The built-in variable types. Each coerces a string from a source into a typed value. */
+export type BuiltinType =
+  | "string"
+  | "url"
+  | "int"
+  | "number"
+  | "port"
+  | "boolean"
+  | "enum"
+  | "json"
+  | "duration"
+  | "list";
+
+/** What every variable may declare, whatever its type. */
+export interface CommonSpec {
+  /** One line for people: shown by `explain`, `.env.example` and errors. */
+  readonly description?: string;
+  /** A safe example value for documentation; never a real secret. */
+  readonly example?: string;
+  /** A secret is masked in output, audited when read and held to the environment's secret policy. */
+  readonly secret?: boolean;
+  /** Safe to bake into a front-end build. A variable cannot be both `secret` and `public`. */
+  readonly public?: boolean;
+  /**
+   * `true` (the default): required everywhere; `false`: optional everywhere; a list of
+   * environment names or globs (`["production", "pr-*"]`): required only there.
+   */
+  readonly required?: boolean | readonly string[];
+  /** The environment variable name; defaults to the key in `variables`. */
+  readonly env?: string;
+  /** Other names read when the main name is not set, in order. */
+  readonly aliases?: readonly string[];
+  /**
+   * Where the value lives: a reference such as `store://DB_PASSWORD`, or a map from
+   * environment name or glob to a reference (`{ production: "vault://…", "*": "store://…" }`).
+   */
+  readonly ref?: string | Readonly<Record<string, string>>;
+  /** The component (service) this variable belongs to; used by Vault path templates. */
+  readonly component?: string;
+}
+
+export interface StringSpec extends CommonSpec {
+  readonly type?: "string";
+  readonly default?: string;
+  /** A regular expression (source text) the whole value must match. */
+  readonly pattern?: string;
+}
+export interface UrlSpec extends CommonSpec {
+  readonly type: "url";
+  readonly default?: string;
+  /** Allowed protocols without the colon, e.g. `["https", "postgres"]`. */
+  readonly protocols?: readonly string[];
+}
+export interface IntSpec extends CommonSpec {
+  readonly type: "int";
+  readonly default?: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+export interface NumberSpec extends CommonSpec {
+  readonly type: "number";
+  readonly default?: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+export interface PortSpec extends CommonSpec {
+  readonly type: "port";
+  readonly default?: number;
+}
+export interface BooleanSpec extends CommonSpec {
+  readonly type: "boolean";
+  readonly default?: boolean;
+}
+export interface EnumSpec<V extends string = string> extends CommonSpec {
+  readonly type: "enum";
+  readonly values: readonly V[];
+  readonly default?: NoInfer<V>;
+}
+export interface JsonSpec extends CommonSpec {
+  readonly type: "json";
+  readonly default?: unknown;
+}
+export interface DurationSpec extends CommonSpec {
+  readonly type: "duration";
+  /** `"30s"`, `"1h30m"`, or milliseconds as a number. */
+  readonly default?: string | number;
+}
+export interface ListSpec extends CommonSpec {
+  readonly type: "list";
+  /** Item separator; `","` by default. Items are trimmed and empty items dropped. */
+  readonly separator?: string;
+  readonly default?: readonly string[];
+}
+/** A variable validated by any Standard Schema validator (zod, valibot, arktype, …). */
+export interface StandardSpec<S extends StandardSchemaV1 = StandardSchemaV1> extends CommonSpec {
+  readonly type?: undefined;
+  readonly schema: S;
+  /** The default as the string a source would hold; it goes through the validator too. */
+  readonly default?: string;
+}
+
+export type VariableSpec =
+  | StringSpec
+  | UrlSpec
+  | IntSpec
+  | NumberSpec
+  | PortSpec
+  | BooleanSpec
+  | EnumSpec
+  | JsonSpec
+  | DurationSpec
+  | ListSpec
+  | StandardSpec;
+
+export type VariableMap = Readonly<Record<string, VariableSpec>>;
+
+/** The kinds of source a value can come from; environments allow or forbid them for secrets. */
+export type SourceKind = "env" | "dotenv" | "file" | "store" | "vault";
+
+/** A named environment's sources and policy. Names may be globs such as `pr-*`. */
+export interface EnvironmentSpec {
+  readonly description?: string;
+  /** The `.env` files read in this environment when no `-f` is given (relative to the config). */
+  readonly files?: readonly string[];
+  readonly secrets?: {
+    /** The only sources a secret may come from here; `["vault"]` is pure Vault mode. */
+    readonly from?: readonly SourceKind[];
+  };
+  /** Allow a secret written as a literal in a file git tracks (or a `*.example` file). Default false. */
+  readonly allowInlineSecrets?: boolean;
+  /** Allow a secret to fall back to its schema default. Default true in `local` only; never in production. */
+  readonly allowSecretDefaults?: boolean;
+}
+
+export interface AuditSpec {
+  /** Path of a JSONL file (relative to the config) that receives one event per secret read. */
+  readonly file?: string;
+}
+
+/** The whole configuration model, as written in `strongbox.config.ts` or `.yaml`. */
+export interface ConfigSpec<V extends VariableMap = VariableMap> {
+  /** The project name; fills `{project}` in path templates. */
+  readonly project?: string;
+  readonly variables: V;
+  readonly environments?: Readonly<Record<string, EnvironmentSpec>>;
+  /** The environment used when neither `--env` nor `STRONGBOX_ENV` names one; `local` by default. */
+  readonly defaultEnvironment?: string;
+  readonly audit?: AuditSpec;
+}
+
+type TypeOutputs = {
+  string: string;
+  url: string;
+  int: number;
+  number: number;
+  port: number;
+  boolean: boolean;
+  json: unknown;
+  duration: number;
+  list: readonly string[];
+};
+
+/** The TypeScript type of one resolved variable. */
+export type OutputOf<V> = V extends { readonly schema: infer S extends StandardSchemaV1 }
+  ? StandardSchemaV1.InferOutput<S>
+  : V extends { readonly type: "enum"; readonly values: readonly (infer E)[] }
+    ? E
+    : V extends { readonly type: infer T extends keyof TypeOutputs }
+      ? TypeOutputs[T]
+      : string;
+
+type IsOptional<V> = V extends { readonly default: NonNullable<unknown> }
+  ? false
+  : V extends { readonly required: false | readonly string[] }
+    ? true
+    : false;
+
+/** The frozen object `loadConfig()` returns, typed from the schema with no cast. */
+export type ResolvedConfig<V extends VariableMap> = {
+  readonly [K in keyof V]: IsOptional<V[K]> extends true
+    ? OutputOf<V[K]> | undefined
+    : OutputOf<V[K]>;
+};
