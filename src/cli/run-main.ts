@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { StrongboxError } from "../errors.js";
+import { packagePath } from "../package-root.js";
 import { type Command, parseInvocation } from "./command.js";
 import { EXIT_CODES } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
@@ -78,8 +79,6 @@ Exit statuses: 0 ok, 2 usage, 3 config or schema, 4 resolution problems,
 }
 
 function version(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
-  ) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string };
   return pkg.version;
 }

@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { StrongboxError } from "../errors.js";
+import { packagePath } from "../package-root.js";
 import type { ConfigSpec } from "../schema/types.js";
 import { cacheDir, cachedCompile } from "./compile-cache.js";
 
-/** The library entry that a config's `import … from "strongbox"` is pointed at. */
-const SELF = fileURLToPath(new URL("../index.js", import.meta.url));
+/** What a config's `import … from "strongbox"` is bundled from: `defineConfig` and friends. */
+const CONFIG_API = packagePath("dist/src/config-api.js");
 
 /**
  * Loads a config file into the config model. TypeScript configs are bundled with
@@ -27,7 +28,9 @@ export async function loadConfigFile(
     const text = "text" in cached ? cached.text : readFileSync(cached.path, "utf8");
     return JSON.parse(text) as ConfigSpec;
   }
-  const cached = await cachedCompile(`${path}\0${SELF}`, ".mjs", dir, () => bundleConfig(path));
+  const cached = await cachedCompile(`${path}\0${CONFIG_API}`, ".mjs", dir, () =>
+    bundleConfig(path),
+  );
   const url =
     "text" in cached
       ? `data:text/javascript;base64,${Buffer.from(cached.text).toString("base64")}`
@@ -93,7 +96,7 @@ async function bundleConfig(path: string): Promise<{ text: string; inputs: strin
         {
           name: "strongbox-self",
           setup(build) {
-            build.onResolve({ filter: /^strongbox$/ }, () => ({ path: SELF, external: true }));
+            build.onResolve({ filter: /^strongbox$/ }, () => ({ path: CONFIG_API }));
           },
         },
       ],

@@ -1,6 +1,5 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { basename, dirname, relative, resolve } from "node:path";
+import { basename, relative, resolve } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import { type Issue, issue } from "../errors.js";
 
@@ -60,25 +59,4 @@ export function loadDotenvFiles(
     loaded.push({ path, label, values });
   }
   return { files: loaded, issues };
-}
-
-const EXAMPLE = /\.(example|sample|template|dist|defaults)$/;
-const tracked = new Map<string, boolean>();
-
-/**
- * True when `path` is committed: git tracks it, or its name marks it as an
- * example (`.env.example`) that exists to be committed. Asked only when a
- * secret literal came from the file, and cached, so most runs never spawn git.
- */
-export function isCommittedFile(path: string): boolean {
-  if (EXAMPLE.test(basename(path))) return true;
-  const known = tracked.get(path);
-  if (known !== undefined) return known;
-  const result = spawnSync("git", ["ls-files", "--error-unmatch", "--", basename(path)], {
-    cwd: dirname(path),
-    stdio: "ignore",
-  });
-  const answer = result.status === 0;
-  tracked.set(path, answer);
-  return answer;
 }

@@ -7,8 +7,9 @@ import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { checkSchema } from "../schema/check-schema.js";
 import type { ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
 import { gatherCandidates, isRequired } from "./candidates.js";
-import { isCommittedFile, loadDotenvFiles } from "./dotenv-files.js";
+import { loadDotenvFiles } from "./dotenv-files.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
+import { isCommittedFile } from "./git-tracked.js";
 import type { Candidate, Provenance, Resolution, ResolvedEntry } from "./types.js";
 import { type Validated, validateValue } from "./validate-value.js";
 

@@ -1,0 +1,63 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, sep } from "node:path";
+
+const EXAMPLE = /\.(example|sample|template|dist|defaults)$/;
+const known = new Map<string, boolean>();
+
+/**
+ * True when `path` is committed: git tracks it, or its name marks it as an
+ * example (`.env.example`) that exists to be committed. Asked only when a
+ * secret literal came from the file, and cached per process.
+ */
+export function isCommittedFile(path: string): boolean {
+  if (EXAMPLE.test(basename(path))) return true;
+  const cached = known.get(path);
+  if (cached !== undefined) return cached;
+  const answer = lookInIndex(path) ?? askGit(path);
+  known.set(path, answer);
+  return answer;
+}
+
+/**
+ * Looks the path up in `.git/index` directly, which costs a file read instead of
+ * starting git (a few milliseconds on every `strongbox run`). Index versions 2
+ * and 3 store each path NUL-terminated after a 16-bit flags field whose low 12
+ * bits are the path length; a hit is checked against that length. Returns
+ * undefined whenever it cannot be sure (no plain `.git` directory, index v4,
+ * a long path), and the caller asks git instead.
+ */
+function lookInIndex(path: string): boolean | undefined {
+  const root = findGitRoot(dirname(path));
+  if (root === undefined) return false;
+  const indexPath = join(root, ".git", "index");
+  if (!existsSync(indexPath)) return false;
+  const index = readFileSync(indexPath);
+  if (index.toString("latin1", 0, 4) !== "DIRC") return undefined;
+  const version = index.readUInt32BE(4);
+  const name = relative(root, path).split(sep).join("/");
+  const needle = Buffer.from(`${name}\0`);
+  if ((version !== 2 && version !== 3) || needle.length - 1 >= 0xfff) return undefined;
+  for (let at = index.indexOf(needle, 12); at >= 0; at = index.indexOf(needle, at + 1)) {
+    if (at >= 2 && (index.readUInt16BE(at - 2) & 0xfff) === needle.length - 1) return true;
+    if (version === 3 && at >= 4 && (index.readUInt16BE(at - 4) & 0xfff) === needle.length - 1)
+      return true;
+  }
+  return false;
+}
+
+function findGitRoot(start: string): string | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const dotGit = join(dir, ".git");
+    if (existsSync(dotGit)) return statSync(dotGit).isDirectory() ? dir : undefined;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function askGit(path: string): boolean {
+  const result = spawnSync("git", ["ls-files", "--error-unmatch", "--", basename(path)], {
+    cwd: dirname(path),
+    stdio: "ignore",
+  });
+  return result.status === 0;
+}
