@@ -64,7 +64,13 @@ export function* resolveSteps(
   const cwd = options.cwd ?? ".";
   const schemaIssues = checkSchema(config);
   const environment = selectEnvironment(config, options.environment, processEnv);
-  if (schemaIssues.length > 0) return { ok: false, environment, issues: schemaIssues, entries: [] };
+  if (typeof config.variables !== "object" || config.variables === null)
+    return { ok: false, environment, issues: schemaIssues, entries: [] };
+  // A variable whose definition is broken is reported, not resolved; the others still are,
+  // so one run lists every problem in the config and in the values alike.
+  const broken = new Set(
+    schemaIssues.flatMap((item) => (item.variable === undefined ? [] : [item.variable])),
+  );
   const preResolved = processEnv.STRONGBOX_RESOLVED === environment.name;
   const explicit = options.files !== undefined && options.files.length > 0;
   const loaded = preResolved
@@ -75,11 +81,13 @@ export function* resolveSteps(
         explicit,
         processEnv,
       });
-  const issues: Issue[] = [...loaded.issues];
+  const issues: Issue[] = [...schemaIssues, ...loaded.issues];
   const inputs = { processEnv, files: loaded.files, environment, preResolved };
-  const picked = Object.entries(config.variables).map(([name, spec]) =>
-    pick(name, spec, gatherCandidates(name, spec, inputs), environment, config, preResolved),
-  );
+  const picked = Object.entries(config.variables)
+    .filter(([name]) => !broken.has(name))
+    .map(([name, spec]) =>
+      pick(name, spec, gatherCandidates(name, spec, inputs), environment, config, preResolved),
+    );
   const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
   const outcomes =
     pending.length === 0
