@@ -47,6 +47,11 @@ export interface ProviderDefinition {
    * config uses. Throws `E_PROVIDER_UNAVAILABLE` where a provider is not built yet.
    */
   create(): Promise<Provider>;
+  /**
+   * Optional capability: a synchronous batch read, for sources that are local and
+   * cheap (env, mounted files). `loadConfigSync()` can follow only these.
+   */
+  readSync?(refs: readonly Ref[], ctx: ReadContext): ReadonlyMap<Ref, ReadResult>;
 }
 
 /** Registers nothing by itself; {@link defineProvider} only gives the definition a type. */

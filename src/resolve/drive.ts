@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import { issue } from "../errors.js";
 import type { ReadContext } from "../providers/provider.js";
+import { providerFor } from "../providers/registry.js";
 import type { ConfigSpec } from "../schema/types.js";
-import { fetchRefs, type PendingRef, type RefOutcome } from "./fetch-refs.js";
+import { fetchRefs, type PendingRef, type RefOutcome, toOutcome } from "./fetch-refs.js";
 import { type ResolveOptions, resolveSteps } from "./resolve.js";
 import type { Resolution } from "./types.js";
 
@@ -72,53 +71,25 @@ function fetchRefsSync(
 ): Map<PendingRef, RefOutcome> {
   const outcomes = new Map<PendingRef, RefOutcome>();
   for (const item of pending) {
-    const { scheme, path } = item.ref;
-    if (scheme === "env") {
-      const value = ctx.processEnv[path];
-      outcomes.set(
-        item,
-        value === undefined
-          ? absent(item, `${path} is not set in the environment`, "env")
-          : { ok: true, kind: "env", fetched: { value } },
-      );
-    } else if (scheme === "file") {
-      try {
-        const value = readFileSync(
-          isAbsolute(path) ? path : resolve(ctx.baseDir, path),
-          "utf8",
-        ).replace(/\r?\n$/, "");
-        outcomes.set(item, { ok: true, kind: "file", fetched: { value } });
-      } catch {
-        outcomes.set(item, absent(item, `file ${path} cannot be read`, "file"));
-      }
-    } else {
+    const definition = providerFor(item.ref.scheme);
+    if (definition?.readSync === undefined) {
       outcomes.set(item, {
         ok: false,
-        kind: undefined,
+        kind: definition?.kind,
         absent: false,
         issue: issue(
           "E_PROVIDER_UNAVAILABLE",
-          `${item.variable}: ${scheme}:// references cannot be resolved synchronously`,
+          `${item.variable}: ${item.ref.scheme}:// references cannot be resolved synchronously`,
           {
             variable: item.variable,
             hint: "use `await loadConfig()`, or start the app with `strongbox run` so values arrive resolved",
           },
         ),
       });
+      continue;
     }
+    const result = definition.readSync([item.ref], ctx).get(item.ref);
+    outcomes.set(item, toOutcome(item, result, definition.kind));
   }
   return outcomes;
-}
-
-function absent(item: PendingRef, detail: string, kind: "env" | "file"): RefOutcome {
-  return {
-    ok: false,
-    kind,
-    absent: true,
-    issue: issue(
-      "E_MISSING",
-      `${item.variable}: ${item.ref.scheme}:// reference not found: ${detail}`,
-      { variable: item.variable },
-    ),
-  };
 }

@@ -56,7 +56,12 @@ export async function fetchRefs(
   return outcomes;
 }
 
-function toOutcome(item: PendingRef, result: ReadResult | undefined, kind: SourceKind): RefOutcome {
+/** One ref's batch result as the resolver sees it. */
+export function toOutcome(
+  item: PendingRef,
+  result: ReadResult | undefined,
+  kind: SourceKind,
+): RefOutcome {
   if (result?.status === "found") return { ok: true, fetched: result.fetched, kind };
   if (result?.status === "error") return failure(item, result.error, kind);
   const detail = result?.detail ?? "the provider returned nothing for it";

@@ -1,7 +1,22 @@
+import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
-import { defineProvider, type ReadResult } from "../provider.js";
+import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function readEnv(refs: readonly Ref[], ctx: ReadContext): Map<Ref, ReadResult> {
+  const results = new Map<Ref, ReadResult>();
+  for (const ref of refs) {
+    const value = ctx.processEnv[ref.path];
+    results.set(
+      ref,
+      value === undefined
+        ? { status: "absent", detail: `${ref.path} is not set in the environment` }
+        : { status: "found", fetched: { value } },
+    );
+  }
+  return results;
+}
 
 /** `env://NAME`: the value of another environment variable of this process. */
 export const envProvider = defineProvider({
@@ -14,23 +29,8 @@ export const envProvider = defineProvider({
       throw refError(context, "env:// takes no #key and no ?parameters");
     }
   },
+  readSync: readEnv,
   async create() {
-    return {
-      scheme: "env",
-      kind: "env",
-      async read(refs, ctx) {
-        const results = new Map<(typeof refs)[number], ReadResult>();
-        for (const ref of refs) {
-          const value = ctx.processEnv[ref.path];
-          results.set(
-            ref,
-            value === undefined
-              ? { status: "absent", detail: `${ref.path} is not set in the environment` }
-              : { status: "found", fetched: { value } },
-          );
-        }
-        return results;
-      },
-    };
+    return { scheme: "env", kind: "env", read: async (refs, ctx) => readEnv(refs, ctx) };
   },
 });

@@ -1,8 +1,21 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
-import { refError } from "../../refs/ref.js";
-import { defineProvider, type ReadResult } from "../provider.js";
+import { type Ref, refError } from "../../refs/ref.js";
+import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
+
+/**
+ * Reads mounted secret files. Synchronous on purpose: these are small local
+ * files, and one code path serves both `loadConfig()` and `loadConfigSync()`.
+ */
+function readFiles(refs: readonly Ref[], ctx: ReadContext): Map<Ref, ReadResult> {
+  const results = new Map<Ref, ReadResult>();
+  for (const ref of refs) {
+    const path = isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path);
+    results.set(ref, readSecretFile(path));
+  }
+  return results;
+}
 
 /**
  * `file:///abs/path` or `file://relative/path`: the content of a mounted secret
@@ -19,28 +32,18 @@ export const fileProvider = defineProvider({
     }
     if (ref.path.includes("\0")) throw refError(context, "the path contains a NUL byte");
   },
+  readSync: readFiles,
   async create() {
-    return {
-      scheme: "file",
-      kind: "file",
-      async read(refs, ctx) {
-        const results = new Map<(typeof refs)[number], ReadResult>();
-        await Promise.all(
-          refs.map(async (ref) => {
-            const path = isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path);
-            results.set(ref, await readSecretFile(path, ctx.signal));
-          }),
-        );
-        return results;
-      },
-    };
+    return { scheme: "file", kind: "file", read: async (refs, ctx) => readFiles(refs, ctx) };
   },
 });
 
-async function readSecretFile(path: string, signal?: AbortSignal): Promise<ReadResult> {
+function readSecretFile(path: string): ReadResult {
   try {
-    const text = await readFile(path, signal === undefined ? "utf8" : { encoding: "utf8", signal });
-    return { status: "found", fetched: { value: text.replace(/\r?\n$/, "") } };
+    return {
+      status: "found",
+      fetched: { value: readFileSync(path, "utf8").replace(/\r?\n$/, "") },
+    };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { status: "absent", detail: `file ${path} does not exist` };

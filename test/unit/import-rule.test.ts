@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, it } from "node:test";
+import { ROOT } from "../helpers/cli.js";
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? sources(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+describe("architecture", () => {
+  const src = join(ROOT, "src");
+  const files = sources(src).map((path) => ({
+    path: relative(src, path),
+    text: readFileSync(path, "utf8"),
+  }));
+
+  it("the library never imports the CLI (cli -> library, never the reverse)", () => {
+    const offenders = files.filter(
+      (file) => !file.path.startsWith("cli/") && /from "(\.\.?\/)+cli\//.test(file.text),
+    );
+    assert.deepEqual(
+      offenders.map((file) => file.path),
+      [],
+    );
+  });
+
+  it("the library never exits the process or writes to the console", () => {
+    const offenders = files.filter(
+      (file) =>
+        !file.path.startsWith("cli/") &&
+        /process\.exit|console\.(log|error|warn|info)\(/.test(file.text),
+    );
+    assert.deepEqual(
+      offenders.map((file) => file.path),
+      [],
+    );
+  });
+
+  it("shared code never branches on a provider's scheme", () => {
+    const offenders = files.filter(
+      (file) =>
+        !file.path.startsWith("providers/") &&
+        /scheme === "(vault|store|env|file)"/.test(file.text),
+    );
+    assert.deepEqual(
+      offenders.map((file) => file.path),
+      [],
+    );
+  });
+});
