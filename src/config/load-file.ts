@@ -61,14 +61,12 @@ export async function loadConfigFile(
 
 async function parseYamlConfig(path: string): Promise<unknown> {
   const { parseDocument } = await import("yaml");
-  const document = parseDocument(readFileSync(path, "utf8"), {
-    uniqueKeys: true,
-    prettyErrors: false,
-  });
+  const text = readFileSync(path, "utf8");
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const first = document.errors[0];
   if (first !== undefined) {
-    const where = first.linePos?.[0];
-    const at = where === undefined ? "" : `:${where.line}:${where.col}`;
+    const before = text.slice(0, first.pos[0]).split("\n");
+    const at = `:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
     throw new StrongboxError(
       "E_CONFIG",
       `${path}${at}: invalid YAML: ${first.code.toLowerCase().replaceAll("_", " ")}`,

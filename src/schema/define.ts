@@ -13,6 +13,21 @@ import type { ConfigSpec, VariableMap } from "./types.js";
  *   },
  * });
  */
-export function defineConfig<const V extends VariableMap>(config: ConfigSpec<V>): ConfigSpec<V> {
+export function defineConfig<const V extends VariableMap>(
+  config: ConfigSpec<V> & {
+    readonly variables: { readonly [K in keyof V]: CheckedVariable<V[K]> };
+  },
+): ConfigSpec<V> {
   return config;
 }
+
+/** Rejects, at compile time, an enum default that is not one of its values. */
+type CheckedVariable<T> = T extends {
+  readonly type: "enum";
+  readonly values: readonly (infer E)[];
+  readonly default: infer D;
+}
+  ? D extends E
+    ? T
+    : Omit<T, "default"> & { readonly default: E }
+  : T;
