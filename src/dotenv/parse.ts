@@ -35,7 +35,9 @@ const QUOTES: Record<string, Exclude<DotenvEntry["quote"], "none">> = {
  * values, `export`, comments, `${VAR}` expansion), stricter where dotenv is
  * silent: an unterminated quote, a line with no `=` or text after a closing
  * quote is an issue naming the line, never a value swallowed or skipped.
- * Values are never copied into issues.
+ * Issues name lines and keys, never line text: a broken line may be a secret.
+ * After an unterminated quote the rest of the file is not read, since every
+ * later line may belong to the broken value.
  */
 export function parseDotenv(text: string, options: DotenvParseOptions = {}): DotenvParseResult {
   const source = options.source ?? ".env";
@@ -93,8 +95,8 @@ function parseLine(lines: readonly string[], index: number): LineResult {
     return {
       kind: "error",
       next,
-      why: `expected "=" after ${key}`,
-      hint: "write KEY=value; comment the line out with # if it is notes",
+      why: 'expected KEY=value: the line has a name but no "="',
+      hint: "write KEY=value; comment the line out with # if it is notes (the line is not shown: it may hold a secret)",
     };
   }
   const rest = afterKey.slice(1).trimStart();
@@ -138,8 +140,8 @@ function quoted(
     if (line >= lines.length) {
       return {
         kind: "error",
-        next: index + 1,
-        why: `the quoted value of ${key} is never closed`,
+        next: lines.length,
+        why: `the quoted value of ${key} is never closed; the lines after it were not read`,
         hint: `add the closing ${mark}`,
       };
     }

@@ -86,16 +86,16 @@ describe(".env parser", () => {
   });
 
   it("reports an unterminated quote with its line, without swallowing later lines or quoting the value", () => {
-    const result = parseDotenv('A=1\nB="never closed\nC=3\n', { source: "app.env" });
+    const result = parseDotenv('A=1\nB="never closed\nsecret-looking-line\nC=3\n', { source: "app.env" });
     assert.equal(result.issues.length, 1);
     assert.equal(result.issues[0]?.code, "E_DOTENV_PARSE");
     assert.match(
       result.issues[0]?.message ?? "",
-      /^app\.env:2: the quoted value of B is never closed$/,
+      /^app\.env:2: the quoted value of B is never closed; the lines after it were not read$/,
     );
     assert.deepEqual(
       result.entries.map((entry) => entry.key),
-      ["A", "C"],
+      ["A"],
     );
   });
 
@@ -104,7 +104,7 @@ describe(".env parser", () => {
     assert.deepEqual(
       result.issues.map((item) => item.message),
       [
-        '.env:1: expected "=" after JUSTAWORD',
+        '.env:1: expected KEY=value: the line has a name but no "="',
         ".env:2: unexpected text after the closing quote of A",
         ".env:3: expected KEY=value",
       ],
