@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
-import { inspect } from "node:util";
 import { createJsonlSink } from "./audit/audit.js";
 import { ResolutionError } from "./errors.js";
 import { resolveConfig, resolveConfigSync } from "./resolve/drive.js";
 import type { ResolveOptions } from "./resolve/resolve.js";
 import type { Resolution } from "./resolve/types.js";
 import type { ConfigSpec, ResolvedConfig, VariableMap } from "./schema/types.js";
+
+/** Node's `util.inspect.custom`, by its registered name, so loading the library skips node:util. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 /** Options of {@link loadConfig}; every field defaults from the running process. */
 export type LoadOptions = ResolveOptions;
@@ -66,7 +68,7 @@ export function toConfigObject<V extends VariableMap>(resolution: Resolution): R
     masked[entry.name] = entry.secret ? "[redacted]" : entry.value;
   }
   Object.defineProperty(values, "toJSON", { value: () => masked, enumerable: false });
-  Object.defineProperty(values, inspect.custom, { value: () => masked, enumerable: false });
+  Object.defineProperty(values, INSPECT, { value: () => masked, enumerable: false });
   return Object.freeze(values) as ResolvedConfig<V>;
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ export interface Compiled {
 
 interface Meta {
   readonly tool: string;
+  readonly source: string;
   readonly inputs: ReadonlyArray<{ path: string; mtimeMs: number; size: number }>;
 }
 
@@ -36,15 +36,15 @@ export async function cachedCompile(
   dir: string,
   compile: () => Promise<Compiled>,
 ): Promise<{ path: string } | { text: string }> {
-  const key = createHash("sha256").update(source).digest("hex").slice(0, 24);
+  const key = cacheKey(source);
   const outPath = join(dir, `${key}${extension}`);
   const metaPath = join(dir, `${key}.meta.json`);
-  if (isFresh(metaPath)) return { path: outPath };
+  if (isFresh(metaPath, source)) return { path: outPath };
   const compiled = await compile();
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeAtomic(outPath, compiled.text);
-    const meta: Meta = { tool: CACHE_FORMAT, inputs: compiled.inputs.map(stamp) };
+    const meta: Meta = { tool: CACHE_FORMAT, source, inputs: compiled.inputs.map(stamp) };
     writeAtomic(metaPath, JSON.stringify(meta));
     return { path: outPath };
   } catch {
@@ -52,10 +52,11 @@ export async function cachedCompile(
   }
 }
 
-function isFresh(metaPath: string): boolean {
+function isFresh(metaPath: string, source: string): boolean {
   try {
     const meta = JSON.parse(readFileSync(metaPath, "utf8")) as Meta;
-    if (meta.tool !== CACHE_FORMAT || meta.inputs.length === 0) return false;
+    if (meta.tool !== CACHE_FORMAT || meta.source !== source || meta.inputs.length === 0)
+      return false;
     return meta.inputs.every((input) => {
       const now = stamp(input.path);
       return now.mtimeMs === input.mtimeMs && now.size === input.size;
@@ -74,4 +75,20 @@ function writeAtomic(path: string, text: string): void {
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, text, { mode: 0o600 });
   renameSync(temp, path);
+}
+
+/**
+ * A file name for `source`: two FNV-1a hashes with different seeds. Not a
+ * security boundary (the meta file records the full source and is checked), so
+ * a cheap hash spares loading node:crypto on every run.
+ */
+function cacheKey(source: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < source.length; i++) {
+    const code = source.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193) >>> 0;
+    b = Math.imul(b ^ code, 0x811c9dc5) >>> 0;
+  }
+  return a.toString(16).padStart(8, "0") + b.toString(16).padStart(8, "0");
 }

@@ -15,19 +15,23 @@ export async function resolveConfig(
   config: ConfigSpec,
   options: ResolveOptions = {},
 ): Promise<Resolution> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
-  const signal =
-    options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-  const ctx = context(options, signal);
   const steps = resolveSteps(config, options);
   let step = steps.next();
   while (!step.done) {
     const current = step.value;
     step = steps.next(
-      current.kind === "fetch" ? await fetchRefs(current.pending, ctx) : await current.result,
+      current.kind === "fetch"
+        ? await fetchRefs(current.pending, context(options, deadline(options)))
+        : await current.result,
     );
   }
   return step.value;
+}
+
+/** One deadline for all provider reads of a resolution, joined with the caller's signal. */
+function deadline(options: ResolveOptions): AbortSignal {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  return options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
 }
 
 /**

@@ -19,15 +19,25 @@ const CANARIES = {
 };
 
 function forms(value: string): string[] {
-  const all = [value, Buffer.from(value).toString("base64"), encodeURIComponent(value), JSON.stringify(value).slice(1, -1)];
-  for (const line of value.split("\n")) if (line.length >= 8 && !line.startsWith("-----")) all.push(line);
+  const all = [
+    value,
+    Buffer.from(value).toString("base64"),
+    encodeURIComponent(value),
+    JSON.stringify(value).slice(1, -1),
+  ];
+  for (const line of value.split("\n"))
+    if (line.length >= 8 && !line.startsWith("-----")) all.push(line);
   return all;
 }
 
 function assertClean(label: string, ...texts: string[]): void {
   for (const [name, value] of Object.entries(CANARIES)) {
     for (const form of forms(value)) {
-      for (const text of texts) assert.ok(!text.includes(form), `${label}: canary ${name} leaked as ${JSON.stringify(form)} in:\n${text}`);
+      for (const text of texts)
+        assert.ok(
+          !text.includes(form),
+          `${label}: canary ${name} leaked as ${JSON.stringify(form)} in:\n${text}`,
+        );
     }
   }
 }
@@ -62,7 +72,10 @@ describe("no secret value in any output", () => {
     const dir = tempProject({ "strongbox.config.yaml": CONFIG, ".env": dotenv });
     const local = await runCli(["check"], { cwd: dir });
     assert.equal(local.code, 4);
-    assert.match(local.stderr, /SECRET_PORT: expected a port number \(1-65535\) \(from \.env line \d+\)/);
+    assert.match(
+      local.stderr,
+      /SECRET_PORT: expected a port number \(1-65535\) \(from \.env line \d+\)/,
+    );
     assert.match(local.stderr, /URLISH: malformed reference/);
     assertClean("check", ...all(local));
     const json = await runCli(["check", "--json"], { cwd: dir });
@@ -73,7 +86,10 @@ describe("no secret value in any output", () => {
     });
     assert.equal(production.code, 4);
     assertClean("run --env production", ...all(production));
-    const explain = await runCli(["explain", "--json"], { cwd: dir, env: { PLAIN: CANARIES.PLAIN } });
+    const explain = await runCli(["explain", "--json"], {
+      cwd: dir,
+      env: { PLAIN: CANARIES.PLAIN },
+    });
     assertClean("explain", ...all(explain));
     assertClean("audit log", readFileSync(join(dir, "audit.jsonl"), "utf8"));
   });
@@ -86,7 +102,10 @@ describe("no secret value in any output", () => {
     });
     execFileSync("git", ["init", "-q"], { cwd: dir });
     const inline = await runCli(["check", "-f", ".env.example"], { cwd: dir });
-    assert.match(inline.stderr, /PLAIN: the secret is written as a literal in \.env\.example line 1, a committed file \(E_INLINE_SECRET\)/);
+    assert.match(
+      inline.stderr,
+      /PLAIN: the secret is written as a literal in \.env\.example line 1, a committed file \(E_INLINE_SECRET\)/,
+    );
     assertClean("inline", ...all(inline));
     const broken = await runCli(["check", "-f", "broken.env"], { cwd: dir });
     assert.match(broken.stderr, /broken\.env:\d+: the quoted value of \w+ is never closed/);
@@ -114,7 +133,8 @@ describe("no secret value in any output", () => {
 
   it("a child that prints every secret, plainly and encoded, is masked when piped", async () => {
     const dir = tempProject({
-      "strongbox.config.yaml": "variables:\n  PLAIN: { secret: true }\n  PEM: { secret: true }\n  JSON_BLOB: { secret: true }\n",
+      "strongbox.config.yaml":
+        "variables:\n  PLAIN: { secret: true }\n  PEM: { secret: true }\n  JSON_BLOB: { secret: true }\n",
     });
     const script = `for (const k of ["PLAIN","PEM","JSON_BLOB"]) { const v = process.env[k]; console.log(v); console.error(Buffer.from(v).toString("base64")); console.log(encodeURIComponent(v)); }`;
     const result = await runCli(["run", "--", process.execPath, "-e", script], {

@@ -10,28 +10,51 @@ const CONFIG = `variables:
   TOKEN: { secret: true }
   PORT: { type: port, default: 8080 }
 `;
-const project = () => tempProject({ "strongbox.config.yaml": CONFIG, ".env": 'TOKEN=sec-ret-value\nMULTI="line1\\nline2 #x"\n' });
+const project = () =>
+  tempProject({
+    "strongbox.config.yaml": CONFIG,
+    ".env": 'TOKEN=sec-ret-value\nMULTI="line1\\nline2 #x"\n',
+  });
 
 describe("export", () => {
   it("writes dotenv that our parser reads back exactly", async () => {
     const result = await runCli(["export"], { cwd: project() });
     assert.equal(result.code, 0, result.stderr);
-    const back = Object.fromEntries(parseDotenv(result.stdout, { lookup: () => "X" }).entries.map((e) => [e.key, e.value]));
-    assert.deepEqual(back, { NAME: `it's a "name" with $dollar`, MULTI: "line1\nline2 #x", TOKEN: "sec-ret-value", PORT: "8080" });
+    const back = Object.fromEntries(
+      parseDotenv(result.stdout, { lookup: () => "X" }).entries.map((e) => [e.key, e.value]),
+    );
+    assert.deepEqual(back, {
+      NAME: `it's a "name" with $dollar`,
+      MULTI: "line1\nline2 #x",
+      TOKEN: "sec-ret-value",
+      PORT: "8080",
+    });
   });
 
   it("writes shell that a POSIX shell evaluates to the same values", async () => {
     const dir = project();
-    const out = execFileSync("sh", ["-c", `eval "$(${process.execPath} ${CLI} export --format shell)"; printf '%s|%s' "$NAME" "$MULTI"`], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir, STRONGBOX_CACHE_DIR: `${dir}/.cache` },
-    }).toString();
+    const out = execFileSync(
+      "sh",
+      [
+        "-c",
+        `eval "$(${process.execPath} ${CLI} export --format shell)"; printf '%s|%s' "$NAME" "$MULTI"`,
+      ],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: dir, STRONGBOX_CACHE_DIR: `${dir}/.cache` },
+      },
+    ).toString();
     assert.equal(out, `it's a "name" with $dollar|line1\nline2 #x`);
   });
 
   it("writes json, filters secrets, and refuses docker output for a multi-line value", async () => {
     const dir = project();
-    assert.deepEqual(JSON.parse((await runCli(["export", "--format", "json", "--only-secrets"], { cwd: dir })).stdout), { TOKEN: "sec-ret-value" });
+    assert.deepEqual(
+      JSON.parse(
+        (await runCli(["export", "--format", "json", "--only-secrets"], { cwd: dir })).stdout,
+      ),
+      { TOKEN: "sec-ret-value" },
+    );
     assert.ok(!(await runCli(["export", "--no-secrets"], { cwd: dir })).stdout.includes("TOKEN"));
     const docker = await runCli(["export", "--format", "docker"], { cwd: dir });
     assert.equal(docker.code, 6);
@@ -47,15 +70,21 @@ describe("check", () => {
     const ok = await runCli(["check"], { cwd: dir });
     assert.equal(ok.code, 0);
     assert.match(ok.stderr, /ok: 4 variables resolved for environment "local" \(1 secret\)/);
-    assert.deepEqual(JSON.parse((await runCli(["check", "--json"], { cwd: dir })).stdout), { ok: true, environment: "local", variables: 4, secrets: 1, unset: 0 });
+    assert.deepEqual(JSON.parse((await runCli(["check", "--json"], { cwd: dir })).stdout), {
+      ok: true,
+      environment: "local",
+      variables: 4,
+      secrets: 1,
+      unset: 0,
+    });
     const bad = await runCli(["check", "--json", "-f", "missing.env"], { cwd: dir });
     assert.equal(bad.code, 4);
     const body = JSON.parse(bad.stdout);
     assert.equal(body.ok, false);
-    assert.deepEqual(
-      body.error.issues.map((item: { code: string }) => item.code).sort(),
-      ["E_IO", "E_MISSING"],
-    );
+    assert.deepEqual(body.error.issues.map((item: { code: string }) => item.code).sort(), [
+      "E_IO",
+      "E_MISSING",
+    ]);
   });
 
   it("names the declared environments for an unknown one", async () => {
@@ -68,13 +97,24 @@ describe("check", () => {
 describe("explain", () => {
   it("shows winner and shadowed sources, never values", async () => {
     const dir = project();
-    const result = await runCli(["explain", "TOKEN", "PORT"], { cwd: dir, env: { TOKEN: "env-token-value" } });
+    const result = await runCli(["explain", "TOKEN", "PORT"], {
+      cwd: dir,
+      env: { TOKEN: "env-token-value" },
+    });
     assert.equal(result.code, 0);
-    assert.match(result.stdout, /TOKEN {2}\[secret, required\]\n {2}✓ from the process environment \(TOKEN\)\n {4}shadows \.env line 1/);
+    assert.match(
+      result.stdout,
+      /TOKEN {2}\[secret, required\]\n {2}✓ from the process environment \(TOKEN\)\n {4}shadows \.env line 1/,
+    );
     assert.match(result.stdout, /PORT {2}\[plain, required\]\n {2}✓ from the schema default/);
-    assert.ok(!result.stdout.includes("env-token-value") && !result.stdout.includes("sec-ret-value"));
+    assert.ok(
+      !result.stdout.includes("env-token-value") && !result.stdout.includes("sec-ret-value"),
+    );
     const json = JSON.parse((await runCli(["explain", "--json"], { cwd: dir })).stdout);
-    assert.equal(json.variables.find((v: { variable: string }) => v.variable === "TOKEN").winner.place, ".env line 1");
+    assert.equal(
+      json.variables.find((v: { variable: string }) => v.variable === "TOKEN").winner.place,
+      ".env line 1",
+    );
     assert.ok(!JSON.stringify(json).includes("sec-ret-value"));
   });
 

@@ -9,20 +9,30 @@ const CONFIG = `variables:
   API_TOKEN: { secret: true }
   OPTIONAL: { required: false }
 `;
-const project = () => tempProject({ "strongbox.config.yaml": CONFIG, ".env": "API_TOKEN=tok-abcdef-123456\n" });
+const project = () =>
+  tempProject({ "strongbox.config.yaml": CONFIG, ".env": "API_TOKEN=tok-abcdef-123456\n" });
 const node = (code: string) => ["--", process.execPath, "-e", code];
 
 describe("strongbox run", () => {
   it("gives the child the resolved variables and returns its exit status", async () => {
     const dir = project();
-    const result = await runCli(["run", ...node("console.log(process.env.GREETING, process.env.PORT, 'OPTIONAL' in process.env, process.env.STRONGBOX_RESOLVED); process.exit(7)")], { cwd: dir });
+    const result = await runCli(
+      [
+        "run",
+        ...node(
+          "console.log(process.env.GREETING, process.env.PORT, 'OPTIONAL' in process.env, process.env.STRONGBOX_RESOLVED); process.exit(7)",
+        ),
+      ],
+      { cwd: dir },
+    );
     assert.equal(result.code, 7);
     assert.equal(result.stdout, "hello 3000 false local\n");
   });
 
   it("masks secrets in piped stdout and stderr, unless --no-mask", async () => {
     const dir = project();
-    const code = "console.log('out', process.env.API_TOKEN); console.error('err', Buffer.from(process.env.API_TOKEN).toString('base64'))";
+    const code =
+      "console.log('out', process.env.API_TOKEN); console.error('err', Buffer.from(process.env.API_TOKEN).toString('base64'))";
     const masked = await runCli(["run", ...node(code)], { cwd: dir });
     assert.equal(masked.stdout, "out <redacted:API_TOKEN>\n");
     assert.equal(masked.stderr, "err <redacted:API_TOKEN>\n");
@@ -39,22 +49,42 @@ describe("strongbox run", () => {
 
   it("does not hand Strongbox's own credentials to the child", async () => {
     const dir = project();
-    const result = await runCli(["run", ...node("console.log(['STRONGBOX_MASTER_KEY','VAULT_TOKEN'].map(k => k in process.env).join())")], {
-      cwd: dir,
-      env: { STRONGBOX_MASTER_KEY: "mk", VAULT_TOKEN: "vt" },
-    });
+    const result = await runCli(
+      [
+        "run",
+        ...node(
+          "console.log(['STRONGBOX_MASTER_KEY','VAULT_TOKEN'].map(k => k in process.env).join())",
+        ),
+      ],
+      {
+        cwd: dir,
+        env: { STRONGBOX_MASTER_KEY: "mk", VAULT_TOKEN: "vt" },
+      },
+    );
     assert.equal(result.stdout, "false,false\n");
   });
 
   it("forwards SIGTERM to the child and returns the child's status", async () => {
     const dir = project();
-    const child = spawn(process.execPath, [CLI, "run", ...node("process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(3) }); console.log('ready'); setInterval(() => {}, 1000)")], {
-      cwd: dir,
-      env: cleanEnv(dir),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        "run",
+        ...node(
+          "process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(3) }); console.log('ready'); setInterval(() => {}, 1000)",
+        ),
+      ],
+      {
+        cwd: dir,
+        env: cleanEnv(dir),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
-    const status = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const status = new Promise<number | null>((resolve) =>
+      child.on("close", (code) => resolve(code)),
+    );
     await new Promise<void>((resolve) =>
       child.stdout.on("data", (chunk: Buffer) => {
         out += chunk.toString();
@@ -76,7 +106,10 @@ describe("strongbox run", () => {
     const dir = project();
     const result = await runCli(["run", "--", "no-such-command-xyz"], { cwd: dir });
     assert.equal(result.code, 127);
-    assert.match(result.stderr, /^strongbox: error: command not found: no-such-command-xyz \(E_SPAWN\)$/m);
+    assert.match(
+      result.stderr,
+      /^strongbox: error: command not found: no-such-command-xyz \(E_SPAWN\)$/m,
+    );
   });
 
   it("refuses to start the child when any variable has a problem, listing them all", async () => {
@@ -91,8 +124,14 @@ describe("strongbox run", () => {
     assert.equal(result.code, 4);
     assert.equal(result.stdout, "");
     assert.match(result.stderr, /configuration for environment "production" has 3 problems/);
-    assert.match(result.stderr, /✗ API_TOKEN: secrets in environment "production" may only come from Vault; this one came from the process environment/);
-    assert.match(result.stderr, /✗ DB_PASSWORD is missing in environment "production" \(E_MISSING\)/);
+    assert.match(
+      result.stderr,
+      /✗ API_TOKEN: secrets in environment "production" may only come from Vault; this one came from the process environment/,
+    );
+    assert.match(
+      result.stderr,
+      /✗ DB_PASSWORD is missing in environment "production" \(E_MISSING\)/,
+    );
     assert.match(result.stderr, /✗ WORKERS: expected an integer, got "many"/);
     assert.ok(!result.stderr.includes("env-token-value"));
   });

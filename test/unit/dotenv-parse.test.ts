@@ -86,7 +86,9 @@ describe(".env parser", () => {
   });
 
   it("reports an unterminated quote with its line, without swallowing later lines or quoting the value", () => {
-    const result = parseDotenv('A=1\nB="never closed\nsecret-looking-line\nC=3\n', { source: "app.env" });
+    const result = parseDotenv('A=1\nB="never closed\nsecret-looking-line\nC=3\n', {
+      source: "app.env",
+    });
     assert.equal(result.issues.length, 1);
     assert.equal(result.issues[0]?.code, "E_DOTENV_PARSE");
     assert.match(

@@ -1,0 +1,174 @@
+// The benchmark suite: `npm run bench` prints one table. Peers run in the same
+// process run, interleaved round by round, so machine noise hits all alike.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { resolveConfig } from "../src/resolve/drive.js";
+import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = join(ROOT, "dist/bundle/main.js");
+const DOTENVX = join(ROOT, "node_modules/.bin/dotenvx");
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+
+interface Row {
+  readonly name: string;
+  readonly median: number;
+  readonly p90: number;
+  readonly unit: string;
+  readonly note?: string;
+}
+
+function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** A project with `count` variables (every fifth a secret) in YAML and TypeScript, and a .env. */
+function makeProject(count: number): { dir: string; env: Record<string, string> } {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "strongbox-bench-")));
+  const names = Array.from({ length: count }, (_, i) => `VAR_${String(i).padStart(3, "0")}`);
+  const secret = (i: number) => i % 5 === 0;
+  writeFileSync(
+    join(dir, "strongbox.config.yaml"),
+    `variables:\n${names.map((n, i) => `  ${n}: { type: string${secret(i) ? ", secret: true" : ""} }`).join("\n")}\n`,
+  );
+  const tsDir = join(dir, "ts");
+  spawnSync("mkdir", ["-p", tsDir]);
+  writeFileSync(
+    join(tsDir, "strongbox.config.ts"),
+    `import { defineConfig } from "strongbox";\nexport default defineConfig({ variables: {\n${names.map((n, i) => `  ${n}: { type: "string"${secret(i) ? ", secret: true" : ""} },`).join("\n")}\n} });\n`,
+  );
+  const dotenv = names.map((n, i) => `${n}=value-${i}-${"x".repeat(24)}`).join("\n");
+  writeFileSync(join(dir, ".env"), `${dotenv}\n`);
+  writeFileSync(join(tsDir, ".env"), `${dotenv}\n`);
+  const env = { PATH: process.env.PATH ?? "", HOME: dir, STRONGBOX_CACHE_DIR: join(dir, ".cache") };
+  return { dir, env };
+}
+
+function timeCommands(
+  commands: Array<{ name: string; argv: string[]; cwd: string; env: Record<string, string> }>,
+): Row[] {
+  const samples = commands.map(() => [] as number[]);
+  for (const command of commands)
+    spawnSync(command.argv[0] as string, command.argv.slice(1), {
+      cwd: command.cwd,
+      env: command.env,
+    });
+  for (let round = 0; round < RUNS; round++) {
+    commands.forEach((command, i) => {
+      const start = process.hrtime.bigint();
+      const result = spawnSync(command.argv[0] as string, command.argv.slice(1), {
+        cwd: command.cwd,
+        env: command.env,
+        stdio: "ignore",
+      });
+      if (result.status !== 0) throw new Error(`${command.name} exited ${result.status}`);
+      samples[i]?.push(Number(process.hrtime.bigint() - start) / 1e6);
+    });
+  }
+  return commands.map((command, i) => ({
+    name: command.name,
+    median: quantile(samples[i] ?? [], 0.5),
+    p90: quantile(samples[i] ?? [], 0.9),
+    unit: "ms",
+  }));
+}
+
+async function resolveThousand(): Promise<Row> {
+  const variables: Record<string, VariableSpec> = {};
+  const processEnv: Record<string, string> = {};
+  for (let i = 0; i < 1000; i++) {
+    const name = `V${i}`;
+    variables[name] =
+      i % 3 === 0
+        ? { type: "int" }
+        : i % 3 === 1
+          ? { type: "url", secret: true }
+          : { type: "string", default: "d" };
+    if (i % 3 !== 2) processEnv[name] = i % 3 === 0 ? String(i) : `https://h${i}.example.com/p`;
+  }
+  const config: ConfigSpec = { variables };
+  const samples: number[] = [];
+  for (let round = 0; round < RUNS + 5; round++) {
+    const start = process.hrtime.bigint();
+    const result = await resolveConfig(config, { processEnv, cwd: tmpdir() });
+    if (!result.ok) throw new Error("resolution failed");
+    if (round >= 5) samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return {
+    name: "resolve 1,000 variables in-process",
+    median: quantile(samples, 0.5),
+    p90: quantile(samples, 0.9),
+    unit: "ms",
+  };
+}
+
+function coldTypeScript(dir: string, env: Record<string, string>): Row {
+  const samples: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const cold = { ...env, STRONGBOX_CACHE_DIR: join(dir, `.cold-${round}`) };
+    const start = process.hrtime.bigint();
+    spawnSync(process.execPath, [CLI, "run", "--", "true"], {
+      cwd: join(dir, "ts"),
+      env: cold,
+      stdio: "ignore",
+    });
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return {
+    name: "strongbox run -- true, TS config, cold cache",
+    median: quantile(samples, 0.5),
+    p90: quantile(samples, 0.9),
+    unit: "ms",
+    note: "first run after an edit",
+  };
+}
+
+function print(rows: Row[], baseline: number): void {
+  const header = ["benchmark", "median", "p90", "× node -e 0"];
+  const lines = rows.map((row) => [
+    row.name + (row.note ? ` (${row.note})` : ""),
+    `${row.median.toFixed(1)} ${row.unit}`,
+    `${row.p90.toFixed(1)} ${row.unit}`,
+    row.unit === "ms" && !row.name.includes("in-process") ? (row.median / baseline).toFixed(2) : "",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  const format = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  console.log(format(header));
+  console.log(
+    `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`,
+  );
+  for (const line of lines) console.log(format(line));
+}
+
+const { dir, env } = makeProject(50);
+console.log(
+  `strongbox benchmarks: ${RUNS} runs each, interleaved; 50 variables (10 secrets) from .env; node ${process.version}\n`,
+);
+const startup = timeCommands([
+  { name: "node -e 0", argv: [process.execPath, "-e", "0"], cwd: dir, env },
+  {
+    name: "strongbox run -- true, YAML config",
+    argv: [process.execPath, CLI, "run", "--", "true"],
+    cwd: dir,
+    env,
+  },
+  {
+    name: "strongbox run -- true, TS config (cached)",
+    argv: [process.execPath, CLI, "run", "--", "true"],
+    cwd: join(dir, "ts"),
+    env,
+  },
+  {
+    name: "dotenvx run -- true, same 50 variables",
+    argv: [process.execPath, DOTENVX, "run", "-f", ".env", "--quiet", "--", "true"],
+    cwd: dir,
+    env,
+  },
+]);
+const baseline = startup[0]?.median ?? Number.NaN;
+print([...startup, coldTypeScript(dir, env), await resolveThousand()], baseline);
