@@ -99,7 +99,7 @@ describe("resolver", () => {
   });
 
   it("reports every problem at once and resolves nothing partially", async () => {
-    const dir = tempProject({ ".env": 'BROKEN="open\nPORT=not-a-port\nAPI_KEY=store://api-key\n' });
+    const dir = tempProject({ ".env": 'PORT=not-a-port\nAPI_KEY=store://api-key\nBROKEN="open\n' });
     const config: ConfigSpec = {
       variables: {
         PORT: { type: "port" },
@@ -125,7 +125,7 @@ describe("resolver", () => {
     const port = result.issues.find((item) => item.variable === "PORT");
     assert.equal(
       port?.message,
-      'PORT: expected a port number (1-65535), got "not-a-port" (from .env line 2)',
+      'PORT: expected a port number (1-65535), got "not-a-port" (from .env line 1)',
     );
   });
 
