@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { inspect } from "node:util";
 import * as v from "valibot";
 import { z } from "zod";
-import type { AuditEvent } from "../../src/audit/audit.js";
+import { type AuditEvent, createJsonlSink } from "../../src/audit/audit.js";
 import { ResolutionError } from "../../src/errors.js";
 import { loadConfig, loadConfigSync } from "../../src/load.js";
 import { resolveConfig, resolveConfigSync } from "../../src/resolve/drive.js";
@@ -211,6 +212,29 @@ describe("resolver", () => {
       ],
     );
     assert.ok(!JSON.stringify(events).includes("audited-canary"));
+  });
+
+  it("writes audit events as JSON lines (0600), and refuses to release secrets it cannot audit", async () => {
+    const dir = tempProject({ "blocked/.keep": "" });
+    const config: ConfigSpec = { variables: { TOKEN: { secret: true } } };
+    const path = join(dir, "logs/audit.jsonl");
+    await resolveConfig(config, { processEnv: { TOKEN: "jsonl-canary" }, audit: createJsonlSink(path) });
+    await resolveConfig(config, { processEnv: { TOKEN: "jsonl-canary" }, audit: createJsonlSink(path) });
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    assert.equal(lines.length, 2);
+    assert.equal(JSON.parse(lines[0] ?? "").variable, "TOKEN");
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.ok(!lines.join("").includes("jsonl-canary"));
+    chmodSync(join(dir, "blocked"), 0o500);
+    const unwritable = createJsonlSink(join(dir, "blocked/audit.jsonl"));
+    if (process.getuid?.() === 0) {
+      // root ignores directory permissions; a path under a regular file fails for everyone
+      writeFileSync(join(dir, "file"), "");
+      const underFile = createJsonlSink(join(dir, "file/audit.jsonl"));
+      await assert.rejects(resolveConfig(config, { processEnv: { TOKEN: "x" }, audit: underFile }), { code: "E_IO" });
+    } else {
+      await assert.rejects(resolveConfig(config, { processEnv: { TOKEN: "x" }, audit: unwritable }), { code: "E_IO" });
+    }
   });
 
   it("validates with zod and valibot, and scrubs secrets from validator messages", async () => {
