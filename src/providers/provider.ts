@@ -58,3 +58,27 @@ export interface ProviderDefinition {
 export function defineProvider(definition: ProviderDefinition): ProviderDefinition {
   return definition;
 }
+
+/**
+ * For local sources read one ref at a time without waiting (env, mounted files):
+ * builds both the batch `readSync` capability and the async provider from one
+ * per-ref function, so the two can never disagree.
+ */
+export function defineLocalProvider(
+  definition: Omit<ProviderDefinition, "create" | "readSync">,
+  readOne: (ref: Ref, ctx: ReadContext) => ReadResult,
+): ProviderDefinition {
+  const readSync = (refs: readonly Ref[], ctx: ReadContext) =>
+    new Map(refs.map((ref) => [ref, readOne(ref, ctx)] as const));
+  return {
+    ...definition,
+    readSync,
+    async create() {
+      return {
+        scheme: definition.scheme,
+        kind: definition.kind,
+        read: async (refs, ctx) => readSync(refs, ctx),
+      };
+    },
+  };
+}

@@ -218,8 +218,14 @@ describe("resolver", () => {
     const dir = tempProject({ "blocked/.keep": "" });
     const config: ConfigSpec = { variables: { TOKEN: { secret: true } } };
     const path = join(dir, "logs/audit.jsonl");
-    await resolveConfig(config, { processEnv: { TOKEN: "jsonl-canary" }, audit: createJsonlSink(path) });
-    await resolveConfig(config, { processEnv: { TOKEN: "jsonl-canary" }, audit: createJsonlSink(path) });
+    await resolveConfig(config, {
+      processEnv: { TOKEN: "jsonl-canary" },
+      audit: createJsonlSink(path),
+    });
+    await resolveConfig(config, {
+      processEnv: { TOKEN: "jsonl-canary" },
+      audit: createJsonlSink(path),
+    });
     const lines = readFileSync(path, "utf8").trim().split("\n");
     assert.equal(lines.length, 2);
     assert.equal(JSON.parse(lines[0] ?? "").variable, "TOKEN");
@@ -231,9 +237,15 @@ describe("resolver", () => {
       // root ignores directory permissions; a path under a regular file fails for everyone
       writeFileSync(join(dir, "file"), "");
       const underFile = createJsonlSink(join(dir, "file/audit.jsonl"));
-      await assert.rejects(resolveConfig(config, { processEnv: { TOKEN: "x" }, audit: underFile }), { code: "E_IO" });
+      await assert.rejects(
+        resolveConfig(config, { processEnv: { TOKEN: "x" }, audit: underFile }),
+        { code: "E_IO" },
+      );
     } else {
-      await assert.rejects(resolveConfig(config, { processEnv: { TOKEN: "x" }, audit: unwritable }), { code: "E_IO" });
+      await assert.rejects(
+        resolveConfig(config, { processEnv: { TOKEN: "x" }, audit: unwritable }),
+        { code: "E_IO" },
+      );
     }
   });
 

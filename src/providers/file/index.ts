@@ -1,42 +1,30 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
-import { type Ref, refError } from "../../refs/ref.js";
-import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
-
-/**
- * Reads mounted secret files. Synchronous on purpose: these are small local
- * files, and one code path serves both `loadConfig()` and `loadConfigSync()`.
- */
-function readFiles(refs: readonly Ref[], ctx: ReadContext): Map<Ref, ReadResult> {
-  const results = new Map<Ref, ReadResult>();
-  for (const ref of refs) {
-    const path = isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path);
-    results.set(ref, readSecretFile(path));
-  }
-  return results;
-}
+import { refError } from "../../refs/ref.js";
+import { defineLocalProvider, type ReadResult } from "../provider.js";
 
 /**
  * `file:///abs/path` or `file://relative/path`: the content of a mounted secret
  * file (Kubernetes or Docker secrets). One trailing newline is dropped, because
  * files written with `echo` or an editor end in one that no secret means to hold.
+ * Read synchronously: these are small local files, and one code path serves
+ * both `loadConfig()` and `loadConfigSync()`.
  */
-export const fileProvider = defineProvider({
-  scheme: "file",
-  kind: "file",
-  syntax: "file:///absolute/path or file://path/relative/to/config",
-  validateRef(ref, context) {
-    if (ref.key !== undefined || Object.keys(ref.params).length > 0) {
-      throw refError(context, "file:// takes no #key and no ?parameters");
-    }
-    if (ref.path.includes("\0")) throw refError(context, "the path contains a NUL byte");
+export const fileProvider = defineLocalProvider(
+  {
+    scheme: "file",
+    kind: "file",
+    syntax: "file:///absolute/path or file://path/relative/to/config",
+    validateRef(ref, context) {
+      if (ref.key !== undefined || Object.keys(ref.params).length > 0) {
+        throw refError(context, "file:// takes no #key and no ?parameters");
+      }
+      if (ref.path.includes("\0")) throw refError(context, "the path contains a NUL byte");
+    },
   },
-  readSync: readFiles,
-  async create() {
-    return { scheme: "file", kind: "file", read: async (refs, ctx) => readFiles(refs, ctx) };
-  },
-});
+  (ref, ctx) => readSecretFile(isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path)),
+);
 
 function readSecretFile(path: string): ReadResult {
   try {
