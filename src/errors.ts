@@ -23,6 +23,15 @@ export type ErrorCode =
   | "E_FORMAT"
   | "E_IO"
   | "E_SPAWN"
+  | "E_STORE_NOT_FOUND"
+  | "E_STORE_EXISTS"
+  | "E_STORE_KEY"
+  | "E_STORE_WRONG_KEY"
+  | "E_STORE_TAMPERED"
+  | "E_STORE_FORMAT"
+  | "E_STORE_LOCKED"
+  | "E_STORE_NAME"
+  | "E_STORE_EXPIRED"
   | "E_INTERNAL";
 
 /** One problem found while loading or resolving configuration. */

@@ -6,9 +6,22 @@ import { StrongboxError } from "../errors.js";
 export interface AuditEvent {
   /** ISO 8601 time of the access. */
   readonly time: string;
-  readonly action: "read";
-  readonly environment: string;
-  readonly variable: string;
+  readonly action:
+    | "read"
+    | "write"
+    | "delete"
+    | "purge"
+    | "rollback"
+    | "rotate-key"
+    | "rewrap"
+    | "rekey";
+  /** The environment of a resolution. */
+  readonly environment?: string;
+  /** The schema variable read by a resolution. */
+  readonly variable?: string;
+  /** The store secret read or written. */
+  readonly secret?: string;
+  readonly version?: number;
   /** The source kind that held the value, or `none` when nothing did. */
   readonly source: string;
   /** The reference read, when the value came through one. */

@@ -22,6 +22,15 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_IO: 6,
   E_FORMAT: 6,
   E_SPAWN: 127,
+  E_STORE_NOT_FOUND: 7,
+  E_STORE_EXISTS: 7,
+  E_STORE_KEY: 7,
+  E_STORE_WRONG_KEY: 7,
+  E_STORE_TAMPERED: 8,
+  E_STORE_FORMAT: 8,
+  E_STORE_LOCKED: 9,
+  E_STORE_NAME: 2,
+  E_STORE_EXPIRED: 4,
 };
 
 export const EXIT_OK = 0;

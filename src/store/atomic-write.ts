@@ -1,0 +1,78 @@
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { StrongboxError } from "../errors.js";
+
+/**
+ * Writes `bytes` to `path` so that a crash at any instant leaves either the old
+ * file or the new one: a fresh temp file in the same directory (O_EXCL and
+ * O_NOFOLLOW, mode 0600 from creation), fsync, rename over the target, fsync
+ * the directory. The temp file is removed on any error.
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o600): void {
+  const dir = dirname(path);
+  const temp = join(dir, `${basename(path)}.tmp-${randomBytes(6).toString("hex")}`);
+  const flags = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, flags, mode);
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, path);
+    syncDirectory(dir);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // the temp file was renamed or never created
+    }
+    throw ioError(path, error);
+  }
+}
+
+/** fsync a directory so a rename in it survives a power cut. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Creates `dir` (and parents) with mode 0700 whatever the umask, and refuses a
+ * path that is a symlink, so the store cannot be redirected elsewhere.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stats = lstatSync(dir);
+  if (stats.isSymbolicLink() || !stats.isDirectory()) {
+    throw new StrongboxError("E_IO", `${dir} is not a plain directory`, {
+      hint: "the store refuses symlinked directories; use the real path",
+    });
+  }
+}
+
+export function ioError(path: string, error: unknown): StrongboxError {
+  if (error instanceof StrongboxError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? "error";
+  return new StrongboxError("E_IO", `cannot write ${path}: ${code}`, {
+    hint: "check the directory exists and is writable",
+    cause: error,
+  });
+}

@@ -1,0 +1,150 @@
+import { StrongboxError } from "../errors.js";
+import { derive, hmac, macEquals, unwrapKey, wrapAad, wrapKey } from "./crypto.js";
+import { formatError, frame, fromB64u, tampered, toB64u, unframe } from "./encoding.js";
+import { checkScryptParams, type ScryptParams } from "./master-key.js";
+
+/** How the master key is obtained, as recorded in the keyring. */
+export type MasterSpec =
+  | { readonly kind: "key" }
+  | ({ readonly kind: "passphrase"; readonly kdf: "scrypt"; readonly salt: string } & ScryptParams);
+
+/** The keyring as stored (wire form). */
+interface KeyringWire {
+  format: "strongbox-keyring/1";
+  storeId: string;
+  createdAt: string;
+  master: MasterSpec;
+  check: string;
+  integrityKey: string;
+  keys: Array<{ kid: number; createdAt: string; wrapped: string }>;
+  active: number;
+}
+
+/** An unlocked keyring: every key in the clear, in memory only. */
+export interface Keyring {
+  readonly storeId: Buffer;
+  readonly createdAt: string;
+  readonly master: MasterSpec;
+  readonly integrityKey: Buffer;
+  readonly dataKeys: ReadonlyMap<number, { readonly key: Buffer; readonly createdAt: string }>;
+  readonly active: number;
+}
+
+const FORMAT = "strongbox-keyring/1";
+const FIELDS = [
+  "format",
+  "storeId",
+  "createdAt",
+  "master",
+  "check",
+  "integrityKey",
+  "keys",
+  "active",
+];
+
+/** The key-check value: proves a master key belongs to this store without revealing it. */
+function keyCheck(masterKey: Uint8Array, storeId: Uint8Array): Buffer {
+  return hmac(
+    derive(masterKey, "strongbox/v1/key-check", storeId),
+    Buffer.from("strongbox/v1/check"),
+  ).subarray(0, 16);
+}
+
+/** Serializes and authenticates a keyring under `masterKey`. `nonce` supplies wrap nonces (injectable for vectors). */
+export function sealKeyring(keyring: Keyring, masterKey: Uint8Array, nonce: () => Buffer): Buffer {
+  const kek = derive(masterKey, "strongbox/v1/kek", keyring.storeId);
+  const wire: KeyringWire = {
+    format: FORMAT,
+    storeId: toB64u(keyring.storeId),
+    createdAt: keyring.createdAt,
+    master: keyring.master,
+    check: toB64u(keyCheck(masterKey, keyring.storeId)),
+    integrityKey: toB64u(wrapKey(kek, nonce(), keyring.integrityKey, wrapAad(keyring.storeId, 0))),
+    keys: [...keyring.dataKeys].map(([kid, entry]) => ({
+      kid,
+      createdAt: entry.createdAt,
+      wrapped: toB64u(wrapKey(kek, nonce(), entry.key, wrapAad(keyring.storeId, kid))),
+    })),
+    active: keyring.active,
+  };
+  const body = JSON.stringify(wire, null, 2);
+  return frame(
+    body,
+    hmac(derive(masterKey, "strongbox/v1/keyring-mac", keyring.storeId), Buffer.from(body, "utf8")),
+  );
+}
+
+/** Reads the parts of a keyring needed before the master key is known: store id and how to get the key. */
+export function peekKeyring(bytes: Buffer, file: string): { storeId: Buffer; master: MasterSpec } {
+  const wire = parseWire(unframe(bytes, file).body, file);
+  return { storeId: fromB64u(wire.storeId, "storeId", file), master: wire.master };
+}
+
+/**
+ * Opens a keyring with `masterKey`. Throws `E_STORE_WRONG_KEY` when the key is
+ * not this store's, `E_STORE_TAMPERED` when the file was changed, and
+ * `E_STORE_FORMAT` for an unknown version.
+ */
+export function openKeyring(bytes: Buffer, masterKey: Uint8Array, file: string): Keyring {
+  const { body, mac } = unframe(bytes, file);
+  const wire = parseWire(body, file);
+  const storeId = fromB64u(wire.storeId, "storeId", file);
+  if (storeId.length !== 16) throw formatError(file, "storeId must be 16 bytes");
+  if (!macEquals(keyCheck(masterKey, storeId), fromB64u(wire.check, "check", file))) {
+    throw new StrongboxError(
+      "E_STORE_WRONG_KEY",
+      `${file}: the master key does not open this store`,
+      {
+        hint: "check STRONGBOX_MASTER_KEY, STRONGBOX_KEY_FILE or the passphrase; every store has its own key",
+      },
+    );
+  }
+  if (!macEquals(hmac(derive(masterKey, "strongbox/v1/keyring-mac", storeId), body), mac)) {
+    throw tampered(file, "its MAC does not match");
+  }
+  const kek = derive(masterKey, "strongbox/v1/kek", storeId);
+  const unwrap = (wrapped: string, kid: number) => {
+    const key = unwrapKey(kek, fromB64u(wrapped, `key ${kid}`, file), wrapAad(storeId, kid));
+    if (key === undefined) throw tampered(file, `key ${kid} does not unwrap`);
+    return key;
+  };
+  const dataKeys = new Map<number, { key: Buffer; createdAt: string }>();
+  wire.keys.forEach((entry, index) => {
+    if (entry.kid !== index + 1) throw formatError(file, "key ids must run 1, 2, 3, …");
+    dataKeys.set(entry.kid, { key: unwrap(entry.wrapped, entry.kid), createdAt: entry.createdAt });
+  });
+  if (!dataKeys.has(wire.active)) throw formatError(file, "the active key is not in the keyring");
+  return {
+    storeId,
+    createdAt: wire.createdAt,
+    master: wire.master,
+    integrityKey: unwrap(wire.integrityKey, 0),
+    dataKeys,
+    active: wire.active,
+  };
+}
+
+function parseWire(body: Buffer, file: string): KeyringWire {
+  let wire: KeyringWire;
+  try {
+    wire = JSON.parse(body.toString("utf8")) as KeyringWire;
+  } catch {
+    throw tampered(file, "its body is not JSON");
+  }
+  if (wire === null || typeof wire !== "object")
+    throw formatError(file, "the body is not an object");
+  if (wire.format !== FORMAT)
+    throw formatError(file, `unknown format ${JSON.stringify(String(wire.format)).slice(0, 40)}`);
+  for (const key of Object.keys(wire))
+    if (!FIELDS.includes(key)) throw formatError(file, `unknown field "${key}"`);
+  if (!Array.isArray(wire.keys) || wire.keys.length === 0 || !Number.isInteger(wire.active))
+    throw formatError(file, "no keys");
+  const master = wire.master;
+  if (master?.kind === "passphrase") {
+    const problem = checkScryptParams(master);
+    if (problem !== undefined) throw formatError(file, `scrypt parameters refused: ${problem}`);
+  } else if (master?.kind !== "key") {
+    throw formatError(file, "unknown master key kind");
+  }
+  return wire;
+}

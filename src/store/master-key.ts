@@ -1,0 +1,122 @@
+import { scryptSync } from "node:crypto";
+import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { StrongboxError } from "../errors.js";
+import { toB64u } from "./encoding.js";
+
+/** Where the master key came from; shown to people, never the key. */
+export type MasterKeyOrigin = "env" | "key-file" | "passphrase";
+
+export interface MasterKey {
+  readonly key: Buffer;
+  readonly origin: MasterKeyOrigin;
+  /** The key file, for `key-file`. */
+  readonly path?: string;
+}
+
+/** scrypt parameters as stored in the keyring. */
+export interface ScryptParams {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
+
+/** The default passphrase cost (docs/store-format.md §3.1): OWASP's minimum for scrypt. */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
+
+/** What readers accept before doing any work: refuse both weak and denial-of-service parameters. */
+export function checkScryptParams(params: ScryptParams): string | undefined {
+  const { N, r, p } = params;
+  if (!Number.isInteger(N) || N < 2 ** 15 || N > 2 ** 20 || (N & (N - 1)) !== 0)
+    return "N must be a power of two from 2^15 to 2^20";
+  if (!Number.isInteger(r) || r < 1 || r > 16) return "r must be 1 to 16";
+  if (!Number.isInteger(p) || p < 1 || p > 4) return "p must be 1 to 4";
+  return undefined;
+}
+
+/** Derives the master key from a passphrase. */
+export function passphraseKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Buffer {
+  return scryptSync(passphrase.normalize("NFC"), salt, 32, {
+    ...params,
+    maxmem: 256 * params.N * params.r + 1024 * 1024,
+  });
+}
+
+/**
+ * Reads a master key written as 64 hex digits or base64 (standard or url-safe,
+ * padded or not). Throws `E_STORE_KEY` naming `where`, never echoing the text.
+ */
+export function parseMasterKey(text: string, where: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, "hex")
+    : /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)
+      ? Buffer.from(
+          trimmed.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, ""),
+          "base64url",
+        )
+      : Buffer.alloc(0);
+  if (key.length !== 32) {
+    throw new StrongboxError("E_STORE_KEY", `${where} does not hold a 32-byte master key`, {
+      hint: "a master key is 32 random bytes as base64 or 64 hex digits, as written by `strongbox init`",
+    });
+  }
+  return key;
+}
+
+/** The text a key file holds. */
+export function formatMasterKey(key: Uint8Array): string {
+  return `${toB64u(key)}\n`;
+}
+
+/** The default key file of a store: `$XDG_CONFIG_HOME/strongbox/keys/<store id>.key`. */
+export function defaultKeyFile(
+  storeId: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
+  return join(base, "strongbox", "keys", `${storeId}.key`);
+}
+
+/** The key file to use: `STRONGBOX_KEY_FILE`, else the default for the store. */
+export function keyFilePath(
+  storeId: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  return env.STRONGBOX_KEY_FILE || defaultKeyFile(storeId, env);
+}
+
+/**
+ * Reads a key file after checking that only its owner can read or write it, as
+ * ssh does for private keys. Throws `E_STORE_KEY` with the fix otherwise.
+ */
+export function readKeyFile(path: string): Buffer {
+  const stats = statSync(path);
+  if ((stats.mode & 0o077) !== 0) {
+    const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
+    throw new StrongboxError(
+      "E_STORE_KEY",
+      `key file ${path} is accessible by other users (mode ${mode})`,
+      {
+        hint: `run \`chmod 600 ${path}\`; a master key others can read protects nothing`,
+      },
+    );
+  }
+  return parseMasterKey(readFileSync(path, "utf8"), `key file ${path}`);
+}
+
+/** Candidate key files in the order a reader tries them: the file, then an unfinished rekey's. */
+export function keyFileCandidates(path: string): string[] {
+  return [path, `${path}.new`].filter((candidate) => existsSync(candidate));
+}
+
+/** Completes an interrupted rekey: the `.new` key file proved right, so it becomes the key file. */
+export function promoteNewKeyFile(path: string): void {
+  try {
+    renameSync(`${path}.new`, path);
+  } catch (error) {
+    // another process finished the same promotion first
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}

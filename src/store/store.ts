@@ -1,0 +1,602 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import { join } from "node:path";
+import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import { StrongboxError } from "../errors.js";
+import { ensurePrivateDir, syncDirectory, writeFileAtomic } from "./atomic-write.js";
+import { toB64u } from "./encoding.js";
+import { type Keyring, type MasterSpec, openKeyring, peekKeyring, sealKeyring } from "./keyring.js";
+import { acquireLock } from "./lock.js";
+import {
+  DEFAULT_SCRYPT,
+  formatMasterKey,
+  keyFileCandidates,
+  keyFilePath,
+  type MasterKeyOrigin,
+  parseMasterKey,
+  passphraseKey,
+  promoteNewKeyFile,
+  readKeyFile,
+  type ScryptParams,
+} from "./master-key.js";
+import {
+  checkSecretName,
+  fileNameOf,
+  MAX_VALUE_BYTES,
+  nameOfFile,
+  openSecretFile,
+  openVersion,
+  type SecretFile,
+  type SecretMeta,
+  sealSecretFile,
+  sealVersion,
+  type VersionWire,
+} from "./secret-file.js";
+
+/** What every store operation needs from the outside world; injected so tests are deterministic. */
+export interface StoreOptions {
+  /** The store directory, e.g. `.strongbox`. */
+  readonly dir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Asked for the passphrase of a passphrase store when `STRONGBOX_PASSPHRASE` is unset (the CLI prompts). */
+  readonly passphrase?: () => string | Promise<string>;
+  readonly random?: (size: number) => Buffer;
+  readonly now?: () => Date;
+  /** Recorded as `createdBy` on every version; `user@host` by default. */
+  readonly actor?: string;
+  readonly audit?: AuditSink | undefined;
+  readonly lockTimeoutMs?: number;
+}
+
+/** One secret's metadata and version summary, as `list` shows it. Never a value. */
+export interface SecretInfo {
+  readonly name: string;
+  readonly version: number;
+  readonly deleted: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+  readonly kid: number | undefined;
+  readonly meta: SecretMeta;
+}
+
+export interface InitOptions extends StoreOptions {
+  /** Protect the store with this passphrase (scrypt) instead of a random key in a key file. */
+  readonly newPassphrase?: string;
+  readonly scrypt?: ScryptParams;
+}
+
+const KEYRING = "keyring.sbx";
+const GITIGNORE = ".lock\n*.tmp-*\n";
+
+/**
+ * Creates a store: a random store id, a random master key written to the key
+ * file (0600) or derived from a passphrase, one data key and the integrity key.
+ * Throws `E_STORE_EXISTS` rather than touch an existing store.
+ */
+export function initStore(options: InitOptions): { storeId: string; keyFile?: string } {
+  const random = options.random ?? randomBytes;
+  if (existsSync(join(options.dir, KEYRING))) {
+    throw new StrongboxError("E_STORE_EXISTS", `a store already exists in ${options.dir}`, {
+      hint: "use it, or choose another directory with --store",
+    });
+  }
+  const storeId = random(16);
+  const id = toB64u(storeId);
+  const { master, key } = newMaster(options.newPassphrase, options.scrypt, random);
+  const keyring: Keyring = {
+    storeId,
+    createdAt: now(options),
+    master,
+    integrityKey: random(32),
+    dataKeys: new Map([[1, { key: random(32), createdAt: now(options) }]]),
+    active: 1,
+  };
+  ensurePrivateDir(options.dir);
+  ensurePrivateDir(join(options.dir, "secrets"));
+  let keyFile: string | undefined;
+  if (master.kind === "key") {
+    keyFile = keyFilePath(id, options.env);
+    writeKeyFile(keyFile, key);
+  }
+  writeFileAtomic(join(options.dir, ".gitignore"), Buffer.from(GITIGNORE), 0o600);
+  writeFileAtomic(
+    join(options.dir, KEYRING),
+    sealKeyring(keyring, key, () => random(12)),
+  );
+  return keyFile === undefined ? { storeId: id } : { storeId: id, keyFile };
+}
+
+function newMaster(
+  passphrase: string | undefined,
+  scrypt: ScryptParams | undefined,
+  random: (n: number) => Buffer,
+): { master: MasterSpec; key: Buffer } {
+  if (passphrase === undefined) return { master: { kind: "key" }, key: random(32) };
+  const salt = random(16);
+  const params = scrypt ?? DEFAULT_SCRYPT;
+  return {
+    master: { kind: "passphrase", kdf: "scrypt", salt: toB64u(salt), ...params },
+    key: passphraseKey(passphrase, salt, params),
+  };
+}
+
+function writeKeyFile(path: string, key: Buffer): void {
+  ensurePrivateDir(join(path, ".."));
+  writeFileAtomic(path, Buffer.from(formatMasterKey(key)), 0o600);
+}
+
+function now(options: StoreOptions): string {
+  return (options.now?.() ?? new Date()).toISOString();
+}
+
+/**
+ * Opens a store: finds its master key (`STRONGBOX_MASTER_KEY`, the key file, or
+ * the passphrase) and unlocks the keyring. Throws `E_STORE_NOT_FOUND`,
+ * `E_STORE_KEY`, `E_STORE_WRONG_KEY` or `E_STORE_TAMPERED`.
+ */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const path = join(options.dir, KEYRING);
+  const bytes = readKeyring(path);
+  const { storeId, master } = peekKeyring(bytes, path);
+  const id = toB64u(storeId);
+  if (master.kind === "passphrase") {
+    const passphrase = options.env.STRONGBOX_PASSPHRASE ?? (await options.passphrase?.());
+    if (passphrase === undefined) {
+      throw new StrongboxError(
+        "E_STORE_KEY",
+        `the store in ${options.dir} is protected by a passphrase`,
+        { hint: "set STRONGBOX_PASSPHRASE, or run the command in a terminal to be asked" },
+      );
+    }
+    const key = passphraseKey(passphrase, Buffer.from(master.salt, "base64url"), master);
+    return new Store(options, openKeyring(bytes, key, path), key, "passphrase");
+  }
+  const fromEnv = options.env.STRONGBOX_MASTER_KEY;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    const key = parseMasterKey(fromEnv, "STRONGBOX_MASTER_KEY");
+    return new Store(options, openKeyring(bytes, key, path), key, "env");
+  }
+  const keyFile = keyFilePath(id, options.env);
+  const candidates = keyFileCandidates(keyFile);
+  if (candidates.length === 0) {
+    throw new StrongboxError("E_STORE_KEY", `no master key for the store in ${options.dir}`, {
+      hint: `set STRONGBOX_MASTER_KEY, or put the key file at ${keyFile} (STRONGBOX_KEY_FILE names another)`,
+    });
+  }
+  let lastError: unknown;
+  for (const candidate of candidates) {
+    const key = readKeyFile(candidate);
+    try {
+      const keyring = openKeyring(bytes, key, path);
+      if (candidate !== keyFile) promoteNewKeyFile(keyFile);
+      return new Store(options, keyring, key, "key-file");
+    } catch (error) {
+      lastError = error;
+      if (!(error instanceof StrongboxError && error.code === "E_STORE_WRONG_KEY")) throw error;
+    }
+  }
+  throw lastError;
+}
+
+function readKeyring(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new StrongboxError(
+        "E_STORE_NOT_FOUND",
+        `no store at ${join(path, "..")}: ${KEYRING} is missing`,
+        { hint: "run `strongbox init` to create one, or point --store at it" },
+      );
+    }
+    throw error;
+  }
+}
+
+interface Cached {
+  readonly signature: string;
+  readonly file: SecretFile;
+  readonly plain: Map<number, Buffer>;
+}
+
+/** An open, unlocked store. Reads take no lock; every write takes the store lock. */
+export class Store {
+  readonly #options: StoreOptions;
+  #keyring: Keyring;
+  readonly #masterKey: Buffer;
+  readonly #cache = new Map<string, Cached>();
+  /** Where this process's master key came from. */
+  readonly origin: MasterKeyOrigin;
+
+  constructor(options: StoreOptions, keyring: Keyring, masterKey: Buffer, origin: MasterKeyOrigin) {
+    this.#options = options;
+    this.#keyring = keyring;
+    this.#masterKey = masterKey;
+    this.origin = origin;
+  }
+
+  /** The store id (base64url), which names its default key file. */
+  get id(): string {
+    return toB64u(this.#keyring.storeId);
+  }
+
+  /** The data key new values are encrypted with. */
+  get activeKey(): number {
+    return this.#keyring.active;
+  }
+
+  /**
+   * The current value of `name`, or a given version. Returns undefined when the
+   * secret does not exist or its latest version is a tombstone. Throws
+   * `E_STORE_EXPIRED` past its `expires` time.
+   */
+  get(
+    name: string,
+    version?: number,
+  ): { value: Buffer; version: number; meta: SecretMeta } | undefined {
+    checkSecretName(name);
+    const cached = this.#load(name);
+    const wanted = cached === undefined ? undefined : pickVersion(cached.file, version);
+    if (cached === undefined || wanted === undefined || wanted.state === "deleted") {
+      this.#audit({
+        action: "read",
+        secret: name,
+        outcome: "missing",
+        ...(version === undefined ? {} : { version }),
+      });
+      return undefined;
+    }
+    const expires = cached.file.meta.expires;
+    if (
+      expires !== undefined &&
+      Date.parse(expires) <= (this.#options.now?.() ?? new Date()).getTime()
+    ) {
+      this.#audit({ action: "read", secret: name, version: wanted.version, outcome: "denied" });
+      throw new StrongboxError("E_STORE_EXPIRED", `secret ${name} expired at ${expires}`, {
+        hint: `set a new value with \`strongbox set ${name}\``,
+      });
+    }
+    let plain = cached.plain.get(wanted.version);
+    if (plain === undefined) {
+      plain = this.#withKeyFor(wanted, () =>
+        openVersion(this.#keyring, name, wanted, this.#path(name)),
+      );
+      cached.plain.set(wanted.version, plain);
+    }
+    this.#audit({ action: "read", secret: name, version: wanted.version, outcome: "ok" });
+    return { value: plain, version: wanted.version, meta: cached.file.meta };
+  }
+
+  /** Stores a new version of `name` (metadata merged into the existing). Returns its version number. */
+  set(name: string, value: Uint8Array, meta: SecretMeta = {}): number {
+    checkSecretName(name);
+    if (value.length > MAX_VALUE_BYTES) {
+      throw new StrongboxError("E_INVALID", `${name}: the value is larger than 1 MiB`, {
+        hint: "store large files elsewhere and keep a reference",
+      });
+    }
+    return this.#write(name, "write", (file) => {
+      const version = file.versions.length + 1;
+      const record = sealVersion(
+        this.#keyring,
+        name,
+        version,
+        value,
+        this.#random(32),
+        this.#stamp(),
+      );
+      return { name, meta: { ...file.meta, ...meta }, versions: [...file.versions, record] };
+    });
+  }
+
+  /** Marks `name` deleted with a tombstone version (history kept), or with `purge` destroys its file. */
+  remove(name: string, options: { purge?: boolean } = {}): number | undefined {
+    checkSecretName(name);
+    if (options.purge === true) {
+      const release = this.#lock();
+      try {
+        const path = this.#path(name);
+        if (!existsSync(path)) throw notFound(name);
+        unlinkSync(path);
+        syncDirectory(join(this.#options.dir, "secrets"));
+        this.#cache.delete(name);
+        this.#audit({ action: "purge", secret: name, outcome: "ok" });
+        return undefined;
+      } finally {
+        release();
+      }
+    }
+    return this.#write(name, "delete", (file) => {
+      if (file.versions.length === 0) throw notFound(name);
+      return {
+        ...file,
+        versions: [
+          ...file.versions,
+          { version: file.versions.length + 1, ...this.#stamp(), state: "deleted" as const },
+        ],
+      };
+    });
+  }
+
+  /** Makes version `to` current again by copying it into a new version. */
+  rollback(name: string, to: number): number {
+    checkSecretName(name);
+    return this.#write(name, "rollback", (file) => {
+      const source = file.versions[to - 1];
+      if (source === undefined || source.state === "deleted") {
+        throw new StrongboxError("E_STORE_NOT_FOUND", `${name} has no live version ${to}`, {
+          hint: `see \`strongbox history ${name}\``,
+        });
+      }
+      const plain = this.#withKeyFor(source, () =>
+        openVersion(this.#keyring, name, source, this.#path(name)),
+      );
+      const version = file.versions.length + 1;
+      return {
+        ...file,
+        versions: [
+          ...file.versions,
+          sealVersion(this.#keyring, name, version, plain, this.#random(32), this.#stamp()),
+        ],
+      };
+    });
+  }
+
+  /** Every version of `name`: number, time, author, state, key. Never a value. */
+  history(name: string): readonly Omit<VersionWire, "salt" | "ct">[] {
+    checkSecretName(name);
+    const cached = this.#load(name);
+    if (cached === undefined) throw notFound(name);
+    return cached.file.versions.map(({ salt: _salt, ct: _ct, ...rest }) => rest);
+  }
+
+  /** Every secret's metadata, sorted by name. Reads and authenticates every secret file. */
+  list(): SecretInfo[] {
+    return this.#names().flatMap((name) => {
+      const cached = this.#load(name);
+      const latest = cached?.file.versions.at(-1);
+      const first = cached?.file.versions[0];
+      if (cached === undefined || latest === undefined || first === undefined) return [];
+      return [
+        {
+          name,
+          version: latest.version,
+          deleted: latest.state === "deleted",
+          createdAt: first.createdAt,
+          updatedAt: latest.createdAt,
+          updatedBy: latest.createdBy,
+          kid: latest.kid,
+          meta: cached.file.meta,
+        },
+      ];
+    });
+  }
+
+  /** How many live records each data key protects, for `list --keys` and rotation decisions. */
+  keyUsage(): Map<number, number> {
+    const usage = new Map([...this.#keyring.dataKeys.keys()].map((kid) => [kid, 0]));
+    for (const name of this.#names()) {
+      for (const version of this.#load(name)?.file.versions ?? []) {
+        if (version.kid !== undefined) usage.set(version.kid, (usage.get(version.kid) ?? 0) + 1);
+      }
+    }
+    return usage;
+  }
+
+  /** Adds a data key and makes it active; old versions stay readable. Returns the new key id. */
+  rotateKey(): number {
+    return this.#withLockedKeyring("rotate-key", (keyring) => {
+      const kid = keyring.dataKeys.size + 1;
+      const dataKeys = new Map(keyring.dataKeys);
+      dataKeys.set(kid, { key: this.#random(32), createdAt: now(this.#options) });
+      return { keyring: { ...keyring, dataKeys, active: kid }, result: kid };
+    });
+  }
+
+  /** Re-encrypts every live version under the active data key, one atomic file write per secret. */
+  rewrap(): number {
+    const release = this.#lock();
+    try {
+      this.#keyring = this.#reloadKeyring();
+      let count = 0;
+      for (const name of this.#names()) {
+        const file = this.#readFresh(name);
+        if (file === undefined) continue;
+        const versions = file.versions.map((version) => {
+          if (version.state === "deleted" || version.kid === this.#keyring.active) return version;
+          count++;
+          const plain = openVersion(this.#keyring, name, version, this.#path(name));
+          const { createdAt, createdBy } = version;
+          return sealVersion(this.#keyring, name, version.version, plain, this.#random(32), {
+            createdAt,
+            createdBy,
+          });
+        });
+        writeFileAtomic(this.#path(name), sealSecretFile({ ...file, versions }, this.#keyring));
+      }
+      this.#audit({ action: "rewrap", outcome: "ok" });
+      return count;
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Changes the master key. Only the keyring is re-wrapped, so the cost does not
+   * grow with the number of secrets. A new random key goes to the key file (via
+   * `<key file>.new`, so a crash at any instant leaves a key that opens the store),
+   * or, with `passphrase`, the store becomes passphrase-protected.
+   */
+  rekey(options: { passphrase?: string; scrypt?: ScryptParams } = {}): { keyFile?: string } {
+    const random = (size: number) => this.#random(size);
+    const { master, key } = newMaster(options.passphrase, options.scrypt, random);
+    const keyFile = master.kind === "key" ? keyFilePath(this.id, this.#options.env) : undefined;
+    this.#withLockedKeyring("rekey", (keyring) => {
+      if (keyFile !== undefined) writeKeyFile(`${keyFile}.new`, key);
+      return { keyring: { ...keyring, master }, result: undefined, masterKey: key };
+    });
+    if (keyFile !== undefined) promoteNewKeyFile(keyFile);
+    return keyFile === undefined ? {} : { keyFile };
+  }
+
+  #withLockedKeyring<T>(
+    action: AuditEvent["action"],
+    change: (keyring: Keyring) => { keyring: Keyring; result: T; masterKey?: Buffer },
+  ): T {
+    const release = this.#lock();
+    try {
+      const current = this.#reloadKeyring();
+      const { keyring, result, masterKey } = change(current);
+      writeFileAtomic(
+        join(this.#options.dir, KEYRING),
+        sealKeyring(keyring, masterKey ?? this.#masterKey, () => this.#random(12)),
+      );
+      this.#keyring = keyring;
+      if (masterKey !== undefined) masterKey.copy(this.#masterKey);
+      this.#audit({ action, outcome: "ok" });
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  #write(
+    name: string,
+    action: AuditEvent["action"],
+    change: (file: SecretFile) => SecretFile,
+  ): number {
+    const release = this.#lock();
+    try {
+      const existing = this.#readFresh(name);
+      if (existing === undefined) this.#refuseCaseTwin(name);
+      const next = change(existing ?? { name, meta: {}, versions: [] });
+      writeFileAtomic(this.#path(name), sealSecretFile(next, this.#keyring));
+      this.#cache.delete(name);
+      const version = next.versions.length;
+      this.#audit({ action, secret: name, version, outcome: "ok" });
+      return version;
+    } finally {
+      release();
+    }
+  }
+
+  #refuseCaseTwin(name: string): void {
+    const twin = this.#names().find(
+      (other) => other !== name && other.toLowerCase() === name.toLowerCase(),
+    );
+    if (twin !== undefined) {
+      throw new StrongboxError(
+        "E_STORE_NAME",
+        `${name} differs from the existing secret ${twin} only in letter case`,
+        { hint: "use the existing name; case-insensitive file systems cannot hold both" },
+      );
+    }
+  }
+
+  #lock(): () => void {
+    ensurePrivateDir(join(this.#options.dir, "secrets"));
+    return acquireLock(
+      this.#options.dir,
+      this.#options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.#options.lockTimeoutMs },
+    );
+  }
+
+  #reloadKeyring(): Keyring {
+    const path = join(this.#options.dir, KEYRING);
+    return openKeyring(readKeyring(path), this.#masterKey, path);
+  }
+
+  /** Runs `read`; if the record needs a data key added since the keyring was loaded, reloads once and retries. */
+  #withKeyFor<T>(version: VersionWire, read: () => T): T {
+    if (version.kid !== undefined && !this.#keyring.dataKeys.has(version.kid))
+      this.#keyring = this.#reloadKeyring();
+    return read();
+  }
+
+  #path(name: string): string {
+    return join(this.#options.dir, "secrets", fileNameOf(name));
+  }
+
+  #names(): string[] {
+    let entries: string[];
+    try {
+      entries = readdirSync(join(this.#options.dir, "secrets"));
+    } catch {
+      return [];
+    }
+    return entries.flatMap((entry) => nameOfFile(entry) ?? []).sort();
+  }
+
+  /** The parsed file of `name`, reusing the cached parse while the file is unchanged (same inode, size, mtime). */
+  #load(name: string): Cached | undefined {
+    const path = this.#path(name);
+    let signature: string;
+    try {
+      const stats = statSync(path, { bigint: true });
+      signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    const cached = this.#cache.get(name);
+    if (cached !== undefined && cached.signature === signature) return cached;
+    const file = this.#readFresh(name);
+    if (file === undefined) return undefined;
+    const fresh = { signature, file, plain: new Map<number, Buffer>() };
+    this.#cache.set(name, fresh);
+    return fresh;
+  }
+
+  #readFresh(name: string): SecretFile | undefined {
+    const path = this.#path(name);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    try {
+      return openSecretFile(bytes, this.#keyring, name, path);
+    } catch (error) {
+      if (error instanceof StrongboxError) throw error;
+      throw new StrongboxError("E_STORE_TAMPERED", `${path}: the store file is damaged`, {
+        hint: "restore it from git or a backup",
+      });
+    }
+  }
+
+  #stamp(): { createdAt: string; createdBy: string } {
+    return { createdAt: now(this.#options), createdBy: this.#options.actor ?? defaultActor() };
+  }
+
+  #random(size: number): Buffer {
+    return (this.#options.random ?? randomBytes)(size);
+  }
+
+  #audit(event: Omit<AuditEvent, "time" | "pid" | "source">): void {
+    this.#options.audit?.write([
+      { time: now(this.#options), source: "store", pid: process.pid, ...event },
+    ]);
+  }
+}
+
+function pickVersion(file: SecretFile, version: number | undefined): VersionWire | undefined {
+  return version === undefined ? file.versions.at(-1) : file.versions[version - 1];
+}
+
+function notFound(name: string): StrongboxError {
+  return new StrongboxError("E_STORE_NOT_FOUND", `no secret named ${name} in the store`, {
+    hint: "see `strongbox list`",
+  });
+}
+
+function defaultActor(): string {
+  try {
+    return `${userInfo().username}@${hostname()}`;
+  } catch {
+    return `uid-${process.getuid?.() ?? "?"}@${hostname()}`;
+  }
+}
