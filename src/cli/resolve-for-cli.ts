@@ -3,6 +3,7 @@ import { createRedactor } from "../redact/redactor.js";
 import type { Resolution } from "../resolve/types.js";
 import { type Invocation, listOption, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
+import { promptHidden } from "./prompt.js";
 
 /**
  * Opens the project and resolves it as the command line says, then arms the
@@ -20,6 +21,7 @@ export async function resolveForCli(invocation: Invocation, io: CliIo): Promise<
     files: listOption(invocation, "file"),
     processEnv: io.env,
     cwd: io.cwd,
+    passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
   });
   io.redactor = createRedactor(
     resolution.entries.flatMap((entry) =>

@@ -24,6 +24,50 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "show where each variable came from and what it shadowed (never values)",
     load: async () => (await import("./commands/explain.js")).explainCommand,
   },
+  init: {
+    summary: "create the encrypted store and its master key",
+    load: async () => (await import("./commands/init.js")).initCommand,
+  },
+  set: {
+    summary: "store a secret (value from stdin, a hidden prompt, or a file)",
+    load: async () => (await import("./commands/set.js")).setCommand,
+  },
+  get: {
+    summary: "print a secret's value (latest, or --version N)",
+    load: async () => (await import("./commands/get.js")).getCommand,
+  },
+  list: {
+    summary: "list the store's secrets with their metadata (never values)",
+    load: async () => (await import("./commands/list.js")).listCommand,
+  },
+  rm: {
+    summary: "delete a secret (a tombstone version; --purge destroys it)",
+    load: async () => (await import("./commands/rm.js")).rmCommand,
+  },
+  history: {
+    summary: "list every version of a secret (never values)",
+    load: async () => (await import("./commands/history.js")).historyCommand,
+  },
+  rollback: {
+    summary: "make an older version of a secret current again",
+    load: async () => (await import("./commands/rollback.js")).rollbackCommand,
+  },
+  "rotate-key": {
+    summary: "add a new data key; new writes use it",
+    load: async () => (await import("./commands/rotate-key.js")).rotateKeyCommand,
+  },
+  rewrap: {
+    summary: "re-encrypt every stored version under the newest data key",
+    load: async () => (await import("./commands/rewrap.js")).rewrapCommand,
+  },
+  rekey: {
+    summary: "change the master key (cost independent of the number of secrets)",
+    load: async () => (await import("./commands/rekey.js")).rekeyCommand,
+  },
+  import: {
+    summary: "move the secrets of a plaintext .env file into the store",
+    load: async () => (await import("./commands/import.js")).importCommand,
+  },
 };
 
 /**

@@ -7,6 +7,8 @@ export interface DotenvEntry {
   readonly value: string;
   /** 1-based line where the assignment starts. */
   readonly line: number;
+  /** 1-based line where the assignment ends (after a multi-line quoted value). */
+  readonly endLine: number;
   /** How the value was written; single-quoted and backtick values are literal. */
   readonly quote: "none" | "single" | "double" | "backtick";
 }
@@ -66,7 +68,13 @@ export function parseDotenv(text: string, options: DotenvParseOptions = {}): Dot
           lookup: options.lookup === undefined ? undefined : lookup,
         });
     own.set(result.key, value);
-    entries.push({ key: result.key, value, line: start + 1, quote: result.quote });
+    entries.push({
+      key: result.key,
+      value,
+      line: start + 1,
+      endLine: result.next,
+      quote: result.quote,
+    });
   }
   return { entries, issues };
 }

@@ -8,6 +8,10 @@ export interface ReadContext {
   /** The environment the process runs with (never read from `process.env` directly). */
   readonly processEnv: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
+  /** The encrypted store's directory, for `store://` references. */
+  readonly storeDir: string;
+  /** Asked for the store's passphrase when the environment has none (the CLI prompts). */
+  readonly passphrase?: () => string | Promise<string>;
 }
 
 /** One value read from a source. `version` is set by sources that keep versions. */
@@ -19,7 +23,7 @@ export interface Fetched {
 /** The outcome of one ref in a batch: a value, absent, or an error for that ref alone. */
 export type ReadResult =
   | { readonly status: "found"; readonly fetched: Fetched }
-  | { readonly status: "absent"; readonly detail: string }
+  | { readonly status: "absent"; readonly detail: string; readonly hint?: string }
   | { readonly status: "error"; readonly error: Error };
 
 /**

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { issue } from "../errors.js";
 import type { ReadContext } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
@@ -21,7 +22,7 @@ export async function resolveConfig(
     const current = step.value;
     step = steps.next(
       current.kind === "fetch"
-        ? await fetchRefs(current.pending, context(options, deadline(options)))
+        ? await fetchRefs(current.pending, context(config, options, deadline(options)))
         : await current.result,
     );
   }
@@ -41,7 +42,7 @@ function deadline(options: ResolveOptions): AbortSignal {
  * or an async validator, is reported as a problem that names `loadConfig()`.
  */
 export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = {}): Resolution {
-  const ctx = context(options, undefined);
+  const ctx = context(config, options, undefined);
   const steps = resolveSteps(config, options);
   let step = steps.next();
   while (!step.done) {
@@ -61,12 +62,31 @@ export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = 
   return step.value;
 }
 
-function context(options: ResolveOptions, signal: AbortSignal | undefined): ReadContext {
+function context(
+  config: ConfigSpec,
+  options: ResolveOptions,
+  signal: AbortSignal | undefined,
+): ReadContext {
+  const baseDir = options.baseDir ?? options.cwd ?? ".";
+  const processEnv = options.processEnv ?? {};
   return {
-    baseDir: options.baseDir ?? options.cwd ?? ".",
-    processEnv: options.processEnv ?? {},
+    baseDir,
+    processEnv,
+    storeDir: storeDirectory(config, baseDir, processEnv),
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
     ...(signal === undefined ? {} : { signal }),
   };
+}
+
+/** The store of a project: `STRONGBOX_STORE_DIR`, else the config's `store.path`, else `.strongbox` beside the config. */
+export function storeDirectory(
+  config: ConfigSpec,
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const explicit = env.STRONGBOX_STORE_DIR;
+  if (explicit !== undefined && explicit !== "") return resolve(baseDir, explicit);
+  return resolve(baseDir, config.store?.path ?? ".strongbox");
 }
 
 function fetchRefsSync(

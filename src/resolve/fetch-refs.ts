@@ -74,7 +74,9 @@ export function toOutcome(
       `${item.variable}: ${item.ref.scheme}:// reference not found: ${detail}`,
       {
         variable: item.variable,
-        hint: `create it in the ${item.ref.scheme} source, or point the reference elsewhere`,
+        hint:
+          (result?.status === "absent" ? result.hint : undefined) ??
+          `create it in the ${item.ref.scheme} source, or point the reference elsewhere`,
       },
     ),
   };

@@ -28,6 +28,8 @@ export interface ResolveOptions {
   /** Deadline for all provider reads together, in milliseconds (10 s by default). */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** Supplies the store passphrase when `STRONGBOX_PASSPHRASE` is unset; the library never prompts by itself. */
+  readonly passphrase?: () => string | Promise<string>;
   /** The clock for audit timestamps; injected so tests are deterministic. */
   readonly now?: () => Date;
 }

@@ -48,7 +48,14 @@ const ENV_KEYS = new Set([
   "allowInlineSecrets",
   "allowSecretDefaults",
 ]);
-const TOP_KEYS = new Set(["project", "variables", "environments", "defaultEnvironment", "audit"]);
+const TOP_KEYS = new Set([
+  "project",
+  "variables",
+  "environments",
+  "defaultEnvironment",
+  "audit",
+  "store",
+]);
 
 /**
  * Checks a config model and returns every problem at once (never throws):

@@ -148,6 +148,8 @@ export interface ConfigSpec<V extends VariableMap = VariableMap> {
   /** The environment used when neither `--env` nor `STRONGBOX_ENV` names one; `local` by default. */
   readonly defaultEnvironment?: string;
   readonly audit?: AuditSpec;
+  /** The encrypted store: `path` relative to the config (default `.strongbox`). */
+  readonly store?: { readonly path?: string };
 }
 
 type TypeOutputs = {

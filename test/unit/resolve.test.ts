@@ -116,7 +116,7 @@ describe("resolver", () => {
     const result = await resolveConfig(config, { cwd: dir, processEnv: { SECRET_FROM_ENV: "x" } });
     assert.equal(result.ok, false);
     assert.deepEqual(codes(result.issues), [
-      "API_KEY:E_PROVIDER_UNAVAILABLE",
+      "API_KEY:E_STORE_NOT_FOUND",
       "BAD_REF:E_REF",
       "MISSING:E_MISSING",
       "PORT:E_INVALID",

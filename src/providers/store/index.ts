@@ -1,12 +1,12 @@
-import { StrongboxError } from "../../errors.js";
+import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
-import { defineProvider } from "../provider.js";
+import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
 
 /**
- * `store://NAME[?version=N]`: the encrypted local store. The grammar is settled
- * here so configs written today stay valid; the store itself lands in its own issue.
+ * `store://NAME[?version=N]`: a secret of the encrypted local store. The store
+ * code (and node:crypto) is loaded only when a config uses this scheme.
  */
 export const storeProvider = defineProvider({
   scheme: "store",
@@ -20,9 +20,42 @@ export const storeProvider = defineProvider({
     checkVersionParam(ref.params, context);
   },
   async create() {
-    throw new StrongboxError("E_PROVIDER_UNAVAILABLE", "the encrypted store is not available yet", {
-      hint: "store:// references resolve once the encrypted store lands; use env or .env for now",
-    });
+    const { openStore } = await import("../../store/store.js");
+    return {
+      scheme: "store",
+      kind: "store",
+      async read(refs: readonly Ref[], ctx: ReadContext) {
+        const store = await openStore({
+          dir: ctx.storeDir,
+          env: ctx.processEnv,
+          ...(ctx.passphrase === undefined ? {} : { passphrase: ctx.passphrase }),
+        });
+        const results = new Map<Ref, ReadResult>();
+        for (const ref of refs) {
+          try {
+            const version =
+              ref.params.version === undefined ? undefined : Number(ref.params.version);
+            const found = store.get(ref.path, version);
+            results.set(
+              ref,
+              found === undefined
+                ? {
+                    status: "absent",
+                    hint: `run \`strongbox set ${ref.path}\` to store it`,
+                    detail: `no secret ${ref.path}${version === undefined ? "" : ` version ${version}`} in the store at ${ctx.storeDir}`,
+                  }
+                : {
+                    status: "found",
+                    fetched: { value: found.value.toString("utf8"), version: found.version },
+                  },
+            );
+          } catch (error) {
+            results.set(ref, { status: "error", error: error as Error });
+          }
+        }
+        return results;
+      },
+    };
   },
 });
 

@@ -1,0 +1,52 @@
+import { StrongboxError } from "../../errors.js";
+import { type Command, stringOption } from "../command.js";
+import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
+
+/** `strongbox get NAME`: print one secret's value (the one command whose job is to show a value). */
+export const getCommand: Command = {
+  name: "get",
+  summary: "print a secret's value (latest, or --version N)",
+  options: {
+    ...STORE_OPTION,
+    version: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox get NAME [--version N]
+
+Prints the value of secret NAME to stdout: exactly its bytes when stdout is a
+pipe or file, with a newline added on a terminal. Exit status 4 when the
+secret does not exist or is deleted.
+
+Options:
+${STORE_HELP}
+      --version N     a given version instead of the latest
+      --json          print {"name", "version", "value"} as JSON
+`,
+  async run(invocation, io) {
+    const [name] = invocation.positionals;
+    if (name === undefined) throw new StrongboxError("E_USAGE", "get: give a secret name");
+    const versionText = stringOption(invocation, "version");
+    const version = versionText === undefined ? undefined : Number(versionText);
+    if (version !== undefined && (!Number.isInteger(version) || version < 1))
+      throw new StrongboxError("E_USAGE", "get: --version takes a positive integer");
+    const store = await openStoreForCli(invocation, io);
+    const found = store.get(name, version);
+    if (found === undefined) {
+      throw new StrongboxError(
+        "E_MISSING",
+        `${name}${version === undefined ? "" : ` version ${version}`} is not in the store, or is deleted`,
+        { hint: "see `strongbox list` and `strongbox history NAME`" },
+      );
+    }
+    if (invocation.values.json === true) {
+      io.stdout.write(
+        `${JSON.stringify({ name, version: found.version, value: found.value.toString("utf8") })}\n`,
+      );
+    } else {
+      io.stdout.write(found.value);
+      if (io.stdout.isTTY === true) io.stdout.write("\n");
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,32 @@
+import { StrongboxError } from "../../errors.js";
+import type { Command } from "../command.js";
+import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
+
+/** `strongbox history NAME`: every version of a secret, never a value. */
+export const historyCommand: Command = {
+  name: "history",
+  summary: "list every version of a secret (never values)",
+  options: { ...STORE_OPTION, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  usage: `Usage: strongbox history NAME [--json]
+
+Options:
+${STORE_HELP}
+      --json          print the versions as JSON
+`,
+  async run(invocation, io) {
+    const [name] = invocation.positionals;
+    if (name === undefined) throw new StrongboxError("E_USAGE", "history: give a secret name");
+    const versions = (await openStoreForCli(invocation, io)).history(name);
+    if (invocation.values.json === true) {
+      io.stdout.write(`${JSON.stringify({ name, versions }, null, 2)}\n`);
+      return 0;
+    }
+    for (const version of versions) {
+      const state = version.state === "deleted" ? "deleted" : `key ${version.kid}`;
+      io.stdout.write(
+        `v${version.version}  ${version.createdAt}  ${version.createdBy}  ${state}\n`,
+      );
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,83 @@
+import type { Command } from "../command.js";
+import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
+
+/** `strongbox list`: names and metadata of the store's secrets. Never values. */
+export const listCommand: Command = {
+  name: "list",
+  summary: "list the store's secrets with their metadata (never values)",
+  options: {
+    ...STORE_OPTION,
+    keys: { type: "boolean" },
+    deleted: { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox list [--json] [--keys] [--deleted]
+
+Lists every secret: name, version, last change and by whom, data key,
+expiry, rotation policy, tags. Values are never shown.
+
+Options:
+${STORE_HELP}
+      --keys          also list the data keys and how many records each protects
+      --deleted       include secrets whose latest version is a tombstone
+      --json          print the list as JSON
+`,
+  async run(invocation, io) {
+    const store = await openStoreForCli(invocation, io);
+    const secrets = store
+      .list()
+      .filter((secret) => invocation.values.deleted === true || !secret.deleted);
+    const keys =
+      invocation.values.keys === true
+        ? [...store.keyUsage()].map(([kid, records]) => ({
+            kid,
+            records,
+            active: kid === store.activeKey,
+          }))
+        : undefined;
+    if (invocation.values.json === true) {
+      io.stdout.write(
+        `${JSON.stringify({ store: store.id, secrets, ...(keys === undefined ? {} : { keys }) }, null, 2)}\n`,
+      );
+      return 0;
+    }
+    const now = Date.now();
+    const rows = secrets.map((secret) => [
+      secret.name,
+      `v${secret.version}${secret.deleted ? " (deleted)" : ""}`,
+      secret.updatedAt.slice(0, 19).replace("T", " "),
+      secret.updatedBy,
+      secret.kid === undefined ? "-" : `key ${secret.kid}`,
+      secret.meta.expires === undefined
+        ? ""
+        : `${Date.parse(secret.meta.expires) <= now ? "EXPIRED " : "expires "}${secret.meta.expires.slice(0, 10)}`,
+      secret.meta.rotateEvery === undefined ? "" : `rotate every ${secret.meta.rotateEvery}`,
+      (secret.meta.tags ?? []).join(","),
+    ]);
+    io.stdout.write(
+      table(["NAME", "VERSION", "UPDATED (UTC)", "BY", "KEY", "EXPIRY", "ROTATION", "TAGS"], rows),
+    );
+    if (keys !== undefined) {
+      io.stdout.write(
+        `\n${table(
+          ["KEY", "RECORDS", ""],
+          keys.map((key) => [`key ${key.kid}`, String(key.records), key.active ? "active" : ""]),
+        )}`,
+      );
+    }
+    return 0;
+  },
+};
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}

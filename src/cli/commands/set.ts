@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { StrongboxError } from "../../errors.js";
+import { parseDuration } from "../../schema/coerce.js";
+import type { SecretMeta } from "../../store/secret-file.js";
+import { type Command, listOption, stringOption } from "../command.js";
+import { type CliIo, say } from "../io.js";
+import { promptHidden, readStdin } from "../prompt.js";
+import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
+
+/** `strongbox set NAME`: store a new version of a secret. The value never comes from argv unless asked. */
+export const setCommand: Command = {
+  name: "set",
+  summary: "store a secret (value from stdin, a hidden prompt, or a file)",
+  options: {
+    ...STORE_OPTION,
+    "from-file": { type: "string" },
+    value: { type: "string" },
+    description: { type: "string" },
+    tag: { type: "string", multiple: true },
+    expires: { type: "string" },
+    "rotate-every": { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox set NAME [options]
+
+Stores a new version of secret NAME. The value is read from stdin when it is
+piped (one trailing newline dropped), else from a prompt that does not echo,
+or from --from-file (bytes exactly as in the file). --value takes it from the
+command line, where other users can see it in the process list: avoid it.
+
+Options:
+${STORE_HELP}
+      --from-file PATH    read the value from a file
+      --value VALUE       the value itself (visible in the process list)
+      --description TEXT  what the secret is for
+      --tag TAG           a tag; repeatable
+      --expires WHEN      an RFC 3339 time, or a duration from now such as 90d
+      --rotate-every D    how often it should be rotated, such as 30d
+      --json              print the result as JSON
+`,
+  async run(invocation, io) {
+    const [name, ...extra] = invocation.positionals;
+    if (name === undefined || extra.length > 0) {
+      throw new StrongboxError("E_USAGE", "set: give exactly one secret name", {
+        hint: "strongbox set NAME < value.txt",
+      });
+    }
+    const meta = metaFrom(invocation);
+    const value = await readValue(invocation, io);
+    const store = await openStoreForCli(invocation, io);
+    const version = store.set(name, value, meta);
+    if (invocation.values.json === true) io.stdout.write(`${JSON.stringify({ name, version })}\n`);
+    else say(io, `strongbox: stored ${name} version ${version}`);
+    return 0;
+  },
+};
+
+async function readValue(invocation: Parameters<Command["run"]>[0], io: CliIo): Promise<Buffer> {
+  const fromFile = stringOption(invocation, "from-file");
+  const inline = stringOption(invocation, "value");
+  if (fromFile !== undefined && inline !== undefined)
+    throw new StrongboxError("E_USAGE", "set: give --from-file or --value, not both");
+  if (fromFile !== undefined) return readFileSync(resolve(io.cwd, fromFile));
+  if (inline !== undefined) {
+    say(
+      io,
+      "strongbox: warning: --value puts the secret in the process list, visible to other users; prefer stdin or a prompt",
+    );
+    return Buffer.from(inline, "utf8");
+  }
+  if (!process.stdin.isTTY) return stripNewline(await readStdin());
+  const answer = await promptHidden(io, "value (not echoed): ");
+  if (answer === undefined)
+    throw new StrongboxError("E_USAGE", "set: no value given", {
+      hint: "pipe it on stdin, or use --from-file",
+    });
+  return Buffer.from(answer, "utf8");
+}
+
+function stripNewline(bytes: Buffer): Buffer {
+  const end = bytes.at(-1) === 0x0a ? (bytes.at(-2) === 0x0d ? -2 : -1) : bytes.length;
+  return bytes.subarray(0, end);
+}
+
+function metaFrom(invocation: Parameters<Command["run"]>[0]): SecretMeta {
+  const description = stringOption(invocation, "description");
+  const tags = listOption(invocation, "tag");
+  const expires = stringOption(invocation, "expires");
+  const rotateEvery = stringOption(invocation, "rotate-every");
+  if (rotateEvery !== undefined && !parseDuration(rotateEvery).ok) {
+    throw new StrongboxError("E_USAGE", "set: --rotate-every takes a duration such as 30d or 12h");
+  }
+  return {
+    ...(description === undefined ? {} : { description }),
+    ...(tags === undefined ? {} : { tags }),
+    ...(expires === undefined ? {} : { expires: expiryTime(expires) }),
+    ...(rotateEvery === undefined ? {} : { rotateEvery }),
+  };
+}
+
+function expiryTime(text: string): string {
+  const duration = parseDuration(text);
+  if (duration.ok && /[a-z]$/.test(text))
+    return new Date(Date.now() + (duration.value as number)).toISOString();
+  const time = Date.parse(text);
+  if (Number.isNaN(time))
+    throw new StrongboxError(
+      "E_USAGE",
+      "set: --expires takes an RFC 3339 time or a duration such as 90d",
+    );
+  return new Date(time).toISOString();
+}

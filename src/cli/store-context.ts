@@ -1,0 +1,76 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { createJsonlSink } from "../audit/audit.js";
+import { findConfig } from "../config/find-config.js";
+import { loadConfigFile } from "../config/load-file.js";
+import { StrongboxError } from "../errors.js";
+import { storeDirectory } from "../resolve/drive.js";
+import { openStore, type Store, type StoreOptions } from "../store/store.js";
+import { type Invocation, stringOption } from "./command.js";
+import type { CliIo } from "./io.js";
+import { promptHidden } from "./prompt.js";
+
+/** The option every store command takes. */
+export const STORE_OPTION = {
+  store: { type: "string" as const },
+  config: { type: "string" as const, short: "c" },
+};
+export const STORE_HELP = `      --store DIR     the store directory (default: $STRONGBOX_STORE_DIR, the config's
+                      store.path, or .strongbox beside the config or here)
+  -c, --config PATH   the config file that names the store and audit log`;
+
+/**
+ * Settles which store a command works on and how it records access: `--store`,
+ * else `STRONGBOX_STORE_DIR`, else the config's `store.path` (when a config is
+ * found), else `.strongbox` in the working directory.
+ */
+export async function storeOptions(invocation: Invocation, io: CliIo): Promise<StoreOptions> {
+  const explicit = stringOption(invocation, "store");
+  let dir = explicit === undefined ? undefined : resolve(io.cwd, explicit);
+  let auditFile = io.env.STRONGBOX_AUDIT_FILE || undefined;
+  if (dir === undefined) {
+    const configPath = tryFindConfig(io.cwd, stringOption(invocation, "config"));
+    if (configPath === undefined) {
+      dir = storeDirectory({ variables: {} }, io.cwd, io.env);
+    } else {
+      const config = await loadConfigFile(configPath, io.env);
+      const base = resolve(configPath, "..");
+      dir = storeDirectory(config, base, io.env);
+      if (config.audit?.file !== undefined) auditFile = resolve(base, config.audit.file);
+    }
+  }
+  return {
+    dir,
+    env: io.env,
+    passphrase: async () => {
+      const answer = await promptHidden(io, "store passphrase: ");
+      if (answer === undefined) {
+        throw new StrongboxError(
+          "E_STORE_KEY",
+          "the store needs its passphrase and there is no terminal to ask",
+          { hint: "set STRONGBOX_PASSPHRASE" },
+        );
+      }
+      return answer;
+    },
+    ...(auditFile === undefined ? {} : { audit: createJsonlSink(auditFile) }),
+  };
+}
+
+function tryFindConfig(cwd: string, explicit: string | undefined): string | undefined {
+  if (explicit !== undefined) return findConfig(cwd, explicit);
+  try {
+    return findConfig(cwd);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens the store a command names. */
+export async function openStoreForCli(invocation: Invocation, io: CliIo): Promise<Store> {
+  return openStore(await storeOptions(invocation, io));
+}
+
+export function storeExists(dir: string): boolean {
+  return existsSync(resolve(dir, "keyring.sbx"));
+}
