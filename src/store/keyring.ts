@@ -76,8 +76,15 @@ export function sealKeyring(keyring: Keyring, masterKey: Uint8Array, nonce: () =
 
 /** Reads the parts of a keyring needed before the master key is known: store id and how to get the key. */
 export function peekKeyring(bytes: Buffer, file: string): { storeId: Buffer; master: MasterSpec } {
-  const wire = parseWire(unframe(bytes, file).body, file);
-  return { storeId: fromB64u(wire.storeId, "storeId", file), master: wire.master };
+  const loose = parseJson(unframe(bytes, file).body, file);
+  const storeId = authenticStoreId(loose, file);
+  const master = loose.master as MasterSpec | undefined;
+  if (master?.kind !== "passphrase") return { storeId, master: { kind: "key" } };
+  // Unauthenticated until the key is derived, so bounded before any work is done.
+  const problem = checkScryptParams(master);
+  if (problem !== undefined || typeof master.salt !== "string")
+    throw formatError(file, `scrypt parameters refused: ${problem ?? "no salt"}`);
+  return { storeId, master };
 }
 
 /**
@@ -87,10 +94,13 @@ export function peekKeyring(bytes: Buffer, file: string): { storeId: Buffer; mas
  */
 export function openKeyring(bytes: Buffer, masterKey: Uint8Array, file: string): Keyring {
   const { body, mac } = unframe(bytes, file);
-  const wire = parseWire(body, file);
-  const storeId = fromB64u(wire.storeId, "storeId", file);
-  if (storeId.length !== 16) throw formatError(file, "storeId must be 16 bytes");
-  if (!macEquals(keyCheck(masterKey, storeId), fromB64u(wire.check, "check", file))) {
+  // Only the store id and check are read before the MAC is verified; every other
+  // field is interpreted after, so a changed byte reads as tampering, not as a format.
+  const loose = parseJson(body, file);
+  const storeId = authenticStoreId(loose, file);
+  const check =
+    typeof loose.check === "string" ? Buffer.from(loose.check, "base64url") : Buffer.alloc(0);
+  if (!macEquals(keyCheck(masterKey, storeId), check)) {
     throw new StrongboxError(
       "E_STORE_WRONG_KEY",
       `${file}: the master key does not open this store`,
@@ -102,6 +112,7 @@ export function openKeyring(bytes: Buffer, masterKey: Uint8Array, file: string):
   if (!macEquals(hmac(derive(masterKey, "strongbox/v1/keyring-mac", storeId), body), mac)) {
     throw tampered(file, "its MAC does not match");
   }
+  const wire = parseWire(body, file);
   const kek = derive(masterKey, "strongbox/v1/kek", storeId);
   const unwrap = (wrapped: string, kid: number) => {
     const key = unwrapKey(kek, fromB64u(wrapped, `key ${kid}`, file), wrapAad(storeId, kid));
@@ -124,13 +135,25 @@ export function openKeyring(bytes: Buffer, masterKey: Uint8Array, file: string):
   };
 }
 
-function parseWire(body: Buffer, file: string): KeyringWire {
-  let wire: KeyringWire;
+function parseJson(body: Buffer, file: string): Record<string, unknown> {
   try {
-    wire = JSON.parse(body.toString("utf8")) as KeyringWire;
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    if (value !== null && typeof value === "object") return value as Record<string, unknown>;
   } catch {
-    throw tampered(file, "its body is not JSON");
+    // reported below
   }
+  throw tampered(file, "its body is not a JSON object");
+}
+
+function authenticStoreId(loose: Record<string, unknown>, file: string): Buffer {
+  const storeId =
+    typeof loose.storeId === "string" ? Buffer.from(loose.storeId, "base64url") : Buffer.alloc(0);
+  if (storeId.length !== 16) throw tampered(file, "its store id is damaged");
+  return storeId;
+}
+
+function parseWire(body: Buffer, file: string): KeyringWire {
+  const wire = parseJson(body, file) as unknown as KeyringWire;
   if (wire === null || typeof wire !== "object")
     throw formatError(file, "the body is not an object");
   if (wire.format !== FORMAT)

@@ -65,6 +65,8 @@ export interface InitOptions extends StoreOptions {
   /** Protect the store with this passphrase (scrypt) instead of a random key in a key file. */
   readonly newPassphrase?: string;
   readonly scrypt?: ScryptParams;
+  /** Use this master key (e.g. from `STRONGBOX_MASTER_KEY`) instead of generating one; no key file is written. */
+  readonly masterKey?: Buffer;
 }
 
 const KEYRING = "keyring.sbx";
@@ -84,7 +86,10 @@ export function initStore(options: InitOptions): { storeId: string; keyFile?: st
   }
   const storeId = random(16);
   const id = toB64u(storeId);
-  const { master, key } = newMaster(options.newPassphrase, options.scrypt, random);
+  const { master, key } =
+    options.masterKey === undefined
+      ? newMaster(options.newPassphrase, options.scrypt, random)
+      : { master: { kind: "key" as const }, key: options.masterKey };
   const keyring: Keyring = {
     storeId,
     createdAt: now(options),
@@ -96,7 +101,7 @@ export function initStore(options: InitOptions): { storeId: string; keyFile?: st
   ensurePrivateDir(options.dir);
   ensurePrivateDir(join(options.dir, "secrets"));
   let keyFile: string | undefined;
-  if (master.kind === "key") {
+  if (master.kind === "key" && options.masterKey === undefined) {
     keyFile = keyFilePath(id, options.env);
     writeKeyFile(keyFile, key);
   }

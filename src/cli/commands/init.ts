@@ -1,4 +1,5 @@
 import { StrongboxError } from "../../errors.js";
+import { parseMasterKey } from "../../store/master-key.js";
 import { initStore } from "../../store/store.js";
 import type { Command } from "../command.js";
 import { say } from "../io.js";
@@ -41,9 +42,15 @@ ${STORE_HELP}
         );
       }
     }
+    const fromEnv = io.env.STRONGBOX_MASTER_KEY;
+    const masterKey =
+      fromEnv === undefined || fromEnv === "" || newPassphrase !== undefined
+        ? undefined
+        : parseMasterKey(fromEnv, "STRONGBOX_MASTER_KEY");
     const result = initStore({
       ...options,
       ...(newPassphrase === undefined ? {} : { newPassphrase }),
+      ...(masterKey === undefined ? {} : { masterKey }),
     });
     if (invocation.values.json === true) {
       io.stdout.write(`${JSON.stringify({ store: options.dir, ...result }, null, 2)}\n`);
@@ -59,6 +66,11 @@ ${STORE_HELP}
       say(
         io,
         "strongbox: on a server or in CI, set STRONGBOX_MASTER_KEY to the file's content instead.",
+      );
+    } else if (masterKey !== undefined) {
+      say(
+        io,
+        "strongbox: the store uses the master key in STRONGBOX_MASTER_KEY; no key file was written",
       );
     } else {
       say(
