@@ -1,4 +1,14 @@
-import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  linkSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
@@ -21,14 +31,7 @@ export function acquireLock(storeDir: string, options: LockOptions = {}): () => 
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const me = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
   for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-      writeSync(fd, me);
-      closeSync(fd);
-      return () => releaseLock(path, me);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw lockError(path, error);
-    }
+    if (tryCreate(path, me)) return () => releaseLock(path, me);
     const holder = readHolder(path);
     if (holder !== undefined && holder.host === hostname() && !isAlive(holder.pid)) {
       breakStaleLock(path, holder.raw);
@@ -44,6 +47,36 @@ export function acquireLock(storeDir: string, options: LockOptions = {}): () => 
       );
     }
     Atomics.wait(sleeper, 0, 0, Math.min(5 + attempt * 5, 50));
+  }
+}
+
+/**
+ * Creates the lock with its content in one atomic step: the content goes to a
+ * private temp file that is then hard-linked to `.lock` (link fails if `.lock`
+ * exists). An O_EXCL create followed by a write could leave an empty lock if
+ * the process died between the two, and an empty lock names no holder to
+ * check, so it could never be recognised as stale.
+ */
+function tryCreate(path: string, content: string): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  try {
+    const fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+    try {
+      writeSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw lockError(path, error);
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created
+    }
   }
 }
 
@@ -100,4 +133,33 @@ function lockError(path: string, error: unknown): StrongboxError {
       hint: "check the store directory is writable",
     },
   );
+}
+
+/**
+ * Removes what killed writers left behind: temp files of interrupted writes
+ * (only a lock holder creates them, and the caller holds the lock) and lock
+ * temp files of dead processes. Called by maintenance operations.
+ */
+export function sweepLeftovers(storeDir: string): number {
+  let removed = 0;
+  for (const dir of [storeDir, join(storeDir, "secrets")]) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const lockTemp = /^\.lock\.(\d+)\./.exec(entry);
+      const stale = entry.includes(".tmp-") || (lockTemp !== null && !isAlive(Number(lockTemp[1])));
+      if (!stale) continue;
+      try {
+        unlinkSync(join(dir, entry));
+        removed++;
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return removed;
 }

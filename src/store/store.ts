@@ -7,7 +7,7 @@ import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, syncDirectory, writeFileAtomic } from "./atomic-write.js";
 import { toB64u } from "./encoding.js";
 import { type Keyring, type MasterSpec, openKeyring, peekKeyring, sealKeyring } from "./keyring.js";
-import { acquireLock } from "./lock.js";
+import { acquireLock, sweepLeftovers } from "./lock.js";
 import {
   DEFAULT_SCRYPT,
   formatMasterKey,
@@ -70,7 +70,7 @@ export interface InitOptions extends StoreOptions {
 }
 
 const KEYRING = "keyring.sbx";
-const GITIGNORE = ".lock\n*.tmp-*\n";
+const GITIGNORE = ".lock*\n*.tmp-*\n";
 
 /**
  * Creates a store: a random store id, a random master key written to the key
@@ -404,6 +404,7 @@ export class Store {
   rewrap(): number {
     const release = this.#lock();
     try {
+      sweepLeftovers(this.#options.dir);
       this.#keyring = this.#reloadKeyring();
       let count = 0;
       for (const name of this.#names()) {
@@ -452,6 +453,7 @@ export class Store {
   ): T {
     const release = this.#lock();
     try {
+      sweepLeftovers(this.#options.dir);
       const current = this.#reloadKeyring();
       const { keyring, result, masterKey } = change(current);
       writeFileAtomic(

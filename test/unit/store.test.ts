@@ -144,7 +144,12 @@ describe("store operations", () => {
         [2, 1],
       ],
     );
+    writeFileSync(join(dir, "secrets/A.sbx.tmp-deadbeef"), "left by a killed writer");
     assert.equal(store.rewrap(), 1);
+    assert.ok(
+      !existsSync(join(dir, "secrets/A.sbx.tmp-deadbeef")),
+      "maintenance sweeps temp files of dead writers",
+    );
     assert.deepEqual(
       [...store.keyUsage()],
       [

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { initStore, openStore } from "../../src/store/store.js";
+import { ROOT, tempProject } from "../helpers/cli.js";
+
+const WORKER = join(ROOT, "dist/test/helpers/store-worker.js");
+const ROUNDS = Number(process.env.STRONGBOX_CRASH_ROUNDS ?? 100);
+
+interface Ack {
+  readonly name: string;
+  readonly version: number;
+  readonly value: string;
+}
+
+const operations: string[] = [];
+
+/** Starts `count` writers, lets them run for a random moment, then SIGKILLs them all. */
+async function crashRound(
+  dir: string,
+  env: Record<string, string>,
+  modes: string[],
+  seed: number,
+): Promise<Ack[]> {
+  const acks: Ack[] = [];
+  const children: ChildProcess[] = modes.map((mode, worker) => {
+    const child = spawn(process.execPath, [WORKER, dir, `w${worker}`, mode], {
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let buffer = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const line of lines) {
+        const [kind, name, version, value] = line.split(" ");
+        if (kind === "ack" && name && version && value !== undefined)
+          acks.push({ name, version: Number(version), value });
+        if (kind === "op") operations.push(name ?? "");
+      }
+    });
+    return child;
+  });
+  // Kill somewhere between "still starting" and "well into writing", varying by round.
+  await new Promise((resolve) => setTimeout(resolve, 60 + ((seed * 7919) % 180)));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once("close", () => resolve());
+          child.kill("SIGKILL");
+        }),
+    ),
+  );
+  return acks;
+}
+
+async function verify(
+  dir: string,
+  env: Record<string, string>,
+  acks: readonly Ack[],
+): Promise<void> {
+  const store = await openStore({ dir, env });
+  for (const ack of acks) {
+    const found = store.get(ack.name, ack.version);
+    assert.equal(
+      found?.value.toString(),
+      ack.value,
+      `acknowledged ${ack.name} v${ack.version} must survive`,
+    );
+  }
+  for (const secret of store.list())
+    assert.ok(store.get(secret.name) !== undefined || secret.deleted);
+}
+
+describe("store crash safety (real processes, SIGKILL)", () => {
+  it(`${ROUNDS} rounds of 4 writers (shared and distinct names) killed at random moments lose no acknowledged write`, async () => {
+    const home = tempProject();
+    const dir = join(home, "store");
+    const env = { PATH: process.env.PATH ?? "", HOME: home };
+    initStore({ dir, env });
+    let total = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const acks = await crashRound(dir, env, ["writes", "writes", "writes", "writes"], round);
+      total += acks.length;
+      await verify(dir, env, acks);
+    }
+    assert.ok(total > ROUNDS, `the writers made progress (${total} acknowledged writes)`);
+    process.stderr.write(
+      `store crash test: ${ROUNDS} rounds, ${total} acknowledged writes checked\n`,
+    );
+  });
+
+  it(`${Math.ceil(ROUNDS / 4)} rounds of rotate-key, rewrap and rekey killed at random: the store always opens and every secret reads`, async () => {
+    const home = tempProject();
+    const dir = join(home, "store");
+    const env = { PATH: process.env.PATH ?? "", HOME: home };
+    initStore({ dir, env });
+    const all: Ack[] = [];
+    let ops = 0;
+    for (let round = 0; round < Math.ceil(ROUNDS / 4); round++) {
+      const acks = await crashRound(dir, env, ["keys", "writes"], round + 1);
+      all.push(...acks);
+      ops += acks.length;
+      await verify(dir, env, all);
+    }
+    assert.ok(ops > 0);
+    const counts = ["rotate", "rewrap", "rekey"]
+      .map((op) => `${operations.filter((o) => o === op).length} ${op}`)
+      .join(", ");
+    process.stderr.write(
+      `store crash test (key operations): ${ops} acknowledged writes checked; ${counts} completed\n`,
+    );
+  });
+});
