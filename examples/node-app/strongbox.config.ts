@@ -2,7 +2,7 @@ import { defineConfig } from "strongbox";
 
 /**
  * The example shop API's configuration: ten variables, four of them secrets.
- * Locally secrets come from an untracked .env (see make-demo-env.mjs);
+ * Locally the secrets live in the encrypted store (see make-demo-store.mjs);
  * production takes them from Vault only.
  */
 export default defineConfig({
@@ -28,18 +28,27 @@ export default defineConfig({
       type: "url",
       secret: true,
       description: "PostgreSQL connection string with credentials",
-      ref: { production: "vault://secret/{project}/{env}/app#DATABASE_URL" },
+      ref: {
+        production: "vault://secret/{project}/{env}/app#DATABASE_URL",
+        "*": "store://DATABASE_URL",
+      },
     },
     SESSION_SECRET: {
       secret: true,
       description: "signs session cookies",
-      ref: { production: "vault://secret/{project}/{env}/app#SESSION_SECRET" },
+      ref: {
+        production: "vault://secret/{project}/{env}/app#SESSION_SECRET",
+        "*": "store://SESSION_SECRET",
+      },
     },
     STRIPE_API_KEY: {
       secret: true,
       pattern: "sk_(test|live)_[A-Za-z0-9]+",
       description: "Stripe secret key",
-      ref: { production: "vault://secret/{project}/{env}/app#STRIPE_API_KEY" },
+      ref: {
+        production: "vault://secret/{project}/{env}/app#STRIPE_API_KEY",
+        "*": "store://STRIPE_API_KEY",
+      },
     },
     SMTP_PASSWORD: {
       secret: true,

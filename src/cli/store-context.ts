@@ -39,9 +39,11 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
       if (config.audit?.file !== undefined) auditFile = resolve(base, config.audit.file);
     }
   }
+  const lockTimeout = Number(io.env.STRONGBOX_LOCK_TIMEOUT_MS);
   return {
     dir,
     env: io.env,
+    ...(Number.isFinite(lockTimeout) && lockTimeout > 0 ? { lockTimeoutMs: lockTimeout } : {}),
     passphrase: async () => {
       const answer = await promptHidden(io, "store passphrase: ");
       if (answer === undefined) {

@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parseDotenv } from "../../src/dotenv/parse.js";
+import { runCli, tempProject } from "../helpers/cli.js";
+
+async function initialised(files: Record<string, string> = {}): Promise<string> {
+  const dir = tempProject(files);
+  const init = await runCli(["init"], { cwd: dir });
+  assert.equal(init.code, 0, init.stderr);
+  return dir;
+}
+
+describe("store commands", () => {
+  it("init creates the store, says where the key is and how to back it up, and never overwrites", async () => {
+    const dir = tempProject();
+    const init = await runCli(["init"], { cwd: dir });
+    assert.equal(init.code, 0);
+    assert.match(init.stderr, /created the store .*\.strongbox/);
+    assert.match(
+      init.stderr,
+      /master key written to .*\.config\/strongbox\/keys\/.*\.key \(mode 0600\)/,
+    );
+    assert.match(init.stderr, /back that file up/);
+    assert.equal(init.stdout, "");
+    const again = await runCli(["init"], { cwd: dir });
+    assert.equal(again.code, 7);
+    assert.match(again.stderr, /a store already exists/);
+  });
+
+  it("set from stdin, a file or --value (with a warning); get prints exactly the bytes", async () => {
+    const dir = await initialised({ "pem.txt": "-----BEGIN-----\nabc\n-----END-----\n" });
+    assert.equal(
+      (await runCli(["set", "API_TOKEN"], { cwd: dir, input: "tok-from-stdin\n" })).code,
+      0,
+    );
+    assert.equal((await runCli(["get", "API_TOKEN"], { cwd: dir })).stdout, "tok-from-stdin");
+    await runCli(["set", "PEM", "--from-file", "pem.txt"], { cwd: dir });
+    assert.equal(
+      (await runCli(["get", "PEM"], { cwd: dir })).stdout,
+      "-----BEGIN-----\nabc\n-----END-----\n",
+    );
+    const inline = await runCli(["set", "INLINE", "--value", "visible-in-ps"], { cwd: dir });
+    assert.match(inline.stderr, /warning: --value puts the secret in the process list/);
+    assert.ok(!inline.stderr.includes("visible-in-ps"));
+    const json = JSON.parse(
+      (await runCli(["set", "API_TOKEN", "--json"], { cwd: dir, input: "second" })).stdout,
+    );
+    assert.deepEqual(json, { name: "API_TOKEN", version: 2 });
+    assert.equal(
+      (await runCli(["get", "API_TOKEN", "--version", "1"], { cwd: dir })).stdout,
+      "tok-from-stdin",
+    );
+    const missing = await runCli(["get", "NOPE"], { cwd: dir });
+    assert.equal(missing.code, 4);
+    assert.match(missing.stderr, /NOPE is not in the store/);
+  });
+
+  it("list, history, rm, rollback show names and metadata, never values", async () => {
+    const dir = await initialised();
+    await runCli(
+      [
+        "set",
+        "db/password",
+        "--description",
+        "main db",
+        "--tag",
+        "db",
+        "--rotate-every",
+        "30d",
+        "--expires",
+        "90d",
+      ],
+      { cwd: dir, input: "list-canary-1" },
+    );
+    await runCli(["set", "db/password"], { cwd: dir, input: "list-canary-2" });
+    const list = await runCli(["list"], { cwd: dir });
+    assert.match(
+      list.stdout,
+      /^NAME +VERSION +UPDATED \(UTC\) +BY +KEY +EXPIRY +ROTATION +TAGS\ndb\/password +v2 .* key 1 +expires \d{4}-\d\d-\d\d +rotate every 30d +db\n$/,
+    );
+    const json = JSON.parse((await runCli(["list", "--json", "--keys"], { cwd: dir })).stdout);
+    assert.equal(json.secrets[0].meta.description, "main db");
+    assert.deepEqual(json.keys, [{ kid: 1, records: 2, active: true }]);
+    assert.equal((await runCli(["rm", "db/password"], { cwd: dir })).code, 0);
+    assert.equal((await runCli(["get", "db/password"], { cwd: dir })).code, 4);
+    assert.equal(
+      (await runCli(["list"], { cwd: dir })).stdout.split("\n").length,
+      2,
+      "deleted secrets are hidden",
+    );
+    assert.match(
+      (await runCli(["rollback", "db/password", "--to", "1"], { cwd: dir })).stderr,
+      /version 4 now holds the value of version 1/,
+    );
+    assert.equal((await runCli(["get", "db/password"], { cwd: dir })).stdout, "list-canary-1");
+    const history = await runCli(["history", "db/password"], { cwd: dir });
+    assert.match(history.stdout, /^v1 .*key 1\nv2 .*key 1\nv3 .*deleted\nv4 .*key 1\n$/);
+    for (const output of [list.stdout, JSON.stringify(json), history.stdout])
+      assert.ok(!output.includes("list-canary"));
+  });
+
+  it("rotate-key, rewrap and rekey keep every secret readable", async () => {
+    const dir = await initialised();
+    await runCli(["set", "A"], { cwd: dir, input: "a-value" });
+    assert.match((await runCli(["rotate-key"], { cwd: dir })).stderr, /data key 2 is now active/);
+    assert.match((await runCli(["rewrap"], { cwd: dir })).stderr, /re-encrypted 1 version/);
+    assert.match((await runCli(["rekey"], { cwd: dir })).stderr, /new master key written to/);
+    assert.equal((await runCli(["get", "A"], { cwd: dir })).stdout, "a-value");
+  });
+
+  it("reports a wrong key, a tampered file and a held lock with their own exit statuses", async () => {
+    const dir = await initialised();
+    await runCli(["set", "A"], { cwd: dir, input: "tamper-canary" });
+    const wrong = await runCli(["get", "A"], {
+      cwd: dir,
+      env: { STRONGBOX_MASTER_KEY: "0".repeat(64) },
+    });
+    assert.equal(wrong.code, 7);
+    assert.match(wrong.stderr, /the master key does not open this store \(E_STORE_WRONG_KEY\)/);
+    const path = join(dir, ".strongbox/secrets/A.sbx");
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('"ct"') + 8;
+    bytes[at] = (bytes[at] ?? 0) ^ 1;
+    writeFileSync(path, bytes);
+    const tampered = await runCli(["get", "A"], { cwd: dir });
+    assert.equal(tampered.code, 8);
+    assert.match(tampered.stderr, /A\.sbx: the store file was modified or damaged/);
+    assert.ok(!tampered.stderr.includes("tamper-canary"));
+    const holder = spawn("sleep", ["30"]);
+    writeFileSync(
+      join(dir, ".strongbox/.lock"),
+      `${holder.pid} ${(await import("node:os")).hostname()} 2026-01-01T00:00:00Z\n`,
+    );
+    try {
+      const locked = await runCli(["set", "B"], {
+        cwd: dir,
+        input: "b",
+        env: { STRONGBOX_LOCK_TIMEOUT_MS: "300" },
+      });
+      assert.equal(locked.code, 9);
+      assert.match(locked.stderr, new RegExp(`the store is locked by process ${holder.pid}`));
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it("import moves a .env's secrets into the store and rewrites it to reference them", async () => {
+    const dir = await initialised({
+      "strongbox.config.yaml":
+        "variables:\n  PORT: { type: port }\n  SESSION: { secret: true }\n  STRIPE_KEY: { secret: true }\n",
+      ".env":
+        "# app\nPORT=8080\nSESSION='import-canary-session'\nSTRIPE_KEY=\"import-canary\\nstripe\"\n",
+    });
+    const result = await runCli(["import", ".env", "--rewrite"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      /imported SESSION \(version 1\)\nstrongbox: imported STRIPE_KEY \(version 1\)/,
+    );
+    assert.ok(!result.stderr.includes("import-canary"));
+    assert.equal(
+      readFileSync(join(dir, ".env"), "utf8"),
+      "# app\nPORT=8080\nSESSION=store://SESSION\nSTRIPE_KEY=store://STRIPE_KEY\n",
+    );
+    const run = await runCli(
+      ["run", "--no-mask", "--", "sh", "-c", 'printf "%s|%s|%s" "$PORT" "$SESSION" "$STRIPE_KEY"'],
+      { cwd: dir },
+    );
+    assert.equal(run.stdout, "8080|import-canary-session|import-canary\nstripe");
+    const reparsed = parseDotenv(readFileSync(join(dir, ".env"), "utf8"));
+    assert.deepEqual(reparsed.issues, []);
+  });
+
+  it("store:// refs resolve in run, and the store's secrets are masked in piped output", async () => {
+    const dir = await initialised({
+      "strongbox.config.yaml": "variables:\n  TOKEN: { secret: true, ref: 'store://api/token' }\n",
+    });
+    await runCli(["set", "api/token"], { cwd: dir, input: "run-store-canary" });
+    const run = await runCli(["run", "--", "sh", "-c", "echo $TOKEN"], { cwd: dir });
+    assert.equal(run.stdout, "<redacted:TOKEN>\n");
+    const explain = await runCli(["explain", "TOKEN"], { cwd: dir });
+    assert.match(explain.stdout, /✓ from the schema's ref -> store:\/\/api\/token \(version 1\)/);
+    const missingKey = await runCli(["check"], { cwd: dir, env: { HOME: tempProject() } });
+    assert.equal(missingKey.code, 4);
+    assert.match(missingKey.stderr, /TOKEN: no master key for the store/);
+    assert.deepEqual(readdirSync(join(dir, ".strongbox")).sort(), [
+      ".gitignore",
+      "keyring.sbx",
+      "secrets",
+    ]);
+  });
+});
