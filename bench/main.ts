@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
+import { initStore, openStore } from "../src/store/store.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist/bundle/main.js");
@@ -127,13 +128,112 @@ function coldTypeScript(dir: string, env: Record<string, string>): Row {
   };
 }
 
+const MASTER_KEY = "a".repeat(64);
+
+/** The same 50 variables, all secret: in the encrypted store, and encrypted by dotenvx. */
+function makeSecretProjects(): { store: string; dotenvx: string; env: Record<string, string> } {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "strongbox-bench-secrets-")));
+  const store = join(root, "store");
+  const dotenvx = join(root, "dotenvx");
+  spawnSync("mkdir", ["-p", store, dotenvx]);
+  const names = Array.from({ length: 50 }, (_, i) => `SECRET_${String(i).padStart(2, "0")}`);
+  writeFileSync(
+    join(store, "strongbox.config.yaml"),
+    `variables:\n${names.map((n) => `  ${n}: { secret: true, ref: "store://${n}" }`).join("\n")}\n`,
+  );
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: root,
+    STRONGBOX_CACHE_DIR: join(root, ".cache"),
+    STRONGBOX_MASTER_KEY: MASTER_KEY,
+  };
+  initStore({ dir: join(store, ".strongbox"), env, masterKey: Buffer.from(MASTER_KEY, "hex") });
+  return { store, dotenvx, env };
+}
+
+async function fillStore(
+  dir: string,
+  env: Record<string, string>,
+  names: readonly string[],
+): Promise<void> {
+  const store = await openStore({ dir, env });
+  for (const name of names) store.set(name, Buffer.from(`value-of-${name}-${"y".repeat(24)}`));
+}
+
+async function storeThroughput(): Promise<Row[]> {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "strongbox-bench-store-")));
+  const dir = join(root, ".strongbox");
+  const env = { STRONGBOX_MASTER_KEY: MASTER_KEY };
+  initStore({ dir, env, masterKey: Buffer.from(MASTER_KEY, "hex") });
+  const names = Array.from({ length: 100 }, (_, i) => `S${i}`);
+  await fillStore(dir, env, names);
+  const store = await openStore({ dir, env });
+  const getRates: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 50_000; i++) store.get(names[i % names.length] as string);
+    getRates.push(50_000 / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  const setRates: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 100; i++) store.set(names[i] as string, Buffer.from(`v${round}-${i}`));
+    setRates.push(100 / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  return [
+    {
+      name: "store get, warm, in-process",
+      median: quantile(getRates, 0.5),
+      p90: quantile(getRates, 0.1),
+      unit: "ops/s",
+    },
+    {
+      name: "store set (locked, fsynced), in-process",
+      median: quantile(setRates, 0.5),
+      p90: quantile(setRates, 0.1),
+      unit: "ops/s",
+    },
+  ];
+}
+
+async function rekeyTime(count: number): Promise<Row> {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "strongbox-bench-rekey-")));
+  const dir = join(root, ".strongbox");
+  const env = { HOME: root };
+  initStore({ dir, env });
+  await fillStore(
+    dir,
+    env,
+    Array.from({ length: count }, (_, i) => `K${i}`),
+  );
+  const samples: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    const store = await openStore({ dir, env });
+    const start = process.hrtime.bigint();
+    store.rekey();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return {
+    name: `rekey with ${count.toLocaleString("en")} secrets`,
+    median: quantile(samples, 0.5),
+    p90: quantile(samples, 0.9),
+    unit: "ms",
+  };
+}
+
+function formatNumber(value: number): string {
+  return value >= 1000 ? Math.round(value).toLocaleString("en") : value.toFixed(1);
+}
+
 function print(rows: Row[], baseline: number): void {
   const header = ["benchmark", "median", "p90", "× node -e 0"];
   const lines = rows.map((row) => [
     row.name + (row.note ? ` (${row.note})` : ""),
-    `${row.median.toFixed(1)} ${row.unit}`,
-    `${row.p90.toFixed(1)} ${row.unit}`,
-    row.unit === "ms" && !row.name.includes("in-process") ? (row.median / baseline).toFixed(2) : "",
+    `${formatNumber(row.median)} ${row.unit}`,
+    `${formatNumber(row.p90)} ${row.unit}`,
+    row.unit === "ms" && (row.name.includes(" -- ") || row.name === "node -e 0")
+      ? (row.median / baseline).toFixed(2)
+      : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
   const format = (cells: string[]) =>
@@ -146,29 +246,73 @@ function print(rows: Row[], baseline: number): void {
 }
 
 const { dir, env } = makeProject(50);
-console.log(
-  `strongbox benchmarks: ${RUNS} runs each, interleaved; 50 variables (10 secrets) from .env; node ${process.version}\n`,
+const secrets = makeSecretProjects();
+await fillStore(
+  join(secrets.store, ".strongbox"),
+  secrets.env,
+  Array.from({ length: 50 }, (_, i) => `SECRET_${String(i).padStart(2, "0")}`),
 );
+writeFileSync(
+  join(secrets.dotenvx, ".env"),
+  `${Array.from({ length: 50 }, (_, i) => `SECRET_${String(i).padStart(2, "0")}=value-${i}-${"y".repeat(24)}`).join("\n")}\n`,
+);
+spawnSync(process.execPath, [DOTENVX, "encrypt", "-f", ".env"], {
+  cwd: secrets.dotenvx,
+  env: secrets.env,
+  stdio: "ignore",
+});
+const dotenvxEnv = { ...secrets.env, STRONGBOX_MASTER_KEY: "" };
+console.log(`strongbox benchmarks: ${RUNS} runs each, interleaved; node ${process.version}\n`);
 const startup = timeCommands([
   { name: "node -e 0", argv: [process.execPath, "-e", "0"], cwd: dir, env },
   {
-    name: "strongbox run -- true, YAML config",
+    name: "strongbox run -- true, 50 plain variables, YAML config",
     argv: [process.execPath, CLI, "run", "--", "true"],
     cwd: dir,
     env,
   },
   {
-    name: "strongbox run -- true, TS config (cached)",
+    name: "strongbox run -- true, 50 plain variables, TS config (cached)",
     argv: [process.execPath, CLI, "run", "--", "true"],
     cwd: join(dir, "ts"),
     env,
   },
   {
-    name: "dotenvx run -- true, same 50 variables",
+    name: "dotenvx run -- true, same 50 plain variables",
     argv: [process.execPath, DOTENVX, "run", "-f", ".env", "--quiet", "--", "true"],
     cwd: dir,
     env,
   },
+  {
+    name: "strongbox run -- true, 50 secrets from the store",
+    argv: [process.execPath, CLI, "run", "--", "true"],
+    cwd: secrets.store,
+    env: secrets.env,
+  },
+  {
+    name: "dotenvx run -- true, 50 encrypted values",
+    argv: [process.execPath, DOTENVX, "run", "-f", ".env", "--quiet", "--", "true"],
+    cwd: secrets.dotenvx,
+    env: dotenvxEnv,
+  },
 ]);
 const baseline = startup[0]?.median ?? Number.NaN;
-print([...startup, coldTypeScript(dir, env), await resolveThousand()], baseline);
+const rows = [
+  ...startup,
+  coldTypeScript(dir, env),
+  await resolveThousand(),
+  ...(await storeThroughput()),
+  await rekeyTime(10),
+  await rekeyTime(10_000),
+];
+print(rows, baseline);
+const store = rows.find((row) => row.name.includes("from the store"));
+const dotenvxEncrypted = rows.find((row) => row.name.includes("encrypted values"));
+if (store && dotenvxEncrypted)
+  console.log(
+    `\nstore run vs dotenvx encrypted run: ${(dotenvxEncrypted.median / store.median).toFixed(1)}× faster`,
+  );
+const small = rows.find((row) => row.name === "rekey with 10 secrets");
+const large = rows.find((row) => row.name === "rekey with 10,000 secrets");
+if (small && large)
+  console.log(`rekey at 10,000 secrets / at 10: ${(large.median / small.median).toFixed(2)}×`);

@@ -140,9 +140,11 @@ function lockError(path: string, error: unknown): StrongboxError {
  * (only a lock holder creates them, and the caller holds the lock) and lock
  * temp files of dead processes. Called by maintenance operations.
  */
-export function sweepLeftovers(storeDir: string): number {
+export function sweepLeftovers(storeDir: string, options: { secrets: boolean }): number {
   let removed = 0;
-  for (const dir of [storeDir, join(storeDir, "secrets")]) {
+  // Scanning secrets/ costs time in proportion to the number of secrets, so only
+  // operations that are proportional anyway (rewrap) ask for it.
+  for (const dir of options.secrets ? [storeDir, join(storeDir, "secrets")] : [storeDir]) {
     let entries: string[];
     try {
       entries = readdirSync(dir);

@@ -63,8 +63,16 @@ export function nameOfFile(fileName: string): string | undefined {
   return fileName.slice(0, -4).replaceAll("~", "/");
 }
 
+const macKeys = new WeakMap<Buffer, Buffer>();
+
+/** The secret-file MAC key, derived once per integrity key. */
 function macKey(keyring: Keyring): Buffer {
-  return derive(keyring.integrityKey, "strongbox/v1/secret-mac", keyring.storeId);
+  let key = macKeys.get(keyring.integrityKey);
+  if (key === undefined) {
+    key = derive(keyring.integrityKey, "strongbox/v1/secret-mac", keyring.storeId);
+    macKeys.set(keyring.integrityKey, key);
+  }
+  return key;
 }
 
 /** Serializes and authenticates a secret file. */

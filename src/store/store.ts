@@ -404,7 +404,7 @@ export class Store {
   rewrap(): number {
     const release = this.#lock();
     try {
-      sweepLeftovers(this.#options.dir);
+      sweepLeftovers(this.#options.dir, { secrets: true });
       this.#keyring = this.#reloadKeyring();
       let count = 0;
       for (const name of this.#names()) {
@@ -453,7 +453,7 @@ export class Store {
   ): T {
     const release = this.#lock();
     try {
-      sweepLeftovers(this.#options.dir);
+      sweepLeftovers(this.#options.dir, { secrets: false });
       const current = this.#reloadKeyring();
       const { keyring, result, masterKey } = change(current);
       writeFileAtomic(
