@@ -39,7 +39,10 @@ export function seededRandom(seed: string): (size: number) => Buffer {
 export async function makeVectorStore(dir: string): Promise<void> {
   const random = seededRandom("strongbox vector store v1");
   let tick = Date.parse("2026-01-01T00:00:00.000Z");
-  const now = () => new Date((tick += 1000));
+  const now = () => {
+    tick += 1000;
+    return new Date(tick);
+  };
   const env = { STRONGBOX_MASTER_KEY: VECTOR_MASTER_KEY };
   const options = { dir, env, random, now, actor: "vectors@strongbox" };
   initStore({ ...options, masterKey: Buffer.from(VECTOR_MASTER_KEY, "hex") });
