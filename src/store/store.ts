@@ -144,26 +144,41 @@ function now(options: StoreOptions): string {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const path = join(options.dir, KEYRING);
   const bytes = readKeyring(path);
-  const { storeId, master } = peekKeyring(bytes, path);
-  const id = toB64u(storeId);
+  const { master } = peekKeyring(bytes, path);
   if (master.kind === "passphrase") {
     const passphrase = options.env.STRONGBOX_PASSPHRASE ?? (await options.passphrase?.());
     if (passphrase === undefined) {
       throw new StrongboxError(
         "E_STORE_KEY",
         `the store in ${options.dir} is protected by a passphrase`,
-        { hint: "set STRONGBOX_PASSPHRASE, or run the command in a terminal to be asked" },
+        {
+          hint: "set STRONGBOX_PASSPHRASE, or run the command in a terminal to be asked",
+        },
       );
     }
     const key = passphraseKey(passphrase, Buffer.from(master.salt, "base64url"), master);
     return new Store(options, openKeyring(bytes, key, path), key, "passphrase");
   }
+  const unlocked = unlockWithKey(options, bytes);
+  return new Store(options, unlocked.keyring, unlocked.key, unlocked.origin);
+}
+
+/**
+ * Opens a key-protected keyring with `STRONGBOX_MASTER_KEY` or the key file
+ * (finishing an interrupted rekey by trying `<key file>.new`). Synchronous, so
+ * an open store can re-read its key after another process re-keyed it.
+ */
+function unlockWithKey(
+  options: StoreOptions,
+  bytes: Buffer,
+): { keyring: Keyring; key: Buffer; origin: MasterKeyOrigin } {
+  const path = join(options.dir, KEYRING);
   const fromEnv = options.env.STRONGBOX_MASTER_KEY;
   if (fromEnv !== undefined && fromEnv !== "") {
     const key = parseMasterKey(fromEnv, "STRONGBOX_MASTER_KEY");
-    return new Store(options, openKeyring(bytes, key, path), key, "env");
+    return { keyring: openKeyring(bytes, key, path), key, origin: "env" };
   }
-  const keyFile = keyFilePath(id, options.env);
+  const keyFile = keyFilePath(toB64u(peekKeyring(bytes, path).storeId), options.env);
   const candidates = keyFileCandidates(keyFile);
   if (candidates.length === 0) {
     throw new StrongboxError("E_STORE_KEY", `no master key for the store in ${options.dir}`, {
@@ -176,7 +191,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     try {
       const keyring = openKeyring(bytes, key, path);
       if (candidate !== keyFile) promoteNewKeyFile(keyFile);
-      return new Store(options, keyring, key, "key-file");
+      return { keyring, key, origin: "key-file" };
     } catch (error) {
       lastError = error;
       if (!(error instanceof StrongboxError && error.code === "E_STORE_WRONG_KEY")) throw error;
@@ -510,9 +525,23 @@ export class Store {
     );
   }
 
+  /**
+   * Re-reads the keyring. If another process re-keyed the store since this one
+   * opened it, the key is read again from where it came from (not possible
+   * for a passphrase, which would need asking again).
+   */
   #reloadKeyring(): Keyring {
     const path = join(this.#options.dir, KEYRING);
-    return openKeyring(readKeyring(path), this.#masterKey, path);
+    const bytes = readKeyring(path);
+    try {
+      return openKeyring(bytes, this.#masterKey, path);
+    } catch (error) {
+      const rekeyed = error instanceof StrongboxError && error.code === "E_STORE_WRONG_KEY";
+      if (!rekeyed || this.origin === "passphrase") throw error;
+      const unlocked = unlockWithKey(this.#options, bytes);
+      unlocked.key.copy(this.#masterKey);
+      return unlocked.keyring;
+    }
   }
 
   /** Runs `read`; if the record needs a data key added since the keyring was loaded, reloads once and retries. */
