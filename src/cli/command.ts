@@ -15,7 +15,7 @@ export interface Invocation {
 /** One CLI command: a thin layer that parses, calls the library, prints, returns an exit status. */
 export interface Command {
   readonly name: string;
-  readonly summary: string;
+  /** The full help text; the one-line summary lives in the command table, so listing commands loads none. */
   readonly usage: string;
   readonly options: OptionSpecs;
   run(invocation: Invocation, io: CliIo): Promise<number>;

@@ -6,7 +6,6 @@ import { resolveForCli } from "../resolve-for-cli.js";
 /** `strongbox check`: resolve and validate only. The CI gate. */
 export const checkCommand: Command = {
   name: "check",
-  summary: "resolve and validate only; exit status for CI",
   options: { ...RESOLVE_OPTIONS, json: { type: "boolean" } },
   usage: `Usage: strongbox check [options]
 

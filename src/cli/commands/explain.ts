@@ -7,7 +7,6 @@ import { resolveForCli } from "../resolve-for-cli.js";
 /** `strongbox explain [VAR...]`: where each value came from. Never prints a value. */
 export const explainCommand: Command = {
   name: "explain",
-  summary: "show where each variable came from and what it shadowed (never values)",
   options: { ...RESOLVE_OPTIONS, json: { type: "boolean" } },
   usage: `Usage: strongbox explain [options] [VAR...]
 

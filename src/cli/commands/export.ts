@@ -6,7 +6,6 @@ import { resolveForCli } from "../resolve-for-cli.js";
 /** `strongbox export --format F`: print the resolved configuration, values included. */
 export const exportCommand: Command = {
   name: "export",
-  summary: "print the resolved configuration as dotenv, json, shell or docker",
   options: {
     ...RESOLVE_OPTIONS,
     format: { type: "string" },

@@ -5,7 +5,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox get NAME`: print one secret's value (the one command whose job is to show a value). */
 export const getCommand: Command = {
   name: "get",
-  summary: "print a secret's value (latest, or --version N)",
   options: {
     ...STORE_OPTION,
     version: { type: "string" },

@@ -5,7 +5,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox history NAME`: every version of a secret, never a value. */
 export const historyCommand: Command = {
   name: "history",
-  summary: "list every version of a secret (never values)",
   options: { ...STORE_OPTION, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   usage: `Usage: strongbox history NAME [--json]
 

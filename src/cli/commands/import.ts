@@ -19,7 +19,6 @@ const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i;
 /** `strongbox import FILE`: move a plaintext .env's secrets into the store. */
 export const importCommand: Command = {
   name: "import",
-  summary: "move the secrets of a plaintext .env file into the store",
   options: {
     ...STORE_OPTION,
     all: { type: "boolean" },

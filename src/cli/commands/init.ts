@@ -9,7 +9,6 @@ import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 /** `strongbox init`: create the encrypted store and its master key. */
 export const initCommand: Command = {
   name: "init",
-  summary: "create the encrypted store and its master key",
   options: {
     ...STORE_OPTION,
     passphrase: { type: "boolean" },

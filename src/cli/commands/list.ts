@@ -4,7 +4,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox list`: names and metadata of the store's secrets. Never values. */
 export const listCommand: Command = {
   name: "list",
-  summary: "list the store's secrets with their metadata (never values)",
   options: {
     ...STORE_OPTION,
     keys: { type: "boolean" },

@@ -7,7 +7,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox rekey`: change the master key (re-wraps only the keyring). */
 export const rekeyCommand: Command = {
   name: "rekey",
-  summary: "change the master key (cost independent of the number of secrets)",
   options: {
     ...STORE_OPTION,
     passphrase: { type: "boolean" },

@@ -5,7 +5,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox rewrap`: re-encrypt every version under the active data key. */
 export const rewrapCommand: Command = {
   name: "rewrap",
-  summary: "re-encrypt every stored version under the newest data key",
   options: { ...STORE_OPTION, help: { type: "boolean", short: "h" } },
   usage: `Usage: strongbox rewrap
 

@@ -6,7 +6,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox rm NAME`: delete a secret with a tombstone, or destroy it with --purge. */
 export const rmCommand: Command = {
   name: "rm",
-  summary: "delete a secret (a tombstone version; --purge destroys it)",
   options: { ...STORE_OPTION, purge: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   usage: `Usage: strongbox rm NAME [--purge]
 

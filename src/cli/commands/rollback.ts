@@ -6,7 +6,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox rollback NAME --to N`: make an older version current again. */
 export const rollbackCommand: Command = {
   name: "rollback",
-  summary: "make an older version of a secret current again",
   options: { ...STORE_OPTION, to: { type: "string" }, help: { type: "boolean", short: "h" } },
   usage: `Usage: strongbox rollback NAME --to N
 

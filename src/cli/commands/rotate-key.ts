@@ -5,7 +5,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox rotate-key`: add a data key that new writes use. */
 export const rotateKeyCommand: Command = {
   name: "rotate-key",
-  summary: "add a new data key; new writes use it, old versions stay readable",
   options: { ...STORE_OPTION, help: { type: "boolean", short: "h" } },
   usage: `Usage: strongbox rotate-key
 

@@ -18,7 +18,6 @@ const FORWARDED: readonly NodeJS.Signals[] = [
 /** `strongbox run -- cmd`: resolve, then run `cmd` with the values in its environment. */
 export const runCommand: Command = {
   name: "run",
-  summary: "run a command with the resolved configuration in its environment",
   options: { ...RESOLVE_OPTIONS, "no-mask": { type: "boolean" } },
   usage: `Usage: strongbox run [options] -- <command> [args...]
 

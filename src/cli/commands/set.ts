@@ -11,7 +11,6 @@ import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 /** `strongbox set NAME`: store a new version of a secret. The value never comes from argv unless asked. */
 export const setCommand: Command = {
   name: "set",
-  summary: "store a secret (value from stdin, a hidden prompt, or a file)",
   options: {
     ...STORE_OPTION,
     "from-file": { type: "string" },
