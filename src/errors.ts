@@ -32,6 +32,13 @@ export type ErrorCode =
   | "E_STORE_LOCKED"
   | "E_STORE_NAME"
   | "E_STORE_EXPIRED"
+  | "E_VAULT_UNREACHABLE"
+  | "E_VAULT_SEALED"
+  | "E_VAULT_RATE_LIMITED"
+  | "E_VAULT_DENIED"
+  | "E_VAULT_AUTH"
+  | "E_VAULT_CAS"
+  | "E_VAULT"
   | "E_INTERNAL";
 
 /** One problem found while loading or resolving configuration. */

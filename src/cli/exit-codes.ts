@@ -31,6 +31,13 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_STORE_LOCKED: 9,
   E_STORE_NAME: 2,
   E_STORE_EXPIRED: 4,
+  E_VAULT_UNREACHABLE: 10,
+  E_VAULT_SEALED: 10,
+  E_VAULT_RATE_LIMITED: 10,
+  E_VAULT_DENIED: 11,
+  E_VAULT_AUTH: 11,
+  E_VAULT_CAS: 12,
+  E_VAULT: 12,
 };
 
 export const EXIT_OK = 0;

@@ -12,6 +12,8 @@ export interface SourceFacts {
   readonly place: string;
   /** The value was a literal in a file git tracks (or a `*.example` file). */
   readonly inline: boolean;
+  /** The value was read with an administrator (root) credential. */
+  readonly rootCredential?: boolean;
 }
 
 const SOURCE_WORDS: Record<SourceKind, string> = {
@@ -38,6 +40,16 @@ export function checkPolicy(env: Environment, facts: SourceFacts): Issue | undef
       {
         variable,
         hint: `set it from ${allowedWords(env)}, or remove the default from the schema`,
+      },
+    );
+  }
+  if (facts.rootCredential === true && isPureVault(env)) {
+    return issue(
+      "E_FORBIDDEN_SOURCE",
+      `${variable}: read from Vault with a root token in environment "${env.name}"`,
+      {
+        variable,
+        hint: "admin tokens never run applications: use a token with a read-only policy for this app (AppRole), e.g. from `strongbox vault setup`",
       },
     );
   }
@@ -70,8 +82,13 @@ function allowedWords(env: Environment): string {
 }
 
 function hintFor(env: Environment, facts: SourceFacts): string {
-  if (env.secretSources.length === 1 && env.secretSources[0] === "vault") {
+  if (isPureVault(env)) {
     return `environment "${env.name}" runs in pure Vault mode: put the secret in Vault and reference it as vault://mount/path#${facts.variable}`;
   }
   return `unset it in ${facts.place}, or allow ${facts.source} in environments.${env.declaredAs}.secrets.from`;
+}
+
+/** Pure Vault mode: secrets may come from Vault alone (production by default). */
+export function isPureVault(env: Environment): boolean {
+  return env.secretSources.length === 1 && env.secretSources[0] === "vault";
 }

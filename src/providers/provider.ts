@@ -1,5 +1,5 @@
 import type { Ref } from "../refs/ref.js";
-import type { SourceKind } from "../schema/types.js";
+import type { SourceKind, VaultSpec } from "../schema/types.js";
 
 /** What a provider needs from its caller: where relative paths start, and a way to stop. */
 export interface ReadContext {
@@ -8,6 +8,8 @@ export interface ReadContext {
   /** The environment the process runs with (never read from `process.env` directly). */
   readonly processEnv: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
+  /** Vault settings from the config, for `vault://` references. */
+  readonly vault?: VaultSpec | undefined;
   /** The encrypted store's directory, for `store://` references. */
   readonly storeDir: string;
   /** Asked for the store's passphrase when the environment has none (the CLI prompts). */
@@ -18,6 +20,8 @@ export interface ReadContext {
 export interface Fetched {
   readonly value: string;
   readonly version?: number;
+  /** The value was read with an administrator (root) credential; policies may refuse that. */
+  readonly rootCredential?: boolean;
 }
 
 /** The outcome of one ref in a batch: a value, absent, or an error for that ref alone. */

@@ -73,6 +73,7 @@ function context(
     baseDir,
     processEnv,
     storeDir: storeDirectory(config, baseDir, processEnv),
+    vault: config.vault,
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
     ...(signal === undefined ? {} : { signal }),
   };

@@ -222,6 +222,7 @@ function* settle(
     return { entry: entry("problem"), issue: p.problem, outcome: "error" };
   let raw = winner.raw;
   let kind: SourceKind | "default" = kindOf(winner);
+  let rootCredential = false;
   let version: number | undefined;
   const ref = p.pending?.ref;
   if (p.pending !== undefined) {
@@ -239,6 +240,7 @@ function* settle(
     raw = outcome.fetched.value;
     kind = outcome.kind;
     version = outcome.fetched.version;
+    rootCredential = outcome.fetched.rootCredential === true;
   }
   const winnerInfo: Provenance["winner"] = {
     source: winner.source,
@@ -260,6 +262,7 @@ function* settle(
       source: kind,
       place: winner.place,
       inline,
+      rootCredential,
     });
     if (denied !== undefined)
       return {

@@ -55,6 +55,7 @@ const TOP_KEYS = new Set([
   "defaultEnvironment",
   "audit",
   "store",
+  "vault",
 ]);
 
 /**

@@ -139,6 +139,17 @@ export interface AuditSpec {
   readonly file?: string;
 }
 
+/** Vault/OpenBao settings of a config. */
+export interface VaultSpec {
+  readonly address?: string;
+  readonly namespace?: string;
+  readonly auth?: {
+    readonly method?: "token" | "approle" | "kubernetes" | "userpass";
+    readonly mount?: string;
+    readonly role?: string;
+  };
+}
+
 /** The whole configuration model, as written in `strongbox.config.ts` or `.yaml`. */
 export interface ConfigSpec<V extends VariableMap = VariableMap> {
   /** The project name; fills `{project}` in path templates. */
@@ -148,6 +159,8 @@ export interface ConfigSpec<V extends VariableMap = VariableMap> {
   /** The environment used when neither `--env` nor `STRONGBOX_ENV` names one; `local` by default. */
   readonly defaultEnvironment?: string;
   readonly audit?: AuditSpec;
+  /** Vault/OpenBao: address and namespace (the `VAULT_*`/`BAO_*` variables win) and how to authenticate. */
+  readonly vault?: VaultSpec;
   /** The encrypted store: `path` relative to the config (default `.strongbox`). */
   readonly store?: { readonly path?: string };
 }

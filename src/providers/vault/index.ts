@@ -1,11 +1,12 @@
-import { StrongboxError } from "../../errors.js";
+import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
-import { defineProvider } from "../provider.js";
+import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
 
 /**
- * `vault://mount/path#KEY[?version=N]`: a key of a Vault/OpenBao KV secret.
- * The grammar is settled here; the client lands in the Vault issue.
+ * `vault://mount/path#KEY[?version=N]`: one key of a Vault/OpenBao KV secret
+ * (v1 or v2, detected per mount). Reads are batched: one request per
+ * (path, version), all paths in parallel, under the resolution's deadline.
  */
 export const vaultProvider = defineProvider({
   scheme: "vault",
@@ -22,12 +23,75 @@ export const vaultProvider = defineProvider({
     checkVersionParam(ref.params, context);
   },
   async create() {
-    throw new StrongboxError(
-      "E_PROVIDER_UNAVAILABLE",
-      "the Vault/OpenBao provider is not available yet",
-      {
-        hint: "vault:// references resolve once Vault support lands; use env, .env or file:// for now",
+    const { VaultClient } = await import("../../vault/client.js");
+    return {
+      scheme: "vault",
+      kind: "vault",
+      async read(refs: readonly Ref[], ctx: ReadContext) {
+        const client = VaultClient.fromEnv(ctx.processEnv, ctx.vault);
+        try {
+          const session = await client.session(ctx.signal);
+          const root =
+            !session.created && (await client.lookupSelf(ctx.signal)).policies.includes("root");
+          const groups = new Map<string, Ref[]>();
+          for (const ref of refs) {
+            const id = `${ref.path}\0${ref.params.version ?? ""}`;
+            groups.set(id, [...(groups.get(id) ?? []), ref]);
+          }
+          const results = new Map<Ref, ReadResult>();
+          await Promise.all(
+            [...groups.values()].map(async (group) => {
+              const first = group[0] as Ref;
+              const version =
+                first.params.version === undefined ? undefined : Number(first.params.version);
+              try {
+                const secret = await client.kvRead(first.path, {
+                  ...(version === undefined ? {} : { version }),
+                  ...(ctx.signal ? { signal: ctx.signal } : {}),
+                });
+                for (const ref of group) results.set(ref, toResult(ref, secret, root));
+              } catch (error) {
+                for (const ref of group)
+                  results.set(ref, { status: "error", error: error as Error });
+              }
+            }),
+          );
+          return results;
+        } finally {
+          await client.close();
+        }
       },
-    );
+    };
   },
 });
+
+function toResult(
+  ref: Ref,
+  secret: { data: Readonly<Record<string, unknown>>; version?: number } | undefined,
+  root: boolean,
+): ReadResult {
+  const where = `${ref.path}${ref.params.version === undefined ? "" : ` version ${ref.params.version}`}`;
+  if (secret === undefined)
+    return {
+      status: "absent",
+      detail: `no secret at ${where}`,
+      hint: `write it with \`bao kv put ${ref.path} ${ref.key}=…\``,
+    };
+  const key = ref.key as string;
+  if (!Object.hasOwn(secret.data, key))
+    return {
+      status: "absent",
+      detail: `the secret at ${where} has no key ${key}`,
+      hint: `add it with \`bao kv patch ${ref.path} ${key}=…\``,
+    };
+  const raw = secret.data[key];
+  const value = typeof raw === "string" ? raw : JSON.stringify(raw);
+  return {
+    status: "found",
+    fetched: {
+      value,
+      ...(secret.version === undefined ? {} : { version: secret.version }),
+      ...(root ? { rootCredential: true } : {}),
+    },
+  };
+}

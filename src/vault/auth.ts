@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { StrongboxError } from "../errors.js";
+import { vaultError } from "./errors.js";
+import type { VaultHttp } from "./http.js";
+
+/** How Strongbox authenticates to Vault, as a config may state it (`vault.auth`). */
+export interface VaultAuthSpec {
+  readonly method?: "token" | "approle" | "kubernetes" | "userpass";
+  /** The auth mount, when not the method's default name. */
+  readonly mount?: string;
+  /** The role for Kubernetes auth. */
+  readonly role?: string;
+}
+
+/** A token in hand, and whether we created it (then we revoke it when done). */
+export interface Session {
+  readonly token: string;
+  readonly created: boolean;
+  readonly method: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** `BAO_X`, else `VAULT_X`, as the official clients read them (an empty `BAO_X` wins). */
+export function vaultEnv(env: Env, name: string): string | undefined {
+  const bao = env[`BAO_${name}`];
+  return bao !== undefined ? bao : env[`VAULT_${name}`];
+}
+
+function fromFile(env: Env, name: string): string | undefined {
+  const path = vaultEnv(env, name);
+  if (path === undefined || path === "") return undefined;
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    throw new StrongboxError(
+      "E_VAULT_AUTH",
+      `cannot read ${name.toLowerCase().replaceAll("_", " ")} ${path}`,
+      { hint: `check ${`VAULT_${name}`} points at a readable file` },
+    );
+  }
+}
+
+/**
+ * Obtains a token: a given token (`BAO_TOKEN`/`VAULT_TOKEN`, `VAULT_TOKEN_FILE`,
+ * `~/.vault-token`), or a login with AppRole (`VAULT_ROLE_ID` and
+ * `VAULT_SECRET_ID`, or their `_FILE` forms), Kubernetes (`VAULT_K8S_ROLE` and
+ * the service-account JWT) or userpass (`VAULT_USERNAME`, `VAULT_PASSWORD`).
+ * The method is the config's, else the first whose credentials are present.
+ */
+export async function authenticate(
+  http: VaultHttp,
+  env: Env,
+  spec: VaultAuthSpec = {},
+  signal?: AbortSignal,
+): Promise<Session> {
+  const method = spec.method ?? detectMethod(env);
+  switch (method) {
+    case "token": {
+      const token = givenToken(env);
+      if (token === undefined) throw noCredentials("token");
+      return { token, created: false, method };
+    }
+    case "approle": {
+      const roleId = vaultEnv(env, "ROLE_ID") || fromFile(env, "ROLE_ID_FILE");
+      const secretId = vaultEnv(env, "SECRET_ID") || fromFile(env, "SECRET_ID_FILE");
+      if (!roleId) throw noCredentials("approle");
+      return login(
+        http,
+        spec.mount ?? "approle",
+        { role_id: roleId, ...(secretId ? { secret_id: secretId } : {}) },
+        method,
+        signal,
+      );
+    }
+    case "kubernetes": {
+      const role = spec.role ?? vaultEnv(env, "K8S_ROLE");
+      const jwtPath =
+        vaultEnv(env, "K8S_JWT_FILE") || "/var/run/secrets/kubernetes.io/serviceaccount/token";
+      if (!role || !existsSync(jwtPath)) throw noCredentials("kubernetes");
+      return login(
+        http,
+        spec.mount ?? "kubernetes",
+        { role, jwt: readFileSync(jwtPath, "utf8").trim() },
+        method,
+        signal,
+      );
+    }
+    case "userpass": {
+      const username = vaultEnv(env, "USERNAME");
+      const password = vaultEnv(env, "PASSWORD");
+      if (!username || !password) throw noCredentials("userpass");
+      return login(
+        http,
+        `${spec.mount ?? "userpass"}/login/${encodeURIComponent(username)}`,
+        { password },
+        method,
+        signal,
+        true,
+      );
+    }
+  }
+}
+
+function detectMethod(env: Env): "token" | "approle" | "kubernetes" | "userpass" {
+  if (givenToken(env) !== undefined) return "token";
+  if (vaultEnv(env, "ROLE_ID") || vaultEnv(env, "ROLE_ID_FILE")) return "approle";
+  if (vaultEnv(env, "K8S_ROLE")) return "kubernetes";
+  if (vaultEnv(env, "USERNAME")) return "userpass";
+  throw noCredentials(undefined);
+}
+
+function givenToken(env: Env): string | undefined {
+  const token = vaultEnv(env, "TOKEN") || fromFile(env, "TOKEN_FILE");
+  if (token) return token;
+  const helper = join(env.HOME || homedir(), ".vault-token");
+  if (existsSync(helper)) return readFileSync(helper, "utf8").trim() || undefined;
+  return undefined;
+}
+
+async function login(
+  http: VaultHttp,
+  mount: string,
+  body: Record<string, string>,
+  method: string,
+  signal: AbortSignal | undefined,
+  exactPath = false,
+): Promise<Session> {
+  const request = {
+    method: "POST" as const,
+    path: exactPath ? `auth/${mount}` : `auth/${mount}/login`,
+    body,
+    signal,
+  };
+  const response = await http.send(request);
+  const auth = response.body?.auth as { client_token?: string } | undefined;
+  if (response.status >= 400 || auth?.client_token === undefined) {
+    const error = vaultError(request, response, http.connection.address);
+    throw new StrongboxError(
+      "E_VAULT_AUTH",
+      `${method} login failed: ${error.message.replace(/^Vault /, "")}`,
+      { hint: `check the ${method} credentials and the auth mount ${mount}` },
+    );
+  }
+  return { token: auth.client_token, created: true, method };
+}
+
+function noCredentials(method: string | undefined): StrongboxError {
+  return new StrongboxError(
+    "E_VAULT_AUTH",
+    method === undefined ? "no Vault credentials found" : `no credentials for Vault ${method} auth`,
+    {
+      hint: "set VAULT_TOKEN (or BAO_TOKEN), or VAULT_ROLE_ID and VAULT_SECRET_ID for AppRole, or VAULT_K8S_ROLE in Kubernetes",
+    },
+  );
+}

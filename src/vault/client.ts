@@ -1,0 +1,280 @@
+import { StrongboxError } from "../errors.js";
+import { authenticate, type Session, type VaultAuthSpec, vaultEnv } from "./auth.js";
+import { vaultError } from "./errors.js";
+import { type VaultConnection, VaultHttp, type VaultRequest, type VaultResponse } from "./http.js";
+
+/** A KV secret as read: its key/value map and, for KV v2, its version. */
+export interface KvSecret {
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly version?: number;
+}
+
+/** Where a KV path lives: the mount and the engine version (auto-detected). */
+export interface MountInfo {
+  readonly mount: string;
+  readonly version: 1 | 2;
+}
+
+/** Settings a config may give for Vault (`vault:` in strongbox.config). */
+export interface VaultSettings {
+  readonly address?: string;
+  readonly namespace?: string;
+  readonly auth?: VaultAuthSpec;
+}
+
+/**
+ * A small, complete Vault/OpenBao client: KV v1 and v2 (detected per mount),
+ * token lookup, health, and the auth methods of {@link authenticate}. Tokens it
+ * logged in for are revoked by {@link close}.
+ */
+export class VaultClient {
+  readonly http: VaultHttp;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #auth: VaultAuthSpec;
+  #session: Promise<Session> | undefined;
+  readonly #mounts = new Map<string, Promise<MountInfo>>();
+
+  constructor(
+    connection: VaultConnection,
+    env: Readonly<Record<string, string | undefined>>,
+    auth: VaultAuthSpec = {},
+  ) {
+    this.http = new VaultHttp(connection);
+    this.#env = env;
+    this.#auth = auth;
+  }
+
+  /** Builds a client from `BAO_*`/`VAULT_*` variables, then the config. Throws `E_VAULT_UNREACHABLE` when no address is known. */
+  static fromEnv(
+    env: Readonly<Record<string, string | undefined>>,
+    settings: VaultSettings = {},
+  ): VaultClient {
+    const address = vaultEnv(env, "ADDR") || settings.address;
+    if (!address) {
+      throw new StrongboxError(
+        "E_VAULT_UNREACHABLE",
+        "no Vault address: VAULT_ADDR (or BAO_ADDR) is not set",
+        {
+          hint: "export VAULT_ADDR=https://vault.example.com:8200, or set vault.address in the config",
+        },
+      );
+    }
+    const namespace = vaultEnv(env, "NAMESPACE") || settings.namespace;
+    const tls = {
+      ca: vaultEnv(env, "CACERT") || undefined,
+      cert: vaultEnv(env, "CLIENT_CERT") || undefined,
+      key: vaultEnv(env, "CLIENT_KEY") || undefined,
+      serverName: vaultEnv(env, "TLS_SERVER_NAME") || undefined,
+      skipVerify: ["1", "true"].includes(vaultEnv(env, "SKIP_VERIFY") ?? ""),
+    };
+    return new VaultClient({ address, namespace, tls }, env, settings.auth ?? {});
+  }
+
+  /** The session token, logging in on first use. */
+  session(signal?: AbortSignal): Promise<Session> {
+    this.#session ??= authenticate(this.http, this.#env, this.#auth, signal);
+    return this.#session;
+  }
+
+  /** Sends an authenticated request; throws a typed error for any status ≥ 400 except those `allow`ed. */
+  async call(
+    request: Omit<VaultRequest, "token">,
+    allow: readonly number[] = [],
+  ): Promise<VaultResponse> {
+    const { token } = await this.session(request.signal);
+    const full = { ...request, token };
+    const response = await this.http.send(full);
+    if (response.status >= 400 && !allow.includes(response.status))
+      throw vaultError(full, response, this.http.connection.address);
+    return response;
+  }
+
+  /** `sys/health`, unauthenticated: initialised, sealed, standby, version. */
+  async health(signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const response = await this.http.send({
+      method: "GET",
+      path: "sys/health",
+      query: { standbyok: "true" },
+      signal,
+    });
+    return response.body ?? {};
+  }
+
+  /** The current token's own description (policies, TTL, renewable). */
+  async lookupSelf(
+    signal?: AbortSignal,
+  ): Promise<{ policies: string[]; ttl: number; renewable: boolean; displayName: string }> {
+    const data = (await this.call({ method: "GET", path: "auth/token/lookup-self", signal })).body
+      ?.data as Record<string, unknown>;
+    return {
+      policies: (data?.policies as string[] | undefined) ?? [],
+      ttl: Number(data?.ttl ?? 0),
+      renewable: data?.renewable === true,
+      displayName: String(data?.display_name ?? ""),
+    };
+  }
+
+  /** The mount holding `path` and its KV version, asked once per mount prefix. */
+  mountOf(path: string, signal?: AbortSignal): Promise<MountInfo> {
+    const first = path.split("/")[0] ?? path;
+    let info = this.#mounts.get(first);
+    if (info === undefined) {
+      info = this.#detectMount(path, signal);
+      this.#mounts.set(first, info);
+      info.catch(() => this.#mounts.delete(first));
+    }
+    return info;
+  }
+
+  async #detectMount(path: string, signal?: AbortSignal): Promise<MountInfo> {
+    const response = await this.call(
+      { method: "GET", path: `sys/internal/ui/mounts/${path}`, signal },
+      [404],
+    );
+    if (response.status === 404) return { mount: `${path.split("/")[0]}/`, version: 1 };
+    const data = response.body?.data as
+      | { path?: string; options?: { version?: string } | null }
+      | undefined;
+    return {
+      mount: data?.path ?? `${path.split("/")[0]}/`,
+      version: data?.options?.version === "2" ? 2 : 1,
+    };
+  }
+
+  /** The API path of a KV operation: `data/`, `metadata/`… inserted after the mount for KV v2. */
+  async #kvPath(
+    path: string,
+    section: "data" | "metadata" | "delete" | "undelete" | "destroy",
+    signal?: AbortSignal,
+  ): Promise<{ api: string; version: 1 | 2 }> {
+    const { mount, version } = await this.mountOf(path, signal);
+    if (version === 1) return { api: path, version };
+    const rest = path.slice(mount.length).replace(/^(data|metadata)\//, "");
+    return { api: `${mount}${section}/${rest}`, version };
+  }
+
+  /** Reads a KV secret (a given version on KV v2); undefined when absent, deleted or destroyed. */
+  async kvRead(
+    path: string,
+    options: { version?: number; signal?: AbortSignal } = {},
+  ): Promise<KvSecret | undefined> {
+    const { api, version } = await this.#kvPath(path, "data", options.signal);
+    const query =
+      version === 2 && options.version !== undefined
+        ? { version: String(options.version) }
+        : undefined;
+    const response = await this.call(
+      { method: "GET", path: api, signal: options.signal, ...(query ? { query } : {}) },
+      [404],
+    );
+    if (response.status === 404) return undefined;
+    const data = response.body?.data as Record<string, unknown> | null | undefined;
+    if (version === 1) return { data: data ?? {} };
+    const inner = data?.data as Record<string, unknown> | null | undefined;
+    if (inner === null || inner === undefined) return undefined;
+    const meta = data?.metadata as { version?: number } | undefined;
+    return meta?.version === undefined ? { data: inner } : { data: inner, version: meta.version };
+  }
+
+  /** Writes a whole KV secret; on KV v2 with `cas` (0 = create only). Returns the new version (v2). */
+  async kvWrite(
+    path: string,
+    data: Readonly<Record<string, unknown>>,
+    options: { cas?: number; signal?: AbortSignal } = {},
+  ): Promise<number | undefined> {
+    const { api, version } = await this.#kvPath(path, "data", options.signal);
+    const body =
+      version === 1
+        ? data
+        : { data, ...(options.cas === undefined ? {} : { options: { cas: options.cas } }) };
+    const response = await this.call({ method: "POST", path: api, body, signal: options.signal });
+    return (response.body?.data as { version?: number } | undefined)?.version;
+  }
+
+  /** Merges keys into a KV v2 secret (a new version); `cas` guards against concurrent changes. */
+  async kvPatch(
+    path: string,
+    data: Readonly<Record<string, unknown>>,
+    options: { cas?: number; signal?: AbortSignal } = {},
+  ): Promise<number | undefined> {
+    const { api, version } = await this.#kvPath(path, "data", options.signal);
+    if (version === 1)
+      throw new StrongboxError("E_VAULT", `Vault PATCH ${path}: KV v1 has no patch`, {
+        hint: "read, merge and write the whole secret",
+      });
+    const body = { data, ...(options.cas === undefined ? {} : { options: { cas: options.cas } }) };
+    const response = await this.call({ method: "PATCH", path: api, body, signal: options.signal });
+    return (response.body?.data as { version?: number } | undefined)?.version;
+  }
+
+  /** Lists the keys under a path (folders end in `/`); empty when there are none. */
+  async kvList(path: string, signal?: AbortSignal): Promise<string[]> {
+    const { api } = await this.#kvPath(path, "metadata", signal);
+    const response = await this.call({ method: "LIST", path: api, signal }, [404]);
+    return response.status === 404
+      ? []
+      : (((response.body?.data as { keys?: string[] } | undefined)?.keys ?? []) as string[]);
+  }
+
+  /** KV v2 metadata: versions, current version, custom metadata, max_versions. */
+  async kvMetadata(
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    const { api, version } = await this.#kvPath(path, "metadata", signal);
+    if (version === 1) return undefined;
+    const response = await this.call({ method: "GET", path: api, signal }, [404]);
+    return response.status === 404 ? undefined : (response.body?.data as Record<string, unknown>);
+  }
+
+  /** Writes KV v2 metadata (`max_versions`, `custom_metadata`, `cas_required`). */
+  async kvWriteMetadata(
+    path: string,
+    metadata: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { api } = await this.#kvPath(path, "metadata", signal);
+    await this.call({ method: "POST", path: api, body: metadata, signal });
+  }
+
+  /** Soft-deletes versions (KV v2; the latest when none given) or deletes the secret (KV v1). */
+  async kvDelete(path: string, versions?: readonly number[], signal?: AbortSignal): Promise<void> {
+    if (versions === undefined) {
+      const { api } = await this.#kvPath(path, "data", signal);
+      await this.call({ method: "DELETE", path: api, signal });
+      return;
+    }
+    const { api } = await this.#kvPath(path, "delete", signal);
+    await this.call({ method: "POST", path: api, body: { versions }, signal });
+  }
+
+  async kvUndelete(path: string, versions: readonly number[], signal?: AbortSignal): Promise<void> {
+    const { api } = await this.#kvPath(path, "undelete", signal);
+    await this.call({ method: "POST", path: api, body: { versions }, signal });
+  }
+
+  async kvDestroy(path: string, versions: readonly number[], signal?: AbortSignal): Promise<void> {
+    const { api } = await this.#kvPath(path, "destroy", signal);
+    await this.call({ method: "PUT", path: api, body: { versions }, signal });
+  }
+
+  /** Revokes the token if this client logged in for it, and closes connections. Never throws. */
+  async close(): Promise<void> {
+    try {
+      const session =
+        this.#session === undefined ? undefined : await this.#session.catch(() => undefined);
+      if (session?.created === true) {
+        await this.http.send({
+          method: "POST",
+          path: "auth/token/revoke-self",
+          token: session.token,
+          signal: AbortSignal.timeout(2000),
+        });
+      }
+    } catch {
+      // best effort: the token expires on its own
+    } finally {
+      this.http.close();
+    }
+  }
+}

@@ -1,0 +1,215 @@
+import { readFileSync } from "node:fs";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { StrongboxError } from "../errors.js";
+
+/** Where and how to reach Vault/OpenBao. */
+export interface VaultConnection {
+  /** e.g. `https://vault.example.com:8200`. */
+  readonly address: string;
+  readonly namespace?: string | undefined;
+  /** PEM CA bundle to trust, TLS client certificate and key, server name; `skipVerify` for tests only. */
+  readonly tls?: {
+    readonly ca?: string | undefined;
+    readonly cert?: string | undefined;
+    readonly key?: string | undefined;
+    readonly serverName?: string | undefined;
+    readonly skipVerify?: boolean | undefined;
+  };
+}
+
+export interface VaultRequest {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "LIST";
+  /** The API path after `/v1/`, e.g. `secret/data/app`. */
+  readonly path: string;
+  readonly token?: string | undefined;
+  readonly body?: unknown;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal | undefined;
+  /** Extra headers, e.g. `X-Vault-Wrap-TTL`. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface VaultResponse {
+  readonly status: number;
+  /** The parsed JSON body, or undefined for an empty body. */
+  readonly body: Record<string, unknown> | undefined;
+  /** Seconds from a `Retry-After` header, when the server sent one. */
+  readonly retryAfter?: number;
+}
+
+/** Counts requests per client, for tests and benchmarks that claim batching. */
+export interface RequestCounter {
+  requests: number;
+}
+
+const RETRY_STATUSES = new Set([412, 429, 500, 502, 503, 504]);
+
+/**
+ * The one place Strongbox talks HTTP to Vault. Built on node:http(s) rather
+ * than fetch so that a CA bundle and client certificates apply per client,
+ * and so that redirects are followed by rule: one hop, same scheme, token
+ * re-sent only to the same host (a standby's 307 points at the active node).
+ * Retries connection errors, 412, 429 and 5xx (not 501) with exponential
+ * backoff and full jitter (honouring `Retry-After`) until `signal` aborts or
+ * eight retries are spent; never retries another 4xx.
+ * Errors name the method, path and status, never the token or a body.
+ */
+export class VaultHttp {
+  readonly connection: VaultConnection;
+  readonly counter: RequestCounter = { requests: 0 };
+  readonly #agent: HttpAgent | HttpsAgent;
+
+  constructor(connection: VaultConnection) {
+    this.connection = connection;
+    const url = new URL(connection.address);
+    const tls = connection.tls ?? {};
+    this.#agent =
+      url.protocol === "https:"
+        ? new HttpsAgent({
+            keepAlive: true,
+            ...(tls.ca === undefined ? {} : { ca: readFileSync(tls.ca) }),
+            ...(tls.cert === undefined ? {} : { cert: readFileSync(tls.cert) }),
+            ...(tls.key === undefined ? {} : { key: readFileSync(tls.key) }),
+            ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+            rejectUnauthorized: tls.skipVerify !== true,
+          })
+        : new HttpAgent({ keepAlive: true });
+  }
+
+  /** Closes idle keep-alive sockets so the process can exit. */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  /** Sends `request`, retrying transient failures until the signal's deadline. */
+  async send(request: VaultRequest): Promise<VaultResponse> {
+    for (let attempt = 0; ; attempt++) {
+      let response: VaultResponse;
+      try {
+        response = await this.#once(request, this.connection.address, 0);
+      } catch (error) {
+        if (request.signal?.aborted) throw deadline(request, this.connection.address);
+        if (attempt >= 8) throw unreachable(request, this.connection.address, error);
+        await backoff(attempt, request.signal, undefined);
+        if (request.signal?.aborted) throw deadline(request, this.connection.address);
+        continue;
+      }
+      if (!RETRY_STATUSES.has(response.status) || attempt >= 8) return response;
+      await backoff(attempt, request.signal, response.retryAfter);
+      if (request.signal?.aborted) return response;
+    }
+  }
+
+  #once(request: VaultRequest, base: string, hops: number): Promise<VaultResponse> {
+    const url = new URL(`/v1/${request.path.replace(/^\/+/, "")}`, base);
+    for (const [name, value] of Object.entries(request.query ?? {}))
+      url.searchParams.set(name, value);
+    const method = request.method === "LIST" ? "GET" : request.method;
+    if (request.method === "LIST") url.searchParams.set("list", "true");
+    const payload =
+      request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    const headers: Record<string, string> = { "X-Vault-Request": "true", ...request.headers };
+    if (request.token !== undefined) headers["X-Vault-Token"] = request.token;
+    if (this.connection.namespace) headers["X-Vault-Namespace"] = this.connection.namespace;
+    if (payload !== undefined) {
+      headers["Content-Type"] =
+        request.method === "PATCH" ? "application/merge-patch+json" : "application/json";
+      headers["Content-Length"] = String(payload.length);
+    }
+    this.counter.requests++;
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise<VaultResponse>((resolve, reject) => {
+      const req = send(
+        url,
+        {
+          method,
+          headers,
+          agent: this.#agent,
+          ...(request.signal ? { signal: request.signal } : {}),
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("end", () => {
+            const status = res.statusCode ?? 0;
+            const location = res.headers.location;
+            if ((status === 307 || status === 308) && location !== undefined && hops === 0) {
+              const target = new URL(location, url);
+              if (target.protocol !== url.protocol) {
+                reject(
+                  new StrongboxError(
+                    "E_VAULT",
+                    `${request.method} ${request.path}: refused a redirect to another scheme`,
+                    { hint: "check the Vault address and listener configuration" },
+                  ),
+                );
+                return;
+              }
+              // A standby points at the active node: like the Go client, follow one hop, token included.
+              this.#once(request, target.origin, hops + 1).then(resolve, reject);
+              return;
+            }
+            const text = Buffer.concat(chunks).toString("utf8");
+            let body: Record<string, unknown> | undefined;
+            try {
+              body = text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>);
+            } catch {
+              body = undefined;
+            }
+            const retryAfter = Number(res.headers["retry-after"]);
+            resolve(
+              Number.isFinite(retryAfter) && retryAfter >= 0
+                ? { status, body, retryAfter: Math.min(retryAfter, 30) }
+                : { status, body },
+            );
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+}
+
+function backoff(
+  attempt: number,
+  signal: AbortSignal | undefined,
+  retryAfterSeconds: number | undefined,
+): Promise<void> {
+  const ceiling = Math.min(2000, 100 * 2 ** attempt);
+  const wait = retryAfterSeconds === undefined ? Math.random() * ceiling : retryAfterSeconds * 1000;
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, wait);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+function unreachable(request: VaultRequest, address: string, error: unknown): StrongboxError {
+  const code = (error as NodeJS.ErrnoException).code ?? "connection failed";
+  return new StrongboxError(
+    "E_VAULT_UNREACHABLE",
+    `Vault at ${address} is unreachable (${code}) for ${request.method} ${request.path}`,
+    {
+      hint: "check VAULT_ADDR / BAO_ADDR, the network, and that the server is running",
+    },
+  );
+}
+
+function deadline(request: VaultRequest, address: string): StrongboxError {
+  return new StrongboxError(
+    "E_VAULT_UNREACHABLE",
+    `Vault at ${address} did not answer ${request.method} ${request.path} before the deadline`,
+    {
+      hint: "the server is slow or unreachable; raise the timeout or check its health",
+    },
+  );
+}
