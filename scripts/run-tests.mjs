@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { ensureBao } from "./ensure-bao.mjs";
 
 function collect(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -20,7 +21,10 @@ if (files.length === 0) {
   console.error("run-tests: no test files found under dist/test");
   process.exit(1);
 }
+// The integration tests talk to a real OpenBao; install it once, before any test runs.
+const bao = ensureBao();
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
+  env: { ...process.env, STRONGBOX_BAO: bao },
 });
 process.exit(result.status ?? 1);

@@ -37,30 +37,44 @@ export function parseRef(text: string, context = "reference"): Ref {
   }
   let rest = text.slice(scheme.length + 3);
   let key: string | undefined;
+  // Parameters may stand after the path or after the key (`path#KEY?version=2`,
+  // the form people write); a literal `?` in a path or key is percent-encoded.
+  let query: string | undefined;
   const hash = rest.indexOf("#");
   if (hash >= 0) {
-    key = decode(rest.slice(hash + 1), context, "key");
+    let fragment = rest.slice(hash + 1);
     rest = rest.slice(0, hash);
+    const keyQuestion = fragment.indexOf("?");
+    if (keyQuestion >= 0) {
+      query = fragment.slice(keyQuestion + 1);
+      fragment = fragment.slice(0, keyQuestion);
+    }
+    key = decode(fragment, context, "key");
   }
-  let params: Record<string, string> = Object.create(null);
   const question = rest.indexOf("?");
   if (question >= 0) {
-    params = parseParams(rest.slice(question + 1), context);
+    if (query !== undefined)
+      throw refError(context, "parameters may stand after the path or after the key, not both");
+    query = rest.slice(question + 1);
     rest = rest.slice(0, question);
   }
+  const params =
+    query === undefined
+      ? (Object.create(null) as Record<string, string>)
+      : parseParams(query, context);
   const path = decode(rest, context, "path");
   if (path === "") throw refError(context, `the path after "${scheme}://" is empty`);
   return key === undefined ? { scheme, path, params } : { scheme, path, key, params };
 }
 
-/** Formats a reference in canonical form; `parseRef(formatRef(r))` equals `r`. */
+/** Formats a reference in canonical form (`scheme://path#key?params`); `parseRef(formatRef(r))` equals `r`. */
 export function formatRef(ref: Ref): string {
   let text = `${ref.scheme}://${encode(ref.path, PATH_SAFE)}`;
+  if (ref.key !== undefined) text += `#${encode(ref.key, KEY_SAFE)}`;
   const params = Object.entries(ref.params);
   if (params.length > 0) {
     text += `?${params.map(([name, value]) => `${name}=${encode(value, KEY_SAFE)}`).join("&")}`;
   }
-  if (ref.key !== undefined) text += `#${encode(ref.key, KEY_SAFE)}`;
   return text;
 }
 

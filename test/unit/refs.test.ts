@@ -22,14 +22,18 @@ const rejects = (text: string, pattern: RegExp) =>
 
 describe("references", () => {
   it("parses each scheme's form", () => {
-    assert.deepEqual(
-      { ...valid("vault://secret/shop/prod/app#DB_PASSWORD?version=3"), params: { version: "3" } }
-        .path,
-      "secret/shop/prod/app",
-    );
-    const vault = valid("vault://secret/shop/app?version=3#DB_PASSWORD");
-    assert.equal(vault.key, "DB_PASSWORD");
-    assert.equal(vault.params.version, "3");
+    for (const text of [
+      "vault://secret/shop/app#DB_PASSWORD?version=3",
+      "vault://secret/shop/app?version=3#DB_PASSWORD",
+    ]) {
+      const vault = valid(text);
+      assert.deepEqual(
+        [vault.path, vault.key, vault.params.version],
+        ["secret/shop/app", "DB_PASSWORD", "3"],
+      );
+      assert.equal(formatRef(vault), "vault://secret/shop/app#DB_PASSWORD?version=3");
+    }
+    assert.throws(() => parseRef("vault://a/b?version=1#K?version=2"), /not both/);
     assert.equal(valid("env://DATABASE_URL").path, "DATABASE_URL");
     assert.equal(valid("store://db/password").path, "db/password");
     assert.equal(valid("file:///run/secrets/db").path, "/run/secrets/db");

@@ -1,0 +1,87 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { tempProject } from "./cli.js";
+
+/** A running `bao server -dev` on a free loopback port. */
+export interface Bao {
+  readonly addr: string;
+  readonly rootToken: string;
+  readonly process: ChildProcess;
+  /** Environment for the `bao` CLI and for Strongbox, as root. */
+  readonly env: Record<string, string>;
+  /** Runs the real `bao` CLI against this server; returns stdout. */
+  cli(args: readonly string[], options?: { env?: Record<string, string>; input?: string }): string;
+  stop(): Promise<void>;
+}
+
+/** The `bao` binary scripts/run-tests.mjs installed (or one on PATH). */
+export function baoBinary(): string {
+  return process.env.STRONGBOX_BAO ?? "bao";
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a dev server with a random root token and waits until `sys/health` answers 200. */
+export async function startBao(): Promise<Bao> {
+  const port = await freePort();
+  const rootToken = `root-${randomBytes(8).toString("hex")}`;
+  const home = tempProject();
+  const child = spawn(
+    baoBinary(),
+    [
+      "server",
+      "-dev",
+      `-dev-listen-address=127.0.0.1:${port}`,
+      `-dev-root-token-id=${rootToken}`,
+      "-dev-no-store-token",
+    ],
+    {
+      env: { PATH: process.env.PATH ?? "", HOME: home },
+      stdio: "ignore",
+    },
+  );
+  const addr = `http://127.0.0.1:${port}`;
+  const env = { PATH: process.env.PATH ?? "", HOME: home, BAO_ADDR: addr, BAO_TOKEN: rootToken };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${addr}/v1/sys/health`);
+      if (response.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`bao server -dev did not become healthy on ${addr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    addr,
+    rootToken,
+    process: child,
+    env,
+    cli: (args, options = {}) =>
+      execFileSync(baoBinary(), [...args], {
+        env: { ...env, ...options.env },
+        encoding: "utf8",
+        input: options.input ?? "",
+        stdio: ["pipe", "pipe", "pipe"],
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}

@@ -1,0 +1,323 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { StrongboxError } from "../../src/errors.js";
+import { resolveConfig } from "../../src/resolve/drive.js";
+import type { ConfigSpec, VariableSpec } from "../../src/schema/types.js";
+import { VaultClient } from "../../src/vault/client.js";
+import { type Bao, startBao } from "../helpers/bao.js";
+import { runCli, tempProject } from "../helpers/cli.js";
+import { type Proxy, startProxy } from "../helpers/proxy.js";
+
+const codes = (issues: readonly { code: string; variable?: string }[]) =>
+  issues.map((item) => `${item.variable}:${item.code}`).sort();
+
+/** An AppRole whose policy may read exactly `paths` (KV v2 data paths). Returns its login variables. */
+function appRole(
+  bao: Bao,
+  name: string,
+  paths: readonly string[],
+  ttl = "1m",
+): Record<string, string> {
+  const hcl = paths.map((path) => `path "${path}" {\n  capabilities = ["read"]\n}\n`).join("");
+  bao.cli(["policy", "write", `${name}-read`, "-"], { input: hcl });
+  bao.cli([
+    "write",
+    `auth/approle/role/${name}`,
+    `token_policies=${name}-read`,
+    `token_ttl=${ttl}`,
+  ]);
+  const roleId = bao.cli(["read", "-field=role_id", `auth/approle/role/${name}/role-id`]).trim();
+  const secretId = bao
+    .cli(["write", "-f", "-field=secret_id", `auth/approle/role/${name}/secret-id`])
+    .trim();
+  return { VAULT_ADDR: bao.addr, VAULT_ROLE_ID: roleId, VAULT_SECRET_ID: secretId };
+}
+
+describe("Vault/OpenBao against a real bao server", () => {
+  let bao: Bao;
+  before(async () => {
+    bao = await startBao();
+    bao.cli(["auth", "enable", "approle"]);
+    bao.cli(["secrets", "enable", "-path=kv1", "-version=1", "kv"]);
+    bao.cli([
+      "kv",
+      "put",
+      "-mount=secret",
+      "shop/production/app",
+      "DB_PASSWORD=prod-db-canary-1",
+      "API_KEY=prod-api-canary",
+    ]);
+    bao.cli([
+      "kv",
+      "put",
+      "-mount=secret",
+      "shop/production/app",
+      "DB_PASSWORD=prod-db-canary-2",
+      "API_KEY=prod-api-canary",
+    ]);
+    bao.cli(["kv", "put", "-mount=secret", "other/team", "TOKEN=other-team-canary"]);
+  });
+  after(async () => bao.stop());
+
+  const root = () => ({ VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken });
+
+  it("resolves values `bao kv put` wrote, latest and by version, from KV v2", async () => {
+    const config: ConfigSpec = {
+      project: "shop",
+      variables: {
+        DB_PASSWORD: { secret: true, ref: "vault://secret/{project}/{env}/app#DB_PASSWORD" },
+        OLD_PASSWORD: {
+          secret: true,
+          ref: "vault://secret/{project}/{env}/app#DB_PASSWORD?version=1",
+        },
+        API_KEY: { secret: true, ref: "vault://secret/data/{project}/{env}/app#API_KEY" },
+      },
+    };
+    const result = await resolveConfig(config, {
+      environment: "staging",
+      processEnv: { ...root(), STRONGBOX_ENV: "" },
+    });
+    assert.deepEqual(
+      codes(result.issues),
+      ["API_KEY:E_MISSING", "DB_PASSWORD:E_MISSING", "OLD_PASSWORD:E_MISSING"],
+      "staging has no secrets yet",
+    );
+    const prod = await resolveConfig(config, { environment: "production", processEnv: root() });
+    assert.deepEqual(
+      codes(prod.issues),
+      [
+        "API_KEY:E_FORBIDDEN_SOURCE",
+        "DB_PASSWORD:E_FORBIDDEN_SOURCE",
+        "OLD_PASSWORD:E_FORBIDDEN_SOURCE",
+      ],
+      "root tokens never run production",
+    );
+    assert.match(prod.issues[0]?.message ?? "", /read from Vault with a root token/);
+    bao.cli([
+      "kv",
+      "put",
+      "-mount=secret",
+      "shop/local/app",
+      "DB_PASSWORD=local-db",
+      "API_KEY=local-api",
+    ]);
+    const local = await resolveConfig(
+      { ...config, variables: { DB_PASSWORD: config.variables.DB_PASSWORD as VariableSpec } },
+      { environment: "local", processEnv: root() },
+    );
+    assert.deepEqual(
+      local.issues,
+      [],
+      "outside pure Vault mode a developer's root token is allowed",
+    );
+    assert.equal(local.entries[0]?.raw, "local-db");
+    assert.equal(
+      local.entries[0]?.provenance.winner?.ref,
+      "vault://secret/shop/local/app#DB_PASSWORD",
+    );
+  });
+
+  it("production with an AppRole token: values, versions and provenance", async () => {
+    const env = appRole(bao, "shop", ["secret/data/shop/production/*"]);
+    const config: ConfigSpec = {
+      project: "shop",
+      variables: {
+        DB_PASSWORD: { secret: true, ref: "vault://secret/{project}/{env}/app#DB_PASSWORD" },
+        OLD_PASSWORD: {
+          secret: true,
+          ref: "vault://secret/{project}/{env}/app#DB_PASSWORD?version=1",
+        },
+      },
+    };
+    const result = await resolveConfig(config, { environment: "production", processEnv: env });
+    assert.deepEqual(result.issues, []);
+    assert.deepEqual(
+      result.entries.map((entry) => [
+        entry.raw,
+        entry.provenance.winner?.version,
+        entry.provenance.winner?.kind,
+      ]),
+      [
+        ["prod-db-canary-2", 2, "vault"],
+        ["prod-db-canary-1", 1, "vault"],
+      ],
+    );
+  });
+
+  it("permission denied names the path, never a value, and the AppRole token is revoked afterwards", async () => {
+    const env = appRole(bao, "narrow", ["secret/data/shop/production/app"]);
+    const before = bao.cli(["list", "-format=json", "auth/token/accessors"]);
+    const config: ConfigSpec = {
+      variables: { TOKEN: { secret: true, ref: "vault://secret/other/team#TOKEN" } },
+    };
+    const result = await resolveConfig(config, { environment: "production", processEnv: env });
+    assert.deepEqual(codes(result.issues), ["TOKEN:E_VAULT_DENIED"]);
+    assert.match(
+      result.issues[0]?.message ?? "",
+      /GET secret\/data\/other\/team: permission denied/,
+    );
+    assert.ok(!JSON.stringify(result.issues).includes("other-team-canary"));
+    assert.equal(
+      JSON.parse(bao.cli(["list", "-format=json", "auth/token/accessors"])).length,
+      JSON.parse(before).length,
+      "the login token was revoked",
+    );
+  });
+
+  it("KV v1: Strongbox writes, `bao kv get` reads back, and Strongbox resolves it", async () => {
+    const client = VaultClient.fromEnv(root());
+    try {
+      assert.deepEqual(await client.mountOf("kv1/app"), { mount: "kv1/", version: 1 });
+      assert.equal(
+        await client.kvWrite("kv1/app", { SESSION: "v1-written-by-strongbox" }),
+        undefined,
+      );
+      assert.equal(
+        bao.cli(["kv", "get", "-mount=kv1", "-field=SESSION", "app"]).trim(),
+        "v1-written-by-strongbox",
+      );
+    } finally {
+      await client.close();
+    }
+    const result = await resolveConfig(
+      { variables: { SESSION: { secret: true, ref: "vault://kv1/app#SESSION" } } },
+      { processEnv: root() },
+    );
+    assert.equal(result.entries[0]?.raw, "v1-written-by-strongbox");
+  });
+
+  it("KV v2: write with check-and-set, conflicts, patch, metadata, delete, undelete, destroy; bao reads what we wrote", async () => {
+    const client = VaultClient.fromEnv(root());
+    try {
+      assert.equal(await client.kvWrite("secret/cas/demo", { A: "1" }, { cas: 0 }), 1);
+      await assert.rejects(
+        client.kvWrite("secret/cas/demo", { A: "2" }, { cas: 0 }),
+        (error: StrongboxError) =>
+          error.code === "E_VAULT_CAS" && /check-and-set/.test(error.message),
+      );
+      assert.equal(await client.kvWrite("secret/cas/demo", { A: "2" }, { cas: 1 }), 2);
+      assert.equal(await client.kvPatch("secret/cas/demo", { B: "patched" }, { cas: 2 }), 3);
+      assert.equal(
+        bao.cli(["kv", "get", "-mount=secret", "-field=B", "cas/demo"]).trim(),
+        "patched",
+      );
+      assert.deepEqual((await client.kvRead("secret/cas/demo"))?.data, { A: "2", B: "patched" });
+      await client.kvWriteMetadata("secret/cas/demo", {
+        max_versions: 5,
+        custom_metadata: { owner: "shop" },
+      });
+      const metadata = await client.kvMetadata("secret/cas/demo");
+      assert.equal(metadata?.current_version, 3);
+      assert.equal(metadata?.max_versions, 5);
+      assert.deepEqual(metadata?.custom_metadata, { owner: "shop" });
+      await client.kvDelete("secret/cas/demo", [3]);
+      assert.equal(await client.kvRead("secret/cas/demo"), undefined);
+      await client.kvUndelete("secret/cas/demo", [3]);
+      assert.equal((await client.kvRead("secret/cas/demo"))?.version, 3);
+      await client.kvDestroy("secret/cas/demo", [1]);
+      assert.equal(await client.kvRead("secret/cas/demo", { version: 1 }), undefined);
+      assert.deepEqual(await client.kvList("secret/cas"), ["demo"]);
+      assert.deepEqual(await client.kvList("secret/nothing-here"), []);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("batches: 100 keys over 10 paths cost 10 reads (+ one mount lookup and one token lookup)", async () => {
+    const proxy: Proxy = await startProxy(bao.addr);
+    try {
+      const variables: Record<string, VariableSpec> = {};
+      for (let path = 0; path < 10; path++) {
+        const pairs = Array.from({ length: 10 }, (_, key) => `K${key}=v${path}-${key}`);
+        bao.cli(["kv", "put", "-mount=secret", `batch/p${path}`, ...pairs]);
+        for (let key = 0; key < 10; key++)
+          variables[`P${path}_K${key}`] = {
+            secret: true,
+            ref: `vault://secret/batch/p${path}#K${key}`,
+          };
+      }
+      const result = await resolveConfig(
+        { variables },
+        { processEnv: { VAULT_ADDR: proxy.addr, VAULT_TOKEN: bao.rootToken } },
+      );
+      assert.deepEqual(result.issues, []);
+      assert.equal(result.entries.find((entry) => entry.name === "P7_K3")?.raw, "v7-3");
+      assert.equal(
+        proxy.seen.filter((line) => line.startsWith("GET /v1/secret/data/batch/")).length,
+        10,
+      );
+      assert.equal(proxy.seen.length, 12, proxy.seen.join("\n"));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a slow server is a typed error within the deadline, not a hang", async () => {
+    const proxy = await startProxy(bao.addr);
+    proxy.delayMs = 5000;
+    try {
+      const started = Date.now();
+      const result = await resolveConfig(
+        { variables: { A: { ref: "vault://secret/shop/production/app#API_KEY" } } },
+        { processEnv: { VAULT_ADDR: proxy.addr, VAULT_TOKEN: bao.rootToken }, timeoutMs: 800 },
+      );
+      const elapsed = Date.now() - started;
+      assert.deepEqual(codes(result.issues), ["A:E_VAULT_UNREACHABLE"]);
+      assert.match(result.issues[0]?.message ?? "", /did not answer .* before the deadline/);
+      assert.ok(elapsed < 3000, `returned after ${elapsed} ms`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("the CLI runs an app in production with AppRole credentials, and masks its secrets", async () => {
+    const env = appRole(bao, "cli", ["secret/data/shop/production/*"]);
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "project: shop\nvariables:\n  DB_PASSWORD: { secret: true, ref: 'vault://secret/{project}/{env}/app#DB_PASSWORD' }\n",
+    });
+    const run = await runCli(
+      [
+        "run",
+        "--env",
+        "production",
+        "--",
+        "sh",
+        "-c",
+        'echo "db=$DB_PASSWORD"; test "$DB_PASSWORD" = prod-db-canary-2',
+      ],
+      { cwd: dir, env },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, "db=<redacted:DB_PASSWORD>\n");
+    const withRoot = await runCli(["check", "--env", "production"], { cwd: dir, env: root() });
+    assert.equal(withRoot.code, 4);
+    assert.match(withRoot.stderr, /root token/);
+  });
+});
+
+describe("Vault faults", () => {
+  it("a stopped server and a sealed server are typed errors, with no secret in any message", async () => {
+    const bao = await startBao();
+    const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+    bao.cli(["kv", "put", "-mount=secret", "app", "X=fault-canary"]);
+    const config: ConfigSpec = { variables: { X: { secret: true, ref: "vault://secret/app#X" } } };
+    assert.equal(
+      (await resolveConfig(config, { processEnv: env })).entries[0]?.raw,
+      "fault-canary",
+    );
+    bao.cli(["operator", "seal"]);
+    const sealed = await resolveConfig(config, { processEnv: env, timeoutMs: 1500 });
+    assert.deepEqual(codes(sealed.issues), ["X:E_VAULT_SEALED"]);
+    await bao.stop();
+    const started = Date.now();
+    const stopped = await resolveConfig(config, { processEnv: env, timeoutMs: 1500 });
+    assert.deepEqual(codes(stopped.issues), ["X:E_VAULT_UNREACHABLE"]);
+    assert.ok(Date.now() - started < 4000);
+    for (const result of [sealed, stopped])
+      assert.ok(
+        !JSON.stringify(result.issues).includes("fault-canary") &&
+          !JSON.stringify(result.issues).includes(bao.rootToken),
+      );
+  });
+});
