@@ -1,6 +1,6 @@
 // The benchmark suite: `npm run bench` prints one table. Peers run in the same
 // process run, interleaved round by round, so machine noise hits all alike.
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
 import { initStore, openStore } from "../src/store/store.js";
+import { vaultRows } from "./vault.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist/bundle/main.js");
@@ -316,3 +317,19 @@ const small = rows.find((row) => row.name === "rekey with 10 secrets");
 const large = rows.find((row) => row.name === "rekey with 10,000 secrets");
 if (small && large)
   console.log(`rekey at 10,000 secrets / at 10: ${(large.median / small.median).toFixed(2)}×`);
+
+process.env.STRONGBOX_BAO ??= execFileSync(
+  process.execPath,
+  [join(ROOT, "scripts/ensure-bao.mjs")],
+  { encoding: "utf8" },
+).trim();
+const vault = await vaultRows(RUNS);
+console.log("\nVault (real bao server -dev on loopback; requests counted by a proxy):\n");
+console.log("| benchmark | requests | median |\n|---|---:|---:|");
+for (const row of vault) console.log(`| ${row.name} | ${row.requests} | ${row.ms.toFixed(1)} ms |`);
+const trip = vault[0];
+const ours = vault[1];
+if (trip && ours)
+  console.log(
+    `\nresolution / one round trip: ${(ours.ms / trip.ms).toFixed(2)}× with ${ours.requests} requests`,
+  );

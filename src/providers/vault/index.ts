@@ -31,8 +31,10 @@ export const vaultProvider = defineProvider({
         const client = VaultClient.fromEnv(ctx.processEnv, ctx.vault);
         try {
           const session = await client.session(ctx.signal);
-          const root =
-            !session.created && (await client.lookupSelf(ctx.signal)).policies.includes("root");
+          // Only given tokens can be root tokens; ask in parallel with the reads, not before them.
+          const rootCheck = session.created
+            ? Promise.resolve(false)
+            : client.lookupSelf(ctx.signal).then((self) => self.policies.includes("root"));
           const groups = new Map<string, Ref[]>();
           for (const ref of refs) {
             const id = `${ref.path}\0${ref.params.version ?? ""}`;
@@ -49,6 +51,7 @@ export const vaultProvider = defineProvider({
                   ...(version === undefined ? {} : { version }),
                   ...(ctx.signal ? { signal: ctx.signal } : {}),
                 });
+                const root = await rootCheck;
                 for (const ref of group) results.set(ref, toResult(ref, secret, root));
               } catch (error) {
                 for (const ref of group)
