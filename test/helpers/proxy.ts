@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from "node:http";
 
 /** A loopback HTTP proxy in front of a real server: counts requests and can delay them. */
-export interface Proxy {
+export interface LoopbackProxy {
   readonly addr: string;
   /** Requests seen, by path. */
   readonly seen: string[];
@@ -10,7 +10,7 @@ export interface Proxy {
 }
 
 /** Starts a proxy to `target` (an http:// origin) on a free loopback port. */
-export function startProxy(target: string): Promise<Proxy> {
+export function startProxy(target: string): Promise<LoopbackProxy> {
   const seen: string[] = [];
   const proxy: { delayMs: number } = { delayMs: 0 };
   const server = createServer((req, res) => {

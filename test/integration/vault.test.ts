@@ -6,7 +6,7 @@ import type { ConfigSpec, VariableSpec } from "../../src/schema/types.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { type Bao, startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
-import { type Proxy, startProxy } from "../helpers/proxy.js";
+import { type LoopbackProxy, startProxy } from "../helpers/proxy.js";
 
 const codes = (issues: readonly { code: string; variable?: string }[]) =>
   issues.map((item) => `${item.variable}:${item.code}`).sort();
@@ -224,7 +224,7 @@ describe("Vault/OpenBao against a real bao server", () => {
   });
 
   it("batches: 100 keys over 10 paths cost 10 reads (+ one mount lookup and one token lookup)", async () => {
-    const proxy: Proxy = await startProxy(bao.addr);
+    const proxy: LoopbackProxy = await startProxy(bao.addr);
     try {
       const variables: Record<string, VariableSpec> = {};
       for (let path = 0; path < 10; path++) {

@@ -34,7 +34,11 @@ export const vaultProvider = defineProvider({
           // Only given tokens can be root tokens; ask in parallel with the reads, not before them.
           const rootCheck = session.created
             ? Promise.resolve(false)
-            : client.lookupSelf(ctx.signal).then((self) => self.policies.includes("root"));
+            : // A root token can always look itself up, so a failed lookup means "not root".
+              client.lookupSelf(ctx.signal).then(
+                (self) => self.policies.includes("root"),
+                () => false,
+              );
           const groups = new Map<string, Ref[]>();
           for (const ref of refs) {
             const id = `${ref.path}\0${ref.params.version ?? ""}`;
