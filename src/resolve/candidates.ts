@@ -1,5 +1,6 @@
 import { lookupByGlob } from "../environments/glob.js";
 import type { Environment } from "../environments/select.js";
+import { schemaRefFor } from "../refs/template.js";
 import { defaultToRaw } from "../schema/coerce.js";
 import type { VariableSpec } from "../schema/types.js";
 import type { LoadedFile } from "./dotenv-files.js";
@@ -46,17 +47,12 @@ export function gatherCandidates(
       }
     }
   }
-  const ref = refFor(spec.ref, inputs.environment.name);
+  const ref = schemaRefFor(spec, inputs.environment.name);
   if (ref !== undefined) candidates.push({ source: "ref", place: "the schema's ref", raw: ref });
   const fallback = defaultToRaw(spec);
   if (fallback !== undefined)
     candidates.push({ source: "default", place: "the schema default", raw: fallback });
   return candidates;
-}
-
-function refFor(ref: VariableSpec["ref"], environment: string): string | undefined {
-  if (ref === undefined || typeof ref === "string") return ref;
-  return lookupByGlob(ref, environment)?.value;
 }
 
 /** Whether `spec` must have a value in `environment`. A default always satisfies it. */

@@ -4,6 +4,7 @@ import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
 import { knownSchemes, providerFor } from "../providers/registry.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
+import { fillRefTemplate } from "../refs/template.js";
 import { checkSchema } from "../schema/check-schema.js";
 import type { ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
 import { gatherCandidates, isRequired } from "./candidates.js";
@@ -134,7 +135,7 @@ function pick(
   try {
     const text =
       winner.source === "ref"
-        ? fillTemplate(winner.raw, name, spec, environment, config)
+        ? fillRefTemplate(winner.raw, name, spec, environment.name, config)
         : winner.raw;
     const ref = parseRef(text, name);
     const definition = providerFor(ref.scheme);
@@ -152,29 +153,6 @@ function pick(
       }),
     };
   }
-}
-
-function fillTemplate(
-  text: string,
-  name: string,
-  spec: VariableSpec,
-  environment: Environment,
-  config: ConfigSpec,
-): string {
-  const values: Record<string, string | undefined> = {
-    env: environment.name,
-    project: config.project,
-    component: spec.component ?? "app",
-    name,
-  };
-  return text.replace(/\{([a-z]+)\}/g, (whole, key: string) => {
-    const value = values[key];
-    if (value === undefined)
-      throw new StrongboxError("E_REF", `${name}: the placeholder ${whole} has no value`, {
-        hint: "known placeholders: {env}, {project}, {component}, {name}; set `project` in the config for {project}",
-      });
-    return value;
-  });
 }
 
 interface Settled {
