@@ -68,6 +68,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "move the secrets of a plaintext .env file into the store",
     load: async () => (await import("./commands/import.js")).importCommand,
   },
+  vault: {
+    summary: "Vault operator tools: setup (policies and AppRoles), doctor",
+    load: async () => (await import("./commands/vault.js")).vaultCommand,
+  },
 };
 
 /**

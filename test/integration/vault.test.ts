@@ -296,6 +296,133 @@ describe("Vault/OpenBao against a real bao server", () => {
   });
 });
 
+describe("strongbox vault setup and doctor against a real bao server", () => {
+  let bao: Bao;
+  before(async () => {
+    bao = await startBao();
+    bao.cli([
+      "kv",
+      "put",
+      "-mount=secret",
+      "shop/production/app",
+      "DB_PASSWORD=setup-canary",
+      "EMPTY=",
+    ]);
+    bao.cli(["kv", "put", "-mount=secret", "shop/production/worker", "QUEUE_TOKEN=queue-canary"]);
+  });
+  after(async () => bao.stop());
+
+  const CONFIG = [
+    "project: shop",
+    "variables:",
+    "  DB_PASSWORD: { secret: true, ref: { production: 'vault://secret/{project}/{env}/app#DB_PASSWORD', staging: 'vault://secret/{project}/{env}/app#DB_PASSWORD' } }",
+    "  EMPTY: { secret: true, required: false, ref: { production: 'vault://secret/{project}/{env}/app#EMPTY' } }",
+    "  QUEUE_TOKEN: { secret: true, component: worker, ref: { production: 'vault://secret/{project}/{env}/{component}#QUEUE_TOKEN' } }",
+    "environments:",
+    "  production: { secrets: { from: [vault] } }",
+    "  staging: { secrets: { from: [vault] } }",
+    "",
+  ].join("\n");
+
+  it("plans least-privilege policies per environment and component, and --dry-run changes nothing", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    const admin = { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+    const dry = await runCli(["vault", "setup", "--env", "production", "--dry-run"], {
+      cwd: dir,
+      env: admin,
+    });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /# policy shop-production-app\npath "secret\/data\/shop\/production\/app" \{\n {2}capabilities = \["read"\]\n\}/,
+    );
+    assert.match(
+      dry.stdout,
+      /# policy shop-production-worker\npath "secret\/data\/shop\/production\/worker"/,
+    );
+    assert.match(
+      dry.stdout,
+      /POST auth\/approle\/role\/shop-production-app token_policies=shop-production-app/,
+    );
+    assert.throws(
+      () => bao.cli(["policy", "read", "shop-production-app"]),
+      "dry run created nothing",
+    );
+  });
+
+  it("creates policies and AppRoles whose wrapped secret ids run the app, idempotently", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    const admin = { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+    const setup = await runCli(["vault", "setup", "--env", "production", "--json"], {
+      cwd: dir,
+      env: admin,
+    });
+    assert.equal(setup.code, 0, setup.stderr);
+    const results = JSON.parse(setup.stdout) as Array<{
+      name: string;
+      roleId: string;
+      wrappedSecretId: string;
+      changed: { policy: boolean; role: boolean };
+    }>;
+    assert.deepEqual(
+      results.map((r) => [r.name, r.changed.policy, r.changed.role]),
+      [
+        ["shop-production-app", true, true],
+        ["shop-production-worker", true, true],
+      ],
+    );
+    const app = results[0] as (typeof results)[number];
+    const secretId = bao.cli(["unwrap", "-field=secret_id", app.wrappedSecretId]).trim();
+    const env = { VAULT_ADDR: bao.addr, VAULT_ROLE_ID: app.roleId, VAULT_SECRET_ID: secretId };
+    const denied = await runCli(["check", "--env", "production"], { cwd: dir, env });
+    assert.equal(denied.code, 4, "the app role may not read the worker's path");
+    assert.match(
+      denied.stderr,
+      /QUEUE_TOKEN: Vault GET secret\/data\/shop\/production\/worker: permission denied/,
+    );
+    assert.doesNotMatch(denied.stderr, /DB_PASSWORD/);
+    const again = JSON.parse(
+      (await runCli(["vault", "setup", "--env", "production", "--json"], { cwd: dir, env: admin }))
+        .stdout,
+    ) as typeof results;
+    assert.deepEqual(
+      again.map((r) => [r.changed.policy, r.changed.role]),
+      [
+        [false, false],
+        [false, false],
+      ],
+    );
+  });
+
+  it("doctor reports the server, the token and missing or empty secrets by name", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    const doctor = await runCli(["vault", "doctor", "--json"], {
+      cwd: dir,
+      env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
+    });
+    assert.equal(doctor.code, 4);
+    const report = JSON.parse(doctor.stdout);
+    assert.equal(report.server.version, "2.7.2");
+    assert.equal(report.token.root, true);
+    assert.deepEqual(report.mounts, [{ mount: "secret/", version: 2 }]);
+    assert.deepEqual(
+      report.environments.map(
+        (e: { environment: string; ok: string[]; missing: string[]; empty: string[] }) => [
+          e.environment,
+          e.ok,
+          e.missing,
+          e.empty,
+        ],
+      ),
+      [
+        ["production", ["DB_PASSWORD", "QUEUE_TOKEN"], [], ["EMPTY"]],
+        ["staging", [], ["DB_PASSWORD"], []],
+      ],
+    );
+    assert.ok(!doctor.stdout.includes("canary"));
+  });
+});
+
 describe("Vault faults", () => {
   it("a stopped server and a sealed server are typed errors, with no secret in any message", async () => {
     const bao = await startBao();

@@ -1,0 +1,123 @@
+import { StrongboxError } from "../../errors.js";
+import { openProject } from "../../project.js";
+import { VaultClient } from "../../vault/client.js";
+import { vaultDoctor } from "../../vault/doctor.js";
+import { concreteEnvironments } from "../../vault/plan.js";
+import { applySetup, planSetup } from "../../vault/setup.js";
+import { type Command, listOption, stringOption } from "../command.js";
+import { say } from "../io.js";
+
+/** `strongbox vault setup|doctor`: operator tools over the Vault client. */
+export const vaultCommand: Command = {
+  name: "vault",
+  options: {
+    env: { type: "string", short: "e", multiple: true },
+    config: { type: "string", short: "c" },
+    "dry-run": { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox vault setup [--env E]... [--dry-run] [--json]
+       strongbox vault doctor [--env E]... [--json]
+
+setup    From the schema, creates one read-only policy per environment and
+         component (exactly the KV paths the schema references) and an AppRole
+         carrying it; prints each role id and a response-wrapped secret id
+         (single use, 10 minutes). Needs an admin token (VAULT_TOKEN).
+         --dry-run prints the policies and the calls, and changes nothing.
+         Running it again changes nothing but issues new wrapped secret ids.
+doctor   Reports the address, server health, the token's auth method, TTL and
+         policies, the KV mounts and versions, and per environment which
+         schema secrets are missing or empty in Vault (names only).
+
+Options:
+  -e, --env NAME      an environment (repeatable; default: every declared one without a glob)
+  -c, --config PATH   the config file
+      --dry-run       setup: show the plan, change nothing
+      --json          print the result as JSON
+`,
+  async run(invocation, io) {
+    const [action] = invocation.positionals;
+    if (action !== "setup" && action !== "doctor") {
+      throw new StrongboxError("E_USAGE", "vault: give `setup` or `doctor`", {
+        hint: "strongbox vault --help",
+      });
+    }
+    const project = await openProject({
+      cwd: io.cwd,
+      configPath: stringOption(invocation, "config"),
+      processEnv: io.env,
+    });
+    const environments = listOption(invocation, "env") ?? concreteEnvironments(project.config);
+    const client = VaultClient.fromEnv(io.env, project.config.vault);
+    try {
+      if (action === "doctor") {
+        const report = await vaultDoctor(project.config, environments, client);
+        if (invocation.values.json === true)
+          io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else io.stdout.write(describeDoctor(report));
+        const healthy =
+          report.server.reachable &&
+          !report.server.sealed &&
+          report.environments.every(
+            (e) => e.missing.length + e.empty.length + e.errors.length === 0,
+          );
+        return healthy ? 0 : 4;
+      }
+      const plan = await planSetup(project.config, environments, client);
+      if (plan.grants.length === 0) {
+        say(
+          io,
+          `strongbox: no variable reads from Vault in ${environments.join(", ")}; nothing to set up`,
+        );
+        return 0;
+      }
+      if (invocation.values["dry-run"] === true) {
+        if (invocation.values.json === true) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+        else
+          io.stdout.write(
+            `${plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n")}\n# calls\n${plan.calls.join("\n")}\n`,
+          );
+        return 0;
+      }
+      const results = await applySetup(plan, client);
+      if (invocation.values.json === true) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else {
+        for (const result of results) {
+          const what =
+            result.changed.policy || result.changed.role ? "created or updated" : "unchanged";
+          io.stdout.write(
+            `${result.name}: ${what}\n  role_id=${result.roleId}\n  wrapped secret_id token=${result.wrappedSecretId} (unwrap once: bao unwrap <token>)\n`,
+          );
+        }
+      }
+      return 0;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string {
+  const lines = [`address: ${report.address}`];
+  if (!report.server.reachable)
+    return `${lines.join("\n")}\nserver: unreachable (${report.server.error})\n`;
+  lines.push(
+    `server: OpenBao/Vault ${report.server.version}${report.server.sealed ? ", SEALED" : ""}${report.server.standby ? ", standby" : ""}`,
+  );
+  if (report.token) {
+    const ttl = report.token.ttlSeconds === 0 ? "no expiry" : `${report.token.ttlSeconds}s left`;
+    lines.push(
+      `token: ${report.token.method} auth, policies ${report.token.policies.join(", ")}, ${ttl}${report.token.renewable ? ", renewable" : ""}${report.token.root ? " (ROOT: never use it for apps)" : ""}`,
+    );
+  }
+  for (const mount of report.mounts) lines.push(`mount: ${mount.mount} KV v${mount.version}`);
+  for (const env of report.environments) {
+    lines.push(
+      `environment ${env.environment}: ${env.ok.length} ok${env.missing.length ? `, missing ${env.missing.join(", ")}` : ""}${env.empty.length ? `, empty ${env.empty.join(", ")}` : ""}`,
+    );
+    for (const error of env.errors)
+      lines.push(`  ✗ ${error.variable}: ${error.message} (${error.code})`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,108 @@
+import type { ConfigSpec } from "../schema/types.js";
+import type { VaultClient } from "./client.js";
+import { vaultNeeds } from "./plan.js";
+
+/** What `vault doctor` reports. Names only: never a value. */
+export interface DoctorReport {
+  readonly address: string;
+  readonly server: {
+    readonly version?: string;
+    readonly sealed?: boolean;
+    readonly standby?: boolean;
+    readonly reachable: boolean;
+    readonly error?: string;
+  };
+  readonly token?: {
+    readonly method: string;
+    readonly policies: readonly string[];
+    readonly ttlSeconds: number;
+    readonly renewable: boolean;
+    readonly root: boolean;
+  };
+  readonly mounts: ReadonlyArray<{ readonly mount: string; readonly version: number }>;
+  readonly environments: ReadonlyArray<{
+    readonly environment: string;
+    readonly ok: readonly string[];
+    readonly missing: readonly string[];
+    readonly empty: readonly string[];
+    readonly errors: ReadonlyArray<{
+      readonly variable: string;
+      readonly code: string;
+      readonly message: string;
+    }>;
+  }>;
+}
+
+/**
+ * Checks the connection, the token and, for each environment, that every
+ * secret the schema reads from Vault exists and is non-empty.
+ */
+export async function vaultDoctor(
+  config: ConfigSpec,
+  environments: readonly string[],
+  client: VaultClient,
+): Promise<DoctorReport> {
+  const address = client.http.connection.address;
+  let health: Record<string, unknown>;
+  try {
+    health = await client.health(AbortSignal.timeout(5000));
+  } catch (error) {
+    return {
+      address,
+      server: { reachable: false, error: (error as Error).message },
+      mounts: [],
+      environments: [],
+    };
+  }
+  const server = {
+    reachable: true,
+    version: String(health.version ?? "?"),
+    sealed: health.sealed === true,
+    standby: health.standby === true,
+  };
+  const session = await client.session();
+  const self = await client.lookupSelf();
+  const token = {
+    method: session.method,
+    policies: self.policies,
+    ttlSeconds: self.ttl,
+    renewable: self.renewable,
+    root: self.policies.includes("root"),
+  };
+  const mounts = new Map<string, number>();
+  const reports = [];
+  for (const environment of environments) {
+    const report = {
+      environment,
+      ok: [] as string[],
+      missing: [] as string[],
+      empty: [] as string[],
+      errors: [] as Array<{ variable: string; code: string; message: string }>,
+    };
+    for (const need of vaultNeeds(config, environment)) {
+      try {
+        const info = await client.mountOf(need.path);
+        mounts.set(info.mount, info.version);
+        const secret = await client.kvRead(need.path);
+        const value = secret?.data[need.key];
+        if (value === undefined) report.missing.push(need.variable);
+        else if (value === "" || value === null) report.empty.push(need.variable);
+        else report.ok.push(need.variable);
+      } catch (error) {
+        report.errors.push({
+          variable: need.variable,
+          code: (error as { code?: string }).code ?? "E_VAULT",
+          message: (error as Error).message,
+        });
+      }
+    }
+    reports.push(report);
+  }
+  return {
+    address,
+    server,
+    token,
+    mounts: [...mounts].map(([mount, version]) => ({ mount, version })),
+    environments: reports,
+  };
+}

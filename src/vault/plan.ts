@@ -1,0 +1,36 @@
+import { parseRef } from "../refs/ref.js";
+import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
+import type { ConfigSpec } from "../schema/types.js";
+
+/** One secret an environment reads from Vault. */
+export interface VaultNeed {
+  readonly variable: string;
+  /** The KV path as written in refs, e.g. `secret/shop/production/app`. */
+  readonly path: string;
+  readonly key: string;
+  readonly component: string;
+}
+
+/**
+ * The Vault secrets each schema variable reads in `environment`, from the
+ * schema's `ref`s (templates filled in). Values and other sources are not
+ * consulted: this is what the app needs, as the schema says.
+ */
+export function vaultNeeds(config: ConfigSpec, environment: string): VaultNeed[] {
+  const needs: VaultNeed[] = [];
+  for (const [variable, spec] of Object.entries(config.variables)) {
+    const text = schemaRefFor(spec, environment);
+    if (text === undefined || !text.startsWith("vault://")) continue;
+    const ref = parseRef(fillRefTemplate(text, variable, spec, environment, config), variable);
+    if (ref.key === undefined) continue;
+    needs.push({ variable, path: ref.path, key: ref.key, component: spec.component ?? "app" });
+  }
+  return needs;
+}
+
+/** The concrete (non-glob) environments a config declares. */
+export function concreteEnvironments(config: ConfigSpec): string[] {
+  return Object.keys(config.environments ?? { production: {} }).filter(
+    (name) => !name.includes("*"),
+  );
+}

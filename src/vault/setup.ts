@@ -1,0 +1,148 @@
+import type { ConfigSpec } from "../schema/types.js";
+import type { VaultClient } from "./client.js";
+import { vaultNeeds } from "./plan.js";
+
+/** One least-privilege grant: a policy and the AppRole that carries it. */
+export interface Grant {
+  readonly environment: string;
+  readonly component: string;
+  /** `<project>-<env>-<component>`: the policy's and the role's name. */
+  readonly name: string;
+  /** API paths the policy allows to read (KV v2 paths include `data/`). */
+  readonly paths: readonly string[];
+  readonly policy: string;
+}
+
+/** What `vault setup` will do, as data: shown by `--dry-run`, carried out by {@link applySetup}. */
+export interface SetupPlan {
+  readonly grants: readonly Grant[];
+  readonly calls: readonly string[];
+}
+
+export interface SetupResult {
+  readonly name: string;
+  readonly roleId: string;
+  /** A response-wrapped secret id (single use, short TTL); unwrap it where the app runs. */
+  readonly wrappedSecretId: string;
+  readonly changed: { readonly policy: boolean; readonly role: boolean };
+}
+
+/** AppRole token settings for services: short-lived, renewable within an hour. */
+const ROLE = {
+  token_ttl: "15m",
+  token_max_ttl: "1h",
+  secret_id_ttl: "720h",
+  token_type: "service",
+};
+
+/**
+ * Plans one read-only policy and one AppRole per (environment, component)
+ * that reads from Vault. Paths are exactly the ones the schema references, with
+ * `data/` inserted for KV v2 mounts (asked of the server: read-only calls).
+ */
+export async function planSetup(
+  config: ConfigSpec,
+  environments: readonly string[],
+  client: VaultClient,
+): Promise<SetupPlan> {
+  const project = config.project ?? "app";
+  const grants: Grant[] = [];
+  for (const environment of environments) {
+    const byComponent = new Map<string, Set<string>>();
+    for (const need of vaultNeeds(config, environment)) {
+      const { mount, version } = await client.mountOf(need.path);
+      const api =
+        version === 2
+          ? `${mount}data/${need.path.slice(mount.length).replace(/^data\//, "")}`
+          : need.path;
+      byComponent.set(need.component, (byComponent.get(need.component) ?? new Set()).add(api));
+    }
+    for (const [component, paths] of byComponent) {
+      const sorted = [...paths].sort();
+      const policy = sorted
+        .map((path) => `path "${path}" {\n  capabilities = ["read"]\n}\n`)
+        .join("\n");
+      grants.push({
+        environment,
+        component,
+        name: `${project}-${environment}-${component}`,
+        paths: sorted,
+        policy,
+      });
+    }
+  }
+  const calls = [
+    "GET sys/auth (enable approle at auth/approle/ if missing)",
+    ...grants.flatMap((grant) => [
+      `PUT sys/policies/acl/${grant.name}`,
+      `POST auth/approle/role/${grant.name} token_policies=${grant.name} token_ttl=${ROLE.token_ttl} token_max_ttl=${ROLE.token_max_ttl}`,
+      `GET auth/approle/role/${grant.name}/role-id`,
+      `POST auth/approle/role/${grant.name}/secret-id (response-wrapped, 10m)`,
+    ]),
+  ];
+  return { grants, calls };
+}
+
+/**
+ * Carries out a plan. Idempotent: a policy or role that already has the planned
+ * content is left alone (reported as unchanged); each run issues a new wrapped
+ * secret id, since secret ids are never read back.
+ */
+export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<SetupResult[]> {
+  const auths = (await client.call({ method: "GET", path: "sys/auth" })).body as Record<
+    string,
+    unknown
+  >;
+  const mounted = (auths.data as Record<string, unknown> | undefined) ?? auths;
+  if (!Object.hasOwn(mounted, "approle/"))
+    await client.call({ method: "POST", path: "sys/auth/approle", body: { type: "approle" } });
+  const results: SetupResult[] = [];
+  for (const grant of plan.grants) {
+    const existing = await client.call(
+      { method: "GET", path: `sys/policies/acl/${grant.name}` },
+      [404],
+    );
+    const current = (existing.body?.data as { policy?: string } | undefined)?.policy;
+    const policyChanged = current !== grant.policy;
+    if (policyChanged)
+      await client.call({
+        method: "PUT",
+        path: `sys/policies/acl/${grant.name}`,
+        body: { policy: grant.policy },
+      });
+    const role = await client.call(
+      { method: "GET", path: `auth/approle/role/${grant.name}` },
+      [404],
+    );
+    const roleData = role.body?.data as
+      | { token_policies?: string[]; token_ttl?: number }
+      | undefined;
+    const roleChanged =
+      role.status === 404 ||
+      roleData?.token_policies?.join() !== grant.name ||
+      roleData?.token_ttl !== 900;
+    if (roleChanged)
+      await client.call({
+        method: "POST",
+        path: `auth/approle/role/${grant.name}`,
+        body: { ...ROLE, token_policies: [grant.name] },
+      });
+    const roleId = (
+      (await client.call({ method: "GET", path: `auth/approle/role/${grant.name}/role-id` })).body
+        ?.data as { role_id: string }
+    ).role_id;
+    const wrapped = await client.call({
+      method: "POST",
+      path: `auth/approle/role/${grant.name}/secret-id`,
+      headers: { "X-Vault-Wrap-TTL": "10m" },
+    });
+    const wrappedSecretId = (wrapped.body?.wrap_info as { token: string }).token;
+    results.push({
+      name: grant.name,
+      roleId,
+      wrappedSecretId,
+      changed: { policy: policyChanged, role: roleChanged },
+    });
+  }
+  return results;
+}
