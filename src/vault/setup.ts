@@ -1,3 +1,4 @@
+import { StrongboxError } from "../errors.js";
 import type { ConfigSpec } from "../schema/types.js";
 import type { VaultClient } from "./client.js";
 import { vaultNeeds } from "./plan.js";
@@ -127,16 +128,17 @@ export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<
         path: `auth/approle/role/${grant.name}`,
         body: { ...ROLE, token_policies: [grant.name] },
       });
-    const roleId = (
+    const roleId = stringField(
       (await client.call({ method: "GET", path: `auth/approle/role/${grant.name}/role-id` })).body
-        ?.data as { role_id: string }
-    ).role_id;
+        ?.data,
+      "role_id",
+    );
     const wrapped = await client.call({
       method: "POST",
       path: `auth/approle/role/${grant.name}/secret-id`,
       headers: { "X-Vault-Wrap-TTL": "10m" },
     });
-    const wrappedSecretId = (wrapped.body?.wrap_info as { token: string }).token;
+    const wrappedSecretId = stringField(wrapped.body?.wrap_info, "token");
     results.push({
       name: grant.name,
       roleId,
@@ -145,4 +147,14 @@ export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<
     });
   }
   return results;
+}
+
+/** A string field of a Vault response, or a typed error saying which is missing. */
+function stringField(container: unknown, name: string): string {
+  const value = (container as Record<string, unknown> | null | undefined)?.[name];
+  if (typeof value !== "string")
+    throw new StrongboxError("E_VAULT", `Vault returned no ${name}`, {
+      hint: "check the server version and the token's capabilities",
+    });
+  return value;
 }
