@@ -81,12 +81,84 @@ export class VaultClient {
     request: Omit<VaultRequest, "token">,
     allow: readonly number[] = [],
   ): Promise<VaultResponse> {
-    const { token } = await this.session(request.signal);
-    const full = { ...request, token };
-    const response = await this.http.send(full);
+    const session = await this.session(request.signal);
+    let full = { ...request, token: session.token };
+    let response = await this.http.send(full);
+    if (
+      response.status === 403 &&
+      session.created &&
+      !(await this.#alive(session.token, request.signal))
+    ) {
+      // A token we logged in for was revoked or expired underneath us: log in once more and
+      // retry. A 403 with a live token is a real permission problem and stands; so does a
+      // given token's, which we cannot replace.
+      this.#session = undefined;
+      const fresh = await this.session(request.signal);
+      full = { ...request, token: fresh.token };
+      response = await this.http.send(full);
+    }
     if (response.status >= 400 && !allow.includes(response.status))
       throw vaultError(full, response, this.http.connection.address);
     return response;
+  }
+
+  async #alive(token: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const response = await this.http.send({
+      method: "GET",
+      path: "auth/token/lookup-self",
+      token,
+      signal,
+    });
+    return response.status < 400;
+  }
+
+  /**
+   * Keeps the session's token alive for a long-running process, like the Go
+   * client's lifetime watcher: renews at two thirds of its TTL; when the token
+   * can no longer be renewed (max TTL reached, or revoked), logs in again.
+   * Given tokens are renewed while renewable and never replaced. Returns a stop
+   * function; the timer does not keep the process alive.
+   */
+  keepAlive(onError?: (error: Error) => void): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const schedule = (seconds: number) => {
+      if (stopped || seconds <= 0) return;
+      timer = setTimeout(tick, Math.max(250, (seconds * 1000 * 2) / 3));
+      timer.unref();
+    };
+    const tick = async () => {
+      try {
+        const session = await this.session();
+        const response = await this.http.send({
+          method: "POST",
+          path: "auth/token/renew-self",
+          token: session.token,
+          body: {},
+        });
+        const auth = response.body?.auth as
+          | { lease_duration?: number; renewable?: boolean }
+          | undefined;
+        const renewed = response.status < 400 && auth !== undefined;
+        if (renewed && auth.renewable !== false && (auth.lease_duration ?? 0) > 1)
+          return schedule(auth.lease_duration ?? 0);
+        if (!session.created) return renewed ? schedule(auth?.lease_duration ?? 0) : undefined;
+        this.#session = undefined;
+        await this.session();
+        schedule(Number((await this.lookupSelf()).ttl));
+      } catch (error) {
+        onError?.(error as Error);
+        schedule(5);
+      }
+    };
+    this.lookupSelf().then(
+      (self) => schedule(self.ttl),
+      (error: Error) => onError?.(error),
+    );
+    return () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }
 
   /** `sys/health`, unauthenticated: initialised, sealed, standby, version. */

@@ -164,6 +164,74 @@ describe("Vault/OpenBao against a real bao server", () => {
     );
   });
 
+  it("logs in again when its AppRole token is revoked from outside; a live token's 403 stands", async () => {
+    const env = appRole(bao, "relogin", ["secret/data/shop/production/app"]);
+    const client = VaultClient.fromEnv(env);
+    try {
+      assert.equal(
+        (await client.kvRead("secret/shop/production/app"))?.data.API_KEY,
+        "prod-api-canary",
+      );
+      const first = (await client.session()).token;
+      bao.cli(["token", "revoke", first]);
+      assert.equal(
+        (await client.kvRead("secret/shop/production/app"))?.data.API_KEY,
+        "prod-api-canary",
+      );
+      const second = (await client.session()).token;
+      assert.notEqual(second, first);
+      await assert.rejects(client.kvRead("secret/other/team"), { code: "E_VAULT_DENIED" });
+      assert.equal(
+        (await client.session()).token,
+        second,
+        "a permission problem does not cause a new login",
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("keeps a short-lived AppRole token alive: renews before expiry, logs in again after its max TTL", async () => {
+    const env = appRole(bao, "shortlived", ["secret/data/shop/production/app"]);
+    bao.cli([
+      "write",
+      "auth/approle/role/shortlived",
+      "token_policies=shortlived-read",
+      "token_ttl=2s",
+      "token_max_ttl=5s",
+    ]);
+    const client = VaultClient.fromEnv(env);
+    const errors: Error[] = [];
+    const stop = client.keepAlive((error) => errors.push(error));
+    try {
+      const first = (await client.session()).token;
+      // Past the 2 s TTL but before the 5 s max TTL comes near, the same token must still work.
+      await new Promise((resolve) => setTimeout(resolve, 2600));
+      const self = await client.http.send({
+        method: "GET",
+        path: "auth/token/lookup-self",
+        token: first,
+      });
+      assert.equal(self.status, 200, "renewed past its 2 s TTL");
+      assert.equal(errors.length, 0);
+      assert.equal((await client.session()).token, first);
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      assert.notEqual(
+        (await client.session()).token,
+        first,
+        "replaced by a new login after the 5 s max TTL",
+      );
+      assert.equal(
+        (await client.kvRead("secret/shop/production/app"))?.data.API_KEY,
+        "prod-api-canary",
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      stop();
+      await client.close();
+    }
+  });
+
   it("KV v1: Strongbox writes, `bao kv get` reads back, and Strongbox resolves it", async () => {
     const client = VaultClient.fromEnv(root());
     try {
