@@ -291,6 +291,43 @@ describe("Vault/OpenBao against a real bao server", () => {
     }
   });
 
+  it("`strongbox set --to vault://…` adds a key with check-and-set, keeping the others; bao reads it back", async () => {
+    const dir = tempProject();
+    bao.cli(["kv", "put", "-mount=secret", "settest/app", "KEEP=kept"]);
+    const set = await runCli(["set", "NEW_KEY", "--to", "vault://secret/settest/app", "--json"], {
+      cwd: dir,
+      env: root(),
+      input: "set-by-strongbox\n",
+    });
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(JSON.parse(set.stdout), {
+      name: "NEW_KEY",
+      path: "secret/settest/app",
+      version: 2,
+    });
+    assert.equal(
+      bao.cli(["kv", "get", "-mount=secret", "-field=NEW_KEY", "settest/app"]).trim(),
+      "set-by-strongbox",
+    );
+    assert.equal(
+      bao.cli(["kv", "get", "-mount=secret", "-field=KEEP", "settest/app"]).trim(),
+      "kept",
+    );
+    const fresh = await runCli(["set", "FIRST", "--to", "vault://secret/settest/new#FIRST"], {
+      cwd: dir,
+      env: root(),
+      input: "created",
+    });
+    assert.match(fresh.stderr, /stored FIRST at secret\/settest\/new \(version 1\)/);
+    const v1 = await runCli(["set", "X", "--to", "vault://kv1/settest#X"], {
+      cwd: dir,
+      env: root(),
+      input: "v1-value",
+    });
+    assert.equal(v1.code, 0, v1.stderr);
+    assert.equal(bao.cli(["kv", "get", "-mount=kv1", "-field=X", "settest"]).trim(), "v1-value");
+  });
+
   it("batches: 100 keys over 10 paths cost 10 reads (+ one mount lookup and one token lookup)", async () => {
     const proxy: LoopbackProxy = await startProxy(bao.addr);
     try {

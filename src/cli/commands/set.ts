@@ -19,6 +19,7 @@ export const setCommand: Command = {
     tag: { type: "string", multiple: true },
     expires: { type: "string" },
     "rotate-every": { type: "string" },
+    to: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
@@ -37,6 +38,9 @@ ${STORE_HELP}
       --tag TAG           a tag; repeatable
       --expires WHEN      an RFC 3339 time, or a duration from now such as 90d
       --rotate-every D    how often it should be rotated, such as 30d
+      --to TARGET         where to store it: store (default), or a Vault key
+                          such as vault://secret/shop/production/app#NAME
+                          (other keys of that secret are kept; check-and-set)
       --json              print the result as JSON
 `,
   async run(invocation, io) {
@@ -47,7 +51,15 @@ ${STORE_HELP}
       });
     }
     const meta = metaFrom(invocation);
+    const target = stringOption(invocation, "to") ?? "store";
+    if (target !== "store" && !target.startsWith("vault://")) {
+      throw new StrongboxError(
+        "E_USAGE",
+        "set: --to takes `store` or a vault://mount/path#KEY reference",
+      );
+    }
     const value = await readValue(invocation, io);
+    if (target.startsWith("vault://")) return setInVault(target, name, value, invocation, io);
     const store = await openStoreForCli(invocation, io);
     const version = store.set(name, value, meta);
     if (invocation.values.json === true) io.stdout.write(`${JSON.stringify({ name, version })}\n`);
@@ -110,4 +122,35 @@ function expiryTime(text: string): string {
       "set: --expires takes an RFC 3339 time or a duration such as 90d",
     );
   return new Date(time).toISOString();
+}
+
+async function setInVault(
+  target: string,
+  name: string,
+  value: Buffer,
+  invocation: Parameters<Command["run"]>[0],
+  io: CliIo,
+): Promise<number> {
+  const { parseRef } = await import("../../refs/ref.js");
+  const { providerFor } = await import("../../providers/registry.js");
+  const { VaultClient } = await import("../../vault/client.js");
+  const { writeVaultKey } = await import("../../vault/write-key.js");
+  const ref = parseRef(target.includes("#") ? target : `${target}#${name}`, "--to");
+  providerFor("vault")?.validateRef(ref, "--to");
+  const client = VaultClient.fromEnv(io.env);
+  try {
+    const version = await writeVaultKey(client, ref, value.toString("utf8"));
+    if (invocation.values.json === true)
+      io.stdout.write(
+        `${JSON.stringify({ name: ref.key, path: ref.path, version: version ?? null })}\n`,
+      );
+    else
+      say(
+        io,
+        `strongbox: stored ${ref.key} at ${ref.path}${version === undefined ? "" : ` (version ${version})`}`,
+      );
+    return 0;
+  } finally {
+    await client.close();
+  }
 }
