@@ -2,7 +2,7 @@ import { openProject, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
 import type { Resolution } from "../resolve/types.js";
 import { type Invocation, listOption, stringOption } from "./command.js";
-import type { CliIo } from "./io.js";
+import { type CliIo, say } from "./io.js";
 import { promptHidden } from "./prompt.js";
 
 /**
@@ -28,5 +28,6 @@ export async function resolveForCli(invocation: Invocation, io: CliIo): Promise<
       entry.secret && entry.raw !== undefined ? [{ name: entry.name, value: entry.raw }] : [],
     ),
   );
+  for (const warning of resolution.warnings ?? []) say(io, `strongbox: warning: ${warning}`);
   return resolution;
 }

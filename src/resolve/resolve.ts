@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
-import { checkPolicy } from "../environments/policy.js";
+import { checkPolicy, isPureVault } from "../environments/policy.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
 import { knownSchemes, providerFor } from "../providers/registry.js";
@@ -99,14 +99,61 @@ export function* resolveSteps(
   const entries: ResolvedEntry[] = [];
   const events: AuditEvent[] = [];
   const now = (options.now ?? (() => new Date()))().toISOString();
-  for (const p of picked) {
+  const warnings: string[] = [];
+  for (const original of picked) {
+    const fallback = fallBack(original, outcomes, environment);
+    const p = fallback?.picked ?? original;
+    if (fallback !== undefined) warnings.push(fallback.warning);
     const settled = yield* settle(p, outcomes, environment);
     entries.push(settled.entry);
     if (settled.issue !== undefined) issues.push(settled.issue);
     if (p.secret) events.push(auditEvent(p, settled, environment, now));
   }
   options.audit?.write(events);
-  return { ok: issues.length === 0, environment, issues, entries };
+  return { ok: issues.length === 0, environment, issues, entries, warnings };
+}
+
+/** Vault errors that say "not now" rather than "not there": a development environment may fall back past them. */
+const TRANSIENT = new Set(["E_VAULT_UNREACHABLE", "E_VAULT_SEALED", "E_VAULT_RATE_LIMITED"]);
+
+/**
+ * Outside pure Vault mode, when Vault cannot be reached for a variable's
+ * reference, the next source that holds a literal value (a later file, the
+ * schema default) is used instead, with a warning. Pure Vault mode never falls
+ * back: there, an unreachable Vault stops the start.
+ */
+function fallBack(
+  p: Picked,
+  outcomes: Map<PendingRef, RefOutcome>,
+  environment: Environment,
+): { picked: Picked; warning: string } | undefined {
+  const outcome = p.pending === undefined ? undefined : outcomes.get(p.pending);
+  if (
+    outcome === undefined ||
+    outcome.ok ||
+    !TRANSIENT.has(outcome.issue.code) ||
+    isPureVault(environment)
+  )
+    return undefined;
+  const index = p.candidates.findIndex(
+    (c, i) => i > 0 && c.source !== "ref" && refScheme(c.raw) === undefined,
+  );
+  const replacement = p.candidates[index];
+  if (replacement === undefined || p.winner === undefined) return undefined;
+  const failed = {
+    ...p.winner,
+    note: `${outcome.issue.code}: Vault could not be reached; fell back`,
+  };
+  const candidates = [
+    replacement,
+    failed,
+    ...p.candidates.filter((c, i) => i !== index && i !== 0),
+  ];
+  const { pending: _pending, problem: _problem, ...rest } = p;
+  return {
+    picked: { ...rest, candidates, winner: replacement },
+    warning: `${p.name}: Vault could not be reached (${outcome.issue.code}); using ${replacement.place} instead, as environment "${environment.name}" allows`,
+  };
 }
 
 function pick(
@@ -168,9 +215,11 @@ function* settle(
   outcomes: Map<PendingRef, RefOutcome>,
   environment: Environment,
 ): Generator<Step, Settled, StepResult> {
-  const shadowed = p.candidates
-    .slice(1)
-    .map((c) => ({ source: c.source, place: c.place, reason: `shadowed by ${p.winner?.place}` }));
+  const shadowed = p.candidates.slice(1).map((c) => ({
+    source: c.source,
+    place: c.place,
+    reason: c.note ?? `shadowed by ${p.winner?.place}`,
+  }));
   const provenance = (status: Provenance["status"], winner?: Provenance["winner"]): Provenance => ({
     variable: p.name,
     envName: p.envName,

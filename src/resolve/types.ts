@@ -14,6 +14,8 @@ export interface Candidate {
   readonly raw: string;
   /** The file it was read from, for dotenv candidates. */
   readonly file?: string;
+  /** Why this candidate lost, when not simply by precedence (e.g. a Vault fallback). */
+  readonly note?: string;
 }
 
 /** What `explain` shows for one variable: where it came from and what it shadowed. */
@@ -55,5 +57,7 @@ export interface Resolution {
   readonly ok: boolean;
   readonly environment: Environment;
   readonly issues: readonly Issue[];
+  /** Things the user should know that did not stop resolution (e.g. a development fallback). */
+  readonly warnings?: readonly string[];
   readonly entries: readonly ResolvedEntry[];
 }

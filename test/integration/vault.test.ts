@@ -546,6 +546,34 @@ describe("Vault faults", () => {
     const stopped = await resolveConfig(config, { processEnv: env, timeoutMs: 1500 });
     assert.deepEqual(codes(stopped.issues), ["X:E_VAULT_UNREACHABLE"]);
     assert.ok(Date.now() - started < 4000);
+    const fallbackConfig: ConfigSpec = {
+      variables: { X: { secret: true, ref: "vault://secret/app#X", default: "dev-fallback" } },
+    };
+    const local = await resolveConfig(fallbackConfig, {
+      environment: "local",
+      processEnv: env,
+      timeoutMs: 1000,
+    });
+    assert.deepEqual(local.issues, []);
+    assert.equal(local.entries[0]?.raw, "dev-fallback");
+    assert.match(
+      local.warnings?.[0] ?? "",
+      /^X: Vault could not be reached \(E_VAULT_UNREACHABLE\); using the schema default instead/,
+    );
+    assert.equal(
+      local.entries[0]?.provenance.shadowed[0]?.reason,
+      "E_VAULT_UNREACHABLE: Vault could not be reached; fell back",
+    );
+    const production = await resolveConfig(fallbackConfig, {
+      environment: "production",
+      processEnv: env,
+      timeoutMs: 1000,
+    });
+    assert.deepEqual(
+      codes(production.issues),
+      ["X:E_VAULT_UNREACHABLE"],
+      "pure Vault mode never falls back",
+    );
     for (const result of [sealed, stopped])
       assert.ok(
         !JSON.stringify(result.issues).includes("fault-canary") &&
