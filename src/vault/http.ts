@@ -95,7 +95,8 @@ export class VaultHttp {
         if (request.signal?.aborted) throw deadline(request, this.connection.address);
         continue;
       }
-      if (!RETRY_STATUSES.has(response.status) || attempt >= 8) return response;
+      if (!(RETRY_STATUSES.has(response.status) || isUpgrading(response)) || attempt >= 8)
+        return response;
       await backoff(attempt, request.signal, response.retryAfter);
       if (request.signal?.aborted) return response;
     }
@@ -211,5 +212,18 @@ function deadline(request: VaultRequest, address: string): StrongboxError {
     {
       hint: "the server is slow or unreachable; raise the timeout or check its health",
     },
+  );
+}
+
+/**
+ * A KV v2 mount answers 400 "Waiting for the primary to upgrade…" for a short
+ * while after it is created or after a fail-over: transient despite the 400.
+ */
+function isUpgrading(response: VaultResponse): boolean {
+  const errors = response.body?.errors;
+  return (
+    response.status === 400 &&
+    Array.isArray(errors) &&
+    errors.some((message) => /waiting for the primary to upgrade/i.test(String(message)))
   );
 }
