@@ -257,7 +257,7 @@ export class Store {
     version?: number,
   ): { value: Buffer; version: number; meta: SecretMeta } | undefined {
     checkSecretName(name);
-    const cached = this.#load(name);
+    const cached = this.#load(name, version);
     const wanted = cached === undefined ? undefined : pickVersion(cached.file, version);
     if (cached === undefined || wanted === undefined || wanted.state === "deleted") {
       this.#audit({
@@ -566,18 +566,22 @@ export class Store {
   }
 
   /** The parsed file of `name`, reusing the cached parse while the file is unchanged (same inode, size, mtime). */
-  #load(name: string): Cached | undefined {
+  #load(name: string, wantVersion?: number): Cached | undefined {
     const path = this.#path(name);
     let signature: string;
     try {
       const stats = statSync(path, { bigint: true });
-      signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+      signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
     const cached = this.#cache.get(name);
-    if (cached !== undefined && cached.signature === signature) return cached;
+    // File systems stamp times coarsely and reuse inode numbers, so a rewritten file can
+    // look unchanged; a version the cached copy lacks proves it stale.
+    const lacksVersion =
+      wantVersion !== undefined && (cached?.file.versions.length ?? 0) < wantVersion;
+    if (cached !== undefined && cached.signature === signature && !lacksVersion) return cached;
     const file = this.#readFresh(name);
     if (file === undefined) return undefined;
     const fresh = { signature, file, plain: new Map<number, Buffer>() };

