@@ -20,7 +20,8 @@ describe("Vault fail-over: a 3-node OpenBao Raft cluster", () => {
       let killedAt = 0;
       let firstAfterKill = 0;
       let failures = 0;
-      const staleReads = 0;
+      let staleReads = 0;
+      const reasons = new Map<string, number>();
       const loopUntil = Date.now() + 60_000;
       for (let i = 0; Date.now() < loopUntil; i++) {
         if (i === 20) {
@@ -33,16 +34,20 @@ describe("Vault fail-over: a 3-node OpenBao Raft cluster", () => {
             { value: `v${i}` },
             { signal: AbortSignal.timeout(5000) },
           );
-          acked.push(i);
-          const read = await client.kvRead(`secret/loop/k${i}`, {
-            signal: AbortSignal.timeout(5000),
-          });
-          assert.equal(read?.data.value, `v${i}`);
-          if (killedAt > 0 && firstAfterKill === 0) firstAfterKill = Date.now();
-          if (firstAfterKill > 0 && acked.length >= 40) break;
-        } catch {
+        } catch (error) {
           failures++;
+          const code = (error as { code?: string }).code ?? "other";
+          reasons.set(code, (reasons.get(code) ?? 0) + 1);
+          continue;
         }
+        acked.push(i);
+        if (killedAt > 0 && firstAfterKill === 0) firstAfterKill = Date.now();
+        if (firstAfterKill > 0 && acked.length >= 40) break;
+        // Standbys serve reads locally and may lag a write (openbao/openbao#3877): count, don't assert.
+        const read = await client
+          .kvRead(`secret/loop/k${i}`, { signal: AbortSignal.timeout(5000) })
+          .catch(() => undefined);
+        if (read?.data.value !== `v${i}`) staleReads++;
       }
       assert.ok(firstAfterKill > 0, "writes resumed after the leader died");
       const newLeader = await cluster.leader();
@@ -58,7 +63,7 @@ describe("Vault fail-over: a 3-node OpenBao Raft cluster", () => {
           `acknowledged write ${i} survives`,
         );
       process.stderr.write(
-        `raft fail-over: ${acked.length} acknowledged writes kept, ${failures} failed writes, ${staleReads} stale or failed standby reads, unavailable for ${firstAfterKill - killedAt} ms after SIGKILL of the leader\n`,
+        `raft fail-over: ${acked.length} acknowledged writes kept, ${failures} failed writes, ${staleReads} stale or failed standby reads, unavailable for ${firstAfterKill - killedAt} ms after SIGKILL of the leader; failures by code: ${JSON.stringify(Object.fromEntries(reasons))}\n`,
       );
       await client.close();
       await verifier.close();
