@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { StrongboxError } from "../../src/errors.js";
 import { resolveConfig } from "../../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../../src/schema/types.js";
 import { VaultClient } from "../../src/vault/client.js";
-import { type Bao, startBao } from "../helpers/bao.js";
+import { type Bao, baoBinary, freePort, startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 import { type LoopbackProxy, startProxy } from "../helpers/proxy.js";
 
@@ -238,6 +241,56 @@ describe("Vault/OpenBao against a real bao server", () => {
       stop();
       await client.close();
     }
+  });
+
+  it("userpass login for people, and namespaces (X-Vault-Namespace)", async () => {
+    bao.cli(["auth", "enable", "userpass"]);
+    bao.cli(["policy", "write", "people-read", "-"], {
+      input: 'path "secret/data/shop/production/app" {\n  capabilities = ["read"]\n}\n',
+    });
+    bao.cli([
+      "write",
+      "auth/userpass/users/alice",
+      "password=alice-pass-123",
+      "token_policies=people-read",
+    ]);
+    const config: ConfigSpec = {
+      variables: { API_KEY: { secret: true, ref: "vault://secret/shop/production/app#API_KEY" } },
+    };
+    const asAlice = await resolveConfig(config, {
+      environment: "production",
+      processEnv: {
+        VAULT_ADDR: bao.addr,
+        VAULT_USERNAME: "alice",
+        VAULT_PASSWORD: "alice-pass-123",
+      },
+    });
+    assert.deepEqual(asAlice.issues, []);
+    assert.equal(asAlice.entries[0]?.raw, "prod-api-canary");
+    const wrong = await resolveConfig(config, {
+      environment: "production",
+      processEnv: { VAULT_ADDR: bao.addr, VAULT_USERNAME: "alice", VAULT_PASSWORD: "wrong" },
+    });
+    assert.deepEqual(codes(wrong.issues), ["API_KEY:E_VAULT_AUTH"]);
+    assert.ok(!JSON.stringify(wrong.issues).includes('wrong"'));
+    bao.cli(["namespace", "create", "team1"]);
+    bao.cli(["secrets", "enable", "-path=secret", "kv-v2"], { env: { BAO_NAMESPACE: "team1" } });
+    bao.cli(["kv", "put", "-mount=secret", "app", "TOKEN=namespaced-value"], {
+      env: { BAO_NAMESPACE: "team1" },
+    });
+    const namespaced: ConfigSpec = {
+      variables: { TOKEN: { secret: true, ref: "vault://secret/app#TOKEN" } },
+    };
+    const inTeam = await resolveConfig(namespaced, {
+      processEnv: { ...root(), VAULT_NAMESPACE: "team1" },
+    });
+    assert.equal(inTeam.entries[0]?.raw, "namespaced-value");
+    const atRoot = await resolveConfig(namespaced, { processEnv: root() });
+    assert.deepEqual(
+      codes(atRoot.issues),
+      ["TOKEN:E_MISSING"],
+      "the same path outside the namespace is another secret",
+    );
   });
 
   it("KV v1: Strongbox writes, `bao kv get` reads back, and Strongbox resolves it", async () => {
@@ -533,6 +586,60 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
       ],
     );
     assert.ok(!doctor.stdout.includes("canary"));
+  });
+});
+
+describe("Vault over TLS", () => {
+  it("trusts the server through VAULT_CACERT, and refuses it without", async () => {
+    const port = await freePort();
+    const certs = tempProject();
+    const child = spawn(
+      baoBinary(),
+      [
+        "server",
+        "-dev",
+        "-dev-tls",
+        `-dev-tls-cert-dir=${certs}`,
+        `-dev-listen-address=127.0.0.1:${port}`,
+        "-dev-root-token-id=tls-root",
+        "-dev-no-store-token",
+      ],
+      {
+        env: { PATH: process.env.PATH ?? "", HOME: certs },
+        stdio: "ignore",
+      },
+    );
+    try {
+      const ca = join(certs, "vault-ca.pem");
+      const env = {
+        VAULT_ADDR: `https://127.0.0.1:${port}`,
+        VAULT_TOKEN: "tls-root",
+        VAULT_CACERT: ca,
+      };
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(ca) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      let health: Record<string, unknown> = {};
+      while (Date.now() < deadline) {
+        const client = VaultClient.fromEnv(env);
+        health = await client.health(AbortSignal.timeout(1000)).catch(() => ({}));
+        client.close();
+        if (health.initialized === true) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal(health.initialized, true);
+      const config: ConfigSpec = {
+        variables: { X: { ref: "vault://secret/none#X", required: false } },
+      };
+      assert.deepEqual((await resolveConfig(config, { processEnv: env })).issues, []);
+      const untrusted = await resolveConfig(config, {
+        processEnv: { ...env, VAULT_CACERT: "" },
+        timeoutMs: 1500,
+      });
+      assert.deepEqual(codes(untrusted.issues), ["X:E_VAULT_UNREACHABLE"]);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 });
 
