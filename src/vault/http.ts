@@ -168,7 +168,8 @@ export class VaultHttp {
           });
         },
       );
-      req.on("error", reject);
+      // Name the node that failed: after a standby's redirect it is not the configured address.
+      req.on("error", (error) => reject(Object.assign(error, { target: url.origin })));
       req.end(payload);
     });
   }
@@ -196,9 +197,11 @@ function backoff(
 
 function unreachable(request: VaultRequest, address: string, error: unknown): StrongboxError {
   const code = (error as NodeJS.ErrnoException).code ?? "connection failed";
+  const target = (error as { target?: string }).target ?? address;
+  const via = target === address ? "" : ` (redirected from ${address})`;
   return new StrongboxError(
     "E_VAULT_UNREACHABLE",
-    `Vault at ${address} is unreachable (${code}) for ${request.method} ${request.path}`,
+    `Vault at ${target}${via} is unreachable (${code}) for ${request.method} ${request.path}`,
     {
       hint: "check VAULT_ADDR / BAO_ADDR, the network, and that the server is running",
     },
