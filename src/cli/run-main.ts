@@ -72,6 +72,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "Vault operator tools: setup (policies and AppRoles), doctor",
     load: async () => (await import("./commands/vault.js")).vaultCommand,
   },
+  generate: {
+    summary: "write .env.example or secrets.ctmpl from the schema",
+    load: async () => (await import("./commands/generate.js")).generateCommand,
+  },
 };
 
 /**
