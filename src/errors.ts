@@ -21,6 +21,7 @@ export type ErrorCode =
   | "E_PROVIDER"
   | "E_RESOLUTION"
   | "E_FORMAT"
+  | "E_TEMPLATE"
   | "E_IO"
   | "E_SPAWN"
   | "E_STORE_NOT_FOUND"

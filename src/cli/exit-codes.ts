@@ -21,6 +21,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_PROVIDER: 5,
   E_IO: 6,
   E_FORMAT: 6,
+  E_TEMPLATE: 3,
   E_SPAWN: 127,
   E_STORE_NOT_FOUND: 7,
   E_STORE_EXISTS: 7,

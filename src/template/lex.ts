@@ -1,0 +1,190 @@
+import { StrongboxError } from "../errors.js";
+
+/** A token of a template action, with where it starts (1-based line and column). */
+export interface Token {
+  readonly kind:
+    | "ident"
+    | "field"
+    | "variable"
+    | "string"
+    | "number"
+    | "lparen"
+    | "rparen"
+    | "pipe"
+    | "declare"
+    | "assign"
+    | "comma";
+  readonly text: string;
+  /** For strings, the unquoted value. */
+  readonly value?: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** A piece of a template: literal text, or one `{{ … }}` action with its tokens. */
+export type Piece =
+  | { readonly kind: "text"; readonly text: string; readonly line: number; readonly column: number }
+  | {
+      readonly kind: "action";
+      readonly tokens: readonly Token[];
+      readonly trimLeft: boolean;
+      readonly trimRight: boolean;
+      readonly comment: boolean;
+      readonly line: number;
+      readonly column: number;
+    };
+
+/**
+ * Splits a consul-template / Go text/template source into text and actions,
+ * tokenising each action. Throws `E_TEMPLATE` naming file, line and column for
+ * an unclosed action, an unterminated string or an unknown character.
+ */
+export function lexTemplate(source: string, file: string): Piece[] {
+  const pieces: Piece[] = [];
+  let index = 0;
+  const position = (at: number) => {
+    const before = source.slice(0, at).split("\n");
+    return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+  };
+  while (index < source.length) {
+    const open = source.indexOf("{{", index);
+    if (open < 0) {
+      pieces.push({ kind: "text", text: source.slice(index), ...position(index) });
+      break;
+    }
+    if (open > index)
+      pieces.push({ kind: "text", text: source.slice(index, open), ...position(index) });
+    const close = findClose(source, open + 2);
+    if (close < 0)
+      throw templateError(file, position(open), "the action opened here is never closed with }}");
+    let inner = source.slice(open + 2, close);
+    let innerStart = open + 2;
+    const trimLeft = /^-\s/.test(inner);
+    const trimRight = /\s-$/.test(inner);
+    if (trimLeft) {
+      inner = inner.slice(1);
+      innerStart += 1;
+    }
+    if (trimRight) inner = inner.slice(0, -1);
+    const comment = /^\s*\/\*[\s\S]*\*\/\s*$/.test(inner);
+    const tokens = comment ? [] : tokenize(inner, innerStart, source, file, position);
+    pieces.push({ kind: "action", tokens, trimLeft, trimRight, comment, ...position(open) });
+    index = close + 2;
+  }
+  return pieces;
+}
+
+/** The index of the `}}` closing an action, skipping `}}` inside strings and comments. */
+function findClose(source: string, from: number): number {
+  let i = from;
+  while (i < source.length) {
+    const char = source[i];
+    if (char === '"' || char === "`") {
+      const end = char === '"' ? endOfQuoted(source, i) : source.indexOf("`", i + 1);
+      if (end < 0) return -1;
+      i = end + 1;
+    } else if (source.startsWith("/*", i)) {
+      const end = source.indexOf("*/", i + 2);
+      if (end < 0) return -1;
+      i = end + 2;
+    } else if (source.startsWith("}}", i)) {
+      return i;
+    } else {
+      i++;
+    }
+  }
+  return -1;
+}
+
+function endOfQuoted(source: string, start: number): number {
+  for (let i = start + 1; i < source.length; i++) {
+    if (source[i] === "\\") i++;
+    else if (source[i] === '"') return i;
+    else if (source[i] === "\n") return -1;
+  }
+  return -1;
+}
+
+const SIMPLE: Record<string, Token["kind"]> = {
+  "(": "lparen",
+  ")": "rparen",
+  "|": "pipe",
+  ",": "comma",
+};
+
+function tokenize(
+  inner: string,
+  offset: number,
+  source: string,
+  file: string,
+  position: (at: number) => { line: number; column: number },
+): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < inner.length) {
+    const char = inner[i] as string;
+    const at = position(offset + i);
+    if (/\s/.test(char)) {
+      i++;
+    } else if (SIMPLE[char] !== undefined) {
+      tokens.push({ kind: SIMPLE[char] as Token["kind"], text: char, ...at });
+      i++;
+    } else if (inner.startsWith(":=", i)) {
+      tokens.push({ kind: "declare", text: ":=", ...at });
+      i += 2;
+    } else if (char === "=") {
+      tokens.push({ kind: "assign", text: "=", ...at });
+      i++;
+    } else if (char === '"') {
+      const end = endOfQuoted(inner, i);
+      if (end < 0) throw templateError(file, at, "the string starting here is never closed");
+      const text = inner.slice(i, end + 1);
+      tokens.push({
+        kind: "string",
+        text,
+        value: JSON.parse(text.replace(/\\([^"\\/bfnrtu])/g, "$1")) as string,
+        ...at,
+      });
+      i = end + 1;
+    } else if (char === "`") {
+      const end = inner.indexOf("`", i + 1);
+      if (end < 0) throw templateError(file, at, "the raw string starting here is never closed");
+      tokens.push({
+        kind: "string",
+        text: inner.slice(i, end + 1),
+        value: inner.slice(i + 1, end),
+        ...at,
+      });
+      i = end + 1;
+    } else {
+      const word =
+        /^(\.[A-Za-z0-9_.]*|\$[A-Za-z0-9_]*(?:\.[A-Za-z0-9_.]+)?|-?\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*)/.exec(
+          inner.slice(i),
+        )?.[0];
+      if (word === undefined)
+        throw templateError(file, at, `unexpected character ${JSON.stringify(char)}`);
+      const kind: Token["kind"] = word.startsWith(".")
+        ? "field"
+        : word.startsWith("$")
+          ? "variable"
+          : /^-?\d/.test(word)
+            ? "number"
+            : "ident";
+      tokens.push({ kind, text: word, ...at });
+      i += word.length;
+    }
+  }
+  void source;
+  return tokens;
+}
+
+/** The one error type of templates: names the file, line and column. */
+export function templateError(
+  file: string,
+  at: { line: number; column: number },
+  why: string,
+): StrongboxError {
+  return new StrongboxError("E_TEMPLATE", `${file}:${at.line}:${at.column}: ${why}`, {
+    hint: "see docs/three-layers.md for the template syntax Strongbox reads",
+  });
+}

@@ -1,0 +1,185 @@
+import { lexTemplate, type Piece, type Token, templateError } from "./lex.js";
+
+/** An argument of a template command. */
+export type Arg =
+  | {
+      readonly kind: "ident" | "field" | "variable" | "string" | "number";
+      readonly text: string;
+      readonly value?: string;
+      readonly line: number;
+      readonly column: number;
+    }
+  | {
+      readonly kind: "pipeline";
+      readonly pipeline: Pipeline;
+      readonly line: number;
+      readonly column: number;
+    };
+
+/** Commands joined by `|`; each command is a function or value and its arguments. */
+export interface Pipeline {
+  readonly declare?: string;
+  readonly commands: ReadonlyArray<readonly Arg[]>;
+}
+
+export type Node =
+  | { readonly kind: "text"; readonly text: string; readonly line: number; readonly column: number }
+  | {
+      readonly kind: "output";
+      readonly pipeline: Pipeline;
+      readonly line: number;
+      readonly column: number;
+    }
+  | {
+      readonly kind: "with" | "if" | "range";
+      readonly pipeline: Pipeline;
+      readonly body: readonly Node[];
+      readonly otherwise: readonly Node[];
+      readonly line: number;
+      readonly column: number;
+    };
+
+const UNSUPPORTED = new Set(["define", "template", "block", "break", "continue"]);
+
+/**
+ * Parses the consul-template / vault-agent subset used in `secrets.ctmpl`
+ * files: text, `{{ pipeline }}`, `with`/`if`/`range` with `else` (and `else
+ * if`/`else with`), `end`, comments and `{{-`/`-}}` trim markers. Anything else
+ * (`define`, `template`, an `end` too many, an unclosed block) is an
+ * `E_TEMPLATE` error naming file, line and column, never silently ignored.
+ */
+export function parseTemplate(source: string, file = "template"): Node[] {
+  const pieces = applyTrim(lexTemplate(source, file));
+  let index = 0;
+  const parseList = (
+    closers: readonly string[],
+  ): { nodes: Node[]; closer?: Piece & { kind: "action" } } => {
+    const nodes: Node[] = [];
+    while (index < pieces.length) {
+      const piece = pieces[index++] as Piece;
+      if (piece.kind === "text") {
+        if (piece.text !== "") nodes.push(piece);
+        continue;
+      }
+      if (piece.comment) continue;
+      const first = piece.tokens[0];
+      if (first === undefined) throw templateError(file, piece, "empty action");
+      if (first.kind === "ident" && (first.text === "end" || first.text === "else")) {
+        if (!closers.includes(first.text))
+          throw templateError(file, piece, `unexpected {{ ${first.text} }}`);
+        return { nodes, closer: piece };
+      }
+      if (first.kind === "ident" && UNSUPPORTED.has(first.text))
+        throw templateError(file, piece, `{{ ${first.text} }} is not supported`);
+      if (
+        first.kind === "ident" &&
+        (first.text === "with" || first.text === "if" || first.text === "range")
+      ) {
+        nodes.push(parseBlock(first.text, piece.tokens.slice(1), piece));
+        continue;
+      }
+      nodes.push({
+        kind: "output",
+        pipeline: parsePipeline(piece.tokens, file),
+        line: piece.line,
+        column: piece.column,
+      });
+    }
+    if (closers.length > 0)
+      throw templateError(
+        file,
+        { line: source.split("\n").length, column: 1 },
+        "a with/if/range block is never closed with {{ end }}",
+      );
+    return { nodes };
+  };
+  const parseBlock = (kind: "with" | "if" | "range", tokens: readonly Token[], at: Piece): Node => {
+    const pipeline = parsePipeline(tokens, file);
+    const body = parseList(["else", "end"]);
+    let otherwise: Node[] = [];
+    if (body.closer?.tokens[0]?.text === "else") {
+      const rest = body.closer.tokens.slice(1);
+      const nested = rest[0];
+      if (
+        nested !== undefined &&
+        nested.kind === "ident" &&
+        (nested.text === "if" || nested.text === "with")
+      ) {
+        // `else if` / `else with` share the outer block's {{ end }}.
+        index--;
+        const inner = { ...body.closer, tokens: rest } as Piece & { kind: "action" };
+        pieces[index] = inner;
+        otherwise = [parseChained(nested.text, inner)];
+      } else {
+        otherwise = parseList(["end"]).nodes;
+      }
+    }
+    return { kind, pipeline, body: body.nodes, otherwise, line: at.line, column: at.column };
+  };
+  const parseChained = (kind: "if" | "with", piece: Piece & { kind: "action" }): Node => {
+    index++;
+    return parseBlock(kind, piece.tokens.slice(1), piece);
+  };
+  return parseList([]).nodes;
+}
+
+/** Applies `{{-` and `-}}`: trims the whitespace of the neighbouring text. */
+function applyTrim(pieces: Piece[]): Piece[] {
+  return pieces.map((piece, i) => {
+    if (piece.kind !== "text") return piece;
+    const before = pieces[i - 1];
+    const after = pieces[i + 1];
+    let text = piece.text;
+    if (before?.kind === "action" && before.trimRight) text = text.replace(/^\s+/, "");
+    if (after?.kind === "action" && after.trimLeft) text = text.replace(/\s+$/, "");
+    return { ...piece, text };
+  });
+}
+
+function parsePipeline(tokens: readonly Token[], file: string): Pipeline {
+  let rest = [...tokens];
+  let declare: string | undefined;
+  if (rest[0]?.kind === "variable" && (rest[1]?.kind === "declare" || rest[1]?.kind === "assign")) {
+    declare = rest[0].text;
+    rest = rest.slice(2);
+  } else if (
+    rest[0]?.kind === "variable" &&
+    rest[1]?.kind === "comma" &&
+    rest[2]?.kind === "variable" &&
+    rest[3]?.kind === "declare"
+  ) {
+    // range $key, $value := …
+    declare = `${rest[0].text}, ${rest[2].text}`;
+    rest = rest.slice(4);
+  }
+  const commands: Arg[][] = [[]];
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i] as Token;
+    if (token.kind === "pipe") {
+      commands.push([]);
+      continue;
+    }
+    if (token.kind === "rparen") throw templateError(file, token, "unmatched )");
+    if (token.kind === "lparen") {
+      let depth = 1;
+      let j = i + 1;
+      for (; j < rest.length && depth > 0; j++)
+        depth += rest[j]?.kind === "lparen" ? 1 : rest[j]?.kind === "rparen" ? -1 : 0;
+      if (depth !== 0) throw templateError(file, token, "unclosed (");
+      (commands.at(-1) as Arg[]).push({
+        kind: "pipeline",
+        pipeline: parsePipeline(rest.slice(i + 1, j - 1), file),
+        line: token.line,
+        column: token.column,
+      });
+      i = j - 1;
+      continue;
+    }
+    if (token.kind === "declare" || token.kind === "assign" || token.kind === "comma")
+      throw templateError(file, token, `unexpected ${token.text}`);
+    (commands.at(-1) as Arg[]).push(token as Arg);
+  }
+  if (commands.some((command) => command.length === 0))
+    throw templateError(file, tokens[0] ?? { line: 0, column: 0 }, "empty command in a pipeline");
+  return declare === undefined ? { commands } : { declare, commands };
+}
