@@ -68,4 +68,27 @@ describe("strongbox generate", () => {
       assert.match(check.stderr, /is not up to date with the schema/);
     }
   });
+
+  it("check --layers passes on generated layers and lists drift with --diff", async () => {
+    const dir = fixtureCopy();
+    await runCli(["generate", "example"], { cwd: dir });
+    await runCli(["generate", "ctmpl"], { cwd: dir });
+    const ok = await runCli(["check", "--layers"], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /the schema, \.env\.example and 2 templates agree/);
+    writeFileSync(
+      join(dir, "secrets.ctmpl"),
+      readFileSync(join(dir, "secrets.ctmpl"), "utf8").replace(
+        "{{ end }}",
+        "ROGUE={{ .Data.data.ROGUE }}\n{{ end }}",
+      ),
+    );
+    const drift = await runCli(["check", "--layers", "--diff"], { cwd: dir });
+    assert.equal(drift.code, 4);
+    assert.match(
+      drift.stderr,
+      /secrets\.ctmpl:\d+: ROGUE is rendered by the template but not declared in the schema/,
+    );
+    assert.match(drift.stdout, /--- templates\n\+\+\+ schema\n\+ROGUE/);
+  });
 });

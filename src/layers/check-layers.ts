@@ -1,0 +1,171 @@
+import { parseDotenv } from "../dotenv/parse.js";
+import { isVaultInProduction } from "../generate/example.js";
+import { parseRef } from "../refs/ref.js";
+import { schemaRefFor } from "../refs/template.js";
+import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { parseTemplate } from "../template/parse.js";
+import { secretsUsed } from "../template/secrets-used.js";
+
+/** A file of one layer, as read from disk. */
+export interface LayerFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** One disagreement between the layers. Names and places only, never values. */
+export interface LayerIssue {
+  readonly kind:
+    | "template-orphan"
+    | "template-mismatch"
+    | "example-missing"
+    | "example-orphan"
+    | "example-secret-value"
+    | "marker-mismatch"
+    | "parse-error";
+  readonly variable?: string;
+  readonly message: string;
+}
+
+export interface LayerReport {
+  readonly ok: boolean;
+  readonly issues: readonly LayerIssue[];
+  /** What each layer lacks, for `--diff`: layer → variable names. */
+  readonly missing: { readonly example: readonly string[]; readonly schema: readonly string[] };
+}
+
+/**
+ * Checks that the three layers agree (seed 000's CI gate): every variable a
+ * template renders is declared in the schema, with the same Vault path and
+ * key; every schema variable is in `.env.example` and nothing else is; a
+ * secret has no value in `.env.example`; the `[VAULT]` markers match the
+ * schema's production sources. Returns every disagreement at once.
+ */
+export function checkLayers(
+  config: ConfigSpec,
+  files: { example?: LayerFile; templates: readonly LayerFile[] },
+): LayerReport {
+  const issues: LayerIssue[] = [];
+  const byEnvName = new Map<string, [string, VariableSpec]>(
+    Object.entries(config.variables).map(([name, spec]) => [spec.env ?? name, [name, spec]]),
+  );
+  const missingInSchema: string[] = [];
+  for (const template of files.templates) {
+    let uses: ReturnType<typeof secretsUsed>;
+    try {
+      uses = secretsUsed(parseTemplate(template.text, template.path));
+    } catch (error) {
+      issues.push({ kind: "parse-error", message: (error as Error).message });
+      continue;
+    }
+    for (const use of uses) {
+      for (const key of use.keys) {
+        const where = `${template.path}:${key.line}`;
+        const envName = key.envName ?? key.key;
+        const declared = byEnvName.get(envName);
+        if (declared === undefined) {
+          missingInSchema.push(envName);
+          issues.push({
+            kind: "template-orphan",
+            variable: envName,
+            message: `${where}: ${envName} is rendered by the template but not declared in the schema`,
+          });
+          continue;
+        }
+        const expected = expectedSource(config, declared[0], declared[1], key.kv);
+        const actual = `${use.path.replace(/%s/g, "{env}")}#${key.key}`;
+        if (expected === undefined) {
+          issues.push({
+            kind: "template-mismatch",
+            variable: declared[0],
+            message: `${where}: ${declared[0]} is read from Vault by the template, but the schema's production source is not vault://`,
+          });
+        } else if (expected !== actual) {
+          issues.push({
+            kind: "template-mismatch",
+            variable: declared[0],
+            message: `${where}: ${declared[0]} is read from ${actual} by the template, but the schema says ${expected}`,
+          });
+        }
+      }
+    }
+  }
+  const missingInExample: string[] = [];
+  if (files.example !== undefined) {
+    const example = files.example;
+    const parsed = parseDotenv(example.text, { source: example.path });
+    for (const problem of parsed.issues)
+      issues.push({ kind: "parse-error", message: problem.message });
+    const entries = new Map(parsed.entries.map((entry) => [entry.key, entry]));
+    const lines = example.text.replace(/\r\n?/g, "\n").split("\n");
+    for (const [envName, [name, spec]] of byEnvName) {
+      const entry = entries.get(envName);
+      if (entry === undefined) {
+        missingInExample.push(envName);
+        issues.push({
+          kind: "example-missing",
+          variable: name,
+          message: `${example.path}: ${envName} is declared in the schema but missing from .env.example`,
+        });
+        continue;
+      }
+      if (spec.secret === true && entry.value !== "") {
+        issues.push({
+          kind: "example-secret-value",
+          variable: name,
+          message: `${example.path}:${entry.line}: ${envName} is a secret but has a value in .env.example`,
+        });
+      }
+      const marked = commentAbove(lines, entry.line).includes("[VAULT]");
+      if (marked !== isVaultInProduction(spec)) {
+        issues.push({
+          kind: "marker-mismatch",
+          variable: name,
+          message: `${example.path}:${entry.line}: ${envName} ${marked ? "is marked [VAULT] but production does not read it from Vault" : "is read from Vault in production but not marked [VAULT]"}`,
+        });
+      }
+    }
+    for (const entry of parsed.entries) {
+      if (!byEnvName.has(entry.key)) {
+        issues.push({
+          kind: "example-orphan",
+          variable: entry.key,
+          message: `${example.path}:${entry.line}: ${entry.key} is in .env.example but not declared in the schema`,
+        });
+      }
+    }
+  }
+  return {
+    ok: issues.length === 0,
+    issues,
+    missing: { example: missingInExample, schema: [...new Set(missingInSchema)] },
+  };
+}
+
+/** The schema's production Vault source of a variable as `mount/data/…/{env}/…#KEY`, or undefined. */
+function expectedSource(
+  config: ConfigSpec,
+  name: string,
+  spec: VariableSpec,
+  kv: 1 | 2,
+): string | undefined {
+  const text = schemaRefFor(spec, "production");
+  if (text === undefined || !text.startsWith("vault://")) return undefined;
+  const filled = text
+    .replaceAll("{project}", config.project ?? "{project}")
+    .replaceAll("{component}", spec.component ?? "app")
+    .replaceAll("{name}", name)
+    .replaceAll("{env}", "ENVPLACEHOLDER");
+  const ref = parseRef(filled, name);
+  const [mount, ...rest] = ref.path.split("/");
+  const inner = rest.join("/").replace(/^data\//, "");
+  const path = kv === 2 ? `${mount}/data/${inner}` : `${mount}/${inner}`;
+  return `${path.replaceAll("ENVPLACEHOLDER", "{env}")}#${ref.key}`;
+}
+
+/** The comment block right above a 1-based line: the consecutive `#` lines before it. */
+function commentAbove(lines: readonly string[], line: number): string {
+  const block: string[] = [];
+  for (let i = line - 2; i >= 0 && (lines[i] ?? "").trimStart().startsWith("#"); i--)
+    block.push(lines[i] ?? "");
+  return block.join("\n");
+}
