@@ -1,11 +1,7 @@
 import { dotenvQuote } from "../format/formats.js";
-import { parseRef } from "../refs/ref.js";
-import { schemaRefFor } from "../refs/template.js";
 import { defaultToRaw } from "../schema/coerce.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
-
-/** The environment whose references decide the `[VAULT]` marker. */
-const PRODUCTION = "production";
+import { isVaultInProduction } from "../vault/plan.js";
 
 /**
  * Renders `.env.example` from the schema: every variable, grouped by component,
@@ -50,15 +46,4 @@ function typeLabel(spec: VariableSpec): string {
   if ("schema" in spec && spec.schema !== undefined) return "validated";
   if (spec.type === "enum") return `one of ${spec.values.join("|")}`;
   return spec.type ?? "string";
-}
-
-/** True when the schema says production reads this variable from Vault. */
-export function isVaultInProduction(spec: VariableSpec): boolean {
-  const text = schemaRefFor(spec, PRODUCTION);
-  if (text === undefined) return false;
-  try {
-    return parseRef(text).scheme === "vault";
-  } catch {
-    return false;
-  }
 }

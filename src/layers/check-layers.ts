@@ -1,10 +1,10 @@
 import { parseDotenv } from "../dotenv/parse.js";
-import { isVaultInProduction } from "../generate/example.js";
 import { parseRef } from "../refs/ref.js";
 import { schemaRefFor } from "../refs/template.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { parseTemplate } from "../template/parse.js";
 import { secretsUsed } from "../template/secrets-used.js";
+import { isVaultInProduction } from "../vault/plan.js";
 
 /** A file of one layer, as read from disk. */
 export interface LayerFile {

@@ -1,6 +1,7 @@
+import { vaultProvider } from "../providers/vault/index.js";
 import { parseRef } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
-import type { ConfigSpec } from "../schema/types.js";
+import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 
 /** One secret an environment reads from Vault. */
 export interface VaultNeed {
@@ -33,4 +34,15 @@ export function concreteEnvironments(config: ConfigSpec): string[] {
   return Object.keys(config.environments ?? { production: {} }).filter(
     (name) => !name.includes("*"),
   );
+}
+
+/** True when the schema says production reads this variable from Vault (the `[VAULT]` marker). */
+export function isVaultInProduction(spec: VariableSpec): boolean {
+  const text = schemaRefFor(spec, "production");
+  if (text === undefined) return false;
+  try {
+    return parseRef(text).scheme === vaultProvider.scheme;
+  } catch {
+    return false;
+  }
 }
