@@ -76,6 +76,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "write .env.example or secrets.ctmpl from the schema",
     load: async () => (await import("./commands/generate.js")).generateCommand,
   },
+  lint: {
+    summary: "check the project against the rules of secrets hygiene",
+    load: async () => (await import("./commands/lint.js")).lintCommand,
+  },
+  scan: {
+    summary: "find resolved secret values in build output",
+    load: async () => (await import("./commands/scan.js")).scanCommand,
+  },
 };
 
 /**

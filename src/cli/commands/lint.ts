@@ -1,0 +1,43 @@
+import { lintProject } from "../../layers/lint.js";
+import { openProject } from "../../project.js";
+import { type Command, stringOption } from "../command.js";
+import { say } from "../io.js";
+
+/** `strongbox lint`: the DO/DON'T list of secrets hygiene as checks. */
+export const lintCommand: Command = {
+  name: "lint",
+  options: {
+    config: { type: "string", short: "c" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox lint [--json]
+
+Checks the project against the rules of secrets hygiene: .env files that git
+does not ignore, secrets with values in .env.example, secrets with defaults in
+the schema, secrets whose names publish them into front-end builds
+(NEXT_PUBLIC_*, VITE_*, …), root-token variables in an app's schema, and one
+Vault token variable shared by several components. Exit 4 on any finding.
+
+Options:
+  -c, --config PATH   the config file
+      --json          print the findings as JSON
+`,
+  async run(invocation, io) {
+    const project = await openProject({
+      cwd: io.cwd,
+      configPath: stringOption(invocation, "config"),
+      processEnv: io.env,
+    });
+    const findings = lintProject(project.config, project.baseDir);
+    if (invocation.values.json === true)
+      io.stdout.write(`${JSON.stringify({ ok: findings.length === 0, findings }, null, 2)}\n`);
+    else if (findings.length === 0) say(io, "strongbox: ok: no findings");
+    else {
+      say(io, `strongbox: ${findings.length} finding${findings.length === 1 ? "" : "s"}`);
+      for (const finding of findings)
+        say(io, `  ✗ ${finding.message} (${finding.rule})\n      hint: ${finding.hint}`);
+    }
+    return findings.length === 0 ? 0 : 4;
+  },
+};

@@ -1,0 +1,117 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parseDotenv } from "../dotenv/parse.js";
+import type { ConfigSpec } from "../schema/types.js";
+
+/** One finding of `strongbox lint`: a rule, where, and what to do. Never a value. */
+export interface LintFinding {
+  readonly rule:
+    | "env-file-not-ignored"
+    | "secret-in-example"
+    | "secret-default"
+    | "public-name-secret"
+    | "root-token-variable"
+    | "shared-vault-token";
+  readonly variable?: string;
+  readonly message: string;
+  readonly hint: string;
+}
+
+const PUBLIC_PREFIX = /^(NEXT_PUBLIC_|VITE_|PUBLIC_|REACT_APP_|NUXT_PUBLIC_|EXPO_PUBLIC_|GATSBY_)/;
+const ROOT_TOKEN = /ROOT_TOKEN|ROOT_KEY/;
+const VAULT_TOKEN = /^(VAULT|BAO)_.*TOKEN$/;
+const EXAMPLE = /\.(example|sample|template|dist|defaults)$/;
+
+/**
+ * The seeds' DO/DON'T list as checks over a project: `.env` files git does not
+ * ignore, secrets with values in `.env.example`, secrets with schema defaults,
+ * secrets whose names publish them into front-end builds, root-token
+ * variables in an app's schema, and one Vault token variable shared by
+ * several components. Returns every finding at once.
+ */
+export function lintProject(config: ConfigSpec, baseDir: string): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const components = new Set(
+    Object.values(config.variables).map((spec) => spec.component ?? "app"),
+  );
+  for (const [name, spec] of Object.entries(config.variables)) {
+    const envName = spec.env ?? name;
+    if (spec.secret === true && spec.default !== undefined) {
+      findings.push({
+        rule: "secret-default",
+        variable: name,
+        message: `${name} is a secret with a default in the schema`,
+        hint: "a default is a literal in a committed file: remove it and set the value in the store or Vault",
+      });
+    }
+    if (spec.secret === true && PUBLIC_PREFIX.test(envName)) {
+      findings.push({
+        rule: "public-name-secret",
+        variable: name,
+        message: `${name} is a secret, but the name ${envName} makes front-end builds bake it into public files`,
+        hint: "rename it without the public prefix; only non-secret values may be public",
+      });
+    }
+    if (ROOT_TOKEN.test(envName)) {
+      findings.push({
+        rule: "root-token-variable",
+        variable: name,
+        message: `${name} looks like a Vault root token in an application's schema`,
+        hint: "admin tokens never run applications: use an AppRole or a token with a read-only policy (strongbox vault setup)",
+      });
+    }
+    if (VAULT_TOKEN.test(envName) && spec.component === undefined && components.size > 1) {
+      findings.push({
+        rule: "shared-vault-token",
+        variable: name,
+        message: `${name} is one Vault token variable shared by ${components.size} components`,
+        hint: "give each service its own token (one AppRole per component: strongbox vault setup)",
+      });
+    }
+  }
+  findings.push(...secretsInExample(config, baseDir), ...unignoredEnvFiles(baseDir));
+  return findings;
+}
+
+function secretsInExample(config: ConfigSpec, baseDir: string): LintFinding[] {
+  const path = join(baseDir, ".env.example");
+  if (!existsSync(path)) return [];
+  const secrets = new Set(
+    Object.entries(config.variables).flatMap(([name, spec]) =>
+      spec.secret === true ? [spec.env ?? name] : [],
+    ),
+  );
+  return parseDotenv(readFileSync(path, "utf8")).entries.flatMap((entry) =>
+    secrets.has(entry.key) && entry.value !== ""
+      ? [
+          {
+            rule: "secret-in-example" as const,
+            variable: entry.key,
+            message: `.env.example:${entry.line}: the secret ${entry.key} has a value`,
+            hint: "leave secrets empty in .env.example (strongbox generate example does)",
+          },
+        ]
+      : [],
+  );
+}
+
+function unignoredEnvFiles(baseDir: string): LintFinding[] {
+  const files = readdirSync(baseDir).filter(
+    (name) => /^\.env(\..+)?$/.test(name) && !EXAMPLE.test(name),
+  );
+  if (files.length === 0) return [];
+  const result = spawnSync("git", ["check-ignore", "--", ...files], {
+    cwd: baseDir,
+    encoding: "utf8",
+  });
+  if (result.status === 128 || result.error !== undefined) return [];
+  const ignored = new Set(result.stdout.split("\n").map((line) => basename(line.trim())));
+  return files
+    .filter((file) => !ignored.has(file))
+    .map((file) => ({
+      rule: "env-file-not-ignored" as const,
+      message: `${file} is not ignored by git and may be committed with its secrets`,
+      hint: `add ${file} to .gitignore, or move its secrets into the store (strongbox import ${file} --gitignore)`,
+    }));
+}
