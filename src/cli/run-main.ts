@@ -84,6 +84,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "find resolved secret values in build output",
     load: async () => (await import("./commands/scan.js")).scanCommand,
   },
+  migrate: {
+    summary: "move .env secrets into Vault (dry run first, journal, rollback)",
+    load: async () => (await import("./commands/migrate.js")).migrateCommand,
+  },
 };
 
 /**

@@ -1,0 +1,115 @@
+import { appendFileSync, readFileSync } from "node:fs";
+import { StrongboxError } from "../errors.js";
+import type { VaultClient } from "../vault/client.js";
+import type { MigrationPlan } from "./plan.js";
+
+/** One journal line: a path written, its version before (0 = created), and the keys set. */
+export interface JournalEntry {
+  readonly path: string;
+  readonly prior: number;
+  readonly version: number | undefined;
+  readonly keys: readonly string[];
+}
+
+export interface ApplyResult {
+  readonly written: readonly JournalEntry[];
+  readonly migrated: number;
+  readonly skipped: number;
+  readonly errors: ReadonlyArray<{
+    readonly path: string;
+    readonly code: string;
+    readonly message: string;
+  }>;
+  /** Keys whose read-back value differs from what was written (names only). */
+  readonly mismatches: readonly string[];
+}
+
+/**
+ * Writes the plan's `new` rows (and `different` ones with `force`), one KV v2
+ * patch per path with check-and-set against the version the plan saw, so a
+ * change made since planning is never overwritten silently. Each path written
+ * is appended to the journal before the next, so a crash leaves a journal that
+ * `rollbackMigration` can undo. Then reads every written key back and compares.
+ */
+export async function applyMigration(
+  client: VaultClient,
+  plan: MigrationPlan,
+  options: { force?: boolean; journal: string; onProgress?: (done: number, total: number) => void },
+): Promise<ApplyResult> {
+  const wanted = plan.rows.filter(
+    (row) => row.status === "new" || (options.force === true && row.status === "different"),
+  );
+  const byPath = new Map<string, Record<string, string>>();
+  for (const row of wanted)
+    byPath.set(row.path, {
+      ...byPath.get(row.path),
+      [row.key]: plan.values.get(row.variable) ?? "",
+    });
+  const written: JournalEntry[] = [];
+  const errors: Array<{ path: string; code: string; message: string }> = [];
+  let done = 0;
+  for (const [path, data] of byPath) {
+    const prior = plan.versions[path] ?? 0;
+    try {
+      const version =
+        prior === 0
+          ? await client.kvWrite(path, data, { cas: 0 })
+          : await client.kvPatch(path, data, { cas: prior });
+      const entry: JournalEntry = { path, prior, version, keys: Object.keys(data) };
+      appendFileSync(options.journal, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      written.push(entry);
+    } catch (error) {
+      const known = error instanceof StrongboxError ? error : undefined;
+      errors.push({
+        path,
+        code: known?.code ?? "E_VAULT",
+        message: known?.message ?? "write failed",
+      });
+    }
+    options.onProgress?.(++done, byPath.size);
+  }
+  const mismatches: string[] = [];
+  for (const entry of written) {
+    const back = await client.kvRead(entry.path);
+    for (const key of entry.keys)
+      if (back?.data[key] !== byPath.get(entry.path)?.[key])
+        mismatches.push(`${entry.path}#${key}`);
+  }
+  const migrated = written.reduce((sum, entry) => sum + entry.keys.length, 0);
+  return { written, migrated, skipped: plan.rows.length - wanted.length, errors, mismatches };
+}
+
+/**
+ * Undoes a journal, newest first: a path that was created is deleted with all
+ * its versions; a path that existed gets its prior version's data written back
+ * as a new version (check-and-set against the version the migration wrote).
+ */
+export async function rollbackMigration(
+  client: VaultClient,
+  journal: string,
+): Promise<JournalEntry[]> {
+  const entries = readFileSync(journal, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as JournalEntry)
+    .reverse();
+  for (const entry of entries) {
+    if (entry.prior === 0) {
+      await client.call({ method: "DELETE", path: await metadataPath(client, entry.path) });
+      continue;
+    }
+    const before = await client.kvRead(entry.path, { version: entry.prior });
+    await client.kvWrite(
+      entry.path,
+      before?.data ?? {},
+      entry.version === undefined ? {} : { cas: entry.version },
+    );
+  }
+  return entries;
+}
+
+async function metadataPath(client: VaultClient, path: string): Promise<string> {
+  const { mount } = await client.mountOf(path);
+  return `${mount}metadata/${path.slice(mount.length)}`;
+}

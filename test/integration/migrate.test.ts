@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { applyMigration } from "../../src/migrate/apply.js";
+import { planMigration } from "../../src/migrate/plan.js";
+import { VaultClient } from "../../src/vault/client.js";
+import { type Bao, startBao } from "../helpers/bao.js";
+import { runCli, tempProject } from "../helpers/cli.js";
+
+const CONFIG =
+  "project: shop\nvariables:\n  PORT: { type: port, default: 80 }\n  SESSION_SECRET: { secret: true, ref: { production: 'vault://secret/{project}/{env}/app#SESSION_SECRET' } }\n  DEBUG: { type: boolean, default: false }\n";
+const DOTENV =
+  "PORT=8080\nDEBUG=true\nSESSION_SECRET=migrate-session-canary\nDATABASE_URL=postgres://shop:migrate-db-canary@db/shop\nREDIS_PASSWORD=migrate-redis-canary\nSTRIPE_API_KEY=sk_test_migrate\nPLAIN_NOTE=hello\nALREADY=store://ALREADY\n";
+
+describe("strongbox migrate against a real bao server", () => {
+  let bao: Bao;
+  before(async () => {
+    bao = await startBao();
+    bao.cli([
+      "kv",
+      "put",
+      "-mount=secret",
+      "shop/production/redis",
+      "REDIS_PASSWORD=old-redis-value",
+      "OTHER=kept",
+    ]);
+  });
+  after(async () => bao.stop());
+  const env = () => ({ VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken });
+  const listing = () => bao.cli(["kv", "list", "-mount=secret", "-format=json", "shop/production"]);
+
+  it("dry run plans, classifies and maps, and changes nothing", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG, ".env": DOTENV });
+    const before = listing();
+    const dry = await runCli(["migrate", "-f", ".env", "--json"], { cwd: dir, env: env() });
+    assert.equal(dry.code, 0, dry.stderr);
+    const rows = JSON.parse(dry.stdout).rows.map(
+      (r: { variable: string; path: string; key: string; status: string }) =>
+        `${r.variable} ${r.path}#${r.key} ${r.status}`,
+    );
+    assert.deepEqual(rows, [
+      "PORT secret/shop/production/app#PORT skipped",
+      "DEBUG secret/shop/production/app#DEBUG skipped",
+      "SESSION_SECRET secret/shop/production/app#SESSION_SECRET new",
+      "DATABASE_URL secret/shop/production/database#DATABASE_URL new",
+      "REDIS_PASSWORD secret/shop/production/redis#REDIS_PASSWORD different",
+      "STRIPE_API_KEY secret/shop/production/stripe#STRIPE_API_KEY new",
+      "PLAIN_NOTE secret/shop/production/app#PLAIN_NOTE skipped",
+      "ALREADY secret/shop/production/app#ALREADY skipped",
+    ]);
+    assert.equal(listing(), before, "nothing written");
+    assert.ok(!dry.stdout.includes("canary") && !dry.stderr.includes("canary"));
+  });
+
+  it("applies with a journal, is a no-op when re-run, --force overwrites, and rollback restores exact prior versions", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG, ".env": DOTENV });
+    const applied = await runCli(
+      [
+        "migrate",
+        "-f",
+        ".env",
+        "--secrets",
+        "app",
+        "--secrets",
+        "database",
+        "--secrets",
+        "redis",
+        "--apply",
+        "--journal",
+        "j1.jsonl",
+      ],
+      { cwd: dir, env: env() },
+    );
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stderr, /migrated 2, skipped 6, errors 0/);
+    assert.equal(
+      bao
+        .cli(["kv", "get", "-mount=secret", "-field=SESSION_SECRET", "shop/production/app"])
+        .trim(),
+      "migrate-session-canary",
+    );
+    assert.equal(
+      bao
+        .cli(["kv", "get", "-mount=secret", "-field=REDIS_PASSWORD", "shop/production/redis"])
+        .trim(),
+      "old-redis-value",
+      "different keys need --force",
+    );
+    const again = await runCli(
+      [
+        "migrate",
+        "-f",
+        ".env",
+        "--secrets",
+        "app",
+        "--secrets",
+        "database",
+        "--apply",
+        "--journal",
+        "j2.jsonl",
+      ],
+      { cwd: dir, env: env() },
+    );
+    assert.match(again.stderr, /migrated 0/);
+    const forced = await runCli(
+      [
+        "migrate",
+        "-f",
+        ".env",
+        "--secrets",
+        "redis",
+        "--apply",
+        "--force",
+        "--journal",
+        "j3.jsonl",
+      ],
+      { cwd: dir, env: env() },
+    );
+    assert.match(forced.stderr, /migrated 1/);
+    assert.equal(
+      bao
+        .cli(["kv", "get", "-mount=secret", "-field=REDIS_PASSWORD", "shop/production/redis"])
+        .trim(),
+      "migrate-redis-canary",
+    );
+    const journal = readFileSync(join(dir, "j3.jsonl"), "utf8");
+    assert.ok(!journal.includes("canary"), "the journal holds paths and versions, never values");
+    for (const file of ["j3.jsonl", "j1.jsonl"])
+      assert.equal(
+        (await runCli(["migrate", "--rollback", file], { cwd: dir, env: env() })).code,
+        0,
+      );
+    assert.equal(
+      bao
+        .cli(["kv", "get", "-mount=secret", "-field=REDIS_PASSWORD", "shop/production/redis"])
+        .trim(),
+      "old-redis-value",
+    );
+    assert.equal(
+      bao.cli(["kv", "get", "-mount=secret", "-field=OTHER", "shop/production/redis"]).trim(),
+      "kept",
+    );
+    assert.throws(
+      () => bao.cli(["kv", "get", "-mount=secret", "shop/production/app"]),
+      "a created path is removed again",
+    );
+  });
+
+  it("a change made in Vault after planning is detected by check-and-set, not overwritten", async () => {
+    const client = VaultClient.fromEnv(env());
+    try {
+      bao.cli(["kv", "put", "-mount=secret", "shop/production/stripe", "EXISTING=1"]);
+      const plan = await planMigration(
+        client,
+        { project: "shop", variables: {} },
+        [{ name: "STRIPE_API_KEY", value: "sk_cas", place: "test" }],
+        { environment: "production" },
+      );
+      bao.cli(["kv", "patch", "-mount=secret", "shop/production/stripe", "EXISTING=2"]);
+      const result = await applyMigration(client, plan, {
+        journal: join(tempProject(), "j.jsonl"),
+      });
+      assert.deepEqual(
+        result.errors.map((e) => e.code),
+        ["E_VAULT_CAS"],
+      );
+      assert.equal(result.migrated, 0);
+      assert.throws(() =>
+        bao.cli(["kv", "get", "-mount=secret", "-field=STRIPE_API_KEY", "shop/production/stripe"]),
+      );
+    } finally {
+      await client.close();
+    }
+  });
+});
