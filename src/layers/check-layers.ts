@@ -21,7 +21,9 @@ export interface LayerIssue {
     | "example-orphan"
     | "example-secret-value"
     | "marker-mismatch"
-    | "parse-error";
+    | "parse-error"
+    | "live-missing"
+    | "live-empty";
   readonly variable?: string;
   readonly message: string;
 }

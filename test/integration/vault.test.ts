@@ -560,6 +560,25 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
     );
   });
 
+  it("check --layers --live reports secrets missing or empty in Vault, by name", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    const live = await runCli(["check", "--layers", "--live", "--env", "staging"], {
+      cwd: dir,
+      env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
+    });
+    assert.equal(live.code, 4);
+    assert.match(live.stderr, /✗ DB_PASSWORD is missing in Vault for environment "staging"/);
+    const prod = await runCli(["check", "--layers", "--live", "--json"], {
+      cwd: dir,
+      env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
+    });
+    const kinds = JSON.parse(prod.stdout).issues.map(
+      (i: { kind: string; variable?: string }) => `${i.kind}:${i.variable}`,
+    );
+    assert.ok(kinds.includes("live-empty:EMPTY"), kinds.join());
+    assert.ok(!prod.stdout.includes("canary"));
+  });
+
   it("doctor reports the server, the token and missing or empty secrets by name", async () => {
     const dir = tempProject({ "strongbox.config.yaml": CONFIG });
     const doctor = await runCli(["vault", "doctor", "--json"], {

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { ResolutionError } from "../../errors.js";
-import { checkLayers } from "../../layers/check-layers.js";
-import { openProject } from "../../project.js";
+import { checkLayers, type LayerIssue } from "../../layers/check-layers.js";
+import { openProject, type Project } from "../../project.js";
 import {
   type Command,
   type Invocation,
@@ -22,6 +22,7 @@ export const checkCommand: Command = {
     json: { type: "boolean" },
     layers: { type: "boolean" },
     diff: { type: "boolean" },
+    live: { type: "boolean" },
     template: { type: "string", multiple: true },
   },
   usage: `Usage: strongbox check [options]
@@ -41,6 +42,9 @@ ${RESOLVE_HELP}
       --json          print the result as JSON on stdout
       --layers        check schema, .env.example and secrets*.ctmpl against each other
       --diff          with --layers: list what each layer lacks
+      --live          with --layers: also check that every secret the environment
+                      (--env, default production) reads from Vault exists and
+                      is not empty there (names only; needs VAULT_ADDR and a token)
       --template PATH with --layers: a template to check (repeatable; default
                       secrets.ctmpl and secrets.*.ctmpl beside the config)
 `,
@@ -87,10 +91,19 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
       : readdirSync(project.baseDir)
           .filter((name) => /^secrets(\.[\w-]+)?\.ctmpl$/.test(name))
           .map((name) => join(project.baseDir, name));
-  const report = checkLayers(project.config, {
+  const layered = checkLayers(project.config, {
     ...(existsSync(examplePath) ? { example: read(examplePath) } : {}),
     templates: templates.map(read),
   });
+  const live =
+    invocation.values.live === true
+      ? await liveIssues(project, stringOption(invocation, "env") ?? "production", io)
+      : [];
+  const report = {
+    ...layered,
+    ok: layered.ok && live.length === 0,
+    issues: [...layered.issues, ...live],
+  };
   if (invocation.values.json === true) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else if (report.ok) {
@@ -121,4 +134,45 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
     io.stdout.write(`${lines.join("\n")}\n`);
   }
   return report.ok ? 0 : 4;
+}
+
+async function liveIssues(project: Project, environment: string, io: CliIo): Promise<LayerIssue[]> {
+  const { VaultClient } = await import("../../vault/client.js");
+  const { vaultDoctor } = await import("../../vault/doctor.js");
+  const client = VaultClient.fromEnv(io.env, project.config.vault);
+  try {
+    const report = await vaultDoctor(project.config, [environment], client);
+    if (!report.server.reachable)
+      return [
+        {
+          kind: "live-missing",
+          message: `Vault at ${report.address} is unreachable: ${report.server.error}`,
+        },
+      ];
+    return report.environments.flatMap((env) => [
+      ...env.missing.map(
+        (variable): LayerIssue => ({
+          kind: "live-missing",
+          variable,
+          message: `${variable} is missing in Vault for environment "${env.environment}"`,
+        }),
+      ),
+      ...env.empty.map(
+        (variable): LayerIssue => ({
+          kind: "live-empty",
+          variable,
+          message: `${variable} is empty in Vault for environment "${env.environment}"`,
+        }),
+      ),
+      ...env.errors.map(
+        (error): LayerIssue => ({
+          kind: "live-missing",
+          variable: error.variable,
+          message: `${error.variable}: ${error.message}`,
+        }),
+      ),
+    ]);
+  } finally {
+    await client.close();
+  }
 }
