@@ -88,6 +88,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "move .env secrets into Vault (dry run first, journal, rollback)",
     load: async () => (await import("./commands/migrate.js")).migrateCommand,
   },
+  env: {
+    summary: "create or destroy ephemeral pr-* environments in Vault",
+    load: async () => (await import("./commands/env.js")).envCommand,
+  },
 };
 
 /**

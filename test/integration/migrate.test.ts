@@ -173,4 +173,64 @@ describe("strongbox migrate against a real bao server", () => {
       await client.close();
     }
   });
+
+  it("env create copies a tree to a pr-* environment (dry run first) and env destroy removes it", async () => {
+    bao.cli(["kv", "put", "-mount=secret", "shop/staging/app", "A=staging-a", "B=staging-b"]);
+    bao.cli(["kv", "put", "-mount=secret", "shop/staging/worker/queue", "Q=staging-q"]);
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    const dry = await runCli(["env", "create", "pr-47", "--from", "staging"], {
+      cwd: dir,
+      env: env(),
+    });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(
+      dry.stdout,
+      "copy secret/shop/staging/app -> secret/shop/pr-47/app (2 keys)\ncopy secret/shop/staging/worker/queue -> secret/shop/pr-47/worker/queue (1 keys)\n",
+    );
+    assert.throws(
+      () => bao.cli(["kv", "get", "-mount=secret", "shop/pr-47/app"]),
+      "dry run wrote nothing",
+    );
+    assert.equal(
+      (
+        await runCli(["env", "create", "pr-47", "--from", "staging", "--apply"], {
+          cwd: dir,
+          env: env(),
+        })
+      ).code,
+      0,
+    );
+    assert.equal(
+      bao.cli(["kv", "get", "-mount=secret", "-field=Q", "shop/pr-47/worker/queue"]).trim(),
+      "staging-q",
+    );
+    const config =
+      "project: shop\nvariables:\n  A: { secret: true, ref: { 'pr-*': 'vault://secret/{project}/{env}/app#A' } }\nenvironments:\n  'pr-*': { secrets: { from: [vault] } }\n";
+    const app = tempProject({ "strongbox.config.yaml": config });
+    const run = await runCli(
+      ["run", "--env", "pr-47", "--no-mask", "--", "sh", "-c", 'printf %s "$A"'],
+      { cwd: app, env: env() },
+    );
+    assert.equal(run.code, 4, "pure Vault mode still refuses the root token");
+    assert.equal(
+      (await runCli(["env", "destroy", "production", "--apply"], { cwd: dir, env: env() })).code,
+      2,
+      "only ephemeral environments can be destroyed",
+    );
+    const destroyDry = await runCli(["env", "destroy", "pr-47"], { cwd: dir, env: env() });
+    assert.match(
+      destroyDry.stdout,
+      /destroy secret\/shop\/pr-47\/app\ndestroy secret\/shop\/pr-47\/worker\/queue/,
+    );
+    assert.equal(
+      (await runCli(["env", "destroy", "pr-47", "--apply"], { cwd: dir, env: env() })).code,
+      0,
+    );
+    assert.throws(() => bao.cli(["kv", "get", "-mount=secret", "shop/pr-47/app"]));
+    assert.equal(
+      bao.cli(["kv", "get", "-mount=secret", "-field=A", "shop/staging/app"]).trim(),
+      "staging-a",
+      "the source is untouched",
+    );
+  });
 });
