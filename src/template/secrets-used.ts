@@ -24,20 +24,24 @@ export interface SecretUse {
 /** Lists the Vault secrets and keys a parsed template reads, for checks against the schema. */
 export function secretsUsed(nodes: readonly Node[]): SecretUse[] {
   const uses: SecretUse[] = [];
-  walk(nodes, (node) => {
+  walk(nodes, (node, textBefore) => {
     if (node.kind !== "with") return;
     const path = secretPath(node.pipeline);
     if (path === undefined) return;
     const keys: KeyUse[] = [];
-    collectKeys(node.body, keys);
+    // `NAME={{ with secret … }}{{ .Data.data.KEY }}{{ end }}`: the name stands before the block.
+    collectKeys(node.body, keys, textBefore);
     uses.push({ ...path, keys, line: node.line, column: node.column });
   });
   return uses;
 }
 
-function walk(nodes: readonly Node[], visit: (node: Node) => void): void {
+/** Visits every node with the text of its line that precedes it. */
+function walk(nodes: readonly Node[], visit: (node: Node, textBefore: string) => void): void {
+  let textBefore = "";
   for (const node of nodes) {
-    visit(node);
+    if (node.kind === "text") textBefore = node.text.split("\n").at(-1) ?? "";
+    visit(node, textBefore);
     if (node.kind === "with" || node.kind === "if" || node.kind === "range") {
       walk(node.body, visit);
       walk(node.otherwise, visit);
@@ -64,16 +68,29 @@ function describe(arg: Arg): string {
 }
 
 /** Keys in `.Data.data.KEY`, `.Data.KEY` and `index .Data.data "KEY"`, with the `NAME=` before each. */
-function collectKeys(nodes: readonly Node[], out: KeyUse[]): void {
-  let lastText = "";
+function collectKeys(
+  nodes: readonly Node[],
+  out: KeyUse[],
+  textBefore = "",
+  dataContext?: 1 | 2,
+): void {
+  let lastText = textBefore;
   const visitPipeline = (pipeline: Pipeline, at: { line: number; column: number }) => {
     for (const command of pipeline.commands) {
       for (let i = 0; i < command.length; i++) {
         const arg = command[i] as Arg;
         if (arg.kind === "pipeline") visitPipeline(arg.pipeline, arg);
         else if (arg.kind === "field") {
-          const v2 = /^\.Data\.data\.([A-Za-z0-9_]+)$/.exec(arg.text);
-          const v1 = /^\.Data\.([A-Za-z0-9_]+)$/.exec(arg.text);
+          // Inside `{{ with .Data.data }}` the dot is the data map, so `.KEY` is a key.
+          const inContext = dataContext === undefined ? null : /^\.([A-Za-z0-9_]+)$/.exec(arg.text);
+          const v2 =
+            dataContext === 2 ? inContext : /^\.Data\.data\.([A-Za-z0-9_]+)$/.exec(arg.text);
+          const v1 =
+            dataContext === 1
+              ? inContext
+              : dataContext === undefined
+                ? /^\.Data\.([A-Za-z0-9_]+)$/.exec(arg.text)
+                : null;
           const envName = /([A-Za-z_][A-Za-z0-9_]*)=\s*$/.exec(lastText)?.[1];
           const base = envName === undefined ? {} : { envName };
           if (v2?.[1] !== undefined)
@@ -110,8 +127,25 @@ function collectKeys(nodes: readonly Node[], out: KeyUse[]): void {
     }
     visitPipeline(node.pipeline, node);
     if (node.kind !== "output") {
-      collectKeys(node.body, out);
-      collectKeys(node.otherwise, out);
+      const only =
+        node.pipeline.commands.length === 1 && node.pipeline.commands[0]?.length === 1
+          ? node.pipeline.commands[0][0]
+          : undefined;
+      const context =
+        node.kind === "with" && only?.kind === "field"
+          ? only.text === ".Data.data"
+            ? 2
+            : only.text === ".Data"
+              ? 1
+              : undefined
+          : undefined;
+      collectKeys(
+        node.body,
+        out,
+        lastText,
+        context ?? (node.kind === "with" ? undefined : dataContext),
+      );
+      collectKeys(node.otherwise, out, lastText, dataContext);
     }
   }
 }

@@ -89,3 +89,26 @@ TOKEN={{ .Data.TOKEN }}
     );
   });
 });
+
+describe("secrets.ctmpl corpus (15 templates in the real syntax)", () => {
+  const dir = join(ROOT, "test/fixtures/ctmpl-corpus");
+  const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  it("has at least 15 templates, each with its expected reading", () => {
+    assert.ok(Object.keys(expected).length >= 15);
+  });
+  for (const [file, reading] of Object.entries(expected)) {
+    it(`reads ${file}`, () => {
+      const parsed = secretsUsed(parseTemplate(readFileSync(join(dir, file), "utf8"), file));
+      assert.deepEqual(
+        parsed.map((use) => ({
+          path: use.path,
+          keys: use.keys.map((key) => `${key.envName ?? "?"}<-${key.key}@v${key.kv}`),
+        })),
+        reading,
+      );
+    });
+  }
+});
