@@ -3,11 +3,17 @@ import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import type { MigrationPlan } from "./plan.js";
 
-/** One journal line: a path written, its version before (0 = created), and the keys set. */
+/**
+ * One journal line. An `intent` line is written before a path is touched and a
+ * `done` line after, so a process killed between the two still leaves enough
+ * to undo a write that reached Vault.
+ */
 export interface JournalEntry {
+  readonly state: "intent" | "done";
   readonly path: string;
+  /** The path's version before the migration (0 = it did not exist). */
   readonly prior: number;
-  readonly version: number | undefined;
+  readonly version?: number | undefined;
   readonly keys: readonly string[];
 }
 
@@ -51,11 +57,14 @@ export async function applyMigration(
   for (const [path, data] of byPath) {
     const prior = plan.versions[path] ?? 0;
     try {
+      const keys = Object.keys(data);
+      const intent: JournalEntry = { state: "intent", path, prior, keys };
+      appendFileSync(options.journal, `${JSON.stringify(intent)}\n`, { mode: 0o600 });
       const version =
         prior === 0
           ? await client.kvWrite(path, data, { cas: 0 })
           : await client.kvPatch(path, data, { cas: prior });
-      const entry: JournalEntry = { path, prior, version, keys: Object.keys(data) };
+      const entry: JournalEntry = { state: "done", path, prior, version, keys };
       appendFileSync(options.journal, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
       written.push(entry);
     } catch (error) {
@@ -82,31 +91,32 @@ export async function applyMigration(
 /**
  * Undoes a journal, newest first: a path that was created is deleted with all
  * its versions; a path that existed gets its prior version's data written back
- * as a new version (check-and-set against the version the migration wrote).
+ * as a new version (check-and-set against its current version). A path whose
+ * version has not moved past the journal's `prior` is left alone.
  */
 export async function rollbackMigration(
   client: VaultClient,
   journal: string,
 ): Promise<JournalEntry[]> {
-  const entries = readFileSync(journal, "utf8")
+  const lines = readFileSync(journal, "utf8")
     .trim()
     .split("\n")
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as JournalEntry)
-    .reverse();
-  for (const entry of entries) {
+    .map((line) => JSON.parse(line) as JournalEntry);
+  // Every path the migration meant to touch, whether or not its `done` line was written.
+  const intents = [...new Map(lines.map((entry) => [entry.path, entry])).values()].reverse();
+  for (const entry of intents) {
+    const metadata = await client.kvMetadata(entry.path);
+    const current = Number(metadata?.current_version ?? 0);
+    if (current <= entry.prior) continue;
     if (entry.prior === 0) {
       await client.call({ method: "DELETE", path: await metadataPath(client, entry.path) });
       continue;
     }
     const before = await client.kvRead(entry.path, { version: entry.prior });
-    await client.kvWrite(
-      entry.path,
-      before?.data ?? {},
-      entry.version === undefined ? {} : { cas: entry.version },
-    );
+    await client.kvWrite(entry.path, before?.data ?? {}, { cas: current });
   }
-  return entries;
+  return intents;
 }
 
 async function metadataPath(client: VaultClient, path: string): Promise<string> {

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { applyMigration } from "../../src/migrate/apply.js";
 import { planMigration } from "../../src/migrate/plan.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { type Bao, startBao } from "../helpers/bao.js";
-import { runCli, tempProject } from "../helpers/cli.js";
+import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
+import { startProxy } from "../helpers/proxy.js";
 
 const CONFIG =
   "project: shop\nvariables:\n  PORT: { type: port, default: 80 }\n  SESSION_SECRET: { secret: true, ref: { production: 'vault://secret/{project}/{env}/app#SESSION_SECRET' } }\n  DEBUG: { type: boolean, default: false }\n";
@@ -125,6 +127,13 @@ describe("strongbox migrate against a real bao server", () => {
       "migrate-redis-canary",
     );
     const journal = readFileSync(join(dir, "j3.jsonl"), "utf8");
+    assert.deepEqual(
+      journal
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).state),
+      ["intent", "done"],
+    );
     assert.ok(!journal.includes("canary"), "the journal holds paths and versions, never values");
     for (const file of ["j3.jsonl", "j1.jsonl"])
       assert.equal(
@@ -231,6 +240,68 @@ describe("strongbox migrate against a real bao server", () => {
       bao.cli(["kv", "get", "-mount=secret", "-field=A", "shop/staging/app"]).trim(),
       "staging-a",
       "the source is untouched",
+    );
+  });
+
+  it("a migration killed midway leaves a journal that rolls back, and re-running resumes it", async () => {
+    const count = 40;
+    const variables = Array.from(
+      { length: count },
+      (_, i) =>
+        `  S${i}: { secret: true, ref: { production: 'vault://secret/{project}/{env}/kill/p${i}#S${i}' } }`,
+    );
+    const dir = tempProject({
+      "strongbox.config.yaml": `project: shop\nvariables:\n${variables.join("\n")}\n`,
+      ".env": Array.from({ length: count }, (_, i) => `S${i}=value-${i}`).join("\n"),
+    });
+    const proxy = await startProxy(bao.addr);
+    proxy.delayMs = 40;
+    const journal = join(dir, "kill.jsonl");
+    const child = spawn(
+      process.execPath,
+      [CLI, "migrate", "-f", ".env", "--apply", "--journal", journal],
+      {
+        cwd: dir,
+        env: cleanEnv(dir, { VAULT_ADDR: proxy.addr, VAULT_TOKEN: bao.rootToken }),
+        stdio: "ignore",
+      },
+    );
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    while (
+      !existsSync(journal) ||
+      readFileSync(journal, "utf8").split("\n").filter(Boolean).length < 5
+    )
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    child.kill("SIGKILL");
+    await exited;
+    await proxy.close();
+    const lines = readFileSync(journal, "utf8").split("\n").filter(Boolean);
+    assert.ok(
+      lines.length >= 5 && lines.length < 2 * count,
+      `killed midway: ${lines.length} journal lines`,
+    );
+    for (const line of lines) JSON.parse(line);
+    assert.equal(
+      (await runCli(["migrate", "--rollback", "kill.jsonl"], { cwd: dir, env: env() })).code,
+      0,
+    );
+    assert.throws(
+      () => bao.cli(["kv", "list", "-mount=secret", "shop/production/kill"]),
+      "rollback removed everything the killed run created, journaled as done or not",
+    );
+    const resumed = await runCli(
+      ["migrate", "-f", ".env", "--apply", "--journal", "resume.jsonl"],
+      { cwd: dir, env: env() },
+    );
+    assert.match(resumed.stderr, new RegExp(`migrated ${count}, `));
+    const again = await runCli(["migrate", "-f", ".env", "--apply", "--journal", "again.jsonl"], {
+      cwd: dir,
+      env: env(),
+    });
+    assert.match(again.stderr, /migrated 0, /, "a complete migration re-run changes nothing");
+    assert.equal(
+      bao.cli(["kv", "get", "-mount=secret", "-field=S39", "shop/production/kill/p39"]).trim(),
+      "value-39",
     );
   });
 });
