@@ -18,6 +18,7 @@ export const migrateCommand: Command = {
     env: { type: "string", short: "e" },
     config: { type: "string", short: "c" },
     secrets: { type: "string", multiple: true },
+    mount: { type: "string" },
     apply: { type: "boolean" },
     force: { type: "boolean" },
     journal: { type: "string" },
@@ -45,7 +46,9 @@ Options:
   -f, --file PATH     a .env file to read (repeatable)
       --from-env      read the current environment instead
   -e, --env NAME      the target environment (default production)
-      --secrets CAT   only these categories (repeatable)
+      --secrets CATS  only these categories (repeatable or comma-separated:
+                      --secrets database,redis,stripe)
+      --mount M       the KV mount for targets the schema does not name (default secret)
       --apply         write; without it nothing changes
       --force         with --apply: overwrite keys that differ
       --journal PATH  where to record what was written (default migrate-<time>.jsonl)
@@ -70,10 +73,17 @@ Options:
       }
       const sources = readSources(invocation, io);
       const environment = stringOption(invocation, "env") ?? "production";
-      const categories = listOption(invocation, "secrets");
+      const categories = listOption(invocation, "secrets")?.flatMap((value) =>
+        value
+          .split(",")
+          .map((part) => part.trim())
+          .filter(Boolean),
+      );
+      const mount = stringOption(invocation, "mount");
       const plan = await planMigration(client, project.config, sources, {
         environment,
         ...(categories === undefined ? {} : { categories }),
+        ...(mount === undefined ? {} : { mount }),
       });
       if (invocation.values.apply !== true) {
         if (invocation.values.json === true)
