@@ -1,17 +1,37 @@
+import { randomUUID } from "node:crypto";
 import { StrongboxError } from "../errors.js";
 
 /** Name → value pairs in output order. */
 export type Pairs = ReadonlyArray<readonly [string, string]>;
 
 /** The output formats `export` knows. */
-export const FORMATS = ["dotenv", "json", "shell", "docker"] as const;
+export const FORMATS = [
+  "dotenv",
+  "json",
+  "shell",
+  "docker",
+  "yaml",
+  "systemd",
+  "github",
+  "kubernetes",
+  "direnv",
+] as const;
 export type Format = (typeof FORMATS)[number];
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN = /^[A-Za-z0-9_./:@%+,-]*$/;
 
 /** Renders `pairs` in `format`. Throws `E_FORMAT` naming the variable a format cannot carry. */
-export function formatPairs(pairs: Pairs, format: Format): string {
+export interface FormatOptions {
+  /** Names of secret variables: the github format masks their values first. */
+  readonly secrets?: ReadonlySet<string>;
+  /** The Kubernetes Secret's name. */
+  readonly name?: string;
+  /** Randomness for heredoc delimiters; injectable for golden tests. */
+  readonly delimiter?: () => string;
+}
+
+export function formatPairs(pairs: Pairs, format: Format, options: FormatOptions = {}): string {
   for (const [key] of pairs) {
     if (!KEY.test(key)) throw formatError(key, format, "the name is not a valid variable name");
   }
@@ -34,7 +54,64 @@ export function formatPairs(pairs: Pairs, format: Format): string {
         }
         return `${key}=${value}`;
       });
+    case "yaml":
+      // JSON strings are valid YAML scalars and quote everything that needs it.
+      return lines(pairs, (key, value) => `${key}: ${JSON.stringify(value)}`);
+    case "systemd":
+      return lines(pairs, (key, value) => {
+        if (/[\r\n]/.test(value))
+          throw formatError(
+            key,
+            format,
+            "systemd EnvironmentFile values cannot hold a line break",
+            "use LoadCredential= or a file:// secret instead",
+          );
+        return `${key}="${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
+      });
+    case "github":
+      return formatGithub(pairs, options);
+    case "kubernetes":
+      return formatKubernetes(pairs, options.name ?? "app-secrets");
+    case "direnv":
+      return lines(pairs, (key, value) => `export ${key}=${shellQuote(value)}`);
   }
+}
+
+/**
+ * GitHub Actions: `::add-mask::` for every line of every secret first (the
+ * runner masks line by line), then `NAME<<DELIMITER` heredocs for
+ * `>> "$GITHUB_ENV"`, with a random delimiter that the value cannot contain.
+ */
+function formatGithub(pairs: Pairs, options: FormatOptions): string {
+  const masks = pairs.flatMap(([key, value]) =>
+    options.secrets?.has(key) === true
+      ? value
+          .split(/\r?\n/)
+          .filter((line) => line !== "")
+          .map((line) => `::add-mask::${line}\n`)
+      : [],
+  );
+  const entries = pairs.map(([key, value]) => {
+    let delimiter = options.delimiter?.() ?? `ghadelimiter_${randomUUID()}`;
+    while (value.includes(delimiter)) delimiter = `ghadelimiter_${randomUUID()}`;
+    return `${key}<<${delimiter}\n${value}\n${delimiter}\n`;
+  });
+  return `${masks.join("")}${entries.join("")}`;
+}
+
+/** A Kubernetes `Secret` manifest (type Opaque) with base64 `data`. */
+function formatKubernetes(pairs: Pairs, name: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name))
+    throw formatError(
+      name,
+      "kubernetes",
+      "not a valid Kubernetes object name",
+      "use lower-case letters, digits, - and .",
+    );
+  const data = pairs
+    .map(([key, value]) => `  ${key}: "${Buffer.from(value, "utf8").toString("base64")}"\n`)
+    .join("");
+  return `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\ntype: Opaque\ndata:\n${data}`;
 }
 
 function lines(pairs: Pairs, line: (key: string, value: string) => string): string {

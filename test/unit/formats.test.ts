@@ -59,3 +59,65 @@ describe("output formats", () => {
     assert.throws(() => formatPairs([["BAD\nKEY", "x"]], "dotenv"), /not a valid variable name/);
   });
 });
+
+describe("more output formats", () => {
+  it("yaml reads back exactly with a YAML parser", async () => {
+    const { parse } = await import("yaml");
+    assert.deepEqual(parse(formatPairs(tricky, "yaml")), Object.fromEntries(tricky));
+  });
+
+  it("systemd quotes for EnvironmentFile, reads back with our parser (no expansion), refuses line breaks", () => {
+    const single = tricky.filter(([, value]) => !value.includes("\n"));
+    const parsed = parseDotenv(formatPairs(single, "systemd"));
+    assert.deepEqual(parsed.issues, []);
+    assert.deepEqual(
+      parsed.entries.map((entry) => [entry.key, entry.value]),
+      single,
+    );
+    assert.throws(() => formatPairs(tricky, "systemd"), /NEWLINE: cannot write in systemd format/);
+  });
+
+  it("github masks every line of every secret, then writes heredocs that read back", () => {
+    const text = formatPairs(
+      [
+        ["TOKEN", "tok-1"],
+        ["PEM", "line1\nline2"],
+        ["PLAIN", "visible"],
+      ],
+      "github",
+      { secrets: new Set(["TOKEN", "PEM"]), delimiter: () => "EOF_X" },
+    );
+    assert.equal(
+      text,
+      "::add-mask::tok-1\n::add-mask::line1\n::add-mask::line2\nTOKEN<<EOF_X\ntok-1\nEOF_X\nPEM<<EOF_X\nline1\nline2\nEOF_X\nPLAIN<<EOF_X\nvisible\nEOF_X\n",
+    );
+    const tricked = formatPairs([["V", "a\nEOF_X\nb"]], "github", { delimiter: () => "EOF_X" });
+    assert.doesNotMatch(
+      tricked,
+      /^V<<EOF_X$/m,
+      "a value containing the delimiter gets another one",
+    );
+  });
+
+  it("kubernetes writes a Secret manifest whose data decodes to the values", async () => {
+    const { parse } = await import("yaml");
+    const manifest = parse(formatPairs(tricky, "kubernetes", { name: "shop-secrets" }));
+    assert.equal(manifest.kind, "Secret");
+    assert.equal(manifest.metadata.name, "shop-secrets");
+    assert.deepEqual(
+      Object.entries(manifest.data as Record<string, string>).map(([key, value]) => [
+        key,
+        Buffer.from(value, "base64").toString("utf8"),
+      ]),
+      tricky,
+    );
+    assert.throws(
+      () => formatPairs(tricky, "kubernetes", { name: "Bad_Name" }),
+      /not a valid Kubernetes object name/,
+    );
+  });
+
+  it("direnv writes shell export lines", () => {
+    assert.equal(formatPairs([["A", "it's"]], "direnv"), "export A='it'\\''s'\n");
+  });
+});

@@ -11,8 +11,9 @@ export const exportCommand: Command = {
     format: { type: "string" },
     "only-secrets": { type: "boolean" },
     "no-secrets": { type: "boolean" },
+    name: { type: "string" },
   },
-  usage: `Usage: strongbox export [options] [--format dotenv|json|shell|docker]
+  usage: `Usage: strongbox export [options] [--format FORMAT]
 
 Prints every resolved variable with its value (this output holds secrets:
 send it to a file with mode 0600 or a pipe, not a log).
@@ -22,10 +23,17 @@ send it to a file with mode 0600 or a pipe, not a log).
   shell    export KEY='value' lines: eval "$(strongbox export --format shell)"
   docker   KEY=value lines for docker run --env-file (values taken verbatim;
            a value with a line break is refused)
+  yaml     KEY: "value" lines
+  systemd  KEY="value" lines for EnvironmentFile= (no line breaks)
+  github   ::add-mask:: lines for secrets, then NAME<<DELIMITER heredocs:
+           strongbox export --format github >> "$GITHUB_ENV"
+  kubernetes  a Secret manifest (type Opaque, base64 data); --name sets its name
+  direnv   export lines for .envrc: eval "$(strongbox export --format direnv)"
 
 Options:
 ${RESOLVE_HELP}
       --format F      output format (default: dotenv)
+      --name NAME     the Kubernetes Secret's name (default app-secrets)
       --only-secrets  only variables marked secret
       --no-secrets    only variables not marked secret
 `,
@@ -45,7 +53,15 @@ ${RESOLVE_HELP}
         ? []
         : [[entry.envName, entry.raw] as const],
     );
-    io.stdout.write(formatPairs(pairs, format as Format));
+    const secrets = new Set(
+      resolution.entries.filter((entry) => entry.secret).map((entry) => entry.envName),
+    );
+    io.stdout.write(
+      formatPairs(pairs, format as Format, {
+        secrets,
+        name: stringOption(invocation, "name") ?? "app-secrets",
+      }),
+    );
     return 0;
   },
 };
