@@ -92,6 +92,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "create or destroy ephemeral pr-* environments in Vault",
     load: async () => (await import("./commands/env.js")).envCommand,
   },
+  render: {
+    summary: "render secrets.ctmpl-style templates from Vault into files (0600, atomic)",
+    load: async () => (await import("./commands/render.js")).renderCommand,
+  },
 };
 
 /**

@@ -1,0 +1,152 @@
+import { spawnSync } from "node:child_process";
+import { lstatSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { StrongboxError } from "../../errors.js";
+import { createRedactor } from "../../redact/redactor.js";
+import { writeFileAtomic } from "../../store/atomic-write.js";
+import { parseTemplate } from "../../template/parse.js";
+import { renderTemplate } from "../../template/render.js";
+import { VaultClient } from "../../vault/client.js";
+import { type Command, listOption, stringOption } from "../command.js";
+import { say } from "../io.js";
+
+/** `strongbox render`: render consul-template style templates from Vault, written safely. */
+export const renderCommand: Command = {
+  name: "render",
+  options: {
+    input: { type: "string", short: "i" },
+    output: { type: "string", short: "o" },
+    template: { type: "string", short: "t", multiple: true },
+    dry: { type: "boolean" },
+    reveal: { type: "boolean" },
+    "allow-missing": { type: "boolean" },
+    mode: { type: "string" },
+    force: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox render -i TEMPLATE -o OUTPUT [options]
+       strongbox render -t TEMPLATE:OUTPUT[:COMMAND]... [options]
+
+Renders secrets.ctmpl-style templates (with secret, .Data.data.KEY, env,
+printf, index, toJSON, base64Encode/Decode, if/with/range/else) from
+Vault/OpenBao (VAULT_ADDR and a token or AppRole, as for vault:// refs).
+Each output is written atomically with mode 0600; a symlink at the output
+path or a world-writable directory is refused without --force. A key missing
+from a secret is an error unless --allow-missing. With -t, COMMAND runs
+(sh -c) after its output is written.
+
+Options:
+  -i, --input PATH        the template
+  -o, --output PATH       where to write it
+  -t, --template I:O[:C]  a template, its output and an optional command (repeatable)
+      --dry               print to stdout instead of writing; secrets masked
+      --reveal            with --dry: do not mask
+      --allow-missing     render missing keys as empty
+      --mode OCTAL        file mode of outputs (default 0600)
+      --force             write through a symlink or into a world-writable directory
+`,
+  async run(invocation, io) {
+    const jobs = [...(listOption(invocation, "template") ?? []).map(parseJob)];
+    const input = stringOption(invocation, "input");
+    if (input !== undefined)
+      jobs.push({ input, output: stringOption(invocation, "output") ?? "", command: undefined });
+    if (jobs.length === 0)
+      throw new StrongboxError(
+        "E_USAGE",
+        "render: give -i TEMPLATE -o OUTPUT or -t TEMPLATE:OUTPUT",
+        { hint: "strongbox render --help" },
+      );
+    const mode = Number.parseInt(stringOption(invocation, "mode") ?? "600", 8);
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
+      throw new StrongboxError("E_USAGE", "render: --mode takes an octal mode such as 0600");
+    const client = VaultClient.fromEnv(io.env);
+    const secrets: Array<{ name: string; value: string }> = [];
+    const cache = new Map<string, Promise<unknown>>();
+    const secret = (path: string) => {
+      if (!cache.has(path)) cache.set(path, readSecret(client, path, secrets));
+      return cache.get(path) as Promise<unknown>;
+    };
+    try {
+      for (const job of jobs) {
+        const source = readFileSync(resolve(io.cwd, job.input), "utf8");
+        const text = await renderTemplate(parseTemplate(source, job.input), {
+          secret,
+          env: (name) => io.env[name],
+          allowMissing: invocation.values["allow-missing"] === true,
+          file: job.input,
+        });
+        if (invocation.values.dry === true) {
+          io.stdout.write(
+            invocation.values.reveal === true ? text : createRedactor(secrets).redact(text),
+          );
+          continue;
+        }
+        if (job.output === "")
+          throw new StrongboxError("E_USAGE", "render: -i needs -o OUTPUT (or use --dry)");
+        const output = resolve(io.cwd, job.output);
+        checkOutputPath(output, invocation.values.force === true);
+        writeFileAtomic(output, Buffer.from(text), mode);
+        say(io, `strongbox: rendered ${job.input} -> ${job.output}`);
+        if (job.command !== undefined) {
+          const result = spawnSync("sh", ["-c", job.command], { stdio: "inherit", cwd: io.cwd });
+          if (result.status !== 0)
+            throw new StrongboxError(
+              "E_SPAWN",
+              `render: the command after ${job.output} exited ${result.status}`,
+              { hint: "check the command given with -t" },
+            );
+        }
+      }
+      return 0;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+function parseJob(text: string): { input: string; output: string; command: string | undefined } {
+  const [input, output, ...command] = text.split(":");
+  if (!input || !output)
+    throw new StrongboxError("E_USAGE", "render: -t takes TEMPLATE:OUTPUT[:COMMAND]");
+  return { input, output, command: command.length === 0 ? undefined : command.join(":") };
+}
+
+/** The shape consul-template gives a secret: `.Data` (`.Data.data` and `.Data.metadata` on KV v2). */
+async function readSecret(
+  client: VaultClient,
+  path: string,
+  secrets: Array<{ name: string; value: string }>,
+): Promise<unknown> {
+  const { version } = await client.mountOf(path);
+  const secret = await client.kvRead(path);
+  if (secret === undefined) return undefined;
+  for (const [key, value] of Object.entries(secret.data))
+    secrets.push({ name: key, value: typeof value === "string" ? value : JSON.stringify(value) });
+  return version === 2
+    ? { Data: { data: secret.data, metadata: { version: secret.version } } }
+    : { Data: secret.data };
+}
+
+/** Refuses a symlink at the output and a world-writable directory (unless sticky), without --force. */
+function checkOutputPath(path: string, force: boolean): void {
+  if (force) return;
+  try {
+    if (lstatSync(path).isSymbolicLink()) {
+      throw new StrongboxError(
+        "E_IO",
+        `render: ${path} is a symlink; refusing to write through it`,
+        { hint: "remove the link, or pass --force" },
+      );
+    }
+  } catch (error) {
+    if (error instanceof StrongboxError) throw error;
+  }
+  const dir = statSync(dirname(path));
+  if ((dir.mode & 0o002) !== 0 && (dir.mode & 0o1000) === 0) {
+    throw new StrongboxError(
+      "E_IO",
+      `render: ${dirname(path)} is writable by everyone; refusing to write secrets there`,
+      { hint: "write elsewhere, or pass --force" },
+    );
+  }
+}

@@ -1,0 +1,278 @@
+import { StrongboxError } from "../errors.js";
+import type { Arg, Node, Pipeline } from "./parse.js";
+
+/** What a template may reach: Vault secrets and environment variables. */
+export interface RenderContext {
+  /** `{{ secret "path" }}`: the secret as consul-template shapes it (`.Data`), or undefined. */
+  secret(path: string): Promise<unknown>;
+  env(name: string): string | undefined;
+  /** Render a missing key as an empty string instead of failing (consul-template prints `<no value>`). */
+  readonly allowMissing?: boolean;
+  readonly file?: string;
+}
+
+const MISSING = Symbol("missing");
+type Value = unknown;
+
+/**
+ * Renders a parsed template. Secrets are inserted as data, never re-evaluated.
+ * A key missing from a secret is an error naming file, line and column (unless
+ * `allowMissing`), except where it is a condition (`with`, `if`), which is
+ * simply false: `{{ with .Data.data.X }}…{{ else }}""{{ end }}` works as people
+ * write it.
+ */
+export async function renderTemplate(nodes: readonly Node[], ctx: RenderContext): Promise<string> {
+  return renderList(nodes, undefined, new Map(), ctx);
+}
+
+async function renderList(
+  nodes: readonly Node[],
+  dot: Value,
+  vars: Map<string, Value>,
+  ctx: RenderContext,
+): Promise<string> {
+  let out = "";
+  for (const node of nodes) {
+    if (node.kind === "text") {
+      out += node.text;
+    } else if (node.kind === "output") {
+      const value = await evalPipeline(node.pipeline, dot, vars, ctx, false);
+      if (node.pipeline.declare === undefined) out += stringify(value);
+    } else {
+      const value = await evalPipeline(node.pipeline, dot, vars, ctx, true);
+      if (node.kind === "range") {
+        const items = Array.isArray(value)
+          ? value.map((v, i) => [i, v] as const)
+          : isObject(value)
+            ? Object.entries(value).sort(([a], [b]) => a.localeCompare(b))
+            : [];
+        if (items.length === 0) out += await renderList(node.otherwise, dot, vars, ctx);
+        for (const [key, item] of items) {
+          const scope = new Map(vars);
+          const names = node.pipeline.declare?.split(", ") ?? [];
+          if (names.length === 2) {
+            scope.set(names[0] as string, key);
+            scope.set(names[1] as string, item);
+          } else if (names.length === 1) scope.set(names[0] as string, item);
+          out += await renderList(node.body, item, scope, ctx);
+        }
+      } else if (truthy(value)) {
+        out += await renderList(node.body, node.kind === "with" ? value : dot, vars, ctx);
+      } else {
+        out += await renderList(node.otherwise, dot, vars, ctx);
+      }
+    }
+  }
+  return out;
+}
+
+async function evalPipeline(
+  pipeline: Pipeline,
+  dot: Value,
+  vars: Map<string, Value>,
+  ctx: RenderContext,
+  condition: boolean,
+): Promise<Value> {
+  let result: Value = MISSING;
+  let first = true;
+  for (const command of pipeline.commands) {
+    result = await evalCommand(
+      command,
+      dot,
+      vars,
+      ctx,
+      condition,
+      first ? undefined : { value: result },
+    );
+    first = false;
+  }
+  if (pipeline.declare !== undefined && !pipeline.declare.includes(","))
+    vars.set(pipeline.declare, result);
+  return result === MISSING && condition ? undefined : result;
+}
+
+async function evalCommand(
+  command: readonly Arg[],
+  dot: Value,
+  vars: Map<string, Value>,
+  ctx: RenderContext,
+  condition: boolean,
+  piped?: { value: Value },
+): Promise<Value> {
+  const [head, ...rest] = command;
+  if (head === undefined) return undefined;
+  if (
+    head.kind === "ident" &&
+    head.text !== "true" &&
+    head.text !== "false" &&
+    head.text !== "nil"
+  ) {
+    const args = await Promise.all(rest.map((arg) => evalArg(arg, dot, vars, ctx, condition)));
+    if (piped !== undefined) args.push(piped.value);
+    return call(head.text, args, head, ctx);
+  }
+  return evalArg(head, dot, vars, ctx, condition);
+}
+
+async function evalArg(
+  arg: Arg,
+  dot: Value,
+  vars: Map<string, Value>,
+  ctx: RenderContext,
+  condition: boolean,
+): Promise<Value> {
+  switch (arg.kind) {
+    case "string":
+      return arg.value;
+    case "number":
+      return Number(arg.text);
+    case "pipeline":
+      return evalPipeline(arg.pipeline, dot, vars, ctx, condition);
+    case "variable": {
+      const [name, ...path] = arg.text.split(".");
+      const base = name === "$" ? dot : vars.get(name as string);
+      return walk(base, path, arg, ctx, condition);
+    }
+    case "field":
+      return walk(dot, arg.text.split(".").slice(1).filter(Boolean), arg, ctx, condition);
+    case "ident":
+      return arg.text === "true" ? true : arg.text === "false" ? false : undefined;
+  }
+}
+
+function walk(
+  base: Value,
+  path: readonly string[],
+  at: { line: number; column: number },
+  ctx: RenderContext,
+  condition: boolean,
+): Value {
+  let value = base;
+  for (const key of path) {
+    if (isObject(value) && Object.hasOwn(value, key)) value = value[key];
+    else if (condition || ctx.allowMissing) return condition ? undefined : "";
+    else throw missing(ctx, at, key);
+  }
+  return value;
+}
+
+async function call(
+  name: string,
+  args: Value[],
+  at: { line: number; column: number },
+  ctx: RenderContext,
+): Promise<Value> {
+  switch (name) {
+    case "secret": {
+      const path = String(args[0] ?? "");
+      const secret = await ctx.secret(path);
+      if (secret === undefined && !ctx.allowMissing)
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: no secret at ${path}`,
+          { hint: "check the path, or render with --allow-missing" },
+        );
+      return secret;
+    }
+    case "env":
+      return ctx.env(String(args[0] ?? "")) ?? "";
+    case "printf":
+      return printf(String(args[0] ?? ""), args.slice(1));
+    case "toJSON":
+      return JSON.stringify(args[0] ?? null);
+    case "toJSONPretty":
+      return JSON.stringify(args[0] ?? null, null, 2);
+    case "base64Encode":
+      return Buffer.from(String(args[0] ?? "")).toString("base64");
+    case "base64Decode":
+      return Buffer.from(String(args[0] ?? ""), "base64").toString("utf8");
+    case "index":
+      return args
+        .slice(1)
+        .reduce(
+          (value: Value, key) =>
+            isObject(value) || Array.isArray(value)
+              ? (value as Record<string, Value>)[String(key)]
+              : undefined,
+          args[0],
+        );
+    case "eq":
+      return args.slice(1).some((other) => other === args[0]);
+    case "ne":
+      return args[0] !== args[1];
+    case "not":
+      return !truthy(args[0]);
+    case "and":
+      return args.find((arg) => !truthy(arg)) ?? args.at(-1);
+    case "or":
+      return args.find((arg) => truthy(arg)) ?? args.at(-1);
+    case "len":
+      return Array.isArray(args[0]) || typeof args[0] === "string"
+        ? (args[0] as { length: number }).length
+        : isObject(args[0])
+          ? Object.keys(args[0]).length
+          : 0;
+    default:
+      throw new StrongboxError(
+        "E_TEMPLATE",
+        `${ctx.file ?? "template"}:${at.line}:${at.column}: unknown function ${name}`,
+        {
+          hint: "supported: secret, env, printf, index, eq, ne, not, and, or, len, toJSON, base64Encode, base64Decode",
+        },
+      );
+  }
+}
+
+/** Go's fmt verbs that templates use: %s, %v, %q (a Go-quoted string), %d, %%. */
+function printf(format: string, args: readonly Value[]): string {
+  let index = 0;
+  return format.replace(/%([svqd%])/g, (_, verb: string) => {
+    if (verb === "%") return "%";
+    const value = args[index++];
+    if (verb === "q") return goQuote(stringify(value));
+    if (verb === "d") return String(Math.trunc(Number(value)));
+    return stringify(value);
+  });
+}
+
+function goQuote(text: string): string {
+  return JSON.stringify(text).replace(/\\u00([0-1][0-9a-f])/g, (_, hex: string) => `\\x${hex}`);
+}
+
+function stringify(value: Value): string {
+  if (value === undefined || value === null || value === MISSING) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+function truthy(value: Value): boolean {
+  if (
+    value === undefined ||
+    value === null ||
+    value === false ||
+    value === 0 ||
+    value === "" ||
+    value === MISSING
+  )
+    return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isObject(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+function isObject(value: Value): value is Record<string, Value> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function missing(
+  ctx: RenderContext,
+  at: { line: number; column: number },
+  key: string,
+): StrongboxError {
+  return new StrongboxError(
+    "E_TEMPLATE",
+    `${ctx.file ?? "template"}:${at.line}:${at.column}: the key ${key} does not exist`,
+    { hint: "fix the template, or render with --allow-missing to write it empty" },
+  );
+}

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { StrongboxError } from "../../src/errors.js";
+import { parseTemplate } from "../../src/template/parse.js";
+import { renderTemplate } from "../../src/template/render.js";
+
+const SECRETS: Record<string, unknown> = {
+  "secret/data/shop/production/app": {
+    Data: { data: { DB: 'p"w$d', KEY: "k1", JSONISH: { a: 1 } }, metadata: { version: 3 } },
+  },
+  "kv/app": { Data: { TOKEN: "t1" } },
+};
+const render = (
+  source: string,
+  options: { allowMissing?: boolean; env?: Record<string, string> } = {},
+) =>
+  renderTemplate(parseTemplate(source, "t.ctmpl"), {
+    secret: async (path) => SECRETS[path],
+    env: (name) => options.env?.[name],
+    ...(options.allowMissing ? { allowMissing: true } : {}),
+    file: "t.ctmpl",
+  });
+
+describe("template renderer", () => {
+  it("renders the seed's template shape with %q quoting and else fallbacks", async () => {
+    const out = await render(
+      `{{ with secret (printf "secret/data/shop/%s/app" (env "ENV")) }}\nDB={{ with .Data.data.DB }}{{ printf "%q" . }}{{ else }}""{{ end }}\nNOPE={{ with .Data.data.NOPE }}{{ printf "%q" . }}{{ else }}""{{ end }}\n{{ end }}\n`,
+      { env: { ENV: "production" } },
+    );
+    assert.equal(out, '\nDB="p\\"w$d"\nNOPE=""\n\n');
+  });
+
+  it("supports KV v1, index, toJSON, base64, range, if/else if, variables and trim markers", async () => {
+    const out = await render(
+      `{{- with secret "kv/app" -}}T={{ .Data.TOKEN }}{{ end }}
+{{ with secret "secret/data/shop/production/app" }}K={{ index .Data.data "KEY" }} J={{ .Data.data.JSONISH | toJSON }} B={{ base64Encode .Data.data.KEY }} V={{ .Data.metadata.version }}
+{{ range $k, $v := .Data.data }}{{ $k }};{{ end }}{{ end }}
+{{ $e := env "ENV" }}{{ if eq $e "prod" }}P{{ else if eq $e "dev" }}D{{ else }}O{{ end }}`,
+      { env: { ENV: "dev" } },
+    );
+    assert.equal(out, 'T=t1\nK=k1 J={"a":1} B=azE= V=3\nDB;JSONISH;KEY;\nD');
+  });
+
+  it("fails on a missing key with its position, unless allowed", async () => {
+    await assert.rejects(
+      render(`{{ with secret "kv/app" }}\nX={{ .Data.MISSING }}{{ end }}`),
+      (error: unknown) =>
+        error instanceof StrongboxError &&
+        error.code === "E_TEMPLATE" &&
+        /t\.ctmpl:2:6: the key MISSING does not exist/.test(error.message),
+    );
+    assert.equal(
+      await render(`{{ with secret "kv/app" }}X={{ .Data.MISSING }}{{ end }}`, {
+        allowMissing: true,
+      }),
+      "X=",
+    );
+    await assert.rejects(render(`{{ with secret "nope/x" }}{{ end }}`), /no secret at nope\/x/);
+  });
+
+  it("inserts secret values as data: template syntax inside a value is not evaluated", async () => {
+    SECRETS["kv/tricky"] = { Data: { V: '{{ env "HOME" }} ${X} <%= 1 %>' } };
+    assert.equal(
+      await render(`{{ with secret "kv/tricky" }}{{ .Data.V }}{{ end }}`, {
+        env: { HOME: "/root" },
+      }),
+      '{{ env "HOME" }} ${X} <%= 1 %>',
+    );
+  });
+
+  it("text without {{ renders unchanged", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 200 }).filter((text) => !text.includes("{{")),
+        async (text) => {
+          assert.equal(await render(text), text);
+        },
+      ),
+    );
+  });
+});
