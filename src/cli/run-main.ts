@@ -96,6 +96,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "render secrets.ctmpl-style templates from Vault into files (0600, atomic)",
     load: async () => (await import("./commands/render.js")).renderCommand,
   },
+  agent: {
+    summary: "keep rendered files and a child process up to date with Vault",
+    load: async () => (await import("./commands/agent.js")).agentCommand,
+  },
 };
 
 /**

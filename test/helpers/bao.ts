@@ -8,6 +8,8 @@ export interface Bao {
   readonly addr: string;
   readonly rootToken: string;
   readonly process: ChildProcess;
+  /** The dev server's unseal key (from its start-up output). */
+  unsealKey(): string;
   /** Environment for the `bao` CLI and for Strongbox, as root. */
   readonly env: Record<string, string>;
   /** Runs the real `bao` CLI against this server; returns stdout. */
@@ -48,9 +50,13 @@ export async function startBao(): Promise<Bao> {
     ],
     {
       env: { PATH: process.env.PATH ?? "", HOME: home },
-      stdio: "ignore",
+      stdio: ["ignore", "pipe", "ignore"],
     },
   );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const addr = `http://127.0.0.1:${port}`;
   const env = { PATH: process.env.PATH ?? "", HOME: home, BAO_ADDR: addr, BAO_TOKEN: rootToken };
   const deadline = Date.now() + 30_000;
@@ -69,6 +75,7 @@ export async function startBao(): Promise<Bao> {
     addr,
     rootToken,
     process: child,
+    unsealKey: () => /Unseal Key: (\S+)/.exec(output)?.[1] ?? "",
     env,
     cli: (args, options = {}) =>
       execFileSync(baoBinary(), [...args], {

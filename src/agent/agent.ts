@@ -1,0 +1,202 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { StrongboxError } from "../errors.js";
+import { writeFileAtomic } from "../store/atomic-write.js";
+import { parseTemplate } from "../template/parse.js";
+import { renderTemplate } from "../template/render.js";
+import type { VaultClient } from "../vault/client.js";
+
+/** The agent's configuration (`agent.yaml`). */
+export interface AgentConfig {
+  /** Polling interval in milliseconds. */
+  readonly intervalMs: number;
+  readonly templates: ReadonlyArray<{
+    readonly source: string;
+    readonly destination: string;
+    readonly mode?: number;
+  }>;
+  readonly exec?: {
+    readonly command: readonly string[];
+    /** `restart` (default) stops and starts the child on a change; a signal name sends that signal instead. */
+    readonly onChange?: "restart" | NodeJS.Signals;
+  };
+}
+
+/** One log record. Names paths and events, never a value. */
+export interface AgentLog {
+  readonly level: "info" | "warn" | "error";
+  readonly event: string;
+  readonly message: string;
+}
+
+export interface AgentHandle {
+  /** Resolves when the agent has stopped. */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Renders templates from Vault and keeps them current: polls the KV v2
+ * metadata (versions, not data) of every path the templates read, re-renders
+ * when a version changes, and restarts or signals the supervised child. While
+ * Vault is unreachable or sealed it keeps the last good files and child,
+ * says so, and backs off (doubling the interval up to a minute). With `once`
+ * it renders and returns.
+ */
+export function startAgent(
+  config: AgentConfig,
+  client: VaultClient,
+  options: {
+    baseDir: string;
+    env: Readonly<Record<string, string | undefined>>;
+    log: (entry: AgentLog) => void;
+    once?: boolean;
+  },
+): AgentHandle {
+  let stopped = false;
+  let child: ChildProcess | undefined;
+  let wake: (() => void) | undefined;
+  const versions = new Map<string, number>();
+  const rendered = new Map<string, string>();
+  const log = options.log;
+
+  const renderAll = async (): Promise<boolean> => {
+    const paths = new Set<string>();
+    let changed = false;
+    for (const template of config.templates) {
+      const source = resolve(options.baseDir, template.source);
+      const text = await renderTemplate(
+        parseTemplate(readFileSync(source, "utf8"), template.source),
+        {
+          secret: async (path) => {
+            paths.add(path);
+            const { version } = await client.mountOf(path);
+            const secret = await client.kvRead(path);
+            if (secret === undefined) return undefined;
+            return version === 2
+              ? { Data: { data: secret.data, metadata: { version: secret.version } } }
+              : { Data: secret.data };
+          },
+          env: (name) => options.env[name],
+          file: template.source,
+        },
+      );
+      if (rendered.get(template.destination) !== text) {
+        writeFileAtomic(
+          resolve(options.baseDir, template.destination),
+          Buffer.from(text),
+          template.mode ?? 0o600,
+        );
+        rendered.set(template.destination, text);
+        changed = true;
+        log({
+          level: "info",
+          event: "rendered",
+          message: `rendered ${template.source} -> ${template.destination}`,
+        });
+      }
+    }
+    for (const path of paths) versions.set(path, await currentVersion(path));
+    return changed;
+  };
+
+  const currentVersion = async (path: string): Promise<number> =>
+    Number((await client.kvMetadata(path))?.current_version ?? 0);
+
+  const startChild = () => {
+    if (config.exec === undefined) return;
+    const [command, ...args] = config.exec.command;
+    if (command === undefined) throw new StrongboxError("E_USAGE", "agent: exec.command is empty");
+    child = spawn(command, args, {
+      cwd: options.baseDir,
+      stdio: "inherit",
+      env: options.env as NodeJS.ProcessEnv,
+    });
+    log({
+      level: "info",
+      event: "child-started",
+      message: `started ${command} (pid ${child.pid})`,
+    });
+    const started = child;
+    started.once("exit", (code, signal) => {
+      if (child === started)
+        log({
+          level: "warn",
+          event: "child-exited",
+          message: `${command} exited (${signal ?? code})`,
+        });
+    });
+  };
+
+  const stopChild = async () => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    await new Promise<void>((done) => {
+      running.once("exit", () => done());
+      running.kill("SIGTERM");
+    });
+  };
+
+  const onChange = async () => {
+    if (config.exec === undefined) return;
+    const how = config.exec.onChange ?? "restart";
+    if (how === "restart") {
+      await stopChild();
+      startChild();
+    } else {
+      child?.kill(how);
+      log({ level: "info", event: "child-signalled", message: `sent ${how} to the child` });
+    }
+  };
+
+  const loop = async () => {
+    await renderAll();
+    if (options.once === true) return;
+    startChild();
+    let delay = config.intervalMs;
+    let unhealthy = false;
+    while (!stopped) {
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, delay);
+        wake = () => {
+          clearTimeout(timer);
+          done();
+        };
+      });
+      if (stopped) break;
+      try {
+        let moved = false;
+        for (const [path, version] of versions)
+          if ((await currentVersion(path)) !== version) moved = true;
+        if (unhealthy)
+          log({ level: "info", event: "recovered", message: "Vault is reachable again" });
+        unhealthy = false;
+        delay = config.intervalMs;
+        if (moved && (await renderAll())) await onChange();
+      } catch (error) {
+        unhealthy = true;
+        delay = Math.min(delay * 2, 60_000);
+        const code = (error as { code?: string }).code ?? "E_VAULT";
+        log({
+          level: "warn",
+          event: "vault-unavailable",
+          message: `${code}: keeping the last good files and child; retrying in ${delay} ms`,
+        });
+      }
+    }
+    await stopChild();
+  };
+
+  const done = loop();
+  return {
+    done,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await done.catch(() => undefined);
+      await stopChild();
+    },
+  };
+}

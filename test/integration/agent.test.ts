@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { startBao } from "../helpers/bao.js";
+import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
+
+const until = async (what: string, check: () => boolean, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+describe("strongbox agent against a real bao server", () => {
+  it("re-renders and restarts its child when a secret changes, keeps the last good state while sealed, recovers, and stops cleanly", async () => {
+    const bao = await startBao();
+    try {
+      bao.cli(["kv", "put", "-mount=secret", "app", "X=one"]);
+      const dir = tempProject({
+        "app.ctmpl": 'X={{ with secret "secret/data/app" }}{{ .Data.data.X }}{{ end }}\n',
+        "agent.yaml":
+          "interval: 300ms\ntemplates:\n  - { source: app.ctmpl, destination: app.env }\nexec:\n  command: [sh, -c, 'cat app.env >> starts.log; exec sleep 60']\n",
+      });
+      const env = cleanEnv(dir, { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken });
+      const agent = spawn(
+        process.execPath,
+        [CLI, "agent", "-c", "agent.yaml", "--log-format", "json"],
+        { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let logs = "";
+      agent.stderr.on("data", (chunk: Buffer) => {
+        logs += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        agent.once("exit", (code) => resolve(code)),
+      );
+      const starts = () =>
+        existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
+      await until("the first render and start", () => starts() === "X=one\n");
+      bao.cli(["kv", "put", "-mount=secret", "app", "X=two"]);
+      await until(
+        "a re-render and restart within two polling intervals",
+        () => starts() === "X=one\nX=two\n",
+        2000,
+      );
+      bao.cli(["operator", "seal"]);
+      await until("the agent to notice", () => logs.includes('"event":"vault-unavailable"'));
+      assert.equal(
+        readFileSync(join(dir, "app.env"), "utf8"),
+        "X=two\n",
+        "last good file kept while sealed",
+      );
+      assert.equal(starts(), "X=one\nX=two\n", "the child keeps running while sealed");
+      bao.cli(["operator", "unseal", bao.unsealKey()]);
+      bao.cli(["kv", "put", "-mount=secret", "app", "X=three"]);
+      await until("recovery after unseal", () => starts().endsWith("X=three\n"), 20_000);
+      assert.ok(logs.includes('"event":"recovered"'));
+      agent.kill("SIGTERM");
+      assert.equal(await exited, 0);
+      for (const line of logs.trim().split("\n")) JSON.parse(line);
+      assert.ok(!logs.includes("X=two") && !logs.includes("X=three"), "logs never hold a value");
+    } finally {
+      await bao.stop();
+    }
+  });
+
+  it("--once renders and exits, for init containers and CI", async () => {
+    const bao = await startBao();
+    try {
+      bao.cli(["kv", "put", "-mount=secret", "app", "X=once"]);
+      const dir = tempProject({
+        "app.ctmpl": 'X={{ with secret "secret/data/app" }}{{ .Data.data.X }}{{ end }}\n',
+        "agent.yaml": "templates:\n  - { source: app.ctmpl, destination: app.env }\n",
+      });
+      writeFileSync(join(dir, "unused"), "");
+      const result = await runCli(["agent", "-c", "agent.yaml", "--once"], {
+        cwd: dir,
+        env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(readFileSync(join(dir, "app.env"), "utf8"), "X=once\n");
+    } finally {
+      await bao.stop();
+    }
+  });
+});
