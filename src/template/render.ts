@@ -44,7 +44,7 @@ async function renderList(
         const items = Array.isArray(value)
           ? value.map((v, i) => [i, v] as const)
           : isObject(value)
-            ? Object.entries(value).sort(([a], [b]) => a.localeCompare(b))
+            ? Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
             : [];
         if (items.length === 0) out += await renderList(node.otherwise, dot, vars, ctx);
         for (const [key, item] of items) {

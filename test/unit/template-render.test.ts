@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { StrongboxError } from "../../src/errors.js";
 import { parseTemplate } from "../../src/template/parse.js";
 import { renderTemplate } from "../../src/template/render.js";
+import { ROOT } from "../helpers/cli.js";
+import { CORPUS_ENV, CORPUS_SECRETS } from "./render-corpus-data.js";
 
 const SECRETS: Record<string, unknown> = {
   "secret/data/shop/production/app": {
@@ -79,4 +83,27 @@ describe("template renderer", () => {
       ),
     );
   });
+});
+
+describe("render corpus: 20 templates, golden outputs", () => {
+  const dir = join(ROOT, "test/fixtures/ctmpl-corpus");
+  const expected = JSON.parse(readFileSync(join(dir, "expected-render.json"), "utf8")) as Record<
+    string,
+    string
+  >;
+  it("covers at least 20 templates", () => assert.ok(Object.keys(expected).length >= 20));
+  for (const [file, output] of Object.entries(expected)) {
+    it(`renders ${file}`, async () => {
+      const text = await renderTemplate(
+        parseTemplate(readFileSync(join(dir, file), "utf8"), file),
+        {
+          secret: async (path) => CORPUS_SECRETS[path],
+          env: (name) => CORPUS_ENV[name],
+          allowMissing: true,
+          file,
+        },
+      );
+      assert.equal(text, output);
+    });
+  }
 });
