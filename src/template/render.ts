@@ -6,6 +6,10 @@ export interface RenderContext {
   /** `{{ secret "path" }}`: the secret as consul-template shapes it (`.Data`), or undefined. */
   secret(path: string): Promise<unknown>;
   env(name: string): string | undefined;
+  /** `{{ strongbox "VAR" }}`: a schema variable, resolved through the schema and the environment's policy. */
+  variable?(name: string): Promise<string>;
+  /** `{{ ref "vault://…#KEY" }}`: any reference, resolved under the environment's policy. */
+  ref?(text: string): Promise<string>;
   /** Render a missing key as an empty string instead of failing (consul-template prints `<no value>`). */
   readonly allowMissing?: boolean;
   readonly file?: string;
@@ -176,6 +180,17 @@ async function call(
     }
     case "env":
       return ctx.env(String(args[0] ?? "")) ?? "";
+    case "strongbox":
+    case "ref": {
+      const resolver = name === "strongbox" ? ctx.variable : ctx.ref;
+      if (resolver === undefined)
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: {{ ${name} }} needs a strongbox config`,
+          { hint: "run render where strongbox.config.ts or .yaml is found, or pass --config" },
+        );
+      return resolver(String(args[0] ?? ""));
+    }
     case "printf":
       return printf(String(args[0] ?? ""), args.slice(1));
     case "toJSON":
@@ -217,7 +232,7 @@ async function call(
         "E_TEMPLATE",
         `${ctx.file ?? "template"}:${at.line}:${at.column}: unknown function ${name}`,
         {
-          hint: "supported: secret, env, printf, index, eq, ne, not, and, or, len, toJSON, base64Encode, base64Decode",
+          hint: "supported: secret, env, strongbox, ref, printf, index, eq, ne, not, and, or, len, toJSON, base64Encode, base64Decode",
         },
       );
   }

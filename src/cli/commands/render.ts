@@ -1,14 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { lstatSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { StrongboxError } from "../../errors.js";
+import { ResolutionError, StrongboxError } from "../../errors.js";
+import { openProject, resolveProject } from "../../project.js";
 import { createRedactor } from "../../redact/redactor.js";
 import { writeFileAtomic } from "../../store/atomic-write.js";
 import { parseTemplate } from "../../template/parse.js";
 import { renderTemplate } from "../../template/render.js";
 import { VaultClient } from "../../vault/client.js";
-import { type Command, listOption, stringOption } from "../command.js";
-import { say } from "../io.js";
+import { type Command, type Invocation, listOption, stringOption } from "../command.js";
+import { type CliIo, say } from "../io.js";
 
 /** `strongbox render`: render consul-template style templates from Vault, written safely. */
 export const renderCommand: Command = {
@@ -22,13 +23,17 @@ export const renderCommand: Command = {
     "allow-missing": { type: "boolean" },
     mode: { type: "string" },
     force: { type: "boolean" },
+    env: { type: "string", short: "e" },
+    config: { type: "string", short: "c" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox render -i TEMPLATE -o OUTPUT [options]
        strongbox render -t TEMPLATE:OUTPUT[:COMMAND]... [options]
 
 Renders secrets.ctmpl-style templates (with secret, .Data.data.KEY, env,
-printf, index, toJSON, base64Encode/Decode, if/with/range/else) from
+printf, index, toJSON, base64Encode/Decode, if/with/range/else, and
+Strongbox's own {{ strongbox "VAR" }} and {{ ref "vault://…#KEY" }}, which
+resolve through the schema and the environment's policy) from
 Vault/OpenBao (VAULT_ADDR and a token or AppRole, as for vault:// refs).
 Each output is written atomically with mode 0600; a symlink at the output
 path or a world-writable directory is refused without --force. A key missing
@@ -44,6 +49,8 @@ Options:
       --allow-missing     render missing keys as empty
       --mode OCTAL        file mode of outputs (default 0600)
       --force             write through a symlink or into a world-writable directory
+  -e, --env NAME          the environment for {{ strongbox "VAR" }} and {{ ref "…" }}
+  -c, --config PATH       the config those resolve through
 `,
   async run(invocation, io) {
     const jobs = [...(listOption(invocation, "template") ?? []).map(parseJob)];
@@ -59,10 +66,12 @@ Options:
     const mode = Number.parseInt(stringOption(invocation, "mode") ?? "600", 8);
     if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
       throw new StrongboxError("E_USAGE", "render: --mode takes an octal mode such as 0600");
-    const client = VaultClient.fromEnv(io.env);
+    // Created on the first {{ secret }}: a template that reads no Vault path needs no Vault.
+    let client: VaultClient | undefined;
     const secrets: Array<{ name: string; value: string }> = [];
     const cache = new Map<string, Promise<unknown>>();
     const secret = (path: string) => {
+      client ??= VaultClient.fromEnv(io.env);
       if (!cache.has(path)) cache.set(path, readSecret(client, path, secrets));
       return cache.get(path) as Promise<unknown>;
     };
@@ -72,6 +81,8 @@ Options:
         const text = await renderTemplate(parseTemplate(source, job.input), {
           secret,
           env: (name) => io.env[name],
+          variable: (name) => resolveThroughSchema(invocation, io, name, undefined, secrets),
+          ref: (text) => resolveThroughSchema(invocation, io, "REF", text, secrets),
           allowMissing: invocation.values["allow-missing"] === true,
           file: job.input,
         });
@@ -99,7 +110,7 @@ Options:
       }
       return 0;
     } finally {
-      await client.close();
+      await client?.close();
     }
   },
 };
@@ -149,4 +160,47 @@ function checkOutputPath(path: string, force: boolean): void {
       { hint: "write elsewhere, or pass --force" },
     );
   }
+}
+
+/**
+ * Resolves `{{ strongbox "VAR" }}` (a schema variable) or `{{ ref "…" }}` (a
+ * reference, checked against the environment's policy as a secret) through
+ * the project's config. Throws the resolution's own problems.
+ */
+async function resolveThroughSchema(
+  invocation: Invocation,
+  io: CliIo,
+  name: string,
+  ref: string | undefined,
+  secrets: Array<{ name: string; value: string }>,
+): Promise<string> {
+  const project = await openProject({
+    cwd: io.cwd,
+    configPath: stringOption(invocation, "config"),
+    processEnv: io.env,
+  });
+  const config =
+    ref === undefined
+      ? project.config
+      : { ...project.config, variables: { [name]: { secret: true, ref } } };
+  if (ref === undefined && !Object.hasOwn(project.config.variables, name)) {
+    throw new StrongboxError(
+      "E_TEMPLATE",
+      `{{ strongbox "${name}" }}: ${name} is not in the schema`,
+      { hint: 'declare it, or use {{ ref "…" }}' },
+    );
+  }
+  const resolution = await resolveProject(
+    { ...project, config },
+    { environment: stringOption(invocation, "env"), processEnv: io.env, cwd: io.cwd },
+  );
+  const entry = resolution.entries.find((e) => e.name === name);
+  const problems = resolution.issues.filter((i) => i.variable === name);
+  if (entry?.raw === undefined || problems.length > 0)
+    throw new ResolutionError(
+      resolution.environment.name,
+      problems.length > 0 ? problems : resolution.issues,
+    );
+  if (entry.secret) secrets.push({ name, value: entry.raw });
+  return entry.raw;
 }
