@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
 import { initStore, openStore } from "../src/store/store.js";
-import { vaultRows } from "./vault.js";
+import { templateRows, vaultRows } from "./vault.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist/bundle/main.js");
@@ -333,3 +333,8 @@ if (trip && ours)
   console.log(
     `\nresolution / one round trip: ${(ours.ms / trip.ms).toFixed(2)}× with ${ours.requests} requests`,
   );
+
+const templates = await templateRows(Math.max(5, Math.floor(RUNS / 2)));
+console.log("\nTemplates and the agent (real bao server -dev):\n");
+console.log("| benchmark | result |\n|---|---:|");
+for (const row of templates) console.log(`| ${row.name} | ${row.value} |`);

@@ -10,6 +10,7 @@ import { baoBinary, startBao } from "../test/helpers/bao.js";
 import { startProxy } from "../test/helpers/proxy.js";
 
 const run = promisify(execFile);
+const ROOT_DIR = new URL("../../", import.meta.url).pathname;
 
 export interface VaultRow {
   readonly name: string;
@@ -116,4 +117,114 @@ export async function vaultRows(rounds: number): Promise<VaultRow[]> {
     await proxy.close();
     await bao.stop();
   }
+}
+
+/**
+ * Template rows: rendering a 50-secret template with the CLI (cold: a new
+ * process each time) and in-process (warm), and the agent's cost at rest: Vault
+ * requests per minute and CPU, measured over a few polling intervals and scaled
+ * to a 30 s interval with 20 paths.
+ */
+export async function templateRows(
+  rounds: number,
+): Promise<Array<{ name: string; value: string }>> {
+  const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { spawn, spawnSync } = await import("node:child_process");
+  const { parseTemplate } = await import("../src/template/parse.js");
+  const { renderTemplate } = await import("../src/template/render.js");
+  const bao = await startBao();
+  const proxy = await startProxy(bao.addr);
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "strongbox-bench-render-"));
+    const lines: string[] = [];
+    for (let path = 0; path < 20; path++) {
+      const keys = Array.from({ length: path < 10 ? 5 : 0 }, (_, key) => `K${key}=v${path}-${key}`);
+      bao.cli([
+        "kv",
+        "put",
+        "-mount=secret",
+        `render/p${path}`,
+        ...(keys.length > 0 ? keys : ["K0=x"]),
+      ]);
+      lines.push(
+        `{{ with secret "secret/data/render/p${path}" }}${path < 10 ? Array.from({ length: 5 }, (_, key) => `S${path}_${key}={{ .Data.data.K${key} }}`).join("\n") : `P${path}={{ .Data.data.K0 }}`}{{ end }}`,
+      );
+    }
+    writeFileSync(join(dir, "fifty.ctmpl"), `${lines.slice(0, 10).join("\n")}\n`);
+    writeFileSync(join(dir, "twenty.ctmpl"), `${lines.join("\n")}\n`);
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: dir,
+      VAULT_ADDR: bao.addr,
+      VAULT_TOKEN: bao.rootToken,
+    };
+    const cli = join(ROOT_DIR, "dist/bundle/main.js");
+    const cold: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const start = process.hrtime.bigint();
+      spawnSync(process.execPath, [cli, "render", "-i", "fifty.ctmpl", "-o", "out.env"], {
+        cwd: dir,
+        env,
+        stdio: "ignore",
+      });
+      cold.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    const client = VaultClient.fromEnv(env);
+    const nodes = parseTemplate(readFileSync(join(dir, "fifty.ctmpl"), "utf8"));
+    const secret = async (path: string) => {
+      const found = await client.kvRead(path);
+      return found === undefined
+        ? undefined
+        : { Data: { data: found.data, metadata: { version: found.version } } };
+    };
+    await renderTemplate(nodes, { secret, env: () => undefined });
+    const warm = await timed(() => renderTemplate(nodes, { secret, env: () => undefined }), rounds);
+    await client.close();
+    writeFileSync(
+      join(dir, "agent.yaml"),
+      "interval: 1s\ntemplates:\n  - { source: twenty.ctmpl, destination: twenty.env }\n",
+    );
+    const agent = spawn(process.execPath, [cli, "agent", "-c", "agent.yaml"], {
+      cwd: dir,
+      env: { ...env, VAULT_ADDR: proxy.addr },
+      stdio: "ignore",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const before = proxy.seen.length;
+    const cpuBefore = cpuMs(agent.pid ?? 0, readFileSync);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const perSecond = (proxy.seen.length - before) / 5;
+    const cpuPerSecond = (cpuMs(agent.pid ?? 0, readFileSync) - cpuBefore) / 5;
+    agent.kill("SIGTERM");
+    return [
+      {
+        name: "render a 50-secret template (10 paths), CLI, cold",
+        value: `${median(cold).toFixed(1)} ms`,
+      },
+      { name: "render the same template in-process, warm", value: `${warm.toFixed(1)} ms` },
+      {
+        name: "agent at rest, 20 paths: Vault requests per poll",
+        value: `${perSecond.toFixed(0)} (metadata reads)`,
+      },
+      {
+        name: "agent at rest, 20 paths, 30 s interval: requests per minute",
+        value: `${(perSecond * 2).toFixed(0)}`,
+      },
+      { name: "agent at rest: CPU per poll", value: `${cpuPerSecond.toFixed(1)} ms` },
+      {
+        name: "agent at rest, 30 s interval: CPU",
+        value: `${((cpuPerSecond / 30_000) * 100).toFixed(3)} % of a core`,
+      },
+    ];
+  } finally {
+    await proxy.close();
+    await bao.stop();
+  }
+}
+
+function cpuMs(pid: number, read: (path: string, encoding: "utf8") => string): number {
+  const fields = read(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { issue } from "../errors.js";
 import type { ReadContext } from "../providers/provider.js";
@@ -32,7 +33,11 @@ export async function resolveConfig(
 /** One deadline for all provider reads of a resolution, joined with the caller's signal. */
 function deadline(options: ResolveOptions): AbortSignal {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
-  return options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const signal =
+    options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  // Every request of the resolution listens to this one signal; dozens in parallel are normal.
+  setMaxListeners(1000, signal);
+  return signal;
 }
 
 /**
