@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../store/atomic-write.js";
 import { parseTemplate } from "../template/parse.js";
-import { renderTemplate } from "../template/render.js";
+import { checkFunctions, renderTemplate } from "../template/render.js";
 import type { VaultClient } from "../vault/client.js";
 
 /** The agent's configuration (`agent.yaml`). */

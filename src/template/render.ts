@@ -6,6 +6,8 @@ export interface RenderContext {
   /** `{{ secret "path" }}`: the secret as consul-template shapes it (`.Data`), or undefined. */
   secret(path: string): Promise<unknown>;
   env(name: string): string | undefined;
+  /** `{{ secrets "path/" }}`: the key names under a path (KV list). */
+  list?(path: string): Promise<string[]>;
   /** `{{ strongbox "VAR" }}`: a schema variable, resolved through the schema and the environment's policy. */
   variable?(name: string): Promise<string>;
   /** `{{ ref "vault://…#KEY" }}`: any reference, resolved under the environment's policy. */
@@ -180,6 +182,8 @@ async function call(
     }
     case "env":
       return ctx.env(String(args[0] ?? "")) ?? "";
+    case "secrets":
+      return (await ctx.list?.(String(args[0] ?? ""))) ?? [];
     case "strongbox":
     case "ref": {
       const resolver = name === "strongbox" ? ctx.variable : ctx.ref;
@@ -232,7 +236,7 @@ async function call(
         "E_TEMPLATE",
         `${ctx.file ?? "template"}:${at.line}:${at.column}: unknown function ${name}`,
         {
-          hint: "supported: secret, env, strongbox, ref, printf, index, eq, ne, not, and, or, len, toJSON, base64Encode, base64Decode",
+          hint: "supported: secret, secrets, env, strongbox, ref, printf, index, eq, ne, not, and, or, len, toJSON, base64Encode, base64Decode",
         },
       );
   }
@@ -290,4 +294,59 @@ function missing(
     `${ctx.file ?? "template"}:${at.line}:${at.column}: the key ${key} does not exist`,
     { hint: "fix the template, or render with --allow-missing to write it empty" },
   );
+}
+
+/** The functions templates may call. */
+export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([
+  "secret",
+  "secrets",
+  "env",
+  "strongbox",
+  "ref",
+  "printf",
+  "toJSON",
+  "toJSONPretty",
+  "base64Encode",
+  "base64Decode",
+  "index",
+  "eq",
+  "ne",
+  "not",
+  "and",
+  "or",
+  "len",
+]);
+
+/**
+ * Rejects, before anything is read from Vault, a template that calls a
+ * function Strongbox does not implement, naming its line and column.
+ */
+export function checkFunctions(nodes: readonly Node[], file = "template"): void {
+  const visit = (pipeline: Pipeline) => {
+    for (const command of pipeline.commands) {
+      const head = command[0];
+      if (
+        head?.kind === "ident" &&
+        !["true", "false", "nil"].includes(head.text) &&
+        !TEMPLATE_FUNCTIONS.has(head.text)
+      ) {
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${file}:${head.line}:${head.column}: the function ${head.text} is not supported`,
+          {
+            hint: `supported: ${[...TEMPLATE_FUNCTIONS].join(", ")}`,
+          },
+        );
+      }
+      for (const arg of command) if (arg.kind === "pipeline") visit(arg.pipeline);
+    }
+  };
+  for (const node of nodes) {
+    if (node.kind === "text") continue;
+    visit(node.pipeline);
+    if (node.kind !== "output") {
+      checkFunctions(node.body, file);
+      checkFunctions(node.otherwise, file);
+    }
+  }
 }

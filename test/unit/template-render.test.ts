@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { StrongboxError } from "../../src/errors.js";
 import { parseTemplate } from "../../src/template/parse.js";
-import { renderTemplate } from "../../src/template/render.js";
+import { checkFunctions, renderTemplate } from "../../src/template/render.js";
 import { ROOT } from "../helpers/cli.js";
 import { CORPUS_ENV, CORPUS_SECRETS } from "./render-corpus-data.js";
 
@@ -71,6 +71,28 @@ describe("template renderer", () => {
       }),
       '{{ env "HOME" }} ${X} <%= 1 %>',
     );
+  });
+
+  it("rejects an unsupported function before rendering, with its position; lists keys with secrets", async () => {
+    assert.throws(
+      () =>
+        checkFunctions(
+          parseTemplate('A={{ env "X" }}\nB={{ key "consul/path" }}', "t.ctmpl"),
+          "t.ctmpl",
+        ),
+      (error: unknown) =>
+        error instanceof StrongboxError &&
+        /t\.ctmpl:2:6: the function key is not supported/.test(error.message),
+    );
+    const out = await renderTemplate(
+      parseTemplate('{{ range secrets "secret/metadata/app/" }}{{ . }};{{ end }}'),
+      {
+        secret: async () => undefined,
+        env: () => undefined,
+        list: async (path) => (path === "secret/metadata/app/" ? ["a", "b/"] : []),
+      },
+    );
+    assert.equal(out, "a;b/;");
   });
 
   it("text without {{ renders unchanged", async () => {

@@ -6,7 +6,7 @@ import { openProject, resolveProject } from "../../project.js";
 import { createRedactor } from "../../redact/redactor.js";
 import { writeFileAtomic } from "../../store/atomic-write.js";
 import { parseTemplate } from "../../template/parse.js";
-import { renderTemplate } from "../../template/render.js";
+import { checkFunctions, renderTemplate } from "../../template/render.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { type CliIo, say } from "../io.js";
@@ -78,9 +78,15 @@ Options:
     try {
       for (const job of jobs) {
         const source = readFileSync(resolve(io.cwd, job.input), "utf8");
-        const text = await renderTemplate(parseTemplate(source, job.input), {
+        const nodes = parseTemplate(source, job.input);
+        checkFunctions(nodes, job.input);
+        const text = await renderTemplate(nodes, {
           secret,
           env: (name) => io.env[name],
+          list: async (path) => {
+            client ??= VaultClient.fromEnv(io.env);
+            return client.kvList(path.replace(/\/+$/, ""));
+          },
           variable: (name) => resolveThroughSchema(invocation, io, name, undefined, secrets),
           ref: (text) => resolveThroughSchema(invocation, io, "REF", text, secrets),
           allowMissing: invocation.values["allow-missing"] === true,
