@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { VariableSpec } from "../src/schema/types.js";
 import { VaultClient } from "../src/vault/client.js";
+import { vaultTemplateSource } from "../src/vault/template-source.js";
 import { baoBinary, startBao } from "../test/helpers/bao.js";
 import { startProxy } from "../test/helpers/proxy.js";
 
@@ -173,12 +174,7 @@ export async function templateRows(
     }
     const client = VaultClient.fromEnv(env);
     const nodes = parseTemplate(readFileSync(join(dir, "fifty.ctmpl"), "utf8"));
-    const secret = async (path: string) => {
-      const found = await client.kvRead(path);
-      return found === undefined
-        ? undefined
-        : { Data: { data: found.data, metadata: { version: found.version } } };
-    };
+    const { secret } = vaultTemplateSource(client);
     await renderTemplate(nodes, { secret, env: () => undefined });
     const warm = await timed(() => renderTemplate(nodes, { secret, env: () => undefined }), rounds);
     await client.close();

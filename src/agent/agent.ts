@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../store/atomic-write.js";
 import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
 import type { VaultClient } from "../vault/client.js";
+import { vaultTemplateSource } from "../vault/template-source.js";
 
 /** The agent's configuration (`agent.yaml`). */
 export interface AgentConfig {
@@ -66,22 +67,13 @@ export function startAgent(
     let changed = false;
     for (const template of config.templates) {
       const source = resolve(options.baseDir, template.source);
-      const text = await renderTemplate(
-        parseTemplate(readFileSync(source, "utf8"), template.source),
-        {
-          secret: async (path) => {
-            paths.add(path);
-            const { version } = await client.mountOf(path);
-            const secret = await client.kvRead(path);
-            if (secret === undefined) return undefined;
-            return version === 2
-              ? { Data: { data: secret.data, metadata: { version: secret.version } } }
-              : { Data: secret.data };
-          },
-          env: (name) => options.env[name],
-          file: template.source,
-        },
-      );
+      const nodes = parseTemplate(readFileSync(source, "utf8"), template.source);
+      checkFunctions(nodes, template.source);
+      const text = await renderTemplate(nodes, {
+        ...vaultTemplateSource(client, { onPath: (path) => paths.add(path) }),
+        env: (name) => options.env[name],
+        file: template.source,
+      });
       if (rendered.get(template.destination) !== text) {
         writeFileAtomic(
           resolve(options.baseDir, template.destination),

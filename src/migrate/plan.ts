@@ -1,6 +1,7 @@
 import { knownSchemes } from "../providers/registry.js";
 import { parseRef, refScheme } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
+import { looksSecret } from "../schema/looks-secret.js";
 import type { ConfigSpec } from "../schema/types.js";
 import type { VaultClient } from "../vault/client.js";
 
@@ -31,9 +32,6 @@ export interface MigrationPlan {
   readonly values: ReadonlyMap<string, string>;
 }
 
-const SECRET_NAME =
-  /(^|_)(KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|DSN)$|^DATABASE_URL$/i;
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i;
 const CATEGORIES: ReadonlyArray<[RegExp, string]> = [
   [/^(DATABASE|DB|POSTGRES|PG|MYSQL)_?/, "database"],
   [/^REDIS_?/, "redis"],
@@ -86,11 +84,7 @@ export async function planMigration(
     if (scheme !== undefined && knownSchemes().includes(scheme)) skip("already a reference");
     else if (declared !== undefined && declared[1].secret !== true)
       skip("not a secret in the schema");
-    else if (
-      declared === undefined &&
-      !SECRET_NAME.test(source.name) &&
-      !URL_WITH_PASSWORD.test(source.value)
-    )
+    else if (declared === undefined && !looksSecret(source.name, source.value))
       skip("not a secret by name");
     else if (options.categories !== undefined && !options.categories.includes(category))
       skip(`category ${category} not selected`);

@@ -7,14 +7,10 @@ import { parseDotenv } from "../../dotenv/parse.js";
 import { StrongboxError } from "../../errors.js";
 import { knownSchemes } from "../../providers/registry.js";
 import { refScheme } from "../../refs/ref.js";
+import { looksSecret } from "../../schema/looks-secret.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { type CliIo, say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
-
-/** Names that usually hold secrets, for variables the schema does not classify. */
-const SECRET_NAME =
-  /(^|_)(KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|DSN)$|^DATABASE_URL$/i;
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i;
 
 /** `strongbox import FILE`: move a plaintext .env's secrets into the store. */
 export const importCommand: Command = {
@@ -67,8 +63,7 @@ ${STORE_HELP}
     }
     const schemaSecrets = await secretNamesFromSchema(invocation, io);
     const isSecret = (key: string, value: string) =>
-      invocation.values.all === true ||
-      (schemaSecrets?.get(key) ?? (SECRET_NAME.test(key) || URL_WITH_PASSWORD.test(value)));
+      invocation.values.all === true || (schemaSecrets?.get(key) ?? looksSecret(key, value));
     const chosen = parsed.entries.filter((entry) => {
       const scheme = refScheme(entry.value);
       return (

@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../../store/atomic-write.js";
 import { parseTemplate } from "../../template/parse.js";
 import { checkFunctions, renderTemplate } from "../../template/render.js";
 import { VaultClient } from "../../vault/client.js";
+import { vaultTemplateSource } from "../../vault/template-source.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { type CliIo, say } from "../io.js";
 
@@ -69,24 +70,27 @@ Options:
     // Created on the first {{ secret }}: a template that reads no Vault path needs no Vault.
     let client: VaultClient | undefined;
     const secrets: Array<{ name: string; value: string }> = [];
+    let vault: ReturnType<typeof vaultTemplateSource> | undefined;
+    const source = () => {
+      client ??= VaultClient.fromEnv(io.env);
+      vault ??= vaultTemplateSource(client, {
+        onValue: (name, value) => secrets.push({ name, value }),
+      });
+      return vault;
+    };
     const cache = new Map<string, Promise<unknown>>();
     const secret = (path: string) => {
-      client ??= VaultClient.fromEnv(io.env);
-      if (!cache.has(path)) cache.set(path, readSecret(client, path, secrets));
+      if (!cache.has(path)) cache.set(path, source().secret(path));
       return cache.get(path) as Promise<unknown>;
     };
     try {
       for (const job of jobs) {
-        const source = readFileSync(resolve(io.cwd, job.input), "utf8");
-        const nodes = parseTemplate(source, job.input);
+        const nodes = parseTemplate(readFileSync(resolve(io.cwd, job.input), "utf8"), job.input);
         checkFunctions(nodes, job.input);
         const text = await renderTemplate(nodes, {
           secret,
           env: (name) => io.env[name],
-          list: async (path) => {
-            client ??= VaultClient.fromEnv(io.env);
-            return client.kvList(path.replace(/\/+$/, ""));
-          },
+          list: (path) => source().list(path),
           variable: (name) => resolveThroughSchema(invocation, io, name, undefined, secrets),
           ref: (text) => resolveThroughSchema(invocation, io, "REF", text, secrets),
           allowMissing: invocation.values["allow-missing"] === true,
@@ -126,22 +130,6 @@ function parseJob(text: string): { input: string; output: string; command: strin
   if (!input || !output)
     throw new StrongboxError("E_USAGE", "render: -t takes TEMPLATE:OUTPUT[:COMMAND]");
   return { input, output, command: command.length === 0 ? undefined : command.join(":") };
-}
-
-/** The shape consul-template gives a secret: `.Data` (`.Data.data` and `.Data.metadata` on KV v2). */
-async function readSecret(
-  client: VaultClient,
-  path: string,
-  secrets: Array<{ name: string; value: string }>,
-): Promise<unknown> {
-  const { version } = await client.mountOf(path);
-  const secret = await client.kvRead(path);
-  if (secret === undefined) return undefined;
-  for (const [key, value] of Object.entries(secret.data))
-    secrets.push({ name: key, value: typeof value === "string" ? value : JSON.stringify(value) });
-  return version === 2
-    ? { Data: { data: secret.data, metadata: { version: secret.version } } }
-    : { Data: secret.data };
 }
 
 /** Refuses a symlink at the output and a world-writable directory (unless sticky), without --force. */
