@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { createJsonlSink } from "./audit/audit.js";
 import { ResolutionError } from "./errors.js";
+import { isAttested } from "./exec/attestation.js";
 import { resolveConfig, resolveConfigSync } from "./resolve/drive.js";
 import type { ResolveOptions } from "./resolve/resolve.js";
 import type { Resolution } from "./resolve/types.js";
@@ -10,7 +11,7 @@ import type { ConfigSpec, ResolvedConfig, VariableMap } from "./schema/types.js"
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 /** Options of {@link loadConfig}; every field defaults from the running process. */
-export type LoadOptions = ResolveOptions;
+export type LoadOptions = Omit<ResolveOptions, "trustParent">;
 
 /**
  * Resolves `config` for the current environment and returns a frozen object whose
@@ -42,7 +43,7 @@ export function loadConfigSync<V extends VariableMap>(
   return toConfigObject<V>(resolveConfigSync(config, withDefaults(config, options)));
 }
 
-function withDefaults(config: ConfigSpec, options: LoadOptions): LoadOptions {
+function withDefaults(config: ConfigSpec, options: LoadOptions): ResolveOptions {
   const cwd = options.cwd ?? process.cwd();
   const baseDir = options.baseDir ?? cwd;
   const auditFile = config.audit?.file;
@@ -51,6 +52,7 @@ function withDefaults(config: ConfigSpec, options: LoadOptions): LoadOptions {
     cwd,
     baseDir,
     processEnv: options.processEnv ?? process.env,
+    trustParent: isAttested,
     ...(options.audit === undefined && auditFile !== undefined
       ? { audit: createJsonlSink(resolve(baseDir, auditFile)) }
       : {}),
@@ -64,12 +66,17 @@ export function toConfigObject<V extends VariableMap>(resolution: Resolution): R
   const masked: Record<string, unknown> = {};
   for (const entry of resolution.entries) {
     if (!("value" in entry)) continue;
-    values[entry.name] = deepFreeze(entry.value);
-    masked[entry.name] = entry.secret ? "[redacted]" : entry.value;
+    // defineProperty, not assignment: a variable named __proto__ must be a value, not a prototype.
+    own(values, entry.name, deepFreeze(entry.value));
+    own(masked, entry.name, entry.secret ? "[redacted]" : entry.value);
   }
   Object.defineProperty(values, "toJSON", { value: () => masked, enumerable: false });
   Object.defineProperty(values, INSPECT, { value: () => masked, enumerable: false });
   return Object.freeze(values) as ResolvedConfig<V>;
+}
+
+function own(target: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: false });
 }
 
 function deepFreeze<T>(value: T): T {

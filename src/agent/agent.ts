@@ -2,9 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { withoutCredentials } from "../security/credentials.js";
 import { writeFileAtomic } from "../store/atomic-write.js";
 import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
+import { envValue } from "../util/env-value.js";
 import type { VaultClient } from "../vault/client.js";
 import { vaultTemplateSource } from "../vault/template-source.js";
 
@@ -71,7 +73,7 @@ export function startAgent(
       checkFunctions(nodes, template.source);
       const text = await renderTemplate(nodes, {
         ...vaultTemplateSource(client, { onPath: (path) => paths.add(path) }),
-        env: (name) => options.env[name],
+        env: (name) => envValue(options.env, name),
         file: template.source,
       });
       if (rendered.get(template.destination) !== text) {
@@ -103,7 +105,7 @@ export function startAgent(
     child = spawn(command, args, {
       cwd: options.baseDir,
       stdio: "inherit",
-      env: options.env as NodeJS.ProcessEnv,
+      env: withoutCredentials(options.env),
     });
     log({
       level: "info",

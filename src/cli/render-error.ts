@@ -13,10 +13,14 @@ export function renderError(io: CliIo, error: unknown, json: boolean): void {
     return;
   }
   if (known === undefined) {
-    say(io, `strongbox: internal error: ${(error as Error)?.message ?? String(error)}`);
+    // An unexpected error's message may quote whatever it was handling, a secret included,
+    // so only its class is printed; STRONGBOX_DEBUG=1 shows the rest to someone who asks.
+    const kind = error instanceof Error ? error.name : typeof error;
+    say(io, `strongbox: internal error (${kind})`);
+    if (io.env.STRONGBOX_DEBUG === "1" && error instanceof Error) say(io, error.stack ?? "");
     say(
       io,
-      "strongbox: hint: this is a bug in Strongbox; please report it with the command you ran",
+      "strongbox: hint: this is a bug in Strongbox; please report it with the command you ran (STRONGBOX_DEBUG=1 prints the details, which may include values)",
     );
     return;
   }

@@ -23,6 +23,11 @@ export interface DotenvParseOptions {
   readonly source?: string;
   /** Where `${VAR}` looks before the file's own earlier keys; expansion is off without it. */
   readonly lookup?: Lookup;
+  /**
+   * Names that may never be expanded (credentials): a value that expands one
+   * is an issue naming the line and both keys, and the entry is dropped.
+   */
+  readonly refuse?: (name: string) => boolean;
 }
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*/;
@@ -47,7 +52,14 @@ export function parseDotenv(text: string, options: DotenvParseOptions = {}): Dot
   const entries: DotenvEntry[] = [];
   const issues: Issue[] = [];
   const own = new Map<string, string>();
-  const lookup: Lookup = (name) => options.lookup?.(name) ?? own.get(name);
+  const refused: string[] = [];
+  const lookup: Lookup = (name) => {
+    if (options.refuse?.(name) === true) {
+      refused.push(name);
+      return undefined;
+    }
+    return options.lookup?.(name) ?? own.get(name);
+  };
   let index = 0;
   while (index < lines.length) {
     const start = index;
@@ -67,6 +79,19 @@ export function parseDotenv(text: string, options: DotenvParseOptions = {}): Dot
           escapes: result.quote === "double",
           lookup: options.lookup === undefined ? undefined : lookup,
         });
+    if (refused.length > 0) {
+      issues.push(
+        issue(
+          "E_DOTENV_PARSE",
+          `${source}:${start + 1}: ${result.key} expands \${${refused[0]}}, a credential Strongbox keeps to itself`,
+          {
+            hint: `credentials are never copied into other variables; if ${result.key} really needs one, declare it in the schema and give it its own value`,
+          },
+        ),
+      );
+      refused.length = 0;
+      continue;
+    }
     own.set(result.key, value);
     entries.push({
       key: result.key,

@@ -3,6 +3,7 @@ import type { Environment } from "../environments/select.js";
 import { schemaRefFor } from "../refs/template.js";
 import { defaultToRaw } from "../schema/coerce.js";
 import type { VariableSpec } from "../schema/types.js";
+import { envValue } from "../util/env-value.js";
 import type { LoadedFile } from "./dotenv-files.js";
 import type { Candidate } from "./types.js";
 
@@ -28,7 +29,7 @@ export function gatherCandidates(
   const names = [spec.env ?? name, ...(spec.aliases ?? [])];
   const candidates: Candidate[] = [];
   for (const envName of names) {
-    const raw = inputs.processEnv[envName];
+    const raw = envValue(inputs.processEnv, envName);
     if (raw !== undefined && raw !== "") {
       const source = inputs.preResolved ? "parent" : "env";
       candidates.push({ source, place: `the process environment (${envName})`, raw });

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { basename, relative, resolve } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import { type Issue, issue } from "../errors.js";
+import { isCredentialVariable } from "../security/credentials.js";
+import { envValue } from "../util/env-value.js";
 
 /** One parsed `.env` file. */
 export interface LoadedFile {
@@ -48,7 +50,8 @@ export function loadDotenvFiles(
     }
     const parsed = parseDotenv(text, {
       source: label,
-      lookup: (name) => options.processEnv[name] ?? earlier.get(name),
+      lookup: (name) => envValue(options.processEnv, name) ?? earlier.get(name),
+      refuse: isCredentialVariable,
     });
     issues.push(...parsed.issues);
     const values = new Map<string, { value: string; line: number }>();

@@ -33,6 +33,13 @@ export interface ResolveOptions {
   readonly passphrase?: () => string | Promise<string>;
   /** The clock for audit timestamps; injected so tests are deterministic. */
   readonly now?: () => Date;
+  /**
+   * Decides whether the process environment holds values a parent
+   * `strongbox run` already resolved for `environment` (policy checked there).
+   * Only `loadConfig()` passes one, backed by a proof no variable can forge;
+   * the CLI never does, so a nested command re-checks everything.
+   */
+  readonly trustParent?: (marker: string | undefined, environment: string) => boolean;
 }
 
 /** A step the resolver cannot take by itself: reading references, or awaiting a validator. */
@@ -74,7 +81,8 @@ export function* resolveSteps(
   const broken = new Set(
     schemaIssues.flatMap((item) => (item.variable === undefined ? [] : [item.variable])),
   );
-  const preResolved = processEnv.STRONGBOX_RESOLVED === environment.name;
+  const preResolved =
+    options.trustParent?.(processEnv.STRONGBOX_RESOLVED, environment.name) === true;
   const explicit = options.files !== undefined && options.files.length > 0;
   const loaded = preResolved
     ? { files: [], issues: [] }

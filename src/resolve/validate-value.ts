@@ -37,10 +37,37 @@ function validateStandard(
   raw: string,
   place: string,
 ): Validated | Promise<Validated> {
-  const result = schema["~standard"].validate(raw);
+  let result: ReturnType<(typeof schema)["~standard"]["validate"]>;
+  try {
+    result = schema["~standard"].validate(raw);
+  } catch {
+    return threw(name, place);
+  }
   if (result instanceof Promise)
-    return result.then((settled) => fromResult(name, spec, settled, raw, place));
+    return result.then(
+      (settled) => fromResult(name, spec, settled, raw, place),
+      () => threw(name, place),
+    );
   return fromResult(name, spec, result, raw, place);
+}
+
+/**
+ * A validator that throws (a zod `transform` calling `JSON.parse`, say) has
+ * the value in its message more often than not, so the message is dropped
+ * whole: the variable and the place are named, nothing it said.
+ */
+function threw(name: string, place: string): Validated {
+  return {
+    ok: false,
+    issue: issue(
+      "E_INVALID",
+      `${name}: the validator threw while checking the value (from ${place})`,
+      {
+        variable: name,
+        hint: `fix the value in ${place}; the validator's own message is not shown, since it may quote the value`,
+      },
+    ),
+  };
 }
 
 function fromResult(

@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { isCredentialVariable } from "../security/credentials.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
 
 /** What a template may reach: Vault secrets and environment variables. */
@@ -180,8 +181,18 @@ async function call(
         );
       return secret;
     }
-    case "env":
-      return ctx.env(String(args[0] ?? "")) ?? "";
+    case "env": {
+      const variable = String(args[0] ?? "");
+      if (isCredentialVariable(variable))
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: env "${variable}" reads a credential Strongbox keeps to itself`,
+          {
+            hint: "templates never read Vault or store credentials; render the secret itself with {{ with secret … }}",
+          },
+        );
+      return ctx.env(variable) ?? "";
+    }
     case "secrets":
       return (await ctx.list?.(String(args[0] ?? ""))) ?? [];
     case "strongbox":

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { envValue } from "../util/env-value.js";
 import { vaultError } from "./errors.js";
 import type { VaultHttp } from "./http.js";
 
@@ -25,8 +26,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** `BAO_X`, else `VAULT_X`, as the official clients read them (an empty `BAO_X` wins). */
 export function vaultEnv(env: Env, name: string): string | undefined {
-  const bao = env[`BAO_${name}`];
-  return bao !== undefined ? bao : env[`VAULT_${name}`];
+  const bao = envValue(env, `BAO_${name}`);
+  return bao !== undefined ? bao : envValue(env, `VAULT_${name}`);
 }
 
 function fromFile(env: Env, name: string): string | undefined {

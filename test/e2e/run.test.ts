@@ -26,7 +26,7 @@ describe("strongbox run", () => {
       { cwd: dir },
     );
     assert.equal(result.code, 7);
-    assert.equal(result.stdout, "hello 3000 false local\n");
+    assert.match(result.stdout, /^hello 3000 false local:\d+:\d+\n$/);
   });
 
   it("masks secrets in piped stdout and stderr, unless --no-mask", async () => {

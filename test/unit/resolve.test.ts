@@ -164,15 +164,24 @@ describe("resolver", () => {
     assert.deepEqual(codes(ci.issues), ["TOKEN:E_FORBIDDEN_SOURCE"]);
   });
 
-  it("trusts values already resolved by `strongbox run` for the same environment", async () => {
+  it("trusts values resolved by a parent only when trustParent vouches for the marker", async () => {
     const config: ConfigSpec = { variables: { TOKEN: { secret: true } } };
     const env = { TOKEN: "t", STRONGBOX_RESOLVED: "production" };
-    assert.deepEqual(
-      (await resolveConfig(config, { environment: "production", processEnv: env })).issues,
-      [],
-    );
-    const other = await resolveConfig(config, { environment: "staging", processEnv: env });
+    const trustParent = (marker: string | undefined, environment: string) => marker === environment;
+    const trusted = await resolveConfig(config, {
+      environment: "production",
+      processEnv: env,
+      trustParent,
+    });
+    assert.deepEqual(trusted.issues, []);
+    const other = await resolveConfig(config, {
+      environment: "staging",
+      processEnv: env,
+      trustParent,
+    });
     assert.deepEqual(codes(other.issues), ["TOKEN:E_FORBIDDEN_SOURCE"]);
+    const flagOnly = await resolveConfig(config, { environment: "production", processEnv: env });
+    assert.deepEqual(codes(flagOnly.issues), ["TOKEN:E_FORBIDDEN_SOURCE"]);
   });
 
   it("emits one value-free audit event per secret read", async () => {

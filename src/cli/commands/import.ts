@@ -8,6 +8,8 @@ import { StrongboxError } from "../../errors.js";
 import { knownSchemes } from "../../providers/registry.js";
 import { refScheme } from "../../refs/ref.js";
 import { looksSecret } from "../../schema/looks-secret.js";
+import { isCredentialVariable } from "../../security/credentials.js";
+import { envValue } from "../../util/env-value.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { type CliIo, say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
@@ -50,7 +52,11 @@ ${STORE_HELP}
     const path = resolve(io.cwd, file);
     if (!existsSync(path)) throw new StrongboxError("E_IO", `import: ${file} does not exist`);
     const text = readFileSync(path, "utf8");
-    const parsed = parseDotenv(text, { source: file, lookup: (name) => io.env[name] });
+    const parsed = parseDotenv(text, {
+      source: file,
+      lookup: (name) => envValue(io.env, name),
+      refuse: isCredentialVariable,
+    });
     if (parsed.issues.length > 0) {
       throw Object.defineProperty(
         new StrongboxError(

@@ -5,6 +5,8 @@ import { StrongboxError } from "../../errors.js";
 import { applyMigration, rollbackMigration } from "../../migrate/apply.js";
 import { planMigration, type SourceValue } from "../../migrate/plan.js";
 import { openProject } from "../../project.js";
+import { isCredentialVariable } from "../../security/credentials.js";
+import { envValue } from "../../util/env-value.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { say } from "../io.js";
@@ -15,6 +17,7 @@ export const migrateCommand: Command = {
   options: {
     file: { type: "string", short: "f", multiple: true },
     "from-env": { type: "boolean" },
+    name: { type: "string", multiple: true },
     env: { type: "string", short: "e" },
     config: { type: "string", short: "c" },
     secrets: { type: "string", multiple: true },
@@ -44,7 +47,9 @@ patch per path, records each path in a journal, then reads every key back.
 
 Options:
   -f, --file PATH     a .env file to read (repeatable)
-      --from-env      read the current environment instead
+      --from-env      read the current environment instead: the schema's variables
+                      and those named with --name, never Strongbox's credentials
+      --name N        with --from-env: also take N (repeatable or comma-separated)
   -e, --env NAME      the target environment (default production)
       --secrets CATS  only these categories (repeatable or comma-separated:
                       --secrets database,redis,stripe)
@@ -71,7 +76,11 @@ Options:
         );
         return 0;
       }
-      const sources = readSources(invocation, io);
+      const sources = readSources(
+        invocation,
+        io,
+        new Set(Object.entries(project.config.variables).map(([name, spec]) => spec.env ?? name)),
+      );
       const environment = stringOption(invocation, "env") ?? "production";
       const categories = listOption(invocation, "secrets")?.flatMap((value) =>
         value
@@ -129,19 +138,17 @@ Options:
 function readSources(
   invocation: Parameters<Command["run"]>[0],
   io: Parameters<Command["run"]>[1],
+  schemaNames: ReadonlySet<string>,
 ): SourceValue[] {
-  if (invocation.values["from-env"] === true) {
-    return Object.entries(io.env).flatMap(([name, value]) =>
-      value === undefined ? [] : [{ name, value, place: "the environment" }],
-    );
-  }
+  if (invocation.values["from-env"] === true) return fromEnvironment(invocation, io, schemaNames);
   const files = listOption(invocation, "file");
   if (files === undefined)
     throw new StrongboxError("E_USAGE", "migrate: give -f FILE or --from-env");
   return files.flatMap((file) => {
     const parsed = parseDotenv(readFileSync(resolve(io.cwd, file), "utf8"), {
       source: file,
-      lookup: (name) => io.env[name],
+      lookup: (name) => envValue(io.env, name),
+      refuse: isCredentialVariable,
     });
     if (parsed.issues.length > 0)
       throw Object.defineProperty(
@@ -152,11 +159,44 @@ function readSources(
         "issues",
         { value: parsed.issues },
       );
-    return parsed.entries.map((entry) => ({
-      name: entry.key,
-      value: entry.value,
-      place: `${file}:${entry.line}`,
-    }));
+    return parsed.entries.flatMap((entry) =>
+      isCredentialVariable(entry.key)
+        ? []
+        : [{ name: entry.key, value: entry.value, place: `${file}:${entry.line}` }],
+    );
+  });
+}
+
+/**
+ * `--from-env` takes the schema's variables and the names given with
+ * `--name`, nothing else: a shell's environment also holds credentials
+ * (VAULT_TOKEN, STRONGBOX_MASTER_KEY), CI tokens and shell state (PWD), and
+ * none of those belong in an application's secrets.
+ */
+function fromEnvironment(
+  invocation: Parameters<Command["run"]>[0],
+  io: Parameters<Command["run"]>[1],
+  schemaNames: ReadonlySet<string>,
+): SourceValue[] {
+  const named = (listOption(invocation, "name") ?? []).flatMap((value) =>
+    value
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean),
+  );
+  const credentials = named.filter(isCredentialVariable);
+  if (credentials.length > 0)
+    throw new StrongboxError(
+      "E_USAGE",
+      `migrate: ${credentials.join(", ")} ${credentials.length === 1 ? "is a credential" : "are credentials"} Strongbox uses to reach its sources, never an application secret`,
+      { hint: "drop it from --name; credentials stay with the process that uses them" },
+    );
+  const wanted = new Set([...schemaNames, ...named]);
+  return [...wanted].flatMap((name) => {
+    const value = envValue(io.env, name);
+    return value === undefined || value === "" || isCredentialVariable(name)
+      ? []
+      : [{ name, value, place: "the environment" }];
   });
 }
 

@@ -4,9 +4,11 @@ import { dirname, resolve } from "node:path";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import { openProject, resolveProject } from "../../project.js";
 import { createRedactor } from "../../redact/redactor.js";
+import { withoutCredentials } from "../../security/credentials.js";
 import { writeFileAtomic } from "../../store/atomic-write.js";
 import { parseTemplate } from "../../template/parse.js";
 import { checkFunctions, renderTemplate } from "../../template/render.js";
+import { envValue } from "../../util/env-value.js";
 import { VaultClient } from "../../vault/client.js";
 import { vaultTemplateSource } from "../../vault/template-source.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
@@ -45,7 +47,8 @@ Options:
   -i, --input PATH        the template
   -o, --output PATH       where to write it
   -t, --template I:O[:C]  a template, its output and an optional command (repeatable)
-      --dry               print to stdout instead of writing; secrets masked
+      --dry               print to stdout instead of writing; every value from Vault,
+                          the schema's secrets or the environment is masked
       --reveal            with --dry: do not mask
       --allow-missing     render missing keys as empty
       --mode OCTAL        file mode of outputs (default 0600)
@@ -89,7 +92,12 @@ Options:
         checkFunctions(nodes, job.input);
         const text = await renderTemplate(nodes, {
           secret,
-          env: (name) => io.env[name],
+          env: (name) => {
+            const value = envValue(io.env, name);
+            // --dry masks what came from the environment too: it may be a secret the schema never named.
+            if (value !== undefined && value !== "") secrets.push({ name, value });
+            return value;
+          },
           list: (path) => source().list(path),
           variable: (name) => resolveThroughSchema(invocation, io, name, undefined, secrets),
           ref: (text) => resolveThroughSchema(invocation, io, "REF", text, secrets),
@@ -109,7 +117,11 @@ Options:
         writeFileAtomic(output, Buffer.from(text), mode);
         say(io, `strongbox: rendered ${job.input} -> ${job.output}`);
         if (job.command !== undefined) {
-          const result = spawnSync("sh", ["-c", job.command], { stdio: "inherit", cwd: io.cwd });
+          const result = spawnSync("sh", ["-c", job.command], {
+            stdio: "inherit",
+            cwd: io.cwd,
+            env: withoutCredentials(io.env),
+          });
           if (result.status !== 0)
             throw new StrongboxError(
               "E_SPAWN",

@@ -1,0 +1,65 @@
+/**
+ * The one list of variables that hold credentials Strongbox itself uses to
+ * reach its sources: Vault/OpenBao login material and the store's keys.
+ * Whatever holds one of them can read every secret the credential reaches,
+ * not just the ones the schema declares, so they stay with Strongbox: they
+ * are scrubbed from every process Strongbox starts, never expanded into
+ * other values, never read by templates, and never migrated as secrets.
+ */
+
+/** `VAULT_X` and `BAO_X` for each X: what the official clients and our auth read. */
+const VAULT_SUFFIXES = [
+  "TOKEN",
+  "TOKEN_FILE",
+  "ROLE_ID",
+  "ROLE_ID_FILE",
+  "SECRET_ID",
+  "SECRET_ID_FILE",
+  "USERNAME",
+  "PASSWORD",
+  "K8S_ROLE",
+  "K8S_JWT_FILE",
+  // A TLS client key logs in through cert auth just as a token would.
+  "CLIENT_KEY",
+] as const;
+
+const STRONGBOX_CREDENTIALS = [
+  "STRONGBOX_MASTER_KEY",
+  "STRONGBOX_MASTER_KEY_FILE",
+  "STRONGBOX_PASSPHRASE",
+  "STRONGBOX_NEW_PASSPHRASE",
+  "STRONGBOX_IDENTITY",
+  "STRONGBOX_IDENTITY_FILE",
+] as const;
+
+/** Every credential variable, for docs and tests. */
+export const CREDENTIAL_VARIABLES: readonly string[] = Object.freeze([
+  ...VAULT_SUFFIXES.flatMap((suffix) => [`VAULT_${suffix}`, `BAO_${suffix}`]),
+  ...STRONGBOX_CREDENTIALS,
+]);
+
+const CREDENTIALS: ReadonlySet<string> = new Set(CREDENTIAL_VARIABLES);
+
+/** True when `name` holds one of Strongbox's own credentials. */
+export function isCredentialVariable(name: string): boolean {
+  return CREDENTIALS.has(name);
+}
+
+/**
+ * A copy of `env` for a process Strongbox starts: every credential variable
+ * removed, except those in `keep` (names the schema declares and resolved on
+ * purpose). The copy has no prototype, so `constructor` or `__proto__` are
+ * ordinary names in it.
+ */
+export function withoutCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+  keep: ReadonlySet<string> = new Set(),
+): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (isCredentialVariable(name) && !keep.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
