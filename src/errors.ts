@@ -39,6 +39,7 @@ export type ErrorCode =
   | "E_VAULT_DENIED"
   | "E_VAULT_AUTH"
   | "E_VAULT_CAS"
+  | "E_VAULT_INSECURE"
   | "E_VAULT"
   | "E_INTERNAL";
 

@@ -38,6 +38,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_VAULT_DENIED: 11,
   E_VAULT_AUTH: 11,
   E_VAULT_CAS: 12,
+  E_VAULT_INSECURE: 12,
   E_VAULT: 12,
 };
 

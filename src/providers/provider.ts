@@ -12,6 +12,11 @@ export interface ReadContext {
   readonly vault?: VaultSpec | undefined;
   /** The encrypted store's directory, for `store://` references. */
   readonly storeDir: string;
+  /**
+   * The environment runs in pure Vault mode: a remote provider must refuse
+   * transport that could leak its credential (plain http, unverified TLS).
+   */
+  readonly strictTransport?: boolean;
   /** Asked for the store's passphrase when the environment has none (the CLI prompts). */
   readonly passphrase?: () => string | Promise<string>;
 }

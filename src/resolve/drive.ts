@@ -23,7 +23,10 @@ export async function resolveConfig(
     const current = step.value;
     step = steps.next(
       current.kind === "fetch"
-        ? await fetchRefs(current.pending, context(config, options, deadline(options)))
+        ? await fetchRefs(current.pending, {
+            ...context(config, options, deadline(options)),
+            strictTransport: current.strictTransport,
+          })
         : await current.result,
     );
   }
@@ -53,7 +56,9 @@ export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = 
   while (!step.done) {
     const current = step.value;
     if (current.kind === "fetch") {
-      step = steps.next(fetchRefsSync(current.pending, ctx));
+      step = steps.next(
+        fetchRefsSync(current.pending, { ...ctx, strictTransport: current.strictTransport }),
+      );
     } else {
       current.result.catch(() => undefined);
       step = steps.next({

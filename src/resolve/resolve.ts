@@ -44,7 +44,12 @@ export interface ResolveOptions {
 
 /** A step the resolver cannot take by itself: reading references, or awaiting a validator. */
 export type Step =
-  | { readonly kind: "fetch"; readonly pending: readonly PendingRef[] }
+  | {
+      readonly kind: "fetch";
+      readonly pending: readonly PendingRef[];
+      /** Pure Vault mode: remote providers refuse insecure transport. */
+      readonly strictTransport: boolean;
+    }
   | { readonly kind: "validate"; readonly result: Promise<Validated> };
 type StepResult = Map<PendingRef, RefOutcome> | Validated;
 
@@ -103,11 +108,19 @@ export function* resolveSteps(
   const outcomes =
     pending.length === 0
       ? new Map<PendingRef, RefOutcome>()
-      : ((yield { kind: "fetch", pending }) as Map<PendingRef, RefOutcome>);
+      : ((yield {
+          kind: "fetch",
+          pending,
+          strictTransport: isPureVault(environment),
+        }) as Map<PendingRef, RefOutcome>);
   const entries: ResolvedEntry[] = [];
   const events: AuditEvent[] = [];
   const now = (options.now ?? (() => new Date()))().toISOString();
   const warnings: string[] = [];
+  if (isPureVault(environment) && config.vault?.allowInsecure === true)
+    warnings.push(
+      `environment "${environment.name}" runs in pure Vault mode with vault.allowInsecure: plain http:// or unverified TLS is allowed; remove it once Vault has a trusted certificate`,
+    );
   for (const original of picked) {
     const fallback = fallBack(original, outcomes, environment);
     const p = fallback?.picked ?? original;

@@ -143,6 +143,12 @@ export interface AuditSpec {
 export interface VaultSpec {
   readonly address?: string;
   readonly namespace?: string;
+  /**
+   * Lets pure Vault mode talk to Vault over plain `http://` or with
+   * `VAULT_SKIP_VERIFY`, which it refuses otherwise (a token sent in clear
+   * text is a token given away). Every run then warns.
+   */
+  readonly allowInsecure?: boolean;
   readonly auth?: {
     readonly method?: "token" | "approle" | "kubernetes" | "userpass";
     readonly mount?: string;

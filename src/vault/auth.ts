@@ -20,6 +20,8 @@ export interface Session {
   readonly token: string;
   readonly created: boolean;
   readonly method: string;
+  /** Where the credential came from, in words for errors: "token from ~/.vault-token", "AppRole login". */
+  readonly source: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -60,9 +62,9 @@ export async function authenticate(
   const method = spec.method ?? detectMethod(env);
   switch (method) {
     case "token": {
-      const token = givenToken(env);
-      if (token === undefined) throw noCredentials("token");
-      return { token, created: false, method };
+      const given = givenToken(env) ?? helperToken(env);
+      if (given === undefined) throw noCredentials("token");
+      return { token: given.token, created: false, method, source: given.source };
     }
     case "approle": {
       const roleId = vaultEnv(env, "ROLE_ID") || fromFile(env, "ROLE_ID_FILE");
@@ -72,7 +74,7 @@ export async function authenticate(
         http,
         spec.mount ?? "approle",
         { role_id: roleId, ...(secretId ? { secret_id: secretId } : {}) },
-        method,
+        "AppRole login",
         signal,
       );
     }
@@ -85,7 +87,7 @@ export async function authenticate(
         http,
         spec.mount ?? "kubernetes",
         { role, jwt: readFileSync(jwtPath, "utf8").trim() },
-        method,
+        "Kubernetes login",
         signal,
       );
     }
@@ -97,7 +99,7 @@ export async function authenticate(
         http,
         `${spec.mount ?? "userpass"}/login/${encodeURIComponent(username)}`,
         { password },
-        method,
+        "userpass login",
         signal,
         true,
       );
@@ -105,30 +107,51 @@ export async function authenticate(
   }
 }
 
+/**
+ * Explicit credentials win over ambient ones: a token or login variables set
+ * for this process, in that order, and the token helper's `~/.vault-token`
+ * only when nothing explicit is set. A stale token left in the home directory
+ * by an earlier `bao login` must never shadow the AppRole this process was
+ * given.
+ */
 function detectMethod(env: Env): "token" | "approle" | "kubernetes" | "userpass" {
   if (givenToken(env) !== undefined) return "token";
   if (vaultEnv(env, "ROLE_ID") || vaultEnv(env, "ROLE_ID_FILE")) return "approle";
   if (vaultEnv(env, "K8S_ROLE")) return "kubernetes";
   if (vaultEnv(env, "USERNAME")) return "userpass";
+  if (helperToken(env) !== undefined) return "token";
   throw noCredentials(undefined);
 }
 
-function givenToken(env: Env): string | undefined {
-  const token = vaultEnv(env, "TOKEN") || fromFile(env, "TOKEN_FILE");
-  if (token) return token;
-  const helper = join(env.HOME || homedir(), ".vault-token");
-  if (existsSync(helper)) return readFileSync(helper, "utf8").trim() || undefined;
+function givenToken(env: Env): { token: string; source: string } | undefined {
+  const direct = vaultEnv(env, "TOKEN");
+  if (direct) return { token: direct, source: `token from ${variableName(env, "TOKEN")}` };
+  const fromPath = fromFile(env, "TOKEN_FILE");
+  if (fromPath) return { token: fromPath, source: `token from ${variableName(env, "TOKEN_FILE")}` };
   return undefined;
+}
+
+function helperToken(env: Env): { token: string; source: string } | undefined {
+  const helper = join(env.HOME || homedir(), ".vault-token");
+  if (!existsSync(helper)) return undefined;
+  const token = readFileSync(helper, "utf8").trim();
+  return token === "" ? undefined : { token, source: "token from ~/.vault-token" };
+}
+
+/** Which of `BAO_X` and `VAULT_X` supplied a value, for messages. */
+function variableName(env: Env, name: string): string {
+  return envValue(env, `BAO_${name}`) !== undefined ? `BAO_${name}` : `VAULT_${name}`;
 }
 
 async function login(
   http: VaultHttp,
   mount: string,
   body: Record<string, string>,
-  method: string,
+  source: string,
   signal: AbortSignal | undefined,
   exactPath = false,
 ): Promise<Session> {
+  const method = source.split(" ")[0]?.toLowerCase() ?? "login";
   const request = {
     method: "POST" as const,
     path: exactPath ? `auth/${mount}` : `auth/${mount}/login`,
@@ -141,11 +164,11 @@ async function login(
     const error = vaultError(request, response, http.connection.address);
     throw new StrongboxError(
       "E_VAULT_AUTH",
-      `${method} login failed: ${error.message.replace(/^Vault /, "")}`,
+      `${source} failed: ${error.message.replace(/^Vault /, "")}`,
       { hint: `check the ${method} credentials and the auth mount ${mount}` },
     );
   }
-  return { token: auth.client_token, created: true, method };
+  return { token: auth.client_token, created: true, method, source };
 }
 
 function noCredentials(method: string | undefined): StrongboxError {

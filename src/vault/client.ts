@@ -20,6 +20,7 @@ export interface VaultSettings {
   readonly address?: string;
   readonly namespace?: string;
   readonly auth?: VaultAuthSpec;
+  readonly allowInsecure?: boolean;
 }
 
 /**
@@ -48,6 +49,7 @@ export class VaultClient {
   static fromEnv(
     env: Readonly<Record<string, string | undefined>>,
     settings: VaultSettings = {},
+    options: { strict?: boolean } = {},
   ): VaultClient {
     const address = vaultEnv(env, "ADDR") || settings.address;
     if (!address) {
@@ -67,6 +69,7 @@ export class VaultClient {
       serverName: vaultEnv(env, "TLS_SERVER_NAME") || undefined,
       skipVerify: ["1", "true"].includes(vaultEnv(env, "SKIP_VERIFY") ?? ""),
     };
+    if (options.strict === true && settings.allowInsecure !== true) refuseInsecure(address, tls);
     return new VaultClient({ address, namespace, tls }, env, settings.auth ?? {});
   }
 
@@ -97,8 +100,15 @@ export class VaultClient {
       full = { ...request, token: fresh.token };
       response = await this.http.send(full);
     }
-    if (response.status >= 400 && !allow.includes(response.status))
-      throw vaultError(full, response, this.http.connection.address);
+    if (response.status >= 400 && !allow.includes(response.status)) {
+      const error = vaultError(full, response, this.http.connection.address);
+      // A denial is often the wrong credential, not a wrong policy: say which one was used.
+      if (error.code === "E_VAULT_DENIED" || response.status === 401)
+        throw new StrongboxError(error.code, `${error.message} [${session.source}]`, {
+          hint: error.hint,
+        });
+      throw error;
+    }
     return response;
   }
 
@@ -349,4 +359,34 @@ export class VaultClient {
       this.http.close();
     }
   }
+}
+
+/**
+ * Pure Vault mode sends its token only over verified TLS: plain `http://` or
+ * `VAULT_SKIP_VERIFY` would hand it to anyone on the path. Refused before any
+ * connection is made, unless the config sets `vault.allowInsecure`.
+ */
+function refuseInsecure(address: string, tls: { skipVerify: boolean }): void {
+  let protocol: string;
+  try {
+    protocol = new URL(address).protocol;
+  } catch {
+    throw new StrongboxError("E_VAULT", `the Vault address ${address} is not a URL`, {
+      hint: "set VAULT_ADDR to https://host:8200",
+    });
+  }
+  const why =
+    protocol !== "https:"
+      ? `the address ${address} is not https://`
+      : tls.skipVerify
+        ? "VAULT_SKIP_VERIFY turns off certificate checks"
+        : undefined;
+  if (why === undefined) return;
+  throw new StrongboxError(
+    "E_VAULT_INSECURE",
+    `pure Vault mode refuses an insecure connection: ${why}`,
+    {
+      hint: "use https:// with a trusted certificate (VAULT_CACERT for a private CA); only for a lab, set vault.allowInsecure: true in the config, and every run will warn",
+    },
+  );
 }

@@ -48,8 +48,8 @@ const RETRY_STATUSES = new Set([412, 429, 500, 502, 503, 504]);
 /**
  * The one place Strongbox talks HTTP to Vault. Built on node:http(s) rather
  * than fetch so that a CA bundle and client certificates apply per client,
- * and so that redirects are followed by rule: one hop, same scheme, token
- * re-sent only to the same host (a standby's 307 points at the active node).
+ * and so that redirects are followed by rule: one hop, to the same origin
+ * only, so a token or login body is never sent to another host or scheme.
  * Retries connection errors, 412, 429 and 5xx (not 501) with exponential
  * backoff and full jitter (honouring `Retry-After`) until `signal` aborts or
  * eight retries are spent; never retries another 4xx.
@@ -87,8 +87,10 @@ export class VaultHttp {
     for (let attempt = 0; ; attempt++) {
       let response: VaultResponse;
       try {
-        response = await this.#once(request, this.connection.address, 0);
+        response = await this.#once(request, this.#url(request), 0);
       } catch (error) {
+        // A refusal (a redirect elsewhere) is a decision, not a network blip: never retried.
+        if (error instanceof StrongboxError) throw error;
         if (request.signal?.aborted) throw deadline(request, this.connection.address);
         if (attempt >= 8) throw unreachable(request, this.connection.address, error);
         await backoff(attempt, request.signal, undefined);
@@ -102,12 +104,16 @@ export class VaultHttp {
     }
   }
 
-  #once(request: VaultRequest, base: string, hops: number): Promise<VaultResponse> {
-    const url = new URL(`/v1/${request.path.replace(/^\/+/, "")}`, base);
+  #url(request: VaultRequest): URL {
+    const url = new URL(`/v1/${request.path.replace(/^\/+/, "")}`, this.connection.address);
     for (const [name, value] of Object.entries(request.query ?? {}))
       url.searchParams.set(name, value);
-    const method = request.method === "LIST" ? "GET" : request.method;
     if (request.method === "LIST") url.searchParams.set("list", "true");
+    return url;
+  }
+
+  #once(request: VaultRequest, url: URL, hops: number): Promise<VaultResponse> {
+    const method = request.method === "LIST" ? "GET" : request.method;
     const payload =
       request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
     const headers: Record<string, string> = { "X-Vault-Request": "true", ...request.headers };
@@ -138,18 +144,21 @@ export class VaultHttp {
             const location = res.headers.location;
             if ((status === 307 || status === 308) && location !== undefined && hops === 0) {
               const target = new URL(location, url);
-              if (target.protocol !== url.protocol) {
+              if (target.origin !== url.origin) {
+                // The token and a login body are credentials for this server alone: a redirect
+                // elsewhere (a hostile or misconfigured node) never receives them.
                 reject(
                   new StrongboxError(
                     "E_VAULT",
-                    `${request.method} ${request.path}: refused a redirect to another scheme`,
-                    { hint: "check the Vault address and listener configuration" },
+                    `${request.method} ${request.path}: refused a redirect from ${url.origin} to ${target.origin}; credentials are only sent to the configured address`,
+                    {
+                      hint: "point VAULT_ADDR at the active node or a load balancer in front of the cluster (standbys forward requests to the active node by default)",
+                    },
                   ),
                 );
                 return;
               }
-              // A standby points at the active node: like the Go client, follow one hop, token included.
-              this.#once(request, target.origin, hops + 1).then(resolve, reject);
+              this.#once(request, target, hops + 1).then(resolve, reject);
               return;
             }
             const text = Buffer.concat(chunks).toString("utf8");

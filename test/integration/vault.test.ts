@@ -11,6 +11,9 @@ import { type Bao, baoBinary, freePort, startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 import { type LoopbackProxy, startProxy } from "../helpers/proxy.js";
 
+/** The dev server speaks plain http on loopback; pure Vault mode refuses that unless told (issue 9.5). */
+const LOOPBACK_HTTP = { allowInsecure: true } as const;
+
 const codes = (issues: readonly { code: string; variable?: string }[]) =>
   issues.map((item) => `${item.variable}:${item.code}`).sort();
 
@@ -67,6 +70,7 @@ describe("Vault/OpenBao against a real bao server", () => {
   it("resolves values `bao kv put` wrote, latest and by version, from KV v2", async () => {
     const config: ConfigSpec = {
       project: "shop",
+      vault: LOOPBACK_HTTP,
       variables: {
         DB_PASSWORD: { secret: true, ref: "vault://secret/{project}/{env}/app#DB_PASSWORD" },
         OLD_PASSWORD: {
@@ -124,6 +128,7 @@ describe("Vault/OpenBao against a real bao server", () => {
     const env = appRole(bao, "shop", ["secret/data/shop/production/*"]);
     const config: ConfigSpec = {
       project: "shop",
+      vault: LOOPBACK_HTTP,
       variables: {
         DB_PASSWORD: { secret: true, ref: "vault://secret/{project}/{env}/app#DB_PASSWORD" },
         OLD_PASSWORD: {
@@ -151,6 +156,7 @@ describe("Vault/OpenBao against a real bao server", () => {
     const env = appRole(bao, "narrow", ["secret/data/shop/production/app"]);
     const before = bao.cli(["list", "-format=json", "auth/token/accessors"]);
     const config: ConfigSpec = {
+      vault: LOOPBACK_HTTP,
       variables: { TOKEN: { secret: true, ref: "vault://secret/other/team#TOKEN" } },
     };
     const result = await resolveConfig(config, { environment: "production", processEnv: env });
@@ -255,6 +261,7 @@ describe("Vault/OpenBao against a real bao server", () => {
       "token_policies=people-read",
     ]);
     const config: ConfigSpec = {
+      vault: LOOPBACK_HTTP,
       variables: { API_KEY: { secret: true, ref: "vault://secret/shop/production/app#API_KEY" } },
     };
     const asAlice = await resolveConfig(config, {
@@ -279,6 +286,7 @@ describe("Vault/OpenBao against a real bao server", () => {
       env: { BAO_NAMESPACE: "team1" },
     });
     const namespaced: ConfigSpec = {
+      vault: LOOPBACK_HTTP,
       variables: { TOKEN: { secret: true, ref: "vault://secret/app#TOKEN" } },
     };
     const inTeam = await resolveConfig(namespaced, {
@@ -440,7 +448,7 @@ describe("Vault/OpenBao against a real bao server", () => {
     const env = appRole(bao, "cli", ["secret/data/shop/production/*"]);
     const dir = tempProject({
       "strongbox.config.yaml":
-        "project: shop\nvariables:\n  DB_PASSWORD: { secret: true, ref: 'vault://secret/{project}/{env}/app#DB_PASSWORD' }\n",
+        "project: shop\nvault: { allowInsecure: true }\nvariables:\n  DB_PASSWORD: { secret: true, ref: 'vault://secret/{project}/{env}/app#DB_PASSWORD' }\n",
     });
     const run = await runCli(
       [
@@ -480,6 +488,7 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
 
   const CONFIG = [
     "project: shop",
+    "vault: { allowInsecure: true }",
     "variables:",
     "  DB_PASSWORD: { secret: true, ref: { production: 'vault://secret/{project}/{env}/app#DB_PASSWORD', staging: 'vault://secret/{project}/{env}/app#DB_PASSWORD' } }",
     "  EMPTY: { secret: true, required: false, ref: { production: 'vault://secret/{project}/{env}/app#EMPTY' } }",
@@ -681,6 +690,7 @@ describe("Vault faults", () => {
     assert.deepEqual(codes(stopped.issues), ["X:E_VAULT_UNREACHABLE"]);
     assert.ok(Date.now() - started < 4000);
     const fallbackConfig: ConfigSpec = {
+      vault: { allowInsecure: true },
       variables: { X: { secret: true, ref: "vault://secret/app#X", default: "dev-fallback" } },
     };
     const local = await resolveConfig(fallbackConfig, {

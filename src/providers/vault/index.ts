@@ -28,7 +28,9 @@ export const vaultProvider = defineProvider({
       scheme: "vault",
       kind: "vault",
       async read(refs: readonly Ref[], ctx: ReadContext) {
-        const client = VaultClient.fromEnv(ctx.processEnv, ctx.vault);
+        const client = VaultClient.fromEnv(ctx.processEnv, ctx.vault, {
+          strict: ctx.strictTransport === true,
+        });
         try {
           const session = await client.session(ctx.signal);
           // Only given tokens can be root tokens; ask in parallel with the reads, not before them.
