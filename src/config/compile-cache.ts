@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { assertTrusted } from "../security/trusted-path.js";
 
 /** What a compile step produced: the text to cache and every file it read. */
 export interface Compiled {
@@ -39,7 +40,12 @@ export async function cachedCompile(
   const key = cacheKey(source);
   const outPath = join(dir, `${key}${extension}`);
   const metaPath = join(dir, `${key}.meta.json`);
-  if (isFresh(metaPath, source)) return { path: outPath };
+  // The cache holds code that will be run: someone else's cache is someone else's code.
+  assertTrusted(dir, "the config cache");
+  if (isFresh(metaPath, source)) {
+    assertTrusted(outPath, "the compiled config");
+    return { path: outPath };
+  }
   const compiled = await compile();
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

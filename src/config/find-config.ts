@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { assertTrusted } from "../security/trusted-path.js";
 
 /** Config file names, in the order they are looked for. */
 export const CONFIG_NAMES = [
@@ -14,9 +16,13 @@ export const CONFIG_NAMES = [
 
 /**
  * Finds the config: `explicit` when given, else the first known name in `cwd`
- * or its parents, stopping at a git root. Throws `E_CONFIG` when there is none.
+ * or its parents. The search stops at the repository root (a `.git` directory
+ * or file) and never climbs to the home directory or above it, so a config
+ * someone left in `/tmp` or `/home` is never executed for a project below it.
+ * The config found must be owned by this user (or root) and not replaceable
+ * by others (see trusted-path.ts). Throws `E_CONFIG` when there is none.
  */
-export function findConfig(cwd: string, explicit?: string): string {
+export function findConfig(cwd: string, explicit?: string, home: string = homedir()): string {
   if (explicit !== undefined) {
     const path = resolve(cwd, explicit);
     if (!existsSync(path)) {
@@ -24,12 +30,18 @@ export function findConfig(cwd: string, explicit?: string): string {
         hint: "check the path given to --config",
       });
     }
+    assertTrusted(path, "config file");
     return path;
   }
+  const stop = resolve(home);
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (dir !== resolve(cwd) && (dir === stop || isAbove(dir, stop))) break;
     for (const name of CONFIG_NAMES) {
       const path = join(dir, name);
-      if (existsSync(path)) return path;
+      if (existsSync(path)) {
+        assertTrusted(path, "config file");
+        return path;
+      }
     }
     if (existsSync(join(dir, ".git")) || dirname(dir) === dir) break;
   }
@@ -40,4 +52,9 @@ export function findConfig(cwd: string, explicit?: string): string {
       hint: "create one (see README.md), or pass --config PATH",
     },
   );
+}
+
+/** True when `dir` is a proper ancestor of `path`. */
+function isAbove(dir: string, path: string): boolean {
+  return path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 }

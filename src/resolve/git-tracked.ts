@@ -24,12 +24,15 @@ export function isCommittedFile(path: string): boolean {
  * starting git (a few milliseconds on every `strongbox run`). Index versions 2
  * and 3 store each path NUL-terminated after a 16-bit flags field whose low 12
  * bits are the path length; a hit is checked against that length. Returns
- * undefined whenever it cannot be sure (no plain `.git` directory, index v4,
- * a long path), and the caller asks git instead.
+ * undefined whenever it cannot be sure (`.git` is a file, as in worktrees and
+ * submodules; index v4; a long path), and the caller asks git instead.
  */
 function lookInIndex(path: string): boolean | undefined {
-  const root = findGitRoot(dirname(path));
-  if (root === undefined) return false;
+  const found = findGitRoot(dirname(path));
+  if (found === undefined) return false;
+  // In a worktree or a submodule `.git` is a file pointing elsewhere: let git read its own index.
+  if (!found.isDirectory) return undefined;
+  const root = found.root;
   const indexPath = join(root, ".git", "index");
   if (!existsSync(indexPath)) return false;
   const index = readFileSync(indexPath);
@@ -46,10 +49,10 @@ function lookInIndex(path: string): boolean | undefined {
   return false;
 }
 
-function findGitRoot(start: string): string | undefined {
+function findGitRoot(start: string): { root: string; isDirectory: boolean } | undefined {
   for (let dir = start; ; dir = dirname(dir)) {
     const dotGit = join(dir, ".git");
-    if (existsSync(dotGit)) return statSync(dotGit).isDirectory() ? dir : undefined;
+    if (existsSync(dotGit)) return { root: dir, isDirectory: statSync(dotGit).isDirectory() };
     if (dirname(dir) === dir) return undefined;
   }
 }

@@ -26,6 +26,8 @@ const VAULT_SUFFIXES = [
 const STRONGBOX_CREDENTIALS = [
   "STRONGBOX_MASTER_KEY",
   "STRONGBOX_MASTER_KEY_FILE",
+  // Names the key file: a child that has it can open the store as we do.
+  "STRONGBOX_KEY_FILE",
   "STRONGBOX_PASSPHRASE",
   "STRONGBOX_NEW_PASSPHRASE",
   "STRONGBOX_IDENTITY",

@@ -1,7 +1,7 @@
 import { scryptSync } from "node:crypto";
 import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { toB64u } from "./encoding.js";
 
@@ -25,13 +25,22 @@ export interface ScryptParams {
 /** The default passphrase cost (docs/store-format.md §3.1): OWASP's minimum for scrypt. */
 export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 
-/** What readers accept before doing any work: refuse both weak and denial-of-service parameters. */
+/**
+ * What readers and writers accept, checked before any work is done. Floors
+ * refuse a keyring downgraded to make its passphrase cheap to guess (OWASP's
+ * minimum is N=2^17, r=8, p=1, or the same work spread over p); ceilings
+ * refuse a hostile keyring that asks for minutes of CPU or gigabytes of
+ * memory (scrypt needs 128·N·r bytes).
+ */
 export function checkScryptParams(params: ScryptParams): string | undefined {
   const { N, r, p } = params;
-  if (!Number.isInteger(N) || N < 2 ** 15 || N > 2 ** 20 || (N & (N - 1)) !== 0)
-    return "N must be a power of two from 2^15 to 2^20";
-  if (!Number.isInteger(r) || r < 1 || r > 16) return "r must be 1 to 16";
+  if (!Number.isInteger(N) || N < 2 ** 14 || N > 2 ** 20 || (N & (N - 1)) !== 0)
+    return "N must be a power of two from 2^14 to 2^20";
+  if (!Number.isInteger(r) || r < 8 || r > 16) return "r must be 8 to 16";
   if (!Number.isInteger(p) || p < 1 || p > 4) return "p must be 1 to 4";
+  if (N * r * p < 2 ** 20) return "N·r·p must be at least 2^20 (OWASP: N=2^17, r=8, p=1)";
+  if (N * r > 2 ** 21) return "N·r must be at most 2^21 (256 MiB of memory)";
+  if (N * r * p > 2 ** 22) return "N·r·p must be at most 2^22";
   return undefined;
 }
 
@@ -93,6 +102,22 @@ export function keyFilePath(
  */
 export function readKeyFile(path: string): Buffer {
   const stats = statSync(path);
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid)
+    throw new StrongboxError(
+      "E_STORE_KEY",
+      `key file ${path} belongs to another user (uid ${stats.uid})`,
+      {
+        hint: "a master key must be your own file; whoever owns it can replace it with theirs",
+      },
+    );
+  const dir = statSync(dirname(path));
+  if ((dir.mode & 0o022) !== 0 && (dir.mode & 0o1000) === 0)
+    throw new StrongboxError(
+      "E_STORE_KEY",
+      `key file ${path} is in ${dirname(path)}, which others can write to`,
+      { hint: `run \`chmod 700 ${dirname(path)}\`; others could swap the key file there` },
+    );
   if ((stats.mode & 0o077) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
     throw new StrongboxError(
@@ -119,4 +144,20 @@ export function promoteNewKeyFile(path: string): void {
     // another process finished the same promotion first
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
+}
+
+/**
+ * Refuses, when a store is created, a master key a person typed rather than
+ * generated: all one byte, or a short pattern repeated (`0000…`, `abab…`).
+ * In 32 random bytes a byte repeats 12 times with probability below 10^-15
+ * and fewer than 8 distinct bytes is rarer still, so a generated key always
+ * passes. Only `init` asks: an existing store opens with whatever key it has.
+ */
+export function assertRandomKey(key: Uint8Array, where: string): void {
+  const counts = new Map<number, number>();
+  for (const byte of key) counts.set(byte, (counts.get(byte) ?? 0) + 1);
+  if (Math.max(...counts.values()) < 12 && counts.size >= 8) return;
+  throw new StrongboxError("E_STORE_KEY", `${where} holds a key that is not random`, {
+    hint: "a master key is 32 random bytes: generate one with `openssl rand -base64 32`, or let `strongbox init` make it",
+  });
 }

@@ -4,11 +4,13 @@ import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
+import { assertTrusted } from "../security/trusted-path.js";
 import { ensurePrivateDir, syncDirectory, writeFileAtomic } from "./atomic-write.js";
 import { toB64u } from "./encoding.js";
 import { type Keyring, type MasterSpec, openKeyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { acquireLock, sweepLeftovers } from "./lock.js";
 import {
+  assertRandomKey,
   DEFAULT_SCRYPT,
   formatMasterKey,
   keyFileCandidates,
@@ -84,6 +86,7 @@ export function initStore(options: InitOptions): { storeId: string; keyFile?: st
       hint: "use it, or choose another directory with --store",
     });
   }
+  if (options.masterKey !== undefined) assertRandomKey(options.masterKey, "the master key given");
   const storeId = random(16);
   const id = toB64u(storeId);
   const { master, key } =
@@ -142,6 +145,7 @@ function now(options: StoreOptions): string {
  * `E_STORE_KEY`, `E_STORE_WRONG_KEY` or `E_STORE_TAMPERED`.
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
+  assertTrusted(options.dir, "the store");
   const path = join(options.dir, KEYRING);
   const bytes = readKeyring(path);
   const { master } = peekKeyring(bytes, path);

@@ -173,8 +173,7 @@ describe("store operations", () => {
   it("a passphrase store opens only with its passphrase, and refuses absurd scrypt parameters", async () => {
     const home = tempProject();
     const dir = join(home, "s");
-    const scrypt = { N: 2 ** 15, r: 8, p: 1 };
-    initStore({ dir, env: { HOME: home }, newPassphrase: "correct horse", scrypt });
+    initStore({ dir, env: { HOME: home }, newPassphrase: "correct horse" });
     const store = await openStore({
       dir,
       env: { HOME: home, STRONGBOX_PASSPHRASE: "correct horse" },
@@ -192,7 +191,7 @@ describe("store operations", () => {
       "x",
     );
     const keyring = readFileSync(join(dir, "keyring.sbx"), "utf8");
-    writeFileSync(join(dir, "keyring.sbx"), keyring.replace('"N": 32768', '"N": 1073741824'));
+    writeFileSync(join(dir, "keyring.sbx"), keyring.replace('"N": 131072', '"N": 1073741824'));
     await assert.rejects(
       openStore({ dir, env: { HOME: home, STRONGBOX_PASSPHRASE: "correct horse" } }),
       { code: "E_STORE_FORMAT" },
