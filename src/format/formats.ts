@@ -23,8 +23,6 @@ const PLAIN = /^[A-Za-z0-9_./:@%+,-]*$/;
 
 /** Renders `pairs` in `format`. Throws `E_FORMAT` naming the variable a format cannot carry. */
 export interface FormatOptions {
-  /** Names of secret variables: the github format masks their values first. */
-  readonly secrets?: ReadonlySet<string>;
   /** The Kubernetes Secret's name. */
   readonly name?: string;
   /** Randomness for heredoc delimiters; injectable for golden tests. */
@@ -78,25 +76,38 @@ export function formatPairs(pairs: Pairs, format: Format, options: FormatOptions
 }
 
 /**
- * GitHub Actions: `::add-mask::` for every line of every secret first (the
- * runner masks line by line), then `NAME<<DELIMITER` heredocs for
- * `>> "$GITHUB_ENV"`, with a random delimiter that the value cannot contain.
+ * GitHub Actions, the environment-file half: `NAME<<DELIMITER` heredocs for
+ * the file named by `$GITHUB_ENV`, with a random delimiter the value cannot
+ * contain. The masks go elsewhere ({@link githubMasks}): the runner reads
+ * `::add-mask::` only from a step's output, and a line of any other shape in
+ * the env file fails the step.
  */
 function formatGithub(pairs: Pairs, options: FormatOptions): string {
-  const masks = pairs.flatMap(([key, value]) =>
-    options.secrets?.has(key) === true
-      ? value
-          .split(/\r?\n/)
-          .filter((line) => line !== "")
-          .map((line) => `::add-mask::${line}\n`)
-      : [],
-  );
-  const entries = pairs.map(([key, value]) => {
-    let delimiter = options.delimiter?.() ?? `ghadelimiter_${randomUUID()}`;
-    while (value.includes(delimiter)) delimiter = `ghadelimiter_${randomUUID()}`;
-    return `${key}<<${delimiter}\n${value}\n${delimiter}\n`;
-  });
-  return `${masks.join("")}${entries.join("")}`;
+  return pairs
+    .map(([key, value]) => {
+      let delimiter = options.delimiter?.() ?? `ghadelimiter_${randomUUID()}`;
+      while (value.includes(delimiter)) delimiter = `ghadelimiter_${randomUUID()}`;
+      return `${key}<<${delimiter}\n${value}\n${delimiter}\n`;
+    })
+    .join("");
+}
+
+/**
+ * GitHub Actions, the output half: one `::add-mask::` workflow command per
+ * line of every secret (the runner masks line by line), to be printed on the
+ * step's stdout before the values reach `$GITHUB_ENV`.
+ */
+export function githubMasks(pairs: Pairs, secrets: ReadonlySet<string>): string {
+  return pairs
+    .flatMap(([key, value]) =>
+      secrets.has(key)
+        ? value
+            .split(/\r?\n/)
+            .filter((line) => line !== "")
+            .map((line) => `::add-mask::${line}\n`)
+        : [],
+    )
+    .join("");
 }
 
 /** A Kubernetes `Secret` manifest (type Opaque) with base64 `data`. */

@@ -5,6 +5,7 @@ import { StrongboxError } from "../../src/errors.js";
 import {
   dotenvQuote,
   formatPairs,
+  githubMasks,
   parseDockerEnvFile,
   shellQuote,
 } from "../../src/format/formats.js";
@@ -77,19 +78,19 @@ describe("more output formats", () => {
     assert.throws(() => formatPairs(tricky, "systemd"), /NEWLINE: cannot write in systemd format/);
   });
 
-  it("github masks every line of every secret, then writes heredocs that read back", () => {
-    const text = formatPairs(
-      [
-        ["TOKEN", "tok-1"],
-        ["PEM", "line1\nline2"],
-        ["PLAIN", "visible"],
-      ],
-      "github",
-      { secrets: new Set(["TOKEN", "PEM"]), delimiter: () => "EOF_X" },
+  it("github: heredocs for the env file, and masks for every line of every secret apart", () => {
+    const pairs = [
+      ["TOKEN", "tok-1"],
+      ["PEM", "line1\nline2"],
+      ["PLAIN", "visible"],
+    ] as const;
+    assert.equal(
+      formatPairs(pairs, "github", { delimiter: () => "EOF_X" }),
+      "TOKEN<<EOF_X\ntok-1\nEOF_X\nPEM<<EOF_X\nline1\nline2\nEOF_X\nPLAIN<<EOF_X\nvisible\nEOF_X\n",
     );
     assert.equal(
-      text,
-      "::add-mask::tok-1\n::add-mask::line1\n::add-mask::line2\nTOKEN<<EOF_X\ntok-1\nEOF_X\nPEM<<EOF_X\nline1\nline2\nEOF_X\nPLAIN<<EOF_X\nvisible\nEOF_X\n",
+      githubMasks(pairs, new Set(["TOKEN", "PEM"])),
+      "::add-mask::tok-1\n::add-mask::line1\n::add-mask::line2\n",
     );
     const tricked = formatPairs([["V", "a\nEOF_X\nb"]], "github", { delimiter: () => "EOF_X" });
     assert.doesNotMatch(

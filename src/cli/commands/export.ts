@@ -1,6 +1,16 @@
+import { appendFileSync, fstatSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { ResolutionError, StrongboxError } from "../../errors.js";
-import { FORMATS, type Format, formatPairs } from "../../format/formats.js";
-import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
+import { FORMATS, type Format, formatPairs, githubMasks } from "../../format/formats.js";
+import { envValue } from "../../util/env-value.js";
+import {
+  type Command,
+  type Invocation,
+  RESOLVE_HELP,
+  RESOLVE_OPTIONS,
+  stringOption,
+} from "../command.js";
+import type { CliIo } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
 /** `strongbox export --format F`: print the resolved configuration, values included. */
@@ -12,6 +22,7 @@ export const exportCommand: Command = {
     "only-secrets": { type: "boolean" },
     "no-secrets": { type: "boolean" },
     name: { type: "string" },
+    "env-file": { type: "string" },
   },
   usage: `Usage: strongbox export [options] [--format FORMAT]
 
@@ -25,8 +36,10 @@ send it to a file with mode 0600 or a pipe, not a log).
            a value with a line break is refused)
   yaml     KEY: "value" lines
   systemd  KEY="value" lines for EnvironmentFile= (no line breaks)
-  github   ::add-mask:: lines for secrets, then NAME<<DELIMITER heredocs:
-           strongbox export --format github >> "$GITHUB_ENV"
+  github   two streams: ::add-mask:: lines for every secret on stdout (the
+           runner masks them in the log), and NAME<<DELIMITER heredocs
+           appended to the file in $GITHUB_ENV (or --env-file PATH).
+           Run it as is, without redirecting stdout into $GITHUB_ENV
   kubernetes  a Secret manifest (type Opaque, base64 data); --name sets its name
   direnv   export lines for .envrc: eval "$(strongbox export --format direnv)"
 
@@ -34,6 +47,7 @@ Options:
 ${RESOLVE_HELP}
       --format F      output format (default: dotenv)
       --name NAME     the Kubernetes Secret's name (default app-secrets)
+      --env-file PATH with --format github: where the values go (default $GITHUB_ENV)
       --only-secrets  only variables marked secret
       --no-secrets    only variables not marked secret
 `,
@@ -53,15 +67,51 @@ ${RESOLVE_HELP}
         ? []
         : [[entry.envName, entry.raw] as const],
     );
-    const secrets = new Set(
-      resolution.entries.filter((entry) => entry.secret).map((entry) => entry.envName),
-    );
+    if (format === "github") {
+      const secrets = new Set(
+        resolution.entries.filter((entry) => entry.secret).map((entry) => entry.envName),
+      );
+      const target = githubEnvFile(invocation, io);
+      io.stdout.write(githubMasks(pairs, secrets));
+      appendFileSync(target, formatPairs(pairs, "github"), { mode: 0o600 });
+      return 0;
+    }
     io.stdout.write(
       formatPairs(pairs, format as Format, {
-        secrets,
         name: stringOption(invocation, "name") ?? "app-secrets",
       }),
     );
     return 0;
   },
 };
+
+/**
+ * The env file for `--format github`: `--env-file`, else `$GITHUB_ENV`. Refuses
+ * when stdout is that same file (`… >> "$GITHUB_ENV"`, the old advice): the
+ * masks would land in the env file, where the runner rejects them and masks
+ * nothing.
+ */
+function githubEnvFile(invocation: Invocation, io: CliIo): string {
+  const given = stringOption(invocation, "env-file") ?? envValue(io.env, "GITHUB_ENV");
+  if (given === undefined || given === "")
+    throw new StrongboxError("E_USAGE", "export --format github: no env file to write values to", {
+      hint: "run it inside a GitHub Actions step (which sets $GITHUB_ENV), or pass --env-file PATH",
+    });
+  const path = resolve(io.cwd, given);
+  const out = io.stdout as { fd?: number };
+  try {
+    const target = statSync(path);
+    const stdout = typeof out.fd === "number" ? fstatSync(out.fd) : undefined;
+    if (stdout !== undefined && stdout.ino === target.ino && stdout.dev === target.dev)
+      throw new StrongboxError(
+        "E_USAGE",
+        "export --format github: stdout is the env file itself; masks would be written into it",
+        {
+          hint: "drop the redirection: `strongbox export --format github` writes values to $GITHUB_ENV by itself and prints only the masks",
+        },
+      );
+  } catch (error) {
+    if (error instanceof StrongboxError) throw error;
+  }
+  return path;
+}
