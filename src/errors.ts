@@ -23,6 +23,7 @@ export type ErrorCode =
   | "E_FORMAT"
   | "E_TEMPLATE"
   | "E_IO"
+  | "E_INTERRUPTED"
   | "E_UNSAFE_PATH"
   | "E_SPAWN"
   | "E_STORE_NOT_FOUND"

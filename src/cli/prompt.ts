@@ -1,31 +1,61 @@
+import { StrongboxError } from "../errors.js";
 import type { CliIo } from "./io.js";
 
+const PASTE_START = "\u001b[200~";
+const PASTE_END = "\u001b[201~";
+
 /**
- * Asks a question on stderr and reads one line from the terminal without
+ * Asks a question on stderr and reads one answer from the terminal without
  * echoing it. Returns undefined when stdin is not a terminal, so scripts get an
  * error instead of a hang.
+ *
+ * A multi-line value (a PEM key) is taken whole when the terminal marks the
+ * paste (bracketed paste mode, which the prompt turns on): its line breaks
+ * are kept and Enter ends the answer. A multi-line paste the terminal does not
+ * mark would be cut at its first line, so it is refused with a pointer to
+ * stdin and `--from-file`. Ctrl-C or Ctrl-D on an empty answer stop with
+ * `E_INTERRUPTED` (exit 130).
  */
 export async function promptHidden(io: CliIo, question: string): Promise<string | undefined> {
   const stdin = process.stdin;
   if (!stdin.isTTY) return undefined;
-  io.stderr.write(question);
+  io.stderr.write(`${PASTE_ON}${question}`);
   stdin.setRawMode(true);
   stdin.resume();
   let answer = "";
+  let pasting = false;
   try {
     return await new Promise<string>((resolve, reject) => {
+      const finish = (outcome: () => void) => {
+        stdin.off("data", onData);
+        outcome();
+      };
       const onData = (chunk: Buffer) => {
-        for (const char of chunk.toString("utf8")) {
+        let text = chunk.toString("utf8");
+        while (text.length > 0) {
+          if (text.startsWith(PASTE_START)) {
+            pasting = true;
+            text = text.slice(PASTE_START.length);
+            continue;
+          }
+          if (text.startsWith(PASTE_END)) {
+            pasting = false;
+            text = text.slice(PASTE_END.length);
+            continue;
+          }
+          const char = text[0] as string;
+          text = text.slice(1);
           if (char === "\r" || char === "\n") {
-            stdin.off("data", onData);
-            resolve(answer);
-            return;
+            if (pasting) {
+              if (char === "\n" && answer.endsWith("\n")) continue;
+              answer += "\n";
+              continue;
+            }
+            if (text.replace(/^[\r\n]+/, "") !== "") return finish(() => reject(multiLine()));
+            return finish(() => resolve(answer));
           }
-          if (char === "\u0003") {
-            stdin.off("data", onData);
-            reject(new Error("interrupted"));
-            return;
-          }
+          if (char === "\u0003" || (char === "\u0004" && answer === ""))
+            return finish(() => reject(interrupted()));
           answer = char === "\u007f" ? answer.slice(0, -1) : answer + char;
         }
       };
@@ -34,8 +64,25 @@ export async function promptHidden(io: CliIo, question: string): Promise<string 
   } finally {
     stdin.setRawMode(false);
     stdin.pause();
-    io.stderr.write("\n");
+    io.stderr.write(`${PASTE_OFF}\n`);
   }
+}
+
+const PASTE_ON = "\u001b[?2004h";
+const PASTE_OFF = "\u001b[?2004l";
+
+function multiLine(): StrongboxError {
+  return new StrongboxError(
+    "E_USAGE",
+    "the pasted value has more than one line, and a prompt would keep only the first",
+    {
+      hint: "pipe it instead (`strongbox set NAME < key.pem`) or use --from-file PATH; nothing was stored",
+    },
+  );
+}
+
+function interrupted(): StrongboxError {
+  return new StrongboxError("E_INTERRUPTED", "interrupted at the prompt; nothing was changed");
 }
 
 /** Reads all of stdin (for values piped in). */

@@ -1,4 +1,5 @@
 import { constants } from "node:os";
+import { isatty } from "node:tty";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import { childEnvironment } from "../../exec/child-env.js";
 import { spawnChild } from "../../exec/spawn-child.js";
@@ -14,6 +15,9 @@ const FORWARDED: readonly NodeJS.Signals[] = [
   "SIGUSR1",
   "SIGUSR2",
 ];
+
+/** Signals a terminal sends to its foreground process group by itself. */
+const FROM_TERMINAL: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGQUIT"]);
 
 /** `strongbox run -- cmd`: resolve, then run `cmd` with the values in its environment. */
 export const runCommand: Command = {
@@ -56,7 +60,13 @@ ${RESOLVE_HELP}
       stderr: io.stderr,
       redactor: invocation.values["no-mask"] === true ? undefined : redactor,
     });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    // In a terminal, Ctrl-C and Ctrl-\ go to the whole foreground process group, the child
+    // included: forwarding them again would make the child see every keypress twice.
+    const interactive = isatty(0);
+    const forward = (signal: NodeJS.Signals) => {
+      if (interactive && FROM_TERMINAL.has(signal)) return;
+      child.kill(signal);
+    };
     for (const signal of FORWARDED) process.on(signal, forward);
     try {
       const exit = await done;

@@ -21,14 +21,18 @@ export const setCommand: Command = {
     "rotate-every": { type: "string" },
     to: { type: "string" },
     json: { type: "boolean" },
+    "allow-empty": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox set NAME [options]
 
 Stores a new version of secret NAME. The value is read from stdin when it is
-piped (one trailing newline dropped), else from a prompt that does not echo,
-or from --from-file (bytes exactly as in the file). --value takes it from the
-command line, where other users can see it in the process list: avoid it.
+piped (one trailing newline dropped), else from a prompt that does not echo
+(a multi-line paste is kept whole where the terminal marks pastes, refused
+otherwise), or from --from-file (bytes exactly as in the file). --value takes
+it from the command line, where other users can see it in the process list:
+avoid it. An empty value is refused unless --allow-empty; the previous
+version stays current.
 
 Options:
 ${STORE_HELP}
@@ -41,6 +45,7 @@ ${STORE_HELP}
       --to TARGET         where to store it: store (default), or a Vault key
                           such as vault://secret/shop/production/app#NAME
                           (other keys of that secret are kept; check-and-set)
+      --allow-empty       store an empty value on purpose
       --json              print the result as JSON
 `,
   async run(invocation, io) {
@@ -59,6 +64,14 @@ ${STORE_HELP}
       );
     }
     const value = await readValue(invocation, io);
+    if (value.length === 0 && invocation.values["allow-empty"] !== true)
+      throw new StrongboxError(
+        "E_USAGE",
+        `set: the value for ${name} is empty; nothing was stored`,
+        {
+          hint: "an empty stdin or an Enter at the prompt is usually a mistake; pass --allow-empty to store an empty value on purpose",
+        },
+      );
     if (target.startsWith("vault://")) return setInVault(target, name, value, invocation, io);
     const store = await openStoreForCli(invocation, io);
     const version = store.set(name, value, meta);
