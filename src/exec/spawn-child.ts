@@ -12,8 +12,10 @@ export interface SpawnOptions {
   /** Where the child's output goes. A stream that is a TTY is handed to the child as is. */
   readonly stdout: Writable & { isTTY?: boolean };
   readonly stderr: Writable & { isTTY?: boolean };
-  /** Mask secrets in output that goes to a pipe or file (never to a TTY, which the child keeps). */
+  /** Mask secrets in output that goes to a pipe or file (to a TTY only with `maskTerminal`). */
   readonly redactor?: Redactor | undefined;
+  /** Mask output bound for a terminal too; the child then writes to a pipe. */
+  readonly maskTerminal?: boolean;
 }
 
 export interface Exit {
@@ -29,8 +31,12 @@ export interface Exit {
  * cannot start.
  */
 export function spawnChild(options: SpawnOptions): { child: ChildProcess; done: Promise<Exit> } {
-  const maskOut = options.redactor !== undefined && options.stdout.isTTY !== true;
-  const maskErr = options.redactor !== undefined && options.stderr.isTTY !== true;
+  const maskOut =
+    options.redactor !== undefined &&
+    (options.stdout.isTTY !== true || options.maskTerminal === true);
+  const maskErr =
+    options.redactor !== undefined &&
+    (options.stderr.isTTY !== true || options.maskTerminal === true);
   const child = spawn(options.command, [...options.args], {
     env: options.env as NodeJS.ProcessEnv,
     cwd: options.cwd,

@@ -18,8 +18,9 @@ export const MIN_MASK_LENGTH = 4;
 
 /**
  * Builds a redactor that knows `secrets`. Besides each value it masks each line of
- * a multi-line value, and the value's base64, base64url, URL-encoded and
- * JSON-escaped forms, since a secret is often printed transformed.
+ * a multi-line value, its upper- and lower-cased forms, and its base64,
+ * base64url, hex, URL-encoded and JSON-escaped forms, base64 inside a longer
+ * encoding (Basic auth) included, since a secret is often printed transformed.
  */
 export function createRedactor(secrets: readonly SecretToMask[]): Redactor {
   const byForm = new Map<string, string>();
@@ -54,16 +55,51 @@ export function maskFor(name: string): string {
   return `<redacted:${name}>`;
 }
 
+/** Base64 runs shorter than this inside a longer encoding are not masked: too many false hits. */
+const MIN_EMBEDDED_BASE64 = 8;
+
 function encodedForms(value: string): string[] {
   const buffer = Buffer.from(value);
   const forms = [
     value,
+    value.toUpperCase(),
+    value.toLowerCase(),
     buffer.toString("base64"),
     buffer.toString("base64").replace(/=+$/, ""),
     buffer.toString("base64url"),
+    buffer.toString("hex"),
+    buffer.toString("hex").toUpperCase(),
     encodeURIComponent(value),
     JSON.stringify(value).slice(1, -1),
+    ...embeddedBase64(buffer),
   ];
   if (/\r?\n/.test(value)) forms.push(...value.split(/\r?\n/).map((line) => line.trim()));
+  return forms;
+}
+
+/**
+ * The secret base64-encoded as part of something longer, as in HTTP Basic
+ * auth (`base64("user:" + secret)`): its encoding then depends on where it
+ * starts modulo 3. For each of the three offsets this keeps the characters
+ * that only the secret's bytes determine (dropping the groups it shares with
+ * its neighbours), so the middle of the encoded secret is masked whatever
+ * surrounds it.
+ */
+function embeddedBase64(secret: Buffer): string[] {
+  const forms: string[] = [];
+  for (const offset of [1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), secret]).toString("base64");
+    const end = Math.floor((offset + secret.length) / 3) * 4;
+    for (const text of [
+      encoded,
+      Buffer.concat([Buffer.alloc(offset), secret]).toString("base64url"),
+    ]) {
+      const core = text.slice(4, end);
+      if (core.length >= MIN_EMBEDDED_BASE64) forms.push(core);
+    }
+  }
+  const whole = Math.floor(secret.length / 3) * 4;
+  const aligned = secret.toString("base64").slice(0, whole);
+  if (aligned.length >= MIN_EMBEDDED_BASE64) forms.push(aligned);
   return forms;
 }

@@ -3,6 +3,7 @@ import { checkPolicy, isPureVault } from "../environments/policy.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
 import { knownSchemes, providerFor } from "../providers/registry.js";
+import { MIN_MASK_LENGTH } from "../redact/redactor.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { fillRefTemplate } from "../refs/template.js";
 import { checkSchema } from "../schema/check-schema.js";
@@ -130,6 +131,16 @@ export function* resolveSteps(
     if (settled.issue !== undefined) issues.push(settled.issue);
     if (p.secret) events.push(auditEvent(p, settled, environment, now));
   }
+  for (const entry of entries)
+    if (
+      entry.secret &&
+      entry.raw !== undefined &&
+      entry.raw.length > 0 &&
+      entry.raw.length < MIN_MASK_LENGTH
+    )
+      warnings.push(
+        `${entry.name} is a secret of ${entry.raw.length} character${entry.raw.length === 1 ? "" : "s"}: too short to mask in output, and too short to be a secret; use a longer value`,
+      );
   options.audit?.write(events);
   return { ok: issues.length === 0, environment, issues, entries, warnings };
 }

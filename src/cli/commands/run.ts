@@ -4,7 +4,6 @@ import { ResolutionError, StrongboxError } from "../../errors.js";
 import { childEnvironment } from "../../exec/child-env.js";
 import { spawnChild } from "../../exec/spawn-child.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
-import { say } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
 const FORWARDED: readonly NodeJS.Signals[] = [
@@ -22,17 +21,26 @@ const FROM_TERMINAL: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGQUIT"]
 /** `strongbox run -- cmd`: resolve, then run `cmd` with the values in its environment. */
 export const runCommand: Command = {
   name: "run",
-  options: { ...RESOLVE_OPTIONS, "no-mask": { type: "boolean" } },
+  options: {
+    ...RESOLVE_OPTIONS,
+    "no-mask": { type: "boolean" },
+    "mask-terminal": { type: "boolean" },
+  },
   usage: `Usage: strongbox run [options] -- <command> [args...]
 
 Resolves the configuration, refuses to start if any variable is missing or
 invalid (listing every problem), then runs <command> with the values in its
 environment. Exit status, stdin, the terminal and signals pass through.
-When output goes to a pipe or file, secret values in it are masked.
+When output goes to a pipe or file (a log), secret values in it are masked.
+Output to a terminal is not masked by default: the child keeps the terminal
+itself (colours, prompts, raw mode), and a terminal shows the secret only to
+the person who could print it anyway. --mask-terminal masks there too, at the
+cost of the child seeing a pipe instead of a terminal.
 
 Options:
 ${RESOLVE_HELP}
       --no-mask       do not mask secrets in the command's piped output
+      --mask-terminal mask output bound for a terminal as well (screen sharing, recordings)
 `,
   async run(invocation, io) {
     const [command, ...args] =
@@ -45,12 +53,6 @@ ${RESOLVE_HELP}
     const resolution = await resolveForCli(invocation, io);
     if (!resolution.ok) throw new ResolutionError(resolution.environment.name, resolution.issues);
     const redactor = io.redactor;
-    if (redactor !== undefined && redactor.tooShort.length > 0) {
-      say(
-        io,
-        `strongbox: warning: ${redactor.tooShort.join(", ")} ${redactor.tooShort.length === 1 ? "is" : "are"} too short to mask in output`,
-      );
-    }
     const { child, done } = spawnChild({
       command,
       args,
@@ -59,6 +61,7 @@ ${RESOLVE_HELP}
       stdout: io.stdout,
       stderr: io.stderr,
       redactor: invocation.values["no-mask"] === true ? undefined : redactor,
+      maskTerminal: invocation.values["mask-terminal"] === true,
     });
     // In a terminal, Ctrl-C and Ctrl-\ go to the whole foreground process group, the child
     // included: forwarding them again would make the child see every keypress twice.
