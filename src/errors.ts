@@ -31,6 +31,8 @@ export type ErrorCode =
   | "E_STORE_KEY"
   | "E_STORE_WRONG_KEY"
   | "E_STORE_TAMPERED"
+  | "E_STORE_ROLLBACK"
+  | "E_STORE_CONFLICT"
   | "E_STORE_FORMAT"
   | "E_STORE_LOCKED"
   | "E_STORE_NAME"

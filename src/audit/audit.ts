@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { StrongboxError } from "../errors.js";
 
@@ -14,7 +14,8 @@ export interface AuditEvent {
     | "rollback"
     | "rotate-key"
     | "rewrap"
-    | "rekey";
+    | "rekey"
+    | "resolve";
   /** The environment of a resolution. */
   readonly environment?: string;
   /** The schema variable read by a resolution. */
@@ -51,6 +52,8 @@ export function createJsonlSink(path: string): AuditSink {
         const fd = openSync(path, "a", 0o600);
         try {
           writeSync(fd, text);
+          // On disk before the access it records takes effect (a store write follows it).
+          fsyncSync(fd);
         } finally {
           closeSync(fd);
         }

@@ -30,6 +30,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_STORE_KEY: 7,
   E_STORE_WRONG_KEY: 7,
   E_STORE_TAMPERED: 8,
+  E_STORE_ROLLBACK: 8,
+  E_STORE_CONFLICT: 8,
   E_STORE_FORMAT: 8,
   E_STORE_LOCKED: 9,
   E_STORE_NAME: 2,

@@ -52,6 +52,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "make an older version of a secret current again",
     load: async () => (await import("./commands/rollback.js")).rollbackCommand,
   },
+  resolve: {
+    summary: "end a git merge conflict in a secret's file (--ours or --theirs)",
+    load: async () => (await import("./commands/resolve.js")).resolveCommand,
+  },
   "rotate-key": {
     summary: "add a new data key; new writes use it",
     load: async () => (await import("./commands/rotate-key.js")).rotateKeyCommand,

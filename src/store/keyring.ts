@@ -16,8 +16,10 @@ interface KeyringWire {
   master: MasterSpec;
   check: string;
   integrityKey: string;
-  keys: Array<{ kid: number; createdAt: string; wrapped: string }>;
+  previousIntegrityKey?: string;
+  keys: Array<{ kid: number; createdAt: string; wrapped?: string; retiredAt?: string }>;
   active: number;
+  manifest?: true;
 }
 
 /** An unlocked keyring: every key in the clear, in memory only. */
@@ -26,8 +28,28 @@ export interface Keyring {
   readonly createdAt: string;
   readonly master: MasterSpec;
   readonly integrityKey: Buffer;
+  /**
+   * Only while a rekey re-authenticates the secret files: the integrity key
+   * being replaced. Files it authenticated still verify until the rekey ends.
+   */
+  readonly previousIntegrityKey?: Buffer | undefined;
   readonly dataKeys: ReadonlyMap<number, { readonly key: Buffer; readonly createdAt: string }>;
+  /** Data keys retired by `rewrap`: their ids stay taken, their material is gone. */
+  readonly retiredKeys?: ReadonlyMap<
+    number,
+    { readonly createdAt: string; readonly retiredAt: string }
+  >;
   readonly active: number;
+  /** The store keeps a version manifest, so a missing manifest means a deleted one. */
+  readonly manifest?: boolean;
+}
+
+/** The wrap context of the integrity key being replaced during a rekey (kid 0 is the current one). */
+const PREVIOUS_INTEGRITY_KID = 0xffffffff;
+
+/** The id the next data key gets: ids are never reused, retired or not. */
+export function nextKeyId(keyring: Keyring): number {
+  return keyring.dataKeys.size + (keyring.retiredKeys?.size ?? 0) + 1;
 }
 
 const FORMAT = "strongbox-keyring/1";
@@ -38,8 +60,10 @@ const FIELDS = [
   "master",
   "check",
   "integrityKey",
+  "previousIntegrityKey",
   "keys",
   "active",
+  "manifest",
 ];
 
 /** The key-check value: proves a master key belongs to this store without revealing it. */
@@ -60,12 +84,32 @@ export function sealKeyring(keyring: Keyring, masterKey: Uint8Array, nonce: () =
     master: keyring.master,
     check: toB64u(keyCheck(masterKey, keyring.storeId)),
     integrityKey: toB64u(wrapKey(kek, nonce(), keyring.integrityKey, wrapAad(keyring.storeId, 0))),
-    keys: [...keyring.dataKeys].map(([kid, entry]) => ({
-      kid,
-      createdAt: entry.createdAt,
-      wrapped: toB64u(wrapKey(kek, nonce(), entry.key, wrapAad(keyring.storeId, kid))),
-    })),
+    ...(keyring.previousIntegrityKey === undefined
+      ? {}
+      : {
+          previousIntegrityKey: toB64u(
+            wrapKey(
+              kek,
+              nonce(),
+              keyring.previousIntegrityKey,
+              wrapAad(keyring.storeId, PREVIOUS_INTEGRITY_KID),
+            ),
+          ),
+        }),
+    keys: [
+      ...[...keyring.dataKeys].map(([kid, entry]) => ({
+        kid,
+        createdAt: entry.createdAt,
+        wrapped: toB64u(wrapKey(kek, nonce(), entry.key, wrapAad(keyring.storeId, kid))),
+      })),
+      ...[...(keyring.retiredKeys ?? [])].map(([kid, entry]) => ({
+        kid,
+        createdAt: entry.createdAt,
+        retiredAt: entry.retiredAt,
+      })),
+    ].sort((a, b) => a.kid - b.kid),
     active: keyring.active,
+    ...(keyring.manifest === true ? { manifest: true as const } : {}),
   };
   const body = JSON.stringify(wire, null, 2);
   return frame(
@@ -120,9 +164,17 @@ export function openKeyring(bytes: Buffer, masterKey: Uint8Array, file: string):
     return key;
   };
   const dataKeys = new Map<number, { key: Buffer; createdAt: string }>();
+  const retiredKeys = new Map<number, { createdAt: string; retiredAt: string }>();
   wire.keys.forEach((entry, index) => {
     if (entry.kid !== index + 1) throw formatError(file, "key ids must run 1, 2, 3, …");
-    dataKeys.set(entry.kid, { key: unwrap(entry.wrapped, entry.kid), createdAt: entry.createdAt });
+    if (entry.retiredAt !== undefined && entry.wrapped === undefined)
+      retiredKeys.set(entry.kid, { createdAt: entry.createdAt, retiredAt: entry.retiredAt });
+    else if (typeof entry.wrapped === "string" && entry.retiredAt === undefined)
+      dataKeys.set(entry.kid, {
+        key: unwrap(entry.wrapped, entry.kid),
+        createdAt: entry.createdAt,
+      });
+    else throw formatError(file, `key ${entry.kid} must be wrapped or retired, not both`);
   });
   if (!dataKeys.has(wire.active)) throw formatError(file, "the active key is not in the keyring");
   return {
@@ -130,8 +182,13 @@ export function openKeyring(bytes: Buffer, masterKey: Uint8Array, file: string):
     createdAt: wire.createdAt,
     master: wire.master,
     integrityKey: unwrap(wire.integrityKey, 0),
+    ...(wire.previousIntegrityKey === undefined
+      ? {}
+      : { previousIntegrityKey: unwrap(wire.previousIntegrityKey, PREVIOUS_INTEGRITY_KID) }),
     dataKeys,
+    ...(retiredKeys.size === 0 ? {} : { retiredKeys }),
     active: wire.active,
+    ...(wire.manifest === true ? { manifest: true } : {}),
   };
 }
 

@@ -66,13 +66,20 @@ export function nameOfFile(fileName: string): string | undefined {
 const macKeys = new WeakMap<Buffer, Buffer>();
 
 /** The secret-file MAC key, derived once per integrity key. */
-function macKey(keyring: Keyring): Buffer {
-  let key = macKeys.get(keyring.integrityKey);
+function macKey(keyring: Keyring, integrityKey: Buffer = keyring.integrityKey): Buffer {
+  let key = macKeys.get(integrityKey);
   if (key === undefined) {
-    key = derive(keyring.integrityKey, "strongbox/v1/secret-mac", keyring.storeId);
-    macKeys.set(keyring.integrityKey, key);
+    key = derive(integrityKey, "strongbox/v1/secret-mac", keyring.storeId);
+    macKeys.set(integrityKey, key);
   }
   return key;
+}
+
+/** True when `mac` authenticates `body` under the current integrity key, or the one a rekey is replacing. */
+function authentic(keyring: Keyring, body: Buffer, mac: Buffer): boolean {
+  if (macEquals(hmac(macKey(keyring), body), mac)) return true;
+  const previous = keyring.previousIntegrityKey;
+  return previous !== undefined && macEquals(hmac(macKey(keyring, previous), body), mac);
 }
 
 /** Serializes and authenticates a secret file. */
@@ -98,8 +105,16 @@ export function openSecretFile(
   name: string,
   path: string,
 ): SecretFile {
+  if (hasConflictMarkers(bytes))
+    throw new StrongboxError(
+      "E_STORE_CONFLICT",
+      `${path}: secret ${name} has an unresolved git merge conflict`,
+      {
+        hint: `keep one side with \`strongbox resolve ${name} --ours\` or \`--theirs\` (each side is an authentic version of the file)`,
+      },
+    );
   const { body, mac } = unframe(bytes, path);
-  if (!macEquals(hmac(macKey(keyring), body), mac)) throw tampered(path, "its MAC does not match");
+  if (!authentic(keyring, body, mac)) throw tampered(path, "its MAC does not match");
   const wire = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
   if (wire.format !== FORMAT) throw formatError(path, "unknown format");
   for (const key of Object.keys(wire))
@@ -144,6 +159,15 @@ export function openVersion(
 ): Buffer {
   const kid = version.kid ?? 0;
   const entry = keyring.dataKeys.get(kid);
+  const retired = keyring.retiredKeys?.get(kid);
+  if (retired !== undefined)
+    throw new StrongboxError(
+      "E_STORE_TAMPERED",
+      `${path}: version ${version.version} is encrypted under data key ${kid}, which \`rewrap\` retired at ${retired.retiredAt}`,
+      {
+        hint: "every record was re-encrypted when the key was retired, so this one was put back from an older copy; restore the current file from git",
+      },
+    );
   if (entry === undefined) {
     throw new StrongboxError(
       "E_STORE_TAMPERED",
@@ -164,4 +188,9 @@ export function openVersion(
   );
   if (plain === undefined) throw tampered(path, `version ${version.version} does not decrypt`);
   return plain;
+}
+
+/** True when `bytes` hold git's conflict markers at the start of a line. */
+export function hasConflictMarkers(bytes: Buffer): boolean {
+  return /^(<{7}|>{7}) /m.test(bytes.toString("utf8"));
 }

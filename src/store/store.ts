@@ -7,8 +7,23 @@ import { StrongboxError } from "../errors.js";
 import { assertTrusted } from "../security/trusted-path.js";
 import { ensurePrivateDir, syncDirectory, writeFileAtomic } from "./atomic-write.js";
 import { toB64u } from "./encoding.js";
-import { type Keyring, type MasterSpec, openKeyring, peekKeyring, sealKeyring } from "./keyring.js";
+import {
+  type Keyring,
+  type MasterSpec,
+  nextKeyId,
+  openKeyring,
+  peekKeyring,
+  sealKeyring,
+} from "./keyring.js";
 import { acquireLock, sweepLeftovers } from "./lock.js";
+import {
+  checkMark,
+  MANIFEST,
+  type Mark,
+  markCounts,
+  readManifest,
+  writeManifest,
+} from "./manifest.js";
 import {
   assertRandomKey,
   DEFAULT_SCRYPT,
@@ -25,6 +40,7 @@ import {
 import {
   checkSecretName,
   fileNameOf,
+  hasConflictMarkers,
   MAX_VALUE_BYTES,
   nameOfFile,
   openSecretFile,
@@ -61,6 +77,8 @@ export interface SecretInfo {
   readonly updatedBy: string;
   readonly kid: number | undefined;
   readonly meta: SecretMeta;
+  /** Set when the secret cannot be read (a merge conflict, tampering); the others still list. */
+  readonly problem?: { readonly code: string; readonly message: string };
 }
 
 export interface InitOptions extends StoreOptions {
@@ -73,6 +91,8 @@ export interface InitOptions extends StoreOptions {
 
 const KEYRING = "keyring.sbx";
 const GITIGNORE = ".lock*\n*.tmp-*\n";
+/** Lines of the manifest from two branches are both kept; the reader takes the higher mark. */
+const GITATTRIBUTES = `${MANIFEST} merge=union\n`;
 
 /**
  * Creates a store: a random store id, a random master key written to the key
@@ -100,6 +120,7 @@ export function initStore(options: InitOptions): { storeId: string; keyFile?: st
     integrityKey: random(32),
     dataKeys: new Map([[1, { key: random(32), createdAt: now(options) }]]),
     active: 1,
+    manifest: true,
   };
   ensurePrivateDir(options.dir);
   ensurePrivateDir(join(options.dir, "secrets"));
@@ -109,6 +130,8 @@ export function initStore(options: InitOptions): { storeId: string; keyFile?: st
     writeKeyFile(keyFile, key);
   }
   writeFileAtomic(join(options.dir, ".gitignore"), Buffer.from(GITIGNORE), 0o600);
+  writeFileAtomic(join(options.dir, ".gitattributes"), Buffer.from(GITATTRIBUTES), 0o600);
+  writeManifest(options.dir, keyring, new Map());
   writeFileAtomic(
     join(options.dir, KEYRING),
     sealKeyring(keyring, key, () => random(12)),
@@ -231,6 +254,7 @@ export class Store {
   #keyring: Keyring;
   readonly #masterKey: Buffer;
   readonly #cache = new Map<string, Cached>();
+  #marks: { signature: string; marks: Map<string, Mark> | undefined } | undefined;
   /** Where this process's master key came from. */
   readonly origin: MasterKeyOrigin;
 
@@ -323,10 +347,14 @@ export class Store {
       try {
         const path = this.#path(name);
         if (!existsSync(path)) throw notFound(name);
+        this.#audit({ action: "purge", secret: name, outcome: "ok" });
+        // The mark goes first: a crash in between leaves a file without a mark, which reads fine.
+        const counts = markCounts(this.#freshMarks());
+        counts.delete(name);
+        writeManifest(this.#options.dir, this.#keyring, counts);
         unlinkSync(path);
         syncDirectory(join(this.#options.dir, "secrets"));
         this.#cache.delete(name);
-        this.#audit({ action: "purge", secret: name, outcome: "ok" });
         return undefined;
       } finally {
         release();
@@ -376,10 +404,32 @@ export class Store {
     return cached.file.versions.map(({ salt: _salt, ct: _ct, ...rest }) => rest);
   }
 
-  /** Every secret's metadata, sorted by name. Reads and authenticates every secret file. */
+  /**
+   * Every secret's metadata, sorted by name. Reads and authenticates every
+   * secret file; one that cannot be read (a merge conflict, tampering) is
+   * listed with its problem instead of failing the whole list.
+   */
   list(): SecretInfo[] {
-    return this.#names().flatMap((name) => {
-      const cached = this.#load(name);
+    return this.#names().flatMap((name): SecretInfo[] => {
+      let cached: Cached | undefined;
+      try {
+        cached = this.#load(name);
+      } catch (error) {
+        if (!(error instanceof StrongboxError)) throw error;
+        return [
+          {
+            name,
+            version: 0,
+            deleted: false,
+            createdAt: "",
+            updatedAt: "",
+            updatedBy: "",
+            kid: undefined,
+            meta: {},
+            problem: { code: error.code, message: error.message },
+          },
+        ];
+      }
       const latest = cached?.file.versions.at(-1);
       const first = cached?.file.versions[0];
       if (cached === undefined || latest === undefined || first === undefined) return [];
@@ -412,27 +462,37 @@ export class Store {
   /** Adds a data key and makes it active; old versions stay readable. Returns the new key id. */
   rotateKey(): number {
     return this.#withLockedKeyring("rotate-key", (keyring) => {
-      const kid = keyring.dataKeys.size + 1;
+      const kid = nextKeyId(keyring);
       const dataKeys = new Map(keyring.dataKeys);
       dataKeys.set(kid, { key: this.#random(32), createdAt: now(this.#options) });
       return { keyring: { ...keyring, dataKeys, active: kid }, result: kid };
     });
   }
 
-  /** Re-encrypts every live version under the active data key, one atomic file write per secret. */
+  /**
+   * Re-encrypts every live version under the active data key, one atomic file
+   * write per secret, then retires every other data key: its material leaves
+   * the keyring, and a record still under it (an old copy put back) is
+   * refused. A crash before the last step leaves the old keys in place, so
+   * every file stays readable.
+   */
   rewrap(): number {
     const release = this.#lock();
     try {
       sweepLeftovers(this.#options.dir, { secrets: true });
       this.#keyring = this.#reloadKeyring();
+      this.#finishIntegrityRotation();
       let count = 0;
+      const counts = new Map<string, number>();
       for (const name of this.#names()) {
         const file = this.#readFresh(name);
         if (file === undefined) continue;
         const versions = file.versions.map((version) => {
           if (version.state === "deleted" || version.kid === this.#keyring.active) return version;
           count++;
-          const plain = openVersion(this.#keyring, name, version, this.#path(name));
+          const plain = this.#withKeyFor(version, () =>
+            openVersion(this.#keyring, name, version, this.#path(name)),
+          );
           const { createdAt, createdBy } = version;
           return sealVersion(this.#keyring, name, version.version, plain, this.#random(32), {
             createdAt,
@@ -440,7 +500,22 @@ export class Store {
           });
         });
         writeFileAtomic(this.#path(name), sealSecretFile({ ...file, versions }, this.#keyring));
+        counts.set(name, versions.length);
       }
+      writeManifest(this.#options.dir, this.#keyring, this.#mergedCounts(counts));
+      const retiredAt = now(this.#options);
+      const retiredKeys = new Map(this.#keyring.retiredKeys ?? []);
+      for (const [kid, entry] of this.#keyring.dataKeys)
+        if (kid !== this.#keyring.active)
+          retiredKeys.set(kid, { createdAt: entry.createdAt, retiredAt });
+      const active = this.#keyring.dataKeys.get(this.#keyring.active);
+      const keyring: Keyring = {
+        ...this.#keyring,
+        dataKeys: new Map(active === undefined ? [] : [[this.#keyring.active, active]]),
+        retiredKeys,
+        manifest: true,
+      };
+      this.#sealKeyring(keyring);
       this.#audit({ action: "rewrap", outcome: "ok" });
       return count;
     } finally {
@@ -449,38 +524,109 @@ export class Store {
   }
 
   /**
-   * Changes the master key. Only the keyring is re-wrapped, so the cost does not
-   * grow with the number of secrets. A new random key goes to the key file (via
-   * `<key file>.new`, so a crash at any instant leaves a key that opens the store),
-   * or, with `passphrase`, the store becomes passphrase-protected.
+   * Changes the master key and revokes the old one: whoever kept the old key
+   * and an old copy of the keyring (git history) must not read what is stored
+   * afterwards, nor forge a secret file. So besides re-wrapping the keyring,
+   * a rekey starts a new data key (new values are out of the old key's reach)
+   * and a new integrity key, under which every secret file and the manifest
+   * are authenticated again. That costs one small write per secret, no
+   * re-encryption; `rewrap` afterwards re-encrypts old values and retires the
+   * data keys the old master key could unwrap.
+   *
+   * Crash safety: the new key goes to `<key file>.new` before the keyring is
+   * written, and the keyring keeps the previous integrity key until every
+   * file is authenticated again, so the store opens at every instant.
    */
   rekey(options: { passphrase?: string; scrypt?: ScryptParams } = {}): { keyFile?: string } {
     const random = (size: number) => this.#random(size);
     const { master, key } = newMaster(options.passphrase, options.scrypt, random);
     const keyFile = master.kind === "key" ? keyFilePath(this.id, this.#options.env) : undefined;
-    this.#withLockedKeyring("rekey", (keyring) => {
+    const release = this.#lock();
+    try {
+      sweepLeftovers(this.#options.dir, { secrets: true });
+      this.#keyring = this.#reloadKeyring();
+      this.#finishIntegrityRotation();
+      const current = this.#keyring;
+      const kid = nextKeyId(current);
+      const dataKeys = new Map(current.dataKeys);
+      dataKeys.set(kid, { key: random(32), createdAt: now(this.#options) });
+      const rotating: Keyring = {
+        ...current,
+        master,
+        dataKeys,
+        active: kid,
+        integrityKey: random(32),
+        previousIntegrityKey: current.integrityKey,
+      };
       if (keyFile !== undefined) writeKeyFile(`${keyFile}.new`, key);
-      return { keyring: { ...keyring, master }, result: undefined, masterKey: key };
-    });
-    if (keyFile !== undefined) promoteNewKeyFile(keyFile);
+      this.#sealKeyring(rotating, key);
+      if (keyFile !== undefined) promoteNewKeyFile(keyFile);
+      this.#finishIntegrityRotation();
+      this.#audit({ action: "rekey", outcome: "ok" });
+    } finally {
+      release();
+    }
     return keyFile === undefined ? {} : { keyFile };
+  }
+
+  /**
+   * Completes a rekey's second half, also after a crash: every secret file
+   * and the manifest are authenticated under the current integrity key, then
+   * the keyring forgets the previous one. Call with the lock held.
+   */
+  #finishIntegrityRotation(): void {
+    if (this.#keyring.previousIntegrityKey === undefined) {
+      this.#ensureManifest();
+      return;
+    }
+    const counts = new Map<string, number>();
+    for (const name of this.#names()) {
+      const file = this.#readFresh(name);
+      if (file === undefined) continue;
+      writeFileAtomic(this.#path(name), sealSecretFile(file, this.#keyring));
+      counts.set(name, file.versions.length);
+    }
+    writeManifest(this.#options.dir, this.#keyring, this.#mergedCounts(counts));
+    const { previousIntegrityKey: _previous, ...rest } = this.#keyring;
+    this.#sealKeyring({ ...rest, manifest: true });
+    this.#cache.clear();
+    this.#marks = undefined;
+  }
+
+  /** Stores written before the manifest existed get one, from their files as they are. */
+  #ensureManifest(): void {
+    if (readManifest(this.#options.dir, this.#keyring) !== undefined) return;
+    writeManifest(this.#options.dir, this.#keyring, this.#countsFromFiles());
+  }
+
+  /** The manifest's marks, raised to `counts` where a file is ahead (never lowered). */
+  #mergedCounts(counts: ReadonlyMap<string, number>): Map<string, number> {
+    const merged = markCounts(this.#freshMarks());
+    for (const [name, versions] of counts)
+      merged.set(name, Math.max(versions, merged.get(name) ?? 0));
+    return merged;
+  }
+
+  #sealKeyring(keyring: Keyring, masterKey: Buffer = this.#masterKey): void {
+    writeFileAtomic(
+      join(this.#options.dir, KEYRING),
+      sealKeyring(keyring, masterKey, () => this.#random(12)),
+    );
+    this.#keyring = keyring;
+    if (masterKey !== this.#masterKey) masterKey.copy(this.#masterKey);
   }
 
   #withLockedKeyring<T>(
     action: AuditEvent["action"],
-    change: (keyring: Keyring) => { keyring: Keyring; result: T; masterKey?: Buffer },
+    change: (keyring: Keyring) => { keyring: Keyring; result: T },
   ): T {
     const release = this.#lock();
     try {
       sweepLeftovers(this.#options.dir, { secrets: false });
-      const current = this.#reloadKeyring();
-      const { keyring, result, masterKey } = change(current);
-      writeFileAtomic(
-        join(this.#options.dir, KEYRING),
-        sealKeyring(keyring, masterKey ?? this.#masterKey, () => this.#random(12)),
-      );
-      this.#keyring = keyring;
-      if (masterKey !== undefined) masterKey.copy(this.#masterKey);
+      this.#keyring = this.#reloadKeyring();
+      this.#finishIntegrityRotation();
+      const { keyring, result } = change(this.#keyring);
+      this.#sealKeyring({ ...keyring, manifest: true });
       this.#audit({ action, outcome: "ok" });
       return result;
     } finally {
@@ -488,6 +634,12 @@ export class Store {
     }
   }
 
+  /**
+   * One write of one secret file, with the lock held: the audit record is
+   * written first (an access that cannot be recorded does not happen), then
+   * the file, then its manifest mark (a crash in between leaves the mark
+   * behind the file, which reads fine).
+   */
   #write(
     name: string,
     action: AuditEvent["action"],
@@ -498,11 +650,70 @@ export class Store {
       const existing = this.#readFresh(name);
       if (existing === undefined) this.#refuseCaseTwin(name);
       const next = change(existing ?? { name, meta: {}, versions: [] });
-      writeFileAtomic(this.#path(name), sealSecretFile(next, this.#keyring));
-      this.#cache.delete(name);
       const version = next.versions.length;
-      this.#audit({ action, secret: name, version, outcome: "ok" });
+      this.#commit(name, sealSecretFile(next, this.#keyring), version, action);
       return version;
+    } finally {
+      release();
+    }
+  }
+
+  #commit(name: string, bytes: Buffer, versions: number, action: AuditEvent["action"]): void {
+    this.#audit({ action, secret: name, version: versions, outcome: "ok" });
+    const marks = this.#freshMarks();
+    const counts = marks === undefined ? this.#countsFromFiles() : markCounts(marks);
+    // A mark only rises after its file, and only falls (resolving a merge) before it, so a
+    // reader never sees a mark ahead of the file it describes.
+    const lowering = versions < (counts.get(name) ?? 0);
+    counts.set(name, versions);
+    if (lowering) writeManifest(this.#options.dir, this.#keyring, counts);
+    try {
+      writeFileAtomic(this.#path(name), bytes);
+    } catch (error) {
+      try {
+        this.#audit({ action, secret: name, version: versions, outcome: "error" });
+      } catch {
+        // the first record stands; the write error is what the caller must see
+      }
+      throw error;
+    }
+    this.#cache.delete(name);
+    if (!lowering) writeManifest(this.#options.dir, this.#keyring, counts);
+  }
+
+  #countsFromFiles(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const name of this.#names()) {
+      const file = this.#readFresh(name);
+      if (file !== undefined) counts.set(name, file.versions.length);
+    }
+    return counts;
+  }
+
+  /**
+   * Ends a git merge conflict in one secret's file by keeping one side. Both
+   * sides are authentic files (the conflict markers only interleave them),
+   * so the chosen one is verified like any file and written back as it was.
+   */
+  resolve(name: string, side: "ours" | "theirs"): number {
+    checkSecretName(name);
+    const release = this.#lock();
+    try {
+      const path = this.#path(name);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(path);
+      } catch {
+        throw notFound(name);
+      }
+      if (!hasConflictMarkers(bytes))
+        throw new StrongboxError("E_USAGE", `secret ${name} has no merge conflict to resolve`, {
+          hint: "`strongbox resolve` is for a secret file git left with conflict markers",
+        });
+      const chosen = Buffer.from(conflictSide(bytes.toString("utf8"), side), "utf8");
+      const file = openSecretFile(chosen, this.#keyring, name, `${path} (${side})`);
+      this.#commit(name, chosen, file.versions.length, "resolve");
+      return file.versions.length;
     } finally {
       release();
     }
@@ -569,15 +780,24 @@ export class Store {
     return entries.flatMap((entry) => nameOfFile(entry) ?? []).sort();
   }
 
-  /** The parsed file of `name`, reusing the cached parse while the file is unchanged (same inode, size, mtime). */
+  /**
+   * The parsed file of `name`, reusing the cached parse while the file is
+   * unchanged (same inode, size, mtime), checked against its manifest mark.
+   * The manifest is read before the file: a writer writes the file first, so
+   * a reader can see a mark behind the file but never ahead of it.
+   */
   #load(name: string, wantVersion?: number): Cached | undefined {
     const path = this.#path(name);
+    const mark = this.#currentMarks()?.get(name);
     let signature: string;
     try {
       const stats = statSync(path, { bigint: true });
       signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        this.#checkMarkTwice(name, mark, undefined, path);
+        return undefined;
+      }
       throw error;
     }
     const cached = this.#cache.get(name);
@@ -587,10 +807,58 @@ export class Store {
       wantVersion !== undefined && (cached?.file.versions.length ?? 0) < wantVersion;
     if (cached !== undefined && cached.signature === signature && !lacksVersion) return cached;
     const file = this.#readFresh(name);
+    this.#checkMarkTwice(name, mark, file?.versions.length, path);
     if (file === undefined) return undefined;
     const fresh = { signature, file, plain: new Map<number, Buffer>() };
     this.#cache.set(name, fresh);
     return fresh;
+  }
+
+  /**
+   * A mark read before the file may be older than a purge or a conflict
+   * resolution that lowered it since; only a disagreement with the manifest
+   * as it is now counts.
+   */
+  #checkMarkTwice(
+    name: string,
+    mark: Mark | undefined,
+    versions: number | undefined,
+    path: string,
+  ): void {
+    try {
+      checkMark(name, mark, versions, path);
+    } catch {
+      if (!this.#rekeyedElsewhere()) this.#marks = undefined;
+      checkMark(name, this.#currentMarks()?.get(name), versions, path);
+    }
+  }
+
+  /** The manifest's marks, re-read when the file changed; throws when a store that had one lost it. */
+  #currentMarks(): Map<string, Mark> | undefined {
+    const path = join(this.#options.dir, MANIFEST);
+    let signature = "none";
+    try {
+      const stats = statSync(path, { bigint: true });
+      signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    if (this.#marks?.signature !== signature)
+      this.#marks = { signature, marks: this.#freshMarks() };
+    return this.#marks.marks;
+  }
+
+  #freshMarks(): Map<string, Mark> | undefined {
+    const marks = readManifest(this.#options.dir, this.#keyring);
+    if (marks === undefined && this.#keyring.manifest === true)
+      throw new StrongboxError(
+        "E_STORE_TAMPERED",
+        `${join(this.#options.dir, MANIFEST)} is missing, though this store keeps one`,
+        {
+          hint: "restore it from git; without it, a secret file rolled back or deleted by hand goes unnoticed",
+        },
+      );
+    return marks;
   }
 
   #readFresh(name: string): SecretFile | undefined {
@@ -605,11 +873,29 @@ export class Store {
     try {
       return openSecretFile(bytes, this.#keyring, name, path);
     } catch (error) {
+      // Another process may have re-keyed the store since this one loaded the keyring:
+      // the file is then authenticated under an integrity key this process has not seen.
+      if (
+        error instanceof StrongboxError &&
+        error.code === "E_STORE_TAMPERED" &&
+        this.#rekeyedElsewhere()
+      )
+        return this.#readFresh(name);
       if (error instanceof StrongboxError) throw error;
       throw new StrongboxError("E_STORE_TAMPERED", `${path}: the store file is damaged`, {
         hint: "restore it from git or a backup",
       });
     }
+  }
+
+  /** Reloads the keyring; true when its integrity key changed (a rekey by another process). */
+  #rekeyedElsewhere(): boolean {
+    const before = this.#keyring.integrityKey;
+    this.#keyring = this.#reloadKeyring();
+    if (this.#keyring.integrityKey.equals(before)) return false;
+    this.#cache.clear();
+    this.#marks = undefined;
+    return true;
   }
 
   #stamp(): { createdAt: string; createdBy: string } {
@@ -643,4 +929,23 @@ function defaultActor(): string {
   } catch {
     return `uid-${process.getuid?.() ?? "?"}@${hostname()}`;
   }
+}
+
+/**
+ * One side of a file git left with conflict markers: the lines outside every
+ * conflict, plus, inside each, the lines of `side` (the diff3 base section,
+ * when present, belongs to neither).
+ */
+function conflictSide(text: string, side: "ours" | "theirs"): string {
+  const out: string[] = [];
+  let section: "none" | "ours" | "base" | "theirs" = "none";
+  for (const line of text.split("\n")) {
+    if (line.startsWith("<<<<<<< ") || line === "<<<<<<<") section = "ours";
+    else if (line.startsWith("||||||| ") || line === "|||||||") section = "base";
+    else if (line === "=======" && section !== "none") section = "theirs";
+    else if ((line.startsWith(">>>>>>> ") || line === ">>>>>>>") && section === "theirs")
+      section = "none";
+    else if (section === "none" || section === side) out.push(line);
+  }
+  return out.join("\n");
 }

@@ -187,8 +187,10 @@ describe("store commands", () => {
     assert.equal(missingKey.code, 4);
     assert.match(missingKey.stderr, /TOKEN: no master key for the store/);
     assert.deepEqual(readdirSync(join(dir, ".strongbox")).sort(), [
+      ".gitattributes",
       ".gitignore",
       "keyring.sbx",
+      "manifest.sbx",
       "secrets",
     ]);
   });

@@ -47,26 +47,31 @@ async function crashRound(
   // round. Meanwhile a reader that takes no lock checks every write acknowledged
   // so far: readers never block on writers and never see a torn file.
   const until = Date.now() + 60 + ((seed * 7919) % 180);
-  const reader = await openStore({ dir, env });
-  while (Date.now() < until) {
-    for (const ack of acks.slice(-20)) {
-      assert.equal(
-        reader.get(ack.name, ack.version)?.value.toString(),
-        ack.value,
-        "a concurrent reader sees every acknowledged write",
-      );
+  try {
+    const reader = await openStore({ dir, env });
+    while (Date.now() < until) {
+      for (const ack of acks.slice(-20)) {
+        assert.equal(
+          reader.get(ack.name, ack.version)?.value.toString(),
+          ack.value,
+          "a concurrent reader sees every acknowledged write",
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  } finally {
+    // Even when the reader fails, no writer may outlive the round.
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once("close", () => resolve());
+            child.kill("SIGKILL");
+          }),
+      ),
+    );
   }
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once("close", () => resolve());
-          child.kill("SIGKILL");
-        }),
-    ),
-  );
   return acks;
 }
 

@@ -8,6 +8,8 @@ import { ROOT, tempProject } from "../helpers/cli.js";
 import { makeVectorStore, VECTOR_MASTER_KEY, VECTOR_VALUES } from "../vectors/make-vector-store.js";
 
 const COMMITTED = join(ROOT, "test/vectors/store-v1");
+/** The same store as written before the version manifest existed: it must still open. */
+const PRE_MANIFEST = join(ROOT, "test/vectors/store-v1-pre-manifest");
 const hex = (text: string) => Buffer.from(text, "hex");
 
 function files(dir: string): string[] {
@@ -46,9 +48,19 @@ describe("store format vectors", () => {
     }
   });
 
-  it("a decoder opens the committed vector store and reads every expected value", async () => {
+  for (const [label, committed] of [
+    ["the committed vector store", COMMITTED],
+    ["a store written before the manifest existed", PRE_MANIFEST],
+  ] as const)
+    it(`a decoder opens ${label} and reads every expected value`, async () => {
+      await readsEveryValue(committed);
+    });
+});
+
+async function readsEveryValue(committed: string): Promise<void> {
+  {
     const dir = join(tempProject(), "store");
-    cpSync(COMMITTED, dir, { recursive: true });
+    cpSync(committed, dir, { recursive: true });
     const store = await openStore({
       dir,
       env: { STRONGBOX_MASTER_KEY: VECTOR_MASTER_KEY },
@@ -72,5 +84,5 @@ describe("store format vectors", () => {
         [2, 1],
       ],
     );
-  });
-});
+  }
+}

@@ -131,7 +131,7 @@ describe("store operations", () => {
     );
   });
 
-  it("rotate-key, rewrap and rekey keep every secret readable; rekey cost does not touch secret files", async () => {
+  it("rotate-key, rewrap and rekey keep every secret readable; rewrap retires old data keys; rekey re-authenticates without re-encrypting", async () => {
     const { dir, home, options } = freshStore();
     const store = await openStore(options);
     store.set("A", Buffer.from("a"));
@@ -150,24 +150,23 @@ describe("store operations", () => {
       !existsSync(join(dir, "secrets/A.sbx.tmp-deadbeef")),
       "maintenance sweeps temp files of dead writers",
     );
-    assert.deepEqual(
-      [...store.keyUsage()],
-      [
-        [1, 0],
-        [2, 2],
-      ],
-    );
-    const before = readFileSync(join(dir, "secrets/A.sbx"));
+    assert.deepEqual([...store.keyUsage()], [[2, 2]], "key 1 is retired");
+    const records = (path: string) =>
+      (
+        JSON.parse(readFileSync(path, "utf8").split("\nmac ")[0] ?? "") as {
+          versions: { ct: string }[];
+        }
+      ).versions.map((version) => version.ct);
+    const before = records(join(dir, "secrets/A.sbx"));
     const { keyFile } = store.rekey();
     assert.ok(keyFile?.startsWith(home));
-    assert.ok(
-      readFileSync(join(dir, "secrets/A.sbx")).equals(before),
-      "rekey re-wraps only the keyring",
-    );
+    assert.deepEqual(records(join(dir, "secrets/A.sbx")), before, "rekey re-encrypts nothing");
     assert.ok(!existsSync(`${keyFile}.new`));
+    assert.equal(store.activeKey, 3, "rekey starts a data key the old master key never saw");
     const reopened = await openStore(options);
     assert.equal(reopened.get("A")?.value.toString(), "a");
     assert.equal(reopened.get("B")?.value.toString(), "b");
+    assert.equal(reopened.rotateKey(), 4, "retired key ids are never reused");
   });
 
   it("a passphrase store opens only with its passphrase, and refuses absurd scrypt parameters", async () => {

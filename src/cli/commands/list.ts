@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox list`: names and metadata of the store's secrets. Never values. */
@@ -42,18 +43,43 @@ ${STORE_HELP}
       return 0;
     }
     const now = Date.now();
-    const rows = secrets.map((secret) => [
-      secret.name,
-      `v${secret.version}${secret.deleted ? " (deleted)" : ""}`,
-      secret.updatedAt.slice(0, 19).replace("T", " "),
-      secret.updatedBy,
-      secret.kid === undefined ? "-" : `key ${secret.kid}`,
-      secret.meta.expires === undefined
-        ? ""
-        : `${Date.parse(secret.meta.expires) <= now ? "EXPIRED " : "expires "}${secret.meta.expires.slice(0, 10)}`,
-      secret.meta.rotateEvery === undefined ? "" : `rotate every ${secret.meta.rotateEvery}`,
-      (secret.meta.tags ?? []).join(","),
-    ]);
+    const rows = secrets.map((secret) =>
+      secret.problem !== undefined
+        ? [
+            secret.name,
+            "?",
+            "",
+            "",
+            "",
+            "",
+            `${secret.problem.code}: run strongbox get ${secret.name}`,
+            "",
+          ]
+        : [
+            secret.name,
+            `v${secret.version}${secret.deleted ? " (deleted)" : ""}`,
+            secret.updatedAt.slice(0, 19).replace("T", " "),
+            secret.updatedBy,
+            secret.kid === undefined ? "-" : `key ${secret.kid}`,
+            secret.meta.expires === undefined
+              ? ""
+              : `${Date.parse(secret.meta.expires) <= now ? "EXPIRED " : "expires "}${secret.meta.expires.slice(0, 10)}`,
+            secret.meta.rotateEvery === undefined ? "" : `rotate every ${secret.meta.rotateEvery}`,
+            (secret.meta.tags ?? []).join(","),
+          ],
+    );
+    for (const secret of secrets)
+      if (secret.problem !== undefined)
+        say(
+          io,
+          `strongbox: warning: ${secret.name}: ${secret.problem.message} (${secret.problem.code})`,
+        );
+    const broken = secrets.filter((secret) => secret.problem !== undefined);
+    for (const secret of broken)
+      say(
+        io,
+        `strongbox: warning: ${secret.name}: ${secret.problem?.message} (${secret.problem?.code})`,
+      );
     io.stdout.write(
       table(["NAME", "VERSION", "UPDATED (UTC)", "BY", "KEY", "EXPIRY", "ROTATION", "TAGS"], rows),
     );
