@@ -20,6 +20,11 @@ export function derive(
   salt: Uint8Array = Buffer.alloc(0),
 ): Buffer {
   const info = Buffer.concat([Buffer.from(label, "ascii"), Buffer.from([0]), context]);
+  return hkdf(ikm, salt, info, length);
+}
+
+/** HKDF-SHA-256 (RFC 5869), the one primitive every derivation above goes through. */
+export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Buffer {
   return Buffer.from(hkdfSync("sha256", ikm, salt, info, length));
 }
 
@@ -51,7 +56,8 @@ export function open(
   sealed: Uint8Array,
   aad: Uint8Array,
 ): Buffer | undefined {
-  if (sealed.length < TAG) return undefined;
+  // Only the parameters the format uses; anything else is refused rather than guessed at.
+  if (key.length !== KEY || nonce.length !== NONCE || sealed.length < TAG) return undefined;
   const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG });
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
