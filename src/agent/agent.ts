@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { withoutCredentials } from "../security/credentials.js";
+import { checkOutputPath } from "../security/output-file.js";
 import { writeFileAtomic } from "../store/atomic-write.js";
 import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
@@ -77,6 +78,8 @@ export function startAgent(
         file: template.source,
       });
       if (rendered.get(template.destination) !== text) {
+        // Checked before every write, not once: a directory can be swapped for a link meanwhile.
+        checkOutputPath(template.destination, options.baseDir, { root: options.baseDir });
         writeFileAtomic(
           resolve(options.baseDir, template.destination),
           Buffer.from(text),

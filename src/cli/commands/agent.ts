@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { type AgentConfig, type AgentLog, startAgent } from "../../agent/agent.js";
 import { StrongboxError } from "../../errors.js";
 import { parseDuration } from "../../schema/coerce.js";
+import { checkOutputPath, outputMode } from "../../security/output-file.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, stringOption } from "../command.js";
 
@@ -94,10 +95,11 @@ async function readAgentConfig(path: string): Promise<AgentConfig> {
   const templates = (raw.templates ?? []).map((t, i) => {
     if (!t.source || !t.destination)
       throw new StrongboxError("E_CONFIG", `${path}: templates[${i}] needs source and destination`);
+    checkOutputPath(t.destination, dirname(path), { root: dirname(path) });
     return {
       source: t.source,
       destination: t.destination,
-      mode: t.mode === undefined ? 0o600 : Number.parseInt(String(t.mode), 8),
+      mode: outputMode(t.mode, `${path}: templates[${i}].mode`),
     };
   });
   if (templates.length === 0) throw new StrongboxError("E_CONFIG", `${path}: no templates`);

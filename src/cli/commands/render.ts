@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { lstatSync, readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import { openProject, resolveProject } from "../../project.js";
 import { createRedactor } from "../../redact/redactor.js";
 import { withoutCredentials } from "../../security/credentials.js";
+import { checkOutputPath, outputMode } from "../../security/output-file.js";
 import { writeFileAtomic } from "../../store/atomic-write.js";
 import { parseTemplate } from "../../template/parse.js";
 import { checkFunctions, renderTemplate } from "../../template/render.js";
@@ -38,8 +39,9 @@ printf, index, toJSON, base64Encode/Decode, if/with/range/else, and
 Strongbox's own {{ strongbox "VAR" }} and {{ ref "vault://…#KEY" }}, which
 resolve through the schema and the environment's policy) from
 Vault/OpenBao (VAULT_ADDR and a token or AppRole, as for vault:// refs).
-Each output is written atomically with mode 0600; a symlink at the output
-path or a world-writable directory is refused without --force. A key missing
+Each output is written atomically with mode 0600. A symlink at the output
+path (unless --force), a symlinked directory on the way to it, and a
+directory others can write to (without the sticky bit) are refused. A key missing
 from a secret is an error unless --allow-missing. With -t, COMMAND runs
 (sh -c) after its output is written.
 
@@ -51,8 +53,9 @@ Options:
                           the schema's secrets or the environment is masked
       --reveal            with --dry: do not mask
       --allow-missing     render missing keys as empty
-      --mode OCTAL        file mode of outputs (default 0600)
-      --force             write through a symlink or into a world-writable directory
+      --mode OCTAL        file mode of outputs (default 0600; read bits for the group
+                          or others may be added, write and execute bits never)
+      --force             write through a symlink at the output path
   -e, --env NAME          the environment for {{ strongbox "VAR" }} and {{ ref "…" }}
   -c, --config PATH       the config those resolve through
 `,
@@ -67,9 +70,7 @@ Options:
         "render: give -i TEMPLATE -o OUTPUT or -t TEMPLATE:OUTPUT",
         { hint: "strongbox render --help" },
       );
-    const mode = Number.parseInt(stringOption(invocation, "mode") ?? "600", 8);
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
-      throw new StrongboxError("E_USAGE", "render: --mode takes an octal mode such as 0600");
+    const mode = outputMode(stringOption(invocation, "mode"), "render --mode");
     // Created on the first {{ secret }}: a template that reads no Vault path needs no Vault.
     let client: VaultClient | undefined;
     const secrets: Array<{ name: string; value: string }> = [];
@@ -113,7 +114,7 @@ Options:
         if (job.output === "")
           throw new StrongboxError("E_USAGE", "render: -i needs -o OUTPUT (or use --dry)");
         const output = resolve(io.cwd, job.output);
-        checkOutputPath(output, invocation.values.force === true);
+        checkOutputPath(output, io.cwd, { allowSymlink: invocation.values.force === true });
         writeFileAtomic(output, Buffer.from(text), mode);
         say(io, `strongbox: rendered ${job.input} -> ${job.output}`);
         if (job.command !== undefined) {
@@ -142,30 +143,6 @@ function parseJob(text: string): { input: string; output: string; command: strin
   if (!input || !output)
     throw new StrongboxError("E_USAGE", "render: -t takes TEMPLATE:OUTPUT[:COMMAND]");
   return { input, output, command: command.length === 0 ? undefined : command.join(":") };
-}
-
-/** Refuses a symlink at the output and a world-writable directory (unless sticky), without --force. */
-function checkOutputPath(path: string, force: boolean): void {
-  if (force) return;
-  try {
-    if (lstatSync(path).isSymbolicLink()) {
-      throw new StrongboxError(
-        "E_IO",
-        `render: ${path} is a symlink; refusing to write through it`,
-        { hint: "remove the link, or pass --force" },
-      );
-    }
-  } catch (error) {
-    if (error instanceof StrongboxError) throw error;
-  }
-  const dir = statSync(dirname(path));
-  if ((dir.mode & 0o002) !== 0 && (dir.mode & 0o1000) === 0) {
-    throw new StrongboxError(
-      "E_IO",
-      `render: ${dirname(path)} is writable by everyone; refusing to write secrets there`,
-      { hint: "write elsewhere, or pass --force" },
-    );
-  }
 }
 
 /**

@@ -1,0 +1,122 @@
+import { lstatSync, statSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { StrongboxError } from "../errors.js";
+
+/** Where rendered secrets may be written, and how. */
+export interface OutputRules {
+  /**
+   * Destinations must stay inside this directory (the agent's config
+   * directory): `../escape.env` or an absolute path elsewhere is refused.
+   */
+  readonly root?: string;
+  /** Lets `render --force` write through a symlink at the destination itself. */
+  readonly allowSymlink?: boolean;
+}
+
+/**
+ * The file mode for rendered secrets: 0600 unless asked. Read bits for the
+ * group or others may be asked for (a web server's group reading a key), but
+ * no mode may let anyone else write the file or execute it: a writable
+ * secret file can be swapped, and an executable one is a foothold (the class
+ * of Vault's CVE-2025-6000).
+ */
+export function outputMode(text: string | number | undefined, where: string): number {
+  if (text === undefined) return 0o600;
+  // A YAML `mode: 0600` arrives as the number 600: the digits are what was meant.
+  const digits = String(text).replace(/^0o/, "");
+  if (!/^0?[0-7]{3}$/.test(digits))
+    throw new StrongboxError("E_USAGE", `${where}: the mode must be octal, such as 0600`);
+  const mode = Number.parseInt(digits, 8);
+  if ((mode & 0o022) !== 0)
+    throw new StrongboxError(
+      "E_USAGE",
+      `${where}: mode ${format(mode)} lets others write the file; secrets are never group- or world-writable`,
+      { hint: "use 0600, or 0640 for a group that only reads" },
+    );
+  if ((mode & 0o111) !== 0)
+    throw new StrongboxError(
+      "E_USAGE",
+      `${where}: mode ${format(mode)} makes the file executable; rendered secrets never are`,
+      { hint: "use 0600" },
+    );
+  if ((mode & 0o400) === 0)
+    throw new StrongboxError(
+      "E_USAGE",
+      `${where}: mode ${format(mode)} does not let the owner read it`,
+    );
+  return mode;
+}
+
+/**
+ * Refuses a destination an attacker could redirect or read: outside the
+ * confining root, a symlink at the destination (unless allowed), any
+ * symlinked directory between the root (or the working directory) and it,
+ * and any ancestor that others can write to without the sticky bit (they
+ * could swap a directory for a link between our check and our write).
+ */
+export function checkOutputPath(path: string, cwd: string, rules: OutputRules = {}): void {
+  const target = resolve(cwd, path);
+  const base = resolve(rules.root ?? cwd);
+  const inside = relative(base, target);
+  if (
+    rules.root !== undefined &&
+    (inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside))
+  )
+    throw new StrongboxError(
+      "E_UNSAFE_PATH",
+      `${path}: the destination is outside ${base}, where this config may write`,
+      { hint: "give destinations inside the config's directory" },
+    );
+  const link = lstatOrUndefined(target);
+  if (link?.isSymbolicLink() === true && rules.allowSymlink !== true)
+    throw new StrongboxError(
+      "E_UNSAFE_PATH",
+      `${path} is a symlink; refusing to write through it`,
+      {
+        hint: "remove the link and write to the real path",
+      },
+    );
+  // Below the base, every directory must be a real one.
+  if (!inside.startsWith("..") && !isAbsolute(inside))
+    for (
+      let dir = dirname(target);
+      dir.length > base.length && dir.startsWith(base);
+      dir = dirname(dir)
+    )
+      if (lstatOrUndefined(dir)?.isSymbolicLink() === true)
+        throw new StrongboxError(
+          "E_UNSAFE_PATH",
+          `${path}: ${dir} is a symlink; refusing to write secrets through a linked directory`,
+          { hint: "write to the real directory" },
+        );
+  for (let dir = dirname(target); ; dir = dirname(dir)) {
+    const stats = statOrUndefined(dir);
+    if (stats !== undefined && (stats.mode & 0o022) !== 0 && (stats.mode & 0o1000) === 0)
+      throw new StrongboxError(
+        "E_UNSAFE_PATH",
+        `${path}: ${dir} is writable by ${(stats.mode & 0o002) !== 0 ? "everyone" : "its group"}; refusing to write secrets there`,
+        { hint: `write elsewhere, or run \`chmod go-w ${dir}\`` },
+      );
+    if (dirname(dir) === dir) return;
+  }
+}
+
+function format(mode: number): string {
+  return `0${mode.toString(8).padStart(3, "0")}`;
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function statOrUndefined(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
