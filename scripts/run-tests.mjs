@@ -1,7 +1,14 @@
 // Runs every compiled test file with Node's own test runner.
 // Collecting the files here keeps the command the same on Node 20 and later.
+//
+// The suite runs among decoys: a HOME with a stale ~/.vault-token and a key
+// directory, and VAULT_*/BAO_*/STRONGBOX_* variables pointing at nothing. A
+// test that leaned on the machine it runs on (a developer's real token, a
+// CI variable) would pick them up and fail, so every test must build its own
+// environment. STRONGBOX_NO_DECOYS=1 turns them off when debugging.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBao } from "./ensure-bao.mjs";
 
@@ -11,6 +18,33 @@ function collect(dir) {
     if (entry.isDirectory()) return collect(path);
     return entry.name.endsWith(".test.js") ? [path] : [];
   });
+}
+
+/** A home and variables that would change results if any test trusted the machine. */
+function decoys() {
+  const home = mkdtempSync(join(tmpdir(), "strongbox-decoy-home-"));
+  writeFileSync(join(home, ".vault-token"), "s.decoy-stale-token-from-an-old-login\n", {
+    mode: 0o600,
+  });
+  mkdirSync(join(home, ".config/strongbox/keys"), { recursive: true, mode: 0o700 });
+  writeFileSync(join(home, ".config/strongbox/keys/decoy.key"), "decoy\n", { mode: 0o600 });
+  const nowhere = "http://127.0.0.1:9";
+  return {
+    HOME: home,
+    VAULT_ADDR: nowhere,
+    BAO_ADDR: nowhere,
+    VAULT_TOKEN: "s.decoy-token",
+    BAO_TOKEN: "s.decoy-token",
+    VAULT_ROLE_ID: "decoy-role",
+    VAULT_SECRET_ID: "decoy-secret",
+    VAULT_NAMESPACE: "decoy",
+    STRONGBOX_MASTER_KEY: Buffer.alloc(32, 7).toString("base64"),
+    STRONGBOX_PASSPHRASE: "decoy passphrase",
+    STRONGBOX_ENV: "production",
+    STRONGBOX_RESOLVED: "production",
+    STRONGBOX_STORE_DIR: join(home, "decoy-store"),
+    STRONGBOX_AUDIT_FILE: join(home, "decoy-audit.jsonl"),
+  };
 }
 
 const only = process.argv.slice(2);
@@ -23,8 +57,11 @@ if (files.length === 0) {
 }
 // The integration tests talk to a real OpenBao; install it once, before any test runs.
 const bao = ensureBao();
+const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys();
+if (Object.keys(planted).length > 0)
+  console.log(`run-tests: decoys planted (HOME=${planted.HOME}, VAULT_*/BAO_*/STRONGBOX_* set)`);
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
-  env: { ...process.env, STRONGBOX_BAO: bao },
+  env: { ...process.env, ...planted, STRONGBOX_BAO: bao },
 });
 process.exit(result.status ?? 1);

@@ -22,7 +22,7 @@ const CACHE_FORMAT = "strongbox-config-cache-1";
 export function cacheDir(env: Readonly<Record<string, string | undefined>>): string {
   const explicit = env.STRONGBOX_CACHE_DIR;
   if (explicit !== undefined && explicit !== "") return explicit;
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "strongbox");
+  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "strongbox");
 }
 
 /**

@@ -179,7 +179,7 @@ function fallBack(
   const candidates = [
     replacement,
     failed,
-    ...p.candidates.filter((c, i) => i !== index && i !== 0),
+    ...p.candidates.filter((_c, i) => i !== index && i !== 0),
   ];
   const { pending: _pending, problem: _problem, ...rest } = p;
   return {

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { envValue } from "../util/env-value.js";
@@ -131,8 +130,15 @@ function givenToken(env: Env): { token: string; source: string } | undefined {
   return undefined;
 }
 
+/**
+ * The token helper's file, in the HOME of the environment given: never the
+ * home of whatever process runs the library, so a caller (or a test) that
+ * passes its own environment sees only its own files, as the Go client does.
+ */
 function helperToken(env: Env): { token: string; source: string } | undefined {
-  const helper = join(env.HOME || homedir(), ".vault-token");
+  const home = envValue(env, "HOME");
+  if (home === undefined || home === "") return undefined;
+  const helper = join(home, ".vault-token");
   if (!existsSync(helper)) return undefined;
   const token = readFileSync(helper, "utf8").trim();
   return token === "" ? undefined : { token, source: "token from ~/.vault-token" };
