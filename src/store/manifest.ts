@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "./atomic-write.js";
@@ -14,10 +14,13 @@ import type { Keyring } from "./keyring.js";
  * secret file deleted by hand (a recorded secret with no file).
  *
  * One MAC per line, not one per file, so that git merges it line by line:
- * branches that set different secrets change different lines, and `init`
- * marks the file `merge=union` so even adjacent lines merge. A reader takes
- * the highest mark when a merge left two lines for one name, and skips
- * conflict markers, which makes an unresolved merge of this file harmless.
+ * `init` marks the file `merge=union`, and a reader takes the highest mark
+ * when a name has several lines and skips conflict markers, which makes even
+ * an unresolved merge of this file harmless. The same rule lets a write
+ * append one line instead of rewriting the file (a set costs one small
+ * fsynced append, not a second atomic rewrite); the file is compacted when
+ * stale lines outnumber live ones. A last line without its newline is a torn
+ * append (a crash) and is ignored: the mark then lags its file, which is fine.
  */
 export const MANIFEST = "manifest.sbx";
 const HEADER = "# strongbox-manifest/1: name, versions written, MAC; one line per secret";
@@ -46,8 +49,39 @@ function lineMac(key: Buffer, name: string, versions: number): Buffer {
   return hmac(key, data).subarray(0, 16);
 }
 
+const seenLines = new WeakMap<Buffer, Map<string, boolean>>();
+
+/**
+ * Lines already checked under the same keys, remembered: the manifest is
+ * re-read on every write, and re-computing a MAC per line per write would
+ * cost more than the write.
+ */
+function verified(line: string, keys: readonly Buffer[], check: () => boolean): boolean {
+  const anchor = keys[0] as Buffer;
+  let seen = seenLines.get(anchor);
+  if (seen === undefined || keys.length > 1) {
+    if (keys.length > 1) return check();
+    seen = new Map();
+    seenLines.set(anchor, seen);
+  }
+  const known = seen.get(line);
+  if (known !== undefined) return known;
+  const ok = check();
+  if (seen.size > 100_000) seen.clear();
+  seen.set(line, ok);
+  return ok;
+}
+
 /** Reads the manifest of the store in `dir`; undefined when there is none. */
 export function readManifest(dir: string, keyring: Keyring): Map<string, Mark> | undefined {
+  return readManifestLines(dir, keyring)?.marks;
+}
+
+/** The marks and how many lines hold them, to know when compaction pays. */
+export function readManifestLines(
+  dir: string,
+  keyring: Keyring,
+): { marks: Map<string, Mark>; lines: number } | undefined {
   let text: string;
   try {
     text = readFileSync(join(dir, MANIFEST), "utf8");
@@ -59,7 +93,9 @@ export function readManifest(dir: string, keyring: Keyring): Map<string, Mark> |
     .filter((key): key is Buffer => key !== undefined)
     .map((key) => lineKey(keyring, key));
   const marks = new Map<string, Mark>();
-  for (const line of text.split("\n")) {
+  const complete = text.slice(0, text.lastIndexOf("\n") + 1).split("\n");
+  let lines = 0;
+  for (const line of complete) {
     if (line === "" || line.startsWith("#") || MARKER.test(line)) continue;
     const [name, count, mac, ...rest] = line.split(" ");
     const versions = Number(count);
@@ -77,13 +113,32 @@ export function readManifest(dir: string, keyring: Keyring): Map<string, Mark> |
       marks.set(name, { forged: true });
       continue;
     }
-    const ok = keys.some((key) => macEquals(lineMac(key, name, versions), tag));
+    lines++;
+    const ok = verified(line, keys, () =>
+      keys.some((key) => macEquals(lineMac(key, name, versions), tag)),
+    );
     const earlier = marks.get(name);
     if (!ok) marks.set(name, { forged: true });
     else if (earlier === undefined || ("versions" in earlier && earlier.versions < versions))
       marks.set(name, { versions });
   }
-  return marks;
+  return { marks, lines };
+}
+
+/** Appends one mark, fsynced; with the store lock held. */
+export function appendMark(dir: string, keyring: Keyring, name: string, versions: number): void {
+  const key = lineKey(keyring, keyring.integrityKey);
+  const line = `${name} ${versions} ${toB64u(lineMac(key, name, versions))}\n`;
+  const fd = openSync(
+    join(dir, MANIFEST),
+    constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW,
+  );
+  try {
+    writeSync(fd, line);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Writes the manifest with `marks` (names sorted, one MACed line each), atomically. */

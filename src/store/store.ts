@@ -17,11 +17,13 @@ import {
 } from "./keyring.js";
 import { acquireLock, sweepLeftovers } from "./lock.js";
 import {
+  appendMark,
   checkMark,
   MANIFEST,
   type Mark,
   markCounts,
   readManifest,
+  readManifestLines,
   writeManifest,
 } from "./manifest.js";
 import {
@@ -660,8 +662,9 @@ export class Store {
 
   #commit(name: string, bytes: Buffer, versions: number, action: AuditEvent["action"]): void {
     this.#audit({ action, secret: name, version: versions, outcome: "ok" });
-    const marks = this.#freshMarks();
-    const counts = marks === undefined ? this.#countsFromFiles() : markCounts(marks);
+    const read = readManifestLines(this.#options.dir, this.#keyring);
+    if (read === undefined && this.#keyring.manifest === true) this.#freshMarks(); // throws: it was deleted
+    const counts = read === undefined ? this.#countsFromFiles() : markCounts(read.marks);
     // A mark only rises after its file, and only falls (resolving a merge) before it, so a
     // reader never sees a mark ahead of the file it describes.
     const lowering = versions < (counts.get(name) ?? 0);
@@ -678,7 +681,11 @@ export class Store {
       throw error;
     }
     this.#cache.delete(name);
-    if (!lowering) writeManifest(this.#options.dir, this.#keyring, counts);
+    if (lowering) return;
+    // Appending is the cheap path; rewrite when there is no manifest yet or stale lines pile up.
+    if (read === undefined || read.lines > 2 * counts.size + 64)
+      writeManifest(this.#options.dir, this.#keyring, counts);
+    else appendMark(this.#options.dir, this.#keyring, name, versions);
   }
 
   #countsFromFiles(): Map<string, number> {
