@@ -52,3 +52,17 @@ describe("architecture", () => {
     );
   });
 });
+
+describe("documentation of errors", () => {
+  it("docs/errors.md names every error code, with the exit status the CLI uses", async () => {
+    const { EXIT_CODES } = await import("../../src/cli/exit-codes.js");
+    const doc = readFileSync(join(ROOT, "docs/errors.md"), "utf8");
+    const vault = readFileSync(join(ROOT, "docs/vault.md"), "utf8");
+    const missing = Object.entries(EXIT_CODES).filter(([code, exit]) => {
+      const table = code.startsWith("E_VAULT") ? vault : doc;
+      const row = table.split("\n").find((line) => line.startsWith(`| \`${code}\``));
+      return row === undefined || !row.includes(`| ${exit}`);
+    });
+    assert.deepEqual(missing, []);
+  });
+});
