@@ -144,4 +144,40 @@ describe("no secret value in any output", () => {
     assert.equal(result.code, 0);
     assertClean("child output", ...all(result));
   });
+
+  it("every export format keeps values off stderr, and refuses what it cannot carry by name only", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "variables:\n  PLAIN: { secret: true }\n  PEM: { secret: true }\n  JSON_BLOB: { secret: true }\n",
+    });
+    const env = {
+      PLAIN: CANARIES.PLAIN,
+      PEM: CANARIES.PEM,
+      JSON_BLOB: CANARIES.JSON,
+      GITHUB_ENV: join(dir, "github_env"),
+    };
+    const { FORMATS } = await import("../../src/format/formats.js");
+    for (const format of FORMATS) {
+      const result = await runCli(["export", "--format", format], { cwd: dir, env });
+      assertClean(`export --format ${format} (stderr)`, result.stderr);
+      if (result.code !== 0) assert.match(result.stderr, /PEM: cannot write in \w+ format/, format);
+    }
+  });
+
+  it("every template path masks values in --dry output unless --reveal", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": "variables:\n  PLAIN: { secret: true }\n",
+      "t.tmpl":
+        '{{ env "PLAIN" }} {{ strongbox "PLAIN" }} {{ ref "env://PEM" }} {{ env "JSON_BLOB" | toJSON }}\n',
+    });
+    const env = { PLAIN: CANARIES.PLAIN, PEM: CANARIES.PEM, JSON_BLOB: CANARIES.JSON };
+    const dry = await runCli(["render", "-i", "t.tmpl", "--dry"], { cwd: dir, env });
+    assert.equal(dry.code, 0, dry.stderr);
+    assertClean("render --dry", ...all(dry));
+    const revealed = await runCli(["render", "-i", "t.tmpl", "--dry", "--reveal"], {
+      cwd: dir,
+      env,
+    });
+    assert.ok(revealed.stdout.includes(CANARIES.PLAIN), "--reveal shows values");
+  });
 });
