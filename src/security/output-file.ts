@@ -1,6 +1,7 @@
-import { lstatSync, statSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { statOrUndefined } from "./trusted-path.js";
 
 /** Where rendered secrets may be written, and how. */
 export interface OutputRules {
@@ -108,14 +109,6 @@ function format(mode: number): string {
 function lstatOrUndefined(path: string) {
   try {
     return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function statOrUndefined(path: string) {
-  try {
-    return statSync(path);
   } catch {
     return undefined;
   }

@@ -36,7 +36,8 @@ export function assertTrusted(path: string, what: string): void {
   }
 }
 
-function statOrUndefined(path: string) {
+/** `statSync`, or undefined where there is nothing (or nothing readable) at `path`. */
+export function statOrUndefined(path: string) {
   try {
     return statSync(path);
   } catch {

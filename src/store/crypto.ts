@@ -23,6 +23,28 @@ export function derive(
   return hkdf(ikm, salt, info, length);
 }
 
+const subkeys = new WeakMap<Uint8Array, Map<string, Buffer>>();
+
+/**
+ * `derive(key, label, context)` remembered per key object: MAC keys are
+ * derived from the integrity key on every file read otherwise. The cache dies
+ * with the key (a WeakMap), so a replaced key leaves nothing behind.
+ */
+export function deriveOnce(key: Uint8Array, label: string, context: Uint8Array): Buffer {
+  let byLabel = subkeys.get(key);
+  if (byLabel === undefined) {
+    byLabel = new Map();
+    subkeys.set(key, byLabel);
+  }
+  const id = `${label}\0${Buffer.from(context).toString("hex")}`;
+  let derived = byLabel.get(id);
+  if (derived === undefined) {
+    derived = derive(key, label, context);
+    byLabel.set(id, derived);
+  }
+  return derived;
+}
+
 /** HKDF-SHA-256 (RFC 5869), the one primitive every derivation above goes through. */
 export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Buffer {
   return Buffer.from(hkdfSync("sha256", ikm, salt, info, length));

@@ -2,7 +2,7 @@ import { closeSync, constants, fsyncSync, openSync, readFileSync, writeSync } fr
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import { derive, hmac, macEquals } from "./crypto.js";
+import { deriveOnce, hmac, macEquals } from "./crypto.js";
 import { fromB64u, toB64u } from "./encoding.js";
 import type { Keyring } from "./keyring.js";
 
@@ -29,15 +29,8 @@ const MARKER = /^(<{7}|={7}|>{7}|\|{7})( |$)/;
 /** What the manifest says of one secret: its high-water mark, or that its line was edited. */
 export type Mark = { readonly versions: number } | { readonly forged: true };
 
-const lineKeys = new WeakMap<Buffer, Buffer>();
-
 function lineKey(keyring: Keyring, integrityKey: Buffer): Buffer {
-  let key = lineKeys.get(integrityKey);
-  if (key === undefined) {
-    key = derive(integrityKey, "strongbox/v1/manifest", keyring.storeId);
-    lineKeys.set(integrityKey, key);
-  }
-  return key;
+  return deriveOnce(integrityKey, "strongbox/v1/manifest", keyring.storeId);
 }
 
 function lineMac(key: Buffer, name: string, versions: number): Buffer {

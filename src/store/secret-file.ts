@@ -1,5 +1,5 @@
 import { StrongboxError } from "../errors.js";
-import { derive, hmac, macEquals, openRecord, recordContext, sealRecord } from "./crypto.js";
+import { deriveOnce, hmac, macEquals, openRecord, recordContext, sealRecord } from "./crypto.js";
 import { formatError, frame, fromB64u, tampered, toB64u, unframe } from "./encoding.js";
 import type { Keyring } from "./keyring.js";
 
@@ -63,16 +63,9 @@ export function nameOfFile(fileName: string): string | undefined {
   return fileName.slice(0, -4).replaceAll("~", "/");
 }
 
-const macKeys = new WeakMap<Buffer, Buffer>();
-
 /** The secret-file MAC key, derived once per integrity key. */
 function macKey(keyring: Keyring, integrityKey: Buffer = keyring.integrityKey): Buffer {
-  let key = macKeys.get(integrityKey);
-  if (key === undefined) {
-    key = derive(integrityKey, "strongbox/v1/secret-mac", keyring.storeId);
-    macKeys.set(integrityKey, key);
-  }
-  return key;
+  return deriveOnce(integrityKey, "strongbox/v1/secret-mac", keyring.storeId);
 }
 
 /** True when `mac` authenticates `body` under the current integrity key, or the one a rekey is replacing. */
