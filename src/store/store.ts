@@ -789,20 +789,18 @@ export class Store {
 
   /**
    * The parsed file of `name`, reusing the cached parse while the file is
-   * unchanged (same inode, size, mtime), checked against its manifest mark.
-   * The manifest is read before the file: a writer writes the file first, so
-   * a reader can see a mark behind the file but never ahead of it.
+   * unchanged (same inode, size, mtime), checked against its manifest mark
+   * whenever it is read anew.
    */
   #load(name: string, wantVersion?: number): Cached | undefined {
     const path = this.#path(name);
-    const mark = this.#currentMarks()?.get(name);
     let signature: string;
     try {
       const stats = statSync(path, { bigint: true });
       signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        this.#checkMarkTwice(name, mark, undefined, path);
+        this.#checkMarkTwice(name, this.#currentMarks()?.get(name), undefined, path);
         return undefined;
       }
       throw error;
@@ -813,6 +811,9 @@ export class Store {
     const lacksVersion =
       wantVersion !== undefined && (cached?.file.versions.length ?? 0) < wantVersion;
     if (cached !== undefined && cached.signature === signature && !lacksVersion) return cached;
+    // The marks are read after the stat and before the file: a writer renames the file
+    // before it appends the mark, so the mark read here is never ahead of the file read next.
+    const mark = this.#currentMarks()?.get(name);
     const file = this.#readFresh(name);
     this.#checkMarkTwice(name, mark, file?.versions.length, path);
     if (file === undefined) return undefined;
