@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { statOrUndefined } from "./trusted-path.js";
+import { statOrUndefined, writableByOthers } from "./trusted-path.js";
 
 /** Where rendered secrets may be written, and how. */
 export interface OutputRules {
@@ -92,7 +92,11 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
         );
   for (let dir = dirname(target); ; dir = dirname(dir)) {
     const stats = statOrUndefined(dir);
-    if (stats !== undefined && (stats.mode & 0o022) !== 0 && (stats.mode & 0o1000) === 0)
+    if (
+      stats !== undefined &&
+      (stats.mode & writableByOthers(stats.gid)) !== 0 &&
+      (stats.mode & 0o1000) === 0
+    )
       throw new StrongboxError(
         "E_UNSAFE_PATH",
         `${path}: ${dir} is writable by ${(stats.mode & 0o002) !== 0 ? "everyone" : "its group"}; refusing to write secrets there`,

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { writableByOthers } from "../security/trusted-path.js";
 import { toB64u } from "./encoding.js";
 
 /** Where the master key came from; shown to people, never the key. */
@@ -112,7 +113,7 @@ export function readKeyFile(path: string): Buffer {
       },
     );
   const dir = statSync(dirname(path));
-  if ((dir.mode & 0o022) !== 0 && (dir.mode & 0o1000) === 0)
+  if ((dir.mode & writableByOthers(dir.gid)) !== 0 && (dir.mode & 0o1000) === 0)
     throw new StrongboxError(
       "E_STORE_KEY",
       `key file ${path} is in ${dirname(path)}, which others can write to`,

@@ -1,6 +1,6 @@
 // Issue 9, item 20: where render and the agent may write secrets, and with which mode.
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdirSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { outputMode } from "../../src/security/output-file.js";
@@ -49,13 +49,20 @@ describe("output files (issue 9.20)", () => {
   it("render refuses a group-writable ancestor, and accepts a sticky world-writable one", async () => {
     const dir = tempProject(TEMPLATE);
     mkdirSync(join(dir, "shared/sub"), { recursive: true });
-    chmodSync(join(dir, "shared"), 0o775);
+    // A directory a group of other people can write (the user's own private group would be
+    // fine); only root can hand a directory to a foreign group, so others get world-writable.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) chownSync(join(dir, "shared"), 0, 12345);
+    chmodSync(join(dir, "shared"), asRoot ? 0o775 : 0o777);
     const group = await runCli(["render", "-i", "t.tmpl", "-o", "shared/sub/out.env"], {
       cwd: dir,
       env,
     });
     assert.equal(group.code, 6);
-    assert.match(group.stderr, /shared is writable by its group/);
+    assert.match(
+      group.stderr,
+      asRoot ? /shared is writable by its group/ : /shared is writable by everyone/,
+    );
     chmodSync(join(dir, "shared"), 0o1777);
     const sticky = await runCli(["render", "-i", "t.tmpl", "-o", "shared/sub/out.env"], {
       cwd: dir,
