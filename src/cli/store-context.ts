@@ -4,7 +4,7 @@ import { createJsonlSink } from "../audit/audit.js";
 import { findConfig } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { StrongboxError } from "../errors.js";
-import { storeDirectory } from "../resolve/drive.js";
+import { storeDirectory } from "../providers/store/directory.js";
 import { openStore, type Store, type StoreOptions } from "../store/store.js";
 import { type Invocation, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
@@ -31,7 +31,7 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
   if (dir === undefined) {
     const configPath = tryFindConfig(io.cwd, stringOption(invocation, "config"));
     if (configPath === undefined) {
-      dir = storeDirectory({ variables: {} }, io.cwd, io.env);
+      dir = storeDirectory({}, io.cwd, io.env);
     } else {
       const config = await loadConfigFile(configPath, io.env);
       const base = resolve(configPath, "..");

@@ -1,32 +1,34 @@
+import { defaultSecretSources } from "../providers/registry.js";
 import type { EnvironmentSpec } from "../schema/types.js";
 
 /**
  * The environments every project gets when its config declares none, and the
- * base each declared environment of the same name starts from. Production is
- * pure Vault mode: its secrets may come from Vault alone.
+ * base each declared environment of the same name starts from. Which sources
+ * each allows comes from the providers themselves (`defaultIn`); production
+ * is pure Vault mode: its secrets may come from Vault alone.
  */
 export const BUILTIN_ENVIRONMENTS: Readonly<Record<string, EnvironmentSpec>> = {
   local: {
     description: "a developer's machine",
     files: [".env"],
-    secrets: { from: ["env", "dotenv", "file", "store", "vault"] },
+    secrets: { from: defaultSecretSources("local") },
     allowSecretDefaults: true,
   },
   ci: {
     description: "continuous integration",
-    secrets: { from: ["env", "file", "store", "vault"] },
+    secrets: { from: defaultSecretSources("ci") },
   },
   "pr-*": {
     description: "an ephemeral preview environment per pull request",
-    secrets: { from: ["env", "file", "store", "vault"] },
+    secrets: { from: defaultSecretSources("pr-*") },
   },
   staging: {
     description: "pre-production",
-    secrets: { from: ["vault", "file", "store"] },
+    secrets: { from: defaultSecretSources("staging") },
   },
   production: {
     description: "the live system: pure Vault mode",
-    secrets: { from: ["vault"] },
+    secrets: { from: defaultSecretSources("production") },
   },
 };
 

@@ -1,4 +1,5 @@
 import { type Issue, issue } from "../errors.js";
+import { sourceWords } from "../providers/registry.js";
 import type { SourceKind } from "../schema/types.js";
 import type { Environment } from "./select.js";
 
@@ -15,14 +16,6 @@ export interface SourceFacts {
   /** The value was read with an administrator (root) credential. */
   readonly rootCredential?: boolean;
 }
-
-const SOURCE_WORDS: Record<SourceKind, string> = {
-  env: "the process environment",
-  dotenv: "a .env file",
-  file: "a mounted secret file",
-  store: "the encrypted store",
-  vault: "Vault",
-};
 
 /**
  * The one place that decides whether a value may be used in an environment.
@@ -78,7 +71,7 @@ export function checkPolicy(env: Environment, facts: SourceFacts): Issue | undef
 
 function allowedWords(env: Environment): string {
   if (env.secretSources.length === 0) return "nowhere (the environment allows no secret sources)";
-  return env.secretSources.map((kind) => SOURCE_WORDS[kind]).join(" or ");
+  return env.secretSources.map(sourceWords).join(" or ");
 }
 
 function hintFor(env: Environment, facts: SourceFacts): string {

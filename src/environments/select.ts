@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { defaultSecretSources } from "../providers/registry.js";
 import type { ConfigSpec, EnvironmentSpec, SourceKind } from "../schema/types.js";
 import { BUILTIN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, isProductionName } from "./defaults.js";
 import { lookupByGlob } from "./glob.js";
@@ -55,7 +56,7 @@ function settle(
     name,
     declaredAs,
     files: spec.files ?? base?.files ?? [],
-    secretSources: spec.secrets?.from ?? base?.secrets?.from ?? ["env", "file", "store", "vault"],
+    secretSources: spec.secrets?.from ?? base?.secrets?.from ?? defaultSecretSources("*"),
     allowInlineSecrets: spec.allowInlineSecrets ?? false,
     allowSecretDefaults:
       !production && (spec.allowSecretDefaults ?? base?.allowSecretDefaults ?? false),

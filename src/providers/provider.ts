@@ -1,5 +1,6 @@
+import type { ErrorCode, Issue } from "../errors.js";
 import type { Ref } from "../refs/ref.js";
-import type { SourceKind, VaultSpec } from "../schema/types.js";
+import type { SourceKind } from "../schema/types.js";
 
 /** What a provider needs from its caller: where relative paths start, and a way to stop. */
 export interface ReadContext {
@@ -8,10 +9,12 @@ export interface ReadContext {
   /** The environment the process runs with (never read from `process.env` directly). */
   readonly processEnv: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
-  /** Vault settings from the config, for `vault://` references. */
-  readonly vault?: VaultSpec | undefined;
-  /** The encrypted store's directory, for `store://` references. */
-  readonly storeDir: string;
+  /**
+   * The provider's own section of the config (its `config.key`, such as
+   * `vault:` or `store:`), or undefined when the config has none. Each
+   * provider reads its own settings; shared code carries none of them.
+   */
+  readonly config: (key: string) => unknown;
   /**
    * The environment runs in pure Vault mode: a remote provider must refuse
    * transport that could leak its credential (plain http, unverified TLS).
@@ -47,12 +50,35 @@ export interface Provider {
   read(refs: readonly Ref[], ctx: ReadContext): Promise<ReadonlyMap<Ref, ReadResult>>;
 }
 
-/** How a provider plugs in: its scheme, how its refs are checked, how it is built. */
+/**
+ * How a provider plugs in: everything about its scheme lives here, so adding
+ * a provider is its folder plus one registry line. Shared code (policy,
+ * environments, the schema check, the resolver) asks the registry, never
+ * names a scheme.
+ */
 export interface ProviderDefinition {
   readonly scheme: string;
+  /** The source kind environments name in their policy (`secrets.from`). */
   readonly kind: SourceKind;
   /** One line for `docs` and errors, e.g. `store://NAME`. */
   readonly syntax: string;
+  /** The source in words, for messages: "Vault", "the encrypted store". */
+  readonly words: string;
+  /**
+   * The built-in environments whose default policy lets secrets come from
+   * this kind (globs as in `environments:`), e.g. `["local", "ci", "pr-*"]`.
+   */
+  readonly defaultIn: readonly string[];
+  /**
+   * Error codes that mean "not now" rather than "not there": outside pure
+   * mode, a variable may fall back past them to a literal source.
+   */
+  readonly transient?: readonly ErrorCode[];
+  /** The provider's top-level config key and its check (problems listed, never thrown). */
+  readonly config?: {
+    readonly key: string;
+    validate(value: unknown): Issue[];
+  };
   /** Throws `E_REF` (naming `context`) when `ref` is not valid for this scheme. */
   validateRef(ref: Ref, context: string): void;
   /**

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors.js";
 import { envProvider } from "./env/index.js";
 import { fileProvider } from "./file/index.js";
 import type { ProviderDefinition } from "./provider.js";
@@ -6,11 +7,26 @@ import { vaultProvider } from "./vault/index.js";
 
 /**
  * Every provider Strongbox knows, by scheme. Adding a provider means one folder
- * under `src/providers/` and one line here; nothing else in shared code names a scheme.
+ * under `src/providers/` and one line here; nothing else in shared code names a
+ * scheme: the policy's words, the environments' defaults, the schema's source
+ * names and config keys, and the resolver's fall-back codes all come from here.
  */
 const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(
   [envProvider, fileProvider, storeProvider, vaultProvider].map((d) => [d.scheme, d]),
 );
+
+/** A source kind as policies name it, with its words and default environments. */
+export interface SourceKindInfo {
+  readonly kind: string;
+  readonly words: string;
+  readonly defaultIn: readonly string[];
+}
+
+/**
+ * The one source that is not a provider: `.env` files, which the resolver
+ * reads itself (they hold literals, not references). Local development only.
+ */
+const DOTENV: SourceKindInfo = { kind: "dotenv", words: "a .env file", defaultIn: ["local"] };
 
 /** The definition for `scheme`, or undefined when no provider claims it. */
 export function providerFor(scheme: string): ProviderDefinition | undefined {
@@ -20,4 +36,45 @@ export function providerFor(scheme: string): ProviderDefinition | undefined {
 /** The schemes that make a value a reference rather than a literal. */
 export function knownSchemes(): readonly string[] {
   return [...definitions.keys()];
+}
+
+/** Every source kind a policy may name, in a stable order (providers in registry order). */
+export function sourceKinds(): readonly SourceKindInfo[] {
+  const kinds = new Map<string, SourceKindInfo>();
+  for (const definition of definitions.values()) {
+    if (definition.kind === "env") kinds.set(DOTENV.kind, DOTENV);
+    kinds.set(definition.kind, definition);
+  }
+  if (!kinds.has(DOTENV.kind)) kinds.set(DOTENV.kind, DOTENV);
+  return [...kinds.values()];
+}
+
+/** A source kind in words, for messages; the kind itself when unknown. */
+export function sourceWords(kind: string): string {
+  return sourceKinds().find((info) => info.kind === kind)?.words ?? kind;
+}
+
+/**
+ * The kinds secrets may come from by default in a built-in environment
+ * (`local`, `ci`, `pr-*`, `staging`, `production`), or, for `*`, in an
+ * environment that has no built-in policy.
+ */
+export function defaultSecretSources(builtin: string): string[] {
+  return sourceKinds()
+    .filter((info) => info.defaultIn.includes(builtin))
+    .map((info) => info.kind);
+}
+
+/** Whether some provider calls `code` transient ("not now", so a fall-back is allowed). */
+export function isTransientCode(code: ErrorCode): boolean {
+  for (const definition of definitions.values())
+    if (definition.transient?.includes(code) === true) return true;
+  return false;
+}
+
+/** The top-level config keys providers own, with their checks. */
+export function providerConfigs(): ReadonlyArray<NonNullable<ProviderDefinition["config"]>> {
+  return [...definitions.values()].flatMap((definition) =>
+    definition.config === undefined ? [] : [definition.config],
+  );
 }

@@ -82,22 +82,13 @@ function context(
   return {
     baseDir,
     processEnv,
-    storeDir: storeDirectory(config, baseDir, processEnv),
-    vault: config.vault,
+    config: (key) => {
+      const sections = config as unknown as Readonly<Record<string, unknown>>;
+      return Object.hasOwn(sections, key) ? sections[key] : undefined;
+    },
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
     ...(signal === undefined ? {} : { signal }),
   };
-}
-
-/** The store of a project: `STRONGBOX_STORE_DIR`, else the config's `store.path`, else `.strongbox` beside the config. */
-export function storeDirectory(
-  config: ConfigSpec,
-  baseDir: string,
-  env: Readonly<Record<string, string | undefined>>,
-): string {
-  const explicit = env.STRONGBOX_STORE_DIR;
-  if (explicit !== undefined && explicit !== "") return resolve(baseDir, explicit);
-  return resolve(baseDir, config.store?.path ?? ".strongbox");
 }
 
 function fetchRefsSync(

@@ -2,7 +2,7 @@ import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { checkPolicy, isPureVault } from "../environments/policy.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
-import { knownSchemes, providerFor } from "../providers/registry.js";
+import { isTransientCode, knownSchemes, providerFor, sourceWords } from "../providers/registry.js";
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { fillRefTemplate } from "../refs/template.js";
@@ -145,9 +145,6 @@ export function* resolveSteps(
   return { ok: issues.length === 0, environment, issues, entries, warnings };
 }
 
-/** Vault errors that say "not now" rather than "not there": a development environment may fall back past them. */
-const TRANSIENT = new Set(["E_VAULT_UNREACHABLE", "E_VAULT_SEALED", "E_VAULT_RATE_LIMITED"]);
-
 /**
  * Outside pure Vault mode, when Vault cannot be reached for a variable's
  * reference, the next source that holds a literal value (a later file, the
@@ -163,7 +160,7 @@ function fallBack(
   if (
     outcome === undefined ||
     outcome.ok ||
-    !TRANSIENT.has(outcome.issue.code) ||
+    !isTransientCode(outcome.issue.code) ||
     isPureVault(environment)
   )
     return undefined;
@@ -174,7 +171,7 @@ function fallBack(
   if (replacement === undefined || p.winner === undefined) return undefined;
   const failed = {
     ...p.winner,
-    note: `${outcome.issue.code}: Vault could not be reached; fell back`,
+    note: `${outcome.issue.code}: ${sourceWords(outcome.kind ?? "")} could not be reached; fell back`,
   };
   const candidates = [
     replacement,
@@ -184,7 +181,7 @@ function fallBack(
   const { pending: _pending, problem: _problem, ...rest } = p;
   return {
     picked: { ...rest, candidates, winner: replacement },
-    warning: `${p.name}: Vault could not be reached (${outcome.issue.code}); using ${replacement.place} instead, as environment "${environment.name}" allows`,
+    warning: `${p.name}: ${sourceWords(outcome.kind ?? "")} could not be reached (${outcome.issue.code}); using ${replacement.place} instead, as environment "${environment.name}" allows`,
   };
 }
 

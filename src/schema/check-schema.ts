@@ -1,6 +1,6 @@
 import { isProductionName } from "../environments/defaults.js";
 import { type Issue, issue } from "../errors.js";
-import { providerFor } from "../providers/registry.js";
+import { providerConfigs, providerFor, sourceKinds } from "../providers/registry.js";
 import { parseRef } from "../refs/ref.js";
 import { coerceBuiltin, defaultToRaw } from "./coerce.js";
 import { isStandardSchema } from "./standard-schema.js";
@@ -19,7 +19,6 @@ const TYPES = new Set([
   "duration",
   "list",
 ]);
-const SOURCES = new Set(["env", "dotenv", "file", "store", "vault"]);
 const COMMON_KEYS = [
   "description",
   "example",
@@ -48,15 +47,8 @@ const ENV_KEYS = new Set([
   "allowInlineSecrets",
   "allowSecretDefaults",
 ]);
-const TOP_KEYS = new Set([
-  "project",
-  "variables",
-  "environments",
-  "defaultEnvironment",
-  "audit",
-  "store",
-  "vault",
-]);
+/** The config's own top-level fields; providers add theirs (`vault`, `store`, …) through the registry. */
+const CORE_KEYS = ["project", "variables", "environments", "defaultEnvironment", "audit"];
 
 /**
  * Checks a config model and returns every problem at once (never throws):
@@ -78,14 +70,19 @@ export function checkSchema(config: ConfigSpec): Issue[] {
       }),
     ];
   }
+  const sections = providerConfigs();
+  const topKeys = new Set([...CORE_KEYS, ...sections.map((section) => section.key)]);
   for (const key of Object.keys(config)) {
-    if (!TOP_KEYS.has(key))
+    if (!topKeys.has(key))
       issues.push(
         issue("E_SCHEMA", `config: unknown field "${key}"`, {
-          hint: `known fields: ${[...TOP_KEYS].join(", ")}`,
+          hint: `known fields: ${[...topKeys].join(", ")}`,
         }),
       );
   }
+  const fields = config as unknown as Readonly<Record<string, unknown>>;
+  for (const section of sections)
+    if (Object.hasOwn(fields, section.key)) issues.push(...section.validate(fields[section.key]));
   const seen = new Map<string, string>();
   for (const [name, spec] of Object.entries(config.variables)) {
     issues.push(...checkVariable(name, spec));
@@ -205,9 +202,10 @@ function checkEnvironments(config: ConfigSpec): Issue[] {
     for (const key of Object.keys(spec ?? {}))
       if (!ENV_KEYS.has(key))
         add(`unknown field "${key}"`, `known fields: ${[...ENV_KEYS].join(", ")}`);
+    const sources = sourceKinds().map((info) => info.kind);
     for (const source of spec?.secrets?.from ?? [])
-      if (!SOURCES.has(source))
-        add(`unknown secret source "${source}"`, `sources: ${[...SOURCES].join(", ")}`);
+      if (!sources.includes(source))
+        add(`unknown secret source "${source}"`, `sources: ${sources.join(", ")}`);
     if (isProductionName(name) && spec?.allowSecretDefaults === true) {
       add(
         "secrets may never fall back to defaults in production",

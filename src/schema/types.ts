@@ -116,8 +116,13 @@ export type VariableSpec =
 
 export type VariableMap = Readonly<Record<string, VariableSpec>>;
 
-/** The kinds of source a value can come from; environments allow or forbid them for secrets. */
-export type SourceKind = "env" | "dotenv" | "file" | "store" | "vault";
+/**
+ * A source kind as environments name it in `secrets.from`: `dotenv`, or the
+ * kind of a registered provider (`env`, `file`, `store`, `vault`, …). The
+ * schema check validates it against the provider registry, so adding a
+ * provider needs no edit here.
+ */
+export type SourceKind = string;
 
 /** A named environment's sources and policy. Names may be globs such as `pr-*`. */
 export interface EnvironmentSpec {

@@ -11,6 +11,8 @@ export const envProvider = defineLocalProvider(
     scheme: "env",
     kind: "env",
     syntax: "env://NAME",
+    words: "the process environment",
+    defaultIn: ["local", "ci", "pr-*", "*"],
     validateRef(ref, context) {
       if (!NAME.test(ref.path)) throw refError(context, "env:// takes one variable name");
       if (isCredentialVariable(ref.path))

@@ -16,6 +16,8 @@ export const fileProvider = defineLocalProvider(
     scheme: "file",
     kind: "file",
     syntax: "file:///absolute/path or file://path/relative/to/config",
+    words: "a mounted secret file",
+    defaultIn: ["local", "ci", "pr-*", "staging", "*"],
     validateRef(ref, context) {
       if (ref.key !== undefined || Object.keys(ref.params).length > 0) {
         throw refError(context, "file:// takes no #key and no ?parameters");

@@ -1,6 +1,9 @@
+import { issue } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
+import type { ConfigSpec } from "../../schema/types.js";
 import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
+import { storeDirectory } from "./directory.js";
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
 
@@ -12,6 +15,28 @@ export const storeProvider = defineProvider({
   scheme: "store",
   kind: "store",
   syntax: "store://NAME[?version=N]",
+  words: "the encrypted store",
+  defaultIn: ["local", "ci", "pr-*", "staging", "*"],
+  config: {
+    key: "store",
+    validate(value) {
+      if (value === undefined) return [];
+      const section = value as Record<string, unknown>;
+      if (typeof value !== "object" || value === null)
+        return [issue("E_SCHEMA", "store: must be a mapping such as { path: .strongbox }")];
+      return Object.keys(section).flatMap((key) =>
+        key === "path" && typeof section.path === "string"
+          ? []
+          : [
+              issue(
+                "E_SCHEMA",
+                `store.${key}: ${key === "path" ? "must be a string" : "unknown field"}`,
+                { hint: "store takes only path" },
+              ),
+            ],
+      );
+    },
+  },
   validateRef(ref, context) {
     if (!NAME.test(ref.path) || ref.path.split("/").some((part) => part === "..")) {
       throw refError(context, "store names are letters, digits, _ . - and / between parts");
@@ -25,8 +50,13 @@ export const storeProvider = defineProvider({
       scheme: "store",
       kind: "store",
       async read(refs: readonly Ref[], ctx: ReadContext) {
+        const dir = storeDirectory(
+          { store: ctx.config("store") as ConfigSpec["store"] },
+          ctx.baseDir,
+          ctx.processEnv,
+        );
         const store = await openStore({
-          dir: ctx.storeDir,
+          dir,
           env: ctx.processEnv,
           ...(ctx.passphrase === undefined ? {} : { passphrase: ctx.passphrase }),
         });
@@ -42,7 +72,7 @@ export const storeProvider = defineProvider({
                 ? {
                     status: "absent",
                     hint: `run \`strongbox set ${ref.path}\` to store it`,
-                    detail: `no secret ${ref.path}${version === undefined ? "" : ` version ${version}`} in the store at ${ctx.storeDir}`,
+                    detail: `no secret ${ref.path}${version === undefined ? "" : ` version ${version}`} in the store at ${dir}`,
                   }
                 : {
                     status: "found",

@@ -1,7 +1,62 @@
+import { type Issue, issue } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
+import type { VaultSpec } from "../../schema/types.js";
 import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
+
+const VAULT_KEYS: Readonly<Record<string, string>> = {
+  address: "string",
+  namespace: "string",
+  auth: "object",
+  allowInsecure: "boolean",
+};
+const AUTH_KEYS: Readonly<Record<string, string>> = {
+  method: "string",
+  mount: "string",
+  role: "string",
+};
+
+/** Checks the config's `vault:` section: known fields of the right kinds. */
+function validateVaultConfig(value: unknown): Issue[] {
+  if (value === undefined) return [];
+  if (typeof value !== "object" || value === null)
+    return [
+      issue("E_SCHEMA", "vault: must be a mapping (address, namespace, auth, allowInsecure)"),
+    ];
+  const check = (
+    section: Record<string, unknown>,
+    known: Readonly<Record<string, string>>,
+    at: string,
+  ) =>
+    Object.entries(section).flatMap(([key, field]) =>
+      known[key] === undefined
+        ? [
+            issue("E_SCHEMA", `${at}.${key}: unknown field`, {
+              hint: `known: ${Object.keys(known).join(", ")}`,
+            }),
+          ]
+        : typeof field !== known[key]
+          ? [issue("E_SCHEMA", `${at}.${key}: must be a ${known[key]}`)]
+          : [],
+    );
+  const section = value as Record<string, unknown>;
+  const auth = section.auth;
+  return [
+    ...check(section, VAULT_KEYS, "vault"),
+    ...(typeof auth === "object" && auth !== null
+      ? check(auth as Record<string, unknown>, AUTH_KEYS, "vault.auth")
+      : []),
+    ...(typeof auth === "object" &&
+    auth !== null &&
+    (auth as { method?: unknown }).method !== undefined &&
+    !["token", "approle", "kubernetes", "userpass"].includes(
+      String((auth as { method?: unknown }).method),
+    )
+      ? [issue("E_SCHEMA", "vault.auth.method: must be token, approle, kubernetes or userpass")]
+      : []),
+  ];
+}
 
 /**
  * `vault://mount/path#KEY[?version=N]`: one key of a Vault/OpenBao KV secret
@@ -12,6 +67,10 @@ export const vaultProvider = defineProvider({
   scheme: "vault",
   kind: "vault",
   syntax: "vault://mount/path#KEY[?version=N]",
+  words: "Vault",
+  defaultIn: ["local", "ci", "pr-*", "staging", "production", "*"],
+  transient: ["E_VAULT_UNREACHABLE", "E_VAULT_SEALED", "E_VAULT_RATE_LIMITED"],
+  config: { key: "vault", validate: validateVaultConfig },
   validateRef(ref, context) {
     const parts = ref.path.split("/");
     if (parts.length < 2 || parts.some((part) => part === "" || part === "." || part === "..")) {
@@ -28,7 +87,7 @@ export const vaultProvider = defineProvider({
       scheme: "vault",
       kind: "vault",
       async read(refs: readonly Ref[], ctx: ReadContext) {
-        const client = VaultClient.fromEnv(ctx.processEnv, ctx.vault, {
+        const client = VaultClient.fromEnv(ctx.processEnv, ctx.config("vault") as VaultSpec, {
           strict: ctx.strictTransport === true,
         });
         try {
