@@ -1,5 +1,5 @@
 import { type Issue, issue } from "../errors.js";
-import { sourceWords } from "../providers/registry.js";
+import { pureProvider, sourceWords } from "../providers/registry.js";
 import type { SourceKind } from "../schema/types.js";
 import type { Environment } from "./select.js";
 
@@ -75,13 +75,17 @@ function allowedWords(env: Environment): string {
 }
 
 function hintFor(env: Environment, facts: SourceFacts): string {
-  if (isPureVault(env)) {
-    return `environment "${env.name}" runs in pure Vault mode: put the secret in Vault and reference it as vault://mount/path#${facts.variable}`;
+  const pure = pureProvider(env.secretSources);
+  if (pure !== undefined) {
+    return `environment "${env.name}" runs in pure ${pure.words} mode: put the secret in ${pure.words} and reference it as ${pure.syntax.replace("KEY", facts.variable)}`;
   }
   return `unset it in ${facts.place}, or allow ${facts.source} in environments.${env.declaredAs}.secrets.from`;
 }
 
-/** Pure Vault mode: secrets may come from Vault alone (production by default). */
+/**
+ * Pure mode (pure Vault mode in production): secrets may come from one remote
+ * secret manager alone, which claims the mode in its provider definition.
+ */
 export function isPureVault(env: Environment): boolean {
-  return env.secretSources.length === 1 && env.secretSources[0] === "vault";
+  return pureProvider(env.secretSources) !== undefined;
 }

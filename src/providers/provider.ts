@@ -20,6 +20,8 @@ export interface ReadContext {
    * transport that could leak its credential (plain http, unverified TLS).
    */
   readonly strictTransport?: boolean;
+  /** Reports something the user should know that does not stop resolution (shown as a warning). */
+  readonly warn?: (message: string) => void;
   /** Asked for the store's passphrase when the environment has none (the CLI prompts). */
   readonly passphrase?: () => string | Promise<string>;
 }
@@ -74,6 +76,13 @@ export interface ProviderDefinition {
    * mode, a variable may fall back past them to a literal source.
    */
   readonly transient?: readonly ErrorCode[];
+  /**
+   * An environment whose only secret source is this kind runs in this
+   * provider's pure mode (production's pure Vault mode): no fall-back past
+   * an unreachable source, no administrator credentials, no insecure
+   * transport. Only remote secret managers claim it.
+   */
+  readonly pure?: boolean;
   /** The provider's top-level config key and its check (problems listed, never thrown). */
   readonly config?: {
     readonly key: string;

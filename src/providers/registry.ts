@@ -65,6 +65,18 @@ export function defaultSecretSources(builtin: string): string[] {
     .map((info) => info.kind);
 }
 
+/**
+ * The provider whose pure mode an environment runs in: the one provider whose
+ * kind is the environment's only secret source, when that provider claims a
+ * pure mode (Vault in production).
+ */
+export function pureProvider(secretSources: readonly string[]): ProviderDefinition | undefined {
+  if (secretSources.length !== 1) return undefined;
+  for (const definition of definitions.values())
+    if (definition.pure === true && definition.kind === secretSources[0]) return definition;
+  return undefined;
+}
+
 /** Whether some provider calls `code` transient ("not now", so a fall-back is allowed). */
 export function isTransientCode(code: ErrorCode): boolean {
   for (const definition of definitions.values())

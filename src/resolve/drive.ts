@@ -26,6 +26,7 @@ export async function resolveConfig(
         ? await fetchRefs(current.pending, {
             ...context(config, options, deadline(options)),
             strictTransport: current.strictTransport,
+            warn: current.warn,
           })
         : await current.result,
     );
@@ -57,7 +58,11 @@ export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = 
     const current = step.value;
     if (current.kind === "fetch") {
       step = steps.next(
-        fetchRefsSync(current.pending, { ...ctx, strictTransport: current.strictTransport }),
+        fetchRefsSync(current.pending, {
+          ...ctx,
+          strictTransport: current.strictTransport,
+          warn: current.warn,
+        }),
       );
     } else {
       current.result.catch(() => undefined);

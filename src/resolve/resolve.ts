@@ -2,7 +2,13 @@ import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { checkPolicy, isPureVault } from "../environments/policy.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
-import { isTransientCode, knownSchemes, providerFor, sourceWords } from "../providers/registry.js";
+import {
+  isTransientCode,
+  knownSchemes,
+  providerFor,
+  pureProvider,
+  sourceWords,
+} from "../providers/registry.js";
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { fillRefTemplate } from "../refs/template.js";
@@ -50,6 +56,8 @@ export type Step =
       readonly pending: readonly PendingRef[];
       /** Pure Vault mode: remote providers refuse insecure transport. */
       readonly strictTransport: boolean;
+      /** Where providers report what the user should know but that does not stop resolution. */
+      readonly warn: (message: string) => void;
     }
   | { readonly kind: "validate"; readonly result: Promise<Validated> };
 type StepResult = Map<PendingRef, RefOutcome> | Validated;
@@ -106,6 +114,7 @@ export function* resolveSteps(
       pick(name, spec, gatherCandidates(name, spec, inputs), environment, config, preResolved),
     );
   const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
+  const warnings: string[] = [];
   const outcomes =
     pending.length === 0
       ? new Map<PendingRef, RefOutcome>()
@@ -113,15 +122,13 @@ export function* resolveSteps(
           kind: "fetch",
           pending,
           strictTransport: isPureVault(environment),
+          warn: (message: string) => {
+            if (!warnings.includes(message)) warnings.push(message);
+          },
         }) as Map<PendingRef, RefOutcome>);
   const entries: ResolvedEntry[] = [];
   const events: AuditEvent[] = [];
   const now = (options.now ?? (() => new Date()))().toISOString();
-  const warnings: string[] = [];
-  if (isPureVault(environment) && config.vault?.allowInsecure === true)
-    warnings.push(
-      `environment "${environment.name}" runs in pure Vault mode with vault.allowInsecure: plain http:// or unverified TLS is allowed; remove it once Vault has a trusted certificate`,
-    );
   for (const original of picked) {
     const fallback = fallBack(original, outcomes, environment);
     const p = fallback?.picked ?? original;
@@ -362,9 +369,10 @@ function kindOf(candidate: Candidate): SourceKind | "default" {
 }
 
 function missingIssue(p: Picked, environment: Environment): Issue {
+  const pure = pureProvider(environment.secretSources);
   const where =
-    environment.secretSources.length === 1 && environment.secretSources[0] === "vault" && p.secret
-      ? "put it in Vault and declare a vault:// ref for it"
+    pure !== undefined && p.secret
+      ? `put it in ${pure.words} and declare a ${pure.scheme}:// ref for it`
       : `set ${p.envName} in the environment${environment.files.length > 0 ? ` or in ${environment.files.join(", ")}` : ""}, or declare a ref or default in the schema`;
   return issue("E_MISSING", `${p.name} is missing in environment "${environment.name}"`, {
     variable: p.name,

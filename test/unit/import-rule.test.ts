@@ -66,3 +66,33 @@ describe("documentation of errors", () => {
     assert.deepEqual(missing, []);
   });
 });
+
+describe("the provider seam", () => {
+  const src = join(ROOT, "src");
+  const shared = sources(src)
+    .map((path) => ({ path: relative(src, path), text: readFileSync(path, "utf8") }))
+    .filter(
+      (file) => /^(environments|schema|resolve)\//.test(file.path) || file.path === "load.ts",
+    );
+  /** The file with comments removed: words in prose are fine, literals in code are not. */
+  const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+
+  it("policy, environments, the schema check and the resolver name no provider's kind or scheme", () => {
+    const offenders = shared.filter((file) =>
+      /"(vault|store|file)"|["`'](env|file|store|vault)(:\/\/)/.test(code(file.text)),
+    );
+    assert.deepEqual(
+      offenders.map((file) => file.path),
+      [],
+    );
+  });
+
+  it("no closed union of source kinds: a new provider needs no edit to shared types", () => {
+    const offenders = sources(src)
+      .filter((path) => !relative(src, path).startsWith("providers/"))
+      .filter((path) =>
+        /"(file|store|vault)"\s*\||\|\s*"(file|store|vault)"/.test(readFileSync(path, "utf8")),
+      );
+    assert.deepEqual(offenders, []);
+  });
+});

@@ -70,6 +70,7 @@ export const vaultProvider = defineProvider({
   words: "Vault",
   defaultIn: ["local", "ci", "pr-*", "staging", "production", "*"],
   transient: ["E_VAULT_UNREACHABLE", "E_VAULT_SEALED", "E_VAULT_RATE_LIMITED"],
+  pure: true,
   config: { key: "vault", validate: validateVaultConfig },
   validateRef(ref, context) {
     const parts = ref.path.split("/");
@@ -87,7 +88,12 @@ export const vaultProvider = defineProvider({
       scheme: "vault",
       kind: "vault",
       async read(refs: readonly Ref[], ctx: ReadContext) {
-        const client = VaultClient.fromEnv(ctx.processEnv, ctx.config("vault") as VaultSpec, {
+        const settings = (ctx.config("vault") ?? {}) as VaultSpec;
+        if (ctx.strictTransport === true && settings.allowInsecure === true)
+          ctx.warn?.(
+            "pure Vault mode runs with vault.allowInsecure: plain http:// or unverified TLS is allowed; remove it once Vault has a trusted certificate",
+          );
+        const client = VaultClient.fromEnv(ctx.processEnv, settings, {
           strict: ctx.strictTransport === true,
         });
         try {
