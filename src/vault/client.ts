@@ -241,6 +241,14 @@ export class VaultClient {
     options: { version?: number; signal?: AbortSignal } = {},
   ): Promise<KvSecret | undefined> {
     const { api, version } = await this.#kvPath(path, "data", options.signal);
+    // KV v1 keeps one value per key: answering a versioned read with the current value
+    // would hand out something other than what was asked for.
+    if (version === 1 && options.version !== undefined)
+      throw new StrongboxError(
+        "E_REF",
+        `${path} is on a KV version 1 mount, which keeps no versions; version ${options.version} cannot be read`,
+        { hint: "drop ?version= from the reference, or move the secret to a KV v2 mount" },
+      );
     const query =
       version === 2 && options.version !== undefined
         ? { version: String(options.version) }

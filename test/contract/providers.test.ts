@@ -1,0 +1,218 @@
+// The provider contract (test/contract/contract.ts) against every provider: env, file,
+// the encrypted store, and Vault KV v2 and v1 on a real `bao server -dev`.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe } from "node:test";
+import type { ReadContext } from "../../src/providers/provider.js";
+import { initStore, openStore } from "../../src/store/store.js";
+import { type Bao, freePort, startBao } from "../helpers/bao.js";
+import { tempProject } from "../helpers/cli.js";
+import { contract, type Fixture } from "./contract.js";
+
+const sectionsOf =
+  (sections: Record<string, unknown>) =>
+  (key: string): unknown =>
+    Object.hasOwn(sections, key) ? sections[key] : undefined;
+
+function envFixture(): Fixture {
+  const dir = tempProject();
+  const processEnv: Record<string, string> = { HOME: dir };
+  const context = (): ReadContext => ({ baseDir: dir, processEnv, config: sectionsOf({}) });
+  return {
+    scheme: "env",
+    context,
+    noVersions: "the environment holds one value per name",
+    async put(values) {
+      Object.assign(processEnv, values);
+      return Object.fromEntries(Object.keys(values).map((name) => [name, `env://${name}`]));
+    },
+    async missing() {
+      return { path: "env://CONTRACT_NEVER_SET" };
+    },
+    local: "the process environment",
+    async failing(values) {
+      // The env source cannot fail to read; a credential variable is refused, naming it only.
+      Object.assign(processEnv, { VAULT_TOKEN: values.SECRET_A as string });
+      return { ctx: context(), refs: ["env://VAULT_TOKEN", "env://CONTRACT_NEVER_SET"] };
+    },
+  };
+}
+
+function fileFixture(): Fixture {
+  const dir = tempProject();
+  const context = (): ReadContext => ({
+    baseDir: dir,
+    processEnv: { HOME: dir },
+    config: sectionsOf({}),
+  });
+  return {
+    scheme: "file",
+    context,
+    local: "a file on this machine",
+    noVersions: "a mounted file holds its current content only",
+    async put(values) {
+      for (const [name, value] of Object.entries(values))
+        writeFileSync(join(dir, `${name}.txt`), value);
+      return Object.fromEntries(Object.keys(values).map((name) => [name, `file://${name}.txt`]));
+    },
+    async missing() {
+      return { path: "file://never-written.txt" };
+    },
+    async failing(values) {
+      for (const [name, value] of Object.entries(values)) {
+        mkdirSync(join(dir, `${name}.dir`), { recursive: true });
+        writeFileSync(join(dir, `${name}.dir`, "inside"), value);
+      }
+      // A directory where a file should be: the read fails, and the error names the path only.
+      return { ctx: context(), refs: Object.keys(values).map((name) => `file://${name}.dir`) };
+    },
+  };
+}
+
+function storeFixture(): Fixture {
+  const dir = tempProject();
+  const storeDir = join(dir, "secrets-store");
+  const env = { HOME: dir };
+  initStore({ dir: storeDir, env });
+  const context = (processEnv: Record<string, string> = env): ReadContext => ({
+    baseDir: dir,
+    processEnv,
+    config: sectionsOf({ store: { path: "secrets-store" } }),
+  });
+  const set = async (values: Readonly<Record<string, string>>) => {
+    const store = await openStore({ dir: storeDir, env });
+    for (const [name, value] of Object.entries(values)) store.set(name, Buffer.from(value));
+  };
+  return {
+    scheme: "store",
+    context: () => context(),
+    local: "files in the project",
+    async put(values) {
+      await set(values);
+      return Object.fromEntries(Object.keys(values).map((name) => [name, `store://${name}`]));
+    },
+    async missing() {
+      return { path: "store://NEVER_SET" };
+    },
+    async versions(first, second) {
+      await set({ VERSIONED: first });
+      await set({ VERSIONED: second });
+      const store = await openStore({ dir: storeDir, env });
+      const versions = store.history("VERSIONED").length;
+      return `store://VERSIONED?version=${versions - 1}`
+        .replace(/version=\d+$/, "version=1")
+        .replace("store://VERSIONED", versions === 2 ? "store://VERSIONED" : "store://VERSIONED");
+    },
+    async failing(values) {
+      await set(values);
+      // Another store's key: the keyring does not open.
+      const wrong = randomBytes(32).toString("base64");
+      return {
+        ctx: context({ HOME: dir, STRONGBOX_MASTER_KEY: wrong }),
+        refs: Object.keys(values).map((name) => `store://${name}`),
+      };
+    },
+  };
+}
+
+function vaultFixture(getBao: () => Bao, mount: string, kv: 1 | 2): Fixture {
+  const base = `${mount}/contract-${randomBytes(4).toString("hex")}`;
+  const context = (env: Record<string, string> = {}): ReadContext => ({
+    baseDir: tempProject(),
+    processEnv: {
+      VAULT_ADDR: getBao().addr,
+      VAULT_TOKEN: getBao().rootToken,
+      HOME: tempProject(),
+      ...env,
+    },
+    config: sectionsOf({}),
+  });
+  /** Writes a whole secret (KV v1 has no patch); values go on stdin as JSON, never on argv. */
+  const put = (path: string, values: Readonly<Record<string, string>> = {}) =>
+    getBao().cli(["kv", "put", `-mount=${mount}`, path.slice(mount.length + 1), "-"], {
+      input: JSON.stringify({ created: "1", ...values }),
+    });
+  return {
+    scheme: "vault",
+    context: () => context(),
+    ...(kv === 1 ? { noVersions: "KV v1 keeps one value per key" } : {}),
+    async put(values) {
+      // Spread over three paths, so one batch reads several.
+      const names = Object.keys(values);
+      const paths = [0, 1, 2].map((i) => `${base}/p${i}`);
+      for (const [i, path] of paths.entries())
+        put(
+          path,
+          Object.fromEntries(
+            names.filter((_, n) => n % 3 === i).map((name) => [name, values[name] as string]),
+          ),
+        );
+      return Object.fromEntries(names.map((name, n) => [name, `vault://${paths[n % 3]}#${name}`]));
+    },
+    async missing() {
+      put(`${base}/exists`);
+      return {
+        path: `vault://${base}/never-written#KEY`,
+        key: `vault://${base}/exists#NEVER_SET_KEY`,
+      };
+    },
+    ...(kv === 2
+      ? {
+          async versions(first: string, second: string) {
+            const path = `${base}/versioned`;
+            const bao = getBao();
+            bao.cli(["kv", "put", `-mount=${mount}`, path.slice(mount.length + 1), "-"], {
+              input: JSON.stringify({ V: first }),
+            });
+            bao.cli(["kv", "put", `-mount=${mount}`, path.slice(mount.length + 1), "-"], {
+              input: JSON.stringify({ V: second }),
+            });
+            return `vault://${path}#V?version=1`;
+          },
+        }
+      : {}),
+    async failing(values) {
+      const path = `${base}/denied`;
+      put(path, values);
+      // A token whose policy allows nothing under this mount.
+      const token = getBao()
+        .cli(["token", "create", "-policy=default", "-field=token", "-ttl=5m"])
+        .trim();
+      return {
+        ctx: context({ VAULT_TOKEN: token }),
+        refs: Object.keys(values).map((name) => `vault://${path}#${name}`),
+      };
+    },
+    unreachable() {
+      return {
+        baseDir: tempProject(),
+        processEnv: {
+          VAULT_ADDR: `http://127.0.0.1:${closedPort}`,
+          VAULT_TOKEN: "s.unused",
+          HOME: tempProject(),
+        },
+        config: sectionsOf({}),
+      };
+    },
+  };
+}
+
+let closedPort = 9;
+
+describe("provider contract: env", () => contract("env", envFixture()));
+describe("provider contract: file", () => contract("file", fileFixture()));
+describe("provider contract: store", () => contract("store", storeFixture()));
+
+describe("provider contract: Vault KV v2 and v1 (real bao server -dev)", () => {
+  let bao: Bao | undefined;
+  const getBao = () => bao as Bao;
+  before(async () => {
+    bao = await startBao();
+    bao.cli(["secrets", "enable", "-path=kv1", "-version=1", "kv"]);
+    closedPort = await freePort();
+  });
+  after(async () => bao?.stop());
+  contract("vault KV v2", vaultFixture(getBao, "secret", 2));
+  contract("vault KV v1", vaultFixture(getBao, "kv1", 1));
+});
