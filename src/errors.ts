@@ -33,6 +33,7 @@ export type ErrorCode =
   | "E_STORE_TAMPERED"
   | "E_STORE_ROLLBACK"
   | "E_STORE_CONFLICT"
+  | "E_STORE_CAS"
   | "E_STORE_FORMAT"
   | "E_STORE_LOCKED"
   | "E_STORE_NAME"

@@ -32,6 +32,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_STORE_TAMPERED: 8,
   E_STORE_ROLLBACK: 8,
   E_STORE_CONFLICT: 8,
+  E_STORE_CAS: 12,
   E_STORE_FORMAT: 8,
   E_STORE_LOCKED: 9,
   E_STORE_NAME: 2,

@@ -53,6 +53,27 @@ export interface Provider {
 }
 
 /**
+ * Optional capability: writes one value, as a new version where the source
+ * keeps versions, keeping the other keys of a multi-key secret. With
+ * `expectedVersion` the write is a check-and-set: it happens only if the
+ * current version is that one (0: only if nothing is there yet), and a
+ * conflict is an error whose code ends in `_CAS`, never a silent overwrite.
+ */
+export interface WriteCapability {
+  write(
+    ref: Ref,
+    value: string,
+    ctx: ReadContext,
+    options?: { readonly expectedVersion?: number },
+  ): Promise<{ readonly version?: number }>;
+}
+
+/** True when `provider` can write (see {@link WriteCapability}). */
+export function canWrite(provider: Provider): provider is Provider & WriteCapability {
+  return typeof (provider as Partial<WriteCapability>).write === "function";
+}
+
+/**
  * How a provider plugs in: everything about its scheme lives here, so adding
  * a provider is its folder plus one registry line. Shared code (policy,
  * environments, the schema check, the resolver) asks the registry, never

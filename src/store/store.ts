@@ -319,8 +319,18 @@ export class Store {
     return { value: plain, version: wanted.version, meta: cached.file.meta };
   }
 
-  /** Stores a new version of `name` (metadata merged into the existing). Returns its version number. */
-  set(name: string, value: Uint8Array, meta: SecretMeta = {}): number {
+  /**
+   * Stores a new version of `name` (metadata merged into the existing).
+   * Returns its version number. With `expectedVersion` it is a check-and-set
+   * under the store lock: `E_STORE_CAS` unless the current version is that
+   * one (0: the secret must not exist yet).
+   */
+  set(
+    name: string,
+    value: Uint8Array,
+    meta: SecretMeta = {},
+    options: { expectedVersion?: number } = {},
+  ): number {
     checkSecretName(name);
     if (value.length > MAX_VALUE_BYTES) {
       throw new StrongboxError("E_INVALID", `${name}: the value is larger than 1 MiB`, {
@@ -328,6 +338,12 @@ export class Store {
       });
     }
     return this.#write(name, "write", (file) => {
+      if (options.expectedVersion !== undefined && options.expectedVersion !== file.versions.length)
+        throw new StrongboxError(
+          "E_STORE_CAS",
+          `${name}: check-and-set expected version ${options.expectedVersion}, but the store holds ${file.versions.length}`,
+          { hint: "someone changed the secret meanwhile; read it again and retry" },
+        );
       const version = file.versions.length + 1;
       const record = sealVersion(
         this.#keyring,

@@ -3,7 +3,7 @@
 // a router test suite shared by every router implementation).
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import type { ReadContext, ReadResult } from "../../src/providers/provider.js";
+import { canWrite, type ReadContext, type ReadResult } from "../../src/providers/provider.js";
 import { providerFor } from "../../src/providers/registry.js";
 import { parseRef, type Ref } from "../../src/refs/ref.js";
 import { resolveConfig } from "../../src/resolve/drive.js";
@@ -30,6 +30,8 @@ export interface Fixture {
   unreachable?(): ReadContext;
   /** Why the source cannot be unreachable (it is local), asserted instead of skipping. */
   readonly local?: string;
+  /** Why Strongbox cannot write to this source, asserted instead of skipping. */
+  readonly noWrite?: string;
 }
 
 const CANARIES = {
@@ -176,6 +178,47 @@ export function contract(name: string, fixture: Fixture): void {
     it(`${name}: is local (${fixture.local}), so nothing is unreachable and nothing falls back`, () => {
       assert.ok(fixture.local !== undefined, "a remote provider must give an unreachable context");
       assert.equal(providerFor(fixture.scheme)?.transient, undefined);
+    });
+  }
+
+  if (fixture.noWrite === undefined) {
+    it(`${name}: writes a value that reads back, and check-and-set refuses a stale version`, async () => {
+      const definition = providerFor(fixture.scheme);
+      const provider = await definition?.create();
+      assert.ok(provider !== undefined && canWrite(provider), "the provider can write");
+      const refs = await fixture.put({ WRITTEN: "contract-before-write" });
+      const ref = parseRef(refs.WRITTEN as string);
+      const ctx = fixture.context();
+      const first = await provider.write(ref, "contract-after-write", ctx);
+      const [back] = await read(fixture, [refs.WRITTEN as string]);
+      assert.equal(back?.status === "found" ? back.fetched.value : back, "contract-after-write");
+      if (fixture.versions !== undefined) {
+        const current = first.version as number;
+        await assert.rejects(
+          provider.write(ref, "contract-stale-write", ctx, { expectedVersion: current - 1 }),
+          (error: { code?: string }) => /_CAS$/.test(error.code ?? ""),
+        );
+        const [unchanged] = await read(fixture, [refs.WRITTEN as string]);
+        assert.equal(
+          unchanged?.status === "found" ? unchanged.fetched.value : "",
+          "contract-after-write",
+        );
+        const next = await provider.write(ref, "contract-cas-write", ctx, {
+          expectedVersion: current,
+        });
+        assert.equal(next.version, current + 1);
+      } else {
+        await assert.rejects(
+          provider.write(ref, "contract-stale-write", ctx, { expectedVersion: 1 }),
+          { code: "E_REF" },
+          "a source without versions cannot check-and-set, and says so",
+        );
+      }
+    });
+  } else {
+    it(`${name}: cannot be written by Strongbox (${fixture.noWrite})`, async () => {
+      const provider = await providerFor(fixture.scheme)?.create();
+      assert.ok(provider !== undefined && !canWrite(provider));
     });
   }
 

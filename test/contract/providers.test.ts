@@ -31,6 +31,7 @@ function envFixture(): Fixture {
       return { path: "env://CONTRACT_NEVER_SET" };
     },
     local: "the process environment",
+    noWrite: "a process cannot change its parent's environment",
     async failing(values) {
       // The env source cannot fail to read; a credential variable is refused, naming it only.
       Object.assign(processEnv, { VAULT_TOKEN: values.SECRET_A as string });
@@ -50,6 +51,7 @@ function fileFixture(): Fixture {
     scheme: "file",
     context,
     local: "a file on this machine",
+    noWrite: "mounted secret files belong to the platform that mounts them",
     noVersions: "a mounted file holds its current content only",
     async put(values) {
       for (const [name, value] of Object.entries(values))

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import { parseDuration } from "../../schema/coerce.js";
 import type { SecretMeta } from "../../store/secret-file.js";
@@ -20,6 +20,7 @@ export const setCommand: Command = {
     expires: { type: "string" },
     "rotate-every": { type: "string" },
     to: { type: "string" },
+    "expected-version": { type: "string" },
     json: { type: "boolean" },
     "allow-empty": { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -42,9 +43,12 @@ ${STORE_HELP}
       --tag TAG           a tag; repeatable
       --expires WHEN      an RFC 3339 time, or a duration from now such as 90d
       --rotate-every D    how often it should be rotated, such as 30d
-      --to TARGET         where to store it: store (default), or a Vault key
-                          such as vault://secret/shop/production/app#NAME
-                          (other keys of that secret are kept; check-and-set)
+      --to TARGET         where to store it: store (default), or a reference to any
+                          source that can be written, such as
+                          vault://secret/shop/production/app#NAME (other keys of
+                          that secret are kept; check-and-set) or store://NAME
+      --expected-version N  with --to: write only if the current version is N
+                          (0: only if it does not exist yet)
       --allow-empty       store an empty value on purpose
       --json              print the result as JSON
 `,
@@ -57,10 +61,10 @@ ${STORE_HELP}
     }
     const meta = metaFrom(invocation);
     const target = stringOption(invocation, "to") ?? "store";
-    if (target !== "store" && !target.startsWith("vault://")) {
+    if (target !== "store" && !/^[a-z][a-z0-9+.-]*:\/\//.test(target)) {
       throw new StrongboxError(
         "E_USAGE",
-        "set: --to takes `store` or a vault://mount/path#KEY reference",
+        "set: --to takes `store` or a reference such as vault://mount/path#KEY",
       );
     }
     const value = await readValue(invocation, io);
@@ -72,7 +76,7 @@ ${STORE_HELP}
           hint: "an empty stdin or an Enter at the prompt is usually a mistake; pass --allow-empty to store an empty value on purpose",
         },
       );
-    if (target.startsWith("vault://")) return setInVault(target, name, value, invocation, io);
+    if (target !== "store") return setThroughProvider(target, name, value, invocation, io);
     const store = await openStoreForCli(invocation, io);
     const version = store.set(name, value, meta);
     if (invocation.values.json === true) io.stdout.write(`${JSON.stringify({ name, version })}\n`);
@@ -137,33 +141,84 @@ function expiryTime(text: string): string {
   return new Date(time).toISOString();
 }
 
-async function setInVault(
+/**
+ * `set --to scheme://…`: the value goes through the target provider's write
+ * capability, so any provider that can write is a target (Vault KV keeps the
+ * secret's other keys, with check-and-set). `--expected-version N` makes the
+ * write conditional on the current version.
+ */
+async function setThroughProvider(
   target: string,
   name: string,
   value: Buffer,
   invocation: Parameters<Command["run"]>[0],
   io: CliIo,
 ): Promise<number> {
-  const { parseRef } = await import("../../refs/ref.js");
+  const { parseRef, formatRef } = await import("../../refs/ref.js");
   const { providerFor } = await import("../../providers/registry.js");
-  const { VaultClient } = await import("../../vault/client.js");
-  const { writeVaultKey } = await import("../../vault/write-key.js");
-  const ref = parseRef(target.includes("#") ? target : `${target}#${name}`, "--to");
-  providerFor("vault")?.validateRef(ref, "--to");
-  const client = VaultClient.fromEnv(io.env);
+  const { canWrite } = await import("../../providers/provider.js");
+  let ref = parseRef(target, "--to");
+  const definition = providerFor(ref.scheme);
+  if (definition === undefined)
+    throw new StrongboxError("E_REF", `--to: unknown reference scheme "${ref.scheme}://"`);
   try {
-    const version = await writeVaultKey(client, ref, value.toString("utf8"));
-    if (invocation.values.json === true)
-      io.stdout.write(
-        `${JSON.stringify({ name: ref.key, path: ref.path, version: version ?? null })}\n`,
-      );
-    else
-      say(
-        io,
-        `strongbox: stored ${ref.key} at ${ref.path}${version === undefined ? "" : ` (version ${version})`}`,
-      );
-    return 0;
-  } finally {
-    await client.close();
+    definition.validateRef(ref, "--to");
+  } catch (error) {
+    // `--to vault://secret/app` means the key named like the secret.
+    if (ref.key !== undefined) throw error;
+    ref = parseRef(`${target}#${name}`, "--to");
+    definition.validateRef(ref, "--to");
   }
+  const provider = await definition.create();
+  if (!canWrite(provider))
+    throw new StrongboxError(
+      "E_USAGE",
+      `set: ${ref.scheme}:// is a source Strongbox cannot write to`,
+      {
+        hint: "store it where it is read from with that source's own tools",
+      },
+    );
+  const expectedText = stringOption(invocation, "expected-version");
+  const expected = expectedText === undefined ? undefined : Number(expectedText);
+  if (expected !== undefined && (!Number.isInteger(expected) || expected < 0))
+    throw new StrongboxError("E_USAGE", "set: --expected-version takes 0 or a positive integer");
+  const project = await loadProjectSections(invocation, io);
+  const written = await provider.write(
+    ref,
+    value.toString("utf8"),
+    {
+      baseDir: project.baseDir,
+      processEnv: io.env,
+      config: (key) => (Object.hasOwn(project.sections, key) ? project.sections[key] : undefined),
+    },
+    expected === undefined ? {} : { expectedVersion: expected },
+  );
+  if (invocation.values.json === true)
+    io.stdout.write(
+      `${JSON.stringify({ name: ref.key ?? ref.path, path: ref.path, version: written.version ?? null })}\n`,
+    );
+  else
+    say(
+      io,
+      `strongbox: stored ${ref.key === undefined ? formatRef(ref) : `${ref.key} at ${ref.path}`}${written.version === undefined ? "" : ` (version ${written.version})`}`,
+    );
+  return 0;
+}
+
+/** The config's sections (vault:, store:, …) when a config is found; none otherwise. */
+async function loadProjectSections(
+  invocation: Parameters<Command["run"]>[0],
+  io: CliIo,
+): Promise<{ baseDir: string; sections: Readonly<Record<string, unknown>> }> {
+  const { findConfig } = await import("../../config/find-config.js");
+  const { loadConfigFile } = await import("../../config/load-file.js");
+  let path: string;
+  try {
+    path = findConfig(io.cwd, stringOption(invocation, "config"));
+  } catch (error) {
+    if (stringOption(invocation, "config") !== undefined) throw error;
+    return { baseDir: io.cwd, sections: {} };
+  }
+  const config = await loadConfigFile(path, io.env);
+  return { baseDir: dirname(path), sections: config as unknown as Record<string, unknown> };
 }

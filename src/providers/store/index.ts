@@ -2,7 +2,13 @@ import { issue } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import type { ConfigSpec } from "../../schema/types.js";
-import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
+import {
+  defineProvider,
+  type Provider,
+  type ReadContext,
+  type ReadResult,
+  type WriteCapability,
+} from "../provider.js";
 import { storeDirectory } from "./directory.js";
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
@@ -44,22 +50,39 @@ export const storeProvider = defineProvider({
     if (ref.key !== undefined) throw refError(context, "store:// takes no #key");
     checkVersionParam(ref.params, context);
   },
-  async create() {
+  async create(): Promise<Provider & WriteCapability> {
     const { openStore } = await import("../../store/store.js");
-    return {
-      scheme: "store",
-      kind: "store",
-      async read(refs: readonly Ref[], ctx: ReadContext) {
-        const dir = storeDirectory(
-          { store: ctx.config("store") as ConfigSpec["store"] },
-          ctx.baseDir,
-          ctx.processEnv,
-        );
-        const store = await openStore({
+    const open = (ctx: ReadContext) => {
+      const dir = storeDirectory(
+        { store: ctx.config("store") as ConfigSpec["store"] },
+        ctx.baseDir,
+        ctx.processEnv,
+      );
+      return {
+        dir,
+        store: openStore({
           dir,
           env: ctx.processEnv,
           ...(ctx.passphrase === undefined ? {} : { passphrase: ctx.passphrase }),
-        });
+        }),
+      };
+    };
+    return {
+      scheme: "store",
+      kind: "store",
+      async write(ref, value, ctx, options = {}) {
+        const store = await open(ctx).store;
+        const version = store.set(
+          ref.path,
+          Buffer.from(value, "utf8"),
+          {},
+          options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion },
+        );
+        return { version };
+      },
+      async read(refs: readonly Ref[], ctx: ReadContext) {
+        const { dir, store: opening } = open(ctx);
+        const store = await opening;
         const results = new Map<Ref, ReadResult>();
         for (const ref of refs) {
           try {

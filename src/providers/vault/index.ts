@@ -1,8 +1,14 @@
-import { type Issue, issue } from "../../errors.js";
+import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
-import { defineProvider, type ReadContext, type ReadResult } from "../provider.js";
+import {
+  defineProvider,
+  type Provider,
+  type ReadContext,
+  type ReadResult,
+  type WriteCapability,
+} from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
 
 const VAULT_KEYS: Readonly<Record<string, string>> = {
@@ -82,20 +88,50 @@ export const vaultProvider = defineProvider({
     }
     checkVersionParam(ref.params, context);
   },
-  async create() {
+  async create(): Promise<Provider & WriteCapability> {
     const { VaultClient } = await import("../../vault/client.js");
+    const { writeVaultKey } = await import("../../vault/write-key.js");
+    const clientFor = (ctx: ReadContext) => {
+      const settings = (ctx.config("vault") ?? {}) as VaultSpec;
+      if (ctx.strictTransport === true && settings.allowInsecure === true)
+        ctx.warn?.(
+          "pure Vault mode runs with vault.allowInsecure: plain http:// or unverified TLS is allowed; remove it once Vault has a trusted certificate",
+        );
+      return VaultClient.fromEnv(ctx.processEnv, settings, {
+        strict: ctx.strictTransport === true,
+      });
+    };
     return {
       scheme: "vault",
       kind: "vault",
+      async write(ref, value, ctx, options = {}) {
+        const client = clientFor(ctx);
+        const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
+        try {
+          const expected = options.expectedVersion;
+          if (expected === undefined) {
+            const version = await writeVaultKey(client, ref, value, ctx.signal);
+            return version === undefined ? {} : { version };
+          }
+          const { version: kv } = await client.mountOf(ref.path, ctx.signal);
+          if (kv === 1)
+            throw new StrongboxError(
+              "E_REF",
+              `${ref.path} is on a KV version 1 mount, which cannot check-and-set`,
+              { hint: "write without an expected version, or use a KV v2 mount" },
+            );
+          const data = { [ref.key as string]: value };
+          const version =
+            expected === 0
+              ? await client.kvWrite(ref.path, data, { cas: 0, ...signal })
+              : await client.kvPatch(ref.path, data, { cas: expected, ...signal });
+          return version === undefined ? {} : { version };
+        } finally {
+          await client.close();
+        }
+      },
       async read(refs: readonly Ref[], ctx: ReadContext) {
-        const settings = (ctx.config("vault") ?? {}) as VaultSpec;
-        if (ctx.strictTransport === true && settings.allowInsecure === true)
-          ctx.warn?.(
-            "pure Vault mode runs with vault.allowInsecure: plain http:// or unverified TLS is allowed; remove it once Vault has a trusted certificate",
-          );
-        const client = VaultClient.fromEnv(ctx.processEnv, settings, {
-          strict: ctx.strictTransport === true,
-        });
+        const client = clientFor(ctx);
         try {
           const session = await client.session(ctx.signal);
           // Only given tokens can be root tokens; ask in parallel with the reads, not before them.
