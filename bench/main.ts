@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
 import { initStore, openStore } from "../src/store/store.js";
+import { awsRows } from "./aws.js";
 import { templateRows, vaultRows } from "./vault.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -335,6 +336,16 @@ if (trip && ours)
   console.log(
     `\nresolution / one round trip: ${(ours.ms / trip.ms).toFixed(2)}× with ${ours.requests} requests`,
   );
+
+process.env.STRONGBOX_MOTO ??= execFileSync(
+  process.execPath,
+  [join(ROOT, "scripts/ensure-moto.mjs")],
+  { encoding: "utf8" },
+).trim();
+const aws = await awsRows(Math.max(5, Math.floor(RUNS / 3)));
+console.log("\nAWS Secrets Manager (real moto_server on loopback; requests counted by a proxy):\n");
+console.log("| benchmark | requests | median |\n|---|---:|---:|");
+for (const row of aws) console.log(`| ${row.name} | ${row.requests} | ${row.ms.toFixed(1)} ms |`);
 
 const templates = await templateRows(Math.max(5, Math.floor(RUNS / 2)));
 console.log("\nTemplates and the agent (real bao server -dev):\n");

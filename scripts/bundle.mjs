@@ -12,7 +12,8 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["esbuild", "yaml"],
+  // The AWS SDK is loaded from node_modules when an aws-sm:// ref is read, not bundled.
+  external: ["esbuild", "yaml", "@aws-sdk/*", "@smithy/*"],
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });

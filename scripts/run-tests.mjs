@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBao } from "./ensure-bao.mjs";
+import { ensureMoto } from "./ensure-moto.mjs";
 
 function collect(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -57,11 +58,13 @@ if (files.length === 0) {
 }
 // The integration tests talk to a real OpenBao; install it once, before any test runs.
 const bao = ensureBao();
+// The AWS provider tests talk to moto, a local AWS stand-in from PyPI.
+const moto = ensureMoto();
 const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys();
 if (Object.keys(planted).length > 0)
   console.log(`run-tests: decoys planted (HOME=${planted.HOME}, VAULT_*/BAO_*/STRONGBOX_* set)`);
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
-  env: { ...process.env, ...planted, STRONGBOX_BAO: bao },
+  env: { ...process.env, ...planted, STRONGBOX_BAO: bao, STRONGBOX_MOTO: moto },
 });
 process.exit(result.status ?? 1);

@@ -104,6 +104,12 @@ export interface ProviderDefinition {
    * transport. Only remote secret managers claim it.
    */
   readonly pure?: boolean;
+  /**
+   * Variables that hold this provider's own credentials: like Vault's, they
+   * are scrubbed from every process Strongbox starts and never expanded,
+   * templated or migrated (see security/credentials.ts).
+   */
+  readonly credentials?: readonly string[];
   /** The provider's top-level config key and its check (problems listed, never thrown). */
   readonly config?: {
     readonly key: string;

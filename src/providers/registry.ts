@@ -1,4 +1,6 @@
 import type { ErrorCode } from "../errors.js";
+import { registerCredentialVariables } from "../security/credentials.js";
+import { awsSecretsManagerProvider } from "./aws-sm/index.js";
 import { envProvider } from "./env/index.js";
 import { fileProvider } from "./file/index.js";
 import type { ProviderDefinition } from "./provider.js";
@@ -12,8 +14,13 @@ import { vaultProvider } from "./vault/index.js";
  * names and config keys, and the resolver's fall-back codes all come from here.
  */
 const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(
-  [envProvider, fileProvider, storeProvider, vaultProvider].map((d) => [d.scheme, d]),
+  [envProvider, fileProvider, storeProvider, vaultProvider, awsSecretsManagerProvider].map((d) => [
+    d.scheme,
+    d,
+  ]),
 );
+for (const definition of definitions.values())
+  registerCredentialVariables(definition.credentials ?? []);
 
 /** A source kind as policies name it, with its words and default environments. */
 export interface SourceKindInfo {

@@ -34,15 +34,23 @@ const STRONGBOX_CREDENTIALS = [
   "STRONGBOX_IDENTITY_FILE",
 ] as const;
 
-/** Every credential variable, for docs and tests. */
+/** The built-in credential variables (Vault/OpenBao and the store), for docs and tests. */
 export const CREDENTIAL_VARIABLES: readonly string[] = Object.freeze([
   ...VAULT_SUFFIXES.flatMap((suffix) => [`VAULT_${suffix}`, `BAO_${suffix}`]),
   ...STRONGBOX_CREDENTIALS,
 ]);
 
-const CREDENTIALS: ReadonlySet<string> = new Set(CREDENTIAL_VARIABLES);
+const CREDENTIALS = new Set<string>(CREDENTIAL_VARIABLES);
 
-/** True when `name` holds one of Strongbox's own credentials. */
+/**
+ * Adds a provider's credential variables (its definition's `credentials`);
+ * the provider registry calls this for every provider it holds.
+ */
+export function registerCredentialVariables(names: readonly string[]): void {
+  for (const name of names) CREDENTIALS.add(name);
+}
+
+/** True when `name` holds one of Strongbox's own credentials, or a registered provider's. */
 export function isCredentialVariable(name: string): boolean {
   return CREDENTIALS.has(name);
 }

@@ -4,10 +4,17 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe } from "node:test";
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import type { ReadContext } from "../../src/providers/provider.js";
 import { initStore, openStore } from "../../src/store/store.js";
 import { type Bao, freePort, startBao } from "../helpers/bao.js";
 import { tempProject } from "../helpers/cli.js";
+import { type Moto, startMoto } from "../helpers/moto.js";
 import { contract, type Fixture } from "./contract.js";
 
 const sectionsOf =
@@ -200,6 +207,72 @@ function vaultFixture(getBao: () => Bao, mount: string, kv: 1 | 2): Fixture {
   };
 }
 
+function awsFixture(getMoto: () => Moto): Fixture {
+  const prefix = `contract-${randomBytes(4).toString("hex")}`;
+  const context = (env: Record<string, string> = {}): ReadContext => ({
+    baseDir: tempProject(),
+    processEnv: { ...getMoto().env, HOME: tempProject(), ...env },
+    config: sectionsOf({}),
+  });
+  const client = () =>
+    new SecretsManagerClient({
+      endpoint: getMoto().endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+  const putSecret = async (name: string, text: string) => {
+    const sm = client();
+    try {
+      await sm.send(new CreateSecretCommand({ Name: name, SecretString: text }));
+    } catch {
+      await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: text }));
+    } finally {
+      sm.destroy();
+    }
+  };
+  return {
+    scheme: "aws-sm",
+    context: () => context(),
+    noVersions: "versions are ids and stages (?versionId=, ?stage=), not numbers",
+    async put(values) {
+      // Spread over three JSON secrets, plus one whole-string secret per name for the batch.
+      const names = Object.keys(values);
+      const groups = [0, 1, 2].map((i) => `${prefix}/p${i}`);
+      for (const [i, group] of groups.entries())
+        await putSecret(
+          group,
+          JSON.stringify(
+            Object.fromEntries(
+              names.filter((_, n) => n % 3 === i).map((name) => [name, values[name]]),
+            ),
+          ),
+        );
+      return Object.fromEntries(
+        names.map((name, n) => [name, `aws-sm://${groups[n % 3]}#${name}`]),
+      );
+    },
+    async missing() {
+      await putSecret(`${prefix}/exists`, JSON.stringify({ created: "1" }));
+      return {
+        path: `aws-sm://${prefix}/never-written#KEY`,
+        key: `aws-sm://${prefix}/exists#NEVER_SET_KEY`,
+      };
+    },
+    async failing(values) {
+      const name = `${prefix}/deleted`;
+      await putSecret(name, JSON.stringify(values));
+      const sm = client();
+      // A secret scheduled for deletion cannot be read.
+      await sm.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
+      sm.destroy();
+      return { ctx: context(), refs: Object.keys(values).map((key) => `aws-sm://${name}#${key}`) };
+    },
+    unreachable() {
+      return context({ AWS_ENDPOINT_URL: `http://127.0.0.1:${closedPort}` });
+    },
+  };
+}
+
 let closedPort = 9;
 
 describe("provider contract: env", () => contract("env", envFixture()));
@@ -217,4 +290,17 @@ describe("provider contract: Vault KV v2 and v1 (real bao server -dev)", () => {
   after(async () => bao?.stop());
   contract("vault KV v2", vaultFixture(getBao, "secret", 2));
   contract("vault KV v1", vaultFixture(getBao, "kv1", 1));
+});
+
+describe("provider contract: AWS Secrets Manager (real moto_server)", () => {
+  let moto: Moto | undefined;
+  before(async () => {
+    moto = await startMoto();
+    closedPort = await freePort();
+  });
+  after(async () => moto?.stop());
+  contract(
+    "aws-sm",
+    awsFixture(() => moto as Moto),
+  );
 });

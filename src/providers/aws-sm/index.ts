@@ -1,0 +1,340 @@
+import { type Issue, issue, StrongboxError } from "../../errors.js";
+import type { Ref } from "../../refs/ref.js";
+import { refError } from "../../refs/ref.js";
+import {
+  defineProvider,
+  type Provider,
+  type ReadContext,
+  type ReadResult,
+  type WriteCapability,
+} from "../provider.js";
+
+const NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const PARAMS = new Set(["versionId", "stage"]);
+/** BatchGetSecretValue takes at most 20 ids per call (AWS documents it; moto does not enforce it). */
+const BATCH = 20;
+
+/** The config's `aws:` section. */
+interface AwsSettings {
+  readonly region?: string;
+  readonly endpoint?: string;
+  /** Lets pure mode use a plain-http endpoint (a local stand-in); every run then warns. */
+  readonly allowInsecure?: boolean;
+}
+
+/**
+ * `aws-sm://NAME#KEY[?versionId=…|?stage=AWSPREVIOUS]`: AWS Secrets Manager.
+ * With `#KEY`, one key of a JSON secret string; without, the whole string.
+ * Reads are batched (BatchGetSecretValue, 20 names a call, calls in
+ * parallel) under the resolution's deadline; versioned refs are one
+ * GetSecretValue each. The AWS SDK is loaded only when a config uses it.
+ */
+export const awsSecretsManagerProvider = defineProvider({
+  scheme: "aws-sm",
+  kind: "aws-sm",
+  syntax: "aws-sm://NAME#KEY[?versionId=ID|?stage=LABEL]",
+  words: "AWS Secrets Manager",
+  defaultIn: ["local", "ci", "pr-*", "staging", "*"],
+  transient: ["E_PROVIDER_UNAVAILABLE"],
+  pure: true,
+  credentials: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
+  config: { key: "aws", validate: validateAwsConfig },
+  validateRef(ref, context) {
+    if (!NAME.test(ref.path))
+      throw refError(context, "aws-sm:// takes a secret name: letters, digits and / _ + = . @ -");
+    for (const [name, value] of Object.entries(ref.params)) {
+      if (!PARAMS.has(name))
+        throw refError(
+          context,
+          `aws-sm:// takes ?versionId= or ?stage=, not ?${name}= (versions are ids and stages, not numbers)`,
+        );
+      if (value === "") throw refError(context, `?${name}= needs a value`);
+    }
+    if (ref.params.versionId !== undefined && ref.params.stage !== undefined)
+      throw refError(context, "give ?versionId= or ?stage=, not both");
+  },
+  async create(): Promise<Provider & WriteCapability> {
+    const sdk = await import("@aws-sdk/client-secrets-manager");
+    const clientFor = (ctx: ReadContext) => {
+      const settings = (ctx.config("aws") ?? {}) as AwsSettings;
+      const env = ctx.processEnv;
+      const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+      const endpoint =
+        settings.endpoint ?? env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? env.AWS_ENDPOINT_URL;
+      const insecure = endpoint !== undefined && !endpoint.startsWith("https://");
+      if (ctx.strictTransport === true && insecure && settings.allowInsecure === true)
+        ctx.warn?.(
+          `pure AWS Secrets Manager mode runs with aws.allowInsecure: the endpoint ${endpoint} is not https://`,
+        );
+      else if (ctx.strictTransport === true && insecure)
+        throw new StrongboxError(
+          "E_PROVIDER",
+          `pure mode refuses an insecure connection: the AWS endpoint ${endpoint} is not https://`,
+          {
+            hint: "use the service's https endpoint; only for a local stand-in, set aws.allowInsecure: true",
+          },
+        );
+      // Credentials from the environment given (never this process's own, which a
+      // caller may not mean to use); without them, the SDK's usual chain applies.
+      const keyId = env.AWS_ACCESS_KEY_ID;
+      const secret = env.AWS_SECRET_ACCESS_KEY;
+      return new sdk.SecretsManagerClient({
+        ...(region === undefined ? {} : { region }),
+        ...(endpoint === undefined ? {} : { endpoint }),
+        ...(keyId && secret
+          ? {
+              credentials: {
+                accessKeyId: keyId,
+                secretAccessKey: secret,
+                ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+              },
+            }
+          : {}),
+        maxAttempts: 4,
+      });
+    };
+    return {
+      scheme: "aws-sm",
+      kind: "aws-sm",
+      async read(refs, ctx) {
+        const client = clientFor(ctx);
+        const options = ctx.signal === undefined ? {} : { abortSignal: ctx.signal };
+        const results = new Map<Ref, ReadResult>();
+        try {
+          const plain = refs.filter((ref) => Object.keys(ref.params).length === 0);
+          const names = [...new Set(plain.map((ref) => ref.path))];
+          const strings = new Map<string, SecretRead>();
+          await Promise.all([
+            ...chunks(names, BATCH).map(async (batch) => {
+              try {
+                const answer = await client.send(
+                  new sdk.BatchGetSecretValueCommand({ SecretIdList: batch }),
+                  options,
+                );
+                for (const value of answer.SecretValues ?? [])
+                  for (const id of batch)
+                    if (id === value.Name || id === value.ARN) strings.set(id, { found: value });
+                for (const failure of answer.Errors ?? [])
+                  if (failure.SecretId !== undefined)
+                    strings.set(failure.SecretId, { failed: failure.ErrorCode ?? "error" });
+              } catch (error) {
+                for (const id of batch) strings.set(id, { error: awsError(error, id) });
+              }
+            }),
+            ...refs
+              .filter((ref) => Object.keys(ref.params).length > 0)
+              .map(async (ref) => {
+                try {
+                  const value = await client.send(
+                    new sdk.GetSecretValueCommand({
+                      SecretId: ref.path,
+                      ...(ref.params.versionId === undefined
+                        ? {}
+                        : { VersionId: ref.params.versionId }),
+                      ...(ref.params.stage === undefined ? {} : { VersionStage: ref.params.stage }),
+                    }),
+                    options,
+                  );
+                  results.set(ref, extract(ref, { found: value }));
+                } catch (error) {
+                  results.set(
+                    ref,
+                    extract(
+                      ref,
+                      notFound(error)
+                        ? { failed: "ResourceNotFoundException" }
+                        : { error: awsError(error, ref.path) },
+                    ),
+                  );
+                }
+              }),
+          ]);
+          for (const ref of plain)
+            results.set(
+              ref,
+              extract(ref, strings.get(ref.path) ?? { failed: "ResourceNotFoundException" }),
+            );
+          return results;
+        } finally {
+          client.destroy();
+        }
+      },
+      async write(ref, value, ctx, options = {}) {
+        if (options.expectedVersion !== undefined)
+          throw new StrongboxError(
+            "E_REF",
+            `aws-sm://${ref.path}: AWS Secrets Manager versions are ids and stages, not numbers; check-and-set by version number is not possible`,
+            { hint: "write without --expected-version" },
+          );
+        const client = clientFor(ctx);
+        const abort = ctx.signal === undefined ? {} : { abortSignal: ctx.signal };
+        try {
+          let current: string | undefined;
+          try {
+            current = (
+              await client.send(new sdk.GetSecretValueCommand({ SecretId: ref.path }), abort)
+            ).SecretString;
+          } catch (error) {
+            if (!notFound(error)) throw awsError(error, ref.path);
+          }
+          const text =
+            ref.key === undefined
+              ? value
+              : JSON.stringify({ ...jsonObject(current, ref), [ref.key]: value });
+          try {
+            if (current === undefined)
+              await client.send(
+                new sdk.CreateSecretCommand({ Name: ref.path, SecretString: text }),
+                abort,
+              );
+            else
+              await client.send(
+                new sdk.PutSecretValueCommand({ SecretId: ref.path, SecretString: text }),
+                abort,
+              );
+          } catch (error) {
+            throw awsError(error, ref.path);
+          }
+          return {};
+        } finally {
+          client.destroy();
+        }
+      },
+    };
+  },
+});
+
+type SecretRead =
+  | { readonly found: { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined } }
+  | { readonly failed: string }
+  | { readonly error: StrongboxError };
+
+/** One ref's value out of a secret: the whole string, or one key of its JSON. */
+function extract(ref: Ref, read: SecretRead): ReadResult {
+  if ("error" in read) return { status: "error", error: read.error };
+  if ("failed" in read) {
+    if (read.failed === "ResourceNotFoundException")
+      return {
+        status: "absent",
+        detail: `no secret ${ref.path} in AWS Secrets Manager${versionWords(ref)}`,
+        hint: `create it with \`strongbox set ${ref.key ?? "NAME"} --to aws-sm://${ref.path}${ref.key === undefined ? "" : `#${ref.key}`}\``,
+      };
+    return {
+      status: "error",
+      error: new StrongboxError(
+        "E_PROVIDER",
+        `AWS Secrets Manager could not read ${ref.path}: ${read.failed}`,
+        {
+          hint: "check the secret's state and this identity's permissions",
+        },
+      ),
+    };
+  }
+  const { SecretString: text, SecretBinary: binary } = read.found;
+  if (ref.key === undefined) {
+    if (text !== undefined) return { status: "found", fetched: { value: text } };
+    return {
+      status: "found",
+      fetched: { value: Buffer.from(binary ?? new Uint8Array()).toString("base64") },
+    };
+  }
+  const object = text === undefined ? undefined : safeJson(text);
+  if (object === undefined || !Object.hasOwn(object, ref.key))
+    return {
+      status: "absent",
+      detail: `the secret ${ref.path}${versionWords(ref)} has no key ${ref.key}${object === undefined ? " (its value is not a JSON object)" : ""}`,
+      hint: `add it with \`strongbox set ${ref.key} --to aws-sm://${ref.path}#${ref.key}\``,
+    };
+  const raw = object[ref.key];
+  return {
+    status: "found",
+    fetched: { value: typeof raw === "string" ? raw : JSON.stringify(raw) },
+  };
+}
+
+function versionWords(ref: Ref): string {
+  if (ref.params.versionId !== undefined) return ` version ${ref.params.versionId}`;
+  if (ref.params.stage !== undefined) return ` stage ${ref.params.stage}`;
+  return "";
+}
+
+function safeJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonObject(current: string | undefined, ref: Ref): Record<string, unknown> {
+  if (current === undefined) return {};
+  const object = safeJson(current);
+  if (object === undefined)
+    throw new StrongboxError(
+      "E_PROVIDER",
+      `aws-sm://${ref.path}: the secret is not a JSON object, so #${ref.key} cannot be set in it`,
+      {
+        hint: "write the whole secret (no #KEY), or store JSON in it",
+      },
+    );
+  return object;
+}
+
+function notFound(error: unknown): boolean {
+  return (error as { name?: string }).name === "ResourceNotFoundException";
+}
+
+/**
+ * An SDK error as a typed, value-free error: the exception's name, the
+ * secret's name, nothing the service said (its messages can echo input).
+ */
+function awsError(error: unknown, name: string): StrongboxError {
+  const kind = (error as { name?: string }).name ?? "Error";
+  const code = (error as { code?: string }).code;
+  const unavailable =
+    /Throttl|TooManyRequests|Timeout|Abort|ServiceUnavailable|InternalService/.test(kind) ||
+    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH"].includes(code ?? "");
+  if (unavailable)
+    return new StrongboxError(
+      "E_PROVIDER_UNAVAILABLE",
+      `AWS Secrets Manager is unavailable for ${name} (${code ?? kind})`,
+      { hint: "check AWS_REGION / the endpoint and the network; it was retried" },
+    );
+  return new StrongboxError("E_PROVIDER", `AWS Secrets Manager refused ${name} (${kind})`, {
+    hint: /AccessDenied|Unrecognized|InvalidSignature|ExpiredToken/.test(kind)
+      ? "this identity may not read it: check the credentials and the IAM policy"
+      : "check the secret's name and state",
+  });
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Checks the config's `aws:` section. */
+function validateAwsConfig(value: unknown): Issue[] {
+  if (value === undefined) return [];
+  if (typeof value !== "object" || value === null)
+    return [issue("E_SCHEMA", "aws: must be a mapping (region, endpoint, allowInsecure)")];
+  const kinds: Readonly<Record<string, string>> = {
+    region: "string",
+    endpoint: "string",
+    allowInsecure: "boolean",
+  };
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, field]) =>
+    kinds[key] === undefined
+      ? [
+          issue("E_SCHEMA", `aws.${key}: unknown field`, {
+            hint: "known: region, endpoint, allowInsecure",
+          }),
+        ]
+      : typeof field !== kinds[key]
+        ? [issue("E_SCHEMA", `aws.${key}: must be a ${kinds[key]}`)]
+        : [],
+  );
+}
