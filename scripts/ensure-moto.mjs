@@ -15,7 +15,8 @@ export function ensureMoto() {
   if (process.env.STRONGBOX_MOTO) return process.env.STRONGBOX_MOTO;
   if (existsSync(local)) return local;
   console.error(`ensure-moto: installing moto[server]==${MOTO_VERSION} into .tools/venv`);
-  if (!existsSync(`${venv}/bin/pip`)) execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" });
+  if (!existsSync(`${venv}/bin/pip`))
+    execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" });
   execFileSync(
     `${venv}/bin/pip`,
     ["install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`],
