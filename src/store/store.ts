@@ -257,6 +257,8 @@ export class Store {
   readonly #masterKey: Buffer;
   readonly #cache = new Map<string, Cached>();
   #marks: { signature: string; marks: Map<string, Mark> | undefined } | undefined;
+  /** The keyring file's signature when this process last read it (see #lock). */
+  #keyringSeen: string | undefined;
   /** Where this process's master key came from. */
   readonly origin: MasterKeyOrigin;
 
@@ -755,12 +757,35 @@ export class Store {
     }
   }
 
+  /**
+   * Takes the store lock, then makes sure this process writes with the
+   * keyring as it is now: another process may have rotated, rewrapped or
+   * re-keyed since this one opened the store, and writing under a retired
+   * data key or a replaced integrity key would produce a file the store then
+   * refuses. The keyring's bytes decide (a small read; timestamps and inode
+   * numbers can hide a rewrite), and it is opened again only when they changed.
+   */
   #lock(): () => void {
     ensurePrivateDir(join(this.#options.dir, "secrets"));
-    return acquireLock(
+    const release = acquireLock(
       this.#options.dir,
       this.#options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.#options.lockTimeoutMs },
     );
+    try {
+      const signature = this.#keyringSignature();
+      if (signature !== this.#keyringSeen) {
+        this.#keyring = this.#reloadKeyring();
+        this.#keyringSeen = signature;
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
+  #keyringSignature(): string {
+    return readKeyring(join(this.#options.dir, KEYRING)).toString("base64");
   }
 
   /**
