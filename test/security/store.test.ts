@@ -180,3 +180,21 @@ describe("git merges (issue 9.19)", () => {
     assert.equal((await runCli(["get", "SHARED"], { cwd: dir })).stdout, "after-merge");
   });
 });
+
+describe("a writer that opened the store before a key operation (issue 9.11, found by the crash test)", () => {
+  it("writes under the current keys after another process rotated, rewrapped and re-keyed", async () => {
+    const home = tempProject();
+    const dir = join(home, "store");
+    initStore({ dir, env: { HOME: home } });
+    const options = { dir, env: { HOME: home } };
+    const stale = await openStore(options);
+    stale.set("A", Buffer.from("first"));
+    const other = await openStore(options);
+    other.rotateKey();
+    other.rewrap();
+    other.rekey();
+    stale.set("A", Buffer.from("written-by-the-stale-writer"));
+    const fresh = await openStore(options);
+    assert.equal(fresh.get("A")?.value.toString(), "written-by-the-stale-writer");
+  });
+});
