@@ -1,6 +1,6 @@
 import type { ErrorCode } from "../errors.js";
 import { registerCredentialVariables } from "../security/credentials.js";
-import { awsSecretsManagerProvider } from "./aws-sm/index.js";
+import { awsSecretsManagerProvider } from "./aws/secrets-manager.js";
 import { envProvider } from "./env/index.js";
 import { fileProvider } from "./file/index.js";
 import type { ProviderDefinition } from "./provider.js";

@@ -1,4 +1,4 @@
-import { type Issue, issue, StrongboxError } from "../../errors.js";
+import { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import {
@@ -8,19 +8,14 @@ import {
   type ReadResult,
   type WriteCapability,
 } from "../provider.js";
+import { AWS_CREDENTIALS, awsClientConfig, awsError, validateAwsConfig } from "./common.js";
+
+const WORDS = "AWS Secrets Manager";
 
 const NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const PARAMS = new Set(["versionId", "stage"]);
 /** BatchGetSecretValue takes at most 20 ids per call (AWS documents it; moto does not enforce it). */
 const BATCH = 20;
-
-/** The config's `aws:` section. */
-interface AwsSettings {
-  readonly region?: string;
-  readonly endpoint?: string;
-  /** Lets pure mode use a plain-http endpoint (a local stand-in); every run then warns. */
-  readonly allowInsecure?: boolean;
-}
 
 /**
  * `aws-sm://NAME#KEY[?versionId=…|?stage=AWSPREVIOUS]`: AWS Secrets Manager.
@@ -33,11 +28,11 @@ export const awsSecretsManagerProvider = defineProvider({
   scheme: "aws-sm",
   kind: "aws-sm",
   syntax: "aws-sm://NAME#KEY[?versionId=ID|?stage=LABEL]",
-  words: "AWS Secrets Manager",
+  words: WORDS,
   defaultIn: ["local", "ci", "pr-*", "staging", "*"],
   transient: ["E_PROVIDER_UNAVAILABLE"],
   pure: true,
-  credentials: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
+  credentials: AWS_CREDENTIALS,
   config: { key: "aws", validate: validateAwsConfig },
   validateRef(ref, context) {
     if (!NAME.test(ref.path))
@@ -55,44 +50,8 @@ export const awsSecretsManagerProvider = defineProvider({
   },
   async create(): Promise<Provider & WriteCapability> {
     const sdk = await import("@aws-sdk/client-secrets-manager");
-    const clientFor = (ctx: ReadContext) => {
-      const settings = (ctx.config("aws") ?? {}) as AwsSettings;
-      const env = ctx.processEnv;
-      const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-      const endpoint =
-        settings.endpoint ?? env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? env.AWS_ENDPOINT_URL;
-      const insecure = endpoint !== undefined && !endpoint.startsWith("https://");
-      if (ctx.strictTransport === true && insecure && settings.allowInsecure === true)
-        ctx.warn?.(
-          `pure AWS Secrets Manager mode runs with aws.allowInsecure: the endpoint ${endpoint} is not https://`,
-        );
-      else if (ctx.strictTransport === true && insecure)
-        throw new StrongboxError(
-          "E_PROVIDER",
-          `pure mode refuses an insecure connection: the AWS endpoint ${endpoint} is not https://`,
-          {
-            hint: "use the service's https endpoint; only for a local stand-in, set aws.allowInsecure: true",
-          },
-        );
-      // Credentials from the environment given (never this process's own, which a
-      // caller may not mean to use); without them, the SDK's usual chain applies.
-      const keyId = env.AWS_ACCESS_KEY_ID;
-      const secret = env.AWS_SECRET_ACCESS_KEY;
-      return new sdk.SecretsManagerClient({
-        ...(region === undefined ? {} : { region }),
-        ...(endpoint === undefined ? {} : { endpoint }),
-        ...(keyId && secret
-          ? {
-              credentials: {
-                accessKeyId: keyId,
-                secretAccessKey: secret,
-                ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-              },
-            }
-          : {}),
-        maxAttempts: 4,
-      });
-    };
+    const clientFor = (ctx: ReadContext) =>
+      new sdk.SecretsManagerClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SECRETS_MANAGER", WORDS));
     return {
       scheme: "aws-sm",
       kind: "aws-sm",
@@ -118,7 +77,7 @@ export const awsSecretsManagerProvider = defineProvider({
                   if (failure.SecretId !== undefined)
                     strings.set(failure.SecretId, { failed: failure.ErrorCode ?? "error" });
               } catch (error) {
-                for (const id of batch) strings.set(id, { error: awsError(error, id) });
+                for (const id of batch) strings.set(id, { error: awsError(error, id, WORDS) });
               }
             }),
             ...refs
@@ -143,7 +102,7 @@ export const awsSecretsManagerProvider = defineProvider({
                       ref,
                       notFound(error)
                         ? { failed: "ResourceNotFoundException" }
-                        : { error: awsError(error, ref.path) },
+                        : { error: awsError(error, ref.path, WORDS) },
                     ),
                   );
                 }
@@ -175,7 +134,7 @@ export const awsSecretsManagerProvider = defineProvider({
               await client.send(new sdk.GetSecretValueCommand({ SecretId: ref.path }), abort)
             ).SecretString;
           } catch (error) {
-            if (!notFound(error)) throw awsError(error, ref.path);
+            if (!notFound(error)) throw awsError(error, ref.path, WORDS);
           }
           const text =
             ref.key === undefined
@@ -193,7 +152,7 @@ export const awsSecretsManagerProvider = defineProvider({
                 abort,
               );
           } catch (error) {
-            throw awsError(error, ref.path);
+            throw awsError(error, ref.path, WORDS);
           }
           return {};
         } finally {
@@ -287,54 +246,8 @@ function notFound(error: unknown): boolean {
   return (error as { name?: string }).name === "ResourceNotFoundException";
 }
 
-/**
- * An SDK error as a typed, value-free error: the exception's name, the
- * secret's name, nothing the service said (its messages can echo input).
- */
-function awsError(error: unknown, name: string): StrongboxError {
-  const kind = (error as { name?: string }).name ?? "Error";
-  const code = (error as { code?: string }).code;
-  const unavailable =
-    /Throttl|TooManyRequests|Timeout|Abort|ServiceUnavailable|InternalService/.test(kind) ||
-    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH"].includes(code ?? "");
-  if (unavailable)
-    return new StrongboxError(
-      "E_PROVIDER_UNAVAILABLE",
-      `AWS Secrets Manager is unavailable for ${name} (${code ?? kind})`,
-      { hint: "check AWS_REGION / the endpoint and the network; it was retried" },
-    );
-  return new StrongboxError("E_PROVIDER", `AWS Secrets Manager refused ${name} (${kind})`, {
-    hint: /AccessDenied|Unrecognized|InvalidSignature|ExpiredToken/.test(kind)
-      ? "this identity may not read it: check the credentials and the IAM policy"
-      : "check the secret's name and state",
-  });
-}
-
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** Checks the config's `aws:` section. */
-function validateAwsConfig(value: unknown): Issue[] {
-  if (value === undefined) return [];
-  if (typeof value !== "object" || value === null)
-    return [issue("E_SCHEMA", "aws: must be a mapping (region, endpoint, allowInsecure)")];
-  const kinds: Readonly<Record<string, string>> = {
-    region: "string",
-    endpoint: "string",
-    allowInsecure: "boolean",
-  };
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, field]) =>
-    kinds[key] === undefined
-      ? [
-          issue("E_SCHEMA", `aws.${key}: unknown field`, {
-            hint: "known: region, endpoint, allowInsecure",
-          }),
-        ]
-      : typeof field !== kinds[key]
-        ? [issue("E_SCHEMA", `aws.${key}: must be a ${kinds[key]}`)]
-        : [],
-  );
 }

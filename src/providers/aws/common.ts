@@ -1,0 +1,107 @@
+import { type Issue, issue, StrongboxError } from "../../errors.js";
+import type { ReadContext } from "../provider.js";
+
+/** What both AWS providers share: settings, credentials, error mapping. */
+
+/** The variables holding AWS credentials; scrubbed like Vault's. */
+export const AWS_CREDENTIALS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+
+/** The config's `aws:` section, shared by aws-sm:// and aws-ssm://. */
+export interface AwsSettings {
+  readonly region?: string;
+  readonly endpoint?: string;
+  /** Lets pure mode use a plain-http endpoint (a local stand-in); every run then warns. */
+  readonly allowInsecure?: boolean;
+}
+
+/**
+ * A client configuration from the environment Strongbox was given (never
+ * this process's own, which a caller may not mean to use) and the config's
+ * `aws:` section; without credentials in it, the SDK's usual chain applies.
+ * Pure mode refuses a plain-http endpoint unless `aws.allowInsecure`.
+ */
+export function awsClientConfig(ctx: ReadContext, endpointVariable: string, words: string) {
+  const settings = (ctx.config("aws") ?? {}) as AwsSettings;
+  const env = ctx.processEnv;
+  const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const endpoint = settings.endpoint ?? env[endpointVariable] ?? env.AWS_ENDPOINT_URL;
+  const insecure = endpoint !== undefined && !endpoint.startsWith("https://");
+  if (ctx.strictTransport === true && insecure && settings.allowInsecure === true)
+    ctx.warn?.(
+      `pure ${words} mode runs with aws.allowInsecure: the endpoint ${endpoint} is not https://`,
+    );
+  else if (ctx.strictTransport === true && insecure)
+    throw new StrongboxError(
+      "E_PROVIDER",
+      `pure mode refuses an insecure connection: the AWS endpoint ${endpoint} is not https://`,
+      {
+        hint: "use the service's https endpoint; only for a local stand-in, set aws.allowInsecure: true",
+      },
+    );
+  const keyId = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(keyId && secret
+      ? {
+          credentials: {
+            accessKeyId: keyId,
+            secretAccessKey: secret,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
+    maxAttempts: 4,
+  };
+}
+
+/**
+ * An SDK error as a typed, value-free error: the exception's name and what
+ * was asked for, nothing the service said (its messages can echo input).
+ */
+export function awsError(error: unknown, name: string, words: string): StrongboxError {
+  const kind = (error as { name?: string }).name ?? "Error";
+  const code = (error as { code?: string }).code;
+  const unavailable =
+    /Throttl|TooManyRequests|Timeout|Abort|ServiceUnavailable|InternalService|InternalServerError/.test(
+      kind,
+    ) ||
+    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH"].includes(code ?? "");
+  if (unavailable)
+    return new StrongboxError(
+      "E_PROVIDER_UNAVAILABLE",
+      `${words} is unavailable for ${name} (${code ?? kind})`,
+      {
+        hint: "check AWS_REGION / the endpoint and the network; it was retried",
+      },
+    );
+  return new StrongboxError("E_PROVIDER", `${words} refused ${name} (${kind})`, {
+    hint: /AccessDenied|Unrecognized|InvalidSignature|ExpiredToken/.test(kind)
+      ? "this identity may not read it: check the credentials and the IAM policy"
+      : "check the name and its state",
+  });
+}
+
+/** Checks the config's `aws:` section. */
+export function validateAwsConfig(value: unknown): Issue[] {
+  if (value === undefined) return [];
+  if (typeof value !== "object" || value === null)
+    return [issue("E_SCHEMA", "aws: must be a mapping (region, endpoint, allowInsecure)")];
+  const kinds: Readonly<Record<string, string>> = {
+    region: "string",
+    endpoint: "string",
+    allowInsecure: "boolean",
+  };
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, field]) =>
+    kinds[key] === undefined
+      ? [
+          issue("E_SCHEMA", `aws.${key}: unknown field`, {
+            hint: "known: region, endpoint, allowInsecure",
+          }),
+        ]
+      : typeof field !== kinds[key]
+        ? [issue("E_SCHEMA", `aws.${key}: must be a ${kinds[key]}`)]
+        : [],
+  );
+}
