@@ -1,11 +1,13 @@
 // AWS Secrets Manager rows: 100 secrets resolved by Strongbox (BatchGetSecretValue, 20
 // names a call, in parallel) against one GetSecretValue per secret in sequence, on a
 // real moto_server; requests counted by a loopback proxy.
+
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec } from "../src/schema/types.js";
 import { startMoto } from "../test/helpers/moto.js";
@@ -60,6 +62,45 @@ export async function awsRows(runs: number): Promise<AwsRow[]> {
       oneByOne.push(performance.now() - start);
       oneRequests = proxy.seen.length - before;
     }
+    // SSM Parameter Store: 100 SecureString parameters, GetParameters (10 a call) vs GetParameter each.
+    const ssmClient = (endpoint: string) =>
+      new SSMClient({
+        endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      });
+    const ssmSetup = ssmClient(moto.endpoint);
+    const parameters = Array.from({ length: 100 }, (_, i) => `/bench/parameter-${i}`);
+    for (const name of parameters)
+      await ssmSetup.send(
+        new PutParameterCommand({ Name: name, Value: `value-of-${name}`, Type: "SecureString" }),
+      );
+    ssmSetup.destroy();
+    const ssmConfig: ConfigSpec = {
+      variables: Object.fromEntries(
+        parameters.map((name, i) => [`P${i}`, { secret: true, ref: `aws-ssm://${name}` }]),
+      ),
+    };
+    const ssmOurs: number[] = [];
+    const ssmEach: number[] = [];
+    let ssmOurRequests = 0;
+    let ssmEachRequests = 0;
+    for (let run = 0; run < runs; run++) {
+      let before = proxy.seen.length;
+      let start = performance.now();
+      const resolution = await resolveConfig(ssmConfig, { processEnv: env });
+      ssmOurs.push(performance.now() - start);
+      if (!resolution.ok) throw new Error(resolution.issues[0]?.message);
+      ssmOurRequests = proxy.seen.length - before;
+      before = proxy.seen.length;
+      start = performance.now();
+      const each = ssmClient(proxy.addr);
+      for (const name of parameters)
+        await each.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      each.destroy();
+      ssmEach.push(performance.now() - start);
+      ssmEachRequests = proxy.seen.length - before;
+    }
     return [
       {
         name: "strongbox: resolve 100 secrets (BatchGetSecretValue)",
@@ -70,6 +111,16 @@ export async function awsRows(runs: number): Promise<AwsRow[]> {
         name: "one GetSecretValue per secret, in sequence",
         requests: oneRequests,
         ms: median(oneByOne),
+      },
+      {
+        name: "strongbox: resolve 100 SSM parameters (GetParameters)",
+        requests: ssmOurRequests,
+        ms: median(ssmOurs),
+      },
+      {
+        name: "one GetParameter per parameter, in sequence",
+        requests: ssmEachRequests,
+        ms: median(ssmEach),
       },
     ];
   } finally {

@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../errors.js";
 import { registerCredentialVariables } from "../security/credentials.js";
 import { awsSecretsManagerProvider } from "./aws/secrets-manager.js";
+import { awsSsmProvider } from "./aws/ssm.js";
 import { envProvider } from "./env/index.js";
 import { fileProvider } from "./file/index.js";
 import type { ProviderDefinition } from "./provider.js";
@@ -14,10 +15,14 @@ import { vaultProvider } from "./vault/index.js";
  * names and config keys, and the resolver's fall-back codes all come from here.
  */
 const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(
-  [envProvider, fileProvider, storeProvider, vaultProvider, awsSecretsManagerProvider].map((d) => [
-    d.scheme,
-    d,
-  ]),
+  [
+    envProvider,
+    fileProvider,
+    storeProvider,
+    vaultProvider,
+    awsSecretsManagerProvider,
+    awsSsmProvider,
+  ].map((d) => [d.scheme, d]),
 );
 for (const definition of definitions.values())
   registerCredentialVariables(definition.credentials ?? []);

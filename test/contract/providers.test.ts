@@ -10,6 +10,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { ReadContext } from "../../src/providers/provider.js";
 import { initStore, openStore } from "../../src/store/store.js";
 import { type Bao, freePort, startBao } from "../helpers/bao.js";
@@ -273,6 +274,68 @@ function awsFixture(getMoto: () => Moto): Fixture {
   };
 }
 
+function ssmFixture(getMoto: () => Moto): Fixture {
+  const prefix = `/contract-${randomBytes(4).toString("hex")}`;
+  const context = (env: Record<string, string> = {}): ReadContext => ({
+    baseDir: tempProject(),
+    processEnv: { ...getMoto().env, HOME: tempProject(), ...env },
+    config: sectionsOf({}),
+  });
+  const client = () =>
+    new SSMClient({
+      endpoint: getMoto().endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+  const putParameter = async (name: string, value: string) => {
+    const ssm = client();
+    try {
+      await ssm.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: value,
+          Type: "SecureString",
+          Overwrite: true,
+        }),
+      );
+    } finally {
+      ssm.destroy();
+    }
+  };
+  return {
+    scheme: "aws-ssm",
+    context: () => context(),
+    noCas: "Parameter Store has no conditional write",
+    async put(values) {
+      for (const [name, value] of Object.entries(values))
+        await putParameter(`${prefix}/${name}`, value);
+      return Object.fromEntries(
+        Object.keys(values).map((name) => [name, `aws-ssm://${prefix}/${name}`]),
+      );
+    },
+    async missing() {
+      return { path: `aws-ssm://${prefix}/never-written` };
+    },
+    async versions(first, second) {
+      await putParameter(`${prefix}/versioned`, first);
+      await putParameter(`${prefix}/versioned`, second);
+      return `aws-ssm://${prefix}/versioned?version=1`;
+    },
+    async failing(values) {
+      // An endpoint that answers, but not as SSM: every read fails, and no value is in any error.
+      for (const [name, value] of Object.entries(values))
+        await putParameter(`${prefix}/${name}`, value);
+      return {
+        ctx: context({ AWS_ENDPOINT_URL: `${getMoto().endpoint}/moto-api/reset-nothing` }),
+        refs: Object.keys(values).map((name) => `aws-ssm://${prefix}/${name}`),
+      };
+    },
+    unreachable() {
+      return context({ AWS_ENDPOINT_URL: `http://127.0.0.1:${closedPort}` });
+    },
+  };
+}
+
 let closedPort = 9;
 
 describe("provider contract: env", () => contract("env", envFixture()));
@@ -292,7 +355,7 @@ describe("provider contract: Vault KV v2 and v1 (real bao server -dev)", () => {
   contract("vault KV v1", vaultFixture(getBao, "kv1", 1));
 });
 
-describe("provider contract: AWS Secrets Manager (real moto_server)", () => {
+describe("provider contract: AWS Secrets Manager and SSM Parameter Store (real moto_server)", () => {
   let moto: Moto | undefined;
   before(async () => {
     moto = await startMoto();
@@ -302,5 +365,9 @@ describe("provider contract: AWS Secrets Manager (real moto_server)", () => {
   contract(
     "aws-sm",
     awsFixture(() => moto as Moto),
+  );
+  contract(
+    "aws-ssm",
+    ssmFixture(() => moto as Moto),
   );
 });

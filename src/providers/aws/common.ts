@@ -105,3 +105,10 @@ export function validateAwsConfig(value: unknown): Issue[] {
         : [],
   );
 }
+
+/** `items` in runs of at most `size`: the services cap how many names one call may take. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

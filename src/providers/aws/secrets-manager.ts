@@ -8,7 +8,7 @@ import {
   type ReadResult,
   type WriteCapability,
 } from "../provider.js";
-import { AWS_CREDENTIALS, awsClientConfig, awsError, validateAwsConfig } from "./common.js";
+import { AWS_CREDENTIALS, awsClientConfig, awsError, chunks, validateAwsConfig } from "./common.js";
 
 const WORDS = "AWS Secrets Manager";
 
@@ -244,10 +244,4 @@ function jsonObject(current: string | undefined, ref: Ref): Record<string, unkno
 
 function notFound(error: unknown): boolean {
   return (error as { name?: string }).name === "ResourceNotFoundException";
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -1,0 +1,151 @@
+import { StrongboxError } from "../../errors.js";
+import type { Ref } from "../../refs/ref.js";
+import { refError } from "../../refs/ref.js";
+import {
+  defineProvider,
+  type Provider,
+  type ReadContext,
+  type ReadResult,
+  type WriteCapability,
+} from "../provider.js";
+import { checkVersionParam } from "../store/index.js";
+import { AWS_CREDENTIALS, awsClientConfig, awsError, chunks } from "./common.js";
+
+const WORDS = "AWS SSM Parameter Store";
+const NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
+/** GetParameters takes at most 10 names per call (SSM enforces it). */
+const BATCH = 10;
+
+/**
+ * `aws-ssm:///path/name[?version=N]`: one parameter of AWS Systems Manager
+ * Parameter Store, SecureString decrypted. Reads are batched: GetParameters,
+ * 10 names (with `:N` version selectors) a call, calls in parallel, under
+ * the resolution's deadline. The `aws:` config section is shared with
+ * aws-sm:// (which validates it).
+ */
+export const awsSsmProvider = defineProvider({
+  scheme: "aws-ssm",
+  kind: "aws-ssm",
+  syntax: "aws-ssm:///path/name[?version=N]",
+  words: WORDS,
+  defaultIn: ["local", "ci", "pr-*", "staging", "*"],
+  transient: ["E_PROVIDER_UNAVAILABLE"],
+  pure: true,
+  credentials: AWS_CREDENTIALS,
+  validateRef(ref, context) {
+    if (!NAME.test(ref.path) || ref.path.includes("//"))
+      throw refError(
+        context,
+        "aws-ssm:// takes a parameter name such as aws-ssm:///app/db/password",
+      );
+    if (ref.key !== undefined)
+      throw refError(context, "aws-ssm:// takes no #key: a parameter holds one value");
+    checkVersionParam(ref.params, context);
+  },
+  async create(): Promise<Provider & WriteCapability> {
+    const sdk = await import("@aws-sdk/client-ssm");
+    const clientFor = (ctx: ReadContext) =>
+      new sdk.SSMClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SSM", WORDS));
+    const selector = (ref: Ref) =>
+      ref.params.version === undefined ? ref.path : `${ref.path}:${ref.params.version}`;
+    return {
+      scheme: "aws-ssm",
+      kind: "aws-ssm",
+      async read(refs, ctx) {
+        const client = clientFor(ctx);
+        const options = ctx.signal === undefined ? {} : { abortSignal: ctx.signal };
+        const found = new Map<
+          string,
+          { value: string; version?: number } | { error: StrongboxError }
+        >();
+        try {
+          // Versioned and plain names go in separate calls: each answer is then matched by
+          // name (plain) or name:version (versioned), whether or not the service echoes the
+          // selector (AWS does; moto does not).
+          const plain = [
+            ...new Set(refs.filter((r) => r.params.version === undefined).map(selector)),
+          ];
+          const versioned = [
+            ...new Set(refs.filter((r) => r.params.version !== undefined).map(selector)),
+          ];
+          const batches = [
+            ...chunks(plain, BATCH).map((batch) => ({ batch, versioned: false })),
+            ...chunks(versioned, BATCH).map((batch) => ({ batch, versioned: true })),
+          ];
+          await Promise.all(
+            batches.map(async ({ batch, versioned: withVersion }) => {
+              try {
+                const answer = await client.send(
+                  new sdk.GetParametersCommand({ Names: batch, WithDecryption: true }),
+                  options,
+                );
+                for (const parameter of answer.Parameters ?? []) {
+                  const id = withVersion
+                    ? `${parameter.Name}:${parameter.Version}`
+                    : (parameter.Name ?? "");
+                  if (!batch.includes(id)) continue;
+                  const value = parameter.Value ?? "";
+                  found.set(
+                    id,
+                    parameter.Version === undefined
+                      ? { value }
+                      : { value, version: parameter.Version },
+                  );
+                }
+              } catch (error) {
+                for (const id of batch) found.set(id, { error: awsError(error, id, WORDS) });
+              }
+            }),
+          );
+          const results = new Map<Ref, ReadResult>();
+          for (const ref of refs) {
+            const hit = found.get(selector(ref));
+            if (hit === undefined)
+              results.set(ref, {
+                status: "absent",
+                detail: `no parameter ${ref.path}${ref.params.version === undefined ? "" : ` version ${ref.params.version}`} in ${WORDS}`,
+                hint: `create it with \`strongbox set NAME --to aws-ssm://${ref.path}\``,
+              });
+            else if ("error" in hit) results.set(ref, { status: "error", error: hit.error });
+            else
+              results.set(ref, {
+                status: "found",
+                fetched:
+                  hit.version === undefined
+                    ? { value: hit.value }
+                    : { value: hit.value, version: hit.version },
+              });
+          }
+          return results;
+        } finally {
+          client.destroy();
+        }
+      },
+      async write(ref, value, ctx, options = {}) {
+        if (options.expectedVersion !== undefined)
+          throw new StrongboxError(
+            "E_REF",
+            `aws-ssm://${ref.path}: Parameter Store has no check-and-set; a conditional write cannot be made safely`,
+            { hint: "write without --expected-version" },
+          );
+        const client = clientFor(ctx);
+        try {
+          const answer = await client.send(
+            new sdk.PutParameterCommand({
+              Name: ref.path,
+              Value: value,
+              Type: "SecureString",
+              Overwrite: true,
+            }),
+            ctx.signal === undefined ? {} : { abortSignal: ctx.signal },
+          );
+          return answer.Version === undefined ? {} : { version: answer.Version };
+        } catch (error) {
+          throw awsError(error, ref.path, WORDS);
+        } finally {
+          client.destroy();
+        }
+      },
+    };
+  },
+});
