@@ -48,3 +48,15 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
 };
 
 export const EXIT_OK = 0;
+
+/**
+ * The status of a command that ran and found problems (a check, lint, scan,
+ * a stale generated file): the same as resolution problems, so scripts test
+ * one number for "the gate failed".
+ */
+export const EXIT_PROBLEMS = EXIT_CODES.E_RESOLUTION;
+
+/** `EXIT_OK` when `ok`, else `EXIT_PROBLEMS`: the one way commands turn a verdict into a status. */
+export function verdict(ok: boolean): number {
+  return ok ? EXIT_OK : EXIT_PROBLEMS;
+}

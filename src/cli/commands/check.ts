@@ -11,6 +11,7 @@ import {
   RESOLVE_OPTIONS,
   stringOption,
 } from "../command.js";
+import { verdict } from "../exit-codes.js";
 import { type CliIo, say } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
@@ -133,7 +134,7 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
     ];
     io.stdout.write(`${lines.join("\n")}\n`);
   }
-  return report.ok ? 0 : 4;
+  return verdict(report.ok);
 }
 
 async function liveIssues(project: Project, environment: string, io: CliIo): Promise<LayerIssue[]> {

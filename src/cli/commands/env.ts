@@ -4,6 +4,7 @@ import { openProject } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault/env-tree.js";
 import { type Command, stringOption } from "../command.js";
+import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 
 /** Names of environments that may be created and destroyed at will. */
@@ -70,7 +71,7 @@ Options:
         }
         const copied = await applyCopy(client, steps, invocation.values.force === true);
         say(io, `strongbox: copied ${copied} of ${steps.length} secrets to ${base}/${name}`);
-        return copied === steps.length ? 0 : 4;
+        return verdict(copied === steps.length);
       }
       if (invocation.values.apply !== true) {
         const { listTree } = await import("../../vault/env-tree.js");

@@ -5,6 +5,7 @@ import { renderCtmpl } from "../../generate/ctmpl.js";
 import { renderEnvExample } from "../../generate/example.js";
 import { openProject } from "../../project.js";
 import { type Command, stringOption } from "../command.js";
+import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 
 /** `strongbox generate example|ctmpl`: derive the documentation and template layers from the schema. */
@@ -82,7 +83,7 @@ Options:
           io,
           `strongbox: ${file.path} is not up to date with the schema; run \`strongbox generate ${what}\``,
         );
-      return stale.length === 0 ? 0 : 4;
+      return verdict(stale.length === 0);
     }
     for (const file of files) {
       try {

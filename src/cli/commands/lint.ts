@@ -1,6 +1,7 @@
 import { lintProject } from "../../layers/lint.js";
 import { openProject } from "../../project.js";
 import { type Command, stringOption } from "../command.js";
+import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 
 /** `strongbox lint`: the DO/DON'T list of secrets hygiene as checks. */
@@ -38,6 +39,6 @@ Options:
       for (const finding of findings)
         say(io, `  ✗ ${finding.message} (${finding.rule})\n      hint: ${finding.hint}`);
     }
-    return findings.length === 0 ? 0 : 4;
+    return verdict(findings.length === 0);
   },
 };

@@ -9,6 +9,7 @@ import { isCredentialVariable } from "../../security/credentials.js";
 import { envValue } from "../../util/env-value.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, listOption, stringOption } from "../command.js";
+import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 
 /** `strongbox migrate`: move `.env` secrets into Vault, dry run first. */
@@ -128,7 +129,7 @@ Options:
         for (const key of result.mismatches)
           say(io, `  ✗ ${key} reads back different from what was written`);
       }
-      return result.errors.length === 0 && result.mismatches.length === 0 ? 0 : 4;
+      return verdict(result.errors.length === 0 && result.mismatches.length === 0);
     } finally {
       await client.close();
     }

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import { scanForSecrets } from "../../layers/scan.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
+import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
@@ -55,6 +56,6 @@ ${RESOLVE_HELP}
         "strongbox: hint: a secret in a front-end build is public; rotate it and keep it out of public variables",
       );
     }
-    return result.hits.length === 0 ? 0 : 4;
+    return verdict(result.hits.length === 0);
   },
 };

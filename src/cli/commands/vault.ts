@@ -5,6 +5,7 @@ import { vaultDoctor } from "../../vault/doctor.js";
 import { concreteEnvironments } from "../../vault/plan.js";
 import { applySetup, planSetup } from "../../vault/setup.js";
 import { type Command, listOption, stringOption } from "../command.js";
+import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 
 /** `strongbox vault setup|doctor`: operator tools over the Vault client. */
@@ -62,7 +63,7 @@ Options:
           report.environments.every(
             (e) => e.missing.length + e.empty.length + e.errors.length === 0,
           );
-        return healthy ? 0 : 4;
+        return verdict(healthy);
       }
       const plan = await planSetup(project.config, environments, client);
       if (plan.grants.length === 0) {
