@@ -73,3 +73,18 @@ export function withoutCredentials(
   }
   return out;
 }
+
+/**
+ * The credential variables set in `env` that belong to a provider rather
+ * than to Strongbox itself (AWS keys, say): an application often uses those
+ * for its own work, so `run` says by name which ones it did not hand on.
+ */
+export function providerCredentialsIn(
+  env: Readonly<Record<string, string | undefined>>,
+  keep: ReadonlySet<string> = new Set(),
+): string[] {
+  const builtIn = new Set(CREDENTIAL_VARIABLES);
+  return Object.keys(env).filter(
+    (name) => isCredentialVariable(name) && !builtIn.has(name) && !keep.has(name),
+  );
+}

@@ -43,6 +43,11 @@ describe("aws-sm:// through the CLI (real moto_server)", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, "<redacted:DB_PASSWORD> 19 \n");
     assert.match(run.stderr, /warning: pure AWS Secrets Manager mode runs with aws.allowInsecure/);
+    assert.match(
+      run.stderr,
+      /note: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN are not passed to the command/,
+    );
+    assert.ok(!run.stderr.includes("session-canary"));
     const explain = await runCli(["explain", "DB_PASSWORD", "--env", "staging"], {
       cwd: dir,
       env: moto.env,

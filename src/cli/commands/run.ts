@@ -3,7 +3,9 @@ import { isatty } from "node:tty";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import { childEnvironment } from "../../exec/child-env.js";
 import { spawnChild } from "../../exec/spawn-child.js";
+import { providerCredentialsIn } from "../../security/credentials.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
+import { say } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
 const FORWARDED: readonly NodeJS.Signals[] = [
@@ -53,6 +55,15 @@ ${RESOLVE_HELP}
     const resolution = await resolveForCli(invocation, io);
     if (!resolution.ok) throw new ResolutionError(resolution.environment.name, resolution.issues);
     const redactor = io.redactor;
+    const withheld = providerCredentialsIn(
+      io.env,
+      new Set(resolution.entries.map((entry) => entry.envName)),
+    );
+    if (withheld.length > 0)
+      say(
+        io,
+        `strongbox: note: ${withheld.join(", ")} ${withheld.length === 1 ? "is" : "are"} not passed to the command (credentials of a secret manager Strongbox reads); declare ${withheld.length === 1 ? "it" : "them"} in the schema if the application needs ${withheld.length === 1 ? "it" : "them"}`,
+      );
     const { child, done } = spawnChild({
       command,
       args,
