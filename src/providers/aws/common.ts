@@ -6,6 +6,19 @@ import type { ReadContext } from "../provider.js";
 /** The variables holding AWS credentials; scrubbed like Vault's. */
 export const AWS_CREDENTIALS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 
+/**
+ * What the AWS providers' definitions share: allowed by default wherever
+ * a remote secret manager is (not production, which is pure Vault mode unless
+ * a config says otherwise), "unavailable" as the transient code, a pure mode
+ * of their own, and the AWS credential variables.
+ */
+export const AWS_DEFINITION = {
+  defaultIn: ["local", "ci", "pr-*", "staging", "*"],
+  transient: ["E_PROVIDER_UNAVAILABLE"],
+  pure: true,
+  credentials: AWS_CREDENTIALS,
+} as const;
+
 /** The config's `aws:` section, shared by aws-sm:// and aws-ssm://. */
 export interface AwsSettings {
   readonly region?: string;

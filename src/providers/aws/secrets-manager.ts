@@ -8,7 +8,7 @@ import {
   type ReadResult,
   type WriteCapability,
 } from "../provider.js";
-import { AWS_CREDENTIALS, awsClientConfig, awsError, chunks, validateAwsConfig } from "./common.js";
+import { AWS_DEFINITION, awsClientConfig, awsError, chunks, validateAwsConfig } from "./common.js";
 
 const WORDS = "AWS Secrets Manager";
 
@@ -29,10 +29,7 @@ export const awsSecretsManagerProvider = defineProvider({
   kind: "aws-sm",
   syntax: "aws-sm://NAME#KEY[?versionId=ID|?stage=LABEL]",
   words: WORDS,
-  defaultIn: ["local", "ci", "pr-*", "staging", "*"],
-  transient: ["E_PROVIDER_UNAVAILABLE"],
-  pure: true,
-  credentials: AWS_CREDENTIALS,
+  ...AWS_DEFINITION,
   config: { key: "aws", validate: validateAwsConfig },
   validateRef(ref, context) {
     if (!NAME.test(ref.path))

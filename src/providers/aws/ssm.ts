@@ -9,7 +9,7 @@ import {
   type WriteCapability,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
-import { AWS_CREDENTIALS, awsClientConfig, awsError, chunks } from "./common.js";
+import { AWS_DEFINITION, awsClientConfig, awsError, chunks } from "./common.js";
 
 const WORDS = "AWS SSM Parameter Store";
 const NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
@@ -28,10 +28,7 @@ export const awsSsmProvider = defineProvider({
   kind: "aws-ssm",
   syntax: "aws-ssm:///path/name[?version=N]",
   words: WORDS,
-  defaultIn: ["local", "ci", "pr-*", "staging", "*"],
-  transient: ["E_PROVIDER_UNAVAILABLE"],
-  pure: true,
-  credentials: AWS_CREDENTIALS,
+  ...AWS_DEFINITION,
   validateRef(ref, context) {
     if (!NAME.test(ref.path) || ref.path.includes("//"))
       throw refError(
