@@ -257,8 +257,8 @@ export class Store {
   readonly #masterKey: Buffer;
   readonly #cache = new Map<string, Cached>();
   #marks: { signature: string; marks: Map<string, Mark> | undefined } | undefined;
-  /** The keyring file's signature when this process last read it (see #lock). */
-  #keyringSeen: string | undefined;
+  /** The keyring file's bytes when this process last read or wrote it (see #lock). */
+  #keyringSeen: Buffer | undefined;
   /** Where this process's master key came from. */
   readonly origin: MasterKeyOrigin;
 
@@ -500,10 +500,8 @@ export class Store {
     const release = this.#lock();
     try {
       sweepLeftovers(this.#options.dir, { secrets: true });
-      this.#keyring = this.#reloadKeyring();
       this.#finishIntegrityRotation();
       let count = 0;
-      const counts = new Map<string, number>();
       for (const name of this.#names()) {
         const file = this.#readFresh(name);
         if (file === undefined) continue;
@@ -520,9 +518,7 @@ export class Store {
           });
         });
         writeFileAtomic(this.#path(name), sealSecretFile({ ...file, versions }, this.#keyring));
-        counts.set(name, versions.length);
       }
-      writeManifest(this.#options.dir, this.#keyring, this.#mergedCounts(counts));
       const retiredAt = now(this.#options);
       const retiredKeys = new Map(this.#keyring.retiredKeys ?? []);
       for (const [kid, entry] of this.#keyring.dataKeys)
@@ -564,7 +560,6 @@ export class Store {
     const release = this.#lock();
     try {
       sweepLeftovers(this.#options.dir, { secrets: true });
-      this.#keyring = this.#reloadKeyring();
       this.#finishIntegrityRotation();
       const current = this.#keyring;
       const kid = nextKeyId(current);
@@ -628,11 +623,10 @@ export class Store {
   }
 
   #sealKeyring(keyring: Keyring, masterKey: Buffer = this.#masterKey): void {
-    writeFileAtomic(
-      join(this.#options.dir, KEYRING),
-      sealKeyring(keyring, masterKey, () => this.#random(12)),
-    );
+    const bytes = sealKeyring(keyring, masterKey, () => this.#random(12));
+    writeFileAtomic(join(this.#options.dir, KEYRING), bytes);
     this.#keyring = keyring;
+    this.#keyringSeen = bytes;
     if (masterKey !== this.#masterKey) masterKey.copy(this.#masterKey);
   }
 
@@ -643,7 +637,6 @@ export class Store {
     const release = this.#lock();
     try {
       sweepLeftovers(this.#options.dir, { secrets: false });
-      this.#keyring = this.#reloadKeyring();
       this.#finishIntegrityRotation();
       const { keyring, result } = change(this.#keyring);
       this.#sealKeyring({ ...keyring, manifest: true });
@@ -681,7 +674,7 @@ export class Store {
   #commit(name: string, bytes: Buffer, versions: number, action: AuditEvent["action"]): void {
     this.#audit({ action, secret: name, version: versions, outcome: "ok" });
     const read = readManifestLines(this.#options.dir, this.#keyring);
-    if (read === undefined && this.#keyring.manifest === true) this.#freshMarks(); // throws: it was deleted
+    if (read === undefined && this.#keyring.manifest === true) throw this.#manifestMissing();
     const counts = read === undefined ? this.#countsFromFiles() : markCounts(read.marks);
     // A mark only rises after its file, and only falls (resolving a merge) before it, so a
     // reader never sees a mark ahead of the file it describes.
@@ -772,20 +765,16 @@ export class Store {
       this.#options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.#options.lockTimeoutMs },
     );
     try {
-      const signature = this.#keyringSignature();
-      if (signature !== this.#keyringSeen) {
+      const bytes = readKeyring(join(this.#options.dir, KEYRING));
+      if (this.#keyringSeen === undefined || !bytes.equals(this.#keyringSeen)) {
         this.#keyring = this.#reloadKeyring();
-        this.#keyringSeen = signature;
+        this.#keyringSeen = bytes;
       }
     } catch (error) {
       release();
       throw error;
     }
     return release;
-  }
-
-  #keyringSignature(): string {
-    return readKeyring(join(this.#options.dir, KEYRING)).toString("base64");
   }
 
   /**
@@ -899,15 +888,18 @@ export class Store {
 
   #freshMarks(): Map<string, Mark> | undefined {
     const marks = readManifest(this.#options.dir, this.#keyring);
-    if (marks === undefined && this.#keyring.manifest === true)
-      throw new StrongboxError(
-        "E_STORE_TAMPERED",
-        `${join(this.#options.dir, MANIFEST)} is missing, though this store keeps one`,
-        {
-          hint: "restore it from git; without it, a secret file rolled back or deleted by hand goes unnoticed",
-        },
-      );
+    if (marks === undefined && this.#keyring.manifest === true) throw this.#manifestMissing();
     return marks;
+  }
+
+  #manifestMissing(): StrongboxError {
+    return new StrongboxError(
+      "E_STORE_TAMPERED",
+      `${join(this.#options.dir, MANIFEST)} is missing, though this store keeps one`,
+      {
+        hint: "restore it from git; without it, a secret file rolled back or deleted by hand goes unnoticed",
+      },
+    );
   }
 
   #readFresh(name: string): SecretFile | undefined {
