@@ -10,8 +10,6 @@ import { checkFunctions, renderTemplate } from "../template/render.js";
 import { envValue } from "../util/env-value.js";
 import type { VaultClient } from "../vault/client.js";
 import { vaultTemplateSource } from "../vault/template-source.js";
-// Loads every provider, so their credential variables are registered before any is scrubbed.
-import "../providers/registry.js";
 
 /** The agent's configuration (`agent.yaml`). */
 export interface AgentConfig {

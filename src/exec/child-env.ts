@@ -1,8 +1,6 @@
 import type { Resolution } from "../resolve/types.js";
 import { withoutCredentials } from "../security/credentials.js";
 import { attestationFor, MARKER } from "./attestation.js";
-// Loads every provider, so their credential variables are registered before any is scrubbed.
-import "../providers/registry.js";
 
 /**
  * The environment a child receives: the parent's, without Strongbox's

@@ -1,5 +1,4 @@
 import type { ErrorCode } from "../errors.js";
-import { registerCredentialVariables } from "../security/credentials.js";
 import { awsSecretsManagerProvider } from "./aws/secrets-manager.js";
 import { awsSsmProvider } from "./aws/ssm.js";
 import { envProvider } from "./env/index.js";
@@ -24,8 +23,6 @@ const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(
     awsSsmProvider,
   ].map((d) => [d.scheme, d]),
 );
-for (const definition of definitions.values())
-  registerCredentialVariables(definition.credentials ?? []);
 
 /** A source kind as policies name it, with its words and default environments. */
 export interface SourceKindInfo {
@@ -101,4 +98,9 @@ export function providerConfigs(): ReadonlyArray<NonNullable<ProviderDefinition[
   return [...definitions.values()].flatMap((definition) =>
     definition.config === undefined ? [] : [definition.config],
   );
+}
+
+/** The credential variables providers declare (AWS keys, …), guarded like Strongbox's own. */
+export function providerCredentialVariables(): readonly string[] {
+  return [...definitions.values()].flatMap((definition) => definition.credentials ?? []);
 }

@@ -4,8 +4,6 @@ import { parseDotenv } from "../dotenv/parse.js";
 import { type Issue, issue } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import { envValue } from "../util/env-value.js";
-// Loads every provider, so their credential variables are registered before any is scrubbed.
-import "../providers/registry.js";
 
 /** One parsed `.env` file. */
 export interface LoadedFile {

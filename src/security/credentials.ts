@@ -1,3 +1,5 @@
+import { providerCredentialVariables } from "../providers/registry.js";
+
 /**
  * The one list of variables that hold credentials Strongbox itself uses to
  * reach its sources: Vault/OpenBao login material and the store's keys.
@@ -40,19 +42,21 @@ export const CREDENTIAL_VARIABLES: readonly string[] = Object.freeze([
   ...STRONGBOX_CREDENTIALS,
 ]);
 
-const CREDENTIALS = new Set<string>(CREDENTIAL_VARIABLES);
+let credentials: ReadonlySet<string> | undefined;
 
 /**
- * Adds a provider's credential variables (its definition's `credentials`);
- * the provider registry calls this for every provider it holds.
+ * Strongbox's own credential variables and those every provider declares
+ * (its definition's `credentials`), asked of the registry on first use, so
+ * a new provider's credentials are guarded without an edit here.
  */
-export function registerCredentialVariables(names: readonly string[]): void {
-  for (const name of names) CREDENTIALS.add(name);
+function allCredentials(): ReadonlySet<string> {
+  credentials ??= new Set([...CREDENTIAL_VARIABLES, ...providerCredentialVariables()]);
+  return credentials;
 }
 
-/** True when `name` holds one of Strongbox's own credentials, or a registered provider's. */
+/** True when `name` holds one of Strongbox's own credentials, or a provider's. */
 export function isCredentialVariable(name: string): boolean {
-  return CREDENTIALS.has(name);
+  return allCredentials().has(name);
 }
 
 /**

@@ -1,8 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
-// Loads every provider, so their credential variables are registered before any is scrubbed.
-import "../providers/registry.js";
 
 /** What a template may reach: Vault secrets and environment variables. */
 export interface RenderContext {

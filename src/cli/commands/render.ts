@@ -14,8 +14,6 @@ import { VaultClient } from "../../vault/client.js";
 import { vaultTemplateSource } from "../../vault/template-source.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { type CliIo, say } from "../io.js";
-// Loads every provider, so their credential variables are registered before any is scrubbed.
-import "../../providers/registry.js";
 
 /** `strongbox render`: render consul-template style templates from Vault, written safely. */
 export const renderCommand: Command = {
