@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createJsonlSink } from "../audit/audit.js";
-import { findConfig } from "../config/find-config.js";
+import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { StrongboxError } from "../errors.js";
 import { storeDirectory } from "../providers/store/directory.js";
@@ -29,7 +29,7 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
   let dir = explicit === undefined ? undefined : resolve(io.cwd, explicit);
   let auditFile = io.env.STRONGBOX_AUDIT_FILE || undefined;
   if (dir === undefined) {
-    const configPath = tryFindConfig(io.cwd, stringOption(invocation, "config"));
+    const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
     if (configPath === undefined) {
       dir = storeDirectory({}, io.cwd, io.env);
     } else {
@@ -57,15 +57,6 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
     },
     ...(auditFile === undefined ? {} : { audit: createJsonlSink(auditFile) }),
   };
-}
-
-function tryFindConfig(cwd: string, explicit: string | undefined): string | undefined {
-  if (explicit !== undefined) return findConfig(cwd, explicit);
-  try {
-    return findConfig(cwd);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Opens the store a command names. */

@@ -58,3 +58,18 @@ export function findConfig(cwd: string, explicit?: string, home: string = homedi
 function isAbove(dir: string, path: string): boolean {
   return path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 }
+
+/**
+ * The config when there is one, for commands that also work without (store
+ * commands, `set --to`): `explicit` must exist; a search that finds nothing
+ * usable (none, or one refused as unsafe, which is then never run) gives
+ * undefined, and the command goes on without a config.
+ */
+export function findConfigIfAny(cwd: string, explicit?: string): string | undefined {
+  if (explicit !== undefined) return findConfig(cwd, explicit);
+  try {
+    return findConfig(cwd);
+  } catch {
+    return undefined;
+  }
+}

@@ -210,15 +210,10 @@ async function loadProjectSections(
   invocation: Parameters<Command["run"]>[0],
   io: CliIo,
 ): Promise<{ baseDir: string; sections: Readonly<Record<string, unknown>> }> {
-  const { findConfig } = await import("../../config/find-config.js");
+  const { findConfigIfAny } = await import("../../config/find-config.js");
   const { loadConfigFile } = await import("../../config/load-file.js");
-  let path: string;
-  try {
-    path = findConfig(io.cwd, stringOption(invocation, "config"));
-  } catch (error) {
-    if (stringOption(invocation, "config") !== undefined) throw error;
-    return { baseDir: io.cwd, sections: {} };
-  }
+  const path = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
+  if (path === undefined) return { baseDir: io.cwd, sections: {} };
   const config = await loadConfigFile(path, io.env);
   return { baseDir: dirname(path), sections: config as unknown as Record<string, unknown> };
 }
