@@ -125,3 +125,10 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** The error for `--expected-version` on an AWS source, which offers no check-and-set by number. */
+export function noCheckAndSet(uri: string, why: string): StrongboxError {
+  return new StrongboxError("E_REF", `${uri}: ${why}`, {
+    hint: "write without --expected-version",
+  });
+}

@@ -8,7 +8,14 @@ import {
   type ReadResult,
   type WriteCapability,
 } from "../provider.js";
-import { AWS_DEFINITION, awsClientConfig, awsError, chunks, validateAwsConfig } from "./common.js";
+import {
+  AWS_DEFINITION,
+  awsClientConfig,
+  awsError,
+  chunks,
+  noCheckAndSet,
+  validateAwsConfig,
+} from "./common.js";
 
 const WORDS = "AWS Secrets Manager";
 
@@ -117,10 +124,9 @@ export const awsSecretsManagerProvider = defineProvider({
       },
       async write(ref, value, ctx, options = {}) {
         if (options.expectedVersion !== undefined)
-          throw new StrongboxError(
-            "E_REF",
-            `aws-sm://${ref.path}: AWS Secrets Manager versions are ids and stages, not numbers; check-and-set by version number is not possible`,
-            { hint: "write without --expected-version" },
+          throw noCheckAndSet(
+            `aws-sm://${ref.path}`,
+            "AWS Secrets Manager versions are ids and stages, not numbers; check-and-set by version number is not possible",
           );
         const client = clientFor(ctx);
         const abort = ctx.signal === undefined ? {} : { abortSignal: ctx.signal };

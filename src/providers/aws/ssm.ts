@@ -1,4 +1,4 @@
-import { StrongboxError } from "../../errors.js";
+import type { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import {
@@ -9,7 +9,7 @@ import {
   type WriteCapability,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
-import { AWS_DEFINITION, awsClientConfig, awsError, chunks } from "./common.js";
+import { AWS_DEFINITION, awsClientConfig, awsError, chunks, noCheckAndSet } from "./common.js";
 
 const WORDS = "AWS SSM Parameter Store";
 const NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
@@ -120,10 +120,9 @@ export const awsSsmProvider = defineProvider({
       },
       async write(ref, value, ctx, options = {}) {
         if (options.expectedVersion !== undefined)
-          throw new StrongboxError(
-            "E_REF",
-            `aws-ssm://${ref.path}: Parameter Store has no check-and-set; a conditional write cannot be made safely`,
-            { hint: "write without --expected-version" },
+          throw noCheckAndSet(
+            `aws-ssm://${ref.path}`,
+            "Parameter Store has no check-and-set; a conditional write cannot be made safely",
           );
         const client = clientFor(ctx);
         try {
