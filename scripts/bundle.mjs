@@ -12,8 +12,8 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  // The AWS SDK is loaded from node_modules when an aws-sm:// ref is read, not bundled.
-  external: ["esbuild", "yaml", "@aws-sdk/*", "@smithy/*"],
+  // The AWS and Azure SDKs are loaded from node_modules when a ref of theirs is read, not bundled.
+  external: ["esbuild", "yaml", "@aws-sdk/*", "@smithy/*", "@azure/*"],
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });

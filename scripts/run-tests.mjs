@@ -2,7 +2,7 @@
 // Collecting the files here keeps the command the same on Node 20 and later.
 //
 // The suite runs among decoys: a HOME with a stale ~/.vault-token and a key
-// directory, and VAULT_*/BAO_*/STRONGBOX_* variables pointing at nothing. A
+// directory, and VAULT_*/BAO_*/STRONGBOX_*/AWS_*/AZURE_* variables pointing at nothing. A
 // test that leaned on the machine it runs on (a developer's real token, a
 // CI variable) would pick them up and fail, so every test must build its own
 // environment. STRONGBOX_NO_DECOYS=1 turns them off when debugging.
@@ -45,6 +45,14 @@ function decoys() {
     STRONGBOX_RESOLVED: "production",
     STRONGBOX_STORE_DIR: join(home, "decoy-store"),
     STRONGBOX_AUDIT_FILE: join(home, "decoy-audit.jsonl"),
+    // Cloud credentials a developer may have exported: tests give providers their own.
+    AWS_ACCESS_KEY_ID: "AKIADECOYDECOYDECOY0",
+    AWS_SECRET_ACCESS_KEY: "decoy-aws-secret",
+    AWS_REGION: "eu-decoy-1",
+    AZURE_TENANT_ID: "00000000-0000-0000-0000-00000000dec0",
+    AZURE_CLIENT_ID: "decoy-client",
+    AZURE_CLIENT_SECRET: "decoy-azure-secret",
+    AZURE_AUTHORITY_HOST: "https://127.0.0.1:9",
   };
 }
 
@@ -62,7 +70,9 @@ const bao = ensureBao();
 const moto = ensureMoto();
 const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys();
 if (Object.keys(planted).length > 0)
-  console.log(`run-tests: decoys planted (HOME=${planted.HOME}, VAULT_*/BAO_*/STRONGBOX_* set)`);
+  console.log(
+    `run-tests: decoys planted (HOME=${planted.HOME}, VAULT_*/BAO_*/STRONGBOX_*/AWS_*/AZURE_* set)`,
+  );
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
   env: { ...process.env, ...planted, STRONGBOX_BAO: bao, STRONGBOX_MOTO: moto },

@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../errors.js";
 import { awsSecretsManagerProvider } from "./aws/secrets-manager.js";
 import { awsSsmProvider } from "./aws/ssm.js";
+import { azureKeyVaultProvider } from "./azure/key-vault.js";
 import { envProvider } from "./env/index.js";
 import { fileProvider } from "./file/index.js";
 import type { ProviderDefinition } from "./provider.js";
@@ -21,6 +22,7 @@ const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(
     vaultProvider,
     awsSecretsManagerProvider,
     awsSsmProvider,
+    azureKeyVaultProvider,
   ].map((d) => [d.scheme, d]),
 );
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { canWrite, type ReadContext, type ReadResult } from "../../src/providers/provider.js";
-import { providerFor } from "../../src/providers/registry.js";
+import { providerConfigs, providerFor } from "../../src/providers/registry.js";
 import { parseRef, type Ref } from "../../src/refs/ref.js";
 import { resolveConfig } from "../../src/resolve/drive.js";
 
@@ -229,9 +229,9 @@ export function contract(name: string, fixture: Fixture): void {
     const ctx = fixture.context();
     // A variable name no source holds directly, so the ref is what wins.
     const config = { variables: { VIA_REF: { secret: true, ref: refs.PROVENANCE as string } } };
-    const sections = ["vault", "store"].flatMap((key) =>
-      ctx.config(key) === undefined ? [] : [[key, ctx.config(key)] as const],
-    );
+    const sections = providerConfigs()
+      .map((section) => section.key)
+      .flatMap((key) => (ctx.config(key) === undefined ? [] : [[key, ctx.config(key)] as const]));
     const resolution = await resolveConfig(
       { ...config, ...Object.fromEntries(sections) },
       { environment: "local", processEnv: ctx.processEnv, cwd: ctx.baseDir, baseDir: ctx.baseDir },

@@ -13,6 +13,7 @@ import {
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { ReadContext } from "../../src/providers/provider.js";
 import { initStore, openStore } from "../../src/store/store.js";
+import { type FakeKeyVault, startFakeKeyVault } from "../helpers/azure-kv.js";
 import { type Bao, freePort, startBao } from "../helpers/bao.js";
 import { tempProject } from "../helpers/cli.js";
 import { type Moto, startMoto } from "../helpers/moto.js";
@@ -336,6 +337,44 @@ function ssmFixture(getMoto: () => Moto): Fixture {
   };
 }
 
+function azureFixture(getVault: () => FakeKeyVault): Fixture {
+  const prefix = `contract-${randomBytes(4).toString("hex")}`;
+  const context = (env: Record<string, string> = {}, url = getVault().url): ReadContext => ({
+    baseDir: tempProject(),
+    processEnv: { ...getVault().env, HOME: tempProject(), ...env },
+    config: sectionsOf({ azure: { vaults: { contract: url }, caFile: getVault().caFile } }),
+  });
+  return {
+    scheme: "azure-kv",
+    context: () => context(),
+    noVersions: "versions are 32-character ids (?version=ID), not numbers",
+    noCas: "Key Vault secrets have no conditional write",
+    async put(values) {
+      // Variable names as written in a schema: the provider maps FOO_1 to foo-1.
+      for (const [name, value] of Object.entries(values))
+        getVault().setSecret(`${prefix}-${name}`.replaceAll("_", "-"), value);
+      return Object.fromEntries(
+        Object.keys(values).map((name) => [name, `azure-kv://contract/${prefix}_${name}`]),
+      );
+    },
+    async missing() {
+      return { path: `azure-kv://contract/${prefix}-never-written` };
+    },
+    async failing(values) {
+      // A wrong client secret: the token endpoint refuses, so nothing is read.
+      for (const [name, value] of Object.entries(values))
+        getVault().setSecret(`${prefix}-${name}`.replaceAll("_", "-"), value);
+      return {
+        ctx: context({ AZURE_CLIENT_SECRET: values.SECRET_A as string }),
+        refs: Object.keys(values).map((name) => `azure-kv://contract/${prefix}-${name}`),
+      };
+    },
+    unreachable() {
+      return context({}, `https://127.0.0.1:${closedPort}`);
+    },
+  };
+}
+
 let closedPort = 9;
 
 describe("provider contract: env", () => contract("env", envFixture()));
@@ -369,5 +408,18 @@ describe("provider contract: AWS Secrets Manager and SSM Parameter Store (real m
   contract(
     "aws-ssm",
     ssmFixture(() => moto as Moto),
+  );
+});
+
+describe("provider contract: Azure Key Vault (loopback REST server, real SDK and identity)", () => {
+  let vault: FakeKeyVault | undefined;
+  before(async () => {
+    vault = await startFakeKeyVault();
+    closedPort = await freePort();
+  });
+  after(async () => vault?.stop());
+  contract(
+    "azure-kv",
+    azureFixture(() => vault as FakeKeyVault),
   );
 });
