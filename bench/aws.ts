@@ -8,60 +8,13 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { resolveConfig } from "../src/resolve/drive.js";
-import type { ConfigSpec } from "../src/schema/types.js";
 import { startMoto } from "../test/helpers/moto.js";
-import { type LoopbackProxy, startProxy } from "../test/helpers/proxy.js";
-
-export interface AwsRow {
-  readonly name: string;
-  readonly requests: number;
-  readonly ms: number;
-}
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+import { startProxy } from "../test/helpers/proxy.js";
+import { type ComparisonRow, compare, resolveAll } from "./compare.js";
 
 const CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 
-/**
- * Times `ours` (one Strongbox resolution) against `oneByOne` (the naive
- * loop), interleaved `runs` times, counting the requests each makes.
- */
-async function compare(
-  proxy: LoopbackProxy,
-  runs: number,
-  rows: readonly [string, string],
-  ours: () => Promise<void>,
-  oneByOne: () => Promise<void>,
-): Promise<AwsRow[]> {
-  const times: [number[], number[]] = [[], []];
-  const requests = [0, 0];
-  for (let run = 0; run < runs; run++)
-    for (const [i, work] of [ours, oneByOne].entries()) {
-      const before = proxy.seen.length;
-      const start = performance.now();
-      await work();
-      times[i as 0 | 1].push(performance.now() - start);
-      requests[i] = proxy.seen.length - before;
-    }
-  return rows.map((name, i) => ({
-    name,
-    requests: requests[i] ?? 0,
-    ms: median(times[i as 0 | 1]),
-  }));
-}
-
-/** Resolves `refs` (one variable each) through Strongbox, failing loudly on any problem. */
-async function resolveAll(refs: readonly string[], env: Record<string, string>): Promise<void> {
-  const config: ConfigSpec = {
-    variables: Object.fromEntries(refs.map((ref, i) => [`V${i}`, { secret: true, ref }])),
-  };
-  const resolution = await resolveConfig(config, { processEnv: env });
-  if (!resolution.ok) throw new Error(resolution.issues[0]?.message);
-}
-
-export async function awsRows(runs: number): Promise<AwsRow[]> {
+export async function awsRows(runs: number): Promise<ComparisonRow[]> {
   const moto = await startMoto();
   const proxy = await startProxy(moto.endpoint);
   const env = { ...moto.env, AWS_ENDPOINT_URL: proxy.addr, HOME: "/nonexistent" };
@@ -85,7 +38,7 @@ export async function awsRows(runs: number): Promise<AwsRow[]> {
     setup.ssm.destroy();
     return [
       ...(await compare(
-        proxy,
+        () => proxy.seen.length,
         runs,
         [
           "strongbox: resolve 100 secrets (BatchGetSecretValue)",
@@ -103,7 +56,7 @@ export async function awsRows(runs: number): Promise<AwsRow[]> {
         },
       )),
       ...(await compare(
-        proxy,
+        () => proxy.seen.length,
         runs,
         [
           "strongbox: resolve 100 SSM parameters (GetParameters)",

@@ -9,6 +9,7 @@ import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
 import { initStore, openStore } from "../src/store/store.js";
 import { awsRows } from "./aws.js";
+import { azureRows } from "./azure.js";
 import { templateRows, vaultRows } from "./vault.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -346,6 +347,16 @@ const aws = await awsRows(Math.max(5, Math.floor(RUNS / 3)));
 console.log("\nAWS Secrets Manager (real moto_server on loopback; requests counted by a proxy):\n");
 console.log("| benchmark | requests | median |\n|---|---:|---:|");
 for (const row of aws) console.log(`| ${row.name} | ${row.requests} | ${row.ms.toFixed(1)} ms |`);
+
+const azure = [
+  ...(await azureRows(Math.max(5, Math.floor(RUNS / 3)), 0)),
+  ...(await azureRows(Math.max(5, Math.floor(RUNS / 3)), 10)),
+];
+console.log(
+  "\nAzure Key Vault (loopback REST server, real SDK; requests counted by the server, challenges included):\n",
+);
+console.log("| benchmark | requests | median |\n|---|---:|---:|");
+for (const row of azure) console.log(`| ${row.name} | ${row.requests} | ${row.ms.toFixed(1)} ms |`);
 
 const templates = await templateRows(Math.max(5, Math.floor(RUNS / 2)));
 console.log("\nTemplates and the agent (real bao server -dev):\n");

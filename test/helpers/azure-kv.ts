@@ -62,8 +62,14 @@ export interface FakeKeyVault {
 const TENANT = "72f988bf-0000-4000-8000-00000000c0de";
 const CLIENT_ID = "strongbox-tests";
 
-/** Starts the fake on a free loopback port with a fresh self-signed certificate. */
-export async function startFakeKeyVault(): Promise<FakeKeyVault> {
+/**
+ * Starts the fake on a free loopback port with a fresh self-signed certificate.
+ * `latencyMs` delays every vault answer, standing in for the network round trip
+ * to a real vault (benchmarks use it; tests do not).
+ */
+export async function startFakeKeyVault(
+  options: { readonly latencyMs?: number } = {},
+): Promise<FakeKeyVault> {
   const dir = tempProject();
   const keyFile = join(dir, "key.pem");
   const caFile = join(dir, "cert.pem");
@@ -271,7 +277,8 @@ export async function startFakeKeyVault(): Promise<FakeKeyVault> {
         if (url.pathname.startsWith(`/${TENANT}/`)) return identity(req, res, url, body);
         if (req.headers.authorization === `Bearer ${token}`)
           requests.push(`${req.method} ${url.pathname}`);
-        vault(req, res, url, body);
+        if (options.latencyMs === undefined) vault(req, res, url, body);
+        else setTimeout(() => vault(req, res, url, body), options.latencyMs);
       });
     },
   );
