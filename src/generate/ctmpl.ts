@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { isVaultRefText } from "../providers/vault/index.js";
 import { parseRef } from "../refs/ref.js";
 import { schemaRefFor } from "../refs/template.js";
 import type { ConfigSpec } from "../schema/types.js";
@@ -28,7 +29,7 @@ export function renderCtmpl(
   const byComponent = new Map<string, Map<string, string[]>>();
   for (const [name, spec] of Object.entries(config.variables)) {
     const text = schemaRefFor(spec, "production");
-    if (text === undefined || !text.startsWith("vault://")) continue;
+    if (!isVaultRefText(text)) continue;
     const component = spec.component ?? "app";
     const filled = text
       .replaceAll("{project}", config.project ?? missingProject(name))

@@ -1,4 +1,5 @@
 import { parseDotenv } from "../dotenv/parse.js";
+import { isVaultRefText } from "../providers/vault/index.js";
 import { parseRef } from "../refs/ref.js";
 import { schemaRefFor } from "../refs/template.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
@@ -151,7 +152,7 @@ function expectedSource(
   kv: 1 | 2,
 ): string | undefined {
   const text = schemaRefFor(spec, "production");
-  if (text === undefined || !text.startsWith("vault://")) return undefined;
+  if (!isVaultRefText(text)) return undefined;
   const filled = text
     .replaceAll("{project}", config.project ?? "{project}")
     .replaceAll("{component}", spec.component ?? "app")

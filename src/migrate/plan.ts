@@ -1,4 +1,5 @@
 import { knownSchemes } from "../providers/registry.js";
+import { isVaultRefText } from "../providers/vault/index.js";
 import { parseRef, refScheme } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
 import { looksSecret } from "../schema/looks-secret.js";
@@ -126,7 +127,7 @@ function targetFor(
 ): { path: string; key: string } {
   if (declared !== undefined) {
     const text = schemaRefFor(declared[1], environment);
-    if (text?.startsWith("vault://")) {
+    if (isVaultRefText(text)) {
       const ref = parseRef(
         fillRefTemplate(text, declared[0], declared[1], environment, config),
         declared[0],

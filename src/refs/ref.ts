@@ -33,7 +33,7 @@ export function refScheme(text: string): string | undefined {
 export function parseRef(text: string, context = "reference"): Ref {
   const scheme = refScheme(text);
   if (scheme === undefined) {
-    throw refError(context, 'it must start with a scheme such as "vault://" or "store://"');
+    throw refError(context, "it must start with a scheme and ://, such as vault:// or store://");
   }
   let rest = text.slice(scheme.length + 3);
   let key: string | undefined;

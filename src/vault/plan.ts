@@ -1,4 +1,4 @@
-import { vaultProvider } from "../providers/vault/index.js";
+import { isVaultRefText, vaultProvider } from "../providers/vault/index.js";
 import { parseRef } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
@@ -21,7 +21,7 @@ export function vaultNeeds(config: ConfigSpec, environment: string): VaultNeed[]
   const needs: VaultNeed[] = [];
   for (const [variable, spec] of Object.entries(config.variables)) {
     const text = schemaRefFor(spec, environment);
-    if (text === undefined || !text.startsWith("vault://")) continue;
+    if (!isVaultRefText(text)) continue;
     const ref = parseRef(fillRefTemplate(text, variable, spec, environment, config), variable);
     if (ref.key === undefined) continue;
     needs.push({ variable, path: ref.path, key: ref.key, component: spec.component ?? "app" });

@@ -87,6 +87,19 @@ describe("the provider seam", () => {
     );
   });
 
+  it('no code outside a provider\'s folder spells a registered scheme (`"vault://"`-style literals)', async () => {
+    const { knownSchemes } = await import("../../src/providers/registry.js");
+    const spelled = new RegExp(`["'\`](${knownSchemes().join("|")}):\\/\\/`);
+    const offenders = sources(src)
+      .filter((path) => !relative(src, path).startsWith("providers/"))
+      .filter((path) => spelled.test(code(readFileSync(path, "utf8"))))
+      .map((path) => relative(src, path));
+    assert.deepEqual(offenders, []);
+    // The check is live: it catches the literal the Vault-only operations used to test for.
+    assert.ok(spelled.test('text.startsWith("vault://")'));
+    assert.ok(spelled.test("`azure-kv://${vault}`"));
+  });
+
   it("no closed union of source kinds: a new provider needs no edit to shared types", () => {
     const offenders = sources(src)
       .filter((path) => !relative(src, path).startsWith("providers/"))

@@ -36,7 +36,7 @@ export const renderCommand: Command = {
 
 Renders secrets.ctmpl-style templates (with secret, .Data.data.KEY, env,
 printf, index, toJSON, base64Encode/Decode, if/with/range/else, and
-Strongbox's own {{ strongbox "VAR" }} and {{ ref "vault://…#KEY" }}, which
+Strongbox's own {{ strongbox "VAR" }} and {{ ref "REF" }} (any reference), which
 resolve through the schema and the environment's policy) from
 Vault/OpenBao (VAULT_ADDR and a token or AppRole, as for vault:// refs).
 Each output is written atomically with mode 0600. A symlink at the output

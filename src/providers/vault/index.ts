@@ -1,6 +1,6 @@
 import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
-import { refError } from "../../refs/ref.js";
+import { refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
 import {
   defineProvider,
@@ -204,4 +204,13 @@ function toResult(
       ...(root ? { rootCredential: true } : {}),
     },
   };
+}
+
+/**
+ * Whether a schema ref points into Vault. The operations that exist only for
+ * Vault (the setup plan, `secrets.ctmpl` generation, the three-layer check,
+ * migration) read only these refs, and ask here rather than spell the scheme.
+ */
+export function isVaultRefText(text: string | undefined): text is string {
+  return text !== undefined && refScheme(text) === vaultProvider.scheme;
 }
