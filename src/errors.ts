@@ -20,6 +20,8 @@ export type ErrorCode =
   | "E_PROVIDER_UNAVAILABLE"
   | "E_PROVIDER"
   | "E_RESOLUTION"
+  | "E_LAYERS"
+  | "E_LINT"
   | "E_FORMAT"
   | "E_TEMPLATE"
   | "E_IO"
@@ -51,6 +53,12 @@ export type ErrorCode =
 /** One problem found while loading or resolving configuration. */
 export interface Issue {
   readonly code: ErrorCode;
+  /**
+   * Which check found the problem, where one code covers several
+   * (`template-orphan` under `E_LAYERS`, `secret-in-example` under `E_LINT`);
+   * stable, for `--json` readers.
+   */
+  readonly rule?: string;
   /** The variable the problem concerns, when there is one. */
   readonly variable?: string;
   readonly message: string;

@@ -11,6 +11,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_SCHEMA: 3,
   E_UNKNOWN_ENV: 3,
   E_RESOLUTION: 4,
+  E_LAYERS: 4,
+  E_LINT: 4,
   E_MISSING: 4,
   E_INVALID: 4,
   E_FORBIDDEN_SOURCE: 4,

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { StrongboxError } from "../errors.js";
 import { packagePath } from "../package-root.js";
 import { type Command, parseInvocation } from "./command.js";
-import { EXIT_CODES } from "./exit-codes.js";
+import { EXIT_CODES, EXIT_OK } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { renderError } from "./render-error.js";
 
@@ -153,9 +153,36 @@ Commands:
 ${lines.join("\n")}
 
 Run \`strongbox <command> --help\` for a command's options.
-Exit statuses: 0 ok, 2 usage, 3 config or schema, 4 resolution problems,
-5 provider unavailable, 6 I/O, 127 command not found (see docs/errors.md).
+
+Exit statuses and the error codes that give them (docs/errors.md explains each;
+4 is also a check, lint or scan that found problems):
+${exitStatusHelp()}
 `;
+}
+
+/** The exit-code table grouped by status, wrapped: generated, so it cannot drift from the table. */
+function exitStatusHelp(): string {
+  const byStatus = new Map<number, string[]>([[EXIT_OK, ["ok"]]]);
+  for (const [code, status] of Object.entries(EXIT_CODES))
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  return [...byStatus]
+    .sort(([a], [b]) => a - b)
+    .map(([status, codes]) => {
+      const lines: string[] = [];
+      let line = "";
+      for (const code of codes) {
+        if (line !== "" && line.length + code.length > 64) {
+          lines.push(line);
+          line = "";
+        }
+        line = line === "" ? code : `${line} ${code}`;
+      }
+      lines.push(line);
+      return lines
+        .map((text, i) => `  ${i === 0 ? String(status).padEnd(5) : "     "}${text}`)
+        .join("\n");
+    })
+    .join("\n");
 }
 
 function version(): string {

@@ -1,4 +1,5 @@
 import { parseDotenv } from "../dotenv/parse.js";
+import type { Issue } from "../errors.js";
 import { isVaultRefText } from "../providers/vault/index.js";
 import { parseRef } from "../refs/ref.js";
 import { schemaRefFor } from "../refs/template.js";
@@ -13,25 +14,28 @@ export interface LayerFile {
   readonly text: string;
 }
 
-/** One disagreement between the layers. Names and places only, never values. */
-export interface LayerIssue {
-  readonly kind:
-    | "template-orphan"
-    | "template-mismatch"
-    | "example-missing"
-    | "example-orphan"
-    | "example-secret-value"
-    | "marker-mismatch"
-    | "parse-error"
-    | "live-missing"
-    | "live-empty";
-  readonly variable?: string;
-  readonly message: string;
+/** The checks of the three-layer gate: each problem's `rule`. */
+export type LayerRule =
+  | "template-orphan"
+  | "template-mismatch"
+  | "example-missing"
+  | "example-orphan"
+  | "example-secret-value"
+  | "marker-mismatch"
+  | "parse-error"
+  | "live-missing"
+  | "live-empty";
+
+/** One disagreement between the layers, as an `E_LAYERS` issue. Names and places only, never values. */
+export function layerIssue(rule: LayerRule, message: string, variable?: string): Issue {
+  return variable === undefined
+    ? { code: "E_LAYERS", rule, message }
+    : { code: "E_LAYERS", rule, variable, message };
 }
 
 export interface LayerReport {
   readonly ok: boolean;
-  readonly issues: readonly LayerIssue[];
+  readonly issues: readonly Issue[];
   /** What each layer lacks, for `--diff`: layer → variable names. */
   readonly missing: { readonly example: readonly string[]; readonly schema: readonly string[] };
 }
@@ -47,7 +51,7 @@ export function checkLayers(
   config: ConfigSpec,
   files: { example?: LayerFile; templates: readonly LayerFile[] },
 ): LayerReport {
-  const issues: LayerIssue[] = [];
+  const issues: Issue[] = [];
   const byEnvName = new Map<string, [string, VariableSpec]>(
     Object.entries(config.variables).map(([name, spec]) => [spec.env ?? name, [name, spec]]),
   );
@@ -57,7 +61,7 @@ export function checkLayers(
     try {
       uses = secretsUsed(parseTemplate(template.text, template.path));
     } catch (error) {
-      issues.push({ kind: "parse-error", message: (error as Error).message });
+      issues.push({ code: "E_LAYERS", rule: "parse-error", message: (error as Error).message });
       continue;
     }
     for (const use of uses) {
@@ -68,7 +72,8 @@ export function checkLayers(
         if (declared === undefined) {
           missingInSchema.push(envName);
           issues.push({
-            kind: "template-orphan",
+            code: "E_LAYERS",
+            rule: "template-orphan",
             variable: envName,
             message: `${where}: ${envName} is rendered by the template but not declared in the schema`,
           });
@@ -78,13 +83,15 @@ export function checkLayers(
         const actual = `${use.path.replace(/%s/g, "{env}")}#${key.key}`;
         if (expected === undefined) {
           issues.push({
-            kind: "template-mismatch",
+            code: "E_LAYERS",
+            rule: "template-mismatch",
             variable: declared[0],
             message: `${where}: ${declared[0]} is read from Vault by the template, but the schema's production source is not vault://`,
           });
         } else if (expected !== actual) {
           issues.push({
-            kind: "template-mismatch",
+            code: "E_LAYERS",
+            rule: "template-mismatch",
             variable: declared[0],
             message: `${where}: ${declared[0]} is read from ${actual} by the template, but the schema says ${expected}`,
           });
@@ -97,7 +104,7 @@ export function checkLayers(
     const example = files.example;
     const parsed = parseDotenv(example.text, { source: example.path });
     for (const problem of parsed.issues)
-      issues.push({ kind: "parse-error", message: problem.message });
+      issues.push({ code: "E_LAYERS", rule: "parse-error", message: problem.message });
     const entries = new Map(parsed.entries.map((entry) => [entry.key, entry]));
     const lines = example.text.replace(/\r\n?/g, "\n").split("\n");
     for (const [envName, [name, spec]] of byEnvName) {
@@ -105,7 +112,8 @@ export function checkLayers(
       if (entry === undefined) {
         missingInExample.push(envName);
         issues.push({
-          kind: "example-missing",
+          code: "E_LAYERS",
+          rule: "example-missing",
           variable: name,
           message: `${example.path}: ${envName} is declared in the schema but missing from .env.example`,
         });
@@ -113,7 +121,8 @@ export function checkLayers(
       }
       if (spec.secret === true && entry.value !== "") {
         issues.push({
-          kind: "example-secret-value",
+          code: "E_LAYERS",
+          rule: "example-secret-value",
           variable: name,
           message: `${example.path}:${entry.line}: ${envName} is a secret but has a value in .env.example`,
         });
@@ -121,7 +130,8 @@ export function checkLayers(
       const marked = commentAbove(lines, entry.line).includes("[VAULT]");
       if (marked !== isVaultInProduction(spec)) {
         issues.push({
-          kind: "marker-mismatch",
+          code: "E_LAYERS",
+          rule: "marker-mismatch",
           variable: name,
           message: `${example.path}:${entry.line}: ${envName} ${marked ? "is marked [VAULT] but production does not read it from Vault" : "is read from Vault in production but not marked [VAULT]"}`,
         });
@@ -130,7 +140,8 @@ export function checkLayers(
     for (const entry of parsed.entries) {
       if (!byEnvName.has(entry.key)) {
         issues.push({
-          kind: "example-orphan",
+          code: "E_LAYERS",
+          rule: "example-orphan",
           variable: entry.key,
           message: `${example.path}:${entry.line}: ${entry.key} is in .env.example but not declared in the schema`,
         });

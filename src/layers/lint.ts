@@ -2,21 +2,20 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
+import type { Issue } from "../errors.js";
 import type { ConfigSpec } from "../schema/types.js";
 
-/** One finding of `strongbox lint`: a rule, where, and what to do. Never a value. */
-export interface LintFinding {
-  readonly rule:
-    | "env-file-not-ignored"
-    | "secret-in-example"
-    | "secret-default"
-    | "public-name-secret"
-    | "root-token-variable"
-    | "shared-vault-token";
-  readonly variable?: string;
-  readonly message: string;
-  readonly hint: string;
-}
+/** The rules of `strongbox lint`: each finding's `rule`. */
+export type LintRule =
+  | "env-file-not-ignored"
+  | "secret-in-example"
+  | "secret-default"
+  | "public-name-secret"
+  | "root-token-variable"
+  | "shared-vault-token";
+
+/** One finding of `strongbox lint`: an `E_LINT` issue with its rule, where, and what to do. Never a value. */
+type LintFinding = Issue & { readonly rule: LintRule; readonly hint: string };
 
 const PUBLIC_PREFIX = /^(NEXT_PUBLIC_|VITE_|PUBLIC_|REACT_APP_|NUXT_PUBLIC_|EXPO_PUBLIC_|GATSBY_)/;
 const ROOT_TOKEN = /ROOT_TOKEN|ROOT_KEY/;
@@ -30,7 +29,7 @@ const EXAMPLE = /\.(example|sample|template|dist|defaults)$/;
  * variables in an app's schema, and one Vault token variable shared by
  * several components. Returns every finding at once.
  */
-export function lintProject(config: ConfigSpec, baseDir: string): LintFinding[] {
+export function lintProject(config: ConfigSpec, baseDir: string): Issue[] {
   const findings: LintFinding[] = [];
   const components = new Set(
     Object.values(config.variables).map((spec) => spec.component ?? "app"),
@@ -39,6 +38,7 @@ export function lintProject(config: ConfigSpec, baseDir: string): LintFinding[] 
     const envName = spec.env ?? name;
     if (spec.secret === true && spec.default !== undefined) {
       findings.push({
+        code: "E_LINT",
         rule: "secret-default",
         variable: name,
         message: `${name} is a secret with a default in the schema`,
@@ -47,6 +47,7 @@ export function lintProject(config: ConfigSpec, baseDir: string): LintFinding[] 
     }
     if (spec.secret === true && PUBLIC_PREFIX.test(envName)) {
       findings.push({
+        code: "E_LINT",
         rule: "public-name-secret",
         variable: name,
         message: `${name} is a secret, but the name ${envName} makes front-end builds bake it into public files`,
@@ -55,6 +56,7 @@ export function lintProject(config: ConfigSpec, baseDir: string): LintFinding[] 
     }
     if (ROOT_TOKEN.test(envName)) {
       findings.push({
+        code: "E_LINT",
         rule: "root-token-variable",
         variable: name,
         message: `${name} looks like a Vault root token in an application's schema`,
@@ -63,6 +65,7 @@ export function lintProject(config: ConfigSpec, baseDir: string): LintFinding[] 
     }
     if (VAULT_TOKEN.test(envName) && spec.component === undefined && components.size > 1) {
       findings.push({
+        code: "E_LINT",
         rule: "shared-vault-token",
         variable: name,
         message: `${name} is one Vault token variable shared by ${components.size} components`,
@@ -86,6 +89,7 @@ function secretsInExample(config: ConfigSpec, baseDir: string): LintFinding[] {
     secrets.has(entry.key) && entry.value !== ""
       ? [
           {
+            code: "E_LINT",
             rule: "secret-in-example" as const,
             variable: entry.key,
             message: `.env.example:${entry.line}: the secret ${entry.key} has a value`,
@@ -110,6 +114,7 @@ function unignoredEnvFiles(baseDir: string): LintFinding[] {
   return files
     .filter((file) => !ignored.has(file))
     .map((file) => ({
+      code: "E_LINT",
       rule: "env-file-not-ignored" as const,
       message: `${file} is not ignored by git and may be committed with its secrets`,
       hint: `add ${file} to .gitignore, or move its secrets into the store (strongbox import ${file} --gitignore)`,

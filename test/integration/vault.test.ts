@@ -581,10 +581,10 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
       cwd: dir,
       env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
     });
-    const kinds = JSON.parse(prod.stdout).issues.map(
-      (i: { kind: string; variable?: string }) => `${i.kind}:${i.variable}`,
+    const rules = JSON.parse(prod.stdout).issues.map(
+      (i: { rule: string; variable?: string }) => `${i.rule}:${i.variable}`,
     );
-    assert.ok(kinds.includes("live-empty:EMPTY"), kinds.join());
+    assert.ok(rules.includes("live-empty:EMPTY"), rules.join());
     assert.ok(!prod.stdout.includes("canary"));
   });
 

@@ -27,7 +27,7 @@ const example = () => ({
 const template = (text: string) => ({ path: "secrets.ctmpl", text });
 const generated = () => template(renderCtmpl(config)[0]?.text ?? "");
 const kinds = (report: ReturnType<typeof checkLayers>) =>
-  report.issues.map((issue) => `${issue.kind}:${issue.variable ?? ""}`).sort();
+  report.issues.map((issue) => `${issue.rule}:${issue.variable ?? ""}`).sort();
 
 describe("three-layer check", () => {
   it("generated layers agree with their schema", () => {

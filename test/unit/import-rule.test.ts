@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
-import { ROOT } from "../helpers/cli.js";
+import { ROOT, runCli, tempProject } from "../helpers/cli.js";
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -64,6 +64,16 @@ describe("documentation of errors", () => {
       return row === undefined || !row.includes(`| ${exit}`);
     });
     assert.deepEqual(missing, []);
+  });
+
+  it("`strongbox --help` lists every error code under its exit status", async () => {
+    const { EXIT_CODES } = await import("../../src/cli/exit-codes.js");
+    const help = await runCli(["--help"], { cwd: tempProject() });
+    assert.equal(help.code, 0);
+    for (const [code, status] of Object.entries(EXIT_CODES)) {
+      const block = help.stdout.split(/\n(?= {2}\d)/).find((part) => new RegExp(` ${code}(\\s|$)`).test(part));
+      assert.ok(block?.trimStart().startsWith(`${status} `), `${code} under ${status}`);
+    }
   });
 });
 

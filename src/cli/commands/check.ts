@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import type { Issue } from "../../errors.js";
 import { ResolutionError } from "../../errors.js";
-import { checkLayers, type LayerIssue } from "../../layers/check-layers.js";
+import { checkLayers } from "../../layers/check-layers.js";
 import { openProject, type Project } from "../../project.js";
 import {
   type Command,
@@ -117,7 +118,7 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
       io,
       `strongbox: error: the layers disagree in ${report.issues.length} place${report.issues.length === 1 ? "" : "s"} (E_LAYERS)`,
     );
-    for (const item of report.issues) say(io, `  ✗ ${item.message}`);
+    for (const item of report.issues) say(io, `  ✗ ${item.message} (${item.rule})`);
     say(
       io,
       "strongbox: hint: `strongbox generate example` and `strongbox generate ctmpl` rewrite both layers from the schema",
@@ -137,42 +138,12 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
   return verdict(report.ok);
 }
 
-async function liveIssues(project: Project, environment: string, io: CliIo): Promise<LayerIssue[]> {
+async function liveIssues(project: Project, environment: string, io: CliIo): Promise<Issue[]> {
   const { VaultClient } = await import("../../vault/client.js");
-  const { vaultDoctor } = await import("../../vault/doctor.js");
+  const { liveLayerIssues } = await import("../../layers/live.js");
   const client = VaultClient.fromEnv(io.env, project.config.vault);
   try {
-    const report = await vaultDoctor(project.config, [environment], client);
-    if (!report.server.reachable)
-      return [
-        {
-          kind: "live-missing",
-          message: `Vault at ${report.address} is unreachable: ${report.server.error}`,
-        },
-      ];
-    return report.environments.flatMap((env) => [
-      ...env.missing.map(
-        (variable): LayerIssue => ({
-          kind: "live-missing",
-          variable,
-          message: `${variable} is missing in Vault for environment "${env.environment}"`,
-        }),
-      ),
-      ...env.empty.map(
-        (variable): LayerIssue => ({
-          kind: "live-empty",
-          variable,
-          message: `${variable} is empty in Vault for environment "${env.environment}"`,
-        }),
-      ),
-      ...env.errors.map(
-        (error): LayerIssue => ({
-          kind: "live-missing",
-          variable: error.variable,
-          message: `${error.variable}: ${error.message}`,
-        }),
-      ),
-    ]);
+    return await liveLayerIssues(project.config, environment, client);
   } finally {
     await client.close();
   }
