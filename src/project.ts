@@ -1,12 +1,12 @@
 import { dirname, resolve } from "node:path";
 import { createJsonlSink } from "./audit/audit.js";
+import { checkSchema } from "./config/check-schema.js";
 import { findConfig } from "./config/find-config.js";
 import { loadConfigFile } from "./config/load-file.js";
 import { StrongboxError } from "./errors.js";
 import { resolveConfig } from "./resolve/drive.js";
 import type { ResolveOptions } from "./resolve/resolve.js";
 import type { Resolution } from "./resolve/types.js";
-import { checkSchema } from "./schema/check-schema.js";
 import type { ConfigSpec } from "./schema/types.js";
 
 /** A config file found and loaded from disk. */

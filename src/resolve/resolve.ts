@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import { checkSchema } from "../config/check-schema.js";
 import { checkPolicy, isPureVault } from "../environments/policy.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
@@ -12,7 +13,6 @@ import {
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { fillRefTemplate } from "../refs/template.js";
-import { checkSchema } from "../schema/check-schema.js";
 import type { ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
 import { gatherCandidates, isRequired } from "./candidates.js";
 import { loadDotenvFiles } from "./dotenv-files.js";

@@ -40,6 +40,18 @@ describe("architecture", () => {
     );
   });
 
+  it("schema/ is the bottom layer: it imports nothing of Strongbox's but errors", () => {
+    const offenders = files
+      .filter((file) => file.path.startsWith("schema/"))
+      .flatMap((file) =>
+        [...file.text.matchAll(/from "(\.\.\/[^"]+)"/g)]
+          .map((match) => match[1] as string)
+          .filter((target) => target !== "../errors.js")
+          .map((target) => `${file.path} -> ${target}`),
+      );
+    assert.deepEqual(offenders, []);
+  });
+
   it("shared code never branches on a provider's scheme", () => {
     const offenders = files.filter(
       (file) =>
@@ -71,7 +83,9 @@ describe("documentation of errors", () => {
     const help = await runCli(["--help"], { cwd: tempProject() });
     assert.equal(help.code, 0);
     for (const [code, status] of Object.entries(EXIT_CODES)) {
-      const block = help.stdout.split(/\n(?= {2}\d)/).find((part) => new RegExp(` ${code}(\\s|$)`).test(part));
+      const block = help.stdout
+        .split(/\n(?= {2}\d)/)
+        .find((part) => new RegExp(` ${code}(\\s|$)`).test(part));
       assert.ok(block?.trimStart().startsWith(`${status} `), `${code} under ${status}`);
     }
   });

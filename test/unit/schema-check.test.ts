@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { z } from "zod";
-import { checkSchema } from "../../src/schema/check-schema.js";
+import { checkSchema } from "../../src/config/check-schema.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 
 const messages = (config: unknown) =>
@@ -87,5 +87,28 @@ describe("schema checks", () => {
 
   it("reports a config without variables", () => {
     assert.match(messages({})[0] ?? "", /has no `variables` map/);
+  });
+});
+
+describe("checking once", () => {
+  it("a config opened and then resolved is checked once, not twice", async () => {
+    const { resolveConfig } = await import("../../src/resolve/drive.js");
+    let listed = 0;
+    // Listing the top-level keys is what the check does first (to find typos); count it.
+    const config = new Proxy(
+      { variables: { PORT: { type: "port", default: 3000 } } } as ConfigSpec,
+      {
+        ownKeys(target) {
+          listed++;
+          return Reflect.ownKeys(target);
+        },
+      },
+    );
+    assert.deepEqual(checkSchema(config), []);
+    const resolution = await resolveConfig(config, { processEnv: {} });
+    assert.equal(resolution.ok, true);
+    assert.equal(listed, 1);
+    // The remembered answer is shared, so it cannot be changed by a caller.
+    assert.ok(Object.isFrozen(checkSchema(config)));
   });
 });

@@ -2,9 +2,9 @@ import { isProductionName } from "../environments/defaults.js";
 import { type Issue, issue } from "../errors.js";
 import { providerConfigs, providerFor, sourceKinds } from "../providers/registry.js";
 import { parseRef } from "../refs/ref.js";
-import { coerceBuiltin, defaultToRaw } from "./coerce.js";
-import { isStandardSchema } from "./standard-schema.js";
-import type { ConfigSpec, VariableSpec } from "./types.js";
+import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
+import { isStandardSchema } from "../schema/standard-schema.js";
+import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TYPES = new Set([
@@ -50,13 +50,28 @@ const ENV_KEYS = new Set([
 /** The config's own top-level fields; providers add theirs (`vault`, `store`, …) through the registry. */
 const CORE_KEYS = ["project", "variables", "environments", "defaultEnvironment", "audit"];
 
+const checked = new WeakMap<object, readonly Issue[]>();
+
 /**
  * Checks a config model and returns every problem at once (never throws):
  * unknown fields (typos in YAML), bad names, a variable both `secret` and
  * `public`, defaults that fail their own type, malformed refs, and policies
  * that production may not have. Messages never quote a default's value.
+ *
+ * A config object is checked once: opening a project and resolving it ask
+ * about the same object, and the answer is remembered (a config is read as
+ * immutable once loaded).
  */
-export function checkSchema(config: ConfigSpec): Issue[] {
+export function checkSchema(config: ConfigSpec): readonly Issue[] {
+  if (config === null || typeof config !== "object") return checkConfig(config);
+  const known = checked.get(config);
+  if (known !== undefined) return known;
+  const issues = Object.freeze(checkConfig(config));
+  checked.set(config, issues);
+  return issues;
+}
+
+function checkConfig(config: ConfigSpec): Issue[] {
   const issues: Issue[] = [];
   if (
     config === null ||
