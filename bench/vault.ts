@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { VariableSpec } from "../src/schema/types.js";
 import { VaultClient } from "../src/vault/client.js";
-import { vaultTemplateSource } from "../src/vault/template-source.js";
+import { vaultTemplateSource } from "../src/vault-ops/template-source.js";
 import { baoBinary, startBao } from "../test/helpers/bao.js";
 import { startProxy } from "../test/helpers/proxy.js";
 

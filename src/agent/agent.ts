@@ -9,7 +9,7 @@ import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
 import { envValue } from "../util/env-value.js";
 import type { VaultClient } from "../vault/client.js";
-import { vaultTemplateSource } from "../vault/template-source.js";
+import { vaultTemplateSource } from "../vault-ops/template-source.js";
 
 /** The agent's configuration (`agent.yaml`). */
 export interface AgentConfig {

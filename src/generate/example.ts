@@ -1,7 +1,7 @@
 import { dotenvQuote } from "../format/formats.js";
 import { defaultToRaw } from "../schema/coerce.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
-import { isVaultInProduction } from "../vault/plan.js";
+import { isVaultInProduction } from "../vault-ops/plan.js";
 
 /**
  * Renders `.env.example` from the schema: every variable, grouped by component,

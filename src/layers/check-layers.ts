@@ -6,7 +6,7 @@ import { schemaRefFor } from "../refs/template.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { parseTemplate } from "../template/parse.js";
 import { secretsUsed } from "../template/secrets-used.js";
-import { isVaultInProduction } from "../vault/plan.js";
+import { isVaultInProduction } from "../vault-ops/plan.js";
 
 /** A file of one layer, as read from disk. */
 export interface LayerFile {

@@ -1,7 +1,7 @@
 import type { Issue } from "../errors.js";
 import type { ConfigSpec } from "../schema/types.js";
 import type { VaultClient } from "../vault/client.js";
-import { vaultDoctor } from "../vault/doctor.js";
+import { vaultDoctor } from "../vault-ops/doctor.js";
 import { layerIssue } from "./check-layers.js";
 
 /**

@@ -2,7 +2,7 @@ import { matchGlob } from "../../environments/glob.js";
 import { StrongboxError } from "../../errors.js";
 import { openProject } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
-import { applyCopy, destroyTree, planCopy } from "../../vault/env-tree.js";
+import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";
@@ -74,7 +74,7 @@ Options:
         return verdict(copied === steps.length);
       }
       if (invocation.values.apply !== true) {
-        const { listTree } = await import("../../vault/env-tree.js");
+        const { listTree } = await import("../../vault-ops/env-tree.js");
         const paths = await listTree(client, `${base}/${name}`);
         if (invocation.values.json === true)
           io.stdout.write(`${JSON.stringify({ dryRun: true, paths }, null, 2)}\n`);

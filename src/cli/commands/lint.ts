@@ -1,4 +1,4 @@
-import { lintProject } from "../../layers/lint.js";
+import { lintProject } from "../../hygiene/lint.js";
 import { openProject } from "../../project.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";

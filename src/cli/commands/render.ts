@@ -11,7 +11,7 @@ import { parseTemplate } from "../../template/parse.js";
 import { checkFunctions, renderTemplate } from "../../template/render.js";
 import { envValue } from "../../util/env-value.js";
 import { VaultClient } from "../../vault/client.js";
-import { vaultTemplateSource } from "../../vault/template-source.js";
+import { vaultTemplateSource } from "../../vault-ops/template-source.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { type CliIo, say } from "../io.js";
 

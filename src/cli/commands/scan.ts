@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
-import { scanForSecrets } from "../../layers/scan.js";
+import { scanForSecrets } from "../../hygiene/scan.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";

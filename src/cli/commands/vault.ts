@@ -1,9 +1,9 @@
 import { StrongboxError } from "../../errors.js";
 import { openProject } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
-import { vaultDoctor } from "../../vault/doctor.js";
-import { concreteEnvironments } from "../../vault/plan.js";
-import { applySetup, planSetup } from "../../vault/setup.js";
+import { vaultDoctor } from "../../vault-ops/doctor.js";
+import { concreteEnvironments } from "../../vault-ops/plan.js";
+import { applySetup, planSetup } from "../../vault-ops/setup.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";

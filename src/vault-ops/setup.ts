@@ -1,6 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import type { ConfigSpec } from "../schema/types.js";
-import type { VaultClient } from "./client.js";
+import type { VaultClient } from "../vault/client.js";
 import { vaultNeeds } from "./plan.js";
 
 /** One least-privilege grant: a policy and the AppRole that carries it. */

@@ -1,5 +1,5 @@
 import { StrongboxError } from "../errors.js";
-import type { VaultClient } from "./client.js";
+import type { VaultClient } from "../vault/client.js";
 
 /** Every secret path under `prefix` (no trailing slash), depth first, sorted. */
 export async function listTree(client: VaultClient, prefix: string): Promise<string[]> {

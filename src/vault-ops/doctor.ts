@@ -1,5 +1,5 @@
 import type { ConfigSpec } from "../schema/types.js";
-import type { VaultClient } from "./client.js";
+import type { VaultClient } from "../vault/client.js";
 import { vaultNeeds } from "./plan.js";
 
 /** What `vault doctor` reports. Names only: never a value. */

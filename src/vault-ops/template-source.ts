@@ -1,4 +1,4 @@
-import type { VaultClient } from "./client.js";
+import type { VaultClient } from "../vault/client.js";
 
 /**
  * What a template reads from Vault, shaped as consul-template shapes it:
