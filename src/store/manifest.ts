@@ -1,7 +1,7 @@
 import { closeSync, constants, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
 import { deriveOnce, hmac, macEquals } from "./crypto.js";
 import { fromB64u, toB64u } from "./encoding.js";
 import type { Keyring } from "./keyring.js";

@@ -4,8 +4,8 @@ import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
+import { ensurePrivateDir, syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 import { assertTrusted } from "../security/trusted-path.js";
-import { ensurePrivateDir, syncDirectory, writeFileAtomic } from "./atomic-write.js";
 import { toB64u } from "./encoding.js";
 import {
   type Keyring,

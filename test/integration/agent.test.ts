@@ -86,4 +86,38 @@ describe("strongbox agent against a real bao server", () => {
       await bao.stop();
     }
   });
+
+  it("the agent's vault: section and a project's vault: settings reach Vault when VAULT_ADDR is unset", async () => {
+    const bao = await startBao();
+    try {
+      bao.cli(["kv", "put", "-mount=secret", "app", "X=from-section"]);
+      const dir = tempProject({
+        "app.ctmpl": 'X={{ with secret "secret/data/app" }}{{ .Data.data.X }}{{ end }}\n',
+        "agent.yaml": `vault: { address: '${bao.addr}' }\ntemplates:\n  - { source: app.ctmpl, destination: app.env }\n`,
+        "strongbox.config.yaml": `vault: { address: '${bao.addr}' }\nvariables: {}\n`,
+      });
+      const agent = await runCli(["agent", "-c", "agent.yaml", "--once"], {
+        cwd: dir,
+        env: { VAULT_TOKEN: bao.rootToken },
+      });
+      assert.equal(agent.code, 0, agent.stderr);
+      assert.equal(readFileSync(join(dir, "app.env"), "utf8"), "X=from-section\n");
+      // render used to build its client from the environment alone, dropping config.vault.
+      const render = await runCli(["render", "-i", "app.ctmpl", "-o", "rendered.env"], {
+        cwd: dir,
+        env: { VAULT_TOKEN: bao.rootToken },
+      });
+      assert.equal(render.code, 0, render.stderr);
+      assert.equal(readFileSync(join(dir, "rendered.env"), "utf8"), "X=from-section\n");
+      writeFileSync(
+        join(dir, "bad.yaml"),
+        "vault: { adress: x }\ntemplates:\n  - { source: app.ctmpl, destination: b.env }\n",
+      );
+      const bad = await runCli(["agent", "-c", "bad.yaml", "--once"], { cwd: dir, env: {} });
+      assert.equal(bad.code, 3);
+      assert.match(bad.stderr, /bad.yaml: vault.adress: unknown field \(E_CONFIG\)/);
+    } finally {
+      await bao.stop();
+    }
+  });
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { chmodSync, chownSync, existsSync, mkdirSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { outputMode } from "../../src/security/output-file.js";
+import { outputMode } from "../../src/render/output-file.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 
 const TEMPLATE = { "t.tmpl": 'X={{ env "HOST_NAME" }}\n' };

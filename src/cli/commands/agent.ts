@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type AgentConfig, type AgentLog, startAgent } from "../../agent/agent.js";
+import { type AgentLog, startAgent } from "../../agent/agent.js";
+import { readAgentConfig } from "../../agent/config.js";
 import { StrongboxError } from "../../errors.js";
-import { parseDuration } from "../../schema/coerce.js";
-import { checkOutputPath, outputMode } from "../../security/output-file.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, stringOption } from "../command.js";
 
@@ -32,6 +30,9 @@ agent.yaml:
   exec:
     command: [node, server.js]
     on_change: restart        # or a signal such as SIGHUP
+  vault:                      # optional; VAULT_ADDR and the other variables win
+    address: https://vault.example.com:8200
+    auth: { method: approle }
 `,
   async run(invocation, io) {
     const file = stringOption(invocation, "config");
@@ -45,7 +46,7 @@ agent.yaml:
           ? `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`
           : `strongbox agent: ${entry.level}: ${entry.message}\n`,
       );
-    const client = VaultClient.fromEnv(io.env);
+    const client = VaultClient.fromEnv(io.env, config.vault);
     const stopRenewal =
       invocation.values.once === true
         ? () => {}
@@ -72,48 +73,3 @@ agent.yaml:
     }
   },
 };
-
-async function readAgentConfig(path: string): Promise<AgentConfig> {
-  const { parse } = await import("yaml");
-  let raw: {
-    interval?: string | number;
-    templates?: Array<{ source?: string; destination?: string; mode?: string | number }>;
-    exec?: { command?: string[]; on_change?: string };
-  };
-  try {
-    raw = parse(readFileSync(path, "utf8")) ?? {};
-  } catch (error) {
-    throw new StrongboxError(
-      "E_CONFIG",
-      `${path}: cannot read the agent config: ${(error as Error).message.split("\n")[0]}`,
-      { hint: "see strongbox agent --help for its shape" },
-    );
-  }
-  const interval = parseDuration(String(raw.interval ?? "30s"));
-  if (!interval.ok)
-    throw new StrongboxError("E_CONFIG", `${path}: interval must be a duration such as 30s`);
-  const templates = (raw.templates ?? []).map((t, i) => {
-    if (!t.source || !t.destination)
-      throw new StrongboxError("E_CONFIG", `${path}: templates[${i}] needs source and destination`);
-    checkOutputPath(t.destination, dirname(path), { root: dirname(path) });
-    return {
-      source: t.source,
-      destination: t.destination,
-      mode: outputMode(t.mode, `${path}: templates[${i}].mode`),
-    };
-  });
-  if (templates.length === 0) throw new StrongboxError("E_CONFIG", `${path}: no templates`);
-  const onChange = raw.exec?.on_change;
-  return {
-    intervalMs: interval.value as number,
-    templates,
-    ...(raw.exec?.command === undefined
-      ? {}
-      : {
-          exec: {
-            command: raw.exec.command.map(String),
-            ...(onChange === undefined ? {} : { onChange: onChange as "restart" | NodeJS.Signals }),
-          },
-        }),
-  };
-}

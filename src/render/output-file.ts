@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { statOrUndefined, writableByOthers } from "./trusted-path.js";
+import { statOrUndefined, writableByOthers } from "../security/trusted-path.js";
 
 /** Where rendered secrets may be written, and how. */
 export interface OutputRules {

@@ -1,0 +1,205 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { findConfigIfAny } from "../config/find-config.js";
+import { ResolutionError, StrongboxError } from "../errors.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { openProject, type Project, resolveProject } from "../project.js";
+import { createRedactor } from "../redact/redactor.js";
+import { withoutCredentials } from "../security/credentials.js";
+import { parseTemplate } from "../template/parse.js";
+import { checkFunctions, renderTemplate } from "../template/render.js";
+import { envValue } from "../util/env-value.js";
+import { VaultClient } from "../vault/client.js";
+import { vaultTemplateSource } from "../vault-ops/template-source.js";
+import { checkOutputPath } from "./output-file.js";
+
+/** One template to render: where it is, where it goes, and a command to run after writing. */
+export interface RenderJob {
+  readonly input: string;
+  /** Required unless the render is dry. */
+  readonly output?: string | undefined;
+  /** Run with `sh -c` after the output is written, without Strongbox's credentials. */
+  readonly command?: string | undefined;
+}
+
+/** How {@link renderFiles} renders and writes. */
+export interface RenderOptions {
+  /** Relative template and output paths start here. */
+  readonly cwd: string;
+  /** The environment: Vault's address and credentials, and what `env` in a template reads. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Return the texts instead of writing; every value from Vault, the schema or the environment masked. */
+  readonly dry?: boolean;
+  /** With `dry`: do not mask. */
+  readonly reveal?: boolean;
+  /** A key missing from a secret renders empty instead of failing. */
+  readonly allowMissing?: boolean;
+  /** The outputs' file mode (default 0600). */
+  readonly mode?: number;
+  /** Write through a symlink at the output path. */
+  readonly force?: boolean;
+  /** The environment `{{ strongbox "VAR" }}` and `{{ ref "…" }}` resolve in. */
+  readonly environment?: string | undefined;
+  /** The config those resolve through (else the one found from `cwd`). */
+  readonly configPath?: string | undefined;
+  /** Told of each output as it is written (the CLI prints a line). */
+  readonly onWritten?: (job: RenderJob) => void;
+}
+
+/**
+ * Renders consul-template style templates from Vault (and the schema) and
+ * writes each output atomically, refusing unsafe output paths; what
+ * `strongbox render` does. Vault is reached with the project config's
+ * `vault:` settings when there is a config, and only once a template reads a
+ * Vault path. Returns the rendered texts when `dry` (masked unless `reveal`).
+ */
+export async function renderFiles(
+  jobs: readonly RenderJob[],
+  options: RenderOptions,
+): Promise<string[]> {
+  const secrets: Array<{ name: string; value: string }> = [];
+  let project: Promise<Project> | undefined;
+  const openConfig = () => {
+    project ??= openProject({
+      cwd: options.cwd,
+      configPath: options.configPath,
+      processEnv: options.env,
+    });
+    return project;
+  };
+  let client: VaultClient | undefined;
+  let vault: ReturnType<typeof vaultTemplateSource> | undefined;
+  const source = async () => {
+    if (vault === undefined) {
+      const hasConfig = findConfigIfAny(options.cwd, options.configPath) !== undefined;
+      client = VaultClient.fromEnv(
+        options.env,
+        hasConfig ? (await openConfig()).config.vault : undefined,
+      );
+      vault = vaultTemplateSource(client, {
+        onValue: (name, value) => secrets.push({ name, value }),
+      });
+    }
+    return vault;
+  };
+  const cache = new Map<string, Promise<unknown>>();
+  const secret = (path: string) => {
+    if (!cache.has(path))
+      cache.set(
+        path,
+        source().then((vault) => vault.secret(path)),
+      );
+    return cache.get(path) as Promise<unknown>;
+  };
+  const through = (name: string, ref: string | undefined) =>
+    resolveThroughSchema(openConfig, options, name, ref, secrets);
+  const texts: string[] = [];
+  try {
+    for (const job of jobs) {
+      const nodes = parseTemplate(
+        readTemplate(resolve(options.cwd, job.input), job.input),
+        job.input,
+      );
+      checkFunctions(nodes, job.input);
+      const text = await renderTemplate(nodes, {
+        secret,
+        env: (name) => {
+          const value = envValue(options.env, name);
+          // A dry render masks what came from the environment too: it may be a secret the schema never named.
+          if (value !== undefined && value !== "") secrets.push({ name, value });
+          return value;
+        },
+        list: async (path) => (await source()).list(path),
+        variable: (name) => through(name, undefined),
+        ref: (text) => through("REF", text),
+        allowMissing: options.allowMissing === true,
+        file: job.input,
+      });
+      if (options.dry === true) {
+        texts.push(options.reveal === true ? text : createRedactor(secrets).redact(text));
+        continue;
+      }
+      if (job.output === undefined || job.output === "")
+        throw new StrongboxError("E_USAGE", `render: ${job.input} has no output path`, {
+          hint: "give -o OUTPUT (or use --dry)",
+        });
+      const output = resolve(options.cwd, job.output);
+      checkOutputPath(output, options.cwd, { allowSymlink: options.force === true });
+      writeFileAtomic(output, Buffer.from(text), options.mode ?? 0o600);
+      options.onWritten?.(job);
+      if (job.command !== undefined) runAfter(job, options);
+    }
+    return texts;
+  } finally {
+    await client?.close();
+  }
+}
+
+function readTemplate(path: string, shown: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StrongboxError(
+      "E_IO",
+      `${shown}: cannot read the template (${code === "ENOENT" ? "no such file" : code})`,
+      { hint: "check the path given with -i or -t" },
+    );
+  }
+}
+
+function runAfter(job: RenderJob, options: RenderOptions): void {
+  const result = spawnSync("sh", ["-c", job.command as string], {
+    stdio: "inherit",
+    cwd: options.cwd,
+    env: withoutCredentials(options.env),
+  });
+  if (result.status !== 0)
+    throw new StrongboxError(
+      "E_SPAWN",
+      `render: the command after ${job.output} exited ${result.status}`,
+      { hint: "check the command given with -t" },
+    );
+}
+
+/**
+ * Resolves `{{ strongbox "VAR" }}` (a schema variable) or `{{ ref "…" }}` (a
+ * reference, checked against the environment's policy as a secret) through
+ * the project's config. Throws the resolution's own problems.
+ */
+async function resolveThroughSchema(
+  openConfig: () => Promise<Project>,
+  options: RenderOptions,
+  name: string,
+  ref: string | undefined,
+  secrets: Array<{ name: string; value: string }>,
+): Promise<string> {
+  const project = await openConfig();
+  if (ref === undefined && !Object.hasOwn(project.config.variables, name)) {
+    throw new StrongboxError(
+      "E_TEMPLATE",
+      `{{ strongbox "${name}" }}: ${name} is not in the schema`,
+      {
+        hint: 'declare it, or use {{ ref "…" }}',
+      },
+    );
+  }
+  const config =
+    ref === undefined
+      ? project.config
+      : { ...project.config, variables: { [name]: { secret: true, ref } } };
+  const resolution = await resolveProject(
+    { ...project, config },
+    { environment: options.environment, processEnv: options.env, cwd: options.cwd },
+  );
+  const entry = resolution.entries.find((e) => e.name === name);
+  const problems = resolution.issues.filter((i) => i.variable === name);
+  if (entry?.raw === undefined || problems.length > 0)
+    throw new ResolutionError(
+      resolution.environment.name,
+      problems.length > 0 ? problems : resolution.issues,
+    );
+  if (entry.secret) secrets.push({ name, value: entry.raw });
+  return entry.raw;
+}
