@@ -174,6 +174,26 @@ describe("store commands", () => {
     assert.deepEqual(reparsed.issues, []);
   });
 
+  it("import --delete of a file holding more than secrets stores nothing and keeps the file; a missing file is E_IO", async () => {
+    const dir = await initialised({
+      "strongbox.config.yaml": "variables:\n  PORT: { type: port }\n  SESSION: { secret: true }\n",
+      ".env": "PORT=8080\nSESSION=delete-canary-session\n",
+    });
+    const refused = await runCli(["import", ".env", "--delete"], { cwd: dir });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /also holds PORT.*nothing was imported and the file was kept/);
+    assert.equal(
+      readFileSync(join(dir, ".env"), "utf8"),
+      "PORT=8080\nSESSION=delete-canary-session\n",
+    );
+    const list = await runCli(["list", "--json"], { cwd: dir });
+    assert.deepEqual(JSON.parse(list.stdout).secrets ?? JSON.parse(list.stdout), []);
+    const missing = await runCli(["import", "nope.env"], { cwd: dir });
+    assert.equal(missing.code, 6);
+    assert.match(missing.stderr, /import: nope.env does not exist \(E_IO\)/);
+    assert.ok(!missing.stderr.includes("internal"));
+  });
+
   it("store:// refs resolve in run, and the store's secrets are masked in piped output", async () => {
     const dir = await initialised({
       "strongbox.config.yaml": "variables:\n  TOKEN: { secret: true, ref: 'store://api/token' }\n",

@@ -1,16 +1,12 @@
-import { appendFileSync, existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { findConfig } from "../../config/find-config.js";
+import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";
-import { parseDotenv } from "../../dotenv/parse.js";
 import { StrongboxError } from "../../errors.js";
-import { knownSchemes } from "../../providers/registry.js";
-import { refScheme } from "../../refs/ref.js";
-import { looksSecret } from "../../schema/looks-secret.js";
-import { isCredentialVariable } from "../../security/credentials.js";
-import { envValue } from "../../util/env-value.js";
+import { type ImportAction, importDotenv } from "../../migrate/import-dotenv.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
@@ -50,109 +46,55 @@ ${STORE_HELP}
     if (file === undefined)
       throw new StrongboxError("E_USAGE", "import: give the .env file to import");
     const path = resolve(io.cwd, file);
-    if (!existsSync(path)) throw new StrongboxError("E_IO", `import: ${file} does not exist`);
-    const text = readFileSync(path, "utf8");
-    const parsed = parseDotenv(text, {
-      source: file,
-      lookup: (name) => envValue(io.env, name),
-      refuse: isCredentialVariable,
+    const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
+    const result = importDotenv(path, {
+      shown: file,
+      env: io.env,
+      config: configPath === undefined ? undefined : await loadConfigFile(configPath, io.env),
+      all: invocation.values.all === true,
+      action: await chooseAction(invocation, io, file, path),
+      store: await openStoreForCli(invocation, io),
     });
-    if (parsed.issues.length > 0) {
-      throw Object.defineProperty(
-        new StrongboxError(
-          "E_DOTENV_PARSE",
-          `import: ${file} has ${parsed.issues.length} problem(s); nothing was imported`,
-        ),
-        "issues",
-        { value: parsed.issues },
-      );
-    }
-    const schemaSecrets = await secretNamesFromSchema(invocation, io);
-    const isSecret = (key: string, value: string) =>
-      invocation.values.all === true || (schemaSecrets?.get(key) ?? looksSecret(key, value));
-    const chosen = parsed.entries.filter((entry) => {
-      const scheme = refScheme(entry.value);
-      return (
-        entry.value !== "" &&
-        !(scheme !== undefined && knownSchemes().includes(scheme)) &&
-        isSecret(entry.key, entry.value)
-      );
-    });
-    const store = await openStoreForCli(invocation, io);
-    const imported = chosen.map((entry) => ({
-      name: entry.key,
-      version: store.set(entry.key, Buffer.from(entry.value, "utf8")),
-    }));
-    const skipped = parsed.entries
-      .filter((entry) => !chosen.includes(entry))
-      .map((entry) => entry.key);
-    const action = await chooseAction(invocation, io, file);
-    if (action === "delete" && skipped.length > 0) {
-      throw new StrongboxError(
-        "E_USAGE",
-        `import: ${file} also holds ${skipped.join(", ")}, which were not imported; it was not deleted`,
-        { hint: "use --rewrite to keep them and reference the store, or --all" },
-      );
-    }
-    if (action === "rewrite") rewrite(path, text, chosen);
-    if (action === "gitignore") ignore(path);
-    if (action === "delete") unlinkSync(path);
     if (invocation.values.json === true) {
       io.stdout.write(
-        `${JSON.stringify({ file, imported, skipped, action: action ?? "none" }, null, 2)}\n`,
+        `${JSON.stringify({ file, ...result, action: result.action ?? "none" }, null, 2)}\n`,
       );
-    } else {
-      for (const item of imported)
-        say(io, `strongbox: imported ${item.name} (version ${item.version})`);
-      if (skipped.length > 0)
-        say(io, `strongbox: left in ${file} (not secrets, or references): ${skipped.join(", ")}`);
+      return EXIT_OK;
+    }
+    for (const item of result.imported)
+      say(io, `strongbox: imported ${item.name} (version ${item.version})`);
+    if (result.skipped.length > 0)
       say(
         io,
-        action === undefined
-          ? `strongbox: ${file} still holds the plaintext; rerun with --rewrite, --gitignore or --delete`
-          : `strongbox: ${file}: ${action} done`,
+        `strongbox: left in ${file} (not secrets, or references): ${result.skipped.join(", ")}`,
       );
-    }
-    return 0;
+    say(
+      io,
+      result.action === undefined
+        ? `strongbox: ${file} still holds the plaintext; rerun with --rewrite, --gitignore or --delete`
+        : `strongbox: ${file}: ${result.action} done`,
+    );
+    return EXIT_OK;
   },
 };
 
-async function secretNamesFromSchema(
-  invocation: Invocation,
-  io: CliIo,
-): Promise<Map<string, boolean> | undefined> {
-  let configPath: string;
-  try {
-    configPath = findConfig(io.cwd, stringOption(invocation, "config"));
-  } catch {
-    return undefined;
-  }
-  const config = await loadConfigFile(configPath, io.env);
-  return new Map(
-    Object.entries(config.variables).map(([name, spec]) => [
-      spec.env ?? name,
-      spec.secret === true,
-    ]),
-  );
-}
-
-type Action = "rewrite" | "gitignore" | "delete";
-
+/** The flag given, else (on a terminal, for a file that exists) the user's answer. */
 async function chooseAction(
   invocation: Invocation,
   io: CliIo,
   file: string,
-): Promise<Action | undefined> {
+  path: string,
+): Promise<ImportAction | undefined> {
   const flags = (["rewrite", "gitignore", "delete"] as const).filter(
     (flag) => invocation.values[flag] === true,
   );
   if (flags.length > 1)
     throw new StrongboxError("E_USAGE", "import: choose one of --rewrite, --gitignore, --delete");
-  if (flags[0] !== undefined || !process.stdin.isTTY) return flags[0];
+  if (flags[0] !== undefined || !process.stdin.isTTY || !existsSync(path)) return flags[0];
   const rl = createInterface({ input: process.stdin, output: io.stderr });
   const answer = (
     await rl.question(
-      `${file} still holds the plaintext: [r]ewrite it to reference the store, add it to .[g]itignore, [d]elete it, or leave it? `,
+      `After importing, ${file} still holds the plaintext: [r]ewrite it to reference the store, add it to .[g]itignore, [d]elete it, or leave it? `,
     )
   )
     .trim()
@@ -161,30 +103,4 @@ async function chooseAction(
   return ({ r: "rewrite", g: "gitignore", d: "delete" } as const)[
     answer.slice(0, 1) as "r" | "g" | "d"
   ];
-}
-
-/** Replaces the lines of each imported entry with a reference, keeping every other line as it was. */
-function rewrite(
-  path: string,
-  text: string,
-  entries: ReadonlyArray<{ key: string; line: number; endLine: number }>,
-): void {
-  const lines = text.split("\n");
-  for (const entry of [...entries].sort((a, b) => b.line - a.line)) {
-    lines.splice(
-      entry.line - 1,
-      entry.endLine - entry.line + 1,
-      `${entry.key}=store://${entry.key}`,
-    );
-  }
-  writeFileSync(path, lines.join("\n"));
-}
-
-function ignore(path: string): void {
-  const gitignore = join(dirname(path), ".gitignore");
-  const name = basename(path);
-  const current = existsSync(gitignore) ? readFileSync(gitignore, "utf8") : "";
-  if (current.split("\n").some((line) => line.trim() === name || line.trim() === `/${name}`))
-    return;
-  appendFileSync(gitignore, `${current === "" || current.endsWith("\n") ? "" : "\n"}${name}\n`);
 }
