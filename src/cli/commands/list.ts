@@ -1,6 +1,7 @@
 import type { Command } from "../command.js";
 import { say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
+import { table } from "../table.js";
 
 /** `strongbox list`: names and metadata of the store's secrets. Never values. */
 export const listCommand: Command = {
@@ -94,15 +95,3 @@ ${STORE_HELP}
     return 0;
   },
 };
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((cell, i) =>
-    Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
-}

@@ -1,16 +1,14 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseDotenv } from "../../dotenv/parse.js";
 import { StrongboxError } from "../../errors.js";
 import { applyMigration, rollbackMigration } from "../../migrate/apply.js";
-import { planMigration, type SourceValue } from "../../migrate/plan.js";
+import { planMigration } from "../../migrate/plan.js";
+import { sourcesFromEnvironment, sourcesFromFiles } from "../../migrate/sources.js";
 import { openProject } from "../../project.js";
-import { isCredentialVariable } from "../../security/credentials.js";
-import { envValue } from "../../util/env-value.js";
 import { VaultClient } from "../../vault/client.js";
-import { type Command, listOption, stringOption } from "../command.js";
-import { verdict } from "../exit-codes.js";
+import { type Command, type Invocation, listOption, stringOption } from "../command.js";
+import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say } from "../io.js";
+import { table } from "../table.js";
 
 /** `strongbox migrate`: move `.env` secrets into Vault, dry run first. */
 export const migrateCommand: Command = {
@@ -75,20 +73,22 @@ Options:
           io,
           `strongbox: rolled back ${entries.length} path${entries.length === 1 ? "" : "s"}: ${entries.map((e) => e.path).join(", ")}`,
         );
-        return 0;
+        return EXIT_OK;
       }
-      const sources = readSources(
-        invocation,
-        io,
-        new Set(Object.entries(project.config.variables).map(([name, spec]) => spec.env ?? name)),
-      );
+      const files = listOption(invocation, "file");
+      const sources =
+        invocation.values["from-env"] === true
+          ? sourcesFromEnvironment(
+              io.env,
+              Object.entries(project.config.variables).map(([name, spec]) => spec.env ?? name),
+              listValues(invocation, "name"),
+            )
+          : sourcesFromFiles(files ?? usage("migrate: give -f FILE or --from-env"), {
+              cwd: io.cwd,
+              env: io.env,
+            });
       const environment = stringOption(invocation, "env") ?? "production";
-      const categories = listOption(invocation, "secrets")?.flatMap((value) =>
-        value
-          .split(",")
-          .map((part) => part.trim())
-          .filter(Boolean),
-      );
+      const categories = listValues(invocation, "secrets");
       const mount = stringOption(invocation, "mount");
       const plan = await planMigration(client, project.config, sources, {
         environment,
@@ -100,7 +100,7 @@ Options:
           io.stdout.write(`${JSON.stringify({ dryRun: true, rows: plan.rows }, null, 2)}\n`);
         else io.stdout.write(planTable(plan.rows));
         say(io, "strongbox: dry run: nothing was written; add --apply to migrate");
-        return 0;
+        return EXIT_OK;
       }
       const journal = resolve(
         io.cwd,
@@ -136,69 +136,18 @@ Options:
   },
 };
 
-function readSources(
-  invocation: Parameters<Command["run"]>[0],
-  io: Parameters<Command["run"]>[1],
-  schemaNames: ReadonlySet<string>,
-): SourceValue[] {
-  if (invocation.values["from-env"] === true) return fromEnvironment(invocation, io, schemaNames);
-  const files = listOption(invocation, "file");
-  if (files === undefined)
-    throw new StrongboxError("E_USAGE", "migrate: give -f FILE or --from-env");
-  return files.flatMap((file) => {
-    const parsed = parseDotenv(readFileSync(resolve(io.cwd, file), "utf8"), {
-      source: file,
-      lookup: (name) => envValue(io.env, name),
-      refuse: isCredentialVariable,
-    });
-    if (parsed.issues.length > 0)
-      throw Object.defineProperty(
-        new StrongboxError(
-          "E_DOTENV_PARSE",
-          `migrate: ${file} cannot be parsed; nothing was planned`,
-        ),
-        "issues",
-        { value: parsed.issues },
-      );
-    return parsed.entries.flatMap((entry) =>
-      isCredentialVariable(entry.key)
-        ? []
-        : [{ name: entry.key, value: entry.value, place: `${file}:${entry.line}` }],
-    );
-  });
+function usage(message: string): never {
+  throw new StrongboxError("E_USAGE", message);
 }
 
-/**
- * `--from-env` takes the schema's variables and the names given with
- * `--name`, nothing else: a shell's environment also holds credentials
- * (VAULT_TOKEN, STRONGBOX_MASTER_KEY), CI tokens and shell state (PWD), and
- * none of those belong in an application's secrets.
- */
-function fromEnvironment(
-  invocation: Parameters<Command["run"]>[0],
-  io: Parameters<Command["run"]>[1],
-  schemaNames: ReadonlySet<string>,
-): SourceValue[] {
-  const named = (listOption(invocation, "name") ?? []).flatMap((value) =>
+/** A repeatable option whose values may also be comma-separated (`--secrets a,b --secrets c`). */
+function listValues(invocation: Invocation, name: string): string[] | undefined {
+  return listOption(invocation, name)?.flatMap((value) =>
     value
       .split(",")
       .map((part) => part.trim())
       .filter(Boolean),
   );
-  const credentials = named.filter(isCredentialVariable);
-  if (credentials.length > 0)
-    throw new StrongboxError(
-      "E_USAGE",
-      `migrate: ${credentials.join(", ")} ${credentials.length === 1 ? "is a credential" : "are credentials"} Strongbox uses to reach its sources, never an application secret`,
-      { hint: "drop it from --name; credentials stay with the process that uses them" },
-    );
-  const wanted = new Set([...schemaNames, ...named]);
-  return [...wanted].flatMap((name) => {
-    const value = envValue(io.env, name);
-    return value === undefined || value === "" || isCredentialVariable(name)
-      ? []
-      : [{ name, value, place: "the environment" }];
-  });
 }
 
 function planTable(
@@ -210,21 +159,12 @@ function planTable(
     reason?: string;
   }>,
 ): string {
-  const cells = rows.map((row) => [
-    row.variable,
-    `${row.path}#${row.key}`,
-    row.status + (row.reason ? ` (${row.reason})` : ""),
-  ]);
-  const widths = [0, 1, 2].map((i) =>
-    Math.max(
-      ["VARIABLE", "TARGET", "STATUS"][i]?.length ?? 0,
-      ...cells.map((c) => c[i]?.length ?? 0),
-    ),
+  return table(
+    ["VARIABLE", "TARGET", "STATUS"],
+    rows.map((row) => [
+      row.variable,
+      `${row.path}#${row.key}`,
+      row.status + (row.reason ? ` (${row.reason})` : ""),
+    ]),
   );
-  const line = (c: string[]) =>
-    c
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return `${[line(["VARIABLE", "TARGET", "STATUS"]), ...cells.map(line)].join("\n")}\n`;
 }

@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseDotenv } from "../dotenv/parse.js";
+import { StrongboxError } from "../errors.js";
+import { isCredentialVariable } from "../security/credentials.js";
+import { envValue } from "../util/env-value.js";
+import type { SourceValue } from "./plan.js";
+
+/**
+ * The values `.env` files hold, for a migration plan: each with the file and
+ * line it came from. Credentials are never taken (nor expanded); a file that
+ * cannot be parsed stops the plan before anything is planned.
+ */
+export function sourcesFromFiles(
+  files: readonly string[],
+  options: { readonly cwd: string; readonly env: Readonly<Record<string, string | undefined>> },
+): SourceValue[] {
+  return files.flatMap((file) => {
+    const parsed = parseDotenv(readSource(resolve(options.cwd, file), file), {
+      source: file,
+      lookup: (name) => envValue(options.env, name),
+      refuse: isCredentialVariable,
+    });
+    if (parsed.issues.length > 0)
+      throw Object.defineProperty(
+        new StrongboxError(
+          "E_DOTENV_PARSE",
+          `migrate: ${file} cannot be parsed; nothing was planned`,
+        ),
+        "issues",
+        { value: parsed.issues },
+      );
+    return parsed.entries.flatMap((entry) =>
+      isCredentialVariable(entry.key)
+        ? []
+        : [{ name: entry.key, value: entry.value, place: `${file}:${entry.line}` }],
+    );
+  });
+}
+
+/**
+ * The values a process environment holds for the schema's variables and the
+ * names given, nothing else: a shell's environment also holds credentials
+ * (VAULT_TOKEN, STRONGBOX_MASTER_KEY), CI tokens and shell state (PWD), and
+ * none of those belong in an application's secrets. Naming a credential is
+ * `E_USAGE`.
+ */
+export function sourcesFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  schemaNames: Iterable<string>,
+  named: readonly string[] = [],
+): SourceValue[] {
+  const credentials = named.filter(isCredentialVariable);
+  if (credentials.length > 0)
+    throw new StrongboxError(
+      "E_USAGE",
+      `migrate: ${credentials.join(", ")} ${credentials.length === 1 ? "is a credential" : "are credentials"} Strongbox uses to reach its sources, never an application secret`,
+      { hint: "drop it from --name; credentials stay with the process that uses them" },
+    );
+  return [...new Set([...schemaNames, ...named])].flatMap((name) => {
+    const value = envValue(env, name);
+    return value === undefined || value === "" || isCredentialVariable(name)
+      ? []
+      : [{ name, value, place: "the environment" }];
+  });
+}
+
+function readSource(path: string, shown: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StrongboxError(
+      "E_IO",
+      `migrate: ${shown} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}`,
+      { hint: "give the .env file to migrate with -f" },
+    );
+  }
+}
