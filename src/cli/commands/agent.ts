@@ -4,6 +4,7 @@ import { readAgentConfig } from "../../agent/config.js";
 import { StrongboxError } from "../../errors.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, stringOption } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 
 /** `strongbox agent -c agent.yaml`: keep rendered files (and a child) up to date with Vault. */
 export const agentCommand: Command = {
@@ -64,7 +65,7 @@ agent.yaml:
     process.once("SIGINT", stop);
     try {
       await agent.done;
-      return 0;
+      return EXIT_OK;
     } finally {
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);

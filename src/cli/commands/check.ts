@@ -1,9 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-import type { Issue } from "../../errors.js";
 import { ResolutionError } from "../../errors.js";
-import { checkLayers } from "../../layers/check-layers.js";
-import { openProject, type Project } from "../../project.js";
+import { checkProjectLayers } from "../../layers/check-project.js";
+import { openProject } from "../../project.js";
 import {
   type Command,
   type Invocation,
@@ -12,7 +9,7 @@ import {
   RESOLVE_OPTIONS,
   stringOption,
 } from "../command.js";
-import { verdict } from "../exit-codes.js";
+import { EXIT_OK, verdict } from "../exit-codes.js";
 import { type CliIo, say } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
@@ -71,7 +68,7 @@ ${RESOLVE_HELP}
         `strongbox: ok: ${resolved.length} variables resolved for environment "${resolution.environment.name}" (${secrets} secret${secrets === 1 ? "" : "s"})`,
       );
     }
-    return 0;
+    return EXIT_OK;
   },
 };
 
@@ -81,37 +78,19 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
     configPath: stringOption(invocation, "config"),
     processEnv: io.env,
   });
-  const read = (path: string) => ({
-    path: relative(io.cwd, path) || path,
-    text: readFileSync(path, "utf8"),
+  const report = await checkProjectLayers(project, {
+    cwd: io.cwd,
+    templates: listOption(invocation, "template"),
+    ...(invocation.values.live === true
+      ? { live: { environment: stringOption(invocation, "env") ?? "production", env: io.env } }
+      : {}),
   });
-  const examplePath = join(project.baseDir, ".env.example");
-  const explicit = listOption(invocation, "template");
-  const templates =
-    explicit !== undefined
-      ? explicit.map((path) => resolve(io.cwd, path))
-      : readdirSync(project.baseDir)
-          .filter((name) => /^secrets(\.[\w-]+)?\.ctmpl$/.test(name))
-          .map((name) => join(project.baseDir, name));
-  const layered = checkLayers(project.config, {
-    ...(existsSync(examplePath) ? { example: read(examplePath) } : {}),
-    templates: templates.map(read),
-  });
-  const live =
-    invocation.values.live === true
-      ? await liveIssues(project, stringOption(invocation, "env") ?? "production", io)
-      : [];
-  const report = {
-    ...layered,
-    ok: layered.ok && live.length === 0,
-    issues: [...layered.issues, ...live],
-  };
   if (invocation.values.json === true) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else if (report.ok) {
     say(
       io,
-      `strongbox: ok: the schema, ${existsSync(examplePath) ? ".env.example" : "(no .env.example)"} and ${templates.length} template${templates.length === 1 ? "" : "s"} agree`,
+      `strongbox: ok: the schema, ${report.example === undefined ? "(no .env.example)" : ".env.example"} and ${report.templates.length} template${report.templates.length === 1 ? "" : "s"} agree`,
     );
   } else {
     say(
@@ -136,15 +115,4 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
     io.stdout.write(`${lines.join("\n")}\n`);
   }
   return verdict(report.ok);
-}
-
-async function liveIssues(project: Project, environment: string, io: CliIo): Promise<Issue[]> {
-  const { VaultClient } = await import("../../vault/client.js");
-  const { liveLayerIssues } = await import("../../layers/live.js");
-  const client = VaultClient.fromEnv(io.env, project.config.vault);
-  try {
-    return await liveLayerIssues(project.config, environment, client);
-  } finally {
-    await client.close();
-  }
 }

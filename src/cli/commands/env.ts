@@ -4,7 +4,7 @@ import { openProject } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";
-import { verdict } from "../exit-codes.js";
+import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 
 /** Names of environments that may be created and destroyed at will. */
@@ -67,7 +67,7 @@ Options:
                 `copy ${step.from} -> ${step.to} (${step.keys} keys)${step.exists ? " [exists]" : ""}\n`,
               );
           say(io, `strongbox: dry run: ${steps.length} secrets would be copied; add --apply`);
-          return 0;
+          return EXIT_OK;
         }
         const copied = await applyCopy(client, steps, invocation.values.force === true);
         say(io, `strongbox: copied ${copied} of ${steps.length} secrets to ${base}/${name}`);
@@ -80,11 +80,11 @@ Options:
           io.stdout.write(`${JSON.stringify({ dryRun: true, paths }, null, 2)}\n`);
         else for (const path of paths) io.stdout.write(`destroy ${path}\n`);
         say(io, `strongbox: dry run: ${paths.length} secrets would be destroyed; add --apply`);
-        return 0;
+        return EXIT_OK;
       }
       const removed = await destroyTree(client, `${base}/${name}`);
       say(io, `strongbox: destroyed ${removed.length} secrets under ${base}/${name}`);
-      return 0;
+      return EXIT_OK;
     } finally {
       await client.close();
     }

@@ -1,6 +1,7 @@
 import { StrongboxError } from "../../errors.js";
 import type { Provenance } from "../../resolve/types.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { formatIssue } from "../render-error.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
@@ -44,7 +45,7 @@ ${RESOLVE_HELP}
         issues: resolution.issues.filter((item) => item.variable === undefined),
       };
       io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-      return 0;
+      return EXIT_OK;
     }
     const blocks = entries.map((entry) =>
       describe(entry.provenance, issuesOf(entry.name).map(formatIssue)),
@@ -55,7 +56,7 @@ ${RESOLVE_HELP}
     io.stdout.write(
       `environment: ${resolution.environment.name} (declared as ${resolution.environment.declaredAs})\n\n${[...blocks, ...general].join("\n")}\n`,
     );
-    return 0;
+    return EXIT_OK;
   },
 };
 

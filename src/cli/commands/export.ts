@@ -10,6 +10,7 @@ import {
   RESOLVE_OPTIONS,
   stringOption,
 } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
@@ -74,14 +75,14 @@ ${RESOLVE_HELP}
       const target = githubEnvFile(invocation, io);
       io.stdout.write(githubMasks(pairs, secrets));
       appendFileSync(target, formatPairs(pairs, "github"), { mode: 0o600 });
-      return 0;
+      return EXIT_OK;
     }
     io.stdout.write(
       formatPairs(pairs, format as Format, {
         name: stringOption(invocation, "name") ?? "app-secrets",
       }),
     );
-    return 0;
+    return EXIT_OK;
   },
 };
 

@@ -5,7 +5,7 @@ import { renderCtmpl } from "../../generate/ctmpl.js";
 import { renderEnvExample } from "../../generate/example.js";
 import { openProject } from "../../project.js";
 import { type Command, stringOption } from "../command.js";
-import { verdict } from "../exit-codes.js";
+import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 
 /** `strongbox generate example|ctmpl`: derive the documentation and template layers from the schema. */
@@ -72,7 +72,7 @@ Options:
     }
     if (invocation.values.stdout === true) {
       for (const file of files) io.stdout.write(file.text);
-      return 0;
+      return EXIT_OK;
     }
     if (invocation.values.check === true) {
       const stale = files.filter(
@@ -98,6 +98,6 @@ Options:
       }
       say(io, `strongbox: wrote ${file.path}`);
     }
-    return 0;
+    return EXIT_OK;
   },
 };

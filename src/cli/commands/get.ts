@@ -1,5 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { type Command, stringOption } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox get NAME`: print one secret's value (the one command whose job is to show a value). */
@@ -46,6 +47,6 @@ ${STORE_HELP}
       io.stdout.write(found.value);
       if (io.stdout.isTTY === true) io.stdout.write("\n");
     }
-    return 0;
+    return EXIT_OK;
   },
 };

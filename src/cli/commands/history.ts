@@ -1,5 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import type { Command } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox history NAME`: every version of a secret, never a value. */
@@ -18,7 +19,7 @@ ${STORE_HELP}
     const versions = (await openStoreForCli(invocation, io)).history(name);
     if (invocation.values.json === true) {
       io.stdout.write(`${JSON.stringify({ name, versions }, null, 2)}\n`);
-      return 0;
+      return EXIT_OK;
     }
     for (const version of versions) {
       const state = version.state === "deleted" ? "deleted" : `key ${version.kid}`;
@@ -26,6 +27,6 @@ ${STORE_HELP}
         `v${version.version}  ${version.createdAt}  ${version.createdBy}  ${state}\n`,
       );
     }
-    return 0;
+    return EXIT_OK;
   },
 };

@@ -2,6 +2,7 @@ import { StrongboxError } from "../../errors.js";
 import { parseMasterKey } from "../../store/master-key.js";
 import { initStore } from "../../store/store.js";
 import type { Command } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
 import { promptHidden } from "../prompt.js";
 import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
@@ -53,7 +54,7 @@ ${STORE_HELP}
     });
     if (invocation.values.json === true) {
       io.stdout.write(`${JSON.stringify({ store: options.dir, ...result }, null, 2)}\n`);
-      return 0;
+      return EXIT_OK;
     }
     say(io, `strongbox: created the store ${options.dir} (id ${result.storeId})`);
     if (result.keyFile !== undefined) {
@@ -78,6 +79,6 @@ ${STORE_HELP}
       );
     }
     say(io, "strongbox: commit the store directory; its .gitignore keeps lock and temp files out.");
-    return 0;
+    return EXIT_OK;
   },
 };

@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 import { table } from "../table.js";
@@ -41,7 +42,7 @@ ${STORE_HELP}
       io.stdout.write(
         `${JSON.stringify({ store: store.id, secrets, ...(keys === undefined ? {} : { keys }) }, null, 2)}\n`,
       );
-      return 0;
+      return EXIT_OK;
     }
     const now = Date.now();
     const rows = secrets.map((secret) =>
@@ -92,6 +93,6 @@ ${STORE_HELP}
         )}`,
       );
     }
-    return 0;
+    return EXIT_OK;
   },
 };

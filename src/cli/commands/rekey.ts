@@ -1,5 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import type { Command } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
 import { promptHidden } from "../prompt.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
@@ -46,6 +47,6 @@ ${STORE_HELP}
         io,
         "strongbox: the old STRONGBOX_MASTER_KEY no longer opens the store: update it wherever it is set",
       );
-    return 0;
+    return EXIT_OK;
   },
 };

@@ -1,5 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import type { Command } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
@@ -41,6 +42,6 @@ ${STORE_HELP}
       io,
       `strongbox: kept ${ours ? "our" : "their"} side of ${name} (${versions} version${versions === 1 ? "" : "s"}); now \`git add\` it`,
     );
-    return 0;
+    return EXIT_OK;
   },
 };

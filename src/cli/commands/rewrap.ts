@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
@@ -17,6 +18,6 @@ ${STORE_HELP}
   async run(invocation, io) {
     const count = (await openStoreForCli(invocation, io)).rewrap();
     say(io, `strongbox: re-encrypted ${count} version${count === 1 ? "" : "s"}`);
-    return 0;
+    return EXIT_OK;
   },
 };

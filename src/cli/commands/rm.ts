@@ -1,5 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import type { Command } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
@@ -28,6 +29,6 @@ ${STORE_HELP}
         ? `strongbox: destroyed ${name}`
         : `strongbox: deleted ${name} (tombstone version ${version})`,
     );
-    return 0;
+    return EXIT_OK;
   },
 };

@@ -1,5 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { type Command, stringOption } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
@@ -22,6 +23,6 @@ ${STORE_HELP}
       throw new StrongboxError("E_USAGE", "rollback: give a secret name and --to N");
     const version = (await openStoreForCli(invocation, io)).rollback(name, to);
     say(io, `strongbox: ${name} version ${version} now holds the value of version ${to}`);
-    return 0;
+    return EXIT_OK;
   },
 };

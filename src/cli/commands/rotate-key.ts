@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
@@ -20,6 +21,6 @@ ${STORE_HELP}
       io,
       `strongbox: data key ${kid} is now active; run \`strongbox rewrap\` to re-encrypt older versions`,
     );
-    return 0;
+    return EXIT_OK;
   },
 };

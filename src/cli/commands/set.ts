@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import { parseDuration } from "../../schema/coerce.js";
 import type { SecretMeta } from "../../store/secret-file.js";
-import { type Command, listOption, stringOption } from "../command.js";
+import { type Command, type Invocation, listOption, stringOption } from "../command.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say } from "../io.js";
 import { promptHidden, readStdin } from "../prompt.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
@@ -81,11 +82,11 @@ ${STORE_HELP}
     const version = store.set(name, value, meta);
     if (invocation.values.json === true) io.stdout.write(`${JSON.stringify({ name, version })}\n`);
     else say(io, `strongbox: stored ${name} version ${version}`);
-    return 0;
+    return EXIT_OK;
   },
 };
 
-async function readValue(invocation: Parameters<Command["run"]>[0], io: CliIo): Promise<Buffer> {
+async function readValue(invocation: Invocation, io: CliIo): Promise<Buffer> {
   const fromFile = stringOption(invocation, "from-file");
   const inline = stringOption(invocation, "value");
   if (fromFile !== undefined && inline !== undefined)
@@ -112,7 +113,7 @@ function stripNewline(bytes: Buffer): Buffer {
   return bytes.subarray(0, end);
 }
 
-function metaFrom(invocation: Parameters<Command["run"]>[0]): SecretMeta {
+function metaFrom(invocation: Invocation): SecretMeta {
   const description = stringOption(invocation, "description");
   const tags = listOption(invocation, "tag");
   const expires = stringOption(invocation, "expires");
@@ -141,79 +142,34 @@ function expiryTime(text: string): string {
   return new Date(time).toISOString();
 }
 
-/**
- * `set --to scheme://…`: the value goes through the target provider's write
- * capability, so any provider that can write is a target (Vault KV keeps the
- * secret's other keys, with check-and-set). `--expected-version N` makes the
- * write conditional on the current version.
- */
+/** `set --to scheme://…`: through the target provider's write capability (see writeToRef). */
 async function setThroughProvider(
   target: string,
   name: string,
   value: Buffer,
-  invocation: Parameters<Command["run"]>[0],
+  invocation: Invocation,
   io: CliIo,
 ): Promise<number> {
-  const { parseRef, formatRef } = await import("../../refs/ref.js");
-  const { providerFor } = await import("../../providers/registry.js");
-  const { canWrite } = await import("../../providers/provider.js");
-  let ref = parseRef(target, "--to");
-  const definition = providerFor(ref.scheme);
-  if (definition === undefined)
-    throw new StrongboxError("E_REF", `--to: unknown reference scheme "${ref.scheme}://"`);
-  try {
-    definition.validateRef(ref, "--to");
-  } catch (error) {
-    // `--to vault://secret/app` means the key named like the secret.
-    if (ref.key !== undefined) throw error;
-    ref = parseRef(`${target}#${name}`, "--to");
-    definition.validateRef(ref, "--to");
-  }
-  const provider = await definition.create();
-  if (!canWrite(provider))
-    throw new StrongboxError(
-      "E_USAGE",
-      `set: ${ref.scheme}:// is a source Strongbox cannot write to`,
-      {
-        hint: "store it where it is read from with that source's own tools",
-      },
-    );
+  const { writeToRef } = await import("../../providers/write-ref.js");
+  const { formatRef } = await import("../../refs/ref.js");
   const expectedText = stringOption(invocation, "expected-version");
   const expected = expectedText === undefined ? undefined : Number(expectedText);
   if (expected !== undefined && (!Number.isInteger(expected) || expected < 0))
     throw new StrongboxError("E_USAGE", "set: --expected-version takes 0 or a positive integer");
-  const project = await loadProjectSections(invocation, io);
-  const written = await provider.write(
-    ref,
-    value.toString("utf8"),
-    {
-      baseDir: project.baseDir,
-      processEnv: io.env,
-      config: (key) => (Object.hasOwn(project.sections, key) ? project.sections[key] : undefined),
-    },
-    expected === undefined ? {} : { expectedVersion: expected },
-  );
+  const { ref, version } = await writeToRef(target, name, value.toString("utf8"), {
+    cwd: io.cwd,
+    env: io.env,
+    configPath: stringOption(invocation, "config"),
+    expectedVersion: expected,
+  });
   if (invocation.values.json === true)
     io.stdout.write(
-      `${JSON.stringify({ name: ref.key ?? ref.path, path: ref.path, version: written.version ?? null })}\n`,
+      `${JSON.stringify({ name: ref.key ?? ref.path, path: ref.path, version: version ?? null })}\n`,
     );
   else
     say(
       io,
-      `strongbox: stored ${ref.key === undefined ? formatRef(ref) : `${ref.key} at ${ref.path}`}${written.version === undefined ? "" : ` (version ${written.version})`}`,
+      `strongbox: stored ${ref.key === undefined ? formatRef(ref) : `${ref.key} at ${ref.path}`}${version === undefined ? "" : ` (version ${version})`}`,
     );
-  return 0;
-}
-
-/** The config's sections (vault:, store:, …) when a config is found; none otherwise. */
-async function loadProjectSections(
-  invocation: Parameters<Command["run"]>[0],
-  io: CliIo,
-): Promise<{ baseDir: string; sections: Readonly<Record<string, unknown>> }> {
-  const { findConfigIfAny } = await import("../../config/find-config.js");
-  const { loadConfigFile } = await import("../../config/load-file.js");
-  const path = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
-  if (path === undefined) return { baseDir: io.cwd, sections: {} };
-  const config = await loadConfigFile(path, io.env);
-  return { baseDir: dirname(path), sections: config as unknown as Record<string, unknown> };
+  return EXIT_OK;
 }

@@ -5,7 +5,7 @@ import { vaultDoctor } from "../../vault-ops/doctor.js";
 import { concreteEnvironments } from "../../vault-ops/plan.js";
 import { applySetup, planSetup } from "../../vault-ops/setup.js";
 import { type Command, listOption, stringOption } from "../command.js";
-import { verdict } from "../exit-codes.js";
+import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 
 /** `strongbox vault setup|doctor`: operator tools over the Vault client. */
@@ -71,7 +71,7 @@ Options:
           io,
           `strongbox: no variable reads from Vault in ${environments.join(", ")}; nothing to set up`,
         );
-        return 0;
+        return EXIT_OK;
       }
       if (invocation.values["dry-run"] === true) {
         if (invocation.values.json === true) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
@@ -79,7 +79,7 @@ Options:
           io.stdout.write(
             `${plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n")}\n# calls\n${plan.calls.join("\n")}\n`,
           );
-        return 0;
+        return EXIT_OK;
       }
       const results = await applySetup(plan, client);
       if (invocation.values.json === true) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -92,7 +92,7 @@ Options:
           );
         }
       }
-      return 0;
+      return EXIT_OK;
     } finally {
       await client.close();
     }

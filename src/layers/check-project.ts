@@ -1,0 +1,81 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { type Issue, StrongboxError } from "../errors.js";
+import type { Project } from "../project.js";
+import { checkLayers, type LayerFile, type LayerReport } from "./check-layers.js";
+
+/** What {@link checkProjectLayers} reads beyond the project. */
+export interface ProjectLayerOptions {
+  /** Paths in messages are shown relative to this directory. */
+  readonly cwd: string;
+  /** Templates to check; default: every `secrets*.ctmpl` beside the config. */
+  readonly templates?: readonly string[] | undefined;
+  /** Also compare with what Vault holds for this environment (`--live`). */
+  readonly live?: {
+    readonly environment: string;
+    readonly env: Readonly<Record<string, string | undefined>>;
+  };
+}
+
+/** A {@link LayerReport} plus which files were read, for the summary line. */
+export interface ProjectLayerReport extends LayerReport {
+  readonly example: string | undefined;
+  readonly templates: readonly string[];
+}
+
+/**
+ * The three-layer gate on a project (`strongbox check --layers`): reads
+ * `.env.example` beside the config and the templates, checks that they
+ * agree with the schema, and with `live` that Vault holds what the schema
+ * says (Vault reached with the config's `vault:` settings).
+ */
+export async function checkProjectLayers(
+  project: Project,
+  options: ProjectLayerOptions,
+): Promise<ProjectLayerReport> {
+  const read = (path: string): LayerFile => {
+    const shown = relative(options.cwd, path) || path;
+    try {
+      return { path: shown, text: readFileSync(path, "utf8") };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new StrongboxError(
+        "E_IO",
+        `${shown}: cannot read it (${code === "ENOENT" ? "no such file" : code})`,
+        {
+          hint: "check the paths given with -t",
+        },
+      );
+    }
+  };
+  const examplePath = join(project.baseDir, ".env.example");
+  const templates =
+    options.templates?.map((path) => resolve(options.cwd, path)) ??
+    readdirSync(project.baseDir)
+      .filter((name) => /^secrets(\.[\w-]+)?\.ctmpl$/.test(name))
+      .map((name) => join(project.baseDir, name));
+  const example = existsSync(examplePath) ? read(examplePath) : undefined;
+  const layered = checkLayers(project.config, {
+    ...(example === undefined ? {} : { example }),
+    templates: templates.map(read),
+  });
+  let live: Issue[] = [];
+  if (options.live !== undefined) {
+    // Loaded only for --live, so the offline gate does not pay for the Vault client.
+    const { VaultClient } = await import("../vault/client.js");
+    const { liveLayerIssues } = await import("./live.js");
+    const client = VaultClient.fromEnv(options.live.env, project.config.vault);
+    try {
+      live = await liveLayerIssues(project.config, options.live.environment, client);
+    } finally {
+      await client.close();
+    }
+  }
+  return {
+    ...layered,
+    ok: layered.ok && live.length === 0,
+    issues: [...layered.issues, ...live],
+    example: example?.path,
+    templates: templates.map((path) => relative(options.cwd, path) || path),
+  };
+}
