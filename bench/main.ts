@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
-import { initStore, openStore } from "../src/store/store.js";
+import { initStore, openStore } from "../src/store/open.js";
 import { awsRows } from "./aws.js";
 import { azureRows } from "./azure.js";
 import { templateRows, vaultRows } from "./vault.js";

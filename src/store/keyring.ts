@@ -1,19 +1,24 @@
 import { StrongboxError } from "../errors.js";
 import { derive, hmac, macEquals, unwrapKey, wrapAad, wrapKey } from "./crypto.js";
 import { formatError, frame, fromB64u, tampered, toB64u, unframe } from "./encoding.js";
-import { checkScryptParams, type ScryptParams } from "./master-key.js";
 
-/** How the master key is obtained, as recorded in the keyring. */
-export type MasterSpec =
-  | { readonly kind: "key" }
-  | ({ readonly kind: "passphrase"; readonly kdf: "scrypt"; readonly salt: string } & ScryptParams);
+/**
+ * How the master key is obtained, as recorded in the keyring: a `kind` and
+ * that kind's own fields (a passphrase's scrypt salt and parameters, …).
+ * The keyring carries it, authenticated; the key wrapper of that kind reads
+ * and checks it (key-wrapper.ts).
+ */
+export interface MasterRecord {
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
 
 /** The keyring as stored (wire form). */
 interface KeyringWire {
   format: "strongbox-keyring/1";
   storeId: string;
   createdAt: string;
-  master: MasterSpec;
+  master: MasterRecord;
   check: string;
   integrityKey: string;
   previousIntegrityKey?: string;
@@ -26,7 +31,7 @@ interface KeyringWire {
 export interface Keyring {
   readonly storeId: Buffer;
   readonly createdAt: string;
-  readonly master: MasterSpec;
+  readonly master: MasterRecord;
   readonly integrityKey: Buffer;
   /**
    * Only while a rekey re-authenticates the secret files: the integrity key
@@ -119,16 +124,14 @@ export function sealKeyring(keyring: Keyring, masterKey: Uint8Array, nonce: () =
 }
 
 /** Reads the parts of a keyring needed before the master key is known: store id and how to get the key. */
-export function peekKeyring(bytes: Buffer, file: string): { storeId: Buffer; master: MasterSpec } {
+export function peekKeyring(
+  bytes: Buffer,
+  file: string,
+): { storeId: Buffer; master: MasterRecord } {
   const loose = parseJson(unframe(bytes, file).body, file);
   const storeId = authenticStoreId(loose, file);
-  const master = loose.master as MasterSpec | undefined;
-  if (master?.kind !== "passphrase") return { storeId, master: { kind: "key" } };
-  // Unauthenticated until the key is derived, so bounded before any work is done.
-  const problem = checkScryptParams(master);
-  if (problem !== undefined || typeof master.salt !== "string")
-    throw formatError(file, `scrypt parameters refused: ${problem ?? "no salt"}`);
-  return { storeId, master };
+  // Unauthenticated until the key is derived: its wrapper checks it before any work is done.
+  return { storeId, master: masterRecord(loose.master, file) };
 }
 
 /**
@@ -219,12 +222,17 @@ function parseWire(body: Buffer, file: string): KeyringWire {
     if (!FIELDS.includes(key)) throw formatError(file, `unknown field "${key}"`);
   if (!Array.isArray(wire.keys) || wire.keys.length === 0 || !Number.isInteger(wire.active))
     throw formatError(file, "no keys");
-  const master = wire.master;
-  if (master?.kind === "passphrase") {
-    const problem = checkScryptParams(master);
-    if (problem !== undefined) throw formatError(file, `scrypt parameters refused: ${problem}`);
-  } else if (master?.kind !== "key") {
-    throw formatError(file, "unknown master key kind");
-  }
+  masterRecord(wire.master, file);
   return wire;
+}
+
+/** The `master` record; its absence cannot be told from an altered field name before authentication. */
+function masterRecord(value: unknown, file: string): MasterRecord {
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    typeof (value as MasterRecord).kind !== "string"
+  )
+    throw tampered(file, "no master key record");
+  return value as MasterRecord;
 }

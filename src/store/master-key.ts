@@ -3,18 +3,9 @@ import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { writableByOthers } from "../security/trusted-path.js";
 import { toB64u } from "./encoding.js";
-
-/** Where the master key came from; shown to people, never the key. */
-export type MasterKeyOrigin = "env" | "key-file" | "passphrase";
-
-export interface MasterKey {
-  readonly key: Buffer;
-  readonly origin: MasterKeyOrigin;
-  /** The key file, for `key-file`. */
-  readonly path?: string;
-}
 
 /** scrypt parameters as stored in the keyring. */
 export interface ScryptParams {
@@ -73,6 +64,12 @@ export function parseMasterKey(text: string, where: string): Buffer {
     });
   }
   return key;
+}
+
+/** Writes a master key file (0600) in a private directory. */
+export function writeKeyFile(path: string, key: Buffer): void {
+  ensurePrivateDir(dirname(path));
+  writeFileAtomic(path, Buffer.from(formatMasterKey(key)), 0o600);
 }
 
 /** The text a key file holds. */

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { ReadContext } from "../../src/providers/provider.js";
-import { initStore, openStore } from "../../src/store/store.js";
+import { initStore, openStore } from "../../src/store/open.js";
 import { type FakeKeyVault, startFakeKeyVault } from "../helpers/azure-kv.js";
 import { type Bao, freePort, startBao } from "../helpers/bao.js";
 import { tempProject } from "../helpers/cli.js";

@@ -1,7 +1,7 @@
 // A store writer for the crash tests: writes until killed, and acknowledges on
 // stdout only after each operation has returned (so the data is on disk).
 import { writeSync } from "node:fs";
-import { openStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/open.js";
 
 const [dir, worker, mode] = process.argv.slice(2);
 if (dir === undefined || worker === undefined)

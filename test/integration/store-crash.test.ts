@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { initStore, openStore } from "../../src/store/store.js";
+import { initStore, openStore } from "../../src/store/open.js";
 import { ROOT, tempProject } from "../helpers/cli.js";
 
 const WORKER = join(ROOT, "dist/test/helpers/store-worker.js");

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { initStore, openStore } from "../../src/store/store.js";
+import { initStore, openStore } from "../../src/store/open.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 import { git } from "./git.test.js";
 

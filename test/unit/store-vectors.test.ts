@@ -3,7 +3,7 @@ import { cpSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { open, seal } from "../../src/store/crypto.js";
-import { openStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/open.js";
 import { ROOT, tempProject } from "../helpers/cli.js";
 import { makeVectorStore, VECTOR_MASTER_KEY, VECTOR_VALUES } from "../vectors/make-vector-store.js";
 

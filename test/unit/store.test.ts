@@ -14,8 +14,9 @@ import fc from "fast-check";
 import type { AuditEvent } from "../../src/audit/audit.js";
 import { StrongboxError } from "../../src/errors.js";
 import { openKeyring, sealKeyring } from "../../src/store/keyring.js";
+import { initStore, openStore } from "../../src/store/open.js";
 import { openSecretFile, sealSecretFile } from "../../src/store/secret-file.js";
-import { initStore, openStore, type StoreOptions } from "../../src/store/store.js";
+import type { StoreOptions } from "../../src/store/store.js";
 import { ROOT, tempProject } from "../helpers/cli.js";
 import { VECTOR_MASTER_KEY } from "../vectors/make-vector-store.js";
 
@@ -397,5 +398,43 @@ describe("store tampering", () => {
     ).toString("base64url");
     writeFileSync(path, `${body}\nmac ${mac}\n`);
     await assert.rejects(openStore(options), { code: "E_STORE_FORMAT" });
+  });
+
+  it("the key wrapper the keyring names opens it; an unknown one is refused before any key is read", async () => {
+    const { dir, options } = vectorCopy();
+    const path = join(dir, "keyring.sbx");
+    const keyring = openKeyring(readFileSync(path), MASTER, "keyring");
+    // A store protected by a wrapper from a newer Strongbox (or a hand-edited record):
+    // authentic under the right key, and still refused, naming the kind and both causes.
+    writeFileSync(
+      path,
+      sealKeyring({ ...keyring, master: { kind: "kms", keyId: "arn:example" } }, MASTER, () =>
+        Buffer.alloc(12, 1),
+      ),
+    );
+    await assert.rejects(
+      openStore(options),
+      (error: StrongboxError) =>
+        error.code === "E_STORE_TAMPERED" &&
+        /protected by "kms", which this version of Strongbox does not know/.test(error.message) &&
+        /upgrade Strongbox/.test(error.hint ?? ""),
+    );
+    // A passphrase record with a cost below the floor is refused before scrypt runs.
+    writeFileSync(
+      path,
+      sealKeyring(
+        {
+          ...keyring,
+          master: { kind: "passphrase", kdf: "scrypt", salt: "AAAA", N: 2, r: 1, p: 1 },
+        },
+        MASTER,
+        () => Buffer.alloc(12, 1),
+      ),
+    );
+    await assert.rejects(
+      openStore({ dir, env: { STRONGBOX_PASSPHRASE: "anything" } }),
+      (error: StrongboxError) =>
+        error.code === "E_STORE_FORMAT" && /scrypt parameters refused/.test(error.message),
+    );
   });
 });

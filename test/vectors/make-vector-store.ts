@@ -3,7 +3,7 @@
 // test/vectors/store-v1; the vector test rebuilds it in memory and compares
 // every byte, then opens the committed copy.
 import { createHash } from "node:crypto";
-import { initStore, openStore } from "../../src/store/store.js";
+import { initStore, openStore } from "../../src/store/open.js";
 
 /** The master key of the vector store (hex). Public on purpose: these are test vectors. */
 export const VECTOR_MASTER_KEY = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";

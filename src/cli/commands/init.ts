@@ -1,6 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { parseMasterKey } from "../../store/master-key.js";
-import { initStore } from "../../store/store.js";
+import { initStore } from "../../store/open.js";
 import type { Command } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";

@@ -51,7 +51,7 @@ export const storeProvider = defineProvider({
     checkVersionParam(ref.params, context);
   },
   async create(): Promise<Provider & WriteCapability> {
-    const { openStore } = await import("../../store/store.js");
+    const { openStore } = await import("../../store/open.js");
     const open = (ctx: ReadContext) => {
       const dir = storeDirectory(
         { store: ctx.config("store") as ConfigSpec["store"] },

@@ -1,0 +1,129 @@
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import type { StoreCore } from "./core.js";
+import { toB64u } from "./encoding.js";
+import { newMaster } from "./key-wrapper.js";
+import { type Keyring, nextKeyId } from "./keyring.js";
+import { sweepLeftovers } from "./lock.js";
+import { promoteNewKeyFile, type ScryptParams, writeKeyFile } from "./master-key.js";
+import { openVersion, sealSecretFile, sealVersion } from "./secret-file.js";
+import { now } from "./types.js";
+
+// The store's key operations: new data keys, re-encryption, a new master key.
+// Each takes the store lock through the core and leaves a store that opens
+// at every instant, crash or not.
+
+/** Adds a data key and makes it active; old versions stay readable. Returns the new key id. */
+export function rotateKey(core: StoreCore): number {
+  return core.withLockedKeyring("rotate-key", (keyring) => {
+    const kid = nextKeyId(keyring);
+    const dataKeys = new Map(keyring.dataKeys);
+    dataKeys.set(kid, { key: core.random(32), createdAt: now(core.options) });
+    return { keyring: { ...keyring, dataKeys, active: kid }, result: kid };
+  });
+}
+
+/**
+ * Re-encrypts every live version under the active data key, one atomic file
+ * write per secret, then retires every other data key: its material leaves
+ * the keyring, and a record still under it (an old copy put back) is
+ * refused. A crash before the last step leaves the old keys in place, so
+ * every file stays readable.
+ */
+export function rewrap(core: StoreCore): number {
+  const release = core.lock();
+  try {
+    sweepLeftovers(core.options.dir, { secrets: true });
+    core.finishIntegrityRotation();
+    let count = 0;
+    for (const name of core.names()) {
+      const file = core.readFresh(name);
+      if (file === undefined) continue;
+      const versions = file.versions.map((version) => {
+        if (version.state === "deleted" || version.kid === core.keyring.active) return version;
+        count++;
+        const plain = core.withKeyFor(version, () =>
+          openVersion(core.keyring, name, version, core.path(name)),
+        );
+        const { createdAt, createdBy } = version;
+        return sealVersion(core.keyring, name, version.version, plain, core.random(32), {
+          createdAt,
+          createdBy,
+        });
+      });
+      writeFileAtomic(core.path(name), sealSecretFile({ ...file, versions }, core.keyring));
+    }
+    const retiredAt = now(core.options);
+    const retiredKeys = new Map(core.keyring.retiredKeys ?? []);
+    for (const [kid, entry] of core.keyring.dataKeys)
+      if (kid !== core.keyring.active)
+        retiredKeys.set(kid, { createdAt: entry.createdAt, retiredAt });
+    const active = core.keyring.dataKeys.get(core.keyring.active);
+    const keyring: Keyring = {
+      ...core.keyring,
+      dataKeys: new Map(active === undefined ? [] : [[core.keyring.active, active]]),
+      retiredKeys,
+      manifest: true,
+    };
+    core.sealKeyring(keyring);
+    core.audit({ action: "rewrap", outcome: "ok" });
+    return count;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Changes the master key and revokes the old one: whoever kept the old key
+ * and an old copy of the keyring (git history) must not read what is stored
+ * afterwards, nor forge a secret file. So besides re-wrapping the keyring,
+ * a rekey starts a new data key (new values are out of the old key's reach)
+ * and a new integrity key, under which every secret file and the manifest
+ * are authenticated again. That costs one small write per secret, no
+ * re-encryption; `rewrap` afterwards re-encrypts old values and retires the
+ * data keys the old master key could unwrap.
+ *
+ * Crash safety: the new key goes to `<key file>.new` before the keyring is
+ * written, and the keyring keeps the previous integrity key until every
+ * file is authenticated again, so the store opens at every instant.
+ */
+export function rekey(
+  core: StoreCore,
+  options: { passphrase?: string; scrypt?: ScryptParams } = {},
+): { keyFile?: string } {
+  const random = (size: number) => core.random(size);
+  const { master, key, keyFile } = newMaster(
+    options.passphrase === undefined
+      ? { kind: "key" }
+      : {
+          kind: "passphrase",
+          passphrase: options.passphrase,
+          ...(options.scrypt === undefined ? {} : { scrypt: options.scrypt }),
+        },
+    { storeId: toB64u(core.keyring.storeId), env: core.options.env, random },
+  );
+  const release = core.lock();
+  try {
+    sweepLeftovers(core.options.dir, { secrets: true });
+    core.finishIntegrityRotation();
+    const current = core.keyring;
+    const kid = nextKeyId(current);
+    const dataKeys = new Map(current.dataKeys);
+    dataKeys.set(kid, { key: random(32), createdAt: now(core.options) });
+    const rotating: Keyring = {
+      ...current,
+      master,
+      dataKeys,
+      active: kid,
+      integrityKey: random(32),
+      previousIntegrityKey: current.integrityKey,
+    };
+    if (keyFile !== undefined) writeKeyFile(`${keyFile}.new`, key);
+    core.sealKeyring(rotating, key);
+    if (keyFile !== undefined) promoteNewKeyFile(keyFile);
+    core.finishIntegrityRotation();
+    core.audit({ action: "rekey", outcome: "ok" });
+  } finally {
+    release();
+  }
+  return keyFile === undefined ? {} : { keyFile };
+}

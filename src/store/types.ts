@@ -1,0 +1,48 @@
+import type { AuditSink } from "../audit/audit.js";
+import type { ScryptParams } from "./master-key.js";
+import type { SecretMeta } from "./secret-file.js";
+
+/** What every store operation needs from the outside world; injected so tests are deterministic. */
+export interface StoreOptions {
+  /** The store directory, e.g. `.strongbox`. */
+  readonly dir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Asked for the passphrase of a passphrase store when `STRONGBOX_PASSPHRASE` is unset (the CLI prompts). */
+  readonly passphrase?: () => string | Promise<string>;
+  readonly random?: (size: number) => Buffer;
+  readonly now?: () => Date;
+  /** Recorded as `createdBy` on every version; `user@host` by default. */
+  readonly actor?: string;
+  readonly audit?: AuditSink | undefined;
+  readonly lockTimeoutMs?: number;
+}
+
+/** One secret's metadata and version summary, as `list` shows it. Never a value. */
+export interface SecretInfo {
+  readonly name: string;
+  readonly version: number;
+  readonly deleted: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+  readonly kid: number | undefined;
+  readonly meta: SecretMeta;
+  /** Set when the secret cannot be read (a merge conflict, tampering); the others still list. */
+  readonly problem?: { readonly code: string; readonly message: string };
+}
+
+export interface InitOptions extends StoreOptions {
+  /** Protect the store with this passphrase (scrypt) instead of a random key in a key file. */
+  readonly newPassphrase?: string;
+  readonly scrypt?: ScryptParams;
+  /** Use this master key (e.g. from `STRONGBOX_MASTER_KEY`) instead of generating one; no key file is written. */
+  readonly masterKey?: Buffer;
+}
+
+/** The keyring's file name in the store directory. */
+export const KEYRING = "keyring.sbx";
+
+/** The time now as the store records it (ISO 8601), from the injected clock. */
+export function now(options: StoreOptions): string {
+  return (options.now?.() ?? new Date()).toISOString();
+}
