@@ -1,8 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
-import { renderCtmpl } from "../../generate/ctmpl.js";
-import { renderEnvExample } from "../../generate/example.js";
+import { generatedFiles, staleFiles, writeGenerated } from "../../generate/project-files.js";
 import { openProject } from "../../project.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
@@ -49,35 +46,22 @@ Options:
       configPath: stringOption(invocation, "config"),
       processEnv: io.env,
     });
-    const out = stringOption(invocation, "out");
-    let files: Array<{ path: string; text: string }>;
-    if (what === "example") {
-      files = [
-        {
-          path: out === undefined ? join(project.baseDir, ".env.example") : resolve(io.cwd, out),
-          text: renderEnvExample(project.config, basename(project.configPath)),
-        },
-      ];
-    } else {
-      const kv = stringOption(invocation, "kv-version") ?? "2";
-      if (kv !== "1" && kv !== "2")
-        throw new StrongboxError("E_USAGE", "generate: --kv-version is 1 or 2");
-      const dir = out === undefined ? project.baseDir : resolve(io.cwd, out);
-      files = renderCtmpl(project.config, { kvVersion: kv === "1" ? 1 : 2 }).map((t) => ({
-        path: join(dir, t.file),
-        text: t.text,
-      }));
-      if (files.length === 0)
-        say(io, "strongbox: no variable reads from Vault in production; no template to write");
-    }
+    const kv = stringOption(invocation, "kv-version") ?? "2";
+    if (kv !== "1" && kv !== "2")
+      throw new StrongboxError("E_USAGE", "generate: --kv-version is 1 or 2");
+    const files = generatedFiles(project, what, {
+      cwd: io.cwd,
+      out: stringOption(invocation, "out"),
+      kvVersion: kv === "1" ? 1 : 2,
+    });
+    if (what === "ctmpl" && files.length === 0)
+      say(io, "strongbox: no variable reads from Vault in production; no template to write");
     if (invocation.values.stdout === true) {
       for (const file of files) io.stdout.write(file.text);
       return EXIT_OK;
     }
     if (invocation.values.check === true) {
-      const stale = files.filter(
-        (file) => !existsSync(file.path) || readFileSync(file.path, "utf8") !== file.text,
-      );
+      const stale = staleFiles(files);
       for (const file of stale)
         say(
           io,
@@ -86,16 +70,7 @@ Options:
       return verdict(stale.length === 0);
     }
     for (const file of files) {
-      try {
-        mkdirSync(dirname(file.path), { recursive: true });
-        writeFileSync(file.path, file.text);
-      } catch (error) {
-        throw new StrongboxError(
-          "E_IO",
-          `cannot write ${file.path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
-          { hint: "check the directory is writable" },
-        );
-      }
+      writeGenerated(file);
       say(io, `strongbox: wrote ${file.path}`);
     }
     return EXIT_OK;
