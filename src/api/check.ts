@@ -1,0 +1,24 @@
+/**
+ * The gates: the schema check, the three-layer check (schema,
+ * `.env.example`, templates, and Vault with `live`), the hygiene lint, and
+ * the scan of build output for resolved secret values. Each returns every
+ * problem at once as {@link Issue}s with stable codes and rules.
+ *
+ * ```ts
+ * import { checkProjectLayers } from "strongbox/check";
+ * const report = await checkProjectLayers(project, { cwd: process.cwd() });
+ * if (!report.ok) for (const issue of report.issues) console.error(issue.message);
+ * ```
+ * @packageDocumentation
+ */
+export { checkSchema } from "../config/check-schema.js";
+export type { Issue } from "../errors.js";
+export type { LintRule } from "../hygiene/lint.js";
+export { lintProject } from "../hygiene/lint.js";
+export type { ScanHit } from "../hygiene/scan.js";
+export { scanForSecrets } from "../hygiene/scan.js";
+export type { LayerFile, LayerReport, LayerRule } from "../layers/check-layers.js";
+export { checkLayers } from "../layers/check-layers.js";
+export type { ProjectLayerOptions, ProjectLayerReport } from "../layers/check-project.js";
+export { checkProjectLayers } from "../layers/check-project.js";
+export { liveLayerIssues } from "../layers/live.js";
