@@ -42,8 +42,9 @@ export type ReadResult =
 
 /**
  * A source of values. A provider reads in batches (a resolver asking for 40 keys
- * at 6 Vault paths makes 6 requests); writing, listing and versions come as
- * optional capability interfaces in later providers, checked with type guards.
+ * at 6 Vault paths makes 6 requests); writing, listing, history, deletion and
+ * metadata are optional capability interfaces, checked with type guards
+ * (`canWrite`, `canList`, `canHistory`, `canDelete`, `canDescribe`).
  */
 export interface Provider {
   readonly scheme: string;
@@ -71,6 +72,85 @@ export interface WriteCapability {
 /** True when `provider` can write (see {@link WriteCapability}). */
 export function canWrite(provider: Provider): provider is Provider & WriteCapability {
   return typeof (provider as Partial<WriteCapability>).write === "function";
+}
+
+/** One entry of a listing: a ref to a secret (or, with `folder`, to a level below). Never a value. */
+export interface Listed {
+  /** A ref to the secret as a whole (no `#KEY`), e.g. `vault://secret/app`. */
+  readonly ref: string;
+  /** A level of the hierarchy rather than a secret (Vault folders, store name prefixes). */
+  readonly folder?: boolean;
+}
+
+/**
+ * Optional capability: the secrets one level under `under`, a path prefix in
+ * the scheme's own syntax (`secret/app/` for Vault, `VAULT/` for Key Vault,
+ * `/app/` for Parameter Store, `""` for all of the store). Names only.
+ */
+export interface ListCapability {
+  list(under: string, ctx: ReadContext): Promise<readonly Listed[]>;
+}
+
+/** One version of a secret, as its source keeps it. Never a value. */
+export interface VersionInfo {
+  /** A number where the source numbers versions, else its id. */
+  readonly version: number | string;
+  readonly createdAt?: string;
+  readonly state: "live" | "deleted" | "destroyed" | "disabled";
+  /** The version a read without `?version=` returns. */
+  readonly current: boolean;
+  /** Labels the source attaches (AWS stages such as AWSCURRENT and AWSPREVIOUS). */
+  readonly labels?: readonly string[];
+}
+
+/** Optional capability: every version of the secret a ref points into, oldest first. */
+export interface HistoryCapability {
+  history(ref: Ref, ctx: ReadContext): Promise<readonly VersionInfo[]>;
+}
+
+/**
+ * Optional capability: deletes the secret a ref points into (for Vault KV the
+ * whole path with all its keys, as `bao kv delete` does). Soft where the
+ * source can undo it (a tombstone, a recovery window, soft delete); with
+ * `destroy`, for good (store purge, KV v2 metadata delete, no recovery
+ * window, Key Vault purge), so the name can be used again at once.
+ */
+export interface DeleteCapability {
+  remove(ref: Ref, ctx: ReadContext, options?: { readonly destroy?: boolean }): Promise<void>;
+}
+
+/** What a source records about a secret besides its value. */
+export interface SecretMetadata {
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+  readonly currentVersion?: number | string;
+  /** The source's own labels: Vault custom metadata, AWS and Azure tags, the store's meta fields. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Optional capability: a secret's metadata, read without its value where the source allows. */
+export interface MetadataCapability {
+  metadata(ref: Ref, ctx: ReadContext): Promise<SecretMetadata | undefined>;
+}
+
+/** True when `provider` can list (see {@link ListCapability}). */
+export function canList(provider: Provider): provider is Provider & ListCapability {
+  return typeof (provider as Partial<ListCapability>).list === "function";
+}
+
+/** True when `provider` keeps a readable history (see {@link HistoryCapability}). */
+export function canHistory(provider: Provider): provider is Provider & HistoryCapability {
+  return typeof (provider as Partial<HistoryCapability>).history === "function";
+}
+
+/** True when `provider` can delete (see {@link DeleteCapability}). */
+export function canDelete(provider: Provider): provider is Provider & DeleteCapability {
+  return typeof (provider as Partial<DeleteCapability>).remove === "function";
+}
+
+/** True when `provider` reports metadata (see {@link MetadataCapability}). */
+export function canDescribe(provider: Provider): provider is Provider & MetadataCapability {
+  return typeof (provider as Partial<MetadataCapability>).metadata === "function";
 }
 
 /**

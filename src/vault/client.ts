@@ -338,6 +338,12 @@ export class VaultClient {
     await this.call({ method: "POST", path: api, body: { versions }, signal });
   }
 
+  /** Deletes a secret for good: every version and the metadata on KV v2, the secret on KV v1. */
+  async kvDeleteAll(path: string, signal?: AbortSignal): Promise<void> {
+    const { api } = await this.#kvPath(path, "metadata", signal);
+    await this.call({ method: "DELETE", path: api, signal });
+  }
+
   async kvUndelete(path: string, versions: readonly number[], signal?: AbortSignal): Promise<void> {
     const { api } = await this.#kvPath(path, "undelete", signal);
     await this.call({ method: "POST", path: api, body: { versions }, signal });

@@ -3,9 +3,17 @@
 // a router test suite shared by every router implementation).
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { canWrite, type ReadContext, type ReadResult } from "../../src/providers/provider.js";
+import {
+  canDelete,
+  canDescribe,
+  canHistory,
+  canList,
+  canWrite,
+  type ReadContext,
+  type ReadResult,
+} from "../../src/providers/provider.js";
 import { providerConfigs, providerFor } from "../../src/providers/registry.js";
-import { parseRef, type Ref } from "../../src/refs/ref.js";
+import { formatRef, parseRef, type Ref } from "../../src/refs/ref.js";
 import { resolveConfig } from "../../src/resolve/drive.js";
 
 /** How one provider's source is prepared for the contract. */
@@ -34,6 +42,17 @@ export interface Fixture {
   readonly noWrite?: string;
   /** Why the source offers no check-and-set although it keeps versions, asserted likewise. */
   readonly noCas?: string;
+  /** Why the source cannot list its secrets; the capability must then be absent. */
+  readonly noList?: string;
+  /**
+   * Why the source keeps no history: the capability must then be absent, or,
+   * where it depends on where the secret lives (a KV v1 mount), refuse with E_REF.
+   */
+  readonly noHistory?: string;
+  /** Why Strongbox cannot delete from the source; the capability must then be absent. */
+  readonly noDelete?: string;
+  /** Why the source keeps no metadata; the capability must then be absent. */
+  readonly noMetadata?: string;
 }
 
 const CANARIES = {
@@ -95,6 +114,24 @@ function messages(results: readonly ReadResult[]): string {
 function assertNoValue(text: string, values: Readonly<Record<string, string>>): void {
   for (const value of Object.values(values))
     assert.ok(!text.includes(value.trim()), `a value leaked into: ${text}`);
+}
+
+/** The ref of the whole secret a ref points into: no #KEY, no ?version=. */
+function secretOf(text: string): string {
+  const { key: _key, ...ref } = parseRef(text);
+  return formatRef({ ...ref, params: {} });
+}
+
+/** The level above a secret's path, as `list` takes it (`secret/app/` for `secret/app/db`). */
+function levelAbove(text: string): string {
+  const path = parseRef(text).path;
+  return path.slice(0, path.lastIndexOf("/") + 1);
+}
+
+async function provider(fixture: Fixture) {
+  const definition = providerFor(fixture.scheme);
+  assert.ok(definition, `no provider for ${fixture.scheme}`);
+  return definition.create();
 }
 
 /** Registers the contract's cases for one provider. */
@@ -242,4 +279,98 @@ export function contract(name: string, fixture: Fixture): void {
     assert.equal(winner?.ref, refs.PROVENANCE);
     assert.equal(resolution.entries[0]?.raw, "contract-provenance-value");
   });
+
+  if (fixture.noList === undefined)
+    it(`${name}: lists what was put, as refs to whole secrets, never a value`, async () => {
+      const values = { LISTED_ONE: "contract-listed-one", LISTED_TWO: "contract-listed-two" };
+      const refs = await fixture.put(values);
+      const source = await provider(fixture);
+      assert.ok(canList(source), "the provider can list");
+      for (const ref of Object.values(refs)) {
+        const listed = await source.list(levelAbove(ref), fixture.context());
+        assert.ok(
+          listed.some((entry) => entry.ref === secretOf(ref)),
+          `${secretOf(ref)} in ${listed.map((entry) => entry.ref).join(", ")}`,
+        );
+        assertNoValue(JSON.stringify(listed), values);
+      }
+    });
+  else
+    it(`${name}: cannot list (${fixture.noList})`, async () => {
+      assert.ok(!canList(await provider(fixture)));
+    });
+
+  if (fixture.noHistory === undefined)
+    it(`${name}: keeps a history: a write adds a version, one version is current, no value shown`, async () => {
+      const values = { HISTORY: "contract-history-one", LATER: "contract-history-two" };
+      const refs = await fixture.put({ HISTORY: values.HISTORY });
+      const source = await provider(fixture);
+      assert.ok(canHistory(source), "the provider keeps a history");
+      const ref = parseRef(refs.HISTORY as string);
+      const before = await source.history(ref, fixture.context());
+      assert.ok(before.length >= 1);
+      if (canWrite(source) && fixture.noWrite === undefined) {
+        await source.write(ref, values.LATER, fixture.context());
+        const after = await source.history(ref, fixture.context());
+        assert.equal(after.length, before.length + 1, "one more version");
+        assert.equal(after.filter((version) => version.current).length, 1, "one current version");
+        assert.equal(after.at(-1)?.current, true, "the newest is current");
+        assertNoValue(JSON.stringify(after), values);
+      }
+    });
+  else
+    it(`${name}: keeps no history (${fixture.noHistory}), and says so rather than inventing one`, async () => {
+      const source = await provider(fixture);
+      if (!canHistory(source)) return;
+      const refs = await fixture.put({ UNHISTORIC: "contract-unhistoric" });
+      await assert.rejects(source.history(parseRef(refs.UNHISTORIC as string), fixture.context()), {
+        code: "E_REF",
+      });
+    });
+
+  if (fixture.noMetadata === undefined)
+    it(`${name}: reports metadata without the value, and none for a missing secret`, async () => {
+      const values = { META: "contract-metadata-value" };
+      const refs = await fixture.put(values);
+      const source = await provider(fixture);
+      assert.ok(canDescribe(source), "the provider reports metadata");
+      const metadata = await source.metadata(parseRef(refs.META as string), fixture.context());
+      assert.ok(metadata !== undefined, "an existing secret has metadata");
+      assertNoValue(JSON.stringify(metadata), values);
+      const missing = await fixture.missing();
+      assert.equal(await source.metadata(parseRef(missing.path), fixture.context()), undefined);
+    });
+  else
+    it(`${name}: keeps no metadata (${fixture.noMetadata})`, async () => {
+      assert.ok(!canDescribe(await provider(fixture)));
+    });
+
+  // Last: deleting leaves a source's names in states later cases would trip over.
+  if (fixture.noDelete === undefined)
+    it(`${name}: a removed secret is not read again; destroyed, its name is free at once`, async () => {
+      const source = await provider(fixture);
+      assert.ok(canDelete(source), "the provider can delete");
+      const soft = await fixture.put({ REMOVED: "contract-removed-value" });
+      await source.remove(parseRef(soft.REMOVED as string), fixture.context());
+      const [gone] = await read(fixture, [soft.REMOVED as string]);
+      assert.notEqual(gone?.status, "found", "a removed secret is not returned");
+      assertNoValue(messages([gone as ReadResult]), { v: "contract-removed-value" });
+      const hard = await fixture.put({ DESTROYED: "contract-destroyed-value" });
+      const ref = parseRef(hard.DESTROYED as string);
+      await source.remove(ref, fixture.context(), { destroy: true });
+      const [destroyed] = await read(fixture, [hard.DESTROYED as string]);
+      assert.equal(destroyed?.status, "absent", messages([destroyed as ReadResult]));
+      if (canWrite(source) && fixture.noWrite === undefined) {
+        await source.write(ref, "contract-written-again", fixture.context());
+        const [again] = await read(fixture, [hard.DESTROYED as string]);
+        assert.equal(
+          again?.status === "found" ? again.fetched.value : again,
+          "contract-written-again",
+        );
+      }
+    });
+  else
+    it(`${name}: cannot delete (${fixture.noDelete})`, async () => {
+      assert.ok(!canDelete(await provider(fixture)));
+    });
 }

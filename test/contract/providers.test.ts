@@ -41,6 +41,10 @@ function envFixture(): Fixture {
     },
     local: "the process environment",
     noWrite: "a process cannot change its parent's environment",
+    noList: "Strongbox reads only the names a schema declares, never the whole environment",
+    noHistory: "the environment holds one value per name",
+    noDelete: "a process cannot change its parent's environment",
+    noMetadata: "a variable has a name and a value, nothing else",
     async failing(values) {
       // The env source cannot fail to read; a credential variable is refused, naming it only.
       Object.assign(processEnv, { VAULT_TOKEN: values.SECRET_A as string });
@@ -61,6 +65,10 @@ function fileFixture(): Fixture {
     context,
     local: "a file on this machine",
     noWrite: "mounted secret files belong to the platform that mounts them",
+    noList: "a mount point is the platform's, and its other files are not secrets to list",
+    noHistory: "a mounted file holds its current content only",
+    noDelete: "mounted secret files belong to the platform that mounts them",
+    noMetadata: "a mounted file has no metadata of the secret's own",
     noVersions: "a mounted file holds its current content only",
     async put(values) {
       for (const [name, value] of Object.entries(values))
@@ -109,11 +117,7 @@ function storeFixture(): Fixture {
     async versions(first, second) {
       await set({ VERSIONED: first });
       await set({ VERSIONED: second });
-      const store = await openStore({ dir: storeDir, env });
-      const versions = store.history("VERSIONED").length;
-      return `store://VERSIONED?version=${versions - 1}`
-        .replace(/version=\d+$/, "version=1")
-        .replace("store://VERSIONED", versions === 2 ? "store://VERSIONED" : "store://VERSIONED");
+      return "store://VERSIONED?version=1";
     },
     async failing(values) {
       await set(values);
@@ -147,7 +151,9 @@ function vaultFixture(getBao: () => Bao, mount: string, kv: 1 | 2): Fixture {
   return {
     scheme: "vault",
     context: () => context(),
-    ...(kv === 1 ? { noVersions: "KV v1 keeps one value per key" } : {}),
+    ...(kv === 1
+      ? { noVersions: "KV v1 keeps one value per key", noHistory: "KV v1 keeps one version" }
+      : {}),
     async put(values) {
       // Spread over three paths, so one batch reads several.
       const names = Object.keys(values);
@@ -211,6 +217,7 @@ function vaultFixture(getBao: () => Bao, mount: string, kv: 1 | 2): Fixture {
 
 function awsFixture(getMoto: () => Moto): Fixture {
   const prefix = `contract-${randomBytes(4).toString("hex")}`;
+  let puts = 0;
   const context = (env: Record<string, string> = {}): ReadContext => ({
     baseDir: tempProject(),
     processEnv: { ...getMoto().env, HOME: tempProject(), ...env },
@@ -237,9 +244,11 @@ function awsFixture(getMoto: () => Moto): Fixture {
     context: () => context(),
     noVersions: "versions are ids and stages (?versionId=, ?stage=), not numbers",
     async put(values) {
-      // Spread over three JSON secrets, plus one whole-string secret per name for the batch.
+      // Spread over three JSON secrets, fresh ones per call: a deleted secret's name stays
+      // taken for its recovery window.
       const names = Object.keys(values);
-      const groups = [0, 1, 2].map((i) => `${prefix}/p${i}`);
+      const call = `c${(puts += 1)}`;
+      const groups = [0, 1, 2].map((i) => `${prefix}/${call}/p${i}`);
       for (const [i, group] of groups.entries())
         await putSecret(
           group,
@@ -350,11 +359,12 @@ function azureFixture(getVault: () => FakeKeyVault): Fixture {
     noVersions: "versions are 32-character ids (?version=ID), not numbers",
     noCas: "Key Vault secrets have no conditional write",
     async put(values) {
-      // Variable names as written in a schema: the provider maps FOO_1 to foo-1.
-      for (const [name, value] of Object.entries(values))
-        getVault().setSecret(`${prefix}-${name}`.replaceAll("_", "-"), value);
+      // Refs in Key Vault's own form (the FOO_1 -> foo-1 mapping is tested in azure.test.ts),
+      // so a listing's names compare as written.
+      const mapped = (name: string) => `${prefix}-${name}`.replaceAll("_", "-").toLowerCase();
+      for (const [name, value] of Object.entries(values)) getVault().setSecret(mapped(name), value);
       return Object.fromEntries(
-        Object.keys(values).map((name) => [name, `azure-kv://contract/${prefix}_${name}`]),
+        Object.keys(values).map((name) => [name, `azure-kv://contract/${mapped(name)}`]),
       );
     },
     async missing() {

@@ -2,7 +2,11 @@ import { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import {
+  type DeleteCapability,
   defineProvider,
+  type HistoryCapability,
+  type ListCapability,
+  type MetadataCapability,
   type Provider,
   type ReadContext,
   type ReadResult,
@@ -52,13 +56,134 @@ export const awsSecretsManagerProvider = defineProvider({
     if (ref.params.versionId !== undefined && ref.params.stage !== undefined)
       throw refError(context, "give ?versionId= or ?stage=, not both");
   },
-  async create(): Promise<Provider & WriteCapability> {
+  async create(): Promise<
+    Provider &
+      WriteCapability &
+      ListCapability &
+      HistoryCapability &
+      DeleteCapability &
+      MetadataCapability
+  > {
     const sdk = await import("@aws-sdk/client-secrets-manager");
     const clientFor = (ctx: ReadContext) =>
       new sdk.SecretsManagerClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SECRETS_MANAGER", WORDS));
+    /** Runs one operation with a client for `ctx`, errors made value-free and typed. */
+    const call = async <T>(
+      ctx: ReadContext,
+      what: string,
+      work: (
+        client: InstanceType<typeof sdk.SecretsManagerClient>,
+        options: { abortSignal?: AbortSignal },
+      ) => Promise<T>,
+    ): Promise<T> => {
+      const client = clientFor(ctx);
+      try {
+        return await work(client, ctx.signal === undefined ? {} : { abortSignal: ctx.signal });
+      } catch (error) {
+        if (error instanceof StrongboxError) throw error;
+        throw awsError(error, what, WORDS);
+      } finally {
+        client.destroy();
+      }
+    };
     return {
       scheme: "aws-sm",
       kind: "aws-sm",
+      // ListSecrets filters by name prefix; secrets scheduled for deletion are left out.
+      list: (under, ctx) =>
+        call(ctx, under, async (client, options) => {
+          const listed: Array<{ ref: string }> = [];
+          let next: string | undefined;
+          do {
+            const page = await client.send(
+              new sdk.ListSecretsCommand({
+                ...(under === "" ? {} : { Filters: [{ Key: "name", Values: [under] }] }),
+                ...(next === undefined ? {} : { NextToken: next }),
+              }),
+              options,
+            );
+            for (const secret of page.SecretList ?? [])
+              if (secret.Name?.startsWith(under)) listed.push({ ref: `aws-sm://${secret.Name}` });
+            next = page.NextToken;
+          } while (next);
+          return listed;
+        }),
+      history: (ref, ctx) =>
+        call(ctx, ref.path, async (client, options) => {
+          const versions: Array<{ id: string; created?: Date; stages: string[] }> = [];
+          let next: string | undefined;
+          do {
+            const page = await client
+              .send(
+                new sdk.ListSecretVersionIdsCommand({
+                  SecretId: ref.path,
+                  IncludeDeprecated: true,
+                  ...(next === undefined ? {} : { NextToken: next }),
+                }),
+                options,
+              )
+              .catch((error: unknown) => {
+                if (notFound(error)) return { Versions: [], NextToken: undefined };
+                throw error;
+              });
+            for (const version of page.Versions ?? [])
+              if (version.VersionId !== undefined)
+                versions.push({
+                  id: version.VersionId,
+                  ...(version.CreatedDate ? { created: version.CreatedDate } : {}),
+                  stages: version.VersionStages ?? [],
+                });
+            next = page.NextToken;
+          } while (next);
+          return versions
+            // Times are to the second: within one, the current version goes last.
+            .sort(
+              (a, b) =>
+                (a.created?.getTime() ?? 0) - (b.created?.getTime() ?? 0) ||
+                Number(a.stages.includes("AWSCURRENT")) - Number(b.stages.includes("AWSCURRENT")),
+            )
+            .map((version) => ({
+              version: version.id,
+              ...(version.created ? { createdAt: version.created.toISOString() } : {}),
+              state: "live" as const,
+              current: version.stages.includes("AWSCURRENT"),
+              labels: version.stages,
+            }));
+        }),
+      // Soft: AWS's recovery window (30 days by default). Destroy: no recovery, the name is free at once.
+      remove: (ref, ctx, options = {}) =>
+        call(ctx, ref.path, async (client, abort) => {
+          await client.send(
+            new sdk.DeleteSecretCommand({
+              SecretId: ref.path,
+              ...(options.destroy === true ? { ForceDeleteWithoutRecovery: true } : {}),
+            }),
+            abort,
+          );
+        }),
+      metadata: (ref, ctx) =>
+        call(ctx, ref.path, async (client, options) => {
+          const secret = await client
+            .send(new sdk.DescribeSecretCommand({ SecretId: ref.path }), options)
+            .catch((error: unknown) => {
+              if (notFound(error)) return undefined;
+              throw error;
+            });
+          if (secret === undefined) return undefined;
+          const current = Object.entries(secret.VersionIdsToStages ?? {}).find(([, stages]) =>
+            stages.includes("AWSCURRENT"),
+          )?.[0];
+          return {
+            ...(secret.CreatedDate ? { createdAt: secret.CreatedDate.toISOString() } : {}),
+            ...(secret.LastChangedDate ? { updatedAt: secret.LastChangedDate.toISOString() } : {}),
+            ...(current === undefined ? {} : { currentVersion: current }),
+            labels: Object.fromEntries(
+              (secret.Tags ?? []).flatMap((tag) =>
+                tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? ""]],
+              ),
+            ),
+          };
+        }),
       async read(refs, ctx) {
         const client = clientFor(ctx);
         const options = ctx.signal === undefined ? {} : { abortSignal: ctx.signal };

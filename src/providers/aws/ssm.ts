@@ -2,7 +2,11 @@ import type { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import {
+  type DeleteCapability,
   defineProvider,
+  type HistoryCapability,
+  type ListCapability,
+  type MetadataCapability,
   type Provider,
   type ReadContext,
   type ReadResult,
@@ -39,15 +43,125 @@ export const awsSsmProvider = defineProvider({
       throw refError(context, "aws-ssm:// takes no #key: a parameter holds one value");
     checkVersionParam(ref.params, context);
   },
-  async create(): Promise<Provider & WriteCapability> {
+  async create(): Promise<
+    Provider &
+      WriteCapability &
+      ListCapability &
+      HistoryCapability &
+      DeleteCapability &
+      MetadataCapability
+  > {
     const sdk = await import("@aws-sdk/client-ssm");
     const clientFor = (ctx: ReadContext) =>
       new sdk.SSMClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SSM", WORDS));
     const selector = (ref: Ref) =>
       ref.params.version === undefined ? ref.path : `${ref.path}:${ref.params.version}`;
+    /** Runs one call with a client for `ctx`, errors made value-free and typed. */
+    const call = async <T>(
+      ctx: ReadContext,
+      what: string,
+      work: (
+        client: InstanceType<typeof sdk.SSMClient>,
+        options: { abortSignal?: AbortSignal },
+      ) => Promise<T>,
+    ): Promise<T> => {
+      const client = clientFor(ctx);
+      try {
+        return await work(client, ctx.signal === undefined ? {} : { abortSignal: ctx.signal });
+      } catch (error) {
+        throw awsError(error, what, WORDS);
+      } finally {
+        client.destroy();
+      }
+    };
     return {
       scheme: "aws-ssm",
       kind: "aws-ssm",
+      // Names only: DescribeParameters, never GetParametersByPath (which returns values).
+      list: (under, ctx) =>
+        call(ctx, under, async (client, options) => {
+          const path = under === "" ? "/" : under.replace(/\/+$/, "") || "/";
+          const listed: Array<{ ref: string }> = [];
+          let next: string | undefined;
+          do {
+            const page = await client.send(
+              new sdk.DescribeParametersCommand({
+                ParameterFilters: [{ Key: "Path", Option: "OneLevel", Values: [path] }],
+                ...(next === undefined ? {} : { NextToken: next }),
+              }),
+              options,
+            );
+            for (const parameter of page.Parameters ?? [])
+              if (parameter.Name !== undefined) listed.push({ ref: `aws-ssm://${parameter.Name}` });
+            next = page.NextToken;
+          } while (next);
+          return listed;
+        }),
+      history: (ref, ctx) =>
+        call(ctx, ref.path, async (client, options) => {
+          const versions: Array<{ version: number; createdAt?: string; labels: string[] }> = [];
+          let next: string | undefined;
+          do {
+            // WithDecryption false: a SecureString's history comes back encrypted, and is dropped.
+            const page = await client
+              .send(
+                new sdk.GetParameterHistoryCommand({
+                  Name: ref.path,
+                  WithDecryption: false,
+                  ...(next === undefined ? {} : { NextToken: next }),
+                }),
+                options,
+              )
+              .catch((error: { name?: string }) => {
+                if (error.name === "ParameterNotFound")
+                  return { Parameters: [], NextToken: undefined };
+                throw error;
+              });
+            for (const entry of page.Parameters ?? [])
+              versions.push({
+                version: entry.Version ?? 0,
+                ...(entry.LastModifiedDate
+                  ? { createdAt: entry.LastModifiedDate.toISOString() }
+                  : {}),
+                labels: entry.Labels ?? [],
+              });
+            next = page.NextToken;
+          } while (next);
+          const newest = Math.max(0, ...versions.map((v) => v.version));
+          return versions
+            .sort((a, b) => a.version - b.version)
+            .map((v) => ({
+              version: v.version,
+              ...(v.createdAt === undefined ? {} : { createdAt: v.createdAt }),
+              state: "live" as const,
+              current: v.version === newest,
+              ...(v.labels.length === 0 ? {} : { labels: v.labels }),
+            }));
+        }),
+      // Parameter Store has no soft delete: removing is for good, destroy or not.
+      remove: (ref, ctx) =>
+        call(ctx, ref.path, async (client, options) => {
+          await client.send(new sdk.DeleteParameterCommand({ Name: ref.path }), options);
+        }),
+      metadata: (ref, ctx) =>
+        call(ctx, ref.path, async (client, options) => {
+          const page = await client.send(
+            new sdk.DescribeParametersCommand({
+              ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [ref.path] }],
+            }),
+            options,
+          );
+          const found = page.Parameters?.find((parameter) => parameter.Name === ref.path);
+          if (found === undefined) return undefined;
+          return {
+            ...(found.LastModifiedDate ? { updatedAt: found.LastModifiedDate.toISOString() } : {}),
+            ...(found.Version === undefined ? {} : { currentVersion: found.Version }),
+            labels: {
+              ...(found.Type ? { type: found.Type } : {}),
+              ...(found.Description ? { description: found.Description } : {}),
+            },
+          };
+        }),
       async read(refs, ctx) {
         const client = clientFor(ctx);
         const options = ctx.signal === undefined ? {} : { abortSignal: ctx.signal };

@@ -5,7 +5,11 @@ import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import {
+  type DeleteCapability,
   defineProvider,
+  type HistoryCapability,
+  type ListCapability,
+  type MetadataCapability,
   type Provider,
   type ReadContext,
   type ReadResult,
@@ -69,7 +73,14 @@ export const azureKeyVaultProvider = defineProvider({
         throw refError(context, "a Key Vault version is a 32-character hexadecimal id");
     }
   },
-  async create(): Promise<Provider & WriteCapability> {
+  async create(): Promise<
+    Provider &
+      WriteCapability &
+      ListCapability &
+      HistoryCapability &
+      DeleteCapability &
+      MetadataCapability
+  > {
     const [secrets, identity] = await Promise.all([
       import("@azure/keyvault-secrets"),
       import("@azure/identity"),
@@ -130,9 +141,112 @@ export const azureKeyVaultProvider = defineProvider({
       };
     };
 
+    /** Every version's properties (never values), oldest first; [] when the secret is not there. */
+    const versionsOf = async (ctx: ReadContext, vault: string, secret: string) => {
+      const found: Array<{
+        version: string;
+        createdOn?: Date;
+        updatedOn?: Date;
+        enabled?: boolean;
+        tags?: Record<string, string>;
+      }> = [];
+      try {
+        for await (const item of clientsFor(ctx)(vault).listPropertiesOfSecretVersions(secret, {
+          ...(ctx.signal === undefined ? {} : { abortSignal: ctx.signal }),
+        }))
+          if (item.version !== undefined)
+            found.push({
+              version: item.version,
+              ...(item.createdOn ? { createdOn: item.createdOn } : {}),
+              ...(item.updatedOn ? { updatedOn: item.updatedOn } : {}),
+              ...(item.enabled === undefined ? {} : { enabled: item.enabled }),
+              ...(item.tags ? { tags: item.tags } : {}),
+            });
+      } catch (error) {
+        if (statusOf(error) === 404) return [];
+        throw azureError(error, `${secret} in ${WORDS} ${vault}`);
+      }
+      return found.sort((a, b) => (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0));
+    };
+    /**
+     * The id of the version a plain read returns. Key Vault keeps times to the
+     * second and lists versions in no promised order, and it has no way to ask
+     * for a version's properties without its value: so the current version is
+     * read, its id kept, and its value dropped at once.
+     */
+    const currentVersion = async (ctx: ReadContext, vault: string, secret: string) => {
+      try {
+        const latest = await clientsFor(ctx)(vault).getSecret(secret, {
+          ...(ctx.signal === undefined ? {} : { abortSignal: ctx.signal }),
+        });
+        return latest.properties.version;
+      } catch (error) {
+        if (statusOf(error) === 404 || innerCode(error) === "SecretDisabled") return undefined;
+        throw azureError(error, `${secret} in ${WORDS} ${vault}`);
+      }
+    };
     return {
       scheme: "azure-kv",
       kind: "azure-kv",
+      // Key Vault is flat: `under` is VAULT/ and an optional name prefix (mapped like a secret name).
+      async list(under, ctx) {
+        const [vault = "", prefix = ""] = under.split("/");
+        splitPath(`${vault}/x`, under);
+        const wanted = prefix === "" ? "" : prefix.replaceAll("_", "-").toLowerCase();
+        const listed: Array<{ ref: string }> = [];
+        try {
+          for await (const item of clientsFor(ctx)(vault).listPropertiesOfSecrets({
+            ...(ctx.signal === undefined ? {} : { abortSignal: ctx.signal }),
+          }))
+            if (item.name.toLowerCase().startsWith(wanted))
+              listed.push({ ref: `azure-kv://${vault}/${item.name}` });
+        } catch (error) {
+          throw azureError(error, `the secrets of ${WORDS} ${vault}`);
+        }
+        return listed;
+      },
+      async history(ref, ctx) {
+        const { vault, secret } = splitPath(ref.path, ref.path);
+        const [versions, current] = await Promise.all([
+          versionsOf(ctx, vault, secret),
+          currentVersion(ctx, vault, secret),
+        ]);
+        return versions.map((version) => ({
+          version: version.version,
+          ...(version.createdOn ? { createdAt: version.createdOn.toISOString() } : {}),
+          state: version.enabled === false ? ("disabled" as const) : ("live" as const),
+          current: version.version === current,
+        }));
+      },
+      // Soft delete (the vault's retention applies); destroy also purges, freeing the name.
+      async remove(ref, ctx, options = {}) {
+        const { vault, secret } = splitPath(ref.path, ref.path);
+        const client = clientsFor(ctx)(vault);
+        const abort = ctx.signal === undefined ? {} : { abortSignal: ctx.signal };
+        try {
+          const poller = await client.beginDeleteSecret(secret, { ...abort, intervalInMs: 250 });
+          await poller.pollUntilDone();
+          if (options.destroy === true) await client.purgeDeletedSecret(secret, abort);
+        } catch (error) {
+          throw azureError(error, `${secret} in ${WORDS} ${vault}`);
+        }
+      },
+      async metadata(ref, ctx) {
+        const { vault, secret } = splitPath(ref.path, ref.path);
+        const [versions, current] = await Promise.all([
+          versionsOf(ctx, vault, secret),
+          currentVersion(ctx, vault, secret),
+        ]);
+        const first = versions[0];
+        const live = versions.find((version) => version.version === current) ?? versions.at(-1);
+        if (first === undefined || live === undefined) return undefined;
+        return {
+          ...(first.createdOn ? { createdAt: first.createdOn.toISOString() } : {}),
+          ...(live.updatedOn ? { updatedAt: live.updatedOn.toISOString() } : {}),
+          currentVersion: live.version,
+          labels: live.tags ?? {},
+        };
+      },
       async read(refs, ctx) {
         const client = clientsFor(ctx);
         const abort = ctx.signal === undefined ? {} : { abortSignal: manyListeners(ctx.signal) };

@@ -3,7 +3,12 @@ import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import type { ConfigSpec } from "../../schema/types.js";
 import {
+  type DeleteCapability,
   defineProvider,
+  type HistoryCapability,
+  type ListCapability,
+  type Listed,
+  type MetadataCapability,
   type Provider,
   type ReadContext,
   type ReadResult,
@@ -50,7 +55,14 @@ export const storeProvider = defineProvider({
     if (ref.key !== undefined) throw refError(context, "store:// takes no #key");
     checkVersionParam(ref.params, context);
   },
-  async create(): Promise<Provider & WriteCapability> {
+  async create(): Promise<
+    Provider &
+      WriteCapability &
+      ListCapability &
+      HistoryCapability &
+      DeleteCapability &
+      MetadataCapability
+  > {
     const { openStore } = await import("../../store/open.js");
     const open = (ctx: ReadContext) => {
       const dir = storeDirectory(
@@ -70,6 +82,49 @@ export const storeProvider = defineProvider({
     return {
       scheme: "store",
       kind: "store",
+      async list(under, ctx) {
+        const store = await open(ctx).store;
+        const entries = new Map<string, Listed>();
+        for (const info of store.list()) {
+          if (!info.name.startsWith(under) || info.deleted) continue;
+          const [first, ...deeper] = info.name.slice(under.length).split("/");
+          const name = `${under}${first}`;
+          entries.set(
+            name,
+            deeper.length > 0
+              ? { ref: `store://${name}`, folder: true }
+              : { ref: `store://${name}` },
+          );
+        }
+        return [...entries.values()];
+      },
+      async history(ref, ctx) {
+        const versions = (await open(ctx).store).history(ref.path);
+        const last = versions.at(-1);
+        return versions.map((version) => ({
+          version: version.version,
+          createdAt: version.createdAt,
+          state: version.state,
+          current: version === last && version.state === "live",
+        }));
+      },
+      async remove(ref, ctx, options = {}) {
+        (await open(ctx).store).remove(ref.path, { purge: options.destroy === true });
+      },
+      async metadata(ref, ctx) {
+        const info = (await open(ctx).store).list().find((entry) => entry.name === ref.path);
+        if (info === undefined || info.problem !== undefined) return undefined;
+        const { tags, ...rest } = info.meta;
+        return {
+          createdAt: info.createdAt,
+          updatedAt: info.updatedAt,
+          currentVersion: info.version,
+          labels: {
+            ...Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, String(value)])),
+            ...(tags === undefined ? {} : { tags: tags.join(",") }),
+          },
+        };
+      },
       async write(ref, value, ctx, options = {}) {
         const store = await open(ctx).store;
         const version = store.set(

@@ -3,10 +3,15 @@ import type { Ref } from "../../refs/ref.js";
 import { refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
 import {
+  type DeleteCapability,
   defineProvider,
+  type HistoryCapability,
+  type ListCapability,
+  type MetadataCapability,
   type Provider,
   type ReadContext,
   type ReadResult,
+  type VersionInfo,
   type WriteCapability,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
@@ -88,7 +93,14 @@ export const vaultProvider = defineProvider({
     }
     checkVersionParam(ref.params, context);
   },
-  async create(): Promise<Provider & WriteCapability> {
+  async create(): Promise<
+    Provider &
+      WriteCapability &
+      ListCapability &
+      HistoryCapability &
+      DeleteCapability &
+      MetadataCapability
+  > {
     const { VaultClient } = await import("../../vault/client.js");
     const { writeVaultKey } = await import("../../vault/write-key.js");
     const clientFor = (ctx: ReadContext) => {
@@ -101,9 +113,82 @@ export const vaultProvider = defineProvider({
         strict: ctx.strictTransport === true,
       });
     };
+    /** Runs `work` with a client for `ctx`, closing it after (a login's token is revoked). */
+    const using = async <T>(
+      ctx: ReadContext,
+      work: (client: InstanceType<typeof VaultClient>) => Promise<T>,
+    ): Promise<T> => {
+      const client = clientFor(ctx);
+      try {
+        return await work(client);
+      } finally {
+        await client.close();
+      }
+    };
     return {
       scheme: "vault",
       kind: "vault",
+      list: (under, ctx) =>
+        using(ctx, async (client) => {
+          const keys = await client.kvList(under.replace(/\/+$/, ""), ctx.signal);
+          const base = under === "" || under.endsWith("/") ? under : `${under}/`;
+          return keys.map((key) =>
+            key.endsWith("/")
+              ? { ref: `vault://${base}${key.slice(0, -1)}`, folder: true }
+              : { ref: `vault://${base}${key}` },
+          );
+        }),
+      history: (ref, ctx) =>
+        using(ctx, async (client) => {
+          const metadata = await client.kvMetadata(ref.path, ctx.signal);
+          if (metadata === undefined) {
+            const { version } = await client.mountOf(ref.path, ctx.signal);
+            if (version === 1)
+              throw new StrongboxError(
+                "E_REF",
+                `${ref.path} is on a KV version 1 mount, which keeps no history`,
+                { hint: "move the secret to a KV v2 mount to keep versions" },
+              );
+            return [];
+          }
+          const current = Number(metadata.current_version);
+          const versions = (metadata.versions ?? {}) as Record<
+            string,
+            { created_time?: string; deletion_time?: string; destroyed?: boolean }
+          >;
+          return Object.entries(versions)
+            .map(
+              ([number, info]): VersionInfo => ({
+                version: Number(number),
+                ...(info.created_time ? { createdAt: info.created_time } : {}),
+                state: info.destroyed ? "destroyed" : info.deletion_time ? "deleted" : "live",
+                current: Number(number) === current && !info.destroyed && !info.deletion_time,
+              }),
+            )
+            .sort((a, b) => Number(a.version) - Number(b.version));
+        }),
+      remove: (ref, ctx, options = {}) =>
+        using(ctx, async (client) => {
+          if (options.destroy === true) await client.kvDeleteAll(ref.path, ctx.signal);
+          else await client.kvDelete(ref.path, undefined, ctx.signal);
+        }),
+      metadata: (ref, ctx) =>
+        using(ctx, async (client) => {
+          const metadata = await client.kvMetadata(ref.path, ctx.signal);
+          if (metadata !== undefined) {
+            const custom = (metadata.custom_metadata ?? {}) as Record<string, string>;
+            return {
+              ...(metadata.created_time ? { createdAt: String(metadata.created_time) } : {}),
+              ...(metadata.updated_time ? { updatedAt: String(metadata.updated_time) } : {}),
+              currentVersion: Number(metadata.current_version),
+              labels: custom,
+            };
+          }
+          // KV v1 keeps no metadata: say only whether the secret is there, by listing its parent.
+          const parent = ref.path.slice(0, ref.path.lastIndexOf("/"));
+          const leaf = ref.path.slice(ref.path.lastIndexOf("/") + 1);
+          return (await client.kvList(parent, ctx.signal)).includes(leaf) ? {} : undefined;
+        }),
       async write(ref, value, ctx, options = {}) {
         const client = clientFor(ctx);
         const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
