@@ -247,7 +247,8 @@ function awsFixture(getMoto: () => Moto): Fixture {
       // Spread over three JSON secrets, fresh ones per call: a deleted secret's name stays
       // taken for its recovery window.
       const names = Object.keys(values);
-      const call = `c${(puts += 1)}`;
+      puts += 1;
+      const call = `c${puts}`;
       const groups = [0, 1, 2].map((i) => `${prefix}/${call}/p${i}`);
       for (const [i, group] of groups.entries())
         await putSecret(

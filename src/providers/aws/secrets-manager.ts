@@ -135,8 +135,8 @@ export const awsSecretsManagerProvider = defineProvider({
                 });
             next = page.NextToken;
           } while (next);
+          // Times are to the second: within one, the current version goes last.
           return versions
-            // Times are to the second: within one, the current version goes last.
             .sort(
               (a, b) =>
                 (a.created?.getTime() ?? 0) - (b.created?.getTime() ?? 0) ||
