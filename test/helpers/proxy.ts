@@ -6,15 +6,36 @@ export interface LoopbackProxy {
   /** Requests seen, by path. */
   readonly seen: string[];
   delayMs: number;
+  /**
+   * The next `count` requests are answered by the proxy itself as AWS throttles
+   * them (HTTP 400, `ThrottlingException`), without reaching the server.
+   */
+  throttle(count: number): void;
   close(): Promise<void>;
 }
 
 /** Starts a proxy to `target` (an http:// origin) on a free loopback port. */
 export function startProxy(target: string): Promise<LoopbackProxy> {
   const seen: string[] = [];
-  const proxy: { delayMs: number } = { delayMs: 0 };
+  const proxy: { delayMs: number; throttled: number; throttle(count: number): void } = {
+    delayMs: 0,
+    throttled: 0,
+    throttle(count) {
+      this.throttled = count;
+    },
+  };
   const server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
+    if (proxy.throttled > 0) {
+      proxy.throttled--;
+      req.resume();
+      res.writeHead(400, {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amzn-errortype": "ThrottlingException",
+      });
+      res.end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
+      return;
+    }
     const forward = () => {
       const upstream = httpRequest(
         new URL(req.url ?? "/", target),

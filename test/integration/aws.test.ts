@@ -69,4 +69,59 @@ describe("aws-sm:// through the CLI (real moto_server)", () => {
     assert.match(check.stderr, /may only come from AWS Secrets Manager/);
     assert.match(check.stderr, /pure AWS Secrets Manager mode/);
   });
+
+  it("throttling is retried with backoff; throttling that lasts is transient, within the deadline", async () => {
+    const { startProxy } = await import("../helpers/proxy.js");
+    const { parseRef } = await import("../../src/refs/ref.js");
+    const { awsSecretsManagerProvider } = await import(
+      "../../src/providers/aws/secrets-manager.js"
+    );
+    const { awsSsmProvider } = await import("../../src/providers/aws/ssm.js");
+    const proxy = await startProxy(moto.endpoint);
+    try {
+      const setEnv = { ...moto.env };
+      await runCli(["set", "THROTTLED", "--to", "aws-sm://throttle/app#THROTTLED"], {
+        cwd: tempProject(),
+        env: setEnv,
+        input: "throttle-canary-1",
+      });
+      await runCli(["set", "THROTTLED", "--to", "aws-ssm:///throttle/THROTTLED"], {
+        cwd: tempProject(),
+        env: setEnv,
+        input: "throttle-canary-2",
+      });
+      const ctx = (signal?: AbortSignal) => ({
+        baseDir: tempProject(),
+        processEnv: { ...moto.env, AWS_ENDPOINT_URL: proxy.addr, HOME: tempProject() },
+        config: () => undefined,
+        ...(signal === undefined ? {} : { signal }),
+      });
+      for (const [definition, text, value] of [
+        [awsSecretsManagerProvider, "aws-sm://throttle/app#THROTTLED", "throttle-canary-1"],
+        [awsSsmProvider, "aws-ssm:///throttle/THROTTLED", "throttle-canary-2"],
+      ] as const) {
+        const provider = await definition.create();
+        const ref = parseRef(text);
+        const before = proxy.seen.length;
+        proxy.throttle(2);
+        const ok = (await provider.read([ref], ctx())).get(ref);
+        assert.equal(ok?.status === "found" ? ok.fetched.value : ok, value, text);
+        assert.equal(proxy.seen.length - before, 3, "two throttled attempts, then the answer");
+        proxy.throttle(1000);
+        const started = Date.now();
+        const lasting = (await provider.read([ref], ctx(AbortSignal.timeout(20_000)))).get(ref);
+        proxy.throttle(0);
+        assert.equal(lasting?.status, "error");
+        const error =
+          lasting?.status === "error"
+            ? (lasting.error as { code?: string; message: string })
+            : undefined;
+        assert.equal(error?.code, "E_PROVIDER_UNAVAILABLE", error?.message);
+        assert.ok(!error?.message.includes("canary"));
+        assert.ok(Date.now() - started < 20_000, "gave up within the deadline");
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
 });
