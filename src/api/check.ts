@@ -7,7 +7,7 @@
  * ```ts
  * import { checkProjectLayers } from "strongbox/check";
  * const report = await checkProjectLayers(project, { cwd: process.cwd() });
- * if (!report.ok) for (const issue of report.issues) console.error(issue.message);
+ * const problems = report.issues.map((issue) => `${issue.code} ${issue.rule}: ${issue.message}`);
  * ```
  * @packageDocumentation
  */

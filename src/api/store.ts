@@ -10,6 +10,7 @@
  * ```
  * @packageDocumentation
  */
+export { projectStore } from "../providers/store/project-store.js";
 export type { KeyWrapper, MasterKeyOrigin, MasterRequest } from "../store/key-wrapper.js";
 export { initStore, openStore } from "../store/open.js";
 export type { SecretMeta, VersionWire } from "../store/secret-file.js";

@@ -1,10 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createJsonlSink } from "../audit/audit.js";
-import { findConfigIfAny } from "../config/find-config.js";
-import { loadConfigFile } from "../config/load-file.js";
 import { StrongboxError } from "../errors.js";
-import { storeDirectory } from "../providers/store/directory.js";
+import { projectStore } from "../providers/store/project-store.js";
 import { openStore } from "../store/open.js";
 import type { Store, StoreOptions } from "../store/store.js";
 import { type Invocation, stringOption } from "./command.js";
@@ -26,20 +24,12 @@ export const STORE_HELP = `      --store DIR     the store directory (default: $
  * found), else `.strongbox` in the working directory.
  */
 export async function storeOptions(invocation: Invocation, io: CliIo): Promise<StoreOptions> {
-  const explicit = stringOption(invocation, "store");
-  let dir = explicit === undefined ? undefined : resolve(io.cwd, explicit);
-  let auditFile = io.env.STRONGBOX_AUDIT_FILE || undefined;
-  if (dir === undefined) {
-    const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
-    if (configPath === undefined) {
-      dir = storeDirectory({}, io.cwd, io.env);
-    } else {
-      const config = await loadConfigFile(configPath, io.env);
-      const base = resolve(configPath, "..");
-      dir = storeDirectory(config, base, io.env);
-      if (config.audit?.file !== undefined) auditFile = resolve(base, config.audit.file);
-    }
-  }
+  const { dir, auditFile } = await projectStore({
+    cwd: io.cwd,
+    env: io.env,
+    store: stringOption(invocation, "store"),
+    configPath: stringOption(invocation, "config"),
+  });
   const lockTimeout = Number(io.env.STRONGBOX_LOCK_TIMEOUT_MS);
   return {
     dir,
