@@ -20,7 +20,8 @@ export interface WriteToRefOptions {
  * Writes `value` through the write capability of the provider `target`
  * names (`strongbox set NAME --to REF`): any provider that can write is a
  * target, with its own settings from the config when there is one. A target
- * without a key (`vault://secret/app`) means the key named `name`. Returns
+ * short of a name means the secret named `name`: the key `#name` of a Vault
+ * path, the entry `/name` of a Key Vault. Returns
  * the ref written and the version the source gave it.
  */
 export async function writeToRef(
@@ -36,9 +37,21 @@ export async function writeToRef(
   try {
     definition.validateRef(ref, "--to");
   } catch (error) {
-    if (ref.key !== undefined) throw error;
-    ref = parseRef(`${target}#${name}`, "--to");
-    definition.validateRef(ref, "--to");
+    // A target short of a name means the secret named like the variable: a key of the
+    // path (`vault://secret/app` -> `#NAME`) or an entry under it (`azure-kv://shop` -> `/NAME`).
+    if (ref.key !== undefined || Object.keys(ref.params).length > 0) throw error;
+    const completed = [`${target}#${name}`, `${target.replace(/\/+$/, "")}/${name}`]
+      .map((text) => parseRef(text, "--to"))
+      .find((candidate) => {
+        try {
+          definition.validateRef(candidate, "--to");
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    if (completed === undefined) throw error;
+    ref = completed;
   }
   const provider = await definition.create();
   if (!canWrite(provider))

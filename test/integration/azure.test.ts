@@ -72,6 +72,14 @@ describe("azure-kv:// (loopback Key Vault REST server, real SDK and identity)", 
     assert.equal(run.stdout, "<redacted:JWT_SECRET> 21 \n");
     assert.match(run.stderr, /AZURE_CLIENT_SECRET .*not passed to the command/);
     assert.ok(!`${run.stderr}${set.stderr}`.includes(kv.env.AZURE_CLIENT_SECRET as string));
+    // A target naming only the vault means the secret named like the variable (mapped).
+    const short = await runCli(["set", "API_TOKEN", "--to", "azure-kv://shop"], {
+      cwd: dir,
+      env: kv.env,
+      input: "azure-short-canary",
+    });
+    assert.equal(short.code, 0, short.stderr);
+    assert.ok(kv.requests.includes("PUT /secrets/api-token"), kv.requests.join());
     const explain = await runCli(["explain", "JWT_SECRET", "--env", "staging"], {
       cwd: dir,
       env: kv.env,
