@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { type Issue, StrongboxError } from "../errors.js";
+import type { Issue } from "../errors.js";
+import { readUserFile } from "../fs/read-user-file.js";
 import type { Project } from "../project.js";
 import { checkLayers, type LayerFile, type LayerReport } from "./check-layers.js";
 
@@ -35,19 +36,16 @@ export async function checkProjectLayers(
 ): Promise<ProjectLayerReport> {
   const read = (path: string): LayerFile => {
     const shown = relative(options.cwd, path) || path;
-    try {
-      return { path: shown, text: readFileSync(path, "utf8") };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new StrongboxError(
-        "E_IO",
-        `${shown}: cannot read it (${code === "ENOENT" ? "no such file" : code})`,
-        {
-          hint: "check the paths given with -t",
-        },
-      );
-    }
+    return {
+      path: shown,
+      text: readUserFile(path, {
+        shown,
+        context: "check --layers",
+        hint: "check the paths given with --template",
+      }),
+    };
   };
+
   const examplePath = join(project.baseDir, ".env.example");
   const templates =
     options.templates?.map((path) => resolve(options.cwd, path)) ??

@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { readUserFile } from "../fs/read-user-file.js";
 import { knownSchemes } from "../providers/registry.js";
 import { storeProvider } from "../providers/store/index.js";
 import { formatRef, refScheme } from "../refs/ref.js";
@@ -21,8 +22,8 @@ export interface ImportOptions {
   readonly shown: string;
   /** For `${VAR}` expansion in the file (credentials are refused). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** The store the secrets go into. */
-  readonly store: Store;
+  /** Opens the store the secrets go into; called only once the file has parsed and nothing is refused. */
+  readonly store: () => Store | Promise<Store>;
   /** The schema, when there is one: its `secret` marks decide what is a secret. */
   readonly config?: ConfigSpec | undefined;
   /** Import every variable, not only secrets. */
@@ -47,8 +48,12 @@ export interface ImportResult {
  * that can be refused is refused before anything is stored: a parse
  * problem, or `delete` of a file that holds more than was imported.
  */
-export function importDotenv(path: string, options: ImportOptions): ImportResult {
-  const text = readDotenv(path, options.shown);
+export async function importDotenv(path: string, options: ImportOptions): Promise<ImportResult> {
+  const text = readUserFile(path, {
+    shown: options.shown,
+    context: "import",
+    hint: "give the path of the .env file to import",
+  });
   const parsed = parseDotenv(text, {
     source: options.shown,
     lookup: (name) => envValue(options.env, name),
@@ -83,27 +88,15 @@ export function importDotenv(path: string, options: ImportOptions): ImportResult
       `import: ${options.shown} also holds ${skipped.join(", ")}, which would not be imported; nothing was imported and the file was kept`,
       { hint: "use --rewrite to keep them and reference the store, or --all" },
     );
+  const store = await options.store();
   const imported = chosen.map((entry) => ({
     name: entry.key,
-    version: options.store.set(entry.key, Buffer.from(entry.value, "utf8")),
+    version: store.set(entry.key, Buffer.from(entry.value, "utf8")),
   }));
   if (options.action === "rewrite") rewrite(path, text, chosen);
   if (options.action === "gitignore") ignore(path);
   if (options.action === "delete") unlinkSync(path);
   return { imported, skipped, action: options.action };
-}
-
-function readDotenv(path: string, shown: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new StrongboxError(
-      "E_IO",
-      `import: ${shown} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}`,
-      { hint: "give the path of the .env file to import" },
-    );
-  }
 }
 
 /**

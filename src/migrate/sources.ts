@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import { StrongboxError } from "../errors.js";
+import { readUserFile } from "../fs/read-user-file.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import { envValue } from "../util/env-value.js";
 import type { SourceValue } from "./plan.js";
@@ -16,7 +16,12 @@ export function sourcesFromFiles(
   options: { readonly cwd: string; readonly env: Readonly<Record<string, string | undefined>> },
 ): SourceValue[] {
   return files.flatMap((file) => {
-    const parsed = parseDotenv(readSource(resolve(options.cwd, file), file), {
+    const text = readUserFile(resolve(options.cwd, file), {
+      shown: file,
+      context: "migrate",
+      hint: "give the .env file to migrate with -f",
+    });
+    const parsed = parseDotenv(text, {
       source: file,
       lookup: (name) => envValue(options.env, name),
       refuse: isCredentialVariable,
@@ -63,17 +68,4 @@ export function sourcesFromEnvironment(
       ? []
       : [{ name, value, place: "the environment" }];
   });
-}
-
-function readSource(path: string, shown: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new StrongboxError(
-      "E_IO",
-      `migrate: ${shown} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}`,
-      { hint: "give the .env file to migrate with -f" },
-    );
-  }
 }

@@ -133,6 +133,14 @@ export interface MetadataCapability {
   metadata(ref: Ref, ctx: ReadContext): Promise<SecretMetadata | undefined>;
 }
 
+/** A provider of a secret manager that has every capability: what the remote providers and the store build. */
+export type FullProvider = Provider &
+  WriteCapability &
+  ListCapability &
+  HistoryCapability &
+  DeleteCapability &
+  MetadataCapability;
+
 /** True when `provider` can list (see {@link ListCapability}). */
 export function canList(provider: Provider): provider is Provider & ListCapability {
   return typeof (provider as Partial<ListCapability>).list === "function";

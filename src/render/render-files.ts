@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { findConfigIfAny } from "../config/find-config.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { readUserFile } from "../fs/read-user-file.js";
 import { openProject, type Project, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
 import { withoutCredentials } from "../security/credentials.js";
@@ -97,10 +97,12 @@ export async function renderFiles(
   const texts: string[] = [];
   try {
     for (const job of jobs) {
-      const nodes = parseTemplate(
-        readTemplate(resolve(options.cwd, job.input), job.input),
-        job.input,
-      );
+      const template = readUserFile(resolve(options.cwd, job.input), {
+        shown: job.input,
+        context: "render",
+        hint: "check the template path given with -i or -t",
+      });
+      const nodes = parseTemplate(template, job.input);
       checkFunctions(nodes, job.input);
       const text = await renderTemplate(nodes, {
         secret,
@@ -133,19 +135,6 @@ export async function renderFiles(
     return texts;
   } finally {
     await client?.close();
-  }
-}
-
-function readTemplate(path: string, shown: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new StrongboxError(
-      "E_IO",
-      `${shown}: cannot read the template (${code === "ENOENT" ? "no such file" : code})`,
-      { hint: "check the path given with -i or -t" },
-    );
   }
 }
 

@@ -44,8 +44,16 @@ async function crashRound(
     return child;
   });
   // Kill somewhere between "still starting" and "well into writing", varying by
-  // round. Meanwhile a reader that takes no lock checks every write acknowledged
-  // so far: readers never block on writers and never see a torn file.
+  // round: even rounds count from the spawn (so some kills land during start-up),
+  // odd rounds from the first acknowledged write (so a loaded machine, slow to
+  // start processes, still sees writers killed mid-write). Meanwhile a reader
+  // that takes no lock checks every write acknowledged so far: readers never
+  // block on writers and never see a torn file.
+  if (seed % 2 === 1) {
+    const started = Date.now();
+    while (acks.length === 0 && Date.now() - started < 10_000)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   const until = Date.now() + 60 + ((seed * 7919) % 180);
   try {
     const reader = await openStore({ dir, env });

@@ -47,13 +47,13 @@ ${STORE_HELP}
       throw new StrongboxError("E_USAGE", "import: give the .env file to import");
     const path = resolve(io.cwd, file);
     const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
-    const result = importDotenv(path, {
+    const result = await importDotenv(path, {
       shown: file,
       env: io.env,
       config: configPath === undefined ? undefined : await loadConfigFile(configPath, io.env),
       all: invocation.values.all === true,
       action: await chooseAction(invocation, io, file, path),
-      store: await openStoreForCli(invocation, io),
+      store: () => openStoreForCli(invocation, io),
     });
     if (invocation.values.json === true) {
       io.stdout.write(

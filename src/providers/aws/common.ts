@@ -132,3 +132,39 @@ export function noCheckAndSet(uri: string, why: string): StrongboxError {
     hint: "write without --expected-version",
   });
 }
+
+/**
+ * Runs one operation with `client` (made for this operation), under the
+ * caller's deadline; an SDK error becomes a typed, value-free one, and the
+ * client is destroyed after.
+ */
+export async function withAwsClient<C extends { destroy(): void }, T>(
+  client: C,
+  ctx: ReadContext,
+  what: string,
+  words: string,
+  work: (client: C, options: { abortSignal?: AbortSignal }) => Promise<T>,
+): Promise<T> {
+  try {
+    return await work(client, ctx.signal === undefined ? {} : { abortSignal: ctx.signal });
+  } catch (error) {
+    if (error instanceof StrongboxError) throw error;
+    throw awsError(error, what, words);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Every page of a paged AWS call, following `NextToken` until there is none (moto ends with ""). */
+export async function allPages<P extends { NextToken?: string | undefined }>(
+  fetch: (token: { NextToken?: string }) => Promise<P>,
+): Promise<P[]> {
+  const pages: P[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetch(token === undefined ? {} : { NextToken: token });
+    pages.push(page);
+    token = page.NextToken || undefined;
+  } while (token !== undefined);
+  return pages;
+}

@@ -2,23 +2,20 @@ import { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import {
-  type DeleteCapability,
   defineProvider,
-  type HistoryCapability,
-  type ListCapability,
-  type MetadataCapability,
-  type Provider,
+  type FullProvider,
   type ReadContext,
   type ReadResult,
-  type WriteCapability,
 } from "../provider.js";
 import {
   AWS_DEFINITION,
+  allPages,
   awsClientConfig,
   awsError,
   chunks,
   noCheckAndSet,
   validateAwsConfig,
+  withAwsClient,
 } from "./common.js";
 
 const WORDS = "AWS Secrets Manager";
@@ -56,85 +53,69 @@ export const awsSecretsManagerProvider = defineProvider({
     if (ref.params.versionId !== undefined && ref.params.stage !== undefined)
       throw refError(context, "give ?versionId= or ?stage=, not both");
   },
-  async create(): Promise<
-    Provider &
-      WriteCapability &
-      ListCapability &
-      HistoryCapability &
-      DeleteCapability &
-      MetadataCapability
-  > {
+  async create(): Promise<FullProvider> {
     const sdk = await import("@aws-sdk/client-secrets-manager");
     const clientFor = (ctx: ReadContext) =>
       new sdk.SecretsManagerClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SECRETS_MANAGER", WORDS));
-    /** Runs one operation with a client for `ctx`, errors made value-free and typed. */
-    const call = async <T>(
+    const call = <T>(
       ctx: ReadContext,
       what: string,
       work: (
         client: InstanceType<typeof sdk.SecretsManagerClient>,
         options: { abortSignal?: AbortSignal },
       ) => Promise<T>,
-    ): Promise<T> => {
-      const client = clientFor(ctx);
-      try {
-        return await work(client, ctx.signal === undefined ? {} : { abortSignal: ctx.signal });
-      } catch (error) {
-        if (error instanceof StrongboxError) throw error;
-        throw awsError(error, what, WORDS);
-      } finally {
-        client.destroy();
-      }
-    };
+    ) => withAwsClient(clientFor(ctx), ctx, what, WORDS, work);
     return {
       scheme: "aws-sm",
       kind: "aws-sm",
       // ListSecrets filters by name prefix; secrets scheduled for deletion are left out.
       list: (under, ctx) =>
         call(ctx, under, async (client, options) => {
-          const listed: Array<{ ref: string }> = [];
-          let next: string | undefined;
-          do {
-            const page = await client.send(
+          const pages = await allPages((token) =>
+            client.send(
               new sdk.ListSecretsCommand({
                 ...(under === "" ? {} : { Filters: [{ Key: "name", Values: [under] }] }),
-                ...(next === undefined ? {} : { NextToken: next }),
+                ...token,
               }),
               options,
+            ),
+          );
+          return pages
+            .flatMap((page) => page.SecretList ?? [])
+            .flatMap((secret) =>
+              secret.Name?.startsWith(under) ? [{ ref: `aws-sm://${secret.Name}` }] : [],
             );
-            for (const secret of page.SecretList ?? [])
-              if (secret.Name?.startsWith(under)) listed.push({ ref: `aws-sm://${secret.Name}` });
-            next = page.NextToken;
-          } while (next);
-          return listed;
         }),
       history: (ref, ctx) =>
         call(ctx, ref.path, async (client, options) => {
-          const versions: Array<{ id: string; created?: Date; stages: string[] }> = [];
-          let next: string | undefined;
-          do {
-            const page = await client
+          const pages = await allPages((token) =>
+            client
               .send(
                 new sdk.ListSecretVersionIdsCommand({
                   SecretId: ref.path,
                   IncludeDeprecated: true,
-                  ...(next === undefined ? {} : { NextToken: next }),
+                  ...token,
                 }),
                 options,
               )
               .catch((error: unknown) => {
                 if (notFound(error)) return { Versions: [], NextToken: undefined };
                 throw error;
-              });
-            for (const version of page.Versions ?? [])
-              if (version.VersionId !== undefined)
-                versions.push({
-                  id: version.VersionId,
-                  ...(version.CreatedDate ? { created: version.CreatedDate } : {}),
-                  stages: version.VersionStages ?? [],
-                });
-            next = page.NextToken;
-          } while (next);
+              }),
+          );
+          const versions = pages
+            .flatMap((page) => page.Versions ?? [])
+            .flatMap((version) =>
+              version.VersionId === undefined
+                ? []
+                : [
+                    {
+                      id: version.VersionId,
+                      ...(version.CreatedDate ? { created: version.CreatedDate } : {}),
+                      stages: version.VersionStages ?? [],
+                    },
+                  ],
+            );
           // Times are to the second: within one, the current version goes last.
           return versions
             .sort(

@@ -2,18 +2,21 @@ import type { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import {
-  type DeleteCapability,
   defineProvider,
-  type HistoryCapability,
-  type ListCapability,
-  type MetadataCapability,
-  type Provider,
+  type FullProvider,
   type ReadContext,
   type ReadResult,
-  type WriteCapability,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
-import { AWS_DEFINITION, awsClientConfig, awsError, chunks, noCheckAndSet } from "./common.js";
+import {
+  AWS_DEFINITION,
+  allPages,
+  awsClientConfig,
+  awsError,
+  chunks,
+  noCheckAndSet,
+  withAwsClient,
+} from "./common.js";
 
 const WORDS = "AWS SSM Parameter Store";
 const NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
@@ -43,37 +46,20 @@ export const awsSsmProvider = defineProvider({
       throw refError(context, "aws-ssm:// takes no #key: a parameter holds one value");
     checkVersionParam(ref.params, context);
   },
-  async create(): Promise<
-    Provider &
-      WriteCapability &
-      ListCapability &
-      HistoryCapability &
-      DeleteCapability &
-      MetadataCapability
-  > {
+  async create(): Promise<FullProvider> {
     const sdk = await import("@aws-sdk/client-ssm");
     const clientFor = (ctx: ReadContext) =>
       new sdk.SSMClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SSM", WORDS));
     const selector = (ref: Ref) =>
       ref.params.version === undefined ? ref.path : `${ref.path}:${ref.params.version}`;
-    /** Runs one call with a client for `ctx`, errors made value-free and typed. */
-    const call = async <T>(
+    const call = <T>(
       ctx: ReadContext,
       what: string,
       work: (
         client: InstanceType<typeof sdk.SSMClient>,
         options: { abortSignal?: AbortSignal },
       ) => Promise<T>,
-    ): Promise<T> => {
-      const client = clientFor(ctx);
-      try {
-        return await work(client, ctx.signal === undefined ? {} : { abortSignal: ctx.signal });
-      } catch (error) {
-        throw awsError(error, what, WORDS);
-      } finally {
-        client.destroy();
-      }
-    };
+    ) => withAwsClient(clientFor(ctx), ctx, what, WORDS, work);
     return {
       scheme: "aws-ssm",
       kind: "aws-ssm",
@@ -81,34 +67,31 @@ export const awsSsmProvider = defineProvider({
       list: (under, ctx) =>
         call(ctx, under, async (client, options) => {
           const path = under === "" ? "/" : under.replace(/\/+$/, "") || "/";
-          const listed: Array<{ ref: string }> = [];
-          let next: string | undefined;
-          do {
-            const page = await client.send(
+          const pages = await allPages((token) =>
+            client.send(
               new sdk.DescribeParametersCommand({
                 ParameterFilters: [{ Key: "Path", Option: "OneLevel", Values: [path] }],
-                ...(next === undefined ? {} : { NextToken: next }),
+                ...token,
               }),
               options,
+            ),
+          );
+          return pages
+            .flatMap((page) => page.Parameters ?? [])
+            .flatMap((parameter) =>
+              parameter.Name === undefined ? [] : [{ ref: `aws-ssm://${parameter.Name}` }],
             );
-            for (const parameter of page.Parameters ?? [])
-              if (parameter.Name !== undefined) listed.push({ ref: `aws-ssm://${parameter.Name}` });
-            next = page.NextToken;
-          } while (next);
-          return listed;
         }),
       history: (ref, ctx) =>
         call(ctx, ref.path, async (client, options) => {
-          const versions: Array<{ version: number; createdAt?: string; labels: string[] }> = [];
-          let next: string | undefined;
-          do {
-            // WithDecryption false: a SecureString's history comes back encrypted, and is dropped.
-            const page = await client
+          // WithDecryption false: a SecureString's history comes back encrypted, and is dropped.
+          const pages = await allPages((token) =>
+            client
               .send(
                 new sdk.GetParameterHistoryCommand({
                   Name: ref.path,
                   WithDecryption: false,
-                  ...(next === undefined ? {} : { NextToken: next }),
+                  ...token,
                 }),
                 options,
               )
@@ -116,17 +99,17 @@ export const awsSsmProvider = defineProvider({
                 if (error.name === "ParameterNotFound")
                   return { Parameters: [], NextToken: undefined };
                 throw error;
-              });
-            for (const entry of page.Parameters ?? [])
-              versions.push({
-                version: entry.Version ?? 0,
-                ...(entry.LastModifiedDate
-                  ? { createdAt: entry.LastModifiedDate.toISOString() }
-                  : {}),
-                labels: entry.Labels ?? [],
-              });
-            next = page.NextToken;
-          } while (next);
+              }),
+          );
+          const versions = pages
+            .flatMap((page) => page.Parameters ?? [])
+            .map((entry) => ({
+              version: entry.Version ?? 0,
+              ...(entry.LastModifiedDate
+                ? { createdAt: entry.LastModifiedDate.toISOString() }
+                : {}),
+              labels: entry.Labels ?? [],
+            }));
           const newest = Math.max(0, ...versions.map((v) => v.version));
           return versions
             .sort((a, b) => a.version - b.version)

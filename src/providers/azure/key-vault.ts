@@ -5,15 +5,10 @@ import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import {
-  type DeleteCapability,
   defineProvider,
-  type HistoryCapability,
-  type ListCapability,
-  type MetadataCapability,
-  type Provider,
+  type FullProvider,
   type ReadContext,
   type ReadResult,
-  type WriteCapability,
 } from "../provider.js";
 import { splitPath, VERSION_ID } from "./naming.js";
 
@@ -73,14 +68,7 @@ export const azureKeyVaultProvider = defineProvider({
         throw refError(context, "a Key Vault version is a 32-character hexadecimal id");
     }
   },
-  async create(): Promise<
-    Provider &
-      WriteCapability &
-      ListCapability &
-      HistoryCapability &
-      DeleteCapability &
-      MetadataCapability
-  > {
+  async create(): Promise<FullProvider> {
     const [secrets, identity] = await Promise.all([
       import("@azure/keyvault-secrets"),
       import("@azure/identity"),

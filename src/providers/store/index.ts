@@ -3,16 +3,11 @@ import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import type { ConfigSpec } from "../../schema/types.js";
 import {
-  type DeleteCapability,
   defineProvider,
-  type HistoryCapability,
-  type ListCapability,
+  type FullProvider,
   type Listed,
-  type MetadataCapability,
-  type Provider,
   type ReadContext,
   type ReadResult,
-  type WriteCapability,
 } from "../provider.js";
 import { storeDirectory } from "./directory.js";
 
@@ -55,14 +50,7 @@ export const storeProvider = defineProvider({
     if (ref.key !== undefined) throw refError(context, "store:// takes no #key");
     checkVersionParam(ref.params, context);
   },
-  async create(): Promise<
-    Provider &
-      WriteCapability &
-      ListCapability &
-      HistoryCapability &
-      DeleteCapability &
-      MetadataCapability
-  > {
+  async create(): Promise<FullProvider> {
     const { openStore } = await import("../../store/open.js");
     const open = (ctx: ReadContext) => {
       const dir = storeDirectory(

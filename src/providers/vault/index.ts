@@ -3,16 +3,11 @@ import type { Ref } from "../../refs/ref.js";
 import { refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
 import {
-  type DeleteCapability,
   defineProvider,
-  type HistoryCapability,
-  type ListCapability,
-  type MetadataCapability,
-  type Provider,
+  type FullProvider,
   type ReadContext,
   type ReadResult,
   type VersionInfo,
-  type WriteCapability,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
 
@@ -93,14 +88,7 @@ export const vaultProvider = defineProvider({
     }
     checkVersionParam(ref.params, context);
   },
-  async create(): Promise<
-    Provider &
-      WriteCapability &
-      ListCapability &
-      HistoryCapability &
-      DeleteCapability &
-      MetadataCapability
-  > {
+  async create(): Promise<FullProvider> {
     const { VaultClient } = await import("../../vault/client.js");
     const { writeVaultKey } = await import("../../vault/write-key.js");
     const clientFor = (ctx: ReadContext) => {
