@@ -11,6 +11,7 @@ export interface AuditEvent {
     | "write"
     | "delete"
     | "purge"
+    | "destroy"
     | "rollback"
     | "rotate-key"
     | "rewrap"

@@ -1,4 +1,4 @@
-import { openProject, resolveProject } from "../project.js";
+import { openProject, type Project, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
 import type { Resolution } from "../resolve/types.js";
 import { type Invocation, listOption, stringOption } from "./command.js";
@@ -16,6 +16,15 @@ export async function resolveForCli(invocation: Invocation, io: CliIo): Promise<
     configPath: stringOption(invocation, "config"),
     processEnv: io.env,
   });
+  return resolveOpenProject(project, invocation, io);
+}
+
+/** {@link resolveForCli} for a project the command has already opened. */
+export async function resolveOpenProject(
+  project: Project,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<Resolution> {
   const resolution = await resolveProject(project, {
     environment: stringOption(invocation, "env"),
     files: listOption(invocation, "file"),

@@ -56,6 +56,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "end a git merge conflict in a secret's file (--ours or --theirs)",
     load: async () => (await import("./commands/resolve.js")).resolveCommand,
   },
+  rotate: {
+    summary:
+      "rotate a secret with an overlap, retire the old version after the soak, or all that is due",
+    load: async () => (await import("./commands/rotate.js")).rotateCommand,
+  },
+  inventory: {
+    summary: "every secret: owner, users, storage per environment, cadence, due and expiry",
+    load: async () => (await import("./commands/inventory.js")).inventoryCommand,
+  },
+  "generate-secret": {
+    summary: "print a new random secret (bytes, password, uuid, key pair, WireGuard key)",
+    load: async () => (await import("./commands/generate-secret.js")).generateSecretCommand,
+  },
   "rotate-key": {
     summary: "add a new data key; new writes use it",
     load: async () => (await import("./commands/rotate-key.js")).rotateKeyCommand,
@@ -142,8 +155,9 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
 }
 
 function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(
-    ([name, entry]) => `  ${name.padEnd(9)} ${entry.summary}`,
+    ([name, entry]) => `  ${name.padEnd(width)} ${entry.summary}`,
   );
   return `strongbox ${version()}: typed configuration and secrets for every environment
 

@@ -1,5 +1,6 @@
 import { isProductionName } from "../environments/defaults.js";
 import { type Issue, issue } from "../errors.js";
+import { checkLifecycle } from "../lifecycle/check-spec.js";
 import { providerConfigs, providerFor, sourceKinds } from "../providers/registry.js";
 import { parseRef } from "../refs/ref.js";
 import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
@@ -31,6 +32,13 @@ const COMMON_KEYS = [
   "component",
   "type",
   "default",
+  "rotation",
+  "expires",
+  "warnBefore",
+  "usedBy",
+  "owner",
+  "rotatesWith",
+  "smoke",
 ];
 const TYPE_KEYS: Record<string, readonly string[]> = {
   string: ["pattern"],
@@ -46,6 +54,7 @@ const ENV_KEYS = new Set([
   "secrets",
   "allowInlineSecrets",
   "allowSecretDefaults",
+  "lifecycle",
 ]);
 /** The config's own top-level fields; providers add theirs (`vault`, `store`, …) through the registry. */
 const CORE_KEYS = ["project", "variables", "environments", "defaultEnvironment", "audit"];
@@ -101,6 +110,13 @@ function checkConfig(config: ConfigSpec): Issue[] {
   const seen = new Map<string, string>();
   for (const [name, spec] of Object.entries(config.variables)) {
     issues.push(...checkVariable(name, spec));
+    for (const other of Array.isArray(spec?.rotatesWith) ? spec.rotatesWith : [])
+      if (!Object.hasOwn(config.variables, other))
+        issues.push(
+          issue("E_SCHEMA", `${name}: rotatesWith names ${other}, which is not in the schema`, {
+            variable: name,
+          }),
+        );
     for (const envName of [spec.env ?? name, ...(spec.aliases ?? [])]) {
       const other = seen.get(envName);
       if (other !== undefined && other !== name) {
@@ -164,6 +180,7 @@ function checkVariable(name: string, spec: VariableSpec): Issue[] {
     if (result !== undefined && !result.ok) add(`the default is not ${result.expected}`);
   }
   issues.push(...checkRefs(name, spec.ref));
+  issues.push(...checkLifecycle(name, spec));
   return issues;
 }
 
@@ -227,6 +244,8 @@ function checkEnvironments(config: ConfigSpec): Issue[] {
         "remove allowSecretDefaults here",
       );
     }
+    if (spec?.lifecycle !== undefined && spec.lifecycle !== "warn" && spec.lifecycle !== "enforce")
+      add('lifecycle must be "warn" or "enforce"');
   }
   const chosen = config.defaultEnvironment;
   if (

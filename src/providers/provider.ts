@@ -141,6 +141,21 @@ export type FullProvider = Provider &
   DeleteCapability &
   MetadataCapability;
 
+/**
+ * Optional capability: retires older versions of a secret, as a rotation does
+ * after its soak: destroyed where the source can (the store, Vault KV v2),
+ * else taken out of reach (AWS: the AWSPREVIOUS stage removed; Key Vault:
+ * the version disabled). Never the current version.
+ */
+export interface RetireCapability {
+  retire(ref: Ref, versions: readonly (number | string)[], ctx: ReadContext): Promise<void>;
+}
+
+/** True when `provider` can retire old versions (see {@link RetireCapability}). */
+export function canRetire(provider: Provider): provider is Provider & RetireCapability {
+  return typeof (provider as Partial<RetireCapability>).retire === "function";
+}
+
 /** True when `provider` can list (see {@link ListCapability}). */
 export function canList(provider: Provider): provider is Provider & ListCapability {
   return typeof (provider as Partial<ListCapability>).list === "function";

@@ -39,6 +39,38 @@ export interface CommonSpec {
   readonly ref?: string | Readonly<Record<string, string>>;
   /** The component (service) this variable belongs to; used by Vault path templates. */
   readonly component?: string;
+  /**
+   * How the secret is rotated, for every environment or per environment (names or
+   * globs, as `ref`): `{ every: "90d", generator: "bytes:32", overlap: "24h", soak: "24h" }`.
+   */
+  readonly rotation?: RotationSpec | Readonly<Record<string, RotationSpec>>;
+  /** When the secret stops being valid (an RFC 3339 date or time, such as a certificate's end). */
+  readonly expires?: string;
+  /** How long before it is due or expires `check` starts warning (a duration; default 14d). */
+  readonly warnBefore?: string;
+  /** The components or services that use the value, for the inventory and a compromise's blast radius. */
+  readonly usedBy?: readonly string[];
+  /** Who answers for the secret (a team or person), for the inventory. */
+  readonly owner?: string;
+  /** Variables in the same blast radius: a compromise of this one rotates them too. */
+  readonly rotatesWith?: readonly string[];
+  /** Checked by `strongbox smoke`: `true`, or `"critical"` to run under `--critical-only` as well. */
+  readonly smoke?: boolean | "critical";
+}
+
+/** A secret's rotation policy (see docs/lifecycle.md). */
+export interface RotationSpec {
+  /** The cadence, a duration such as `90d`; the secret is due that long after its last rotation. */
+  readonly every: string;
+  /**
+   * How a new value is made: a shorthand (`bytes:32`, `hex:16`, `password:24`, `uuid`,
+   * `ed25519`, `wireguard`…) or a generator object; without one, rotation needs a value given.
+   */
+  readonly generator?: string | Readonly<Record<string, unknown>>;
+  /** How long the previous value stays readable (as NAME_PREVIOUS) after a rotation; default 24h. */
+  readonly overlap?: string;
+  /** How long before the previous version is retired by `rotate --finish`/`--due`; default 24h. */
+  readonly soak?: string;
 }
 
 export interface StringSpec extends CommonSpec {
@@ -137,6 +169,11 @@ export interface EnvironmentSpec {
   readonly allowInlineSecrets?: boolean;
   /** Allow a secret to fall back to its schema default. Default true in `local` only; never in production. */
   readonly allowSecretDefaults?: boolean;
+  /**
+   * What `check` does with an expired secret or an overdue rotation: `warn`, or
+   * `enforce` (fail with E_OVERDUE). Default: enforce in production, warn elsewhere.
+   */
+  readonly lifecycle?: "warn" | "enforce";
 }
 
 export interface AuditSpec {

@@ -97,7 +97,8 @@ export class Store {
   }
 
   /**
-   * Stores a new version of `name` (metadata merged into the existing).
+   * Stores a new version of `name` (metadata merged into the existing, except
+   * `expires`, which belongs to the value it was set with).
    * Returns its version number. With `expectedVersion` it is a check-and-set
    * under the store lock: `E_STORE_CAS` unless the current version is that
    * one (0: the secret must not exist yet).
@@ -130,7 +131,9 @@ export class Store {
         this.#core.random(32),
         this.#core.stamp(),
       );
-      return { name, meta: { ...file.meta, ...meta }, versions: [...file.versions, record] };
+      // An expiry belongs to a value: a new value does not inherit the old one's.
+      const { expires: _expired, ...kept } = file.meta;
+      return { name, meta: { ...kept, ...meta }, versions: [...file.versions, record] };
     });
   }
 
@@ -165,6 +168,36 @@ export class Store {
         ],
       };
     });
+  }
+
+  /**
+   * Destroys older versions of `name` (a rotation's retired values): their
+   * ciphertext leaves the file and each becomes a tombstone, so neither a read
+   * nor a rollback can reach it. The current version cannot be destroyed this
+   * way (`remove` is for that). Returns the versions destroyed.
+   */
+  destroyVersions(name: string, versions: readonly number[]): number[] {
+    checkSecretName(name);
+    const destroyed: number[] = [];
+    this.#core.write(name, "destroy", (file) => {
+      if (file.versions.length === 0) throw notFound(name);
+      return {
+        ...file,
+        versions: file.versions.map((version) => {
+          if (!versions.includes(version.version) || version.state === "deleted") return version;
+          if (version.version === file.versions.length)
+            throw new StrongboxError(
+              "E_USAGE",
+              `${name}: version ${version.version} is the current one and cannot be destroyed`,
+              { hint: "rotate first, or remove the secret" },
+            );
+          destroyed.push(version.version);
+          const { version: number, createdAt, createdBy } = version;
+          return { version: number, createdAt, createdBy, state: "deleted" as const };
+        }),
+      };
+    });
+    return destroyed;
   }
 
   /** Makes version `to` current again by copying it into a new version. */

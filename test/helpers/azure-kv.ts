@@ -219,6 +219,13 @@ export async function startFakeKeyVault(
         );
       return send(res, 200, bundle(live, version, true));
     }
+    if (collection === "secrets" && req.method === "PATCH" && rest !== "") {
+      const version = live?.versions.find((v) => v.id === rest);
+      if (live === undefined || version === undefined) return notFound();
+      const patch = JSON.parse(body || "{}") as { attributes?: { enabled?: boolean } };
+      if (patch.attributes?.enabled !== undefined) version.enabled = patch.attributes.enabled;
+      return send(res, 200, bundle(live, version, false));
+    }
     if (collection === "secrets" && req.method === "DELETE") {
       if (live === undefined) return notFound();
       live.deleted = Math.floor(Date.now() / 1000);

@@ -1,5 +1,6 @@
 import { ResolutionError } from "../../errors.js";
 import { checkProjectLayers } from "../../layers/check-project.js";
+import { lifecycleFindings } from "../../lifecycle/check.js";
 import { openProject } from "../../project.js";
 import {
   type Command,
@@ -11,7 +12,8 @@ import {
 } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { type CliIo, say } from "../io.js";
-import { resolveForCli } from "../resolve-for-cli.js";
+import { lifecycleContext } from "../lifecycle-context.js";
+import { resolveOpenProject } from "../resolve-for-cli.js";
 
 /** `strongbox check`: resolve and validate only. The CI gate. */
 export const checkCommand: Command = {
@@ -49,13 +51,26 @@ ${RESOLVE_HELP}
 `,
   async run(invocation, io) {
     if (invocation.values.layers === true) return checkLayersCommand(invocation, io);
-    const resolution = await resolveForCli(invocation, io);
+    const project = await openProject({
+      cwd: io.cwd,
+      configPath: stringOption(invocation, "config"),
+      processEnv: io.env,
+    });
+    const resolution = await resolveOpenProject(project, invocation, io);
     if (!resolution.ok) throw new ResolutionError(resolution.environment.name, resolution.issues);
+    const lifecycle = await lifecycleFindings({
+      ...(await lifecycleContext(invocation, io, project)),
+      environment: resolution.environment.name,
+    });
+    for (const warning of lifecycle.warnings) say(io, `strongbox: warning: ${warning}`);
+    if (lifecycle.issues.length > 0)
+      throw new ResolutionError(resolution.environment.name, lifecycle.issues);
     const resolved = resolution.entries.filter((entry) => entry.raw !== undefined);
     const secrets = resolved.filter((entry) => entry.secret).length;
     if (invocation.values.json === true) {
       const body = {
         ok: true,
+        warnings: lifecycle.warnings,
         environment: resolution.environment.name,
         variables: resolved.length,
         secrets,

@@ -139,6 +139,10 @@ function expiryTime(text: string): string {
       "E_USAGE",
       "set: --expires takes an RFC 3339 time or a duration such as 90d",
     );
+  if (time <= Date.now())
+    throw new StrongboxError("E_USAGE", "set: --expires is in the past; nothing was stored", {
+      hint: "give a future time such as 2027-03-31, or a duration such as 90d",
+    });
   return new Date(time).toISOString();
 }
 

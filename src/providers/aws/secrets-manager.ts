@@ -6,6 +6,7 @@ import {
   type FullProvider,
   type ReadContext,
   type ReadResult,
+  type RetireCapability,
 } from "../provider.js";
 import {
   AWS_DEFINITION,
@@ -53,7 +54,7 @@ export const awsSecretsManagerProvider = defineProvider({
     if (ref.params.versionId !== undefined && ref.params.stage !== undefined)
       throw refError(context, "give ?versionId= or ?stage=, not both");
   },
-  async create(): Promise<FullProvider> {
+  async create(): Promise<FullProvider & RetireCapability> {
     const sdk = await import("@aws-sdk/client-secrets-manager");
     const clientFor = (ctx: ReadContext) =>
       new sdk.SecretsManagerClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SECRETS_MANAGER", WORDS));
@@ -130,6 +131,19 @@ export const awsSecretsManagerProvider = defineProvider({
               current: version.stages.includes("AWSCURRENT"),
               labels: version.stages,
             }));
+        }),
+      // AWS keeps old versions itself; retiring takes AWSPREVIOUS off, so no stage reads them.
+      retire: (ref, versions, ctx) =>
+        call(ctx, ref.path, async (client, options) => {
+          for (const version of versions)
+            await client.send(
+              new sdk.UpdateSecretVersionStageCommand({
+                SecretId: ref.path,
+                VersionStage: "AWSPREVIOUS",
+                RemoveFromVersionId: String(version),
+              }),
+              options,
+            );
         }),
       // Soft: AWS's recovery window (30 days by default). Destroy: no recovery, the name is free at once.
       remove: (ref, ctx, options = {}) =>

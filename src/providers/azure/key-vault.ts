@@ -9,6 +9,7 @@ import {
   type FullProvider,
   type ReadContext,
   type ReadResult,
+  type RetireCapability,
 } from "../provider.js";
 import { splitPath, VERSION_ID } from "./naming.js";
 
@@ -68,7 +69,7 @@ export const azureKeyVaultProvider = defineProvider({
         throw refError(context, "a Key Vault version is a 32-character hexadecimal id");
     }
   },
-  async create(): Promise<FullProvider> {
+  async create(): Promise<FullProvider & RetireCapability> {
     const [secrets, identity] = await Promise.all([
       import("@azure/keyvault-secrets"),
       import("@azure/identity"),
@@ -205,6 +206,20 @@ export const azureKeyVaultProvider = defineProvider({
           state: version.enabled === false ? ("disabled" as const) : ("live" as const),
           current: version.version === current,
         }));
+      },
+      // Key Vault cannot destroy one version: a retired version is disabled, so no read returns it.
+      async retire(ref, versions, ctx) {
+        const { vault, secret } = splitPath(ref.path, ref.path);
+        const abort = ctx.signal === undefined ? {} : { abortSignal: ctx.signal };
+        try {
+          for (const version of versions)
+            await clientsFor(ctx)(vault).updateSecretProperties(secret, String(version), {
+              ...abort,
+              enabled: false,
+            });
+        } catch (error) {
+          throw azureError(error, `${secret} in ${WORDS} ${vault}`);
+        }
       },
       // Soft delete (the vault's retention applies); destroy also purges, freeing the name.
       async remove(ref, ctx, options = {}) {

@@ -8,6 +8,7 @@ import {
   type Listed,
   type ReadContext,
   type ReadResult,
+  type RetireCapability,
 } from "../provider.js";
 import { storeDirectory } from "./directory.js";
 
@@ -50,7 +51,7 @@ export const storeProvider = defineProvider({
     if (ref.key !== undefined) throw refError(context, "store:// takes no #key");
     checkVersionParam(ref.params, context);
   },
-  async create(): Promise<FullProvider> {
+  async create(): Promise<FullProvider & RetireCapability> {
     const { openStore } = await import("../../store/open.js");
     const open = (ctx: ReadContext) => {
       const dir = storeDirectory(
@@ -95,6 +96,9 @@ export const storeProvider = defineProvider({
           state: version.state,
           current: version === last && version.state === "live",
         }));
+      },
+      async retire(ref, versions, ctx) {
+        (await open(ctx).store).destroyVersions(ref.path, versions.map(Number));
       },
       async remove(ref, ctx, options = {}) {
         (await open(ctx).store).remove(ref.path, { purge: options.destroy === true });

@@ -7,6 +7,7 @@ import {
   type FullProvider,
   type ReadContext,
   type ReadResult,
+  type RetireCapability,
   type VersionInfo,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
@@ -88,7 +89,7 @@ export const vaultProvider = defineProvider({
     }
     checkVersionParam(ref.params, context);
   },
-  async create(): Promise<FullProvider> {
+  async create(): Promise<FullProvider & RetireCapability> {
     const { VaultClient } = await import("../../vault/client.js");
     const { writeVaultKey } = await import("../../vault/write-key.js");
     const clientFor = (ctx: ReadContext) => {
@@ -154,6 +155,17 @@ export const vaultProvider = defineProvider({
               }),
             )
             .sort((a, b) => Number(a.version) - Number(b.version));
+        }),
+      retire: (ref, versions, ctx) =>
+        using(ctx, async (client) => {
+          const { version } = await client.mountOf(ref.path, ctx.signal);
+          if (version === 1)
+            throw new StrongboxError(
+              "E_REF",
+              `${ref.path} is on a KV version 1 mount, which keeps no older versions to retire`,
+              { hint: "move the secret to a KV v2 mount to rotate with an overlap" },
+            );
+          await client.kvDestroy(ref.path, versions.map(Number), ctx.signal);
         }),
       remove: (ref, ctx, options = {}) =>
         using(ctx, async (client) => {

@@ -1,0 +1,332 @@
+import { StrongboxError } from "../errors.js";
+import {
+  canDescribe,
+  canHistory,
+  canRetire,
+  canWrite,
+  type ReadContext,
+  type VersionInfo,
+} from "../providers/provider.js";
+import { providerFor } from "../providers/registry.js";
+import { formatRef, parseRef, type Ref } from "../refs/ref.js";
+import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
+import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { generateSecret, parseGenerator } from "./generators.js";
+import { type LifecycleStatus, lifecycleStatus, type Rotation, rotationIn } from "./status.js";
+
+/** Where lifecycle operations run: the project, one environment, and the clock. */
+export interface LifecycleContext {
+  readonly config: ConfigSpec;
+  /** The config's directory (relative refs and the store resolve against it). */
+  readonly baseDir: string;
+  readonly environment: string;
+  /** The environment Strongbox was given: credentials for the sources. */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  /** The time now; injected so tests control due dates and soaks. */
+  readonly now?: () => Date;
+  readonly passphrase?: () => string | Promise<string>;
+  readonly signal?: AbortSignal;
+}
+
+/** A secret's place in one environment: its variable, where it lives, and its lifecycle there. */
+export interface SecretState {
+  readonly name: string;
+  readonly spec: VariableSpec;
+  /** The ref the value lives at in this environment, or undefined without one. */
+  readonly ref?: string;
+  readonly rotation?: Rotation;
+  readonly status: LifecycleStatus;
+  /** Why the state is partial (no ref, a source without metadata, an unreachable source). */
+  readonly note?: string;
+}
+
+/** The outcome of one rotation. Versions and times, never a value. */
+export interface Rotated {
+  readonly name: string;
+  readonly ref: string;
+  readonly version: number | string | undefined;
+  /** The version that stays readable during the overlap. */
+  readonly previous: number | string | undefined;
+  readonly overlapUntil: Date;
+  readonly finishAfter: Date;
+}
+
+const now = (ctx: LifecycleContext) => ctx.now?.() ?? new Date();
+
+function readContext(ctx: LifecycleContext): ReadContext {
+  const sections = ctx.config as unknown as Readonly<Record<string, unknown>>;
+  return {
+    baseDir: ctx.baseDir,
+    processEnv: ctx.processEnv,
+    config: (key) => (Object.hasOwn(sections, key) ? sections[key] : undefined),
+    ...(ctx.passphrase === undefined ? {} : { passphrase: ctx.passphrase }),
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  };
+}
+
+/** The variable `name`, or `E_USAGE` naming the schema's secrets. */
+function variable(name: string, ctx: LifecycleContext): VariableSpec {
+  const spec = Object.hasOwn(ctx.config.variables, name) ? ctx.config.variables[name] : undefined;
+  if (spec === undefined)
+    throw new StrongboxError("E_USAGE", `${name} is not in the schema`, {
+      hint: `secrets: ${Object.entries(ctx.config.variables)
+        .filter(([, s]) => s.secret === true)
+        .map(([n]) => n)
+        .join(", ")}`,
+    });
+  return spec;
+}
+
+/** The ref `name`'s value lives at in the context's environment (templates filled), if any. */
+export function refIn(name: string, spec: VariableSpec, ctx: LifecycleContext): Ref | undefined {
+  const text = schemaRefFor(spec, ctx.environment);
+  if (text === undefined) return undefined;
+  return parseRef(fillRefTemplate(text, name, spec, ctx.environment, ctx.config), name);
+}
+
+async function source(ref: Ref) {
+  const definition = providerFor(ref.scheme);
+  if (definition === undefined)
+    throw new StrongboxError("E_REF", `unknown reference scheme "${ref.scheme}://"`);
+  definition.validateRef(ref, formatRef(ref));
+  return { definition, provider: await definition.create() };
+}
+
+/**
+ * Every secret's lifecycle in the context's environment: when its value was
+ * last written (from the source's metadata), when the next rotation is due,
+ * whether it is overdue, and its expiry. One metadata read per secret with a
+ * rotation or an expiry; a source that cannot say is noted, never fatal.
+ */
+export async function lifecycleStates(ctx: LifecycleContext): Promise<SecretState[]> {
+  const at = now(ctx);
+  const secrets = Object.entries(ctx.config.variables).filter(([, spec]) => spec.secret === true);
+  return Promise.all(
+    secrets.map(async ([name, spec]): Promise<SecretState> => {
+      const rotation = rotationIn(spec, ctx.environment);
+      const base = { name, spec, ...(rotation === undefined ? {} : { rotation }) };
+      let ref: Ref | undefined;
+      try {
+        ref = refIn(name, spec, ctx);
+      } catch (error) {
+        return {
+          ...base,
+          status: lifecycleStatus(spec, ctx.environment, undefined, at),
+          note: (error as Error).message,
+        };
+      }
+      if (ref === undefined)
+        return {
+          ...base,
+          status: lifecycleStatus(spec, ctx.environment, undefined, at),
+          ...(rotation === undefined
+            ? {}
+            : { note: "no ref in this environment: its last rotation is unknown" }),
+        };
+      const text = formatRef(ref);
+      if (rotation === undefined)
+        return {
+          ...base,
+          ref: text,
+          status: lifecycleStatus(spec, ctx.environment, undefined, at),
+        };
+      try {
+        const { provider } = await source(ref);
+        if (!canDescribe(provider))
+          return {
+            ...base,
+            ref: text,
+            status: lifecycleStatus(spec, ctx.environment, undefined, at),
+            note: `${ref.scheme}:// records no time of writing`,
+          };
+        const metadata = await provider.metadata(ref, readContext(ctx));
+        const written = metadata?.updatedAt ?? metadata?.createdAt;
+        return {
+          ...base,
+          ref: text,
+          status: lifecycleStatus(
+            spec,
+            ctx.environment,
+            written === undefined ? undefined : new Date(written),
+            at,
+          ),
+          ...(metadata === undefined ? { note: "not stored yet" } : {}),
+        };
+      } catch (error) {
+        return {
+          ...base,
+          ref: text,
+          status: lifecycleStatus(spec, ctx.environment, undefined, at),
+          note: (error as Error).message,
+        };
+      }
+    }),
+  );
+}
+
+/**
+ * Rotates `name` in the context's environment: a new value (from `value`, or
+ * the rotation's generator) is written as a new version where the variable
+ * lives; the previous version stays readable (`NAME?version=previous`) for the
+ * overlap and is retired by {@link finishRotation} after the soak. The source
+ * must keep versions and be able to retire one (the store, Vault KV v2, AWS
+ * Secrets Manager, Azure Key Vault); anything else is `E_ROTATION`.
+ */
+export async function rotateSecret(
+  name: string,
+  ctx: LifecycleContext,
+  options: { readonly value?: string; readonly overlap?: boolean } = {},
+): Promise<Rotated> {
+  const spec = variable(name, ctx);
+  if (spec.secret !== true)
+    throw new StrongboxError("E_ROTATION", `${name} is not a secret; only secrets are rotated`);
+  const ref = refIn(name, spec, ctx);
+  if (ref === undefined)
+    throw new StrongboxError(
+      "E_ROTATION",
+      `${name} has no ref in environment "${ctx.environment}", so there is no source to write its new value to`,
+      { hint: "declare where it lives, such as ref: { production: vault://…, '*': store://… }" },
+    );
+  const { provider } = await source(ref);
+  if (!canWrite(provider) || !canHistory(provider) || !canRetire(provider))
+    throw new StrongboxError(
+      "E_ROTATION",
+      `${name}: ${ref.scheme}:// cannot keep the previous value beside the new one and retire it later`,
+      {
+        hint: "rotate secrets kept in the store, Vault KV v2, AWS Secrets Manager or Azure Key Vault",
+      },
+    );
+  const rotation = rotationIn(spec, ctx.environment);
+  let value = options.value;
+  if (value === undefined) {
+    if (rotation?.generator === undefined)
+      throw new StrongboxError(
+        "E_ROTATION",
+        `${name} has no generator for environment "${ctx.environment}"`,
+        {
+          hint: "add rotation.generator (such as bytes:32) to the schema, or give the new value on stdin",
+        },
+      );
+    value = (
+      await generateSecret(parseGenerator(rotation.generator, `${name}: rotation.generator`), {
+        env: ctx.processEnv,
+      })
+    ).value;
+  }
+  const read = readContext(ctx);
+  const target = { ...ref, params: {} } as Ref;
+  const before = current(await provider.history(target, read));
+  const written = await provider.write(target, value, read);
+  const after = current(await provider.history(target, read));
+  const at = now(ctx);
+  return {
+    name,
+    ref: formatRef(target),
+    version: written.version ?? after?.version,
+    previous: before?.version,
+    overlapUntil: new Date(at.getTime() + (rotation?.overlapMs ?? 0)),
+    finishAfter: new Date(at.getTime() + (rotation?.soakMs ?? 0)),
+  };
+}
+
+function current(history: readonly VersionInfo[]): VersionInfo | undefined {
+  return history.find((version) => version.current) ?? history.at(-1);
+}
+
+/**
+ * Retires every live version of `name` older than the current one, once the
+ * current version has soaked for the rotation's `soak` (or at once with
+ * `force`, as a compromise needs). Returns the versions retired; none when
+ * there is nothing left to retire.
+ */
+export async function finishRotation(
+  name: string,
+  ctx: LifecycleContext,
+  options: { readonly force?: boolean } = {},
+): Promise<{ readonly ref: string; readonly retired: readonly (number | string)[] }> {
+  const spec = variable(name, ctx);
+  const ref = refIn(name, spec, ctx);
+  if (ref === undefined)
+    throw new StrongboxError(
+      "E_ROTATION",
+      `${name} has no ref in environment "${ctx.environment}"`,
+    );
+  const { provider } = await source(ref);
+  if (!canHistory(provider) || !canRetire(provider))
+    throw new StrongboxError("E_ROTATION", `${name}: ${ref.scheme}:// cannot retire a version`);
+  const target = { ...ref, params: {} } as Ref;
+  const read = readContext(ctx);
+  const history = await provider.history(target, read);
+  const live = current(history);
+  if (live === undefined) return { ref: formatRef(target), retired: [] };
+  const older = history.filter(
+    (version) =>
+      version !== live &&
+      version.state === "live" &&
+      position(history, version) < position(history, live),
+  );
+  if (older.length === 0) return { ref: formatRef(target), retired: [] };
+  const soak = rotationIn(spec, ctx.environment)?.soakMs ?? 0;
+  const since = live.createdAt === undefined ? undefined : Date.parse(live.createdAt);
+  const ready = since === undefined ? now(ctx) : new Date(since + soak);
+  if (options.force !== true && ready.getTime() > now(ctx).getTime())
+    throw new StrongboxError(
+      "E_ROTATION",
+      `${name}: the new version is soaking until ${ready.toISOString()}; the previous one stays until then`,
+      { hint: "wait, or pass --force (a compromise retires at once)" },
+    );
+  const versions = older.map((version) => version.version);
+  await provider.retire(target, versions, read);
+  return { ref: formatRef(target), retired: versions };
+}
+
+function position(history: readonly VersionInfo[], version: VersionInfo): number {
+  return history.indexOf(version);
+}
+
+/**
+ * What `rotate --due` does in one environment: rotates every secret that is
+ * overdue and has a generator, then finishes every rotation whose soak has
+ * passed. Each secret's outcome is reported; one failure does not stop the
+ * others.
+ */
+export async function rotateDue(ctx: LifecycleContext): Promise<
+  Array<{
+    readonly name: string;
+    readonly action: "rotated" | "finished" | "failed";
+    readonly detail: string;
+  }>
+> {
+  const results: Array<{
+    name: string;
+    action: "rotated" | "finished" | "failed";
+    detail: string;
+  }> = [];
+  for (const state of await lifecycleStates(ctx)) {
+    if (state.rotation === undefined || state.ref === undefined) continue;
+    try {
+      if (state.status.overdue) {
+        const rotated = await rotateSecret(state.name, ctx);
+        results.push({
+          name: state.name,
+          action: "rotated",
+          detail: `version ${rotated.version ?? "?"}, previous ${rotated.previous ?? "none"} readable until ${rotated.overlapUntil.toISOString()}`,
+        });
+        continue;
+      }
+      const finished = await finishRotation(state.name, ctx).catch((error: StrongboxError) => {
+        if (error.code === "E_ROTATION" && /soaking/.test(error.message)) return undefined;
+        throw error;
+      });
+      if (finished !== undefined && finished.retired.length > 0)
+        results.push({
+          name: state.name,
+          action: "finished",
+          detail: `retired ${finished.retired.join(", ")}`,
+        });
+    } catch (error) {
+      results.push({ name: state.name, action: "failed", detail: (error as Error).message });
+    }
+  }
+  return results;
+}

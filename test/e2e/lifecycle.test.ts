@@ -1,0 +1,221 @@
+// The secret lifecycle on the encrypted store, through the CLI and the library: generate,
+// rotate with an overlap, finish after the soak, rotate what is due, inventory, and what
+// check says about expired and overdue secrets. Times come from an injected clock.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import {
+  finishRotation,
+  lifecycleStates,
+  rotateDue,
+  rotateSecret,
+} from "../../src/lifecycle/rotate.js";
+import type { ConfigSpec } from "../../src/schema/types.js";
+import { openStore } from "../../src/store/open.js";
+import { runCli, tempProject } from "../helpers/cli.js";
+
+const CONFIG = `variables:
+  JWT_SECRET:
+    secret: true
+    ref: "store://JWT_SECRET"
+    owner: platform
+    usedBy: [api, worker]
+    rotation: { every: 90d, generator: "bytes:32", overlap: 24h, soak: 24h }
+  DB_PASSWORD: { secret: true, ref: "store://DB_PASSWORD", expires: "2020-01-01" }
+environments:
+  local: {}
+  production: { secrets: { from: [store] } }
+`;
+
+async function project(): Promise<string> {
+  const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+  assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+  const key = await runCli(["generate-secret", "hex:16"], { cwd: dir });
+  assert.match(key.stdout, /^[0-9a-f]{32}\n$/);
+  assert.equal((await runCli(["set", "JWT_SECRET"], { cwd: dir, input: key.stdout })).code, 0);
+  assert.equal(
+    (await runCli(["set", "DB_PASSWORD"], { cwd: dir, input: "db-canary-4471" })).code,
+    0,
+  );
+  return dir;
+}
+
+describe("secret lifecycle on the store (CLI)", () => {
+  it("rotate writes a new version from the generator, keeps the previous readable, and never prints a value", async () => {
+    const dir = await project();
+    const before = await runCli(["get", "JWT_SECRET"], { cwd: dir });
+    const rotated = await runCli(["rotate", "JWT_SECRET", "--json"], { cwd: dir });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const body = JSON.parse(rotated.stdout);
+    assert.deepEqual([body.version, body.previous, body.ref], [2, 1, "store://JWT_SECRET"]);
+    const after = await runCli(["get", "JWT_SECRET"], { cwd: dir });
+    assert.notEqual(after.stdout, before.stdout);
+    assert.equal(
+      Buffer.from(after.stdout.trim(), "base64url").length,
+      32,
+      "bytes:32 from the generator",
+    );
+    assert.ok(
+      !`${rotated.stdout}${rotated.stderr}`.includes(after.stdout.trim()),
+      "no value printed",
+    );
+    // The previous version stays readable during the overlap.
+    assert.equal(
+      (await runCli(["get", "JWT_SECRET", "--version", "1"], { cwd: dir })).stdout,
+      before.stdout,
+    );
+    // Finishing before the soak is refused, and changes nothing.
+    const early = await runCli(["rotate", "--finish", "JWT_SECRET"], { cwd: dir });
+    assert.equal(early.code, 4);
+    assert.match(early.stderr, /soaking until .* \(E_ROTATION\)/);
+    assert.equal(
+      (await runCli(["get", "JWT_SECRET", "--version", "1"], { cwd: dir })).stdout,
+      before.stdout,
+    );
+    // --force (what a compromise does) retires it now: the old value is gone from the file.
+    const forced = await runCli(["rotate", "--finish", "JWT_SECRET", "--force"], { cwd: dir });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /retired version 1 of store:\/\/JWT_SECRET/);
+    const gone = await runCli(["get", "JWT_SECRET", "--version", "1"], { cwd: dir });
+    assert.notEqual(gone.code, 0);
+    assert.equal(
+      (await runCli(["get", "JWT_SECRET"], { cwd: dir })).stdout,
+      after.stdout,
+      "the current value stays",
+    );
+  });
+
+  it("rotate --stdin takes the value from a pipe; a secret without a generator needs one", async () => {
+    const dir = await project();
+    const refused = await runCli(["rotate", "DB_PASSWORD"], { cwd: dir });
+    assert.equal(refused.code, 4);
+    assert.match(refused.stderr, /DB_PASSWORD has no generator .*\(E_ROTATION\)/);
+    const piped = await runCli(["rotate", "DB_PASSWORD", "--stdin"], {
+      cwd: dir,
+      input: "db-rotated-canary\n",
+    });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal((await runCli(["get", "DB_PASSWORD"], { cwd: dir })).stdout, "db-rotated-canary");
+    assert.ok(!piped.stderr.includes("db-rotated-canary"));
+  });
+
+  it("inventory lists owner, users, storage per environment and state; --check fails on an expired secret", async () => {
+    const dir = await project();
+    const json = await runCli(["inventory", "--json"], { cwd: dir });
+    assert.equal(json.code, 0, json.stderr);
+    const rows = JSON.parse(json.stdout).secrets as Array<Record<string, unknown>>;
+    const jwt = rows.find((row) => row.name === "JWT_SECRET");
+    assert.deepEqual(
+      [jwt?.owner, jwt?.usedBy, jwt?.storage, jwt?.every, jwt?.overdue],
+      [
+        "platform",
+        ["api", "worker"],
+        { local: "store://JWT_SECRET", production: "store://JWT_SECRET" },
+        "90d",
+        false,
+      ],
+    );
+    assert.equal(rows.find((row) => row.name === "DB_PASSWORD")?.expired, true);
+    const markdown = await runCli(["inventory", "--format", "markdown", "--check"], { cwd: dir });
+    assert.equal(markdown.code, 4);
+    assert.match(markdown.stdout, /\| JWT_SECRET \| platform \| api, worker \|/);
+    assert.match(markdown.stdout, /\| DB_PASSWORD \|.*\| EXPIRED \|/);
+    assert.ok(!markdown.stdout.includes("db-canary-4471"));
+  });
+
+  it("check warns about an expired secret locally and fails on it in production (E_OVERDUE)", async () => {
+    const dir = await project();
+    const local = await runCli(["check"], { cwd: dir });
+    assert.equal(local.code, 0, local.stderr);
+    assert.match(local.stderr, /warning: DB_PASSWORD is expired on 2020-01-01/);
+    const production = await runCli(["check", "--env", "production"], { cwd: dir });
+    assert.equal(production.code, 4);
+    assert.match(production.stderr, /DB_PASSWORD is expired on 2020-01-01 \(E_OVERDUE\)/);
+  });
+
+  it("set: a new value drops the old expiry, and an expiry in the past is refused", async () => {
+    const dir = await project();
+    const past = await runCli(["set", "API", "--expires", "2001-01-01"], { cwd: dir, input: "x" });
+    assert.equal(past.code, 2);
+    assert.match(past.stderr, /--expires is in the past; nothing was stored/);
+    await runCli(["set", "CERT", "--expires", "1s"], { cwd: dir, input: "old-cert" });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal((await runCli(["get", "CERT"], { cwd: dir })).code, 4, "expired");
+    assert.equal((await runCli(["set", "CERT"], { cwd: dir, input: "new-cert" })).code, 0);
+    const fresh = await runCli(["get", "CERT"], { cwd: dir });
+    assert.equal(fresh.code, 0, "the new value is not held to the old value's expiry");
+    assert.equal(fresh.stdout, "new-cert");
+  });
+});
+
+describe("secret lifecycle on the store (library, injected clock)", () => {
+  it("rotate --due rotates what is overdue, then finishes each rotation once its soak has passed", async () => {
+    const dir = await project();
+    const config: ConfigSpec = {
+      variables: {
+        JWT_SECRET: {
+          secret: true,
+          ref: "store://JWT_SECRET",
+          rotation: { every: "90d", generator: "bytes:32", overlap: "24h", soak: "24h" },
+        },
+      },
+    };
+    let clock = new Date(Date.now());
+    const ctx = {
+      config,
+      baseDir: dir,
+      environment: "local",
+      processEnv: { HOME: dir },
+      now: () => clock,
+    };
+    const day = 86_400_000;
+    // Not due yet: nothing happens.
+    assert.deepEqual(await rotateDue(ctx), []);
+    // 91 days later: overdue, so rotated.
+    clock = new Date(clock.getTime() + 91 * day);
+    const due = await rotateDue(ctx);
+    assert.deepEqual(
+      due.map((r) => [r.name, r.action]),
+      [["JWT_SECRET", "rotated"]],
+    );
+    // The store records real times, so from the store's view the new version is fresh:
+    // an hour later, the soak is not over and nothing is retired.
+    clock = new Date(Date.now() + 3_600_000);
+    assert.deepEqual(await rotateDue(ctx), []);
+    const store = await openStore({ dir: join(dir, ".strongbox"), env: { HOME: dir } });
+    assert.equal(store.history("JWT_SECRET").filter((v) => v.state === "live").length, 2);
+    // After the soak, --due retires the previous version.
+    clock = new Date(Date.now() + 25 * 3_600_000);
+    const finished = await rotateDue(ctx);
+    assert.deepEqual(
+      finished.map((r) => [r.name, r.action, r.detail]),
+      [["JWT_SECRET", "finished", "retired 1"]],
+    );
+    const states = await lifecycleStates(ctx);
+    assert.equal(states[0]?.status.overdue, false);
+    assert.ok(states[0]?.status.lastRotated !== undefined);
+  });
+
+  it("a killed rotation leaves either the old state or the new one, and finishing is idempotent", async () => {
+    const dir = await project();
+    const config: ConfigSpec = {
+      variables: {
+        JWT_SECRET: {
+          secret: true,
+          ref: "store://JWT_SECRET",
+          rotation: { every: "1d", generator: "uuid" },
+        },
+      },
+    };
+    const ctx = { config, baseDir: dir, environment: "local", processEnv: { HOME: dir } };
+    const rotated = await rotateSecret("JWT_SECRET", ctx);
+    assert.equal(rotated.version, 2);
+    const later = { ...ctx, now: () => new Date(Date.now() + 2 * 86_400_000) };
+    assert.deepEqual((await finishRotation("JWT_SECRET", later)).retired, [1]);
+    assert.deepEqual(
+      (await finishRotation("JWT_SECRET", later)).retired,
+      [],
+      "a second finish has nothing to do",
+    );
+  });
+});
