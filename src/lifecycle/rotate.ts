@@ -225,7 +225,7 @@ export async function rotateSecret(
     version: written.version ?? after?.version,
     previous: before?.version,
     overlapUntil: new Date(at.getTime() + (rotation?.overlapMs ?? 0)),
-    finishAfter: new Date(at.getTime() + (rotation?.soakMs ?? 0)),
+    finishAfter: new Date(at.getTime() + Math.max(rotation?.soakMs ?? 0, rotation?.overlapMs ?? 0)),
   };
 }
 
@@ -266,7 +266,10 @@ export async function finishRotation(
       position(history, version) < position(history, live),
   );
   if (older.length === 0) return { ref: formatRef(target), retired: [] };
-  const soak = rotationIn(spec, ctx.environment)?.soakMs ?? 0;
+  // The previous value stays for the overlap (readers still use it) and the new one soaks
+  // (it must prove itself); the old version goes only when both have passed.
+  const policy = rotationIn(spec, ctx.environment);
+  const soak = Math.max(policy?.soakMs ?? 0, policy?.overlapMs ?? 0);
   const since = live.createdAt === undefined ? undefined : Date.parse(live.createdAt);
   const ready = since === undefined ? now(ctx) : new Date(since + soak);
   if (options.force !== true && ready.getTime() > now(ctx).getTime())

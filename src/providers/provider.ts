@@ -218,7 +218,15 @@ export interface ProviderDefinition {
     readonly key: string;
     validate(value: unknown): Issue[];
   };
+  /**
+   * For a source that keeps versions: the ref of the version before the
+   * current one (the value a rotation's overlap keeps readable), such as
+   * `store://NAME?version=previous` or `aws-sm://NAME#KEY?stage=AWSPREVIOUS`.
+   * Reading it is "absent" once the previous version is retired.
+   */
+  previousRef?(ref: Ref): Ref;
   /** Throws `E_REF` (naming `context`) when `ref` is not valid for this scheme. */
+
   validateRef(ref: Ref, context: string): void;
   /**
    * Builds the provider; loaded lazily so a command pays only for the providers a

@@ -3,6 +3,7 @@ import { checkSchema } from "../config/check-schema.js";
 import { checkPolicy, isPureVault } from "../environments/policy.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
+import { withPreviousValues } from "../lifecycle/previous.js";
 import {
   isTransientCode,
   knownSchemes,
@@ -81,15 +82,17 @@ interface Picked {
  * resolver and the sync one: it yields the steps that may need waiting.
  */
 export function* resolveSteps(
-  config: ConfigSpec,
+  declared: ConfigSpec,
   options: ResolveOptions,
 ): Generator<Step, Resolution, StepResult> {
   const processEnv = options.processEnv ?? {};
   const cwd = options.cwd ?? ".";
-  const schemaIssues = checkSchema(config);
-  const environment = selectEnvironment(config, options.environment, processEnv);
-  if (typeof config.variables !== "object" || config.variables === null)
+  const schemaIssues = checkSchema(declared);
+  const environment = selectEnvironment(declared, options.environment, processEnv);
+  if (typeof declared.variables !== "object" || declared.variables === null)
     return { ok: false, environment, issues: schemaIssues, entries: [] };
+  // Rotated secrets bring their previous value along while a rotation overlaps.
+  const config = withPreviousValues(declared, environment.name);
   // A variable whose definition is broken is reported, not resolved; the others still are,
   // so one run lists every problem in the config and in the values alike.
   const broken = new Set(

@@ -240,9 +240,17 @@ type IsOptional<V> = V extends { readonly default: NonNullable<unknown> }
     ? true
     : false;
 
+/** The rotated secrets of a schema: each brings an optional `NAME_PREVIOUS` during a rotation's overlap. */
+type RotatedKeys<V extends VariableMap> = {
+  [K in keyof V]: V[K] extends { readonly rotation: object } ? K : never;
+}[keyof V];
+
 /** The frozen object `loadConfig()` returns, typed from the schema with no cast. */
 export type ResolvedConfig<V extends VariableMap> = {
   readonly [K in keyof V]: IsOptional<V[K]> extends true
     ? OutputOf<V[K]> | undefined
     : OutputOf<V[K]>;
+} & {
+  /** The value before the last rotation, while that rotation overlaps (see docs/lifecycle.md). */
+  readonly [K in RotatedKeys<V> as K extends string ? `${K}_PREVIOUS` : never]?: string;
 };

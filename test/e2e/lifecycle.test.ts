@@ -2,6 +2,7 @@
 // rotate with an overlap, finish after the soak, rotate what is due, inventory, and what
 // check says about expired and overdue secrets. Times come from an injected clock.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -83,6 +84,51 @@ describe("secret lifecycle on the store (CLI)", () => {
       after.stdout,
       "the current value stays",
     );
+  });
+
+  it("an app keeps accepting tokens signed before a rotation during the overlap, and stops after --finish", async () => {
+    const dir = await project();
+    const sign = (key: string) =>
+      createHmac("sha256", key).update("session-for-alice").digest("base64url");
+    const oldToken = sign((await runCli(["get", "JWT_SECRET"], { cwd: dir })).stdout);
+    // The app validates a token against the current key and, when set, the previous one.
+    const app = [
+      "run",
+      "--",
+      process.execPath,
+      "-e",
+      `const { createHmac } = require("node:crypto");
+       const keys = [process.env.JWT_SECRET, process.env.JWT_SECRET_PREVIOUS].filter(Boolean);
+       const ok = keys.some((k) => createHmac("sha256", k).update("session-for-alice").digest("base64url") === process.argv[1]);
+       console.log(ok ? "valid" : "rejected", keys.length);`,
+      oldToken,
+    ];
+    assert.equal(
+      (await runCli(app, { cwd: dir })).stdout,
+      "valid 1\n",
+      "before the rotation: no previous",
+    );
+    assert.equal((await runCli(["rotate", "JWT_SECRET"], { cwd: dir })).code, 0);
+    const during = await runCli(app, { cwd: dir });
+    assert.equal(
+      during.stdout,
+      "valid 2\n",
+      `during the overlap the old token validates: ${during.stderr}`,
+    );
+    const newToken = sign((await runCli(["get", "JWT_SECRET"], { cwd: dir })).stdout);
+    assert.equal((await runCli([...app.slice(0, -1), newToken], { cwd: dir })).stdout, "valid 2\n");
+    const explain = await runCli(["explain", "JWT_SECRET_PREVIOUS"], { cwd: dir });
+    assert.match(explain.stdout, /store:\/\/JWT_SECRET\?version=previous/);
+    assert.equal(
+      (await runCli(["rotate", "--finish", "JWT_SECRET", "--force"], { cwd: dir })).code,
+      0,
+    );
+    assert.equal(
+      (await runCli(app, { cwd: dir })).stdout,
+      "rejected 1\n",
+      "after --finish the old token fails",
+    );
+    assert.equal((await runCli([...app.slice(0, -1), newToken], { cwd: dir })).stdout, "valid 1\n");
   });
 
   it("rotate --stdin takes the value from a pipe; a secret without a generator needs one", async () => {

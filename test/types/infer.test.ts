@@ -36,6 +36,17 @@ expectType<Equal<Loaded["EMAIL"], string>>(true);
 expectType<Equal<Loaded["COUNT"], number | undefined>>(true);
 expectType<Equal<Loaded["TOKEN"], string>>(true);
 
+// A rotated secret brings an optional NAME_PREVIOUS; others do not.
+const rotated = defineConfig({
+  variables: {
+    JWT_SECRET: { secret: true, rotation: { every: "30d", generator: "bytes:32" } },
+    PLAIN: { type: "string" },
+  },
+});
+type WithPrevious = ResolvedConfig<typeof rotated.variables>;
+expectType<Equal<WithPrevious["JWT_SECRET_PREVIOUS"], string | undefined>>(true);
+expectType<Equal<"PLAIN_PREVIOUS" extends keyof WithPrevious ? true : false, false>>(true);
+
 defineConfig({
   variables: {
     // @ts-expect-error: an enum default must be one of its values

@@ -40,6 +40,7 @@ export const awsSecretsManagerProvider = defineProvider({
   words: WORDS,
   ...AWS_DEFINITION,
   config: { key: "aws", validate: validateAwsConfig },
+  previousRef: (ref) => ({ ...ref, params: { stage: "AWSPREVIOUS" } }),
   validateRef(ref, context) {
     if (!NAME.test(ref.path))
       throw refError(context, "aws-sm:// takes a secret name: letters, digits and / _ + = . @ -");
@@ -135,15 +136,21 @@ export const awsSecretsManagerProvider = defineProvider({
       // AWS keeps old versions itself; retiring takes AWSPREVIOUS off, so no stage reads them.
       retire: (ref, versions, ctx) =>
         call(ctx, ref.path, async (client, options) => {
-          for (const version of versions)
-            await client.send(
-              new sdk.UpdateSecretVersionStageCommand({
-                SecretId: ref.path,
-                VersionStage: "AWSPREVIOUS",
-                RemoveFromVersionId: String(version),
-              }),
-              options,
-            );
+          const described = await client.send(
+            new sdk.DescribeSecretCommand({ SecretId: ref.path }),
+            options,
+          );
+          const stages = described.VersionIdsToStages ?? {};
+          for (const version of versions.map(String))
+            if (stages[version]?.includes("AWSPREVIOUS"))
+              await client.send(
+                new sdk.UpdateSecretVersionStageCommand({
+                  SecretId: ref.path,
+                  VersionStage: "AWSPREVIOUS",
+                  RemoveFromVersionId: version,
+                }),
+                options,
+              );
         }),
       // Soft: AWS's recovery window (30 days by default). Destroy: no recovery, the name is free at once.
       remove: (ref, ctx, options = {}) =>

@@ -49,8 +49,9 @@ export const storeProvider = defineProvider({
       throw refError(context, "store names are letters, digits, _ . - and / between parts");
     }
     if (ref.key !== undefined) throw refError(context, "store:// takes no #key");
-    checkVersionParam(ref.params, context);
+    checkVersionParam(ref.params, context, { previous: true });
   },
+  previousRef: (ref) => ({ ...ref, params: { version: "previous" } }),
   async create(): Promise<FullProvider & RetireCapability> {
     const { openStore } = await import("../../store/open.js");
     const open = (ctx: ReadContext) => {
@@ -134,7 +135,18 @@ export const storeProvider = defineProvider({
         for (const ref of refs) {
           try {
             const version =
-              ref.params.version === undefined ? undefined : Number(ref.params.version);
+              ref.params.version === "previous"
+                ? previousVersion(historyOrNone(() => store.history(ref.path)))
+                : ref.params.version === undefined
+                  ? undefined
+                  : Number(ref.params.version);
+            if (version === 0) {
+              results.set(ref, {
+                status: "absent",
+                detail: `no previous version of ${ref.path} in the store (never rotated, or retired)`,
+              });
+              continue;
+            }
             const found = store.get(ref.path, version);
             results.set(
               ref,
@@ -160,9 +172,42 @@ export const storeProvider = defineProvider({
 });
 
 /** Accepts only `?version=N` with N a positive integer. */
-export function checkVersionParam(params: Readonly<Record<string, string>>, context: string): void {
+/**
+ * Accepts only `?version=N` with N a positive integer, and, where the source
+ * can tell which version came before the current one, `?version=previous`.
+ */
+export function checkVersionParam(
+  params: Readonly<Record<string, string>>,
+  context: string,
+  options: { readonly previous?: boolean } = {},
+): void {
   for (const [name, value] of Object.entries(params)) {
     if (name !== "version") throw refError(context, `unknown parameter "${name}"`);
-    if (!/^[1-9]\d*$/.test(value)) throw refError(context, "version must be a positive integer");
+    if (value === "previous" && options.previous === true) continue;
+    if (!/^[1-9]\d*$/.test(value))
+      throw refError(
+        context,
+        `version must be a positive integer${options.previous === true ? " or previous" : ""}`,
+      );
+  }
+}
+
+/** The live version before the current one, 0 when there is none (or the current is a tombstone). */
+function previousVersion(
+  history: ReadonlyArray<{ readonly version: number; readonly state: string }>,
+): number {
+  const current = history.at(-1);
+  if (current === undefined || current.state !== "live") return 0;
+  return (
+    history.filter((v) => v.version < current.version && v.state === "live").at(-1)?.version ?? 0
+  );
+}
+
+function historyOrNone<T>(read: () => readonly T[]): readonly T[] {
+  try {
+    return read();
+  } catch (error) {
+    if ((error as { code?: string }).code === "E_STORE_NOT_FOUND") return [];
+    throw error;
   }
 }

@@ -87,8 +87,9 @@ export const vaultProvider = defineProvider({
     if (ref.key === undefined || ref.key === "") {
       throw refError(context, "vault:// needs the key after #, as in vault://secret/app#KEY");
     }
-    checkVersionParam(ref.params, context);
+    checkVersionParam(ref.params, context, { previous: true });
   },
+  previousRef: (ref) => ({ ...ref, params: { version: "previous" } }),
   async create(): Promise<FullProvider & RetireCapability> {
     const { VaultClient } = await import("../../vault/client.js");
     const { writeVaultKey } = await import("../../vault/write-key.js");
@@ -236,9 +237,21 @@ export const vaultProvider = defineProvider({
           await Promise.all(
             [...groups.values()].map(async (group) => {
               const first = group[0] as Ref;
-              const version =
-                first.params.version === undefined ? undefined : Number(first.params.version);
               try {
+                const version =
+                  first.params.version === "previous"
+                    ? await previousKvVersion(client, first.path, ctx.signal)
+                    : first.params.version === undefined
+                      ? undefined
+                      : Number(first.params.version);
+                if (version === 0) {
+                  for (const ref of group)
+                    results.set(ref, {
+                      status: "absent",
+                      detail: `no previous version of ${first.path} (never rotated, or retired)`,
+                    });
+                  return;
+                }
                 const secret = await client.kvRead(first.path, {
                   ...(version === undefined ? {} : { version }),
                   ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -298,4 +311,42 @@ function toResult(
  */
 export function isVaultRefText(text: string | undefined): text is string {
   return text !== undefined && refScheme(text) === vaultProvider.scheme;
+}
+
+/**
+ * The version before the current one of a KV v2 secret, if it is still
+ * readable (neither deleted nor destroyed); 0 when there is none. KV v1
+ * keeps no versions: `E_REF`.
+ */
+async function previousKvVersion(
+  client: {
+    kvMetadata(path: string, signal?: AbortSignal): Promise<Record<string, unknown> | undefined>;
+    mountOf(path: string, signal?: AbortSignal): Promise<{ version: 1 | 2 }>;
+  },
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const metadata = await client.kvMetadata(path, signal);
+  if (metadata === undefined) {
+    if ((await client.mountOf(path, signal)).version === 1)
+      throw new StrongboxError(
+        "E_REF",
+        `${path} is on a KV version 1 mount, which keeps no previous version`,
+        {
+          hint: "move the secret to a KV v2 mount to rotate with an overlap",
+        },
+      );
+    return 0;
+  }
+  const current = Number(metadata.current_version);
+  const versions = (metadata.versions ?? {}) as Record<
+    string,
+    { deletion_time?: string; destroyed?: boolean }
+  >;
+  return Math.max(
+    0,
+    ...Object.entries(versions)
+      .filter(([n, info]) => Number(n) < current && !info.destroyed && !info.deletion_time)
+      .map(([n]) => Number(n)),
+  );
 }
