@@ -46,17 +46,27 @@ export async function openProject(options: OpenOptions): Promise<Project> {
   return { configPath, baseDir: dirname(configPath), config };
 }
 
+/**
+ * The audit log of a project: the config's `audit.file`, else
+ * `STRONGBOX_AUDIT_FILE`, relative to the config; undefined when neither names one.
+ */
+export function projectAuditFile(
+  project: Project,
+  processEnv: Readonly<Record<string, string | undefined>> | undefined,
+): string | undefined {
+  const file = project.config.audit?.file ?? processEnv?.STRONGBOX_AUDIT_FILE;
+  return file === undefined || file === "" ? undefined : resolve(project.baseDir, file);
+}
+
 /** Resolves a loaded project, with its audit sink when the config names one. */
 export function resolveProject(
   project: Project,
   options: Omit<ResolveOptions, "baseDir">,
 ): Promise<Resolution> {
-  const auditFile = project.config.audit?.file ?? options.processEnv?.STRONGBOX_AUDIT_FILE;
+  const auditFile = projectAuditFile(project, options.processEnv);
   return resolveConfig(project.config, {
     ...options,
     baseDir: project.baseDir,
-    ...(auditFile === undefined || auditFile === ""
-      ? {}
-      : { audit: createJsonlSink(resolve(project.baseDir, auditFile)) }),
+    ...(auditFile === undefined ? {} : { audit: createJsonlSink(auditFile) }),
   });
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { StrongboxError } from "../errors.js";
 
@@ -12,6 +12,8 @@ export interface AuditEvent {
     | "delete"
     | "purge"
     | "destroy"
+    | "rotate"
+    | "retire"
     | "rollback"
     | "rotate-key"
     | "rewrap"
@@ -70,4 +72,37 @@ export function createJsonlSink(path: string): AuditSink {
       }
     },
   };
+}
+
+/**
+ * The events of a JSONL audit log at or after `since`, oldest first, and how
+ * many lines could not be read (a torn last line, an edited one). A missing
+ * file has no events.
+ */
+export function readAuditEvents(
+  path: string,
+  since: Date,
+): { readonly events: AuditEvent[]; readonly unreadable: number } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { events: [], unreadable: 0 };
+    throw new StrongboxError("E_IO", `cannot read the audit log ${path}`, {
+      hint: "check its permissions",
+    });
+  }
+  const events: AuditEvent[] = [];
+  let unreadable = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const event = JSON.parse(line) as AuditEvent;
+      if (typeof event.time !== "string") throw new Error("no time");
+      if (Date.parse(event.time) >= since.getTime()) events.push(event);
+    } catch {
+      unreadable++;
+    }
+  }
+  return { events, unreadable };
 }

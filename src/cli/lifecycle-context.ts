@@ -1,6 +1,7 @@
+import { createJsonlSink } from "../audit/audit.js";
 import { selectEnvironment } from "../environments/select.js";
 import type { LifecycleContext } from "../lifecycle/rotate.js";
-import { openProject, type Project } from "../project.js";
+import { openProject, type Project, projectAuditFile } from "../project.js";
 import { type Invocation, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 import { promptHidden } from "./prompt.js";
@@ -10,7 +11,7 @@ export async function lifecycleContext(
   invocation: Invocation,
   io: CliIo,
   opened?: Project,
-): Promise<LifecycleContext> {
+): Promise<LifecycleContext & { readonly auditLog?: string }> {
   const project =
     opened ??
     (await openProject({
@@ -18,7 +19,9 @@ export async function lifecycleContext(
       configPath: stringOption(invocation, "config"),
       processEnv: io.env,
     }));
+  const auditLog = projectAuditFile(project, io.env);
   return {
+    ...(auditLog === undefined ? {} : { audit: createJsonlSink(auditLog), auditLog }),
     config: project.config,
     baseDir: project.baseDir,
     environment: selectEnvironment(project.config, stringOption(invocation, "env"), io.env).name,

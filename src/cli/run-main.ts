@@ -61,6 +61,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       "rotate a secret with an overlap, retire the old version after the soak, or all that is due",
     load: async () => (await import("./commands/rotate.js")).rotateCommand,
   },
+  compromise: {
+    summary: "rotate a compromised secret and its blast radius now; report who accessed them",
+    load: async () => (await import("./commands/compromise.js")).compromiseCommand,
+  },
   inventory: {
     summary: "every secret: owner, users, storage per environment, cadence, due and expiry",
     load: async () => (await import("./commands/inventory.js")).inventoryCommand,

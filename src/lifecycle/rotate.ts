@@ -1,3 +1,4 @@
+import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import {
   canDescribe,
@@ -26,6 +27,8 @@ export interface LifecycleContext {
   readonly now?: () => Date;
   readonly passphrase?: () => string | Promise<string>;
   readonly signal?: AbortSignal;
+  /** Where rotations and retirements are recorded (names, refs and versions; never a value). */
+  readonly audit?: AuditSink;
 }
 
 /** A secret's place in one environment: its variable, where it lives, and its lifecycle there. */
@@ -52,6 +55,24 @@ export interface Rotated {
 }
 
 const now = (ctx: LifecycleContext) => ctx.now?.() ?? new Date();
+
+/** Records one lifecycle action; a log that cannot be written stops the action (as for reads). */
+function record(
+  ctx: LifecycleContext,
+  event: Pick<AuditEvent, "action" | "variable" | "ref" | "outcome"> & {
+    readonly version?: number;
+  },
+): void {
+  ctx.audit?.write([
+    {
+      time: now(ctx).toISOString(),
+      environment: ctx.environment,
+      source: "lifecycle",
+      pid: process.pid,
+      ...event,
+    },
+  ]);
+}
 
 function readContext(ctx: LifecycleContext): ReadContext {
   const sections = ctx.config as unknown as Readonly<Record<string, unknown>>;
@@ -216,6 +237,8 @@ export async function rotateSecret(
   const read = readContext(ctx);
   const target = { ...ref, params: {} } as Ref;
   const before = current(await provider.history(target, read));
+  // Recorded before the write, as the store does: a rotation that cannot be audited does not happen.
+  record(ctx, { action: "rotate", variable: name, ref: formatRef(target), outcome: "ok" });
   const written = await provider.write(target, value, read);
   const after = current(await provider.history(target, read));
   const at = now(ctx);
@@ -279,6 +302,7 @@ export async function finishRotation(
       { hint: "wait, or pass --force (a compromise retires at once)" },
     );
   const versions = older.map((version) => version.version);
+  record(ctx, { action: "retire", variable: name, ref: formatRef(target), outcome: "ok" });
   await provider.retire(target, versions, read);
   return { ref: formatRef(target), retired: versions };
 }

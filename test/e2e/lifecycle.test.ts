@@ -3,6 +3,7 @@
 // check says about expired and overdue secrets. Times come from an injected clock.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -263,5 +264,74 @@ describe("secret lifecycle on the store (library, injected clock)", () => {
       [],
       "a second finish has nothing to do",
     );
+  });
+});
+
+describe("compromise drill (CLI, store, audit log)", () => {
+  it("rotates the secret and its blast radius now, retires every old version, and reports who read them since the window", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": `audit: { file: audit.jsonl }
+variables:
+  JWT_SECRET:
+    secret: true
+    ref: "store://JWT_SECRET"
+    rotatesWith: [SESSION_KEY]
+    rotation: { every: 90d, generator: "bytes:32" }
+  SESSION_KEY: { secret: true, ref: "store://SESSION_KEY", rotation: { every: 90d, generator: "hex:16" } }
+  API_KEY: { secret: true, ref: "store://API_KEY" }
+`,
+    });
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    for (const [name, value] of [
+      ["JWT_SECRET", "jwt-compromised-canary"],
+      ["SESSION_KEY", "session-compromised-canary"],
+      ["API_KEY", "api-untouched-canary"],
+    ] as const)
+      assert.equal((await runCli(["set", name], { cwd: dir, input: value })).code, 0);
+    const since = new Date(Date.now() - 1000).toISOString();
+    // An app reads the secrets after the window opened: the audit log records it.
+    assert.equal((await runCli(["run", "--", "true"], { cwd: dir })).code, 0);
+    const drill = await runCli(
+      ["compromise", "JWT_SECRET", "--since", since, "--report", "incident.md"],
+      { cwd: dir },
+    );
+    assert.equal(drill.code, 0, drill.stderr);
+    assert.match(drill.stderr, /JWT_SECRET: rotated to 2, retired 1/);
+    assert.match(drill.stderr, /SESSION_KEY: rotated to 2, retired 1/);
+    for (const name of ["JWT_SECRET", "SESSION_KEY"]) {
+      assert.notEqual(
+        (await runCli(["get", name, "--version", "1"], { cwd: dir })).code,
+        0,
+        `${name} v1 retired`,
+      );
+      assert.equal(
+        (await runCli(["history", name], { cwd: dir })).stdout.split("\n").filter(Boolean).length,
+        2,
+      );
+    }
+    assert.equal(
+      (await runCli(["get", "API_KEY"], { cwd: dir })).stdout,
+      "api-untouched-canary",
+      "outside the blast radius",
+    );
+    const report = readFileSync(join(dir, "incident.md"), "utf8");
+    assert.equal(statSync(join(dir, "incident.md")).mode & 0o777, 0o600);
+    assert.match(report, /# Incident: compromise of JWT_SECRET/);
+    assert.match(report, /Blast radius: JWT_SECRET, SESSION_KEY/);
+    assert.match(report, /\| JWT_SECRET \| store:\/\/JWT_SECRET \| 2 \| 1 \|/);
+    assert.match(report, /\| read \| JWT_SECRET \|/, "the run's read since the window is listed");
+    assert.doesNotMatch(report, /\| read \| API_KEY \|/, "only the blast radius");
+    for (const canary of [
+      "jwt-compromised-canary",
+      "session-compromised-canary",
+      "api-untouched-canary",
+    ])
+      assert.ok(!`${report}${drill.stdout}${drill.stderr}`.includes(canary));
+    // And no NAME_PREVIOUS survives: sessions signed with the old key are over.
+    const app = await runCli(
+      ["run", "--no-mask", "--", "sh", "-c", 'echo "${JWT_SECRET_PREVIOUS:-none}"'],
+      { cwd: dir },
+    );
+    assert.equal(app.stdout, "none\n");
   });
 });
