@@ -163,6 +163,10 @@ describe("secret lifecycle on the store (CLI)", () => {
       ],
     );
     assert.equal(rows.find((row) => row.name === "DB_PASSWORD")?.expired, true);
+    const explain = await runCli(["explain", "JWT_SECRET", "DB_PASSWORD"], { cwd: dir });
+    assert.match(explain.stdout, /rotation: every 90d, generator bytes:32, overlap 1d, soak 1d/);
+    assert.match(explain.stdout, /owner: platform\n {2}usedBy: api, worker/);
+    assert.match(explain.stdout, /expires: 2020-01-01/);
     const markdown = await runCli(["inventory", "--format", "markdown", "--check"], { cwd: dir });
     assert.equal(markdown.code, 4);
     assert.match(markdown.stdout, /\| JWT_SECRET \| platform \| api, worker \|/);

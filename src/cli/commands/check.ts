@@ -70,7 +70,7 @@ ${RESOLVE_HELP}
     if (invocation.values.json === true) {
       const body = {
         ok: true,
-        warnings: lifecycle.warnings,
+        ...(lifecycle.warnings.length === 0 ? {} : { warnings: lifecycle.warnings }),
         environment: resolution.environment.name,
         variables: resolved.length,
         secrets,

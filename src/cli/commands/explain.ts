@@ -1,9 +1,12 @@
 import { StrongboxError } from "../../errors.js";
+import { rotationIn } from "../../lifecycle/status.js";
+import { openProject } from "../../project.js";
 import type { Provenance } from "../../resolve/types.js";
-import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
+import type { VariableSpec } from "../../schema/types.js";
+import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { formatIssue } from "../render-error.js";
-import { resolveForCli } from "../resolve-for-cli.js";
+import { resolveOpenProject } from "../resolve-for-cli.js";
 
 /** `strongbox explain [VAR...]`: where each value came from. Never prints a value. */
 export const explainCommand: Command = {
@@ -20,7 +23,14 @@ ${RESOLVE_HELP}
       --json          print provenance as JSON on stdout
 `,
   async run(invocation, io) {
-    const resolution = await resolveForCli(invocation, io);
+    const project = await openProject({
+      cwd: io.cwd,
+      configPath: stringOption(invocation, "config"),
+      processEnv: io.env,
+    });
+    const resolution = await resolveOpenProject(project, invocation, io);
+    const lifecycleOf = (name: string) =>
+      lifecycleFields(project.config.variables[name], resolution.environment.name);
     const wanted = invocation.positionals;
     const known = new Set(resolution.entries.map((entry) => entry.name));
     const unknown = wanted.filter((name) => !known.has(name));
@@ -41,14 +51,18 @@ ${RESOLVE_HELP}
       const body = {
         environment: resolution.environment.name,
         ok: resolution.ok,
-        variables: entries.map((entry) => ({ ...entry.provenance, issues: issuesOf(entry.name) })),
+        variables: entries.map((entry) => ({
+          ...entry.provenance,
+          ...(lifecycleOf(entry.name) === undefined ? {} : { lifecycle: lifecycleOf(entry.name) }),
+          issues: issuesOf(entry.name),
+        })),
         issues: resolution.issues.filter((item) => item.variable === undefined),
       };
       io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       return EXIT_OK;
     }
     const blocks = entries.map((entry) =>
-      describe(entry.provenance, issuesOf(entry.name).map(formatIssue)),
+      describe(entry.provenance, issuesOf(entry.name).map(formatIssue), lifecycleOf(entry.name)),
     );
     const general = resolution.issues
       .filter((item) => item.variable === undefined)
@@ -60,7 +74,35 @@ ${RESOLVE_HELP}
   },
 };
 
-function describe(p: Provenance, problems: string[]): string {
+/** A variable's lifecycle declarations in this environment, as explain shows them; undefined without any. */
+function lifecycleFields(
+  spec: VariableSpec | undefined,
+  environment: string,
+): Record<string, string> | undefined {
+  if (spec === undefined) return undefined;
+  const rotation = rotationIn(spec, environment);
+  const hours = (ms: number) =>
+    ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : `${ms / 3_600_000}h`;
+  const fields: Record<string, string> = {
+    ...(rotation === undefined
+      ? {}
+      : {
+          rotation: `every ${hours(rotation.everyMs)}${rotation.generator === undefined ? "" : `, generator ${typeof rotation.generator === "string" ? rotation.generator : JSON.stringify(rotation.generator)}`}, overlap ${hours(rotation.overlapMs)}, soak ${hours(rotation.soakMs)}`,
+        }),
+    ...(spec.expires === undefined ? {} : { expires: spec.expires }),
+    ...(spec.owner === undefined ? {} : { owner: spec.owner }),
+    ...(spec.usedBy === undefined ? {} : { usedBy: spec.usedBy.join(", ") }),
+    ...(spec.rotatesWith === undefined ? {} : { rotatesWith: spec.rotatesWith.join(", ") }),
+    ...(spec.smoke === undefined ? {} : { smoke: String(spec.smoke) }),
+  };
+  return Object.keys(fields).length === 0 ? undefined : fields;
+}
+
+function describe(
+  p: Provenance,
+  problems: string[],
+  lifecycle: Record<string, string> | undefined,
+): string {
   const traits = [p.secret ? "secret" : "plain", p.required ? "required" : "optional"].join(", ");
   const lines = [
     `${p.variable}${p.envName === p.variable ? "" : ` (as ${p.envName})`}  [${traits}]`,
@@ -75,6 +117,7 @@ function describe(p: Provenance, problems: string[]): string {
     lines.push(`  ${p.status === "unset" ? "- not set (optional)" : "✗ not set anywhere"}`);
   }
   for (const s of p.shadowed) lines.push(`    shadows ${s.place}`);
+  for (const [field, value] of Object.entries(lifecycle ?? {})) lines.push(`  ${field}: ${value}`);
   lines.push(...problems);
   return `${lines.join("\n")}\n`;
 }
