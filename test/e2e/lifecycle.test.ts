@@ -184,6 +184,24 @@ describe("secret lifecycle on the store (CLI)", () => {
     assert.match(production.stderr, /DB_PASSWORD is expired on 2020-01-01 \(E_OVERDUE\)/);
   });
 
+  it("rotate --due reports a rotation it cannot do and exits 4, doing the others", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": `variables:
+  MOUNTED: { secret: true, ref: "file://mounted.txt", rotation: { every: 1s, generator: uuid } }
+  STORED: { secret: true, ref: "store://STORED", rotation: { every: 1s, generator: uuid } }
+`,
+      "mounted.txt": "mounted-canary",
+    });
+    await runCli(["init"], { cwd: dir });
+    await runCli(["set", "STORED"], { cwd: dir, input: "stored-canary" });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const due = await runCli(["rotate", "--due"], { cwd: dir });
+    assert.equal(due.code, 4);
+    assert.match(due.stderr, /MOUNTED: failed: .*file:\/\/ cannot keep the previous value/);
+    assert.match(due.stderr, /STORED: rotated: version 2/);
+    assert.ok(!due.stderr.includes("canary"));
+  });
+
   it("set: a new value drops the old expiry, and an expiry in the past is refused", async () => {
     const dir = await project();
     const past = await runCli(["set", "API", "--expires", "2001-01-01"], { cwd: dir, input: "x" });

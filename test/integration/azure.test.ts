@@ -200,6 +200,40 @@ describe("azure-kv:// (loopback Key Vault REST server, real SDK and identity)", 
     assert.match(warnings.join(), /pure Azure Key Vault mode runs with azure.allowInsecure/);
   });
 
+  it("rotation: a new version, then the old one disabled once finished", async () => {
+    const { rotateSecret, finishRotation } = await import("../../src/lifecycle/rotate.js");
+    const oldId = kv.setSecret("api-signing", "azure-rotate-canary").split("/").at(-1) as string;
+    const ctx = {
+      config: {
+        azure: { vaults: { shop: kv.url }, caFile: kv.caFile },
+        variables: {
+          API_SIGNING: {
+            secret: true,
+            ref: "azure-kv://shop/{name}",
+            rotation: { every: "30d", generator: "uuid" },
+          },
+        },
+      } as never,
+      baseDir: tempProject(),
+      environment: "staging",
+      processEnv: { ...kv.env, HOME: tempProject() },
+    };
+    const rotated = await rotateSecret("API_SIGNING", ctx);
+    assert.equal(rotated.previous, oldId);
+    assert.match(
+      value((await read(["azure-kv://shop/api-signing"]))[0]) as string,
+      /^[0-9a-f-]{36}$/,
+    );
+    assert.equal(
+      value((await read([`azure-kv://shop/api-signing?version=${oldId}`]))[0]),
+      "azure-rotate-canary",
+    );
+    const finished = await finishRotation("API_SIGNING", ctx, { force: true });
+    assert.deepEqual(finished.retired, [oldId]);
+    const old = failure((await read([`azure-kv://shop/api-signing?version=${oldId}`]))[0]);
+    assert.match(old.message, /is disabled/);
+  });
+
   it("maps variable names to Key Vault names and refuses what Key Vault cannot name", () => {
     assert.equal(keyVaultSecretName("JWT_SECRET"), "jwt-secret");
     assert.equal(keyVaultSecretName("bytelyst-jwt-secret"), "bytelyst-jwt-secret");
