@@ -28,7 +28,7 @@ await build({
   platform: "node",
   target: "node20",
   // The AWS and Azure SDKs are loaded from node_modules when a ref of theirs is read, not bundled.
-  external: ["esbuild", "yaml", "@aws-sdk/*", "@smithy/*", "@azure/*"],
+  external: ["esbuild", "yaml", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*"],
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });

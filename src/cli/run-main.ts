@@ -65,6 +65,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "rotate a compromised secret and its blast radius now; report who accessed them",
     load: async () => (await import("./commands/compromise.js")).compromiseCommand,
   },
+  smoke: {
+    summary: "check the resolved configuration against PostgreSQL, Redis, HTTP and S3",
+    load: async () => (await import("./commands/smoke.js")).smokeCommand,
+  },
   inventory: {
     summary: "every secret: owner, users, storage per environment, cadence, due and expiry",
     load: async () => (await import("./commands/inventory.js")).inventoryCommand,

