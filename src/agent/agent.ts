@@ -56,6 +56,16 @@ export function startAgent(
     env: Readonly<Record<string, string | undefined>>;
     log: (entry: AgentLog) => void;
     once?: boolean;
+    /**
+     * Scheduled rotation (`rotation:` in agent.yaml): `run` rotates what is due and
+     * finishes what has soaked, at start and then every `intervalMs` (24 h by
+     * default). A rotated Vault secret the templates read moves its version, so the
+     * next poll, made at once, re-renders and restarts the child.
+     */
+    rotation?: {
+      readonly intervalMs: number;
+      run(): Promise<ReadonlyArray<{ name: string; action: string; detail: string }>>;
+    };
   },
 ): AgentHandle {
   let stopped = false;
@@ -148,7 +158,39 @@ export function startAgent(
     }
   };
 
+  let rotatedAt = Number.NEGATIVE_INFINITY;
+  /** Runs the scheduled rotation when it is time; true when something was rotated or retired. */
+  const rotateIfDue = async (): Promise<boolean> => {
+    const rotation = options.rotation;
+    if (rotation === undefined || Date.now() - rotatedAt < rotation.intervalMs) return false;
+    rotatedAt = Date.now();
+    let acted = false;
+    try {
+      for (const result of await rotation.run()) {
+        acted ||= result.action !== "failed";
+        log({
+          level: result.action === "failed" ? "warn" : "info",
+          event: result.action === "failed" ? "rotation-failed" : result.action,
+          message: `${result.name}: ${result.detail}`,
+        });
+      }
+    } catch (error) {
+      log({
+        level: "warn",
+        event: "rotation-failed",
+        message: `${(error as { code?: string }).code ?? "error"}: ${(error as Error).message}`,
+      });
+    }
+    return acted;
+  };
+
   const loop = async () => {
+    if (await rotateIfDue())
+      log({
+        level: "info",
+        event: "rotation-done",
+        message: "rotation ran before the first render",
+      });
     await renderAll();
     if (options.once === true) return;
     startChild();
@@ -172,6 +214,8 @@ export function startAgent(
         unhealthy = false;
         delay = config.intervalMs;
         if (moved && (await renderAll())) await onChange();
+        // A rotation moves versions the templates read: look again at once, not an interval later.
+        if (await rotateIfDue()) delay = 0;
       } catch (error) {
         unhealthy = true;
         delay = Math.min(delay * 2, 60_000);

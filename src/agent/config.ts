@@ -7,19 +7,30 @@ import { parseDuration } from "../schema/coerce.js";
 import type { VaultSpec } from "../schema/types.js";
 import type { AgentConfig } from "./agent.js";
 
+/** agent.yaml's `rotation:`: run `rotate --due` for one environment every `every` (default 24h). */
+export interface AgentRotation {
+  readonly intervalMs: number;
+  readonly environment?: string;
+  /** The Strongbox config (schema) to rotate from; default: the one found from agent.yaml's directory. */
+  readonly configPath?: string;
+}
+
 /**
  * Reads and checks `agent.yaml`: the interval, the templates (each output
  * path checked before anything runs), the child to supervise, and an
  * optional `vault:` section with the same fields and checks as the config's
- * (address, namespace, auth). Throws `E_CONFIG` naming the file and field.
+ * (address, namespace, auth), and an optional `rotation:`. Throws `E_CONFIG` naming the file and field.
  */
-export async function readAgentConfig(path: string): Promise<AgentConfig & { vault?: VaultSpec }> {
+export async function readAgentConfig(
+  path: string,
+): Promise<AgentConfig & { vault?: VaultSpec; rotation?: AgentRotation }> {
   const { parse } = await import("yaml");
   let raw: {
     interval?: string | number;
     templates?: Array<{ source?: string; destination?: string; mode?: string | number }>;
     exec?: { command?: string[]; on_change?: string };
     vault?: unknown;
+    rotation?: { env?: string; every?: string | number; config?: string };
   };
   try {
     raw = parse(readFileSync(path, "utf8")) ?? {};
@@ -57,7 +68,22 @@ export async function readAgentConfig(path: string): Promise<AgentConfig & { vau
         hint: "the vault: section takes address, namespace, auth and allowInsecure, as in the config",
       },
     );
+  let rotation: AgentRotation | undefined;
+  if (raw.rotation !== undefined) {
+    const every = parseDuration(String(raw.rotation?.every ?? "24h"));
+    if (typeof raw.rotation !== "object" || raw.rotation === null || !every.ok)
+      throw new StrongboxError(
+        "E_CONFIG",
+        `${path}: rotation must be a mapping such as { env: production, every: 24h }`,
+      );
+    rotation = {
+      intervalMs: every.value as number,
+      ...(raw.rotation.env === undefined ? {} : { environment: String(raw.rotation.env) }),
+      ...(raw.rotation.config === undefined ? {} : { configPath: String(raw.rotation.config) }),
+    };
+  }
   return {
+    ...(rotation === undefined ? {} : { rotation }),
     ...(raw.vault === undefined ? {} : { vault: raw.vault as VaultSpec }),
     intervalMs: interval.value as number,
     templates,

@@ -75,11 +75,17 @@ describe("store commands", () => {
       ],
       { cwd: dir, input: "list-canary-1" },
     );
+    const first = await runCli(["list"], { cwd: dir });
+    assert.match(
+      first.stdout,
+      /^NAME +VERSION +UPDATED \(UTC\) +BY +KEY +EXPIRY +ROTATION +TAGS\ndb\/password +v1 .* key 1 +expires \d{4}-\d\d-\d\d +rotate every 30d +db\n$/,
+    );
+    // A new value does not inherit the old value's expiry; the other metadata stays.
     await runCli(["set", "db/password"], { cwd: dir, input: "list-canary-2" });
     const list = await runCli(["list"], { cwd: dir });
     assert.match(
       list.stdout,
-      /^NAME +VERSION +UPDATED \(UTC\) +BY +KEY +EXPIRY +ROTATION +TAGS\ndb\/password +v2 .* key 1 +expires \d{4}-\d\d-\d\d +rotate every 30d +db\n$/,
+      /^NAME +VERSION +UPDATED \(UTC\) +BY +KEY +EXPIRY +ROTATION +TAGS\ndb\/password +v2 .* key 1 +rotate every 30d +db\n$/,
     );
     const json = JSON.parse((await runCli(["list", "--json", "--keys"], { cwd: dir })).stdout);
     assert.equal(json.secrets[0].meta.description, "main db");

@@ -120,4 +120,64 @@ describe("strongbox agent against a real bao server", () => {
       await bao.stop();
     }
   });
+
+  it("with rotation: the agent rotates what is due, re-renders, and restarts its child with the new value", async () => {
+    const bao = await startBao();
+    try {
+      bao.cli(["kv", "put", "-mount=secret", "app", "-"], {
+        input: JSON.stringify({ JWT_SECRET: "agent-initial-canary" }),
+      });
+      const dir = tempProject({
+        "strongbox.config.yaml":
+          "variables:\n  JWT_SECRET:\n    secret: true\n    ref: vault://secret/app#JWT_SECRET\n    rotation: { every: 1s, generator: 'hex:16', overlap: 0s, soak: 0s }\n",
+        "app.ctmpl":
+          'JWT={{ with secret "secret/data/app" }}{{ .Data.data.JWT_SECRET }}{{ end }}\n',
+        "agent.yaml":
+          "interval: 300ms\nrotation: { env: staging, every: 2s }\ntemplates:\n  - { source: app.ctmpl, destination: app.env }\nexec:\n  command: [sh, -c, 'cat app.env >> starts.log; exec sleep 60']\n",
+      });
+      // Let the first value age past its cadence, so the agent's first rotation finds it due.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const env = cleanEnv(dir, { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken });
+      const agent = spawn(
+        process.execPath,
+        [CLI, "agent", "-c", "agent.yaml", "--log-format", "json"],
+        {
+          cwd: dir,
+          env,
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
+      let logs = "";
+      agent.stderr.on("data", (chunk: Buffer) => {
+        logs += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        agent.once("exit", (code) => resolve(code)),
+      );
+      const starts = () =>
+        existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
+      await until(
+        "two starts with two rotated values",
+        () => starts().split("\n").filter(Boolean).length >= 2,
+        20_000,
+      );
+      const values = starts().split("\n").filter(Boolean);
+      assert.ok(
+        values.every((line) => /^JWT=[0-9a-f]{32}$/.test(line)),
+        values.join(" | "),
+      );
+      assert.notEqual(values[0], values[1], "the second start has the next rotated value");
+      assert.ok(
+        !starts().includes("agent-initial-canary"),
+        "the due secret was rotated before the first render",
+      );
+      assert.match(logs, /"event":"rotated"/);
+      agent.kill("SIGTERM");
+      assert.equal(await exited, 0);
+      for (const value of values)
+        assert.ok(!logs.includes(value.slice(4)), "logs never hold a value");
+    } finally {
+      await bao.stop();
+    }
+  });
 });

@@ -1,10 +1,15 @@
 import { dirname, resolve } from "node:path";
 import { type AgentLog, startAgent } from "../../agent/agent.js";
-import { readAgentConfig } from "../../agent/config.js";
+import { type AgentRotation, readAgentConfig } from "../../agent/config.js";
+import { createJsonlSink } from "../../audit/audit.js";
+import { selectEnvironment } from "../../environments/select.js";
 import { StrongboxError } from "../../errors.js";
+import { rotateDue } from "../../lifecycle/rotate.js";
+import { openProject, projectAuditFile } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
+import type { CliIo } from "../io.js";
 
 /** `strongbox agent -c agent.yaml`: keep rendered files (and a child) up to date with Vault. */
 export const agentCommand: Command = {
@@ -34,6 +39,9 @@ agent.yaml:
   vault:                      # optional; VAULT_ADDR and the other variables win
     address: https://vault.example.com:8200
     auth: { method: approle }
+  rotation:                   # optional: rotate --due for this environment, at start
+    env: production           # and every 24h (the schema: strongbox.config.* here)
+    every: 24h
 `,
   async run(invocation, io) {
     const file = stringOption(invocation, "config");
@@ -54,7 +62,12 @@ agent.yaml:
         : client.keepAlive((error) =>
             log({ level: "warn", event: "renewal-failed", message: error.message }),
           );
+    const rotation =
+      config.rotation === undefined
+        ? undefined
+        : await scheduledRotation(config.rotation, dirname(path), io);
     const agent = startAgent(config, client, {
+      ...(rotation === undefined ? {} : { rotation }),
       baseDir: dirname(path),
       env: io.env,
       log,
@@ -74,3 +87,25 @@ agent.yaml:
     }
   },
 };
+
+/** The agent's rotation job: `rotate --due` for the environment agent.yaml names, with the project's schema. */
+async function scheduledRotation(
+  rotation: AgentRotation,
+  baseDir: string,
+  io: CliIo,
+): Promise<{ intervalMs: number; run(): ReturnType<typeof rotateDue> }> {
+  const project = await openProject({
+    cwd: baseDir,
+    configPath: rotation.configPath,
+    processEnv: io.env,
+  });
+  const auditLog = projectAuditFile(project, io.env);
+  const ctx = {
+    config: project.config,
+    baseDir: project.baseDir,
+    environment: selectEnvironment(project.config, rotation.environment, io.env).name,
+    processEnv: io.env,
+    ...(auditLog === undefined ? {} : { audit: createJsonlSink(auditLog) }),
+  };
+  return { intervalMs: rotation.intervalMs, run: () => rotateDue(ctx) };
+}
