@@ -11,7 +11,7 @@ export async function lifecycleContext(
   invocation: Invocation,
   io: CliIo,
   opened?: Project,
-): Promise<LifecycleContext & { readonly auditLog?: string }> {
+): Promise<LifecycleContext & { readonly auditLog?: string; readonly project: Project }> {
   const project =
     opened ??
     (await openProject({
@@ -22,6 +22,7 @@ export async function lifecycleContext(
   const auditLog = projectAuditFile(project, io.env);
   return {
     ...(auditLog === undefined ? {} : { audit: createJsonlSink(auditLog), auditLog }),
+    project,
     config: project.config,
     baseDir: project.baseDir,
     environment: selectEnvironment(project.config, stringOption(invocation, "env"), io.env).name,

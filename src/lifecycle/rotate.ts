@@ -265,7 +265,15 @@ function current(history: readonly VersionInfo[]): VersionInfo | undefined {
 export async function finishRotation(
   name: string,
   ctx: LifecycleContext,
-  options: { readonly force?: boolean } = {},
+  options: {
+    readonly force?: boolean;
+    /**
+     * Asked just before retiring (the soak has passed): a reason to hold the
+     * previous version (failing smoke checks), or undefined to go ahead.
+     * Skipped with `force`.
+     */
+    readonly verify?: () => Promise<string | undefined>;
+  } = {},
 ): Promise<{ readonly ref: string; readonly retired: readonly (number | string)[] }> {
   const spec = variable(name, ctx);
   const ref = refIn(name, spec, ctx);
@@ -301,6 +309,13 @@ export async function finishRotation(
       `${name}: the new version is soaking until ${ready.toISOString()}; the previous one stays until then`,
       { hint: "wait, or pass --force (a compromise retires at once)" },
     );
+  if (options.force !== true && options.verify !== undefined) {
+    const hold = await options.verify();
+    if (hold !== undefined)
+      throw new StrongboxError("E_ROTATION", `${name}: the previous version stays: ${hold}`, {
+        hint: "fix the failing checks (strongbox smoke), then finish again",
+      });
+  }
   const versions = older.map((version) => version.version);
   record(ctx, { action: "retire", variable: name, ref: formatRef(target), outcome: "ok" });
   await provider.retire(target, versions, read);
@@ -317,7 +332,10 @@ function position(history: readonly VersionInfo[], version: VersionInfo): number
  * passed. Each secret's outcome is reported; one failure does not stop the
  * others.
  */
-export async function rotateDue(ctx: LifecycleContext): Promise<
+export async function rotateDue(
+  ctx: LifecycleContext,
+  options: { readonly verify?: () => Promise<string | undefined> } = {},
+): Promise<
   Array<{
     readonly name: string;
     readonly action: "rotated" | "finished" | "failed";
@@ -341,10 +359,12 @@ export async function rotateDue(ctx: LifecycleContext): Promise<
         });
         continue;
       }
-      const finished = await finishRotation(state.name, ctx).catch((error: StrongboxError) => {
-        if (error.code === "E_ROTATION" && /soaking/.test(error.message)) return undefined;
-        throw error;
-      });
+      const finished = await finishRotation(state.name, ctx, options).catch(
+        (error: StrongboxError) => {
+          if (error.code === "E_ROTATION" && /soaking/.test(error.message)) return undefined;
+          throw error;
+        },
+      );
       if (finished !== undefined && finished.retired.length > 0)
         results.push({
           name: state.name,

@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -355,5 +357,44 @@ variables:
       { cwd: dir },
     );
     assert.equal(app.stdout, "none\n");
+  });
+});
+
+describe("finishing waits for the smoke checks (CLI)", () => {
+  it("holds the previous version while a smoke check fails, retires it once they pass", async () => {
+    let status = 503;
+    const server = createServer((_, res) => res.writeHead(status).end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+      const dir = tempProject({
+        "strongbox.config.yaml": `variables:
+  JWT_SECRET: { secret: true, ref: "store://JWT_SECRET", rotation: { every: 90d, generator: uuid, overlap: 0s, soak: 0s } }
+  API_URL: { type: url, default: "${url}", smoke: true }
+`,
+      });
+      await runCli(["init"], { cwd: dir });
+      await runCli(["set", "JWT_SECRET"], { cwd: dir, input: "smoke-gate-canary" });
+      assert.equal((await runCli(["rotate", "JWT_SECRET"], { cwd: dir })).code, 0);
+      const held = await runCli(["rotate", "--finish", "JWT_SECRET"], { cwd: dir });
+      assert.equal(held.code, 4);
+      assert.match(
+        held.stderr,
+        /the previous version stays: smoke checks fail for API_URL \(HTTP 503\)/,
+      );
+      assert.equal(
+        (await runCli(["get", "JWT_SECRET", "--version", "1"], { cwd: dir })).stdout,
+        "smoke-gate-canary",
+      );
+      status = 200;
+      const finished = await runCli(["rotate", "--finish", "JWT_SECRET"], { cwd: dir });
+      assert.equal(finished.code, 0, finished.stderr);
+      assert.notEqual(
+        (await runCli(["get", "JWT_SECRET", "--version", "1"], { cwd: dir })).code,
+        0,
+      );
+    } finally {
+      server.close();
+    }
   });
 });

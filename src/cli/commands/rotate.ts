@@ -1,5 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { finishRotation, rotateDue, rotateSecret } from "../../lifecycle/rotate.js";
+import { smokeGate } from "../../lifecycle/smoke-gate.js";
 import type { Command } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say } from "../io.js";
@@ -15,6 +16,7 @@ export const rotateCommand: Command = {
     finish: { type: "boolean" },
     force: { type: "boolean" },
     stdin: { type: "boolean" },
+    "no-smoke": { type: "boolean" },
   },
   usage: `Usage: strongbox rotate NAME [--stdin] [options]
        strongbox rotate --finish NAME [--force] [options]
@@ -25,24 +27,30 @@ AWS Secrets Manager or Azure Key Vault): the rotation's generator (or, with
 --stdin, the value piped in) makes a new version, and the previous version
 stays readable for the overlap, so tokens signed with the old key keep
 validating. --finish retires the previous version once the soak has passed
-(--force: now). --due rotates everything overdue and finishes every rotation
+and the schema's smoke checks pass (--force: now, without checks). --due rotates everything overdue and finishes every rotation
 whose soak has passed: run it from cron, a systemd timer or a Kubernetes
 CronJob (docs/lifecycle.md). No value is ever printed.
 
 Options:
       --stdin         read the new value from standard input instead of the generator
       --finish        retire the versions before the current one
-      --force         with --finish: do not wait for the soak
+      --force         with --finish: do not wait for the soak or the smoke checks
+      --no-smoke      finish without running the smoke checks
       --due           rotate what is overdue, finish what has soaked
 ${LIFECYCLE_HELP}
 `,
   async run(invocation, io) {
     const ctx = await lifecycleContext(invocation, io);
+    // Finishing waits for the schema's smoke checks, as the runbook's "verify" step.
+    const verify =
+      invocation.values["no-smoke"] === true
+        ? undefined
+        : smokeGate(ctx.project, ctx.environment, io.env);
     const json = invocation.values.json === true;
     const print = (body: unknown, line: string) =>
       json ? io.stdout.write(`${JSON.stringify(body, null, 2)}\n`) : say(io, line);
     if (invocation.values.due === true) {
-      const results = await rotateDue(ctx);
+      const results = await rotateDue(ctx, verify === undefined ? {} : { verify });
       if (json)
         io.stdout.write(`${JSON.stringify({ environment: ctx.environment, results }, null, 2)}\n`);
       else if (results.length === 0)
@@ -58,7 +66,10 @@ ${LIFECYCLE_HELP}
         hint: "strongbox rotate --help",
       });
     if (invocation.values.finish === true) {
-      const finished = await finishRotation(name, ctx, { force: invocation.values.force === true });
+      const finished = await finishRotation(name, ctx, {
+        force: invocation.values.force === true,
+        ...(verify === undefined ? {} : { verify }),
+      });
       print(
         { name, ...finished },
         finished.retired.length === 0
