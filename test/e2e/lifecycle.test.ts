@@ -2,6 +2,7 @@
 // rotate with an overlap, finish after the soak, rotate what is due, inventory, and what
 // check says about expired and overdue secrets. Times come from an injected clock.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -16,7 +17,7 @@ import {
 } from "../../src/lifecycle/rotate.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { openStore } from "../../src/store/open.js";
-import { runCli, tempProject } from "../helpers/cli.js";
+import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
 
 const CONFIG = `variables:
   JWT_SECRET:
@@ -204,6 +205,64 @@ describe("secret lifecycle on the store (CLI)", () => {
     assert.ok(!due.stderr.includes("canary"));
   });
 
+  it("rm --version destroys one older version; the current one cannot be destroyed that way", async () => {
+    const dir = await project();
+    await runCli(["set", "DB_PASSWORD"], { cwd: dir, input: "db-second" });
+    const current = await runCli(["rm", "DB_PASSWORD", "--version", "2"], { cwd: dir });
+    assert.equal(current.code, 2);
+    assert.match(current.stderr, /version 2 is the current one and cannot be destroyed/);
+    const old = await runCli(["rm", "DB_PASSWORD", "--version", "1"], { cwd: dir });
+    assert.equal(old.code, 0, old.stderr);
+    assert.notEqual((await runCli(["get", "DB_PASSWORD", "--version", "1"], { cwd: dir })).code, 0);
+    assert.equal((await runCli(["get", "DB_PASSWORD"], { cwd: dir })).stdout, "db-second");
+    const store = readFileSync(join(dir, ".strongbox/secrets/DB_PASSWORD.sbx"), "utf8");
+    assert.equal(
+      JSON.parse(store.slice(store.indexOf("{"), store.lastIndexOf("}") + 1)).versions[0].ct,
+      undefined,
+      "the ciphertext left the file",
+    );
+  });
+
+  it("a rotation killed at any moment leaves the old value or the new one, and the next run completes", async () => {
+    const dir = await project();
+    let versions = 1;
+    for (let round = 0; round < 6; round++) {
+      const child = spawn(process.execPath, [CLI, "rotate", "JWT_SECRET"], {
+        cwd: dir,
+        env: cleanEnv(dir),
+        stdio: "ignore",
+      });
+      const closed = new Promise((resolve) => child.once("close", resolve));
+      await new Promise((resolve) => setTimeout(resolve, 40 + round * 35));
+      child.kill("SIGKILL");
+      await closed;
+      // The killed rotation either wrote its version or did not: never half of one.
+      const count = (
+        JSON.parse((await runCli(["history", "JWT_SECRET", "--json"], { cwd: dir })).stdout)
+          .versions as unknown[]
+      ).length;
+      assert.ok(
+        count === versions || count === versions + 1,
+        `round ${round}: ${count} after ${versions}`,
+      );
+      assert.equal(
+        (await runCli(["get", "JWT_SECRET"], { cwd: dir })).code,
+        0,
+        "the current value reads",
+      );
+      assert.equal(
+        (await runCli(["rotate", "JWT_SECRET"], { cwd: dir })).code,
+        0,
+        "the next rotation completes",
+      );
+      versions = count + 1;
+    }
+    assert.equal(
+      (await runCli(["rotate", "--finish", "JWT_SECRET", "--force"], { cwd: dir })).code,
+      0,
+    );
+  });
+
   it("set: a new value drops the old expiry, and an expiry in the past is refused", async () => {
     const dir = await project();
     const past = await runCli(["set", "API", "--expires", "2001-01-01"], { cwd: dir, input: "x" });
@@ -267,7 +326,7 @@ describe("secret lifecycle on the store (library, injected clock)", () => {
     assert.ok(states[0]?.status.lastRotated !== undefined);
   });
 
-  it("a killed rotation leaves either the old state or the new one, and finishing is idempotent", async () => {
+  it("a rotation is one new version, and finishing twice retires once", async () => {
     const dir = await project();
     const config: ConfigSpec = {
       variables: {
