@@ -135,6 +135,20 @@ describe("secret lifecycle on the store (CLI)", () => {
     assert.equal((await runCli([...app.slice(0, -1), newToken], { cwd: dir })).stdout, "valid 1\n");
   });
 
+  it("generate-secret prints PEM or JWK key pairs and their public halves, and refuses --jwk for bytes", async () => {
+    const dir = tempProject();
+    const pem = await runCli(["generate-secret", "ed25519"], { cwd: dir });
+    assert.match(pem.stdout, /^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n$/);
+    const jwk = JSON.parse(
+      (await runCli(["generate-secret", "ecdsa", "--jwk"], { cwd: dir })).stdout,
+    );
+    assert.equal(jwk.crv, "P-256");
+    assert.ok(typeof jwk.d === "string");
+    const pub = await runCli(["generate-secret", "wireguard", "--public"], { cwd: dir });
+    assert.match(pub.stdout, /^[A-Za-z0-9+/]{43}=\n$/);
+    assert.equal((await runCli(["generate-secret", "bytes", "--jwk"], { cwd: dir })).code, 2);
+  });
+
   it("rotate --stdin takes the value from a pipe; a secret without a generator needs one", async () => {
     const dir = await project();
     const refused = await runCli(["rotate", "DB_PASSWORD"], { cwd: dir });

@@ -6,7 +6,11 @@ import { EXIT_OK } from "../exit-codes.js";
 /** `strongbox generate-secret KIND`: a new random secret on stdout, for a pipe into `set`. */
 export const generateSecretCommand: Command = {
   name: "generate-secret",
-  options: { public: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  options: {
+    public: { type: "boolean" },
+    jwk: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
   usage: `Usage: strongbox generate-secret KIND [--public]
 
 Prints a new secret on standard output, to pipe into a store without it ever
@@ -22,6 +26,7 @@ KIND:
 
 Options:
       --public        print the public half of a key pair instead (safe to share)
+      --jwk           a key pair as a JWK instead of PEM
   -h, --help          show this help
 `,
   async run(invocation, io) {
@@ -30,9 +35,13 @@ Options:
       throw new StrongboxError("E_USAGE", "generate-secret: give one KIND, such as bytes:32", {
         hint: "strongbox generate-secret --help",
       });
-    const generated = await generateSecret(parseGenerator(kind, "generate-secret"), {
-      env: io.env,
-    });
+    const spec = parseGenerator(kind, "generate-secret");
+    if (invocation.values.jwk === true && spec.kind !== "keypair")
+      throw new StrongboxError("E_USAGE", `generate-secret: --jwk is for key pairs, not ${kind}`);
+    const generated = await generateSecret(
+      invocation.values.jwk === true && spec.kind === "keypair" ? { ...spec, format: "jwk" } : spec,
+      { env: io.env },
+    );
     if (invocation.values.public === true) {
       if (generated.publicValue === undefined)
         throw new StrongboxError("E_USAGE", `generate-secret: ${kind} has no public half`);
