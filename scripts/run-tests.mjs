@@ -14,6 +14,7 @@ import { ensureBao } from "./ensure-bao.mjs";
 import { ensureMoto } from "./ensure-moto.mjs";
 import { ensurePostgres } from "./ensure-postgres.mjs";
 import { ensureRedis } from "./ensure-redis.mjs";
+import { ensureSmtp } from "./ensure-smtp.mjs";
 
 function collect(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -70,9 +71,10 @@ if (files.length === 0) {
 const bao = ensureBao();
 // The AWS provider tests talk to moto, a local AWS stand-in from PyPI.
 const moto = ensureMoto();
-// The smoke tests talk to a real PostgreSQL (npm) and a real Redis (PyPI).
+// The smoke tests talk to a real PostgreSQL (npm), Redis and SMTP server (PyPI).
 const postgres = ensurePostgres();
 const redis = ensureRedis();
+const smtp = ensureSmtp();
 const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys();
 if (Object.keys(planted).length > 0)
   console.log(
@@ -87,6 +89,7 @@ const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ..
     STRONGBOX_MOTO: moto,
     STRONGBOX_POSTGRES_BIN: postgres,
     STRONGBOX_REDIS: redis,
+    STRONGBOX_SMTP: smtp,
   },
 });
 process.exit(result.status ?? 1);

@@ -66,7 +66,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./commands/compromise.js")).compromiseCommand,
   },
   smoke: {
-    summary: "check the resolved configuration against PostgreSQL, Redis, HTTP and S3",
+    summary: "check the resolved configuration against PostgreSQL, Redis, SMTP, HTTP and S3",
     load: async () => (await import("./commands/smoke.js")).smokeCommand,
   },
   inventory: {

@@ -6,7 +6,7 @@ import type { ConfigSpec } from "../schema/types.js";
 /** What a smoke check found for one variable. Never a value. */
 export interface SmokeResult {
   readonly variable: string;
-  readonly kind: "postgres" | "redis" | "http" | "s3" | "unknown";
+  readonly kind: "postgres" | "redis" | "http" | "s3" | "smtp" | "unknown";
   readonly ok: boolean;
   /** What was checked and what happened (a status, an error code), never a value. */
   readonly detail: string;
@@ -28,7 +28,9 @@ export interface SmokeOptions {
  * Checks the resolved configuration against the real services it points at:
  * for each variable declared `smoke: true` or `"critical"`, a PostgreSQL URL
  * connects and runs `SELECT 1`, a Redis URL authenticates and answers `PING`,
- * an HTTP(S) URL answers without a server error, and a `*_BUCKET` can be
+ * an HTTP(S) URL answers without a server error, an SMTP URL greets, answers
+ * EHLO and accepts its credentials (AUTH PLAIN, after STARTTLS when the server
+ * offers it), and a `*_BUCKET` can be
  * listed with the AWS credentials the configuration (or environment) holds.
  * In parallel, each under a timeout; results name the variable and what
  * happened, never a value.
@@ -67,11 +69,11 @@ export async function smokeTest(
         return done(
           kind,
           false,
-          "cannot tell which service this is (a postgres://, redis://, http(s):// URL or a *_BUCKET)",
+          "cannot tell which service this is (a postgres://, redis://, smtp://, http(s):// URL or a *_BUCKET)",
         );
       try {
         const detail = await withTimeout(
-          check(kind, value, values, options.env ?? {}),
+          (signal) => check(kind, value, values, options.env ?? {}, signal),
           timeoutMs,
           kind,
         );
@@ -86,6 +88,7 @@ export async function smokeTest(
 function kindOf(name: string, value: string): SmokeResult["kind"] {
   if (/^postgres(ql)?:\/\//i.test(value)) return "postgres";
   if (/^rediss?:\/\//i.test(value)) return "redis";
+  if (/^smtps?:\/\//i.test(value)) return "smtp";
   if (/^https?:\/\//i.test(value)) return "http";
   if (/BUCKET$/i.test(name) || /^s3:\/\//i.test(value)) return "s3";
   return "unknown";
@@ -96,25 +99,35 @@ async function check(
   value: string,
   values: ReadonlyMap<string, string>,
   env: Readonly<Record<string, string | undefined>>,
+  signal: AbortSignal,
 ): Promise<string> {
   switch (kind) {
     case "postgres":
-      return postgres(value);
+      return postgres(value, signal);
     case "redis":
-      return redis(value);
+      return redis(value, signal);
     case "http":
-      return http(value);
+      return http(value, signal);
+    case "smtp":
+      return smtp(value, signal);
     default:
-      return s3(value, values, env);
+      return s3(value, values, env, signal);
   }
+}
+
+/** Destroys `socket` when the check's time is up, so nothing keeps the process alive. */
+function closeOnAbort(socket: Socket, signal: AbortSignal): void {
+  if (signal.aborted) socket.destroy();
+  else signal.addEventListener("abort", () => socket.destroy(), { once: true });
 }
 
 /** A failure message built from codes and names the service gave, never from the value. */
 class SmokeFailure extends Error {}
 
-async function postgres(url: string): Promise<string> {
+async function postgres(url: string, signal: AbortSignal): Promise<string> {
   const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  signal.addEventListener("abort", () => void client.end().catch(() => undefined), { once: true });
   try {
     await client.connect();
     const answer = await client.query("SELECT 1 AS ok");
@@ -136,13 +149,14 @@ async function postgres(url: string): Promise<string> {
 }
 
 /** AUTH (when the URL carries a password) and PING, over RESP, with TLS for rediss://. */
-async function redis(text: string): Promise<string> {
+async function redis(text: string, signal: AbortSignal): Promise<string> {
   const url = new URL(text);
   const port = Number(url.port || 6379);
   const socket: Socket =
     url.protocol === "rediss:"
       ? connectTls({ host: url.hostname, port, servername: url.hostname })
       : connectTcp({ host: url.hostname, port });
+  closeOnAbort(socket, signal);
   let buffer = "";
   const reply = () =>
     new Promise<string>((resolve, reject) => {
@@ -200,10 +214,95 @@ async function redis(text: string): Promise<string> {
   }
 }
 
-async function http(url: string): Promise<string> {
+/** A line-oriented conversation on a socket: read replies (multi-line ones whole), write commands. */
+function conversation(socket: Socket) {
+  let buffer = "";
+  let waiting: ((reply: string) => void) | undefined;
+  let failed: ((error: Error) => void) | undefined;
+  const deliver = () => {
+    // An SMTP reply ends with a line whose code is followed by a space, not a hyphen.
+    const match = /(^|\r\n)(\d{3}) [^\r\n]*\r\n/.exec(buffer);
+    if (match === null || waiting === undefined) return;
+    const end = match.index + match[0].length;
+    const reply = buffer.slice(0, end);
+    buffer = buffer.slice(end);
+    const resolve = waiting;
+    waiting = undefined;
+    resolve(reply);
+  };
+  const attach = (next: Socket) => {
+    next.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString("utf8");
+      deliver();
+    });
+    next.on("error", (error: NodeJS.ErrnoException) =>
+      failed?.(new SmokeFailure(`could not connect (${error.code ?? "error"})`)),
+    );
+    next.on("close", () => failed?.(new SmokeFailure("the connection closed")));
+  };
+  attach(socket);
+  return {
+    attach,
+    reply: () =>
+      new Promise<string>((resolve, reject) => {
+        waiting = resolve;
+        failed = reject;
+        deliver();
+      }),
+  };
+}
+
+async function smtp(text: string, signal: AbortSignal): Promise<string> {
+  const url = new URL(text);
+  const implicitTls = url.protocol === "smtps:";
+  const port = Number(url.port || (implicitTls ? 465 : 587));
+  let socket: Socket = implicitTls
+    ? connectTls({ host: url.hostname, port, servername: url.hostname })
+    : connectTcp({ host: url.hostname, port });
+  closeOnAbort(socket, signal);
+  const talk = conversation(socket);
+  const expect = async (code: string, what: string) => {
+    const reply = await talk.reply();
+    if (!reply.startsWith(code)) throw new SmokeFailure(`${what} refused (${reply.slice(0, 3)})`);
+    return reply;
+  };
+  try {
+    await expect("220", "the greeting");
+    socket.write("EHLO strongbox.smoke\r\n");
+    let features = await expect("250", "EHLO");
+    const steps = ["EHLO"];
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    if (!implicitTls && /STARTTLS/i.test(features)) {
+      socket.write("STARTTLS\r\n");
+      await expect("220", "STARTTLS");
+      socket = connectTls({ socket, servername: url.hostname });
+      closeOnAbort(socket, signal);
+      talk.attach(socket);
+      socket.write("EHLO strongbox.smoke\r\n");
+      features = await expect("250", "EHLO after STARTTLS");
+      steps.push("STARTTLS");
+    }
+    if (password !== "") {
+      if (!/AUTH[ =][^\r\n]*PLAIN/i.test(features))
+        throw new SmokeFailure("the server offers no AUTH PLAIN for these credentials");
+      socket.write(`AUTH PLAIN ${Buffer.from(`\0${user}\0${password}`).toString("base64")}\r\n`);
+      const reply = await talk.reply();
+      if (!reply.startsWith("235"))
+        throw new SmokeFailure(`authentication failed (${reply.slice(0, 3)})`);
+      steps.push("AUTH");
+    }
+    socket.write("QUIT\r\n");
+    return steps.join(", ");
+  } finally {
+    socket.destroy();
+  }
+}
+
+async function http(url: string, signal: AbortSignal): Promise<string> {
   let response: Response;
   try {
-    response = await fetch(url, { method: "GET", redirect: "manual" });
+    response = await fetch(url, { method: "GET", redirect: "manual", signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     throw new SmokeFailure(`could not connect (${cause?.code ?? "error"})`);
@@ -217,6 +316,7 @@ async function s3(
   value: string,
   values: ReadonlyMap<string, string>,
   env: Readonly<Record<string, string | undefined>>,
+  signal: AbortSignal,
 ): Promise<string> {
   const pick = (name: string) => values.get(name) ?? env[name];
   const bucket = value.replace(/^s3:\/\//i, "").split("/")[0] ?? value;
@@ -231,7 +331,9 @@ async function s3(
     maxAttempts: 2,
   });
   try {
-    await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+    await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }), {
+      abortSignal: signal,
+    });
     return `listed bucket ${bucket}`;
   } catch (error) {
     throw new SmokeFailure(
@@ -242,12 +344,25 @@ async function s3(
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, kind: string): Promise<T> {
+/**
+ * Runs a check under a time limit. When time is up the check's signal aborts
+ * (its sockets and clients close, so nothing keeps the process alive) and the
+ * check fails, naming the limit.
+ */
+function withTimeout<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  kind: string,
+): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
-    work,
+    work(controller.signal),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SmokeFailure(`${kind}: no answer within ${ms} ms`)), ms);
+      timer = setTimeout(() => {
+        reject(new SmokeFailure(`${kind}: no answer within ${ms} ms`));
+        controller.abort();
+      }, ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }

@@ -4,9 +4,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { freePort } from "./bao.js";
-import { tempProject } from "./cli.js";
+import { ROOT, tempProject } from "./cli.js";
 
 export interface Service {
   readonly url: string;
@@ -104,6 +104,21 @@ export async function startRedis(password: string): Promise<Service> {
   await listening(port, child, "redis-server");
   return {
     url: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+    stop: stopper(child),
+  };
+}
+
+/** A real SMTP server (aiosmtpd from PyPI) accepting AUTH for `user` with `password`, no TLS. */
+export async function startSmtp(user: string, password: string): Promise<Service> {
+  const port = await freePort();
+  const python = join(dirname(process.env.STRONGBOX_SMTP as string), "python3");
+  const child = spawn(python, [join(ROOT, "test/helpers/smtp-server.py"), String(port)], {
+    stdio: "ignore",
+    env: { PATH: process.env.PATH ?? "", SMTP_USER: user, SMTP_PASSWORD: password },
+  });
+  await listening(port, child, "aiosmtpd");
+  return {
+    url: `smtp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     stop: stopper(child),
   };
 }

