@@ -74,6 +74,15 @@ const SUBPATHS: Record<string, string[]> = {
     "lintProject",
     "scanForSecrets",
   ],
+  "strongbox/lifecycle": [
+    "generateSecret",
+    "rotateSecret",
+    "finishRotation",
+    "rotateDue",
+    "inventory",
+    "compromise",
+    "smokeTest",
+  ],
   "strongbox/providers": [
     "defineProvider",
     "defineLocalProvider",
