@@ -184,6 +184,9 @@ describe("secret lifecycle on the store (CLI)", () => {
     assert.match(explain.stdout, /rotation: every 90d, generator bytes:32, overlap 1d, soak 1d/);
     assert.match(explain.stdout, /owner: platform\n {2}usedBy: api, worker/);
     assert.match(explain.stdout, /expires: 2020-01-01/);
+    const list = await runCli(["list"], { cwd: dir });
+    assert.match(list.stdout, /JWT_SECRET .* due \d{4}-\d\d-\d\d \(JWT_SECRET\)/);
+    assert.match(list.stdout, /DB_PASSWORD .* EXPIRED 2020-01-01/);
     const markdown = await runCli(["inventory", "--format", "markdown", "--check"], { cwd: dir });
     assert.equal(markdown.code, 4);
     assert.match(markdown.stdout, /\| JWT_SECRET \| platform \| api, worker \|/);

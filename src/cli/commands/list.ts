@@ -1,6 +1,11 @@
-import type { Command } from "../command.js";
+import { findConfigIfAny } from "../../config/find-config.js";
+import { loadConfigFile } from "../../config/load-file.js";
+import { rotationIn } from "../../lifecycle/status.js";
+import { storeProvider } from "../../providers/store/index.js";
+import { parseRef, refScheme } from "../../refs/ref.js";
+import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { say } from "../io.js";
+import { type CliIo, say } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 import { table } from "../table.js";
 
@@ -17,7 +22,8 @@ export const listCommand: Command = {
   usage: `Usage: strongbox list [--json] [--keys] [--deleted]
 
 Lists every secret: name, version, last change and by whom, data key,
-expiry, rotation policy, tags. Values are never shown.
+expiry, rotation (the secret's own --rotate-every, or, for a secret the
+schema rotates, when it is due), tags. Values are never shown.
 
 Options:
 ${STORE_HELP}
@@ -45,6 +51,14 @@ ${STORE_HELP}
       return EXIT_OK;
     }
     const now = Date.now();
+    const lifecycle = await schemaLifecycle(invocation, io);
+    const rotation = (name: string, updatedAt: string, ownEvery: string | undefined) => {
+      if (ownEvery !== undefined) return `rotate every ${ownEvery}`;
+      const declared = lifecycle.get(name);
+      if (declared?.everyMs === undefined) return "";
+      const due = Date.parse(updatedAt) + declared.everyMs;
+      return `${due <= now ? "OVERDUE" : "due"} ${new Date(due).toISOString().slice(0, 10)} (${declared.variable})`;
+    };
     const rows = secrets.map((secret) =>
       secret.problem !== undefined
         ? [
@@ -63,19 +77,11 @@ ${STORE_HELP}
             secret.updatedAt.slice(0, 19).replace("T", " "),
             secret.updatedBy,
             secret.kid === undefined ? "-" : `key ${secret.kid}`,
-            secret.meta.expires === undefined
-              ? ""
-              : `${Date.parse(secret.meta.expires) <= now ? "EXPIRED " : "expires "}${secret.meta.expires.slice(0, 10)}`,
-            secret.meta.rotateEvery === undefined ? "" : `rotate every ${secret.meta.rotateEvery}`,
+            expiry(secret.meta.expires ?? lifecycle.get(secret.name)?.expires, now),
+            rotation(secret.name, secret.updatedAt, secret.meta.rotateEvery),
             (secret.meta.tags ?? []).join(","),
           ],
     );
-    for (const secret of secrets)
-      if (secret.problem !== undefined)
-        say(
-          io,
-          `strongbox: warning: ${secret.name}: ${secret.problem.message} (${secret.problem.code})`,
-        );
     const broken = secrets.filter((secret) => secret.problem !== undefined);
     for (const secret of broken)
       say(
@@ -96,3 +102,38 @@ ${STORE_HELP}
     return EXIT_OK;
   },
 };
+
+function expiry(expires: string | undefined, now: number): string {
+  if (expires === undefined) return "";
+  return `${Date.parse(expires) <= now ? "EXPIRED " : "expires "}${expires.slice(0, 10)}`;
+}
+
+/**
+ * What the project's schema says of the store's secrets: for each store name a
+ * variable reads (`store://NAME`, in any environment), its rotation cadence
+ * and expiry. Empty without a config.
+ */
+async function schemaLifecycle(
+  invocation: Invocation,
+  io: CliIo,
+): Promise<Map<string, { variable: string; everyMs?: number; expires?: string }>> {
+  const found = new Map<string, { variable: string; everyMs?: number; expires?: string }>();
+  const path = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
+  if (path === undefined) return found;
+  const config = await loadConfigFile(path, io.env);
+  for (const [variable, spec] of Object.entries(config.variables)) {
+    const refs = typeof spec.ref === "string" ? { "*": spec.ref } : (spec.ref ?? {});
+    for (const [environment, text] of Object.entries(refs)) {
+      const scheme = refScheme(text);
+      if (scheme !== storeProvider.scheme || text.includes("{")) continue;
+      const name = parseRef(text, variable).path;
+      const everyMs = rotationIn(spec, environment === "*" ? "local" : environment)?.everyMs;
+      found.set(name, {
+        variable,
+        ...(everyMs === undefined || !Number.isFinite(everyMs) ? {} : { everyMs }),
+        ...(spec.expires === undefined ? {} : { expires: spec.expires }),
+      });
+    }
+  }
+  return found;
+}
