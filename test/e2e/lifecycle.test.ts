@@ -149,6 +149,51 @@ describe("secret lifecycle on the store (CLI)", () => {
     assert.equal((await runCli(["generate-secret", "bytes", "--jwk"], { cwd: dir })).code, 2);
   });
 
+  it("attacks: NAME_PREVIOUS is masked in piped output like the secret it shadows", async () => {
+    const dir = await project();
+    const before = (await runCli(["get", "JWT_SECRET"], { cwd: dir })).stdout;
+    assert.equal((await runCli(["rotate", "JWT_SECRET"], { cwd: dir })).code, 0);
+    // Piped output of the child is masked: the previous value is a secret too.
+    const piped = await runCli(["run", "--", "sh", "-c", 'echo "$JWT_SECRET_PREVIOUS"'], {
+      cwd: dir,
+    });
+    assert.equal(piped.stdout, "<redacted:JWT_SECRET_PREVIOUS>\n");
+    assert.ok(!piped.stdout.includes(before));
+  });
+
+  it("attacks: smoke never sends a URL's credentials to another host on a redirect", async () => {
+    const seen: string[] = [];
+    const other = createServer((req, res) => {
+      seen.push(String(req.headers.authorization ?? "none"));
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const redirector = createServer((_, res) =>
+      res
+        .writeHead(302, { location: `http://127.0.0.1:${(other.address() as AddressInfo).port}/` })
+        .end(),
+    );
+    await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
+    try {
+      const dir = tempProject({
+        "strongbox.config.yaml": "variables:\n  HOOK_URL: { type: url, smoke: true }\n",
+      });
+      const result = await runCli(["smoke", "--json"], {
+        cwd: dir,
+        env: { HOOK_URL: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/hook` },
+      });
+      assert.equal(
+        JSON.parse(result.stdout).results[0].detail,
+        "HTTP 302",
+        "the redirect is reported, not followed",
+      );
+      assert.deepEqual(seen, [], "the other host is never contacted");
+    } finally {
+      other.close();
+      redirector.close();
+    }
+  });
+
   it("rotate --stdin takes the value from a pipe; a secret without a generator needs one", async () => {
     const dir = await project();
     const refused = await runCli(["rotate", "DB_PASSWORD"], { cwd: dir });
