@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { createJsonlSink } from "./audit/audit.js";
+import { auditFileFor, createJsonlSink } from "./audit/audit.js";
 import { ResolutionError } from "./errors.js";
 import { isAttested } from "./exec/attestation.js";
 import { resolveConfig, resolveConfigSync } from "./resolve/drive.js";
@@ -46,15 +46,16 @@ export function loadConfigSync<V extends VariableMap>(
 function withDefaults(config: ConfigSpec, options: LoadOptions): ResolveOptions {
   const cwd = options.cwd ?? process.cwd();
   const baseDir = options.baseDir ?? cwd;
-  const auditFile = config.audit?.file;
+  const processEnv = options.processEnv ?? process.env;
+  const auditFile = auditFileFor(config, baseDir, processEnv);
   return {
     ...options,
     cwd,
     baseDir,
-    processEnv: options.processEnv ?? process.env,
+    processEnv,
     trustParent: isAttested,
     ...(options.audit === undefined && auditFile !== undefined
-      ? { audit: createJsonlSink(resolve(baseDir, auditFile)) }
+      ? { audit: createJsonlSink(auditFile) }
       : {}),
   };
 }

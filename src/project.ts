@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { createJsonlSink } from "./audit/audit.js";
+import { auditFileFor, createJsonlSink } from "./audit/audit.js";
 import { checkSchema } from "./config/check-schema.js";
 import { findConfig } from "./config/find-config.js";
 import { loadConfigFile } from "./config/load-file.js";
@@ -54,8 +54,7 @@ export function projectAuditFile(
   project: Project,
   processEnv: Readonly<Record<string, string | undefined>> | undefined,
 ): string | undefined {
-  const file = project.config.audit?.file ?? processEnv?.STRONGBOX_AUDIT_FILE;
-  return file === undefined || file === "" ? undefined : resolve(project.baseDir, file);
+  return auditFileFor(project.config, project.baseDir, processEnv);
 }
 
 /** Resolves a loaded project, with its audit sink when the config names one. */

@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 
 /** One access to a secret. It names the secret and where it came from, never its value. */
@@ -105,4 +105,52 @@ export function readAuditEvents(
     }
   }
   return { events, unreadable };
+}
+
+/**
+ * The one rule for where audit records go, shared by every entry point
+ * (`loadConfig`, the CLI's resolution and store commands, rotation): the
+ * config's `audit.file` (relative to the config), else `STRONGBOX_AUDIT_FILE`.
+ * Undefined when neither names a file.
+ */
+export function auditFileFor(
+  config: { readonly audit?: { readonly file?: string } } | undefined,
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>> | undefined,
+): string | undefined {
+  const file = config?.audit?.file ?? env?.STRONGBOX_AUDIT_FILE;
+  return file === undefined || file === "" ? undefined : resolve(baseDir, file);
+}
+
+/** Which records a query keeps; every field is optional. */
+export interface AuditFilter {
+  readonly since?: Date;
+  readonly until?: Date;
+  /** A variable or store secret name. */
+  readonly names?: readonly string[];
+  readonly environment?: string;
+  readonly outcome?: AuditEvent["outcome"];
+  readonly action?: AuditEvent["action"];
+}
+
+/** The records of `path` that match `filter`, oldest first, and how many lines could not be read. */
+export function queryAudit(
+  path: string,
+  filter: AuditFilter = {},
+): { readonly events: AuditEvent[]; readonly unreadable: number } {
+  const { events, unreadable } = readAuditEvents(path, filter.since ?? new Date(0));
+  const names = filter.names === undefined ? undefined : new Set(filter.names);
+  return {
+    unreadable,
+    events: events.filter(
+      (event) =>
+        (filter.until === undefined || Date.parse(event.time) <= filter.until.getTime()) &&
+        (names === undefined ||
+          (event.variable !== undefined && names.has(event.variable)) ||
+          (event.secret !== undefined && names.has(event.secret))) &&
+        (filter.environment === undefined || event.environment === filter.environment) &&
+        (filter.outcome === undefined || event.outcome === filter.outcome) &&
+        (filter.action === undefined || event.action === filter.action),
+    ),
+  };
 }

@@ -61,6 +61,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       "rotate a secret with an overlap, retire the old version after the soak, or all that is due",
     load: async () => (await import("./commands/rotate.js")).rotateCommand,
   },
+  audit: {
+    summary: "query the audit log: who read or changed which secret, when, with what outcome",
+    load: async () => (await import("./commands/audit.js")).auditCommand,
+  },
   compromise: {
     summary: "rotate a compromised secret and its blast radius now; report who accessed them",
     load: async () => (await import("./commands/compromise.js")).compromiseCommand,

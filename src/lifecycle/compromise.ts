@@ -1,5 +1,5 @@
 import { hostname, userInfo } from "node:os";
-import { type AuditEvent, readAuditEvents } from "../audit/audit.js";
+import { type AuditEvent, queryAudit } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { finishRotation, type LifecycleContext, type Rotated, rotateSecret } from "./rotate.js";
 
@@ -53,10 +53,10 @@ export async function compromise(
       failed.push({ name: secret, message: (error as Error).message });
     }
   }
-  const log =
+  const log: { events: AuditEvent[]; unreadable: number } =
     ctx.auditLog === undefined
       ? { events: [], unreadable: 0 }
-      : readAuditEvents(ctx.auditLog, since);
+      : queryAudit(ctx.auditLog, { since });
   const concerned = new Set(secrets);
   const refs = new Set(rotated.map((r) => r.ref));
   const accesses = log.events.filter(

@@ -1,0 +1,115 @@
+// One rule for where audit records go, shared by every entry point, and the query
+// command over them (issue 12, first part).
+import assert from "node:assert/strict";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadConfig } from "../../src/load.js";
+import { runCli, tempProject } from "../helpers/cli.js";
+
+const lines = (path: string) =>
+  existsSync(path)
+    ? readFileSync(path, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+    : [];
+
+describe("audit: one rule for every entry point", () => {
+  const CONFIG = `variables:
+  TOKEN: { secret: true, ref: "store://TOKEN", rotation: { every: 90d, generator: uuid } }
+`;
+
+  it("STRONGBOX_AUDIT_FILE is honoured by loadConfig, run, store commands and rotation alike", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    const log = join(dir, "from-env.jsonl");
+    const env = { STRONGBOX_AUDIT_FILE: log };
+    assert.equal((await runCli(["init"], { cwd: dir, env })).code, 0);
+    assert.equal(
+      (await runCli(["set", "TOKEN"], { cwd: dir, env, input: "audit-canary-1" })).code,
+      0,
+    );
+    const afterSet = lines(log).length;
+    assert.ok(afterSet >= 1, "the store write is recorded");
+    assert.equal((await runCli(["run", "--", "true"], { cwd: dir, env })).code, 0);
+    const afterRun = lines(log).length;
+    assert.ok(afterRun > afterSet, "the CLI's resolution is recorded");
+    await loadConfig(
+      { variables: { TOKEN: { secret: true, ref: "store://TOKEN" } } },
+      { cwd: dir, baseDir: dir, processEnv: { HOME: dir, ...env } },
+    );
+    const afterLoad = lines(log).length;
+    assert.ok(afterLoad > afterRun, "loadConfig in an application is recorded");
+    assert.equal((await runCli(["rotate", "TOKEN"], { cwd: dir, env })).code, 0);
+    assert.ok(lines(log).some((event) => event.action === "rotate" && event.variable === "TOKEN"));
+    assert.ok(!readFileSync(log, "utf8").includes("audit-canary-1"), "no value in the log");
+  });
+
+  it("the config's audit.file wins over STRONGBOX_AUDIT_FILE, relative to the config", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": `audit: { file: logs/audit.jsonl }\n${CONFIG}`,
+    });
+    const env = { STRONGBOX_AUDIT_FILE: join(dir, "ignored.jsonl") };
+    await runCli(["init"], { cwd: dir, env });
+    await runCli(["set", "TOKEN"], { cwd: dir, env, input: "audit-canary-2" });
+    await runCli(["run", "--", "true"], { cwd: dir, env });
+    assert.ok(lines(join(dir, "logs/audit.jsonl")).length >= 2);
+    assert.equal(existsSync(join(dir, "ignored.jsonl")), false);
+  });
+});
+
+describe("strongbox audit (query)", () => {
+  it("filters by name, outcome, action and time; JSON for machines; reports unreadable lines", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "audit: { file: audit.jsonl }\nvariables:\n  A: { secret: true, ref: 'store://A' }\n  B: { secret: true, ref: 'store://B', required: false }\n",
+    });
+    await runCli(["init"], { cwd: dir });
+    const start = new Date().toISOString();
+    await runCli(["set", "A"], { cwd: dir, input: "query-canary-a" });
+    await runCli(["run", "--", "true"], { cwd: dir });
+    const json = JSON.parse((await runCli(["audit", "--format", "json"], { cwd: dir })).stdout);
+    assert.ok(json.events.length >= 3);
+    const onlyA = JSON.parse(
+      (await runCli(["audit", "--name", "A", "--format", "json"], { cwd: dir })).stdout,
+    );
+    assert.ok(
+      onlyA.events.every(
+        (e: { variable?: string; secret?: string }) => (e.variable ?? e.secret) === "A",
+      ),
+    );
+    const missing = JSON.parse(
+      (
+        await runCli(["audit", "--name", "B", "--outcome", "missing", "--format", "json"], {
+          cwd: dir,
+        })
+      ).stdout,
+    );
+    assert.ok(missing.events.length >= 1, "B was looked for and not found");
+    const writes = JSON.parse(
+      (await runCli(["audit", "--action", "write", "--format", "json"], { cwd: dir })).stdout,
+    );
+    assert.deepEqual(
+      writes.events.map((e: { secret?: string }) => e.secret),
+      ["A"],
+    );
+    const future = JSON.parse(
+      (await runCli(["audit", "--since", "2999-01-01", "--format", "json"], { cwd: dir })).stdout,
+    );
+    assert.deepEqual(future.events, []);
+    const table = await runCli(["audit", "--since", start], { cwd: dir });
+    assert.match(table.stdout, /^TIME +ACTION +NAME +ENV +SOURCE +OUTCOME +PID\n/);
+    assert.ok(!table.stdout.includes("query-canary-a"));
+    appendFileSync(join(dir, "audit.jsonl"), '{"torn":\n');
+    const torn = await runCli(["audit"], { cwd: dir });
+    assert.match(
+      torn.stderr,
+      /1 line\(s\) of .*audit.jsonl could not be read; check it for tampering/,
+    );
+    const none = await runCli(["audit"], {
+      cwd: tempProject({ "strongbox.config.yaml": "variables: {}\n" }),
+    });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no audit log is configured/);
+  });
+});
