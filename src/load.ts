@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { auditFileFor, createJsonlSink } from "./audit/audit.js";
 import { ResolutionError } from "./errors.js";
 import { isAttested } from "./exec/attestation.js";

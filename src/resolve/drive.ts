@@ -1,5 +1,4 @@
 import { setMaxListeners } from "node:events";
-import { resolve } from "node:path";
 import { issue } from "../errors.js";
 import type { ReadContext } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";

@@ -418,7 +418,7 @@ function azureError(error: unknown, where: string): StrongboxError {
     );
   return new StrongboxError(
     "E_PROVIDER",
-    `${WORDS} refused ${where} (${status ?? name} ${code ?? ""})`.trimEnd() + "",
+    `${WORDS} refused ${where} (${status ?? name}${code === undefined ? "" : ` ${code}`})`,
     {
       hint:
         status === 401 || status === 403
