@@ -14,6 +14,29 @@ const until = async (what: string, check: () => boolean, timeoutMs = 10_000) => 
   }
 };
 
+/** Starts `strongbox agent -c agent.yaml` in `dir`, collecting its JSON log and its child's starts.log. */
+function runAgent(dir: string, env: Record<string, string>) {
+  const agent = spawn(
+    process.execPath,
+    [CLI, "agent", "-c", "agent.yaml", "--log-format", "json"],
+    {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let logs = "";
+  agent.stderr.on("data", (chunk: Buffer) => {
+    logs += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    agent.once("exit", (code) => resolve(code)),
+  );
+  const starts = () =>
+    existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
+  return { agent, exited, starts, logs: () => logs };
+}
+
 describe("strongbox agent against a real bao server", () => {
   it("re-renders and restarts its child when a secret changes, keeps the last good state while sealed, recovers, and stops cleanly", async () => {
     const bao = await startBao();
@@ -25,20 +48,7 @@ describe("strongbox agent against a real bao server", () => {
           "interval: 300ms\ntemplates:\n  - { source: app.ctmpl, destination: app.env }\nexec:\n  command: [sh, -c, 'cat app.env >> starts.log; exec sleep 60']\n",
       });
       const env = cleanEnv(dir, { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken });
-      const agent = spawn(
-        process.execPath,
-        [CLI, "agent", "-c", "agent.yaml", "--log-format", "json"],
-        { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] },
-      );
-      let logs = "";
-      agent.stderr.on("data", (chunk: Buffer) => {
-        logs += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) =>
-        agent.once("exit", (code) => resolve(code)),
-      );
-      const starts = () =>
-        existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
+      const { agent, exited, starts, logs } = runAgent(dir, env);
       await until("the first render and start", () => starts() === "X=one\n");
       bao.cli(["kv", "put", "-mount=secret", "app", "X=two"]);
       await until(
@@ -47,7 +57,7 @@ describe("strongbox agent against a real bao server", () => {
         2000,
       );
       bao.cli(["operator", "seal"]);
-      await until("the agent to notice", () => logs.includes('"event":"vault-unavailable"'));
+      await until("the agent to notice", () => logs().includes('"event":"vault-unavailable"'));
       assert.equal(
         readFileSync(join(dir, "app.env"), "utf8"),
         "X=two\n",
@@ -57,11 +67,14 @@ describe("strongbox agent against a real bao server", () => {
       bao.cli(["operator", "unseal", bao.unsealKey()]);
       bao.cli(["kv", "put", "-mount=secret", "app", "X=three"]);
       await until("recovery after unseal", () => starts().endsWith("X=three\n"), 20_000);
-      assert.ok(logs.includes('"event":"recovered"'));
+      assert.ok(logs().includes('"event":"recovered"'));
       agent.kill("SIGTERM");
       assert.equal(await exited, 0);
-      for (const line of logs.trim().split("\n")) JSON.parse(line);
-      assert.ok(!logs.includes("X=two") && !logs.includes("X=three"), "logs never hold a value");
+      for (const line of logs().trim().split("\n")) JSON.parse(line);
+      assert.ok(
+        !logs().includes("X=two") && !logs().includes("X=three"),
+        "logs never hold a value",
+      );
     } finally {
       await bao.stop();
     }
@@ -138,24 +151,7 @@ describe("strongbox agent against a real bao server", () => {
       // Let the first value age past its cadence, so the agent's first rotation finds it due.
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const env = cleanEnv(dir, { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken });
-      const agent = spawn(
-        process.execPath,
-        [CLI, "agent", "-c", "agent.yaml", "--log-format", "json"],
-        {
-          cwd: dir,
-          env,
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-      let logs = "";
-      agent.stderr.on("data", (chunk: Buffer) => {
-        logs += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) =>
-        agent.once("exit", (code) => resolve(code)),
-      );
-      const starts = () =>
-        existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
+      const { agent, exited, starts, logs } = runAgent(dir, env);
       await until(
         "two starts with two rotated values",
         () => starts().split("\n").filter(Boolean).length >= 2,
@@ -171,11 +167,11 @@ describe("strongbox agent against a real bao server", () => {
         !starts().includes("agent-initial-canary"),
         "the due secret was rotated before the first render",
       );
-      assert.match(logs, /"event":"rotated"/);
+      assert.match(logs(), /"event":"rotated"/);
       agent.kill("SIGTERM");
       assert.equal(await exited, 0);
       for (const value of values)
-        assert.ok(!logs.includes(value.slice(4)), "logs never hold a value");
+        assert.ok(!logs().includes(value.slice(4)), "logs never hold a value");
     } finally {
       await bao.stop();
     }
