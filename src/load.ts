@@ -1,4 +1,5 @@
 import { auditFileFor, createJsonlSink } from "./audit/audit.js";
+import { auditActor } from "./audit/identity.js";
 import { ResolutionError } from "./errors.js";
 import { isAttested } from "./exec/attestation.js";
 import { resolveConfig, resolveConfigSync } from "./resolve/drive.js";
@@ -54,7 +55,7 @@ function withDefaults(config: ConfigSpec, options: LoadOptions): ResolveOptions 
     processEnv,
     trustParent: isAttested,
     ...(options.audit === undefined && auditFile !== undefined
-      ? { audit: createJsonlSink(auditFile) }
+      ? { audit: createJsonlSink(auditFile, { actor: auditActor(processEnv, cwd) }) }
       : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { auditFileFor, createJsonlSink } from "./audit/audit.js";
+import { auditActor } from "./audit/identity.js";
 import { checkSchema } from "./config/check-schema.js";
 import { findConfig } from "./config/find-config.js";
 import { loadConfigFile } from "./config/load-file.js";
@@ -66,6 +67,12 @@ export function resolveProject(
   return resolveConfig(project.config, {
     ...options,
     baseDir: project.baseDir,
-    ...(auditFile === undefined ? {} : { audit: createJsonlSink(auditFile) }),
+    ...(auditFile === undefined
+      ? {}
+      : {
+          audit: createJsonlSink(auditFile, {
+            actor: auditActor(options.processEnv ?? {}, project.baseDir),
+          }),
+        }),
   });
 }

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
+import type { AuditActor } from "./identity.js";
 
 /** One access to a secret. It names the secret and where it came from, never its value. */
 export interface AuditEvent {
@@ -33,6 +34,8 @@ export interface AuditEvent {
   readonly outcome: "ok" | "missing" | "denied" | "invalid" | "error";
   /** The process that read it. */
   readonly pid: number;
+  /** Who is behind it: user, host, command, git author, CI job (added by the sink). */
+  readonly actor?: AuditActor;
 }
 
 /** Where audit events go. A sink that cannot record must throw: an unrecorded access is refused. */
@@ -45,11 +48,19 @@ export interface AuditSink {
  * `write` on an `O_APPEND` descriptor, so concurrent processes do not interleave
  * lines. Throws `E_IO` when the file cannot be written.
  */
-export function createJsonlSink(path: string): AuditSink {
+export function createJsonlSink(
+  path: string,
+  options: { readonly actor?: AuditActor } = {},
+): AuditSink {
   return {
     write(events) {
       if (events.length === 0) return;
-      const text = events.map((event) => `${JSON.stringify(event)}\n`).join("");
+      const text = events
+        .map(
+          (event) =>
+            `${JSON.stringify(options.actor === undefined || event.actor !== undefined ? event : { ...event, actor: options.actor })}\n`,
+        )
+        .join("");
       try {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         const fd = openSync(path, "a", 0o600);

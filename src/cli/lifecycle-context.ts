@@ -1,4 +1,5 @@
 import { createJsonlSink } from "../audit/audit.js";
+import { auditActor } from "../audit/identity.js";
 import { selectEnvironment } from "../environments/select.js";
 import type { LifecycleContext } from "../lifecycle/rotate.js";
 import { openProject, type Project, projectAuditFile } from "../project.js";
@@ -21,7 +22,9 @@ export async function lifecycleContext(
     }));
   const auditLog = projectAuditFile(project, io.env);
   return {
-    ...(auditLog === undefined ? {} : { audit: createJsonlSink(auditLog), auditLog }),
+    ...(auditLog === undefined
+      ? {}
+      : { audit: createJsonlSink(auditLog, { actor: auditActor(io.env, io.cwd) }), auditLog }),
     project,
     config: project.config,
     baseDir: project.baseDir,

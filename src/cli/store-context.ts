@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createJsonlSink } from "../audit/audit.js";
+import { auditActor } from "../audit/identity.js";
 import { StrongboxError } from "../errors.js";
 import { projectStore } from "../providers/store/project-store.js";
 import { openStore } from "../store/open.js";
@@ -46,7 +47,9 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
       }
       return answer;
     },
-    ...(auditFile === undefined ? {} : { audit: createJsonlSink(auditFile) }),
+    ...(auditFile === undefined
+      ? {}
+      : { audit: createJsonlSink(auditFile, { actor: auditActor(io.env, io.cwd) }) }),
   };
 }
 

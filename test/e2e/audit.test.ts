@@ -113,3 +113,48 @@ describe("strongbox audit (query)", () => {
     assert.match(none.stderr, /no audit log is configured/);
   });
 });
+
+describe("audit: who", () => {
+  it("records carry the OS user, host, command, git author and CI job, never a credential or an argument", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "audit: { file: audit.jsonl }\nvariables:\n  A: { secret: true, ref: 'store://A' }\n",
+      ".git/HEAD": "ref: refs/heads/main\n",
+      ".git/config":
+        "[core]\n\tbare = false\n[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n",
+    });
+    const ci = {
+      GITHUB_ACTIONS: "true",
+      GITHUB_JOB: "deploy",
+      GITHUB_RUN_ID: "4242",
+      GITHUB_REPOSITORY: "acme/shop",
+      GITHUB_ACTOR: "octocat",
+      GITHUB_TOKEN: "ghs_audit-canary-token",
+    };
+    await runCli(["init"], { cwd: dir });
+    await runCli(["set", "A", "--value", "argv-audit-canary"], { cwd: dir, env: ci });
+    await runCli(["run", "--", "true"], { cwd: dir, env: ci });
+    const events = lines(join(dir, "audit.jsonl"));
+    const write = events.find((event) => event.action === "write") as {
+      actor?: Record<string, unknown>;
+    };
+    assert.equal(write.actor?.command, "strongbox set");
+    assert.equal(write.actor?.git, "Ada Lovelace <ada@example.com>");
+    assert.deepEqual(write.actor?.ci, {
+      system: "github-actions",
+      job: "deploy",
+      run: "4242",
+      repository: "acme/shop",
+      actor: "octocat",
+    });
+    assert.equal(typeof write.actor?.user, "string");
+    assert.equal(typeof write.actor?.host, "string");
+    const read = events.find((event) => event.action === "read") as {
+      actor?: Record<string, unknown>;
+    };
+    assert.equal(read.actor?.command, "strongbox run");
+    const text = readFileSync(join(dir, "audit.jsonl"), "utf8");
+    assert.ok(!text.includes("argv-audit-canary"), "an argument never reaches the record");
+    assert.ok(!text.includes("ghs_audit-canary-token"), "a CI token never reaches the record");
+  });
+});

@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import { type AgentLog, startAgent } from "../../agent/agent.js";
 import { type AgentRotation, readAgentConfig } from "../../agent/config.js";
 import { createJsonlSink } from "../../audit/audit.js";
+import { auditActor } from "../../audit/identity.js";
 import { selectEnvironment } from "../../environments/select.js";
 import { StrongboxError } from "../../errors.js";
 import { rotateDue } from "../../lifecycle/rotate.js";
@@ -105,7 +106,9 @@ async function scheduledRotation(
     baseDir: project.baseDir,
     environment: selectEnvironment(project.config, rotation.environment, io.env).name,
     processEnv: io.env,
-    ...(auditLog === undefined ? {} : { audit: createJsonlSink(auditLog) }),
+    ...(auditLog === undefined
+      ? {}
+      : { audit: createJsonlSink(auditLog, { actor: auditActor(io.env, baseDir) }) }),
   };
   return { intervalMs: rotation.intervalMs, run: () => rotateDue(ctx) };
 }
