@@ -1,4 +1,5 @@
-import { auditFileFor, createJsonlSink } from "./audit/audit.js";
+import { auditFileFor } from "./audit/audit.js";
+import { createChainedSink } from "./audit/chain.js";
 import { auditActor } from "./audit/identity.js";
 import { ResolutionError } from "./errors.js";
 import { isAttested } from "./exec/attestation.js";
@@ -55,7 +56,12 @@ function withDefaults(config: ConfigSpec, options: LoadOptions): ResolveOptions 
     processEnv,
     trustParent: isAttested,
     ...(options.audit === undefined && auditFile !== undefined
-      ? { audit: createJsonlSink(auditFile, { actor: auditActor(processEnv, cwd) }) }
+      ? {
+          audit: createChainedSink(auditFile, {
+            env: processEnv,
+            actor: auditActor(processEnv, cwd),
+          }),
+        }
       : {}),
   };
 }

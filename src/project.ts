@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
-import { auditFileFor, createJsonlSink } from "./audit/audit.js";
+import { auditFileFor } from "./audit/audit.js";
+import { createChainedSink } from "./audit/chain.js";
 import { auditActor } from "./audit/identity.js";
 import { checkSchema } from "./config/check-schema.js";
 import { findConfig } from "./config/find-config.js";
@@ -70,7 +71,8 @@ export function resolveProject(
     ...(auditFile === undefined
       ? {}
       : {
-          audit: createJsonlSink(auditFile, {
+          audit: createChainedSink(auditFile, {
+            env: options.processEnv ?? {},
             actor: auditActor(options.processEnv ?? {}, project.baseDir),
           }),
         }),

@@ -1,4 +1,4 @@
-import { createJsonlSink } from "../audit/audit.js";
+import { createChainedSink } from "../audit/chain.js";
 import { auditActor } from "../audit/identity.js";
 import { selectEnvironment } from "../environments/select.js";
 import type { LifecycleContext } from "../lifecycle/rotate.js";
@@ -24,7 +24,10 @@ export async function lifecycleContext(
   return {
     ...(auditLog === undefined
       ? {}
-      : { audit: createJsonlSink(auditLog, { actor: auditActor(io.env, io.cwd) }), auditLog }),
+      : {
+          audit: createChainedSink(auditLog, { env: io.env, actor: auditActor(io.env, io.cwd) }),
+          auditLog,
+        }),
     project,
     config: project.config,
     baseDir: project.baseDir,

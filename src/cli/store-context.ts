@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { createJsonlSink } from "../audit/audit.js";
+import { createChainedSink } from "../audit/chain.js";
 import { auditActor } from "../audit/identity.js";
 import { StrongboxError } from "../errors.js";
 import { projectStore } from "../providers/store/project-store.js";
@@ -49,7 +49,9 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
     },
     ...(auditFile === undefined
       ? {}
-      : { audit: createJsonlSink(auditFile, { actor: auditActor(io.env, io.cwd) }) }),
+      : {
+          audit: createChainedSink(auditFile, { env: io.env, actor: auditActor(io.env, io.cwd) }),
+        }),
   };
 }
 

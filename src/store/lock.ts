@@ -27,7 +27,11 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * holder. Returns the function that releases it.
  */
 export function acquireLock(storeDir: string, options: LockOptions = {}): () => void {
-  const path = join(storeDir, ".lock");
+  return lockFile(join(storeDir, ".lock"), "the store", options);
+}
+
+/** The same lock on any file (`label` names what it guards in the error). */
+export function lockFile(path: string, label: string, options: LockOptions = {}): () => void {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const me = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
   for (let attempt = 0; ; attempt++) {
@@ -40,7 +44,7 @@ export function acquireLock(storeDir: string, options: LockOptions = {}): () => 
     if (Date.now() >= deadline) {
       throw new StrongboxError(
         "E_STORE_LOCKED",
-        `the store is locked by process ${holder?.pid ?? "?"} on ${holder?.host ?? "?"} since ${holder?.since ?? "?"}`,
+        `${label} is locked by process ${holder?.pid ?? "?"} on ${holder?.host ?? "?"} since ${holder?.since ?? "?"}`,
         {
           hint: `wait for it to finish; if that process is gone, remove ${path}`,
         },

@@ -1,7 +1,7 @@
 // One rule for where audit records go, shared by every entry point, and the query
 // command over them (issue 12, first part).
 import assert from "node:assert/strict";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/load.js";
@@ -156,5 +156,105 @@ describe("audit: who", () => {
     const text = readFileSync(join(dir, "audit.jsonl"), "utf8");
     assert.ok(!text.includes("argv-audit-canary"), "an argument never reaches the record");
     assert.ok(!text.includes("ghs_audit-canary-token"), "a CI token never reaches the record");
+  });
+});
+
+describe("audit verify: a tamper-evident chain", () => {
+  async function chainedLog(): Promise<{ dir: string; log: string; records: string[] }> {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "audit: { file: audit.jsonl }\nvariables:\n  A: { secret: true, ref: 'store://A' }\n",
+    });
+    await runCli(["init"], { cwd: dir });
+    for (const value of ["v1-canary", "v2-canary", "v3-canary"])
+      await runCli(["set", "A"], { cwd: dir, input: value });
+    await runCli(["run", "--", "true"], { cwd: dir });
+    const log = join(dir, "audit.jsonl");
+    return { dir, log, records: readFileSync(log, "utf8").split("\n").filter(Boolean) };
+  }
+  const verify = (dir: string) => runCli(["audit", "verify"], { cwd: dir });
+
+  it("an untouched log verifies; every record carries seq, prev and mac", async () => {
+    const { dir, records } = await chainedLog();
+    const result = await verify(dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`ok: ${records.length} records in .*chain intact`));
+    const parsed = records.map((line) => JSON.parse(line));
+    assert.deepEqual(
+      parsed.map((r) => r.seq),
+      parsed.map((_, i) => i + 1),
+    );
+    assert.equal(parsed[1].prev, parsed[0].mac);
+  });
+
+  const tamper: Array<[string, (records: string[]) => string, RegExp]> = [
+    [
+      "an edited record",
+      (r) => [r[0], (r[1] as string).replace('"ok"', '"denied"'), ...r.slice(2)].join("\n"),
+      /line 2: its MAC does not match/,
+    ],
+    [
+      "a deleted record",
+      (r) => [r[0], ...r.slice(2)].join("\n"),
+      /line 2: records 2 to 2 are missing \(deleted\)/,
+    ],
+    [
+      "two records swapped",
+      (r) => [r[0], r[2], r[1], ...r.slice(3)].join("\n"),
+      /line 2: records 2 to 2 are missing|line 2: .*out of order/,
+    ],
+    [
+      "a record inserted",
+      (r) => [r[0], r[0], ...r.slice(1)].join("\n"),
+      /line 2: record 1 is out of order/,
+    ],
+    ["the log cut short", (r) => r.slice(0, -1).join("\n"), /cut short/],
+    [
+      "a torn last line",
+      (r) => `${r.join("\n")}\n${(r[0] as string).slice(0, 20)}`,
+      /the last line is incomplete/,
+    ],
+  ];
+  for (const [what, change, expected] of tamper)
+    it(`finds ${what} and names the first bad record`, async () => {
+      const { dir, log, records } = await chainedLog();
+      writeFileSync(log, `${change(records)}\n`.replace(/\n\n$/, "\n"));
+      if (what === "a torn last line") writeFileSync(log, change(records));
+      const result = await verify(dir);
+      assert.equal(result.code, 4, result.stderr);
+      assert.match(result.stderr, expected);
+    });
+
+  it("without the key the chain cannot be rewritten: a forged record fails", async () => {
+    const { dir, log, records } = await chainedLog();
+    const last = JSON.parse(records.at(-1) as string);
+    const forged = { ...last, seq: last.seq + 1, prev: last.mac, outcome: "ok", mac: "forged" };
+    appendFileSync(log, `${JSON.stringify(forged)}\n`);
+    const result = await verify(dir);
+    assert.equal(result.code, 4);
+    assert.match(result.stderr, new RegExp(`line ${records.length + 1}: its MAC does not match`));
+  });
+});
+
+describe("audit chain after a crash", () => {
+  it("a line torn by a crash does not stop later accesses; verify still names it", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "audit: { file: audit.jsonl }\nvariables:\n  A: { secret: true, ref: 'store://A' }\n",
+    });
+    await runCli(["init"], { cwd: dir });
+    await runCli(["set", "A"], { cwd: dir, input: "crash-canary" });
+    appendFileSync(join(dir, "audit.jsonl"), '{"v":1,"seq":');
+    const run = await runCli(["run", "--", "true"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const result = await runCli(["audit", "verify"], { cwd: dir });
+    assert.equal(result.code, 4);
+    assert.match(result.stderr, /line 2: not a record \(edited or damaged\)/);
+    // The records written after the crash stand on their own lines and continue the chain.
+    const after = readFileSync(join(dir, "audit.jsonl"), "utf8").split("\n").filter(Boolean);
+    assert.equal(after[1], '{"v":1,"seq":');
+    const next = JSON.parse(after[2] as string);
+    assert.equal(next.seq, JSON.parse(after[0] as string).seq + 1);
+    assert.equal(next.prev, JSON.parse(after[0] as string).mac);
   });
 });

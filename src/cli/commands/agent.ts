@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { type AgentLog, startAgent } from "../../agent/agent.js";
 import { type AgentRotation, readAgentConfig } from "../../agent/config.js";
-import { createJsonlSink } from "../../audit/audit.js";
+import { createChainedSink } from "../../audit/chain.js";
 import { auditActor } from "../../audit/identity.js";
 import { selectEnvironment } from "../../environments/select.js";
 import { StrongboxError } from "../../errors.js";
@@ -108,7 +108,9 @@ async function scheduledRotation(
     processEnv: io.env,
     ...(auditLog === undefined
       ? {}
-      : { audit: createJsonlSink(auditLog, { actor: auditActor(io.env, baseDir) }) }),
+      : {
+          audit: createChainedSink(auditLog, { env: io.env, actor: auditActor(io.env, baseDir) }),
+        }),
   };
   return { intervalMs: rotation.intervalMs, run: () => rotateDue(ctx) };
 }

@@ -1,10 +1,11 @@
 import { dirname } from "node:path";
 import { type AuditEvent, auditFileFor, queryAudit } from "../../audit/audit.js";
+import { verifyChain } from "../../audit/chain.js";
 import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";
 import { StrongboxError } from "../../errors.js";
 import { type Command, listOption, stringOption } from "../command.js";
-import { EXIT_OK } from "../exit-codes.js";
+import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say } from "../io.js";
 import { table } from "../table.js";
 
@@ -24,7 +25,8 @@ export const auditCommand: Command = {
     config: { type: "string", short: "c" },
     help: { type: "boolean", short: "h" },
   },
-  usage: `Usage: strongbox audit [--since T] [--until T] [--name N]... [--env E]
+  usage: `Usage: strongbox audit verify [options]
+       strongbox audit [--since T] [--until T] [--name N]... [--env E]
                        [--outcome ok|missing|denied|invalid|error] [--action A]
                        [--format table|json]
 
@@ -32,6 +34,12 @@ Lists the records of the audit log (the config's audit.file, else
 STRONGBOX_AUDIT_FILE): when, what was done, to which variable or secret,
 from which source, with what outcome, by which process. Never a value.
 Lines that cannot be read are counted and reported, not hidden.
+
+The log is a chain: every record carries its sequence number, the MAC of the
+record before it and its own MAC under the audit key (STRONGBOX_AUDIT_KEY,
+or the key file ~/.config/strongbox/keys/audit.key made on first write).
+\`audit verify\` checks the chain and names the first record that was
+edited, deleted, reordered, inserted or cut off; exit 4 when it finds one.
 
 Options:
       --since T       records at or after T (RFC 3339)
@@ -44,6 +52,11 @@ Options:
   -c, --config PATH   the config that names the audit log
 `,
   async run(invocation, io) {
+    const [sub, ...extra] = invocation.positionals;
+    if (sub !== undefined && (sub !== "verify" || extra.length > 0))
+      throw new StrongboxError("E_USAGE", `audit: unknown subcommand "${sub}"`, {
+        hint: "strongbox audit verify, or strongbox audit with filters",
+      });
     const time = (option: string) => {
       const text = stringOption(invocation, option);
       if (text === undefined) return undefined;
@@ -72,6 +85,19 @@ Options:
       throw new StrongboxError("E_USAGE", "audit: no audit log is configured", {
         hint: "set audit.file in the config, or STRONGBOX_AUDIT_FILE",
       });
+    if (sub === "verify") {
+      const report = verifyChain(path, io.env);
+      if (invocation.values.format === "json")
+        io.stdout.write(`${JSON.stringify({ log: path, ...report }, null, 2)}\n`);
+      else if (report.ok)
+        say(io, `strongbox: ok: ${report.records} records in ${path}, chain intact`);
+      else
+        say(
+          io,
+          `strongbox: error: ${path} line ${report.problem?.line}: ${report.problem?.why} (after ${report.records} good records)`,
+        );
+      return verdict(report.ok);
+    }
     const since = time("since");
     const until = time("until");
     const names = listOption(invocation, "name");
