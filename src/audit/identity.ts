@@ -50,45 +50,67 @@ function commandLine(): string {
     : program;
 }
 
+/** The CI systems recognised: the variable that says "this is it", and where its job's names are. */
+const CI_SYSTEMS: ReadonlyArray<{
+  readonly system: string;
+  readonly when: (env: Readonly<Record<string, string | undefined>>) => boolean;
+  readonly fields: Readonly<Record<"job" | "run" | "repository" | "actor", string | undefined>>;
+}> = [
+  {
+    system: "github-actions",
+    when: (env) => env.GITHUB_ACTIONS === "true",
+    fields: {
+      job: "GITHUB_JOB",
+      run: "GITHUB_RUN_ID",
+      repository: "GITHUB_REPOSITORY",
+      actor: "GITHUB_ACTOR",
+    },
+  },
+  {
+    system: "gitlab",
+    when: (env) => env.GITLAB_CI === "true",
+    fields: {
+      job: "CI_JOB_ID",
+      run: "CI_PIPELINE_ID",
+      repository: "CI_PROJECT_PATH",
+      actor: "GITLAB_USER_LOGIN",
+    },
+  },
+  {
+    system: "circleci",
+    when: (env) => env.CIRCLECI === "true",
+    fields: {
+      job: "CIRCLE_JOB",
+      run: "CIRCLE_BUILD_NUM",
+      repository: "CIRCLE_PROJECT_REPONAME",
+      actor: "CIRCLE_USERNAME",
+    },
+  },
+  {
+    system: "buildkite",
+    when: (env) => env.BUILDKITE === "true",
+    fields: {
+      job: "BUILDKITE_JOB_ID",
+      run: "BUILDKITE_BUILD_NUMBER",
+      repository: "BUILDKITE_PIPELINE_SLUG",
+      actor: "BUILDKITE_BUILD_CREATOR",
+    },
+  },
+  {
+    system: "jenkins",
+    when: (env) => env.JENKINS_URL !== undefined,
+    fields: { job: "JOB_NAME", run: "BUILD_NUMBER", repository: undefined, actor: undefined },
+  },
+];
+
 function ciIdentity(env: Readonly<Record<string, string | undefined>>): AuditActor["ci"] {
-  const pick = (system: string, fields: Record<string, string | undefined>) => ({
-    system,
-    ...Object.fromEntries(
-      Object.entries(fields).filter(([, value]) => value !== undefined && value !== ""),
-    ),
+  const found = CI_SYSTEMS.find((ci) => ci.when(env));
+  if (found === undefined) return env.CI === "true" ? { system: "unknown" } : undefined;
+  const values = Object.entries(found.fields).flatMap(([field, variable]) => {
+    const value = variable === undefined ? undefined : env[variable];
+    return value === undefined || value === "" ? [] : [[field, value] as const];
   });
-  if (env.GITHUB_ACTIONS === "true")
-    return pick("github-actions", {
-      job: env.GITHUB_JOB,
-      run: env.GITHUB_RUN_ID,
-      repository: env.GITHUB_REPOSITORY,
-      actor: env.GITHUB_ACTOR,
-    });
-  if (env.GITLAB_CI === "true")
-    return pick("gitlab", {
-      job: env.CI_JOB_ID,
-      run: env.CI_PIPELINE_ID,
-      repository: env.CI_PROJECT_PATH,
-      actor: env.GITLAB_USER_LOGIN,
-    });
-  if (env.CIRCLECI === "true")
-    return pick("circleci", {
-      job: env.CIRCLE_JOB,
-      run: env.CIRCLE_BUILD_NUM,
-      repository: env.CIRCLE_PROJECT_REPONAME,
-      actor: env.CIRCLE_USERNAME,
-    });
-  if (env.BUILDKITE === "true")
-    return pick("buildkite", {
-      job: env.BUILDKITE_JOB_ID,
-      run: env.BUILDKITE_BUILD_NUMBER,
-      repository: env.BUILDKITE_PIPELINE_SLUG,
-      actor: env.BUILDKITE_BUILD_CREATOR,
-    });
-  if (env.JENKINS_URL !== undefined)
-    return pick("jenkins", { job: env.JOB_NAME, run: env.BUILD_NUMBER });
-  if (env.CI === "true") return { system: "unknown" };
-  return undefined;
+  return { system: found.system, ...Object.fromEntries(values) };
 }
 
 /**

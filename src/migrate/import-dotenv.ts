@@ -1,6 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { parseDotenv } from "../dotenv/parse.js";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { readUserFile } from "../fs/read-user-file.js";
@@ -9,9 +8,8 @@ import { storeProvider } from "../providers/store/index.js";
 import { formatRef, refScheme } from "../refs/ref.js";
 import { looksSecret } from "../schema/looks-secret.js";
 import type { ConfigSpec } from "../schema/types.js";
-import { isCredentialVariable } from "../security/credentials.js";
 import type { Store } from "../store/store.js";
-import { envValue } from "../util/env-value.js";
+import { readPlaintextDotenv } from "./read-dotenv.js";
 
 /** What to do with the plaintext file once its secrets are in the store. */
 export type ImportAction = "rewrite" | "gitignore" | "delete";
@@ -54,20 +52,11 @@ export async function importDotenv(path: string, options: ImportOptions): Promis
     context: "import",
     hint: "give the path of the .env file to import",
   });
-  const parsed = parseDotenv(text, {
-    source: options.shown,
-    lookup: (name) => envValue(options.env, name),
-    refuse: isCredentialVariable,
+  const entries = readPlaintextDotenv(text, {
+    shown: `import: ${options.shown}`,
+    env: options.env,
+    nothing: "nothing was imported",
   });
-  if (parsed.issues.length > 0)
-    throw Object.defineProperty(
-      new StrongboxError(
-        "E_DOTENV_PARSE",
-        `import: ${options.shown} has ${parsed.issues.length} problem(s); nothing was imported`,
-      ),
-      "issues",
-      { value: parsed.issues },
-    );
   const marked = new Map(
     Object.entries(options.config?.variables ?? {}).map(([name, spec]) => [
       spec.env ?? name,
@@ -76,12 +65,12 @@ export async function importDotenv(path: string, options: ImportOptions): Promis
   );
   const isSecret = (key: string, value: string) =>
     options.all === true || (marked.get(key) ?? looksSecret(key, value));
-  const chosen = parsed.entries.filter((entry) => {
+  const chosen = entries.filter((entry) => {
     const scheme = refScheme(entry.value);
     const reference = scheme !== undefined && knownSchemes().includes(scheme);
     return entry.value !== "" && !reference && isSecret(entry.key, entry.value);
   });
-  const skipped = parsed.entries.filter((entry) => !chosen.includes(entry)).map((e) => e.key);
+  const skipped = entries.filter((entry) => !chosen.includes(entry)).map((e) => e.key);
   if (options.action === "delete" && skipped.length > 0)
     throw new StrongboxError(
       "E_USAGE",

@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
-import { parseDotenv } from "../dotenv/parse.js";
 import { StrongboxError } from "../errors.js";
 import { readUserFile } from "../fs/read-user-file.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import { envValue } from "../util/env-value.js";
 import type { SourceValue } from "./plan.js";
+import { readPlaintextDotenv } from "./read-dotenv.js";
 
 /**
  * The values `.env` files hold, for a migration plan: each with the file and
@@ -21,21 +21,12 @@ export function sourcesFromFiles(
       context: "migrate",
       hint: "give the .env file to migrate with -f",
     });
-    const parsed = parseDotenv(text, {
-      source: file,
-      lookup: (name) => envValue(options.env, name),
-      refuse: isCredentialVariable,
+    const entries = readPlaintextDotenv(text, {
+      shown: `migrate: ${file}`,
+      env: options.env,
+      nothing: "nothing was planned",
     });
-    if (parsed.issues.length > 0)
-      throw Object.defineProperty(
-        new StrongboxError(
-          "E_DOTENV_PARSE",
-          `migrate: ${file} cannot be parsed; nothing was planned`,
-        ),
-        "issues",
-        { value: parsed.issues },
-      );
-    return parsed.entries.flatMap((entry) =>
+    return entries.flatMap((entry) =>
       isCredentialVariable(entry.key)
         ? []
         : [{ name: entry.key, value: entry.value, place: `${file}:${entry.line}` }],
