@@ -16,7 +16,7 @@ import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { lockFile } from "../store/lock.js";
 import { parseMasterKey, readKeyFile, writeKeyFile } from "../store/master-key.js";
-import type { AuditEvent, AuditSink } from "./audit.js";
+import type { AuditSink } from "./audit.js";
 import type { AuditActor } from "./identity.js";
 
 /**
@@ -147,7 +147,7 @@ export function verifyChain(
     }
     if (typeof record.mac !== "string" || typeof record.seq !== "number")
       return bad(number, "not a chained record (written without a chain, or edited)");
-    const body = line.slice(0, line.lastIndexOf(',"mac":')) + "}";
+    const body = `${line.slice(0, line.lastIndexOf(',"mac":'))}}`;
     if (!macEquals(sign(key, body), record.mac))
       return bad(number, "its MAC does not match: edited, or inserted");
     if (record.seq !== seq + 1)
