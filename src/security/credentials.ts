@@ -34,6 +34,8 @@ const STRONGBOX_CREDENTIALS = [
   "STRONGBOX_NEW_PASSPHRASE",
   "STRONGBOX_IDENTITY",
   "STRONGBOX_IDENTITY_FILE",
+  // Signs the audit chain: a child that has it could forge or rewrite audit records.
+  "STRONGBOX_AUDIT_KEY",
 ] as const;
 
 /** The built-in credential variables (Vault/OpenBao and the store), for docs and tests. */
