@@ -59,7 +59,7 @@ function withDefaults(config: ConfigSpec, options: LoadOptions): ResolveOptions 
       ? {
           audit: createChainedSink(auditFile, {
             env: processEnv,
-            actor: auditActor(processEnv, cwd),
+            actor: () => auditActor(processEnv, cwd),
           }),
         }
       : {}),

@@ -73,7 +73,7 @@ export function resolveProject(
       : {
           audit: createChainedSink(auditFile, {
             env: options.processEnv ?? {},
-            actor: auditActor(options.processEnv ?? {}, project.baseDir),
+            actor: () => auditActor(options.processEnv ?? {}, project.baseDir),
           }),
         }),
   });

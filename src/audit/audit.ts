@@ -48,19 +48,11 @@ export interface AuditSink {
  * `write` on an `O_APPEND` descriptor, so concurrent processes do not interleave
  * lines. Throws `E_IO` when the file cannot be written.
  */
-export function createJsonlSink(
-  path: string,
-  options: { readonly actor?: AuditActor } = {},
-): AuditSink {
+export function createJsonlSink(path: string): AuditSink {
   return {
     write(events) {
       if (events.length === 0) return;
-      const text = events
-        .map(
-          (event) =>
-            `${JSON.stringify(options.actor === undefined || event.actor !== undefined ? event : { ...event, actor: options.actor })}\n`,
-        )
-        .join("");
+      const text = events.map((event) => `${JSON.stringify(event)}\n`).join("");
       try {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         const fd = openSync(path, "a", 0o600);

@@ -36,14 +36,17 @@ export function createChainedSink(
   path: string,
   options: {
     readonly env: Readonly<Record<string, string | undefined>>;
-    readonly actor?: AuditActor;
+    /** Who is behind the accesses; asked once, at the first write (it reads git's config files). */
+    readonly actor?: () => AuditActor;
   },
 ): AuditSink {
   let key: Buffer | undefined;
+  let actor: AuditActor | undefined;
   return {
     write(events) {
       if (events.length === 0) return;
       key ??= auditKey(options.env, { create: true });
+      actor ??= options.actor?.();
       try {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         const release = lockFile(`${path}.lock`, "the audit log");
@@ -57,9 +60,7 @@ export function createChainedSink(
               v: 1,
               seq,
               prev: mac,
-              ...(options.actor === undefined || event.actor !== undefined
-                ? event
-                : { ...event, actor: options.actor }),
+              ...(actor === undefined || event.actor !== undefined ? event : { ...event, actor }),
             };
             const body = JSON.stringify(record);
             mac = sign(key, body);

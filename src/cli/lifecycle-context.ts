@@ -25,7 +25,10 @@ export async function lifecycleContext(
     ...(auditLog === undefined
       ? {}
       : {
-          audit: createChainedSink(auditLog, { env: io.env, actor: auditActor(io.env, io.cwd) }),
+          audit: createChainedSink(auditLog, {
+            env: io.env,
+            actor: () => auditActor(io.env, io.cwd),
+          }),
           auditLog,
         }),
     project,

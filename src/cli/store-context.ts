@@ -50,7 +50,10 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
     ...(auditFile === undefined
       ? {}
       : {
-          audit: createChainedSink(auditFile, { env: io.env, actor: auditActor(io.env, io.cwd) }),
+          audit: createChainedSink(auditFile, {
+            env: io.env,
+            actor: () => auditActor(io.env, io.cwd),
+          }),
         }),
   };
 }

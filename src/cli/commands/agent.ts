@@ -109,7 +109,10 @@ async function scheduledRotation(
     ...(auditLog === undefined
       ? {}
       : {
-          audit: createChainedSink(auditLog, { env: io.env, actor: auditActor(io.env, baseDir) }),
+          audit: createChainedSink(auditLog, {
+            env: io.env,
+            actor: () => auditActor(io.env, baseDir),
+          }),
         }),
   };
   return { intervalMs: rotation.intervalMs, run: () => rotateDue(ctx) };
