@@ -164,6 +164,8 @@ export function verifyChain(
     mac = record.mac;
   }
   const head = readHead(`${path}.head`, key);
+  if (head === "forged")
+    return bad(lines.length + 1, `${path}.head does not match its MAC (altered)`);
   if (head !== undefined && head.seq > seq)
     return bad(
       lines.length + 1,
@@ -208,11 +210,11 @@ function lastLink(path: string): { seq: number; mac: string; torn?: boolean } {
   }
 }
 
-function readHead(path: string, key: Buffer): { seq: number; mac: string } | undefined {
+/** The head file's last seq and MAC; "forged" when its own MAC fails. */
+function readHead(path: string, key: Buffer): { seq: number; mac: string } | "forged" | undefined {
   if (!existsSync(path)) return undefined;
   const [head = "", signature = ""] = readFileSync(path, "utf8").split("\n");
-  if (!macEquals(sign(key, `head:${head}`), signature))
-    return { seq: Number.POSITIVE_INFINITY, mac: "" };
+  if (!macEquals(sign(key, `head:${head}`), signature)) return "forged";
   return JSON.parse(head) as { seq: number; mac: string };
 }
 

@@ -225,6 +225,17 @@ describe("audit verify: a tamper-evident chain", () => {
       assert.match(result.stderr, expected);
     });
 
+  it("an altered head file is named: it cannot be lowered to hide a cut", async () => {
+    const { dir, log, records } = await chainedLog();
+    writeFileSync(log, `${records.slice(0, -1).join("\n")}\n`);
+    const head = readFileSync(`${log}.head`, "utf8").split("\n");
+    const lowered = JSON.stringify({ ...JSON.parse(head[0] as string), seq: records.length - 1 });
+    writeFileSync(`${log}.head`, `${lowered}\n${head[1]}\n`);
+    const result = await verify(dir);
+    assert.equal(result.code, 4);
+    assert.match(result.stderr, /audit\.jsonl\.head does not match its MAC \(altered\)/);
+  });
+
   it("without the key the chain cannot be rewritten: a forged record fails", async () => {
     const { dir, log, records } = await chainedLog();
     const last = JSON.parse(records.at(-1) as string);
