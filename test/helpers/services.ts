@@ -2,8 +2,9 @@
 // in its own temporary directory. PostgreSQL refuses to run as root, so under root
 // (CI containers) it runs as `nobody`.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { freePort } from "./bao.js";
 import { ROOT, tempProject } from "./cli.js";
@@ -43,8 +44,25 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /** A PostgreSQL server with user `postgres` and `password` (SCRAM), from the npm binaries. */
-export async function startPostgres(password: string): Promise<Service> {
+/**
+ * The PostgreSQL binaries where `nobody` can run them. Under root they are
+ * copied, once per process, out of the checkout (which may sit in a directory
+ * only root can enter, as a CI runner's temp dir does) to a world-readable one.
+ */
+let runnable: string | undefined;
+function postgresBin(): string {
   const bin = process.env.STRONGBOX_POSTGRES_BIN as string;
+  if (process.getuid?.() !== 0) return bin;
+  if (runnable !== undefined) return runnable;
+  const copy = mkdtempSync(join(tmpdir(), "strongbox-postgres-"));
+  cpSync(dirname(bin), copy, { recursive: true, verbatimSymlinks: true });
+  chmodSync(copy, 0o755);
+  runnable = join(copy, "bin");
+  return runnable;
+}
+
+export async function startPostgres(password: string): Promise<Service> {
+  const bin = postgresBin();
   const dir = tempProject();
   const pwfile = join(dir, "pw");
   writeFileSync(pwfile, `${password}\n`);
@@ -120,5 +138,26 @@ export async function startSmtp(user: string, password: string): Promise<Service
   return {
     url: `smtp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     stop: stopper(child),
+  };
+}
+
+/**
+ * Starts every service, or none: when one fails to start, those that did are
+ * stopped before the error is thrown, so no server outlives a failed set-up
+ * (and keeps the test process from exiting).
+ */
+export async function startAll<T extends readonly Promise<Service | { stop(): Promise<void> }>[]>(
+  ...starting: T
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(starting);
+  const failure = settled.find((result) => result.status === "rejected");
+  if (failure !== undefined) {
+    await Promise.all(
+      settled.map((result) => (result.status === "fulfilled" ? result.value.stop() : undefined)),
+    );
+    throw (failure as PromiseRejectedResult).reason;
+  }
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
   };
 }

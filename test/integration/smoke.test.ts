@@ -8,7 +8,13 @@ import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { runCli, tempProject } from "../helpers/cli.js";
 import { type Moto, startMoto } from "../helpers/moto.js";
-import { type Service, startPostgres, startRedis, startSmtp } from "../helpers/services.js";
+import {
+  type Service,
+  startAll,
+  startPostgres,
+  startRedis,
+  startSmtp,
+} from "../helpers/services.js";
 
 const PG_PASSWORD = "pg-smoke-canary-77";
 const REDIS_PASSWORD = "redis-smoke-canary-88";
@@ -22,12 +28,12 @@ describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () 
   let web: Server;
   let webUrl = "";
   before(async () => {
-    [pg, redis, mail, moto] = await Promise.all([
+    [pg, redis, mail, moto] = await startAll(
       startPostgres(PG_PASSWORD),
       startRedis(REDIS_PASSWORD),
       startSmtp("mailer", SMTP_PASSWORD),
       startMoto(),
-    ]);
+    );
     const s3 = new S3Client({
       endpoint: moto.endpoint,
       forcePathStyle: true,
