@@ -28,6 +28,7 @@ export type ErrorCode =
   | "E_FORMAT"
   | "E_TEMPLATE"
   | "E_IO"
+  | "E_AUDIT"
   | "E_INTERRUPTED"
   | "E_UNSAFE_PATH"
   | "E_SPAWN"

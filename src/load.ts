@@ -1,6 +1,4 @@
-import { auditFileFor } from "./audit/audit.js";
-import { createChainedSink } from "./audit/chain.js";
-import { auditActor } from "./audit/identity.js";
+import { openAuditSink } from "./audit/open-sink.js";
 import { ResolutionError } from "./errors.js";
 import { isAttested } from "./exec/attestation.js";
 import { resolveConfig, resolveConfigSync } from "./resolve/drive.js";
@@ -48,21 +46,14 @@ function withDefaults(config: ConfigSpec, options: LoadOptions): ResolveOptions 
   const cwd = options.cwd ?? process.cwd();
   const baseDir = options.baseDir ?? cwd;
   const processEnv = options.processEnv ?? process.env;
-  const auditFile = auditFileFor(config, baseDir, processEnv);
+  const audit = options.audit ?? openAuditSink({ config, baseDir, env: processEnv, cwd });
   return {
     ...options,
     cwd,
     baseDir,
     processEnv,
     trustParent: isAttested,
-    ...(options.audit === undefined && auditFile !== undefined
-      ? {
-          audit: createChainedSink(auditFile, {
-            env: processEnv,
-            actor: () => auditActor(processEnv, cwd),
-          }),
-        }
-      : {}),
+    ...(audit === undefined ? {} : { audit }),
   };
 }
 

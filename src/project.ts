@@ -1,7 +1,6 @@
 import { dirname } from "node:path";
-import { auditFileFor } from "./audit/audit.js";
-import { createChainedSink } from "./audit/chain.js";
-import { auditActor } from "./audit/identity.js";
+import type { AuditSink } from "./audit/audit.js";
+import { auditFileFor, openAuditSink } from "./audit/open-sink.js";
 import { checkSchema } from "./config/check-schema.js";
 import { findConfig } from "./config/find-config.js";
 import { loadConfigFile } from "./config/load-file.js";
@@ -49,32 +48,41 @@ export async function openProject(options: OpenOptions): Promise<Project> {
 }
 
 /**
- * The audit log of a project: the config's `audit.file`, else
- * `STRONGBOX_AUDIT_FILE`, relative to the config; undefined when neither names one.
+ * The audit log file of a project (the one rule of `auditTarget`); undefined
+ * when its records go to a stream or nowhere.
  */
 export function projectAuditFile(
   project: Project,
   processEnv: Readonly<Record<string, string | undefined>> | undefined,
 ): string | undefined {
-  return auditFileFor(project.config, project.baseDir, processEnv);
+  return auditFileFor(project.config, project.baseDir, processEnv ?? {});
 }
 
-/** Resolves a loaded project, with its audit sink when the config names one. */
+/** The audit sink of a project, by the one rule (undefined when its audit is off). */
+export function projectAuditSink(
+  project: Project,
+  processEnv: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): AuditSink | undefined {
+  return openAuditSink({
+    config: project.config,
+    baseDir: project.baseDir,
+    env: processEnv,
+    cwd,
+    stdoutIsData: true,
+  });
+}
+
+/** Resolves a loaded project, with its audit sink (an explicit `options.audit` wins). */
 export function resolveProject(
   project: Project,
   options: Omit<ResolveOptions, "baseDir">,
 ): Promise<Resolution> {
-  const auditFile = projectAuditFile(project, options.processEnv);
+  const audit =
+    options.audit ?? projectAuditSink(project, options.processEnv ?? {}, project.baseDir);
   return resolveConfig(project.config, {
     ...options,
     baseDir: project.baseDir,
-    ...(auditFile === undefined
-      ? {}
-      : {
-          audit: createChainedSink(auditFile, {
-            env: options.processEnv ?? {},
-            actor: () => auditActor(options.processEnv ?? {}, project.baseDir),
-          }),
-        }),
+    ...(audit === undefined ? {} : { audit }),
   });
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { checkOutputPath } from "../render/output-file.js";
@@ -56,6 +57,8 @@ export function startAgent(
     env: Readonly<Record<string, string | undefined>>;
     log: (entry: AgentLog) => void;
     once?: boolean;
+    /** Where each Vault read of a render is recorded. */
+    audit?: AuditSink;
     /**
      * Scheduled rotation (`rotation:` in agent.yaml): `run` rotates what is due and
      * finishes what has soaked, at start and then every `intervalMs` (24 h by
@@ -83,7 +86,7 @@ export function startAgent(
       const nodes = parseTemplate(readFileSync(source, "utf8"), template.source);
       checkFunctions(nodes, template.source);
       const text = await renderTemplate(nodes, {
-        ...vaultTemplateSource(client, { onPath: (path) => paths.add(path) }),
+        ...vaultTemplateSource(client, { onPath: (path) => paths.add(path), audit: options.audit }),
         env: (name) => envValue(options.env, name),
         file: template.source,
       });

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { auditSegments } from "./chain.js";
 import type { AuditActor } from "./identity.js";
 
 /** One access to a secret. It names the secret and where it came from, never its value. */
@@ -19,7 +20,8 @@ export interface AuditEvent {
     | "rotate-key"
     | "rewrap"
     | "rekey"
-    | "resolve";
+    | "resolve"
+    | "checkpoint";
   /** The environment of a resolution. */
   readonly environment?: string;
   /** The schema variable read by a resolution. */
@@ -32,15 +34,39 @@ export interface AuditEvent {
   /** The reference read, when the value came through one. */
   readonly ref?: string;
   readonly outcome: "ok" | "missing" | "denied" | "invalid" | "error";
+  /** The error code of an outcome other than `ok` (`E_VAULT_DENIED`, `E_POLICY`, …). */
+  readonly code?: string;
+  /**
+   * A keyed HMAC of the value read or written (under the audit key, so a reader
+   * of the log cannot test guesses). `strongbox audit --value-from-stdin`
+   * computes it for a leaked value and finds the records that handled it.
+   */
+  readonly valueMac?: string;
+  /** The credential the source was read with: the auth method, the role, the token's accessor; never the token. */
+  readonly principal?: Principal;
+  /** The config's `project`, when it names one. */
+  readonly project?: string;
   /** The process that read it. */
   readonly pid: number;
   /** Who is behind it: user, host, command, git author, CI job (added by the sink). */
   readonly actor?: AuditActor;
 }
 
-/** Where audit events go. A sink that cannot record must throw: an unrecorded access is refused. */
+/** Who a secret source saw: Vault's auth method, role and token accessor (an accessor cannot be used as a token). */
+export interface Principal {
+  readonly method?: string;
+  readonly role?: string;
+  readonly accessor?: string;
+}
+
+/**
+ * Where audit events go. A sink that cannot record must throw; the caller
+ * decides whether that refuses the access (fail closed) or warns.
+ */
 export interface AuditSink {
   write(events: readonly AuditEvent[]): void;
+  /** The keyed HMAC of a value for `valueMac`; a sink without a key leaves values unmarked. */
+  digest?(value: string | Uint8Array): string;
 }
 
 /**
@@ -86,15 +112,7 @@ export function readAuditEvents(
   path: string,
   since: Date,
 ): { readonly events: AuditEvent[]; readonly unreadable: number } {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { events: [], unreadable: 0 };
-    throw new StrongboxError("E_IO", `cannot read the audit log ${path}`, {
-      hint: "check its permissions",
-    });
-  }
+  const text = [...auditSegments(path), path].map(readLog).join("");
   const events: AuditEvent[] = [];
   let unreadable = 0;
   for (const line of text.split("\n")) {
@@ -110,19 +128,16 @@ export function readAuditEvents(
   return { events, unreadable };
 }
 
-/**
- * The one rule for where audit records go, shared by every entry point
- * (`loadConfig`, the CLI's resolution and store commands, rotation): the
- * config's `audit.file` (relative to the config), else `STRONGBOX_AUDIT_FILE`.
- * Undefined when neither names a file.
- */
-export function auditFileFor(
-  config: { readonly audit?: { readonly file?: string } } | undefined,
-  baseDir: string,
-  env: Readonly<Record<string, string | undefined>> | undefined,
-): string | undefined {
-  const file = config?.audit?.file ?? env?.STRONGBOX_AUDIT_FILE;
-  return file === undefined || file === "" ? undefined : resolve(baseDir, file);
+function readLog(path: string): string {
+  try {
+    const text = readFileSync(path, "utf8");
+    return text === "" || text.endsWith("\n") ? text : `${text}\n`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw new StrongboxError("E_IO", `cannot read the audit log ${path}`, {
+      hint: "check its permissions",
+    });
+  }
 }
 
 /** Which records a query keeps; every field is optional. */
@@ -134,6 +149,10 @@ export interface AuditFilter {
   readonly environment?: string;
   readonly outcome?: AuditEvent["outcome"];
   readonly action?: AuditEvent["action"];
+  /** An OS user, a git author's name or email, a CI actor or a host. */
+  readonly actor?: string;
+  /** Records that handled the value with this keyed HMAC (see `AuditSink.digest`). */
+  readonly valueMac?: string;
 }
 
 /** The records of `path` that match `filter`, oldest first, and how many lines could not be read. */
@@ -142,18 +161,37 @@ export function queryAudit(
   filter: AuditFilter = {},
 ): { readonly events: AuditEvent[]; readonly unreadable: number } {
   const { events, unreadable } = readAuditEvents(path, filter.since ?? new Date(0));
-  const names = filter.names === undefined ? undefined : new Set(filter.names);
-  return {
-    unreadable,
-    events: events.filter(
-      (event) =>
-        (filter.until === undefined || Date.parse(event.time) <= filter.until.getTime()) &&
-        (names === undefined ||
-          (event.variable !== undefined && names.has(event.variable)) ||
-          (event.secret !== undefined && names.has(event.secret))) &&
-        (filter.environment === undefined || event.environment === filter.environment) &&
-        (filter.outcome === undefined || event.outcome === filter.outcome) &&
-        (filter.action === undefined || event.action === filter.action),
-    ),
-  };
+  return { unreadable, events: events.filter((event) => queryMatches(event, filter)) };
+}
+
+/** Whether one record matches a query's filter. Checkpoints only match when asked for by action. */
+export function queryMatches(event: AuditEvent, filter: AuditFilter): boolean {
+  const time = Date.parse(event.time);
+  return (
+    (filter.since === undefined || time >= filter.since.getTime()) &&
+    (filter.until === undefined || time <= filter.until.getTime()) &&
+    (filter.names === undefined ||
+      (event.variable !== undefined && filter.names.includes(event.variable)) ||
+      (event.secret !== undefined && filter.names.includes(event.secret))) &&
+    (filter.environment === undefined || event.environment === filter.environment) &&
+    (filter.outcome === undefined || event.outcome === filter.outcome) &&
+    (filter.action === undefined
+      ? event.action !== "checkpoint"
+      : event.action === filter.action) &&
+    (filter.actor === undefined || actedBy(event, filter.actor)) &&
+    (filter.valueMac === undefined || event.valueMac === filter.valueMac)
+  );
+}
+
+/** Whether `who` names the event's actor: the OS user or host exactly, a git author or CI actor by part. */
+function actedBy(event: AuditEvent, who: string): boolean {
+  const actor = event.actor;
+  if (actor === undefined) return false;
+  const needle = who.toLowerCase();
+  return (
+    actor.user === who ||
+    actor.host === who ||
+    (actor.git?.toLowerCase().includes(needle) ?? false) ||
+    actor.ci?.actor === who
+  );
 }

@@ -25,6 +25,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_PROVIDER_UNAVAILABLE: 5,
   E_PROVIDER: 5,
   E_IO: 6,
+  E_AUDIT: 6,
   E_INTERRUPTED: 130,
   E_UNSAFE_PATH: 6,
   E_FORMAT: 6,

@@ -1,8 +1,6 @@
-import { createChainedSink } from "../audit/chain.js";
-import { auditActor } from "../audit/identity.js";
 import { selectEnvironment } from "../environments/select.js";
 import type { LifecycleContext } from "../lifecycle/rotate.js";
-import { openProject, type Project, projectAuditFile } from "../project.js";
+import { openProject, type Project, projectAuditFile, projectAuditSink } from "../project.js";
 import { type Invocation, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 import { promptHidden } from "./prompt.js";
@@ -21,16 +19,10 @@ export async function lifecycleContext(
       processEnv: io.env,
     }));
   const auditLog = projectAuditFile(project, io.env);
+  const audit = projectAuditSink(project, io.env, io.cwd);
   return {
-    ...(auditLog === undefined
-      ? {}
-      : {
-          audit: createChainedSink(auditLog, {
-            env: io.env,
-            actor: () => auditActor(io.env, io.cwd),
-          }),
-          auditLog,
-        }),
+    ...(audit === undefined ? {} : { audit }),
+    ...(auditLog === undefined ? {} : { auditLog }),
     project,
     config: project.config,
     baseDir: project.baseDir,

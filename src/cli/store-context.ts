@@ -1,7 +1,5 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { createChainedSink } from "../audit/chain.js";
-import { auditActor } from "../audit/identity.js";
 import { StrongboxError } from "../errors.js";
 import { projectStore } from "../providers/store/project-store.js";
 import { openStore } from "../store/open.js";
@@ -25,7 +23,7 @@ export const STORE_HELP = `      --store DIR     the store directory (default: $
  * found), else `.strongbox` in the working directory.
  */
 export async function storeOptions(invocation: Invocation, io: CliIo): Promise<StoreOptions> {
-  const { dir, auditFile } = await projectStore({
+  const { dir, audit } = await projectStore({
     cwd: io.cwd,
     env: io.env,
     store: stringOption(invocation, "store"),
@@ -47,14 +45,7 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
       }
       return answer;
     },
-    ...(auditFile === undefined
-      ? {}
-      : {
-          audit: createChainedSink(auditFile, {
-            env: io.env,
-            actor: () => auditActor(io.env, io.cwd),
-          }),
-        }),
+    ...(audit === undefined ? {} : { audit }),
   };
 }
 

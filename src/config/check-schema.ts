@@ -3,7 +3,7 @@ import { type Issue, issue } from "../errors.js";
 import { checkLifecycle } from "../lifecycle/check-spec.js";
 import { providerConfigs, providerFor, sourceKinds } from "../providers/registry.js";
 import { parseRef } from "../refs/ref.js";
-import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
+import { coerceBuiltin, defaultToRaw, parseDuration } from "../schema/coerce.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 
@@ -24,6 +24,7 @@ const COMMON_KEYS = [
   "description",
   "example",
   "secret",
+  "pii",
   "public",
   "required",
   "env",
@@ -57,7 +58,15 @@ const ENV_KEYS = new Set([
   "lifecycle",
 ]);
 /** The config's own top-level fields; providers add theirs (`vault`, `store`, …) through the registry. */
-const CORE_KEYS = ["project", "variables", "environments", "defaultEnvironment", "audit"];
+const CORE_KEYS = [
+  "project",
+  "variables",
+  "environments",
+  "defaultEnvironment",
+  "audit",
+  "piiFields",
+];
+const AUDIT_KEYS = ["sink", "file", "failClosed", "rotate", "checkpointEvery"];
 
 const checked = new WeakMap<object, readonly Issue[]>();
 
@@ -107,6 +116,7 @@ function checkConfig(config: ConfigSpec): Issue[] {
   const fields = config as unknown as Readonly<Record<string, unknown>>;
   for (const section of sections)
     if (Object.hasOwn(fields, section.key)) issues.push(...section.validate(fields[section.key]));
+  issues.push(...checkAuditAndPii(fields));
   const seen = new Map<string, string>();
   for (const [name, spec] of Object.entries(config.variables)) {
     issues.push(...checkVariable(name, spec));
@@ -157,6 +167,12 @@ function checkVariable(name: string, spec: VariableSpec): Issue[] {
   for (const key of Object.keys(spec))
     if (!allowed.has(key))
       add(`unknown field "${key}" for type ${spec.type ?? (hasSchema ? "schema" : "string")}`);
+  if (spec.pii !== undefined && typeof spec.pii !== "boolean") add("`pii` must be true or false");
+  if (spec.pii === true && spec.public === true)
+    add(
+      "a variable cannot be both `pii` and `public`: public values are baked into front-end builds",
+      "drop `public`: personal data is never published",
+    );
   if (spec.secret === true && spec.public === true) {
     add(
       "a variable cannot be both `secret` and `public`: public values are baked into front-end builds",
@@ -256,6 +272,63 @@ function checkEnvironments(config: ConfigSpec): Issue[] {
     issues.push(
       issue("E_SCHEMA", `defaultEnvironment "${chosen}" is not declared in environments`),
     );
+  }
+  return issues;
+}
+
+/** The `audit` section and `piiFields`: shapes only; where records go is settled when a sink opens. */
+function checkAuditAndPii(fields: Readonly<Record<string, unknown>>): Issue[] {
+  const issues: Issue[] = [];
+  const add = (message: string, hint?: string) =>
+    issues.push(issue("E_SCHEMA", message, hint === undefined ? {} : { hint }));
+  const pii = fields.piiFields;
+  if (
+    pii !== undefined &&
+    (!Array.isArray(pii) || pii.some((name) => typeof name !== "string" || name === ""))
+  )
+    add("config: piiFields must be a list of field names", "piiFields: [email, name, phone]");
+  const audit = fields.audit;
+  if (audit === undefined) return issues;
+  if (audit === null || typeof audit !== "object" || Array.isArray(audit)) {
+    add("config: audit must be a map", "audit: { file: audit.jsonl }");
+    return issues;
+  }
+  const spec = audit as Readonly<Record<string, unknown>>;
+  for (const key of Object.keys(spec))
+    if (!AUDIT_KEYS.includes(key))
+      add(`config: unknown field "audit.${key}"`, `known fields: ${AUDIT_KEYS.join(", ")}`);
+  if (spec.sink !== undefined && !["file", "stdout", "stderr", "off"].includes(String(spec.sink)))
+    add(`config: audit.sink "${String(spec.sink)}" is not file, stdout, stderr or off`);
+  if (spec.file !== undefined && (typeof spec.file !== "string" || spec.file === ""))
+    add("config: audit.file must be a path");
+  const closed = spec.failClosed;
+  if (
+    closed !== undefined &&
+    typeof closed !== "boolean" &&
+    !(Array.isArray(closed) && closed.every((name) => typeof name === "string"))
+  )
+    add("config: audit.failClosed must be true, false or a list of environments");
+  if (
+    spec.checkpointEvery !== undefined &&
+    !(Number.isInteger(spec.checkpointEvery) && (spec.checkpointEvery as number) > 0)
+  )
+    add("config: audit.checkpointEvery must be a positive whole number");
+  const rotate = spec.rotate as Readonly<Record<string, unknown>> | undefined;
+  if (rotate !== undefined) {
+    if (rotate === null || typeof rotate !== "object")
+      add(
+        "config: audit.rotate must be a map",
+        "audit: { rotate: { maxBytes: 67108864, maxAge: 7d } }",
+      );
+    else {
+      if (
+        rotate.maxBytes !== undefined &&
+        !(Number.isInteger(rotate.maxBytes) && (rotate.maxBytes as number) > 0)
+      )
+        add("config: audit.rotate.maxBytes must be a positive whole number of bytes");
+      if (rotate.maxAge !== undefined && !parseDuration(String(rotate.maxAge)).ok)
+        add("config: audit.rotate.maxAge must be a duration such as 7d");
+    }
   }
   return issues;
 }

@@ -1,4 +1,5 @@
 import { appendFileSync, readFileSync } from "node:fs";
+import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import type { MigrationPlan } from "./plan.js";
@@ -40,7 +41,13 @@ export interface ApplyResult {
 export async function applyMigration(
   client: VaultClient,
   plan: MigrationPlan,
-  options: { force?: boolean; journal: string; onProgress?: (done: number, total: number) => void },
+  options: {
+    force?: boolean;
+    journal: string;
+    onProgress?: (done: number, total: number) => void;
+    /** One record per variable written (or failed), as every other write is recorded. */
+    audit?: AuditSink | undefined;
+  },
 ): Promise<ApplyResult> {
   const wanted = plan.rows.filter(
     (row) => row.status === "new" || (options.force === true && row.status === "different"),
@@ -54,6 +61,27 @@ export async function applyMigration(
   const written: JournalEntry[] = [];
   const errors: Array<{ path: string; code: string; message: string }> = [];
   let done = 0;
+  const record = (path: string, outcome: AuditEvent["outcome"], extra: Partial<AuditEvent>) =>
+    options.audit?.write(
+      wanted
+        .filter((row) => row.path === path)
+        .map((row) => {
+          const value = plan.values.get(row.variable);
+          return {
+            time: new Date().toISOString(),
+            action: "write" as const,
+            variable: row.variable,
+            source: "vault",
+            ref: `vault://${path}#${row.key}`,
+            outcome,
+            ...extra,
+            ...(outcome === "ok" && value !== undefined && options.audit?.digest !== undefined
+              ? { valueMac: options.audit.digest(value) }
+              : {}),
+            pid: process.pid,
+          };
+        }),
+    );
   for (const [path, data] of byPath) {
     const prior = plan.versions[path] ?? 0;
     try {
@@ -67,8 +95,10 @@ export async function applyMigration(
       const entry: JournalEntry = { state: "done", path, prior, version, keys };
       appendFileSync(options.journal, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
       written.push(entry);
+      record(path, "ok", version === undefined ? {} : { version });
     } catch (error) {
       const known = error instanceof StrongboxError ? error : undefined;
+      if (known?.code !== "E_AUDIT") record(path, "error", { code: known?.code ?? "E_VAULT" });
       errors.push({
         path,
         code: known?.code ?? "E_VAULT",

@@ -1,3 +1,4 @@
+import type { Principal } from "../audit/audit.js";
 import type { ErrorCode, Issue } from "../errors.js";
 import type { Ref } from "../refs/ref.js";
 import type { SourceKind } from "../schema/types.js";
@@ -32,6 +33,8 @@ export interface Fetched {
   readonly version?: number;
   /** The value was read with an administrator (root) credential; policies may refuse that. */
   readonly rootCredential?: boolean;
+  /** Who the source saw (auth method, role, token accessor), for the audit record. */
+  readonly principal?: Principal;
 }
 
 /** The outcome of one ref in a batch: a value, absent, or an error for that ref alone. */

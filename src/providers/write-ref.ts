@@ -1,8 +1,10 @@
 import { dirname } from "node:path";
+import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { StrongboxError } from "../errors.js";
-import { parseRef, type Ref } from "../refs/ref.js";
+import { formatRef, parseRef, type Ref } from "../refs/ref.js";
 import { canWrite } from "./provider.js";
 import { providerFor } from "./registry.js";
 
@@ -14,6 +16,8 @@ export interface WriteToRefOptions {
   readonly configPath?: string | undefined;
   /** Write only if the current version is this one (0: only if nothing is there). */
   readonly expectedVersion?: number | undefined;
+  /** Where the write is recorded; by default the audit sink of the one rule. */
+  readonly audit?: AuditSink | undefined;
 }
 
 /**
@@ -63,19 +67,44 @@ export async function writeToRef(
       },
     );
   const path = findConfigIfAny(options.cwd, options.configPath);
-  const sections =
-    path === undefined
-      ? {}
-      : ((await loadConfigFile(path, options.env)) as unknown as Readonly<Record<string, unknown>>);
-  const written = await provider.write(
-    ref,
-    value,
-    {
-      baseDir: path === undefined ? options.cwd : dirname(path),
-      processEnv: options.env,
-      config: (key) => (Object.hasOwn(sections, key) ? sections[key] : undefined),
-    },
-    options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion },
-  );
+  const config = path === undefined ? undefined : await loadConfigFile(path, options.env);
+  const sections = (config ?? {}) as unknown as Readonly<Record<string, unknown>>;
+  const baseDir = path === undefined ? options.cwd : dirname(path);
+  const audit =
+    options.audit ??
+    openAuditSink({ config, baseDir, env: options.env, cwd: options.cwd, stdoutIsData: true });
+  const record = (outcome: AuditEvent["outcome"], extra: Partial<AuditEvent>) =>
+    audit?.write([
+      {
+        time: new Date().toISOString(),
+        action: "write",
+        secret: name,
+        source: definition.kind,
+        ref: formatRef(ref),
+        outcome,
+        ...extra,
+        pid: process.pid,
+      },
+    ]);
+  let written: { readonly version?: number | undefined };
+  try {
+    written = await provider.write(
+      ref,
+      value,
+      {
+        baseDir,
+        processEnv: options.env,
+        config: (key) => (Object.hasOwn(sections, key) ? sections[key] : undefined),
+      },
+      options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion },
+    );
+  } catch (error) {
+    record("error", { code: error instanceof StrongboxError ? error.code : "E_PROVIDER" });
+    throw error;
+  }
+  record("ok", {
+    ...(written.version === undefined ? {} : { version: written.version }),
+    ...(audit?.digest === undefined ? {} : { valueMac: audit.digest(value) }),
+  });
   return { ref, version: written.version };
 }

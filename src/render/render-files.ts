@@ -1,10 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import type { AuditSink } from "../audit/audit.js";
+import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { readUserFile } from "../fs/read-user-file.js";
-import { openProject, type Project, resolveProject } from "../project.js";
+import { openProject, type Project, projectAuditSink, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
 import { withoutCredentials } from "../security/credentials.js";
 import { parseTemplate } from "../template/parse.js";
@@ -45,6 +47,8 @@ export interface RenderOptions {
   readonly configPath?: string | undefined;
   /** Told of each output as it is written (the CLI prints a line). */
   readonly onWritten?: (job: RenderJob) => void;
+  /** Where each Vault read is recorded; by default the project's audit sink (the one rule). */
+  readonly audit?: AuditSink;
 }
 
 /**
@@ -77,8 +81,14 @@ export async function renderFiles(
         options.env,
         hasConfig ? (await openConfig()).config.vault : undefined,
       );
+      const audit =
+        options.audit ??
+        (hasConfig
+          ? projectAuditSink(await openConfig(), options.env, options.cwd)
+          : openAuditSink({ baseDir: options.cwd, env: options.env, stdoutIsData: true }));
       vault = vaultTemplateSource(client, {
         onValue: (name, value) => secrets.push({ name, value }),
+        audit,
       });
     }
     return vault;

@@ -1,5 +1,7 @@
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink, Principal } from "../audit/audit.js";
+import { auditFailsClosed } from "../audit/open-sink.js";
 import { checkSchema } from "../config/check-schema.js";
+import { matchGlob } from "../environments/glob.js";
 import { checkPolicy, isPureVault } from "../environments/policy.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
@@ -14,7 +16,7 @@ import {
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { fillRefTemplate } from "../refs/template.js";
-import type { ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
+import type { AuditSpec, ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
 import { gatherCandidates, isRequired } from "./candidates.js";
 import { loadDotenvFiles } from "./dotenv-files.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
@@ -139,7 +141,9 @@ export function* resolveSteps(
     const settled = yield* settle(p, outcomes, environment);
     entries.push(settled.entry);
     if (settled.issue !== undefined) issues.push(settled.issue);
-    if (p.secret) events.push(auditEvent(p, settled, environment, now));
+    // A value handed over by `strongbox run` was recorded when the parent read it.
+    if (p.secret && p.winner?.source !== "parent")
+      events.push(auditEvent(p, settled, environment, now, options.audit));
   }
   for (const entry of entries)
     if (
@@ -151,7 +155,9 @@ export function* resolveSteps(
       warnings.push(
         `${entry.name} is a secret of ${entry.raw.length} character${entry.raw.length === 1 ? "" : "s"}: too short to mask in output, and too short to be a secret; use a longer value`,
       );
-  options.audit?.write(events);
+  const unrecorded = recordAccess(options.audit, events, config.audit, environment);
+  if (unrecorded?.code === "E_AUDIT") issues.push(unrecorded);
+  else if (unrecorded !== undefined) warnings.push(unrecorded.message);
   return { ok: issues.length === 0, environment, issues, entries, warnings };
 }
 
@@ -246,6 +252,8 @@ interface Settled {
   readonly issue?: Issue;
   readonly kind?: SourceKind | "default";
   readonly ref?: Ref;
+  readonly version?: number;
+  readonly principal?: Principal;
   readonly outcome: AuditEvent["outcome"];
 }
 
@@ -290,6 +298,7 @@ function* settle(
   let kind: SourceKind | "default" = kindOf(winner);
   let rootCredential = false;
   let version: number | undefined;
+  let principal: Principal | undefined;
   const ref = p.pending?.ref;
   if (p.pending !== undefined) {
     const outcome = outcomes.get(p.pending);
@@ -306,6 +315,7 @@ function* settle(
     raw = outcome.fetched.value;
     kind = outcome.kind;
     version = outcome.fetched.version;
+    principal = outcome.fetched.principal;
     rootCredential = outcome.fetched.rootCredential === true;
   }
   const winnerInfo: Provenance["winner"] = {
@@ -337,6 +347,8 @@ function* settle(
         outcome: "denied",
         kind,
         ...(ref ? { ref } : {}),
+        ...(version === undefined ? {} : { version }),
+        ...(principal === undefined ? {} : { principal }),
       };
   }
   const pendingValidation = validateValue(p.name, p.spec, raw, winner.place);
@@ -357,6 +369,8 @@ function* settle(
     outcome: "ok",
     kind,
     ...(ref ? { ref } : {}),
+    ...(version === undefined ? {} : { version }),
+    ...(principal === undefined ? {} : { principal }),
   };
 }
 
@@ -388,7 +402,9 @@ function auditEvent(
   settled: Settled,
   environment: Environment,
   time: string,
+  sink: AuditSink | undefined,
 ): AuditEvent {
+  const raw = settled.outcome === "ok" ? settled.entry.raw : undefined;
   return {
     time,
     action: "read",
@@ -396,7 +412,51 @@ function auditEvent(
     variable: p.name,
     source: settled.kind ?? "none",
     ...(settled.ref === undefined ? {} : { ref: formatRef(settled.ref) }),
+    ...(settled.version === undefined ? {} : { version: settled.version }),
     outcome: settled.outcome,
+    ...(settled.issue === undefined ? {} : { code: settled.issue.code }),
+    ...(raw === undefined ? {} : valueMacOf(sink, raw)),
+    ...(settled.principal === undefined ? {} : { principal: settled.principal }),
     pid: process.pid,
   };
+}
+
+/** The record's `valueMac`; a sink that cannot make one (no usable key) fails at its write instead. */
+function valueMacOf(sink: AuditSink | undefined, raw: string): { valueMac?: string } {
+  try {
+    return sink?.digest === undefined ? {} : { valueMac: sink.digest(raw) };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Writes a resolution's records. When the sink fails, the access is refused
+ * (an `E_AUDIT` issue: no value is released) where the audit fails closed,
+ * and a warning elsewhere.
+ */
+function recordAccess(
+  sink: AuditSink | undefined,
+  events: readonly AuditEvent[],
+  spec: AuditSpec | undefined,
+  environment: Environment,
+): Issue | undefined {
+  if (sink === undefined || events.length === 0) return undefined;
+  try {
+    sink.write(events);
+    return undefined;
+  } catch (error) {
+    const reason = error instanceof StrongboxError ? error.message : "the audit sink failed";
+    if (
+      auditFailsClosed(spec, { name: environment.name, pure: isPureVault(environment) }, matchGlob)
+    )
+      return issue(
+        "E_AUDIT",
+        `${reason}; no secret is released unrecorded in environment "${environment.name}"`,
+        {
+          hint: "fix the audit log's path or permissions, or send records to a stream (audit.sink: stderr)",
+        },
+      );
+    return issue("E_IO", `${reason}; ${events.length} access(es) went unrecorded`);
+  }
 }

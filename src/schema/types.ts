@@ -21,6 +21,11 @@ export interface CommonSpec {
   readonly example?: string;
   /** A secret is masked in output, audited when read and held to the environment's secret policy. */
   readonly secret?: boolean;
+  /**
+   * Personal data (an operator's email, a support phone number): masked in
+   * output and logs like a secret, but not held to the secret policy.
+   */
+  readonly pii?: boolean;
   /** Safe to bake into a front-end build. A variable cannot be both `secret` and `public`. */
   readonly public?: boolean;
   /**
@@ -177,8 +182,28 @@ export interface EnvironmentSpec {
 }
 
 export interface AuditSpec {
-  /** Path of a JSONL file (relative to the config) that receives one event per secret read. */
+  /**
+   * Where records go: `file` (the default: a tamper-evident chained log),
+   * `stdout` or `stderr` (JSON lines for a container's log collector), or
+   * `off`. `STRONGBOX_AUDIT_SINK` applies when the config does not say.
+   */
+  readonly sink?: "file" | "stdout" | "stderr" | "off";
+  /**
+   * The log file, relative to the config. Else `STRONGBOX_AUDIT_FILE`, else
+   * `$XDG_STATE_HOME/strongbox/audit.jsonl` (`~/.local/state/strongbox/audit.jsonl`).
+   */
   readonly file?: string;
+  /**
+   * Refuse to release secrets when their access cannot be recorded: `true`,
+   * `false`, or the environments (names or globs) where that holds. Default:
+   * pure-mode environments (production) fail closed; elsewhere a lost record
+   * is a warning.
+   */
+  readonly failClosed?: boolean | readonly string[];
+  /** Start a new segment of the log at a size (bytes, default 64 MiB) or an age (`"7d"`); the chain continues. */
+  readonly rotate?: { readonly maxBytes?: number; readonly maxAge?: string };
+  /** A checkpoint record every this many records (default 10,000), and at each new segment. */
+  readonly checkpointEvery?: number;
 }
 
 /** Vault/OpenBao settings of a config. */
@@ -200,6 +225,12 @@ export interface VaultSpec {
 
 /** The whole configuration model, as written in `strongbox.config.ts` or `.yaml`. */
 export interface ConfigSpec<V extends VariableMap = VariableMap> {
+  /**
+   * Field names of the application's own data that hold personal data
+   * (`[email, name, phone]`): the `strongbox/redact` redactor masks them
+   * whole in logged objects. Default: a list of the usual names.
+   */
+  readonly piiFields?: readonly string[];
   /** The project name; fills `{project}` in path templates. */
   readonly project?: string;
   readonly variables: V;

@@ -92,7 +92,14 @@ export class Store {
       );
       cached.plain.set(wanted.version, plain);
     }
-    this.#core.audit({ action: "read", secret: name, version: wanted.version, outcome: "ok" });
+    const digest = this.#core.options.audit?.digest;
+    this.#core.audit({
+      action: "read",
+      secret: name,
+      version: wanted.version,
+      outcome: "ok",
+      ...(digest === undefined ? {} : { valueMac: digest(plain) }),
+    });
     return { value: plain, version: wanted.version, meta: cached.file.meta };
   }
 

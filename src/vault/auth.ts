@@ -21,6 +21,10 @@ export interface Session {
   readonly method: string;
   /** Where the credential came from, in words for errors: "token from ~/.vault-token", "AppRole login". */
   readonly source: string;
+  /** The token's accessor (safe to log: it can look a token up or revoke it, not use it), from a login. */
+  readonly accessor?: string;
+  /** The role logged in as (AppRole's role name, the Kubernetes role), from a login. */
+  readonly role?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -165,7 +169,9 @@ async function login(
     signal,
   };
   const response = await http.send(request);
-  const auth = response.body?.auth as { client_token?: string } | undefined;
+  const auth = response.body?.auth as
+    | { client_token?: string; accessor?: string; metadata?: Record<string, unknown> | null }
+    | undefined;
   if (response.status >= 400 || auth?.client_token === undefined) {
     const error = vaultError(request, response, http.connection.address);
     throw new StrongboxError(
@@ -174,7 +180,15 @@ async function login(
       { hint: `check the ${method} credentials and the auth mount ${mount}` },
     );
   }
-  return { token: auth.client_token, created: true, method, source };
+  const role = auth.metadata?.role_name ?? auth.metadata?.role;
+  return {
+    token: auth.client_token,
+    created: true,
+    method,
+    source,
+    ...(typeof auth.accessor === "string" ? { accessor: auth.accessor } : {}),
+    ...(typeof role === "string" ? { role } : {}),
+  };
 }
 
 function noCredentials(method: string | undefined): StrongboxError {

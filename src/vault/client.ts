@@ -183,16 +183,30 @@ export class VaultClient {
   }
 
   /** The current token's own description (policies, TTL, renewable). */
-  async lookupSelf(
-    signal?: AbortSignal,
-  ): Promise<{ policies: string[]; ttl: number; renewable: boolean; displayName: string }> {
+  async lookupSelf(signal?: AbortSignal): Promise<{
+    policies: string[];
+    ttl: number;
+    renewable: boolean;
+    displayName: string;
+    accessor?: string;
+    /** The auth method that made the token, from its creation path (`approle`, `token`, …). */
+    method?: string;
+    role?: string;
+  }> {
     const data = (await this.call({ method: "GET", path: "auth/token/lookup-self", signal })).body
       ?.data as Record<string, unknown>;
+    const meta = (data?.meta ?? {}) as Record<string, unknown> | null;
+    const path = typeof data?.path === "string" ? data.path : "";
+    const method = /^auth\/([^/]+)\//.exec(path)?.[1];
+    const role = meta?.role_name ?? meta?.role;
     return {
       policies: (data?.policies as string[] | undefined) ?? [],
       ttl: Number(data?.ttl ?? 0),
       renewable: data?.renewable === true,
       displayName: String(data?.display_name ?? ""),
+      ...(typeof data?.accessor === "string" ? { accessor: data.accessor } : {}),
+      ...(method === undefined ? {} : { method }),
+      ...(typeof role === "string" ? { role } : {}),
     };
   }
 

@@ -98,7 +98,7 @@ describe("strongbox audit (query)", () => {
     );
     assert.deepEqual(future.events, []);
     const table = await runCli(["audit", "--since", start], { cwd: dir });
-    assert.match(table.stdout, /^TIME +ACTION +NAME +ENV +SOURCE +OUTCOME +PID\n/);
+    assert.match(table.stdout, /^TIME +ACTION +NAME +ENV +SOURCE +OUTCOME +WHO\n/);
     assert.ok(!table.stdout.includes("query-canary-a"));
     appendFileSync(join(dir, "audit.jsonl"), '{"torn":\n');
     const torn = await runCli(["audit"], { cwd: dir });
@@ -233,7 +233,7 @@ describe("audit verify: a tamper-evident chain", () => {
     writeFileSync(`${log}.head`, `${lowered}\n${head[1]}\n`);
     const result = await verify(dir);
     assert.equal(result.code, 4);
-    assert.match(result.stderr, /audit\.jsonl\.head does not match its MAC \(altered\)/);
+    assert.match(result.stderr, /audit\.jsonl\.head line 1: the head file does not match its MAC \(altered\)/);
   });
 
   it("without the key the chain cannot be rewritten: a forged record fails", async () => {

@@ -1,12 +1,13 @@
 import { dirname, resolve } from "node:path";
 import { type AgentLog, startAgent } from "../../agent/agent.js";
 import { type AgentRotation, readAgentConfig } from "../../agent/config.js";
-import { createChainedSink } from "../../audit/chain.js";
-import { auditActor } from "../../audit/identity.js";
+import { openAuditSink } from "../../audit/open-sink.js";
+import { findConfigIfAny } from "../../config/find-config.js";
+import { loadConfigFile } from "../../config/load-file.js";
 import { selectEnvironment } from "../../environments/select.js";
 import { StrongboxError } from "../../errors.js";
 import { rotateDue } from "../../lifecycle/rotate.js";
-import { openProject, projectAuditFile } from "../../project.js";
+import { openProject, projectAuditSink } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
@@ -67,8 +68,17 @@ agent.yaml:
       config.rotation === undefined
         ? undefined
         : await scheduledRotation(config.rotation, dirname(path), io);
+    // The agent's Vault reads are recorded by the one rule, with the config beside agent.yaml if any.
+    const schemaPath = findConfigIfAny(dirname(path), undefined);
+    const audit = openAuditSink({
+      config: schemaPath === undefined ? undefined : await loadConfigFile(schemaPath, io.env),
+      baseDir: schemaPath === undefined ? dirname(path) : dirname(schemaPath),
+      env: io.env,
+      cwd: dirname(path),
+    });
     const agent = startAgent(config, client, {
       ...(rotation === undefined ? {} : { rotation }),
+      ...(audit === undefined ? {} : { audit }),
       baseDir: dirname(path),
       env: io.env,
       log,
@@ -100,20 +110,13 @@ async function scheduledRotation(
     configPath: rotation.configPath,
     processEnv: io.env,
   });
-  const auditLog = projectAuditFile(project, io.env);
+  const audit = projectAuditSink(project, io.env, baseDir);
   const ctx = {
     config: project.config,
     baseDir: project.baseDir,
     environment: selectEnvironment(project.config, rotation.environment, io.env).name,
     processEnv: io.env,
-    ...(auditLog === undefined
-      ? {}
-      : {
-          audit: createChainedSink(auditLog, {
-            env: io.env,
-            actor: () => auditActor(io.env, baseDir),
-          }),
-        }),
+    ...(audit === undefined ? {} : { audit }),
   };
   return { intervalMs: rotation.intervalMs, run: () => rotateDue(ctx) };
 }

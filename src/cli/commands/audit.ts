@@ -1,17 +1,20 @@
 import { dirname } from "node:path";
-import { type AuditEvent, auditFileFor, queryAudit } from "../../audit/audit.js";
-import { verifyChain } from "../../audit/chain.js";
+import { type AuditEvent, type AuditFilter, queryAudit, queryMatches } from "../../audit/audit.js";
+import { auditKey, valueDigest, verifyChain } from "../../audit/chain.js";
+import { followAudit } from "../../audit/follow.js";
+import { auditFileFor } from "../../audit/open-sink.js";
 import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";
 import { StrongboxError } from "../../errors.js";
-import { type Command, listOption, stringOption } from "../command.js";
+import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { type CliIo, say } from "../io.js";
+import { readStdin } from "../prompt.js";
 import { table } from "../table.js";
 
 const OUTCOMES = ["ok", "missing", "denied", "invalid", "error"] as const;
 
-/** `strongbox audit`: query the audit log. Names, sources and outcomes; never a value. */
+/** `strongbox audit`: query, follow and verify the audit log. Names, sources and outcomes; never a value. */
 export const auditCommand: Command = {
   name: "audit",
   options: {
@@ -19,58 +22,70 @@ export const auditCommand: Command = {
     until: { type: "string" },
     name: { type: "string", multiple: true },
     env: { type: "string", short: "e" },
+    actor: { type: "string" },
     outcome: { type: "string" },
     action: { type: "string" },
+    "value-from-stdin": { type: "boolean" },
+    follow: { type: "boolean", short: "f" },
+    lines: { type: "string", short: "n" },
+    anchor: { type: "string" },
     format: { type: "string" },
     config: { type: "string", short: "c" },
     help: { type: "boolean", short: "h" },
   },
-  usage: `Usage: strongbox audit verify [options]
-       strongbox audit [--since T] [--until T] [--name N]... [--env E]
-                       [--outcome ok|missing|denied|invalid|error] [--action A]
-                       [--format table|json]
+  usage: `Usage: strongbox audit [filters] [--format table|json]
+       strongbox audit tail [-f] [-n N] [filters]
+       strongbox audit verify [--anchor SEQ:MAC] [--format json]
 
-Lists the records of the audit log (the config's audit.file, else
-STRONGBOX_AUDIT_FILE): when, what was done, to which variable or secret,
-from which source, with what outcome, by which process. Never a value.
-Lines that cannot be read are counted and reported, not hidden.
+Lists the records of the audit log: when, what was done, to which variable
+or secret, from which source, with what outcome, by whom (user, git author,
+CI job, Vault auth method and token accessor). Never a value. Lines that
+cannot be read are counted and reported, not hidden. Rotated segments
+(audit.jsonl.1, .2, …) are read too, oldest first.
+
+Where the log is: the config's audit.file, else STRONGBOX_AUDIT_FILE, else
+$XDG_STATE_HOME/strongbox/audit.jsonl (~/.local/state/strongbox/audit.jsonl).
+
+Records carry valueMac, a keyed HMAC of the value read. To learn whether a
+leaked value is one that was read, and by whom, pipe it in:
+  strongbox audit --value-from-stdin < leaked.txt
+
+\`audit tail\` prints the last records (-n, default 20); with -f it keeps
+printing new ones as they are written, across rotations, until interrupted.
 
 The log is a chain: every record carries its sequence number, the MAC of the
 record before it and its own MAC under the audit key (STRONGBOX_AUDIT_KEY,
 or the key file ~/.config/strongbox/keys/audit.key made on first write).
 \`audit verify\` checks the chain and names the first record that was
 edited, deleted, reordered, inserted or cut off; exit 4 when it finds one.
+It prints the last record's seq and MAC: keep that anchor outside the log,
+and a later \`verify --anchor SEQ:MAC\` shows a rewrite even by someone who
+holds the key.
 
-Options:
+Filters:
       --since T       records at or after T (RFC 3339)
       --until T       records at or before T
       --name N        only this variable or store secret (repeatable)
   -e, --env E         only this environment
-      --outcome O     only this outcome
-      --action A      only this action (read, write, rotate, retire, …)
-      --format F      table (default) or json
+      --actor A       only this OS user, host, git author or CI actor
+      --outcome O     only this outcome (ok, missing, denied, invalid, error)
+      --action A      only this action (read, write, rotate, retire, checkpoint, …)
+      --value-from-stdin
+                      only records that handled the value given on stdin
+Options:
+      --format F      table (default) or json (tail -f: one JSON record per line)
   -c, --config PATH   the config that names the audit log
 `,
   async run(invocation, io) {
     const [sub, ...extra] = invocation.positionals;
-    if (sub !== undefined && (sub !== "verify" || extra.length > 0))
-      throw new StrongboxError("E_USAGE", `audit: unknown subcommand "${sub}"`, {
-        hint: "strongbox audit verify, or strongbox audit with filters",
-      });
-    const time = (option: string) => {
-      const text = stringOption(invocation, option);
-      if (text === undefined) return undefined;
-      const date = new Date(text);
-      if (Number.isNaN(date.getTime()))
-        throw new StrongboxError(
-          "E_USAGE",
-          `audit: --${option} takes a time such as 2026-11-27T18:00Z`,
-        );
-      return date;
-    };
-    const outcome = stringOption(invocation, "outcome");
-    if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome))
-      throw new StrongboxError("E_USAGE", `audit: --outcome is one of ${OUTCOMES.join(", ")}`);
+    if ((sub !== undefined && sub !== "verify" && sub !== "tail") || extra.length > 0)
+      throw new StrongboxError(
+        "E_USAGE",
+        `audit: unknown subcommand "${[sub, ...extra].join(" ")}"`,
+        {
+          hint: "strongbox audit verify, strongbox audit tail [-f], or strongbox audit with filters",
+        },
+      );
     const format = stringOption(invocation, "format") ?? "table";
     if (format !== "table" && format !== "json")
       throw new StrongboxError("E_USAGE", "audit: --format is table or json");
@@ -82,57 +97,160 @@ Options:
       io.env,
     );
     if (path === undefined)
-      throw new StrongboxError("E_USAGE", "audit: no audit log is configured", {
-        hint: "set audit.file in the config, or STRONGBOX_AUDIT_FILE",
+      throw new StrongboxError("E_USAGE", "audit: records go to a stream, not a file, here", {
+        hint: "audit.sink (or STRONGBOX_AUDIT_SINK) sends them to stdout, stderr or nowhere; query them where they are shipped",
       });
-    if (sub === "verify") {
-      const report = verifyChain(path, io.env);
-      if (invocation.values.format === "json")
-        io.stdout.write(`${JSON.stringify({ log: path, ...report }, null, 2)}\n`);
-      else if (report.ok)
-        say(io, `strongbox: ok: ${report.records} records in ${path}, chain intact`);
-      else
-        say(
-          io,
-          `strongbox: error: ${path} line ${report.problem?.line}: ${report.problem?.why} (after ${report.records} good records)`,
-        );
-      return verdict(report.ok);
-    }
-    const since = time("since");
-    const until = time("until");
-    const names = listOption(invocation, "name");
-    const environment = stringOption(invocation, "env");
-    const action = stringOption(invocation, "action");
-    const { events, unreadable } = queryAudit(path, {
-      ...(since === undefined ? {} : { since }),
-      ...(until === undefined ? {} : { until }),
-      ...(names === undefined ? {} : { names }),
-      ...(environment === undefined ? {} : { environment }),
-      ...(outcome === undefined ? {} : { outcome: outcome as AuditEvent["outcome"] }),
-      ...(action === undefined ? {} : { action: action as AuditEvent["action"] }),
-    });
+    if (sub === "verify") return verify(path, invocation, io, format);
+    const filter = await filterOf(invocation, io, path);
+    if (sub === "tail") return tail(path, filter, invocation, io, format);
+    const { events, unreadable } = queryAudit(path, filter);
     if (format === "json")
       io.stdout.write(`${JSON.stringify({ log: path, events, unreadable }, null, 2)}\n`);
-    else
-      io.stdout.write(
-        table(
-          ["TIME", "ACTION", "NAME", "ENV", "SOURCE", "OUTCOME", "PID"],
-          events.map((event) => [
-            event.time,
-            event.action,
-            event.variable ?? event.secret ?? "",
-            event.environment ?? "",
-            event.ref ?? event.source,
-            event.outcome,
-            String(event.pid),
-          ]),
-        ),
-      );
+    else io.stdout.write(eventTable(events));
     if (unreadable > 0)
       say(
         io,
-        `strongbox: warning: ${unreadable} line(s) of ${path} could not be read; check it for tampering`,
+        `strongbox: warning: ${unreadable} line(s) of ${path} could not be read; run \`strongbox audit verify\``,
       );
     return EXIT_OK;
   },
 };
+
+function verify(path: string, invocation: Invocation, io: CliIo, format: string): number {
+  const anchorText = stringOption(invocation, "anchor");
+  const anchor = anchorText === undefined ? undefined : parseAnchor(anchorText);
+  const report = verifyChain(path, io.env, anchor === undefined ? {} : { anchor });
+  if (format === "json") io.stdout.write(`${JSON.stringify({ log: path, ...report }, null, 2)}\n`);
+  else if (report.ok)
+    say(
+      io,
+      `strongbox: ok: ${report.records} records in ${path}${report.from === undefined ? "" : ` (from record ${report.from}; older segments pruned)`}, chain intact${report.head === undefined ? "" : `; anchor ${report.head.seq}:${report.head.mac}`}`,
+    );
+  else
+    say(
+      io,
+      `strongbox: error: ${report.problem?.file} line ${report.problem?.line}: ${report.problem?.why} (after ${report.records} good records)`,
+    );
+  return verdict(report.ok);
+}
+
+function parseAnchor(text: string): { seq: number; mac: string } {
+  const match = /^(\d+):([A-Za-z0-9_-]{43})$/.exec(text);
+  if (match === null)
+    throw new StrongboxError(
+      "E_USAGE",
+      "audit: --anchor takes SEQ:MAC as `audit verify` prints it",
+    );
+  return { seq: Number(match[1]), mac: match[2] as string };
+}
+
+async function filterOf(invocation: Invocation, io: CliIo, path: string): Promise<AuditFilter> {
+  const time = (option: string) => {
+    const text = stringOption(invocation, option);
+    if (text === undefined) return undefined;
+    const date = new Date(text);
+    if (Number.isNaN(date.getTime()))
+      throw new StrongboxError(
+        "E_USAGE",
+        `audit: --${option} takes a time such as 2026-11-27T18:00Z`,
+      );
+    return date;
+  };
+  const outcome = stringOption(invocation, "outcome");
+  if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome))
+    throw new StrongboxError("E_USAGE", `audit: --outcome is one of ${OUTCOMES.join(", ")}`);
+  const since = time("since");
+  const until = time("until");
+  const names = listOption(invocation, "name");
+  const environment = stringOption(invocation, "env");
+  const action = stringOption(invocation, "action");
+  const actor = stringOption(invocation, "actor");
+  let valueMac: string | undefined;
+  if (invocation.values["value-from-stdin"] === true) {
+    const value = (await readStdin()).toString("utf8").replace(/\r?\n$/, "");
+    if (value === "")
+      throw new StrongboxError("E_USAGE", "audit: --value-from-stdin read nothing", {
+        hint: "pipe the value in: strongbox audit --value-from-stdin < leaked.txt",
+      });
+    valueMac = valueDigest(auditKey(io.env, { create: false }), value);
+  }
+  return {
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    ...(names === undefined ? {} : { names }),
+    ...(environment === undefined ? {} : { environment }),
+    ...(outcome === undefined ? {} : { outcome: outcome as AuditEvent["outcome"] }),
+    ...(action === undefined ? {} : { action: action as AuditEvent["action"] }),
+    ...(actor === undefined ? {} : { actor }),
+    ...(valueMac === undefined ? {} : { valueMac }),
+  };
+}
+
+async function tail(
+  path: string,
+  filter: AuditFilter,
+  invocation: Invocation,
+  io: CliIo,
+  format: string,
+): Promise<number> {
+  const count = Number(stringOption(invocation, "lines") ?? "20");
+  if (!Number.isInteger(count) || count < 0)
+    throw new StrongboxError("E_USAGE", "audit tail: -n takes a number of records");
+  const { events } = queryAudit(path, filter);
+  const last = count === 0 ? [] : events.slice(-count);
+  const print = (event: AuditEvent) =>
+    io.stdout.write(format === "json" ? `${JSON.stringify(event)}\n` : eventTable([event], false));
+  if (format === "table") io.stdout.write(eventTable(last));
+  else for (const event of last) print(event);
+  if (invocation.values.follow !== true) return EXIT_OK;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    await followAudit(
+      path,
+      {
+        onEvent: (event) => {
+          if (queryMatches(event, filter)) print(event);
+        },
+        onUnreadable: () =>
+          say(
+            io,
+            `strongbox: warning: a line of ${path} could not be read; run \`strongbox audit verify\``,
+          ),
+      },
+      stop.signal,
+    );
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return EXIT_OK;
+}
+
+const HEADERS = ["TIME", "ACTION", "NAME", "ENV", "SOURCE", "OUTCOME", "WHO"];
+
+function eventTable(events: readonly AuditEvent[], headers = true): string {
+  const rows = events.map((event) => [
+    event.time,
+    event.action,
+    event.variable ?? event.secret ?? "",
+    event.environment ?? "",
+    event.ref ?? event.source,
+    event.code === undefined ? event.outcome : `${event.outcome} ${event.code}`,
+    who(event),
+  ]);
+  if (headers) return table(HEADERS, rows);
+  return `${rows.map((row) => row.join("  ")).join("\n")}\n`;
+}
+
+function who(event: AuditEvent): string {
+  const actor = event.actor;
+  const person = actor?.ci?.actor ?? actor?.git?.replace(/ <.*>$/, "") ?? actor?.user ?? "";
+  const vault =
+    event.principal?.method === undefined
+      ? ""
+      : ` via ${event.principal.method}${event.principal.role === undefined ? "" : `:${event.principal.role}`}`;
+  return `${person}${vault} (pid ${event.pid})`;
+}

@@ -3,7 +3,7 @@ import { StrongboxError } from "../../errors.js";
 import { applyMigration, rollbackMigration } from "../../migrate/apply.js";
 import { planMigration } from "../../migrate/plan.js";
 import { sourcesFromEnvironment, sourcesFromFiles } from "../../migrate/sources.js";
-import { openProject } from "../../project.js";
+import { openProject, projectAuditSink } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
@@ -114,6 +114,7 @@ Options:
       const result = await applyMigration(client, plan, {
         force: invocation.values.force === true,
         journal,
+        audit: projectAuditSink(project, io.env, io.cwd),
         ...(progress ? { onProgress: progress } : {}),
       });
       if (progress) io.stderr.write("\n");

@@ -1,3 +1,4 @@
+import type { Principal } from "../../audit/audit.js";
 import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError, refScheme } from "../../refs/ref.js";
@@ -221,12 +222,27 @@ export const vaultProvider = defineProvider({
         try {
           const session = await client.session(ctx.signal);
           // Only given tokens can be root tokens; ask in parallel with the reads, not before them.
-          const rootCheck = session.created
-            ? Promise.resolve(false)
+          // The same lookup names the token for the audit (its accessor, never the token).
+          const rootCheck: Promise<{ root: boolean; principal: Principal }> = session.created
+            ? Promise.resolve({
+                root: false,
+                principal: {
+                  method: session.method,
+                  ...(session.role === undefined ? {} : { role: session.role }),
+                  ...(session.accessor === undefined ? {} : { accessor: session.accessor }),
+                },
+              })
             : // A root token can always look itself up, so a failed lookup means "not root".
               client.lookupSelf(ctx.signal).then(
-                (self) => self.policies.includes("root"),
-                () => false,
+                (self) => ({
+                  root: self.policies.includes("root"),
+                  principal: {
+                    method: self.method ?? "token",
+                    ...(self.role === undefined ? {} : { role: self.role }),
+                    ...(self.accessor === undefined ? {} : { accessor: self.accessor }),
+                  },
+                }),
+                () => ({ root: false, principal: { method: "token" } }),
               );
           const groups = new Map<string, Ref[]>();
           for (const ref of refs) {
@@ -256,8 +272,8 @@ export const vaultProvider = defineProvider({
                   ...(version === undefined ? {} : { version }),
                   ...(ctx.signal ? { signal: ctx.signal } : {}),
                 });
-                const root = await rootCheck;
-                for (const ref of group) results.set(ref, toResult(ref, secret, root));
+                const { root, principal } = await rootCheck;
+                for (const ref of group) results.set(ref, toResult(ref, secret, root, principal));
               } catch (error) {
                 for (const ref of group)
                   results.set(ref, { status: "error", error: error as Error });
@@ -277,6 +293,7 @@ function toResult(
   ref: Ref,
   secret: { data: Readonly<Record<string, unknown>>; version?: number } | undefined,
   root: boolean,
+  principal: Principal,
 ): ReadResult {
   const where = `${ref.path}${ref.params.version === undefined ? "" : ` version ${ref.params.version}`}`;
   if (secret === undefined)
@@ -300,6 +317,7 @@ function toResult(
       value,
       ...(secret.version === undefined ? {} : { version: secret.version }),
       ...(root ? { rootCredential: true } : {}),
+      principal,
     },
   };
 }

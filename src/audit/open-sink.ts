@@ -1,0 +1,200 @@
+import { writeSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { StrongboxError } from "../errors.js";
+import { parseDuration } from "../schema/coerce.js";
+import type { AuditSpec } from "../schema/types.js";
+import type { AuditEvent, AuditSink } from "./audit.js";
+import { createChainedSink } from "./chain.js";
+import { type AuditActor, auditActor } from "./identity.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The sink kinds a config or `STRONGBOX_AUDIT_SINK` may name. */
+export const AUDIT_SINKS = ["file", "stdout", "stderr", "off"] as const;
+export type AuditSinkKind = (typeof AUDIT_SINKS)[number];
+
+/** Where a project's audit records go, decided by {@link auditTarget}. */
+export type AuditTarget =
+  | { readonly kind: "file"; readonly path: string }
+  | { readonly kind: "stdout" | "stderr" | "off" };
+
+/**
+ * The one rule for where audit records go, shared by every entry point
+ * (`loadConfig`, the CLI, the agent, rotation): the config's `audit`
+ * (`sink`, `file` relative to the config), then `STRONGBOX_AUDIT_SINK` and
+ * `STRONGBOX_AUDIT_FILE`, then the default file,
+ * `$XDG_STATE_HOME/strongbox/audit.jsonl` (`~/.local/state/…`): one log per
+ * user, across projects, as a shell history is. The config wins over the
+ * environment so that a variable cannot silence an application's audit.
+ */
+export function auditTarget(
+  config: { readonly audit?: AuditSpec } | undefined,
+  baseDir: string,
+  env: Env,
+): AuditTarget {
+  const spec = config?.audit;
+  const kind = (spec?.sink ?? nonEmpty(env.STRONGBOX_AUDIT_SINK) ?? "file") as string;
+  if (!(AUDIT_SINKS as readonly string[]).includes(kind))
+    throw new StrongboxError(
+      "E_CONFIG",
+      `audit sink "${kind}" is not one of ${AUDIT_SINKS.join(", ")}`,
+      {
+        hint: "set audit.sink (or STRONGBOX_AUDIT_SINK) to file, stdout, stderr or off",
+      },
+    );
+  if (kind !== "file") return { kind: kind as "stdout" | "stderr" | "off" };
+  if (spec?.file !== undefined && spec.file !== "")
+    return { kind: "file", path: resolve(baseDir, spec.file) };
+  const fromEnv = nonEmpty(env.STRONGBOX_AUDIT_FILE);
+  if (fromEnv !== undefined) return { kind: "file", path: resolve(baseDir, fromEnv) };
+  return { kind: "file", path: defaultAuditFile(env) };
+}
+
+/** The default audit log: `$XDG_STATE_HOME/strongbox/audit.jsonl`, else under `~/.local/state`. */
+export function defaultAuditFile(env: Env): string {
+  const state =
+    nonEmpty(env.XDG_STATE_HOME) ?? join(nonEmpty(env.HOME) ?? homedir(), ".local", "state");
+  return join(state, "strongbox", "audit.jsonl");
+}
+
+/** The audit file of a config, when its records go to a file (for queries and `verify`). */
+export function auditFileFor(
+  config: { readonly audit?: AuditSpec } | undefined,
+  baseDir: string,
+  env: Env,
+): string | undefined {
+  const target = auditTarget(config, baseDir, env);
+  return target.kind === "file" ? target.path : undefined;
+}
+
+/**
+ * The sink for a config's records, or undefined when the audit is `off`.
+ * `cwd` is where the git author is looked up. A CLI whose standard output
+ * is its data (`export`, `get`) passes `stdoutIsData`, and `stdout` records
+ * go to standard error instead of corrupting that output.
+ */
+export function openAuditSink(options: {
+  readonly config?: { readonly audit?: AuditSpec; readonly project?: string } | undefined;
+  readonly baseDir: string;
+  readonly env: Env;
+  readonly cwd?: string;
+  readonly stdoutIsData?: boolean;
+}): AuditSink | undefined {
+  const target = auditTarget(options.config, options.baseDir, options.env);
+  const actor = () => auditActor(options.env, options.cwd ?? options.baseDir);
+  const project = options.config?.project;
+  let sink: AuditSink;
+  switch (target.kind) {
+    case "off":
+      return undefined;
+    case "file":
+      sink = createChainedSink(target.path, {
+        env: options.env,
+        actor,
+        ...rotationOf(options.config?.audit),
+        ...(options.config?.audit?.checkpointEvery === undefined
+          ? {}
+          : { checkpointEvery: options.config.audit.checkpointEvery }),
+      });
+      break;
+    default:
+      sink = createStreamSink(
+        target.kind === "stdout" && options.stdoutIsData !== true ? 1 : 2,
+        actor,
+      );
+  }
+  return project === undefined ? sink : withProject(sink, project);
+}
+
+/**
+ * Whether an access is refused when its record cannot be written: the
+ * config's `audit.failClosed` (a boolean, or environment names and globs),
+ * else closed in pure-mode environments (production) and open elsewhere,
+ * where a lost record is a warning.
+ */
+export function auditFailsClosed(
+  spec: AuditSpec | undefined,
+  environment: { readonly name: string; readonly pure: boolean },
+  matches: (pattern: string, name: string) => boolean,
+): boolean {
+  const rule = spec?.failClosed;
+  if (rule === undefined) return environment.pure;
+  if (typeof rule === "boolean") return rule;
+  return rule.some((pattern) => matches(pattern, environment.name));
+}
+
+/**
+ * JSON lines on a standard stream, for containers whose log collector ships
+ * them. Records carry `v` but no chain: a stream has no file to verify, and
+ * its integrity is the collector's.
+ */
+function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
+  let actor: AuditActor | undefined;
+  return {
+    write(events) {
+      if (events.length === 0) return;
+      actor ??= actorOf();
+      const text = events
+        .map(
+          (event) =>
+            `${JSON.stringify({ v: 1, audit: true, ...event, actor: event.actor ?? actor })}\n`,
+        )
+        .join("");
+      try {
+        const bytes = Buffer.from(text);
+        let offset = 0;
+        while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+      } catch (error) {
+        throw new StrongboxError(
+          "E_AUDIT",
+          `cannot write audit records to ${fd === 1 ? "stdout" : "stderr"}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+          { hint: "the stream is closed; send records to a file (audit.sink: file)", cause: error },
+        );
+      }
+    },
+  };
+}
+
+function withProject(sink: AuditSink, project: string): AuditSink {
+  const tagged: AuditSink = {
+    write: (events: readonly AuditEvent[]) =>
+      sink.write(
+        events.map((event) => (event.project === undefined ? { ...event, project } : event)),
+      ),
+  };
+  if (sink.digest !== undefined) {
+    const digest = sink.digest.bind(sink);
+    return { ...tagged, digest };
+  }
+  return tagged;
+}
+
+function rotationOf(spec: AuditSpec | undefined): {
+  rotate?: { maxBytes?: number; maxAgeMs?: number };
+} {
+  const rotate = spec?.rotate;
+  if (rotate === undefined) return { rotate: { maxBytes: DEFAULT_MAX_BYTES } };
+  const maxAge = rotate.maxAge === undefined ? undefined : parseDuration(rotate.maxAge);
+  if (maxAge !== undefined && !maxAge.ok)
+    throw new StrongboxError(
+      "E_CONFIG",
+      `audit.rotate.maxAge "${rotate.maxAge}" is not a duration`,
+      {
+        hint: 'write it as "24h" or "7d"',
+      },
+    );
+  return {
+    rotate: {
+      maxBytes: rotate.maxBytes ?? DEFAULT_MAX_BYTES,
+      ...(maxAge?.ok === true ? { maxAgeMs: maxAge.value as number } : {}),
+    },
+  };
+}
+
+/** A segment is closed at 64 MiB unless the config says otherwise: big enough to rotate rarely, small to ship. */
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === "" ? undefined : text;
+}
