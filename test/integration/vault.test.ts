@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { StrongboxError } from "../../src/errors.js";
@@ -467,6 +467,58 @@ describe("Vault/OpenBao against a real bao server", () => {
     const withRoot = await runCli(["check", "--env", "production"], { cwd: dir, env: root() });
     assert.equal(withRoot.code, 4);
     assert.match(withRoot.stderr, /root token/);
+  });
+
+  it("audit records name the auth method, role and token accessor, never the token; pure production fails closed", async () => {
+    const env = appRole(bao, "audited", ["secret/data/shop/production/*"]);
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "project: shop\nvault: { allowInsecure: true }\naudit: { file: audit.jsonl }\nvariables:\n  DB_PASSWORD: { secret: true, ref: 'vault://secret/{project}/{env}/app#DB_PASSWORD' }\n",
+    });
+    const run = await runCli(["run", "--env", "production", "--", "true"], { cwd: dir, env });
+    assert.equal(run.code, 0, run.stderr);
+    const log = readFileSync(join(dir, "audit.jsonl"), "utf8");
+    const [record] = log
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const principal = record?.principal as { method?: string; role?: string; accessor?: string };
+    assert.equal(principal.method, "approle");
+    assert.equal(principal.role, "audited");
+    assert.equal(record?.version, 2);
+    assert.equal(record?.project, "shop");
+    // The accessor is the login token's: bao can look it up (the token itself is revoked by now).
+    assert.match(String(principal.accessor), /^[\w.-]{20,}$/);
+    for (const leak of ["prod-db-canary", env.VAULT_SECRET_ID as string, bao.rootToken])
+      assert.ok(!log.includes(leak), "no value or credential in the log");
+    // A given token is named by its lookup: method token, and its accessor.
+    const accessor = JSON.parse(bao.cli(["token", "lookup", "-format=json"]))?.data?.accessor;
+    await runCli(["export", "--env", "production"], {
+      cwd: dir,
+      env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
+    });
+    const second = readFileSync(join(dir, "audit.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .at(-1);
+    const given = JSON.parse(second ?? "{}") as {
+      principal?: { method?: string; accessor?: string };
+    };
+    assert.equal(given.principal?.method, "token");
+    assert.equal(given.principal?.accessor, accessor);
+    // Pure Vault mode fails closed by default: no log, no start.
+    rmSync(join(dir, "audit.jsonl"));
+    mkdirSync(join(dir, "audit.jsonl"));
+    const refused = await runCli(["run", "--env", "production", "--", "sh", "-c", "touch ran"], {
+      cwd: dir,
+      env: appRole(bao, "audited", ["secret/data/shop/production/*"]),
+    });
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /no secret is released unrecorded in environment "production" \(E_AUDIT\)/,
+    );
+    assert.equal(existsSync(join(dir, "ran")), false);
   });
 });
 
