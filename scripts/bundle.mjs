@@ -15,7 +15,7 @@ await build({
     main: "src/cli/main.ts",
     index: "src/index.ts",
     ...Object.fromEntries(
-      ["store", "vault", "render", "migrate", "check", "providers", "lifecycle"].map((name) => [
+      ["store", "vault", "render", "migrate", "check", "providers", "lifecycle", "redact"].map((name) => [
         name,
         `src/api/${name}.ts`,
       ]),

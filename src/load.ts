@@ -66,7 +66,7 @@ export function toConfigObject<V extends VariableMap>(resolution: Resolution): R
     if (!("value" in entry)) continue;
     // defineProperty, not assignment: a variable named __proto__ must be a value, not a prototype.
     own(values, entry.name, deepFreeze(entry.value));
-    own(masked, entry.name, entry.secret ? "[redacted]" : entry.value);
+    own(masked, entry.name, entry.secret || entry.pii === true ? "[redacted]" : entry.value);
   }
   Object.defineProperty(values, "toJSON", { value: () => masked, enumerable: false });
   Object.defineProperty(values, INSPECT, { value: () => masked, enumerable: false });

@@ -1,5 +1,5 @@
 import { openProject, type Project, resolveProject } from "../project.js";
-import { createRedactor } from "../redact/redactor.js";
+import { createRedactor, maskedValues } from "../redact/redactor.js";
 import type { Resolution } from "../resolve/types.js";
 import { type Invocation, listOption, stringOption } from "./command.js";
 import { type CliIo, say } from "./io.js";
@@ -32,11 +32,7 @@ export async function resolveOpenProject(
     cwd: io.cwd,
     passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
   });
-  io.redactor = createRedactor(
-    resolution.entries.flatMap((entry) =>
-      entry.secret && entry.raw !== undefined ? [{ name: entry.name, value: entry.raw }] : [],
-    ),
-  );
+  io.redactor = createRedactor(maskedValues(resolution.entries));
   for (const warning of resolution.warnings ?? []) say(io, `strongbox: warning: ${warning}`);
   return resolution;
 }

@@ -1,5 +1,5 @@
 import type { ConfigSpec, VariableMap } from "../schema/types.js";
-import { createRedactor, maskFor, type SecretToMask } from "./redactor.js";
+import { createRedactor, maskedValues, maskFor, type SecretToMask } from "./redactor.js";
 import { type PiiKind, type ScrubOptions, scrubPii } from "./scrubbers.js";
 
 /** How a {@link LogRedactor} is built. */
@@ -117,13 +117,19 @@ export function logRedactorFor<V extends VariableMap>(
   loaded: Readonly<Record<string, unknown>>,
   options: Omit<LogRedactorOptions, "secrets" | "fields"> = {},
 ): LogRedactor {
-  const secrets: SecretToMask[] = [];
-  for (const [name, variable] of Object.entries(spec.variables)) {
-    if (variable.secret !== true && variable.pii !== true) continue;
-    const value = loaded[name];
-    if (value === undefined || value === null) continue;
-    secrets.push({ name, value: typeof value === "string" ? value : JSON.stringify(value) });
-  }
+  const secrets = maskedValues(
+    Object.entries(spec.variables).map(([name, variable]) => {
+      const value = loaded[name];
+      return {
+        name,
+        secret: variable.secret === true,
+        pii: variable.pii === true,
+        ...(value === undefined || value === null
+          ? {}
+          : { raw: typeof value === "string" ? value : JSON.stringify(value) }),
+      };
+    }),
+  );
   return createLogRedactor({
     ...options,
     secrets,

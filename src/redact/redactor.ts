@@ -13,6 +13,26 @@ export interface Redactor {
   readonly tooShort: readonly string[];
 }
 
+/**
+ * The values output masking hides: those of secrets and of `pii: true`
+ * variables. `run`, the CLI's own messages and the `strongbox/redact`
+ * log redactor all mask this same set.
+ */
+export function maskedValues(
+  entries: ReadonlyArray<{
+    readonly name: string;
+    readonly secret: boolean;
+    readonly pii?: boolean;
+    readonly raw?: string;
+  }>,
+): SecretToMask[] {
+  return entries.flatMap((entry) =>
+    (entry.secret || entry.pii === true) && entry.raw !== undefined
+      ? [{ name: entry.name, value: entry.raw }]
+      : [],
+  );
+}
+
 /** Secrets shorter than this are not masked: masking `on` or `42` would wreck every log and reveal the value. */
 export const MIN_MASK_LENGTH = 4;
 

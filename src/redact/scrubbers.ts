@@ -45,7 +45,9 @@ const SCRUBBERS: readonly Scrubber[] = [
   },
   {
     kind: "card",
-    pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
+    // Card numbers start with 2 to 6 (the issuer ranges in use); epoch times and ids starting
+    // with 1 are left alone, and the Luhn check turns away nine in ten other look-alikes.
+    pattern: /(?<![\d-])[2-6](?:[ -]?\d){12,18}(?![\d-])/g,
     accept: (match) => luhn(match.replace(/[ -]/g, "")),
   },
   {
@@ -66,7 +68,7 @@ const SCRUBBERS: readonly Scrubber[] = [
     // run of digits is not a phone number here: it is far more often an id, a count or a time.
     kind: "phone",
     pattern:
-      /(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,4}(?![\w.-])/g,
+      /(?<![\w+-]|\d\.)(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,4}(?![\w-]|\.\d)/g,
     accept: (match) => {
       const digits = match.replace(/\D/g, "").length;
       if (digits < 10 || digits > 15) return false;
@@ -88,11 +90,32 @@ export function findPii(text: string, options: ScrubOptions = {}): PiiMatch[] {
   const taken = (start: number, end: number) => found.some((m) => start < m.end && end > m.start);
   for (const scrubber of SCRUBBERS) {
     if (!enabled[scrubber.kind]) continue;
-    for (const match of text.matchAll(scrubber.pattern)) {
-      const start = match.index ?? 0;
-      const end = start + match[0].length;
-      if (scrubber.accept !== undefined && !scrubber.accept(match[0])) continue;
-      if (!taken(start, end)) found.push({ kind: scrubber.kind, start, end });
+    const whole = new RegExp(`^(?:${scrubber.pattern.source})$`);
+    const valid = (candidate: string) =>
+      whole.test(candidate) && (scrubber.accept === undefined || scrubber.accept(candidate));
+    const pattern = new RegExp(scrubber.pattern.source, "g");
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      const start = match.index;
+      let candidate = match[0];
+      // A greedy match that runs into one already found (a phone number followed by a card
+      // number) is cut short before it.
+      const clash = found.find((m) => start < m.end && start + candidate.length > m.start);
+      if (clash !== undefined) {
+        if (clash.start <= start) continue;
+        candidate = text.slice(start, clash.start).replace(/[ .-]+$/, "");
+      }
+      // A match that fails its check may hold a valid one followed by a neighbour (a card
+      // number, then another number after a space): drop trailing groups until it passes.
+      while (!valid(candidate)) {
+        const cut = candidate.search(/[ .-][^ .-]*$/);
+        if (cut <= 0) break;
+        candidate = candidate.slice(0, cut);
+      }
+      const end = start + candidate.length;
+      const accepted = valid(candidate) && !taken(start, end);
+      if (accepted) found.push({ kind: scrubber.kind, start, end });
+      // Go on right after what was taken, so a neighbour the greedy match swallowed is found.
+      pattern.lastIndex = accepted ? end : start + 1;
     }
   }
   return found.sort((a, b) => a.start - b.start);

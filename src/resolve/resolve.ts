@@ -284,6 +284,7 @@ function* settle(
     name: p.name,
     envName: p.envName,
     secret: p.secret,
+    ...(p.spec.pii === true ? { pii: true } : {}),
     ...extra,
     provenance: provenance(status, winner),
   });

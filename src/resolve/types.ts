@@ -47,6 +47,8 @@ export interface ResolvedEntry {
   readonly name: string;
   readonly envName: string;
   readonly secret: boolean;
+  /** Personal data (`pii: true`): masked in output like a secret. */
+  readonly pii?: boolean;
   readonly raw?: string;
   readonly value?: unknown;
   readonly provenance: Provenance;

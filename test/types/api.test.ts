@@ -83,6 +83,16 @@ const SUBPATHS: Record<string, string[]> = {
     "compromise",
     "smokeTest",
   ],
+  "strongbox/redact": [
+    "createLogRedactor",
+    "logRedactorFor",
+    "scrubPii",
+    "findPii",
+    "pinoRedaction",
+    "winstonRedaction",
+    "patchConsole",
+    "clientSafeError",
+  ],
   "strongbox/providers": [
     "defineProvider",
     "defineLocalProvider",
