@@ -15,10 +15,9 @@ await build({
     main: "src/cli/main.ts",
     index: "src/index.ts",
     ...Object.fromEntries(
-      ["store", "vault", "render", "migrate", "check", "providers", "lifecycle", "redact"].map((name) => [
-        name,
-        `src/api/${name}.ts`,
-      ]),
+      ["store", "vault", "render", "migrate", "check", "providers", "lifecycle", "redact"].map(
+        (name) => [name, `src/api/${name}.ts`],
+      ),
     ),
   },
   outdir: "dist/bundle",

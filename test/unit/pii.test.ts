@@ -180,10 +180,10 @@ describe("the log redactor", () => {
     const error = Object.assign(new Error("lookup of bob@example.com failed"), {
       email: "bob@example.com",
     });
-    const out = redactor.value({ node, error, ["__proto__"]: { polluted: true } }) as Record<
-      string,
-      any
-    >; // biome-ignore lint/suspicious/noExplicitAny: a test walks an untyped result
+    const out = redactor.value({ node, error, ["__proto__"]: { polluted: true } }) as unknown as {
+      node: Record<string, unknown>;
+      error: Record<string, unknown>;
+    };
     assert.equal(out.node.self, out.node);
     assert.equal(out.error.message, "lookup of <redacted:email> failed");
     assert.equal(out.error.email, "<redacted:email>");

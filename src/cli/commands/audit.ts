@@ -101,7 +101,7 @@ Options:
         hint: "audit.sink (or STRONGBOX_AUDIT_SINK) sends them to stdout, stderr or nowhere; query them where they are shipped",
       });
     if (sub === "verify") return verify(path, invocation, io, format);
-    const filter = await filterOf(invocation, io, path);
+    const filter = await filterOf(invocation, io);
     if (sub === "tail") return tail(path, filter, invocation, io, format);
     const { events, unreadable } = queryAudit(path, filter);
     if (format === "json")
@@ -144,7 +144,7 @@ function parseAnchor(text: string): { seq: number; mac: string } {
   return { seq: Number(match[1]), mac: match[2] as string };
 }
 
-async function filterOf(invocation: Invocation, io: CliIo, path: string): Promise<AuditFilter> {
+async function filterOf(invocation: Invocation, io: CliIo): Promise<AuditFilter> {
   const time = (option: string) => {
     const text = stringOption(invocation, option);
     if (text === undefined) return undefined;
