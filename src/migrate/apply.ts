@@ -1,6 +1,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
+import { vaultRefText } from "../providers/vault/index.js";
 import type { VaultClient } from "../vault/client.js";
 import type { MigrationPlan } from "./plan.js";
 
@@ -72,7 +73,7 @@ export async function applyMigration(
             action: "write" as const,
             variable: row.variable,
             source: "vault",
-            ref: `vault://${path}#${row.key}`,
+            ref: vaultRefText(path, row.key),
             outcome,
             ...extra,
             ...(outcome === "ok" && value !== undefined && options.audit?.digest !== undefined

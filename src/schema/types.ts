@@ -187,7 +187,7 @@ export interface AuditSpec {
    * `stdout` or `stderr` (JSON lines for a container's log collector), or
    * `off`. `STRONGBOX_AUDIT_SINK` applies when the config does not say.
    */
-  readonly sink?: "file" | "stdout" | "stderr" | "off";
+  readonly sink?: string;
   /**
    * The log file, relative to the config. Else `STRONGBOX_AUDIT_FILE`, else
    * `$XDG_STATE_HOME/strongbox/audit.jsonl` (`~/.local/state/strongbox/audit.jsonl`).

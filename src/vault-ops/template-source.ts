@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
+import { vaultRefText } from "../providers/vault/index.js";
 import type { VaultClient } from "../vault/client.js";
 
 /**
@@ -24,7 +25,7 @@ export function vaultTemplateSource(
         action: "read",
         secret: path,
         source: "vault",
-        ref: `vault://${path}`,
+        ref: vaultRefText(path),
         outcome,
         ...extra,
         pid: process.pid,

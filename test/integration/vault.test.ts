@@ -469,6 +469,66 @@ describe("Vault/OpenBao against a real bao server", () => {
     assert.match(withRoot.stderr, /root token/);
   });
 
+  it("Vault-side access paths write one record each: render, the agent, set --to, migrate", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "project: audited\naudit: { file: audit.jsonl }\nvariables:\n  SESSION_SECRET: { secret: true, ref: { production: 'vault://secret/{project}/{env}/app#SESSION_SECRET' } }\n",
+      "t.ctmpl":
+        '{{ with secret "secret/data/shop/production/app" }}K={{ .Data.data.API_KEY }}{{ end }}\n',
+      "agent.yaml": "templates:\n  - { source: t.ctmpl, destination: agent.env }\n",
+      ".env": "SESSION_SECRET=migrated-canary-value\n",
+    });
+    const log = join(dir, "audit.jsonl");
+    const added = (() => {
+      let seen = 0;
+      return () => {
+        const rows = existsSync(log)
+          ? readFileSync(log, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((line) => JSON.parse(line) as Record<string, unknown>)
+              .filter((row) => row.action !== "checkpoint")
+          : [];
+        const fresh = rows.slice(seen);
+        seen = rows.length;
+        return fresh.map(
+          (row) => `${row.action} ${row.variable ?? row.secret} ${row.ref} ${row.outcome}`,
+        );
+      };
+    })();
+    const env = root();
+    const render = await runCli(["render", "-i", "t.ctmpl", "-o", "out.env"], { cwd: dir, env });
+    assert.equal(render.code, 0, render.stderr);
+    assert.deepEqual(added(), [
+      "read secret/data/shop/production/app vault://secret/data/shop/production/app ok",
+    ]);
+    const agent = await runCli(["agent", "-c", "agent.yaml", "--once"], { cwd: dir, env });
+    assert.equal(agent.code, 0, agent.stderr);
+    assert.deepEqual(added(), [
+      "read secret/data/shop/production/app vault://secret/data/shop/production/app ok",
+    ]);
+    const set = await runCli(["set", "NEW_KEY", "--to", "vault://secret/audited/paths"], {
+      cwd: dir,
+      env,
+      input: "set-to-canary-value",
+    });
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(added(), ["write NEW_KEY vault://secret/audited/paths#NEW_KEY ok"]);
+    const migrate = await runCli(["migrate", "-f", ".env", "--apply"], { cwd: dir, env });
+    assert.equal(migrate.code, 0, migrate.stderr);
+    assert.deepEqual(added(), [
+      "write SESSION_SECRET vault://secret/audited/production/app#SESSION_SECRET ok",
+    ]);
+    const text = readFileSync(log, "utf8");
+    for (const leak of [
+      "prod-api-canary",
+      "set-to-canary-value",
+      "migrated-canary-value",
+      bao.rootToken,
+    ])
+      assert.ok(!text.includes(leak), "no value or token in the log");
+  });
+
   it("audit records name the auth method, role and token accessor, never the token; pure production fails closed", async () => {
     const env = appRole(bao, "audited", ["secret/data/shop/production/*"]);
     const dir = tempProject({

@@ -120,7 +120,8 @@ describe("audit before commit (issue 9.15)", () => {
 
 describe("git merges (issue 9.19)", () => {
   async function repoWithStore(): Promise<string> {
-    const dir = tempProject();
+    // The test's HOME is the project; a real home is never inside the repository.
+    const dir = tempProject({ ".gitignore": ".local/\n" });
     git(dir, "init", "-q", "-b", "main");
     await runCli(["init"], { cwd: dir });
     await runCli(["set", "SHARED"], { cwd: dir, input: "base-value" });

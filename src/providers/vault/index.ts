@@ -1,7 +1,7 @@
 import type { Principal } from "../../audit/audit.js";
 import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
-import { refError, refScheme } from "../../refs/ref.js";
+import { formatRef, refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
 import {
   defineProvider,
@@ -320,6 +320,16 @@ function toResult(
       principal,
     },
   };
+}
+
+/** The reference text of a Vault path (and key), for records of reads made outside a resolution. */
+export function vaultRefText(path: string, key?: string): string {
+  return formatRef({
+    scheme: vaultProvider.scheme,
+    path,
+    ...(key === undefined ? {} : { key }),
+    params: {},
+  });
 }
 
 /**
