@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,13 +12,14 @@ import { type AuditActor, auditActor } from "./identity.js";
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The sink kinds a config or `STRONGBOX_AUDIT_SINK` may name. */
-export const AUDIT_SINKS = ["file", "stdout", "stderr", "off"] as const;
+export const AUDIT_SINKS = ["file", "stdout", "stderr", "syslog", "off"] as const;
 export type AuditSinkKind = (typeof AUDIT_SINKS)[number];
 
 /** Where a project's audit records go, decided by {@link auditTarget}. */
 export type AuditTarget =
   | { readonly kind: "file"; readonly path: string }
-  | { readonly kind: "stdout" | "stderr" | "off" };
+  | { readonly kind: "stdout" | "stderr" | "off" }
+  | { readonly kind: "syslog"; readonly socket: string };
 
 /**
  * The one rule for where audit records go, shared by every entry point
@@ -40,9 +42,11 @@ export function auditTarget(
       "E_CONFIG",
       `audit sink "${kind}" is not one of ${AUDIT_SINKS.join(", ")}`,
       {
-        hint: "set audit.sink (or STRONGBOX_AUDIT_SINK) to file, stdout, stderr or off",
+        hint: "set audit.sink (or STRONGBOX_AUDIT_SINK) to file, stdout, stderr, syslog or off",
       },
     );
+  if (kind === "syslog")
+    return { kind, socket: resolve(baseDir, spec?.syslog?.socket ?? "/dev/log") };
   if (kind !== "file") return { kind: kind as "stdout" | "stderr" | "off" };
   if (spec?.file !== undefined && spec.file !== "")
     return { kind: "file", path: resolve(baseDir, spec.file) };
@@ -98,6 +102,9 @@ export function openAuditSink(options: {
           : { checkpointEvery: options.config.audit.checkpointEvery }),
       });
       break;
+    case "syslog":
+      sink = createSyslogSink(target.socket, options.env, actor);
+      break;
     default:
       sink = createStreamSink(
         target.kind === "stdout" && options.stdoutIsData !== true ? 1 : 2,
@@ -152,6 +159,65 @@ function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
           { hint: "the stream is closed; send records to a file (audit.sink: file)", cause: error },
         );
       }
+    },
+  };
+}
+
+/**
+ * Records to the local syslog daemon's socket (`/dev/log` by default), one
+ * RFC 5424 message per record (facility auth, severity notice, tag
+ * `strongbox`), through util-linux's `logger`: Node cannot write to a Unix
+ * datagram socket without a native module. `logger --socket-errors=on`
+ * exits non-zero when the socket refuses, so fail-closed holds. The child
+ * gets only `PATH`, never a credential, and the records on its standard
+ * input, never on its command line.
+ */
+function createSyslogSink(socket: string, env: Env, actorOf: () => AuditActor): AuditSink {
+  let actor: AuditActor | undefined;
+  return {
+    write(events) {
+      if (events.length === 0) return;
+      actor ??= actorOf();
+      const text = events
+        .map(
+          (event) =>
+            `${JSON.stringify({ v: 1, audit: true, ...event, actor: event.actor ?? actor })}\n`,
+        )
+        .join("");
+      const result = spawnSync(
+        "logger",
+        [
+          "--socket",
+          socket,
+          "--socket-errors=on",
+          "--rfc5424",
+          "--tag",
+          "strongbox",
+          "--priority",
+          "auth.notice",
+          "--size",
+          "65536",
+        ],
+        {
+          input: text,
+          env: { PATH: env.PATH ?? "/usr/bin:/bin" },
+          stdio: ["pipe", "ignore", "pipe"],
+          timeout: 5000,
+        },
+      );
+      if (result.error !== undefined || result.status !== 0)
+        throw new StrongboxError(
+          "E_AUDIT",
+          `cannot send audit records to syslog at ${socket}: ${
+            (result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+              ? "the logger command (util-linux) is not installed"
+              : (result.stderr?.toString().trim().split("\n")[0] ??
+                `logger exited ${result.status}`)
+          }`,
+          {
+            hint: "check that the syslog daemon listens there (audit.syslog.socket), or use audit.sink: file",
+          },
+        );
     },
   };
 }

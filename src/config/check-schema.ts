@@ -66,7 +66,7 @@ const CORE_KEYS = [
   "audit",
   "piiFields",
 ];
-const AUDIT_KEYS = ["sink", "file", "failClosed", "rotate", "checkpointEvery"];
+const AUDIT_KEYS = ["sink", "file", "failClosed", "rotate", "checkpointEvery", "syslog"];
 
 const checked = new WeakMap<object, readonly Issue[]>();
 
@@ -297,8 +297,22 @@ function checkAuditAndPii(fields: Readonly<Record<string, unknown>>): Issue[] {
   for (const key of Object.keys(spec))
     if (!AUDIT_KEYS.includes(key))
       add(`config: unknown field "audit.${key}"`, `known fields: ${AUDIT_KEYS.join(", ")}`);
-  if (spec.sink !== undefined && !["file", "stdout", "stderr", "off"].includes(String(spec.sink)))
-    add(`config: audit.sink "${String(spec.sink)}" is not file, stdout, stderr or off`);
+  if (
+    spec.sink !== undefined &&
+    !["file", "stdout", "stderr", "syslog", "off"].includes(String(spec.sink))
+  )
+    add(`config: audit.sink "${String(spec.sink)}" is not file, stdout, stderr, syslog or off`);
+  const syslog = spec.syslog as Readonly<Record<string, unknown>> | undefined;
+  if (
+    syslog !== undefined &&
+    (syslog === null ||
+      typeof syslog !== "object" ||
+      (syslog.socket !== undefined && (typeof syslog.socket !== "string" || syslog.socket === "")))
+  )
+    add(
+      "config: audit.syslog must be a map with a socket path",
+      "audit: { syslog: { socket: /dev/log } }",
+    );
   if (spec.file !== undefined && (typeof spec.file !== "string" || spec.file === ""))
     add("config: audit.file must be a path");
   const closed = spec.failClosed;

@@ -184,10 +184,12 @@ export interface EnvironmentSpec {
 export interface AuditSpec {
   /**
    * Where records go: `file` (the default: a tamper-evident chained log),
-   * `stdout` or `stderr` (JSON lines for a container's log collector), or
-   * `off`. `STRONGBOX_AUDIT_SINK` applies when the config does not say.
+   * `stdout` or `stderr` (JSON lines for a container's log collector),
+   * `syslog` (the local daemon's socket), or `off`. `STRONGBOX_AUDIT_SINK` applies when the config does not say.
    */
   readonly sink?: string;
+  /** With `sink: syslog`: the daemon's Unix socket (default `/dev/log`). */
+  readonly syslog?: { readonly socket?: string };
   /**
    * The log file, relative to the config. Else `STRONGBOX_AUDIT_FILE`, else
    * `$XDG_STATE_HOME/strongbox/audit.jsonl` (`~/.local/state/strongbox/audit.jsonl`).

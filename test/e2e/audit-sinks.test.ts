@@ -126,6 +126,58 @@ ${STORE_CONFIG}`;
   });
 });
 
+describe("audit: syslog over the local socket", () => {
+  /** A Unix datagram socket that prints what arrives, as a syslog daemon's /dev/log receives it. */
+  const RECEIVER = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("ready", flush=True)
+while True:
+    print(s.recv(70000).decode(), flush=True)
+`;
+
+  it("each record is one RFC 5424 message on the socket; a refused socket fails closed where asked", async () => {
+    const dir = await storeProject();
+    writeFileSync(
+      join(dir, "strongbox.config.yaml"),
+      `audit: { sink: syslog, syslog: { socket: log.sock }, failClosed: true }\n${STORE_CONFIG}`,
+    );
+    const socket = join(dir, "log.sock");
+    const receiver = spawn("python3", ["-c", RECEIVER, socket], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let received = "";
+    receiver.stdout.on("data", (chunk: Buffer) => {
+      received += chunk.toString();
+    });
+    try {
+      for (let i = 0; i < 100 && !received.startsWith("ready"); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const run = await runCli(["run", "--", "true"], { cwd: dir });
+      assert.equal(run.code, 0, run.stderr);
+      for (let i = 0; i < 50 && !received.includes("strongbox"); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const message = received.split("\n").find((line) => line.includes(" strongbox "));
+      assert.ok(message, received);
+      assert.match(
+        message,
+        /^<37>1 \S+ \S+ strongbox /,
+        "facility auth, severity notice, RFC 5424",
+      );
+      const record = JSON.parse(message.slice(message.indexOf("{"))) as Row;
+      assert.deepEqual([record.action, record.variable, record.outcome], ["read", "TOKEN", "ok"]);
+      assert.ok(!received.includes("sink-canary-value-1"));
+    } finally {
+      receiver.kill();
+    }
+    rmSync(socket, { force: true });
+    const refused = await runCli(["run", "--", "true"], { cwd: dir });
+    assert.equal(refused.code, 4);
+    assert.match(refused.stderr, /cannot send audit records to syslog at .*log\.sock/);
+  });
+});
+
 describe("audit: which value was read", () => {
   it("records carry a keyed HMAC of the value; --value-from-stdin finds who read a leaked value", async () => {
     const dir = await storeProject(

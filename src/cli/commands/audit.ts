@@ -98,7 +98,7 @@ Options:
     );
     if (path === undefined)
       throw new StrongboxError("E_USAGE", "audit: records go to a stream, not a file, here", {
-        hint: "audit.sink (or STRONGBOX_AUDIT_SINK) sends them to stdout, stderr or nowhere; query them where they are shipped",
+        hint: "audit.sink (or STRONGBOX_AUDIT_SINK) sends them to stdout, stderr, syslog or nowhere; query them where they are shipped",
       });
     if (sub === "verify") return verify(path, invocation, io, format);
     const filter = await filterOf(invocation, io);
