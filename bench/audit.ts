@@ -7,19 +7,7 @@ import type { AuditEvent } from "../src/audit/audit.js";
 import { createChainedSink } from "../src/audit/chain.js";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
-
-interface Row {
-  readonly name: string;
-  readonly median: number;
-  readonly p90: number;
-  readonly unit: string;
-  readonly note?: string;
-}
-
-function quantile(samples: number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
+import { quantile, type Row } from "./stats.js";
 
 const KEY = Buffer.alloc(32, 9).toString("hex");
 

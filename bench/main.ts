@@ -11,25 +11,13 @@ import { initStore, openStore } from "../src/store/open.js";
 import { auditRows } from "./audit.js";
 import { awsRows } from "./aws.js";
 import { azureRows } from "./azure.js";
+import { quantile, type Row } from "./stats.js";
 import { templateRows, vaultRows } from "./vault.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist/bundle/main.js");
 const DOTENVX = join(ROOT, "node_modules/.bin/dotenvx");
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-
-interface Row {
-  readonly name: string;
-  readonly median: number;
-  readonly p90: number;
-  readonly unit: string;
-  readonly note?: string;
-}
-
-function quantile(samples: number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 /** A project with `count` variables (every fifth a secret) in YAML and TypeScript, and a .env. */
 function makeProject(count: number): { dir: string; env: Record<string, string> } {

@@ -137,28 +137,36 @@ export function auditFailsClosed(
  * its integrity is the collector's.
  */
 function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
+  return jsonLinesSink(actorOf, (text) => {
+    try {
+      const bytes = Buffer.from(text);
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+    } catch (error) {
+      throw new StrongboxError(
+        "E_AUDIT",
+        `cannot write audit records to ${fd === 1 ? "stdout" : "stderr"}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+        { hint: "the stream is closed; send records to a file (audit.sink: file)", cause: error },
+      );
+    }
+  });
+}
+
+/** A sink that hands each batch, as JSON lines marked `audit: true` and carrying the actor, to `deliver`. */
+function jsonLinesSink(actorOf: () => AuditActor, deliver: (text: string) => void): AuditSink {
   let actor: AuditActor | undefined;
   return {
     write(events) {
       if (events.length === 0) return;
       actor ??= actorOf();
-      const text = events
-        .map(
-          (event) =>
-            `${JSON.stringify({ v: 1, audit: true, ...event, actor: event.actor ?? actor })}\n`,
-        )
-        .join("");
-      try {
-        const bytes = Buffer.from(text);
-        let offset = 0;
-        while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-      } catch (error) {
-        throw new StrongboxError(
-          "E_AUDIT",
-          `cannot write audit records to ${fd === 1 ? "stdout" : "stderr"}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
-          { hint: "the stream is closed; send records to a file (audit.sink: file)", cause: error },
-        );
-      }
+      deliver(
+        events
+          .map(
+            (event) =>
+              `${JSON.stringify({ v: 1, audit: true, ...event, actor: event.actor ?? actor })}\n`,
+          )
+          .join(""),
+      );
     },
   };
 }
@@ -173,53 +181,41 @@ function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
  * input, never on its command line.
  */
 function createSyslogSink(socket: string, env: Env, actorOf: () => AuditActor): AuditSink {
-  let actor: AuditActor | undefined;
-  return {
-    write(events) {
-      if (events.length === 0) return;
-      actor ??= actorOf();
-      const text = events
-        .map(
-          (event) =>
-            `${JSON.stringify({ v: 1, audit: true, ...event, actor: event.actor ?? actor })}\n`,
-        )
-        .join("");
-      const result = spawnSync(
-        "logger",
-        [
-          "--socket",
-          socket,
-          "--socket-errors=on",
-          "--rfc5424",
-          "--tag",
-          "strongbox",
-          "--priority",
-          "auth.notice",
-          "--size",
-          "65536",
-        ],
+  return jsonLinesSink(actorOf, (text) => {
+    const result = spawnSync(
+      "logger",
+      [
+        "--socket",
+        socket,
+        "--socket-errors=on",
+        "--rfc5424",
+        "--tag",
+        "strongbox",
+        "--priority",
+        "auth.notice",
+        "--size",
+        "65536",
+      ],
+      {
+        input: text,
+        env: { PATH: env.PATH ?? "/usr/bin:/bin" },
+        stdio: ["pipe", "ignore", "pipe"],
+        timeout: 5000,
+      },
+    );
+    if (result.error !== undefined || result.status !== 0)
+      throw new StrongboxError(
+        "E_AUDIT",
+        `cannot send audit records to syslog at ${socket}: ${
+          (result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+            ? "the logger command (util-linux) is not installed"
+            : (result.stderr?.toString().trim().split("\n")[0] ?? `logger exited ${result.status}`)
+        }`,
         {
-          input: text,
-          env: { PATH: env.PATH ?? "/usr/bin:/bin" },
-          stdio: ["pipe", "ignore", "pipe"],
-          timeout: 5000,
+          hint: "check that the syslog daemon listens there (audit.syslog.socket), or use audit.sink: file",
         },
       );
-      if (result.error !== undefined || result.status !== 0)
-        throw new StrongboxError(
-          "E_AUDIT",
-          `cannot send audit records to syslog at ${socket}: ${
-            (result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
-              ? "the logger command (util-linux) is not installed"
-              : (result.stderr?.toString().trim().split("\n")[0] ??
-                `logger exited ${result.status}`)
-          }`,
-          {
-            hint: "check that the syslog daemon listens there (audit.syslog.socket), or use audit.sink: file",
-          },
-        );
-    },
-  };
+  });
 }
 
 function withProject(sink: AuditSink, project: string): AuditSink {
