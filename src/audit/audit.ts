@@ -46,6 +46,10 @@ export interface AuditEvent {
   readonly principal?: Principal;
   /** The config's `project`, when it names one. */
   readonly project?: string;
+  /** A checkpoint's count of the records before it. */
+  readonly records?: number;
+  /** A checkpoint opening a segment: the segment just closed. */
+  readonly segment?: string;
   /** The process that read it. */
   readonly pid: number;
   /** Who is behind it: user, host, command, git author, CI job (added by the sink). */

@@ -34,7 +34,11 @@ export interface ResolveOptions {
   readonly cwd?: string;
   /** The directory of the config file; relative paths in the config resolve against it. */
   readonly baseDir?: string;
-  /** Receives one event per secret read. */
+  /**
+   * Receives one event per secret read. `loadConfig` opens the config's sink
+   * by the one rule (`openAuditSink`) when none is given; `resolveConfig`
+   * records only into a sink it is handed.
+   */
   readonly audit?: AuditSink | undefined;
   /** Deadline for all provider reads together, in milliseconds (10 s by default). */
   readonly timeoutMs?: number;
