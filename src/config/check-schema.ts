@@ -251,6 +251,18 @@ function checkEnvironments(config: ConfigSpec): Issue[] {
       if (!ENV_KEYS.has(key))
         add(`unknown field "${key}"`, `known fields: ${[...ENV_KEYS].join(", ")}`);
     const sources = sourceKinds().map((info) => info.kind);
+    const secrets = spec?.secrets as unknown;
+    if (
+      secrets !== undefined &&
+      (secrets === null ||
+        typeof secrets !== "object" ||
+        Array.isArray(secrets) ||
+        !Array.isArray((secrets as { from?: unknown }).from))
+    ) {
+      // A list here used to be ignored in silence, leaving the built-in sources in force.
+      add("secrets must be a map with a `from` list", "secrets: { from: [vault, store] }");
+      continue;
+    }
     for (const source of spec?.secrets?.from ?? [])
       if (!sources.includes(source))
         add(`unknown secret source "${source}"`, `sources: ${sources.join(", ")}`);

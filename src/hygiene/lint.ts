@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import type { Issue } from "../errors.js";
 import type { ConfigSpec } from "../schema/types.js";
+import { isSafePlaceholder } from "./placeholder.js";
 
 /** The rules of `strongbox lint`: each finding's `rule`. */
 export type LintRule =
@@ -36,13 +37,19 @@ export function lintProject(config: ConfigSpec, baseDir: string): Issue[] {
   );
   for (const [name, spec] of Object.entries(config.variables)) {
     const envName = spec.env ?? name;
-    if (spec.secret === true && spec.default !== undefined) {
+    // A local placeholder (`changeme`, a localhost URL) is the safe local default seed 000 asks
+    // for; a default that looks like a real credential is a secret committed in the schema.
+    if (
+      spec.secret === true &&
+      spec.default !== undefined &&
+      !isSafePlaceholder(String(spec.default))
+    ) {
       findings.push({
         code: "E_LINT",
         rule: "secret-default",
         variable: name,
-        message: `${name} is a secret with a default in the schema`,
-        hint: "a default is a literal in a committed file: remove it and set the value in the store or Vault",
+        message: `${name} is a secret whose default in the schema looks like a real credential`,
+        hint: "a default is a literal in a committed file: remove it and set the value in the store or Vault, or use a local placeholder",
       });
     }
     if (spec.secret === true && PUBLIC_PREFIX.test(envName)) {
@@ -86,14 +93,14 @@ function secretsInExample(config: ConfigSpec, baseDir: string): LintFinding[] {
     ),
   );
   return parseDotenv(readFileSync(path, "utf8")).entries.flatMap((entry) =>
-    secrets.has(entry.key) && entry.value !== ""
+    secrets.has(entry.key) && !isSafePlaceholder(entry.value)
       ? [
           {
             code: "E_LINT",
             rule: "secret-in-example" as const,
             variable: entry.key,
-            message: `.env.example:${entry.line}: the secret ${entry.key} has a value`,
-            hint: "leave secrets empty in .env.example (strongbox generate example does)",
+            message: `.env.example:${entry.line}: the secret ${entry.key} has a value that looks real`,
+            hint: "leave secrets empty in .env.example, or use a local placeholder (changeme, localhost URLs)",
           },
         ]
       : [],

@@ -1,8 +1,11 @@
 import { parseDotenv } from "../dotenv/parse.js";
 import type { Issue } from "../errors.js";
+import { isSafePlaceholder } from "../hygiene/placeholder.js";
 import { isVaultRefText } from "../providers/vault/index.js";
 import { parseRef } from "../refs/ref.js";
 import { schemaRefFor } from "../refs/template.js";
+import { isRequired } from "../resolve/candidates.js";
+import { coerceBuiltin } from "../schema/coerce.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { parseTemplate } from "../template/parse.js";
 import { secretsUsed } from "../template/secrets-used.js";
@@ -21,10 +24,13 @@ export type LayerRule =
   | "example-missing"
   | "example-orphan"
   | "example-secret-value"
+  | "example-type"
+  | "template-missing"
   | "marker-mismatch"
   | "parse-error"
   | "live-missing"
-  | "live-empty";
+  | "live-empty"
+  | "live-orphan";
 
 /** One disagreement between the layers, as an `E_LAYERS` issue. Names and places only, never values. */
 export function layerIssue(rule: LayerRule, message: string, variable?: string): Issue {
@@ -36,8 +42,18 @@ export function layerIssue(rule: LayerRule, message: string, variable?: string):
 export interface LayerReport {
   readonly ok: boolean;
   readonly issues: readonly Issue[];
-  /** What each layer lacks, for `--diff`: layer → variable names. */
-  readonly missing: { readonly example: readonly string[]; readonly schema: readonly string[] };
+  /**
+   * What each layer lacks, for `--diff`: names the schema declares and
+   * `.env.example` lacks, names a template or `.env.example` has and the
+   * schema lacks, and production secrets no template renders.
+   */
+  /** The Vault paths the templates read (`%s` for the environment) and their keys, for `--live`. */
+  readonly reads: ReadonlyArray<{ readonly path: string; readonly keys: readonly string[] }>;
+  readonly missing: {
+    readonly example: readonly string[];
+    readonly schema: readonly string[];
+    readonly template: readonly string[];
+  };
 }
 
 /**
@@ -56,6 +72,10 @@ export function checkLayers(
     Object.entries(config.variables).map(([name, spec]) => [spec.env ?? name, [name, spec]]),
   );
   const missingInSchema: string[] = [];
+  // Variables some template renders: vault-agent is their production source, whether or not
+  // the schema also names a vault:// ref (seed 000's layout names Vault paths only in the template).
+  const rendered = new Set<string>();
+  const reads: Array<{ path: string; keys: string[] }> = [];
   for (const template of files.templates) {
     let uses: ReturnType<typeof secretsUsed>;
     try {
@@ -65,6 +85,7 @@ export function checkLayers(
       continue;
     }
     for (const use of uses) {
+      reads.push({ path: use.path, keys: use.keys.map((key) => key.key) });
       for (const key of use.keys) {
         const where = `${template.path}:${key.line}`;
         const envName = key.envName ?? key.key;
@@ -79,16 +100,10 @@ export function checkLayers(
           });
           continue;
         }
+        rendered.add(declared[0]);
         const expected = expectedSource(config, declared[0], declared[1], key.kv);
         const actual = `${use.path.replace(/%s/g, "{env}")}#${key.key}`;
-        if (expected === undefined) {
-          issues.push({
-            code: "E_LAYERS",
-            rule: "template-mismatch",
-            variable: declared[0],
-            message: `${where}: ${declared[0]} is read from Vault by the template, but the schema's production source is not vault://`,
-          });
-        } else if (expected !== actual) {
+        if (expected !== undefined && expected !== actual) {
           issues.push({
             code: "E_LAYERS",
             rule: "template-mismatch",
@@ -119,16 +134,27 @@ export function checkLayers(
         });
         continue;
       }
-      if (spec.secret === true && entry.value !== "") {
+      if (spec.secret === true && !isSafePlaceholder(entry.value)) {
         issues.push({
           code: "E_LAYERS",
           rule: "example-secret-value",
           variable: name,
-          message: `${example.path}:${entry.line}: ${envName} is a secret but has a value in .env.example`,
+          message: `${example.path}:${entry.line}: ${envName} is a secret and its value in .env.example looks real (a token prefix, a real host or a random credential); use a local placeholder such as changeme`,
         });
       }
+      const typed =
+        spec.secret === true || entry.value === ""
+          ? undefined
+          : exampleTypeProblem(spec, entry.value);
+      if (typed !== undefined)
+        issues.push({
+          code: "E_LAYERS",
+          rule: "example-type",
+          variable: name,
+          message: `${example.path}:${entry.line}: ${envName} is ${typed} in the schema, but its .env.example value is not`,
+        });
       const marked = commentAbove(lines, entry.line).includes("[VAULT]");
-      if (marked !== isVaultInProduction(spec)) {
+      if (marked !== (isVaultInProduction(spec) || rendered.has(name))) {
         issues.push({
           code: "E_LAYERS",
           rule: "marker-mismatch",
@@ -148,11 +174,46 @@ export function checkLayers(
       }
     }
   }
+  // With templates in the project, production gets its secrets from them (or from a vault://
+  // ref): a production secret neither renders nor references is one the deploy will lack.
+  const missingInTemplate: string[] = [];
+  if (files.templates.length > 0)
+    for (const [envName, [name, spec]] of byEnvName)
+      if (
+        spec.secret === true &&
+        isRequired(spec, "production") &&
+        !rendered.has(name) &&
+        !isVaultInProduction(spec)
+      ) {
+        missingInTemplate.push(envName);
+        issues.push({
+          code: "E_LAYERS",
+          rule: "template-missing",
+          variable: name,
+          message: `${envName} is a secret production requires, but no template renders it and no vault:// ref reads it`,
+        });
+      }
+  const orphans = issues.flatMap((item) =>
+    item.rule === "example-orphan" && item.variable !== undefined ? [item.variable] : [],
+  );
   return {
     ok: issues.length === 0,
     issues,
-    missing: { example: missingInExample, schema: [...new Set(missingInSchema)] },
+    reads,
+    missing: {
+      example: missingInExample,
+      schema: [...new Set([...missingInSchema, ...orphans])],
+      template: missingInTemplate,
+    },
   };
+}
+
+/** The type a non-secret `.env.example` value fails to parse as, or undefined when it parses. */
+function exampleTypeProblem(spec: VariableSpec, value: string): string | undefined {
+  // A Standard Schema validator may be async or stateful: only built-in types are checked here.
+  if ("schema" in spec && spec.schema !== undefined) return undefined;
+  const coerced = coerceBuiltin(spec, value);
+  return coerced.ok ? undefined : `${spec.type ?? "string"} (${coerced.expected})`;
 }
 
 /** The schema's production Vault source of a variable as `mount/data/…/{env}/…#KEY`, or undefined. */
@@ -182,4 +243,29 @@ function commentAbove(lines: readonly string[], line: number): string {
   for (let i = line - 2; i >= 0 && (lines[i] ?? "").trimStart().startsWith("#"); i--)
     block.push(lines[i] ?? "");
   return block.join("\n");
+}
+
+/**
+ * `check --layers --diff`: what each pair of layers lacks, as unified-diff
+ * headers and names. Under `--- A` / `+++ B`, `-NAME` is in A and missing
+ * from B, `+NAME` is in B and missing from A. Sections with nothing to show
+ * are left out; an empty string when the layers agree on names.
+ */
+export function layersDiff(report: Pick<LayerReport, "issues">): string {
+  const names = (rule: LayerRule) => [
+    ...new Set(
+      report.issues.flatMap((item) =>
+        item.rule === rule && item.variable !== undefined ? [item.variable] : [],
+      ),
+    ),
+  ];
+  const section = (left: string, right: string, minus: string[], plus: string[]) =>
+    minus.length + plus.length === 0
+      ? []
+      : [`--- ${left}`, `+++ ${right}`, ...minus.map((n) => `-${n}`), ...plus.map((n) => `+${n}`)];
+  const lines = [
+    ...section("schema", ".env.example", names("example-missing"), names("example-orphan")),
+    ...section("schema", "templates", names("template-missing"), names("template-orphan")),
+  ];
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

@@ -61,10 +61,19 @@ export async function checkProjectLayers(
   if (options.live !== undefined) {
     // Loaded only for --live, so the offline gate does not pay for the Vault client.
     const { VaultClient } = await import("../vault/client.js");
-    const { liveLayerIssues } = await import("./live.js");
+    const { liveLayerIssues, liveOrphanIssues } = await import("./live.js");
     const client = VaultClient.fromEnv(options.live.env, project.config.vault);
     try {
       live = await liveLayerIssues(project.config, options.live.environment, client);
+      if (!live.some((item) => item.message.includes("unreachable")))
+        live.push(
+          ...(await liveOrphanIssues(
+            project.config,
+            options.live.environment,
+            client,
+            layered.reads,
+          )),
+        );
     } finally {
       await client.close();
     }

@@ -2,6 +2,7 @@ import type { Issue } from "../errors.js";
 import type { ConfigSpec } from "../schema/types.js";
 import type { VaultClient } from "../vault/client.js";
 import { vaultDoctor } from "../vault-ops/doctor.js";
+import { vaultNeeds } from "../vault-ops/plan.js";
 import { layerIssue } from "./check-layers.js";
 
 /**
@@ -42,4 +43,56 @@ export async function liveLayerIssues(
       layerIssue("live-missing", `${error.variable}: ${error.message}`, error.variable),
     ),
   ]);
+}
+
+/** A Vault path a template reads (`%s` standing for the environment) and the keys it renders. */
+export interface TemplateRead {
+  readonly path: string;
+  readonly keys: readonly string[];
+}
+
+/**
+ * Keys Vault holds at the paths the schema and the templates read for
+ * `environment` that neither declares (`live-orphan`): a secret someone put
+ * in Vault that nothing renders or reads, often one renamed in the code but
+ * not in Vault. Names only.
+ */
+export async function liveOrphanIssues(
+  config: ConfigSpec,
+  environment: string,
+  client: VaultClient,
+  templates: readonly TemplateRead[],
+): Promise<Issue[]> {
+  const declared = new Map<string, Set<string>>();
+  const add = (path: string, key: string) => {
+    const keys = declared.get(path) ?? new Set<string>();
+    keys.add(key);
+    declared.set(path, keys);
+  };
+  for (const need of vaultNeeds(config, environment)) add(need.path, need.key);
+  for (const read of templates) {
+    // A template names the API path (`secret/data/app`); the client reads the logical one.
+    const path = read.path.replaceAll("%s", environment).replace(/^([^/]+)\/data\//, "$1/");
+    if (read.keys.length === 0) declared.set(path, declared.get(path) ?? new Set());
+    for (const key of read.keys) add(path, key);
+  }
+  const issues: Issue[] = [];
+  for (const [path, keys] of declared) {
+    let secret: Awaited<ReturnType<VaultClient["kvRead"]>>;
+    try {
+      secret = await client.kvRead(path);
+    } catch {
+      continue; // unreachable or denied: the missing/empty check above already says so
+    }
+    for (const key of Object.keys(secret?.data ?? {}).sort())
+      if (!keys.has(key))
+        issues.push(
+          layerIssue(
+            "live-orphan",
+            `${key} is in Vault at ${path} for environment "${environment}" but neither the schema nor a template declares it`,
+            key,
+          ),
+        );
+  }
+  return issues;
 }

@@ -20,14 +20,14 @@ describe("strongbox lint", () => {
     const dir = tempProject({
       "strongbox.config.yaml": [
         "variables:",
-        "  API_KEY: { secret: true, default: lint-canary-default }",
+        "  API_KEY: { secret: true, default: sk_live_lintCanaryDefault0123 }",
         "  NEXT_PUBLIC_STRIPE_SECRET: { secret: true }",
         "  VAULT_ROOT_TOKEN: { secret: true }",
         "  VAULT_APP_TOKEN: { secret: true }",
         "  QUEUE: { component: worker }",
         "",
       ].join("\n"),
-      ".env.example": "API_KEY=lint-canary-example\n",
+      ".env.example": "API_KEY=sk_live_lintCanaryInExample99\n",
       ".env.local": "API_KEY=x\n",
     });
     execFileSync("git", ["init", "-q"], { cwd: dir });
@@ -45,7 +45,7 @@ describe("strongbox lint", () => {
       "shared-vault-token:VAULT_APP_TOKEN",
       "shared-vault-token:VAULT_ROOT_TOKEN",
     ]);
-    assert.ok(!result.stdout.includes("lint-canary"));
+    assert.ok(!result.stdout.includes("lintCanary"));
   });
 });
 

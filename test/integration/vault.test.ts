@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { StrongboxError } from "../../src/errors.js";
@@ -8,7 +8,7 @@ import { resolveConfig } from "../../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../../src/schema/types.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { type Bao, baoBinary, freePort, startBao } from "../helpers/bao.js";
-import { runCli, tempProject } from "../helpers/cli.js";
+import { ROOT, runCli, tempProject } from "../helpers/cli.js";
 import { type LoopbackProxy, startProxy } from "../helpers/proxy.js";
 
 /** The dev server speaks plain http on loopback; pure Vault mode refuses that unless told (issue 9.5). */
@@ -698,6 +698,46 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
     );
     assert.ok(rules.includes("live-empty:EMPTY"), rules.join());
     assert.ok(!prod.stdout.includes("canary"));
+  });
+
+  it("check --layers --live on the seed layout: keys in Vault that nothing declares are named", async () => {
+    const dir = tempProject();
+    cpSync(join(ROOT, "test/fixtures/seed-layout"), dir, { recursive: true });
+    const keys = [
+      "DATABASE_URL",
+      "REDIS_URL",
+      "S3_ENDPOINT",
+      "S3_ACCESS_KEY",
+      "S3_SECRET_KEY",
+      "S3_BUCKET",
+      "OPENROUTER_API_KEY",
+      "SECRET_KEY",
+      "CORS_ORIGINS",
+    ].map((key) => `${key}=live-canary-${key.toLowerCase()}`);
+    bao.cli(["kv", "put", "-mount=secret", "finance_report/production/app", ...keys]);
+    const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+    const clean = await runCli(["check", "--layers", "--live", "--env", "production"], {
+      cwd: dir,
+      env,
+    });
+    assert.equal(clean.code, 0, clean.stderr);
+    bao.cli([
+      "kv",
+      "patch",
+      "-mount=secret",
+      "finance_report/production/app",
+      "LEGACY_TOKEN=live-canary-legacy",
+    ]);
+    const orphan = await runCli(["check", "--layers", "--live", "--env", "production", "--json"], {
+      cwd: dir,
+      env,
+    });
+    assert.equal(orphan.code, 4);
+    const rules = JSON.parse(orphan.stdout).issues.map(
+      (i: { rule: string; variable?: string }) => `${i.rule}:${i.variable}`,
+    );
+    assert.deepEqual(rules, ["live-orphan:LEGACY_TOKEN"]);
+    assert.ok(!orphan.stdout.includes("live-canary"));
   });
 
   it("doctor reports the server, the token and missing or empty secrets by name", async () => {

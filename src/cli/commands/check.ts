@@ -1,4 +1,5 @@
 import { ResolutionError } from "../../errors.js";
+import { layersDiff } from "../../layers/check-layers.js";
 import { checkProjectLayers } from "../../layers/check-project.js";
 import { lifecycleFindings } from "../../lifecycle/check.js";
 import { openProject } from "../../project.js";
@@ -118,16 +119,6 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
       "strongbox: hint: `strongbox generate example` and `strongbox generate ctmpl` rewrite both layers from the schema",
     );
   }
-  if (invocation.values.diff === true && !report.ok) {
-    const lines = [
-      "--- schema",
-      "+++ .env.example",
-      ...report.missing.example.map((name) => `-${name}`),
-      "--- templates",
-      "+++ schema",
-      ...report.missing.schema.map((name) => `+${name}`),
-    ];
-    io.stdout.write(`${lines.join("\n")}\n`);
-  }
+  if (invocation.values.diff === true) io.stdout.write(layersDiff(report));
   return verdict(report.ok);
 }

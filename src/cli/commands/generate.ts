@@ -1,5 +1,11 @@
 import { StrongboxError } from "../../errors.js";
-import { generatedFiles, staleFiles, writeGenerated } from "../../generate/project-files.js";
+import {
+  generatedFiles,
+  obsoleteTemplates,
+  removeGenerated,
+  staleFiles,
+  writeGenerated,
+} from "../../generate/project-files.js";
 import { openProject } from "../../project.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
@@ -60,6 +66,10 @@ Options:
       for (const file of files) io.stdout.write(file.text);
       return EXIT_OK;
     }
+    const obsolete =
+      what === "ctmpl"
+        ? obsoleteTemplates(project, files, { cwd: io.cwd, out: stringOption(invocation, "out") })
+        : [];
     if (invocation.values.check === true) {
       const stale = staleFiles(files);
       for (const file of stale)
@@ -67,11 +77,20 @@ Options:
           io,
           `strongbox: ${file.path} is not up to date with the schema; run \`strongbox generate ${what}\``,
         );
-      return verdict(stale.length === 0);
+      for (const path of obsolete)
+        say(
+          io,
+          `strongbox: ${path} was generated for a component that no longer reads Vault; run \`strongbox generate ctmpl\` to remove it`,
+        );
+      return verdict(stale.length === 0 && obsolete.length === 0);
     }
     for (const file of files) {
       writeGenerated(file);
       say(io, `strongbox: wrote ${file.path}`);
+    }
+    for (const path of obsolete) {
+      removeGenerated(path);
+      say(io, `strongbox: removed ${path} (its component no longer reads Vault)`);
     }
     return EXIT_OK;
   },
