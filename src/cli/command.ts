@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { StrongboxError } from "../errors.js";
+import { didYouMean } from "../util/suggest.js";
 import type { CliIo } from "./io.js";
 
 type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -18,6 +19,8 @@ export interface Command {
   /** The full help text; the one-line summary lives in the command table, so listing commands loads none. */
   readonly usage: string;
   readonly options: OptionSpecs;
+  /** The command runs another program: its own options end at the first argument that is not one. */
+  readonly stopAtFirstPositional?: boolean;
   run(invocation: Invocation, io: CliIo): Promise<number>;
 }
 
@@ -34,28 +37,78 @@ export const RESOLVE_HELP = `  -e, --env NAME      environment (default: $STRONG
   -c, --config PATH   the config file (default: strongbox.config.ts or .yaml here or above)
   -h, --help          show this help`;
 
-/** Parses `argv` for `command`; throws `E_USAGE` naming the bad option (never its value). */
+/**
+ * Parses `argv` for `command`; throws `E_USAGE` naming the bad option (never
+ * its value) with a suggestion when it is a typo. A command that runs
+ * another program (`run`) stops reading its own options at the first
+ * argument that is not one: `strongbox run node -e 1` runs `node -e 1`.
+ */
 export function parseInvocation(command: Command, argv: readonly string[]): Invocation {
-  const split = argv.indexOf("--");
+  const split =
+    command.stopAtFirstPositional === true ? commandStart(command, argv) : argv.indexOf("--");
   const head = split < 0 ? argv : argv.slice(0, split);
-  const rest = split < 0 ? [] : argv.slice(split + 1);
+  const rest = split < 0 ? [] : argv.slice(argv[split] === "--" ? split + 1 : split);
   try {
     const parsed = parseArgs({
       args: [...head],
       options: command.options,
-      allowPositionals: true,
+      allowPositionals: command.stopAtFirstPositional !== true,
       strict: true,
     });
     return { values: parsed.values, positionals: parsed.positionals, rest };
   } catch (error) {
-    const message = (error as Error).message.split("\n")[0]?.replace(/\.$/, "") ?? "bad arguments";
-    throw new StrongboxError(
-      "E_USAGE",
-      `${command.name}: ${message.replace(/^Unknown option/i, "unknown option")}`,
-      {
-        hint: `run \`strongbox ${command.name} --help\``,
-      },
-    );
+    throw usageError(command, error as Error & { code?: string });
+  }
+}
+
+/** Where the program to run begins: after `--`, or at the first argument that is not an option of ours. */
+function commandStart(command: Command, argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--" || !arg.startsWith("-") || arg === "-") return i;
+    if (arg.includes("=")) continue;
+    const spec = arg.startsWith("--")
+      ? command.options[arg.slice(2)]
+      : Object.values(command.options).find((option) => option.short === arg.slice(1));
+    if (spec?.type === "string") i++; // its value may look like anything
+  }
+  return -1;
+}
+
+/** Node's parser errors, said our way: the option, what is wrong, and the likely intended option. */
+function usageError(command: Command, error: Error & { code?: string }): StrongboxError {
+  const hint = `run \`strongbox ${command.name} --help\``;
+  const quoted = /'([^']+)'/.exec(error.message)?.[1];
+  const known = Object.entries(command.options).flatMap(([long, spec]) => [
+    `--${long}`,
+    ...(spec.short === undefined ? [] : [`-${spec.short}`]),
+  ]);
+  switch (error.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const option = quoted ?? "?";
+      return new StrongboxError("E_USAGE", `${command.name}: unknown option ${option}`, {
+        hint: `${didYouMean(option, known)}${hint}`,
+      });
+    }
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const option = /--[\w-]+/.exec(error.message)?.[0] ?? "an option";
+      const takes = command.options[option.slice(2)]?.type === "string";
+      return new StrongboxError(
+        "E_USAGE",
+        `${command.name}: ${option} ${takes ? "needs a value" : "takes no value"}`,
+        { hint },
+      );
+    }
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return new StrongboxError(
+        "E_USAGE",
+        `${command.name}: unexpected argument ${quoted === undefined ? "" : `"${quoted}"`}`.trim(),
+        { hint },
+      );
+    default:
+      return new StrongboxError("E_USAGE", `${command.name}: the arguments could not be read`, {
+        hint,
+      });
   }
 }
 

@@ -26,7 +26,7 @@ export function renderError(io: CliIo, error: unknown, json: boolean): void {
   }
   say(io, `strongbox: error: ${known.message} (${known.code})`);
   const issues = known.issues.filter((item) => item.message !== known.message);
-  for (const item of issues) say(io, formatIssue(item));
+  for (const item of collapseShared(issues)) say(io, formatIssue(item));
   if (known.hint !== undefined) say(io, `strongbox: hint: ${known.hint}`);
 }
 
@@ -34,4 +34,34 @@ export function renderError(io: CliIo, error: unknown, json: boolean): void {
 export function formatIssue(item: Issue): string {
   const head = `  ✗ ${item.message} (${item.code})`;
   return item.hint === undefined ? head : `${head}\n      hint: ${item.hint}`;
+}
+
+/**
+ * One root cause, printed once: problems that differ only by the variable
+ * they name (`A: Vault at … is unreachable`, `B: Vault at … is unreachable`)
+ * become one line naming every variable.
+ */
+export function collapseShared(issues: readonly Issue[]): Issue[] {
+  const groups = new Map<string, { first: Issue; cause: string; variables: string[] }>();
+  const out: Array<Issue | string> = [];
+  for (const item of issues) {
+    const prefix = item.variable === undefined ? undefined : `${item.variable}: `;
+    if (prefix === undefined || !item.message.startsWith(prefix)) {
+      out.push(item);
+      continue;
+    }
+    const cause = item.message.slice(prefix.length);
+    const key = `${item.code}\0${cause}\0${item.hint ?? ""}`;
+    const group = groups.get(key);
+    if (group === undefined) {
+      groups.set(key, { first: item, cause, variables: [item.variable as string] });
+      out.push(key);
+    } else group.variables.push(item.variable as string);
+  }
+  return out.map((entry) => {
+    if (typeof entry !== "string") return entry;
+    const group = groups.get(entry) as { first: Issue; cause: string; variables: string[] };
+    if (group.variables.length === 1) return group.first;
+    return { ...group.first, message: `${group.cause} (for ${group.variables.join(", ")})` };
+  });
 }

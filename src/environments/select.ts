@@ -1,6 +1,7 @@
 import { StrongboxError } from "../errors.js";
 import { defaultSecretSources } from "../providers/registry.js";
 import type { ConfigSpec, EnvironmentSpec, SourceKind } from "../schema/types.js";
+import { didYouMean } from "../util/suggest.js";
 import { BUILTIN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, isProductionName } from "./defaults.js";
 import { lookupByGlob } from "./glob.js";
 
@@ -38,7 +39,11 @@ export function selectEnvironment(
       "E_UNKNOWN_ENV",
       `environment "${name}" is not declared in the config`,
       {
-        hint: `declared environments: ${Object.keys(declared).join(", ")}; pick one with --env or STRONGBOX_ENV`,
+        hint: `${didYouMean(
+          name,
+          Object.keys(declared).filter((key) => !key.includes("*")),
+          (n) => `"${n}"`,
+        )}declared environments: ${Object.keys(declared).join(", ")}; pick one with --env or STRONGBOX_ENV`,
       },
     );
   }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { StrongboxError } from "../errors.js";
 import { createRedactor, type SecretToMask } from "../redact/redactor.js";
 
 /** One place a secret value was found in build output. Names the secret and the place, never the value. */
@@ -22,6 +23,7 @@ export function scanForSecrets(
   dir: string,
   secrets: readonly SecretToMask[],
 ): { hits: ScanHit[]; tooShort: readonly string[]; files: number } {
+  checkScanRoot(dir);
   const redactor = createRedactor(secrets);
   const hits: ScanHit[] = [];
   let files = 0;
@@ -53,4 +55,17 @@ export function scanForSecrets(
     tooShort: redactor.tooShort,
     files,
   };
+}
+
+/** Throws `E_IO` naming `dir` when it cannot be scanned (missing, unreadable); checked before any secret is resolved. */
+export function checkScanRoot(dir: string): void {
+  try {
+    statSync(dir);
+  } catch (error) {
+    throw new StrongboxError(
+      "E_IO",
+      `scan: ${dir} ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "cannot be read"}`,
+      { hint: "give the build output directory to scan, such as dist or .next/static" },
+    );
+  }
 }

@@ -82,7 +82,7 @@ describe("audit: where records go", () => {
     const config = `audit: { file: audit.jsonl, failClosed: [staging] }
 environments:
   local: {}
-  staging: { secrets: [store] }
+  staging: { secrets: { from: [store] } }
 ${STORE_CONFIG}`;
     const dir = await storeProject(config);
     rmSync(join(dir, "audit.jsonl"), { force: true });

@@ -14,11 +14,11 @@ const until = async (what: string, check: () => boolean, timeoutMs = 10_000) => 
   }
 };
 
-/** Starts `strongbox agent -c agent.yaml` in `dir`, collecting its JSON log and its child's starts.log. */
+/** Starts `strongbox agent -a agent.yaml` in `dir`, collecting its JSON log and its child's starts.log. */
 function runAgent(dir: string, env: Record<string, string>) {
   const agent = spawn(
     process.execPath,
-    [CLI, "agent", "-c", "agent.yaml", "--log-format", "json"],
+    [CLI, "agent", "-a", "agent.yaml", "--log-format", "json"],
     {
       cwd: dir,
       env,
@@ -89,7 +89,7 @@ describe("strongbox agent against a real bao server", () => {
         "agent.yaml": "templates:\n  - { source: app.ctmpl, destination: app.env }\n",
       });
       writeFileSync(join(dir, "unused"), "");
-      const result = await runCli(["agent", "-c", "agent.yaml", "--once"], {
+      const result = await runCli(["agent", "-a", "agent.yaml", "--once"], {
         cwd: dir,
         env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
       });
@@ -109,7 +109,7 @@ describe("strongbox agent against a real bao server", () => {
         "agent.yaml": `vault: { address: '${bao.addr}' }\ntemplates:\n  - { source: app.ctmpl, destination: app.env }\n`,
         "strongbox.config.yaml": `vault: { address: '${bao.addr}' }\nvariables: {}\n`,
       });
-      const agent = await runCli(["agent", "-c", "agent.yaml", "--once"], {
+      const agent = await runCli(["agent", "-a", "agent.yaml", "--once"], {
         cwd: dir,
         env: { VAULT_TOKEN: bao.rootToken },
       });
@@ -126,7 +126,7 @@ describe("strongbox agent against a real bao server", () => {
         join(dir, "bad.yaml"),
         "vault: { adress: x }\ntemplates:\n  - { source: app.ctmpl, destination: b.env }\n",
       );
-      const bad = await runCli(["agent", "-c", "bad.yaml", "--once"], { cwd: dir, env: {} });
+      const bad = await runCli(["agent", "-a", "bad.yaml", "--once"], { cwd: dir, env: {} });
       assert.equal(bad.code, 3);
       assert.match(bad.stderr, /bad.yaml: vault.adress: unknown field \(E_CONFIG\)/);
     } finally {

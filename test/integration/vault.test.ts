@@ -502,7 +502,7 @@ describe("Vault/OpenBao against a real bao server", () => {
     assert.deepEqual(added(), [
       "read secret/data/shop/production/app vault://secret/data/shop/production/app ok",
     ]);
-    const agent = await runCli(["agent", "-c", "agent.yaml", "--once"], { cwd: dir, env });
+    const agent = await runCli(["agent", "-a", "agent.yaml", "--once"], { cwd: dir, env });
     assert.equal(agent.code, 0, agent.stderr);
     assert.deepEqual(added(), [
       "read secret/data/shop/production/app vault://secret/data/shop/production/app ok",

@@ -87,7 +87,7 @@ describe("output files (issue 9.20)", () => {
       chmodSync(join(dir, "open"), 0o777);
       const { writeFiles } = await import("../helpers/cli.js");
       writeFiles(dir, { ...TEMPLATE, "agent.yaml": `templates:\n  ${templates}\n` });
-      const result = await runCli(["agent", "-c", "agent.yaml", "--once"], {
+      const result = await runCli(["agent", "-a", "agent.yaml", "--once"], {
         cwd: dir,
         env: { ...env, VAULT_ADDR: "http://127.0.0.1:9" },
       });

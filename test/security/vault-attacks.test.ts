@@ -236,7 +236,7 @@ describe("Vault credentials and transport (issue 9.4-9.6)", () => {
       "t.ctmpl": '{{ with secret "secret/data/app" }}ok{{ end }}\n',
       "agent.yaml": `templates:\n  - { source: t.ctmpl, destination: out.txt }\nexec:\n  command: [${JSON.stringify(process.execPath)}, -e, "require('fs').writeFileSync('seen.json', JSON.stringify(Object.keys(process.env).filter((k) => /^(VAULT|BAO)_(TOKEN|ROLE_ID|SECRET_ID|PASSWORD)$|^STRONGBOX_(MASTER_KEY|PASSPHRASE)$/.test(k)))); setTimeout(() => {}, 60000)"]\n`,
     });
-    const agent = spawn(process.execPath, [CLI, "agent", "-c", "agent.yaml"], {
+    const agent = spawn(process.execPath, [CLI, "agent", "-a", "agent.yaml"], {
       cwd: dir,
       env: cleanEnv(dir, {
         VAULT_ADDR: bao.addr,

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type AgentLog, startAgent } from "../../agent/agent.js";
 import { type AgentRotation, readAgentConfig } from "../../agent/config.js";
@@ -9,20 +10,25 @@ import { StrongboxError } from "../../errors.js";
 import { rotateDue } from "../../lifecycle/rotate.js";
 import { openProject, projectAuditSink } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
-import { type Command, stringOption } from "../command.js";
+import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import type { CliIo } from "../io.js";
+import { type CliIo, say } from "../io.js";
 
-/** `strongbox agent -c agent.yaml`: keep rendered files (and a child) up to date with Vault. */
+/** `strongbox agent [--agent agent.yaml]`: keep rendered files (and a child) up to date with Vault. */
 export const agentCommand: Command = {
   name: "agent",
   options: {
+    agent: { type: "string", short: "a" },
     config: { type: "string", short: "c" },
     once: { type: "boolean" },
     "log-format": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
-  usage: `Usage: strongbox agent -c agent.yaml [--once] [--log-format text|json]
+  usage: `Usage: strongbox agent [-a agent.yaml] [-c CONFIG] [--once] [--log-format text|json]
+
+  -a, --agent PATH    the agent's file (default: agent.yaml here)
+  -c, --config PATH   the Strongbox config, as for every command (default: the
+                      one beside the agent's file); it names the audit log
 
 Authenticates to Vault (the same methods as vault:// refs; tokens are renewed
 and revoked on exit), renders the templates, optionally runs a child, then
@@ -46,9 +52,7 @@ agent.yaml:
     every: 24h
 `,
   async run(invocation, io) {
-    const file = stringOption(invocation, "config");
-    if (file === undefined) throw new StrongboxError("E_USAGE", "agent: give -c agent.yaml");
-    const path = resolve(io.cwd, file);
+    const path = agentFile(invocation, io);
     const config = await readAgentConfig(path);
     const json = stringOption(invocation, "log-format") === "json";
     const log = (entry: AgentLog) =>
@@ -69,7 +73,11 @@ agent.yaml:
         ? undefined
         : await scheduledRotation(config.rotation, dirname(path), io);
     // The agent's Vault reads are recorded by the one rule, with the config beside agent.yaml if any.
-    const schemaPath = findConfigIfAny(dirname(path), undefined);
+    const given = stringOption(invocation, "config");
+    const schemaPath = findConfigIfAny(
+      dirname(path),
+      given === undefined || resolve(io.cwd, given) === path ? undefined : given,
+    );
     const audit = openAuditSink({
       config: schemaPath === undefined ? undefined : await loadConfigFile(schemaPath, io.env),
       baseDir: schemaPath === undefined ? dirname(path) : dirname(schemaPath),
@@ -119,4 +127,36 @@ async function scheduledRotation(
     ...(audit === undefined ? {} : { audit }),
   };
   return { intervalMs: rotation.intervalMs, run: () => rotateDue(ctx) };
+}
+
+/**
+ * The agent's own file: `--agent`, else `agent.yaml` in the working
+ * directory. Before `-c` meant the Strongbox config everywhere, it named the
+ * agent's file here; an agent file given with `-c` still works, with a note.
+ */
+function agentFile(invocation: Invocation, io: CliIo): string {
+  const named = stringOption(invocation, "agent");
+  if (named !== undefined) return resolve(io.cwd, named);
+  const legacy = stringOption(invocation, "config");
+  if (legacy !== undefined && isAgentFile(resolve(io.cwd, legacy))) {
+    say(
+      io,
+      "strongbox agent: note: -c now names the Strongbox config; give the agent's file with -a",
+    );
+    return resolve(io.cwd, legacy);
+  }
+  const fallback = resolve(io.cwd, "agent.yaml");
+  if (!existsSync(fallback))
+    throw new StrongboxError("E_USAGE", "agent: no agent.yaml here", {
+      hint: "give the agent's file with -a PATH",
+    });
+  return fallback;
+}
+
+function isAgentFile(path: string): boolean {
+  try {
+    return /^templates\s*:/m.test(readFileSync(path, "utf8"));
+  } catch {
+    return false;
+  }
 }

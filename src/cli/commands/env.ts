@@ -1,3 +1,4 @@
+import { BUILTIN_ENVIRONMENTS } from "../../environments/defaults.js";
 import { matchGlob } from "../../environments/glob.js";
 import { StrongboxError } from "../../errors.js";
 import { openProject } from "../../project.js";
@@ -22,8 +23,12 @@ export const envCommand: Command = {
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
-  usage: `Usage: strongbox env create NAME --from ENV [--apply [--force]]
+  usage: `Usage: strongbox env list [--json]
+       strongbox env create NAME --from ENV [--apply [--force]]
        strongbox env destroy NAME [--apply]
+
+list prints the environments the config declares (the built-in ones when it
+declares none), one per line: the names --env takes.
 
 Ephemeral environments (pr-*, preview-*, review-*) live at
 <mount>/<project>/<NAME>/… in Vault. create copies every secret under
@@ -39,6 +44,18 @@ Options:
 `,
   async run(invocation, io) {
     const [action, name] = invocation.positionals;
+    if (action === "list") {
+      const project = await openProject({
+        cwd: io.cwd,
+        configPath: stringOption(invocation, "config"),
+        processEnv: io.env,
+      });
+      const names = Object.keys(project.config.environments ?? BUILTIN_ENVIRONMENTS);
+      io.stdout.write(
+        invocation.values.json === true ? `${JSON.stringify(names)}\n` : `${names.join("\n")}\n`,
+      );
+      return EXIT_OK;
+    }
     if ((action !== "create" && action !== "destroy") || name === undefined)
       throw new StrongboxError("E_USAGE", "env: give `create NAME --from ENV` or `destroy NAME`");
     if (!EPHEMERAL.some((glob) => matchGlob(glob, name))) {

@@ -4,7 +4,7 @@ import { ResolutionError, StrongboxError } from "../../errors.js";
 import { childEnvironment } from "../../exec/child-env.js";
 import { spawnChild } from "../../exec/spawn-child.js";
 import { providerCredentialsIn } from "../../security/credentials.js";
-import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
+import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { say } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
@@ -23,12 +23,19 @@ const FROM_TERMINAL: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGQUIT"]
 /** `strongbox run -- cmd`: resolve, then run `cmd` with the values in its environment. */
 export const runCommand: Command = {
   name: "run",
+  stopAtFirstPositional: true,
   options: {
     ...RESOLVE_OPTIONS,
+    command: { type: "string" },
     "no-mask": { type: "boolean" },
     "mask-terminal": { type: "boolean" },
   },
-  usage: `Usage: strongbox run [options] -- <command> [args...]
+  usage: `Usage: strongbox run [options] [--] <command> [args...]
+       strongbox run [options] --command "<shell command>"
+
+Options end at the first argument that is not one of run's own, so
+\`strongbox run node -e '…'\` runs node with -e; \`--\` is optional.
+--command runs a shell command line (\`sh -c\`), for \`a && b\` and pipes.
 
 Resolves the configuration, refuses to start if any variable is missing or
 invalid (listing every problem), then runs <command> with the values in its
@@ -45,11 +52,13 @@ ${RESOLVE_HELP}
       --mask-terminal mask output bound for a terminal as well (screen sharing, recordings)
 `,
   async run(invocation, io) {
-    const [command, ...args] =
-      invocation.rest.length > 0 ? invocation.rest : invocation.positionals;
+    const line = stringOption(invocation, "command");
+    if (line !== undefined && invocation.rest.length > 0)
+      throw new StrongboxError("E_USAGE", "run: give a command or --command, not both");
+    const [command, ...args] = line !== undefined ? ["sh", "-c", line] : invocation.rest;
     if (command === undefined) {
       throw new StrongboxError("E_USAGE", "run: no command given", {
-        hint: "write the command after --, as in `strongbox run -- node app.js`",
+        hint: "write the command after the options, as in `strongbox run node app.js`",
       });
     }
     const resolution = await resolveForCli(invocation, io);

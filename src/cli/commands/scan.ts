@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
-import { scanForSecrets } from "../../hygiene/scan.js";
+import { checkScanRoot, scanForSecrets } from "../../hygiene/scan.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say } from "../io.js";
@@ -27,6 +27,7 @@ ${RESOLVE_HELP}
       throw new StrongboxError("E_USAGE", "scan: give the directory to scan", {
         hint: "strongbox scan .next/static",
       });
+    checkScanRoot(resolve(io.cwd, dir));
     const resolution = await resolveForCli(invocation, io);
     const secrets = resolution.entries.flatMap((entry) =>
       entry.secret && entry.raw !== undefined ? [{ name: entry.name, value: entry.raw }] : [],
