@@ -1,11 +1,24 @@
+import { existsSync } from "node:fs";
 import { constants } from "node:os";
+import { resolve as resolvePath } from "node:path";
 import { isatty } from "node:tty";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import { childEnvironment } from "../../exec/child-env.js";
 import { spawnChild } from "../../exec/spawn-child.js";
+import { superviseWatched } from "../../exec/watch.js";
+import { openProject } from "../../project.js";
+import { storeDirectory } from "../../providers/store/directory.js";
+import type { Resolution } from "../../resolve/types.js";
 import { providerCredentialsIn } from "../../security/credentials.js";
-import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
-import { say } from "../io.js";
+import {
+  type Command,
+  type Invocation,
+  listOption,
+  RESOLVE_HELP,
+  RESOLVE_OPTIONS,
+  stringOption,
+} from "../command.js";
+import { type CliIo, say } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
 const FORWARDED: readonly NodeJS.Signals[] = [
@@ -27,6 +40,7 @@ export const runCommand: Command = {
   options: {
     ...RESOLVE_OPTIONS,
     command: { type: "string" },
+    watch: { type: "boolean", short: "w" },
     "no-mask": { type: "boolean" },
     "mask-terminal": { type: "boolean" },
   },
@@ -48,6 +62,10 @@ cost of the child seeing a pipe instead of a terminal.
 
 Options:
 ${RESOLVE_HELP}
+  -w, --watch         restart the command when the config, its .env files or the
+                      store change (and the values did); a broken edit keeps
+                      the running command and says why
+      --command LINE  run a shell command line (sh -c LINE)
       --no-mask       do not mask secrets in the command's piped output
       --mask-terminal mask output bound for a terminal as well (screen sharing, recordings)
 `,
@@ -63,7 +81,6 @@ ${RESOLVE_HELP}
     }
     const resolution = await resolveForCli(invocation, io);
     if (!resolution.ok) throw new ResolutionError(resolution.environment.name, resolution.issues);
-    const redactor = io.redactor;
     const withheld = providerCredentialsIn(
       io.env,
       new Set(resolution.entries.map((entry) => entry.envName)),
@@ -73,16 +90,19 @@ ${RESOLVE_HELP}
         io,
         `strongbox: note: ${withheld.join(", ")} ${withheld.length === 1 ? "is" : "are"} not passed to the command (credentials of a secret manager Strongbox reads); declare ${withheld.length === 1 ? "it" : "them"} in the schema if the application needs ${withheld.length === 1 ? "it" : "them"}`,
       );
-    const { child, done } = spawnChild({
-      command,
-      args,
-      env: childEnvironment(io.env, resolution),
-      cwd: io.cwd,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      redactor: invocation.values["no-mask"] === true ? undefined : redactor,
-      maskTerminal: invocation.values["mask-terminal"] === true,
-    });
+    const start = (resolved: Resolution) =>
+      spawnChild({
+        command,
+        args,
+        env: childEnvironment(io.env, resolved),
+        cwd: io.cwd,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        redactor: invocation.values["no-mask"] === true ? undefined : io.redactor,
+        maskTerminal: invocation.values["mask-terminal"] === true,
+      });
+    if (invocation.values.watch === true) return runWatched(resolution, start, invocation, io);
+    const { child, done } = start(resolution);
     // In a terminal, Ctrl-C and Ctrl-\ go to the whole foreground process group, the child
     // included: forwarding them again would make the child see every keypress twice.
     const interactive = isatty(0);
@@ -100,3 +120,61 @@ ${RESOLVE_HELP}
     }
   },
 };
+
+/**
+ * `run --watch`: what to watch is the config, the environment's `.env` files
+ * (or the `-f` ones) and the store; SIGINT and SIGTERM stop the command and
+ * end the watch.
+ */
+async function runWatched(
+  first: Resolution,
+  start: (resolved: Resolution) => ReturnType<typeof spawnChild>,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  const project = await openProject({
+    cwd: io.cwd,
+    configPath: stringOption(invocation, "config"),
+    processEnv: io.env,
+  });
+  const given = listOption(invocation, "file");
+  const envFiles =
+    given === undefined
+      ? first.environment.files.map((file) => resolvePath(project.baseDir, file))
+      : given.map((file) => resolvePath(io.cwd, file));
+  const store = storeDirectory(project.config, project.baseDir, io.env);
+  const stop = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    received = signal;
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  say(io, "strongbox: watching the config, its .env files and the store; Ctrl-C stops");
+  try {
+    const exit = await superviseWatched(first, {
+      files: [project.configPath, ...envFiles],
+      directories: existsSync(store) ? [store] : [],
+      resolve: async () => {
+        const next = await resolveForCli(invocation, io);
+        if (!next.ok) throw new ResolutionError(next.environment.name, next.issues);
+        return next;
+      },
+      environmentOf: (resolved) => childEnvironment(io.env, resolved),
+      start,
+      log: (message, error) => {
+        say(io, `strongbox: watch: ${message}`);
+        if (error instanceof StrongboxError)
+          for (const item of error.issues) say(io, `  ✗ ${item.message} (${item.code})`);
+      },
+      signal: stop.signal,
+    });
+    if (received !== undefined) return 128 + (constants.signals[received] ?? 0);
+    if (exit.signal !== null) return 128 + (constants.signals[exit.signal] ?? 0);
+    return exit.code ?? 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
