@@ -125,6 +125,10 @@ export const COMMANDS: Readonly<
     summary: "keep rendered files and a child process up to date with Vault",
     load: async () => (await import("./commands/agent.js")).agentCommand,
   },
+  doctor: {
+    summary: "check the local side: config, key files, store, .gitignore, cache, audit, Vault",
+    load: async () => (await import("./commands/doctor.js")).doctorCommand,
+  },
   completion: {
     summary: "print a shell completion script (bash, zsh or fish)",
     load: async () => (await import("./commands/completion.js")).completionCommand,

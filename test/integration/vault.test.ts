@@ -740,6 +740,19 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
     assert.ok(!orphan.stdout.includes("live-canary"));
   });
 
+  it("the local doctor reaches a real Vault and names the token's policies", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    const result = await runCli(["doctor", "--json"], {
+      cwd: dir,
+      env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
+    });
+    const vault = JSON.parse(result.stdout).checks.find(
+      (c: { check: string }) => c.check === "vault",
+    );
+    assert.equal(vault.status, "ok", JSON.stringify(vault));
+    assert.match(vault.detail, /answers \(version .+\); token accepted, policies root/);
+  });
+
   it("doctor reports the server, the token and missing or empty secrets by name", async () => {
     const dir = tempProject({ "strongbox.config.yaml": CONFIG });
     const doctor = await runCli(["vault", "doctor", "--json"], {

@@ -1,0 +1,78 @@
+import { type DoctorCheck, localDoctor } from "../../doctor/local.js";
+import type { VaultSpec } from "../../schema/types.js";
+import { type Command, stringOption } from "../command.js";
+import { verdict } from "../exit-codes.js";
+import { say } from "../io.js";
+
+const MARK: Readonly<Record<DoctorCheck["status"], string>> = {
+  ok: "✓",
+  warn: "!",
+  fail: "✗",
+  skip: "-",
+};
+
+/** `strongbox doctor`: the local side of a project's health, every check at once; never a value. */
+export const doctorCommand: Command = {
+  name: "doctor",
+  options: {
+    config: { type: "string", short: "c" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox doctor [-c CONFIG] [--json]
+
+Checks what a project needs on this machine, all at once: the config (found,
+valid), the key files (yours, mode 0600 in a 0700 directory), the store
+(opens with its key; files and manifest agree), .env files git would commit,
+the TypeScript compile cache, the audit log (chain intact) and, when the
+project reads Vault or VAULT_ADDR is set, whether Vault answers and the
+token is accepted. Reads no secret value. Exit 4 when a check fails.
+(\`strongbox vault doctor\` checks what Vault holds for each environment.)
+`,
+  async run(invocation, io) {
+    const checks = await localDoctor({
+      cwd: io.cwd,
+      env: io.env,
+      configPath: stringOption(invocation, "config"),
+      vault: async (config) => {
+        const { VaultClient } = await import("../../vault/client.js");
+        const client = VaultClient.fromEnv(io.env, (config as { vault?: VaultSpec }).vault);
+        try {
+          const health = await client.health();
+          if (health.sealed === true)
+            return {
+              check: "vault",
+              status: "fail",
+              detail: `${client.http.connection.address} is sealed`,
+              hint: "unseal it",
+            };
+          const self = await client.lookupSelf();
+          return {
+            check: "vault",
+            status: "ok",
+            detail: `${client.http.connection.address} answers (version ${String(health.version ?? "?")}); token accepted, policies ${self.policies.join(", ")}`,
+          };
+        } catch (error) {
+          const known = error as { message?: string; hint?: string };
+          return {
+            check: "vault",
+            status: "fail",
+            detail: known.message ?? "Vault cannot be reached",
+            ...(known.hint === undefined ? {} : { hint: known.hint }),
+          };
+        } finally {
+          await client.close();
+        }
+      },
+    });
+    const ok = checks.every((check) => check.status !== "fail");
+    if (invocation.values.json === true)
+      io.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+    else
+      for (const check of checks) {
+        say(io, `${MARK[check.status]} ${check.check}: ${check.detail}`);
+        if (check.hint !== undefined && check.status !== "ok") say(io, `    hint: ${check.hint}`);
+      }
+    return verdict(ok);
+  },
+};

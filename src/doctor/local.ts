@@ -1,0 +1,245 @@
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { verifyChain } from "../audit/chain.js";
+import { auditTarget } from "../audit/open-sink.js";
+import { checkSchema } from "../config/check-schema.js";
+import { cacheDir } from "../config/compile-cache.js";
+import { findConfigIfAny } from "../config/find-config.js";
+import { loadConfigFile } from "../config/load-file.js";
+import { StrongboxError } from "../errors.js";
+import { lintProject } from "../hygiene/lint.js";
+import { storeDirectory } from "../providers/store/directory.js";
+import { isVaultRefText } from "../providers/vault/index.js";
+import { readKeyFile } from "../store/master-key.js";
+import { openStore } from "../store/open.js";
+
+/** One finding of `strongbox doctor`: what was looked at, how it stands, and what to do. */
+export interface DoctorCheck {
+  readonly check: string;
+  readonly status: "ok" | "warn" | "fail" | "skip";
+  readonly detail: string;
+  readonly hint?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The local side of a project's health, for `strongbox doctor`: the config
+ * (found, valid), the key files (owner and mode), the store (opens with its
+ * key, files and manifest agree), `.env` files git would commit, the config
+ * compile cache, the audit log (writable, chain intact) and, when the project
+ * reads Vault, whether Vault answers. Every check runs; none reads a secret
+ * value. The Vault check is given as a function so this module loads no
+ * Vault client when there is no Vault.
+ */
+export async function localDoctor(options: {
+  readonly cwd: string;
+  readonly env: Env;
+  readonly configPath?: string | undefined;
+  readonly vault?: (config: unknown) => Promise<DoctorCheck>;
+}): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const path = findConfigIfAny(options.cwd, options.configPath);
+  if (path === undefined) {
+    checks.push({
+      check: "config",
+      status: "fail",
+      detail: "no strongbox.config.ts or .yaml here or above",
+      hint: "run `strongbox init` or write a strongbox.config.yaml",
+    });
+    return [...checks, ...keyFileChecks(options.env)];
+  }
+  let config: Awaited<ReturnType<typeof loadConfigFile>>;
+  try {
+    config = await loadConfigFile(path, options.env);
+  } catch (error) {
+    checks.push(failure("config", error, path));
+    return [...checks, ...keyFileChecks(options.env)];
+  }
+  const issues = checkSchema(config);
+  checks.push(
+    issues.length === 0
+      ? {
+          check: "config",
+          status: "ok",
+          detail: `${path}: ${Object.keys(config.variables).length} variable(s)`,
+        }
+      : {
+          check: "config",
+          status: "fail",
+          detail: `${path}: ${issues.length} schema problem(s), first: ${issues[0]?.message}`,
+          hint: "run `strongbox check` for the whole list",
+        },
+  );
+  const baseDir = join(path, "..");
+  checks.push(...keyFileChecks(options.env));
+  checks.push(await storeCheck(config, baseDir, options.env));
+  const unignored = lintProject(config, baseDir).filter((f) => f.rule === "env-file-not-ignored");
+  checks.push(
+    unignored.length === 0
+      ? { check: "gitignore", status: "ok", detail: "no .env file git would commit" }
+      : {
+          check: "gitignore",
+          status: "fail",
+          detail: unignored.map((f) => f.message).join("; "),
+          hint: "add them to .gitignore",
+        },
+  );
+  checks.push(cacheCheck(options.env));
+  checks.push(auditCheck(config, baseDir, options.env));
+  const readsVault = Object.values(config.variables).some((spec) =>
+    [spec.ref]
+      .flat()
+      .some((ref) =>
+        typeof ref === "string"
+          ? isVaultRefText(ref)
+          : Object.values(ref ?? {}).some(isVaultRefText),
+      ),
+  );
+  if (options.vault !== undefined && (readsVault || options.env.VAULT_ADDR || options.env.BAO_ADDR))
+    checks.push(await options.vault(config));
+  else
+    checks.push({ check: "vault", status: "skip", detail: "the project reads nothing from Vault" });
+  return checks;
+}
+
+function keyFileChecks(env: Env): DoctorCheck[] {
+  const dir = join(
+    env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"),
+    "strongbox",
+    "keys",
+  );
+  if (!existsSync(dir))
+    return [{ check: "key files", status: "skip", detail: `no key directory at ${dir}` }];
+  const problems: string[] = [];
+  let count = 0;
+  for (const name of readdirSync(dir).filter((file) => file.endsWith(".key"))) {
+    count++;
+    try {
+      readKeyFile(join(dir, name));
+    } catch (error) {
+      problems.push(error instanceof StrongboxError ? error.message : `${name}: unreadable`);
+    }
+  }
+  return problems.length === 0
+    ? [
+        {
+          check: "key files",
+          status: "ok",
+          detail: `${count} key file(s) in ${dir}, private to you`,
+        },
+      ]
+    : [
+        {
+          check: "key files",
+          status: "fail",
+          detail: problems.join("; "),
+          hint: "chmod 600 the files and 700 the directory",
+        },
+      ];
+}
+
+async function storeCheck(
+  config: { readonly store?: { readonly path?: string } },
+  baseDir: string,
+  env: Env,
+): Promise<DoctorCheck> {
+  const dir = storeDirectory(config, baseDir, env);
+  if (!existsSync(dir)) return { check: "store", status: "skip", detail: `no store at ${dir}` };
+  try {
+    const store = await openStore({
+      dir,
+      env,
+      passphrase: async () => {
+        throw new StrongboxError("E_STORE_KEY", "the store needs its passphrase", {
+          hint: "set STRONGBOX_PASSPHRASE to check it",
+        });
+      },
+    });
+    const secrets = store.list();
+    return {
+      check: "store",
+      status: "ok",
+      detail: `${dir}: opens, ${secrets.length} secret(s), files and manifest agree`,
+    };
+  } catch (error) {
+    return failure("store", error, dir);
+  }
+}
+
+function cacheCheck(env: Env): DoctorCheck {
+  const dir = cacheDir(env);
+  if (!existsSync(dir))
+    return {
+      check: "compile cache",
+      status: "ok",
+      detail: `${dir} (made on first TypeScript config)`,
+    };
+  try {
+    accessSync(dir, constants.W_OK);
+    return {
+      check: "compile cache",
+      status: "ok",
+      detail: `${dir}, ${readdirSync(dir).length} entries`,
+    };
+  } catch {
+    return {
+      check: "compile cache",
+      status: "warn",
+      detail: `${dir} is not writable: TypeScript configs compile on every run`,
+      hint: `fix its permissions, or set STRONGBOX_CACHE_DIR`,
+    };
+  }
+}
+
+function auditCheck(
+  config: Parameters<typeof auditTarget>[0],
+  baseDir: string,
+  env: Env,
+): DoctorCheck {
+  let target: ReturnType<typeof auditTarget>;
+  try {
+    target = auditTarget(config, baseDir, env);
+  } catch (error) {
+    return failure("audit", error, "audit");
+  }
+  if (target.kind !== "file")
+    return {
+      check: "audit",
+      status: target.kind === "off" ? "warn" : "ok",
+      detail: `records go to ${target.kind}`,
+    };
+  if (!existsSync(target.path))
+    return { check: "audit", status: "ok", detail: `${target.path} (made at the first access)` };
+  try {
+    readFileSync(target.path, { flag: "r" });
+    const report = verifyChain(target.path, env);
+    return report.ok
+      ? {
+          check: "audit",
+          status: "ok",
+          detail: `${target.path}: ${report.records} records, chain intact`,
+        }
+      : {
+          check: "audit",
+          status: "fail",
+          detail: `${target.path} line ${report.problem?.line}: ${report.problem?.why}`,
+          hint: "run `strongbox audit verify` and investigate",
+        };
+  } catch (error) {
+    return failure("audit", error, target.path);
+  }
+}
+
+function failure(check: string, error: unknown, where: string): DoctorCheck {
+  if (error instanceof StrongboxError)
+    return {
+      check,
+      status: "fail",
+      detail: error.message,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    };
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return { check, status: "fail", detail: `${where}: ${code ?? "cannot be checked"}` };
+}
