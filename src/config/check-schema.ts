@@ -358,3 +358,15 @@ function checkAuditAndPii(fields: Readonly<Record<string, unknown>>): Issue[] {
   }
   return issues;
 }
+
+/**
+ * Every field the schema check knows, by place: the JSON Schema shipped in
+ * `schema/` is tested against these lists so the two cannot drift.
+ */
+export const SCHEMA_FIELDS = {
+  top: CORE_KEYS,
+  variable: COMMON_KEYS,
+  typed: TYPE_KEYS,
+  environment: [...ENV_KEYS],
+  audit: AUDIT_KEYS,
+} as const;
