@@ -79,7 +79,7 @@ async function parseYamlConfig(path: string): Promise<unknown> {
 }
 
 async function bundleConfig(path: string): Promise<{ text: string; inputs: string[] }> {
-  const esbuild = await import("esbuild");
+  const esbuild = await loadEsbuild(path);
   try {
     const result = await esbuild.build({
       entryPoints: [path],
@@ -114,6 +114,26 @@ async function bundleConfig(path: string): Promise<{ text: string; inputs: strin
       `${path}${at}: cannot compile the config: ${first?.text ?? (error as Error).message}`,
       {
         hint: "fix the TypeScript error at that position",
+      },
+    );
+  }
+}
+
+/**
+ * esbuild, which only TypeScript configs need: an optional peer dependency,
+ * so a YAML-only project installs no 10 MB compiler. Its absence is the
+ * user's choice, said as such.
+ */
+async function loadEsbuild(path: string): Promise<typeof import("esbuild")> {
+  try {
+    return await import("esbuild");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new StrongboxError(
+      "E_CONFIG",
+      `${path}: a TypeScript config needs esbuild, which is not installed`,
+      {
+        hint: "install it beside strongbox (npm install --save-dev esbuild), or write the config as strongbox.config.yaml",
       },
     );
   }
