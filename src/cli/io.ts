@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { Redactor } from "../redact/redactor.js";
+import { asciiOnly, decorate, useColour } from "./style.js";
 
 /** Everything a command touches of the outside world; tests pass their own. */
 export interface CliIo {
@@ -11,7 +12,13 @@ export interface CliIo {
   redactor?: Redactor;
 }
 
-/** Writes `text` to stderr, masked. Strongbox's own messages never go to stdout. */
+/**
+ * Writes `text` to stderr, masked, with colour on a terminal and ASCII marks
+ * where the locale is not UTF-8. Strongbox's own messages never go to stdout.
+ */
 export function say(io: CliIo, text: string): void {
-  io.stderr.write(`${io.redactor ? io.redactor.redact(text) : text}\n`);
+  const masked = io.redactor ? io.redactor.redact(text) : text;
+  io.stderr.write(
+    `${decorate(masked, { colour: useColour(io.env, io.stderr), ascii: asciiOnly(io.env) })}\n`,
+  );
 }
