@@ -1,10 +1,15 @@
+import { appendFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { findConfigIfAny } from "../../config/find-config.js";
 import { StrongboxError } from "../../errors.js";
+import { readUserFile } from "../../fs/read-user-file.js";
+import { missingGitignoreLines, scaffoldVariables, scaffoldYaml } from "../../generate/scaffold.js";
 import { parseMasterKey } from "../../store/master-key.js";
 import { initStore } from "../../store/open.js";
-import type { Command } from "../command.js";
+import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { say } from "../io.js";
-import { promptHidden } from "../prompt.js";
+import { type CliIo, say } from "../io.js";
+import { promptHidden, promptLine } from "../prompt.js";
 import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
 /** `strongbox init`: create the encrypted store and its master key. */
@@ -13,10 +18,20 @@ export const initCommand: Command = {
   options: {
     ...STORE_OPTION,
     passphrase: { type: "boolean" },
+    from: { type: "string" },
+    yes: { type: "boolean", short: "y" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox init [--store DIR] [--passphrase]
+       strongbox init --from .env.example [--yes]
+
+--from FILE first writes strongbox.config.yaml from an existing .env or
+.env.example: a type guessed from each value, secret flags from names and
+values (a secret's value is never copied), plain values as local defaults,
+comments as descriptions, and the .gitignore lines .env files need. It shows
+the proposal and asks before writing (--yes writes without asking; without a
+terminal it only prints the proposal). An existing config is never replaced.
 
 Creates an encrypted store (safe to commit) and a random 32-byte master key
 in a key file readable only by you, outside the project. With --passphrase
@@ -26,9 +41,16 @@ a prompt; scrypt N=2^17, r=8, p=1).
 Options:
 ${STORE_HELP}
       --passphrase    protect the store with a passphrase instead of a key file
+      --from FILE     write strongbox.config.yaml from this .env or .env.example first
+  -y, --yes           write the proposed config without asking
       --json          print the result as JSON
 `,
   async run(invocation, io) {
+    const from = stringOption(invocation, "from");
+    if (from !== undefined) {
+      const written = await scaffold(from, invocation, io);
+      if (!written) return EXIT_OK;
+    }
     const options = await storeOptions(invocation, io);
     let newPassphrase: string | undefined;
     if (invocation.values.passphrase === true) {
@@ -82,3 +104,47 @@ ${STORE_HELP}
     return EXIT_OK;
   },
 };
+
+/**
+ * `init --from FILE`: proposes a config from a `.env` file and writes it
+ * when confirmed (or `--yes`). Returns whether it was written; the store is
+ * made only then, so a declined proposal leaves the directory as it was.
+ */
+async function scaffold(from: string, invocation: Invocation, io: CliIo): Promise<boolean> {
+  const target = join(io.cwd, "strongbox.config.yaml");
+  const existing = findConfigIfAny(io.cwd, undefined);
+  if (existing !== undefined)
+    throw new StrongboxError("E_USAGE", `init: ${existing} already exists; nothing was written`, {
+      hint: "edit it, or remove it to scaffold again",
+    });
+  const text = readUserFile(resolve(io.cwd, from), {
+    shown: from,
+    context: "init --from",
+    hint: "give the .env or .env.example to start from",
+  });
+  const variables = scaffoldVariables(text, from);
+  const yaml = scaffoldYaml(variables, from);
+  const secrets = variables.filter((variable) => variable.secret).map((variable) => variable.name);
+  const ignore = missingGitignoreLines(io.cwd);
+  const summary = `strongbox: ${variables.length} variable(s) from ${from}; secret: ${secrets.join(", ") || "none"}${ignore.length === 0 ? "" : `; .gitignore gets ${ignore.join(" ")}`}`;
+  if (invocation.values.yes !== true) {
+    io.stdout.write(yaml);
+    say(io, summary);
+    if (process.stdin.isTTY !== true) {
+      say(io, "strongbox: nothing written; run with --yes to write it");
+      return false;
+    }
+    const answer = (await promptLine(io, "write strongbox.config.yaml? [y/N] "))
+      ?.trim()
+      .toLowerCase();
+    if (answer !== "y" && answer !== "yes") {
+      say(io, "strongbox: nothing written");
+      return false;
+    }
+  }
+  writeFileSync(target, yaml, { flag: "wx" });
+  if (ignore.length > 0) appendFileSync(join(io.cwd, ".gitignore"), `${ignore.join("\n")}\n`);
+  say(io, `strongbox: wrote ${target}`);
+  if (invocation.values.yes === true) say(io, summary);
+  return true;
+}
