@@ -22,3 +22,18 @@ export function say(io: CliIo, text: string): void {
     `${decorate(masked, { colour: useColour(io.env, io.stderr), ascii: asciiOnly(io.env) })}\n`,
   );
 }
+
+/**
+ * Prints a command's data as JSON in the one shape every `--json` output
+ * has: `ok`, `issues` (each with `code`, `message`, maybe `variable`,
+ * `rule` and `hint`), then the command's own fields (a value that is not an
+ * object goes under `data`). Masked like everything Strongbox prints.
+ */
+export function writeJson(io: CliIo, body: unknown, ok = true): void {
+  const fields =
+    body !== null && typeof body === "object" && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : { data: body };
+  const text = JSON.stringify({ ok, issues: [], ...fields }, null, 2);
+  io.stdout.write(`${io.redactor ? io.redactor.redact(text) : text}\n`);
+}

@@ -8,7 +8,8 @@ export function renderError(io: CliIo, error: unknown, json: boolean): void {
     const body = known
       ? known.toJSON()
       : { code: "E_INTERNAL", message: "internal error", issues: [] };
-    const text = JSON.stringify({ ok: false, error: body }, null, 2);
+    // The shape of every --json output: ok, issues, then the data (here, the error).
+    const text = JSON.stringify({ ok: false, issues: body.issues, error: body }, null, 2);
     io.stdout.write(`${io.redactor ? io.redactor.redact(text) : text}\n`);
     return;
   }

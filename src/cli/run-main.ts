@@ -27,7 +27,8 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
     return 0;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  const json = rest.includes("--json");
+  // STRONGBOX_FORMAT=json asks every command that has --json for it.
+  const json = rest.includes("--json") || io.env.STRONGBOX_FORMAT === "json";
   try {
     if (entry === undefined) {
       throw new StrongboxError("E_USAGE", `unknown command "${name}"`, {
@@ -35,7 +36,13 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
       });
     }
     const command = await entry.load();
-    const invocation = parseInvocation(command, rest);
+    const parsed = parseInvocation(command, rest);
+    const invocation =
+      io.env.STRONGBOX_FORMAT === "json" &&
+      "json" in command.options &&
+      parsed.values.json === undefined
+        ? { ...parsed, values: { ...parsed.values, json: true } }
+        : parsed;
     if (invocation.values.help === true) {
       io.stdout.write(command.usage);
       return 0;

@@ -72,6 +72,7 @@ describe("check", () => {
     assert.match(ok.stderr, /ok: 4 variables resolved for environment "local" \(1 secret\)/);
     assert.deepEqual(JSON.parse((await runCli(["check", "--json"], { cwd: dir })).stdout), {
       ok: true,
+      issues: [],
       environment: "local",
       variables: 4,
       secrets: 1,

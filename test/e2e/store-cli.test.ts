@@ -48,7 +48,7 @@ describe("store commands", () => {
     const json = JSON.parse(
       (await runCli(["set", "API_TOKEN", "--json"], { cwd: dir, input: "second" })).stdout,
     );
-    assert.deepEqual(json, { name: "API_TOKEN", version: 2 });
+    assert.deepEqual(json, { ok: true, issues: [], name: "API_TOKEN", version: 2 });
     assert.equal(
       (await runCli(["get", "API_TOKEN", "--version", "1"], { cwd: dir })).stdout,
       "tok-from-stdin",

@@ -370,6 +370,8 @@ describe("Vault/OpenBao against a real bao server", () => {
     });
     assert.equal(set.code, 0, set.stderr);
     assert.deepEqual(JSON.parse(set.stdout), {
+      ok: true,
+      issues: [],
       name: "NEW_KEY",
       path: "secret/settest/app",
       version: 2,
@@ -645,7 +647,7 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
       env: admin,
     });
     assert.equal(setup.code, 0, setup.stderr);
-    const results = JSON.parse(setup.stdout) as Array<{
+    const results = JSON.parse(setup.stdout).roles as Array<{
       name: string;
       roleId: string;
       wrappedSecretId: string;
@@ -671,7 +673,7 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
     const again = JSON.parse(
       (await runCli(["vault", "setup", "--env", "production", "--json"], { cwd: dir, env: admin }))
         .stdout,
-    ) as typeof results;
+    ).roles as typeof results;
     assert.deepEqual(
       again.map((r) => [r.changed.policy, r.changed.role]),
       [

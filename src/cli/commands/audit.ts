@@ -8,7 +8,7 @@ import { loadConfigFile } from "../../config/load-file.js";
 import { StrongboxError } from "../../errors.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { type CliIo, say } from "../io.js";
+import { type CliIo, say, writeJson } from "../io.js";
 import { readStdin } from "../prompt.js";
 import { table } from "../table.js";
 
@@ -104,8 +104,7 @@ Options:
     const filter = await filterOf(invocation, io);
     if (sub === "tail") return tail(path, filter, invocation, io, format);
     const { events, unreadable } = queryAudit(path, filter);
-    if (format === "json")
-      io.stdout.write(`${JSON.stringify({ log: path, events, unreadable }, null, 2)}\n`);
+    if (format === "json") writeJson(io, { log: path, events, unreadable });
     else io.stdout.write(eventTable(events));
     if (unreadable > 0)
       say(
@@ -120,7 +119,7 @@ function verify(path: string, invocation: Invocation, io: CliIo, format: string)
   const anchorText = stringOption(invocation, "anchor");
   const anchor = anchorText === undefined ? undefined : parseAnchor(anchorText);
   const report = verifyChain(path, io.env, anchor === undefined ? {} : { anchor });
-  if (format === "json") io.stdout.write(`${JSON.stringify({ log: path, ...report }, null, 2)}\n`);
+  if (format === "json") writeJson(io, { log: path, ...report });
   else if (report.ok)
     say(
       io,

@@ -12,7 +12,7 @@ import {
   stringOption,
 } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { type CliIo, say } from "../io.js";
+import { type CliIo, say, writeJson } from "../io.js";
 import { lifecycleContext } from "../lifecycle-context.js";
 import { resolveOpenProject } from "../resolve-for-cli.js";
 
@@ -77,7 +77,7 @@ ${RESOLVE_HELP}
         secrets,
         unset: resolution.entries.length - resolved.length,
       };
-      io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      writeJson(io, body);
     } else {
       say(
         io,
@@ -102,7 +102,7 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
       : {}),
   });
   if (invocation.values.json === true) {
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    writeJson(io, report);
   } else if (report.ok) {
     say(
       io,

@@ -2,7 +2,7 @@ import { type DoctorCheck, localDoctor } from "../../doctor/local.js";
 import type { VaultSpec } from "../../schema/types.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeJson } from "../io.js";
 
 const MARK: Readonly<Record<DoctorCheck["status"], string>> = {
   ok: "✓",
@@ -66,8 +66,7 @@ token is accepted. Reads no secret value. Exit 4 when a check fails.
       },
     });
     const ok = checks.every((check) => check.status !== "fail");
-    if (invocation.values.json === true)
-      io.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+    if (invocation.values.json === true) writeJson(io, { ok, checks });
     else
       for (const check of checks) {
         say(io, `${MARK[check.status]} ${check.check}: ${check.detail}`);

@@ -6,7 +6,7 @@ import { VaultClient } from "../../vault/client.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeJson } from "../io.js";
 
 /** Names of environments that may be created and destroyed at will. */
 const EPHEMERAL = ["pr-*", "preview-*", "review-*"];
@@ -51,9 +51,8 @@ Options:
         processEnv: io.env,
       });
       const names = Object.keys(project.config.environments ?? BUILTIN_ENVIRONMENTS);
-      io.stdout.write(
-        invocation.values.json === true ? `${JSON.stringify(names)}\n` : `${names.join("\n")}\n`,
-      );
+      if (invocation.values.json === true) writeJson(io, { environments: names });
+      else io.stdout.write(`${names.join("\n")}\n`);
       return EXIT_OK;
     }
     if ((action !== "create" && action !== "destroy") || name === undefined)
@@ -76,8 +75,7 @@ Options:
         if (from === undefined) throw new StrongboxError("E_USAGE", "env create: give --from ENV");
         const steps = await planCopy(client, `${base}/${from}`, `${base}/${name}`);
         if (invocation.values.apply !== true) {
-          if (invocation.values.json === true)
-            io.stdout.write(`${JSON.stringify({ dryRun: true, steps }, null, 2)}\n`);
+          if (invocation.values.json === true) writeJson(io, { dryRun: true, steps });
           else
             for (const step of steps)
               io.stdout.write(
@@ -93,8 +91,7 @@ Options:
       if (invocation.values.apply !== true) {
         const { listTree } = await import("../../vault-ops/env-tree.js");
         const paths = await listTree(client, `${base}/${name}`);
-        if (invocation.values.json === true)
-          io.stdout.write(`${JSON.stringify({ dryRun: true, paths }, null, 2)}\n`);
+        if (invocation.values.json === true) writeJson(io, { dryRun: true, paths });
         else for (const path of paths) io.stdout.write(`destroy ${path}\n`);
         say(io, `strongbox: dry run: ${paths.length} secrets would be destroyed; add --apply`);
         return EXIT_OK;

@@ -5,6 +5,7 @@ import type { Provenance } from "../../resolve/types.js";
 import type { VariableSpec } from "../../schema/types.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
+import { writeJson } from "../io.js";
 import { formatIssue } from "../render-error.js";
 import { resolveOpenProject } from "../resolve-for-cli.js";
 
@@ -58,7 +59,7 @@ ${RESOLVE_HELP}
         })),
         issues: resolution.issues.filter((item) => item.variable === undefined),
       };
-      io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      writeJson(io, body);
       return EXIT_OK;
     }
     const blocks = entries.map((entry) =>

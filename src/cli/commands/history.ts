@@ -1,6 +1,7 @@
 import { StrongboxError } from "../../errors.js";
 import type { Command } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
+import { writeJson } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox history NAME`: every version of a secret, never a value. */
@@ -18,7 +19,7 @@ ${STORE_HELP}
     if (name === undefined) throw new StrongboxError("E_USAGE", "history: give a secret name");
     const versions = (await openStoreForCli(invocation, io)).history(name);
     if (invocation.values.json === true) {
-      io.stdout.write(`${JSON.stringify({ name, versions }, null, 2)}\n`);
+      writeJson(io, { name, versions });
       return EXIT_OK;
     }
     for (const version of versions) {

@@ -7,7 +7,7 @@ import { StrongboxError } from "../../errors.js";
 import { type ImportAction, importDotenv } from "../../migrate/import-dotenv.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { type CliIo, say } from "../io.js";
+import { type CliIo, say, writeJson } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox import FILE`: move a plaintext .env's secrets into the store. */
@@ -56,9 +56,7 @@ ${STORE_HELP}
       store: () => openStoreForCli(invocation, io),
     });
     if (invocation.values.json === true) {
-      io.stdout.write(
-        `${JSON.stringify({ file, ...result, action: result.action ?? "none" }, null, 2)}\n`,
-      );
+      writeJson(io, { file, ...result, action: result.action ?? "none" });
       return EXIT_OK;
     }
     for (const item of result.imported)

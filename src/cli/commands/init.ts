@@ -8,7 +8,7 @@ import { parseMasterKey } from "../../store/master-key.js";
 import { initStore } from "../../store/open.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { type CliIo, say } from "../io.js";
+import { type CliIo, say, writeJson } from "../io.js";
 import { promptHidden, promptLine } from "../prompt.js";
 import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
@@ -75,7 +75,7 @@ ${STORE_HELP}
       ...(masterKey === undefined ? {} : { masterKey }),
     });
     if (invocation.values.json === true) {
-      io.stdout.write(`${JSON.stringify({ store: options.dir, ...result }, null, 2)}\n`);
+      writeJson(io, { store: options.dir, ...result });
       return EXIT_OK;
     }
     say(io, `strongbox: created the store ${options.dir} (id ${result.storeId})`);

@@ -3,6 +3,7 @@ import { type InventoryRow, inventory } from "../../lifecycle/inventory.js";
 import type { Command } from "../command.js";
 import { stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
+import { writeJson } from "../io.js";
 import { LIFECYCLE_HELP, LIFECYCLE_OPTIONS, lifecycleContext } from "../lifecycle-context.js";
 import { table } from "../table.js";
 
@@ -30,10 +31,7 @@ ${LIFECYCLE_HELP}
       throw new StrongboxError("E_USAGE", "inventory: --format is table, markdown or json");
     const ctx = await lifecycleContext(invocation, io);
     const rows = await inventory(ctx);
-    if (format === "json")
-      io.stdout.write(
-        `${JSON.stringify({ environment: ctx.environment, secrets: rows }, null, 2)}\n`,
-      );
+    if (format === "json") writeJson(io, { environment: ctx.environment, secrets: rows });
     else
       io.stdout.write(
         format === "markdown" ? markdown(rows, ctx.environment) : text(rows, ctx.environment),

@@ -2,7 +2,7 @@ import { lintProject } from "../../hygiene/lint.js";
 import { openProject } from "../../project.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeJson } from "../io.js";
 
 /** `strongbox lint`: the DO/DON'T list of secrets hygiene as checks. */
 export const lintCommand: Command = {
@@ -31,8 +31,7 @@ Options:
       processEnv: io.env,
     });
     const findings = lintProject(project.config, project.baseDir);
-    if (invocation.values.json === true)
-      io.stdout.write(`${JSON.stringify({ ok: findings.length === 0, findings }, null, 2)}\n`);
+    if (invocation.values.json === true) writeJson(io, { ok: findings.length === 0, findings });
     else if (findings.length === 0) say(io, "strongbox: ok: no findings");
     else {
       say(io, `strongbox: ${findings.length} finding${findings.length === 1 ? "" : "s"}`);

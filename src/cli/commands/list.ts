@@ -5,7 +5,7 @@ import { storeProvider } from "../../providers/store/index.js";
 import { parseRef, refScheme } from "../../refs/ref.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { type CliIo, say } from "../io.js";
+import { type CliIo, say, writeJson } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 import { table } from "../table.js";
 
@@ -45,9 +45,7 @@ ${STORE_HELP}
           }))
         : undefined;
     if (invocation.values.json === true) {
-      io.stdout.write(
-        `${JSON.stringify({ store: store.id, secrets, ...(keys === undefined ? {} : { keys }) }, null, 2)}\n`,
-      );
+      writeJson(io, { store: store.id, secrets, ...(keys === undefined ? {} : { keys }) });
       return EXIT_OK;
     }
     const now = Date.now();

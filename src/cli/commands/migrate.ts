@@ -7,7 +7,7 @@ import { openProject, projectAuditSink } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeJson } from "../io.js";
 import { table } from "../table.js";
 
 /** `strongbox migrate`: move `.env` secrets into Vault, dry run first. */
@@ -96,8 +96,7 @@ Options:
         ...(mount === undefined ? {} : { mount }),
       });
       if (invocation.values.apply !== true) {
-        if (invocation.values.json === true)
-          io.stdout.write(`${JSON.stringify({ dryRun: true, rows: plan.rows }, null, 2)}\n`);
+        if (invocation.values.json === true) writeJson(io, { dryRun: true, rows: plan.rows });
         else io.stdout.write(planTable(plan.rows));
         say(io, "strongbox: dry run: nothing was written; add --apply to migrate");
         return EXIT_OK;
@@ -119,7 +118,11 @@ Options:
       });
       if (progress) io.stderr.write("\n");
       if (invocation.values.json === true)
-        io.stdout.write(`${JSON.stringify({ journal, ...result }, null, 2)}\n`);
+        writeJson(
+          io,
+          { journal, ...result },
+          result.errors.length === 0 && result.mismatches.length === 0,
+        );
       else {
         io.stdout.write(planTable(plan.rows));
         say(

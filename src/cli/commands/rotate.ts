@@ -3,7 +3,7 @@ import { finishRotation, rotateDue, rotateSecret } from "../../lifecycle/rotate.
 import { smokeGate } from "../../lifecycle/smoke-gate.js";
 import type { Command } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeJson } from "../io.js";
 import { LIFECYCLE_HELP, LIFECYCLE_OPTIONS, lifecycleContext } from "../lifecycle-context.js";
 import { readStdin } from "../prompt.js";
 
@@ -47,12 +47,15 @@ ${LIFECYCLE_HELP}
         ? undefined
         : smokeGate(ctx.project, ctx.environment, io.env);
     const json = invocation.values.json === true;
-    const print = (body: unknown, line: string) =>
-      json ? io.stdout.write(`${JSON.stringify(body, null, 2)}\n`) : say(io, line);
+    const print = (body: unknown, line: string) => (json ? writeJson(io, body) : say(io, line));
     if (invocation.values.due === true) {
       const results = await rotateDue(ctx, verify === undefined ? {} : { verify });
       if (json)
-        io.stdout.write(`${JSON.stringify({ environment: ctx.environment, results }, null, 2)}\n`);
+        writeJson(
+          io,
+          { environment: ctx.environment, results },
+          results.every((result) => result.action !== "failed"),
+        );
       else if (results.length === 0)
         say(io, `strongbox: nothing is due in environment "${ctx.environment}"`);
       else

@@ -3,7 +3,7 @@ import { StrongboxError } from "../../errors.js";
 import { checkScanRoot, scanForSecrets } from "../../hygiene/scan.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeJson } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
 /** `strongbox scan DIR`: find resolved secret values in build output. */
@@ -41,9 +41,7 @@ ${RESOLVE_HELP}
     if (result.tooShort.length > 0)
       say(io, `strongbox: warning: ${result.tooShort.join(", ")} too short to scan for safely`);
     if (invocation.values.json === true)
-      io.stdout.write(
-        `${JSON.stringify({ ok: result.hits.length === 0, files: result.files, hits: result.hits }, null, 2)}\n`,
-      );
+      writeJson(io, { ok: result.hits.length === 0, files: result.files, hits: result.hits });
     else if (result.hits.length === 0)
       say(io, `strongbox: ok: no secret found in ${result.files} files`);
     else {

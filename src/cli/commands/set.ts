@@ -9,7 +9,7 @@ import { parseDuration } from "../../schema/coerce.js";
 import type { SecretMeta } from "../../store/secret-file.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { type CliIo, say } from "../io.js";
+import { type CliIo, say, writeJson } from "../io.js";
 import { promptHidden, readStdin } from "../prompt.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
@@ -85,7 +85,7 @@ ${STORE_HELP}
     if (target !== "store") return setThroughProvider(target, name, value, invocation, io);
     const store = await openStoreForCli(invocation, io);
     const version = store.set(name, value, meta);
-    if (invocation.values.json === true) io.stdout.write(`${JSON.stringify({ name, version })}\n`);
+    if (invocation.values.json === true) writeJson(io, { name, version });
     else say(io, `strongbox: stored ${name} version ${version}`);
     return EXIT_OK;
   },
@@ -172,9 +172,7 @@ async function setThroughProvider(
     expectedVersion: expected,
   });
   if (invocation.values.json === true)
-    io.stdout.write(
-      `${JSON.stringify({ name: ref.key ?? ref.path, path: ref.path, version: version ?? null })}\n`,
-    );
+    writeJson(io, { name: ref.key ?? ref.path, path: ref.path, version: version ?? null });
   else
     say(
       io,

@@ -4,6 +4,7 @@ import { openProject } from "../../project.js";
 import { parseDuration } from "../../schema/coerce.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
+import { writeJson } from "../io.js";
 import { resolveOpenProject } from "../resolve-for-cli.js";
 import { table } from "../table.js";
 
@@ -49,8 +50,10 @@ ${RESOLVE_HELP}
       ...(parsed === undefined ? {} : { timeoutMs: parsed.value as number }),
     });
     if (invocation.values.json === true)
-      io.stdout.write(
-        `${JSON.stringify({ environment: resolution.environment.name, results }, null, 2)}\n`,
+      writeJson(
+        io,
+        { environment: resolution.environment.name, results },
+        results.every((r) => r.ok),
       );
     else if (results.length === 0) io.stdout.write("no variable is declared smoke: true\n");
     else

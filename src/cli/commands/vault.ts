@@ -6,7 +6,7 @@ import { concreteEnvironments } from "../../vault-ops/plan.js";
 import { applySetup, planSetup } from "../../vault-ops/setup.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeJson } from "../io.js";
 
 /** `strongbox vault setup|doctor`: operator tools over the Vault client. */
 export const vaultCommand: Command = {
@@ -54,15 +54,14 @@ Options:
     try {
       if (action === "doctor") {
         const report = await vaultDoctor(project.config, environments, client);
-        if (invocation.values.json === true)
-          io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        else io.stdout.write(describeDoctor(report));
         const healthy =
           report.server.reachable &&
           !report.server.sealed &&
           report.environments.every(
             (e) => e.missing.length + e.empty.length + e.errors.length === 0,
           );
+        if (invocation.values.json === true) writeJson(io, report, healthy);
+        else io.stdout.write(describeDoctor(report));
         return verdict(healthy);
       }
       const plan = await planSetup(project.config, environments, client);
@@ -74,7 +73,7 @@ Options:
         return EXIT_OK;
       }
       if (invocation.values["dry-run"] === true) {
-        if (invocation.values.json === true) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+        if (invocation.values.json === true) writeJson(io, plan);
         else
           io.stdout.write(
             `${plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n")}\n# calls\n${plan.calls.join("\n")}\n`,
@@ -82,7 +81,7 @@ Options:
         return EXIT_OK;
       }
       const results = await applySetup(plan, client);
-      if (invocation.values.json === true) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      if (invocation.values.json === true) writeJson(io, { roles: results });
       else {
         for (const result of results) {
           const what =
