@@ -6,6 +6,7 @@ import { openStore } from "../store/open.js";
 import type { Store, StoreOptions } from "../store/store.js";
 import { type Invocation, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
+import { progressReporter } from "./progress.js";
 import { promptHidden } from "./prompt.js";
 
 /** The option every store command takes. */
@@ -46,6 +47,7 @@ export async function storeOptions(invocation: Invocation, io: CliIo): Promise<S
       return answer;
     },
     ...(audit === undefined ? {} : { audit }),
+    ...withProgress(io),
   };
 }
 
@@ -56,4 +58,9 @@ export async function openStoreForCli(invocation: Invocation, io: CliIo): Promis
 
 export function storeExists(dir: string): boolean {
   return existsSync(resolve(dir, "keyring.sbx"));
+}
+
+function withProgress(io: CliIo): { onProgress?: NonNullable<StoreOptions["onProgress"]> } {
+  const onProgress = progressReporter(io);
+  return onProgress === undefined ? {} : { onProgress };
 }

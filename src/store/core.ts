@@ -73,11 +73,14 @@ export class StoreCore {
       return;
     }
     const counts = new Map<string, number>();
-    for (const name of this.names()) {
+    const names = this.names();
+    for (const [index, name] of names.entries()) {
       const file = this.readFresh(name);
-      if (file === undefined) continue;
-      writeFileAtomic(this.path(name), sealSecretFile(file, this.keyring));
-      counts.set(name, file.versions.length);
+      if (file !== undefined) {
+        writeFileAtomic(this.path(name), sealSecretFile(file, this.keyring));
+        counts.set(name, file.versions.length);
+      }
+      this.options.onProgress?.("re-authenticating", index + 1, names.length);
     }
     writeManifest(this.options.dir, this.keyring, this.mergedCounts(counts));
     const { previousIntegrityKey: _previous, ...rest } = this.keyring;

@@ -35,7 +35,9 @@ export function rewrap(core: StoreCore): number {
     sweepLeftovers(core.options.dir, { secrets: true });
     core.finishIntegrityRotation();
     let count = 0;
-    for (const name of core.names()) {
+    const names = core.names();
+    for (const [index, name] of names.entries()) {
+      core.options.onProgress?.("rewrapping", index + 1, names.length);
       const file = core.readFresh(name);
       if (file === undefined) continue;
       const versions = file.versions.map((version) => {

@@ -15,6 +15,8 @@ export interface StoreOptions {
   readonly actor?: string;
   readonly audit?: AuditSink | undefined;
   readonly lockTimeoutMs?: number;
+  /** Told how far a whole-store operation (rewrap, rekey) has come: `done` of `total` secret files. */
+  readonly onProgress?: (operation: string, done: number, total: number) => void;
 }
 
 /** One secret's metadata and version summary, as `list` shows it. Never a value. */
