@@ -7,7 +7,6 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   readSync,
   renameSync,
@@ -17,6 +16,7 @@ import {
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { namesIn } from "../fs/names-in.js";
 import { lockFile } from "../store/lock.js";
 import { parseMasterKey, readKeyFile, writeKeyFile } from "../store/master-key.js";
 import type { AuditSink } from "./audit.js";
@@ -172,13 +172,7 @@ function rotateSegment(path: string): string {
 export function auditSegments(path: string): string[] {
   const dir = dirname(path);
   const prefix = `${basename(path)}.`;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
+  return namesIn(dir)
     .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
     .map((name) => ({ name, n: Number(name.slice(prefix.length)) }))
     .sort((a, b) => a.n - b.n)

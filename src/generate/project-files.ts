@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { namesIn } from "../fs/names-in.js";
 import type { Project } from "../project.js";
 import { GENERATED_CTMPL_MARK, renderCtmpl } from "./ctmpl.js";
 import { renderEnvExample } from "./example.js";
@@ -52,13 +53,7 @@ export function obsoleteTemplates(
 ): string[] {
   const dir = options.out === undefined ? project.baseDir : resolve(options.cwd, options.out);
   const current = new Set(files.map((file) => file.path));
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
+  return namesIn(dir)
     .filter((name) => /^secrets(\.[\w-]+)?\.ctmpl$/.test(name))
     .map((name) => join(dir, name))
     .filter((path) => !current.has(path) && isGeneratedTemplate(path));
