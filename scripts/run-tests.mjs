@@ -80,16 +80,29 @@ if (Object.keys(planted).length > 0)
   console.log(
     `run-tests: decoys planted (HOME=${planted.HOME}, VAULT_*/BAO_*/STRONGBOX_*/AWS_*/AZURE_* set)`,
   );
+const env = {
+  ...process.env,
+  ...planted,
+  STRONGBOX_BAO: bao,
+  STRONGBOX_MOTO: moto,
+  STRONGBOX_POSTGRES_BIN: postgres,
+  STRONGBOX_REDIS: redis,
+  STRONGBOX_SMTP: smtp,
+};
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
-  env: {
-    ...process.env,
-    ...planted,
-    STRONGBOX_BAO: bao,
-    STRONGBOX_MOTO: moto,
-    STRONGBOX_POSTGRES_BIN: postgres,
-    STRONGBOX_REDIS: redis,
-    STRONGBOX_SMTP: smtp,
-  },
+  env,
 });
-process.exit(result.status ?? 1);
+if (result.status !== 0 || only.length > 0) process.exit(result.status ?? 1);
+
+// A whole run tests the single executable too: the end-to-end tests again, against
+// the binary, so it cannot drift from the npm package.
+console.log("run-tests: building the single executable and running the end-to-end tests on it");
+const built = spawnSync(process.execPath, ["scripts/build-binary.mjs"], { stdio: "inherit" });
+if (built.status !== 0) process.exit(built.status ?? 1);
+const e2e = files.filter((file) => file.includes("/e2e/"));
+const binary = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...e2e], {
+  stdio: "inherit",
+  env: { ...env, STRONGBOX_TEST_BINARY: join(process.cwd(), "dist/bin/strongbox") },
+});
+process.exit(binary.status ?? 1);

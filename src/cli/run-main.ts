@@ -100,7 +100,11 @@ function exitStatusHelp(): string {
     .join("\n");
 }
 
+/** Set by the single-executable build, which has no package.json beside it. */
+declare const __STRONGBOX_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __STRONGBOX_VERSION__ === "string") return __STRONGBOX_VERSION__;
   const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string };
   return pkg.version;
 }

@@ -1,6 +1,8 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { runInThisContext } from "node:vm";
 import { StrongboxError } from "../errors.js";
 import { packagePath } from "../package-root.js";
 import type { ConfigSpec } from "../schema/types.js";
@@ -28,16 +30,16 @@ export async function loadConfigFile(
     const text = "text" in cached ? cached.text : readFileSync(cached.path, "utf8");
     return JSON.parse(text) as ConfigSpec;
   }
-  const cached = await cachedCompile(`${path}\0${CONFIG_API}`, ".mjs", dir, () =>
-    bundleConfig(path),
+  const format = IN_BINARY ? "cjs" : "esm";
+  const cached = await cachedCompile(
+    `${path}\0${CONFIG_API}\0${format}`,
+    IN_BINARY ? ".cjs" : ".mjs",
+    dir,
+    () => bundleConfig(path, format),
   );
-  const url =
-    "text" in cached
-      ? `data:text/javascript;base64,${Buffer.from(cached.text).toString("base64")}`
-      : pathToFileURL(cached.path).href;
   let module: { default?: unknown };
   try {
-    module = (await import(url)) as { default?: unknown };
+    module = IN_BINARY ? evaluateCommonJs(cached, path) : await importEsm(cached);
   } catch (error) {
     throw new StrongboxError(
       "E_CONFIG",
@@ -78,7 +80,39 @@ async function parseYamlConfig(path: string): Promise<unknown> {
   return document.toJS();
 }
 
-async function bundleConfig(path: string): Promise<{ text: string; inputs: string[] }> {
+/** Set by the single-executable build, where `import()` of a file is not available (Node 20). */
+declare const __STRONGBOX_BINARY__: boolean | undefined;
+const IN_BINARY = typeof __STRONGBOX_BINARY__ === "boolean" && __STRONGBOX_BINARY__;
+
+async function importEsm(
+  cached: { path: string } | { text: string },
+): Promise<{ default?: unknown }> {
+  const url =
+    "text" in cached
+      ? `data:text/javascript;base64,${Buffer.from(cached.text).toString("base64")}`
+      : pathToFileURL(cached.path).href;
+  return (await import(url)) as { default?: unknown };
+}
+
+/** The compiled config as CommonJS, for the single executable: evaluated as Node evaluates a module. */
+function evaluateCommonJs(
+  cached: { path: string } | { text: string },
+  configPath: string,
+): { default?: unknown } {
+  const text = "text" in cached ? cached.text : readFileSync(cached.path, "utf8");
+  const wrapper = runInThisContext(
+    `(function (exports, require, module, __filename, __dirname) {${text}\n})`,
+    { filename: "path" in cached ? cached.path : configPath },
+  ) as (...args: unknown[]) => void;
+  const module: { exports: { default?: unknown } } = { exports: {} };
+  wrapper(module.exports, createRequire(configPath), module, configPath, dirname(configPath));
+  return module.exports;
+}
+
+async function bundleConfig(
+  path: string,
+  format: "esm" | "cjs",
+): Promise<{ text: string; inputs: string[] }> {
   const esbuild = await loadEsbuild(path);
   try {
     const result = await esbuild.build({
@@ -87,14 +121,24 @@ async function bundleConfig(path: string): Promise<{ text: string; inputs: strin
       write: false,
       metafile: true,
       platform: "node",
-      format: "esm",
+      format,
       target: "node20",
       logLevel: "silent",
       plugins: [
         {
           name: "strongbox-self",
           setup(build) {
-            build.onResolve({ filter: /^strongbox$/ }, () => ({ path: CONFIG_API }));
+            // The single-executable build has no files beside it: `defineConfig` (the
+            // identity at run time) is then given as a module of its own.
+            build.onResolve({ filter: /^strongbox$/ }, () =>
+              existsSync(CONFIG_API)
+                ? { path: CONFIG_API }
+                : { path: "strongbox", namespace: "strongbox-self" },
+            );
+            build.onLoad({ filter: /.*/, namespace: "strongbox-self" }, () => ({
+              contents: "export const defineConfig = (config) => config;\n",
+              loader: "js",
+            }));
           },
         },
       ],
@@ -126,9 +170,13 @@ async function bundleConfig(path: string): Promise<{ text: string; inputs: strin
  */
 async function loadEsbuild(path: string): Promise<typeof import("esbuild")> {
   try {
-    return await import("esbuild");
+    // The single executable has no node_modules of its own: it uses the project's.
+    return IN_BINARY
+      ? (createRequire(path)("esbuild") as typeof import("esbuild"))
+      : await import("esbuild");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;
     throw new StrongboxError(
       "E_CONFIG",
       `${path}: a TypeScript config needs esbuild, which is not installed`,

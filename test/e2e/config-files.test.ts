@@ -31,7 +31,7 @@ describe("config files", () => {
     assert.equal(bad.code, 4);
     assert.match(bad.stderr, /ADMIN_EMAIL: .*email/i);
     assert.ok(
-      readdirSync(cache).some((name) => name.endsWith(".mjs")),
+      readdirSync(cache).some((name) => /\.[mc]js$/.test(name)),
       "the compiled config is cached",
     );
   });

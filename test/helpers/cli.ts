@@ -9,6 +9,20 @@ export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** The bundled CLI, as users run it. */
 export const CLI = join(ROOT, "dist/bundle/main.js");
 
+/**
+ * The single executable (`npm run build:binary`), when the suite runs against
+ * it (`STRONGBOX_TEST_BINARY`, set by scripts/run-tests.mjs for its second
+ * pass over the end-to-end tests); otherwise the npm package's CLI.
+ */
+const BINARY = process.env.STRONGBOX_TEST_BINARY;
+
+/** The program and first arguments that start the CLI under test. */
+export function cliCommand(): { command: string; prefix: string[] } {
+  return BINARY === undefined || BINARY === ""
+    ? { command: process.execPath, prefix: [CLI] }
+    : { command: BINARY, prefix: [] };
+}
+
 /** A fresh temporary directory with `files` written into it. */
 export function tempProject(files: Record<string, string> = {}): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "strongbox-test-")));
@@ -39,6 +53,10 @@ export function cleanEnv(dir: string, extra: Record<string, string> = {}): Recor
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: dir,
     STRONGBOX_CACHE_DIR: join(dir, ".cache"),
+    // The single executable finds esbuild (for TypeScript configs) in the project's
+    // node_modules; a temporary project has none, so it gets the repository's, as a
+    // project that installed it would.
+    ...(BINARY === undefined || BINARY === "" ? {} : { NODE_PATH: join(ROOT, "node_modules") }),
     ...extra,
   };
 }
@@ -54,7 +72,8 @@ export function runCli(
   },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const { command, prefix } = cliCommand();
+    const child = spawn(command, [...prefix, ...args], {
       cwd: options.cwd,
       env: cleanEnv(options.cwd, options.env),
       stdio: ["pipe", "pipe", "pipe"],

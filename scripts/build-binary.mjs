@@ -1,0 +1,74 @@
+// Builds the CLI as one executable (Node's single executable applications):
+// the CLI bundled into one CommonJS script with V8's code cache, injected into
+// a copy of this Node binary with postject. For machines without Node or npm.
+//
+// Modules the npm package loads from node_modules only when a feature needs them
+// (esbuild for TypeScript configs, pg for smoke tests, the AWS and Azure SDKs)
+// stay outside: the binary loads them from the project's node_modules when they
+// are there, and says what to install when they are not.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const out = "dist/bin";
+const work = join(out, "work");
+rmSync(out, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+const { version } = JSON.parse(readFileSync("package.json", "utf8"));
+
+await build({
+  entryPoints: ["src/cli/main.ts"],
+  outfile: join(work, "strongbox.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  external: ["esbuild", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*"],
+  // import() of a module outside the executable has no loader in a Node 20 SEA: esbuild
+  // turns every dynamic import into require(), and the config loader compiles to CommonJS.
+  supported: { "dynamic-import": false },
+  define: {
+    __STRONGBOX_VERSION__: JSON.stringify(version),
+    __STRONGBOX_BINARY__: "true",
+    "import.meta.url": "__strongboxUrl",
+  },
+  // Inside the executable, require() reaches built-in modules only; the optional ones
+  // above are looked up from the working directory, as a project's own require would.
+  banner: {
+    js: [
+      'var require = require("node:module").createRequire(require("node:path").join(process.cwd(), "strongbox-binary.js"));',
+      'var __strongboxUrl = require("node:url").pathToFileURL(process.execPath).href;',
+    ].join("\n"),
+  },
+  logLevel: "warning",
+});
+writeFileSync(
+  join(work, "sea-config.json"),
+  JSON.stringify({
+    main: join(work, "strongbox.cjs"),
+    output: join(work, "sea-prep.blob"),
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+  }),
+);
+execFileSync(process.execPath, ["--experimental-sea-config", join(work, "sea-config.json")], {
+  stdio: "inherit",
+});
+const binary = join(out, "strongbox");
+copyFileSync(process.execPath, binary);
+execFileSync(
+  process.execPath,
+  [
+    "node_modules/postject/dist/cli.js",
+    binary,
+    "NODE_SEA_BLOB",
+    join(work, "sea-prep.blob"),
+    "--sentinel-fuse",
+    "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
+  ],
+  // postject warns about ELF note sections it does not need; its output is noise here.
+  { stdio: ["ignore", "ignore", "ignore"] },
+);
+rmSync(work, { recursive: true, force: true });
+console.log(`build-binary: wrote ${binary}`);
