@@ -1,7 +1,7 @@
 // The benchmark suite: `npm run bench` prints one table. Peers run in the same
 // process run, interleaved round by round, so machine noise hits all alike.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { initStore, openStore } from "../src/store/open.js";
 import { auditRows } from "./audit.js";
 import { awsRows } from "./aws.js";
 import { azureRows } from "./azure.js";
+import { sopsProject } from "./peers.js";
 import { quantile, type Row } from "./stats.js";
 import { templateRows, vaultRows } from "./vault.js";
 
@@ -257,6 +258,18 @@ spawnSync(process.execPath, [DOTENVX, "encrypt", "-f", ".env"], {
   stdio: "ignore",
 });
 const dotenvxEnv = { ...secrets.env, STRONGBOX_MASTER_KEY: "" };
+const BINARY = join(ROOT, "dist/bin/strongbox");
+const sopsDir = realpathSync(mkdtempSync(join(tmpdir(), "strongbox-bench-sops-")));
+const sops = sopsProject(
+  ROOT,
+  sopsDir,
+  Object.fromEntries(
+    Array.from({ length: 50 }, (_, i) => [
+      `SECRET_${String(i).padStart(2, "0")}`,
+      `value-${i}-${"y".repeat(24)}`,
+    ]),
+  ),
+);
 console.log(`strongbox benchmarks: ${RUNS} runs each, interleaved; node ${process.version}\n`);
 const startup = timeCommands([
   { name: "node -e 0", argv: [process.execPath, "-e", "0"], cwd: dir, env },
@@ -290,6 +303,26 @@ const startup = timeCommands([
     cwd: secrets.dotenvx,
     env: dotenvxEnv,
   },
+  ...(existsSync(BINARY)
+    ? [
+        {
+          name: "strongbox single executable: run -- true, 50 secrets from the store",
+          argv: [BINARY, "run", "--", "true"],
+          cwd: secrets.store,
+          env: secrets.env,
+        },
+      ]
+    : []),
+  ...(sops === undefined
+    ? []
+    : [
+        {
+          name: "sops exec-env -- true, 50 age-encrypted values (Go)",
+          argv: [sops.sops, "exec-env", "secrets.enc.env", "true"],
+          cwd: sopsDir,
+          env: sops.env,
+        },
+      ]),
 ]);
 const baseline = startup[0]?.median ?? Number.NaN;
 const rows = [
@@ -307,6 +340,16 @@ const dotenvxEncrypted = rows.find((row) => row.name.includes("encrypted values"
 if (store && dotenvxEncrypted)
   console.log(
     `\nstore run vs dotenvx encrypted run: ${(dotenvxEncrypted.median / store.median).toFixed(1)}× faster`,
+  );
+const single = rows.find((row) => row.name.startsWith("strongbox single executable"));
+const sopsRow = rows.find((row) => row.name.startsWith("sops exec-env"));
+if (single && store)
+  console.log(
+    `single executable vs npm package, 50 store secrets: ${(store.median / single.median).toFixed(2)}× faster`,
+  );
+if (single && sopsRow)
+  console.log(
+    `single executable / sops exec-env: ${(single.median / sopsRow.median).toFixed(2)}× (goal ≤ 2)`,
   );
 const small = rows.find((row) => row.name === "rekey with 10 secrets");
 const large = rows.find((row) => row.name === "rekey with 10,000 secrets");
