@@ -8,6 +8,7 @@ import { EXIT_CODES, EXIT_OK } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { renderError } from "./render-error.js";
 import { fromSystemError } from "./system-error.js";
+import { vaultRetrySpinner } from "./vault-spinner.js";
 
 /**
  * Runs one CLI invocation and returns its exit status. Never calls
@@ -47,7 +48,12 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
       io.stdout.write(command.usage);
       return 0;
     }
-    return await command.run(invocation, io);
+    const stopSpinner = vaultRetrySpinner(io);
+    try {
+      return await command.run(invocation, io);
+    } finally {
+      stopSpinner();
+    }
   } catch (thrown) {
     const error = thrown instanceof StrongboxError ? thrown : (fromSystemError(thrown) ?? thrown);
     renderError(io, error, json);

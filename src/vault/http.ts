@@ -1,7 +1,11 @@
+import { channel } from "node:diagnostics_channel";
 import { readFileSync } from "node:fs";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { StrongboxError } from "../errors.js";
+import { VAULT_RETRY_CHANNEL } from "./retry-channel.js";
+
+const retrying = channel(VAULT_RETRY_CHANNEL);
 
 /** Where and how to reach Vault/OpenBao. */
 export interface VaultConnection {
@@ -93,12 +97,22 @@ export class VaultHttp {
         if (error instanceof StrongboxError) throw error;
         if (request.signal?.aborted) throw deadline(request, this.connection.address);
         if (attempt >= 8) throw unreachable(request, this.connection.address, error);
+        retrying.publish({
+          address: this.connection.address,
+          attempt: attempt + 1,
+          reason: "unreachable",
+        });
         await backoff(attempt, request.signal, undefined);
         if (request.signal?.aborted) throw deadline(request, this.connection.address);
         continue;
       }
       if (!(RETRY_STATUSES.has(response.status) || isUpgrading(response)) || attempt >= 8)
         return response;
+      retrying.publish({
+        address: this.connection.address,
+        attempt: attempt + 1,
+        reason: `HTTP ${response.status}`,
+      });
       await backoff(attempt, request.signal, response.retryAfter);
       if (request.signal?.aborted) return response;
     }

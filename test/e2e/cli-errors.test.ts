@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ROOT, runCli, tempProject } from "../helpers/cli.js";
+import { CLI, ROOT, runCli, tempProject } from "../helpers/cli.js";
+import { onTerminal } from "../helpers/pty.js";
 
 const CONFIG = "variables:\n  PORT: { type: port, default: 8080 }\n";
 
@@ -117,6 +118,31 @@ describe("errors that help", () => {
       assert.doesNotMatch(result.stderr, /internal error|this is a bug/);
       assert.doesNotMatch(result.stderr, /To specify a positional argument|ERR_PARSE_ARGS/);
     });
+
+  it("while Vault is retried, a terminal shows a spinner that is erased after; a pipe shows none", async () => {
+    const config = "variables:\n  A: { secret: true, ref: 'vault://secret/app#A' }\n";
+    const dir = tempProject({ "strongbox.config.yaml": config });
+    const env = { VAULT_ADDR: "http://127.0.0.1:9", VAULT_TOKEN: "s.test" };
+    const terminal = await onTerminal([process.execPath, CLI, "check"], {
+      cwd: dir,
+      env,
+      after: "no prompt comes",
+      keys: "",
+    });
+    assert.equal(terminal.code, 10, terminal.output);
+    assert.match(
+      terminal.output,
+      /waiting for Vault at http:\/\/127\.0\.0\.1:9: attempt 1 \(unreachable\)/,
+    );
+    const erase = `\r${String.fromCharCode(27)}[K`;
+    const erased = terminal.output.lastIndexOf(erase);
+    assert.ok(
+      erased > 0 && terminal.output.indexOf("error:", erased) > erased,
+      "the spinner line is erased before the error",
+    );
+    const piped = await runCli(["check"], { cwd: dir, env });
+    assert.doesNotMatch(piped.stderr, /waiting for Vault/);
+  });
 
   it("set refuses a value the schema refuses, and stores nothing", async () => {
     const dir = tempProject({
