@@ -18,7 +18,8 @@ export interface LockOptions {
   readonly timeoutMs?: number;
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Made on first wait, not at load: a V8 startup snapshot (the single executable's) has no SharedArrayBuffer. */
+let sleeper: Int32Array | undefined;
 
 /**
  * Takes the store's inter-process lock: `.lock` created with O_EXCL holding
@@ -50,6 +51,7 @@ export function lockFile(path: string, label: string, options: LockOptions = {})
         },
       );
     }
+    sleeper ??= new Int32Array(new SharedArrayBuffer(4));
     Atomics.wait(sleeper, 0, 0, Math.min(5 + attempt * 5, 50));
   }
 }

@@ -46,6 +46,17 @@ async function project(): Promise<string> {
 }
 
 describe("secret lifecycle on the store (CLI)", () => {
+  it("every start draws fresh randomness: no two runs generate the same secret (the single executable restores a snapshot)", async () => {
+    const dir = tempProject();
+    const values = new Set<string>();
+    for (const spec of ["bytes:32", "bytes:32", "uuid", "uuid", "password:24", "password:24"]) {
+      const result = await runCli(["generate-secret", spec], { cwd: dir });
+      assert.equal(result.code, 0, result.stderr);
+      values.add(result.stdout);
+    }
+    assert.equal(values.size, 6);
+  });
+
   it("rotate writes a new version from the generator, keeps the previous readable, and never prints a value", async () => {
     const dir = await project();
     const before = await runCli(["get", "JWT_SECRET"], { cwd: dir });
