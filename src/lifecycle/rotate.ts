@@ -334,7 +334,11 @@ function position(history: readonly VersionInfo[], version: VersionInfo): number
  */
 export async function rotateDue(
   ctx: LifecycleContext,
-  options: { readonly verify?: () => Promise<string | undefined> } = {},
+  options: {
+    readonly verify?: () => Promise<string | undefined>;
+    /** Told how far it has come: `done` of `total` secrets with a rotation policy. */
+    readonly onProgress?: (operation: string, done: number, total: number) => void;
+  } = {},
 ): Promise<
   Array<{
     readonly name: string;
@@ -347,8 +351,11 @@ export async function rotateDue(
     action: "rotated" | "finished" | "failed";
     detail: string;
   }> = [];
-  for (const state of await lifecycleStates(ctx)) {
-    if (state.rotation === undefined || state.ref === undefined) continue;
+  const states = (await lifecycleStates(ctx)).filter(
+    (state) => state.rotation !== undefined && state.ref !== undefined,
+  );
+  for (const [index, state] of states.entries()) {
+    options.onProgress?.("rotating what is due", index, states.length);
     try {
       if (state.status.overdue) {
         const rotated = await rotateSecret(state.name, ctx);
@@ -375,5 +382,6 @@ export async function rotateDue(
       results.push({ name: state.name, action: "failed", detail: (error as Error).message });
     }
   }
+  if (states.length > 0) options.onProgress?.("rotating what is due", states.length, states.length);
   return results;
 }

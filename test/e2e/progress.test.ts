@@ -5,6 +5,25 @@ import { CLI, runCli, tempProject } from "../helpers/cli.js";
 import { onTerminal } from "../helpers/pty.js";
 
 describe("progress", () => {
+  it("rotate --due shows how far it is on a terminal, and nothing through a pipe", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "variables:\n  TOKEN: { secret: true, ref: 'store://TOKEN', rotation: { every: 90d, generator: 'bytes:32' } }\n",
+    });
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    assert.equal((await runCli(["set", "TOKEN"], { cwd: dir, input: "progress-token-1" })).code, 0);
+    const terminal = await onTerminal([process.execPath, CLI, "rotate", "--due"], {
+      cwd: dir,
+      after: "no prompt comes",
+      keys: "",
+    });
+    assert.equal(terminal.code, 0, terminal.output);
+    assert.match(terminal.output, /rotating what is due: 1\/1/);
+    const piped = await runCli(["rotate", "--due"], { cwd: dir });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.doesNotMatch(piped.stderr, /rotating what is due: \d/);
+  });
+
   it("rewrap and rekey show how far they are on a terminal, and nothing through a pipe", async () => {
     const dir = tempProject();
     assert.equal((await runCli(["init"], { cwd: dir })).code, 0);

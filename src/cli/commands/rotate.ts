@@ -5,6 +5,7 @@ import type { Command } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";
 import { LIFECYCLE_HELP, LIFECYCLE_OPTIONS, lifecycleContext } from "../lifecycle-context.js";
+import { progressReporter } from "../progress.js";
 import { readStdin } from "../prompt.js";
 
 /** `strongbox rotate`: a new version now, retire the old one after the soak, or all that is due. */
@@ -49,7 +50,11 @@ ${LIFECYCLE_HELP}
     const json = invocation.values.json === true;
     const print = (body: unknown, line: string) => (json ? writeJson(io, body) : say(io, line));
     if (invocation.values.due === true) {
-      const results = await rotateDue(ctx, verify === undefined ? {} : { verify });
+      const onProgress = progressReporter(io);
+      const results = await rotateDue(ctx, {
+        ...(verify === undefined ? {} : { verify }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+      });
       if (json)
         writeJson(
           io,
