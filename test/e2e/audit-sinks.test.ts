@@ -16,6 +16,7 @@ import { describe, it } from "node:test";
 import { createChainedSink } from "../../src/audit/chain.js";
 import { loadConfig, loadConfigSync } from "../../src/load.js";
 import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
+import { until } from "../helpers/wait.js";
 
 type Row = Record<string, unknown>;
 const records = (path: string): Row[] =>
@@ -317,12 +318,9 @@ describe("audit tail -f", () => {
         .split("\n")
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Row);
-    const until = async (check: () => boolean) => {
-      for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 100));
-    };
     await new Promise((r) => setTimeout(r, 700)); // the follower has opened the log
     for (let i = 0; i < 5; i++) await runCli(["run", "--", "true"], { cwd: dir });
-    await until(() => seen().filter((r) => r.action === "read").length >= 5);
+    await until("five reads followed", () => seen().filter((r) => r.action === "read").length >= 5);
     assert.ok(readdirSync(dir).includes("audit.jsonl.1"), "the log rotated meanwhile");
     assert.equal(
       seen().filter((r) => r.action === "read").length,

@@ -5,14 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
-
-const until = async (what: string, check: () => boolean, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
+import { until } from "../helpers/wait.js";
 
 describe("run --watch", () => {
   it("restarts the child when .env or the store change, keeps it through a broken edit, stops on SIGTERM", async () => {

@@ -5,14 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startBao } from "../helpers/bao.js";
 import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
-
-const until = async (what: string, check: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
+import { until } from "../helpers/wait.js";
 
 /** Starts `strongbox agent -a agent.yaml` in `dir`, collecting its JSON log and its child's starts.log. */
 function runAgent(dir: string, env: Record<string, string>) {
