@@ -7,18 +7,9 @@
  */
 import { startupSnapshot } from "node:v8";
 import { COMMANDS } from "./command-table.js";
-import { runMain } from "./run-main.js";
+import { runProcess } from "./run-main.js";
 
 // Initialised inside the snapshot, so a start does not pay for them.
 for (const name of ["run", "check", "export", "get"]) void COMMANDS[name]?.load();
 
-startupSnapshot.setDeserializeMainFunction(() => {
-  runMain(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    cwd: process.cwd(),
-  }).then((code) => {
-    process.exitCode = code;
-  });
-});
+startupSnapshot.setDeserializeMainFunction(runProcess);

@@ -140,3 +140,15 @@ function exitStatus(error: unknown): number {
     return EXIT_CODES[(issues[0] as { code: keyof typeof EXIT_CODES }).code];
   return EXIT_CODES[error.code];
 }
+
+/** Runs the CLI for this process: its arguments, streams, environment and directory; sets the exit code. */
+export function runProcess(): void {
+  runMain(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
