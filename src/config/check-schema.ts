@@ -1,3 +1,4 @@
+import { AUDIT_SINKS } from "../audit/open-sink.js";
 import { isProductionName } from "../environments/defaults.js";
 import { type Issue, issue } from "../errors.js";
 import { checkLifecycle } from "../lifecycle/check-spec.js";
@@ -309,11 +310,8 @@ function checkAuditAndPii(fields: Readonly<Record<string, unknown>>): Issue[] {
   for (const key of Object.keys(spec))
     if (!AUDIT_KEYS.includes(key))
       add(`config: unknown field "audit.${key}"`, `known fields: ${AUDIT_KEYS.join(", ")}`);
-  if (
-    spec.sink !== undefined &&
-    !["file", "stdout", "stderr", "syslog", "off"].includes(String(spec.sink))
-  )
-    add(`config: audit.sink "${String(spec.sink)}" is not file, stdout, stderr, syslog or off`);
+  if (spec.sink !== undefined && !(AUDIT_SINKS as readonly string[]).includes(String(spec.sink)))
+    add(`config: audit.sink "${String(spec.sink)}" is not one of ${AUDIT_SINKS.join(", ")}`);
   const syslog = spec.syslog as Readonly<Record<string, unknown>> | undefined;
   if (
     syslog !== undefined &&

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { verifyChain } from "../audit/chain.js";
@@ -11,6 +11,7 @@ import { StrongboxError } from "../errors.js";
 import { lintProject } from "../hygiene/lint.js";
 import { storeDirectory } from "../providers/store/directory.js";
 import { isVaultRefText } from "../providers/vault/index.js";
+import { refTexts } from "../refs/template.js";
 import { readKeyFile } from "../store/master-key.js";
 import { openStore } from "../store/open.js";
 
@@ -89,13 +90,7 @@ export async function localDoctor(options: {
   checks.push(cacheCheck(options.env));
   checks.push(auditCheck(config, baseDir, options.env));
   const readsVault = Object.values(config.variables).some((spec) =>
-    [spec.ref]
-      .flat()
-      .some((ref) =>
-        typeof ref === "string"
-          ? isVaultRefText(ref)
-          : Object.values(ref ?? {}).some(isVaultRefText),
-      ),
+    refTexts(spec).some(isVaultRefText),
   );
   if (options.vault !== undefined && (readsVault || options.env.VAULT_ADDR || options.env.BAO_ADDR))
     checks.push(await options.vault(config));
@@ -213,7 +208,6 @@ function auditCheck(
   if (!existsSync(target.path))
     return { check: "audit", status: "ok", detail: `${target.path} (made at the first access)` };
   try {
-    readFileSync(target.path, { flag: "r" });
     const report = verifyChain(target.path, env);
     return report.ok
       ? {

@@ -37,3 +37,9 @@ export function schemaRefFor(spec: VariableSpec, environment: string): string | 
   if (ref === undefined || typeof ref === "string") return ref;
   return lookupByGlob(ref, environment)?.value;
 }
+
+/** Every reference a variable declares, for any environment (its `ref`, or each value of its map). */
+export function refTexts(spec: VariableSpec): string[] {
+  if (spec.ref === undefined) return [];
+  return typeof spec.ref === "string" ? [spec.ref] : Object.values(spec.ref);
+}

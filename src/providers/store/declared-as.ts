@@ -1,4 +1,5 @@
 import { parseRef } from "../../refs/ref.js";
+import { refTexts } from "../../refs/template.js";
 import type { ConfigSpec, VariableSpec } from "../../schema/types.js";
 import { storeProvider } from "./index.js";
 
@@ -13,13 +14,7 @@ export function variablesStoredAs(
   name: string,
 ): Array<readonly [string, VariableSpec]> {
   return Object.entries(config.variables).filter(([, spec]) => {
-    const refs =
-      spec.ref === undefined
-        ? []
-        : typeof spec.ref === "string"
-          ? [spec.ref]
-          : Object.values(spec.ref);
-    return refs.some((text) => {
+    return refTexts(spec).some((text) => {
       try {
         const ref = parseRef(text);
         return ref.scheme === storeProvider.scheme && ref.path === name;
