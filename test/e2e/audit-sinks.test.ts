@@ -179,6 +179,41 @@ while True:
   });
 });
 
+describe("audit: what the syslog helper is given", () => {
+  it("logger gets only PATH and the records on stdin: no credential, no value, nothing on its command line", async () => {
+    const dir = await storeProject();
+    writeFileSync(
+      join(dir, "strongbox.config.yaml"),
+      `audit: { sink: syslog, syslog: { socket: log.sock } }\n${STORE_CONFIG}`,
+    );
+    // A logger that records what it was handed, first on PATH.
+    mkdirSync(join(dir, "bin"));
+    writeFileSync(
+      join(dir, "bin/logger"),
+      `#!/bin/sh\n{ env; echo "ARGS $*"; cat; } > "${join(dir, "seen.txt")}"\n`,
+      { mode: 0o755 },
+    );
+    const run = await runCli(["run", "--", "true"], {
+      cwd: dir,
+      env: {
+        PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+        VAULT_TOKEN: "s.syslog-canary-token",
+        STRONGBOX_AUDIT_KEY: Buffer.alloc(32, 5).toString("hex"),
+      },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const seen = readFileSync(join(dir, "seen.txt"), "utf8");
+    const envNames = seen
+      .split("\n")
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+      .map((line) => line.slice(0, line.indexOf("=")));
+    assert.ok(!envNames.some((name) => /VAULT|STRONGBOX|HOME/.test(name)), envNames.join(" "));
+    assert.ok(!seen.includes("syslog-canary") && !seen.includes("sink-canary-value-1"));
+    assert.match(seen, /^ARGS --socket \S+log\.sock --socket-errors=on --rfc5424/m);
+    assert.match(seen, /"variable":"TOKEN"/, "the record came on stdin");
+  });
+});
+
 describe("audit: which value was read", () => {
   it("records carry a keyed HMAC of the value; --value-from-stdin finds who read a leaked value", async () => {
     const dir = await storeProject(
