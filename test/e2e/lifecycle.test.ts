@@ -107,31 +107,32 @@ describe("secret lifecycle on the store (CLI)", () => {
       createHmac("sha256", key).update("session-for-alice").digest("base64url");
     const oldToken = sign((await runCli(["get", "JWT_SECRET"], { cwd: dir })).stdout);
     // The app validates a token against the current key and, when set, the previous one.
-    const app = [
+    // The token is written into the script, not passed as an argument: a base64url token
+    // may start with "-", which node would read as one of its own options.
+    const app = (token: string) => [
       "run",
       "--",
       process.execPath,
       "-e",
       `const { createHmac } = require("node:crypto");
        const keys = [process.env.JWT_SECRET, process.env.JWT_SECRET_PREVIOUS].filter(Boolean);
-       const ok = keys.some((k) => createHmac("sha256", k).update("session-for-alice").digest("base64url") === process.argv[1]);
+       const ok = keys.some((k) => createHmac("sha256", k).update("session-for-alice").digest("base64url") === ${JSON.stringify(token)});
        console.log(ok ? "valid" : "rejected", keys.length);`,
-      oldToken,
     ];
     assert.equal(
-      (await runCli(app, { cwd: dir })).stdout,
+      (await runCli(app(oldToken), { cwd: dir })).stdout,
       "valid 1\n",
       "before the rotation: no previous",
     );
     assert.equal((await runCli(["rotate", "JWT_SECRET"], { cwd: dir })).code, 0);
-    const during = await runCli(app, { cwd: dir });
+    const during = await runCli(app(oldToken), { cwd: dir });
     assert.equal(
       during.stdout,
       "valid 2\n",
       `during the overlap the old token validates: ${during.stderr}`,
     );
     const newToken = sign((await runCli(["get", "JWT_SECRET"], { cwd: dir })).stdout);
-    assert.equal((await runCli([...app.slice(0, -1), newToken], { cwd: dir })).stdout, "valid 2\n");
+    assert.equal((await runCli(app(newToken), { cwd: dir })).stdout, "valid 2\n");
     const explain = await runCli(["explain", "JWT_SECRET_PREVIOUS"], { cwd: dir });
     assert.match(explain.stdout, /store:\/\/JWT_SECRET\?version=previous/);
     assert.equal(
@@ -139,11 +140,11 @@ describe("secret lifecycle on the store (CLI)", () => {
       0,
     );
     assert.equal(
-      (await runCli(app, { cwd: dir })).stdout,
+      (await runCli(app(oldToken), { cwd: dir })).stdout,
       "rejected 1\n",
       "after --finish the old token fails",
     );
-    assert.equal((await runCli([...app.slice(0, -1), newToken], { cwd: dir })).stdout, "valid 1\n");
+    assert.equal((await runCli(app(newToken), { cwd: dir })).stdout, "valid 1\n");
   });
 
   it("generate-secret prints PEM or JWK key pairs and their public halves, and refuses --jwk for bytes", async () => {
