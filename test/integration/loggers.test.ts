@@ -24,7 +24,16 @@ const schema = {
     OPS_EMAIL: { pii: true },
   },
 };
-const FORBIDDEN = [SECRET, "ada@example.com", "4111", "Ada Lovelace", "oncall@shop.test"];
+// The card in each of its spellings; not "4111" alone, which a millisecond timestamp can hold.
+const FORBIDDEN = [
+  SECRET,
+  "ada@example.com",
+  "4111 1111",
+  "4111-1111",
+  "41111111",
+  "Ada Lovelace",
+  "oncall@shop.test",
+];
 
 async function redactor() {
   const config = await loadConfig(schema, {
