@@ -33,8 +33,9 @@ await build({
     __STRONGBOX_BINARY__: "true",
     "import.meta.url": "__strongboxUrl",
   },
-  // Inside the executable, require() reaches built-in modules only; the optional ones
-  // above are looked up from the working directory, as a project's own require would.
+  // Inside the executable, require() reaches built-in modules only. The optional packages
+  // above are required from beside the loaded config (src/util/import-module.ts); this
+  // fallback, from the working directory, serves anything else.
   // The snapshot is built in another process and directory than those it runs in, so the
   // working directory and the binary's path are asked for when a module is needed, not at load.
   banner: {

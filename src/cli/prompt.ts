@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { importModule } from "../util/import-module.js";
 import type { CliIo } from "./io.js";
 
 const PASTE_START = "\u001b[200~";
@@ -98,7 +99,8 @@ export async function readStdin(): Promise<Buffer> {
  */
 export async function promptLine(io: CliIo, question: string): Promise<string | undefined> {
   if (!process.stdin.isTTY) return undefined;
-  const { createInterface } = await import("node:readline/promises");
+  const { createInterface } =
+    await importModule<typeof import("node:readline/promises")>("node:readline/promises");
   const reader = createInterface({ input: process.stdin, output: io.stderr });
   try {
     return await reader.question(question);

@@ -6,6 +6,7 @@ import { runInThisContext } from "node:vm";
 import { StrongboxError } from "../errors.js";
 import { packagePath } from "../package-root.js";
 import type { ConfigSpec } from "../schema/types.js";
+import { importModule, setProjectDir } from "../util/import-module.js";
 import { cacheDir, cachedCompile } from "./compile-cache.js";
 
 /** What a config's `import … from "strongbox"` is bundled from: `defineConfig` and friends. */
@@ -21,6 +22,7 @@ export async function loadConfigFile(
   path: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ConfigSpec> {
+  setProjectDir(dirname(path));
   const dir = cacheDir(env);
   if (/\.ya?ml$/.test(path)) {
     const cached = await cachedCompile(`${path}\0yaml`, ".json", dir, async () => ({
@@ -91,7 +93,7 @@ async function importEsm(
     "text" in cached
       ? `data:text/javascript;base64,${Buffer.from(cached.text).toString("base64")}`
       : pathToFileURL(cached.path).href;
-  return (await import(url)) as { default?: unknown };
+  return await importModule<{ default?: unknown }>(url);
 }
 
 /** The compiled config as CommonJS, for the single executable: evaluated as Node evaluates a module. */
@@ -173,7 +175,7 @@ async function loadEsbuild(path: string): Promise<typeof import("esbuild")> {
     // The single executable has no node_modules of its own: it uses the project's.
     return IN_BINARY
       ? (createRequire(path)("esbuild") as typeof import("esbuild"))
-      : await import("esbuild");
+      : await importModule<typeof import("esbuild")>("esbuild");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;

@@ -2,6 +2,7 @@ import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import type { Resolution } from "../resolve/types.js";
 import type { ConfigSpec } from "../schema/types.js";
+import { importModule } from "../util/import-module.js";
 
 /** What a smoke check found for one variable. Never a value. */
 export interface SmokeResult {
@@ -125,7 +126,7 @@ function closeOnAbort(socket: Socket, signal: AbortSignal): void {
 class SmokeFailure extends Error {}
 
 async function postgres(url: string, signal: AbortSignal): Promise<string> {
-  const { default: pg } = await import("pg");
+  const { default: pg } = await importModule<typeof import("pg")>("pg");
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   signal.addEventListener("abort", () => void client.end().catch(() => undefined), { once: true });
   try {
@@ -320,7 +321,7 @@ async function s3(
 ): Promise<string> {
   const pick = (name: string) => values.get(name) ?? env[name];
   const bucket = value.replace(/^s3:\/\//i, "").split("/")[0] ?? value;
-  const sdk = await import("@aws-sdk/client-s3");
+  const sdk = await importModule<typeof import("@aws-sdk/client-s3")>("@aws-sdk/client-s3");
   const keyId = pick("AWS_ACCESS_KEY_ID");
   const secret = pick("AWS_SECRET_ACCESS_KEY");
   const endpoint = pick("AWS_ENDPOINT_URL_S3") ?? pick("AWS_ENDPOINT_URL");

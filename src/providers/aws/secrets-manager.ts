@@ -1,6 +1,7 @@
 import { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
+import { importModule } from "../../util/import-module.js";
 import {
   defineProvider,
   type FullProvider,
@@ -56,7 +57,9 @@ export const awsSecretsManagerProvider = defineProvider({
       throw refError(context, "give ?versionId= or ?stage=, not both");
   },
   async create(): Promise<FullProvider & RetireCapability> {
-    const sdk = await import("@aws-sdk/client-secrets-manager");
+    const sdk = await importModule<typeof import("@aws-sdk/client-secrets-manager")>(
+      "@aws-sdk/client-secrets-manager",
+    );
     const clientFor = (ctx: ReadContext) =>
       new sdk.SecretsManagerClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SECRETS_MANAGER", WORDS));
     const call = <T>(

@@ -1,6 +1,7 @@
 import type { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
+import { importModule } from "../../util/import-module.js";
 import {
   defineProvider,
   type FullProvider,
@@ -47,7 +48,7 @@ export const awsSsmProvider = defineProvider({
     checkVersionParam(ref.params, context);
   },
   async create(): Promise<FullProvider> {
-    const sdk = await import("@aws-sdk/client-ssm");
+    const sdk = await importModule<typeof import("@aws-sdk/client-ssm")>("@aws-sdk/client-ssm");
     const clientFor = (ctx: ReadContext) =>
       new sdk.SSMClient(awsClientConfig(ctx, "AWS_ENDPOINT_URL_SSM", WORDS));
     const selector = (ref: Ref) =>

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
+import { importModule } from "../../util/import-module.js";
 import {
   defineProvider,
   type FullProvider,
@@ -71,8 +72,8 @@ export const azureKeyVaultProvider = defineProvider({
   },
   async create(): Promise<FullProvider & RetireCapability> {
     const [secrets, identity] = await Promise.all([
-      import("@azure/keyvault-secrets"),
-      import("@azure/identity"),
+      importModule<typeof import("@azure/keyvault-secrets")>("@azure/keyvault-secrets"),
+      importModule<typeof import("@azure/identity")>("@azure/identity"),
     ]);
     type Client = InstanceType<typeof secrets.SecretClient>;
 
