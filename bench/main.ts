@@ -16,7 +16,7 @@ import { quantile, type Row } from "./stats.js";
 import { templateRows, vaultRows } from "./vault.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CLI = join(ROOT, "dist/bundle/main.js");
+const CLI = join(ROOT, "dist/bundle/strongbox.cjs");
 const DOTENVX = join(ROOT, "node_modules/.bin/dotenvx");
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 

@@ -161,7 +161,7 @@ export async function templateRows(
       VAULT_ADDR: bao.addr,
       VAULT_TOKEN: bao.rootToken,
     };
-    const cli = join(ROOT_DIR, "dist/bundle/main.js");
+    const cli = join(ROOT_DIR, "dist/bundle/strongbox.cjs");
     const cold: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const start = process.hrtime.bigint();

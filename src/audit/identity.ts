@@ -45,7 +45,8 @@ function commandLine(): string {
   const program = basename(process.argv[1] ?? process.argv0);
   // The CLI's first argument is its command; anything after it may be a value (`set --value`).
   const first = process.argv[2];
-  return program === "main.js" || program === "strongbox"
+  // The npm package's launcher, or the single executable.
+  return program === "strongbox.cjs" || program === "strongbox"
     ? `strongbox${first !== undefined && /^[a-z][a-z-]*$/.test(first) ? ` ${first}` : ""}`
     : program;
 }

@@ -143,9 +143,15 @@ function exitStatus(error: unknown): number {
 
 /** Runs the CLI for this process: its arguments, streams, environment and directory; sets the exit code. */
 export function runProcess(): void {
+  // Getters: Node builds process.stdout on first use, and `run`, whose child inherits the
+  // descriptors, never needs it (a few milliseconds of every start).
   runMain(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
     env: process.env,
     cwd: process.cwd(),
   }).then((code) => {

@@ -17,7 +17,7 @@ describe("packaging", () => {
     cpSync(join(ROOT, "package.json"), join(install, "package.json"));
     mkdirSync(join(install, "node_modules"));
     symlinkSync(join(ROOT, "node_modules/yaml"), join(install, "node_modules/yaml"));
-    const cli = join(install, "dist/bundle/main.js");
+    const cli = join(install, "dist/bundle/strongbox.cjs");
     const run = (cwd: string) =>
       spawnSync(process.execPath, [cli, "check"], { cwd, env: cleanEnv(cwd), encoding: "utf8" });
     const yaml = tempProject({

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 /** The repository root (tests run from dist/test/...). */
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** The bundled CLI, as users run it. */
-export const CLI = join(ROOT, "dist/bundle/main.js");
+export const CLI = join(ROOT, "dist/bundle/strongbox.cjs");
 
 /**
  * The single executable (`npm run build:binary`), when the suite runs against

@@ -1,4 +1,0 @@
-#!/usr/bin/env node
-import { runProcess } from "./run-main.js";
-
-runProcess();
