@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const cli =
-  process.env.STRONGBOX_CLI ?? fileURLToPath(new URL("../../dist/bundle/strongbox.cjs", import.meta.url));
+  process.env.STRONGBOX_CLI ??
+  fileURLToPath(new URL("../../dist/bundle/strongbox.cjs", import.meta.url));
 const strongbox = (args, input) =>
   execFileSync(process.execPath, [cli, ...args], {
     cwd: here,
