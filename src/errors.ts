@@ -52,6 +52,9 @@ export type ErrorCode =
   | "E_VAULT_CAS"
   | "E_VAULT_INSECURE"
   | "E_VAULT"
+  | "E_ENVELOPE"
+  | "E_DATA_REF"
+  | "E_VAULT_REQUIRED"
   | "E_INTERNAL";
 
 /** One problem found while loading or resolving configuration. */

@@ -51,6 +51,9 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_VAULT_CAS: 12,
   E_VAULT_INSECURE: 12,
   E_VAULT: 12,
+  E_ENVELOPE: 8,
+  E_DATA_REF: 4,
+  E_VAULT_REQUIRED: 10,
 };
 
 export const EXIT_OK = 0;
