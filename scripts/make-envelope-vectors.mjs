@@ -19,7 +19,11 @@ const gcm = (key, nonce, plaintext, aad) => {
 const fill = (length, start) => Buffer.from(Array.from({ length }, (_, i) => (start + i) & 0xff));
 
 const cases = [
-  { tenant: "42", context: "wireguard_servers.private_key:7", plaintext: "cNKC8FhUj8cJGMON4LKC9j8pCHGMON4LKC9j8pCH=" },
+  {
+    tenant: "42",
+    context: "wireguard_servers.private_key:7",
+    plaintext: "cNKC8FhUj8cJGMON4LKC9j8pCHGMON4LKC9j8pCH=",
+  },
   { tenant: "acme", context: "users.email:1", plaintext: "" },
   { tenant: "ünïcode", context: "t.c:∞", plaintext: "päßwörd ✓" },
 ];
@@ -34,10 +38,26 @@ const vectors = cases.map((input, index) => {
   const wrapAad = Buffer.from(`strongbox/field-wrap/v1\0${keyId}\0${keyVersion}`, "utf8");
   const wrapped = Buffer.concat([wrapNonce, gcm(masterKey, wrapNonce, dataKey, wrapAad)]);
   const context = Buffer.concat([lp("sbf1"), lp(keyId), lp(input.tenant), lp(input.context)]);
-  const info = Buffer.concat([Buffer.from("strongbox/field/v1", "ascii"), Buffer.from([0]), context]);
+  const info = Buffer.concat([
+    Buffer.from("strongbox/field/v1", "ascii"),
+    Buffer.from([0]),
+    context,
+  ]);
   const okm = Buffer.from(hkdfSync("sha256", dataKey, salt, info, 44));
-  const sealed = gcm(okm.subarray(0, 32), okm.subarray(32), Buffer.from(input.plaintext, "utf8"), context);
-  const envelope = ["sbf1", b64u(Buffer.from(keyId)), String(keyVersion), b64u(wrapped), b64u(salt), b64u(sealed)].join(".");
+  const sealed = gcm(
+    okm.subarray(0, 32),
+    okm.subarray(32),
+    Buffer.from(input.plaintext, "utf8"),
+    context,
+  );
+  const envelope = [
+    "sbf1",
+    b64u(Buffer.from(keyId)),
+    String(keyVersion),
+    b64u(wrapped),
+    b64u(salt),
+    b64u(sealed),
+  ].join(".");
   return {
     ...input,
     keyId,
