@@ -14,9 +14,18 @@ await build({
   entryPoints: {
     index: "src/index.ts",
     ...Object.fromEntries(
-      ["store", "vault", "render", "migrate", "check", "providers", "lifecycle", "redact"].map(
-        (name) => [name, `src/api/${name}.ts`],
-      ),
+      [
+        "store",
+        "vault",
+        "render",
+        "migrate",
+        "check",
+        "providers",
+        "lifecycle",
+        "redact",
+        "crypto",
+        "data",
+      ].map((name) => [name, `src/api/${name}.ts`]),
     ),
   },
   outdir: "dist/bundle",

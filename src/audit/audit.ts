@@ -46,6 +46,8 @@ export interface AuditEvent {
   readonly principal?: Principal;
   /** The config's `project`, when it names one. */
   readonly project?: string;
+  /** Rows a batch job (a master key rewrap) changed in the batch recorded. */
+  readonly rows?: number;
   /** A checkpoint's count of the records before it. */
   readonly records?: number;
   /** A checkpoint opening a segment: the segment just closed. */

@@ -53,6 +53,8 @@ export interface FieldCipher {
    * key service (Transit `rewrap`); the ciphertext is untouched.
    */
   rewrap(tenant: string, text: string, latest?: number): Promise<string | undefined>;
+  /** The latest version of master key `keyId` (`service:name`). */
+  latestVersion(keyId: string): Promise<number>;
   /** The master key and version an envelope is under, without decrypting it. */
   keyOf(text: string): { keyId: string; keyVersion: number };
   /** Drops every cached data key (zeroing it). */
@@ -237,6 +239,10 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
       }
       const { wrapped, version } = await moved;
       return formatEnvelope({ ...envelope, wrapped, keyVersion: version });
+    },
+    latestVersion(keyId) {
+      const { service, name } = serviceOf(keyId);
+      return service.latestVersion(name);
     },
     keyOf(text) {
       const { keyId, keyVersion } = parseEnvelope(text);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Issue } from "../../src/api/check.js";
+import type { FieldCipher } from "../../src/api/crypto.js";
 import type { ImportResult } from "../../src/api/migrate.js";
 import type { ProviderDefinition, ReadResult } from "../../src/api/providers.js";
 import type { RenderJob } from "../../src/api/render.js";
@@ -26,6 +27,9 @@ expectType<Equal<keyof ImportResult["imported"][number], "name" | "version">>(tr
 expectType<Equal<RenderJob["output"], string | undefined>>(true);
 // Every problem of every gate is one Issue shape with a code.
 expectType<Equal<Issue["code"] extends string ? true : false, true>>(true);
+// A field decrypts to text or bytes, never to anything a caller must cast.
+expectType<Equal<Awaited<ReturnType<FieldCipher["decrypt"]>>, string>>(true);
+expectType<Equal<Awaited<ReturnType<FieldCipher["decryptBytes"]>>, Buffer>>(true);
 // A provider's batch read answers per ref.
 expectType<
   Equal<
@@ -39,6 +43,17 @@ expectType<Equal<ReturnType<VaultClient["close"]> extends Promise<unknown> ? tru
 
 const SUBPATHS: Record<string, string[]> = {
   "strongbox/store": ["initStore", "openStore", "Store"],
+  "strongbox/crypto": [
+    "fieldCipher",
+    "transitKeys",
+    "localKeys",
+    "parseEnvelope",
+    "isEnvelope",
+    "rewrapTable",
+    "keyVersionsInUse",
+    "assertRetirable",
+  ],
+  "strongbox/data": ["secretRefs", "vaultRefs", "storeRefs"],
   "strongbox/vault": [
     "VaultClient",
     "vaultDoctor",

@@ -1,0 +1,92 @@
+import type { Store } from "../store/store.js";
+import type { VaultClient } from "../vault/client.js";
+
+/** Where {@link secretRefs} keeps values: one secret per id. */
+export interface RefBackend {
+  /** The ref scheme: `vault`, `store`. */
+  readonly scheme: string;
+  /** True for a source pure Vault mode accepts. */
+  readonly pure: boolean;
+  write(
+    path: string,
+    value: string,
+    metadata: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** The value at `path`, or undefined when there is none. */
+  read(path: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Removes the secret with every version. */
+  remove(path: string, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * Values in Vault/OpenBao KV (v1 or v2, detected), one secret per id under
+ * `mount`, the value in `field`. On KV v2 each write is a new version and the
+ * secret carries custom metadata (which row, which service) for operators.
+ */
+export function vaultRefs(
+  client: VaultClient,
+  options: { mount?: string; field?: string } = {},
+): RefBackend {
+  const mount = (options.mount ?? "secret").replace(/^\/+|\/+$/g, "");
+  const field = options.field ?? "value";
+  const full = (path: string) => `${mount}/${path}`;
+  return {
+    scheme: "vault",
+    pure: true,
+    async write(path, value, metadata, signal) {
+      await client.kvWrite(full(path), { [field]: value }, signal === undefined ? {} : { signal });
+      if (
+        (await client.mountOf(full(path), signal)).version === 2 &&
+        Object.keys(metadata).length > 0
+      )
+        await client.kvWriteMetadata(full(path), { custom_metadata: metadata }, signal);
+    },
+    async read(path, signal) {
+      const secret = await client.kvRead(full(path), signal === undefined ? {} : { signal });
+      const value = secret?.data[field];
+      return typeof value === "string" ? value : undefined;
+    },
+    async remove(path, signal) {
+      if ((await client.mountOf(full(path), signal)).version === 2)
+        await client.kvDeleteAll(full(path), signal);
+      else await client.kvDelete(full(path), undefined, signal);
+    },
+  };
+}
+
+/**
+ * Values in the encrypted store, one secret per id (development, single
+ * hosts). Store names are stricter than Vault paths (no `=` or `+`, which
+ * base64 keys hold), so a path segment outside the store's grammar is kept
+ * as `b64.<base64url of it>`; the mapping is one-to-one.
+ */
+export function storeRefs(store: Store): RefBackend {
+  return {
+    scheme: "store",
+    pure: false,
+    async write(path, value) {
+      store.set(storeName(path), Buffer.from(value, "utf8"));
+    },
+    async read(path) {
+      return store.get(storeName(path))?.value.toString("utf8");
+    },
+    async remove(path) {
+      store.remove(storeName(path), { purge: true });
+    },
+  };
+}
+
+const STORE_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** The store name of a ref path. */
+export function storeName(path: string): string {
+  return path
+    .split("/")
+    .map((part) =>
+      STORE_PART.test(part) && !part.startsWith("b64.")
+        ? part
+        : `b64.${Buffer.from(part, "utf8").toString("base64url")}`,
+    )
+    .join("/");
+}

@@ -1,0 +1,161 @@
+// Secret references in application data (issue 14), on the local store: the path a row
+// may point at, the inline development fallback, pure Vault mode and the read cache.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { type RefBackend, storeRefs } from "../../src/data/backends.js";
+import { secretRefs } from "../../src/data/secret-refs.js";
+import { initStore, openStore } from "../../src/store/open.js";
+import { tempProject } from "../helpers/cli.js";
+
+const PATH = "wireguard/servers/{id}/private-key";
+
+async function store() {
+  const home = tempProject();
+  const options = { dir: join(home, ".strongbox"), env: { HOME: home } };
+  initStore(options);
+  return openStore(options);
+}
+
+function counting(backend: RefBackend) {
+  const calls = { read: 0, write: 0 };
+  return {
+    calls,
+    backend: {
+      ...backend,
+      async read(path: string) {
+        calls.read++;
+        return backend.read(path);
+      },
+      async write(path: string, value: string, metadata: Readonly<Record<string, string>>) {
+        calls.write++;
+        return backend.write(path, value, metadata);
+      },
+    } satisfies RefBackend,
+  };
+}
+
+describe("secret refs in data", () => {
+  it("put keeps the value out of the ref; get, getMany, rotate and delete follow it", async () => {
+    const s = await store();
+    const { backend, calls } = counting(storeRefs(s));
+    const refs = secretRefs({ backend, path: PATH });
+    const ref = await refs.put("pNKC8FhUj8cJGMON4LKC9j8pCH=", "private-canary-1");
+    assert.equal(ref, "store:wireguard/servers/pNKC8FhUj8cJGMON4LKC9j8pCH=/private-key");
+    assert.equal(await refs.get(ref), "private-canary-1");
+    const other = await refs.put("server-2", "private-canary-2");
+    calls.read = 0;
+    assert.deepEqual(await refs.getMany([ref, other, ref, other, ref]), [
+      "private-canary-1",
+      "private-canary-2",
+      "private-canary-1",
+      "private-canary-2",
+      "private-canary-1",
+    ]);
+    assert.equal(calls.read, 2, "each distinct ref read once");
+    assert.equal(await refs.rotate(ref, "private-canary-3"), ref);
+    assert.equal(await refs.get(ref), "private-canary-3");
+    // The store cannot name "=": that segment is kept base64url-encoded.
+    assert.equal(
+      s.history(
+        `wireguard/servers/b64.${Buffer.from("pNKC8FhUj8cJGMON4LKC9j8pCH=").toString("base64url")}/private-key`,
+      ).length,
+      2,
+    );
+    await refs.delete(ref);
+    await assert.rejects(refs.get(ref), { code: "E_MISSING" });
+  });
+
+  it("attacks: a row cannot point a reader outside the path, and nothing from the row is quoted", async () => {
+    const { backend, calls } = counting(storeRefs(await store()));
+    const refs = secretRefs({ backend, path: PATH });
+    await refs.put("a", "x");
+    for (const hostile of [
+      "store:other-service/db-password",
+      "store:wireguard/servers/../../other/private-key",
+      "store:wireguard/servers/a/b/private-key",
+      "store:wireguard/servers//private-key",
+      "store:wireguard/servers/a/private-key/extra",
+      "vault:wireguard/servers/a/private-key",
+      "hunter2-plaintext-canary",
+      "s3cr3t:canary-scheme",
+    ]) {
+      await assert.rejects(refs.get(hostile), (error: Error & { code?: string }) => {
+        assert.equal(error.code, "E_DATA_REF", hostile);
+        assert.ok(!/canary|hunter2|s3cr3t/.test(error.message), error.message);
+        return true;
+      });
+    }
+    assert.equal(calls.read, 0, "no hostile ref reached the backend");
+    for (const id of ["a/b", "..", ".", "", "x".repeat(201), "a\nb"])
+      await assert.rejects(refs.put(id, "v"), { code: "E_DATA_REF" });
+    assert.throws(() => secretRefs({ backend, path: "servers/{id}/../x" }), { code: "E_DATA_REF" });
+    assert.throws(() => secretRefs({ backend, path: "servers/{id}/{id}" }), { code: "E_DATA_REF" });
+  });
+
+  it("development without Vault: the value is encrypted into the row with one warning; a copied row does not decrypt", async () => {
+    const warnings: string[] = [];
+    const refs = secretRefs({
+      path: PATH,
+      fallback: await store(),
+      onWarning: (m) => warnings.push(m),
+    });
+    const one = await refs.put("server-1", "private-canary-7");
+    const two = await refs.put("server-2", "private-canary-8");
+    assert.match(one, /^enc:wireguard\/servers\/server-1\/private-key~sbf1\./);
+    assert.ok(!one.includes("private-canary"));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] as string, /development only/);
+    assert.equal(await refs.get(one), "private-canary-7");
+    // Row 2's ciphertext pasted into row 1's ref: refused.
+    const pasted = `enc:wireguard/servers/server-1/private-key~${two.split("~")[1]}`;
+    await assert.rejects(refs.get(pasted), { code: "E_ENVELOPE" });
+  });
+
+  it("pure Vault mode refuses the fallback and the store, with the code an HTTP layer maps to 503", async () => {
+    const s = await store();
+    const dev = secretRefs({ path: PATH, fallback: s, onWarning: () => {} });
+    const inline = await dev.put("server-1", "private-canary-9");
+    const prod = secretRefs({ path: PATH, fallback: s, pure: true });
+    await assert.rejects(prod.put("server-2", "x"), { code: "E_VAULT_REQUIRED" });
+    await assert.rejects(prod.get(inline), (error: Error & { code?: string }) => {
+      assert.equal(error.code, "E_VAULT_REQUIRED");
+      assert.match(error.message, /inline ciphertext/);
+      return true;
+    });
+    assert.throws(() => secretRefs({ path: PATH, backend: storeRefs(s), pure: true }), {
+      code: "E_VAULT_REQUIRED",
+    });
+  });
+
+  it("migrate moves an inline value into the backend and returns the new ref; the read cache honours its TTL and invalidate", async () => {
+    const s = await store();
+    const dev = secretRefs({ path: PATH, fallback: s, onWarning: () => {} });
+    const inline = await dev.put("server-1", "private-canary-10");
+    let clock = 0;
+    const { backend, calls } = counting(storeRefs(s));
+    const refs = secretRefs({
+      path: PATH,
+      backend,
+      fallback: s,
+      cacheTtlMs: 1000,
+      now: () => clock,
+    });
+    const moved = await refs.migrate(inline, "server-1");
+    assert.equal(moved, "store:wireguard/servers/server-1/private-key");
+    assert.equal(await refs.migrate(moved, "server-1"), moved, "already moved: unchanged");
+    await assert.rejects(refs.migrate(inline, "server-2"), { code: "E_DATA_REF" });
+    calls.read = 0;
+    await refs.get(moved);
+    await refs.get(moved);
+    assert.equal(calls.read, 1);
+    clock = 1000;
+    await refs.get(moved);
+    assert.equal(calls.read, 2, "expired");
+    refs.invalidate(moved);
+    await refs.get(moved);
+    assert.equal(calls.read, 3, "invalidated");
+    await refs.rotate(moved, "new");
+    assert.equal(await refs.get(moved), "new", "a write drops the cached value");
+  });
+});
