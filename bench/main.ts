@@ -11,6 +11,7 @@ import { initStore, openStore } from "../src/store/open.js";
 import { auditRows } from "./audit.js";
 import { awsRows } from "./aws.js";
 import { azureRows } from "./azure.js";
+import { envelopeRows } from "./envelope.js";
 import { sopsProject } from "./peers.js";
 import { quantile, type Row } from "./stats.js";
 import { templateRows, vaultRows } from "./vault.js";
@@ -396,3 +397,13 @@ const templates = await templateRows(Math.max(5, Math.floor(RUNS / 2)));
 console.log("\nTemplates and the agent (real bao server -dev):\n");
 console.log("| benchmark | result |\n|---|---:|");
 for (const row of templates) console.log(`| ${row.name} | ${row.value} |`);
+
+process.env.STRONGBOX_POSTGRES_BIN ??= execFileSync(
+  process.execPath,
+  [join(ROOT, "scripts/ensure-postgres.mjs")],
+  { encoding: "utf8" },
+).trim();
+const envelope = await envelopeRows(Math.max(3, Math.floor(RUNS / 5)));
+console.log("\nField encryption (in-process; real bao server -dev; real PostgreSQL):\n");
+console.log("| benchmark | result |\n|---|---:|");
+for (const row of envelope) console.log(`| ${row.name} | ${row.value} |`);
