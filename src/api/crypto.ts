@@ -15,6 +15,8 @@ export { fieldCipher } from "../envelope/field-cipher.js";
 export type { Envelope } from "../envelope/format.js";
 export { isEnvelope, parseEnvelope } from "../envelope/format.js";
 export type { KeyService, NewDataKey, WrappedDataKey } from "../envelope/key-service.js";
+export type { KmsOptions } from "../envelope/kms-keys.js";
+export { kmsKeys } from "../envelope/kms-keys.js";
 export { localKeys } from "../envelope/local-keys.js";
 export type {
   RewrapBatch,
