@@ -231,7 +231,7 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
       for (let start = 0; start < distinct.length; start += PARALLEL) {
         const batch = distinct.slice(start, start + PARALLEL);
         const read = await Promise.all(batch.map((ref) => readOne(ref, signal)));
-        batch.forEach((ref, i) => values.set(ref, read[i] as string));
+        for (const [i, ref] of batch.entries()) values.set(ref, read[i] as string);
       }
       return refs.map((ref) => values.get(ref) as string);
     },
