@@ -10,7 +10,7 @@ import { vaultRefs } from "../../src/data/backends.js";
 import { secretRefs } from "../../src/data/secret-refs.js";
 import { fieldCipher } from "../../src/envelope/field-cipher.js";
 import { parseEnvelope } from "../../src/envelope/format.js";
-import { assertRetirable, keyVersionsInUse } from "../../src/envelope/rewrap-table.js";
+import { assertRetirable, keyVersionsInUse, rewrapTable } from "../../src/envelope/rewrap-table.js";
 import { transitKeys } from "../../src/envelope/transit-keys.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { type Bao, startBao } from "../helpers/bao.js";
@@ -210,8 +210,57 @@ describe("secrets in application data (PostgreSQL, OpenBao)", () => {
     const end = (await keyVersionsInUse(db, "notes", "body")).get("transit:tracker-mek-7");
     assert.deepEqual([...(end?.entries() ?? [])], [[2, ROWS]]);
     await assertRetirable(db, "notes", "body", "transit:tracker-mek-7", 2);
+    // Run again, the job changes nothing.
+    const again = await rewrapTable({
+      cipher,
+      db,
+      table: "notes",
+      key: "id",
+      column: "body",
+      tenant: "product",
+      keyId: "transit:tracker-mek-7",
+      batchSize: 5000,
+    });
+    assert.deepEqual([again.done, again.changed, again.resumed], [ROWS, 0, false]);
     bao.cli(["write", "transit/keys/tracker-mek-7/config", "min_decryption_version=2"]);
     await readAll(fieldCipher({ services: [transitKeys(vault)], keyFor }), ROWS);
+  });
+
+  it("rowsPerSecond paces the job, and a hostile table or column name is refused before any SQL", async () => {
+    await db.query(
+      "CREATE TABLE paced (id integer PRIMARY KEY, product text NOT NULL, body text NOT NULL)",
+    );
+    const cipher = fieldCipher({ services: [transitKeys(vault)], keyFor });
+    for (let i = 0; i < 300; i++)
+      await db.query("INSERT INTO paced VALUES ($1, '8', $2)", [
+        i,
+        await cipher.encrypt("8", `p${i}`, { context: `paced.body:${i}` }),
+      ]);
+    bao.cli(["write", "-f", "transit/keys/tracker-mek-8/rotate"]);
+    const options = {
+      cipher,
+      db,
+      key: "id",
+      column: "body",
+      tenant: "product",
+      keyId: "transit:tracker-mek-8",
+    };
+    const started = Date.now();
+    const result = await rewrapTable({
+      ...options,
+      table: "paced",
+      batchSize: 50,
+      rowsPerSecond: 1000,
+    });
+    assert.equal(result.changed, 300);
+    assert.ok(Date.now() - started >= 250, "300 rows at 1,000 rows/s take at least 0.25 s");
+    await assert.rejects(rewrapTable({ ...options, table: "paced; DROP TABLE notes" }), {
+      code: "E_USAGE",
+    });
+    await assert.rejects(rewrapTable({ ...options, table: "paced", column: 'body" = 1 --' }), {
+      code: "E_USAGE",
+    });
+    assert.equal((await db.query("SELECT count(*) AS n FROM notes")).rows[0].n, String(ROWS));
   });
 
   async function readAll(cipher: ReturnType<typeof fieldCipher>, rows: number): Promise<void> {

@@ -158,4 +158,36 @@ describe("secret refs in data", () => {
     await refs.rotate(moved, "new");
     assert.equal(await refs.get(moved), "new", "a write drops the cached value");
   });
+
+  it("audits each read from the backend, write, rotation and deletion, with a keyed MAC and never the value", async () => {
+    const events: Array<Record<string, unknown>> = [];
+    const refs = secretRefs({
+      backend: storeRefs(await store()),
+      path: PATH,
+      cacheTtlMs: 60_000,
+      audit: {
+        write: (batch) => events.push(...(batch as unknown as Array<Record<string, unknown>>)),
+        digest: (value) => `mac(${String(value).length})`,
+      },
+    });
+    const ref = await refs.put("server-1", "audited-canary-1");
+    await refs.get(ref);
+    await refs.get(ref);
+    await refs.rotate(ref, "audited-canary-2");
+    await refs.delete(ref);
+    await assert.rejects(refs.get(ref));
+    assert.deepEqual(
+      events.map((e) => [e.action, e.source, e.secret, e.outcome]),
+      [
+        ["write", "store", "wireguard/servers/server-1/private-key", "ok"],
+        ["read", "store", "wireguard/servers/server-1/private-key", "ok"],
+        ["rotate", "store", "wireguard/servers/server-1/private-key", "ok"],
+        ["delete", "store", "wireguard/servers/server-1/private-key", "ok"],
+        ["read", "store", "wireguard/servers/server-1/private-key", "missing"],
+      ],
+      "the second read was a cache hit",
+    );
+    assert.equal(events[0]?.valueMac, "mac(16)");
+    assert.ok(!JSON.stringify(events).includes("audited-canary"));
+  });
 });
