@@ -149,7 +149,10 @@ describe("the WireGuard registry example", () => {
         row.private_key_ref,
         /^enc:wireguard\/servers\/[A-Za-z0-9_-]{43}\/private-key~sbf1\./,
       );
-      assert.match(dev.output(), /\[WARNING\] WireGuard: no Vault configured: .*\(development only/);
+      assert.match(
+        dev.output(),
+        /\[WARNING\] WireGuard: no Vault configured: .*\(development only/,
+      );
       const config = (await (await fetch(`${dev.url}/servers/config?id=${id}`)).json()) as {
         interface: { PrivateKey: string; PublicKey: string };
       };
