@@ -85,6 +85,10 @@ export const COMMANDS: Readonly<
     summary: "re-encrypt every stored version under the newest data key",
     load: async () => (await import("./commands/rewrap.js")).rewrapCommand,
   },
+  "rewrap-data": {
+    summary: "after a master key rotation, move a table's encrypted fields to the new version",
+    load: async () => (await import("./commands/rewrap-data.js")).rewrapDataCommand,
+  },
   rekey: {
     summary: "change the master key (cost independent of the number of secrets)",
     load: async () => (await import("./commands/rekey.js")).rekeyCommand,
