@@ -11,7 +11,7 @@
  * ```
  * @packageDocumentation
  */
-export type { RefBackend } from "../data/backends.js";
-export { storeRefs, vaultRefs } from "../data/backends.js";
+export type { AwsSecretsOptions, RefBackend } from "../data/backends.js";
+export { awsSecretsRefs, storeRefs, vaultRefs } from "../data/backends.js";
 export type { SecretRefs, SecretRefsOptions } from "../data/secret-refs.js";
 export { secretRefs } from "../data/secret-refs.js";

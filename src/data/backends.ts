@@ -1,4 +1,6 @@
+import { awsError } from "../providers/aws/common.js";
 import type { Store } from "../store/store.js";
+import { importModule } from "../util/import-module.js";
 import type { VaultClient } from "../vault/client.js";
 
 /** Where {@link secretRefs} keeps values: one secret per id. */
@@ -89,4 +91,87 @@ export function storeName(path: string): string {
         : `b64.${Buffer.from(part, "utf8").toString("base64url")}`,
     )
     .join("/");
+}
+
+/** Where the Secrets Manager client connects; the AWS SDK's defaults fill the rest. */
+export interface AwsSecretsOptions {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** A prefix for secret names, e.g. `prod/` (default none). */
+  readonly prefix?: string;
+}
+
+type SecretsManager = typeof import("@aws-sdk/client-secrets-manager");
+
+/**
+ * Values in AWS Secrets Manager, one secret per id, named by the path (with
+ * `prefix`); the custom metadata becomes the secret's tags. Refs are
+ * `aws-sm:<path>`; a pure source, like Vault.
+ */
+export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
+  let connected:
+    | Promise<{ sdk: SecretsManager; client: InstanceType<SecretsManager["SecretsManagerClient"]> }>
+    | undefined;
+  const connect = () => {
+    connected ??= importModule<SecretsManager>("@aws-sdk/client-secrets-manager").then((sdk) => ({
+      sdk,
+      client: new sdk.SecretsManagerClient({
+        ...(options.region === undefined ? {} : { region: options.region }),
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      }),
+    }));
+    return connected;
+  };
+  const name = (path: string) => `${options.prefix ?? ""}${path}`;
+  const missing = (error: unknown) =>
+    (error as { name?: string }).name === "ResourceNotFoundException";
+  const abort = (signal?: AbortSignal) => (signal === undefined ? {} : { abortSignal: signal });
+  return {
+    scheme: "aws-sm",
+    pure: true,
+    async write(path, value, metadata, signal) {
+      const { sdk, client } = await connect();
+      const Tags = Object.entries(metadata).map(([Key, Value]) => ({ Key, Value }));
+      try {
+        try {
+          await client.send(
+            new sdk.PutSecretValueCommand({ SecretId: name(path), SecretString: value }),
+            abort(signal),
+          );
+        } catch (error) {
+          if (!missing(error)) throw error;
+          await client.send(
+            new sdk.CreateSecretCommand({ Name: name(path), SecretString: value, Tags }),
+            abort(signal),
+          );
+        }
+      } catch (error) {
+        throw awsError(error, name(path), "AWS Secrets Manager");
+      }
+    },
+    async read(path, signal) {
+      const { sdk, client } = await connect();
+      try {
+        return (
+          await client.send(new sdk.GetSecretValueCommand({ SecretId: name(path) }), abort(signal))
+        ).SecretString;
+      } catch (error) {
+        if (missing(error)) return undefined;
+        throw awsError(error, name(path), "AWS Secrets Manager");
+      }
+    },
+    async remove(path, signal) {
+      const { sdk, client } = await connect();
+      try {
+        await client.send(
+          new sdk.DeleteSecretCommand({ SecretId: name(path), ForceDeleteWithoutRecovery: true }),
+          abort(signal),
+        );
+      } catch (error) {
+        if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
+      }
+    },
+  };
 }

@@ -46,6 +46,7 @@ const SUBPATHS: Record<string, string[]> = {
   "strongbox/crypto": [
     "fieldCipher",
     "transitKeys",
+    "kmsKeys",
     "localKeys",
     "parseEnvelope",
     "isEnvelope",
@@ -53,7 +54,7 @@ const SUBPATHS: Record<string, string[]> = {
     "keyVersionsInUse",
     "assertRetirable",
   ],
-  "strongbox/data": ["secretRefs", "vaultRefs", "storeRefs"],
+  "strongbox/data": ["secretRefs", "vaultRefs", "storeRefs", "awsSecretsRefs"],
   "strongbox/vault": [
     "VaultClient",
     "vaultDoctor",

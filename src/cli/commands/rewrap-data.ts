@@ -128,7 +128,7 @@ ${STORE_HELP}
       );
     }
     const progress = progressReporter(io);
-    const total = progress === undefined ? 0 : await rowCount(db, table);
+    const total = (progress === undefined ? undefined : await rowCount(db, table)) ?? 0;
     const audit = openAuditSink({
       config: project.config,
       baseDir: project.baseDir,
@@ -221,9 +221,14 @@ async function keyServiceFor(
   );
 }
 
-async function rowCount(db: { query: SqlClient["query"] }, table: string): Promise<number> {
+/** The table's row count for the progress line, or undefined when it cannot be had. */
+async function rowCount(
+  db: { query: SqlClient["query"] },
+  table: string,
+): Promise<number | undefined> {
   // Only plain identifiers; rewrapTable refuses anything else with its own message.
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/.test(table)) return 0;
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/.test(table))
+    return undefined;
   try {
     const name = table
       .split(".")
@@ -231,6 +236,6 @@ async function rowCount(db: { query: SqlClient["query"] }, table: string): Promi
       .join(".");
     return Number((await db.query(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n ?? 0);
   } catch {
-    return 0;
+    return undefined;
   }
 }

@@ -1,0 +1,46 @@
+// Secret refs in data with AWS Secrets Manager as the backend (moto), issue 14.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsSecretsRefs } from "../../src/data/backends.js";
+import { secretRefs } from "../../src/data/secret-refs.js";
+import { type Moto, startMoto } from "../helpers/moto.js";
+
+describe("secret refs in AWS Secrets Manager (moto)", () => {
+  let moto: Moto;
+  const settings = () => ({
+    region: "us-east-1",
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example-not-a-secret" },
+  });
+  before(async () => {
+    moto = await startMoto();
+  });
+  after(async () => moto.stop());
+
+  it("put, get, rotate and delete through aws-sm: refs, with the metadata as tags; pure mode accepts it", async () => {
+    const refs = secretRefs({
+      backend: awsSecretsRefs({ ...settings(), prefix: "prod/" }),
+      path: "wireguard/servers/{id}/private-key",
+      pure: true,
+      metadata: (id) => ({ service: "wireguard", row: id }),
+    });
+    const ref = await refs.put("server-1", "aws-canary-1");
+    assert.equal(ref, "aws-sm:wireguard/servers/server-1/private-key");
+    assert.equal(await refs.get(ref), "aws-canary-1");
+    assert.equal(await refs.rotate(ref, "aws-canary-2"), ref);
+    assert.equal(await refs.get(ref), "aws-canary-2");
+    const client = new SecretsManagerClient(settings());
+    const described = await client.send(
+      new DescribeSecretCommand({ SecretId: "prod/wireguard/servers/server-1/private-key" }),
+    );
+    assert.deepEqual(
+      Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key, tag.Value])),
+      { "managed-by": "strongbox", service: "wireguard", row: "server-1" },
+    );
+    client.destroy();
+    await assert.rejects(refs.get("aws-sm:prod/other/db-password"), { code: "E_DATA_REF" });
+    await refs.delete(ref);
+    await assert.rejects(refs.get(ref), { code: "E_MISSING" });
+  });
+});
