@@ -1,4 +1,4 @@
-import { awsError } from "../providers/aws/common.js";
+import { type AwsClientOptions, awsError, sdkClientOptions } from "../providers/aws/common.js";
 import type { Store } from "../store/store.js";
 import { importModule } from "../util/import-module.js";
 import type { VaultClient } from "../vault/client.js";
@@ -94,10 +94,7 @@ export function storeName(path: string): string {
 }
 
 /** Where the Secrets Manager client connects; the AWS SDK's defaults fill the rest. */
-export interface AwsSecretsOptions {
-  readonly region?: string;
-  readonly endpoint?: string;
-  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+export interface AwsSecretsOptions extends AwsClientOptions {
   /** A prefix for secret names, e.g. `prod/` (default none). */
   readonly prefix?: string;
 }
@@ -116,11 +113,7 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
   const connect = () => {
     connected ??= importModule<SecretsManager>("@aws-sdk/client-secrets-manager").then((sdk) => ({
       sdk,
-      client: new sdk.SecretsManagerClient({
-        ...(options.region === undefined ? {} : { region: options.region }),
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-      }),
+      client: new sdk.SecretsManagerClient(sdkClientOptions(options)),
     }));
     return connected;
   };

@@ -1,13 +1,10 @@
 import { StrongboxError } from "../errors.js";
+import { type AwsClientOptions, sdkClientOptions } from "../providers/aws/common.js";
 import { importModule } from "../util/import-module.js";
 import type { KeyService, NewDataKey } from "./key-service.js";
 
 /** Where the KMS client connects; the AWS SDK's own defaults (environment, profile, role) fill the rest. */
-export interface KmsOptions {
-  readonly region?: string;
-  readonly endpoint?: string;
-  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-}
+export type KmsOptions = AwsClientOptions;
 
 type Kms = typeof import("@aws-sdk/client-kms");
 
@@ -23,11 +20,7 @@ export function kmsKeys(options: KmsOptions = {}): KeyService {
   const connect = () => {
     sdk ??= importModule<Kms>("@aws-sdk/client-kms").then((kms) => ({
       kms,
-      client: new kms.KMSClient({
-        ...(options.region === undefined ? {} : { region: options.region }),
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-      }),
+      client: new kms.KMSClient(sdkClientOptions(options)),
     }));
     return sdk;
   };

@@ -8,6 +8,12 @@ export interface Moto {
   readonly process: ChildProcess;
   /** Environment for Strongbox and the AWS SDK: endpoint, region, dummy credentials. */
   readonly env: Record<string, string>;
+  /** The same as an SDK client's options (for clients a test or the library makes directly). */
+  readonly sdk: {
+    region: string;
+    endpoint: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
   stop(): Promise<void>;
 }
 
@@ -38,6 +44,11 @@ export async function startMoto(): Promise<Moto> {
   return {
     endpoint,
     process: child,
+    sdk: {
+      region: "us-east-1",
+      endpoint,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    },
     env: {
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: "us-east-1",

@@ -8,11 +8,7 @@ import { type Moto, startMoto } from "../helpers/moto.js";
 
 describe("secret refs in AWS Secrets Manager (moto)", () => {
   let moto: Moto;
-  const settings = () => ({
-    region: "us-east-1",
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example-not-a-secret" },
-  });
+  const settings = () => moto.sdk;
   before(async () => {
     moto = await startMoto();
   });

@@ -10,11 +10,7 @@ import { type Moto, startMoto } from "../helpers/moto.js";
 describe("field encryption with AWS KMS keys (moto)", () => {
   let moto: Moto;
   const keys: Record<string, string> = {};
-  const settings = () => ({
-    region: "us-east-1",
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example-not-a-secret" },
-  });
+  const settings = () => moto.sdk;
   before(async () => {
     moto = await startMoto();
     const client = new KMSClient(settings());

@@ -1,21 +1,12 @@
 // Secret references in application data (issue 14), on the local store: the path a row
 // may point at, the inline development fallback, pure Vault mode and the read cache.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type RefBackend, storeRefs } from "../../src/data/backends.js";
 import { secretRefs } from "../../src/data/secret-refs.js";
-import { initStore, openStore } from "../../src/store/open.js";
-import { tempProject } from "../helpers/cli.js";
+import { tempStore } from "../helpers/store.js";
 
 const PATH = "wireguard/servers/{id}/private-key";
-
-async function store() {
-  const home = tempProject();
-  const options = { dir: join(home, ".strongbox"), env: { HOME: home } };
-  initStore(options);
-  return openStore(options);
-}
 
 function counting(backend: RefBackend) {
   const calls = { read: 0, write: 0 };
@@ -37,7 +28,7 @@ function counting(backend: RefBackend) {
 
 describe("secret refs in data", () => {
   it("put keeps the value out of the ref; get, getMany, rotate and delete follow it", async () => {
-    const s = await store();
+    const s = await tempStore();
     const { backend, calls } = counting(storeRefs(s));
     const refs = secretRefs({ backend, path: PATH });
     const ref = await refs.put("pNKC8FhUj8cJGMON4LKC9j8pCH=", "private-canary-1");
@@ -67,7 +58,7 @@ describe("secret refs in data", () => {
   });
 
   it("attacks: a row cannot point a reader outside the path, and nothing from the row is quoted", async () => {
-    const { backend, calls } = counting(storeRefs(await store()));
+    const { backend, calls } = counting(storeRefs(await tempStore()));
     const refs = secretRefs({ backend, path: PATH });
     await refs.put("a", "x");
     for (const hostile of [
@@ -97,7 +88,7 @@ describe("secret refs in data", () => {
     const warnings: string[] = [];
     const refs = secretRefs({
       path: PATH,
-      fallback: await store(),
+      fallback: await tempStore(),
       onWarning: (m) => warnings.push(m),
     });
     const one = await refs.put("server-1", "private-canary-7");
@@ -113,7 +104,7 @@ describe("secret refs in data", () => {
   });
 
   it("pure Vault mode refuses the fallback and the store, with the code an HTTP layer maps to 503", async () => {
-    const s = await store();
+    const s = await tempStore();
     const dev = secretRefs({ path: PATH, fallback: s, onWarning: () => {} });
     const inline = await dev.put("server-1", "private-canary-9");
     const prod = secretRefs({ path: PATH, fallback: s, pure: true });
@@ -129,7 +120,7 @@ describe("secret refs in data", () => {
   });
 
   it("migrate moves an inline value into the backend and returns the new ref; the read cache honours its TTL and invalidate", async () => {
-    const s = await store();
+    const s = await tempStore();
     const dev = secretRefs({ path: PATH, fallback: s, onWarning: () => {} });
     const inline = await dev.put("server-1", "private-canary-10");
     let clock = 0;
@@ -162,7 +153,7 @@ describe("secret refs in data", () => {
   it("audits each read from the backend, write, rotation and deletion, with a keyed MAC and never the value", async () => {
     const events: Array<Record<string, unknown>> = [];
     const refs = secretRefs({
-      backend: storeRefs(await store()),
+      backend: storeRefs(await tempStore()),
       path: PATH,
       cacheTtlMs: 60_000,
       audit: {

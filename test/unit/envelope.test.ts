@@ -9,8 +9,8 @@ import { contextBytes, fieldCipher } from "../../src/envelope/field-cipher.js";
 import { formatEnvelope, parseEnvelope } from "../../src/envelope/format.js";
 import type { KeyService } from "../../src/envelope/key-service.js";
 import { localKeys } from "../../src/envelope/local-keys.js";
-import { initStore, openStore } from "../../src/store/open.js";
-import { ROOT, tempProject } from "../helpers/cli.js";
+import { ROOT } from "../helpers/cli.js";
+import { tempStore } from "../helpers/store.js";
 
 interface Vector {
   tenant: string;
@@ -27,13 +27,6 @@ const VECTORS = (
     vectors: Vector[];
   }
 ).vectors;
-
-async function store() {
-  const home = tempProject();
-  const options = { dir: join(home, ".strongbox"), env: { HOME: home } };
-  initStore(options);
-  return openStore(options);
-}
 
 /** The real local service, with its calls counted. */
 function counted(service: KeyService) {
@@ -58,7 +51,7 @@ function counted(service: KeyService) {
 }
 
 async function setup(keyFor: (tenant: string) => string = (t) => `local:mek-${t}`) {
-  const local = localKeys(await store());
+  const local = localKeys(await tempStore());
   for (const tenant of ["a", "b"]) local.rotate(`mek-${tenant}`);
   local.rotate("shared");
   const { service, calls } = counted(local);
@@ -72,7 +65,7 @@ describe("field envelopes: the format", () => {
     // Versions 1, 2 and 3 of the vectors' master key (the same bytes each time).
     const mek = Buffer.from(VECTORS[0]?.masterKey as string, "hex");
     // rotate() would write random keys; the vectors need theirs.
-    const own = await store();
+    const own = await tempStore();
     for (let version = 1; version <= 3; version++) own.set("mek/tracker-mek-42", mek);
     const cipher = fieldCipher({
       services: [localKeys(own)],

@@ -168,3 +168,19 @@ export async function allPages<P extends { NextToken?: string | undefined }>(
   } while (token !== undefined);
   return pages;
 }
+
+/** Where a library-made AWS client connects (`kmsKeys`, `awsSecretsRefs`); the SDK's defaults fill the rest. */
+export interface AwsClientOptions {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** The SDK client configuration of {@link AwsClientOptions}: only what was given. */
+export function sdkClientOptions(options: AwsClientOptions) {
+  return {
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  };
+}
