@@ -190,6 +190,33 @@ describe("field envelopes: the format", () => {
 });
 
 describe("field envelopes: attacks", () => {
+  it("the parser is total: any string parses to an envelope that formats back to it, or is refused with E_ENVELOPE", () => {
+    const part = fc.stringMatching(/^[A-Za-z0-9_-]{0,24}$/);
+    const shaped = fc
+      .tuple(
+        fc.constantFrom("sbf1", "sbf2", ""),
+        part,
+        fc.stringMatching(/^[0-9]{0,3}$/),
+        part,
+        part,
+        part,
+      )
+      .map((parts) => parts.join("."));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), shaped), (text) => {
+        let parsed: ReturnType<typeof parseEnvelope>;
+        try {
+          parsed = parseEnvelope(text);
+        } catch (error) {
+          assert.equal((error as { code?: string }).code, "E_ENVELOPE", String(error));
+          return;
+        }
+        assert.equal(formatEnvelope(parsed), text, "one spelling per envelope");
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("a value copied to another row, column or tenant does not decrypt, even under a shared key", async () => {
     const { cipher } = await setup(() => "local:shared");
     const text = await cipher.encrypt("a", "canary-ssn-078-05-1120", at("users.ssn:1"));
