@@ -142,7 +142,7 @@ function tokenize(
       tokens.push({
         kind: "string",
         text,
-        value: JSON.parse(text.replace(/\\([^"\\/bfnrtu])/g, "$1")) as string,
+        value: unquoteGo(text, (why) => templateError(file, at, why)),
         ...at,
       });
       i = end + 1;
@@ -187,4 +187,68 @@ export function templateError(
   return new StrongboxError("E_TEMPLATE", `${file}:${at.line}:${at.column}: ${why}`, {
     hint: "see docs/three-layers.md for the template syntax Strongbox reads",
   });
+}
+
+const SIMPLE_ESCAPES: Record<string, number> = {
+  a: 0x07,
+  b: 0x08,
+  f: 0x0c,
+  n: 0x0a,
+  r: 0x0d,
+  t: 0x09,
+  v: 0x0b,
+  "\\": 0x5c,
+  '"': 0x22,
+};
+
+/**
+ * A Go double-quoted string literal's value, as `strconv.Unquote` gives it:
+ * `\a \b \f \n \r \t \v \\ \"`, three-digit octal, `\xHH`, `\uHHHH` and
+ * `\UHHHHHHHH`; any other escape (`\'` included, which Go allows only in rune
+ * literals) is a syntax error, as it is for Go. Octal and `\x` escapes are
+ * bytes; the result is read as UTF-8.
+ */
+export function unquoteGo(text: string, fail: (why: string) => Error): string {
+  const bytes: number[] = [];
+  const body = text.slice(1, -1);
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i] as string;
+    if (char !== "\\") {
+      const code = body.codePointAt(i) as number;
+      if (code > 0xffff) i++;
+      bytes.push(...Buffer.from(String.fromCodePoint(code), "utf8"));
+      continue;
+    }
+    const next = body[++i];
+    if (next === undefined) throw fail("a string ends in the middle of an escape");
+    const simple = SIMPLE_ESCAPES[next];
+    if (simple !== undefined) {
+      bytes.push(simple);
+      continue;
+    }
+    const hex = (digits: number) => {
+      const run = body.slice(i + 1, i + 1 + digits);
+      if (!new RegExp(`^[0-9A-Fa-f]{${digits}}$`).test(run))
+        throw fail(`\\${next} needs ${digits} hexadecimal digits`);
+      i += digits;
+      return Number.parseInt(run, 16);
+    };
+    if (next === "x") bytes.push(hex(2));
+    else if (next === "u" || next === "U") {
+      const code = hex(next === "u" ? 4 : 8);
+      if (code > 0x10ffff || (code >= 0xd800 && code < 0xe000))
+        throw fail(`\\${next} escape is not a valid Unicode code point`);
+      bytes.push(...Buffer.from(String.fromCodePoint(code), "utf8"));
+    } else if (next >= "0" && next <= "7") {
+      const run = body.slice(i, i + 3);
+      if (!/^[0-7]{3}$/.test(run) || Number.parseInt(run, 8) > 255)
+        throw fail("an octal escape needs three digits up to \\377");
+      bytes.push(Number.parseInt(run, 8));
+      i += 2;
+    } else
+      throw fail(
+        `unknown escape sequence \\${next} in a string (Go allows \\a \\b \\f \\n \\r \\t \\v \\\\ \\" \\x \\u \\U and octal)`,
+      );
+  }
+  return Buffer.from(bytes).toString("utf8");
 }

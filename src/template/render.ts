@@ -1,5 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
+import { goJson, goSprint, goSprintf } from "./go-format.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
 
 /** What a template may reach: Vault secrets and environment variables. */
@@ -207,11 +208,11 @@ async function call(
       return resolver(String(args[0] ?? ""));
     }
     case "printf":
-      return printf(String(args[0] ?? ""), args.slice(1));
+      return goSprintf(String(args[0] ?? ""), args.slice(1).map(forFormat));
     case "toJSON":
-      return JSON.stringify(args[0] ?? null);
+      return goJson(args[0]);
     case "toJSONPretty":
-      return JSON.stringify(args[0] ?? null, null, 2);
+      return goJson(args[0], "  ");
     case "base64Encode":
       return Buffer.from(String(args[0] ?? "")).toString("base64");
     case "base64Decode":
@@ -253,27 +254,15 @@ async function call(
   }
 }
 
-/** Go's fmt verbs that templates use: %s, %v, %q (a Go-quoted string), %d, %%. */
-function printf(format: string, args: readonly Value[]): string {
-  let index = 0;
-  return format.replace(/%([svqd%])/g, (_, verb: string) => {
-    if (verb === "%") return "%";
-    const value = args[index++];
-    if (verb === "q") return goQuote(stringify(value));
-    if (verb === "d") return String(Math.trunc(Number(value)));
-    return stringify(value);
-  });
+/** A missing key formats as Go's nil. */
+function forFormat(value: Value): Value {
+  return value === MISSING ? undefined : value;
 }
 
-function goQuote(text: string): string {
-  return JSON.stringify(text).replace(/\\u00([0-1][0-9a-f])/g, (_, hex: string) => `\\x${hex}`);
-}
-
+/** How an action prints its value: Go's `fmt.Sprint` (maps as `map[k:v]`, lists as `[a b]`). */
 function stringify(value: Value): string {
   if (value === undefined || value === null || value === MISSING) return "";
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(value);
+  return goSprint(value);
 }
 
 function truthy(value: Value): boolean {
