@@ -44,7 +44,7 @@ const VALUES = {
 function renderWithAgent(bao: Bao, dir: string, names: readonly string[]): void {
   writeFileSync(join(dir, "token"), bao.rootToken);
   const stanzas = names.map(
-    (name, i) =>
+    (_, i) =>
       `template {\n  source = "${join(dir, `t${i}.ctmpl`)}"\n  destination = "${join(dir, `agent${i}.out`)}"\n}`,
   );
   const config = [
@@ -77,7 +77,8 @@ describe("render: byte for byte what `bao agent` renders", () => {
     bao.cli(["secrets", "enable", "-path=kv", "-version=1", "kv"]);
     bao.cli(["kv", "put", "-mount=kv", "legacy", "old=v1-value"]);
     dir = tempProject();
-    names.forEach((name, i) => writeFileSync(join(dir, `t${i}.ctmpl`), CORPUS[name] as string));
+    for (const [i, name] of names.entries())
+      writeFileSync(join(dir, `t${i}.ctmpl`), CORPUS[name] as string);
     renderWithAgent(bao, dir, names);
   });
   after(async () => bao.stop());
