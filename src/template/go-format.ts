@@ -113,8 +113,9 @@ function nested(value: GoValue): string {
 export function goNumber(value: number): string {
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
   if (!Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
+  // Go's shortest %g switches to an exponent from 1e6 up (strconv's eprec of 6), and below 1e-4.
   const exponent = Math.floor(Math.log10(Math.abs(value)));
-  if (exponent < -4 || exponent >= 21) {
+  if (exponent < -4 || exponent >= 6) {
     const [mantissa, exp] = value.toExponential().split("e") as [string, string];
     const sign = exp.startsWith("-") ? "-" : "+";
     return `${mantissa}e${sign}${exp.replace(/^[+-]/, "").padStart(2, "0")}`;

@@ -12,6 +12,8 @@ export type Arg =
   | {
       readonly kind: "pipeline";
       readonly pipeline: Pipeline;
+      /** Fields read from the result: `(parseJSON .x).a.b` (Go's chain node). */
+      readonly fields?: readonly string[];
       readonly line: number;
       readonly column: number;
     };
@@ -166,13 +168,20 @@ function parsePipeline(tokens: readonly Token[], file: string): Pipeline {
       for (; j < rest.length && depth > 0; j++)
         depth += rest[j]?.kind === "lparen" ? 1 : rest[j]?.kind === "rparen" ? -1 : 0;
       if (depth !== 0) throw templateError(file, token, "unclosed (");
+      const pipeline = parsePipeline(rest.slice(i + 1, j - 1), file);
+      // A field right after the ")" reads from the result: `(parseJSON .x).a`.
+      const close = rest[j - 1] as Token;
+      const after = rest[j];
+      const chained =
+        after?.kind === "field" && after.line === close.line && after.column === close.column + 1;
       (commands.at(-1) as Arg[]).push({
         kind: "pipeline",
-        pipeline: parsePipeline(rest.slice(i + 1, j - 1), file),
+        pipeline,
+        ...(chained ? { fields: after.text.split(".").filter(Boolean) } : {}),
         line: token.line,
         column: token.column,
       });
-      i = j - 1;
+      i = chained ? j : j - 1;
       continue;
     }
     if (token.kind === "declare" || token.kind === "assign" || token.kind === "comma")

@@ -1,5 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
+import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS } from "./functions.js";
 import { goJson, goSprint, goSprintf } from "./go-format.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
 
@@ -134,8 +135,10 @@ async function evalArg(
       return arg.value;
     case "number":
       return Number(arg.text);
-    case "pipeline":
-      return evalPipeline(arg.pipeline, dot, vars, ctx, condition);
+    case "pipeline": {
+      const value = await evalPipeline(arg.pipeline, dot, vars, ctx, condition);
+      return arg.fields === undefined ? value : walk(value, arg.fields, arg, ctx, condition);
+    }
     case "variable": {
       const [name, ...path] = arg.text.split(".");
       const base = name === "$" ? dot : vars.get(name as string);
@@ -243,7 +246,33 @@ async function call(
         : isObject(args[0])
           ? Object.keys(args[0]).length
           : 0;
-    default:
+    case "envOrDefault": {
+      const variable = String(args[0] ?? "");
+      if (isCredentialVariable(variable))
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: envOrDefault "${variable}" reads a credential Strongbox keeps to itself`,
+          {
+            hint: "templates never read Vault or store credentials; render the secret itself with {{ with secret … }}",
+          },
+        );
+      return ctx.env(variable) ?? String(args[1] ?? "");
+    }
+    default: {
+      const pure = Object.hasOwn(PURE_FUNCTIONS, name) ? PURE_FUNCTIONS[name] : undefined;
+      if (pure !== undefined) {
+        try {
+          return pure(args.map((arg) => (arg === MISSING ? undefined : arg))) as Value;
+        } catch (error) {
+          throw new StrongboxError(
+            "E_TEMPLATE",
+            `${ctx.file ?? "template"}:${at.line}:${at.column}: error calling ${name}: ${(error as Error).message}`,
+            {
+              hint: "check the function's arguments (consul-template's order: the piped value comes last)",
+            },
+          );
+        }
+      }
       throw new StrongboxError(
         "E_TEMPLATE",
         `${ctx.file ?? "template"}:${at.line}:${at.column}: unknown function ${name}`,
@@ -251,6 +280,7 @@ async function call(
           hint: "supported: secret, secrets, env, strongbox, ref, printf, index, eq, ne, not, and, or, len, toJSON, base64Encode, base64Decode",
         },
       );
+    }
   }
 }
 
@@ -315,6 +345,8 @@ export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([
   "and",
   "or",
   "len",
+  "envOrDefault",
+  ...PURE_FUNCTION_NAMES,
 ]);
 
 /**

@@ -9,37 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Bao, baoBinary, startBao } from "../helpers/bao.js";
 import { CLI, cleanEnv, tempProject } from "../helpers/cli.js";
-
-/** name → template. Secrets live at secret/diff/app (KV v2) and kv/legacy (KV v1). */
-const CORPUS: Record<string, string> = {
-  "go string escapes": `{{ "'\\\\''" }}|{{ "C:\\\\Users" }}|{{ "tab\\there" }}|{{ "\\x41\\u00e9\\U0001F30D\\101" }}|{{ \`raw \\n\` }}\n`,
-  "printf %q of quotes, backslashes and control characters": `{{ with secret "secret/data/diff/app" }}{{ printf "%q" .Data.data.tricky }}{{ end }}\n`,
-  "printf verbs: %s %d %v %5s %-5s| %x": `{{ printf "%s %d %v [%5s] [%-5s] %x" "a" 42 "v" "r" "l" "hi" }}\n`,
-  "printf: flags, widths, precisions and every numeric verb": `{{ printf "%05d|%+d|%x|%X|%o|%b|%8.3f|%e|%g|%t|%c|%%|%5.2s|%-6d|%#x|% d" 42 7 255 255 8 5 3.14159 1234.5678 0.000012 true 65 "abcdef" 3 255 9 }}\n`,
-  "printf: missing, extra and mistyped arguments": `{{ printf "%d %d" 1 }}|{{ printf "%d" 1 2 }}|{{ printf "%d" "x" }}|{{ printf "%s" 5 }}|{{ printf "%t" "no" }}\n`,
-  "%q of non-printable and non-ASCII runes": `{{ printf "%q" "nbsp\u00a0ls\u2028del\x7fvt\vé🌍" }}\n`,
-  "printing a map and a list the way Go prints them": `{{ with secret "secret/data/diff/app" }}{{ .Data.data }}{{ end }}|{{ printf "%v" 2.5 }}\n`,
-  "toJSON of line separators": `{{ "a\u2028b\u2029c" | toJSON }}\n`,
-  "env file from KV v2 with else fallbacks": `{{ with secret "secret/data/diff/app" }}DB={{ .Data.data.db }}
-MISSING={{ with .Data.data.nope }}{{ . }}{{ else }}fallback{{ end }}
-VERSION={{ .Data.metadata.version }}
-{{ end }}`,
-  "KV v1": `{{ with secret "kv/legacy" }}OLD={{ .Data.old }}{{ end }}\n`,
-  "toJSON escapes <, > and & as Go does": `{{ with secret "secret/data/diff/app" }}{{ .Data.data.html | toJSON }}{{ end }}\n`,
-  "toJSONPretty of an object": `{{ with secret "secret/data/diff/app" }}{{ .Data.data | toJSONPretty }}{{ end }}\n`,
-  "base64 round trip": `{{ "hello, world" | base64Encode }} {{ "aGVsbG8=" | base64Decode }}\n`,
-  "index, len, eq, ne, and, or, not": `{{ with secret "secret/data/diff/app" }}{{ index .Data.data "db" }} {{ len .Data.data.db }} {{ eq .Data.data.db "postgres://app@db/app" }} {{ ne 1 2 }} {{ and 1 0 }} {{ or 0 "x" }} {{ not true }}{{ end }}\n`,
-  "range over a map in key order, with variables": `{{ with secret "secret/data/diff/app" }}{{ range $k, $v := .Data.data }}{{ $k }}={{ $v }};{{ end }}{{ end }}\n`,
-  "trim markers": `a  {{- " b " -}}  c\n{{- /* a comment */ -}}\nd\n`,
-  "if / else if / else": `{{ if eq (env "MODE") "x" }}x{{ else if eq (env "MODE") "prod" }}prod{{ else }}other{{ end }}\n`,
-};
-
-const VALUES = {
-  db: "postgres://app@db/app",
-  tricky: 'say "hi"\\path\ttab\u0007bell',
-  html: "<a href='x'>&</a>",
-  unicode: "héllo 🌍",
-};
+import { CORPUS, VALUES } from "./render-corpus.js";
 
 function renderWithAgent(bao: Bao, dir: string, names: readonly string[]): void {
   writeFileSync(join(dir, "token"), bao.rootToken);

@@ -1,0 +1,243 @@
+import { createHash } from "node:crypto";
+import { byteSorted, goSprint } from "./go-format.js";
+
+/**
+ * consul-template's functions that need no Consul, with its argument order
+ * (the value a pipeline passes comes last: `{{ .Data.x | replaceAll "a" "b" }}`)
+ * and its edge cases (`split` of an empty string is an empty list, `parseInt`
+ * of "" is 0, `add b a` is a + b). A thrown error becomes the template's
+ * "error calling NAME" with its position.
+ */
+export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknown>> = {
+  toUpper: ([s]) => mapRunes(text(s), (c) => c.toUpperCase()),
+  toLower: ([s]) => mapRunes(text(s), (c) => c.toLowerCase()),
+  toTitle: ([s]) => title(text(s)),
+  trimSpace: ([s]) => goTrimSpace(text(s)),
+  trim: ([cutset, s]) => trimRunes(text(s), new Set(text(cutset)), true, true),
+  trimPrefix: ([prefix, s]) =>
+    text(s).startsWith(text(prefix)) ? text(s).slice(text(prefix).length) : text(s),
+  trimSuffix: ([suffix, s]) =>
+    text(suffix) !== "" && text(s).endsWith(text(suffix))
+      ? text(s).slice(0, -text(suffix).length)
+      : text(s),
+  replaceAll: ([from, to, s]) => replaceAllGo(text(s), text(from), text(to)),
+  regexReplaceAll: ([re, replacement, s]) =>
+    text(s).replace(goRegex(text(re), "g"), jsReplacement(text(replacement))),
+  regexMatch: ([re, s]) => goRegex(text(re), "").test(text(s)),
+  split: ([sep, s]) => {
+    const trimmed = goTrimSpace(text(s));
+    if (trimmed === "") return [];
+    return text(sep) === "" ? [...trimmed] : trimmed.split(text(sep));
+  },
+  join: ([sep, list]) => {
+    if (!Array.isArray(list))
+      throw new Error(`wrong type for value; expected []string; got ${typeName(list)}`);
+    return list.map((item) => goSprint(item)).join(text(sep));
+  },
+  contains: ([needle, haystack]) => isIn(haystack, needle),
+  in: ([haystack, needle]) => isIn(haystack, needle),
+  containsAll: ([needles, haystack]) => someIn(needles, haystack, true, true),
+  containsAny: ([needles, haystack]) => someIn(needles, haystack, false, false),
+  containsNone: ([needles, haystack]) => someIn(needles, haystack, true, false),
+  containsNotAll: ([needles, haystack]) => someIn(needles, haystack, false, true),
+  indent: ([spaces, s]) => {
+    const count = integer(spaces);
+    if (count < 0) throw new Error("indent value must be a positive integer");
+    const prefix = " ".repeat(count);
+    return text(s).replace(/(^|\n)(?=[^\n])/g, `$1${prefix}`);
+  },
+  base64URLEncode: ([s]) =>
+    Buffer.from(text(s), "utf8").toString("base64").replace(/\+/g, "-").replace(/\//g, "_"),
+  base64URLDecode: ([s]) =>
+    strictBase64(text(s).replace(/-/g, "+").replace(/_/g, "/"), "base64URLDecode"),
+  sha256Hex: ([s]) => createHash("sha256").update(text(s), "utf8").digest("hex"),
+  md5sum: ([s]) => createHash("md5").update(text(s), "utf8").digest("hex"),
+  parseBool: ([s]) => {
+    const value = text(s);
+    if (value === "") return false;
+    if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+    if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+    throw new Error(
+      `parseBool: strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`,
+    );
+  },
+  parseInt: ([s]) => parseInteger(text(s), "parseInt", true),
+  parseUint: ([s]) => parseInteger(text(s), "parseUint", false),
+  parseFloat: ([s]) => {
+    const value = text(s);
+    if (value === "") return 0;
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$/i.test(value))
+      throw new Error(
+        `parseFloat: strconv.ParseFloat: parsing ${JSON.stringify(value)}: invalid syntax`,
+      );
+    return Number(value.replace(/inf(inity)?/i, "Infinity"));
+  },
+  parseJSON: ([s]) => {
+    const value = text(s);
+    if (value === "") return {};
+    return JSON.parse(value) as unknown;
+  },
+  add: ([b, a]) => arithmetic("add", a, b, (x, y) => x + y),
+  subtract: ([b, a]) => arithmetic("subtract", a, b, (x, y) => x - y),
+  multiply: ([b, a]) => arithmetic("multiply", a, b, (x, y) => x * y),
+  divide: ([b, a]) => {
+    if (Number(b) === 0) throw new Error("divide: division by 0");
+    return arithmetic("divide", a, b, (x, y) => x / y);
+  },
+  modulo: ([b, a]) => {
+    if (Number(b) === 0) throw new Error("modulo: division by 0");
+    return arithmetic("modulo", a, b, (x, y) => x % y);
+  },
+  minimum: ([b, a]) => arithmetic("minimum", a, b, (x, y) => Math.min(x, y)),
+  maximum: ([b, a]) => arithmetic("maximum", a, b, (x, y) => Math.max(x, y)),
+  loop: (args) => {
+    const [start, end] = args.length === 1 ? [0, args[0]] : [args[0], args[1]];
+    if (args.length < 1 || args.length > 2)
+      throw new Error(`loop: wrong number of arguments, expected 1 or 2, but got ${args.length}`);
+    const from = loopBound(start);
+    const to = loopBound(end);
+    return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+  },
+};
+
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  throw new Error(`wrong type for value; expected string; got ${typeName(value)}`);
+}
+
+function integer(value: unknown): number {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  throw new Error(`wrong type for value; expected int; got ${typeName(value)}`);
+}
+
+function typeName(value: unknown): string {
+  if (value === undefined || value === null) return "<nil>";
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float64";
+  if (Array.isArray(value)) return "[]interface {}";
+  return "map[string]interface {}";
+}
+
+/** Go's case mapping is rune by rune: a rune with no single-rune mapping (ß) stays. */
+function mapRunes(value: string, map: (char: string) => string): string {
+  let out = "";
+  for (const char of value) {
+    const mapped = map(char);
+    out += [...mapped].length === 1 ? mapped : char;
+  }
+  return out;
+}
+
+/** `cases.Title(language.Und, cases.NoLower)`: the first letter of each word upper-cased, nothing lowered. */
+function title(value: string): string {
+  let out = "";
+  let inWord = false;
+  for (const char of value) {
+    const letter = /[\p{L}\p{N}\p{M}]/u.test(char);
+    out += letter && !inWord ? mapRunes(char, (c) => c.toUpperCase()) : char;
+    // An apostrophe inside a word does not end it (don't → Don't).
+    inWord = letter || (inWord && (char === "'" || char === "’"));
+  }
+  return out;
+}
+
+/** Go's `unicode.IsSpace`: not the BOM, which JavaScript's trim removes. */
+const GO_SPACE = new Set([
+  ..."\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000",
+]);
+
+function goTrimSpace(value: string): string {
+  return trimRunes(value, GO_SPACE, true, true);
+}
+
+function trimRunes(value: string, set: ReadonlySet<string>, left: boolean, right: boolean): string {
+  const runes = [...value];
+  let start = 0;
+  let end = runes.length;
+  while (left && start < end && set.has(runes[start] as string)) start++;
+  while (right && end > start && set.has(runes[end - 1] as string)) end--;
+  return runes.slice(start, end).join("");
+}
+
+/** `strings.ReplaceAll`: an empty `from` inserts `to` between every rune and at both ends. */
+function replaceAllGo(value: string, from: string, to: string): string {
+  if (from === "") return [...value].reduce((acc, char) => acc + char + to, to);
+  return value.split(from).join(to);
+}
+
+/** RE2 syntax as JavaScript understands it; `(?P<name>` is Go's spelling of a named group. */
+function goRegex(source: string, flags: string): RegExp {
+  try {
+    return new RegExp(source.replace(/\(\?P</g, "(?<"), `${flags}u`);
+  } catch {
+    throw new Error(
+      `error parsing regexp: invalid or unsupported expression ${JSON.stringify(source)}`,
+    );
+  }
+}
+
+/** Go's `$1`, `${1}` and `${name}` in a replacement, spelled for JavaScript; `$$` is a dollar in both. */
+function jsReplacement(replacement: string): string {
+  return replacement.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (whole, _inner, braced, bare) => {
+    if (whole === "$$") return "$$";
+    const name = (braced ?? bare) as string;
+    return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
+  });
+}
+
+function strictBase64(value: string, name: string): string {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0)
+    throw new Error(
+      `${name}: illegal base64 data at input byte ${Math.max(0, value.search(/[^A-Za-z0-9+/=]/))}`,
+    );
+  return Buffer.from(value, "base64").toString("utf8");
+}
+
+function parseInteger(value: string, name: string, signed: boolean): number {
+  if (value === "") return 0;
+  if (!(signed ? /^[+-]?\d+$/ : /^\+?\d+$/).test(value))
+    throw new Error(
+      `${name}: strconv.Parse${signed ? "Int" : "Uint"}: parsing ${JSON.stringify(value)}: invalid syntax`,
+    );
+  return Number(value);
+}
+
+function arithmetic(
+  name: string,
+  a: unknown,
+  b: unknown,
+  op: (x: number, y: number) => number,
+): number {
+  if (typeof a !== "number")
+    throw new Error(`${name}: unknown type for ${JSON.stringify(goSprint(a))} (${typeName(a)})`);
+  if (typeof b !== "number")
+    throw new Error(`${name}: unknown type for ${JSON.stringify(goSprint(b))} (${typeName(b)})`);
+  const result = op(a, b);
+  // Two integers stay an integer (Go's int64 arithmetic truncates division).
+  return Number.isInteger(a) && Number.isInteger(b) ? Math.trunc(result) : result;
+}
+
+function loopBound(value: unknown): number {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  if (typeof value === "string") return parseInteger(value, "parseInt", true);
+  throw new Error(`loop: bad argument type: ${typeName(value)}`);
+}
+
+/** consul-template's `in`: a list holding an equal element, or a string holding a substring. */
+function isIn(haystack: unknown, needle: unknown): boolean {
+  if (Array.isArray(haystack))
+    return haystack.some((item) => typeof item === typeof needle && item === needle);
+  if (typeof haystack === "string" && typeof needle === "string") return haystack.includes(needle);
+  return false;
+}
+
+function someIn(needles: unknown, haystack: unknown, retTrue: boolean, invert: boolean): boolean {
+  if (!Array.isArray(needles))
+    throw new Error(`wrong type for value; expected []interface {}; got ${typeName(needles)}`);
+  for (const needle of needles) if (isIn(haystack, needle) !== invert) return !retTrue;
+  return retTrue;
+}
+
+/** The names, for the function check and the documentation. */
+export const PURE_FUNCTION_NAMES: readonly string[] = byteSorted(Object.keys(PURE_FUNCTIONS));
