@@ -21,6 +21,8 @@ export type Arg =
 /** Commands joined by `|`; each command is a function or value and its arguments. */
 export interface Pipeline {
   readonly declare?: string;
+  /** `$x = …` (Go's assignment, which changes the variable where it was declared), not `:=`. */
+  readonly assign?: true;
   readonly commands: ReadonlyArray<readonly Arg[]>;
 }
 
@@ -141,8 +143,10 @@ function applyTrim(pieces: Piece[]): Piece[] {
 function parsePipeline(tokens: readonly Token[], file: string): Pipeline {
   let rest = [...tokens];
   let declare: string | undefined;
+  let assign = false;
   if (rest[0]?.kind === "variable" && (rest[1]?.kind === "declare" || rest[1]?.kind === "assign")) {
     declare = rest[0].text;
+    assign = rest[1].kind === "assign";
     rest = rest.slice(2);
   } else if (
     rest[0]?.kind === "variable" &&
@@ -190,5 +194,6 @@ function parsePipeline(tokens: readonly Token[], file: string): Pipeline {
   }
   if (commands.some((command) => command.length === 0))
     throw templateError(file, tokens[0] ?? { line: 0, column: 0 }, "empty command in a pipeline");
-  return declare === undefined ? { commands } : { declare, commands };
+  if (declare === undefined) return { commands };
+  return assign ? { declare, assign: true, commands } : { declare, commands };
 }

@@ -1,7 +1,7 @@
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS } from "./functions.js";
-import { goJson, goSprint, goSprintf } from "./go-format.js";
+import { byteSorted, goJson, goSprint, goSprintf } from "./go-format.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
 
 /** What a template may reach: Vault secrets and environment variables. */
@@ -21,6 +21,8 @@ export interface RenderContext {
 }
 
 const MISSING = Symbol("missing");
+/** What `index` gives for a key the map lacks: Go's nil interface, printed `<no value>`. */
+const NO_VALUE = Symbol("no value");
 type Value = unknown;
 
 /**
@@ -31,13 +33,13 @@ type Value = unknown;
  * write it.
  */
 export async function renderTemplate(nodes: readonly Node[], ctx: RenderContext): Promise<string> {
-  return renderList(nodes, undefined, new Map(), ctx);
+  return renderList(nodes, undefined, new Scope(), ctx);
 }
 
 async function renderList(
   nodes: readonly Node[],
   dot: Value,
-  vars: Map<string, Value>,
+  vars: Scope,
   ctx: RenderContext,
 ): Promise<string> {
   let out = "";
@@ -53,22 +55,23 @@ async function renderList(
         const items = Array.isArray(value)
           ? value.map((v, i) => [i, v] as const)
           : isObject(value)
-            ? Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            ? byteSorted(Object.keys(value)).map((key) => [key, value[key]] as const)
             : [];
-        if (items.length === 0) out += await renderList(node.otherwise, dot, vars, ctx);
+        if (items.length === 0) out += await renderList(node.otherwise, dot, vars.child(), ctx);
         for (const [key, item] of items) {
-          const scope = new Map(vars);
+          // Each iteration is its own scope; `$x = …` inside still reaches an outer $x.
+          const scope = vars.child();
           const names = node.pipeline.declare?.split(", ") ?? [];
           if (names.length === 2) {
-            scope.set(names[0] as string, key);
-            scope.set(names[1] as string, item);
-          } else if (names.length === 1) scope.set(names[0] as string, item);
+            scope.declare(names[0] as string, key);
+            scope.declare(names[1] as string, item);
+          } else if (names.length === 1) scope.declare(names[0] as string, item);
           out += await renderList(node.body, item, scope, ctx);
         }
       } else if (truthy(value)) {
-        out += await renderList(node.body, node.kind === "with" ? value : dot, vars, ctx);
+        out += await renderList(node.body, node.kind === "with" ? value : dot, vars.child(), ctx);
       } else {
-        out += await renderList(node.otherwise, dot, vars, ctx);
+        out += await renderList(node.otherwise, dot, vars.child(), ctx);
       }
     }
   }
@@ -78,7 +81,7 @@ async function renderList(
 async function evalPipeline(
   pipeline: Pipeline,
   dot: Value,
-  vars: Map<string, Value>,
+  vars: Scope,
   ctx: RenderContext,
   condition: boolean,
 ): Promise<Value> {
@@ -96,14 +99,20 @@ async function evalPipeline(
     first = false;
   }
   if (pipeline.declare !== undefined && !pipeline.declare.includes(","))
-    vars.set(pipeline.declare, result);
+    if (pipeline.assign !== true) vars.declare(pipeline.declare, result);
+    else if (!vars.assign(pipeline.declare, result))
+      throw new StrongboxError(
+        "E_TEMPLATE",
+        `${ctx.file ?? "template"}: undefined variable ${pipeline.declare}`,
+        { hint: `declare it first with {{ ${pipeline.declare} := … }}` },
+      );
   return result === MISSING && condition ? undefined : result;
 }
 
 async function evalCommand(
   command: readonly Arg[],
   dot: Value,
-  vars: Map<string, Value>,
+  vars: Scope,
   ctx: RenderContext,
   condition: boolean,
   piped?: { value: Value },
@@ -126,7 +135,7 @@ async function evalCommand(
 async function evalArg(
   arg: Arg,
   dot: Value,
-  vars: Map<string, Value>,
+  vars: Scope,
   ctx: RenderContext,
   condition: boolean,
 ): Promise<Value> {
@@ -176,6 +185,15 @@ async function call(
   switch (name) {
     case "secret": {
       const path = String(args[0] ?? "");
+      // `printf "secret/data/%s/app" (env "ENV")` with ENV unset: refuse, do not read another path.
+      if (path === "" || /(^|\/)\//.test(path) || path.startsWith("/"))
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: the secret path "${path}" has an empty segment`,
+          {
+            hint: 'a variable in the path is probably unset (env "ENV"?); set it, or fix the template',
+          },
+        );
       const secret = await ctx.secret(path);
       if (secret === undefined && !ctx.allowMissing)
         throw new StrongboxError(
@@ -221,13 +239,14 @@ async function call(
     case "base64Decode":
       return Buffer.from(String(args[0] ?? ""), "base64").toString("utf8");
     case "index":
+      // A key a map lacks gives Go's zero value, which prints as <no value>.
       return args
         .slice(1)
         .reduce(
           (value: Value, key) =>
-            isObject(value) || Array.isArray(value)
+            (isObject(value) || Array.isArray(value)) && Object.hasOwn(value, String(key))
               ? (value as Record<string, Value>)[String(key)]
-              : undefined,
+              : NO_VALUE,
           args[0],
         );
     case "eq":
@@ -241,11 +260,14 @@ async function call(
     case "or":
       return args.find((arg) => truthy(arg)) ?? args.at(-1);
     case "len":
-      return Array.isArray(args[0]) || typeof args[0] === "string"
-        ? (args[0] as { length: number }).length
-        : isObject(args[0])
-          ? Object.keys(args[0]).length
-          : 0;
+      // Go's len of a string counts bytes, not characters.
+      return typeof args[0] === "string"
+        ? Buffer.byteLength(args[0], "utf8")
+        : Array.isArray(args[0])
+          ? args[0].length
+          : isObject(args[0])
+            ? Object.keys(args[0]).length
+            : 0;
     case "envOrDefault": {
       const variable = String(args[0] ?? "");
       if (isCredentialVariable(variable))
@@ -262,7 +284,7 @@ async function call(
       const pure = Object.hasOwn(PURE_FUNCTIONS, name) ? PURE_FUNCTIONS[name] : undefined;
       if (pure !== undefined) {
         try {
-          return pure(args.map((arg) => (arg === MISSING ? undefined : arg))) as Value;
+          return pure(args.map(forFormat)) as Value;
         } catch (error) {
           throw new StrongboxError(
             "E_TEMPLATE",
@@ -286,11 +308,12 @@ async function call(
 
 /** A missing key formats as Go's nil. */
 function forFormat(value: Value): Value {
-  return value === MISSING ? undefined : value;
+  return value === MISSING || value === NO_VALUE ? undefined : value;
 }
 
 /** How an action prints its value: Go's `fmt.Sprint` (maps as `map[k:v]`, lists as `[a b]`). */
 function stringify(value: Value): string {
+  if (value === NO_VALUE) return "<no value>";
   if (value === undefined || value === null || value === MISSING) return "";
   return goSprint(value);
 }
@@ -302,7 +325,8 @@ function truthy(value: Value): boolean {
     value === false ||
     value === 0 ||
     value === "" ||
-    value === MISSING
+    value === MISSING ||
+    value === NO_VALUE
   )
     return false;
   if (Array.isArray(value)) return value.length > 0;
@@ -380,5 +404,42 @@ export function checkFunctions(nodes: readonly Node[], file = "template"): void 
       checkFunctions(node.body, file);
       checkFunctions(node.otherwise, file);
     }
+  }
+}
+
+/**
+ * Go's variable scopes: each block (an `if`, `with` or `range` body, an
+ * iteration, an `else`) starts a new one; `:=` declares in the current scope,
+ * `=` changes the variable where it was declared.
+ */
+class Scope {
+  readonly #vars = new Map<string, Value>();
+  readonly #parent: Scope | undefined;
+
+  constructor(parent?: Scope) {
+    this.#parent = parent;
+  }
+
+  get(name: string): Value {
+    for (let scope: Scope | undefined = this; scope !== undefined; scope = scope.#parent)
+      if (scope.#vars.has(name)) return scope.#vars.get(name);
+    return undefined;
+  }
+
+  declare(name: string, value: Value): void {
+    this.#vars.set(name, value);
+  }
+
+  assign(name: string, value: Value): boolean {
+    for (let scope: Scope | undefined = this; scope !== undefined; scope = scope.#parent)
+      if (scope.#vars.has(name)) {
+        scope.#vars.set(name, value);
+        return true;
+      }
+    return false;
+  }
+
+  child(): Scope {
+    return new Scope(this);
   }
 }

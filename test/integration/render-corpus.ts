@@ -20,6 +20,8 @@ export const CORPUS: Record<string, string> = {
   arithmetic: `{{ add 1 2 }} {{ subtract 1 5 }} {{ multiply 3 4 }} {{ divide 2 7 }} {{ modulo 3 10 }} {{ minimum 3 9 }} {{ maximum 3 9 }} {{ 10 | subtract 4 }} {{ add 0.5 1 }} {{ divide 2.0 7.5 }}\n`,
   "loop and envOrDefault": `{{ range loop 3 }}{{ . }},{{ end }}|{{ range $i := loop 2 5 }}{{ $i }};{{ end }}|{{ envOrDefault "MODE" "d" }}|{{ envOrDefault "UNSET_VAR" "fallback" }}\n`,
   "floats printed the way Go prints them": `{{ printf "%v|%v|%v|%v" 1234567.5 0.1 100.25 0.00001 }}\n`,
+  "variable scopes: := in a block stays there, = in a range changes the outer variable": `{{ $x := "outer" }}{{ with "v" }}{{ $x := "inner" }}{{ $x }}{{ end }}|{{ $x }}|{{ range loop 2 }}{{ $x = "changed" }}{{ end }}{{ $x }}|{{ if true }}{{ $x = "in-if" }}{{ end }}{{ $x }}\n`,
+  "len counts bytes; index of a missing key prints <no value>": `{{ len "héllo" }}|{{ len "🌍" }}|{{ index (parseJSON "{\\"a\\":1}") "b" }}|{{ index (parseJSON "{\\"a\\":1}") "a" }}\n`,
   "env file from KV v2 with else fallbacks": `{{ with secret "secret/data/diff/app" }}DB={{ .Data.data.db }}
 MISSING={{ with .Data.data.nope }}{{ . }}{{ else }}fallback{{ end }}
 VERSION={{ .Data.metadata.version }}

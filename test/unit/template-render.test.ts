@@ -27,6 +27,22 @@ const render = (
   });
 
 describe("template renderer", () => {
+  it("refuses a secret path with an empty segment (a variable in it unset) instead of reading another path", async () => {
+    await assert.rejects(
+      render(
+        `{{ with secret (printf "secret/data/shop/%s/app" (env "ENV")) }}{{ .Data.data.DB }}{{ end }}`,
+      ),
+      (error: StrongboxError) => {
+        assert.equal(error.code, "E_TEMPLATE");
+        assert.match(
+          error.message,
+          /t\.ctmpl:1:\d+: the secret path "secret\/data\/shop\/\/app" has an empty segment/,
+        );
+        return true;
+      },
+    );
+  });
+
   it("renders the seed's template shape with %q quoting and else fallbacks", async () => {
     const out = await render(
       `{{ with secret (printf "secret/data/shop/%s/app" (env "ENV")) }}\nDB={{ with .Data.data.DB }}{{ printf "%q" . }}{{ else }}""{{ end }}\nNOPE={{ with .Data.data.NOPE }}{{ printf "%q" . }}{{ else }}""{{ end }}\n{{ end }}\n`,
