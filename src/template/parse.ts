@@ -41,9 +41,25 @@ export type Node =
       readonly otherwise: readonly Node[];
       readonly line: number;
       readonly column: number;
-    };
-
-const UNSUPPORTED = new Set(["define", "template", "block", "break", "continue"]);
+    }
+  | {
+      /** `{{ define "name" }}…{{ end }}` (and the definition half of a `block`). */
+      readonly kind: "define";
+      readonly name: string;
+      readonly body: readonly Node[];
+      readonly line: number;
+      readonly column: number;
+    }
+  | {
+      /** `{{ template "name" pipeline }}`: runs a definition with the pipeline's value as dot. */
+      readonly kind: "template";
+      readonly name: string;
+      readonly pipeline?: Pipeline;
+      readonly line: number;
+      readonly column: number;
+    }
+  | { readonly kind: "break"; readonly line: number; readonly column: number }
+  | { readonly kind: "continue"; readonly line: number; readonly column: number };
 
 /**
  * Parses the consul-template / vault-agent subset used in `secrets.ctmpl`
@@ -55,6 +71,7 @@ const UNSUPPORTED = new Set(["define", "template", "block", "break", "continue"]
 export function parseTemplate(source: string, file = "template"): Node[] {
   const pieces = applyTrim(lexTemplate(source, file));
   let index = 0;
+  let rangeDepth = 0;
   const parseList = (
     closers: readonly string[],
   ): { nodes: Node[]; closer?: Piece & { kind: "action" } } => {
@@ -73,8 +90,59 @@ export function parseTemplate(source: string, file = "template"): Node[] {
           throw templateError(file, piece, `unexpected {{ ${first.text} }}`);
         return { nodes, closer: piece };
       }
-      if (first.kind === "ident" && UNSUPPORTED.has(first.text))
-        throw templateError(file, piece, `{{ ${first.text} }} is not supported`);
+      if (first.kind === "ident" && (first.text === "break" || first.text === "continue")) {
+        if (rangeDepth === 0)
+          throw templateError(file, piece, `{{ ${first.text} }} outside {{ range }}`);
+        if (piece.tokens.length > 1)
+          throw templateError(file, piece, `{{ ${first.text} }} takes nothing after it`);
+        nodes.push(
+          first.text === "break"
+            ? { kind: "break", line: piece.line, column: piece.column }
+            : { kind: "continue", line: piece.line, column: piece.column },
+        );
+        continue;
+      }
+      if (
+        first.kind === "ident" &&
+        (first.text === "define" || first.text === "template" || first.text === "block")
+      ) {
+        const name = piece.tokens[1];
+        if (name?.kind !== "string")
+          throw templateError(file, piece, `{{ ${first.text} }} needs a quoted template name`);
+        const argument = piece.tokens.slice(2);
+        if (first.text === "define" && argument.length > 0)
+          throw templateError(file, piece, "{{ define }} takes only a name");
+        const pipeline = argument.length === 0 ? undefined : parsePipeline(argument, file);
+        if (first.text !== "template") {
+          // A definition's body is its own: a break inside it belongs to no range around it.
+          const outer = rangeDepth;
+          rangeDepth = 0;
+          const body = parseList(["end"]);
+          rangeDepth = outer;
+          if (body.closer?.tokens[0]?.text !== "end" || body.closer.tokens.length > 1)
+            throw templateError(
+              file,
+              body.closer ?? piece,
+              `{{ ${first.text} }} ends with a plain {{ end }}`,
+            );
+          nodes.push({
+            kind: "define",
+            name: name.value ?? "",
+            body: body.nodes,
+            line: piece.line,
+            column: piece.column,
+          });
+        }
+        if (first.text !== "define")
+          nodes.push({
+            kind: "template",
+            name: name.value ?? "",
+            ...(pipeline === undefined ? {} : { pipeline }),
+            line: piece.line,
+            column: piece.column,
+          });
+        continue;
+      }
       if (
         first.kind === "ident" &&
         (first.text === "with" || first.text === "if" || first.text === "range")
@@ -99,7 +167,9 @@ export function parseTemplate(source: string, file = "template"): Node[] {
   };
   const parseBlock = (kind: "with" | "if" | "range", tokens: readonly Token[], at: Piece): Node => {
     const pipeline = parsePipeline(tokens, file);
+    if (kind === "range") rangeDepth++;
     const body = parseList(["else", "end"]);
+    if (kind === "range") rangeDepth--;
     let otherwise: Node[] = [];
     if (body.closer?.tokens[0]?.text === "else") {
       const rest = body.closer.tokens.slice(1);
@@ -134,8 +204,9 @@ function applyTrim(pieces: Piece[]): Piece[] {
     const before = pieces[i - 1];
     const after = pieces[i + 1];
     let text = piece.text;
-    if (before?.kind === "action" && before.trimRight) text = text.replace(/^\s+/, "");
-    if (after?.kind === "action" && after.trimLeft) text = text.replace(/\s+$/, "");
+    // Go trims ASCII white space only (space, tab, CR, LF), never U+00A0 and its kin.
+    if (before?.kind === "action" && before.trimRight) text = text.replace(/^[ \t\r\n]+/, "");
+    if (after?.kind === "action" && after.trimLeft) text = text.replace(/[ \t\r\n]+$/, "");
     return { ...piece, text };
   });
 }

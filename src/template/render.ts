@@ -33,7 +33,57 @@ type Value = unknown;
  * write it.
  */
 export async function renderTemplate(nodes: readonly Node[], ctx: RenderContext): Promise<string> {
-  return renderList(nodes, undefined, new Scope(), ctx);
+  const run: Run = { ...ctx, definitions: definitionsOf(nodes, ctx), depth: 0 };
+  // consul-template executes with no data: `{{ . }}` at the top prints <no value>.
+  return renderList(nodes, NO_VALUE, new Scope(), run);
+}
+
+/** Where `{{ template }}` finds its definitions, and how deep the calls are. */
+interface Run extends RenderContext {
+  readonly definitions: ReadonlyMap<string, readonly Node[]>;
+  readonly depth: number;
+}
+
+/** Go's limit on nested template calls, reached only by a template calling itself without end. */
+const MAX_DEPTH = 1000;
+
+/**
+ * Every `define` (and `block`) of the template, wherever it stands. A name
+ * defined twice with a body that is more than white space is an error, as Go
+ * reports "multiple definition of template".
+ */
+function definitionsOf(nodes: readonly Node[], ctx: RenderContext): Map<string, readonly Node[]> {
+  const definitions = new Map<string, readonly Node[]>();
+  const empty = (body: readonly Node[]) =>
+    body.every((node) => node.kind === "text" && node.text.trim() === "");
+  const visit = (list: readonly Node[]) => {
+    for (const node of list) {
+      if (node.kind === "define") {
+        const existing = definitions.get(node.name);
+        if (existing !== undefined && !empty(existing) && !empty(node.body))
+          throw new StrongboxError(
+            "E_TEMPLATE",
+            `${ctx.file ?? "template"}:${node.line}:${node.column}: template "${node.name}" is defined twice`,
+            { hint: "give each {{ define }} its own name" },
+          );
+        if (existing === undefined || !empty(node.body)) definitions.set(node.name, node.body);
+        visit(node.body);
+      } else if (node.kind === "with" || node.kind === "if" || node.kind === "range") {
+        visit(node.body);
+        visit(node.otherwise);
+      }
+    }
+  };
+  visit(nodes);
+  return definitions;
+}
+
+/** `{{ break }}` and `{{ continue }}` unwinding to their range, carrying what was written before them. */
+class LoopSignal {
+  constructor(
+    readonly kind: "break" | "continue",
+    public output = "",
+  ) {}
 }
 
 async function renderList(
@@ -43,36 +93,79 @@ async function renderList(
   ctx: RenderContext,
 ): Promise<string> {
   let out = "";
+  const run = ctx as Run;
   for (const node of nodes) {
-    if (node.kind === "text") {
-      out += node.text;
-    } else if (node.kind === "output") {
-      const value = await evalPipeline(node.pipeline, dot, vars, ctx, false);
-      if (node.pipeline.declare === undefined) out += stringify(value);
-    } else {
-      const value = await evalPipeline(node.pipeline, dot, vars, ctx, true);
-      if (node.kind === "range") {
-        const items = Array.isArray(value)
-          ? value.map((v, i) => [i, v] as const)
-          : isObject(value)
-            ? byteSorted(Object.keys(value)).map((key) => [key, value[key]] as const)
-            : [];
-        if (items.length === 0) out += await renderList(node.otherwise, dot, vars.child(), ctx);
-        for (const [key, item] of items) {
-          // Each iteration is its own scope; `$x = …` inside still reaches an outer $x.
-          const scope = vars.child();
-          const names = node.pipeline.declare?.split(", ") ?? [];
-          if (names.length === 2) {
-            scope.declare(names[0] as string, key);
-            scope.declare(names[1] as string, item);
-          } else if (names.length === 1) scope.declare(names[0] as string, item);
+    try {
+      out += await renderNode(node, dot, vars, run);
+    } catch (signal) {
+      if (signal instanceof LoopSignal) signal.output = out + signal.output;
+      throw signal;
+    }
+  }
+  return out;
+}
+
+async function renderNode(node: Node, dot: Value, vars: Scope, ctx: Run): Promise<string> {
+  let out = "";
+  if (node.kind === "text") {
+    out += node.text;
+  } else if (node.kind === "define") {
+    // Definitions print nothing where they stand.
+  } else if (node.kind === "break" || node.kind === "continue") {
+    throw new LoopSignal(node.kind);
+  } else if (node.kind === "template") {
+    const body = ctx.definitions.get(node.name);
+    if (body === undefined)
+      throw new StrongboxError(
+        "E_TEMPLATE",
+        `${ctx.file ?? "template"}:${node.line}:${node.column}: no template "${node.name}" is defined`,
+        { hint: `define it with {{ define "${node.name}" }}…{{ end }}` },
+      );
+    if (ctx.depth >= MAX_DEPTH)
+      throw new StrongboxError(
+        "E_TEMPLATE",
+        `${ctx.file ?? "template"}:${node.line}:${node.column}: template "${node.name}" calls itself more than ${MAX_DEPTH} times`,
+        { hint: "give the recursion an end" },
+      );
+    const value =
+      node.pipeline === undefined
+        ? NO_VALUE
+        : await evalPipeline(node.pipeline, dot, vars, ctx, false);
+    // A called template sees only its dot: its variables start afresh.
+    const deeper: Run = { ...ctx, depth: ctx.depth + 1 };
+    out += await renderList(body, value, new Scope(), deeper);
+  } else if (node.kind === "output") {
+    const value = await evalPipeline(node.pipeline, dot, vars, ctx, false);
+    if (node.pipeline.declare === undefined) out += stringify(value);
+  } else {
+    const value = await evalPipeline(node.pipeline, dot, vars, ctx, true);
+    if (node.kind === "range") {
+      const items = Array.isArray(value)
+        ? value.map((v, i) => [i, v] as const)
+        : isObject(value)
+          ? byteSorted(Object.keys(value)).map((key) => [key, value[key]] as const)
+          : [];
+      if (items.length === 0) out += await renderList(node.otherwise, dot, vars.child(), ctx);
+      for (const [key, item] of items) {
+        // Each iteration is its own scope; `$x = …` inside still reaches an outer $x.
+        const scope = vars.child();
+        const names = node.pipeline.declare?.split(", ") ?? [];
+        if (names.length === 2) {
+          scope.declare(names[0] as string, key);
+          scope.declare(names[1] as string, item);
+        } else if (names.length === 1) scope.declare(names[0] as string, item);
+        try {
           out += await renderList(node.body, item, scope, ctx);
+        } catch (signal) {
+          if (!(signal instanceof LoopSignal)) throw signal;
+          out += signal.output;
+          if (signal.kind === "break") break;
         }
-      } else if (truthy(value)) {
-        out += await renderList(node.body, node.kind === "with" ? value : dot, vars.child(), ctx);
-      } else {
-        out += await renderList(node.otherwise, dot, vars.child(), ctx);
       }
+    } else if (truthy(value)) {
+      out += await renderList(node.body, node.kind === "with" ? value : dot, vars.child(), ctx);
+    } else {
+      out += await renderList(node.otherwise, dot, vars.child(), ctx);
     }
   }
   return out;
@@ -398,11 +491,16 @@ export function checkFunctions(nodes: readonly Node[], file = "template"): void 
     }
   };
   for (const node of nodes) {
-    if (node.kind === "text") continue;
-    visit(node.pipeline);
-    if (node.kind !== "output") {
-      checkFunctions(node.body, file);
-      checkFunctions(node.otherwise, file);
+    if (node.kind === "text" || node.kind === "break" || node.kind === "continue") continue;
+    if (node.kind === "define") checkFunctions(node.body, file);
+    else if (node.kind === "template") {
+      if (node.pipeline !== undefined) visit(node.pipeline);
+    } else {
+      visit(node.pipeline);
+      if (node.kind !== "output") {
+        checkFunctions(node.body, file);
+        checkFunctions(node.otherwise, file);
+      }
     }
   }
 }

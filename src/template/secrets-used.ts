@@ -45,7 +45,7 @@ function walk(nodes: readonly Node[], visit: (node: Node, textBefore: string) =>
     if (node.kind === "with" || node.kind === "if" || node.kind === "range") {
       walk(node.body, visit);
       walk(node.otherwise, visit);
-    }
+    } else if (node.kind === "define") walk(node.body, visit);
   }
 }
 
@@ -123,6 +123,15 @@ function collectKeys(
   for (const node of nodes) {
     if (node.kind === "text") {
       lastText = node.text.split("\n").at(-1) ?? "";
+      continue;
+    }
+    if (node.kind === "break" || node.kind === "continue") continue;
+    if (node.kind === "define") {
+      collectKeys(node.body, out, lastText, dataContext);
+      continue;
+    }
+    if (node.kind === "template") {
+      if (node.pipeline !== undefined) visitPipeline(node.pipeline, node);
       continue;
     }
     visitPipeline(node.pipeline, node);

@@ -22,6 +22,9 @@ export const CORPUS: Record<string, string> = {
   "floats printed the way Go prints them": `{{ printf "%v|%v|%v|%v" 1234567.5 0.1 100.25 0.00001 }}\n`,
   "variable scopes: := in a block stays there, = in a range changes the outer variable": `{{ $x := "outer" }}{{ with "v" }}{{ $x := "inner" }}{{ $x }}{{ end }}|{{ $x }}|{{ range loop 2 }}{{ $x = "changed" }}{{ end }}{{ $x }}|{{ if true }}{{ $x = "in-if" }}{{ end }}{{ $x }}\n`,
   "len counts bytes; index of a missing key prints <no value>": `{{ len "héllo" }}|{{ len "🌍" }}|{{ index (parseJSON "{\\"a\\":1}") "b" }}|{{ index (parseJSON "{\\"a\\":1}") "a" }}\n`,
+  "define, template and block": `{{ define "item" }}[{{ . }}]{{ end }}{{ template "item" "x" }}{{ range loop 3 }}{{ template "item" . }}{{ end }}|{{ block "b" "y" }}<{{ . }}>{{ end }}|{{ template "noarg" }}{{ define "noarg" }}dot:{{ . }}{{ end }}\n`,
+  "break and continue": `{{ range loop 5 }}{{ if eq . 3 }}{{ break }}{{ end }}{{ if eq . 1 }}{{ continue }}{{ end }}{{ . }},{{ end }}|{{ range $i := loop 3 }}a{{ if eq $i 1 }}b{{ continue }}{{ end }}c{{ end }}\n`,
+  "trim markers trim ASCII white space only": `a \u00a0\t {{- "b" -}} \n\u00a0c|{{ . }}\n`,
   "env file from KV v2 with else fallbacks": `{{ with secret "secret/data/diff/app" }}DB={{ .Data.data.db }}
 MISSING={{ with .Data.data.nope }}{{ . }}{{ else }}fallback{{ end }}
 VERSION={{ .Data.metadata.version }}

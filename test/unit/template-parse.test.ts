@@ -58,7 +58,17 @@ TOKEN={{ .Data.TOKEN }}
       ["A={{ .Data.x ", /t\.ctmpl:1:3: the action opened here is never closed/],
       ['{{ with secret "a" }}\nX', /never closed with \{\{ end \}\}/],
       ["{{ end }}", /t\.ctmpl:1:1: unexpected \{\{ end \}\}/],
-      ['{{ define "x" }}{{ end }}', /\{\{ define \}\} is not supported/],
+      ["{{ break }}", /t\.ctmpl:1:1: \{\{ break \}\} outside \{\{ range \}\}/],
+      [
+        "{{ range .A }}{{ else }}{{ continue }}{{ end }}",
+        /\{\{ continue \}\} outside \{\{ range \}\}/,
+      ],
+      ["{{ define x }}{{ end }}", /\{\{ define \}\} needs a quoted template name/],
+      [
+        '{{ define "x" }}{{ else }}{{ end }}',
+        /\{\{ define \}\} ends with a plain \{\{ end \}\}|unexpected \{\{ else \}\}/,
+      ],
+      ['{{ "a\\qb" }}', /unknown escape sequence \\q/],
       ['{{ printf "%q }}', /t\.ctmpl:1:1: the action opened here is never closed/],
       ["line one\n  {{ .A ~ }}", /t\.ctmpl:2:9: unexpected character "~"/],
     ];

@@ -27,6 +27,21 @@ const render = (
   });
 
 describe("template renderer", () => {
+  it("reports a template called but never defined, one defined twice, and endless recursion", async () => {
+    await assert.rejects(
+      render('{{ template "nope" }}'),
+      /t\.ctmpl:1:1: no template "nope" is defined/,
+    );
+    await assert.rejects(
+      render('{{ define "a" }}1{{ end }}{{ define "a" }}2{{ end }}'),
+      /template "a" is defined twice/,
+    );
+    await assert.rejects(
+      render('{{ define "loop" }}{{ template "loop" }}{{ end }}{{ template "loop" }}'),
+      /calls itself more than 1000 times/,
+    );
+  });
+
   it("refuses a secret path with an empty segment (a variable in it unset) instead of reading another path", async () => {
     await assert.rejects(
       render(
