@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { parse as parseYamlText, stringify as stringifyYaml } from "yaml";
 import { byteSorted, goSprint } from "./go-format.js";
 
 /**
@@ -77,6 +78,19 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
     if (value === "") return {};
     return JSON.parse(value) as unknown;
   },
+  // gopkg.in/yaml.v2: YAML 1.1 (yes/no are booleans), keys sorted, lists at their key's indent.
+  parseYAML: ([s]) => {
+    const value = text(s);
+    if (value === "") return {};
+    return parseYamlText(value, { version: "1.1" }) as unknown;
+  },
+  toYAML: ([value]) =>
+    stringifyYaml(value ?? null, {
+      version: "1.1",
+      indentSeq: false,
+      sortMapEntries: true,
+      lineWidth: 0,
+    }).trim(),
   add: ([b, a]) => arithmetic("add", a, b, (x, y) => x + y),
   subtract: ([b, a]) => arithmetic("subtract", a, b, (x, y) => x - y),
   multiply: ([b, a]) => arithmetic("multiply", a, b, (x, y) => x * y),

@@ -33,7 +33,7 @@ type Value = unknown;
  * write it.
  */
 export async function renderTemplate(nodes: readonly Node[], ctx: RenderContext): Promise<string> {
-  const run: Run = { ...ctx, definitions: definitionsOf(nodes, ctx), depth: 0 };
+  const run: Run = { ...ctx, definitions: definitionsOf(nodes, ctx), depth: 0, scratch: new Map() };
   // consul-template executes with no data: `{{ . }}` at the top prints <no value>.
   return renderList(nodes, NO_VALUE, new Scope(), run);
 }
@@ -42,6 +42,58 @@ export async function renderTemplate(nodes: readonly Node[], ctx: RenderContext)
 interface Run extends RenderContext {
   readonly definitions: ReadonlyMap<string, readonly Node[]>;
   readonly depth: number;
+  /** consul-template's `scratch`: one pad per render, shared by the templates it calls. */
+  readonly scratch: Map<string, Value>;
+}
+
+/** `scratch.Key/Get/Set/SetX/MapSet/MapSetX/MapValues`, as consul-template's Scratch has them. */
+function scratchCall(
+  pad: Map<string, Value>,
+  name: string,
+  args: Value[],
+  at: { line: number; column: number },
+  ctx: RenderContext,
+): Value {
+  const [key, second, third] = args;
+  const k = String(key);
+  const map = () => {
+    const existing = pad.get(k);
+    if (isObject(existing)) return existing;
+    const fresh: Record<string, Value> = {};
+    pad.set(k, fresh);
+    return fresh;
+  };
+  switch (name) {
+    case "Key":
+      return pad.has(k);
+    case "Get":
+      return pad.has(k) ? pad.get(k) : NO_VALUE;
+    case "Set":
+      pad.set(k, second);
+      return "";
+    case "SetX":
+      if (!pad.has(k)) pad.set(k, second);
+      return "";
+    case "MapSet":
+      map()[String(second)] = third;
+      return "";
+    case "MapSetX": {
+      const target = map();
+      if (!Object.hasOwn(target, String(second))) target[String(second)] = third;
+      return "";
+    }
+    case "MapValues": {
+      const target = pad.get(k);
+      if (!isObject(target)) return [];
+      return byteSorted(Object.keys(target)).map((entry) => target[entry]);
+    }
+    default:
+      throw new StrongboxError(
+        "E_TEMPLATE",
+        `${ctx.file ?? "template"}:${at.line}:${at.column}: scratch has no method ${name}`,
+        { hint: "scratch has Key, Get, Set, SetX, MapSet, MapSetX and MapValues" },
+      );
+  }
 }
 
 /** Go's limit on nested template calls, reached only by a template calling itself without end. */
@@ -212,6 +264,21 @@ async function evalCommand(
 ): Promise<Value> {
   const [head, ...rest] = command;
   if (head === undefined) return undefined;
+  const method = rest[0];
+  if (
+    head.kind === "ident" &&
+    head.text === "scratch" &&
+    method?.kind === "field" &&
+    method.line === head.line &&
+    method.column === head.column + head.text.length
+  ) {
+    // `scratch.Set "k" v`: a method of the render's scratch pad.
+    const args = await Promise.all(
+      rest.slice(1).map((arg) => evalArg(arg, dot, vars, ctx, condition)),
+    );
+    if (piped !== undefined) args.push(piped.value);
+    return scratchCall((ctx as Run).scratch, method.text.slice(1), args.map(forFormat), head, ctx);
+  }
   if (
     head.kind === "ident" &&
     head.text !== "true" &&
@@ -361,6 +428,25 @@ async function call(
           : isObject(args[0])
             ? Object.keys(args[0]).length
             : 0;
+    case "executeTemplate": {
+      const run = ctx as Run;
+      const name = String(args[0] ?? "");
+      const body = run.definitions.get(name);
+      if (body === undefined)
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: no template "${name}" is defined`,
+          { hint: `define it with {{ define "${name}" }}…{{ end }}` },
+        );
+      if (run.depth >= MAX_DEPTH)
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: template "${name}" calls itself more than ${MAX_DEPTH} times`,
+          { hint: "give the recursion an end" },
+        );
+      const deeper: Run = { ...run, depth: run.depth + 1 };
+      return renderList(body, args.length > 1 ? args[1] : NO_VALUE, new Scope(), deeper);
+    }
     case "envOrDefault": {
       const variable = String(args[0] ?? "");
       if (isCredentialVariable(variable))
@@ -463,6 +549,8 @@ export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([
   "or",
   "len",
   "envOrDefault",
+  "executeTemplate",
+  "scratch",
   ...PURE_FUNCTION_NAMES,
 ]);
 

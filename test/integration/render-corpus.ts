@@ -25,6 +25,8 @@ export const CORPUS: Record<string, string> = {
   "define, template and block": `{{ define "item" }}[{{ . }}]{{ end }}{{ template "item" "x" }}{{ range loop 3 }}{{ template "item" . }}{{ end }}|{{ block "b" "y" }}<{{ . }}>{{ end }}|{{ template "noarg" }}{{ define "noarg" }}dot:{{ . }}{{ end }}\n`,
   "break and continue": `{{ range loop 5 }}{{ if eq . 3 }}{{ break }}{{ end }}{{ if eq . 1 }}{{ continue }}{{ end }}{{ . }},{{ end }}|{{ range $i := loop 3 }}a{{ if eq $i 1 }}b{{ continue }}{{ end }}c{{ end }}\n`,
   "trim markers trim ASCII white space only": `a \u00a0\t {{- "b" -}} \n\u00a0c|{{ . }}\n`,
+  "scratch and executeTemplate": `{{ scratch.Set "a" "1" }}{{ scratch.SetX "a" "2" }}{{ scratch.Get "a" }}|{{ scratch.Key "a" }} {{ scratch.Key "b" }}|{{ scratch.MapSet "m" "z" "last" }}{{ scratch.MapSet "m" "a" "first" }}{{ scratch.MapSetX "m" "a" "ignored" }}{{ scratch.MapValues "m" }}|{{ define "greet" }}hi {{ . }}{{ end }}{{ executeTemplate "greet" "you" }}|{{ executeTemplate "greet" | toUpper }}\n`,
+  "parseYAML and toYAML": `{{ $y := parseYAML "b: [1, two]\\na: yes\\nc: {d: 1.5}" }}{{ $y.a }} {{ $y.b }}|{{ $y | toYAML }}|{{ parseJSON "{\\"s\\":\\"true\\",\\"n\\":\\"123\\",\\"plain\\":\\"word\\"}" | toYAML }}\n`,
   "env file from KV v2 with else fallbacks": `{{ with secret "secret/data/diff/app" }}DB={{ .Data.data.db }}
 MISSING={{ with .Data.data.nope }}{{ . }}{{ else }}fallback{{ end }}
 VERSION={{ .Data.metadata.version }}
