@@ -1,3 +1,6 @@
+import { readFileSync, realpathSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, join, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS } from "./functions.js";
@@ -428,6 +431,32 @@ async function call(
           : isObject(args[0])
             ? Object.keys(args[0]).length
             : 0;
+    case "file": {
+      const path = String(args[0] ?? "");
+      const where = `${ctx.file ?? "template"}:${at.line}:${at.column}`;
+      let real: string;
+      try {
+        real = realpathSync(resolve(path));
+      } catch {
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${where}: file "${path}" cannot be read (missing, or not permitted)`,
+          {
+            hint: "check the path; it is relative to the directory render runs in",
+          },
+        );
+      }
+      // A template is not a way around the credential rules: the same files env refuses.
+      if (isCredentialFile(real, ctx.env("HOME") ?? homedir()))
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${where}: file "${path}" holds a credential Strongbox keeps to itself`,
+          {
+            hint: "templates never read Vault tokens, store keys or process environments; render the secret itself",
+          },
+        );
+      return readFileSync(real, "utf8");
+    }
     case "executeTemplate": {
       const run = ctx as Run;
       const name = String(args[0] ?? "");
@@ -550,6 +579,7 @@ export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([
   "len",
   "envOrDefault",
   "executeTemplate",
+  "file",
   "scratch",
   ...PURE_FUNCTION_NAMES,
 ]);
@@ -628,4 +658,19 @@ class Scope {
   child(): Scope {
     return new Scope(this);
   }
+}
+
+/**
+ * Files a template's `file` may not read: the Vault token helper's file, Strongbox's
+ * key and identity directory, anything inside a store, any process's environment.
+ * Checked on the real path, so a symlink with an innocent name does not get through.
+ */
+function isCredentialFile(real: string, home: string): boolean {
+  const parts = real.split(sep);
+  return (
+    basename(real) === ".vault-token" ||
+    parts.includes(".strongbox") ||
+    real.startsWith(`${join(home, ".config", "strongbox")}${sep}`) ||
+    /^\/proc\/[^/]+\/(environ|cmdline|mem)$/.test(real)
+  );
 }

@@ -27,6 +27,7 @@ export const CORPUS: Record<string, string> = {
   "trim markers trim ASCII white space only": `a \u00a0\t {{- "b" -}} \n\u00a0c|{{ . }}\n`,
   "scratch and executeTemplate": `{{ scratch.Set "a" "1" }}{{ scratch.SetX "a" "2" }}{{ scratch.Get "a" }}|{{ scratch.Key "a" }} {{ scratch.Key "b" }}|{{ scratch.MapSet "m" "z" "last" }}{{ scratch.MapSet "m" "a" "first" }}{{ scratch.MapSetX "m" "a" "ignored" }}{{ scratch.MapValues "m" }}|{{ define "greet" }}hi {{ . }}{{ end }}{{ executeTemplate "greet" "you" }}|{{ executeTemplate "greet" | toUpper }}\n`,
   "parseYAML and toYAML": `{{ $y := parseYAML "b: [1, two]\\na: yes\\nc: {d: 1.5}" }}{{ $y.a }} {{ $y.b }}|{{ $y | toYAML }}|{{ parseJSON "{\\"s\\":\\"true\\",\\"n\\":\\"123\\",\\"plain\\":\\"word\\"}" | toYAML }}\n`,
+  file: `{{ file "@DIR@/data.txt" }}|{{ file "@DIR@/data.txt" | trimSpace | split "\\n" | len }}\n`,
   "env file from KV v2 with else fallbacks": `{{ with secret "secret/data/diff/app" }}DB={{ .Data.data.db }}
 MISSING={{ with .Data.data.nope }}{{ . }}{{ else }}fallback{{ end }}
 VERSION={{ .Data.metadata.version }}

@@ -47,8 +47,10 @@ describe("render: byte for byte what `bao agent` renders", () => {
     bao.cli(["secrets", "enable", "-path=kv", "-version=1", "kv"]);
     bao.cli(["kv", "put", "-mount=kv", "legacy", "old=v1-value"]);
     dir = tempProject();
+    // @DIR@ stands for the directory, where both renderers find the corpus's files.
+    writeFileSync(join(dir, "data.txt"), "from a file\nline two\n");
     for (const [i, name] of names.entries())
-      writeFileSync(join(dir, `t${i}.ctmpl`), CORPUS[name] as string);
+      writeFileSync(join(dir, `t${i}.ctmpl`), (CORPUS[name] as string).replaceAll("@DIR@", dir));
     renderWithAgent(bao, dir, names);
   });
   after(async () => bao.stop());

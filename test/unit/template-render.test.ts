@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { StrongboxError } from "../../src/errors.js";
 import { parseTemplate } from "../../src/template/parse.js";
 import { checkFunctions, renderTemplate } from "../../src/template/render.js";
-import { ROOT } from "../helpers/cli.js";
+import { ROOT, tempProject } from "../helpers/cli.js";
 import { CORPUS_ENV, CORPUS_SECRETS } from "./render-corpus-data.js";
 
 const SECRETS: Record<string, unknown> = {
@@ -27,6 +27,31 @@ const render = (
   });
 
 describe("template renderer", () => {
+  it("file reads a file; attacks: the Vault token, a symlink to it, a store key and a process environment are refused", async () => {
+    const dir = tempProject({
+      "note.txt": "plain contents\n",
+      ".vault-token": "s.canary-token-8812",
+    });
+    mkdirSync(join(dir, ".strongbox"));
+    writeFileSync(join(dir, ".strongbox", "keyring.sbx"), "k");
+    symlinkSync(join(dir, ".vault-token"), join(dir, "innocent.txt"));
+    assert.equal(await render(`{{ file "${join(dir, "note.txt")}" }}`), "plain contents\n");
+    for (const path of [
+      join(dir, ".vault-token"),
+      join(dir, "innocent.txt"),
+      join(dir, ".strongbox", "keyring.sbx"),
+      "/proc/self/environ",
+    ]) {
+      await assert.rejects(render(`{{ file "${path}" }}`), (error: StrongboxError) => {
+        assert.equal(error.code, "E_TEMPLATE");
+        assert.match(error.message, /holds a credential Strongbox keeps to itself/);
+        assert.ok(!error.message.includes("canary-token"));
+        return true;
+      });
+    }
+    await assert.rejects(render(`{{ file "${join(dir, "absent.txt")}" }}`), /cannot be read/);
+  });
+
   it("reports a template called but never defined, one defined twice, and endless recursion", async () => {
     await assert.rejects(
       render('{{ template "nope" }}'),
