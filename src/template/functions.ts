@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { parse as parseYamlText, stringify as stringifyYaml } from "yaml";
 import { byteSorted, goSprint } from "./go-format.js";
+import { formatGoTime } from "./go-time.js";
 
 /**
  * consul-template's functions that need no Consul, with its argument order
@@ -91,6 +92,16 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
       sortMapEntries: true,
       lineWidth: 0,
     }).trim(),
+  timestamp: (args) => {
+    if (args.length > 1)
+      throw new Error(
+        `timestamp: wrong number of arguments, expected 0 or 1, but got ${args.length}`,
+      );
+    const now = new Date();
+    if (args.length === 0) return formatGoTime(now, "2006-01-02T15:04:05Z07:00");
+    if (args[0] === "unix") return String(Math.floor(now.getTime() / 1000));
+    return formatGoTime(now, text(args[0]));
+  },
   add: ([b, a]) => arithmetic("add", a, b, (x, y) => x + y),
   subtract: ([b, a]) => arithmetic("subtract", a, b, (x, y) => x - y),
   multiply: ([b, a]) => arithmetic("multiply", a, b, (x, y) => x * y),

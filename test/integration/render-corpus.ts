@@ -28,6 +28,7 @@ export const CORPUS: Record<string, string> = {
   "scratch and executeTemplate": `{{ scratch.Set "a" "1" }}{{ scratch.SetX "a" "2" }}{{ scratch.Get "a" }}|{{ scratch.Key "a" }} {{ scratch.Key "b" }}|{{ scratch.MapSet "m" "z" "last" }}{{ scratch.MapSet "m" "a" "first" }}{{ scratch.MapSetX "m" "a" "ignored" }}{{ scratch.MapValues "m" }}|{{ define "greet" }}hi {{ . }}{{ end }}{{ executeTemplate "greet" "you" }}|{{ executeTemplate "greet" | toUpper }}\n`,
   "parseYAML and toYAML": `{{ $y := parseYAML "b: [1, two]\\na: yes\\nc: {d: 1.5}" }}{{ $y.a }} {{ $y.b }}|{{ $y | toYAML }}|{{ parseJSON "{\\"s\\":\\"true\\",\\"n\\":\\"123\\",\\"plain\\":\\"word\\"}" | toYAML }}\n`,
   file: `{{ file "@DIR@/data.txt" }}|{{ file "@DIR@/data.txt" | trimSpace | split "\\n" | len }}\n`,
+  "timestamp with Go layouts (the parts that do not change during a test run)": `{{ timestamp "2006 Jan January 01 1 MST Z07:00 -0700" }}|{{ len (timestamp) }}|{{ len (timestamp "unix") }}\n`,
   "env file from KV v2 with else fallbacks": `{{ with secret "secret/data/diff/app" }}DB={{ .Data.data.db }}
 MISSING={{ with .Data.data.nope }}{{ . }}{{ else }}fallback{{ end }}
 VERSION={{ .Data.metadata.version }}
