@@ -38,10 +38,14 @@ export function lockFile(path: string, label: string, options: LockOptions = {})
   for (let attempt = 0; ; attempt++) {
     if (tryCreate(path, me)) return () => releaseLock(path, me);
     const holder = readHolder(path);
-    if (holder !== undefined && holder.host === hostname() && !isAlive(holder.pid)) {
-      breakStaleLock(path, holder.raw);
+    // Broken: try again at once. Being broken by another process: wait like for any holder.
+    if (
+      holder !== undefined &&
+      holder.host === hostname() &&
+      !isAlive(holder.pid) &&
+      breakStaleLock(path, holder.raw)
+    )
       continue;
-    }
     if (Date.now() >= deadline) {
       throw new StrongboxError(
         "E_STORE_LOCKED",
@@ -114,13 +118,39 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Removes a stale lock only if it is still the same stale lock (another process may have broken it first). */
-function breakStaleLock(path: string, raw: string): void {
+/**
+ * Removes a stale lock, one breaker at a time. Reading the lock and then
+ * unlinking it is two steps: two processes breaking the same stale lock could
+ * otherwise both read it, one unlink it, a third create a fresh lock, and the
+ * second unlink that fresh one, leaving two holders (a crash test with four
+ * writers killed at random found it). Under the `.break` guard, a lock that
+ * still holds the stale content can change only by being broken, so the read
+ * and the unlink cannot be separated by anyone. A guard left by a breaker that
+ * died is itself broken the same way (a much narrower window, left open).
+ */
+function breakStaleLock(path: string, raw: string): boolean {
+  const guard = `${path}.break`;
+  const me = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
+  if (!tryCreate(guard, me)) {
+    const holder = readHolder(guard);
+    if (holder !== undefined && holder.host === hostname() && !isAlive(holder.pid)) {
+      try {
+        if (readFileSync(guard, "utf8") === holder.raw) unlinkSync(guard);
+      } catch {
+        // gone already
+      }
+    }
+    // Someone else is breaking it; the caller waits and tries again.
+    return false;
+  }
   try {
     if (readFileSync(path, "utf8") === raw) unlinkSync(path);
   } catch {
     // gone already
+  } finally {
+    releaseLock(guard, me);
   }
+  return true;
 }
 
 function releaseLock(path: string, me: string): void {
