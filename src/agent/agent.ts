@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AuditSink } from "../audit/audit.js";
@@ -74,7 +75,9 @@ export function startAgent(
   let stopped = false;
   let child: ChildProcess | undefined;
   let wake: (() => void) | undefined;
-  const versions = new Map<string, number>();
+  const versions = new Map<string, string>();
+  // The key of the data hashes below: made per process, so nothing outside it can test guesses.
+  const signatureKey = randomBytes(32);
   const rendered = new Map<string, string>();
   const log = options.log;
 
@@ -111,8 +114,28 @@ export function startAgent(
     return changed;
   };
 
-  const currentVersion = async (path: string): Promise<number> =>
-    Number((await client.kvMetadata(path))?.current_version ?? 0);
+  /**
+   * What changes when a secret does. KV v2: the current version and when it was made (a
+   * secret destroyed and written again restarts at version 1, with a new time), from the
+   * metadata, so polling reads no data. KV v1 keeps no versions: a keyed hash of the data.
+   */
+  const currentVersion = async (path: string): Promise<string> => {
+    const metadata = await client.kvMetadata(path);
+    if (metadata !== undefined) {
+      const current = Number(metadata.current_version ?? 0);
+      const version = (
+        metadata.versions as
+          | Record<string, { created_time?: string; deletion_time?: string; destroyed?: boolean }>
+          | undefined
+      )?.[String(current)];
+      return `${current}:${version?.created_time ?? ""}:${version?.deletion_time ?? ""}:${version?.destroyed === true}`;
+    }
+    const secret = await client.kvRead(path);
+    if (secret === undefined) return "absent";
+    return createHmac("sha256", signatureKey)
+      .update(JSON.stringify(sortedEntries(secret.data)))
+      .digest("base64url");
+  };
 
   const startChild = () => {
     if (config.exec === undefined) return;
@@ -243,4 +266,11 @@ export function startAgent(
       await stopChild();
     },
   };
+}
+
+/** The entries of a secret's data in key order, so two reads of the same data hash alike. */
+function sortedEntries(data: Readonly<Record<string, unknown>>): Array<[string, unknown]> {
+  return Object.keys(data)
+    .sort()
+    .map((key) => [key, data[key]]);
 }

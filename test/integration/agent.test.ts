@@ -73,6 +73,40 @@ describe("strongbox agent against a real bao server", () => {
     }
   });
 
+  it("re-renders when a secret is wiped and written again at the same version, and when a KV v1 secret changes", async () => {
+    const bao = await startBao();
+    try {
+      bao.cli(["kv", "put", "-mount=secret", "app", "X=first"]);
+      bao.cli(["secrets", "enable", "-path=kv", "-version=1", "kv"]);
+      bao.cli(["kv", "put", "-mount=kv", "legacy", "Y=old"]);
+      const dir = tempProject({
+        "app.ctmpl":
+          'X={{ with secret "secret/data/app" }}{{ .Data.data.X }}{{ end }}\nY={{ with secret "kv/legacy" }}{{ .Data.Y }}{{ end }}\n',
+        "agent.yaml":
+          "interval: 300ms\ntemplates:\n  - { source: app.ctmpl, destination: app.env }\n",
+      });
+      const env = cleanEnv(dir, { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken });
+      const { agent, exited } = runAgent(dir, env);
+      const file = () =>
+        existsSync(join(dir, "app.env")) ? readFileSync(join(dir, "app.env"), "utf8") : "";
+      await until("the first render", () => file() === "X=first\nY=old\n");
+      // Destroyed with its history and written again: version 1 once more, with other data.
+      bao.cli(["kv", "metadata", "delete", "-mount=secret", "app"]);
+      bao.cli(["kv", "put", "-mount=secret", "app", "X=recreated"]);
+      await until(
+        "a re-render of the recreated secret",
+        () => file() === "X=recreated\nY=old\n",
+        5000,
+      );
+      bao.cli(["kv", "put", "-mount=kv", "legacy", "Y=new"]);
+      await until("a re-render of the KV v1 secret", () => file() === "X=recreated\nY=new\n", 5000);
+      agent.kill("SIGTERM");
+      assert.equal(await exited, 0);
+    } finally {
+      await bao.stop();
+    }
+  });
+
   it("--once renders and exits, for init containers and CI", async () => {
     const bao = await startBao();
     try {
