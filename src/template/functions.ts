@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { parse as parseYamlText, stringify as stringifyYaml } from "yaml";
-import { byteSorted, goSprint } from "./go-format.js";
+import { byteSorted, goSprint, goType } from "./go-format.js";
 import { formatGoTime } from "./go-time.js";
 
 /**
@@ -33,7 +33,7 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
   },
   join: ([sep, list]) => {
     if (!Array.isArray(list))
-      throw new Error(`wrong type for value; expected []string; got ${typeName(list)}`);
+      throw new Error(`wrong type for value; expected []string; got ${goType(list)}`);
     return list.map((item) => goSprint(item)).join(text(sep));
   },
   contains: ([needle, haystack]) => isIn(haystack, needle),
@@ -127,21 +127,12 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
 
 function text(value: unknown): string {
   if (typeof value === "string") return value;
-  throw new Error(`wrong type for value; expected string; got ${typeName(value)}`);
+  throw new Error(`wrong type for value; expected string; got ${goType(value)}`);
 }
 
 function integer(value: unknown): number {
   if (typeof value === "number" && Number.isInteger(value)) return value;
-  throw new Error(`wrong type for value; expected int; got ${typeName(value)}`);
-}
-
-function typeName(value: unknown): string {
-  if (value === undefined || value === null) return "<nil>";
-  if (typeof value === "string") return "string";
-  if (typeof value === "boolean") return "bool";
-  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float64";
-  if (Array.isArray(value)) return "[]interface {}";
-  return "map[string]interface {}";
+  throw new Error(`wrong type for value; expected int; got ${goType(value)}`);
 }
 
 /** Go's case mapping is rune by rune: a rune with no single-rune mapping (ß) stays. */
@@ -235,9 +226,9 @@ function arithmetic(
   op: (x: number, y: number) => number,
 ): number {
   if (typeof a !== "number")
-    throw new Error(`${name}: unknown type for ${JSON.stringify(goSprint(a))} (${typeName(a)})`);
+    throw new Error(`${name}: unknown type for ${JSON.stringify(goSprint(a))} (${goType(a)})`);
   if (typeof b !== "number")
-    throw new Error(`${name}: unknown type for ${JSON.stringify(goSprint(b))} (${typeName(b)})`);
+    throw new Error(`${name}: unknown type for ${JSON.stringify(goSprint(b))} (${goType(b)})`);
   const result = op(a, b);
   // Two integers stay an integer (Go's int64 arithmetic truncates division).
   return Number.isInteger(a) && Number.isInteger(b) ? Math.trunc(result) : result;
@@ -246,7 +237,7 @@ function arithmetic(
 function loopBound(value: unknown): number {
   if (typeof value === "number" && Number.isInteger(value)) return value;
   if (typeof value === "string") return parseInteger(value, "parseInt", true);
-  throw new Error(`loop: bad argument type: ${typeName(value)}`);
+  throw new Error(`loop: bad argument type: ${goType(value)}`);
 }
 
 /** consul-template's `in`: a list holding an equal element, or a string holding a substring. */
@@ -259,7 +250,7 @@ function isIn(haystack: unknown, needle: unknown): boolean {
 
 function someIn(needles: unknown, haystack: unknown, retTrue: boolean, invert: boolean): boolean {
   if (!Array.isArray(needles))
-    throw new Error(`wrong type for value; expected []interface {}; got ${typeName(needles)}`);
+    throw new Error(`wrong type for value; expected []interface {}; got ${goType(needles)}`);
   for (const needle of needles) if (isIn(haystack, needle) !== invert) return !retTrue;
   return retTrue;
 }

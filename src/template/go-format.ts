@@ -255,8 +255,8 @@ function bad(verb: string, value: GoValue): string {
   return `%!${verb}(${goType(value)}=${goSprint(value)})`;
 }
 
-/** The Go type a JSON or literal value has in consul-template. */
-function goType(value: GoValue): string {
+/** The Go type a JSON or literal value has in consul-template (for `%!d(string=x)` and errors). */
+export function goType(value: GoValue): string {
   if (value === undefined || value === null) return "<nil>";
   if (typeof value === "string") return "string";
   if (typeof value === "boolean") return "bool";

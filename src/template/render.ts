@@ -102,6 +102,23 @@ function scratchCall(
 /** Go's limit on nested template calls, reached only by a template calling itself without end. */
 const MAX_DEPTH = 1000;
 
+/** The body of template `name` for `{{ template }}` or `executeTemplate`, checked for existence and depth. */
+function definition(run: Run, name: string, at: { line: number; column: number }): readonly Node[] {
+  const where = `${run.file ?? "template"}:${at.line}:${at.column}`;
+  const body = run.definitions.get(name);
+  if (body === undefined)
+    throw new StrongboxError("E_TEMPLATE", `${where}: no template "${name}" is defined`, {
+      hint: `define it with {{ define "${name}" }}…{{ end }}`,
+    });
+  if (run.depth >= MAX_DEPTH)
+    throw new StrongboxError(
+      "E_TEMPLATE",
+      `${where}: template "${name}" calls itself more than ${MAX_DEPTH} times`,
+      { hint: "give the recursion an end" },
+    );
+  return body;
+}
+
 /**
  * Every `define` (and `block`) of the template, wherever it stands. A name
  * defined twice with a body that is more than white space is an error, as Go
@@ -169,19 +186,7 @@ async function renderNode(node: Node, dot: Value, vars: Scope, ctx: Run): Promis
   } else if (node.kind === "break" || node.kind === "continue") {
     throw new LoopSignal(node.kind);
   } else if (node.kind === "template") {
-    const body = ctx.definitions.get(node.name);
-    if (body === undefined)
-      throw new StrongboxError(
-        "E_TEMPLATE",
-        `${ctx.file ?? "template"}:${node.line}:${node.column}: no template "${node.name}" is defined`,
-        { hint: `define it with {{ define "${node.name}" }}…{{ end }}` },
-      );
-    if (ctx.depth >= MAX_DEPTH)
-      throw new StrongboxError(
-        "E_TEMPLATE",
-        `${ctx.file ?? "template"}:${node.line}:${node.column}: template "${node.name}" calls itself more than ${MAX_DEPTH} times`,
-        { hint: "give the recursion an end" },
-      );
+    const body = definition(ctx, node.name, node);
     const value =
       node.pipeline === undefined
         ? NO_VALUE
@@ -460,19 +465,7 @@ async function call(
     case "executeTemplate": {
       const run = ctx as Run;
       const name = String(args[0] ?? "");
-      const body = run.definitions.get(name);
-      if (body === undefined)
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: no template "${name}" is defined`,
-          { hint: `define it with {{ define "${name}" }}…{{ end }}` },
-        );
-      if (run.depth >= MAX_DEPTH)
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: template "${name}" calls itself more than ${MAX_DEPTH} times`,
-          { hint: "give the recursion an end" },
-        );
+      const body = definition(run, name, at);
       const deeper: Run = { ...run, depth: run.depth + 1 };
       return renderList(body, args.length > 1 ? args[1] : NO_VALUE, new Scope(), deeper);
     }
