@@ -64,11 +64,15 @@ function isPrint(code: number): boolean {
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(char);
 }
 
-/** `encoding/json.Marshal`: keys sorted by bytes, `<`, `>`, `&`, U+2028 and U+2029 escaped. */
-export function goJson(value: GoValue, indent?: string): string {
+/**
+ * `encoding/json.Marshal`: keys sorted by bytes, `<`, `>`, `&`, U+2028 and
+ * U+2029 escaped; with `escapeHtml` false (`SetEscapeHTML(false)`), only the
+ * two line separators, which Go's encoder always escapes.
+ */
+export function goJson(value: GoValue, indent?: string, escapeHtml = true): string {
   const text = JSON.stringify(sortKeys(value) ?? null, null, indent);
   return text.replace(
-    /[<>&\u2028\u2029]/g,
+    escapeHtml ? /[<>&\u2028\u2029]/g : /[\u2028\u2029]/g,
     (char) => `\\u${(char.codePointAt(0) as number).toString(16).padStart(4, "0")}`,
   );
 }

@@ -373,14 +373,7 @@ async function call(
     }
     case "env": {
       const variable = String(args[0] ?? "");
-      if (isCredentialVariable(variable))
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: env "${variable}" reads a credential Strongbox keeps to itself`,
-          {
-            hint: "templates never read Vault or store credentials; render the secret itself with {{ with secret … }}",
-          },
-        );
+      refuseCredential(variable, "env", at, ctx);
       return ctx.env(variable) ?? "";
     }
     case "secrets":
@@ -402,6 +395,10 @@ async function call(
       return goJson(args[0]);
     case "toJSONPretty":
       return goJson(args[0], "  ");
+    case "toUnescapedJSON":
+      return goJson(args[0], undefined, false);
+    case "toUnescapedJSONPretty":
+      return goJson(args[0], "  ", false);
     case "base64Encode":
       return Buffer.from(String(args[0] ?? "")).toString("base64");
     case "base64Decode":
@@ -469,16 +466,21 @@ async function call(
       const deeper: Run = { ...run, depth: run.depth + 1 };
       return renderList(body, args.length > 1 ? args[1] : NO_VALUE, new Scope(), deeper);
     }
-    case "envOrDefault": {
+    case "mustEnv": {
       const variable = String(args[0] ?? "");
-      if (isCredentialVariable(variable))
+      refuseCredential(variable, "mustEnv", at, ctx);
+      const value = ctx.env(variable) ?? "";
+      if (value === "")
         throw new StrongboxError(
           "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: envOrDefault "${variable}" reads a credential Strongbox keeps to itself`,
-          {
-            hint: "templates never read Vault or store credentials; render the secret itself with {{ with secret … }}",
-          },
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: error calling mustEnv: required environment variable ${variable} is empty`,
+          { hint: `set ${variable} for the process that renders` },
         );
+      return value;
+    }
+    case "envOrDefault": {
+      const variable = String(args[0] ?? "");
+      refuseCredential(variable, "envOrDefault", at, ctx);
       return ctx.env(variable) ?? String(args[1] ?? "");
     }
     default: {
@@ -571,6 +573,9 @@ export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([
   "or",
   "len",
   "envOrDefault",
+  "mustEnv",
+  "toUnescapedJSON",
+  "toUnescapedJSONPretty",
   "executeTemplate",
   "file",
   "scratch",
@@ -666,4 +671,21 @@ function isCredentialFile(real: string, home: string): boolean {
     real.startsWith(`${join(home, ".config", "strongbox")}${sep}`) ||
     /^\/proc\/[^/]+\/(environ|cmdline|mem)$/.test(real)
   );
+}
+
+/** `env`, `envOrDefault` and `mustEnv` never read a credential Strongbox keeps to itself. */
+function refuseCredential(
+  variable: string,
+  name: string,
+  at: { line: number; column: number },
+  ctx: RenderContext,
+): void {
+  if (isCredentialVariable(variable))
+    throw new StrongboxError(
+      "E_TEMPLATE",
+      `${ctx.file ?? "template"}:${at.line}:${at.column}: ${name} "${variable}" reads a credential Strongbox keeps to itself`,
+      {
+        hint: "templates never read Vault or store credentials; render the secret itself with {{ with secret … }}",
+      },
+    );
 }

@@ -29,6 +29,7 @@ export const CORPUS: Record<string, string> = {
   "parseYAML and toYAML": `{{ $y := parseYAML "b: [1, two]\\na: yes\\nc: {d: 1.5}" }}{{ $y.a }} {{ $y.b }}|{{ $y | toYAML }}|{{ parseJSON "{\\"s\\":\\"true\\",\\"n\\":\\"123\\",\\"plain\\":\\"word\\"}" | toYAML }}\n`,
   file: `{{ file "@DIR@/data.txt" }}|{{ file "@DIR@/data.txt" | trimSpace | split "\\n" | len }}\n`,
   "timestamp with Go layouts (the parts that do not change during a test run)": `{{ timestamp "2006 Jan January 01 1 MST Z07:00 -0700" }}|{{ len (timestamp) }}|{{ len (timestamp "unix") }}\n`,
+  "toUnescapedJSON and mustEnv": `{{ with secret "secret/data/diff/app" }}{{ .Data.data.html | toUnescapedJSON }}|{{ .Data.data | toUnescapedJSONPretty }}{{ end }}|{{ "a\\u2028b" | toUnescapedJSON }}|{{ mustEnv "MODE" }}\n`,
   "env file from KV v2 with else fallbacks": `{{ with secret "secret/data/diff/app" }}DB={{ .Data.data.db }}
 MISSING={{ with .Data.data.nope }}{{ . }}{{ else }}fallback{{ end }}
 VERSION={{ .Data.metadata.version }}

@@ -27,6 +27,24 @@ const render = (
   });
 
 describe("template renderer", () => {
+  it("mustEnv fails on an empty variable; env, envOrDefault and mustEnv refuse credentials", async () => {
+    await assert.rejects(
+      render('{{ mustEnv "NOPE" }}'),
+      /required environment variable NOPE is empty/,
+    );
+    for (const fn of ["env", "envOrDefault", "mustEnv"])
+      await assert.rejects(
+        render(`{{ ${fn} "VAULT_TOKEN"${fn === "envOrDefault" ? ' "x"' : ""} }}`, {
+          env: { VAULT_TOKEN: "s.canary" },
+        }),
+        (error: StrongboxError) => {
+          assert.match(error.message, new RegExp(`${fn} "VAULT_TOKEN" reads a credential`));
+          assert.ok(!error.message.includes("s.canary"));
+          return true;
+        },
+      );
+  });
+
   it("file reads a file; attacks: the Vault token, a symlink to it, a store key and a process environment are refused", async () => {
     const dir = tempProject({
       "note.txt": "plain contents\n",
