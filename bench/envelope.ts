@@ -14,9 +14,10 @@ import { startBao } from "../test/helpers/bao.js";
 import { tempProject } from "../test/helpers/cli.js";
 import { startPostgres } from "../test/helpers/services.js";
 
+/** One benchmark row: what was measured and its throughput (a rate, never a field's value). */
 export interface EnvelopeRow {
   readonly name: string;
-  readonly value: string;
+  readonly throughput: string;
 }
 
 const rate = (count: number, ms: number) =>
@@ -58,7 +59,7 @@ export async function envelopeRows(runs: number): Promise<EnvelopeRow[]> {
 
   rows.push({
     name: `encrypt ${fields.toLocaleString("en")} 32-byte fields in-process, cached data key (goal ≥ 100,000/s)`,
-    value: rate(fields, encryptMs),
+    throughput: rate(fields, encryptMs),
   });
   const decryptAll = async () => {
     for (const [i, text] of texts.entries())
@@ -68,7 +69,7 @@ export async function envelopeRows(runs: number): Promise<EnvelopeRow[]> {
   const decryptMs = await median(runs, decryptAll);
   rows.push({
     name: `decrypt the same in-process, cached data key (goal ≥ 100,000/s)`,
-    value: rate(fields, decryptMs),
+    throughput: rate(fields, decryptMs),
   });
 
   const bao = await startBao();
@@ -87,7 +88,7 @@ export async function envelopeRows(runs: number): Promise<EnvelopeRow[]> {
     });
     rows.push({
       name: "encrypt 10,000 fields, Transit master key (one datakey call)",
-      value: rate(some.length, transitEncrypt),
+      throughput: rate(some.length, transitEncrypt),
     });
     const transitDecrypt = await median(runs, async () => {
       const reader = fieldCipher({ services: [transitKeys(vault)], keyFor: () => "transit:bench" });
@@ -96,7 +97,7 @@ export async function envelopeRows(runs: number): Promise<EnvelopeRow[]> {
     });
     rows.push({
       name: "decrypt them with a fresh cipher, Transit (one decrypt call)",
-      value: rate(some.length, transitDecrypt),
+      throughput: rate(some.length, transitDecrypt),
     });
     const perField = values.slice(0, 300);
     const naive = await median(runs, async () => {
@@ -109,7 +110,7 @@ export async function envelopeRows(runs: number): Promise<EnvelopeRow[]> {
     });
     rows.push({
       name: "peer pattern: one Transit encrypt call per field, in sequence",
-      value: rate(perField.length, naive),
+      throughput: rate(perField.length, naive),
     });
 
     const db = new pg.Client({ connectionString: postgres.url });
@@ -140,7 +141,7 @@ export async function envelopeRows(runs: number): Promise<EnvelopeRow[]> {
     );
     rows.push({
       name: `rewrap job after a Transit rotation, ${count.toLocaleString("en")} rows, batches of 1,000 (PostgreSQL)`,
-      value: `${Math.round((count / rewrapMs) * 1000).toLocaleString("en")} rows/s`,
+      throughput: `${Math.round((count / rewrapMs) * 1000).toLocaleString("en")} rows/s`,
     });
     await db.end();
     await vault.close();

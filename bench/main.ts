@@ -406,4 +406,4 @@ process.env.STRONGBOX_POSTGRES_BIN ??= execFileSync(
 const envelope = await envelopeRows(Math.max(3, Math.floor(RUNS / 5)));
 console.log("\nField encryption (in-process; real bao server -dev; real PostgreSQL):\n");
 console.log("| benchmark | result |\n|---|---:|");
-for (const row of envelope) console.log(`| ${row.name} | ${row.value} |`);
+for (const row of envelope) console.log(`| ${row.name} | ${row.throughput} |`);
