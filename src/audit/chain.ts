@@ -18,7 +18,12 @@ import { basename, dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { namesIn } from "../fs/names-in.js";
 import { lockFile } from "../store/lock.js";
-import { parseMasterKey, readKeyFile, writeKeyFile } from "../store/master-key.js";
+import {
+  parseMasterKey,
+  readKeyFile,
+  strongboxConfigDir,
+  writeKeyFile,
+} from "../store/master-key.js";
 import type { AuditSink } from "./audit.js";
 import type { AuditActor } from "./identity.js";
 
@@ -378,8 +383,7 @@ export function auditKey(
 ): Buffer {
   const given = env.STRONGBOX_AUDIT_KEY;
   if (given !== undefined && given !== "") return parseMasterKey(given, "STRONGBOX_AUDIT_KEY");
-  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
-  const file = join(base, "strongbox", "keys", "audit.key");
+  const file = join(strongboxConfigDir(env), "keys", "audit.key");
   if (existsSync(file)) return readKeyFile(file);
   if (!options.create)
     throw new StrongboxError("E_STORE_KEY", `no audit key at ${file}`, {

@@ -77,13 +77,17 @@ export function formatMasterKey(key: Uint8Array): string {
   return `${toB64u(key)}\n`;
 }
 
+/** Where Strongbox keeps its keys and identities: `$XDG_CONFIG_HOME/strongbox` (`~/.config/strongbox`). */
+export function strongboxConfigDir(env: Readonly<Record<string, string | undefined>>): string {
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"), "strongbox");
+}
+
 /** The default key file of a store: `$XDG_CONFIG_HOME/strongbox/keys/<store id>.key`. */
 export function defaultKeyFile(
   storeId: string,
   env: Readonly<Record<string, string | undefined>>,
 ): string {
-  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
-  return join(base, "strongbox", "keys", `${storeId}.key`);
+  return join(strongboxConfigDir(env), "keys", `${storeId}.key`);
 }
 
 /** The key file to use: `STRONGBOX_KEY_FILE`, else the default for the store. */

@@ -1,8 +1,9 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, join, resolve, sep } from "node:path";
+import { basename, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
+import { strongboxConfigDir } from "../store/master-key.js";
 import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS } from "./functions.js";
 import { byteSorted, goJson, goSprint, goSprintf } from "./go-format.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
@@ -449,7 +450,7 @@ async function call(
         );
       }
       // A template is not a way around the credential rules: the same files env refuses.
-      if (isCredentialFile(real, ctx.env("HOME") ?? homedir()))
+      if (isCredentialFile(real, ctx.env))
         throw new StrongboxError(
           "E_TEMPLATE",
           `${where}: file "${path}" holds a credential Strongbox keeps to itself`,
@@ -659,16 +660,31 @@ class Scope {
 }
 
 /**
- * Files a template's `file` may not read: the Vault token helper's file, Strongbox's
- * key and identity directory, anything inside a store, any process's environment.
- * Checked on the real path, so a symlink with an innocent name does not get through.
+ * Files a template's `file` may not read: the Vault token helper's file,
+ * Strongbox's key directory and key file, anything inside a store, any
+ * process's environment. Checked on the real path, so a symlink with an
+ * innocent name does not get through.
  */
-function isCredentialFile(real: string, home: string): boolean {
-  const parts = real.split(sep);
+function isCredentialFile(real: string, env: (name: string) => string | undefined): boolean {
+  const vars = {
+    HOME: env("HOME") ?? homedir(),
+    XDG_CONFIG_HOME: env("XDG_CONFIG_HOME"),
+  };
+  const keyFile = env("STRONGBOX_KEY_FILE");
+  const realOr = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path;
+    }
+  };
+  const keys = realOr(strongboxConfigDir(vars));
   return (
     basename(real) === ".vault-token" ||
-    parts.includes(".strongbox") ||
-    real.startsWith(`${join(home, ".config", "strongbox")}${sep}`) ||
+    real.split(sep).includes(".strongbox") ||
+    real === keys ||
+    real.startsWith(`${keys}${sep}`) ||
+    (keyFile !== undefined && keyFile !== "" && real === realOr(keyFile)) ||
     /^\/proc\/[^/]+\/(environ|cmdline|mem)$/.test(real)
   );
 }
