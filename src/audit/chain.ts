@@ -13,7 +13,6 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
-import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { namesIn } from "../fs/names-in.js";
