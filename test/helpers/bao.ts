@@ -1,6 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { tempProject } from "./cli.js";
 
 /** A running `bao server -dev` on a free loopback port. */
@@ -91,4 +93,33 @@ export async function startBao(): Promise<Bao> {
         child.kill("SIGTERM");
       }),
   };
+}
+
+/**
+ * Renders templates once with the real `bao agent` (token auth, exit after the
+ * first render): `templates` are [source, destination] paths relative to
+ * `dir`, `env` is the agent's environment beside PATH and HOME.
+ */
+export function renderWithBaoAgent(
+  bao: Bao,
+  dir: string,
+  templates: ReadonlyArray<readonly [string, string]>,
+  env: Record<string, string> = {},
+): void {
+  writeFileSync(join(dir, "token"), bao.rootToken);
+  const config = [
+    `vault { address = "${bao.addr}" }`,
+    `auto_auth {\n  method "token_file" {\n    config = { token_file_path = "${join(dir, "token")}" }\n  }\n}`,
+    ...templates.map(
+      ([source, destination]) =>
+        `template {\n  source = "${join(dir, source)}"\n  destination = "${join(dir, destination)}"\n}`,
+    ),
+    "exit_after_auth = true",
+  ];
+  writeFileSync(join(dir, "agent.hcl"), `${config.join("\n")}\n`);
+  execFileSync(baoBinary(), ["agent", `-config=${join(dir, "agent.hcl")}`], {
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+    stdio: "ignore",
+    timeout: 60_000,
+  });
 }

@@ -14,25 +14,8 @@ import { describe, it } from "node:test";
 import { parseDotenv } from "../../src/dotenv/parse.js";
 import { renderCtmpl } from "../../src/generate/ctmpl.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
-import { type Bao, baoBinary, startBao } from "../helpers/bao.js";
+import { renderWithBaoAgent, startBao } from "../helpers/bao.js";
 import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
-
-/** Renders `source` into `destination` (both in `dir`) once with the real `bao agent`, ENV=production. */
-function renderWithBaoAgent(bao: Bao, dir: string, source: string, destination: string): void {
-  writeFileSync(join(dir, "token"), bao.rootToken);
-  const config = [
-    `vault { address = "${bao.addr}" }`,
-    `auto_auth {\n  method "token_file" {\n    config = { token_file_path = "${join(dir, "token")}" }\n  }\n}`,
-    `template {\n  source = "${join(dir, source)}"\n  destination = "${join(dir, destination)}"\n}`,
-    "exit_after_auth = true",
-  ];
-  writeFileSync(join(dir, "agent.hcl"), `${config.join("\n")}\n`);
-  execFileSync(baoBinary(), ["agent", `-config=${join(dir, "agent.hcl")}`], {
-    env: { PATH: process.env.PATH ?? "", HOME: dir, ENV: "production" },
-    stdio: "ignore",
-    timeout: 30_000,
-  });
-}
 
 describe("generated secrets.ctmpl rendered by the real `bao agent`", () => {
   it("renders every production secret, and the env file reads back exactly with our parser", async () => {
@@ -80,7 +63,7 @@ describe("generated secrets.ctmpl rendered by the real `bao agent`", () => {
       const [template] = renderCtmpl(config);
       assert.ok(template);
       writeFileSync(join(dir, "secrets.ctmpl"), template.text);
-      renderWithBaoAgent(bao, dir, "secrets.ctmpl", "out.env");
+      renderWithBaoAgent(bao, dir, [["secrets.ctmpl", "out.env"]], { ENV: "production" });
       const parsed = parseDotenv(readFileSync(join(dir, "out.env"), "utf8"));
       assert.deepEqual(parsed.issues, []);
       assert.deepEqual(
@@ -119,7 +102,7 @@ VERSION={{ .Data.metadata.version }}
 {{ end }}{{ with secret "kv/legacy" }}OLD={{ .Data.OLD }}{{ end }}
 `;
       writeFileSync(join(dir, "app.ctmpl"), template);
-      renderWithBaoAgent(bao, dir, "app.ctmpl", "agent.env");
+      renderWithBaoAgent(bao, dir, [["app.ctmpl", "agent.env"]], { ENV: "production" });
       const env = {
         ...cleanEnv(dir),
         VAULT_ADDR: bao.addr,

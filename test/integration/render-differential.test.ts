@@ -7,29 +7,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Bao, baoBinary, startBao } from "../helpers/bao.js";
+import { type Bao, renderWithBaoAgent, startBao } from "../helpers/bao.js";
 import { CLI, cleanEnv, tempProject } from "../helpers/cli.js";
 import { CORPUS, VALUES } from "./render-corpus.js";
-
-function renderWithAgent(bao: Bao, dir: string, names: readonly string[]): void {
-  writeFileSync(join(dir, "token"), bao.rootToken);
-  const stanzas = names.map(
-    (_, i) =>
-      `template {\n  source = "${join(dir, `t${i}.ctmpl`)}"\n  destination = "${join(dir, `agent${i}.out`)}"\n}`,
-  );
-  const config = [
-    `vault { address = "${bao.addr}" }`,
-    `auto_auth {\n  method "token_file" {\n    config = { token_file_path = "${join(dir, "token")}" }\n  }\n}`,
-    ...stanzas,
-    "exit_after_auth = true",
-  ];
-  writeFileSync(join(dir, "agent.hcl"), `${config.join("\n")}\n`);
-  execFileSync(baoBinary(), ["agent", `-config=${join(dir, "agent.hcl")}`], {
-    env: { PATH: process.env.PATH ?? "", HOME: dir, MODE: "prod" },
-    stdio: "ignore",
-    timeout: 60_000,
-  });
-}
 
 describe("render: byte for byte what `bao agent` renders", () => {
   let bao: Bao;
@@ -51,7 +31,12 @@ describe("render: byte for byte what `bao agent` renders", () => {
     writeFileSync(join(dir, "data.txt"), "from a file\nline two\n");
     for (const [i, name] of names.entries())
       writeFileSync(join(dir, `t${i}.ctmpl`), (CORPUS[name] as string).replaceAll("@DIR@", dir));
-    renderWithAgent(bao, dir, names);
+    renderWithBaoAgent(
+      bao,
+      dir,
+      names.map((_, i) => [`t${i}.ctmpl`, `agent${i}.out`] as const),
+      { MODE: "prod" },
+    );
   });
   after(async () => bao.stop());
 
