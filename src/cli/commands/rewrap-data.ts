@@ -8,6 +8,8 @@ import { type RewrapBatch, rewrapTable, type SqlClient } from "../../envelope/re
 import { transitKeys } from "../../envelope/transit-keys.js";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import { openProject } from "../../project.js";
+import { type AwsSettings, awsClientOptions } from "../../providers/aws/common.js";
+import type { ConfigSpec } from "../../schema/types.js";
 import { importModule } from "../../util/import-module.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
@@ -107,12 +109,7 @@ ${STORE_HELP}
         },
       );
     }
-    const { service, closeService } = await keyServiceFor(
-      keyId,
-      invocation,
-      io,
-      project.config.vault,
-    );
+    const { service, closeService } = await keyServiceFor(keyId, invocation, io, project.config);
     const pg = await importModule<typeof import("pg")>("pg");
     const db = new pg.default.Client({ connectionString: url });
     try {
@@ -177,7 +174,7 @@ async function keyServiceFor(
   keyId: string,
   invocation: Parameters<Command["run"]>[0],
   io: Parameters<Command["run"]>[1],
-  vaultSettings: Parameters<typeof VaultClient.fromEnv>[1],
+  config: ConfigSpec,
 ): Promise<{ service: KeyService; closeService: () => Promise<void> }> {
   const { service } = splitKeyId(keyId);
   if (!/^[a-z][a-z0-9-]*:./.test(keyId))
@@ -186,27 +183,13 @@ async function keyServiceFor(
       `--key-id takes service:name, such as transit:tracker-mek-42`,
     );
   if (service === "transit") {
-    const client = VaultClient.fromEnv(io.env, vaultSettings);
+    const client = VaultClient.fromEnv(io.env, config.vault);
     return { service: transitKeys(client), closeService: () => client.close() };
   }
   if (service === "aws-kms") {
-    const env = io.env;
-    const endpoint = env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL;
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    const credentials =
-      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-        ? {
-            accessKeyId: env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-          }
-        : undefined;
+    const settings = (config as { aws?: AwsSettings }).aws ?? {};
     return {
-      service: kmsKeys({
-        ...(region === undefined ? {} : { region }),
-        ...(endpoint === undefined ? {} : { endpoint }),
-        ...(credentials === undefined ? {} : { credentials }),
-      }),
+      service: kmsKeys(awsClientOptions(settings, io.env, "AWS_ENDPOINT_URL_KMS")),
       closeService: async () => {},
     };
   }

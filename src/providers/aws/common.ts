@@ -35,9 +35,8 @@ export interface AwsSettings {
  */
 export function awsClientConfig(ctx: ReadContext, endpointVariable: string, words: string) {
   const settings = (ctx.config("aws") ?? {}) as AwsSettings;
-  const env = ctx.processEnv;
-  const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const endpoint = settings.endpoint ?? env[endpointVariable] ?? env.AWS_ENDPOINT_URL;
+  const options = awsClientOptions(settings, ctx.processEnv, endpointVariable);
+  const endpoint = options.endpoint;
   const insecure = endpoint !== undefined && !endpoint.startsWith("https://");
   if (ctx.strictTransport === true && insecure && settings.allowInsecure === true)
     ctx.warn?.(
@@ -51,6 +50,21 @@ export function awsClientConfig(ctx: ReadContext, endpointVariable: string, word
         hint: "use the service's https endpoint; only for a local stand-in, set aws.allowInsecure: true",
       },
     );
+  return { ...sdkClientOptions(options), maxAttempts: 4 };
+}
+
+/**
+ * Region, endpoint and credentials from the config's `aws:` section and the
+ * environment Strongbox was given: the rule every AWS client follows, the
+ * providers' and the library-made ones (`rewrap-data`'s KMS key service).
+ */
+export function awsClientOptions(
+  settings: AwsSettings,
+  env: Readonly<Record<string, string | undefined>>,
+  endpointVariable: string,
+): AwsClientOptions {
+  const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const endpoint = settings.endpoint ?? env[endpointVariable] ?? env.AWS_ENDPOINT_URL;
   const keyId = env.AWS_ACCESS_KEY_ID;
   const secret = env.AWS_SECRET_ACCESS_KEY;
   return {
@@ -65,7 +79,6 @@ export function awsClientConfig(ctx: ReadContext, endpointVariable: string, word
           },
         }
       : {}),
-    maxAttempts: 4,
   };
 }
 
