@@ -263,7 +263,8 @@ function identifier(name: string): string {
   return `"${name}"`;
 }
 
-function qualified(name: string): string {
+/** A table name (`name` or `schema.name`) checked as plain identifiers and quoted for SQL; `E_USAGE` otherwise. */
+export function qualified(name: string): string {
   return name.split(".").map(identifier).join(".");
 }
 

@@ -4,7 +4,12 @@ import type { KeyService } from "../../envelope/key-service.js";
 import { splitKeyId } from "../../envelope/key-service.js";
 import { kmsKeys } from "../../envelope/kms-keys.js";
 import { localKeys } from "../../envelope/local-keys.js";
-import { type RewrapBatch, rewrapTable, type SqlClient } from "../../envelope/rewrap-table.js";
+import {
+  qualified,
+  type RewrapBatch,
+  rewrapTable,
+  type SqlClient,
+} from "../../envelope/rewrap-table.js";
 import { transitKeys } from "../../envelope/transit-keys.js";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import { openProject } from "../../project.js";
@@ -209,14 +214,9 @@ async function rowCount(
   db: { query: SqlClient["query"] },
   table: string,
 ): Promise<number | undefined> {
-  // Only plain identifiers; rewrapTable refuses anything else with its own message.
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/.test(table))
-    return undefined;
+  // A name rewrapTable would refuse (with its own message) gets no count.
   try {
-    const name = table
-      .split(".")
-      .map((part) => `"${part}"`)
-      .join(".");
+    const name = qualified(table);
     return Number((await db.query(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n ?? 0);
   } catch {
     return undefined;
