@@ -7,6 +7,7 @@ import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { checkOutputPath } from "../render/output-file.js";
 import { withoutCredentials } from "../security/credentials.js";
+import { callKey } from "../template/call-key.js";
 import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
 import { envValue } from "../util/env-value.js";
@@ -45,7 +46,10 @@ export interface AgentHandle {
 /**
  * Renders templates from Vault and keeps them current: polls the KV v2
  * metadata (versions, not data) of every path the templates read, re-renders
- * when a version changes, and restarts or signals the supervised child. While
+ * when a version changes, renews leases and fetches dynamic secrets and
+ * certificates again at two thirds of their life (`pkiCert` keeps a certificate
+ * until a ninth of its life is left, as consul-template does), and restarts or
+ * signals the supervised child. While
  * Vault is unreachable or sealed it keeps the last good files and child,
  * says so, and backs off (doubling the interval up to a minute). With `once`
  * it renders and returns.
@@ -81,17 +85,44 @@ export function startAgent(
   const rendered = new Map<string, string>();
   const log = options.log;
 
+  // Responses with a lifetime (leases, certificates) are kept across renders, as
+  // consul-template keeps a dependency: a re-render for a KV change must not issue
+  // another certificate. Each has a time it is renewed or fetched again.
+  const kept = new Map<string, Promise<unknown>>();
+  const refresh = new Map<string, Refresh>();
+
   const renderAll = async (): Promise<boolean> => {
     const paths = new Set<string>();
+    const fetched = new Map<string, Promise<unknown>>();
+    const source = vaultTemplateSource(client, {
+      onPath: (path) => paths.add(path),
+      onLease: (lease) =>
+        refresh.set(lease.key, {
+          at: lease.fetchedAt + (lease.ttl * 1000 * 2) / 3,
+          leaseId: lease.leaseId,
+          renewable: lease.renewable,
+          ttl: lease.ttl,
+        }),
+      audit: options.audit,
+    });
+    const secret = (path: string, params: readonly string[] = []) => {
+      const key = callKey(path, params);
+      const response = kept.get(key) ?? fetched.get(key) ?? source.secret(path, params);
+      fetched.set(key, response);
+      return response;
+    };
     let changed = false;
     for (const template of config.templates) {
-      const source = resolve(options.baseDir, template.source);
-      const nodes = parseTemplate(readFileSync(source, "utf8"), template.source);
+      const file = resolve(options.baseDir, template.source);
+      const nodes = parseTemplate(readFileSync(file, "utf8"), template.source);
       checkFunctions(nodes, template.source);
       const text = await renderTemplate(nodes, {
-        ...vaultTemplateSource(client, { onPath: (path) => paths.add(path), audit: options.audit }),
+        secret,
+        list: source.list,
         env: (name) => envValue(options.env, name),
         file: template.source,
+        destination: resolve(options.baseDir, template.destination),
+        refreshAt: (key, at) => refresh.set(key, { at, leaseId: "", renewable: false, ttl: 0 }),
       });
       if (rendered.get(template.destination) !== text) {
         // Checked before every write, not once: a directory can be swapped for a link meanwhile.
@@ -111,8 +142,45 @@ export function startAgent(
       }
     }
     for (const path of paths) versions.set(path, await currentVersion(path));
+    for (const key of refresh.keys()) {
+      const response = fetched.get(key);
+      if (response !== undefined) kept.set(key, response);
+    }
     return changed;
   };
+
+  /**
+   * Leases and certificates whose time has come: a renewable lease is renewed (its
+   * values stay; a lease near its maximum TTL is fetched again instead), anything else
+   * is dropped so the next render fetches or issues it anew. True when a render is due.
+   */
+  const refreshDue = async (): Promise<boolean> => {
+    let render = false;
+    for (const [key, entry] of refresh) {
+      if (entry.at > Date.now()) continue;
+      if (entry.renewable && entry.leaseId !== "") {
+        const renewed = await renewLease(client, entry.leaseId, entry.ttl).catch(() => undefined);
+        // Renewed for less than half of what was asked: the maximum TTL is close, so the
+        // next refresh fetches new values rather than renewing a lease about to end.
+        if (renewed !== undefined && renewed > 0) {
+          refresh.set(key, {
+            ...entry,
+            at: Date.now() + (renewed * 1000 * 2) / 3,
+            renewable: renewed * 2 >= entry.ttl,
+          });
+          log({ level: "info", event: "lease-renewed", message: `renewed ${entry.leaseId}` });
+          continue;
+        }
+      }
+      refresh.delete(key);
+      kept.delete(key);
+      render = true;
+    }
+    return render;
+  };
+
+  /** When the next lease or certificate needs attention (Infinity when none does). */
+  const nextRefresh = () => Math.min(...[...refresh.values()].map((entry) => entry.at));
 
   /**
    * What changes when a secret does. KV v2: the current version and when it was made (a
@@ -223,8 +291,9 @@ export function startAgent(
     let delay = config.intervalMs;
     let unhealthy = false;
     while (!stopped) {
+      const wait = Math.max(0, Math.min(delay, nextRefresh() - Date.now()));
       await new Promise<void>((done) => {
-        const timer = setTimeout(done, delay);
+        const timer = setTimeout(done, wait);
         wake = () => {
           clearTimeout(timer);
           done();
@@ -239,6 +308,7 @@ export function startAgent(
           log({ level: "info", event: "recovered", message: "Vault is reachable again" });
         unhealthy = false;
         delay = config.intervalMs;
+        if (await refreshDue()) moved = true;
         if (moved && (await renderAll())) await onChange();
         // A rotation moves versions the templates read: look again at once, not an interval later.
         if (await rotateIfDue()) delay = 0;
@@ -266,6 +336,30 @@ export function startAgent(
       await stopChild();
     },
   };
+}
+
+/** A lease or certificate the agent keeps current: when, and how. */
+interface Refresh {
+  readonly at: number;
+  readonly leaseId: string;
+  readonly renewable: boolean;
+  /** The lease's duration in seconds, asked for again as the renewal's increment. */
+  readonly ttl: number;
+}
+
+/** Renews a lease for `increment` seconds; the duration Vault granted. */
+async function renewLease(
+  client: VaultClient,
+  leaseId: string,
+  increment: number,
+): Promise<number | undefined> {
+  const response = await client.call({
+    method: "PUT",
+    path: "sys/leases/renew",
+    body: { lease_id: leaseId, increment },
+  });
+  const duration = response.body?.lease_duration;
+  return typeof duration === "number" ? duration : undefined;
 }
 
 /** The entries of a secret's data in key order, so two reads of the same data hash alike. */

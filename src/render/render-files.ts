@@ -9,6 +9,7 @@ import { readUserFile } from "../fs/read-user-file.js";
 import { openProject, type Project, projectAuditSink, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
 import { withoutCredentials } from "../security/credentials.js";
+import { callKey } from "../template/call-key.js";
 import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
 import { envValue } from "../util/env-value.js";
@@ -93,14 +94,17 @@ export async function renderFiles(
     }
     return vault;
   };
+  // One request per distinct call in a render, as consul-template shares a dependency: two
+  // `pkiCert`s or `secret` writes with the same parameters get the same certificate.
   const cache = new Map<string, Promise<unknown>>();
-  const secret = (path: string) => {
-    if (!cache.has(path))
+  const secret = (path: string, params: readonly string[] = []) => {
+    const key = callKey(path, params);
+    if (!cache.has(key))
       cache.set(
-        path,
-        source().then((vault) => vault.secret(path)),
+        key,
+        source().then((vault) => vault.secret(path, params)),
       );
-    return cache.get(path) as Promise<unknown>;
+    return cache.get(key) as Promise<unknown>;
   };
   const through = (name: string, ref: string | undefined) =>
     resolveThroughSchema(openConfig, options, name, ref, secrets);
@@ -127,6 +131,9 @@ export async function renderFiles(
         ref: (text) => through("REF", text),
         allowMissing: options.allowMissing === true,
         file: job.input,
+        ...(job.output === undefined || job.output === ""
+          ? {}
+          : { destination: resolve(options.cwd, job.output) }),
       });
       if (options.dry === true) {
         texts.push(options.reveal === true ? text : createRedactor(secrets).redact(text));

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { parse as parseYamlText, stringify as stringifyYaml } from "yaml";
-import { byteSorted, goSprint, goType } from "./go-format.js";
+import { Document, parse as parseYamlText, visit } from "yaml";
+import { byteSorted, goSprint, goType, markJsonFloats } from "./go-format.js";
 import { formatGoTime } from "./go-time.js";
 
 /**
@@ -77,7 +77,7 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
   parseJSON: ([s]) => {
     const value = text(s);
     if (value === "") return {};
-    return JSON.parse(value) as unknown;
+    return markJsonFloats(JSON.parse(value) as unknown);
   },
   // gopkg.in/yaml.v2: YAML 1.1 (yes/no are booleans), keys sorted, lists at their key's indent.
   parseYAML: ([s]) => {
@@ -85,13 +85,7 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
     if (value === "") return {};
     return parseYamlText(value, { version: "1.1" }) as unknown;
   },
-  toYAML: ([value]) =>
-    stringifyYaml(value ?? null, {
-      version: "1.1",
-      indentSeq: false,
-      sortMapEntries: true,
-      lineWidth: 0,
-    }).trim(),
+  toYAML: ([value]) => goYaml(value),
   timestamp: (args) => {
     if (args.length > 1)
       throw new Error(
@@ -125,18 +119,42 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
   },
 };
 
-function text(value: unknown): string {
+/**
+ * go-yaml v2's `Marshal`: keys sorted, sequences not indented, no line folding.
+ * Characters outside the Basic Multilingual Plane are not "printable" to
+ * go-yaml, so a string holding one is double-quoted with `\UXXXXXXXX` escapes.
+ */
+function goYaml(value: unknown): string {
+  const doc = new Document(value ?? null, { version: "1.1", sortMapEntries: true });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === "string" && ASTRAL.test(node.value)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  return doc
+    .toString({ indentSeq: false, lineWidth: 0 })
+    .replace(
+      ASTRAL_ALL,
+      (char) => `\\U${(char.codePointAt(0) as number).toString(16).toUpperCase().padStart(8, "0")}`,
+    )
+    .trim();
+}
+
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
+const ASTRAL_ALL = /[\u{10000}-\u{10FFFF}]/gu;
+
+export function text(value: unknown): string {
   if (typeof value === "string") return value;
   throw new Error(`wrong type for value; expected string; got ${goType(value)}`);
 }
 
-function integer(value: unknown): number {
+export function integer(value: unknown): number {
   if (typeof value === "number" && Number.isInteger(value)) return value;
   throw new Error(`wrong type for value; expected int; got ${goType(value)}`);
 }
 
 /** Go's case mapping is rune by rune: a rune with no single-rune mapping (ß) stays. */
-function mapRunes(value: string, map: (char: string) => string): string {
+export function mapRunes(value: string, map: (char: string) => string): string {
   let out = "";
   for (const char of value) {
     const mapped = map(char);
@@ -146,7 +164,7 @@ function mapRunes(value: string, map: (char: string) => string): string {
 }
 
 /** `cases.Title(language.Und, cases.NoLower)`: the first letter of each word upper-cased, nothing lowered. */
-function title(value: string): string {
+export function title(value: string): string {
   let out = "";
   let inWord = false;
   for (const char of value) {
@@ -163,11 +181,16 @@ const GO_SPACE = new Set([
   ..."\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000",
 ]);
 
-function goTrimSpace(value: string): string {
+export function goTrimSpace(value: string): string {
   return trimRunes(value, GO_SPACE, true, true);
 }
 
-function trimRunes(value: string, set: ReadonlySet<string>, left: boolean, right: boolean): string {
+export function trimRunes(
+  value: string,
+  set: ReadonlySet<string>,
+  left: boolean,
+  right: boolean,
+): string {
   const runes = [...value];
   let start = 0;
   let end = runes.length;
@@ -183,7 +206,7 @@ function replaceAllGo(value: string, from: string, to: string): string {
 }
 
 /** RE2 syntax as JavaScript understands it; `(?P<name>` is Go's spelling of a named group. */
-function goRegex(source: string, flags: string): RegExp {
+export function goRegex(source: string, flags: string): RegExp {
   try {
     return new RegExp(source.replace(/\(\?P</g, "(?<"), `${flags}u`);
   } catch {
@@ -194,7 +217,7 @@ function goRegex(source: string, flags: string): RegExp {
 }
 
 /** Go's `$1`, `${1}` and `${name}` in a replacement, spelled for JavaScript; `$$` is a dollar in both. */
-function jsReplacement(replacement: string): string {
+export function jsReplacement(replacement: string): string {
   return replacement.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (whole, _inner, braced, bare) => {
     if (whole === "$$") return "$$";
     const name = (braced ?? bare) as string;

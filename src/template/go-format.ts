@@ -91,6 +91,33 @@ export function byteSorted(keys: readonly string[]): string[] {
   return [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")));
 }
 
+/**
+ * Containers made by `parseJSON`: Go decodes every JSON number in them as a
+ * float64, which prints as `1e+06` (not `1000000`) and as `5.0` in TOML. A
+ * JavaScript number cannot carry its Go type, its container can.
+ */
+const FLOAT_CONTAINERS = new WeakSet<object>();
+
+/** Marks the maps and lists of a decoded JSON document as holding float64s. */
+export function markJsonFloats<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    FLOAT_CONTAINERS.add(value);
+    for (const item of Object.values(value)) markJsonFloats(item);
+  }
+  return value;
+}
+
+/** Whether the numbers in this map or list are Go float64s (from `parseJSON`). */
+export function holdsFloats(container: object): boolean {
+  return FLOAT_CONTAINERS.has(container);
+}
+
+/** `%v` of a float64: Go's shortest `%g`, integral values included (1e+06). */
+export function goFloat(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e6) return String(value);
+  return goNumber(value, true);
+}
+
 /** `fmt.Sprint` of one value (`%v`): how a template prints `{{ . }}`. */
 export function goSprint(value: GoValue): string {
   if (value === undefined) return "<no value>";
@@ -98,24 +125,29 @@ export function goSprint(value: GoValue): string {
   if (typeof value === "string") return value;
   if (typeof value === "boolean") return String(value);
   if (typeof value === "number") return goNumber(value);
-  if (Array.isArray(value)) return `[${value.map(nested).join(" ")}]`;
+  if (Array.isArray(value)) {
+    const floats = holdsFloats(value);
+    return `[${value.map((item) => nested(item, floats)).join(" ")}]`;
+  }
   if (typeof value === "object") {
     const map = value as Record<string, GoValue>;
+    const floats = holdsFloats(map);
     return `map[${byteSorted(Object.keys(map))
-      .map((key) => `${key}:${nested(map[key])}`)
+      .map((key) => `${key}:${nested(map[key], floats)}`)
       .join(" ")}]`;
   }
   return String(value);
 }
 
 /** Inside a map or slice, a nil prints as <nil> and a string as itself. */
-function nested(value: GoValue): string {
-  return value === undefined ? "<nil>" : goSprint(value);
+function nested(value: GoValue, floats: boolean): string {
+  if (floats && typeof value === "number") return goFloat(value);
+  return value === undefined || value === null ? "<nil>" : goSprint(value);
 }
 
 /** `%v` of a number: integers as integers, floats as Go's shortest `%g`. */
-export function goNumber(value: number): string {
-  if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
+export function goNumber(value: number, float = false): string {
+  if (!float && Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
   if (!Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
   // Go's shortest %g switches to an exponent from 1e6 up (strconv's eprec of 6), and below 1e-4.
   const exponent = Math.floor(Math.log10(Math.abs(value)));

@@ -6,12 +6,18 @@ import { isCredentialVariable } from "../security/credentials.js";
 import { strongboxConfigDir } from "../store/master-key.js";
 import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS } from "./functions.js";
 import { byteSorted, goJson, goSprint, goSprintf } from "./go-format.js";
+import { goToml } from "./go-toml.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
+import { pkiCert } from "./pki-cert.js";
+import { SPRIG_FUNCTIONS, SPRIG_UNSUPPORTED } from "./sprig.js";
 
 /** What a template may reach: Vault secrets and environment variables. */
 export interface RenderContext {
-  /** `{{ secret "path" }}`: the secret as consul-template shapes it (`.Data`), or undefined. */
-  secret(path: string): Promise<unknown>;
+  /**
+   * `{{ secret "path" }}`: the response as consul-template shapes it (`.Data`, `.LeaseID`…),
+   * or undefined; with `params` (`"k=v"`), a write.
+   */
+  secret(path: string, params?: readonly string[]): Promise<unknown>;
   env(name: string): string | undefined;
   /** `{{ secrets "path/" }}`: the key names under a path (KV list). */
   list?(path: string): Promise<string[]>;
@@ -22,6 +28,10 @@ export interface RenderContext {
   /** Render a missing key as an empty string instead of failing (consul-template prints `<no value>`). */
   readonly allowMissing?: boolean;
   readonly file?: string;
+  /** The file being rendered to: `pkiCert` keeps using the certificate it holds while it is good. */
+  readonly destination?: string;
+  /** Told when a call's result goes stale (`pkiCert`'s kept certificate), so an agent can render again then. */
+  refreshAt?(key: string, at: number): void;
 }
 
 const MISSING = Symbol("missing");
@@ -241,13 +251,19 @@ async function evalPipeline(
 ): Promise<Value> {
   let result: Value = MISSING;
   let first = true;
-  for (const command of pipeline.commands) {
+  for (const [i, command] of pipeline.commands.entries()) {
+    // `.Data.data.X | sprig_default "d"`: the value is tolerated missing when a later
+    // command gives a default for it, as vault-agent's nil would be.
+    const tolerant =
+      condition ||
+      pipeline.commands.slice(i + 1).some((later) => defaultsMissing(later[0])) ||
+      defaultsMissing(command[0]);
     result = await evalCommand(
       command,
       dot,
       vars,
       ctx,
-      condition,
+      tolerant,
       first ? undefined : { value: result },
     );
     first = false;
@@ -261,6 +277,26 @@ async function evalPipeline(
         { hint: `declare it first with {{ ${pipeline.declare} := … }}` },
       );
   return result === MISSING && condition ? undefined : result;
+}
+
+/**
+ * Functions that exist to choose a default: a missing key among their arguments is
+ * nil, not an error (`{{ or .Data.data.X "default" }}` works as under vault-agent).
+ */
+const DEFAULTING = new Set([
+  "or",
+  "and",
+  "not",
+  "sprig_default",
+  "sprig_coalesce",
+  "sprig_empty",
+  "sprig_all",
+  "sprig_any",
+  "sprig_ternary",
+]);
+
+function defaultsMissing(head: Arg | undefined): boolean {
+  return head?.kind === "ident" && DEFAULTING.has(head.text);
 }
 
 async function evalCommand(
@@ -363,7 +399,8 @@ async function call(
             hint: 'a variable in the path is probably unset (env "ENV"?); set it, or fix the template',
           },
         );
-      const secret = await ctx.secret(path);
+      const params = args.slice(1).map((arg) => String(arg ?? ""));
+      const secret = await ctx.secret(path, params);
       if (secret === undefined && !ctx.allowMissing)
         throw new StrongboxError(
           "E_TEMPLATE",
@@ -372,6 +409,13 @@ async function call(
         );
       return secret;
     }
+    case "pkiCert":
+      return pkiCert(
+        String(args[0] ?? ""),
+        args.slice(1).map((arg) => String(arg ?? "")),
+        ctx,
+        at,
+      );
     case "env": {
       const variable = String(args[0] ?? "");
       refuseCredential(variable, "env", at, ctx);
@@ -425,6 +469,24 @@ async function call(
       return args.find((arg) => !truthy(arg)) ?? args.at(-1);
     case "or":
       return args.find((arg) => truthy(arg)) ?? args.at(-1);
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+      return compare(name, args[0], args[1], `${ctx.file ?? "template"}:${at.line}:${at.column}`);
+    case "print":
+      return goPrint(args.map(forFormat), false);
+    case "println":
+      return goPrint(args.map(forFormat), true);
+    case "html":
+      return args
+        .map((arg) => goSprint(forFormat(arg) as never))
+        .join("")
+        .replace(/[&'<>"\0]/g, (c) => HTML_ESCAPES[c] as string);
+    case "urlquery":
+      return encodeURIComponent(args.map((arg) => goSprint(forFormat(arg) as never)).join(""))
+        .replace(/%20/g, "+")
+        .replace(/[!'()*]/g, (c) => `%${(c.codePointAt(0) as number).toString(16).toUpperCase()}`);
     case "len":
       // Go's len of a string counts bytes, not characters.
       return typeof args[0] === "string"
@@ -484,11 +546,41 @@ async function call(
       refuseCredential(variable, "envOrDefault", at, ctx);
       return ctx.env(variable) ?? String(args[1] ?? "");
     }
+    case "toTOML":
+      try {
+        return goToml(forFormat(args[0]));
+      } catch (error) {
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: error calling toTOML: ${(error as Error).message}`,
+          { hint: "toTOML takes a map (a secret's .Data.data, parseJSON of an object…)" },
+        );
+      }
+    case "sprig_env": {
+      const variable = String(args[0] ?? "");
+      refuseCredential(variable, name, at, ctx);
+      return ctx.env(variable) ?? "";
+    }
+    case "sprig_expandenv":
+      // os.ExpandEnv: $NAME and ${NAME}; each name passes the credential rule.
+      return String(args[0] ?? "").replace(
+        /\$(\{([^}]*)\}|([A-Za-z0-9_]+))/g,
+        (_whole, _inner, braced: string | undefined, bare: string | undefined) => {
+          const variable = braced ?? bare ?? "";
+          refuseCredential(variable, name, at, ctx);
+          return ctx.env(variable) ?? "";
+        },
+      );
     default: {
-      const pure = Object.hasOwn(PURE_FUNCTIONS, name) ? PURE_FUNCTIONS[name] : undefined;
+      const pure = Object.hasOwn(PURE_FUNCTIONS, name)
+        ? PURE_FUNCTIONS[name]
+        : Object.hasOwn(SPRIG_FUNCTIONS, name)
+          ? SPRIG_FUNCTIONS[name]
+          : undefined;
       if (pure !== undefined) {
         try {
-          return pure(args.map(forFormat)) as Value;
+          // A Sprig function returning nil (`sprig_fromJson` of junk, `sprig_first` of []) prints <no value>.
+          return (pure(args.map(forFormat)) as Value) ?? NO_VALUE;
         } catch (error) {
           throw new StrongboxError(
             "E_TEMPLATE",
@@ -510,6 +602,43 @@ async function call(
   }
 }
 
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "'": "&#39;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&#34;",
+  "\0": "\uFFFD",
+};
+
+/** Go's `lt`, `le`, `gt`, `ge`: numbers with numbers, strings with strings, else an error. */
+function compare(name: string, a: Value, b: Value, where: string): boolean {
+  const comparable =
+    (typeof a === "number" && typeof b === "number") ||
+    (typeof a === "string" && typeof b === "string");
+  if (!comparable)
+    throw new StrongboxError(
+      "E_TEMPLATE",
+      `${where}: error calling ${name}: incompatible types for comparison`,
+      {
+        hint: "compare numbers with numbers and strings with strings (parseInt turns text into a number)",
+      },
+    );
+  const x = a as number | string;
+  const y = b as number | string;
+  return name === "lt" ? x < y : name === "le" ? x <= y : name === "gt" ? x > y : x >= y;
+}
+
+/** `fmt.Sprint` (spaces between operands when neither is a string) or `fmt.Sprintln` (always, and a newline). */
+function goPrint(args: readonly Value[], line: boolean): string {
+  let out = "";
+  for (const [i, arg] of args.entries()) {
+    if (i > 0 && (line || (typeof arg !== "string" && typeof args[i - 1] !== "string"))) out += " ";
+    out += arg === undefined ? "<nil>" : goSprint(arg as never);
+  }
+  return line ? `${out}\n` : out;
+}
+
 /** A missing key formats as Go's nil. */
 function forFormat(value: Value): Value {
   return value === MISSING || value === NO_VALUE ? undefined : value;
@@ -517,8 +646,9 @@ function forFormat(value: Value): Value {
 
 /** How an action prints its value: Go's `fmt.Sprint` (maps as `map[k:v]`, lists as `[a b]`). */
 function stringify(value: Value): string {
-  if (value === NO_VALUE) return "<no value>";
-  if (value === undefined || value === null || value === MISSING) return "";
+  // A JSON null is Go's nil interface, which a template prints as <no value>.
+  if (value === NO_VALUE || value === null) return "<no value>";
+  if (value === undefined || value === MISSING) return "";
   return goSprint(value);
 }
 
@@ -580,13 +710,66 @@ export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([
   "executeTemplate",
   "file",
   "scratch",
+  "pkiCert",
+  "toTOML",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "print",
+  "println",
+  "html",
+  "urlquery",
+  "sprig_env",
+  "sprig_expandenv",
   ...PURE_FUNCTION_NAMES,
+  ...Object.keys(SPRIG_FUNCTIONS),
 ]);
 
 /**
  * Rejects, before anything is read from Vault, a template that calls a
  * function Strongbox does not implement, naming its line and column.
  */
+/** consul-template functions that read Consul or Nomad: nothing to render them from here. */
+const CONSUL_ONLY = new Set([
+  "key",
+  "keyExists",
+  "keyOrDefault",
+  "ls",
+  "safeLs",
+  "tree",
+  "safeTree",
+  "node",
+  "nodes",
+  "service",
+  "services",
+  "connect",
+  "caLeaf",
+  "caRoots",
+  "datacenters",
+  "checks",
+  "byKey",
+  "byTag",
+  "byMeta",
+  "nomadService",
+  "nomadServices",
+  "nomadVar",
+  "nomadVarList",
+  "nomadVarExists",
+  "partitions",
+  "peerings",
+  "exportedServices",
+  "sameAsTagged",
+]);
+
+function unsupportedReason(name: string): string {
+  if (CONSUL_ONLY.has(name))
+    return `${name} reads Consul or Nomad, which Strongbox does not talk to; render it with consul-template, or move the value into Vault`;
+  if (SPRIG_UNSUPPORTED.has(name))
+    return `${name} is a Sprig function Strongbox does not implement (dates, key and certificate generators, AES, semver and URL helpers are left out)`;
+  return `the function ${name} is not supported`;
+}
+
 export function checkFunctions(nodes: readonly Node[], file = "template"): void {
   const visit = (pipeline: Pipeline) => {
     for (const command of pipeline.commands) {
@@ -598,10 +781,8 @@ export function checkFunctions(nodes: readonly Node[], file = "template"): void 
       ) {
         throw new StrongboxError(
           "E_TEMPLATE",
-          `${file}:${head.line}:${head.column}: the function ${head.text} is not supported`,
-          {
-            hint: `supported: ${[...TEMPLATE_FUNCTIONS].join(", ")}`,
-          },
+          `${file}:${head.line}:${head.column}: ${unsupportedReason(head.text)}`,
+          { hint: "docs/render.md lists every function and its status" },
         );
       }
       for (const arg of command) if (arg.kind === "pipeline") visit(arg.pipeline);

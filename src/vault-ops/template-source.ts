@@ -1,28 +1,71 @@
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { vaultRefText } from "../providers/vault/index.js";
+import { callKey } from "../template/call-key.js";
 import type { VaultClient } from "../vault/client.js";
 
 /**
- * What a template reads from Vault, shaped as consul-template shapes it:
- * `secret(path)` gives `.Data` (with `.Data.data` and `.Data.metadata` on KV v2),
- * `list(path)` the key names under a path. `onValue` sees every value read, so
- * a caller can mask them; `onPath` every path, so a caller can watch them.
- * With `audit`, every path read is one record (found, missing or failed).
+ * A Vault response as consul-template hands it to a template: `.Data` (with
+ * `.Data.data` and `.Data.metadata` on KV v2), `.LeaseID`, `.LeaseDuration`,
+ * `.Renewable`, `.RequestID`, `.Warnings`.
+ */
+export interface TemplateSecret {
+  readonly RequestID: string;
+  readonly LeaseID: string;
+  readonly LeaseDuration: number;
+  readonly Renewable: boolean;
+  readonly Data: Record<string, unknown>;
+  readonly Warnings: readonly string[];
+}
+
+/** A response with a lifetime: a lease, or a certificate's expiry. The agent refreshes it. */
+export interface LeasedSecret {
+  readonly key: string;
+  readonly path: string;
+  readonly leaseId: string;
+  readonly renewable: boolean;
+  /** Seconds the response stays valid, from when it was fetched. */
+  readonly ttl: number;
+  readonly fetchedAt: number;
+}
+
+/** What a template reads from Vault; see {@link vaultTemplateSource}. */
+export interface TemplateSource {
+  /** `{{ secret "path" }}` (a read) or `{{ secret "path" "k=v" … }}` (a write); undefined when absent. */
+  secret(path: string, params?: readonly string[]): Promise<TemplateSecret | undefined>;
+  /** `{{ secrets "path/" }}`: the key names under a path. */
+  list(path: string): Promise<string[]>;
+}
+
+/**
+ * What a template reads from Vault, shaped as consul-template shapes it.
+ * A read goes where consul-template sends it (`data/` inserted on a KV v2
+ * mount unless the path already names `data/` or `metadata/`; any other
+ * engine read as is, `?version=N` honoured); parameters make it a write (PKI
+ * issue, Transit, dynamic credentials). `onValue` sees every value read, so a
+ * caller can mask them; `onPath` every static KV path, so a caller can watch
+ * it; `onLease` every response with a lifetime, so a caller can refresh it.
+ * With `audit`, every request is one record (found, missing or failed).
  */
 export function vaultTemplateSource(
   client: VaultClient,
   hooks: {
     onValue?: (name: string, value: string) => void;
     onPath?: (path: string) => void;
+    onLease?: (lease: LeasedSecret) => void;
     audit?: AuditSink | undefined;
   } = {},
-): { secret(path: string): Promise<unknown>; list(path: string): Promise<string[]> } {
-  const record = (path: string, outcome: AuditEvent["outcome"], extra: Partial<AuditEvent>) =>
+): TemplateSource {
+  const record = (
+    path: string,
+    action: "read" | "write",
+    outcome: AuditEvent["outcome"],
+    extra: Partial<AuditEvent>,
+  ) =>
     hooks.audit?.write([
       {
         time: new Date().toISOString(),
-        action: "read",
+        action,
         secret: path,
         source: "vault",
         ref: vaultRefText(path),
@@ -32,30 +75,125 @@ export function vaultTemplateSource(
       },
     ]);
   return {
-    async secret(path) {
-      hooks.onPath?.(path);
-      let secret: Awaited<ReturnType<VaultClient["kvRead"]>>;
-      let version: 1 | 2;
+    async secret(rawPath, params = []) {
+      const write = params.length > 0;
+      const [path = "", queryText] = rawPath.split("?", 2);
+      const data = write ? paramsOf(params, rawPath) : undefined;
+      let body: Record<string, unknown> | undefined;
+      let kv: 1 | 2 | undefined;
       try {
-        ({ version } = await client.mountOf(path));
-        secret = await client.kvRead(path);
+        const mount = await client.mountOf(path);
+        kv = mount.kind === "kv" ? mount.version : undefined;
+        const api = kv === 2 ? shimKv2Path(path, mount.mount) : path;
+        const query = queryText === undefined ? undefined : queryOf(queryText);
+        const response = await client.call(
+          write
+            ? { method: "PUT", path: api, body: kv === 2 ? { data } : data }
+            : { method: "GET", path: api, ...(query === undefined ? {} : { query }) },
+          [404],
+        );
+        body = response.status === 404 ? undefined : response.body;
       } catch (error) {
-        record(path, "error", {
+        record(path, write ? "write" : "read", "error", {
           code: error instanceof StrongboxError ? error.code : "E_VAULT",
         });
         throw error;
       }
-      if (secret === undefined) {
-        record(path, "missing", {});
+      const secret = body === undefined ? undefined : shapeOf(body);
+      if (secret === undefined || (kv === 2 && !write && deletedKv2(secret.Data))) {
+        record(path, write ? "write" : "read", "missing", {});
         return undefined;
       }
-      record(path, "ok", secret.version === undefined ? {} : { version: secret.version });
-      for (const [key, value] of Object.entries(secret.data))
-        hooks.onValue?.(key, typeof value === "string" ? value : JSON.stringify(value));
-      return version === 2
-        ? { Data: { data: secret.data, metadata: { version: secret.version } } }
-        : { Data: secret.data };
+      const version = (secret.Data.metadata as { version?: unknown } | undefined)?.version;
+      record(
+        path,
+        write ? "write" : "read",
+        "ok",
+        kv === 2 && typeof version === "number" ? { version } : {},
+      );
+      const values = kv === 2 && isRecord(secret.Data.data) ? secret.Data.data : secret.Data;
+      for (const [key, value] of Object.entries(values))
+        if (value !== null && value !== undefined && value !== "")
+          hooks.onValue?.(key, typeof value === "string" ? value : JSON.stringify(value));
+      const ttl = lifetimeOf(secret);
+      if (ttl !== undefined)
+        hooks.onLease?.({
+          key: callKey(rawPath, params),
+          path,
+          leaseId: secret.LeaseID,
+          renewable: secret.Renewable,
+          ttl,
+          fetchedAt: Date.now(),
+        });
+      else if (kv !== undefined && !write) hooks.onPath?.(path);
+      return secret;
     },
     list: (path) => client.kvList(path.replace(/\/+$/, "")),
   };
+}
+
+/** consul-template's `k=v` parameters: split at the first `=`, both sides trimmed, empty ones skipped. */
+function paramsOf(params: readonly string[], path: string): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const param of params) {
+    if (param === "") continue;
+    const at = param.indexOf("=");
+    if (at < 0)
+      throw new StrongboxError(
+        "E_TEMPLATE",
+        `secret "${path}": parameter ${JSON.stringify(param.slice(0, 40))} is not a k=v pair`,
+        { hint: 'write parameters as "name=value", e.g. "common_name=app.example.com"' },
+      );
+    data[param.slice(0, at).trim()] = param.slice(at + 1).trim();
+  }
+  return data;
+}
+
+function queryOf(text: string): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+/** Where consul-template reads a KV v2 path: `data/` after the mount unless `data/` or `metadata/` is there. */
+function shimKv2Path(path: string, mount: string): string {
+  if (path === mount || `${path}/` === mount) return `${mount}data`;
+  const rest = path.startsWith(mount) ? path.slice(mount.length) : path;
+  if (rest.startsWith("data/") || rest.startsWith("metadata/")) return path;
+  return `${mount}data/${rest}`;
+}
+
+/** A KV v2 version that was deleted reads as data null with a deletion time: absent, as consul-template has it. */
+function deletedKv2(data: Record<string, unknown>): boolean {
+  if (!("data" in data) || data.data !== null) return false;
+  const metadata = data.metadata as { deletion_time?: unknown } | null | undefined;
+  return typeof metadata?.deletion_time === "string" && metadata.deletion_time !== "";
+}
+
+function shapeOf(body: Record<string, unknown>): TemplateSecret | undefined {
+  const data = body.data;
+  if (!isRecord(data) && body.lease_id === undefined) return undefined;
+  return {
+    RequestID: typeof body.request_id === "string" ? body.request_id : "",
+    LeaseID: typeof body.lease_id === "string" ? body.lease_id : "",
+    LeaseDuration: typeof body.lease_duration === "number" ? body.lease_duration : 0,
+    Renewable: body.renewable === true,
+    Data: isRecord(data) ? data : {},
+    Warnings: Array.isArray(body.warnings) ? (body.warnings as string[]) : [],
+  };
+}
+
+/**
+ * How long a response stays good, when it is not forever: a lease's duration, or
+ * for a certificate without a lease, the seconds to its `expiration`. A KV read
+ * has no lease the agent must refresh (its changes are watched instead).
+ */
+function lifetimeOf(secret: TemplateSecret): number | undefined {
+  if (secret.LeaseID !== "" && secret.LeaseDuration > 0) return secret.LeaseDuration;
+  const expiration = secret.Data.expiration;
+  if ("certificate" in secret.Data && typeof expiration === "number")
+    return Math.max(0, expiration - Math.floor(Date.now() / 1000));
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -13,6 +13,8 @@ export interface KvSecret {
 export interface MountInfo {
   readonly mount: string;
   readonly version: 1 | 2;
+  /** The engine: `kv` (also when the mount cannot be looked up), or `pki`, `transit`, `database`… */
+  readonly kind: string;
 }
 
 /** Settings a config may give for Vault (`vault:` in strongbox.config). */
@@ -227,13 +229,15 @@ export class VaultClient {
       { method: "GET", path: `sys/internal/ui/mounts/${path}`, signal },
       [404],
     );
-    if (response.status === 404) return { mount: `${path.split("/")[0]}/`, version: 1 };
+    if (response.status === 404) return { mount: `${path.split("/")[0]}/`, version: 1, kind: "kv" };
     const data = response.body?.data as
-      | { path?: string; options?: { version?: string } | null }
+      | { path?: string; type?: string; options?: { version?: string } | null }
       | undefined;
+    const kind = data?.type === undefined || data.type === "generic" ? "kv" : data.type;
     return {
       mount: data?.path ?? `${path.split("/")[0]}/`,
-      version: data?.options?.version === "2" ? 2 : 1,
+      version: kind === "kv" && data?.options?.version === "2" ? 2 : 1,
+      kind,
     };
   }
 

@@ -26,11 +26,28 @@ describe("render: byte for byte what `bao agent` renders", () => {
     ]);
     bao.cli(["secrets", "enable", "-path=kv", "-version=1", "kv"]);
     bao.cli(["kv", "put", "-mount=kv", "legacy", "old=v1-value"]);
+    bao.cli(["secrets", "enable", "transit"]);
+    bao.cli(["write", "-f", "transit/keys/diffkey"]);
+    bao.cli(["secrets", "enable", "pki"]);
+    bao.cli(["write", "pki/root/generate/internal", "common_name=example.com", "ttl=24h"]);
+    bao.cli(["write", "pki/roles/web", "allowed_domains=example.com", "allow_subdomains=true"]);
+    // What pkiCert finds in its destination: a certificate issued earlier, in another
+    // order, with text around the blocks; both renderers must keep it and re-encode it alike.
+    const issued = JSON.parse(
+      bao.cli(["write", "-format=json", "pki/issue/web", "common_name=app.example.com", "ttl=1h"]),
+    ).data as { certificate: string; private_key: string; issuing_ca: string };
+    const kept = `${issued.private_key}\nserial and notes\n${issued.issuing_ca}\n${issued.certificate}`;
     dir = tempProject();
     // @DIR@ stands for the directory, where both renderers find the corpus's files.
     writeFileSync(join(dir, "data.txt"), "from a file\nline two\n");
-    for (const [i, name] of names.entries())
-      writeFileSync(join(dir, `t${i}.ctmpl`), (CORPUS[name] as string).replaceAll("@DIR@", dir));
+    for (const [i, name] of names.entries()) {
+      const template = (CORPUS[name] as string).replaceAll("@DIR@", dir);
+      writeFileSync(join(dir, `t${i}.ctmpl`), template);
+      if (template.includes("pkiCert")) {
+        writeFileSync(join(dir, `agent${i}.out`), kept);
+        writeFileSync(join(dir, `ours${i}.out`), kept);
+      }
+    }
     renderWithBaoAgent(
       bao,
       dir,

@@ -304,7 +304,7 @@ describe("Vault/OpenBao against a real bao server", () => {
   it("KV v1: Strongbox writes, `bao kv get` reads back, and Strongbox resolves it", async () => {
     const client = VaultClient.fromEnv(root());
     try {
-      assert.deepEqual(await client.mountOf("kv1/app"), { mount: "kv1/", version: 1 });
+      assert.deepEqual(await client.mountOf("kv1/app"), { mount: "kv1/", version: 1, kind: "kv" });
       assert.equal(
         await client.kvWrite("kv1/app", { SESSION: "v1-written-by-strongbox" }),
         undefined,

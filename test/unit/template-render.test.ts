@@ -156,7 +156,15 @@ describe("template renderer", () => {
         ),
       (error: unknown) =>
         error instanceof StrongboxError &&
-        /t\.ctmpl:2:6: the function key is not supported/.test(error.message),
+        /t\.ctmpl:2:6: key reads Consul or Nomad/.test(error.message),
+    );
+    assert.throws(
+      () => checkFunctions(parseTemplate('{{ sprig_genCA "x" 1 }}'), "t.ctmpl"),
+      /sprig_genCA is a Sprig function Strongbox does not implement/,
+    );
+    assert.throws(
+      () => checkFunctions(parseTemplate("{{ nosuch 1 }}"), "t.ctmpl"),
+      /the function nosuch is not supported/,
     );
     const out = await renderTemplate(
       parseTemplate('{{ range secrets "secret/metadata/app/" }}{{ . }};{{ end }}'),
