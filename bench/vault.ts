@@ -121,10 +121,12 @@ export async function vaultRows(rounds: number): Promise<VaultRow[]> {
 }
 
 /**
- * Template rows: rendering a 50-secret template with the CLI (cold: a new
- * process each time) and in-process (warm), and the agent's cost at rest: Vault
- * requests per minute and CPU, measured over a few polling intervals and scaled
- * to a 30 s interval with 20 paths.
+ * Template rows (issue 15): a 1,000-secret template (100 KV v2 paths of 10 keys)
+ * rendered by the CLI (cold: a new process each time), in-process (warm: parsed
+ * once, secrets fetched again), and by the peer, `bao agent` with
+ * exit_after_auth (a new process each time, as a CI job or init container runs
+ * it); then the agent at rest with 100 templates (one path each): Vault
+ * requests and CPU per poll, scaled to a 30 s interval.
  */
 export async function templateRows(
   rounds: number,
@@ -139,22 +141,19 @@ export async function templateRows(
   const proxy = await startProxy(bao.addr);
   try {
     const dir = mkdtempSync(join(tmpdir(), "strongbox-bench-render-"));
-    const lines: string[] = [];
-    for (let path = 0; path < 20; path++) {
-      const keys = Array.from({ length: path < 10 ? 5 : 0 }, (_, key) => `K${key}=v${path}-${key}`);
-      bao.cli([
-        "kv",
-        "put",
-        "-mount=secret",
-        `render/p${path}`,
-        ...(keys.length > 0 ? keys : ["K0=x"]),
-      ]);
-      lines.push(
-        `{{ with secret "secret/data/render/p${path}" }}${path < 10 ? Array.from({ length: 5 }, (_, key) => `S${path}_${key}={{ .Data.data.K${key} }}`).join("\n") : `P${path}={{ .Data.data.K0 }}`}{{ end }}`,
+    const blocks: string[] = [];
+    for (let path = 0; path < 100; path++) {
+      const keys = Array.from(
+        { length: 10 },
+        (_, key) => `K${key}=v${path}-${key}-${"x".repeat(24)}`,
       );
+      bao.cli(["kv", "put", "-mount=secret", `render/p${path}`, ...keys]);
+      blocks.push(
+        `{{ with secret "secret/data/render/p${path}" }}${Array.from({ length: 10 }, (_, key) => `S${path}_${key}={{ .Data.data.K${key} }}`).join("\n")}{{ end }}`,
+      );
+      writeFileSync(join(dir, `p${path}.ctmpl`), `${blocks[path]}\n`);
     }
-    writeFileSync(join(dir, "fifty.ctmpl"), `${lines.slice(0, 10).join("\n")}\n`);
-    writeFileSync(join(dir, "twenty.ctmpl"), `${lines.join("\n")}\n`);
+    writeFileSync(join(dir, "thousand.ctmpl"), `${blocks.join("\n")}\n`);
     const env = {
       PATH: process.env.PATH ?? "",
       HOME: dir,
@@ -165,29 +164,52 @@ export async function templateRows(
     const cold: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const start = process.hrtime.bigint();
-      spawnSync(process.execPath, [cli, "render", "-i", "fifty.ctmpl", "-o", "out.env"], {
+      spawnSync(process.execPath, [cli, "render", "-i", "thousand.ctmpl", "-o", "out.env"], {
         cwd: dir,
         env,
         stdio: "ignore",
       });
       cold.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
+    writeFileSync(join(dir, "token"), bao.rootToken);
+    writeFileSync(
+      join(dir, "agent.hcl"),
+      [
+        `vault { address = "${bao.addr}" }`,
+        `auto_auth {\n  method "token_file" {\n    config = { token_file_path = "${join(dir, "token")}" }\n  }\n}`,
+        `template {\n  source = "${join(dir, "thousand.ctmpl")}"\n  destination = "${join(dir, "peer.env")}"\n}`,
+        "exit_after_auth = true",
+        "",
+      ].join("\n"),
+    );
+    const peer: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const start = process.hrtime.bigint();
+      spawnSync(baoBinary(), ["agent", `-config=${join(dir, "agent.hcl")}`], {
+        cwd: dir,
+        env: { PATH: env.PATH, HOME: dir },
+        stdio: "ignore",
+      });
+      peer.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    const same =
+      readFileSync(join(dir, "peer.env"), "utf8") === readFileSync(join(dir, "out.env"), "utf8");
     const client = VaultClient.fromEnv(env);
-    const nodes = parseTemplate(readFileSync(join(dir, "fifty.ctmpl"), "utf8"));
+    const nodes = parseTemplate(readFileSync(join(dir, "thousand.ctmpl"), "utf8"));
     const { secret } = vaultTemplateSource(client);
     await renderTemplate(nodes, { secret, env: () => undefined });
     const warm = await timed(() => renderTemplate(nodes, { secret, env: () => undefined }), rounds);
     await client.close();
     writeFileSync(
       join(dir, "agent.yaml"),
-      "interval: 1s\ntemplates:\n  - { source: twenty.ctmpl, destination: twenty.env }\n",
+      `interval: 1s\ntemplates:\n${Array.from({ length: 100 }, (_, path) => `  - { source: p${path}.ctmpl, destination: p${path}.env }`).join("\n")}\n`,
     );
     const agent = spawn(process.execPath, [cli, "agent", "-c", "agent.yaml"], {
       cwd: dir,
       env: { ...env, VAULT_ADDR: proxy.addr },
       stdio: "ignore",
     });
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     const before = proxy.seen.length;
     const cpuBefore = cpuMs(agent.pid ?? 0, readFileSync);
     await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -196,21 +218,24 @@ export async function templateRows(
     agent.kill("SIGTERM");
     return [
       {
-        name: "render a 50-secret template (10 paths), CLI, cold",
+        name: "render a 1,000-secret template (100 paths), CLI, cold",
         value: `${median(cold).toFixed(1)} ms`,
       },
-      { name: "render the same template in-process, warm", value: `${warm.toFixed(1)} ms` },
       {
-        name: "agent at rest, 20 paths: Vault requests per poll",
+        name: "the same template, `bao agent` with exit_after_auth (peer), cold",
+        value: `${median(peer).toFixed(1)} ms${same ? " (same bytes)" : " (OUTPUT DIFFERS)"}`,
+      },
+      { name: "the same template in-process, warm", value: `${warm.toFixed(1)} ms` },
+      {
+        name: "agent at rest, 100 templates, 1 s interval: Vault requests per second",
         value: `${perSecond.toFixed(0)} (metadata reads)`,
       },
       {
-        name: "agent at rest, 20 paths, 30 s interval: requests per minute",
-        value: `${(perSecond * 2).toFixed(0)}`,
+        name: "agent at rest, 100 templates: CPU per poll",
+        value: `${cpuPerSecond.toFixed(1)} ms`,
       },
-      { name: "agent at rest: CPU per poll", value: `${cpuPerSecond.toFixed(1)} ms` },
       {
-        name: "agent at rest, 30 s interval: CPU",
+        name: "agent at rest, 100 templates, 30 s interval: CPU",
         value: `${((cpuPerSecond / 30_000) * 100).toFixed(3)} % of a core`,
       },
     ];

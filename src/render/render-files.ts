@@ -12,6 +12,7 @@ import { withoutCredentials } from "../security/credentials.js";
 import { callKey } from "../template/call-key.js";
 import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
+import { literalSecretReads } from "../template/secrets-used.js";
 import { envValue } from "../util/env-value.js";
 import { VaultClient } from "../vault/client.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
@@ -118,6 +119,10 @@ export async function renderFiles(
       });
       const nodes = parseTemplate(template, job.input);
       checkFunctions(nodes, job.input);
+      // Fetched together, awaited in order: a 100-path template costs one round trip's
+      // wait, not a hundred. A failure surfaces where the template reads the path.
+      for (const path of literalSecretReads(nodes))
+        (secret(path) as Promise<unknown>).catch(() => undefined);
       const text = await renderTemplate(nodes, {
         secret,
         env: (name) => {

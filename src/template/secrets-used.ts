@@ -158,3 +158,33 @@ function collectKeys(
     }
   }
 }
+
+/**
+ * The literal paths a template reads for sure (`secret "path"` with no
+ * parameters and no printf, outside `if`, `range` and `else` branches), which
+ * a renderer can fetch all at once before rendering in order:
+ * consul-template fetches its dependencies concurrently too.
+ */
+export function literalSecretReads(nodes: readonly Node[]): string[] {
+  const paths = new Set<string>();
+  const visit = (list: readonly Node[]) => {
+    for (const node of list) {
+      if (node.kind === "text" || node.kind === "break" || node.kind === "continue") continue;
+      if (node.kind === "define") continue;
+      const pipeline = node.pipeline;
+      const [name, arg, ...params] = pipeline?.commands[0] ?? [];
+      if (
+        name?.kind === "ident" &&
+        name.text === "secret" &&
+        arg?.kind === "string" &&
+        params.length === 0 &&
+        !(arg.value ?? "").includes("?")
+      )
+        paths.add(arg.value ?? "");
+      // Not into branches that may not run: a read there is the template's choice.
+      if (node.kind === "with") visit(node.body);
+    }
+  };
+  visit(nodes);
+  return [...paths].filter((path) => path !== "" && !/(^|\/)\//.test(path));
+}

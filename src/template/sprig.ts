@@ -54,8 +54,16 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
       : text(s),
   trimPrefix: ([prefix, s]) =>
     text(s).startsWith(text(prefix)) ? text(s).slice(text(prefix).length) : text(s),
-  nospace: ([s]) =>
-    text(s).replace(/[\s\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/gu, ""),
+  // goutils' DeleteWhiteSpace reads the text byte by byte, each byte taken as a rune: bytes
+  // 0x85 and 0xA0 (inside é, 日…) are dropped as spaces and the rest re-encoded as Latin-1.
+  // Text with nothing to drop comes back as it was.
+  nospace: ([s]) => {
+    const bytes = [...Buffer.from(text(s))];
+    const kept = bytes.filter((byte) => !LATIN1_SPACES.has(byte));
+    return kept.length === bytes.length
+      ? text(s)
+      : kept.map((b) => String.fromCharCode(b)).join("");
+  },
   initials: ([s]) =>
     text(s)
       .split(/\s+/u)
@@ -401,6 +409,9 @@ export const SPRIG_UNSUPPORTED: ReadonlySet<string> = new Set(
 function prefixed(functions: Record<string, Fn>): Record<string, Fn> {
   return Object.fromEntries(Object.entries(functions).map(([name, fn]) => [`sprig_${name}`, fn]));
 }
+
+/** `unicode.IsSpace` of a rune below 256. */
+const LATIN1_SPACES = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0]);
 
 const present = (value: unknown) => value !== null && value !== undefined;
 

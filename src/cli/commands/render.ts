@@ -24,8 +24,9 @@ export const renderCommand: Command = {
   usage: `Usage: strongbox render -i TEMPLATE -o OUTPUT [options]
        strongbox render -t TEMPLATE:OUTPUT[:COMMAND]... [options]
 
-Renders secrets.ctmpl-style templates (with secret, .Data.data.KEY, env,
-printf, index, toJSON, base64Encode/Decode, if/with/range/else, and
+Renders vault-agent / consul-template templates byte for byte as bao agent
+does (secret reads and writes, pkiCert, env, the consul-template and sprig_*
+functions, define/template/range; docs/render.md lists them all), and
 Strongbox's own {{ strongbox "VAR" }} and {{ ref "REF" }} (any reference), which
 resolve through the schema and the environment's policy) from
 Vault/OpenBao (VAULT_ADDR and a token or AppRole, as for vault:// refs).
