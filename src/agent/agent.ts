@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../fs/atomic-write.js";
 import { checkOutputPath } from "../render/output-file.js";
 import { withoutCredentials } from "../security/credentials.js";
 import { callKey } from "../template/call-key.js";
+import { textToBytes } from "../template/go-bytes.js";
 import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
 import { envValue } from "../util/env-value.js";
@@ -129,7 +130,7 @@ export function startAgent(
         checkOutputPath(template.destination, options.baseDir, { root: options.baseDir });
         writeFileAtomic(
           resolve(options.baseDir, template.destination),
-          Buffer.from(text),
+          textToBytes(text),
           template.mode ?? 0o600,
         );
         rendered.set(template.destination, text);

@@ -10,6 +10,7 @@ import { openProject, type Project, projectAuditSink, resolveProject } from "../
 import { createRedactor } from "../redact/redactor.js";
 import { withoutCredentials } from "../security/credentials.js";
 import { callKey } from "../template/call-key.js";
+import { textToBytes } from "../template/go-bytes.js";
 import { parseTemplate } from "../template/parse.js";
 import { checkFunctions, renderTemplate } from "../template/render.js";
 import { literalSecretReads } from "../template/secrets-used.js";
@@ -150,7 +151,7 @@ export async function renderFiles(
         });
       const output = resolve(options.cwd, job.output);
       checkOutputPath(output, options.cwd, { allowSymlink: options.force === true });
-      writeFileAtomic(output, Buffer.from(text), options.mode ?? 0o600);
+      writeFileAtomic(output, textToBytes(text), options.mode ?? 0o600);
       options.onWritten?.(job);
       if (job.command !== undefined) runAfter(job, options);
     }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Document, parse as parseYamlText, visit } from "yaml";
+import { bytesToText, escapedByte, textToBytes } from "./go-bytes.js";
 import { byteSorted, goSprint, goType, markJsonFloats } from "./go-format.js";
 import { formatGoTime } from "./go-time.js";
 
@@ -49,11 +50,17 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
     return text(s).replace(/(^|\n)(?=[^\n])/g, `$1${prefix}`);
   },
   base64URLEncode: ([s]) =>
-    Buffer.from(text(s), "utf8").toString("base64").replace(/\+/g, "-").replace(/\//g, "_"),
+    textToBytes(text(s)).toString("base64").replace(/\+/g, "-").replace(/\//g, "_"),
   base64URLDecode: ([s]) =>
     strictBase64(text(s).replace(/-/g, "+").replace(/_/g, "/"), "base64URLDecode"),
-  sha256Hex: ([s]) => createHash("sha256").update(text(s), "utf8").digest("hex"),
-  md5sum: ([s]) => createHash("md5").update(text(s), "utf8").digest("hex"),
+  sha256Hex: ([s]) =>
+    createHash("sha256")
+      .update(textToBytes(text(s)))
+      .digest("hex"),
+  md5sum: ([s]) =>
+    createHash("md5")
+      .update(textToBytes(text(s)))
+      .digest("hex"),
   parseBool: ([s]) => {
     const value = text(s);
     if (value === "") return false;
@@ -157,6 +164,11 @@ export function integer(value: unknown): number {
 export function mapRunes(value: string, map: (char: string) => string): string {
   let out = "";
   for (const char of value) {
+    // strings.Map writes a byte that is not UTF-8 as U+FFFD.
+    if (escapedByte(char) !== undefined) {
+      out += "\ufffd";
+      continue;
+    }
     const mapped = map(char);
     out += [...mapped].length === 1 ? mapped : char;
   }
@@ -225,12 +237,14 @@ export function jsReplacement(replacement: string): string {
   });
 }
 
-function strictBase64(value: string, name: string): string {
+/** Go's `base64.StdEncoding.DecodeString`: padding required, CR and LF skipped; the bytes as they are. */
+export function strictBase64(input: string, name: string): string {
+  const value = input.replace(/[\r\n]/g, "");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0)
     throw new Error(
       `${name}: illegal base64 data at input byte ${Math.max(0, value.search(/[^A-Za-z0-9+/=]/))}`,
     );
-  return Buffer.from(value, "base64").toString("utf8");
+  return bytesToText(Buffer.from(value, "base64"));
 }
 
 function parseInteger(value: string, name: string, signed: boolean): number {

@@ -1,3 +1,5 @@
+import { escapedByte, textToBytes } from "./go-bytes.js";
+
 /**
  * Go's formatting, as consul-template's output depends on it: `fmt` verbs
  * (`printf`, and the printing of values), `strconv.Quote` (`%q`) and
@@ -44,7 +46,9 @@ export function goQuote(text: string): string {
         out += "\\v";
         continue;
     }
-    if (code === 0xfffd && char !== "\ufffd") out += "\\ufffd";
+    const byte = escapedByte(char);
+    if (byte !== undefined) out += `\\x${HEX[byte >> 4]}${HEX[byte & 15]}`;
+    else if (code === 0xfffd && char !== "\ufffd") out += "\\ufffd";
     else if (code < 0x20 || code === 0x7f) out += `\\x${HEX[code >> 4]}${HEX[code & 15]}`;
     else if (isPrint(code)) out += char;
     else if (code < 0x10000) out += `\\u${code.toString(16).padStart(4, "0")}`;
@@ -70,7 +74,11 @@ function isPrint(code: number): boolean {
  * two line separators, which Go's encoder always escapes.
  */
 export function goJson(value: GoValue, indent?: string, escapeHtml = true): string {
-  const text = JSON.stringify(sortKeys(value) ?? null, null, indent);
+  // A byte that is not UTF-8 (a lone surrogate here) is written as U+FFFD, as Go's encoder does.
+  const text = JSON.stringify(sortKeys(value) ?? null, null, indent).replace(
+    /\\(\\|udc[89a-f][0-9a-f])/g,
+    (whole, escape: string) => (escape === "\\" ? whole : "\ufffd"),
+  );
   return text.replace(
     escapeHtml ? /[<>&\u2028\u2029]/g : /[\u2028\u2029]/g,
     (char) => `\\u${(char.codePointAt(0) as number).toString(16).padStart(4, "0")}`,
@@ -260,7 +268,7 @@ function formatOne(verb: string, value: GoValue, spec: Spec): string {
     case "X": {
       if (isInt) return integer(value as number, 16, spec, verb === "X");
       if (typeof value === "string") {
-        const hex = Buffer.from(value, "utf8").toString("hex");
+        const hex = textToBytes(value).toString("hex");
         return pad(verb === "X" ? hex.toUpperCase() : hex, spec);
       }
       return bad(verb, value);

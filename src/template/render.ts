@@ -4,7 +4,8 @@ import { basename, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import { strongboxConfigDir } from "../store/master-key.js";
-import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS } from "./functions.js";
+import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS, strictBase64 } from "./functions.js";
+import { byteLength, bytesToText, textToBytes } from "./go-bytes.js";
 import { byteSorted, goJson, goSprint, goSprintf } from "./go-format.js";
 import { goToml } from "./go-toml.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
@@ -445,9 +446,19 @@ async function call(
     case "toUnescapedJSONPretty":
       return goJson(args[0], "  ", false);
     case "base64Encode":
-      return Buffer.from(String(args[0] ?? "")).toString("base64");
+      return textToBytes(String(args[0] ?? "")).toString("base64");
     case "base64Decode":
-      return Buffer.from(String(args[0] ?? ""), "base64").toString("utf8");
+      try {
+        return strictBase64(String(args[0] ?? ""), "base64Decode");
+      } catch (error) {
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${ctx.file ?? "template"}:${at.line}:${at.column}: error calling base64Decode: ${(error as Error).message}`,
+          {
+            hint: "base64Decode takes standard base64 with padding (base64URLDecode takes - and _)",
+          },
+        );
+      }
     case "index":
       // A key a map lacks gives Go's zero value, which prints as <no value>.
       return args
@@ -490,7 +501,7 @@ async function call(
     case "len":
       // Go's len of a string counts bytes, not characters.
       return typeof args[0] === "string"
-        ? Buffer.byteLength(args[0], "utf8")
+        ? byteLength(args[0])
         : Array.isArray(args[0])
           ? args[0].length
           : isObject(args[0])
@@ -520,7 +531,7 @@ async function call(
             hint: "templates never read Vault tokens, store keys or process environments; render the secret itself",
           },
         );
-      return readFileSync(real, "utf8");
+      return bytesToText(readFileSync(real));
     }
     case "executeTemplate": {
       const run = ctx as Run;

@@ -1,5 +1,6 @@
 import { createHash, randomInt, randomUUID } from "node:crypto";
 import { goRegex, goTrimSpace, integer, jsReplacement, mapRunes, text } from "./functions.js";
+import { bytesToText, escapedByte, textToBytes } from "./go-bytes.js";
 import { byteSorted, goJson, goQuote, goSprint, goType, markJsonFloats } from "./go-format.js";
 
 type Fn = (args: unknown[]) => unknown;
@@ -27,18 +28,19 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
       : mapRunes([...value][0] as string, (c) => c.toLowerCase()) + [...value].slice(1).join("");
   },
   substr: ([start, end, s]) => {
-    const bytes = Buffer.from(text(s));
+    const bytes = textToBytes(text(s));
     const from = integer(start);
     const to = integer(end);
-    if (from < 0) return bytes.subarray(0, to).toString();
-    if (to < 0 || to > bytes.length) return bytes.subarray(from).toString();
-    return bytes.subarray(from, to).toString();
+    if (from < 0) return bytesToText(bytes.subarray(0, to));
+    if (to < 0 || to > bytes.length) return bytesToText(bytes.subarray(from));
+    if (from > to) throw new Error(`runtime error: slice bounds out of range [${from}:${to}]`);
+    return bytesToText(bytes.subarray(from, to));
   },
   trunc: ([count, s]) => {
-    const bytes = Buffer.from(text(s));
+    const bytes = textToBytes(text(s));
     const c = integer(count);
-    if (c < 0 && bytes.length + c > 0) return bytes.subarray(bytes.length + c).toString();
-    if (c >= 0 && bytes.length > c) return bytes.subarray(0, c).toString();
+    if (c < 0 && bytes.length + c > 0) return bytesToText(bytes.subarray(bytes.length + c));
+    if (c >= 0 && bytes.length > c) return bytesToText(bytes.subarray(0, c));
     return text(s);
   },
   repeat: ([count, s]) => {
@@ -58,7 +60,7 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
   // 0x85 and 0xA0 (inside é, 日…) are dropped as spaces and the rest re-encoded as Latin-1.
   // Text with nothing to drop comes back as it was.
   nospace: ([s]) => {
-    const bytes = [...Buffer.from(text(s))];
+    const bytes = [...textToBytes(text(s))];
     const kept = bytes.filter((byte) => !LATIN1_SPACES.has(byte));
     return kept.length === bytes.length
       ? text(s)
@@ -100,9 +102,15 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
   },
   replace: ([from, to, s]) => goReplaceAll(text(s), text(from), text(to)),
   plural: ([one, many, count]) => (integer(count) === 1 ? text(one) : text(many)),
-  sha1sum: ([s]) => createHash("sha1").update(text(s)).digest("hex"),
-  sha256sum: ([s]) => createHash("sha256").update(text(s)).digest("hex"),
-  adler32sum: ([s]) => String(adler32(Buffer.from(text(s)))),
+  sha1sum: ([s]) =>
+    createHash("sha1")
+      .update(textToBytes(text(s)))
+      .digest("hex"),
+  sha256sum: ([s]) =>
+    createHash("sha256")
+      .update(textToBytes(text(s)))
+      .digest("hex"),
+  adler32sum: ([s]) => String(adler32(textToBytes(text(s)))),
   toString: ((args: unknown[]) => strval(args[0])) satisfies Fn,
   wrap: ([width, s]) => wrap(text(s), integer(width), "\n"),
   wrapWith: ([width, sep, s]) => wrap(text(s), integer(width), text(sep)),
@@ -215,12 +223,12 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
   },
   osIsAbs: ([p]) => text(p).startsWith("/"),
   // encodings (a decoding error is returned as the text, as Sprig does)
-  b64enc: ([s]) => Buffer.from(text(s)).toString("base64"),
+  b64enc: ([s]) => textToBytes(text(s)).toString("base64"),
   b64dec: ([s]) =>
     /^[A-Za-z0-9+/]*={0,2}$/.test(text(s)) && text(s).length % 4 === 0
-      ? Buffer.from(text(s), "base64").toString()
+      ? bytesToText(Buffer.from(text(s), "base64"))
       : `illegal base64 data at input byte ${Math.max(0, text(s).search(/[^A-Za-z0-9+/=]/))}`,
-  b32enc: ([s]) => base32(Buffer.from(text(s))),
+  b32enc: ([s]) => base32(textToBytes(text(s))),
   // dictionaries
   dict: (args) => {
     const out: Record<string, unknown> = {};
@@ -618,7 +626,9 @@ function regexSplit(re: string, s: string, n: number): string[] {
 function goTitle(value: string): string {
   let out = "";
   let previous = " ";
-  for (const char of value) {
+  for (const raw of value) {
+    // strings.Map writes a byte that is not UTF-8 as U+FFFD, which then counts as a letter-like rune.
+    const char = escapedByte(raw) === undefined ? raw : "\ufffd";
     out += isTitleSeparator(previous) ? mapRunes(char, (c) => c.toUpperCase()) : char;
     previous = char;
   }

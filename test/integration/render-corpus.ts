@@ -152,9 +152,18 @@ b {{ "c" }}
   "html-looking values stay as they are outside toJSON": `{{ with secret "secret/data/diff/app" }}{{ .Data.data.html }}|{{ .Data.data.html | toJSON }}|{{ .Data.data.unicode | len }}{{ end }}
 `,
   "pkiCert keeps the certificate in its destination, sorted and re-encoded": `{{ with pkiCert "pki/issue/web" "common_name=app.example.com" "ttl=1h" }}{{ .Cert }}{{ .Key }}{{ .CA }}{{ end }}`,
+  "binary secrets: base64Decode keeps the bytes, and every function sees bytes": `{{ with secret "secret/data/diff/app" }}{{ .Data.data.bin | base64Decode }}|{{ .Data.data.bin | base64Decode | len }}|{{ .Data.data.bin | base64Decode | printf "%q" }}|{{ .Data.data.bin | base64Decode | toJSON }}|{{ .Data.data.bin | base64Decode | base64Encode }}|{{ .Data.data.bin | base64Decode | sha256Hex }}|{{ .Data.data.bin | base64Decode | toUpper | printf "%q" }}|{{ .Data.data.bin | base64Decode | sprig_trunc 3 | printf "%x" }}|{{ .Data.data.bin | base64Decode | sprig_b64enc }}{{ end }}\n`,
+  "a binary file": `{{ file "@DIR@/binary.bin" | base64Encode }}|{{ file "@DIR@/binary.bin" | len }}|{{ file "@DIR@/binary.bin" }}\n`,
 };
 
+/** Bytes that are not UTF-8 (0xff, a lone continuation byte, a cut sequence, an encoded surrogate) around valid ones. */
+export const BINARY = Buffer.from([
+  0x00, 0xff, 0xfe, 0x80, 0x41, 0xc3, 0x28, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x8c, 0x0a, 0xed, 0xa0,
+  0x80, 0xc3, 0xa9,
+]);
+
 export const VALUES = {
+  bin: BINARY.toString("base64"),
   db: "postgres://app@db/app",
   tricky: 'say "hi"\\path\ttab\u0007bell',
   html: "<a href='x'>&</a>",

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Bao, renderWithBaoAgent, startBao } from "../helpers/bao.js";
 import { CLI, cleanEnv, tempProject } from "../helpers/cli.js";
-import { CORPUS, VALUES } from "./render-corpus.js";
+import { BINARY, CORPUS, VALUES } from "./render-corpus.js";
 
 describe("render: byte for byte what `bao agent` renders", () => {
   let bao: Bao;
@@ -40,6 +40,7 @@ describe("render: byte for byte what `bao agent` renders", () => {
     dir = tempProject();
     // @DIR@ stands for the directory, where both renderers find the corpus's files.
     writeFileSync(join(dir, "data.txt"), "from a file\nline two\n");
+    writeFileSync(join(dir, "binary.bin"), BINARY);
     for (const [i, name] of names.entries()) {
       const template = (CORPUS[name] as string).replaceAll("@DIR@", dir);
       writeFileSync(join(dir, `t${i}.ctmpl`), template);

@@ -58,9 +58,8 @@ function rawLiteral(text: string): string {
 const KEYS = ["alpha", "beta", "gamma", "delta"];
 
 /**
- * Functions from string to string (or to a value every later step can print). Left
- * out: sprig_trunc and sprig_substr, which cut at a byte offset and can leave Go with
- * invalid UTF-8, which Strongbox's strings cannot hold (docs/render.md).
+ * Functions from string to string (or to a value every later step can print).
+ * sprig_substr is left out: Go's slice panics when the start is past the end.
  */
 const STRING_STEPS = [
   "toUpper",
@@ -99,6 +98,8 @@ const STRING_STEPS = [
   'trim "ab"',
   'sprig_trimAll "xy"',
   "sprig_repeat 2",
+  "sprig_trunc 5",
+  "sprig_trunc -3",
   'regexReplaceAll "[aeiou]" "_"',
   'sprig_regexReplaceAll "([a-z])([0-9])" "${2}${1}"',
   'split "a" | join "+"',
@@ -129,6 +130,8 @@ function source(): string {
     () => `.Data.data.${pick(KEYS)}`,
     () => `(env "FUZZ")`,
     () => `(index .Data.data "${pick(KEYS)}")`,
+    // Random bytes, most of them not UTF-8.
+    () => "(.Data.data.bin | base64Decode)",
   ])();
 }
 
@@ -163,6 +166,7 @@ describe(`render: random templates, byte for byte what \`bao agent\` renders (se
       "-mount=secret",
       "fuzz/app",
       ...Object.entries(values).map(([k, v]) => `${k}=${v}`),
+      `bin=${Buffer.from(Array.from({ length: 24 }, () => Math.floor(random() * 256))).toString("base64")}`,
     ]);
     dir = tempProject();
     for (const [i, text] of templates.entries()) writeFileSync(join(dir, `f${i}.ctmpl`), text);

@@ -1,6 +1,7 @@
 import { StrongboxError } from "../../errors.js";
 import { outputMode } from "../../render/output-file.js";
 import { type RenderJob, renderFiles } from "../../render/render-files.js";
+import { textToBytes } from "../../template/go-bytes.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { say } from "../io.js";
@@ -72,7 +73,7 @@ Options:
       configPath: stringOption(invocation, "config"),
       onWritten: (job) => say(io, `strongbox: rendered ${job.input} -> ${job.output}`),
     });
-    for (const text of texts) io.stdout.write(text);
+    for (const text of texts) io.stdout.write(textToBytes(text));
     return EXIT_OK;
   },
 };
