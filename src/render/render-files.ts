@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
-import type { AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
@@ -77,6 +77,13 @@ export async function renderFiles(
   };
   let client: VaultClient | undefined;
   let vault: ReturnType<typeof vaultTemplateSource> | undefined;
+  // A render's audit records go to the sink as one batch (one fsync, not one per path),
+  // written before its output is: the access takes effect when the file does.
+  let sink: AuditSink | undefined;
+  const pending: AuditEvent[] = [];
+  const flushAudit = () => {
+    if (sink !== undefined && pending.length > 0) sink.write(pending.splice(0));
+  };
   const source = async () => {
     if (vault === undefined) {
       const hasConfig = findConfigIfAny(options.cwd, options.configPath) !== undefined;
@@ -89,9 +96,15 @@ export async function renderFiles(
         (hasConfig
           ? projectAuditSink(await openConfig(), options.env, options.cwd)
           : openAuditSink({ baseDir: options.cwd, env: options.env, stdoutIsData: true }));
+      sink = audit;
       vault = vaultTemplateSource(client, {
         onValue: (name, value) => secrets.push({ name, value }),
-        audit,
+        audit: {
+          write: (events) => {
+            pending.push(...events);
+          },
+          ...(audit?.digest === undefined ? {} : { digest: audit.digest.bind(audit) }),
+        },
       });
     }
     return vault;
@@ -141,6 +154,7 @@ export async function renderFiles(
           ? {}
           : { destination: resolve(options.cwd, job.output) }),
       });
+      flushAudit();
       if (options.dry === true) {
         texts.push(options.reveal === true ? text : createRedactor(secrets).redact(text));
         continue;
@@ -156,6 +170,14 @@ export async function renderFiles(
       if (job.command !== undefined) runAfter(job, options);
     }
     return texts;
+  } catch (error) {
+    // What was read before the failure is recorded all the same.
+    try {
+      flushAudit();
+    } catch {
+      // The render's own error says more than a second one from the sink.
+    }
+    throw error;
   } finally {
     await client?.close();
   }

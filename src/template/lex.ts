@@ -42,9 +42,19 @@ export type Piece =
 export function lexTemplate(source: string, file: string): Piece[] {
   const pieces: Piece[] = [];
   let index = 0;
+  // Line starts, once: a position is then a binary search, not a scan of everything before it.
+  const starts = [0];
+  for (let at = source.indexOf("\n"); at >= 0; at = source.indexOf("\n", at + 1))
+    starts.push(at + 1);
   const position = (at: number) => {
-    const before = source.slice(0, at).split("\n");
-    return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((starts[mid] as number) <= at) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: at - (starts[low] as number) + 1 };
   };
   while (index < source.length) {
     const open = source.indexOf("{{", index);
