@@ -142,7 +142,10 @@ export function startAgent(
         });
       }
     }
-    for (const path of paths) versions.set(path, await currentVersion(path));
+    const current = await Promise.all(
+      [...paths].map(async (path) => [path, await currentVersion(path)] as const),
+    );
+    for (const [path, version] of current) versions.set(path, version);
     for (const key of refresh.keys()) {
       const response = fetched.get(key);
       if (response !== undefined) kept.set(key, response);
@@ -302,9 +305,11 @@ export function startAgent(
       });
       if (stopped) break;
       try {
-        let moved = false;
-        for (const [path, version] of versions)
-          if ((await currentVersion(path)) !== version) moved = true;
+        // All paths asked at once (the client keeps at most 16 connections).
+        const now = await Promise.all(
+          [...versions].map(async ([path, version]) => (await currentVersion(path)) !== version),
+        );
+        let moved = now.includes(true);
         if (unhealthy)
           log({ level: "info", event: "recovered", message: "Vault is reachable again" });
         unhealthy = false;
