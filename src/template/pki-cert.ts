@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { callKey } from "./call-key.js";
@@ -48,9 +48,16 @@ export async function pkiCert(
   return sortPems(raw, where).pems;
 }
 
+/**
+ * What the destination holds, when it is a plain file: a symlink there (pointing at
+ * another service's key pair, say) is not read, so a template cannot copy a key out
+ * of a file it was never given.
+ */
 function readExisting(destination: string): string | undefined {
   try {
-    const text = readFileSync(resolve(destination), "latin1");
+    const path = resolve(destination);
+    if (!lstatSync(path).isFile()) return undefined;
+    const text = readFileSync(path, "latin1");
     return text === "" ? undefined : text;
   } catch {
     return undefined;

@@ -78,6 +78,16 @@ export function vaultTemplateSource(
     async secret(rawPath, params = []) {
       const write = params.length > 0;
       const [path = "", queryText] = rawPath.split("?", 2);
+      // A template renders secrets; it does not reconfigure the server (policies, mounts,
+      // audit devices) with the token it was lent, whatever that token may do.
+      if (write && /^\/*sys(\/|$)/.test(path)) {
+        record(path, "write", "denied", { code: "E_TEMPLATE" });
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `secret "${path}": templates may not write under sys/ (server configuration)`,
+          { hint: "configure Vault with bao/vault commands or Terraform, not from a template" },
+        );
+      }
       const data = write ? paramsOf(params, rawPath) : undefined;
       let body: Record<string, unknown> | undefined;
       let kv: 1 | 2 | undefined;

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Bao, startBao } from "../helpers/bao.js";
@@ -129,6 +129,42 @@ describe("dynamic secrets in templates, against a real bao", () => {
     const third = certOf(readFileSync(join(dir, "tls.pem"), "utf8"));
     assert.notEqual(third.serialNumber, first.serialNumber, "re-issued before it expires");
     assert.match(third.subject, /CN=tls\.example\.com/);
+  });
+
+  it("attacks: a template cannot write under sys/, and pkiCert does not read a key through a symlinked destination", async () => {
+    const other = JSON.parse(
+      bao.cli([
+        "write",
+        "-format=json",
+        "pki/issue/web",
+        "common_name=other.example.com",
+        "ttl=1h",
+      ]),
+    ).data as { certificate: string; private_key: string };
+    const dir = tempProject({
+      "policy.ctmpl":
+        '{{ with secret "sys/policies/acl/pwned" "policy=path \\"*\\" { capabilities = [\\"sudo\\"] }" }}{{ end }}',
+      "tls.ctmpl":
+        '{{ with pkiCert "pki/issue/web" "common_name=tls.example.com" "ttl=1h" }}{{ .Cert }}{{ .Key }}{{ end }}',
+      // Another service's key pair, still good: what a symlinked destination would hand over.
+      "other.pem": `${other.certificate}\n${other.private_key}\n`,
+    });
+    symlinkSync(join(dir, "other.pem"), join(dir, "link.pem"));
+    const write = await runCli(["render", "-i", "policy.ctmpl", "-o", "out"], {
+      cwd: dir,
+      env: env(dir),
+    });
+    assert.equal(write.code, 3, write.stderr);
+    assert.match(write.stderr, /may not write under sys\//);
+    assert.doesNotMatch(bao.cli(["policy", "list"]), /pwned/);
+    const dry = await runCli(["render", "-i", "tls.ctmpl", "-o", "link.pem", "--dry", "--reveal"], {
+      cwd: dir,
+      env: env(dir),
+    });
+    assert.equal(dry.code, 0, dry.stderr);
+    const keyBody = other.private_key.split("\n")[1] as string;
+    assert.ok(!dry.stdout.includes(keyBody), "the other service's key is not rendered");
+    assert.match(certOf(dry.stdout).subject, /CN=tls\.example\.com/);
   });
 
   it("the agent re-issues a short-lived certificate before it expires and restarts its child", async () => {

@@ -60,13 +60,26 @@ describe("credentials stay with Strongbox (issue 9.1-9.3)", () => {
     assert.ok(!`${result.stdout}${result.stderr}`.includes("canary-token-value"));
   });
 
-  it("templates refuse env of a credential, and ref env:// too", async () => {
+  it("templates refuse env of a credential, by every function that reads the environment, and ref env:// too", async () => {
     const dir = tempProject({
       "env.tmpl": 'T={{ env "VAULT_TOKEN" }}\n',
       "ref.tmpl": 'T={{ ref "env://STRONGBOX_MASTER_KEY" }}\n',
+      "sprig-env.tmpl": 'T={{ sprig_env "VAULT_TOKEN" }}\n',
+      "expandenv.tmpl": 'T={{ sprig_expandenv "token is ${BAO_TOKEN}" }}\n',
+      "expandenv-bare.tmpl": 'T={{ sprig_expandenv "key $STRONGBOX_MASTER_KEY" }}\n',
+      "or-default.tmpl": 'T={{ envOrDefault "VAULT_TOKEN" "x" }}\n',
+      "must.tmpl": 'T={{ mustEnv "STRONGBOX_AUDIT_KEY" }}\n',
       "strongbox.config.yaml": "variables:\n  X: { default: x }\n",
     });
-    for (const template of ["env.tmpl", "ref.tmpl"]) {
+    for (const template of [
+      "env.tmpl",
+      "ref.tmpl",
+      "sprig-env.tmpl",
+      "expandenv.tmpl",
+      "expandenv-bare.tmpl",
+      "or-default.tmpl",
+      "must.tmpl",
+    ]) {
       const result = await runCli(["render", "-i", template, "--dry", "--reveal"], {
         cwd: dir,
         env: CREDENTIALS,
