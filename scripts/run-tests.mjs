@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureAge } from "./ensure-age.mjs";
 import { ensureBao } from "./ensure-bao.mjs";
 import { ensureMoto } from "./ensure-moto.mjs";
 import { ensurePostgres } from "./ensure-postgres.mjs";
@@ -44,6 +45,9 @@ function decoys() {
     VAULT_NAMESPACE: "decoy",
     STRONGBOX_MASTER_KEY: Buffer.alloc(32, 7).toString("base64"),
     STRONGBOX_PASSPHRASE: "decoy passphrase",
+    // An age identity a developer may have exported: a test store must not open with it.
+    STRONGBOX_IDENTITY:
+      "AGE-SECRET-KEY-1MAGQ7022Z0X67740ZL3S5ZF6U7P4V7ARMD5SHGXX5ASKVZZNC7ZQCN2EL9",
     STRONGBOX_ENV: "production",
     STRONGBOX_RESOLVED: "production",
     STRONGBOX_STORE_DIR: join(home, "decoy-store"),
@@ -75,6 +79,8 @@ const moto = ensureMoto();
 const postgres = ensurePostgres();
 const redis = ensureRedis();
 const smtp = ensureSmtp();
+// The team store's interop tests use the real age CLI (Debian's package).
+const age = ensureAge();
 const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys();
 if (Object.keys(planted).length > 0)
   console.log(
@@ -88,6 +94,7 @@ const env = {
   STRONGBOX_POSTGRES_BIN: postgres,
   STRONGBOX_REDIS: redis,
   STRONGBOX_SMTP: smtp,
+  STRONGBOX_AGE: age,
 };
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",

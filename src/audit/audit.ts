@@ -20,6 +20,8 @@ export interface AuditEvent {
     | "rotate-key"
     | "rewrap"
     | "rekey"
+    | "recipient-add"
+    | "recipient-rm"
     | "resolve"
     | "checkpoint";
   /** The environment of a resolution. */
@@ -46,6 +48,8 @@ export interface AuditEvent {
   readonly principal?: Principal;
   /** The config's `project`, when it names one. */
   readonly project?: string;
+  /** The store recipient added or removed (`age1…`, `transit:…`): who, never a key. */
+  readonly recipient?: string;
   /** Rows a batch job (a master key rewrap) changed in the batch recorded. */
   readonly rows?: number;
   /** A checkpoint's count of the records before it. */

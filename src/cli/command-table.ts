@@ -89,6 +89,14 @@ export const COMMANDS: Readonly<
     summary: "after a master key rotation, move a table's encrypted fields to the new version",
     load: async () => (await import("./commands/rewrap-data.js")).rewrapDataCommand,
   },
+  keygen: {
+    summary: "create an age identity for opening team stores; print its recipient",
+    load: async () => (await import("./commands/keygen.js")).keygenCommand,
+  },
+  recipients: {
+    summary: "list, add or remove who can open the store (age, SSH, Transit, KMS, passphrase)",
+    load: async () => (await import("./commands/recipients.js")).recipientsCommand,
+  },
   rekey: {
     summary: "change the master key (cost independent of the number of secrets)",
     load: async () => (await import("./commands/rekey.js")).rekeyCommand,

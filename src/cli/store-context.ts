@@ -13,9 +13,12 @@ import { promptHidden } from "./prompt.js";
 export const STORE_OPTION = {
   store: { type: "string" as const },
   config: { type: "string" as const, short: "c" },
+  env: { type: "string" as const, short: "e" },
 };
 export const STORE_HELP = `      --store DIR     the store directory (default: $STRONGBOX_STORE_DIR, the config's
                       store.path, or .strongbox beside the config or here)
+  -e, --env NAME      use that environment's own store (made by init --env) when it has
+                      one (default: $STRONGBOX_ENV)
   -c, --config PATH   the config file that names the store and audit log`;
 
 /**
@@ -23,12 +26,22 @@ export const STORE_HELP = `      --store DIR     the store directory (default: $
  * else `STRONGBOX_STORE_DIR`, else the config's `store.path` (when a config is
  * found), else `.strongbox` in the working directory.
  */
-export async function storeOptions(invocation: Invocation, io: CliIo): Promise<StoreOptions> {
+export async function storeOptions(
+  invocation: Invocation,
+  io: CliIo,
+  options: { creating?: boolean } = {},
+): Promise<StoreOptions> {
+  // init --env names the store it makes; STRONGBOX_ENV only ever picks an existing one.
+  const environment =
+    stringOption(invocation, "env") ??
+    (options.creating === true ? undefined : io.env.STRONGBOX_ENV || undefined);
   const { dir, audit } = await projectStore({
     cwd: io.cwd,
     env: io.env,
     store: stringOption(invocation, "store"),
     configPath: stringOption(invocation, "config"),
+    environment,
+    ...(options.creating === true ? { creating: true } : {}),
   });
   const lockTimeout = Number(io.env.STRONGBOX_LOCK_TIMEOUT_MS);
   return {

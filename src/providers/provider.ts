@@ -21,6 +21,8 @@ export interface ReadContext {
    * transport that could leak its credential (plain http, unverified TLS).
    */
   readonly strictTransport?: boolean;
+  /** The environment being resolved; the store opens that environment's own store when it has one. */
+  readonly environment?: string;
   /** Reports something the user should know that does not stop resolution (shown as a warning). */
   readonly warn?: (message: string) => void;
   /** Asked for the store's passphrase when the environment has none (the CLI prompts). */

@@ -25,6 +25,7 @@ export async function resolveConfig(
         ? await fetchRefs(current.pending, {
             ...context(config, options, deadline(options)),
             strictTransport: current.strictTransport,
+            environment: current.environment,
             warn: current.warn,
           })
         : await current.result,
@@ -60,6 +61,7 @@ export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = 
         fetchRefsSync(current.pending, {
           ...ctx,
           strictTransport: current.strictTransport,
+          environment: current.environment,
           warn: current.warn,
         }),
       );

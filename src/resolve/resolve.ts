@@ -63,6 +63,8 @@ export type Step =
       readonly pending: readonly PendingRef[];
       /** Pure Vault mode: remote providers refuse insecure transport. */
       readonly strictTransport: boolean;
+      /** The environment being resolved (a store may keep one store per environment). */
+      readonly environment: string;
       /** Where providers report what the user should know but that does not stop resolution. */
       readonly warn: (message: string) => void;
     }
@@ -131,6 +133,7 @@ export function* resolveSteps(
           kind: "fetch",
           pending,
           strictTransport: isPureVault(environment),
+          environment: environment.name,
           warn: (message: string) => {
             if (!warnings.includes(message)) warnings.push(message);
           },

@@ -1,8 +1,9 @@
+import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import type { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
-import { newMaster } from "./key-wrapper.js";
-import { type Keyring, nextKeyId } from "./keyring.js";
+import { type NewMaster, newMaster } from "./key-wrapper.js";
+import { type Keyring, type MasterRecord, nextKeyId } from "./keyring.js";
 import { sweepLeftovers } from "./lock.js";
 import { promoteNewKeyFile, type ScryptParams, writeKeyFile } from "./master-key.js";
 import { openVersion, sealSecretFile, sealVersion } from "./secret-file.js";
@@ -90,21 +91,34 @@ export function rewrap(core: StoreCore): number {
  */
 export function rekey(
   core: StoreCore,
-  options: { passphrase?: string; scrypt?: ScryptParams } = {},
+  options: {
+    passphrase?: string;
+    scrypt?: ScryptParams;
+    /** A new master key already wrapped for its recipients (recipient stores wrap asynchronously). */
+    prepared?: NewMaster;
+    /** The audit record's action and recipient (a recipient removed is a rekey too). */
+    action?: "rekey" | "recipient-rm";
+    recipient?: string;
+    /** The master record `prepared` was made from; the rekey is refused if it changed since. */
+    basedOn?: MasterRecord;
+  } = {},
 ): { keyFile?: string } {
   const random = (size: number) => core.random(size);
-  const { master, key, keyFile } = newMaster(
-    options.passphrase === undefined
-      ? { kind: "key" }
-      : {
-          kind: "passphrase",
-          passphrase: options.passphrase,
-          ...(options.scrypt === undefined ? {} : { scrypt: options.scrypt }),
-        },
-    { storeId: toB64u(core.keyring.storeId), env: core.options.env, random },
-  );
+  const { master, key, keyFile } =
+    options.prepared ??
+    newMaster(
+      options.passphrase === undefined
+        ? { kind: "key" }
+        : {
+            kind: "passphrase",
+            passphrase: options.passphrase,
+            ...(options.scrypt === undefined ? {} : { scrypt: options.scrypt }),
+          },
+      { storeId: toB64u(core.keyring.storeId), env: core.options.env, random },
+    );
   const release = core.lock();
   try {
+    if (options.basedOn !== undefined) refuseChangedMaster(core, options.basedOn);
     sweepLeftovers(core.options.dir, { secrets: true });
     core.finishIntegrityRotation();
     const current = core.keyring;
@@ -123,9 +137,49 @@ export function rekey(
     core.sealKeyring(rotating, key);
     if (keyFile !== undefined) promoteNewKeyFile(keyFile);
     core.finishIntegrityRotation();
-    core.audit({ action: "rekey", outcome: "ok" });
+    core.audit({
+      action: options.action ?? "rekey",
+      outcome: "ok",
+      ...(options.recipient === undefined ? {} : { recipient: options.recipient }),
+    });
   } finally {
     release();
   }
   return keyFile === undefined ? {} : { keyFile };
+}
+
+/**
+ * Replaces the keyring's master record with the same master key (a recipient
+ * added: the key is wrapped for one more; nothing else changes).
+ */
+export function setMasterRecord(
+  core: StoreCore,
+  master: MasterRecord,
+  audit: { action: "recipient-add"; recipient: string },
+  basedOn: MasterRecord,
+): void {
+  const release = core.lock();
+  try {
+    refuseChangedMaster(core, basedOn);
+    sweepLeftovers(core.options.dir, { secrets: false });
+    core.finishIntegrityRotation();
+    core.sealKeyring({ ...core.keyring, master, manifest: true });
+    core.audit({ action: audit.action, outcome: "ok", recipient: audit.recipient });
+  } finally {
+    release();
+  }
+}
+
+/**
+ * A recipient change is prepared (wrapped, perhaps by a remote service) before
+ * the lock is taken; if someone else changed the recipients meanwhile, writing
+ * ours would silently undo theirs.
+ */
+function refuseChangedMaster(core: StoreCore, basedOn: MasterRecord): void {
+  if (JSON.stringify(core.keyring.master) !== JSON.stringify(basedOn))
+    throw new StrongboxError(
+      "E_STORE_LOCKED",
+      `the store's recipients changed while this change was being prepared`,
+      { hint: "run the command again; it will start from the current recipients" },
+    );
 }

@@ -1,17 +1,15 @@
 import { StrongboxError } from "../errors.js";
 import { formatError, toB64u } from "./encoding.js";
+import { unwrapFromKeyFile } from "./key-file-unwrap.js";
 import type { Keyring, MasterRecord } from "./keyring.js";
 import {
   checkScryptParams,
   DEFAULT_SCRYPT,
-  keyFileCandidates,
   keyFilePath,
-  parseMasterKey,
   passphraseKey,
-  promoteNewKeyFile,
-  readKeyFile,
   type ScryptParams,
 } from "./master-key.js";
+import { recipientsWrapper } from "./recipients/wrapper.js";
 
 /**
  * The key-wrapping seam. A store's keys (data keys, the integrity key) are
@@ -48,7 +46,7 @@ export interface UnwrapContext {
 }
 
 /** Where the master key came from; shown to people, never the key. */
-export type MasterKeyOrigin = "env" | "key-file" | "passphrase";
+export type MasterKeyOrigin = "env" | "key-file" | "passphrase" | "recipient";
 
 export interface Unwrapped {
   readonly keyring: Keyring;
@@ -72,35 +70,10 @@ export interface NewMaster {
 /** A random master key from `STRONGBOX_MASTER_KEY`, or from the key file (finishing an interrupted rekey). */
 const keyFileWrapper: KeyWrapper = {
   kind: "key",
-  async unwrap(master, ctx) {
-    return this.unwrapAgain?.(master, ctx) as Unwrapped;
+  async unwrap(_master, ctx) {
+    return unwrapFromKeyFile(ctx);
   },
-  unwrapAgain(_master, ctx) {
-    const fromEnv = ctx.env.STRONGBOX_MASTER_KEY;
-    if (fromEnv !== undefined && fromEnv !== "") {
-      const key = parseMasterKey(fromEnv, "STRONGBOX_MASTER_KEY");
-      return { keyring: ctx.open(key), key, origin: "env" };
-    }
-    const keyFile = keyFilePath(ctx.storeId, ctx.env);
-    const candidates = keyFileCandidates(keyFile);
-    if (candidates.length === 0)
-      throw new StrongboxError("E_STORE_KEY", `no master key for the store in ${ctx.dir}`, {
-        hint: `set STRONGBOX_MASTER_KEY, or put the key file at ${keyFile} (STRONGBOX_KEY_FILE names another)`,
-      });
-    let lastError: unknown;
-    for (const candidate of candidates) {
-      const key = readKeyFile(candidate);
-      try {
-        const keyring = ctx.open(key);
-        if (candidate !== keyFile) promoteNewKeyFile(keyFile);
-        return { keyring, key, origin: "key-file" };
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof StrongboxError && error.code === "E_STORE_WRONG_KEY")) throw error;
-      }
-    }
-    throw lastError;
-  },
+  unwrapAgain: (_master, ctx) => unwrapFromKeyFile(ctx),
 };
 
 /** A passphrase through scrypt, with the parameters bounded before any work is done. */
@@ -123,7 +96,7 @@ const passphraseWrapper: KeyWrapper = {
 };
 
 const WRAPPERS: ReadonlyMap<string, KeyWrapper> = new Map(
-  [keyFileWrapper, passphraseWrapper].map((wrapper) => [wrapper.kind, wrapper]),
+  [keyFileWrapper, passphraseWrapper, recipientsWrapper].map((wrapper) => [wrapper.kind, wrapper]),
 );
 
 /**

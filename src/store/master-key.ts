@@ -103,12 +103,21 @@ export function keyFilePath(
  * ssh does for private keys. Throws `E_STORE_KEY` with the fix otherwise.
  */
 export function readKeyFile(path: string): Buffer {
+  return parseMasterKey(readPrivateFile(path, "key file"), `key file ${path}`);
+}
+
+/**
+ * The text of a file holding a key (a master key file, an identities file),
+ * after checking that it is the reader's own, in a directory others cannot
+ * write to, and readable by its owner only. Throws `E_STORE_KEY` with the fix.
+ */
+export function readPrivateFile(path: string, what: string): string {
   const stats = statSync(path);
   const uid = process.getuid?.();
   if (uid !== undefined && stats.uid !== uid)
     throw new StrongboxError(
       "E_STORE_KEY",
-      `key file ${path} belongs to another user (uid ${stats.uid})`,
+      `${what} ${path} belongs to another user (uid ${stats.uid})`,
       {
         hint: "a master key must be your own file; whoever owns it can replace it with theirs",
       },
@@ -117,20 +126,20 @@ export function readKeyFile(path: string): Buffer {
   if ((dir.mode & writableByOthers(dir.gid)) !== 0 && (dir.mode & 0o1000) === 0)
     throw new StrongboxError(
       "E_STORE_KEY",
-      `key file ${path} is in ${dirname(path)}, which others can write to`,
+      `${what} ${path} is in ${dirname(path)}, which others can write to`,
       { hint: `run \`chmod 700 ${dirname(path)}\`; others could swap the key file there` },
     );
   if ((stats.mode & 0o077) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
     throw new StrongboxError(
       "E_STORE_KEY",
-      `key file ${path} is accessible by other users (mode ${mode})`,
+      `${what} ${path} is accessible by other users (mode ${mode})`,
       {
         hint: `run \`chmod 600 ${path}\`; a master key others can read protects nothing`,
       },
     );
   }
-  return parseMasterKey(readFileSync(path, "utf8"), `key file ${path}`);
+  return readFileSync(path, "utf8");
 }
 
 /** Candidate key files in the order a reader tries them: the file, then an unfinished rekey's. */

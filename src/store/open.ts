@@ -6,11 +6,12 @@ import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { assertTrusted } from "../security/trusted-path.js";
 import { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
-import { newMaster, wrapperFor } from "./key-wrapper.js";
+import { type NewMaster, newMaster, wrapperFor } from "./key-wrapper.js";
 import { type Keyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
 import { MANIFEST, writeManifest } from "./manifest.js";
 import { assertRandomKey, writeKeyFile } from "./master-key.js";
+import { type Stanza, wrapFor } from "./recipients/stanzas.js";
 import { Store } from "./store.js";
 import { type InitOptions, KEYRING, now, type StoreOptions } from "./types.js";
 
@@ -23,26 +24,28 @@ const GITATTRIBUTES = `${MANIFEST} merge=union\n`;
  * file (0600) or derived from a passphrase, one data key and the integrity key.
  * Throws `E_STORE_EXISTS` rather than touch an existing store.
  */
-export function initStore(options: InitOptions): { storeId: string; keyFile?: string } {
+export function initStore(
+  options: InitOptions & { readonly prepared?: { storeId: Buffer; master: NewMaster } },
+): { storeId: string; keyFile?: string } {
   const random = options.random ?? randomBytes;
-  if (existsSync(join(options.dir, KEYRING))) {
-    throw new StrongboxError("E_STORE_EXISTS", `a store already exists in ${options.dir}`, {
-      hint: "use it, or choose another directory with --store",
-    });
-  }
+  refuseExisting(options.dir);
+  if (options.recipients !== undefined && options.prepared === undefined)
+    throw new StrongboxError("E_USAGE", "a store with recipients is made by initRecipientStore");
   if (options.masterKey !== undefined) assertRandomKey(options.masterKey, "the master key given");
-  const storeId = random(16);
+  const storeId = options.prepared?.storeId ?? random(16);
   const id = toB64u(storeId);
-  const { master, key, keyFile } = newMaster(
-    options.newPassphrase !== undefined
-      ? {
-          kind: "passphrase",
-          passphrase: options.newPassphrase,
-          ...(options.scrypt === undefined ? {} : { scrypt: options.scrypt }),
-        }
-      : { kind: "key", given: options.masterKey },
-    { storeId: id, env: options.env, random },
-  );
+  const { master, key, keyFile } =
+    options.prepared?.master ??
+    newMaster(
+      options.newPassphrase !== undefined
+        ? {
+            kind: "passphrase",
+            passphrase: options.newPassphrase,
+            ...(options.scrypt === undefined ? {} : { scrypt: options.scrypt }),
+          }
+        : { kind: "key", given: options.masterKey },
+      { storeId: id, env: options.env, random },
+    );
   const keyring: Keyring = {
     storeId,
     createdAt: now(options),
@@ -63,6 +66,45 @@ export function initStore(options: InitOptions): { storeId: string; keyFile?: st
     sealKeyring(keyring, key, () => random(12)),
   );
   return keyFile === undefined ? { storeId: id } : { storeId: id, keyFile };
+}
+
+/**
+ * Creates a store its recipients open (see recipients/): a random master key,
+ * wrapped for each recipient before anything is written; no key file. A
+ * passphrase recipient takes `newPassphrase`.
+ */
+export async function initRecipientStore(options: InitOptions): Promise<{ storeId: string }> {
+  const random = options.random ?? randomBytes;
+  refuseExisting(options.dir);
+  const recipients = options.recipients ?? [];
+  if (recipients.length === 0)
+    throw new StrongboxError("E_USAGE", "a store with recipients needs at least one", {
+      hint: "give --recipient age1… (strongbox keygen prints yours), transit:MOUNT/KEY or aws-kms:KEY",
+    });
+  const storeId = random(16);
+  const key = random(32);
+  const stanzas: Stanza[] = [];
+  for (const { recipient, name } of recipients)
+    stanzas.push(
+      await wrapFor(key, recipient, {
+        storeId: toB64u(storeId),
+        env: options.env,
+        name,
+        passphrase: options.newPassphrase,
+      }),
+    );
+  const { recipients: _given, ...rest } = options;
+  return initStore({
+    ...rest,
+    prepared: { storeId, master: { master: { kind: "recipients", stanzas }, key } },
+  });
+}
+
+function refuseExisting(dir: string): void {
+  if (existsSync(join(dir, KEYRING)))
+    throw new StrongboxError("E_STORE_EXISTS", `a store already exists in ${dir}`, {
+      hint: "use it, or choose another directory with --store",
+    });
 }
 
 /**

@@ -9,6 +9,14 @@ import type { MasterKeyOrigin } from "./key-wrapper.js";
 import { markCounts, writeManifest } from "./manifest.js";
 import type { ScryptParams } from "./master-key.js";
 import {
+  addRecipient,
+  listRecipients,
+  type RecipientOptions,
+  rekeyRecipients,
+  removeRecipient,
+} from "./recipients/operations.js";
+import type { Stanza } from "./recipients/stanzas.js";
+import {
   checkSecretName,
   hasConflictMarkers,
   MAX_VALUE_BYTES,
@@ -342,7 +350,34 @@ export class Store {
 
   /** Changes the master key and revokes the old one (see key-operations.ts). */
   rekey(options: { passphrase?: string; scrypt?: ScryptParams } = {}): { keyFile?: string } {
+    if (this.#core.keyring.master.kind === "recipients")
+      throw new StrongboxError("E_USAGE", "this store has recipients: use rekeyRecipients()", {
+        hint: "strongbox rekey wraps the new key for every recipient",
+      });
     return rekey(this.#core, options);
+  }
+
+  /** Who can open the store (a store from before recipients: its master key or passphrase). */
+  recipients(): Stanza[] {
+    return listRecipients(this.#core);
+  }
+
+  /** Wraps the master key for one more recipient (see recipients/operations.ts). */
+  addRecipient(recipient: string, options: RecipientOptions = {}): Promise<Stanza> {
+    return addRecipient(this.#core, recipient, options);
+  }
+
+  /** Removes a recipient and re-keys; returns the secrets it could read, to rotate. */
+  removeRecipient(
+    who: string,
+    options: RecipientOptions = {},
+  ): Promise<{ removed: Stanza; exposed: string[] }> {
+    return removeRecipient(this.#core, who, options);
+  }
+
+  /** A new master key, wrapped again for every recipient. */
+  rekeyRecipients(options: RecipientOptions = {}): Promise<void> {
+    return rekeyRecipients(this.#core, options);
   }
 }
 

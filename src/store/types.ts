@@ -39,6 +39,12 @@ export interface InitOptions extends StoreOptions {
   readonly scrypt?: ScryptParams;
   /** Use this master key (e.g. from `STRONGBOX_MASTER_KEY`) instead of generating one; no key file is written. */
   readonly masterKey?: Buffer;
+  /**
+   * Recipients who can open the store (`age1…`, `ssh-ed25519 …`, `transit:MOUNT/KEY`,
+   * `aws-kms:KEY`, `passphrase`), each with an optional name; then no key file is written.
+   * Only `initRecipientStore` takes them (wrapping is asynchronous).
+   */
+  readonly recipients?: ReadonlyArray<{ readonly recipient: string; readonly name?: string }>;
 }
 
 /** The keyring's file name in the store directory. */

@@ -77,7 +77,7 @@ export function goJson(value: GoValue, indent?: string, escapeHtml = true): stri
   // A byte that is not UTF-8 (a lone surrogate here) is written as U+FFFD, as Go's encoder does.
   const text = JSON.stringify(sortKeys(value) ?? null, null, indent).replace(
     /\\(\\|udc[89a-f][0-9a-f])/g,
-    (whole, escape: string) => (escape === "\\" ? whole : "\ufffd"),
+    (whole, escaped: string) => (escaped === "\\" ? whole : "\ufffd"),
   );
   return text.replace(
     escapeHtml ? /[<>&\u2028\u2029]/g : /[\u2028\u2029]/g,

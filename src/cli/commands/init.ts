@@ -5,7 +5,7 @@ import { StrongboxError } from "../../errors.js";
 import { readUserFile } from "../../fs/read-user-file.js";
 import { missingGitignoreLines, scaffoldVariables, scaffoldYaml } from "../../generate/scaffold.js";
 import { parseMasterKey } from "../../store/master-key.js";
-import { initStore } from "../../store/open.js";
+import { initRecipientStore, initStore } from "../../store/open.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson } from "../io.js";
@@ -18,12 +18,14 @@ export const initCommand: Command = {
   options: {
     ...STORE_OPTION,
     passphrase: { type: "boolean" },
+    recipient: { type: "string", multiple: true },
     from: { type: "string" },
     yes: { type: "boolean", short: "y" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox init [--store DIR] [--passphrase]
+       strongbox init [--env NAME] --recipient [NAME=]RECIPIENT...
        strongbox init --from .env.example [--yes]
 
 --from FILE first writes strongbox.config.yaml from an existing .env or
@@ -38,8 +40,17 @@ in a key file readable only by you, outside the project. With --passphrase
 the master key is derived from a passphrase instead (STRONGBOX_PASSPHRASE or
 a prompt; scrypt N=2^17, r=8, p=1).
 
+With --recipient (repeatable) the store has no shared key: its master key is
+wrapped for each recipient (age1… from strongbox keygen, ssh-ed25519 AAAA…,
+transit:MOUNT/KEY, aws-kms:KEY, passphrase), and any one of them opens it
+(see strongbox recipients). NAME= names one (alice=age1…). With --env NAME
+the store is that environment's own (<store>/envs/NAME): resolution and
+store commands for that environment use it, so production can have only a
+KMS or Transit key as its recipient while developers read local and staging.
+
 Options:
 ${STORE_HELP}
+      --recipient R   a recipient who can open the store (repeatable)
       --passphrase    protect the store with a passphrase instead of a key file
       --from FILE     write strongbox.config.yaml from this .env or .env.example first
   -y, --yes           write the proposed config without asking
@@ -51,7 +62,32 @@ ${STORE_HELP}
       const written = await scaffold(from, invocation, io);
       if (!written) return EXIT_OK;
     }
-    const options = await storeOptions(invocation, io);
+    const options = await storeOptions(invocation, io, { creating: true });
+    const recipients = (invocation.values.recipient as string[] | undefined) ?? [];
+    if (recipients.length > 0) {
+      const named = recipients.map(namedRecipient);
+      const passphrase = named.some((r) => r.recipient === "passphrase")
+        ? (io.env.STRONGBOX_NEW_PASSPHRASE ?? (await promptHidden(io, "new store passphrase: ")))
+        : undefined;
+      const { storeId } = await initRecipientStore({
+        ...options,
+        recipients: named,
+        ...(passphrase === undefined ? {} : { newPassphrase: passphrase }),
+      });
+      if (invocation.values.json === true) {
+        writeJson(io, { store: options.dir, storeId, recipients: named.length });
+        return EXIT_OK;
+      }
+      say(
+        io,
+        `strongbox: created the store ${options.dir} (id ${storeId}) for ${named.length} recipient(s)`,
+      );
+      say(
+        io,
+        "strongbox: no key file: each recipient opens it with their own identity. Commit the store directory.",
+      );
+      return EXIT_OK;
+    }
     let newPassphrase: string | undefined;
     if (invocation.values.passphrase === true) {
       newPassphrase =
@@ -147,4 +183,14 @@ async function scaffold(from: string, invocation: Invocation, io: CliIo): Promis
   say(io, `strongbox: wrote ${target}`);
   if (invocation.values.yes === true) say(io, summary);
   return true;
+}
+
+/** `NAME=RECIPIENT` or a bare recipient. */
+function namedRecipient(text: string): { recipient: string; name?: string } {
+  const match = /^([A-Za-z0-9_.@-]{1,64})=((?:age1|ssh-|transit:|aws-kms:|passphrase).*)$/s.exec(
+    text,
+  );
+  return match === null
+    ? { recipient: text }
+    : { recipient: match[2] as string, name: match[1] as string };
 }

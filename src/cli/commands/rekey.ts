@@ -25,6 +25,16 @@ ${STORE_HELP}
 `,
   async run(invocation, io) {
     const store = await openStoreForCli(invocation, io);
+    if (store.recipients().some((stanza) => stanza.wrapped !== undefined)) {
+      // A recipients store: the new key is wrapped for every recipient; nobody gets a key file.
+      const keeps = store.recipients().some((stanza) => stanza.type === "passphrase");
+      const passphrase = keeps
+        ? (io.env.STRONGBOX_PASSPHRASE ?? (await promptHidden(io, "store passphrase: ")))
+        : undefined;
+      await store.rekeyRecipients({ passphrase });
+      say(io, "strongbox: new master key wrapped for every recipient; commit the store");
+      return EXIT_OK;
+    }
     let passphrase: string | undefined;
     if (invocation.values.passphrase === true) {
       passphrase =

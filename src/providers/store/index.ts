@@ -59,6 +59,7 @@ export const storeProvider = defineProvider({
         { store: ctx.config("store") as ConfigSpec["store"] },
         ctx.baseDir,
         ctx.processEnv,
+        ctx.environment,
       );
       return {
         dir,

@@ -1,16 +1,18 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { AuditSink } from "../../audit/audit.js";
 import { openAuditSink } from "../../audit/open-sink.js";
 import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";
-import { storeDirectory } from "./directory.js";
+import { environmentStore, storeDirectory } from "./directory.js";
 
 /**
  * Which store a command outside resolution works on, and where its access is
  * recorded: `store` (a `--store` given, relative to `cwd`), else
  * `STRONGBOX_STORE_DIR`, else the config's `store.path` when a config is
  * found (`configPath`, or searched from `cwd`), else `.strongbox` in `cwd`.
- * The audit sink follows the one rule of `auditTarget`.
+ * With `environment`, that environment's own store when it has one. The audit
+ * sink follows the one rule of `auditTarget`.
  */
 export async function projectStore(options: {
   readonly cwd: string;
@@ -18,7 +20,16 @@ export async function projectStore(options: {
   readonly store?: string | undefined;
   readonly configPath?: string | undefined;
   readonly stdoutIsData?: boolean;
+  /** An environment whose own store (`<store>/envs/<name>`) is used when it has one. */
+  readonly environment?: string | undefined;
+  /** `init --env`: the environment's store directory even though it does not exist yet. */
+  readonly creating?: boolean;
 }): Promise<{ readonly dir: string; readonly audit?: AuditSink }> {
+  const pick = (dir: string) => {
+    if (options.environment === undefined) return dir;
+    const own = environmentStore(dir, options.environment);
+    return options.creating === true || existsSync(join(own, "keyring.sbx")) ? own : dir;
+  };
   const sink = (config: Parameters<typeof openAuditSink>[0]["config"], baseDir: string) => {
     const audit = openAuditSink({
       config,
@@ -30,11 +41,14 @@ export async function projectStore(options: {
     return audit === undefined ? {} : { audit };
   };
   if (options.store !== undefined)
-    return { dir: resolve(options.cwd, options.store), ...sink(undefined, options.cwd) };
+    return { dir: pick(resolve(options.cwd, options.store)), ...sink(undefined, options.cwd) };
   const configPath = findConfigIfAny(options.cwd, options.configPath);
   if (configPath === undefined)
-    return { dir: storeDirectory({}, options.cwd, options.env), ...sink(undefined, options.cwd) };
+    return {
+      dir: pick(storeDirectory({}, options.cwd, options.env)),
+      ...sink(undefined, options.cwd),
+    };
   const config = await loadConfigFile(configPath, options.env);
   const base = resolve(configPath, "..");
-  return { dir: storeDirectory(config, base, options.env), ...sink(config, base) };
+  return { dir: pick(storeDirectory(config, base, options.env)), ...sink(config, base) };
 }

@@ -1,0 +1,129 @@
+import { StrongboxError } from "../../errors.js";
+import { unwrapFromKeyFile } from "../key-file-unwrap.js";
+import type { KeyWrapper, UnwrapContext, Unwrapped } from "../key-wrapper.js";
+import type { MasterRecord } from "../keyring.js";
+import { keyFileCandidates, keyFilePath } from "../master-key.js";
+import { ageUnwrap } from "./age.js";
+import { localIdentities } from "./identities.js";
+import { describeStanza, type Stanza, stanzasOf } from "./stanzas.js";
+
+/**
+ * A store opened by any one of its recipients. Tried in the order that costs
+ * least and asks nobody: local age and SSH identities (matched to a stanza by
+ * recipient, no trial decryption), the shared master key of a store from
+ * before recipients, a Transit key when Vault is configured, a KMS key when
+ * AWS is, and a passphrase last (it may prompt).
+ */
+export const recipientsWrapper: KeyWrapper = {
+  kind: "recipients",
+  async unwrap(master, ctx) {
+    const stanzas = stanzasOf(master, ctx.file);
+    const notes: string[] = [];
+    const local = stanzas.filter((s) => s.type === "age" || s.type === "ssh-ed25519");
+    if (local.length > 0) {
+      const identities = await localIdentities(ctx.env, {
+        wantSsh: local.some((s) => s.type === "ssh-ed25519"),
+      });
+      for (const stanza of local) {
+        const mine = identities.filter((identity) => identity.recipient === stanza.recipient);
+        if (mine.length === 0) continue;
+        const key = await ageUnwrap(stanza.wrapped as string, { identities: mine });
+        if (key !== undefined) return opened(key, stanza, ctx);
+        notes.push(`${describeStanza(stanza)} did not open with ${mine[0]?.source}`);
+      }
+    }
+    if (stanzas.some((s) => s.type === "master-key") && hasMasterKey(ctx))
+      return unwrapFromKeyFile(ctx);
+    const remote = () => import("./remote.js");
+    for (const stanza of stanzas) {
+      if (stanza.type === "transit" && vaultConfigured(ctx.env)) {
+        const key = await (await remote())
+          .transitUnwrap(stanza.wrapped as string, stanza.recipient, ctx.storeId, ctx.env)
+          .catch((error: unknown) => {
+            notes.push(`${describeStanza(stanza)}: ${(error as Error).message}`);
+            return undefined;
+          });
+        if (key !== undefined) return opened(key, stanza, ctx);
+      }
+      if (stanza.type === "aws-kms" && awsConfigured(ctx.env)) {
+        const key = await (await remote()).kmsUnwrap(
+          stanza.wrapped as string,
+          stanza.recipient,
+          ctx.storeId,
+          ctx.env,
+        );
+        if (key !== undefined) return opened(key, stanza, ctx);
+        notes.push(`${describeStanza(stanza)} did not open with these AWS credentials`);
+      }
+    }
+    const phrase = stanzas.find((s) => s.type === "passphrase");
+    if (phrase !== undefined) {
+      const passphrase = ctx.env.STRONGBOX_PASSPHRASE ?? (await ctx.passphrase?.());
+      if (passphrase !== undefined) {
+        const key = await ageUnwrap(phrase.wrapped as string, { passphrase });
+        if (key !== undefined) return opened(key, phrase, ctx);
+        throw new StrongboxError(
+          "E_STORE_WRONG_KEY",
+          `wrong passphrase for the store in ${ctx.dir}`,
+          {
+            hint: "check STRONGBOX_PASSPHRASE, or open it with one of its other recipients",
+          },
+        );
+      }
+    }
+    throw new StrongboxError(
+      "E_STORE_KEY",
+      `none of your identities opens the store in ${ctx.dir}; its recipients are ${stanzas.map(describeStanza).join(", ")}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
+      {
+        hint: "run `strongbox keygen` and ask a recipient to run `strongbox recipients add <your age1… recipient>`; in CI set STRONGBOX_IDENTITY",
+      },
+    );
+  },
+};
+
+/** The keyring opened with a key a stanza gave. A key that does not fit is a stanza someone altered. */
+function opened(key: Uint8Array, stanza: Stanza, ctx: UnwrapContext): Unwrapped {
+  const buffer = Buffer.from(key);
+  if (buffer.length !== 32)
+    throw new StrongboxError(
+      "E_STORE_TAMPERED",
+      `${ctx.file}: the recipient ${describeStanza(stanza)} holds a key of ${buffer.length} bytes`,
+      { hint: "the keyring was changed by hand; restore it from git" },
+    );
+  try {
+    return { keyring: ctx.open(buffer), key: buffer, origin: "recipient" };
+  } catch (error) {
+    if (error instanceof StrongboxError && error.code === "E_STORE_WRONG_KEY")
+      throw new StrongboxError(
+        "E_STORE_TAMPERED",
+        `${ctx.file}: the key wrapped for ${describeStanza(stanza)} is not this store's`,
+        { hint: "the keyring was changed by hand; restore it from git" },
+      );
+    throw error;
+  }
+}
+
+function hasMasterKey(ctx: UnwrapContext): boolean {
+  const fromEnv = ctx.env.STRONGBOX_MASTER_KEY;
+  if (fromEnv !== undefined && fromEnv !== "") return true;
+  return keyFileCandidates(keyFilePath(ctx.storeId, ctx.env)).length > 0;
+}
+
+function vaultConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
+  return Boolean(env.VAULT_ADDR || env.BAO_ADDR);
+}
+
+function awsConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
+  return Boolean(
+    env.AWS_ACCESS_KEY_ID ||
+      env.AWS_PROFILE ||
+      env.AWS_ROLE_ARN ||
+      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
+      env.AWS_WEB_IDENTITY_TOKEN_FILE,
+  );
+}
+
+/** The recipients of a master record, for listing (no key needed). */
+export function recipientsOf(master: MasterRecord, file: string): Stanza[] {
+  return master.kind === "recipients" ? stanzasOf(master, file) : [];
+}
