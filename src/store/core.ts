@@ -243,7 +243,14 @@ export class StoreCore {
       if (!(error instanceof StrongboxError && error.code === "E_STORE_WRONG_KEY")) throw error;
       const { master } = peekKeyring(bytes, path);
       const wrapper = wrapperFor(master, path);
-      if (wrapper.unwrapAgain === undefined) throw error;
+      if (wrapper.unwrapAgain === undefined)
+        // A passphrase would have to be asked again; a recipient's key is unwrapped
+        // asynchronously (age, Transit, KMS), which a synchronous write cannot wait for.
+        throw new StrongboxError(
+          "E_STORE_KEY",
+          `the store in ${this.options.dir} was re-keyed by another process since this one opened it`,
+          { hint: "open it again (run the command again, or restart the process)" },
+        );
       const unlocked = wrapper.unwrapAgain(master, unwrapContext(this.options, bytes));
       unlocked.key.copy(this.masterKey);
       return unlocked.keyring;

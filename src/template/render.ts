@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, resolve, sep } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import { strongboxConfigDir } from "../store/master-key.js";
@@ -863,6 +863,7 @@ function isCredentialFile(real: string, env: (name: string) => string | undefine
     XDG_CONFIG_HOME: env("XDG_CONFIG_HOME"),
   };
   const keyFile = env("STRONGBOX_KEY_FILE");
+  const identityFile = env("STRONGBOX_IDENTITY_FILE");
   const realOr = (path: string) => {
     try {
       return realpathSync(path);
@@ -877,6 +878,10 @@ function isCredentialFile(real: string, env: (name: string) => string | undefine
     real === keys ||
     real.startsWith(`${keys}${sep}`) ||
     (keyFile !== undefined && keyFile !== "" && real === realOr(keyFile)) ||
+    (identityFile !== undefined && identityFile !== "" && real === realOr(identityFile)) ||
+    // SSH private keys open team stores (an ssh-ed25519 recipient): never a template's to read.
+    (real.startsWith(`${realOr(join(vars.HOME, ".ssh"))}${sep}`) &&
+      /^id_[^.]+$/.test(basename(real))) ||
     /^\/proc\/[^/]+\/(environ|cmdline|mem)$/.test(real)
   );
 }

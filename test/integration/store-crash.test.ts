@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { initStore, openStore } from "../../src/store/open.js";
+import { initRecipientStore, initStore, openStore } from "../../src/store/open.js";
+import { newAgeIdentity } from "../../src/store/recipients/age.js";
 import { ROOT, tempProject } from "../helpers/cli.js";
 
 const WORKER = join(ROOT, "dist/test/helpers/store-worker.js");
@@ -138,6 +139,30 @@ describe("store crash safety (real processes, SIGKILL)", () => {
       .join(", ");
     process.stderr.write(
       `store crash test (key operations): ${ops} acknowledged writes checked; ${counts} completed\n`,
+    );
+  });
+
+  it(`${Math.ceil(ROUNDS / 4)} rounds on a recipients store: writers and a re-keyer (wrapping for two age recipients) killed at random lose nothing`, async () => {
+    const home = tempProject();
+    const dir = join(home, "store");
+    const alice = await newAgeIdentity();
+    const bob = await newAgeIdentity();
+    await initRecipientStore({
+      dir,
+      env: { HOME: home },
+      recipients: [{ recipient: alice.recipient }, { recipient: bob.recipient }],
+    });
+    const env = { PATH: process.env.PATH ?? "", HOME: home, STRONGBOX_IDENTITY: alice.secret };
+    const all: Ack[] = [];
+    for (let round = 0; round < Math.ceil(ROUNDS / 4); round++) {
+      all.push(...(await crashRound(dir, env, ["keys", "writes", "writes"], round)));
+      await verify(dir, env, all);
+    }
+    // Bob, who never wrote anything, still opens every version: each rekey wrapped for him.
+    await verify(dir, { ...env, STRONGBOX_IDENTITY: bob.secret }, all);
+    assert.ok(all.length > 0);
+    process.stderr.write(
+      `store crash test (recipients): ${all.length} acknowledged writes checked\n`,
     );
   });
 });

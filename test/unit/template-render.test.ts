@@ -70,6 +70,25 @@ describe("template renderer", () => {
     await assert.rejects(render(`{{ file "${join(dir, "absent.txt")}" }}`), /cannot be read/);
   });
 
+  it("attack: file refuses the keys that open team stores: SSH private keys and STRONGBOX_IDENTITY_FILE", async () => {
+    const home = tempProject({ "ci.key": "AGE-SECRET-KEY-1CANARY\n" });
+    mkdirSync(join(home, ".ssh"));
+    writeFileSync(join(home, ".ssh", "id_ed25519"), "-----BEGIN OPENSSH PRIVATE KEY-----canary");
+    writeFileSync(join(home, ".ssh", "id_ed25519.pub"), "ssh-ed25519 AAAA public");
+    const env = { HOME: home, STRONGBOX_IDENTITY_FILE: join(home, "ci.key") };
+    for (const path of [join(home, ".ssh", "id_ed25519"), join(home, "ci.key")])
+      await assert.rejects(render(`{{ file "${path}" }}`, { env }), (error: StrongboxError) => {
+        assert.match(error.message, /holds a credential Strongbox keeps to itself/);
+        assert.ok(!error.message.includes("CANARY") && !error.message.includes("canary"));
+        return true;
+      });
+    // A public key is not a credential.
+    assert.equal(
+      await render(`{{ file "${join(home, ".ssh", "id_ed25519.pub")}" }}`, { env }),
+      "ssh-ed25519 AAAA public",
+    );
+  });
+
   it("reports a template called but never defined, one defined twice, and endless recursion", async () => {
     await assert.rejects(
       render('{{ template "nope" }}'),

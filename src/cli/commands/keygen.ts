@@ -37,7 +37,7 @@ Options:
     const file = identitiesFile(io.env);
     if (invocation.values.show === true) {
       const recipients = existsSync(file)
-        ? (await ageIdentitiesIn(readPrivateFile(file, "identity file"), file)).map(
+        ? ageIdentitiesIn(readPrivateFile(file, "identity file"), file).map(
             (identity) => identity.recipient,
           )
         : [];

@@ -14,6 +14,7 @@ import {
   type Recipient,
   Stanza,
 } from "age-encryption";
+import { ageRecipientOf } from "./age-sync.js";
 
 /**
  * A store's master key wrapped for one recipient as a complete age file
@@ -87,17 +88,12 @@ export async function newAgeIdentity(): Promise<{ secret: string; recipient: str
 }
 
 /** The age identities in a text (an identities file, `STRONGBOX_IDENTITY`): `AGE-SECRET-KEY-1…` lines, comments skipped. */
-export async function ageIdentitiesIn(text: string, source: string): Promise<AgeIdentity[]> {
+export function ageIdentitiesIn(text: string, source: string): AgeIdentity[] {
   const out: AgeIdentity[] = [];
   for (const line of text.split(/\r?\n/)) {
     const trimmed = line.trim();
     if (!trimmed.startsWith("AGE-SECRET-KEY-1")) continue;
-    out.push({
-      kind: "age",
-      secret: trimmed,
-      recipient: await identityToRecipient(trimmed),
-      source,
-    });
+    out.push({ kind: "age", secret: trimmed, recipient: ageRecipientOf(trimmed), source });
   }
   return out;
 }

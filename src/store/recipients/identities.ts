@@ -23,14 +23,14 @@ function sshKeyFiles(env: Readonly<Record<string, string | undefined>>): string[
  * and private (as key files); a missing one is skipped, an unsafe one refused.
  * SSH keys are read only when `wantSsh` (a store names an SSH recipient).
  */
-export async function localIdentities(
+export function localIdentities(
   env: Readonly<Record<string, string | undefined>>,
   options: { wantSsh: boolean },
-): Promise<AgeIdentity[]> {
+): AgeIdentity[] {
   const out: AgeIdentity[] = [];
   const inline = env.STRONGBOX_IDENTITY;
   if (inline !== undefined && inline !== "") {
-    const found = await ageIdentitiesIn(inline, "STRONGBOX_IDENTITY");
+    const found = ageIdentitiesIn(inline, "STRONGBOX_IDENTITY");
     if (found.length === 0)
       throw new StrongboxError(
         "E_STORE_KEY",
@@ -45,11 +45,10 @@ export async function localIdentities(
       throw new StrongboxError("E_STORE_KEY", `STRONGBOX_IDENTITY_FILE ${named} does not exist`, {
         hint: "point it at an age identities file or an ed25519 SSH key",
       });
-    out.push(...(await identitiesFrom(named, readPrivateFile(named, "identity file"))));
+    out.push(...identitiesFrom(named, readPrivateFile(named, "identity file")));
   }
   const own = identitiesFile(env);
-  if (existsSync(own))
-    out.push(...(await identitiesFrom(own, readPrivateFile(own, "identity file"))));
+  if (existsSync(own)) out.push(...identitiesFrom(own, readPrivateFile(own, "identity file")));
   if (options.wantSsh)
     for (const file of sshKeyFiles(env)) {
       if (!existsSync(file)) continue;
@@ -66,11 +65,11 @@ export async function localIdentities(
   return out;
 }
 
-async function identitiesFrom(file: string, text: string): Promise<AgeIdentity[]> {
+function identitiesFrom(file: string, text: string): AgeIdentity[] {
   const ssh = parseOpenSshEd25519(text);
   if (ssh !== undefined)
     return [{ kind: "ssh", ...ssh, recipient: sshRecipientLine(ssh.publicWire), source: file }];
-  const found = await ageIdentitiesIn(text, file);
+  const found = ageIdentitiesIn(text, file);
   if (found.length === 0)
     throw new StrongboxError("E_STORE_KEY", `${file} holds no identity Strongbox can use`, {
       hint: "it should hold AGE-SECRET-KEY-1… lines (strongbox keygen) or an unencrypted ed25519 OpenSSH key",

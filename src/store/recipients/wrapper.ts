@@ -4,6 +4,7 @@ import type { KeyWrapper, UnwrapContext, Unwrapped } from "../key-wrapper.js";
 import type { MasterRecord } from "../keyring.js";
 import { keyFileCandidates, keyFilePath } from "../master-key.js";
 import { ageUnwrap } from "./age.js";
+import { ageOpenSync } from "./age-sync.js";
 import { localIdentities } from "./identities.js";
 import { describeStanza, type Stanza, stanzasOf } from "./stanzas.js";
 
@@ -21,7 +22,7 @@ export const recipientsWrapper: KeyWrapper = {
     const notes: string[] = [];
     const local = stanzas.filter((s) => s.type === "age" || s.type === "ssh-ed25519");
     if (local.length > 0) {
-      const identities = await localIdentities(ctx.env, {
+      const identities = localIdentities(ctx.env, {
         wantSsh: local.some((s) => s.type === "ssh-ed25519"),
       });
       for (const stanza of local) {
@@ -71,15 +72,48 @@ export const recipientsWrapper: KeyWrapper = {
         );
       }
     }
+    throw noIdentity(ctx, stanzas, notes);
+  },
+  /**
+   * After another process re-keyed the store: only what needs no waiting, local age and
+   * SSH identities and the shared master key (Transit, KMS and a passphrase cannot be
+   * asked synchronously; the caller is told to open the store again).
+   */
+  unwrapAgain(master, ctx) {
+    const stanzas = stanzasOf(master, ctx.file);
+    const local = stanzas.filter((s) => s.type === "age" || s.type === "ssh-ed25519");
+    const identities = localIdentities(ctx.env, {
+      wantSsh: local.some((s) => s.type === "ssh-ed25519"),
+    });
+    for (const stanza of local) {
+      const mine = identities.filter((identity) => identity.recipient === stanza.recipient);
+      if (mine.length === 0) continue;
+      const key = ageOpenSync(stanza.wrapped as string, mine);
+      if (key !== undefined) return opened(key, stanza, ctx);
+    }
+    if (stanzas.some((s) => s.type === "master-key") && hasMasterKey(ctx))
+      return unwrapFromKeyFile(ctx);
     throw new StrongboxError(
       "E_STORE_KEY",
-      `none of your identities opens the store in ${ctx.dir}; its recipients are ${stanzas.map(describeStanza).join(", ")}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
-      {
-        hint: "run `strongbox keygen` and ask a recipient to run `strongbox recipients add <your age1… recipient>`; in CI set STRONGBOX_IDENTITY",
-      },
+      `the store in ${ctx.dir} was re-keyed by another process since this one opened it`,
+      { hint: "open it again (run the command again, or restart the process)" },
     );
   },
 };
+
+function noIdentity(
+  ctx: UnwrapContext,
+  stanzas: readonly Stanza[],
+  notes: readonly string[],
+): StrongboxError {
+  return new StrongboxError(
+    "E_STORE_KEY",
+    `none of your identities opens the store in ${ctx.dir}; its recipients are ${stanzas.map(describeStanza).join(", ")}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
+    {
+      hint: "run `strongbox keygen` and ask a recipient to run `strongbox recipients add <your age1… recipient>`; in CI set STRONGBOX_IDENTITY",
+    },
+  );
+}
 
 /** The keyring opened with a key a stanza gave. A key that does not fit is a stanza someone altered. */
 function opened(key: Uint8Array, stanza: Stanza, ctx: UnwrapContext): Unwrapped {
