@@ -1,13 +1,14 @@
 // The benchmark suite: `npm run bench` prints one table. Peers run in the same
 // process run, interleaved round by round, so machine noise hits all alike.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
-import { initStore, openStore } from "../src/store/open.js";
+import { initRecipientStore, initStore, openStore } from "../src/store/open.js";
+import { newAgeIdentity } from "../src/store/recipients/age.js";
 import { auditRows } from "./audit.js";
 import { awsRows } from "./aws.js";
 import { azureRows } from "./azure.js";
@@ -147,6 +148,37 @@ function makeSecretProjects(): { store: string; dotenvx: string; env: Record<str
   return { store, dotenvx, env };
 }
 
+/** The secrets project's config with its secrets in a store whose only recipient is an age identity. */
+async function makeTeamProject(
+  from: string,
+): Promise<{ dir: string; env: Record<string, string> }> {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "strongbox-bench-team-")));
+  const dir = join(root, "team");
+  spawnSync("mkdir", ["-p", dir]);
+  writeFileSync(
+    join(dir, "strongbox.config.yaml"),
+    readFileSync(join(from, "strongbox.config.yaml"), "utf8"),
+  );
+  const identity = await newAgeIdentity();
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: root,
+    STRONGBOX_CACHE_DIR: join(root, ".cache"),
+    STRONGBOX_IDENTITY: identity.secret,
+  };
+  await initRecipientStore({
+    dir: join(dir, ".strongbox"),
+    env,
+    recipients: [{ recipient: identity.recipient }],
+  });
+  await fillStore(
+    join(dir, ".strongbox"),
+    env,
+    Array.from({ length: 50 }, (_, i) => `SECRET_${String(i).padStart(2, "0")}`),
+  );
+  return { dir, env };
+}
+
 async function fillStore(
   dir: string,
   env: Record<string, string>,
@@ -249,6 +281,8 @@ await fillStore(
   secrets.env,
   Array.from({ length: 50 }, (_, i) => `SECRET_${String(i).padStart(2, "0")}`),
 );
+// The same 50 secrets in a team store (issue 16): opened by an age identity, not a key file.
+const team = await makeTeamProject(secrets.store);
 writeFileSync(
   join(secrets.dotenvx, ".env"),
   `${Array.from({ length: 50 }, (_, i) => `SECRET_${String(i).padStart(2, "0")}=value-${i}-${"y".repeat(24)}`).join("\n")}\n`,
@@ -299,6 +333,12 @@ const startup = timeCommands([
     env: secrets.env,
   },
   {
+    name: "strongbox run -- true, 50 secrets from a store with an age recipient",
+    argv: [process.execPath, CLI, "run", "--", "true"],
+    cwd: team.dir,
+    env: team.env,
+  },
+  {
     name: "dotenvx run -- true, 50 encrypted values",
     argv: [process.execPath, DOTENVX, "run", "-f", ".env", "--quiet", "--", "true"],
     cwd: secrets.dotenvx,
@@ -341,6 +381,11 @@ const dotenvxEncrypted = rows.find((row) => row.name.includes("encrypted values"
 if (store && dotenvxEncrypted)
   console.log(
     `\nstore run vs dotenvx encrypted run: ${(dotenvxEncrypted.median / store.median).toFixed(1)}× faster`,
+  );
+const teamRow = rows.find((row) => row.name.includes("age recipient"));
+if (store && teamRow)
+  console.log(
+    `store with an age recipient / with a master key: ${(teamRow.median / store.median).toFixed(3)}× (goal ≤ 1.10)`,
   );
 const single = rows.find((row) => row.name.startsWith("strongbox single executable"));
 const sopsRow = rows.find((row) => row.name.startsWith("sops exec-env"));

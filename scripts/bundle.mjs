@@ -35,7 +35,7 @@ await build({
   platform: "node",
   target: "node20",
   // The AWS and Azure SDKs are loaded from node_modules when a ref of theirs is read, not bundled.
-  external: ["esbuild", "yaml", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*"],
+  external: ["esbuild", "yaml", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*", "age-encryption"],
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });
@@ -55,8 +55,9 @@ await build({
   entryPoints: ["src/cli/run-main.ts"],
   outfile: "dist/bundle/cli.cjs",
   // YAML is bundled here: every command reads the config, and one cached script starts
-  // faster than the parser's forty files.
-  external: ["esbuild", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*"],
+  // faster than the parser's forty files. age-encryption (and its post-quantum code) is
+  // not: only wrapping a store key needs it, and this script's size is paid by every start.
+  external: ["esbuild", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*", "age-encryption"],
   banner: { js: 'var __strongboxUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 await build({

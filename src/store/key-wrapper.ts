@@ -9,7 +9,6 @@ import {
   passphraseKey,
   type ScryptParams,
 } from "./master-key.js";
-import { recipientsWrapper } from "./recipients/wrapper.js";
 
 /**
  * The key-wrapping seam. A store's keys (data keys, the integrity key) are
@@ -92,6 +91,26 @@ const passphraseWrapper: KeyWrapper = {
       );
     const key = passphraseKey(passphrase, Buffer.from(params.salt, "base64url"), params);
     return { keyring: ctx.open(key), key, origin: "passphrase" };
+  },
+};
+
+/**
+ * Recipient stores' wrapper, loaded when a store names it (a key-file store's
+ * `run` loads none of it). `unwrapAgain` follows only an `unwrap`, which loaded it.
+ */
+let recipients: KeyWrapper | undefined;
+const recipientsWrapper: KeyWrapper = {
+  kind: "recipients",
+  async unwrap(master, ctx) {
+    recipients ??= (await import("./recipients/wrapper.js")).recipientsWrapper;
+    return recipients.unwrap(master, ctx);
+  },
+  unwrapAgain(master, ctx) {
+    if (recipients?.unwrapAgain === undefined)
+      throw new StrongboxError("E_STORE_KEY", `the store in ${ctx.dir} must be opened again`, {
+        hint: "run the command again",
+      });
+    return recipients.unwrapAgain(master, ctx);
   },
 };
 

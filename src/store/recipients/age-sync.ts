@@ -1,19 +1,18 @@
-import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { ed25519, x25519 } from "@noble/curves/ed25519.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { createHmac } from "node:crypto";
 import { base64nopad, bech32 } from "@scure/base";
-import { armor } from "age-encryption";
-import type { AgeIdentity } from "./age.js";
+import type { AgeIdentity } from "./age-keys.js";
+import { hkdf32, open, x25519Public, x25519Shared } from "./primitives.js";
+import { sshUnwrap } from "./ssh.js";
 
 /**
- * Opening a small age file synchronously. `age-encryption` decrypts
- * asynchronously, which is right everywhere but in one place: a store write is
- * synchronous, and when another process re-keyed the store meanwhile, the
- * writer must unwrap the new master key before it can continue. This follows
+ * Opening a small age file synchronously, without loading `age-encryption`:
+ * every `run` opens its store this way, and a store write (synchronous) that
+ * finds the store re-keyed by another process must unwrap the new master key
+ * before it continues. `age-encryption` (by age's author) still makes every
+ * stanza Strongbox writes, and opens passphrase stanzas. This follows
  * the age v1 specification (X25519 and ssh-ed25519 stanzas, the header MAC,
- * one STREAM chunk) on the same noble primitives `age-encryption` uses; the
+ * one STREAM chunk) on Node's own X25519, HKDF, HMAC and ChaCha20-Poly1305
+ * (primitives.ts); the
  * tests check it against the age CLI and `age-encryption`. It opens only what
  * fits in one chunk (a 32-byte master key), and returns undefined for anything
  * else, for a stanza no identity matches, or for a file that does not verify.
@@ -22,12 +21,8 @@ export function ageOpenSync(
   armored: string,
   identities: readonly AgeIdentity[],
 ): Uint8Array | undefined {
-  let file: Uint8Array;
-  try {
-    file = armor.decode(armored);
-  } catch {
-    return undefined;
-  }
+  const file = dearmor(armored);
+  if (file === undefined) return undefined;
   const header = parseHeader(file);
   if (header === undefined) return undefined;
   let fileKey: Uint8Array | undefined;
@@ -39,20 +34,30 @@ export function ageOpenSync(
     if (fileKey !== undefined) break;
   }
   if (fileKey === undefined) return undefined;
-  const macKey = hkdf(sha256, fileKey, new Uint8Array(0), ASCII("header"), 32);
-  const mac = hmac(sha256, macKey, header.macInput);
+  const macKey = hkdf32(fileKey, new Uint8Array(0), ASCII("header"));
+  const mac = createHmac("sha256", macKey).update(header.macInput).digest();
   if (!equal(mac, header.mac)) return undefined;
   const payload = file.subarray(header.length);
   if (payload.length < 16 + 16 || payload.length > 16 + 64 * 1024 + 16) return undefined;
   const nonce = payload.subarray(0, 16);
-  const payloadKey = hkdf(sha256, fileKey, nonce, ASCII("payload"), 32);
+  const payloadKey = hkdf32(fileKey, nonce, ASCII("payload"));
   const chunkNonce = new Uint8Array(12);
   chunkNonce[11] = 1; // counter 0, last chunk
-  try {
-    return chacha20poly1305(payloadKey, chunkNonce).decrypt(payload.subarray(16));
-  } catch {
-    return undefined;
-  }
+  return open(payloadKey, chunkNonce, payload.subarray(16));
+}
+
+/** The bytes of an armored age file (`-----BEGIN AGE ENCRYPTED FILE-----`), strictly as age reads it. */
+function dearmor(text: string): Uint8Array | undefined {
+  const lines = text.trim().replaceAll("\r\n", "\n").split("\n");
+  if (lines.shift() !== "-----BEGIN AGE ENCRYPTED FILE-----") return undefined;
+  if (lines.pop() !== "-----END AGE ENCRYPTED FILE-----") return undefined;
+  const valid = lines.every((line, i) =>
+    i === lines.length - 1
+      ? line.length > 0 && line.length <= 64 && line.length % 4 === 0
+      : line.length === 64,
+  );
+  if (!valid || !lines.every((line) => /^[A-Za-z0-9+/=]+$/.test(line))) return undefined;
+  return Buffer.from(lines.join(""), "base64");
 }
 
 /** The 32-byte scalar of an `AGE-SECRET-KEY-1…` identity. */
@@ -65,7 +70,7 @@ export function ageScalar(secret: string): Uint8Array {
 
 /** The `age1…` recipient of an age identity, computed synchronously. */
 export function ageRecipientOf(secret: string): string {
-  return bech32.encodeFromBytes("age", x25519.getPublicKey(ageScalar(secret)));
+  return bech32.encodeFromBytes("age", x25519Public(ageScalar(secret)));
 }
 
 interface Stanza {
@@ -112,32 +117,21 @@ function parseHeader(
 }
 
 const X25519_LABEL = ASCII("age-encryption.org/v1/X25519");
-const SSH_LABEL = ASCII("age-encryption.org/v1/ssh-ed25519");
 
 function unwrapStanza(stanza: Stanza, identity: AgeIdentity): Uint8Array | undefined {
+  if (identity.kind === "ssh") return sshUnwrap(identity, [stanza]);
+  if (stanza.args[0] !== "X25519" || stanza.args.length !== 2) return undefined;
+  const scalar = ageScalar(identity.secret);
+  let share: Uint8Array;
   try {
-    if (identity.kind === "age" && stanza.args[0] === "X25519" && stanza.args.length === 2) {
-      const scalar = ageScalar(identity.secret);
-      const share = base64nopad.decode(stanza.args[1] as string);
-      const shared = x25519.getSharedSecret(scalar, share);
-      const salt = concat(share, x25519.getPublicKey(scalar));
-      const wrapKey = hkdf(sha256, shared, salt, X25519_LABEL, 32);
-      return chacha20poly1305(wrapKey, new Uint8Array(12)).decrypt(stanza.body);
-    }
-    if (identity.kind === "ssh" && stanza.args[0] === "ssh-ed25519" && stanza.args.length === 3) {
-      const share = base64nopad.decode(stanza.args[2] as string);
-      const publicKey = identity.publicWire.subarray(identity.publicWire.length - 32);
-      const montgomery = ed25519.utils.toMontgomery(publicKey);
-      const tweak = hkdf(sha256, new Uint8Array(0), identity.publicWire, SSH_LABEL, 32);
-      const secret = ed25519.utils.toMontgomerySecret(identity.seed);
-      const shared = x25519.getSharedSecret(tweak, x25519.getSharedSecret(secret, share));
-      const wrapKey = hkdf(sha256, shared, concat(share, montgomery), SSH_LABEL, 32);
-      return chacha20poly1305(wrapKey, new Uint8Array(12)).decrypt(stanza.body);
-    }
+    share = base64nopad.decode(stanza.args[1] as string);
   } catch {
-    // Not this identity's stanza.
+    return undefined;
   }
-  return undefined;
+  const shared = x25519Shared(scalar, share);
+  if (shared === undefined) return undefined;
+  const salt = concat(share, x25519Public(scalar));
+  return open(hkdf32(shared, salt, X25519_LABEL), new Uint8Array(12), stanza.body);
 }
 
 function ASCII(text: string): Uint8Array {

@@ -3,7 +3,12 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import { readPrivateFile, strongboxConfigDir } from "../master-key.js";
-import { type AgeIdentity, ageIdentitiesIn, parseOpenSshEd25519, sshRecipientLine } from "./age.js";
+import {
+  type AgeIdentity,
+  ageIdentitiesIn,
+  parseOpenSshEd25519,
+  sshRecipientLine,
+} from "./age-keys.js";
 
 /** The identities file `strongbox keygen` writes: `$XDG_CONFIG_HOME/strongbox/identities`. */
 export function identitiesFile(env: Readonly<Record<string, string | undefined>>): string {

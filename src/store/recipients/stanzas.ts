@@ -1,7 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { formatError } from "../encoding.js";
 import type { MasterRecord } from "../keyring.js";
-import { agePassphraseWrap, ageWrap, isAgeRecipient } from "./age.js";
 
 /**
  * One recipient of a store: who can open the master key, and the master key
@@ -54,8 +53,17 @@ export function canonicalRecipient(text: string): string {
   return trimmed.startsWith("ssh-ed25519 ") ? trimmed.split(/\s+/).slice(0, 2).join(" ") : trimmed;
 }
 
+/** Whether a text is a recipient Strongbox wraps for with age (kept here: no key code to load). */
+function isAgeRecipient(text: string): boolean {
+  return (
+    /^age1[02-9ac-hj-np-z]{58}$/.test(text) || /^ssh-ed25519 [A-Za-z0-9+/]+=*( .*)?$/.test(text)
+  );
+}
+
 /** Where the remote wrappers are: loaded only for stores that have such recipients. */
 const remote = () => import("./remote.js");
+/** age-encryption, loaded only to wrap (opening an age stanza needs none of it). */
+const age = () => import("./age.js");
 
 /**
  * The master key wrapped for `recipient`. Remote recipients (Transit, KMS) are
@@ -77,7 +85,7 @@ export async function wrapFor(
   switch (type) {
     case "age":
     case "ssh-ed25519":
-      return { type, recipient: who, ...named, wrapped: await ageWrap(key, who) };
+      return { type, recipient: who, ...named, wrapped: await (await age()).ageWrap(key, who) };
     case "passphrase": {
       if (context.passphrase === undefined || context.passphrase === "")
         throw new StrongboxError("E_STORE_KEY", "a passphrase recipient needs the passphrase", {
@@ -87,7 +95,7 @@ export async function wrapFor(
         type,
         recipient: who,
         ...named,
-        wrapped: await agePassphraseWrap(key, context.passphrase),
+        wrapped: await (await age()).agePassphraseWrap(key, context.passphrase),
       };
     }
     case "transit":

@@ -3,7 +3,6 @@ import { unwrapFromKeyFile } from "../key-file-unwrap.js";
 import type { KeyWrapper, UnwrapContext, Unwrapped } from "../key-wrapper.js";
 import type { MasterRecord } from "../keyring.js";
 import { keyFileCandidates, keyFilePath } from "../master-key.js";
-import { ageUnwrap } from "./age.js";
 import { ageOpenSync } from "./age-sync.js";
 import { localIdentities } from "./identities.js";
 import { describeStanza, type Stanza, stanzasOf } from "./stanzas.js";
@@ -28,7 +27,7 @@ export const recipientsWrapper: KeyWrapper = {
       for (const stanza of local) {
         const mine = identities.filter((identity) => identity.recipient === stanza.recipient);
         if (mine.length === 0) continue;
-        const key = await ageUnwrap(stanza.wrapped as string, { identities: mine });
+        const key = ageOpenSync(stanza.wrapped as string, mine);
         if (key !== undefined) return opened(key, stanza, ctx);
         notes.push(`${describeStanza(stanza)} did not open with ${mine[0]?.source}`);
       }
@@ -61,6 +60,7 @@ export const recipientsWrapper: KeyWrapper = {
     if (phrase !== undefined) {
       const passphrase = ctx.env.STRONGBOX_PASSPHRASE ?? (await ctx.passphrase?.());
       if (passphrase !== undefined) {
+        const { ageUnwrap } = await import("./age.js");
         const key = await ageUnwrap(phrase.wrapped as string, { passphrase });
         if (key !== undefined) return opened(key, phrase, ctx);
         throw new StrongboxError(
