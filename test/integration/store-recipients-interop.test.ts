@@ -122,6 +122,31 @@ describe("team store recipients against the real age CLI", () => {
     assert.equal((await openStore({ dir, env: { HOME: home } })).get("K")?.value.toString(), "ssh");
   });
 
+  it("the recipients vectors: the age CLI opens the published stanzas to the published master key", async () => {
+    const { RECIPIENT_VECTORS, VECTOR_RECIPIENTS_MASTER_KEY } = await import(
+      "../vectors/make-recipient-vectors.js"
+    );
+    const home = tempProject();
+    const stanzas = keyring(join(RECIPIENT_VECTORS, "store")).master.stanzas;
+    writeFileSync(join(home, "age.age"), stanzas[0]?.wrapped as string);
+    writeFileSync(join(home, "ssh.age"), stanzas[1]?.wrapped as string);
+    // age wants a private key readable by its owner only; a checkout makes it 0644.
+    writeFileSync(join(home, "id_ed25519"), readFileSync(join(RECIPIENT_VECTORS, "id_ed25519")), {
+      mode: 0o600,
+    });
+    const identity = join(RECIPIENT_VECTORS, "identity.txt");
+    assert.equal(
+      execFileSync(AGE, ["-d", "-i", identity, join(home, "age.age")]).toString("hex"),
+      VECTOR_RECIPIENTS_MASTER_KEY,
+    );
+    assert.equal(
+      execFileSync(AGE, ["-d", "-i", join(home, "id_ed25519"), join(home, "ssh.age")]).toString(
+        "hex",
+      ),
+      VECTOR_RECIPIENTS_MASTER_KEY,
+    );
+  });
+
   it("strongbox keygen's identities file is one the age CLI reads", async () => {
     const home = tempProject();
     const dir = join(home, ".strongbox");
