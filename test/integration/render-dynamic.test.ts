@@ -30,6 +30,11 @@ function spawnCli(args: readonly string[], options: { cwd: string; env: Record<s
   return { kill: (signal: NodeJS.Signals) => child.kill(signal), exited, stderr: () => stderr };
 }
 
+/** What the agent's child logged at each start (it appends its rendered file). */
+function startsIn(dir: string): string {
+  return existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
+}
+
 function certOf(pem: string): X509Certificate {
   const block = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem);
   assert.ok(block, "a certificate in the output");
@@ -181,8 +186,7 @@ describe("dynamic secrets in templates, against a real bao", () => {
       env: env(dir),
     });
     try {
-      const starts = () =>
-        existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
+      const starts = () => startsIn(dir);
       await until("the first start", () => starts().split("\n").length === 2);
       const first = starts().trim();
       // Two templates with the same call share one certificate, as consul-template shares a dependency.
@@ -214,8 +218,7 @@ describe("dynamic secrets in templates, against a real bao", () => {
       env: env(dir),
     });
     try {
-      const starts = () =>
-        existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
+      const starts = () => startsIn(dir);
       await until("the first start", () => starts().split("\n").length === 2);
       assert.match(starts(), /^v-\S+ renewable=true ttl=6\n$/);
       await until("a renewal", () => agent.stderr().includes('"event":"lease-renewed"'), 8000);

@@ -19,19 +19,8 @@ export const recipientsWrapper: KeyWrapper = {
   async unwrap(master, ctx) {
     const stanzas = stanzasOf(master, ctx.file);
     const notes: string[] = [];
-    const local = stanzas.filter((s) => s.type === "age" || s.type === "ssh-ed25519");
-    if (local.length > 0) {
-      const identities = localIdentities(ctx.env, {
-        wantSsh: local.some((s) => s.type === "ssh-ed25519"),
-      });
-      for (const stanza of local) {
-        const mine = identities.filter((identity) => identity.recipient === stanza.recipient);
-        if (mine.length === 0) continue;
-        const key = ageOpenSync(stanza.wrapped as string, mine);
-        if (key !== undefined) return opened(key, stanza, ctx);
-        notes.push(`${describeStanza(stanza)} did not open with ${mine[0]?.source}`);
-      }
-    }
+    const local = openLocally(stanzas, ctx, notes);
+    if (local !== undefined) return local;
     if (stanzas.some((s) => s.type === "master-key") && hasMasterKey(ctx))
       return unwrapFromKeyFile(ctx);
     const remote = () => import("./remote.js");
@@ -81,16 +70,8 @@ export const recipientsWrapper: KeyWrapper = {
    */
   unwrapAgain(master, ctx) {
     const stanzas = stanzasOf(master, ctx.file);
-    const local = stanzas.filter((s) => s.type === "age" || s.type === "ssh-ed25519");
-    const identities = localIdentities(ctx.env, {
-      wantSsh: local.some((s) => s.type === "ssh-ed25519"),
-    });
-    for (const stanza of local) {
-      const mine = identities.filter((identity) => identity.recipient === stanza.recipient);
-      if (mine.length === 0) continue;
-      const key = ageOpenSync(stanza.wrapped as string, mine);
-      if (key !== undefined) return opened(key, stanza, ctx);
-    }
+    const local = openLocally(stanzas, ctx, []);
+    if (local !== undefined) return local;
     if (stanzas.some((s) => s.type === "master-key") && hasMasterKey(ctx))
       return unwrapFromKeyFile(ctx);
     throw new StrongboxError(
@@ -113,6 +94,31 @@ function noIdentity(
       hint: "run `strongbox keygen` and ask a recipient to run `strongbox recipients add <your age1… recipient>`; in CI set STRONGBOX_IDENTITY",
     },
   );
+}
+
+/**
+ * The store opened by a local age or SSH identity, matched to its stanza by
+ * recipient (no trial decryption); undefined when none is here. A stanza that
+ * matches but does not open is noted for the error message.
+ */
+function openLocally(
+  stanzas: readonly Stanza[],
+  ctx: UnwrapContext,
+  notes: string[],
+): Unwrapped | undefined {
+  const local = stanzas.filter((s) => s.type === "age" || s.type === "ssh-ed25519");
+  if (local.length === 0) return undefined;
+  const identities = localIdentities(ctx.env, {
+    wantSsh: local.some((s) => s.type === "ssh-ed25519"),
+  });
+  for (const stanza of local) {
+    const mine = identities.filter((identity) => identity.recipient === stanza.recipient);
+    if (mine.length === 0) continue;
+    const key = ageOpenSync(stanza.wrapped as string, mine);
+    if (key !== undefined) return opened(key, stanza, ctx);
+    notes.push(`${describeStanza(stanza)} did not open with ${mine[0]?.source}`);
+  }
+  return undefined;
 }
 
 /** The keyring opened with a key a stanza gave. A key that does not fit is a stanza someone altered. */
