@@ -16,6 +16,10 @@ export const COMMANDS: Readonly<
     summary: "resolve and validate only; exit status for CI",
     load: async () => (await import("./commands/check.js")).checkCommand,
   },
+  diff: {
+    summary: "what differs between two environments (declarations; --live: values, never shown)",
+    load: async () => (await import("./commands/diff.js")).diffCommand,
+  },
   explain: {
     summary: "show where each variable came from and what it shadowed (never values)",
     load: async () => (await import("./commands/explain.js")).explainCommand,

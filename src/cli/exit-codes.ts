@@ -65,6 +65,12 @@ export const EXIT_OK = 0;
  */
 export const EXIT_PROBLEMS = EXIT_CODES.E_RESOLUTION;
 
+/**
+ * `strongbox diff` found differences: 1, as diff(1) and `git diff --exit-code`
+ * answer, so `if strongbox diff staging production; then …` reads naturally.
+ */
+export const EXIT_DIFFERENT = 1;
+
 /** `EXIT_OK` when `ok`, else `EXIT_PROBLEMS`: the one way commands turn a verdict into a status. */
 export function verdict(ok: boolean): number {
   return ok ? EXIT_OK : EXIT_PROBLEMS;

@@ -1,0 +1,110 @@
+import { type DiffRow, type DiffSide, diffEnvironments } from "../../diff/environments.js";
+import { StrongboxError } from "../../errors.js";
+import { openProject } from "../../project.js";
+import { type Command, stringOption } from "../command.js";
+import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";
+import { writeJson } from "../io.js";
+import { promptHidden } from "../prompt.js";
+
+/** `strongbox diff ENV_A ENV_B`: what differs between two environments, never a value. */
+export const diffCommand: Command = {
+  name: "diff",
+  options: {
+    config: { type: "string", short: "c" },
+    live: { type: "boolean" },
+    "only-secrets": { type: "boolean" },
+    format: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox diff ENV_A ENV_B [--live] [--only-secrets] [--format table|json|markdown]
+
+One row per variable: whether each environment requires it, what the schema
+declares for it there (its reference, a default, or the environment), and
+with --live what each environment resolves (the source and version that won,
+or the problem), each with its own credentials and policy, and whether the
+two values are equal. Values are compared in this process by HMAC under a key
+made for this run and then forgotten: no value, and no hash of one, is ever
+printed. Without --live nothing is resolved and no secret is needed (a CI
+check of declarations).
+
+Exit status: 0 when nothing differs, 1 when something does (as diff(1)),
+other codes for errors (see strongbox --help).
+
+Options:
+  -c, --config PATH   the config file
+      --live          resolve both environments and compare values
+      --only-secrets  only variables marked secret
+      --format F      table (default), json or markdown
+`,
+  async run(invocation, io) {
+    const [a, b, ...extra] = invocation.positionals;
+    if (a === undefined || b === undefined || extra.length > 0)
+      throw new StrongboxError("E_USAGE", "diff: give two environments", {
+        hint: "strongbox diff staging production [--live]",
+      });
+    const format =
+      stringOption(invocation, "format") ?? (invocation.values.json === true ? "json" : "table");
+    if (!["table", "json", "markdown"].includes(format))
+      throw new StrongboxError("E_USAGE", `diff: unknown format ${format}`, {
+        hint: "use table, json or markdown",
+      });
+    const project = await openProject({
+      cwd: io.cwd,
+      configPath: stringOption(invocation, "config"),
+      processEnv: io.env,
+    });
+    const diff = await diffEnvironments(
+      project,
+      { a, b },
+      {
+        live: invocation.values.live === true,
+        onlySecrets: invocation.values["only-secrets"] === true,
+        processEnv: io.env,
+        cwd: io.cwd,
+        passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
+      },
+    );
+    if (format === "json") writeJson(io, diff);
+    else io.stdout.write(render(diff.rows, a, b, diff.live, format === "markdown"));
+    return diff.different ? EXIT_DIFFERENT : EXIT_OK;
+  },
+};
+
+function render(
+  rows: readonly DiffRow[],
+  a: string,
+  b: string,
+  live: boolean,
+  markdown: boolean,
+): string {
+  const header = ["variable", a, b, ...(live ? ["values"] : []), ""];
+  const lines = rows.map((row) => [
+    `${row.name}${row.secret ? " (secret)" : ""}`,
+    describe(row.a, live),
+    describe(row.b, live),
+    ...(live ? [row.values ?? ""] : []),
+    row.differs ? "≠" : "",
+  ]);
+  if (markdown)
+    return `${[header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")}\n`;
+  const widths = header.map((_, i) =>
+    Math.max(...[header, ...lines].map((cells) => (cells[i] ?? "").length)),
+  );
+  return `${[header, ...lines]
+    .map((cells) =>
+      cells
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
+}
+
+function describe(side: DiffSide, live: boolean): string {
+  const need = side.required ? "" : " (optional)";
+  if (!live) return `${side.declared}${need}`;
+  if (side.status === "problem") return `problem ${side.problem ?? ""}${need}`;
+  if (side.status === "unset") return `unset${need}`;
+  return `${side.source ?? side.declared}${side.version === undefined ? "" : ` v${side.version}`}${need}`;
+}

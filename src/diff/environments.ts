@@ -1,0 +1,164 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { selectEnvironment } from "../environments/select.js";
+import { type Project, resolveProject } from "../project.js";
+import { schemaRefFor } from "../refs/template.js";
+import { isRequired } from "../resolve/candidates.js";
+import type { Resolution } from "../resolve/types.js";
+import type { VariableSpec } from "../schema/types.js";
+
+/** One environment's side of a variable. */
+export interface DiffSide {
+  /** The environment requires a value (a default satisfies it). */
+  readonly required: boolean;
+  /** What the schema declares for it here: the reference, `default`, or `environment` (env/.env only). */
+  readonly declared: string;
+  /** With `live`: found or not, and where (the source kind and reference that won). */
+  readonly status?: "ok" | "unset" | "problem";
+  readonly source?: string;
+  readonly version?: number;
+  /** With `live`: the error code of a problem. */
+  readonly problem?: string;
+}
+
+/** How two values compare, decided without showing either. */
+export type Equality = "equal" | "different" | "only-a" | "only-b" | "neither";
+
+export interface DiffRow {
+  readonly name: string;
+  readonly type: string;
+  readonly secret: boolean;
+  readonly a: DiffSide;
+  readonly b: DiffSide;
+  /** Set with `live` only. */
+  readonly values?: Equality;
+  /** Anything that differs: declaration, requirement, source or value. */
+  readonly differs: boolean;
+}
+
+export interface EnvironmentDiff {
+  readonly a: string;
+  readonly b: string;
+  readonly live: boolean;
+  readonly rows: readonly DiffRow[];
+  readonly different: boolean;
+}
+
+/**
+ * What differs between two environments, one row per variable: declared and
+ * required in each, and with `live`, resolved in each (each environment with
+ * its own credentials and policy) and whether the two values are equal. Values
+ * are compared by HMAC under a key made for this call and dropped with it: no
+ * value, and no hash anyone could test guesses against, leaves this function.
+ */
+export async function diffEnvironments(
+  project: Project,
+  environments: { readonly a: string; readonly b: string },
+  options: {
+    readonly live?: boolean;
+    readonly onlySecrets?: boolean;
+    readonly processEnv: Readonly<Record<string, string | undefined>>;
+    readonly cwd: string;
+    readonly passphrase?: () => Promise<string>;
+  },
+): Promise<EnvironmentDiff> {
+  const { config } = project;
+  // Unknown environments are refused here, by the same rule resolution uses.
+  selectEnvironment(config, environments.a, options.processEnv);
+  selectEnvironment(config, environments.b, options.processEnv);
+  const live = options.live === true;
+  const [ra, rb] = live
+    ? await Promise.all(
+        [environments.a, environments.b].map((environment) =>
+          resolveProject(project, {
+            environment,
+            processEnv: options.processEnv,
+            cwd: options.cwd,
+            ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+          }),
+        ),
+      )
+    : [undefined, undefined];
+  const key = randomBytes(32);
+  const fingerprint = (raw: string | undefined) =>
+    raw === undefined ? undefined : createHmac("sha256", key).update(raw).digest("base64");
+  const rows: DiffRow[] = [];
+  for (const [name, spec] of Object.entries(config.variables)) {
+    if (options.onlySecrets === true && spec.secret !== true) continue;
+    const a = side(spec, name, environments.a, ra);
+    const b = side(spec, name, environments.b, rb);
+    let values: Equality | undefined;
+    if (live) {
+      const va = fingerprint(ra?.entries.find((entry) => entry.name === name)?.raw);
+      const vb = fingerprint(rb?.entries.find((entry) => entry.name === name)?.raw);
+      values =
+        va === undefined && vb === undefined
+          ? "neither"
+          : va === undefined
+            ? "only-b"
+            : vb === undefined
+              ? "only-a"
+              : va === vb
+                ? "equal"
+                : "different";
+    }
+    // Declared sources differ between environments by design (a store here, Vault there):
+    // without --live that is the difference asked about; with it, what was found is.
+    const differs =
+      a.required !== b.required ||
+      (live
+        ? a.status !== b.status || (values !== "equal" && values !== "neither")
+        : a.declared !== b.declared);
+    rows.push({
+      name,
+      type: typeOf(spec),
+      secret: spec.secret === true,
+      a,
+      b,
+      ...(values === undefined ? {} : { values }),
+      differs,
+    });
+  }
+  key.fill(0);
+  return {
+    a: environments.a,
+    b: environments.b,
+    live,
+    rows,
+    different: rows.some((row) => row.differs),
+  };
+}
+
+function side(
+  spec: VariableSpec,
+  name: string,
+  environment: string,
+  resolution: Resolution | undefined,
+): DiffSide {
+  const ref = schemaRefFor(spec, environment);
+  const declared =
+    ref !== undefined
+      ? ref
+      : "default" in spec && spec.default !== undefined
+        ? "default"
+        : "environment";
+  const base = { required: isRequired(spec, environment), declared };
+  if (resolution === undefined) return base;
+  const entry = resolution.entries.find((candidate) => candidate.name === name);
+  const problem = resolution.issues.find((issue) => issue.variable === name);
+  const winner = entry?.provenance.winner;
+  return {
+    ...base,
+    status: problem !== undefined ? "problem" : entry?.raw === undefined ? "unset" : "ok",
+    ...(winner === undefined
+      ? {}
+      : {
+          source: winner.ref ?? winner.kind,
+          ...(winner.version === undefined ? {} : { version: winner.version }),
+        }),
+    ...(problem === undefined ? {} : { problem: problem.code }),
+  };
+}
+
+function typeOf(spec: VariableSpec): string {
+  return "type" in spec && typeof spec.type === "string" ? spec.type : "string";
+}

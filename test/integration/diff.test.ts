@@ -1,0 +1,142 @@
+// `strongbox diff` (issue 17): declarations without secrets, and --live against a real
+// bao for two environments; equal values reported equal, different ones different, and
+// no value (nor any hash of one) anywhere in the output.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { describe, it } from "node:test";
+import { startBao } from "../helpers/bao.js";
+import { runCli, tempProject } from "../helpers/cli.js";
+
+// The test's bao speaks http: production (pure Vault mode) needs that allowed.
+const CONFIG = `vault: { allowInsecure: true }
+environments:
+  staging: {}
+  production: {}
+variables:
+  PORT: { type: port, default: 3000 }
+  API_KEY:
+    secret: true
+    ref: { staging: 'vault://secret/staging#API_KEY', production: 'vault://secret/production#API_KEY' }
+  DB_PASSWORD:
+    secret: true
+    ref: { staging: 'vault://secret/staging#DB_PASSWORD', production: 'vault://secret/production#DB_PASSWORD' }
+  FEATURE_TOKEN:
+    secret: true
+    required: [production]
+    ref: { staging: 'vault://secret/staging#FEATURE_TOKEN', production: 'vault://secret/production#FEATURE_TOKEN' }
+`;
+
+const VALUES = {
+  shared: "shared-api-key-7731",
+  stagingDb: "staging-db-pass-1182",
+  productionDb: "production-db-pass-9921",
+  feature: "feature-token-4410",
+};
+
+/** Every way a value could leak: itself, and the unkeyed hashes someone could compare. */
+function leaks(text: string): string[] {
+  return Object.values(VALUES)
+    .flatMap((value) => [
+      value,
+      createHash("sha256").update(value).digest("hex"),
+      createHash("sha256").update(value).digest("base64"),
+    ])
+    .filter((needle) => text.includes(needle));
+}
+
+describe("strongbox diff", () => {
+  it("without --live: declarations only, no secret needed; exit 1 on differences, 0 without", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    const result = await runCli(["diff", "staging", "production", "--format", "json"], {
+      cwd: dir,
+    });
+    assert.equal(result.code, 1, result.stderr);
+    const diff = JSON.parse(result.stdout);
+    assert.equal(diff.live, false);
+    const feature = diff.rows.find((row: { name: string }) => row.name === "FEATURE_TOKEN");
+    assert.deepEqual([feature.a.required, feature.b.required], [false, true]);
+    assert.equal(feature.a.declared, "vault://secret/staging#FEATURE_TOKEN");
+    assert.equal(feature.values, undefined);
+    const same = await runCli(["diff", "staging", "staging"], { cwd: dir });
+    assert.equal(same.code, 0, same.stderr);
+    const unknown = await runCli(["diff", "staging", "prod"], { cwd: dir });
+    assert.equal(unknown.code, 3);
+    assert.match(unknown.stderr, /environment "prod" is not declared/);
+    const usage = await runCli(["diff", "staging"], { cwd: dir });
+    assert.equal(usage.code, 2);
+  });
+
+  it("--live against bao: equal values equal, different ones different, missing ones one-sided; nothing revealed", async () => {
+    const bao = await startBao();
+    try {
+      bao.cli([
+        "kv",
+        "put",
+        "-mount=secret",
+        "staging",
+        `API_KEY=${VALUES.shared}`,
+        `DB_PASSWORD=${VALUES.stagingDb}`,
+      ]);
+      bao.cli([
+        "kv",
+        "put",
+        "-mount=secret",
+        "production",
+        `API_KEY=${VALUES.shared}`,
+        `DB_PASSWORD=${VALUES.productionDb}`,
+        `FEATURE_TOKEN=${VALUES.feature}`,
+      ]);
+      // Production reads with an application's read-only token, never a root token.
+      bao.cli(["policy", "write", "app-read", "-"], {
+        input:
+          'path "secret/data/*" { capabilities = ["read"] }\npath "secret/metadata/*" { capabilities = ["read"] }\n',
+      });
+      const token = bao.cli(["token", "create", "-policy=app-read", "-field=token"]).trim();
+      const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+      const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
+      const json = await runCli(["diff", "staging", "production", "--live", "--json"], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(json.code, 1, json.stderr);
+      const diff = JSON.parse(json.stdout);
+      const values = Object.fromEntries(
+        diff.rows.map((row: { name: string; values: string }) => [row.name, row.values]),
+      );
+      assert.deepEqual(values, {
+        PORT: "equal",
+        API_KEY: "equal",
+        DB_PASSWORD: "different",
+        FEATURE_TOKEN: "only-b",
+      });
+      const api = diff.rows.find((row: { name: string }) => row.name === "API_KEY");
+      assert.equal(api.a.source, "vault://secret/staging#API_KEY");
+      assert.equal(api.b.version, 1);
+      for (const format of ["table", "markdown", "json"]) {
+        const out = await runCli(["diff", "staging", "production", "--live", "--format", format], {
+          cwd: dir,
+          env,
+        });
+        assert.deepEqual(leaks(`${out.stdout}${out.stderr}`), [], format);
+        // No field of the output is shaped like a hash of anything (a 44-character base64 digest).
+        assert.doesNotMatch(out.stdout, /[A-Za-z0-9+/]{43}=/);
+      }
+      // Only the secrets, and two environments that agree exit 0.
+      const secrets = JSON.parse(
+        (
+          await runCli(["diff", "production", "production", "--live", "--only-secrets", "--json"], {
+            cwd: dir,
+            env,
+          })
+        ).stdout,
+      );
+      assert.deepEqual(
+        secrets.rows.map((row: { name: string }) => row.name),
+        ["API_KEY", "DB_PASSWORD", "FEATURE_TOKEN"],
+      );
+      assert.equal(secrets.different, false);
+    } finally {
+      await bao.stop();
+    }
+  });
+});
