@@ -90,16 +90,7 @@ export async function diffEnvironments(
     if (live) {
       const va = fingerprint(ra?.entries.find((entry) => entry.name === name)?.raw);
       const vb = fingerprint(rb?.entries.find((entry) => entry.name === name)?.raw);
-      values =
-        va === undefined && vb === undefined
-          ? "neither"
-          : va === undefined
-            ? "only-b"
-            : vb === undefined
-              ? "only-a"
-              : va === vb
-                ? "equal"
-                : "different";
+      values = compare(va, vb);
     }
     // Declared sources differ between environments by design (a store here, Vault there):
     // without --live that is the difference asked about; with it, what was found is.
@@ -126,6 +117,89 @@ export async function diffEnvironments(
     rows,
     different: rows.some((row) => row.differs),
   };
+}
+
+/**
+ * A local `.env` file against an environment (resolved for real), names and
+ * equality only: one row per schema variable (the file's side says whether it
+ * holds the name), then one per name only the file has. Same HMAC rule.
+ */
+export async function diffAgainstFile(
+  project: Project,
+  file: {
+    readonly label: string;
+    readonly entries: ReadonlyArray<{ key: string; value: string; line: number }>;
+  },
+  environment: string,
+  options: {
+    readonly onlySecrets?: boolean;
+    readonly processEnv: Readonly<Record<string, string | undefined>>;
+    readonly cwd: string;
+    readonly passphrase?: () => Promise<string>;
+  },
+): Promise<EnvironmentDiff> {
+  selectEnvironment(project.config, environment, options.processEnv);
+  const resolution = await resolveProject(project, {
+    environment,
+    processEnv: options.processEnv,
+    cwd: options.cwd,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+  });
+  const key = randomBytes(32);
+  const mac = (raw: string | undefined) =>
+    raw === undefined ? undefined : createHmac("sha256", key).update(raw).digest("base64");
+  const inFile = new Map(file.entries.map((entry) => [entry.key, entry]));
+  const rows: DiffRow[] = [];
+  const seen = new Set<string>();
+  for (const [name, spec] of Object.entries(project.config.variables)) {
+    if (options.onlySecrets === true && spec.secret !== true) continue;
+    const entry = resolution.entries.find((candidate) => candidate.name === name);
+    const envName = entry?.envName ?? name;
+    seen.add(envName);
+    const local = inFile.get(envName);
+    const b = side(spec, name, environment, resolution);
+    const va = mac(local?.value);
+    const vb = mac(entry?.raw);
+    const values = compare(va, vb);
+    rows.push({
+      name,
+      type: typeOf(spec),
+      secret: spec.secret === true,
+      a: {
+        required: b.required,
+        declared: local === undefined ? "absent" : `${file.label} line ${local.line}`,
+      },
+      b,
+      values,
+      differs: values !== "equal" && values !== "neither",
+    });
+  }
+  for (const entry of file.entries)
+    if (!seen.has(entry.key) && options.onlySecrets !== true)
+      rows.push({
+        name: entry.key,
+        type: "string",
+        secret: false,
+        a: { required: false, declared: `${file.label} line ${entry.line}` },
+        b: { required: false, declared: "not in the schema" },
+        values: "only-a",
+        differs: true,
+      });
+  key.fill(0);
+  return {
+    a: file.label,
+    b: environment,
+    live: true,
+    rows,
+    different: rows.some((row) => row.differs),
+  };
+}
+
+function compare(a: string | undefined, b: string | undefined): Equality {
+  if (a === undefined && b === undefined) return "neither";
+  if (a === undefined) return "only-b";
+  if (b === undefined) return "only-a";
+  return a === b ? "equal" : "different";
 }
 
 function side(

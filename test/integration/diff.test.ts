@@ -139,4 +139,34 @@ describe("strongbox diff", () => {
       await bao.stop();
     }
   });
+
+  it("--against FILE ENV: a local file's names and values against an environment's, nothing revealed", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "variables:\n  PORT: { type: port, default: 3000 }\n  API_KEY: { secret: true, ref: 'store://API_KEY' }\n  OPTIONAL: { required: false }\n",
+      "copy.env": `PORT=3000\nAPI_KEY=${VALUES.stagingDb}\nLEFTOVER=${VALUES.feature}\n`,
+    });
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    assert.equal((await runCli(["set", "API_KEY"], { cwd: dir, input: VALUES.shared })).code, 0);
+    const result = await runCli(["diff", "--against", "copy.env", "local", "--json"], { cwd: dir });
+    assert.equal(result.code, 1, result.stderr);
+    const values = Object.fromEntries(
+      JSON.parse(result.stdout).rows.map((row: { name: string; values: string }) => [
+        row.name,
+        row.values,
+      ]),
+    );
+    assert.deepEqual(values, {
+      PORT: "equal",
+      API_KEY: "different",
+      OPTIONAL: "neither",
+      LEFTOVER: "only-a",
+    });
+    const table = await runCli(["diff", "--against", "copy.env", "local"], { cwd: dir });
+    assert.deepEqual(leaks(`${table.stdout}${table.stderr}${result.stdout}`), []);
+    assert.match(table.stdout, /copy\.env line 2/);
+    const missing = await runCli(["diff", "--against", "nope.env", "local"], { cwd: dir });
+    assert.equal(missing.code, 6);
+    assert.match(missing.stderr, /nope\.env/);
+  });
 });

@@ -1,9 +1,17 @@
-import { type DiffRow, type DiffSide, diffEnvironments } from "../../diff/environments.js";
+import { resolve } from "node:path";
+import {
+  type DiffRow,
+  type DiffSide,
+  diffAgainstFile,
+  diffEnvironments,
+} from "../../diff/environments.js";
 import { StrongboxError } from "../../errors.js";
+import { readUserFile } from "../../fs/read-user-file.js";
+import { readPlaintextDotenv } from "../../migrate/read-dotenv.js";
 import { openProject } from "../../project.js";
-import { type Command, stringOption } from "../command.js";
+import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";
-import { writeJson } from "../io.js";
+import { type CliIo, writeJson } from "../io.js";
 import { promptHidden } from "../prompt.js";
 
 /** `strongbox diff ENV_A ENV_B`: what differs between two environments, never a value. */
@@ -12,12 +20,14 @@ export const diffCommand: Command = {
   options: {
     config: { type: "string", short: "c" },
     live: { type: "boolean" },
+    against: { type: "string" },
     "only-secrets": { type: "boolean" },
     format: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox diff ENV_A ENV_B [--live] [--only-secrets] [--format table|json|markdown]
+       strongbox diff --against FILE.env ENV [--only-secrets] [--format …]
 
 One row per variable: whether each environment requires it, what the schema
 declares for it there (its reference, a default, or the environment), and
@@ -28,27 +38,29 @@ made for this run and then forgotten: no value, and no hash of one, is ever
 printed. Without --live nothing is resolved and no secret is needed (a CI
 check of declarations).
 
+--against compares a local .env file with an environment (resolved for real):
+which names the file holds, and whether each value equals the environment's,
+by the same HMAC rule; names only the file has are listed too.
+
 Exit status: 0 when nothing differs, 1 when something does (as diff(1)),
 other codes for errors (see strongbox --help).
 
 Options:
   -c, --config PATH   the config file
       --live          resolve both environments and compare values
+      --against FILE  compare a .env file with one environment
       --only-secrets  only variables marked secret
       --format F      table (default), json or markdown
 `,
   async run(invocation, io) {
+    const against = stringOption(invocation, "against");
+    if (against !== undefined) return diffFile(against, invocation, io);
     const [a, b, ...extra] = invocation.positionals;
     if (a === undefined || b === undefined || extra.length > 0)
       throw new StrongboxError("E_USAGE", "diff: give two environments", {
         hint: "strongbox diff staging production [--live]",
       });
-    const format =
-      stringOption(invocation, "format") ?? (invocation.values.json === true ? "json" : "table");
-    if (!["table", "json", "markdown"].includes(format))
-      throw new StrongboxError("E_USAGE", `diff: unknown format ${format}`, {
-        hint: "use table, json or markdown",
-      });
+    const format = formatOf(invocation);
     const project = await openProject({
       cwd: io.cwd,
       configPath: stringOption(invocation, "config"),
@@ -70,6 +82,50 @@ Options:
     return diff.different ? EXIT_DIFFERENT : EXIT_OK;
   },
 };
+
+function formatOf(invocation: Invocation): string {
+  const format =
+    stringOption(invocation, "format") ?? (invocation.values.json === true ? "json" : "table");
+  if (!["table", "json", "markdown"].includes(format))
+    throw new StrongboxError("E_USAGE", `diff: unknown format ${format}`, {
+      hint: "use table, json or markdown",
+    });
+  return format;
+}
+
+/** `--against FILE ENV`: a local file's names and values against an environment's. */
+async function diffFile(path: string, invocation: Invocation, io: CliIo): Promise<number> {
+  const [environment, ...extra] = invocation.positionals;
+  if (environment === undefined || extra.length > 0)
+    throw new StrongboxError("E_USAGE", "diff --against FILE: give one environment", {
+      hint: "strongbox diff --against .env staging",
+    });
+  const format = formatOf(invocation);
+  const text = readUserFile(resolve(io.cwd, path), {
+    shown: path,
+    context: "diff",
+    hint: "check the path given with --against",
+  });
+  const entries = readPlaintextDotenv(text, {
+    shown: path,
+    env: io.env,
+    nothing: "nothing was compared",
+  });
+  const project = await openProject({
+    cwd: io.cwd,
+    configPath: stringOption(invocation, "config"),
+    processEnv: io.env,
+  });
+  const diff = await diffAgainstFile(project, { label: path, entries }, environment, {
+    onlySecrets: invocation.values["only-secrets"] === true,
+    processEnv: io.env,
+    cwd: io.cwd,
+    passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
+  });
+  if (format === "json") writeJson(io, diff);
+  else io.stdout.write(render(diff.rows, path, environment, true, format === "markdown"));
+  return diff.different ? EXIT_DIFFERENT : EXIT_OK;
+}
 
 function render(
   rows: readonly DiffRow[],
