@@ -2,6 +2,7 @@
 // bao for two environments; equal values reported equal, different ones different, and
 // no value (nor any hash of one) anywhere in the output.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { startBao } from "../helpers/bao.js";
@@ -168,5 +169,58 @@ describe("strongbox diff", () => {
     const missing = await runCli(["diff", "--against", "nope.env", "local"], { cwd: dir });
     assert.equal(missing.code, 6);
     assert.match(missing.stderr, /nope\.env/);
+  });
+
+  it("--store-rev: the store against itself at a git revision, names and equality only", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": "variables:\n  A: { secret: true, ref: 'store://A' }\n",
+    });
+    const git = (...args: string[]) =>
+      execFileSync(
+        "git",
+        ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
+        {
+          stdio: "ignore",
+        },
+      );
+    git("init", "-q");
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    const first: Array<[string, string]> = [
+      ["KEEP", VALUES.shared],
+      ["CHANGE", VALUES.stagingDb],
+      ["DROP", VALUES.feature],
+    ];
+    for (const [name, value] of first)
+      assert.equal((await runCli(["set", name], { cwd: dir, input: value })).code, 0);
+    git("add", "-A");
+    git("commit", "-q", "-m", "first");
+    assert.equal(
+      (await runCli(["set", "CHANGE"], { cwd: dir, input: VALUES.productionDb })).code,
+      0,
+    );
+    assert.equal((await runCli(["set", "NEW"], { cwd: dir, input: "new-value-5521" })).code, 0);
+    assert.equal((await runCli(["rm", "DROP"], { cwd: dir })).code, 0);
+    const result = await runCli(["diff", "--store-rev", "HEAD", "--json"], { cwd: dir });
+    assert.equal(result.code, 1, result.stderr);
+    const rows = Object.fromEntries(
+      JSON.parse(result.stdout).rows.map((row: { name: string; values: string }) => [
+        row.name,
+        row.values,
+      ]),
+    );
+    assert.deepEqual(rows, {
+      CHANGE: "different",
+      DROP: "only-past",
+      KEEP: "equal",
+      NEW: "only-now",
+    });
+    const table = await runCli(["diff", "--store-rev", "HEAD"], { cwd: dir });
+    assert.deepEqual(leaks(`${table.stdout}${table.stderr}${result.stdout}`), []);
+    assert.ok(!table.stdout.includes("new-value-5521"));
+    const bad = await runCli(["diff", "--store-rev", "--upload-pack=touch /tmp/x"], { cwd: dir });
+    assert.equal(bad.code, 2);
+    const unknown = await runCli(["diff", "--store-rev", "nosuchbranch"], { cwd: dir });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /git does not know nosuchbranch/);
   });
 });

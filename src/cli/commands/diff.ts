@@ -5,6 +5,7 @@ import {
   diffAgainstFile,
   diffEnvironments,
 } from "../../diff/environments.js";
+import { diffStoreRevision } from "../../diff/store-revision.js";
 import { StrongboxError } from "../../errors.js";
 import { readUserFile } from "../../fs/read-user-file.js";
 import { readPlaintextDotenv } from "../../migrate/read-dotenv.js";
@@ -13,14 +14,16 @@ import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";
 import { type CliIo, writeJson } from "../io.js";
 import { promptHidden } from "../prompt.js";
+import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
 /** `strongbox diff ENV_A ENV_B`: what differs between two environments, never a value. */
 export const diffCommand: Command = {
   name: "diff",
   options: {
-    config: { type: "string", short: "c" },
+    ...STORE_OPTION,
     live: { type: "boolean" },
     against: { type: "string" },
+    "store-rev": { type: "string" },
     "only-secrets": { type: "boolean" },
     format: { type: "string" },
     json: { type: "boolean" },
@@ -28,6 +31,7 @@ export const diffCommand: Command = {
   },
   usage: `Usage: strongbox diff ENV_A ENV_B [--live] [--only-secrets] [--format table|json|markdown]
        strongbox diff --against FILE.env ENV [--only-secrets] [--format …]
+       strongbox diff --store-rev REV [--store DIR] [--env E] [--format …]
 
 One row per variable: whether each environment requires it, what the schema
 declares for it there (its reference, a default, or the environment), and
@@ -42,17 +46,40 @@ check of declarations).
 which names the file holds, and whether each value equals the environment's,
 by the same HMAC rule; names only the file has are listed too.
 
+--store-rev compares the store with itself at a git revision (HEAD~1, a tag):
+which secrets were added, removed or changed since, by the same HMAC rule. It
+opens the old copy with your identity or key, so a store re-keyed since then
+needs an identity that was a recipient then.
+
 Exit status: 0 when nothing differs, 1 when something does (as diff(1)),
 other codes for errors (see strongbox --help).
 
 Options:
-  -c, --config PATH   the config file
+${STORE_HELP}
       --live          resolve both environments and compare values
       --against FILE  compare a .env file with one environment
+      --store-rev REV compare the store with itself at a git revision
       --only-secrets  only variables marked secret
       --format F      table (default), json or markdown
 `,
   async run(invocation, io) {
+    const rev = stringOption(invocation, "store-rev");
+    if (rev !== undefined) {
+      const format = formatOf(invocation);
+      const diff = await diffStoreRevision(await storeOptions(invocation, io), rev);
+      if (format === "json") writeJson(io, diff);
+      else {
+        const header = ["secret", rev, "now", "values"];
+        const lines = diff.rows.map((row) => [
+          row.name,
+          row.past === undefined ? "-" : `v${row.past}`,
+          row.now === undefined ? "-" : `v${row.now}`,
+          row.values,
+        ]);
+        io.stdout.write(table([header, ...lines], format === "markdown"));
+      }
+      return diff.different ? EXIT_DIFFERENT : EXIT_OK;
+    }
     const against = stringOption(invocation, "against");
     if (against !== undefined) return diffFile(against, invocation, io);
     const [a, b, ...extra] = invocation.positionals;
@@ -142,12 +169,16 @@ function render(
     ...(live ? [row.values ?? ""] : []),
     row.differs ? "≠" : "",
   ]);
+  return table([header, ...lines], markdown);
+}
+
+/** Rows as aligned text, or as a markdown table. */
+function table(rows: readonly (readonly string[])[], markdown: boolean): string {
+  const [header = [], ...lines] = rows;
   if (markdown)
     return `${[header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")}\n`;
-  const widths = header.map((_, i) =>
-    Math.max(...[header, ...lines].map((cells) => (cells[i] ?? "").length)),
-  );
-  return `${[header, ...lines]
+  const widths = header.map((_, i) => Math.max(...rows.map((cells) => (cells[i] ?? "").length)));
+  return `${rows
     .map((cells) =>
       cells
         .map((cell, i) => cell.padEnd(widths[i] ?? 0))
