@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureAge } from "./ensure-age.mjs";
 import { ensureBao } from "./ensure-bao.mjs";
+import { ensureChromium } from "./ensure-chromium.mjs";
 import { ensureMoto } from "./ensure-moto.mjs";
 import { ensurePostgres } from "./ensure-postgres.mjs";
 import { ensureRedis } from "./ensure-redis.mjs";
@@ -81,6 +82,8 @@ const redis = ensureRedis();
 const smtp = ensureSmtp();
 // The team store's interop tests use the real age CLI (Debian's package).
 const age = ensureAge();
+// The dashboard's tests load its pages in a real browser (Debian's Chromium).
+const chromium = ensureChromium();
 const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys();
 if (Object.keys(planted).length > 0)
   console.log(
@@ -95,6 +98,7 @@ const env = {
   STRONGBOX_REDIS: redis,
   STRONGBOX_SMTP: smtp,
   STRONGBOX_AGE: age,
+  STRONGBOX_CHROMIUM: chromium,
 };
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",

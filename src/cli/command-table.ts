@@ -20,6 +20,10 @@ export const COMMANDS: Readonly<
     summary: "what differs between two environments (declarations; --live: values, never shown)",
     load: async () => (await import("./commands/diff.js")).diffCommand,
   },
+  ui: {
+    summary: "a local, read-only dashboard (loopback, one-time token; never a value)",
+    load: async () => (await import("./commands/ui.js")).uiCommand,
+  },
   explain: {
     summary: "show where each variable came from and what it shadowed (never values)",
     load: async () => (await import("./commands/explain.js")).explainCommand,

@@ -1,0 +1,291 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { queryAudit } from "../audit/audit.js";
+import { selectEnvironment } from "../environments/select.js";
+import { concreteEnvironmentNames } from "../lifecycle/environments.js";
+import { inventory } from "../lifecycle/inventory.js";
+import { type Project, projectAuditFile, resolveProject } from "../project.js";
+import { providerFor } from "../providers/registry.js";
+import { storeDirectory } from "../providers/store/directory.js";
+import { schemaRefFor } from "../refs/template.js";
+import { isRequired } from "../resolve/candidates.js";
+import type { VariableSpec } from "../schema/types.js";
+import { peekKeyring } from "../store/keyring.js";
+import { recipientsOf } from "../store/recipients/wrapper.js";
+import type { PageHandler } from "./server.js";
+
+/**
+ * The dashboard's pages, rendered on the server as plain HTML (no script, so
+ * the Content-Security-Policy allows none): the environment × variable
+ * matrix, the rotation inventory, an audit tail with a chart, one variable's
+ * provenance, the store and its recipients. Every page is built from names,
+ * sources, versions and times; no page reads a value into its HTML.
+ */
+export function dashboardPages(
+  project: Project,
+  options: {
+    readonly processEnv: Readonly<Record<string, string | undefined>>;
+    readonly cwd: string;
+    readonly now?: () => Date;
+  },
+): PageHandler {
+  const environments = concreteEnvironmentNames(project.config);
+  return async (url) => {
+    switch (url.pathname) {
+      case "/":
+        return layout("Environments", matrix(project, environments, options.processEnv));
+      case "/inventory":
+        return layout("Inventory", await inventoryPage(project, environments, options));
+      case "/audit":
+        return layout("Audit", auditPage(project, url, options));
+      case "/explain":
+        return layout("Provenance", await explainPage(project, url, environments, options));
+      case "/store":
+        return layout("Store", storePage(project, environments, options.processEnv));
+      default:
+        return undefined;
+    }
+  };
+}
+
+/** Text made safe for HTML. */
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
+}
+
+const h = escapeHtml;
+
+function layout(title: string, body: string): string {
+  const nav = [
+    ["/", "Environments"],
+    ["/inventory", "Inventory"],
+    ["/audit", "Audit"],
+    ["/store", "Store"],
+  ]
+    .map(
+      ([href, label]) => `<a href="${href}"${label === title ? ' class="here"' : ""}>${label}</a>`,
+    )
+    .join("");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Strongbox · ${h(title)}</title>
+<link rel="stylesheet" href="/style.css"></head>
+<body><header><strong>Strongbox</strong><nav>${nav}</nav></header>
+<main><h1>${h(title)}</h1>${body}</main>
+<footer>Read-only. No value is ever shown here.</footer></body></html>`;
+}
+
+function table(headers: readonly string[], rows: readonly string[][], id: string): string {
+  return `<table id="${id}"><thead><tr>${headers.map((x) => `<th>${h(x)}</th>`).join("")}</tr></thead><tbody>${rows
+    .map((cells) => `<tr>${cells.join("")}</tr>`)
+    .join("")}</tbody></table>`;
+}
+
+/** The environment × variable matrix: where each variable comes from in each environment, and what is wrong. */
+function matrix(
+  project: Project,
+  environments: readonly string[],
+  processEnv: Readonly<Record<string, string | undefined>>,
+): string {
+  const policies = new Map(
+    environments.map((name) => [name, selectEnvironment(project.config, name, processEnv)]),
+  );
+  const rows = Object.entries(project.config.variables).map(([name, spec]) => {
+    const cells = environments.map((environment) => {
+      const { text, state } = cell(
+        spec,
+        environment,
+        policies.get(environment)?.secretSources ?? [],
+      );
+      const first = cell(spec, environments[0] as string, []).text;
+      const differs = state === "ok" && text !== first ? " different" : "";
+      return `<td class="${state}${differs}" data-env="${h(environment)}">${h(text)}</td>`;
+    });
+    const link = `<a href="/explain?name=${encodeURIComponent(name)}">${h(name)}</a>`;
+    return [
+      `<th scope="row">${link}${spec.secret === true ? ' <span class="tag">secret</span>' : ""}</th>`,
+      ...cells,
+    ];
+  });
+  const legend =
+    '<p class="legend"><span class="missing">missing</span> required, nothing declared · <span class="forbidden">forbidden</span> its source is not allowed there · <span class="ok different">different</span> declared otherwise than in the first environment</p>';
+  return `${legend}${table(["variable", ...environments], rows, "matrix")}`;
+}
+
+function cell(
+  spec: VariableSpec,
+  environment: string,
+  allowed: readonly string[],
+): { text: string; state: "ok" | "missing" | "forbidden" | "optional" } {
+  const ref = schemaRefFor(spec, environment);
+  const required = isRequired(spec, environment);
+  const hasDefault = "default" in spec && spec.default !== undefined;
+  if (ref === undefined) {
+    if (hasDefault) return { text: "default", state: "ok" };
+    return required
+      ? { text: "environment only", state: spec.secret === true ? "missing" : "ok" }
+      : { text: "optional", state: "optional" };
+  }
+  const scheme = ref.slice(0, Math.max(0, ref.indexOf("://")));
+  const kind = providerFor(scheme)?.kind ?? scheme;
+  if (spec.secret === true && allowed.length > 0 && !allowed.includes(kind))
+    return { text: `${ref} (not allowed here)`, state: "forbidden" };
+  return { text: ref, state: required ? "ok" : "optional" };
+}
+
+async function inventoryPage(
+  project: Project,
+  environments: readonly string[],
+  options: { processEnv: Readonly<Record<string, string | undefined>>; now?: () => Date },
+): Promise<string> {
+  const rows = await inventory({
+    config: project.config,
+    baseDir: project.baseDir,
+    environment: environments[0] as string,
+    processEnv: options.processEnv,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  if (rows.length === 0) return "<p>No variable declares a rotation or an expiry.</p>";
+  return table(
+    ["secret", "owner", "every", "last rotated", "next due", "expires", "state"],
+    rows.map((row) => [
+      `<th scope="row">${h(row.name)}</th>`,
+      `<td>${h(row.owner ?? "")}</td>`,
+      `<td>${h(row.every ?? "")}</td>`,
+      `<td>${h(row.lastRotated ?? "never")}</td>`,
+      `<td>${h(row.nextDue ?? "")}</td>`,
+      `<td>${h(row.expires ?? "")}</td>`,
+      `<td class="${row.overdue || row.expired ? "missing" : "ok"}">${row.expired ? "expired" : row.overdue ? "overdue" : "ok"}</td>`,
+    ]),
+    "inventory",
+  );
+}
+
+function auditPage(
+  project: Project,
+  url: URL,
+  options: { processEnv: Readonly<Record<string, string | undefined>>; now?: () => Date },
+): string {
+  const file = projectAuditFile(project, options.processEnv);
+  if (file === undefined || !existsSync(file)) return "<p>No audit log yet.</p>";
+  const outcome = url.searchParams.get("outcome") ?? undefined;
+  const name = url.searchParams.get("name") ?? undefined;
+  const { events } = queryAudit(file, {
+    ...(outcome === undefined || outcome === "" ? {} : { outcome: outcome as "ok" }),
+    ...(name === undefined || name === "" ? {} : { names: [name] }),
+  });
+  const recent = events.slice(-200).reverse();
+  const filters = `<form method="get" action="/audit"><label>name <input name="name" value="${h(name ?? "")}"></label>
+<label>outcome <select name="outcome">${["", "ok", "denied", "error", "missing"]
+    .map((o) => `<option${o === (outcome ?? "") ? " selected" : ""}>${o}</option>`)
+    .join("")}</select></label><button>filter</button></form>`;
+  return `${filters}${chart(events, options.now?.() ?? new Date())}${table(
+    ["time", "action", "who", "environment", "name", "source", "outcome"],
+    recent.map((event) => [
+      `<td>${h(event.time)}</td>`,
+      `<td>${h(event.action)}</td>`,
+      `<td>${h(event.actor?.user ?? "")}</td>`,
+      `<td>${h(event.environment ?? "")}</td>`,
+      `<td>${h(event.variable ?? event.secret ?? "")}</td>`,
+      `<td>${h(event.source)}</td>`,
+      `<td class="${event.outcome === "ok" ? "ok" : "missing"}">${h(event.outcome)}</td>`,
+    ]),
+    "audit",
+  )}`;
+}
+
+/** Accesses per day over the last 14 days, refused ones stacked in red: an inline SVG, no script. */
+function chart(events: ReadonlyArray<{ time: string; outcome: string }>, now: Date): string {
+  const days = Array.from({ length: 14 }, (_, i) => {
+    const day = new Date(now.getTime() - (13 - i) * 86_400_000).toISOString().slice(0, 10);
+    const on = events.filter((event) => event.time.startsWith(day));
+    return {
+      day,
+      ok: on.filter((e) => e.outcome === "ok").length,
+      other: on.filter((e) => e.outcome !== "ok").length,
+    };
+  });
+  const max = Math.max(1, ...days.map((d) => d.ok + d.other));
+  const bars = days
+    .map((d, i) => {
+      const x = 10 + i * 40;
+      const okHeight = Math.round((d.ok / max) * 120);
+      const otherHeight = Math.round((d.other / max) * 120);
+      return `<g><title>${d.day}: ${d.ok} ok, ${d.other} refused or failed</title>
+<rect class="bar-ok" x="${x}" y="${140 - okHeight - otherHeight}" width="30" height="${okHeight}"/>
+<rect class="bar-bad" x="${x}" y="${140 - otherHeight}" width="30" height="${otherHeight}"/>
+<text x="${x + 15}" y="155" text-anchor="middle">${d.day.slice(5)}</text></g>`;
+    })
+    .join("");
+  return `<figure><svg id="chart" viewBox="0 0 580 160" role="img" aria-label="accesses per day, last 14 days">${bars}</svg><figcaption>Accesses per day (red: denied, missing or failed)</figcaption></figure>`;
+}
+
+async function explainPage(
+  project: Project,
+  url: URL,
+  environments: readonly string[],
+  options: { processEnv: Readonly<Record<string, string | undefined>>; cwd: string },
+): Promise<string> {
+  const name = url.searchParams.get("name") ?? "";
+  const environment = url.searchParams.get("env") ?? (environments[0] as string);
+  if (!Object.hasOwn(project.config.variables, name))
+    return `<p>${h(name)} is not in the schema.</p>`;
+  const resolution = await resolveProject(project, {
+    environment,
+    processEnv: options.processEnv,
+    cwd: options.cwd,
+  });
+  const entry = resolution.entries.find((candidate) => candidate.name === name);
+  const issues = resolution.issues.filter((issue) => issue.variable === name);
+  const switcher = environments
+    .map(
+      (env) =>
+        `<a href="/explain?name=${encodeURIComponent(name)}&amp;env=${encodeURIComponent(env)}"${env === environment ? ' class="here"' : ""}>${h(env)}</a>`,
+    )
+    .join(" ");
+  const winner = entry?.provenance.winner;
+  return `<p class="envs">${switcher}</p><h2 id="variable">${h(name)} in ${h(environment)}</h2>
+<dl id="provenance"><dt>status</dt><dd>${h(entry?.provenance.status ?? "unset")}</dd>
+<dt>from</dt><dd>${h(winner === undefined ? "nowhere" : `${winner.place} (${winner.kind}${winner.ref ? ` ${winner.ref}` : ""}${winner.version === undefined ? "" : ` v${winner.version}`})`)}</dd>
+${(entry?.provenance.shadowed ?? []).map((s) => `<dt>shadowed</dt><dd>${h(`${s.place}: ${s.reason}`)}</dd>`).join("")}
+${issues.map((issue) => `<dt>problem</dt><dd class="missing">${h(`${issue.code}: ${issue.message}`)}</dd>`).join("")}</dl>`;
+}
+
+function storePage(
+  project: Project,
+  environments: readonly string[],
+  processEnv: Readonly<Record<string, string | undefined>>,
+): string {
+  const sections = [undefined, ...environments].flatMap((environment) => {
+    const dir = storeDirectory(project.config, project.baseDir, processEnv, environment);
+    if (environment !== undefined && !dir.includes(`${join("envs", environment)}`)) return [];
+    const keyring = join(dir, "keyring.sbx");
+    if (!existsSync(keyring)) return environment === undefined ? ["<p>No store.</p>"] : [];
+    const { master } = peekKeyring(readFileSync(keyring), keyring);
+    const recipients = master.kind === "recipients" ? recipientsOf(master, keyring) : [];
+    const secrets = existsSync(join(dir, "secrets"))
+      ? readdirSync(join(dir, "secrets")).filter((file) => file.endsWith(".sbx")).length
+      : 0;
+    const who =
+      master.kind === "recipients"
+        ? `<ul class="recipients">${recipients.map((r) => `<li>${h(r.name ?? "-")} · ${h(r.type)} · <code>${h(r.recipient.slice(0, 64))}</code></li>`).join("")}</ul>`
+        : `<p>Opened with ${master.kind === "passphrase" ? "a passphrase" : "a master key file"} (no recipients).</p>`;
+    return [
+      `<section><h2>${h(environment === undefined ? "The project's store" : `${environment}'s own store`)}</h2><p>${secrets} secret(s) · <code>${h(dir)}</code></p>${who}</section>`,
+    ];
+  });
+  return sections.join("");
+}
+
+export const STYLESHEET = `body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{display:flex;gap:2rem;align-items:center;background:#1d2330;color:#fff;padding:.7rem 1.5rem}
+nav a{color:#cfd6e4;margin-right:1.2rem;text-decoration:none}nav a.here{color:#fff;font-weight:600}
+main{padding:1rem 1.5rem}table{border-collapse:collapse;background:#fff;margin:.5rem 0 1.5rem}
+th,td{border:1px solid #d9dde5;padding:.35rem .6rem;text-align:left;font-size:13px}
+td.ok{background:#eef8f0}td.missing{background:#fde8e8;color:#8a1c1c}td.forbidden{background:#fff1d6;color:#7a4b00}
+td.optional{color:#7a8191}td.different{box-shadow:inset 4px 0 #3b6fd8}.tag{font-size:11px;background:#e3e7f3;padding:0 .3rem;border-radius:3px}
+.legend span{padding:0 .3rem}.legend .missing{background:#fde8e8}.legend .forbidden{background:#fff1d6}.legend .different{box-shadow:inset 4px 0 #3b6fd8}
+.bar-ok{fill:#5a8f6a}.bar-bad{fill:#c0392b}svg text{font-size:10px;fill:#555}footer{padding:1rem 1.5rem;color:#7a8191;font-size:12px}
+form label{margin-right:1rem}a.here{font-weight:600}`;

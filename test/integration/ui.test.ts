@@ -1,0 +1,186 @@
+// The local dashboard (issue 17), in a real browser: Debian's Chromium driven by
+// playwright-core loads every page of a seeded project, checks what the matrix,
+// inventory, audit and store pages say, and that no canary value appears in any DOM
+// or any network response; then each kind of foreign request is refused.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Browser, chromium } from "playwright-core";
+import { CLI, cleanEnv, ROOT, runCli, tempProject } from "../helpers/cli.js";
+import { until } from "../helpers/wait.js";
+
+const CANARIES = {
+  API_KEY: "canary-api-key-31f7c0",
+  DB_PASSWORD: "canary-db-pass-8d21aa",
+  PORT: "49152",
+};
+
+const CONFIG = `environments:
+  local: {}
+  staging: { secrets: { from: [store, env] } }
+  production: {}
+variables:
+  PORT: { type: port, default: ${CANARIES.PORT} }
+  API_KEY:
+    secret: true
+    ref: 'store://API_KEY'
+    rotation: { every: 30d }
+    owner: platform
+  DB_PASSWORD:
+    secret: true
+    ref: { local: 'store://DB_PASSWORD', staging: 'store://DB_PASSWORD', production: 'store://DB_PASSWORD' }
+  MISSING_SECRET: { secret: true, description: no source declared }
+`;
+
+const ARTIFACTS = join(ROOT, "dist", "test-artifacts");
+
+/** One raw HTTP request, with headers as given (the browser would never send some of them). */
+function raw(
+  port: number,
+  options: { path?: string; host?: string; origin?: string; method?: string; cookie?: string },
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: options.path ?? "/",
+        method: options.method ?? "GET",
+        headers: {
+          Host: options.host ?? `127.0.0.1:${port}`,
+          ...(options.origin === undefined ? {} : { Origin: options.origin }),
+          ...(options.cookie === undefined ? {} : { Cookie: options.cookie }),
+        },
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("strongbox ui in a real browser", () => {
+  let dir: string;
+  let ui: ChildProcess;
+  let url: string;
+  let browser: Browser;
+  before(async () => {
+    dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const env = { STRONGBOX_AUDIT_FILE: join(dir, "audit.jsonl") };
+    assert.equal((await runCli(["init"], { cwd: dir, env })).code, 0);
+    for (const name of ["API_KEY", "DB_PASSWORD"] as const)
+      assert.equal((await runCli(["set", name], { cwd: dir, env, input: CANARIES[name] })).code, 0);
+    await runCli(["get", "API_KEY"], { cwd: dir, env });
+    await runCli(["get", "NOT_THERE"], { cwd: dir, env });
+    ui = spawn(process.execPath, [CLI, "ui"], {
+      cwd: dir,
+      env: cleanEnv(dir, env),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    ui.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await until("the dashboard link", () => /dashboard at (\S+)/.test(stderr), 15_000);
+    url = (/dashboard at (\S+)/.exec(stderr) as RegExpExecArray)[1] as string;
+    browser = await chromium.launch({
+      executablePath: process.env.STRONGBOX_CHROMIUM ?? "/usr/bin/chromium",
+      args: ["--no-sandbox"],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    ui?.kill("SIGTERM");
+  });
+
+  it("every page loads, says what it should, and no value appears in any DOM or response", async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const bodies: string[] = [];
+    page.on("response", async (response) => {
+      bodies.push(await response.text().catch(() => ""));
+    });
+    await page.goto(url);
+    // The token was traded for a cookie and left the address bar.
+    assert.ok(!page.url().includes("token="), page.url());
+    assert.equal(await page.title(), "Strongbox · Environments");
+    const missing = await page.getAttribute(
+      '#matrix tr:has(th:has-text("MISSING_SECRET")) td[data-env="staging"]',
+      "class",
+    );
+    assert.match(missing ?? "", /missing/);
+    const forbidden = await page.getAttribute(
+      '#matrix tr:has(th:has-text("API_KEY")) td[data-env="production"]',
+      "class",
+    );
+    assert.match(
+      forbidden ?? "",
+      /forbidden/,
+      "production is pure Vault: a store ref is forbidden there",
+    );
+    await page.screenshot({ path: join(ARTIFACTS, "ui-matrix.png"), fullPage: true });
+    const pages: Array<[string, (text: string) => void]> = [
+      ["/inventory", (text) => assert.match(text, /API_KEY[\s\S]*platform[\s\S]*30d/)],
+      ["/audit", (text) => assert.match(text, /missing/)],
+      ["/audit?outcome=ok&name=API_KEY", (text) => assert.doesNotMatch(text, /NOT_THERE/)],
+      ["/explain?name=API_KEY&env=local", (text) => assert.match(text, /store:\/\/API_KEY/)],
+      ["/store", (text) => assert.match(text, /2 secret\(s\)/)],
+    ];
+    for (const [path, check] of pages) {
+      await page.goto(new URL(path, url).href);
+      const text = await page.innerText("main");
+      check(text);
+      if (path === "/audit")
+        assert.match(await page.content(), /<svg id="chart"[\s\S]*class="bar-ok"/);
+      const html = await page.content();
+      for (const canary of Object.values(CANARIES).slice(0, 2))
+        assert.ok(!html.includes(canary), `${path}: a value in the DOM`);
+      await page.screenshot({
+        path: join(ARTIFACTS, `ui-${path.slice(1).split("?")[0] || "home"}.png`),
+        fullPage: true,
+      });
+    }
+    for (const body of bodies)
+      for (const canary of [CANARIES.API_KEY, CANARIES.DB_PASSWORD])
+        assert.ok(!body.includes(canary), "a value in a network response");
+    await page.close();
+  });
+
+  it("refuses: no session, a used token, another Host, another Origin, a write; strict headers everywhere", async () => {
+    const port = Number(new URL(url).port);
+    const noSession = await raw(port, {});
+    assert.equal(noSession.status, 403);
+    const reused = await raw(port, { path: new URL(url).pathname + new URL(url).search });
+    assert.equal(reused.status, 403, "the one-time token was used by the browser");
+    const rebinding = await raw(port, { host: `evil.example:${port}` });
+    assert.equal(rebinding.status, 421);
+    // A session taken from a browser context, then replayed with a foreign Origin.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const fresh = await raw(port, {});
+    assert.equal(fresh.status, 403);
+    await page.close();
+    await context.close();
+    const foreign = await raw(port, { origin: "http://evil.example" });
+    assert.equal(foreign.status, 403);
+    const post = await raw(port, { method: "POST" });
+    assert.equal(post.status, 405);
+    for (const response of [noSession, rebinding, foreign, post]) {
+      assert.match(String(response.headers["content-security-policy"]), /default-src 'none'/);
+      assert.equal(response.headers["access-control-allow-origin"], undefined);
+    }
+  });
+});
