@@ -14,7 +14,10 @@ export function ensureChromium() {
   if (process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
     console.log("ensure-chromium: installing Debian's chromium package");
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    let install = spawnSync("apt-get", ["install", "-y", "-q", "chromium"], { stdio: "ignore", env });
+    let install = spawnSync("apt-get", ["install", "-y", "-q", "chromium"], {
+      stdio: "ignore",
+      env,
+    });
     if (install.status !== 0) {
       spawnSync("apt-get", ["update", "-q"], { stdio: "ignore", env });
       install = spawnSync("apt-get", ["install", "-y", "-q", "chromium"], { stdio: "ignore", env });
@@ -22,7 +25,9 @@ export function ensureChromium() {
     const installed = CANDIDATES.find(works);
     if (installed) return installed;
   }
-  throw new Error("ensure-chromium: no Chromium: install Debian's chromium package, or set STRONGBOX_CHROMIUM");
+  throw new Error(
+    "ensure-chromium: no Chromium: install Debian's chromium package, or set STRONGBOX_CHROMIUM",
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(ensureChromium());
