@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { queryAudit } from "../audit/audit.js";
@@ -27,13 +28,25 @@ export function dashboardPages(
     readonly processEnv: Readonly<Record<string, string | undefined>>;
     readonly cwd: string;
     readonly now?: () => Date;
+    /** Resolve every environment for the matrix (status, and which values are equal). */
+    readonly live?: boolean;
   },
 ): PageHandler {
   const environments = concreteEnvironmentNames(project.config);
   return async (url) => {
     switch (url.pathname) {
       case "/":
-        return layout("Environments", matrix(project, environments, options.processEnv));
+        return layout(
+          "Environments",
+          matrix(
+            project,
+            environments,
+            options.processEnv,
+            options.live === true ? await liveColumns(project, environments, options) : undefined,
+          ),
+        );
+      case "/vault":
+        return layout("Vault", await vaultPage(project, environments, options.processEnv));
       case "/inventory":
         return layout("Inventory", await inventoryPage(project, environments, options));
       case "/audit":
@@ -64,6 +77,7 @@ function layout(title: string, body: string): string {
     ["/inventory", "Inventory"],
     ["/audit", "Audit"],
     ["/store", "Store"],
+    ["/vault", "Vault"],
   ]
     .map(
       ([href, label]) => `<a href="${href}"${label === title ? ' class="here"' : ""}>${label}</a>`,
@@ -88,6 +102,7 @@ function matrix(
   project: Project,
   environments: readonly string[],
   processEnv: Readonly<Record<string, string | undefined>>,
+  live?: LiveColumns,
 ): string {
   const policies = new Map(
     environments.map((name) => [name, selectEnvironment(project.config, name, processEnv)]),
@@ -101,7 +116,14 @@ function matrix(
       );
       const first = cell(spec, environments[0] as string, []).text;
       const differs = state === "ok" && text !== first ? " different" : "";
-      return `<td class="${state}${differs}" data-env="${h(environment)}">${h(text)}</td>`;
+      const found = live?.get(environment)?.get(name);
+      const status =
+        found === undefined
+          ? ""
+          : found.status === "ok"
+            ? ` <span class="value-group" title="environments with the same letter have equal values">${h(found.group ?? "")}</span>`
+            : ` <span class="status-${found.status}">${h(found.status === "problem" ? (found.code ?? "problem") : "unset")}</span>`;
+      return `<td class="${state}${differs}" data-env="${h(environment)}">${h(text)}${status}</td>`;
     });
     const link = `<a href="/explain?name=${encodeURIComponent(name)}">${h(name)}</a>`;
     return [
@@ -110,8 +132,105 @@ function matrix(
     ];
   });
   const legend =
+    (live === undefined
+      ? ""
+      : '<p class="legend">Resolved live: cells with the same letter hold equal values (compared by HMAC under a key made for this page and then dropped).</p>') +
     '<p class="legend"><span class="missing">missing</span> required, nothing declared · <span class="forbidden">forbidden</span> its source is not allowed there · <span class="ok different">different</span> declared otherwise than in the first environment</p>';
   return `${legend}${table(["variable", ...environments], rows, "matrix")}`;
+}
+
+type LiveColumns = ReadonlyMap<
+  string,
+  ReadonlyMap<string, { status: "ok" | "unset" | "problem"; code?: string; group?: string }>
+>;
+
+/**
+ * Every environment resolved (each under its own policy), and for each variable
+ * a letter per distinct value: equal values share a letter. The letters come
+ * from HMACs under a key drawn for this page and dropped with it, so nothing on
+ * the page, or across pages, lets anyone test a guess.
+ */
+async function liveColumns(
+  project: Project,
+  environments: readonly string[],
+  options: { processEnv: Readonly<Record<string, string | undefined>>; cwd: string },
+): Promise<LiveColumns> {
+  const key = randomBytes(32);
+  const resolutions = await Promise.all(
+    environments.map((environment) =>
+      resolveProject(project, { environment, processEnv: options.processEnv, cwd: options.cwd }),
+    ),
+  );
+  const columns = new Map<
+    string,
+    Map<string, { status: "ok" | "unset" | "problem"; code?: string; group?: string }>
+  >();
+  const letters = new Map<string, Map<string, string>>();
+  for (const [i, environment] of environments.entries()) {
+    const resolution = resolutions[i] as (typeof resolutions)[number];
+    const column = new Map<
+      string,
+      { status: "ok" | "unset" | "problem"; code?: string; group?: string }
+    >();
+    for (const name of Object.keys(project.config.variables)) {
+      const problem = resolution.issues.find((issue) => issue.variable === name);
+      const raw = resolution.entries.find((entry) => entry.name === name)?.raw;
+      if (problem !== undefined) column.set(name, { status: "problem", code: problem.code });
+      else if (raw === undefined) column.set(name, { status: "unset" });
+      else {
+        const mac = createHmac("sha256", key).update(raw).digest("base64");
+        const seen = letters.get(name) ?? new Map<string, string>();
+        letters.set(name, seen);
+        if (!seen.has(mac)) seen.set(mac, String.fromCharCode(65 + (seen.size % 26)));
+        column.set(name, { status: "ok", group: seen.get(mac) as string });
+      }
+    }
+    columns.set(environment, column);
+  }
+  key.fill(0);
+  return columns;
+}
+
+/** Each environment's Vault: reachable, sealed, version, and the token's policies (never the token). */
+async function vaultPage(
+  project: Project,
+  environments: readonly string[],
+  processEnv: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
+  const uses = environments.filter((environment) =>
+    Object.values(project.config.variables).some((spec) =>
+      (schemaRefFor(spec, environment) ?? "").startsWith("vault://"),
+    ),
+  );
+  if (uses.length === 0) return "<p>No environment reads from Vault.</p>";
+  const { VaultClient } = await import("../vault/client.js");
+  let client: InstanceType<typeof VaultClient>;
+  try {
+    client = VaultClient.fromEnv(processEnv, project.config.vault ?? {});
+  } catch (error) {
+    return `<p class="missing">Vault is not configured here: ${h((error as { code?: string }).code ?? "error")}</p>`;
+  }
+  try {
+    const health = await client
+      .health()
+      .catch((error: { code?: string }) => ({ error: error.code ?? "E_VAULT_UNAVAILABLE" }));
+    const token = await client
+      .lookupSelf()
+      .catch((error: { code?: string }) => ({ error: error.code ?? "E_VAULT" }));
+    const rows = uses.map((environment) => [
+      `<th scope="row">${h(environment)}</th>`,
+      `<td>${h(client.http.connection.address)}</td>`,
+      "error" in health
+        ? `<td class="missing">${h(String(health.error))}</td>`
+        : `<td class="${health.sealed === true ? "missing" : "ok"}">${health.sealed === true ? "sealed" : "unsealed"}, ${h(String(health.version ?? "?"))}</td>`,
+      "error" in token
+        ? `<td class="missing">${h(String(token.error))}</td>`
+        : `<td>${h(`${token.method ?? "token"}${token.role === undefined ? "" : ` (${token.role})`}: ${token.policies.join(", ")}, ttl ${token.ttl}s`)}</td>`,
+    ]);
+    return table(["environment", "address", "server", "credential"], rows, "vault");
+  } finally {
+    await client.close();
+  }
 }
 
 function cell(
@@ -288,4 +407,6 @@ td.ok{background:#eef8f0}td.missing{background:#fde8e8;color:#8a1c1c}td.forbidde
 td.optional{color:#7a8191}td.different{box-shadow:inset 4px 0 #3b6fd8}.tag{font-size:11px;background:#e3e7f3;padding:0 .3rem;border-radius:3px}
 .legend span{padding:0 .3rem}.legend .missing{background:#fde8e8}.legend .forbidden{background:#fff1d6}.legend .different{box-shadow:inset 4px 0 #3b6fd8}
 .bar-ok{fill:#5a8f6a}.bar-bad{fill:#c0392b}svg text{font-size:10px;fill:#555}footer{padding:1rem 1.5rem;color:#7a8191;font-size:12px}
-form label{margin-right:1rem}a.here{font-weight:600}`;
+form label{margin-right:1rem}a.here{font-weight:600}
+.value-group{display:inline-block;min-width:1.2em;text-align:center;background:#3b6fd8;color:#fff;border-radius:3px;font-size:11px;margin-left:.4rem}
+.status-unset,.status-problem{font-size:11px;margin-left:.4rem;color:#8a1c1c}`;

@@ -184,3 +184,86 @@ describe("strongbox ui in a real browser", () => {
     }
   });
 });
+
+describe("strongbox ui --live against a real bao", () => {
+  it("the matrix marks equal values with the same letter and the Vault page shows the server and credential, never a value", async () => {
+    const { startBao } = await import("../helpers/bao.js");
+    const bao = await startBao();
+    const values = {
+      shared: "canary-shared-7f1e",
+      staging: "canary-stg-a0c2",
+      production: "canary-prd-99b4",
+    };
+    let ui: ChildProcess | undefined;
+    const browser = await chromium.launch({
+      executablePath: process.env.STRONGBOX_CHROMIUM ?? "/usr/bin/chromium",
+      args: ["--no-sandbox"],
+    });
+    try {
+      bao.cli([
+        "kv",
+        "put",
+        "-mount=secret",
+        "staging",
+        `API_KEY=${values.shared}`,
+        `DB=${values.staging}`,
+      ]);
+      bao.cli([
+        "kv",
+        "put",
+        "-mount=secret",
+        "production",
+        `API_KEY=${values.shared}`,
+        `DB=${values.production}`,
+      ]);
+      bao.cli(["policy", "write", "app-read", "-"], {
+        input: 'path "secret/data/*" { capabilities = ["read"] }\n',
+      });
+      const token = bao.cli(["token", "create", "-policy=app-read", "-field=token"]).trim();
+      const dir = tempProject({
+        "strongbox.config.yaml": `vault: { allowInsecure: true }
+environments:
+  staging: {}
+  production: {}
+variables:
+  API_KEY: { secret: true, ref: { staging: 'vault://secret/staging#API_KEY', production: 'vault://secret/production#API_KEY' } }
+  DB: { secret: true, ref: { staging: 'vault://secret/staging#DB', production: 'vault://secret/production#DB' } }
+`,
+      });
+      ui = spawn(process.execPath, [CLI, "ui", "--live"], {
+        cwd: dir,
+        env: cleanEnv(dir, { VAULT_ADDR: bao.addr, VAULT_TOKEN: token }),
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      ui.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      await until("the dashboard link", () => /dashboard at (\S+)/.test(stderr), 15_000);
+      const link = (/dashboard at (\S+)/.exec(stderr) as RegExpExecArray)[1] as string;
+      const page = await browser.newPage();
+      const bodies: string[] = [];
+      page.on("response", async (response) => {
+        bodies.push(await response.text().catch(() => ""));
+      });
+      await page.goto(link);
+      const group = (name: string, env: string) =>
+        page.innerText(`#matrix tr:has(th:has-text("${name}")) td[data-env="${env}"] .value-group`);
+      assert.equal(await group("API_KEY", "staging"), await group("API_KEY", "production"));
+      assert.notEqual(await group("DB", "staging"), await group("DB", "production"));
+      await page.screenshot({ path: join(ARTIFACTS, "ui-live-matrix.png"), fullPage: true });
+      await page.goto(new URL("/vault", link).href);
+      const vault = await page.innerText("#vault");
+      assert.match(vault, /unsealed/);
+      assert.match(vault, /app-read/);
+      assert.ok(!vault.includes(token), "the token is never shown");
+      for (const body of [...bodies, await page.content()])
+        for (const secret of [...Object.values(values), token]) assert.ok(!body.includes(secret));
+      await page.close();
+    } finally {
+      await browser.close();
+      ui?.kill("SIGTERM");
+      await bao.stop();
+    }
+  });
+});

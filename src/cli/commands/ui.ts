@@ -12,14 +12,19 @@ export const uiCommand: Command = {
   options: {
     config: { type: "string", short: "c" },
     port: { type: "string" },
+    live: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
-  usage: `Usage: strongbox ui [--port N] [-c CONFIG]
+  usage: `Usage: strongbox ui [--port N] [--live] [-c CONFIG]
 
 A local, read-only dashboard: the environment × variable matrix (missing,
 forbidden and differing sources), the rotation inventory, the audit log with
 filters and a chart, any variable's provenance, and the store with its
-recipients. It never shows a value.
+recipients, and each environment's Vault (server state, the credential's
+method and policies). It never shows a value. With --live the matrix
+resolves every environment (each under its own policy) and marks which
+values are equal with letters (A, A, B…), compared by HMAC under a key made
+for that page and dropped.
 
 It listens on 127.0.0.1 only (a random port unless --port) and prints a link
 with a one-time token: open it in your browser. The token is traded for a
@@ -30,6 +35,7 @@ Stop it with Ctrl-C.
 
 Options:
       --port N        listen on port N (default: any free port)
+      --live          resolve every environment for the matrix
   -c, --config PATH   the config file
 `,
   async run(invocation, io) {
@@ -47,7 +53,11 @@ Options:
     const server = await startDashboardServer({
       port,
       stylesheet: STYLESHEET,
-      pages: dashboardPages(project, { processEnv: io.env, cwd: io.cwd }),
+      pages: dashboardPages(project, {
+        processEnv: io.env,
+        cwd: io.cwd,
+        live: invocation.values.live === true,
+      }),
     });
     say(io, `strongbox: dashboard at ${server.url}`);
     say(io, "strongbox: the link works once; Ctrl-C stops the dashboard");
