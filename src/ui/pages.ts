@@ -8,6 +8,7 @@ import { inventory } from "../lifecycle/inventory.js";
 import { type Project, projectAuditFile, resolveProject } from "../project.js";
 import { providerFor } from "../providers/registry.js";
 import { storeDirectory } from "../providers/store/directory.js";
+import { isVaultRefText } from "../providers/vault/index.js";
 import { schemaRefFor } from "../refs/template.js";
 import { isRequired } from "../resolve/candidates.js";
 import type { VariableSpec } from "../schema/types.js";
@@ -199,7 +200,7 @@ async function vaultPage(
 ): Promise<string> {
   const uses = environments.filter((environment) =>
     Object.values(project.config.variables).some((spec) =>
-      (schemaRefFor(spec, environment) ?? "").startsWith("vault://"),
+      isVaultRefText(schemaRefFor(spec, environment)),
     ),
   );
   if (uses.length === 0) return "<p>No environment reads from Vault.</p>";

@@ -160,14 +160,16 @@ describe(`render: random templates, byte for byte what \`bao agent\` renders (se
   const templates = Array.from({ length: TEMPLATES }, template);
   before(async () => {
     bao = await startBao();
-    bao.cli([
-      "kv",
-      "put",
-      "-mount=secret",
-      "fuzz/app",
-      ...Object.entries(values).map(([k, v]) => `${k}=${v}`),
-      `bin=${Buffer.from(Array.from({ length: 24 }, () => Math.floor(random() * 256))).toString("base64")}`,
-    ]);
+    // On stdin as JSON: on the command line a random value starting with @ would be
+    // read by the bao CLI as a file name.
+    bao.cli(["kv", "put", "-mount=secret", "fuzz/app", "-"], {
+      input: JSON.stringify({
+        ...values,
+        bin: Buffer.from(Array.from({ length: 24 }, () => Math.floor(random() * 256))).toString(
+          "base64",
+        ),
+      }),
+    });
     dir = tempProject();
     for (const [i, text] of templates.entries()) writeFileSync(join(dir, `f${i}.ctmpl`), text);
     renderWithBaoAgent(
