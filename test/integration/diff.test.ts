@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
@@ -222,5 +224,75 @@ describe("strongbox diff", () => {
     const unknown = await runCli(["diff", "--store-rev", "nosuchbranch"], { cwd: dir });
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /git does not know nosuchbranch/);
+  });
+
+  it("--vault PATH_A PATH_B: two KV secrets' keys and value equality, each read audited, nothing revealed", async () => {
+    const bao = await startBao();
+    try {
+      bao.cli([
+        "kv",
+        "put",
+        "-mount=secret",
+        "app/staging",
+        `API_KEY=${VALUES.shared}`,
+        `DB=${VALUES.stagingDb}`,
+        "ONLY_STAGING=x",
+      ]);
+      bao.cli([
+        "kv",
+        "put",
+        "-mount=secret",
+        "app/production",
+        `API_KEY=${VALUES.shared}`,
+        `DB=${VALUES.productionDb}`,
+      ]);
+      const dir = tempProject();
+      const env = {
+        VAULT_ADDR: bao.addr,
+        VAULT_TOKEN: bao.rootToken,
+        STRONGBOX_AUDIT_FILE: join(dir, "audit.jsonl"),
+      };
+      const result = await runCli(
+        ["diff", "--vault", "secret/app/staging", "secret/app/production", "--json"],
+        {
+          cwd: dir,
+          env,
+        },
+      );
+      assert.equal(result.code, 1, result.stderr);
+      const diff = JSON.parse(result.stdout);
+      assert.deepEqual(
+        diff.rows.map((row: { key: string; values: string }) => [row.key, row.values]),
+        [
+          ["API_KEY", "equal"],
+          ["DB", "different"],
+          ["ONLY_STAGING", "only-a"],
+        ],
+      );
+      assert.deepEqual(diff.versions, { a: 1, b: 1 });
+      const table = await runCli(
+        ["diff", "--vault", "secret/app/staging", "secret/app/production"],
+        { cwd: dir, env },
+      );
+      assert.deepEqual(leaks(`${table.stdout}${table.stderr}${result.stdout}`), []);
+      const log = readFileSync(join(dir, "audit.jsonl"), "utf8");
+      assert.deepEqual(leaks(log), []);
+      assert.equal(
+        log
+          .trim()
+          .split("\n")
+          .filter((line) => JSON.parse(line).action === "read").length,
+        4,
+        "one record per read",
+      );
+      const missing = await runCli(
+        ["diff", "--vault", "secret/app/staging", "secret/app/nowhere"],
+        { cwd: dir, env },
+      );
+      assert.equal(missing.code, 4, missing.stderr);
+      assert.match(missing.stderr, /no secret at secret\/app\/nowhere/);
+    } finally {
+      await bao.stop();
+    }
   });
 });

@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { openAuditSink } from "../../audit/open-sink.js";
+import { findConfigIfAny } from "../../config/find-config.js";
 import {
   type DiffRow,
   type DiffSide,
@@ -6,10 +8,12 @@ import {
   diffEnvironments,
 } from "../../diff/environments.js";
 import { diffStoreRevision } from "../../diff/store-revision.js";
+import { diffVaultPaths } from "../../diff/vault-paths.js";
 import { StrongboxError } from "../../errors.js";
 import { readUserFile } from "../../fs/read-user-file.js";
 import { readPlaintextDotenv } from "../../migrate/read-dotenv.js";
-import { openProject } from "../../project.js";
+import { openProject, projectAuditSink } from "../../project.js";
+import { VaultClient } from "../../vault/client.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";
 import { type CliIo, writeJson } from "../io.js";
@@ -24,6 +28,7 @@ export const diffCommand: Command = {
     live: { type: "boolean" },
     against: { type: "string" },
     "store-rev": { type: "string" },
+    vault: { type: "boolean" },
     "only-secrets": { type: "boolean" },
     format: { type: "string" },
     json: { type: "boolean" },
@@ -32,6 +37,7 @@ export const diffCommand: Command = {
   usage: `Usage: strongbox diff ENV_A ENV_B [--live] [--only-secrets] [--format table|json|markdown]
        strongbox diff --against FILE.env ENV [--only-secrets] [--format …]
        strongbox diff --store-rev REV [--store DIR] [--env E] [--format …]
+       strongbox diff --vault PATH_A PATH_B [--format …]
 
 One row per variable: whether each environment requires it, what the schema
 declares for it there (its reference, a default, or the environment), and
@@ -51,6 +57,12 @@ which secrets were added, removed or changed since, by the same HMAC rule. It
 opens the old copy with your identity or key, so a store re-keyed since then
 needs an identity that was a recipient then.
 
+--vault compares two Vault KV secrets (mount/path, v1 or v2, as in vault://
+refs without the #key): the keys each holds and whether their values are
+equal, by the same HMAC rule. It reads with this process's Vault credentials
+(VAULT_ADDR and a token or AppRole, the config's vault: section), and each
+read is an audit record.
+
 Exit status: 0 when nothing differs, 1 when something does (as diff(1)),
 other codes for errors (see strongbox --help).
 
@@ -59,6 +71,7 @@ ${STORE_HELP}
       --live          resolve both environments and compare values
       --against FILE  compare a .env file with one environment
       --store-rev REV compare the store with itself at a git revision
+      --vault         compare two Vault KV secrets given as PATH_A PATH_B
       --only-secrets  only variables marked secret
       --format F      table (default), json or markdown
 `,
@@ -80,6 +93,7 @@ ${STORE_HELP}
       }
       return diff.different ? EXIT_DIFFERENT : EXIT_OK;
     }
+    if (invocation.values.vault === true) return diffVault(invocation, io);
     const against = stringOption(invocation, "against");
     if (against !== undefined) return diffFile(against, invocation, io);
     const [a, b, ...extra] = invocation.positionals;
@@ -118,6 +132,48 @@ function formatOf(invocation: Invocation): string {
       hint: "use table, json or markdown",
     });
   return format;
+}
+
+/** `--vault PATH_A PATH_B`: two KV secrets' keys and value equality. */
+async function diffVault(invocation: Invocation, io: CliIo): Promise<number> {
+  const [a, b, ...extra] = invocation.positionals;
+  if (a === undefined || b === undefined || extra.length > 0)
+    throw new StrongboxError("E_USAGE", "diff --vault: give two Vault paths", {
+      hint: "strongbox diff --vault secret/app/staging secret/app/production",
+    });
+  const format = formatOf(invocation);
+  const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
+  const project =
+    configPath === undefined
+      ? undefined
+      : await openProject({ cwd: io.cwd, configPath, processEnv: io.env });
+  const client = VaultClient.fromEnv(io.env, project?.config.vault ?? {});
+  try {
+    const audit =
+      project === undefined
+        ? openAuditSink({ baseDir: io.cwd, env: io.env, stdoutIsData: true })
+        : projectAuditSink(project, io.env, project.baseDir);
+    const diff = await diffVaultPaths(client, { a, b }, audit);
+    if (format === "json") writeJson(io, diff);
+    else
+      io.stdout.write(
+        table(
+          [
+            ["key", a, b, "values"],
+            ...diff.rows.map((row) => [
+              row.key,
+              row.values === "only-b" ? "-" : "present",
+              row.values === "only-a" ? "-" : "present",
+              row.values,
+            ]),
+          ],
+          format === "markdown",
+        ),
+      );
+    return diff.different ? EXIT_DIFFERENT : EXIT_OK;
+  } finally {
+    await client.close();
+  }
 }
 
 /** `--against FILE ENV`: a local file's names and values against an environment's. */
