@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { selectEnvironment } from "../environments/select.js";
+import { inventory } from "../lifecycle/inventory.js";
 import { type Project, resolveProject } from "../project.js";
 import { schemaRefFor } from "../refs/template.js";
 import { isRequired } from "../resolve/candidates.js";
@@ -18,6 +19,8 @@ export interface DiffSide {
   readonly version?: number;
   /** With `live`: the error code of a problem. */
   readonly problem?: string;
+  /** With `live`, for a variable with a rotation: when it was last rotated here. */
+  readonly lastRotated?: string;
 }
 
 /** How two values compare, decided without showing either. */
@@ -78,14 +81,23 @@ export async function diffEnvironments(
         ),
       )
     : [undefined, undefined];
+  // Rotation metadata where the source keeps it (versions' times): only with --live,
+  // which is allowed to read each environment's sources.
+  const [rotatedA, rotatedB] = live
+    ? await Promise.all(
+        [environments.a, environments.b].map((environment) =>
+          lastRotations(project, environment, options.processEnv),
+        ),
+      )
+    : [new Map<string, string>(), new Map<string, string>()];
   const key = randomBytes(32);
   const fingerprint = (raw: string | undefined) =>
     raw === undefined ? undefined : createHmac("sha256", key).update(raw).digest("base64");
   const rows: DiffRow[] = [];
   for (const [name, spec] of Object.entries(config.variables)) {
     if (options.onlySecrets === true && spec.secret !== true) continue;
-    const a = side(spec, name, environments.a, ra);
-    const b = side(spec, name, environments.b, rb);
+    const a = withRotation(side(spec, name, environments.a, ra), rotatedA?.get(name));
+    const b = withRotation(side(spec, name, environments.b, rb), rotatedB?.get(name));
     let values: Equality | undefined;
     if (live) {
       const va = fingerprint(ra?.entries.find((entry) => entry.name === name)?.raw);
@@ -193,6 +205,31 @@ export async function diffAgainstFile(
     rows,
     different: rows.some((row) => row.differs),
   };
+}
+
+/** When each rotating variable was last rotated in `environment` (empty when that cannot be read). */
+async function lastRotations(
+  project: Project,
+  environment: string,
+  processEnv: Readonly<Record<string, string | undefined>>,
+): Promise<Map<string, string>> {
+  try {
+    const rows = await inventory({
+      config: project.config,
+      baseDir: project.baseDir,
+      environment,
+      processEnv,
+    });
+    return new Map(
+      rows.flatMap((row) => (row.lastRotated === undefined ? [] : [[row.name, row.lastRotated]])),
+    );
+  } catch {
+    return new Map();
+  }
+}
+
+function withRotation(side: DiffSide, lastRotated: string | undefined): DiffSide {
+  return lastRotated === undefined ? side : { ...side, lastRotated };
 }
 
 function compare(a: string | undefined, b: string | undefined): Equality {

@@ -268,7 +268,7 @@ async function inventoryPage(
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   if (rows.length === 0) return "<p>No variable declares a rotation or an expiry.</p>";
-  return table(
+  return `${rotationChart(rows, options.now?.() ?? new Date())}${table(
     ["secret", "owner", "every", "last rotated", "next due", "expires", "state"],
     rows.map((row) => [
       `<th scope="row">${h(row.name)}</th>`,
@@ -280,7 +280,38 @@ async function inventoryPage(
       `<td class="${row.overdue || row.expired ? "missing" : "ok"}">${row.expired ? "expired" : row.overdue ? "overdue" : "ok"}</td>`,
     ]),
     "inventory",
-  );
+  )}`;
+}
+
+/**
+ * Each rotating secret on a time line from 90 days ago to 90 days ahead: its last
+ * rotation, its next due date, the span between in green (red once overdue), and
+ * a line for today. An inline SVG, like the audit chart.
+ */
+function rotationChart(
+  rows: ReadonlyArray<{ name: string; lastRotated?: string; nextDue?: string; overdue: boolean }>,
+  now: Date,
+): string {
+  const rotating = rows.filter((row) => row.nextDue !== undefined);
+  if (rotating.length === 0) return "";
+  const day = 86_400_000;
+  const start = now.getTime() - 90 * day;
+  const width = 560;
+  const x = (time: number) =>
+    120 + Math.max(0, Math.min(width, ((time - start) / (180 * day)) * width));
+  const lines = rotating
+    .map((row, i) => {
+      const y = 20 + i * 22;
+      const from = row.lastRotated === undefined ? start : Date.parse(row.lastRotated);
+      const due = Date.parse(row.nextDue as string);
+      return `<g><title>${h(row.name)}: last rotated ${h(row.lastRotated ?? "never")}, due ${h(row.nextDue as string)}</title>
+<text x="0" y="${y + 12}">${h(row.name.slice(0, 18))}</text>
+<rect class="${row.overdue ? "bar-bad" : "bar-ok"}" x="${x(from)}" y="${y}" width="${Math.max(2, x(due) - x(from))}" height="14"/></g>`;
+    })
+    .join("");
+  const today = x(now.getTime());
+  const height = 30 + rotating.length * 22;
+  return `<figure><svg id="rotations" viewBox="0 0 700 ${height}" role="img" aria-label="rotations: last rotated to next due, 90 days either side of today">${lines}<line class="today" x1="${today}" x2="${today}" y1="10" y2="${height - 10}"/></svg><figcaption>Last rotation to next due date, 90 days either side of today (red: overdue)</figcaption></figure>`;
 }
 
 function auditPage(
@@ -410,4 +441,5 @@ td.optional{color:#7a8191}td.different{box-shadow:inset 4px 0 #3b6fd8}.tag{font-
 .bar-ok{fill:#5a8f6a}.bar-bad{fill:#c0392b}svg text{font-size:10px;fill:#555}footer{padding:1rem 1.5rem;color:#7a8191;font-size:12px}
 form label{margin-right:1rem}a.here{font-weight:600}
 .value-group{display:inline-block;min-width:1.2em;text-align:center;background:#3b6fd8;color:#fff;border-radius:3px;font-size:11px;margin-left:.4rem}
-.status-unset,.status-problem{font-size:11px;margin-left:.4rem;color:#8a1c1c}`;
+.status-unset,.status-problem{font-size:11px;margin-left:.4rem;color:#8a1c1c}
+line.today{stroke:#1d2330;stroke-dasharray:3 3}`;

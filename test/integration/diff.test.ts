@@ -295,4 +295,26 @@ describe("strongbox diff", () => {
       await bao.stop();
     }
   });
+
+  it("--live shows when a rotating secret was last rotated in each environment, where the source keeps it", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": `environments:
+  staging: { secrets: { from: [store] } }
+  production: { secrets: { from: [store] } }
+variables:
+  API_KEY: { secret: true, ref: 'store://API_KEY', rotation: { every: 30d } }
+`,
+    });
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    assert.equal((await runCli(["set", "API_KEY"], { cwd: dir, input: VALUES.shared })).code, 0);
+    const result = await runCli(["diff", "staging", "production", "--live", "--json"], {
+      cwd: dir,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const row = JSON.parse(result.stdout).rows[0];
+    assert.match(row.a.lastRotated, /^\d{4}-\d{2}-\d{2}T/);
+    assert.equal(row.a.lastRotated, row.b.lastRotated);
+    const table = await runCli(["diff", "staging", "production", "--live"], { cwd: dir });
+    assert.match(table.stdout, /rotated \d{4}-\d{2}-\d{2}/);
+  });
 });

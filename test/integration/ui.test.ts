@@ -145,6 +145,11 @@ describe("strongbox ui in a real browser", () => {
       check(text);
       if (path === "/audit")
         assert.match(await page.content(), /<svg id="chart"[\s\S]*class="bar-ok"/);
+      if (path === "/inventory")
+        assert.match(
+          await page.content(),
+          /<svg id="rotations"[\s\S]*<title>API_KEY: last rotated/,
+        );
       const html = await page.content();
       for (const canary of Object.values(CANARIES).slice(0, 2))
         assert.ok(!html.includes(canary), `${path}: a value in the DOM`);

@@ -249,5 +249,7 @@ function describe(side: DiffSide, live: boolean): string {
   if (!live) return `${side.declared}${need}`;
   if (side.status === "problem") return `problem ${side.problem ?? ""}${need}`;
   if (side.status === "unset") return `unset${need}`;
-  return `${side.source ?? side.declared}${side.version === undefined ? "" : ` v${side.version}`}${need}`;
+  const rotated =
+    side.lastRotated === undefined ? "" : `, rotated ${side.lastRotated.slice(0, 10)}`;
+  return `${side.source ?? side.declared}${side.version === undefined ? "" : ` v${side.version}`}${rotated}${need}`;
 }
