@@ -27,42 +27,35 @@ export async function diffVaultPaths(
   rows: VaultKeyRow[];
   different: boolean;
 }> {
+  const record = (path: string, outcome: "ok" | "missing" | "error", extra: object = {}) =>
+    audit?.write([
+      {
+        time: new Date().toISOString(),
+        action: "read",
+        secret: path,
+        source: "vault",
+        ref: vaultRefText(path),
+        outcome,
+        ...extra,
+        pid: process.pid,
+      },
+    ]);
   const read = async (path: string) => {
+    let secret: Awaited<ReturnType<VaultClient["kvRead"]>>;
     try {
-      const secret = await client.kvRead(path);
-      audit?.write([
-        {
-          time: new Date().toISOString(),
-          action: "read",
-          secret: path,
-          source: "vault",
-          ref: vaultRefText(path),
-          outcome: secret === undefined ? "missing" : "ok",
-          ...(secret?.version === undefined ? {} : { version: secret.version }),
-          pid: process.pid,
-        },
-      ]);
-      if (secret === undefined)
-        throw new StrongboxError("E_MISSING", `no secret at ${path}`, {
-          hint: "check the path (mount/path, as for vault:// refs without the #key)",
-        });
-      return secret;
+      secret = await client.kvRead(path);
     } catch (error) {
-      if (!(error instanceof StrongboxError && error.code === "E_MISSING"))
-        audit?.write([
-          {
-            time: new Date().toISOString(),
-            action: "read",
-            secret: path,
-            source: "vault",
-            ref: vaultRefText(path),
-            outcome: "error",
-            code: error instanceof StrongboxError ? error.code : "E_VAULT",
-            pid: process.pid,
-          },
-        ]);
+      record(path, "error", { code: error instanceof StrongboxError ? error.code : "E_VAULT" });
       throw error;
     }
+    if (secret === undefined) {
+      record(path, "missing");
+      throw new StrongboxError("E_MISSING", `no secret at ${path}`, {
+        hint: "check the path (mount/path, as for vault:// refs without the #key)",
+      });
+    }
+    record(path, "ok", secret.version === undefined ? {} : { version: secret.version });
+    return secret;
   };
   const [a, b] = await Promise.all([read(paths.a), read(paths.b)]);
   const key = randomBytes(32);

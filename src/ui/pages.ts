@@ -7,7 +7,7 @@ import { concreteEnvironmentNames } from "../lifecycle/environments.js";
 import { inventory } from "../lifecycle/inventory.js";
 import { type Project, projectAuditFile, resolveProject } from "../project.js";
 import { providerFor } from "../providers/registry.js";
-import { storeDirectory } from "../providers/store/directory.js";
+import { environmentStore, storeDirectory } from "../providers/store/directory.js";
 import { isVaultRefText } from "../providers/vault/index.js";
 import { schemaRefFor } from "../refs/template.js";
 import { isRequired } from "../resolve/candidates.js";
@@ -410,8 +410,8 @@ function storePage(
   processEnv: Readonly<Record<string, string | undefined>>,
 ): string {
   const sections = [undefined, ...environments].flatMap((environment) => {
-    const dir = storeDirectory(project.config, project.baseDir, processEnv, environment);
-    if (environment !== undefined && !dir.includes(`${join("envs", environment)}`)) return [];
+    const base = storeDirectory(project.config, project.baseDir, processEnv);
+    const dir = environment === undefined ? base : environmentStore(base, environment);
     const keyring = join(dir, "keyring.sbx");
     if (!existsSync(keyring)) return environment === undefined ? ["<p>No store.</p>"] : [];
     const { master } = peekKeyring(readFileSync(keyring), keyring);

@@ -40,8 +40,9 @@ export async function startDashboardServer(options: {
   readonly pages: PageHandler;
   readonly stylesheet: string;
 }): Promise<DashboardServer> {
-  let token: Buffer | undefined = randomBytes(32);
-  const tokenText = token.toString("base64url");
+  const tokenText = randomBytes(32).toString("base64url");
+  // Set to undefined once used: the link works once.
+  let token: Buffer | undefined = Buffer.from(tokenText);
   const sessions = new Set<string>();
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
@@ -63,11 +64,10 @@ export async function startDashboardServer(options: {
       if (given !== null) {
         // The one-time token: traded for a session cookie, then worthless.
         const candidate = Buffer.from(given);
-        const expected = token === undefined ? undefined : Buffer.from(token.toString("base64url"));
         if (
-          expected === undefined ||
-          candidate.length !== expected.length ||
-          !timingSafeEqual(candidate, expected)
+          token === undefined ||
+          candidate.length !== token.length ||
+          !timingSafeEqual(candidate, token)
         )
           return refuse(res, 403, "this link was already used, or is not this dashboard's");
         token = undefined;

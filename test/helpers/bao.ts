@@ -123,3 +123,12 @@ export function renderWithBaoAgent(
     timeout: 60_000,
   });
 }
+
+/** A token as an application holds it: read-only on the KV v2 mount `secret/` (production refuses root tokens). */
+export function readOnlyToken(bao: Bao): string {
+  bao.cli(["policy", "write", "app-read", "-"], {
+    input:
+      'path "secret/data/*" { capabilities = ["read"] }\npath "secret/metadata/*" { capabilities = ["read"] }\n',
+  });
+  return bao.cli(["token", "create", "-policy=app-read", "-field=token"]).trim();
+}

@@ -92,3 +92,22 @@ export function runCli(
     child.stdin.end(options.input ?? "");
   });
 }
+
+/** A long-running CLI process (the agent, the dashboard), its stderr collected as it comes. */
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string> },
+) {
+  const { command, prefix } = cliCommand();
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return { kill: (signal: NodeJS.Signals) => child.kill(signal), exited, stderr: () => stderr };
+}

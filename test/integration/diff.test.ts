@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { startBao } from "../helpers/bao.js";
+import { readOnlyToken, startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 
 // The test's bao speaks http: production (pure Vault mode) needs that allowed.
@@ -90,11 +90,7 @@ describe("strongbox diff", () => {
         `FEATURE_TOKEN=${VALUES.feature}`,
       ]);
       // Production reads with an application's read-only token, never a root token.
-      bao.cli(["policy", "write", "app-read", "-"], {
-        input:
-          'path "secret/data/*" { capabilities = ["read"] }\npath "secret/metadata/*" { capabilities = ["read"] }\n',
-      });
-      const token = bao.cli(["token", "create", "-policy=app-read", "-field=token"]).trim();
+      const token = readOnlyToken(bao);
       const dir = tempProject({ "strongbox.config.yaml": CONFIG });
       const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
       const json = await runCli(["diff", "staging", "production", "--live", "--json"], {

@@ -2,33 +2,16 @@
 // and the agent keeping leases and certificates current, against a real `bao server -dev`
 // (PKI and database engines) and a real PostgreSQL for dynamic credentials.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Bao, startBao } from "../helpers/bao.js";
-import { cleanEnv, cliCommand, runCli, tempProject } from "../helpers/cli.js";
+import { cleanEnv, runCli, spawnCli, tempProject } from "../helpers/cli.js";
 import { type Service, startPostgres } from "../helpers/services.js";
 import { until } from "../helpers/wait.js";
 
 const PG_PASSWORD = "pg-admin-9f2c71";
-
-/** A long-running CLI process (the agent), its stderr collected. */
-function spawnCli(args: readonly string[], options: { cwd: string; env: Record<string, string> }) {
-  const { command, prefix } = cliCommand();
-  const child = spawn(command, [...prefix, ...args], {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return { kill: (signal: NodeJS.Signals) => child.kill(signal), exited, stderr: () => stderr };
-}
 
 /** What the agent's child logged at each start (it appends its rendered file). */
 function startsIn(dir: string): string {

@@ -3,13 +3,12 @@
 // inventory, audit and store pages say, and that no canary value appears in any DOM
 // or any network response; then each kind of foreign request is refused.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium } from "playwright-core";
-import { CLI, cleanEnv, ROOT, runCli, tempProject } from "../helpers/cli.js";
+import { cleanEnv, ROOT, runCli, spawnCli, tempProject } from "../helpers/cli.js";
 import { until } from "../helpers/wait.js";
 
 const CANARIES = {
@@ -36,6 +35,12 @@ variables:
 `;
 
 const ARTIFACTS = join(ROOT, "dist", "test-artifacts");
+
+/** The link `strongbox ui` prints on stderr. */
+async function dashboardLink(ui: ReturnType<typeof spawnCli>): Promise<string> {
+  await until("the dashboard link", () => /dashboard at (\S+)/.test(ui.stderr()), 15_000);
+  return (/dashboard at (\S+)/.exec(ui.stderr()) as RegExpExecArray)[1] as string;
+}
 
 /** One raw HTTP request, with headers as given (the browser would never send some of them). */
 function raw(
@@ -74,7 +79,7 @@ function raw(
 
 describe("strongbox ui in a real browser", () => {
   let dir: string;
-  let ui: ChildProcess;
+  let ui: ReturnType<typeof spawnCli>;
   let url: string;
   let browser: Browser;
   before(async () => {
@@ -86,17 +91,8 @@ describe("strongbox ui in a real browser", () => {
       assert.equal((await runCli(["set", name], { cwd: dir, env, input: CANARIES[name] })).code, 0);
     await runCli(["get", "API_KEY"], { cwd: dir, env });
     await runCli(["get", "NOT_THERE"], { cwd: dir, env });
-    ui = spawn(process.execPath, [CLI, "ui"], {
-      cwd: dir,
-      env: cleanEnv(dir, env),
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    ui.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    await until("the dashboard link", () => /dashboard at (\S+)/.test(stderr), 15_000);
-    url = (/dashboard at (\S+)/.exec(stderr) as RegExpExecArray)[1] as string;
+    ui = spawnCli(["ui"], { cwd: dir, env: cleanEnv(dir, env) });
+    url = await dashboardLink(ui);
     browser = await chromium.launch({
       executablePath: process.env.STRONGBOX_CHROMIUM ?? "/usr/bin/chromium",
       args: ["--no-sandbox"],
@@ -192,14 +188,14 @@ describe("strongbox ui in a real browser", () => {
 
 describe("strongbox ui --live against a real bao", () => {
   it("the matrix marks equal values with the same letter and the Vault page shows the server and credential, never a value", async () => {
-    const { startBao } = await import("../helpers/bao.js");
+    const { readOnlyToken, startBao } = await import("../helpers/bao.js");
     const bao = await startBao();
     const values = {
       shared: "canary-shared-7f1e",
       staging: "canary-stg-a0c2",
       production: "canary-prd-99b4",
     };
-    let ui: ChildProcess | undefined;
+    let ui: ReturnType<typeof spawnCli> | undefined;
     const browser = await chromium.launch({
       executablePath: process.env.STRONGBOX_CHROMIUM ?? "/usr/bin/chromium",
       args: ["--no-sandbox"],
@@ -221,10 +217,7 @@ describe("strongbox ui --live against a real bao", () => {
         `API_KEY=${values.shared}`,
         `DB=${values.production}`,
       ]);
-      bao.cli(["policy", "write", "app-read", "-"], {
-        input: 'path "secret/data/*" { capabilities = ["read"] }\n',
-      });
-      const token = bao.cli(["token", "create", "-policy=app-read", "-field=token"]).trim();
+      const token = readOnlyToken(bao);
       const dir = tempProject({
         "strongbox.config.yaml": `vault: { allowInsecure: true }
 environments:
@@ -235,17 +228,11 @@ variables:
   DB: { secret: true, ref: { staging: 'vault://secret/staging#DB', production: 'vault://secret/production#DB' } }
 `,
       });
-      ui = spawn(process.execPath, [CLI, "ui", "--live"], {
+      ui = spawnCli(["ui", "--live"], {
         cwd: dir,
         env: cleanEnv(dir, { VAULT_ADDR: bao.addr, VAULT_TOKEN: token }),
-        stdio: ["ignore", "ignore", "pipe"],
       });
-      let stderr = "";
-      ui.stderr?.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      await until("the dashboard link", () => /dashboard at (\S+)/.test(stderr), 15_000);
-      const link = (/dashboard at (\S+)/.exec(stderr) as RegExpExecArray)[1] as string;
+      const link = await dashboardLink(ui);
       const page = await browser.newPage();
       const bodies: string[] = [];
       page.on("response", async (response) => {
