@@ -2,7 +2,12 @@ import { AUDIT_SINKS } from "../audit/open-sink.js";
 import { isProductionName } from "../environments/defaults.js";
 import { type Issue, issue } from "../errors.js";
 import { checkLifecycle } from "../lifecycle/check-spec.js";
-import { providerConfigs, providerFor, sourceKinds } from "../providers/registry.js";
+import {
+  environmentConfigs,
+  providerConfigs,
+  providerFor,
+  sourceKinds,
+} from "../providers/registry.js";
 import { parseRef } from "../refs/ref.js";
 import { coerceBuiltin, defaultToRaw, parseDuration } from "../schema/coerce.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
@@ -57,6 +62,7 @@ const ENV_KEYS = new Set([
   "allowInlineSecrets",
   "allowSecretDefaults",
   "lifecycle",
+  "credentialPrefix",
 ]);
 /** The config's own top-level fields; providers add theirs (`vault`, `store`, …) through the registry. */
 const CORE_KEYS = [
@@ -248,9 +254,26 @@ function checkEnvironments(config: ConfigSpec): Issue[] {
       issues.push(issue("E_SCHEMA", `environments.${name}: ${message}`, { hint }));
     if (!/^[a-z0-9*][a-z0-9*_.-]*$/i.test(name))
       add("environment names are letters, digits, - _ . and * for globs");
-    for (const key of Object.keys(spec ?? {}))
-      if (!ENV_KEYS.has(key))
-        add(`unknown field "${key}"`, `known fields: ${[...ENV_KEYS].join(", ")}`);
+    const providerSections = environmentConfigs();
+    const fields = (spec ?? {}) as unknown as Readonly<Record<string, unknown>>;
+    for (const key of Object.keys(fields)) {
+      const section = providerSections.find((candidate) => candidate.key === key);
+      if (section !== undefined) {
+        // The provider's own check, its messages placed under this environment.
+        for (const found of section.validate(fields[key]))
+          issues.push({ ...found, message: `environments.${name}.${found.message}` });
+      } else if (!ENV_KEYS.has(key))
+        add(
+          `unknown field "${key}"`,
+          `known fields: ${[...ENV_KEYS, ...providerSections.map((known) => known.key)].join(", ")}`,
+        );
+    }
+    const prefix = fields.credentialPrefix;
+    if (prefix !== undefined && (typeof prefix !== "string" || !/^[A-Z][A-Z0-9_]*_$/.test(prefix)))
+      add(
+        "credentialPrefix must be upper-case letters, digits and _, ending in _",
+        `credentialPrefix: ${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_ reads ${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_VAULT_TOKEN`,
+      );
     const sources = sourceKinds().map((info) => info.kind);
     const secrets = spec?.secrets as unknown;
     if (

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
+import { environmentSpec } from "../environments/scope.js";
 import { selectEnvironment } from "../environments/select.js";
 import { inventory } from "../lifecycle/inventory.js";
 import { type Project, resolveProject } from "../project.js";
@@ -42,6 +43,11 @@ export interface EnvironmentDiff {
   readonly a: string;
   readonly b: string;
   readonly live: boolean;
+  /**
+   * With `live`: whose credentials each environment was read with, its
+   * `credentialPrefix` (`"PRODUCTION_"`) or `null` for this process's own.
+   */
+  readonly credentials?: { readonly a: string | null; readonly b: string | null };
   readonly rows: readonly DiffRow[];
   readonly different: boolean;
 }
@@ -76,6 +82,8 @@ export async function diffEnvironments(
             environment,
             processEnv: options.processEnv,
             cwd: options.cwd,
+            // Each environment with its own credentials alone (its credentialPrefix), never the other's.
+            isolateCredentials: true,
             ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
           }),
         ),
@@ -122,10 +130,13 @@ export async function diffEnvironments(
     });
   }
   key.fill(0);
+  const prefix = (environment: string) =>
+    environmentSpec(config, environment)?.credentialPrefix ?? null;
   return {
     a: environments.a,
     b: environments.b,
     live,
+    ...(live ? { credentials: { a: prefix(environments.a), b: prefix(environments.b) } } : {}),
     rows,
     different: rows.some((row) => row.differs),
   };
@@ -219,6 +230,7 @@ async function lastRotations(
       baseDir: project.baseDir,
       environment,
       processEnv,
+      isolateCredentials: true,
     });
     return new Map(
       rows.flatMap((row) => (row.lastRotated === undefined ? [] : [[row.name, row.lastRotated]])),

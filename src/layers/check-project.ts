@@ -60,9 +60,9 @@ export async function checkProjectLayers(
   let live: Issue[] = [];
   if (options.live !== undefined) {
     // Loaded only for --live, so the offline gate does not pay for the Vault client.
-    const { VaultClient } = await import("../vault/client.js");
+    const { vaultClientFor } = await import("../vault/for-environment.js");
     const { liveLayerIssues, liveOrphanIssues } = await import("./live.js");
-    const client = VaultClient.fromEnv(options.live.env, project.config.vault);
+    const client = vaultClientFor(project.config, options.live.environment, options.live.env);
     try {
       live = await liveLayerIssues(project.config, options.live.environment, client);
       if (!live.some((item) => item.message.includes("unreachable")))

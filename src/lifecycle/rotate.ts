@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import { environmentScope } from "../environments/scope.js";
 import { StrongboxError } from "../errors.js";
 import {
   canDescribe,
@@ -29,6 +30,8 @@ export interface LifecycleContext {
   readonly signal?: AbortSignal;
   /** Where rotations and retirements are recorded (names, refs and versions; never a value). */
   readonly audit?: AuditSink;
+  /** One process reads several environments: see `ResolveOptions.isolateCredentials`. */
+  readonly isolateCredentials?: boolean;
 }
 
 /** A secret's place in one environment: its variable, where it lives, and its lifecycle there. */
@@ -74,12 +77,17 @@ function record(
   ]);
 }
 
+/** The environment's scope: its own store, Vault settings and credentials, as resolution reads them. */
 function readContext(ctx: LifecycleContext): ReadContext {
-  const sections = ctx.config as unknown as Readonly<Record<string, unknown>>;
+  const scope = environmentScope(ctx.config, ctx.environment, ctx.processEnv, {
+    isolated: ctx.isolateCredentials === true,
+  });
   return {
     baseDir: ctx.baseDir,
-    processEnv: ctx.processEnv,
-    config: (key) => (Object.hasOwn(sections, key) ? sections[key] : undefined),
+    processEnv: scope.processEnv,
+    config: scope.section,
+    environment: ctx.environment,
+    ...(scope.credentials === undefined ? {} : { credentials: scope.credentials }),
     ...(ctx.passphrase === undefined ? {} : { passphrase: ctx.passphrase }),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   };

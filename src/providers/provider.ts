@@ -25,8 +25,25 @@ export interface ReadContext {
   readonly environment?: string;
   /** Reports something the user should know that does not stop resolution (shown as a warning). */
   readonly warn?: (message: string) => void;
+  /**
+   * The environment's `credentialPrefix` at work (environments/scope.ts):
+   * `processEnv` already holds its prefixed variables under their plain
+   * names; `origin` names where one came from, for messages; with
+   * `ambient: false` a provider ignores credentials found outside the
+   * variables it was given (Vault's token helper file, `~/.vault-token`).
+   */
+  readonly credentials?: CredentialScope;
   /** Asked for the store's passphrase when the environment has none (the CLI prompts). */
   readonly passphrase?: () => string | Promise<string>;
+}
+
+/** An environment's own credentials: see `EnvironmentSpec.credentialPrefix`. */
+export interface CredentialScope {
+  readonly prefix: string;
+  /** False when only the prefixed variables count (one process reading several environments). */
+  readonly ambient: boolean;
+  /** The variable a plain name was read from: `PRODUCTION_VAULT_TOKEN` for `VAULT_TOKEN` when the prefix gave it. */
+  origin(name: string): string;
 }
 
 /** One value read from a source. `version` is set by sources that keep versions. */
@@ -218,6 +235,12 @@ export interface ProviderDefinition {
    * templated or migrated (see security/credentials.ts).
    */
   readonly credentials?: readonly string[];
+  /**
+   * Variables that choose where the provider connects (address, namespace,
+   * region, endpoint, tenant): an environment's `credentialPrefix` scopes
+   * them with the credentials, so its token goes only to its own server.
+   */
+  readonly connection?: readonly string[];
   /** The provider's top-level config key and its check (problems listed, never thrown). */
   readonly config?: {
     readonly key: string;

@@ -106,3 +106,22 @@ export function providerConfigs(): ReadonlyArray<NonNullable<ProviderDefinition[
 export function providerCredentialVariables(): readonly string[] {
   return [...definitions.values()].flatMap((definition) => definition.credentials ?? []);
 }
+
+/** The connection variables providers declare (`VAULT_ADDR`, `AWS_REGION`, …): see `ProviderDefinition.connection`. */
+export function providerConnectionVariables(): readonly string[] {
+  return [...definitions.values()].flatMap((definition) => definition.connection ?? []);
+}
+
+/**
+ * The config sections an environment may give its own copy of
+ * (`environments.production.vault`): those of providers that connect
+ * somewhere (a `connection` list). The store's place is per environment
+ * already (`<store>/envs/NAME`), and every store command reads the top-level one.
+ */
+export function environmentConfigs(): ReadonlyArray<NonNullable<ProviderDefinition["config"]>> {
+  return [...definitions.values()].flatMap((definition) =>
+    definition.config === undefined || definition.connection === undefined
+      ? []
+      : [definition.config],
+  );
+}

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
+import { selectEnvironment } from "../environments/select.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { readUserFile } from "../fs/read-user-file.js";
@@ -16,6 +17,7 @@ import { checkFunctions, renderTemplate } from "../template/render.js";
 import { literalSecretReads } from "../template/secrets-used.js";
 import { envValue } from "../util/env-value.js";
 import { VaultClient } from "../vault/client.js";
+import { vaultClientFor } from "../vault/for-environment.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { checkOutputPath } from "./output-file.js";
 
@@ -87,10 +89,15 @@ export async function renderFiles(
   const source = async () => {
     if (vault === undefined) {
       const hasConfig = findConfigIfAny(options.cwd, options.configPath) !== undefined;
-      client = VaultClient.fromEnv(
-        options.env,
-        hasConfig ? (await openConfig()).config.vault : undefined,
-      );
+      if (hasConfig) {
+        // The environment's own Vault and credentials, as `run -e` in it would read.
+        const { config } = await openConfig();
+        client = vaultClientFor(
+          config,
+          selectEnvironment(config, options.environment, options.env).name,
+          options.env,
+        );
+      } else client = VaultClient.fromEnv(options.env);
       const audit =
         options.audit ??
         (hasConfig

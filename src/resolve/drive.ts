@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { environmentScope } from "../environments/scope.js";
 import { issue } from "../errors.js";
 import type { ReadContext } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
@@ -23,7 +24,7 @@ export async function resolveConfig(
     step = steps.next(
       current.kind === "fetch"
         ? await fetchRefs(current.pending, {
-            ...context(config, options, deadline(options)),
+            ...context(config, options, deadline(options), current.environment),
             strictTransport: current.strictTransport,
             environment: current.environment,
             warn: current.warn,
@@ -51,7 +52,6 @@ function deadline(options: ResolveOptions): AbortSignal {
  * or an async validator, is reported as a problem that names `loadConfig()`.
  */
 export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = {}): Resolution {
-  const ctx = context(config, options, undefined);
   const steps = resolveSteps(config, options);
   let step = steps.next();
   while (!step.done) {
@@ -59,7 +59,7 @@ export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = 
     if (current.kind === "fetch") {
       step = steps.next(
         fetchRefsSync(current.pending, {
-          ...ctx,
+          ...context(config, options, undefined, current.environment),
           strictTransport: current.strictTransport,
           environment: current.environment,
           warn: current.warn,
@@ -78,20 +78,22 @@ export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = 
   return step.value;
 }
 
+/** What the providers of `environment` read with: its scope (own settings, own credentials). */
 function context(
   config: ConfigSpec,
   options: ResolveOptions,
   signal: AbortSignal | undefined,
+  environment: string,
 ): ReadContext {
   const baseDir = options.baseDir ?? options.cwd ?? ".";
-  const processEnv = options.processEnv ?? {};
+  const scope = environmentScope(config, environment, options.processEnv ?? {}, {
+    isolated: options.isolateCredentials === true,
+  });
   return {
     baseDir,
-    processEnv,
-    config: (key) => {
-      const sections = config as unknown as Readonly<Record<string, unknown>>;
-      return Object.hasOwn(sections, key) ? sections[key] : undefined;
-    },
+    processEnv: scope.processEnv,
+    config: scope.section,
+    ...(scope.credentials === undefined ? {} : { credentials: scope.credentials }),
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
     ...(signal === undefined ? {} : { signal }),
   };

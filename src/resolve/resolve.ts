@@ -54,6 +54,12 @@ export interface ResolveOptions {
    * the CLI never does, so a nested command re-checks everything.
    */
   readonly trustParent?: (marker: string | undefined, environment: string) => boolean;
+  /**
+   * This process reads several environments (`diff --live`, `ui --live`): an
+   * environment with a `credentialPrefix` is read with its own prefixed
+   * credentials alone, never the ambient ones (see environments/scope.ts).
+   */
+  readonly isolateCredentials?: boolean;
 }
 
 /** A step the resolver cannot take by itself: reading references, or awaiting a validator. */

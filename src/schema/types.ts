@@ -164,6 +164,16 @@ export type SourceKind = string;
 /** A named environment's sources and policy. Names may be globs such as `pr-*`. */
 export interface EnvironmentSpec {
   readonly description?: string;
+  /**
+   * This environment's own credentials: with `PRODUCTION_`, its sources are
+   * read with `PRODUCTION_VAULT_TOKEN` (`_ROLE_ID`, `_ADDR`, `AWS_…`, any
+   * credential or connection variable) in place of the unprefixed one. When
+   * one process reads several environments (`diff --live`, `ui --live`), an
+   * environment with a prefix uses its prefixed variables alone.
+   */
+  readonly credentialPrefix?: string;
+  /** Vault settings for this environment, over the top-level `vault:` (address, namespace, auth). */
+  readonly vault?: VaultSpec;
   /** The `.env` files read in this environment when no `-f` is given (relative to the config). */
   readonly files?: readonly string[];
   readonly secrets?: {

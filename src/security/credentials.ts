@@ -56,9 +56,18 @@ function allCredentials(): ReadonlySet<string> {
   return credentials;
 }
 
-/** True when `name` holds one of Strongbox's own credentials, or a provider's. */
+/**
+ * True when `name` holds one of Strongbox's own credentials, or a provider's,
+ * also under a prefix (`PRODUCTION_VAULT_TOKEN`): an environment's
+ * `credentialPrefix` names its own credentials so, and a prefix must end in
+ * `_`, so any such name is guarded whatever the config says.
+ */
 export function isCredentialVariable(name: string): boolean {
-  return allCredentials().has(name);
+  const all = allCredentials();
+  if (all.has(name)) return true;
+  for (let at = name.indexOf("_"); at !== -1; at = name.indexOf("_", at + 1))
+    if (all.has(name.slice(at + 1))) return true;
+  return false;
 }
 
 /**
@@ -90,7 +99,9 @@ export function providerCredentialsIn(
   keep: ReadonlySet<string> = new Set(),
 ): string[] {
   const builtIn = new Set(CREDENTIAL_VARIABLES);
+  const strongboxOwn = (name: string) =>
+    builtIn.has(name) || CREDENTIAL_VARIABLES.some((credential) => name.endsWith(`_${credential}`));
   return Object.keys(env).filter(
-    (name) => isCredentialVariable(name) && !builtIn.has(name) && !keep.has(name),
+    (name) => isCredentialVariable(name) && !strongboxOwn(name) && !keep.has(name),
   );
 }

@@ -159,7 +159,12 @@ async function liveColumns(
   const key = randomBytes(32);
   const resolutions = await Promise.all(
     environments.map((environment) =>
-      resolveProject(project, { environment, processEnv: options.processEnv, cwd: options.cwd }),
+      resolveProject(project, {
+        environment,
+        processEnv: options.processEnv,
+        cwd: options.cwd,
+        isolateCredentials: true,
+      }),
     ),
   );
   const columns = new Map<
@@ -204,34 +209,45 @@ async function vaultPage(
     ),
   );
   if (uses.length === 0) return "<p>No environment reads from Vault.</p>";
-  const { VaultClient } = await import("../vault/client.js");
-  let client: InstanceType<typeof VaultClient>;
-  try {
-    client = VaultClient.fromEnv(processEnv, project.config.vault ?? {});
-  } catch (error) {
-    return `<p class="missing">Vault is not configured here: ${h((error as { code?: string }).code ?? "error")}</p>`;
-  }
-  try {
-    const health = await client
-      .health()
-      .catch((error: { code?: string }) => ({ error: error.code ?? "E_VAULT_UNAVAILABLE" }));
-    const token = await client
-      .lookupSelf()
-      .catch((error: { code?: string }) => ({ error: error.code ?? "E_VAULT" }));
-    const rows = uses.map((environment) => [
-      `<th scope="row">${h(environment)}</th>`,
-      `<td>${h(client.http.connection.address)}</td>`,
-      "error" in health
-        ? `<td class="missing">${h(String(health.error))}</td>`
-        : `<td class="${health.sealed === true ? "missing" : "ok"}">${health.sealed === true ? "sealed" : "unsealed"}, ${h(String(health.version ?? "?"))}</td>`,
-      "error" in token
-        ? `<td class="missing">${h(String(token.error))}</td>`
-        : `<td>${h(`${token.method ?? "token"}${token.role === undefined ? "" : ` (${token.role})`}: ${token.policies.join(", ")}, ttl ${token.ttl}s`)}</td>`,
-    ]);
-    return table(["environment", "address", "server", "credential"], rows, "vault");
-  } finally {
-    await client.close();
-  }
+  const { vaultClientFor } = await import("../vault/for-environment.js");
+  // Each environment's own server and credential (its vault: settings, its credentialPrefix).
+  const rows = await Promise.all(
+    uses.map(async (environment) => {
+      const name = `<th scope="row">${h(environment)}</th>`;
+      let client: ReturnType<typeof vaultClientFor>;
+      try {
+        client = vaultClientFor(project.config, environment, processEnv, { isolated: true });
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? "error";
+        return [name, `<td class="missing" colspan="3">not configured: ${h(code)}</td>`];
+      }
+      try {
+        const health = await client
+          .health()
+          .catch((error: { code?: string }) => ({ error: error.code ?? "E_VAULT_UNAVAILABLE" }));
+        const token = await client
+          .lookupSelf()
+          .catch((error: { code?: string }) => ({ error: error.code ?? "E_VAULT" }));
+        const source = await client.session().then(
+          (session) => session.source,
+          () => undefined,
+        );
+        return [
+          name,
+          `<td>${h(client.http.connection.address)}</td>`,
+          "error" in health
+            ? `<td class="missing">${h(String(health.error))}</td>`
+            : `<td class="${health.sealed === true ? "missing" : "ok"}">${health.sealed === true ? "sealed" : "unsealed"}, ${h(String(health.version ?? "?"))}</td>`,
+          "error" in token
+            ? `<td class="missing">${h(String(token.error))}</td>`
+            : `<td>${h(`${source ?? token.method ?? "token"}${token.role === undefined ? "" : ` (${token.role})`}: ${token.policies.join(", ")}, ttl ${token.ttl}s`)}</td>`,
+        ];
+      } finally {
+        await client.close();
+      }
+    }),
+  );
+  return table(["environment", "address", "server", "credential"], rows, "vault");
 }
 
 function cell(
@@ -265,6 +281,7 @@ async function inventoryPage(
     baseDir: project.baseDir,
     environment: environments[0] as string,
     processEnv: options.processEnv,
+    isolateCredentials: true,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   if (rows.length === 0) return "<p>No variable declares a rotation or an expiry.</p>";

@@ -12,6 +12,18 @@ export interface VaultAuthSpec {
   readonly mount?: string;
   /** The role for Kubernetes auth. */
   readonly role?: string;
+  /**
+   * The environment's credential scope (environments/scope.ts), not a config
+   * field: names the variables a credential really came from in messages, and
+   * with `ambient: false` never reads the token helper's `~/.vault-token` (an
+   * environment read with its own credentials alone must not borrow whichever
+   * server's token `bao login` left there).
+   */
+  readonly scope?: {
+    readonly prefix: string;
+    readonly ambient: boolean;
+    origin(name: string): string;
+  };
 }
 
 /** A token in hand, and whether we created it (then we revoke it when done). */
@@ -62,10 +74,13 @@ export async function authenticate(
   spec: VaultAuthSpec = {},
   signal?: AbortSignal,
 ): Promise<Session> {
-  const method = spec.method ?? detectMethod(env);
+  const helper = spec.scope?.ambient !== false;
+  const origin = spec.scope?.origin ?? ((name: string) => name);
+  const noCredentials = (method: string | undefined) => missing(method, spec.scope?.prefix ?? "");
+  const method = spec.method ?? detectMethod(env, helper, noCredentials);
   switch (method) {
     case "token": {
-      const given = givenToken(env) ?? helperToken(env);
+      const given = givenToken(env, origin) ?? (helper ? helperToken(env) : undefined);
       if (given === undefined) throw noCredentials("token");
       return { token: given.token, created: false, method, source: given.source };
     }
@@ -117,20 +132,28 @@ export async function authenticate(
  * by an earlier `bao login` must never shadow the AppRole this process was
  * given.
  */
-function detectMethod(env: Env): "token" | "approle" | "kubernetes" | "userpass" {
-  if (givenToken(env) !== undefined) return "token";
+function detectMethod(
+  env: Env,
+  helper: boolean,
+  noCredentials: (method: undefined) => StrongboxError,
+): "token" | "approle" | "kubernetes" | "userpass" {
+  if (givenToken(env, (name) => name) !== undefined) return "token";
   if (vaultEnv(env, "ROLE_ID") || vaultEnv(env, "ROLE_ID_FILE")) return "approle";
   if (vaultEnv(env, "K8S_ROLE")) return "kubernetes";
   if (vaultEnv(env, "USERNAME")) return "userpass";
-  if (helperToken(env) !== undefined) return "token";
+  if (helper && helperToken(env) !== undefined) return "token";
   throw noCredentials(undefined);
 }
 
-function givenToken(env: Env): { token: string; source: string } | undefined {
+function givenToken(
+  env: Env,
+  origin: (name: string) => string,
+): { token: string; source: string } | undefined {
   const direct = vaultEnv(env, "TOKEN");
-  if (direct) return { token: direct, source: `token from ${variableName(env, "TOKEN")}` };
+  if (direct) return { token: direct, source: `token from ${origin(variableName(env, "TOKEN"))}` };
   const fromPath = fromFile(env, "TOKEN_FILE");
-  if (fromPath) return { token: fromPath, source: `token from ${variableName(env, "TOKEN_FILE")}` };
+  if (fromPath)
+    return { token: fromPath, source: `token from ${origin(variableName(env, "TOKEN_FILE"))}` };
   return undefined;
 }
 
@@ -191,12 +214,14 @@ async function login(
   };
 }
 
-function noCredentials(method: string | undefined): StrongboxError {
+/** No credential for the method; `prefix` is the environment's `credentialPrefix`, whose variables the hint names. */
+function missing(method: string | undefined, prefix: string): StrongboxError {
+  const p = prefix;
   return new StrongboxError(
     "E_VAULT_AUTH",
-    method === undefined ? "no Vault credentials found" : `no credentials for Vault ${method} auth`,
+    `${method === undefined ? "no Vault credentials found" : `no credentials for Vault ${method} auth`}${p === "" ? "" : ` under the environment's credentialPrefix ${p}`}`,
     {
-      hint: "set VAULT_TOKEN (or BAO_TOKEN), or VAULT_ROLE_ID and VAULT_SECRET_ID for AppRole, or VAULT_K8S_ROLE in Kubernetes",
+      hint: `set ${p}VAULT_TOKEN (or ${p}BAO_TOKEN), or ${p}VAULT_ROLE_ID and ${p}VAULT_SECRET_ID for AppRole, or ${p}VAULT_K8S_ROLE in Kubernetes`,
     },
   );
 }

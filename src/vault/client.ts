@@ -51,7 +51,11 @@ export class VaultClient {
   static fromEnv(
     env: Readonly<Record<string, string | undefined>>,
     settings: VaultSettings = {},
-    options: { strict?: boolean } = {},
+    options: {
+      strict?: boolean;
+      /** The environment's credential scope (see `VaultAuthSpec.scope`). */
+      scope?: VaultAuthSpec["scope"];
+    } = {},
   ): VaultClient {
     const address = vaultEnv(env, "ADDR") || settings.address;
     if (!address) {
@@ -72,7 +76,12 @@ export class VaultClient {
       skipVerify: ["1", "true"].includes(vaultEnv(env, "SKIP_VERIFY") ?? ""),
     };
     if (options.strict === true && settings.allowInsecure !== true) refuseInsecure(address, tls);
-    return new VaultClient({ address, namespace, tls }, env, settings.auth ?? {});
+    const auth = settings.auth ?? {};
+    return new VaultClient(
+      { address, namespace, tls },
+      env,
+      options.scope === undefined ? auth : { ...auth, scope: options.scope },
+    );
   }
 
   /** The session token, logging in on first use. */

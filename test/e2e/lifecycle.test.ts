@@ -101,6 +101,31 @@ describe("secret lifecycle on the store (CLI)", () => {
     );
   });
 
+  it("rotate -e rotates in the environment's own store (init --env), and the app there reads the new value", async () => {
+    const dir = await project();
+    assert.equal((await runCli(["init", "--env", "production"], { cwd: dir })).code, 0);
+    const set = await runCli(["set", "JWT_SECRET", "--env", "production"], {
+      cwd: dir,
+      input: "production-jwt-canary-81f2",
+    });
+    assert.equal(set.code, 0, set.stderr);
+    const rootBefore = (await runCli(["get", "JWT_SECRET"], { cwd: dir })).stdout;
+    const rotated = await runCli(["rotate", "JWT_SECRET", "-e", "production", "--json"], {
+      cwd: dir,
+    });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.deepEqual(JSON.parse(rotated.stdout).version, 2);
+    const history = await runCli(["history", "JWT_SECRET", "--env", "production"], { cwd: dir });
+    assert.match(history.stdout, /^v2 /m, "the new version is in production's store");
+    assert.equal(
+      (await runCli(["get", "JWT_SECRET"], { cwd: dir })).stdout,
+      rootBefore,
+      "the root store's secret is untouched",
+    );
+    const now = await runCli(["get", "JWT_SECRET", "--env", "production"], { cwd: dir });
+    assert.notEqual(now.stdout.trim(), "production-jwt-canary-81f2");
+  });
+
   it("an app keeps accepting tokens signed before a rotation during the overlap, and stops after --finish", async () => {
     const dir = await project();
     const sign = (key: string) =>

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { checkSchema, SCHEMA_FIELDS } from "../../src/config/check-schema.js";
-import { providerConfigs } from "../../src/providers/registry.js";
+import { environmentConfigs, providerConfigs } from "../../src/providers/registry.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { ROOT } from "../helpers/cli.js";
 
@@ -85,7 +85,11 @@ describe("the JSON Schema for strongbox.config.yaml", () => {
         ...new Set([...SCHEMA_FIELDS.variable, ...Object.values(SCHEMA_FIELDS.typed).flat()]),
       ].sort(),
     );
-    assert.deepEqual(keys(environment), [...SCHEMA_FIELDS.environment].sort());
+    // An environment may give its own provider settings (environments.production.vault).
+    assert.deepEqual(
+      keys(environment),
+      [...SCHEMA_FIELDS.environment, ...environmentConfigs().map((section) => section.key)].sort(),
+    );
     assert.deepEqual(keys(schema.properties.audit), [...SCHEMA_FIELDS.audit].sort());
   });
 });

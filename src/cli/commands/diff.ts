@@ -42,8 +42,11 @@ export const diffCommand: Command = {
 One row per variable: whether each environment requires it, what the schema
 declares for it there (its reference, a default, or the environment), and
 with --live what each environment resolves (the source and version that won,
-or the problem), each with its own credentials and policy, and whether the
-two values are equal. Values are compared in this process by HMAC under a key
+or the problem), each under its own policy, and whether the two values are
+equal. An environment with a credentialPrefix (PRODUCTION_) is read with its
+prefixed variables alone (PRODUCTION_VAULT_TOKEN, PRODUCTION_VAULT_ADDR,
+PRODUCTION_AWS_…), never with another environment's; stderr says whose
+credentials each side used. Values are compared in this process by HMAC under a key
 made for this run and then forgotten: no value, and no hash of one, is ever
 printed. Without --live nothing is resolved and no secret is needed (a CI
 check of declarations).
@@ -118,11 +121,31 @@ ${STORE_HELP}
         passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
       },
     );
+    if (diff.credentials !== undefined) sayCredentials(io, a, b, diff.credentials);
     if (format === "json") writeJson(io, diff);
     else io.stdout.write(render(diff.rows, a, b, diff.live, format === "markdown"));
     return diff.different ? EXIT_DIFFERENT : EXIT_OK;
   },
 };
+
+/** Says on stderr whose credentials each side was read with; warns when both shared this process's. */
+function sayCredentials(
+  io: CliIo,
+  a: string,
+  b: string,
+  credentials: { readonly a: string | null; readonly b: string | null },
+): void {
+  const whose = (prefix: string | null) =>
+    prefix === null ? "this process's credentials" : `its ${prefix}* credentials`;
+  if (credentials.a === null && credentials.b === null)
+    io.stderr.write(
+      `strongbox: warning: ${a} and ${b} were both read with this process's credentials, each under its own policy; give each environment a credentialPrefix to read it with its own (see docs/diff.md)\n`,
+    );
+  else
+    io.stderr.write(
+      `strongbox: ${a} read with ${whose(credentials.a)}, ${b} with ${whose(credentials.b)}\n`,
+    );
+}
 
 function formatOf(invocation: Invocation): string {
   const format =

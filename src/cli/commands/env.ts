@@ -2,7 +2,7 @@ import { BUILTIN_ENVIRONMENTS } from "../../environments/defaults.js";
 import { matchGlob } from "../../environments/glob.js";
 import { StrongboxError } from "../../errors.js";
 import { openProject } from "../../project.js";
-import { VaultClient } from "../../vault/client.js";
+import { vaultClientFor } from "../../vault/for-environment.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
@@ -68,7 +68,8 @@ Options:
       processEnv: io.env,
     });
     const base = `${stringOption(invocation, "mount") ?? "secret"}/${project.config.project ?? "app"}`;
-    const client = VaultClient.fromEnv(io.env, project.config.vault);
+    // The new environment's own Vault and credentials (`pr-*` settings apply to pr-47).
+    const client = vaultClientFor(project.config, name, io.env);
     try {
       if (action === "create") {
         const from = stringOption(invocation, "from");

@@ -4,7 +4,7 @@ import { applyMigration, rollbackMigration } from "../../migrate/apply.js";
 import { planMigration } from "../../migrate/plan.js";
 import { sourcesFromEnvironment, sourcesFromFiles } from "../../migrate/sources.js";
 import { openProject, projectAuditSink } from "../../project.js";
-import { VaultClient } from "../../vault/client.js";
+import { vaultClientFor } from "../../vault/for-environment.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";
@@ -64,7 +64,8 @@ Options:
       configPath: stringOption(invocation, "config"),
       processEnv: io.env,
     });
-    const client = VaultClient.fromEnv(io.env, project.config.vault);
+    const environment = stringOption(invocation, "env") ?? "production";
+    const client = vaultClientFor(project.config, environment, io.env);
     try {
       const rollback = stringOption(invocation, "rollback");
       if (rollback !== undefined) {
@@ -87,7 +88,6 @@ Options:
               cwd: io.cwd,
               env: io.env,
             });
-      const environment = stringOption(invocation, "env") ?? "production";
       const categories = listValues(invocation, "secrets");
       const mount = stringOption(invocation, "mount");
       const plan = await planMigration(client, project.config, sources, {

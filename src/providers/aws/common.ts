@@ -17,6 +17,14 @@ export const AWS_DEFINITION = {
   transient: ["E_PROVIDER_UNAVAILABLE"],
   pure: true,
   credentials: AWS_CREDENTIALS,
+  connection: [
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_ENDPOINT_URL_SSM",
+  ],
 } as const;
 
 /** The config's `aws:` section, shared by aws-sm:// and aws-ssm://. */

@@ -59,6 +59,7 @@ export const azureKeyVaultProvider = defineProvider({
   transient: ["E_PROVIDER_UNAVAILABLE"],
   pure: true,
   credentials: AZURE_CREDENTIALS,
+  connection: ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_AUTHORITY_HOST"],
   config: { key: "azure", validate: validateAzureConfig },
   validateRef(ref, context) {
     splitPath(ref.path, context);

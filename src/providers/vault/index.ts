@@ -79,6 +79,15 @@ export const vaultProvider = defineProvider({
   defaultIn: ["local", "ci", "pr-*", "staging", "production", "*"],
   transient: ["E_VAULT_UNREACHABLE", "E_VAULT_SEALED", "E_VAULT_RATE_LIMITED"],
   pure: true,
+  // Its credentials are Strongbox's own (security/credentials.ts); these pick the server.
+  connection: [
+    "ADDR",
+    "NAMESPACE",
+    "CACERT",
+    "CLIENT_CERT",
+    "TLS_SERVER_NAME",
+    "SKIP_VERIFY",
+  ].flatMap((suffix) => [`VAULT_${suffix}`, `BAO_${suffix}`]),
   config: { key: "vault", validate: validateVaultConfig },
   validateRef(ref, context) {
     const parts = ref.path.split("/");
@@ -102,6 +111,7 @@ export const vaultProvider = defineProvider({
         );
       return VaultClient.fromEnv(ctx.processEnv, settings, {
         strict: ctx.strictTransport === true,
+        ...(ctx.credentials === undefined ? {} : { scope: ctx.credentials }),
       });
     };
     /** Runs `work` with a client for `ctx`, closing it after (a login's token is revoked). */
