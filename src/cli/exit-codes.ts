@@ -5,7 +5,8 @@ import type { ErrorCode } from "../errors.js";
  * (docs/errors.md); `run` returns the child's own status once the child started.
  */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
-  E_INTERNAL: 1,
+  // 70 is sysexits.h's EX_SOFTWARE: 1 belongs to `diff`'s "something differs", as in diff(1).
+  E_INTERNAL: 70,
   E_USAGE: 2,
   E_CONFIG: 3,
   E_SCHEMA: 3,

@@ -31,21 +31,45 @@ export function dashboardPages(
     readonly now?: () => Date;
     /** Resolve every environment for the matrix (status, and which values are equal). */
     readonly live?: boolean;
+    /** How long one live resolution serves the matrix (default 30 s); `/?refresh=1` resolves again. */
+    readonly liveTtlMs?: number;
   },
 ): PageHandler {
   const environments = concreteEnvironmentNames(project.config);
+  // One live resolution serves page loads for a while: every resolution reads every
+  // secret of every environment (each read an audit record), and reloading a page
+  // should not multiply them. Only statuses and letters are kept, never a value or a hash.
+  let resolved: { at: Date; columns: Promise<LiveColumns> } | undefined;
+  const live = (refresh: boolean) => {
+    const now = options.now?.() ?? new Date();
+    if (
+      refresh ||
+      resolved === undefined ||
+      now.getTime() - resolved.at.getTime() > (options.liveTtlMs ?? 30_000)
+    ) {
+      const columns = liveColumns(project, environments, options);
+      resolved = { at: now, columns };
+      // A failed resolution is not kept: the next load tries again.
+      columns.catch(() => {
+        if (resolved?.columns === columns) resolved = undefined;
+      });
+    }
+    return resolved;
+  };
   return async (url) => {
     switch (url.pathname) {
-      case "/":
+      case "/": {
+        const current = options.live === true ? live(url.searchParams.has("refresh")) : undefined;
         return layout(
           "Environments",
           matrix(
             project,
             environments,
             options.processEnv,
-            options.live === true ? await liveColumns(project, environments, options) : undefined,
+            current === undefined ? undefined : { at: current.at, columns: await current.columns },
           ),
         );
+      }
       case "/vault":
         return layout("Vault", await vaultPage(project, environments, options.processEnv));
       case "/inventory":
@@ -103,7 +127,7 @@ function matrix(
   project: Project,
   environments: readonly string[],
   processEnv: Readonly<Record<string, string | undefined>>,
-  live?: LiveColumns,
+  live?: { readonly at: Date; readonly columns: LiveColumns },
 ): string {
   const policies = new Map(
     environments.map((name) => [name, selectEnvironment(project.config, name, processEnv)]),
@@ -117,7 +141,7 @@ function matrix(
       );
       const first = cell(spec, environments[0] as string, []).text;
       const differs = state === "ok" && text !== first ? " different" : "";
-      const found = live?.get(environment)?.get(name);
+      const found = live?.columns.get(environment)?.get(name);
       const status =
         found === undefined
           ? ""
@@ -135,7 +159,7 @@ function matrix(
   const legend =
     (live === undefined
       ? ""
-      : '<p class="legend">Resolved live: cells with the same letter hold equal values (compared by HMAC under a key made for this page and then dropped).</p>') +
+      : `<p class="legend" id="live">Resolved live at <time datetime="${h(live.at.toISOString())}">${h(live.at.toISOString().slice(11, 19))} UTC</time> (<a href="/?refresh=1">resolve again</a>): cells with the same letter hold equal values (compared by HMAC under a key made for that resolution and then dropped).</p>`) +
     '<p class="legend"><span class="missing">missing</span> required, nothing declared · <span class="forbidden">forbidden</span> its source is not allowed there · <span class="ok different">different</span> declared otherwise than in the first environment</p>';
   return `${legend}${table(["variable", ...environments], rows, "matrix")}`;
 }

@@ -174,4 +174,14 @@ describe("errors that help", () => {
         `${code} → ${status}`,
       );
   });
+
+  it("status 1 is never an error: it means only `diff` found a difference", async () => {
+    const { EXIT_CODES, EXIT_DIFFERENT } = await import("../../src/cli/exit-codes.js");
+    assert.equal(EXIT_DIFFERENT, 1);
+    assert.deepEqual(
+      Object.entries(EXIT_CODES).filter(([, status]) => status === EXIT_DIFFERENT),
+      [],
+    );
+    assert.equal(EXIT_CODES.E_INTERNAL, 70);
+  });
 });

@@ -244,6 +244,23 @@ variables:
       assert.equal(await group("API_KEY", "staging"), await group("API_KEY", "production"));
       assert.notEqual(await group("DB", "staging"), await group("DB", "production"));
       await page.screenshot({ path: join(ARTIFACTS, "ui-live-matrix.png"), fullPage: true });
+      // One resolution serves reloads for a while (no new reads in the audit); ?refresh=1 resolves again.
+      const reads = async () =>
+        (
+          JSON.parse((await runCli(["audit", "--format", "json"], { cwd: dir })).stdout) as {
+            events: Array<{ action: string }>;
+          }
+        ).events.filter((event) => event.action === "read").length;
+      const resolvedAt = () => page.getAttribute("#live time", "datetime");
+      const first = await resolvedAt();
+      const readsBefore = await reads();
+      assert.ok(readsBefore >= 4, `each environment's two secrets were read: ${readsBefore}`);
+      await page.reload();
+      assert.equal(await resolvedAt(), first);
+      assert.equal(await reads(), readsBefore, "a reload reads nothing again");
+      await page.goto(new URL("/?refresh=1", link).href);
+      assert.notEqual(await resolvedAt(), first);
+      assert.equal(await reads(), readsBefore * 2, "resolve again reads every secret again");
       await page.goto(new URL("/vault", link).href);
       const vault = await page.innerText("#vault");
       assert.match(vault, /unsealed/);

@@ -24,7 +24,10 @@ recipients, and each environment's Vault (server state, the credential's
 method and policies). It never shows a value. With --live the matrix
 resolves every environment (each under its own policy) and marks which
 values are equal with letters (A, A, B…), compared by HMAC under a key made
-for that page and dropped.
+for that resolution and dropped. One resolution serves page loads for 30
+seconds (each resolution reads every secret, and each read is an audit
+record); the page's "resolve again" link resolves at once. An environment
+with a credentialPrefix is read with its own credentials alone.
 
 It listens on 127.0.0.1 only (a random port unless --port) and prints a link
 with a one-time token: open it in your browser. The token is traded for a
