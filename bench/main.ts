@@ -12,6 +12,7 @@ import { newAgeIdentity } from "../src/store/recipients/age.js";
 import { auditRows } from "./audit.js";
 import { awsRows } from "./aws.js";
 import { azureRows } from "./azure.js";
+import { diffRows } from "./diff.js";
 import { envelopeRows } from "./envelope.js";
 import { sopsProject } from "./peers.js";
 import { quantile, type Row } from "./stats.js";
@@ -442,6 +443,11 @@ const templates = await templateRows(Math.max(5, Math.floor(RUNS / 2)));
 console.log("\nTemplates and the agent (real bao server -dev):\n");
 console.log("| benchmark | result |\n|---|---:|");
 for (const row of templates) console.log(`| ${row.name} | ${row.value} |`);
+
+const diffs = await diffRows(Math.max(5, Math.floor(RUNS / 2)));
+console.log("\nEnvironments side by side (two real bao servers, each environment's own token):\n");
+console.log("| benchmark | result |\n|---|---:|");
+for (const row of diffs) console.log(`| ${row.name} | ${row.value} |`);
 
 process.env.STRONGBOX_POSTGRES_BIN ??= execFileSync(
   process.execPath,
