@@ -47,7 +47,12 @@ export function vaultEnv(env: Env, name: string): string | undefined {
   return bao !== undefined ? bao : envValue(env, `VAULT_${name}`);
 }
 
-function fromFile(env: Env, name: string): string | undefined {
+/** The content of the file a `_FILE` variable names; `origin` names the variable as the user set it. */
+function fromFile(
+  env: Env,
+  name: string,
+  origin: (name: string) => string = (plain) => plain,
+): string | undefined {
   const path = vaultEnv(env, name);
   if (path === undefined || path === "") return undefined;
   try {
@@ -56,7 +61,7 @@ function fromFile(env: Env, name: string): string | undefined {
     throw new StrongboxError(
       "E_VAULT_AUTH",
       `cannot read ${name.toLowerCase().replaceAll("_", " ")} ${path}`,
-      { hint: `check ${`VAULT_${name}`} points at a readable file` },
+      { hint: `check ${origin(variableName(env, name))} points at a readable file` },
     );
   }
 }
@@ -77,7 +82,7 @@ export async function authenticate(
   const helper = spec.scope?.ambient !== false;
   const origin = spec.scope?.origin ?? ((name: string) => name);
   const noCredentials = (method: string | undefined) => missing(method, spec.scope?.prefix ?? "");
-  const method = spec.method ?? detectMethod(env, helper, noCredentials);
+  const method = spec.method ?? detectMethod(env, helper, noCredentials, origin);
   switch (method) {
     case "token": {
       const given = givenToken(env, origin) ?? (helper ? helperToken(env) : undefined);
@@ -85,8 +90,8 @@ export async function authenticate(
       return { token: given.token, created: false, method, source: given.source };
     }
     case "approle": {
-      const roleId = vaultEnv(env, "ROLE_ID") || fromFile(env, "ROLE_ID_FILE");
-      const secretId = vaultEnv(env, "SECRET_ID") || fromFile(env, "SECRET_ID_FILE");
+      const roleId = vaultEnv(env, "ROLE_ID") || fromFile(env, "ROLE_ID_FILE", origin);
+      const secretId = vaultEnv(env, "SECRET_ID") || fromFile(env, "SECRET_ID_FILE", origin);
       if (!roleId) throw noCredentials("approle");
       return login(
         http,
@@ -136,8 +141,9 @@ function detectMethod(
   env: Env,
   helper: boolean,
   noCredentials: (method: undefined) => StrongboxError,
+  origin: (name: string) => string,
 ): "token" | "approle" | "kubernetes" | "userpass" {
-  if (givenToken(env, (name) => name) !== undefined) return "token";
+  if (givenToken(env, origin) !== undefined) return "token";
   if (vaultEnv(env, "ROLE_ID") || vaultEnv(env, "ROLE_ID_FILE")) return "approle";
   if (vaultEnv(env, "K8S_ROLE")) return "kubernetes";
   if (vaultEnv(env, "USERNAME")) return "userpass";
@@ -151,7 +157,7 @@ function givenToken(
 ): { token: string; source: string } | undefined {
   const direct = vaultEnv(env, "TOKEN");
   if (direct) return { token: direct, source: `token from ${origin(variableName(env, "TOKEN"))}` };
-  const fromPath = fromFile(env, "TOKEN_FILE");
+  const fromPath = fromFile(env, "TOKEN_FILE", origin);
   if (fromPath)
     return { token: fromPath, source: `token from ${origin(variableName(env, "TOKEN_FILE"))}` };
   return undefined;

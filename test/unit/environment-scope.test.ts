@@ -4,6 +4,8 @@ import { checkSchema } from "../../src/config/check-schema.js";
 import { environmentScope } from "../../src/environments/scope.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { isCredentialVariable, withoutCredentials } from "../../src/security/credentials.js";
+import { authenticate } from "../../src/vault/auth.js";
+import { VaultHttp } from "../../src/vault/http.js";
 
 const config = {
   vault: { address: "https://vault.example:8200", auth: { method: "approle", mount: "approle" } },
@@ -137,5 +139,36 @@ describe("environment scope: each environment's own settings and credentials", (
       "environments.production.vault.adress: unknown field",
       'environments.preview: unknown field "store"',
     ]);
+  });
+
+  it("Vault errors name the variable as the user set it: PRODUCTION_VAULT_TOKEN_FILE, not VAULT_TOKEN_FILE", async () => {
+    const scope = environmentScope(
+      config,
+      "production",
+      { PRODUCTION_VAULT_TOKEN_FILE: "/nonexistent/strongbox-token" },
+      { isolated: true },
+    );
+    const http = new VaultHttp({ address: "http://127.0.0.1:9" });
+    await assert.rejects(
+      authenticate(http, scope.processEnv, {
+        scope: scope.credentials as NonNullable<typeof scope.credentials>,
+      }),
+      (error: Error & { hint?: string }) =>
+        /PRODUCTION_VAULT_TOKEN_FILE points at a readable file/.test(error.hint ?? ""),
+    );
+    const none = environmentScope(
+      config,
+      "production",
+      { VAULT_TOKEN: "ambient" },
+      { isolated: true },
+    );
+    await assert.rejects(
+      authenticate(http, none.processEnv, {
+        scope: none.credentials as NonNullable<typeof none.credentials>,
+      }),
+      (error: Error & { hint?: string }) =>
+        /under the environment's credentialPrefix PRODUCTION_/.test(error.message) &&
+        /set PRODUCTION_VAULT_TOKEN/.test(error.hint ?? ""),
+    );
   });
 });
