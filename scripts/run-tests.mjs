@@ -61,6 +61,11 @@ function decoys() {
     AZURE_CLIENT_ID: "decoy-client",
     AZURE_CLIENT_SECRET: "decoy-azure-secret",
     AZURE_AUTHORITY_HOST: "https://127.0.0.1:9",
+    // Per-environment credentials (credentialPrefix) a developer may have exported.
+    PRODUCTION_VAULT_TOKEN: "s.decoy-production-token",
+    PRODUCTION_VAULT_ADDR: nowhere,
+    STAGING_VAULT_TOKEN: "s.decoy-staging-token",
+    STAGING_VAULT_ADDR: nowhere,
   };
 }
 

@@ -108,6 +108,9 @@ export function spawnCli(
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // The exit status (null when a signal ended it), for tests that check a clean stop.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
   return { kill: (signal: NodeJS.Signals) => child.kill(signal), exited, stderr: () => stderr };
 }

@@ -1,33 +1,20 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startBao } from "../helpers/bao.js";
-import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
+import { cleanEnv, runCli, spawnCli, tempProject } from "../helpers/cli.js";
 import { until } from "../helpers/wait.js";
 
-/** Starts `strongbox agent -a agent.yaml` in `dir`, collecting its JSON log and its child's starts.log. */
+/**
+ * Starts `strongbox agent -a agent.yaml` in `dir` as the tests run every command
+ * (the script or the single executable), with its JSON log and its child's starts.log.
+ */
 function runAgent(dir: string, env: Record<string, string>) {
-  const agent = spawn(
-    process.execPath,
-    [CLI, "agent", "-a", "agent.yaml", "--log-format", "json"],
-    {
-      cwd: dir,
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  let logs = "";
-  agent.stderr.on("data", (chunk: Buffer) => {
-    logs += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    agent.once("exit", (code) => resolve(code)),
-  );
+  const agent = spawnCli(["agent", "-a", "agent.yaml", "--log-format", "json"], { cwd: dir, env });
   const starts = () =>
     existsSync(join(dir, "starts.log")) ? readFileSync(join(dir, "starts.log"), "utf8") : "";
-  return { agent, exited, starts, logs: () => logs };
+  return { agent, exited: agent.exited, starts, logs: agent.stderr };
 }
 
 describe("strongbox agent against a real bao server", () => {
