@@ -173,6 +173,21 @@ variables:
     assert.deepEqual(hostile.seen, []);
   });
 
+  it("vault doctor checks one Vault at a time: the environment's own, with its own token", async () => {
+    const mixed = await runCli(["vault", "doctor"], { cwd: dir, env: env() });
+    assert.equal(mixed.code, 2, mixed.stderr);
+    assert.match(mixed.stderr, /staging \/ production have different Vault settings/);
+    const doctor = await runCli(["vault", "doctor", "--env", "production", "--json"], {
+      cwd: dir,
+      env: env(),
+    });
+    assert.equal(doctor.code, 0, doctor.stderr);
+    const report = JSON.parse(doctor.stdout);
+    assert.equal(report.address, production.addr);
+    assert.deepEqual(report.environments[0].ok, ["API_KEY", "DB"]);
+    assert.deepEqual(hostile.seen, []);
+  });
+
   it("the dashboard's Vault page shows each environment's own server and credential, never a token", async () => {
     const ui = spawnCli(["ui", "--live"], { cwd: dir, env: cleanEnv(dir, env()) });
     try {

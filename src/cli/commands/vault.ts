@@ -1,6 +1,8 @@
+import { environmentScope } from "../../environments/scope.js";
 import { StrongboxError } from "../../errors.js";
 import { openProject } from "../../project.js";
-import { VaultClient } from "../../vault/client.js";
+import type { ConfigSpec } from "../../schema/types.js";
+import { vaultClientFor } from "../../vault/for-environment.js";
 import { vaultDoctor } from "../../vault-ops/doctor.js";
 import { concreteEnvironments } from "../../vault-ops/plan.js";
 import { applySetup, planSetup } from "../../vault-ops/setup.js";
@@ -32,7 +34,9 @@ doctor   Reports the address, server health, the token's auth method, TTL and
          schema secrets are missing or empty in Vault (names only).
 
 Options:
-  -e, --env NAME      an environment (repeatable; default: every declared one without a glob)
+  -e, --env NAME      an environment (repeatable; default: every declared one without a glob).
+                      Environments with their own vault: settings or credentialPrefix
+                      are one Vault each: name one of them at a time
   -c, --config PATH   the config file
       --dry-run       setup: show the plan, change nothing
       --json          print the result as JSON
@@ -50,7 +54,11 @@ Options:
       processEnv: io.env,
     });
     const environments = listOption(invocation, "env") ?? concreteEnvironments(project.config);
-    const client = VaultClient.fromEnv(io.env, project.config.vault);
+    const client = vaultClientFor(
+      project.config,
+      oneVault(project.config, environments, io.env),
+      io.env,
+    );
     try {
       if (action === "doctor") {
         const report = await vaultDoctor(project.config, environments, client);
@@ -120,4 +128,31 @@ function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string
       lines.push(`  ✗ ${error.variable}: ${error.message} (${error.code})`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The environment whose Vault settings the report or setup uses: every
+ * environment asked for must share one server and credential (the same
+ * `vault:` settings and `credentialPrefix`), since one client serves them all.
+ */
+function oneVault(
+  config: ConfigSpec,
+  environments: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const groups = new Map<string, string[]>();
+  for (const environment of environments) {
+    const scope = environmentScope(config, environment, env);
+    const key = JSON.stringify([scope.section("vault") ?? null, scope.credentials?.prefix ?? null]);
+    groups.set(key, [...(groups.get(key) ?? []), environment]);
+  }
+  if (groups.size > 1)
+    throw new StrongboxError(
+      "E_USAGE",
+      `vault: ${[...groups.values()].map((names) => names.join(", ")).join(" / ")} have different Vault settings or credentials`,
+      {
+        hint: `run it once per Vault, e.g. ${[...groups.values()].map((names) => `--env ${names[0]}`).join(", then ")}`,
+      },
+    );
+  return environments[0];
 }
