@@ -9,10 +9,14 @@ import { CLI, cleanEnv, ROOT, runCli, tempProject } from "../helpers/cli.js";
 
 const node = (code: string) => ["--", process.execPath, "-e", code];
 /** Every credential variable set to a canary the child must never see. */
+// Each credential, plain and under an environment's credentialPrefix (PRODUCTION_VAULT_TOKEN).
 const CREDENTIALS = Object.fromEntries(
-  CREDENTIAL_VARIABLES.map((name) => [name, `canary-${name.toLowerCase()}`]),
+  CREDENTIAL_VARIABLES.flatMap((name) => [
+    [name, `canary-${name.toLowerCase()}`],
+    [`PRODUCTION_${name}`, `canary-production-${name.toLowerCase()}`],
+  ]),
 );
-const seenCredentials = `console.log(JSON.stringify(Object.keys(process.env).filter((k) => /^(VAULT|BAO|STRONGBOX)_/.test(k) && !['STRONGBOX_ENV','STRONGBOX_RESOLVED','STRONGBOX_CACHE_DIR'].includes(k))))`;
+const seenCredentials = `console.log(JSON.stringify(Object.keys(process.env).filter((k) => /(^|_)(VAULT|BAO|STRONGBOX)_/.test(k) && !['STRONGBOX_ENV','STRONGBOX_RESOLVED','STRONGBOX_CACHE_DIR'].includes(k))))`;
 
 describe("credentials stay with Strongbox (issue 9.1-9.3)", () => {
   it("run hands the child none of the credential variables, AppRole and userpass included", async () => {
@@ -69,6 +73,8 @@ describe("credentials stay with Strongbox (issue 9.1-9.3)", () => {
       "expandenv-bare.tmpl": 'T={{ sprig_expandenv "key $STRONGBOX_MASTER_KEY" }}\n',
       "or-default.tmpl": 'T={{ envOrDefault "VAULT_TOKEN" "x" }}\n',
       "must.tmpl": 'T={{ mustEnv "STRONGBOX_AUDIT_KEY" }}\n',
+      "prefixed.tmpl": 'T={{ env "PRODUCTION_VAULT_TOKEN" }}\n',
+      "prefixed-ref.tmpl": 'T={{ ref "env://PRODUCTION_BAO_TOKEN" }}\n',
       "strongbox.config.yaml": "variables:\n  X: { default: x }\n",
     });
     for (const template of [
@@ -79,6 +85,8 @@ describe("credentials stay with Strongbox (issue 9.1-9.3)", () => {
       "expandenv-bare.tmpl",
       "or-default.tmpl",
       "must.tmpl",
+      "prefixed.tmpl",
+      "prefixed-ref.tmpl",
     ]) {
       const result = await runCli(["render", "-i", template, "--dry", "--reveal"], {
         cwd: dir,
