@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { parseDuration } from "../schema/coerce.js";
 import type { AuditSpec } from "../schema/types.js";
+import { stateDir } from "../util/state-dir.js";
 import type { AuditEvent, AuditSink } from "./audit.js";
 import { createChainedSink } from "./chain.js";
 import { type AuditActor, auditActor } from "./identity.js";
@@ -57,9 +57,7 @@ export function auditTarget(
 
 /** The default audit log: `$XDG_STATE_HOME/strongbox/audit.jsonl`, else under `~/.local/state`. */
 export function defaultAuditFile(env: Env): string {
-  const state =
-    nonEmpty(env.XDG_STATE_HOME) ?? join(nonEmpty(env.HOME) ?? homedir(), ".local", "state");
-  return join(state, "strongbox", "audit.jsonl");
+  return join(stateDir(env), "audit.jsonl");
 }
 
 /** The audit file of a config, when its records go to a file (for queries and `verify`). */

@@ -4,6 +4,7 @@ import type { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { type NewMaster, newMaster } from "./key-wrapper.js";
 import { type Keyring, type MasterRecord, nextKeyId } from "./keyring.js";
+import { endorse } from "./lineage.js";
 import { sweepLeftovers } from "./lock.js";
 import { promoteNewKeyFile, type ScryptParams, writeKeyFile } from "./master-key.js";
 import { openVersion, sealSecretFile, sealVersion } from "./secret-file.js";
@@ -127,6 +128,8 @@ export function rekey(
     dataKeys.set(kid, { key: random(32), createdAt: now(core.options) });
     const rotating: Keyring = {
       ...current,
+      // The old master key endorses the new one, so readers who pinned the old one follow.
+      lineage: [...(current.lineage ?? []), endorse(core.masterKey, key, current.storeId)],
       master,
       dataKeys,
       active: kid,

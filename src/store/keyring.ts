@@ -1,6 +1,7 @@
 import { StrongboxError } from "../errors.js";
 import { derive, hmac, macEquals, unwrapKey, wrapAad, wrapKey } from "./crypto.js";
 import { formatError, frame, fromB64u, tampered, toB64u, unframe } from "./encoding.js";
+import { isLineage, type LineageLink, MAX_LINEAGE } from "./lineage.js";
 
 /**
  * How the master key is obtained, as recorded in the keyring: a `kind` and
@@ -25,6 +26,7 @@ interface KeyringWire {
   keys: Array<{ kid: number; createdAt: string; wrapped?: string; retiredAt?: string }>;
   active: number;
   manifest?: true;
+  lineage?: LineageLink[];
 }
 
 /** An unlocked keyring: every key in the clear, in memory only. */
@@ -47,6 +49,8 @@ export interface Keyring {
   readonly active: number;
   /** The store keeps a version manifest, so a missing manifest means a deleted one. */
   readonly manifest?: boolean;
+  /** How the master key descends from earlier ones, oldest link first (lineage.ts); absent before the first rekey. */
+  readonly lineage?: readonly LineageLink[];
 }
 
 /** The wrap context of the integrity key being replaced during a rekey (kid 0 is the current one). */
@@ -69,6 +73,7 @@ const FIELDS = [
   "keys",
   "active",
   "manifest",
+  "lineage",
 ];
 
 /** The key-check value: proves a master key belongs to this store without revealing it. */
@@ -115,6 +120,9 @@ export function sealKeyring(keyring: Keyring, masterKey: Uint8Array, nonce: () =
     ].sort((a, b) => a.kid - b.kid),
     active: keyring.active,
     ...(keyring.manifest === true ? { manifest: true as const } : {}),
+    ...(keyring.lineage === undefined || keyring.lineage.length === 0
+      ? {}
+      : { lineage: keyring.lineage.slice(-MAX_LINEAGE) }),
   };
   const body = JSON.stringify(wire, null, 2);
   return frame(
@@ -192,6 +200,7 @@ export function openKeyring(bytes: Buffer, masterKey: Uint8Array, file: string):
     ...(retiredKeys.size === 0 ? {} : { retiredKeys }),
     active: wire.active,
     ...(wire.manifest === true ? { manifest: true } : {}),
+    ...(wire.lineage === undefined ? {} : { lineage: wire.lineage }),
   };
 }
 
@@ -223,6 +232,8 @@ function parseWire(body: Buffer, file: string): KeyringWire {
   if (!Array.isArray(wire.keys) || wire.keys.length === 0 || !Number.isInteger(wire.active))
     throw formatError(file, "no keys");
   masterRecord(wire.master, file);
+  if (wire.lineage !== undefined && !isLineage(wire.lineage))
+    throw formatError(file, "its lineage is not a list of key links");
   return wire;
 }
 

@@ -9,6 +9,7 @@ import { toB64u } from "./encoding.js";
 import { type NewMaster, newMaster, wrapperFor } from "./key-wrapper.js";
 import { type Keyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
+import { checkKnownStore, pinNewStore } from "./known-stores.js";
 import { MANIFEST, writeManifest } from "./manifest.js";
 import { assertRandomKey, writeKeyFile } from "./master-key.js";
 import { type Stanza, wrapFor } from "./recipients/stanzas.js";
@@ -94,10 +95,12 @@ export async function initRecipientStore(options: InitOptions): Promise<{ storeI
       }),
     );
   const { recipients: _given, ...rest } = options;
-  return initStore({
+  const made = initStore({
     ...rest,
     prepared: { storeId, master: { master: { kind: "recipients", stanzas }, key } },
   });
+  pinNewStore(options.dir, storeId, key, options.env, options.now);
+  return made;
 }
 
 function refuseExisting(dir: string): void {
@@ -119,5 +122,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const bytes = readKeyring(path);
   const { master } = peekKeyring(bytes, path);
   const unlocked = await wrapperFor(master, path).unwrap(master, unwrapContext(options, bytes));
+  // Anyone can wrap a key of their own for a team's public recipients: the key must
+  // descend from the one this user trusted (known-stores.ts). Key and passphrase
+  // stores need no pin: a replaced keyring does not open with the user's own key.
+  if (master.kind === "recipients")
+    checkKnownStore(options.dir, unlocked.keyring, unlocked.key, options.env, {
+      ...(options.trustNewKeyring === true ? { trust: true } : {}),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
   return new Store(new StoreCore(options, unlocked.keyring, unlocked.key, unlocked.origin));
 }

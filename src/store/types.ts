@@ -15,6 +15,11 @@ export interface StoreOptions {
   readonly actor?: string;
   readonly audit?: AuditSink | undefined;
   readonly lockTimeoutMs?: number;
+  /**
+   * Pin a team store's current master key even if it does not descend from
+   * the one pinned before (`strongbox recipients trust`, after a person checked).
+   */
+  readonly trustNewKeyring?: boolean;
   /** Told how far a whole-store operation (rewrap, rekey) has come: `done` of `total` secret files. */
   readonly onProgress?: (operation: string, done: number, total: number) => void;
 }

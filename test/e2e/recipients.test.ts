@@ -2,7 +2,7 @@
 // onboarding and offboarding with audit records, and one store per environment that
 // resolution picks, so a developer's identity opens staging and not production.
 import assert from "node:assert/strict";
-import { readFileSync, statSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli, tempProject } from "../helpers/cli.js";
@@ -87,6 +87,38 @@ describe("team store from the command line", () => {
     assert.equal(removed?.recipient, bob.recipient);
     assert.ok(added?.actor?.command?.includes("recipients"), "who did it is recorded");
     assert.ok(!readFileSync(join(project, "audit.jsonl"), "utf8").includes("alice-secret"));
+  });
+
+  it("attack: a store put in the team store's place is refused in one paragraph; recipients trust accepts it after a check", async () => {
+    const project = tempProject();
+    const alice = await person(project, "alice");
+    const bob = await person(project, "bob");
+    const recipients = [
+      "--recipient",
+      `alice=${alice.recipient}`,
+      "--recipient",
+      `bob=${bob.recipient}`,
+    ];
+    assert.equal((await alice.run(["init", ...recipients])).code, 0);
+    assert.equal((await bob.run(["set", "API_KEY"], "bob-secret-1")).code, 0, "bob pins the store");
+    // Someone with write access and no key makes a store for the same public keys and swaps it in.
+    const evil = tempProject();
+    const made = await runCli(["init", ...recipients], { cwd: evil, env: { HOME: tempProject() } });
+    assert.equal(made.code, 0, made.stderr);
+    rmSync(join(project, ".strongbox"), { recursive: true });
+    cpSync(join(evil, ".strongbox"), join(project, ".strongbox"), { recursive: true });
+    const refused = await bob.run(["set", "NEXT_SECRET"], "bob-secret-2");
+    assert.equal(refused.code, 8, refused.stderr);
+    assert.match(refused.stderr, /not the team store you trusted here/);
+    assert.match(refused.stderr, /strongbox recipients trust/);
+    assert.doesNotMatch(refused.stderr, /\n\s+at |internal error/);
+    assert.deepEqual(readdirSync(join(project, ".strongbox/secrets")), [], "nothing was stored");
+    // After checking the change (it was, say, a planned re-init), bob trusts it.
+    const trust = await bob.run(["recipients", "trust"]);
+    assert.equal(trust.code, 0, trust.stderr);
+    assert.match(trust.stderr, /trusted the store's current keyring/);
+    assert.match(trust.stderr, /alice \(age1/);
+    assert.equal((await bob.run(["set", "NEXT_SECRET"], "bob-secret-2")).code, 0);
   });
 
   it("per environment: production's store opens only for the deploy identity; resolution picks it", async () => {

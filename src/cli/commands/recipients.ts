@@ -1,10 +1,11 @@
 import { StrongboxError } from "../../errors.js";
+import { openStore } from "../../store/open.js";
 import type { Stanza } from "../../store/recipients/stanzas.js";
 import type { Command, Invocation } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson } from "../io.js";
 import { promptHidden } from "../prompt.js";
-import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
+import { openStoreForCli, STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
 /** `strongbox recipients list|add|rm`: who can open the store. */
 export const recipientsCommand: Command = {
@@ -18,6 +19,7 @@ export const recipientsCommand: Command = {
   usage: `Usage: strongbox recipients list [--json]
        strongbox recipients add RECIPIENT [--name NAME]
        strongbox recipients rm RECIPIENT|NAME [--json]
+       strongbox recipients trust [--json]
 
 Who can open the store. Any one recipient opens it:
   age1…               an age identity (strongbox keygen, or age-keygen)
@@ -34,6 +36,14 @@ rm takes the recipient's access away for everything written afterwards: a
 new master key wrapped for the others, a new data key and a new integrity
 key. What they could read before, they may have kept: rm lists those
 secrets; rotate them (strongbox rotate NAME). Both are audited.
+
+Each user's first open of a team store pins its master key (a public key
+derived from it, in ~/.local/state/strongbox/known-stores.json). rm signs
+the step to the new key with the old one, so teammates follow it. A keyring
+replaced by someone who held no key (wrapped anew for your public keys) has
+no such step and is refused (E_STORE_TAMPERED). trust pins the store's key
+as it is now, after you checked the change (git log -p -- keyring.sbx),
+and lists the recipients it trusted.
 
 Options:
 ${STORE_HELP}
@@ -52,9 +62,23 @@ ${STORE_HELP}
           io.stdout.write(`${stanza.name ?? "-"}\t${stanza.type}\t${stanza.recipient}\n`);
       return EXIT_OK;
     }
+    if (action === "trust") {
+      const store = await openStore({
+        ...(await storeOptions(invocation, io)),
+        trustNewKeyring: true,
+      });
+      const recipients = store.recipients();
+      if (invocation.values.json === true)
+        writeJson(io, { trusted: true, recipients: recipients.map(shown) });
+      else {
+        say(io, "strongbox: trusted the store's current keyring; its recipients:");
+        for (const stanza of recipients) say(io, `  ${describe(stanza)}`);
+      }
+      return EXIT_OK;
+    }
     if (action !== "add" && action !== "rm")
       throw new StrongboxError("E_USAGE", `recipients: unknown action ${action}`, {
-        hint: "use list, add or rm",
+        hint: "use list, add, rm or trust",
       });
     if (who === "")
       throw new StrongboxError("E_USAGE", `recipients ${action}: which recipient?`, {

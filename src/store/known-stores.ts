@@ -1,0 +1,141 @@
+import { readFileSync, realpathSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { StrongboxError } from "../errors.js";
+import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { stateDir } from "../util/state-dir.js";
+import { toB64u } from "./encoding.js";
+import type { Keyring } from "./keyring.js";
+import { descends, lineageId } from "./lineage.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The team stores this user has opened, each with the lineage key of the
+ * master key it had then (lineage.ts): trust on first use, as SSH's
+ * known_hosts. A later open whose master key does not descend from the pinned
+ * one is a replaced keyring. The file holds public keys and paths only.
+ */
+interface KnownStores {
+  readonly format: "strongbox-known-stores/1";
+  readonly stores: Record<string, { lineage: string; dir: string; seen: string }>;
+}
+
+/** `$XDG_STATE_HOME/strongbox/known-stores.json`. */
+export function knownStoresFile(env: Env): string {
+  return join(stateDir(env), "known-stores.json");
+}
+
+function readKnown(file: string): KnownStores {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return { format: "strongbox-known-stores/1", stores: {} };
+  }
+  try {
+    const parsed = JSON.parse(text) as KnownStores;
+    if (parsed.format === "strongbox-known-stores/1" && typeof parsed.stores === "object")
+      return { format: parsed.format, stores: { ...parsed.stores } };
+  } catch {
+    // reported below
+  }
+  // A damaged pin file must not quietly become "first use" for every store.
+  throw new StrongboxError("E_STORE_FORMAT", `${file} is not a known-stores file`, {
+    hint: "restore it from a backup, or delete it to trust every store anew on its next open",
+  });
+}
+
+function writeKnown(file: string, known: KnownStores): void {
+  try {
+    ensurePrivateDir(join(file, ".."));
+    writeFileAtomic(file, Buffer.from(`${JSON.stringify(known, null, 2)}\n`));
+  } catch {
+    // A read-only home (a container) cannot keep pins: the store still opens, as on first use.
+  }
+}
+
+/** The store's directory as pinned: its real path, so a symlink or `..` names the same place. */
+function placeOf(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
+/**
+ * Checks that the master key that opened a team store descends from the one
+ * this user pinned, pinning it on first use and following legitimate rekeys.
+ * A store with another id where this user trusted one (a whole store put in
+ * the place of the team's) is refused too. With `trust`, pins whatever the
+ * store has now (after a person checked it). Throws `E_STORE_TAMPERED`.
+ */
+export function checkKnownStore(
+  dir: string,
+  keyring: Keyring,
+  masterKey: Uint8Array,
+  env: Env,
+  options: { readonly trust?: boolean; readonly now?: () => Date } = {},
+): { readonly lineage: string; readonly changed: boolean } {
+  const file = knownStoresFile(env);
+  const known = readKnown(file);
+  const id = toB64u(keyring.storeId);
+  const place = placeOf(dir);
+  const current = lineageId(masterKey, keyring.storeId);
+  const pinned = known.stores[id]?.lineage;
+  if (pinned === current && known.stores[id]?.dir === place)
+    return { lineage: current, changed: false };
+  if (options.trust !== true) {
+    if (pinned !== undefined && !descends(keyring.lineage ?? [], keyring.storeId, pinned, current))
+      throw replaced(
+        dir,
+        "this team store's keyring was replaced since you last opened it: its master key does not descend from the one you trusted (a rekey by a recipient signs the step; this one is not signed)",
+      );
+    if (
+      pinned === undefined &&
+      Object.entries(known.stores).some(([other, entry]) => entry.dir === place && other !== id)
+    )
+      throw replaced(
+        dir,
+        "this is not the team store you trusted here: the store in this directory has another id (a store made anew, or someone else's put in its place)",
+      );
+  }
+  // One store per place: the one trusted now replaces whatever was pinned here before.
+  for (const [other, entry] of Object.entries(known.stores))
+    if (entry.dir === place && other !== id) delete known.stores[other];
+  known.stores[id] = pinEntry(current, place, options.now);
+  writeKnown(file, known);
+  return { lineage: current, changed: pinned !== undefined && pinned !== current };
+}
+
+/** Pins a store its creator just made (`init`): the creator trusts what they made. */
+export function pinNewStore(
+  dir: string,
+  storeId: Uint8Array,
+  masterKey: Uint8Array,
+  env: Env,
+  now?: () => Date,
+): void {
+  const file = knownStoresFile(env);
+  let known: KnownStores;
+  try {
+    known = readKnown(file);
+  } catch {
+    return; // a damaged pin file is reported on the next open, not by init
+  }
+  const place = placeOf(dir);
+  for (const [other, entry] of Object.entries(known.stores))
+    if (entry.dir === place) delete known.stores[other];
+  known.stores[toB64u(storeId)] = pinEntry(lineageId(masterKey, storeId), place, now);
+  writeKnown(file, known);
+}
+
+function pinEntry(lineage: string, dir: string, now: (() => Date) | undefined) {
+  return { lineage, dir, seen: (now?.() ?? new Date()).toISOString() };
+}
+
+function replaced(dir: string, why: string): StrongboxError {
+  return new StrongboxError("E_STORE_TAMPERED", `${join(dir, "keyring.sbx")}: ${why}`, {
+    hint: "someone with write access may have put in a keyring of their own, wrapped for your public keys, to read what you store next: store nothing, check `git log -p -- keyring.sbx` and `strongbox recipients list`; if the change is known and wanted, run `strongbox recipients trust`",
+  });
+}
