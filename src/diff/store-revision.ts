@@ -67,7 +67,7 @@ export async function diffStoreRevision(
       writeFileSync(join(old, inside), git(["show", `${rev}:${file}`]), { mode: 0o600 });
     }
     const [past, now] = await Promise.all([
-      openStore({ ...options, dir: old }),
+      openStore({ ...options, dir: old, knownStore: false }),
       openStore(options),
     ]);
     const key = randomBytes(32);

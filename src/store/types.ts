@@ -20,6 +20,12 @@ export interface StoreOptions {
    * the one pinned before (`strongbox recipients trust`, after a person checked).
    */
   readonly trustNewKeyring?: boolean;
+  /**
+   * False for a copy that is not the store itself (a past revision read by
+   * `diff --store-rev`): it is read only, and neither checked against the
+   * known stores nor pinned, since its key may be an ancestor of the pinned one.
+   */
+  readonly knownStore?: boolean;
   /** Told how far a whole-store operation (rewrap, rekey) has come: `done` of `total` secret files. */
   readonly onProgress?: (operation: string, done: number, total: number) => void;
 }

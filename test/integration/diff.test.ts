@@ -222,6 +222,38 @@ describe("strongbox diff", () => {
     assert.match(unknown.stderr, /git does not know nosuchbranch/);
   });
 
+  it("--store-rev on a team store re-keyed since: the old copy opens, and the pins are left as they were", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": "variables:\n  A: { secret: true, ref: 'store://A' }\n",
+    });
+    const git = (...args: string[]) =>
+      execFileSync(
+        "git",
+        ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
+        { stdio: "ignore" },
+      );
+    git("init", "-q");
+    const me = await runCli(["keygen"], { cwd: dir });
+    const other = await runCli(["keygen"], { cwd: dir, env: { HOME: tempProject() } });
+    const recipient = me.stdout.trim();
+    assert.equal((await runCli(["init", "--recipient", `me=${recipient}`], { cwd: dir })).code, 0);
+    assert.equal((await runCli(["set", "A"], { cwd: dir, input: VALUES.shared })).code, 0);
+    git("add", "-A");
+    git("commit", "-q", "-m", "first");
+    const pins = join(dir, ".local/state/strongbox/known-stores.json");
+    const add = await runCli(["recipients", "add", other.stdout.trim(), "--name", "other"], {
+      cwd: dir,
+    });
+    assert.equal(add.code, 0, add.stderr);
+    assert.equal((await runCli(["recipients", "rm", "other"], { cwd: dir })).code, 0);
+    assert.equal((await runCli(["get", "A"], { cwd: dir })).code, 0, "follows the rekey");
+    const pinned = readFileSync(pins, "utf8");
+    const result = await runCli(["diff", "--store-rev", "HEAD", "--json"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).rows[0].values, "equal");
+    assert.equal(readFileSync(pins, "utf8"), pinned, "a past copy is neither checked nor pinned");
+  });
+
   it("--vault PATH_A PATH_B: two KV secrets' keys and value equality, each read audited, nothing revealed", async () => {
     const bao = await startBao();
     try {
