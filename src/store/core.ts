@@ -54,12 +54,21 @@ export class StoreCore {
   keyringSeen: Buffer | undefined;
   /** Where this process's master key came from. */
   readonly origin: MasterKeyOrigin;
+  /** Why this copy may be read but not written (an older key than the one pinned), if so. */
+  readonly readOnly: StrongboxError | undefined;
 
-  constructor(options: StoreOptions, keyring: Keyring, masterKey: Buffer, origin: MasterKeyOrigin) {
+  constructor(
+    options: StoreOptions,
+    keyring: Keyring,
+    masterKey: Buffer,
+    origin: MasterKeyOrigin,
+    readOnly?: StrongboxError,
+  ) {
     this.options = options;
     this.keyring = keyring;
     this.masterKey = masterKey;
     this.origin = origin;
+    this.readOnly = readOnly;
   }
 
   /**
@@ -211,6 +220,8 @@ export class StoreCore {
    * numbers can hide a rewrite), and it is opened again only when they changed.
    */
   lock(): () => void {
+    // Every write takes the lock: a store opened read-only is refused here, once for all.
+    if (this.readOnly !== undefined) throw this.readOnly;
     ensurePrivateDir(join(this.options.dir, "secrets"));
     const release = acquireLock(
       this.options.dir,

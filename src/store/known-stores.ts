@@ -17,8 +17,19 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 interface KnownStores {
   readonly format: "strongbox-known-stores/1";
-  readonly stores: Record<string, { lineage: string; dir: string; seen: string }>;
+  readonly stores: Record<string, KnownStore>;
 }
+
+interface KnownStore {
+  lineage: string;
+  dir: string;
+  seen: string;
+  /** Keys this user followed the store away from (a checkout of an older commit has one). */
+  ancestors?: string[];
+}
+
+/** How many older keys a pin remembers. */
+const MAX_ANCESTORS = 64;
 
 /** `$XDG_STATE_HOME/strongbox/known-stores.json`. */
 export function knownStoresFile(env: Env): string {
@@ -76,24 +87,41 @@ export function checkKnownStore(
   masterKey: Uint8Array,
   env: Env,
   options: { readonly trust?: boolean; readonly now?: () => Date } = {},
-): { readonly lineage: string; readonly changed: boolean } {
+): { readonly lineage: string; readonly changed: boolean; readonly readOnly?: StrongboxError } {
   const file = knownStoresFile(env);
   const known = readKnown(file);
   const id = toB64u(keyring.storeId);
   const place = placeOf(dir);
   const current = lineageId(masterKey, keyring.storeId);
-  const pinned = known.stores[id]?.lineage;
-  if (pinned === current && known.stores[id]?.dir === place)
-    return { lineage: current, changed: false };
-  if (options.trust !== true) {
-    if (pinned !== undefined && !descends(keyring.lineage ?? [], keyring.storeId, pinned, current))
+  const entry = known.stores[id];
+  const pinned = entry?.lineage;
+  if (pinned === current && entry?.dir === place) return { lineage: current, changed: false };
+  const forward =
+    pinned !== undefined && descends(keyring.lineage ?? [], keyring.storeId, pinned, current);
+  if (options.trust !== true && !forward) {
+    // A key this user moved on from: an older commit checked out, or a keyring rolled back.
+    // Reading it is reading the past; writing would store new secrets under a key a
+    // removed recipient may still hold. The pin stays where it is.
+    if (entry !== undefined && (entry.ancestors ?? []).includes(current))
+      return {
+        lineage: current,
+        changed: false,
+        readOnly: new StrongboxError(
+          "E_STORE_TAMPERED",
+          `${join(dir, "keyring.sbx")}: this copy of the team store has an older master key than the one you trusted (a checkout of an older commit, or a keyring rolled back): it can be read, not written`,
+          {
+            hint: "write on the current commit (git checkout -); if the rollback is meant, run `strongbox recipients trust` after checking `git log -p -- keyring.sbx`",
+          },
+        ),
+      };
+    if (pinned !== undefined)
       throw replaced(
         dir,
         "this team store's keyring was replaced since you last opened it: its master key does not descend from the one you trusted (a rekey by a recipient signs the step; this one is not signed)",
       );
     if (
       pinned === undefined &&
-      Object.entries(known.stores).some(([other, entry]) => entry.dir === place && other !== id)
+      Object.entries(known.stores).some(([other, at]) => at.dir === place && other !== id)
     )
       throw replaced(
         dir,
@@ -101,9 +129,18 @@ export function checkKnownStore(
       );
   }
   // One store per place: the one trusted now replaces whatever was pinned here before.
-  for (const [other, entry] of Object.entries(known.stores))
-    if (entry.dir === place && other !== id) delete known.stores[other];
-  known.stores[id] = pinEntry(current, place, options.now);
+  for (const [other, at] of Object.entries(known.stores))
+    if (at.dir === place && other !== id) delete known.stores[other];
+  const ancestors = [
+    ...(entry?.ancestors ?? []),
+    ...(pinned !== undefined && pinned !== current ? [pinned] : []),
+  ]
+    .filter((key) => key !== current)
+    .slice(-MAX_ANCESTORS);
+  known.stores[id] = {
+    ...pinEntry(current, place, options.now),
+    ...(ancestors.length === 0 ? {} : { ancestors }),
+  };
   writeKnown(file, known);
   return { lineage: current, changed: pinned !== undefined && pinned !== current };
 }
@@ -130,7 +167,7 @@ export function pinNewStore(
   writeKnown(file, known);
 }
 
-function pinEntry(lineage: string, dir: string, now: (() => Date) | undefined) {
+function pinEntry(lineage: string, dir: string, now: (() => Date) | undefined): KnownStore {
   return { lineage, dir, seen: (now?.() ?? new Date()).toISOString() };
 }
 

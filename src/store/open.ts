@@ -125,10 +125,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // Anyone can wrap a key of their own for a team's public recipients: the key must
   // descend from the one this user trusted (known-stores.ts). Key and passphrase
   // stores need no pin: a replaced keyring does not open with the user's own key.
-  if (master.kind === "recipients" && options.knownStore !== false)
-    checkKnownStore(options.dir, unlocked.keyring, unlocked.key, options.env, {
-      ...(options.trustNewKeyring === true ? { trust: true } : {}),
-      ...(options.now === undefined ? {} : { now: options.now }),
-    });
-  return new Store(new StoreCore(options, unlocked.keyring, unlocked.key, unlocked.origin));
+  const known =
+    master.kind === "recipients" && options.knownStore !== false
+      ? checkKnownStore(options.dir, unlocked.keyring, unlocked.key, options.env, {
+          ...(options.trustNewKeyring === true ? { trust: true } : {}),
+          ...(options.now === undefined ? {} : { now: options.now }),
+        })
+      : undefined;
+  return new Store(
+    new StoreCore(options, unlocked.keyring, unlocked.key, unlocked.origin, known?.readOnly),
+  );
 }

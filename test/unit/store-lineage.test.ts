@@ -173,6 +173,34 @@ describe("team store key lineage (trust on first use)", () => {
     assert.ok(people.alice.recipient.startsWith("age1"));
   });
 
+  it("an older copy (a checkout of an older commit, or a rollback) is read, never written; the current one is written again", async () => {
+    const { dir, as } = await team();
+    const carol = await openStore({ dir, env: as("carol") });
+    carol.set("OLD", Buffer.from("value-before-the-rekey"));
+    const before = join(tempProject(), "before");
+    cpSync(dir, before, { recursive: true });
+    await (await openStore({ dir, env: as("alice") })).removeRecipient("bob");
+    (await openStore({ dir, env: as("carol") })).set("NEW", Buffer.from("value-after"));
+    const after = join(tempProject(), "after");
+    cpSync(dir, after, { recursive: true });
+    // Bob (removed, holding the old key) rolls the store back, or carol checks out an old commit.
+    rmSync(dir, { recursive: true });
+    cpSync(before, dir, { recursive: true });
+    const old = await openStore({ dir, env: as("carol") });
+    assert.equal(old.get("OLD")?.value.toString(), "value-before-the-rekey");
+    assert.throws(
+      () => old.set("LEAKED", Buffer.from("would-be-under-the-old-key")),
+      (error: unknown) =>
+        error instanceof StrongboxError &&
+        error.code === "E_STORE_TAMPERED" &&
+        /older master key than the one you trusted/.test(error.message),
+    );
+    assert.equal((await openStore({ dir, env: as("carol") })).get("LEAKED"), undefined);
+    rmSync(dir, { recursive: true });
+    cpSync(after, dir, { recursive: true });
+    (await openStore({ dir, env: as("carol") })).set("NEXT", Buffer.from("written-again"));
+  });
+
   it("attack: a removed recipient who kept the old key cannot sign a step from the key the team moved to", async () => {
     const { dir, people, as } = await team();
     const bobKey = await masterKeyOf(dir, "bob", people.bob);
