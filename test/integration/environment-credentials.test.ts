@@ -188,6 +188,19 @@ variables:
     assert.deepEqual(hostile.seen, []);
   });
 
+  it("diff --vault -e reads both paths on that environment's server with its own token", async () => {
+    const result = await runCli(
+      ["diff", "--vault", "secret/app", "secret/app", "-e", "production", "--json"],
+      { cwd: dir, env: env() },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      JSON.parse(result.stdout).rows.map((row: { values: string }) => row.values),
+      ["equal", "equal"],
+    );
+    assert.deepEqual(hostile.seen, []);
+  });
+
   it("the dashboard's Vault page shows each environment's own server and credential, never a token", async () => {
     const ui = spawnCli(["ui", "--live"], { cwd: dir, env: cleanEnv(dir, env()) });
     try {

@@ -14,6 +14,7 @@ import { readUserFile } from "../../fs/read-user-file.js";
 import { readPlaintextDotenv } from "../../migrate/read-dotenv.js";
 import { openProject, projectAuditSink } from "../../project.js";
 import { VaultClient } from "../../vault/client.js";
+import { vaultClientFor } from "../../vault/for-environment.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";
 import { type CliIo, writeJson } from "../io.js";
@@ -37,7 +38,7 @@ export const diffCommand: Command = {
   usage: `Usage: strongbox diff ENV_A ENV_B [--live] [--only-secrets] [--format table|json|markdown]
        strongbox diff --against FILE.env ENV [--only-secrets] [--format …]
        strongbox diff --store-rev REV [--store DIR] [--env E] [--format …]
-       strongbox diff --vault PATH_A PATH_B [--format …]
+       strongbox diff --vault PATH_A PATH_B [-e ENV] [--format …]
 
 One row per variable: whether each environment requires it, what the schema
 declares for it there (its reference, a default, or the environment), and
@@ -63,8 +64,9 @@ needs an identity that was a recipient then.
 --vault compares two Vault KV secrets (mount/path, v1 or v2, as in vault://
 refs without the #key): the keys each holds and whether their values are
 equal, by the same HMAC rule. It reads with this process's Vault credentials
-(VAULT_ADDR and a token or AppRole, the config's vault: section), and each
-read is an audit record.
+(VAULT_ADDR and a token or AppRole, the config's vault: section), or with
+-e ENV that environment's own (its vault: settings and credentialPrefix);
+each read is an audit record.
 
 Exit status: 0 when nothing differs, 1 when something does (as diff(1)),
 other codes for errors (see strongbox --help).
@@ -170,7 +172,12 @@ async function diffVault(invocation: Invocation, io: CliIo): Promise<number> {
     configPath === undefined
       ? undefined
       : await openProject({ cwd: io.cwd, configPath, processEnv: io.env });
-  const client = VaultClient.fromEnv(io.env, project?.config.vault ?? {});
+  // With --env, that environment's Vault and credentials (its vault: settings, its credentialPrefix).
+  const environment = stringOption(invocation, "env");
+  const client =
+    project === undefined
+      ? VaultClient.fromEnv(io.env)
+      : vaultClientFor(project.config, environment, io.env);
   try {
     const audit =
       project === undefined
