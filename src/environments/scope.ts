@@ -31,21 +31,20 @@ export interface ScopeOptions {
   /**
    * One process reads several environments (`diff --live`, `ui --live`):
    * an environment with a `credentialPrefix` is then read with its prefixed
-   * variables alone. Without this, prefixed variables win and unprefixed ones
-   * still count, so a deployed process given plain `VAULT_TOKEN` works.
+   * variables alone. Without this, a provider none of whose prefixed
+   * variables is set still reads the plain ones, so a deployed process given
+   * plain `VAULT_TOKEN` works.
    */
   readonly isolated?: boolean;
 }
 
 /** The variables a prefix scopes: every credential, and every provider's connection settings. */
-function scopedNames(): readonly string[] {
-  return [
-    ...new Set([
-      ...CREDENTIAL_VARIABLES,
-      ...providerCredentialVariables(),
-      ...providerConnectionVariables(),
-    ]),
-  ];
+function scopedNames(): ReadonlySet<string> {
+  return new Set([
+    ...CREDENTIAL_VARIABLES,
+    ...providerCredentialVariables(),
+    ...providerConnectionVariables(),
+  ]);
 }
 
 /** The declared spec an environment name falls under (an exact name, else the most specific glob). */
@@ -85,17 +84,16 @@ export function environmentScope(
   // and the environment is read alone) the plain ones; never a prefixed token
   // with a plain address, which would send one environment's token to another's server.
   const prefixedGroups = new Set(
-    names.filter((name) => processEnv[`${prefix}${name}`] !== undefined).map(group),
+    [...names].filter((name) => processEnv[`${prefix}${name}`] !== undefined).map(group),
   );
-  const ownSet = (name: string) => isolated || prefixedGroups.has(group(name));
+  const ownOnly = (name: string) => isolated || prefixedGroups.has(group(name));
   const scoped: Record<string, string | undefined> = Object.create(null);
   for (const [name, value] of Object.entries(processEnv))
-    if (!((isCredentialVariable(name) || names.includes(name)) && ownSet(name)))
-      scoped[name] = value;
+    if (!((isCredentialVariable(name) || names.has(name)) && ownOnly(name))) scoped[name] = value;
   const taken = new Set<string>();
   for (const name of names) {
     const value = processEnv[`${prefix}${name}`];
-    if (value === undefined || !ownSet(name)) continue;
+    if (value === undefined || !ownOnly(name)) continue;
     scoped[name] = value;
     taken.add(name);
   }
