@@ -88,11 +88,12 @@ export function checkKnownStore(
   env: Env,
   options: { readonly trust?: boolean; readonly now?: () => Date } = {},
 ): { readonly lineage: string; readonly changed: boolean; readonly readOnly?: StrongboxError } {
+  const current = lineageId(masterKey, keyring.storeId);
+  checkGivenFingerprints(dir, keyring, current, env);
   const file = knownStoresFile(env);
   const known = readKnown(file);
   const id = toB64u(keyring.storeId);
   const place = placeOf(dir);
-  const current = lineageId(masterKey, keyring.storeId);
   const entry = known.stores[id];
   const pinned = entry?.lineage;
   if (pinned === current && entry?.dir === place) return { lineage: current, changed: false };
@@ -143,6 +144,28 @@ export function checkKnownStore(
   };
   writeKnown(file, known);
   return { lineage: current, changed: pinned !== undefined && pinned !== current };
+}
+
+/**
+ * `STRONGBOX_STORE_FINGERPRINT`: pins given from outside, for a machine whose
+ * home does not persist (a CI job): the store's key must be one of them or
+ * descend from one through signed steps. Several may be given (comma-separated),
+ * one per store; each is bound to its store, so it matches no other.
+ */
+function checkGivenFingerprints(dir: string, keyring: Keyring, current: string, env: Env): void {
+  const given = (env.STRONGBOX_STORE_FINGERPRINT ?? "")
+    .split(",")
+    .map((text) => text.trim())
+    .filter((text) => text !== "");
+  if (given.length === 0) return;
+  if (given.some((pin) => descends(keyring.lineage ?? [], keyring.storeId, pin, current))) return;
+  throw new StrongboxError(
+    "E_STORE_TAMPERED",
+    `${join(dir, "keyring.sbx")}: the store's key is not the one STRONGBOX_STORE_FINGERPRINT names, nor descends from it`,
+    {
+      hint: "the keyring may have been replaced: compare `strongbox recipients fingerprint` on a trusted machine with the pinned value, and check `git log -p -- keyring.sbx`",
+    },
+  );
 }
 
 /** Pins a store its creator just made (`init`): the creator trusts what they made. */

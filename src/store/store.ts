@@ -6,6 +6,7 @@ import type { Cached, StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { rekey, rewrap, rotateKey } from "./key-operations.js";
 import type { MasterKeyOrigin } from "./key-wrapper.js";
+import { lineageId } from "./lineage.js";
 import { markCounts, writeManifest } from "./manifest.js";
 import type { ScryptParams } from "./master-key.js";
 import {
@@ -360,6 +361,15 @@ export class Store {
   /** Who can open the store (a store from before recipients: its master key or passphrase). */
   recipients(): Stanza[] {
     return listRecipients(this.#core);
+  }
+
+  /**
+   * The store's key fingerprint: the public lineage key of its current master
+   * key (lineage.ts), safe to publish. A CI job pins it with
+   * `STRONGBOX_STORE_FINGERPRINT`; it stays valid across signed rekeys.
+   */
+  fingerprint(): string {
+    return lineageId(this.#core.masterKey, this.#core.keyring.storeId);
   }
 
   /** Wraps the master key for one more recipient (see recipients/operations.ts). */

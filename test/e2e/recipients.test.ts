@@ -119,6 +119,24 @@ describe("team store from the command line", () => {
     assert.match(trust.stderr, /trusted the store's current keyring/);
     assert.match(trust.stderr, /alice \(age1/);
     assert.equal((await bob.run(["set", "NEXT_SECRET"], "bob-secret-2")).code, 0);
+    // A CI job with a fresh home, pinned by the fingerprint bob's machine printed.
+    const fingerprint = (await bob.run(["recipients", "fingerprint"])).stdout.trim();
+    assert.match(fingerprint, /^[A-Za-z0-9_-]{43}$/);
+    const ci = (pin: string) =>
+      runCli(["get", "NEXT_SECRET"], {
+        cwd: project,
+        env: {
+          HOME: tempProject(),
+          STRONGBOX_IDENTITY: readFileSync(join(bob.home, ".config/strongbox/identities"), "utf8")
+            .split("\n")
+            .find((line) => line.startsWith("AGE-SECRET-KEY-")) as string,
+          STRONGBOX_STORE_FINGERPRINT: pin,
+        },
+      });
+    assert.equal((await ci(fingerprint)).stdout, "bob-secret-2");
+    const wrong = await ci("A".repeat(43));
+    assert.equal(wrong.code, 8);
+    assert.match(wrong.stderr, /STRONGBOX_STORE_FINGERPRINT/);
   });
 
   it("per environment: production's store opens only for the deploy identity; resolution picks it", async () => {

@@ -276,6 +276,37 @@ describe("team store key lineage (trust on first use)", () => {
       assert.ok(!text.includes(needle));
   });
 
+  it("a CI job with a fresh home pins the store by STRONGBOX_STORE_FINGERPRINT: rekeys pass, a replaced keyring does not", async () => {
+    const { dir, people, as } = await team();
+    const fingerprint = (await openStore({ dir, env: as("alice") })).fingerprint();
+    assert.match(fingerprint, /^[A-Za-z0-9_-]{43}$/);
+    const ci = (pin: string) => ({
+      ...as("carol"),
+      HOME: tempProject(),
+      STRONGBOX_STORE_FINGERPRINT: pin,
+    });
+    await openStore({ dir, env: ci(fingerprint) });
+    await (await openStore({ dir, env: as("alice") })).removeRecipient("bob");
+    // Signed rekeys keep the pin valid; another store's fingerprint beside it does no harm.
+    const other = join(tempProject(), ".strongbox");
+    await initRecipientStore({
+      dir: other,
+      env: { HOME: tempProject() },
+      recipients: [{ recipient: people.carol.recipient }],
+    });
+    const otherPrint = (await openStore({ dir: other, env: as("carol") })).fingerprint();
+    await openStore({ dir, env: ci(`${otherPrint}, ${fingerprint}`) });
+    await replaceKeyring(dir, [{ name: "carol", recipient: people.carol.recipient }]);
+    const refused = (error: unknown) =>
+      error instanceof StrongboxError &&
+      error.code === "E_STORE_TAMPERED" &&
+      /STRONGBOX_STORE_FINGERPRINT/.test(error.message);
+    await assert.rejects(openStore({ dir, env: ci(fingerprint) }), refused);
+    // trust does not override a pin given from outside.
+    await assert.rejects(openStore({ dir, env: ci(fingerprint), trustNewKeyring: true }), refused);
+    await assert.rejects(openStore({ dir: other, env: ci(fingerprint) }), refused);
+  });
+
   it("lineage keys and links are plain Ed25519 (RFC 8032): noble derives the same public key and verifies the link", () => {
     const oldKey = randomBytes(32);
     const newKey = randomBytes(32);

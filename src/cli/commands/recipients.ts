@@ -20,6 +20,7 @@ export const recipientsCommand: Command = {
        strongbox recipients add RECIPIENT [--name NAME]
        strongbox recipients rm RECIPIENT|NAME [--json]
        strongbox recipients trust [--json]
+       strongbox recipients fingerprint
 
 Who can open the store. Any one recipient opens it:
   age1…               an age identity (strongbox keygen, or age-keygen)
@@ -43,7 +44,10 @@ the step to the new key with the old one, so teammates follow it. A keyring
 replaced by someone who held no key (wrapped anew for your public keys) has
 no such step and is refused (E_STORE_TAMPERED). trust pins the store's key
 as it is now, after you checked the change (git log -p -- keyring.sbx),
-and lists the recipients it trusted.
+and lists the recipients it trusted. fingerprint prints the store's key
+fingerprint (a public key, safe to publish): a CI job whose home does not
+persist pins it with STRONGBOX_STORE_FINGERPRINT (comma-separate several,
+one per store); it stays valid across rekeys signed by a recipient.
 
 Options:
 ${STORE_HELP}
@@ -62,6 +66,12 @@ ${STORE_HELP}
           io.stdout.write(`${stanza.name ?? "-"}\t${stanza.type}\t${stanza.recipient}\n`);
       return EXIT_OK;
     }
+    if (action === "fingerprint") {
+      const store = await openStoreForCli(invocation, io);
+      if (invocation.values.json === true) writeJson(io, { fingerprint: store.fingerprint() });
+      else io.stdout.write(`${store.fingerprint()}\n`);
+      return EXIT_OK;
+    }
     if (action === "trust") {
       const store = await openStore({
         ...(await storeOptions(invocation, io)),
@@ -78,7 +88,7 @@ ${STORE_HELP}
     }
     if (action !== "add" && action !== "rm")
       throw new StrongboxError("E_USAGE", `recipients: unknown action ${action}`, {
-        hint: "use list, add, rm or trust",
+        hint: "use list, add, rm, trust or fingerprint",
       });
     if (who === "")
       throw new StrongboxError("E_USAGE", `recipients ${action}: which recipient?`, {
