@@ -102,7 +102,7 @@ export const COMMANDS: Readonly<
     load: async () => (await import("./commands/keygen.js")).keygenCommand,
   },
   recipients: {
-    summary: "list, add or remove who can open the store (age, SSH, Transit, KMS, passphrase)",
+    summary: "list, add or remove who can open the store; trust or fingerprint its key",
     load: async () => (await import("./commands/recipients.js")).recipientsCommand,
   },
   rekey: {
