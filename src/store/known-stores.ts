@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { ensurePrivateDir, ioError, writeFileAtomic } from "../fs/atomic-write.js";
 import { stateDir } from "../util/state-dir.js";
 import { toB64u } from "./encoding.js";
 import type { Keyring } from "./keyring.js";
@@ -40,12 +40,19 @@ function readKnown(file: string): KnownStores {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
-  } catch {
-    return { format: "strongbox-known-stores/1", stores: {} };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { format: "strongbox-known-stores/1", stores: {} };
+    throw ioError(file, error);
   }
   try {
     const parsed = JSON.parse(text) as KnownStores;
-    if (parsed.format === "strongbox-known-stores/1" && typeof parsed.stores === "object")
+    if (
+      parsed.format === "strongbox-known-stores/1" &&
+      typeof parsed.stores === "object" &&
+      parsed.stores !== null &&
+      Object.values(parsed.stores).every(isKnownStore)
+    )
       return { format: parsed.format, stores: { ...parsed.stores } };
   } catch {
     // reported below
@@ -54,6 +61,18 @@ function readKnown(file: string): KnownStores {
   throw new StrongboxError("E_STORE_FORMAT", `${file} is not a known-stores file`, {
     hint: "restore it from a backup, or delete it to trust every store anew on its next open",
   });
+}
+
+function isKnownStore(value: unknown): value is KnownStore {
+  const entry = value as Partial<KnownStore> | null;
+  return (
+    typeof entry === "object" &&
+    entry !== null &&
+    typeof entry.lineage === "string" &&
+    typeof entry.dir === "string" &&
+    (entry.ancestors === undefined ||
+      (Array.isArray(entry.ancestors) && entry.ancestors.every((key) => typeof key === "string")))
+  );
 }
 
 function writeKnown(file: string, known: KnownStores): void {

@@ -250,14 +250,18 @@ describe("team store key lineage (trust on first use)", () => {
     (await openStore({ dir, env: as("carol") })).set("X", Buffer.from("after-trust"));
     const file = knownStoresFile({ HOME: homes.carol });
     mkdirSync(join(file, ".."), { recursive: true });
+    const damaged = (error: unknown) =>
+      error instanceof StrongboxError &&
+      error.code === "E_STORE_FORMAT" &&
+      error.message.includes("known-stores");
+    const valid = JSON.parse(readFileSync(file, "utf8"));
     writeFileSync(file, "{ not json");
-    await assert.rejects(
-      openStore({ dir, env: as("carol") }),
-      (error: unknown) =>
-        error instanceof StrongboxError &&
-        error.code === "E_STORE_FORMAT" &&
-        error.message.includes("known-stores"),
-    );
+    await assert.rejects(openStore({ dir, env: as("carol") }), damaged);
+    // Well-formed JSON with an entry of the wrong shape is damage too, never a crash.
+    const [id] = Object.keys(valid.stores);
+    valid.stores[id as string].ancestors = "not-a-list";
+    writeFileSync(file, JSON.stringify(valid));
+    await assert.rejects(openStore({ dir, env: as("carol") }), damaged);
   });
 
   it("the pin file holds public keys and paths only: no master key, no data", async () => {
