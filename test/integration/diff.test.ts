@@ -47,6 +47,22 @@ function leaks(text: string): string[] {
     .filter((needle) => text.includes(needle));
 }
 
+/** A git repository holding a project whose one variable lives in the store. */
+function storeRepository(): { dir: string; git: (...args: string[]) => void } {
+  const dir = tempProject({
+    "strongbox.config.yaml": "variables:\n  A: { secret: true, ref: 'store://A' }\n",
+  });
+  const git = (...args: string[]) => {
+    execFileSync(
+      "git",
+      ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
+      { stdio: "ignore" },
+    );
+  };
+  git("init", "-q");
+  return { dir, git };
+}
+
 describe("strongbox diff", () => {
   it("without --live: declarations only, no secret needed; exit 1 on differences, 0 without", async () => {
     const dir = tempProject({ "strongbox.config.yaml": CONFIG });
@@ -170,18 +186,7 @@ describe("strongbox diff", () => {
   });
 
   it("--store-rev: the store against itself at a git revision, names and equality only", async () => {
-    const dir = tempProject({
-      "strongbox.config.yaml": "variables:\n  A: { secret: true, ref: 'store://A' }\n",
-    });
-    const git = (...args: string[]) =>
-      execFileSync(
-        "git",
-        ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
-        {
-          stdio: "ignore",
-        },
-      );
-    git("init", "-q");
+    const { dir, git } = storeRepository();
     assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
     const first: Array<[string, string]> = [
       ["KEEP", VALUES.shared],
@@ -223,16 +228,7 @@ describe("strongbox diff", () => {
   });
 
   it("--store-rev on a team store re-keyed since: the old copy opens, and the pins are left as they were", async () => {
-    const dir = tempProject({
-      "strongbox.config.yaml": "variables:\n  A: { secret: true, ref: 'store://A' }\n",
-    });
-    const git = (...args: string[]) =>
-      execFileSync(
-        "git",
-        ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
-        { stdio: "ignore" },
-      );
-    git("init", "-q");
+    const { dir, git } = storeRepository();
     const me = await runCli(["keygen"], { cwd: dir });
     const other = await runCli(["keygen"], { cwd: dir, env: { HOME: tempProject() } });
     const recipient = me.stdout.trim();
