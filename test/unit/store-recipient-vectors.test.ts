@@ -2,9 +2,11 @@
 // store in test/vectors/recipients-v1/store opens with each published identity, each
 // stanza gives the published master key, and the values read back.
 import assert from "node:assert/strict";
+import { hkdfSync } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { openStore } from "../../src/store/open.js";
 import { ageUnwrap } from "../../src/store/recipients/age.js";
 import { ageOpenSync } from "../../src/store/recipients/age-sync.js";
@@ -14,6 +16,7 @@ import {
   RECIPIENT_VECTORS,
   VECTOR_PASSPHRASE,
   VECTOR_RECIPIENT_VALUES,
+  VECTOR_RECIPIENTS_FINGERPRINT,
   VECTOR_RECIPIENTS_MASTER_KEY,
   vectorRecipients,
 } from "../vectors/make-recipient-vectors.js";
@@ -89,5 +92,29 @@ describe("recipients vectors (store format v1)", () => {
       for (const [name, value] of Object.entries(VECTOR_RECIPIENT_VALUES))
         assert.equal(store.get(name)?.value.toString(), value);
     }
+  });
+
+  it("the key fingerprint (lineage key, §4.1) is the published one, as Node's HKDF and noble's Ed25519 compute it", async () => {
+    const text = readFileSync(join(STORE, "keyring.sbx"), "utf8");
+    const storeId = Buffer.from(
+      JSON.parse(text.slice(0, text.lastIndexOf("\nmac "))).storeId,
+      "base64url",
+    );
+    const seed = hkdfSync(
+      "sha256",
+      Buffer.from(VECTOR_RECIPIENTS_MASTER_KEY, "hex"),
+      Buffer.alloc(0),
+      Buffer.concat([Buffer.from("strongbox/v1/lineage\0", "ascii"), storeId]),
+      32,
+    );
+    assert.equal(
+      Buffer.from(ed25519.getPublicKey(new Uint8Array(seed))).toString("base64url"),
+      VECTOR_RECIPIENTS_FINGERPRINT,
+    );
+    const store = await openStore({
+      dir: STORE,
+      env: { HOME: tempProject(), STRONGBOX_PASSPHRASE: VECTOR_PASSPHRASE },
+    });
+    assert.equal(store.fingerprint(), VECTOR_RECIPIENTS_FINGERPRINT);
   });
 });

@@ -19,6 +19,12 @@ export const VECTOR_PASSPHRASE = "strongbox vector passphrase";
 export const VECTOR_RECIPIENTS_MASTER_KEY =
   "fffe61a9c9ad27386edbfaf465f87bab66069e288a90799ceb23c0762c44c374";
 
+/**
+ * The store's key fingerprint (store format §4.1): the Ed25519 public key whose
+ * seed is HKDF-SHA-256(MK, salt empty, info "strongbox/v1/lineage" 0x00 store id).
+ */
+export const VECTOR_RECIPIENTS_FINGERPRINT = "0O84cs68F8nyLCvAQOw7KopkuVXistTOsmVvs75Bhrw";
+
 export const VECTOR_RECIPIENT_VALUES: Record<string, string> = {
   DB_PASSWORD: "correct horse battery staple",
   "api/token": "tok_vector_1",
