@@ -156,7 +156,8 @@ async function storeCheck(
     return {
       check: "store",
       status: "ok",
-      detail: `${dir}: opens, ${secrets.length} secret(s), files and manifest agree`,
+      // A team store's fingerprint, to compare across machines (and pin in CI).
+      detail: `${dir}: opens, ${secrets.length} secret(s), files and manifest agree${store.origin === "recipient" ? `, key fingerprint ${store.fingerprint()}` : ""}`,
     };
   } catch (error) {
     return failure("store", error, dir);

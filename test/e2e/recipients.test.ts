@@ -2,7 +2,7 @@
 // onboarding and offboarding with audit records, and one store per environment that
 // resolution picks, so a developer's identity opens staging and not production.
 import assert from "node:assert/strict";
-import { cpSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli, tempProject } from "../helpers/cli.js";
@@ -122,6 +122,9 @@ describe("team store from the command line", () => {
     // A CI job with a fresh home, pinned by the fingerprint bob's machine printed.
     const fingerprint = (await bob.run(["recipients", "fingerprint"])).stdout.trim();
     assert.match(fingerprint, /^[A-Za-z0-9_-]{43}$/);
+    // doctor shows it too, to compare machines.
+    writeFileSync(join(project, "strongbox.config.yaml"), "variables:\n  X: { default: x }\n");
+    assert.match((await bob.run(["doctor"])).stderr, new RegExp(`key fingerprint ${fingerprint}`));
     const ci = (pin: string) =>
       runCli(["get", "NEXT_SECRET"], {
         cwd: project,
