@@ -5,6 +5,7 @@ import { environmentScope } from "../../src/environments/scope.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { isCredentialVariable, withoutCredentials } from "../../src/security/credentials.js";
 import { authenticate } from "../../src/vault/auth.js";
+import { vaultClientFor } from "../../src/vault/for-environment.js";
 import { VaultHttp } from "../../src/vault/http.js";
 
 const config = {
@@ -169,6 +170,27 @@ describe("environment scope: each environment's own settings and credentials", (
       (error: Error & { hint?: string }) =>
         /under the environment's credentialPrefix PRODUCTION_/.test(error.message) &&
         /set PRODUCTION_VAULT_TOKEN/.test(error.hint ?? ""),
+    );
+  });
+
+  it("the address: the prefixed variable, else the environment's configured one; plain VAULT_ADDR only when nothing is prefixed", () => {
+    const address = (env: Record<string, string>, isolated = false) =>
+      vaultClientFor(config, "production", env, { isolated }).http.connection.address;
+    assert.equal(
+      address({ PRODUCTION_VAULT_ADDR: "https://pinned.example:8200", VAULT_ADDR: "https://x:1" }),
+      "https://pinned.example:8200",
+    );
+    assert.equal(
+      address({ PRODUCTION_VAULT_TOKEN: "t", VAULT_ADDR: "https://ambient.example:8200" }),
+      "https://vault.prod.example:8200",
+    );
+    assert.equal(
+      address({ VAULT_ADDR: "https://ambient.example:8200" }),
+      "https://ambient.example:8200",
+    );
+    assert.equal(
+      address({ VAULT_ADDR: "https://ambient.example:8200" }, true),
+      "https://vault.prod.example:8200",
     );
   });
 });
