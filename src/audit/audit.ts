@@ -22,6 +22,8 @@ export interface AuditEvent {
     | "rekey"
     | "recipient-add"
     | "recipient-rm"
+    | "keyring-check"
+    | "keyring-trust"
     | "resolve"
     | "checkpoint";
   /** The environment of a resolution. */
@@ -50,6 +52,8 @@ export interface AuditEvent {
   readonly project?: string;
   /** The store recipient added or removed (`age1…`, `transit:…`): who, never a key. */
   readonly recipient?: string;
+  /** A team store's key fingerprint (a public key, store format §4.1), for keyring checks and trust. */
+  readonly fingerprint?: string;
   /** Rows a batch job (a master key rewrap) changed in the batch recorded. */
   readonly rows?: number;
   /** A checkpoint's count of the records before it. */

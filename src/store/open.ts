@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { AuditEvent } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { assertTrusted } from "../security/trusted-path.js";
@@ -127,12 +128,40 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // stores need no pin: a replaced keyring does not open with the user's own key.
   const known =
     master.kind === "recipients" && options.knownStore !== false
-      ? checkKnownStore(options.dir, unlocked.keyring, unlocked.key, options.env, {
-          ...(options.trustNewKeyring === true ? { trust: true } : {}),
-          ...(options.now === undefined ? {} : { now: options.now }),
-        })
+      ? checkedKnownStore(options, unlocked.keyring, unlocked.key)
       : undefined;
   return new Store(
     new StoreCore(options, unlocked.keyring, unlocked.key, unlocked.origin, known?.readOnly),
   );
+}
+
+/**
+ * The known-stores check (known-stores.ts), with its security events in the
+ * store's audit: a keyring refused as replaced, and a new keyring trusted by
+ * hand (who trusted which key).
+ */
+function checkedKnownStore(
+  options: StoreOptions,
+  keyring: Keyring,
+  key: Buffer,
+): ReturnType<typeof checkKnownStore> {
+  const record = (event: Pick<AuditEvent, "action" | "outcome" | "code" | "fingerprint">) =>
+    options.audit?.write([{ time: now(options), source: "store", pid: process.pid, ...event }]);
+  try {
+    const known = checkKnownStore(options.dir, keyring, key, options.env, {
+      ...(options.trustNewKeyring === true ? { trust: true } : {}),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    if (options.trustNewKeyring === true)
+      record({ action: "keyring-trust", outcome: "ok", fingerprint: known.lineage });
+    return known;
+  } catch (error) {
+    if (error instanceof StrongboxError && error.code === "E_STORE_TAMPERED")
+      try {
+        record({ action: "keyring-check", outcome: "denied", code: error.code });
+      } catch {
+        // The refusal matters more than its record: the user must see why nothing opened.
+      }
+    throw error;
+  }
 }

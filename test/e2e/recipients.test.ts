@@ -119,6 +119,17 @@ describe("team store from the command line", () => {
     assert.match(trust.stderr, /trusted the store's current keyring/);
     assert.match(trust.stderr, /alice \(age1/);
     assert.equal((await bob.run(["set", "NEXT_SECRET"], "bob-secret-2")).code, 0);
+    // Both the refusal and the trust are security events in the audit log: who, which key.
+    const events = readFileSync(join(project, "audit.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const refusedEvent = events.find((e) => e.action === "keyring-check");
+    const trusted = events.find((e) => e.action === "keyring-trust");
+    assert.deepEqual([refusedEvent?.outcome, refusedEvent?.code], ["denied", "E_STORE_TAMPERED"]);
+    assert.equal(trusted?.outcome, "ok");
+    assert.match(trusted?.fingerprint ?? "", /^[A-Za-z0-9_-]{43}$/);
+    assert.ok(trusted?.actor?.command?.includes("recipients"), "who trusted it");
     // A CI job with a fresh home, pinned by the fingerprint bob's machine printed.
     const fingerprint = (await bob.run(["recipients", "fingerprint"])).stdout.trim();
     assert.match(fingerprint, /^[A-Za-z0-9_-]{43}$/);
