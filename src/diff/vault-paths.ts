@@ -1,8 +1,8 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
-import { vaultRefText } from "../providers/vault/index.js";
 import type { VaultClient } from "../vault/client.js";
+import { vaultPathEvent } from "../vault-ops/path-event.js";
 
 /** One key of two Vault secrets compared. */
 export interface VaultKeyRow {
@@ -27,19 +27,11 @@ export async function diffVaultPaths(
   rows: VaultKeyRow[];
   different: boolean;
 }> {
-  const record = (path: string, outcome: "ok" | "missing" | "error", extra: object = {}) =>
-    audit?.write([
-      {
-        time: new Date().toISOString(),
-        action: "read",
-        secret: path,
-        source: "vault",
-        ref: vaultRefText(path),
-        outcome,
-        ...extra,
-        pid: process.pid,
-      },
-    ]);
+  const record = (
+    path: string,
+    outcome: "ok" | "missing" | "error",
+    extra: Partial<AuditEvent> = {},
+  ) => audit?.write([vaultPathEvent(path, "read", outcome, extra)]);
   const read = async (path: string) => {
     let secret: Awaited<ReturnType<VaultClient["kvRead"]>>;
     try {

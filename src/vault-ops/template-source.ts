@@ -1,8 +1,8 @@
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
-import { vaultRefText } from "../providers/vault/index.js";
 import { callKey } from "../template/call-key.js";
 import type { VaultClient } from "../vault/client.js";
+import { vaultPathEvent } from "./path-event.js";
 
 /**
  * A Vault response as consul-template hands it to a template: `.Data` (with
@@ -61,19 +61,7 @@ export function vaultTemplateSource(
     action: "read" | "write",
     outcome: AuditEvent["outcome"],
     extra: Partial<AuditEvent>,
-  ) =>
-    hooks.audit?.write([
-      {
-        time: new Date().toISOString(),
-        action,
-        secret: path,
-        source: "vault",
-        ref: vaultRefText(path),
-        outcome,
-        ...extra,
-        pid: process.pid,
-      },
-    ]);
+  ) => hooks.audit?.write([vaultPathEvent(path, action, outcome, extra)]);
   return {
     async secret(rawPath, params = []) {
       const write = params.length > 0;
