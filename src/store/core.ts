@@ -27,7 +27,7 @@ import {
   sealSecretFile,
   type VersionWire,
 } from "./secret-file.js";
-import { KEYRING, now, type StoreOptions } from "./types.js";
+import { auditStoreEvent, KEYRING, now, type StoreOptions } from "./types.js";
 
 /** A secret file as last read: its stat signature, parse, and the values opened so far. */
 export interface Cached {
@@ -419,9 +419,7 @@ export class StoreCore {
   }
 
   audit(event: Omit<AuditEvent, "time" | "pid" | "source">): void {
-    this.options.audit?.write([
-      { time: now(this.options), source: "store", pid: process.pid, ...event },
-    ]);
+    auditStoreEvent(this.options, event);
   }
 }
 

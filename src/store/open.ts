@@ -15,7 +15,7 @@ import { MANIFEST, writeManifest } from "./manifest.js";
 import { assertRandomKey, writeKeyFile } from "./master-key.js";
 import { type Stanza, wrapFor } from "./recipients/stanzas.js";
 import { Store } from "./store.js";
-import { type InitOptions, KEYRING, now, type StoreOptions } from "./types.js";
+import { auditStoreEvent, type InitOptions, KEYRING, now, type StoreOptions } from "./types.js";
 
 const GITIGNORE = ".lock*\n*.tmp-*\n";
 /** Lines of the manifest from two branches are both kept; the reader takes the higher mark. */
@@ -146,7 +146,7 @@ function checkedKnownStore(
   key: Buffer,
 ): ReturnType<typeof checkKnownStore> {
   const record = (event: Pick<AuditEvent, "action" | "outcome" | "code" | "fingerprint">) =>
-    options.audit?.write([{ time: now(options), source: "store", pid: process.pid, ...event }]);
+    auditStoreEvent(options, event);
   try {
     const known = checkKnownStore(options.dir, keyring, key, options.env, {
       ...(options.trustNewKeyring === true ? { trust: true } : {}),

@@ -1,4 +1,4 @@
-import type { AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import type { ScryptParams } from "./master-key.js";
 import type { SecretMeta } from "./secret-file.js";
 
@@ -64,4 +64,12 @@ export const KEYRING = "keyring.sbx";
 /** The time now as the store records it (ISO 8601), from the injected clock. */
 export function now(options: StoreOptions): string {
   return (options.now?.() ?? new Date()).toISOString();
+}
+
+/** Writes one store event to the store's audit sink, if it has one (time, source and pid added). */
+export function auditStoreEvent(
+  options: StoreOptions,
+  event: Omit<AuditEvent, "time" | "pid" | "source">,
+): void {
+  options.audit?.write([{ time: now(options), source: "store", pid: process.pid, ...event }]);
 }
