@@ -244,6 +244,24 @@ describe("secrets in application data (PostgreSQL, OpenBao)", () => {
     await readAll(fieldCipher({ services: [transitKeys(vault)], keyFor }), ROWS);
   });
 
+  it("a process that sealed before a rotation elsewhere seals under the new version within versionCheckMs, so its rows survive retiring the old one", async () => {
+    bao.cli(["write", "-f", "transit/keys/tracker-mek-9"]);
+    let clock = 0;
+    const app = fieldCipher({ services: [transitKeys(vault)], keyFor, now: () => clock });
+    const before = await app.encrypt("9", "before-rotation", { context: "t.c:1" });
+    // Another operator rotates, rewraps what exists and retires version 1.
+    bao.cli(["write", "-f", "transit/keys/tracker-mek-9/rotate"]);
+    const operator = fieldCipher({ services: [transitKeys(vault)], keyFor });
+    const rewrapped = (await operator.rewrap("9", before)) as string;
+    clock += 30_000;
+    const after = await app.encrypt("9", "after-rotation", { context: "t.c:2" });
+    assert.equal(app.keyOf(after).keyVersion, 2, "the app still sealed under version 1");
+    bao.cli(["write", "transit/keys/tracker-mek-9/config", "min_decryption_version=2"]);
+    const reader = fieldCipher({ services: [transitKeys(vault)], keyFor });
+    assert.equal(await reader.decrypt("9", rewrapped, { context: "t.c:1" }), "before-rotation");
+    assert.equal(await reader.decrypt("9", after, { context: "t.c:2" }), "after-rotation");
+  });
+
   it("rowsPerSecond paces the job, and a hostile table or column name is refused before any SQL", async () => {
     await db.query(
       "CREATE TABLE paced (id integer PRIMARY KEY, product text NOT NULL, body text NOT NULL)",
