@@ -192,6 +192,14 @@ async function postgres(url: string, signal: AbortSignal): Promise<string> {
     connectionString: withoutOptOut(url),
     connectionTimeoutMillis: 5000,
   });
+  if (!postgresTls(parsed) && !optedOut(parsed) && !carriesCredential(parsed))
+    // Without one in the URL, node-postgres would send PGPASSWORD or ~/.pgpass: the same rule holds.
+    (client as unknown as { password: () => Promise<never> }).password = () =>
+      Promise.reject(
+        new SmokeFailure(
+          "not sending a password (PGPASSWORD, ~/.pgpass) without TLS: add sslmode=verify-full (or require) to the URL, or opt out with sslmode=disable",
+        ),
+      );
   signal.addEventListener("abort", () => void client.end().catch(() => undefined), { once: true });
   try {
     await client.connect();

@@ -215,6 +215,20 @@ describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () 
         assert.ok(!leaked(t.received()), `${name}: the trap received the credential`);
       }
       assert.ok(!`${plain.stdout}${plain.stderr}`.includes(password));
+      // PostgreSQL without a password in the URL: node-postgres would take PGPASSWORD instead.
+      const ambient = await runCli(["smoke", "--json", "--timeout", "3s"], {
+        cwd: dir,
+        env: {
+          ...urls(""),
+          DATABASE_URL: `postgres://${user}@127.0.0.1:${traps.DATABASE_URL.port()}/db`,
+          PGPASSWORD: password,
+        },
+      });
+      const pgRow = (
+        JSON.parse(ambient.stdout).results as Array<{ variable: string; detail: string }>
+      ).find((r) => r.variable === "DATABASE_URL");
+      assert.match(pgRow?.detail ?? "", /not sending a password \(PGPASSWORD/);
+      assert.ok(!leaked(traps.DATABASE_URL.received()), "PGPASSWORD went to the trap");
       // The traps can catch it: with the opt-out, the credential is sent (HTTP's fetch never
       // sends URL userinfo, so it has nothing to catch there).
       for (const t of Object.values(traps)) t.reset();
