@@ -42,14 +42,18 @@ export interface SecretRefsOptions {
 export interface SecretRefs {
   /** Stores `value` for `id`; returns the ref to keep in the row. */
   put(id: string, value: string, signal?: AbortSignal): Promise<string>;
-  /** The value a row's ref points at; `E_DATA_REF` for a ref outside the path, `E_MISSING` when it is gone. */
-  get(ref: string, signal?: AbortSignal): Promise<string>;
-  /** Many refs at once: each distinct ref read once, in parallel; values in the order asked. */
-  getMany(refs: readonly string[], signal?: AbortSignal): Promise<string[]>;
-  /** A new value behind the same ref (a new KV version); returns the ref. */
-  rotate(ref: string, value: string, signal?: AbortSignal): Promise<string>;
-  /** Removes the value behind a ref (every version). */
-  delete(ref: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * The value a row's ref points at. `id` is the row's own id (what `put` was
+   * given): a ref made for another id is refused with `E_DATA_REF`, as is a
+   * ref outside the path; `E_MISSING` when the value is gone.
+   */
+  get(ref: string, id: string, signal?: AbortSignal): Promise<string>;
+  /** Many rows' refs at once: each distinct ref read once, in parallel; values in the order asked. */
+  getMany(rows: readonly RowRef[], signal?: AbortSignal): Promise<string[]>;
+  /** A new value behind the row's ref (a new KV version); returns the ref. */
+  rotate(ref: string, id: string, value: string, signal?: AbortSignal): Promise<string>;
+  /** Removes the value behind the row's ref (every version). */
+  delete(ref: string, id: string, signal?: AbortSignal): Promise<void>;
   /**
    * Moves an inline (`enc:`) value into the backend: returns the new ref for
    * the row, or the ref unchanged when it is already there.
@@ -57,6 +61,12 @@ export interface SecretRefs {
   migrate(ref: string, id: string, signal?: AbortSignal): Promise<string>;
   /** Drops cached values: one ref's, or all. */
   invalidate(ref?: string): void;
+}
+
+/** A ref as read from a row, with the id of that row. */
+export interface RowRef {
+  readonly ref: string;
+  readonly id: string;
 }
 
 const INLINE_KEY = "data-refs";
@@ -111,13 +121,35 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
           },
         );
 
-  const parse = (ref: string) => {
+  /**
+   * The one gate every use of a row's ref passes (get, getMany, rotate,
+   * delete, migrate): the ref must be one this reader takes AND made for the
+   * row's own id. A row holding another row's whole ref (another tenant's
+   * `vault:`, `store:` or `enc:` ref, copied by SQL) is refused before any
+   * request, so it cannot read, overwrite or delete that secret.
+   */
+  const follow = (ref: string, id: string, accept: readonly string[] = schemes): DataRef => {
     if (pure && typeof ref === "string" && ref.startsWith("enc:"))
       throw unavailable(
         "the row still holds an inline ciphertext; move it to Vault with migrate()",
       );
     if (schemes.length === 0) throw noBackend();
-    return parseDataRef(ref, template, schemes);
+    if (typeof id !== "string" || id === "")
+      throw new StrongboxError("E_DATA_REF", "the row's id was not given with its reference", {
+        hint: "pass the id of the row the reference was read from (what put() was given): get(ref, id)",
+      });
+    const parsed = parseDataRef(ref, template, accept);
+    const refId = parsed.scheme === "enc" ? idOfInline(parsed.path, template) : parsed.id;
+    if (refId !== id)
+      // Neither id is quoted: the message says what happened, the row is the operator's to find.
+      throw new StrongboxError(
+        "E_DATA_REF",
+        `the row's reference was made for another row than the one it was read from (${template.template})`,
+        {
+          hint: "a row holds a reference copied from another row; restore the row's own reference from a backup",
+        },
+      );
+    return parsed;
   };
 
   const record = (
@@ -165,10 +197,11 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
     return value;
   };
 
-  const readOne = async (ref: string, signal?: AbortSignal): Promise<string> => {
+  const readOne = async (ref: string, id: string, signal?: AbortSignal): Promise<string> => {
+    // Checked before the cache: a hit must not let a copied ref through either.
+    const parsed = follow(ref, id);
     const hit = cache.get(ref);
     if (hit !== undefined && hit.until > now()) return hit.value;
-    const parsed = parse(ref);
     const path = parsed.scheme === "enc" ? contextOf(parsed.path).context : parsed.path;
     try {
       const value = await readParsed(parsed, signal);
@@ -225,24 +258,28 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
   return {
     put: (id, value, signal) => write(id, value, signal),
     get: readOne,
-    async getMany(refs, signal) {
-      const distinct = [...new Set(refs)];
+    async getMany(rows, signal) {
+      // Every row is checked before anything is read: one copied ref fails the batch.
+      for (const row of rows) follow(row?.ref, row?.id);
+      const distinct = [...new Set(rows.map((row) => row.ref))];
+      const idOf = new Map(rows.map((row) => [row.ref, row.id]));
       const values = new Map<string, string>();
       for (let start = 0; start < distinct.length; start += PARALLEL) {
         const batch = distinct.slice(start, start + PARALLEL);
-        const read = await Promise.all(batch.map((ref) => readOne(ref, signal)));
+        const read = await Promise.all(
+          batch.map((ref) => readOne(ref, idOf.get(ref) as string, signal)),
+        );
         for (const [i, ref] of batch.entries()) values.set(ref, read[i] as string);
       }
-      return refs.map((ref) => values.get(ref) as string);
+      return rows.map((row) => values.get(row.ref) as string);
     },
-    async rotate(ref, value, signal) {
-      const parsed = parse(ref);
+    async rotate(ref, id, value, signal) {
+      follow(ref, id);
       cache.delete(ref);
-      const id = parsed.scheme === "enc" ? idOfInline(parsed.path, template) : parsed.id;
       return write(id, value, signal, "rotate");
     },
-    async delete(ref, signal) {
-      const parsed = parse(ref);
+    async delete(ref, id, signal) {
+      const parsed = follow(ref, id);
       cache.delete(ref);
       if (parsed.scheme === "enc") return;
       await (backend as RefBackend).remove(parsed.path, signal);
@@ -250,8 +287,8 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
     },
     async migrate(ref, id, signal) {
       if (backend === undefined) throw noBackend();
-      if (!ref.startsWith("enc:")) {
-        parse(ref);
+      if (typeof ref !== "string" || !ref.startsWith("enc:")) {
+        follow(ref, id);
         return ref;
       }
       if (inline === undefined)
@@ -262,16 +299,8 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
             hint: "pass fallback: store (the store holding the local key) alongside the backend",
           },
         );
-      const parsed = parseDataRef(ref, template, ["enc"]);
-      if (idOfInline(parsed.path, template) !== id)
-        throw new StrongboxError(
-          "E_DATA_REF",
-          `the inline value was written for another id than ${id}`,
-          {
-            hint: "pass the id of the row the value was read from",
-          },
-        );
-      const value = await readOne(ref, signal);
+      follow(ref, id, ["enc"]);
+      const value = await readOne(ref, id, signal);
       return write(id, value, signal);
     },
     invalidate(ref) {

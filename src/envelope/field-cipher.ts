@@ -31,6 +31,17 @@ export interface FieldCipherOptions {
   readonly dataKeyUses?: number;
   /** How long one data key is used for new values, in ms (default 10 minutes). */
   readonly dataKeyMaxAgeMs?: number;
+  /**
+   * How often a data key in use for new values is checked against its master
+   * key's latest version, in ms (default 30 s): after a rotation elsewhere, new
+   * values go under the new version within this time. One `latestVersion` call
+   * per master key per interval; where that call fails (a policy without read
+   * on the Transit key), a fresh data key is made instead, which is always
+   * under the latest version. Within one process a newer version is used at
+   * once, as soon as the cipher sees one (its `latestVersion`, `rewrap`, or a
+   * value it decrypted).
+   */
+  readonly versionCheckMs?: number;
   /** Opened data keys kept for decryption (default 1,000), least recently used dropped first. */
   readonly cacheSize?: number;
   /** The clock, for tests. */
@@ -80,6 +91,10 @@ interface CurrentKey {
   readonly prefix: string;
   readonly made: number;
   uses: number;
+  /** When its version was last confirmed as the master key's latest. */
+  checked: number;
+  /** A confirmation under way, shared by concurrent encryptions. */
+  confirming?: Promise<void> | undefined;
 }
 
 /**
@@ -107,7 +122,17 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
     });
   const maxAge = options.dataKeyMaxAgeMs ?? 10 * 60_000;
   const cacheSize = options.cacheSize ?? 1_000;
+  const versionCheck = options.versionCheckMs ?? 30_000;
   const now = options.now ?? Date.now;
+  /**
+   * The newest version of each master key this cipher has learnt from its key
+   * service. A data key under an older version never seals again: values
+   * written after a rotation stay readable once the old version is retired.
+   */
+  const newest = new Map<string, number>();
+  const learn = (keyId: string, version: number) => {
+    if (version > (newest.get(keyId) ?? Number.NEGATIVE_INFINITY)) newest.set(keyId, version);
+  };
   /** The data key new values of a master key go under, while it lasts (pending or made). */
   const current = new Map<string, Promise<CurrentKey>>();
   /** The same once made: encryption's path without an await. */
@@ -145,14 +170,38 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
       openedReady.delete(oldest);
     }
   };
-  const usable = (entry: CurrentKey | undefined): entry is CurrentKey =>
-    entry !== undefined && entry.uses < maxUses && now() - entry.made < maxAge;
+  /** Within its uses and age, and not under a version older than one this cipher knows of. */
+  const live = (keyId: string, entry: CurrentKey | undefined): entry is CurrentKey =>
+    entry !== undefined &&
+    entry.uses < maxUses &&
+    now() - entry.made < maxAge &&
+    entry.version >= (newest.get(keyId) ?? entry.version);
+  /** Live, and its version confirmed as the latest recently enough to seal with it. */
+  const usable = (keyId: string, entry: CurrentKey | undefined): entry is CurrentKey =>
+    live(keyId, entry) && now() - entry.checked < versionCheck;
+  /** Asks the key service whether `entry`'s version is still the latest; a failure leaves it unconfirmed. */
+  const confirm = async (keyId: string, entry: CurrentKey): Promise<void> => {
+    try {
+      const { service, name } = serviceOf(keyId);
+      const latest = await service.latestVersion(name);
+      learn(keyId, latest);
+      if (latest <= entry.version) entry.checked = now();
+    } catch {
+      // Unconfirmed: a fresh data key is made, which the service wraps under its latest version.
+    }
+  };
 
   const dataKeyFor = async (keyId: string): Promise<CurrentKey> => {
     const existing = current.get(keyId);
     if (existing !== undefined) {
       const entry = await existing.catch(() => undefined);
-      if (usable(entry)) {
+      if (live(keyId, entry) && now() - entry.checked >= versionCheck) {
+        entry.confirming ??= confirm(keyId, entry).finally(() => {
+          entry.confirming = undefined;
+        });
+        await entry.confirming;
+      }
+      if (usable(keyId, entry)) {
         entry.uses++;
         return entry;
       }
@@ -160,6 +209,7 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
     }
     const { service, name } = serviceOf(keyId);
     const made = service.newDataKey(name).then((fresh): CurrentKey => {
+      learn(keyId, fresh.version);
       const prefix = envelopePrefix(keyId, fresh.version, fresh.wrapped);
       // A copy: forget() zeroes what the decryption cache holds.
       remember(
@@ -173,6 +223,7 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
         prefix,
         made: now(),
         uses: 0,
+        checked: now(),
       };
       ready.set(keyId, entry);
       return entry;
@@ -213,7 +264,11 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
         checkKey(tenant, keyId);
         const wrapped = wrappedOfParts(parts, label);
         const { service, name } = serviceOf(keyId);
-        entry = service.openDataKey(name, wrapped, keyVersion).then((key) => ({ key, keyId }));
+        entry = service.openDataKey(name, wrapped, keyVersion).then((key) => {
+          // The service opened it, so the version is real (an edited header opens nothing).
+          learn(keyId, keyVersion);
+          return { key, keyId };
+        });
         remember(id, entry);
       }
       found = await entry;
@@ -241,7 +296,7 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
         );
       const keyId = options.keyFor(tenant);
       let dataKey = ready.get(keyId);
-      if (usable(dataKey)) dataKey.uses++;
+      if (usable(keyId, dataKey)) dataKey.uses++;
       else dataKey = await dataKeyFor(keyId);
       const nonce = nonces(NONCE_BYTES);
       const sealed = seal(dataKey.key, nonce, bytes, contextBytes(keyId, tenant, where.context));
@@ -256,6 +311,7 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
       checkKey(tenant, envelope.keyId);
       const { service, name } = serviceOf(envelope.keyId);
       const target = latest ?? (await service.latestVersion(name));
+      if (latest === undefined) learn(envelope.keyId, target);
       if (envelope.keyVersion >= target) return undefined;
       const id = `${envelope.keyId}\0${envelope.keyVersion}\0${envelope.wrapped.toString("base64")}`;
       let moved = rewrapped.get(id);
@@ -266,11 +322,14 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
         moved.catch(() => rewrapped.get(id) === moved && rewrapped.delete(id));
       }
       const { wrapped, version } = await moved;
+      learn(envelope.keyId, version);
       return formatEnvelope({ ...envelope, wrapped, keyVersion: version });
     },
-    latestVersion(keyId) {
+    async latestVersion(keyId) {
       const { service, name } = serviceOf(keyId);
-      return service.latestVersion(name);
+      const latest = await service.latestVersion(name);
+      learn(keyId, latest);
+      return latest;
     },
     keyOf(text) {
       return keyOfParts(splitEnvelope(text));
@@ -290,6 +349,7 @@ export function fieldCipher(options: FieldCipherOptions): FieldCipher {
       openedReady.clear();
       current.clear();
       ready.clear();
+      newest.clear();
       rewrapped.clear();
     },
   };

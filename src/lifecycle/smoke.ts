@@ -30,11 +30,11 @@ export interface SmokeOptions {
  * for each variable declared `smoke: true` or `"critical"`, a PostgreSQL URL
  * connects and runs `SELECT 1`, a Redis URL authenticates and answers `PING`,
  * an HTTP(S) URL answers without a server error, an SMTP URL greets, answers
- * EHLO and accepts its credentials (AUTH PLAIN, after STARTTLS when the server
- * offers it), and a `*_BUCKET` can be
+ * EHLO and accepts its credentials (AUTH PLAIN, after STARTTLS), and a `*_BUCKET` can be
  * listed with the AWS credentials the configuration (or environment) holds.
  * In parallel, each under a timeout; results name the variable and what
- * happened, never a value.
+ * happened, never a value. A check sends a URL's credential only over TLS
+ * unless the URL opts out ({@link credentialTransport}).
  */
 export async function smokeTest(
   config: ConfigSpec,
@@ -125,9 +125,81 @@ function closeOnAbort(socket: Socket, signal: AbortSignal): void {
 /** A failure message built from codes and names the service gave, never from the value. */
 class SmokeFailure extends Error {}
 
+/** The query parameter by which a URL opts out of TLS for its credential (any protocol). */
+export const PLAINTEXT_OPT_OUT = "strongbox-plaintext";
+
+/**
+ * The one rule for every check that sends a credential from the URL (a
+ * PostgreSQL, Redis or SMTP password, HTTP userinfo): it goes only over TLS,
+ * unless the URL says explicitly that plaintext is meant: `strongbox-plaintext=1`
+ * in its query (any protocol) or, for PostgreSQL, `sslmode=disable` (libpq's
+ * own spelling, since libpq refuses unknown parameters). Loopback is not
+ * exempt: another local user can own the port. Called with `tls` true once the
+ * transport is TLS; throws before anything secret is written otherwise.
+ */
+export function credentialTransport(url: URL, tls: boolean, howToGetTls: string): void {
+  if (tls || !carriesCredential(url) || optedOut(url)) return;
+  throw new SmokeFailure(
+    `not sending the credential without TLS: ${howToGetTls}, or opt out with ?${PLAINTEXT_OPT_OUT}=1 in the URL`,
+  );
+}
+
+function carriesCredential(url: URL): boolean {
+  return (
+    url.password !== "" ||
+    (/^https?:$/.test(url.protocol) && url.username !== "") ||
+    (/^postgres(ql)?:$/.test(url.protocol) && url.searchParams.has("password"))
+  );
+}
+
+function optedOut(url: URL): boolean {
+  const flag = url.searchParams.get(PLAINTEXT_OPT_OUT);
+  if (flag !== null && flag !== "0" && flag !== "false") return true;
+  return /^postgres(ql)?:$/.test(url.protocol) && url.searchParams.get("sslmode") === "disable";
+}
+
+/** The URL as the service's own client gets it: without our opt-out parameter. */
+function withoutOptOut(text: string): string {
+  const url = new URL(text);
+  if (!url.searchParams.has(PLAINTEXT_OPT_OUT)) return text;
+  url.searchParams.delete(PLAINTEXT_OPT_OUT);
+  return url.toString();
+}
+
+/** PostgreSQL settings that make node-postgres insist on TLS (it has no fallback to plaintext then). */
+function postgresTls(url: URL): boolean {
+  const mode = url.searchParams.get("sslmode");
+  const ssl = url.searchParams.get("ssl");
+  return (
+    mode === "require" ||
+    mode === "verify-ca" ||
+    mode === "verify-full" ||
+    ssl === "true" ||
+    ssl === "1"
+  );
+}
+
 async function postgres(url: string, signal: AbortSignal): Promise<string> {
+  // A server (or whoever owns the port) may ask for the password in clear text: decided before connecting.
+  const parsed = new URL(url);
+  credentialTransport(
+    parsed,
+    postgresTls(parsed),
+    "add sslmode=verify-full (or require) to the URL",
+  );
   const { default: pg } = await importModule<typeof import("pg")>("pg");
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({
+    connectionString: withoutOptOut(url),
+    connectionTimeoutMillis: 5000,
+  });
+  if (!postgresTls(parsed) && !optedOut(parsed) && !carriesCredential(parsed))
+    // Without one in the URL, node-postgres would send PGPASSWORD or ~/.pgpass: the same rule holds.
+    (client as unknown as { password: () => Promise<never> }).password = () =>
+      Promise.reject(
+        new SmokeFailure(
+          "not sending a password (PGPASSWORD, ~/.pgpass) without TLS: add sslmode=verify-full (or require) to the URL, or opt out with sslmode=disable",
+        ),
+      );
   signal.addEventListener("abort", () => void client.end().catch(() => undefined), { once: true });
   try {
     await client.connect();
@@ -192,6 +264,7 @@ async function redis(text: string, signal: AbortSignal): Promise<string> {
     const password = decodeURIComponent(url.password);
     const user = decodeURIComponent(url.username);
     if (password !== "") {
+      credentialTransport(url, url.protocol === "rediss:", "use rediss:// (Redis over TLS)");
       socket.write(user === "" ? command("AUTH", password) : command("AUTH", user, password));
       const answer = await reply();
       if (!answer.startsWith("+"))
@@ -285,6 +358,11 @@ async function smtp(text: string, signal: AbortSignal): Promise<string> {
       steps.push("STARTTLS");
     }
     if (password !== "") {
+      credentialTransport(
+        url,
+        steps.includes("STARTTLS") || implicitTls,
+        "the server offers no STARTTLS; use smtps:// or a server with STARTTLS",
+      );
       if (!/AUTH[ =][^\r\n]*PLAIN/i.test(features))
         throw new SmokeFailure("the server offers no AUTH PLAIN for these credentials");
       socket.write(`AUTH PLAIN ${Buffer.from(`\0${user}\0${password}`).toString("base64")}\r\n`);
@@ -301,9 +379,10 @@ async function smtp(text: string, signal: AbortSignal): Promise<string> {
 }
 
 async function http(url: string, signal: AbortSignal): Promise<string> {
+  credentialTransport(new URL(url), /^https:/i.test(url), "use https://");
   let response: Response;
   try {
-    response = await fetch(url, { method: "GET", redirect: "manual", signal });
+    response = await fetch(withoutOptOut(url), { method: "GET", redirect: "manual", signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     throw new SmokeFailure(`could not connect (${cause?.code ?? "error"})`);

@@ -1,4 +1,13 @@
-import { closeSync, constants, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -19,8 +28,11 @@ import type { Keyring } from "./keyring.js";
  * an unresolved merge of this file harmless. The same rule lets a write
  * append one line instead of rewriting the file (a set costs one small
  * fsynced append, not a second atomic rewrite); the file is compacted when
- * stale lines outnumber live ones. A last line without its newline is a torn
- * append (a crash) and is ignored: the mark then lags its file, which is fine.
+ * stale lines outnumber live ones. A line counts when its MAC verifies,
+ * whether or not the newline after it survived: a last line whose newline was
+ * removed still holds its mark (dropping it would let an older file pass),
+ * and a torn append (a crash mid-line) fails its MAC and is skipped, its mark
+ * then lagging its file, which is fine.
  */
 export const MANIFEST = "manifest.sbx";
 const HEADER = "# strongbox-manifest/1: name, versions written, MAC; one line per secret";
@@ -86,9 +98,13 @@ export function readManifestLines(
     .filter((key): key is Buffer => key !== undefined)
     .map((key) => lineKey(keyring, key));
   const marks = new Map<string, Mark>();
-  const complete = text.slice(0, text.lastIndexOf("\n") + 1).split("\n");
+  const all = text.split("\n");
+  // The text after the last newline ("" when the file ends with one): a torn append, or a
+  // whole line whose newline was cut off; only its MAC tells, so it is never "forged".
+  const last = all.length - 1;
   let lines = 0;
-  for (const line of complete) {
+  for (const [index, line] of all.entries()) {
+    const torn = index === last;
     if (line === "" || line.startsWith("#") || MARKER.test(line)) continue;
     const [name, count, mac, ...rest] = line.split(" ");
     const versions = Number(count);
@@ -103,13 +119,14 @@ export function readManifestLines(
     try {
       tag = fromB64u(mac, "mac", MANIFEST);
     } catch {
-      marks.set(name, { forged: true });
+      if (!torn) marks.set(name, { forged: true });
       continue;
     }
-    lines++;
     const ok = verified(line, keys, () =>
       keys.some((key) => macEquals(lineMac(key, name, versions), tag)),
     );
+    if (torn && !ok) continue;
+    lines++;
     const earlier = marks.get(name);
     if (!ok) marks.set(name, { forged: true });
     else if (earlier === undefined || ("versions" in earlier && earlier.versions < versions))
@@ -124,10 +141,14 @@ export function appendMark(dir: string, keyring: Keyring, name: string, versions
   const line = `${name} ${versions} ${toB64u(lineMac(key, name, versions))}\n`;
   const fd = openSync(
     join(dir, MANIFEST),
-    constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW,
+    constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW,
   );
   try {
-    writeSync(fd, line);
+    // A last line without its newline (cut off, or torn) must not run into this one.
+    const size = fstatSync(fd).size;
+    const end = Buffer.alloc(1);
+    const fresh = size > 0 && readSync(fd, end, 0, 1, size - 1) === 1 && end[0] !== 0x0a;
+    writeSync(fd, fresh ? `\n${line}` : line);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

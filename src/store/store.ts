@@ -314,8 +314,14 @@ export class Store {
    * Ends a git merge conflict in one secret's file by keeping one side. Both
    * sides are authentic files (the conflict markers only interleave them),
    * so the chosen one is verified like any file and written back as it was.
+   * A side with fewer versions than the store wrote (its manifest mark, or the
+   * other side) is refused with `E_STORE_ROLLBACK` unless `allowRollback`.
    */
-  resolve(name: string, side: "ours" | "theirs"): number {
+  resolve(
+    name: string,
+    side: "ours" | "theirs",
+    options: { readonly allowRollback?: boolean } = {},
+  ): number {
     checkSecretName(name);
     const release = this.#core.lock();
     try {
@@ -332,6 +338,32 @@ export class Store {
         });
       const chosen = Buffer.from(conflictSide(bytes.toString("utf8"), side), "utf8");
       const file = openSecretFile(chosen, this.#core.keyring, name, `${path} (${side})`);
+      // Keeping a side with fewer versions than the store wrote (the manifest's mark, or the
+      // other side) rolls the secret back to an older, authentic value: a branch carrying an
+      // old copy of the file would otherwise win silently. Refused unless asked for by name.
+      const other = side === "ours" ? "theirs" : "ours";
+      let otherVersions = 0;
+      try {
+        const text = Buffer.from(conflictSide(bytes.toString("utf8"), other), "utf8");
+        otherVersions = openSecretFile(text, this.#core.keyring, name, `${path} (${other})`)
+          .versions.length;
+      } catch {
+        // An unreadable other side vouches for nothing; the mark still does.
+      }
+      const mark = this.#core.currentMarks()?.get(name);
+      const written = Math.max(
+        otherVersions,
+        mark !== undefined && "versions" in mark ? mark.versions : 0,
+      );
+      const kept = file.versions.length;
+      if (kept < written && options.allowRollback !== true)
+        throw new StrongboxError(
+          "E_STORE_ROLLBACK",
+          `keeping ${side === "ours" ? "our" : "their"} side of ${name} would roll it back: it holds ${kept} version${kept === 1 ? "" : "s"}, but the store wrote ${written}`,
+          {
+            hint: `keep the side with every version (\`strongbox resolve ${name} --${other}\`), then set the value again if this side's must win; or pass --allow-rollback to keep this older side knowingly`,
+          },
+        );
       this.#core.commit(name, chosen, file.versions.length, "resolve");
       return file.versions.length;
     } finally {

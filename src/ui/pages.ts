@@ -31,7 +31,10 @@ export function dashboardPages(
     readonly now?: () => Date;
     /** Resolve every environment for the matrix (status, and which values are equal). */
     readonly live?: boolean;
-    /** How long one live resolution serves the matrix (default 30 s); `/?refresh=1` resolves again. */
+    /**
+     * How long one live resolution serves the matrix (default 30 s); the page's
+     * "resolve again" link (`?refresh=<nonce>`, one use) resolves again.
+     */
     readonly liveTtlMs?: number;
   },
 ): PageHandler {
@@ -40,6 +43,18 @@ export function dashboardPages(
   // secret of every environment (each read an audit record), and reloading a page
   // should not multiply them. Only statuses and letters are kept, never a value or a hash.
   let resolved: { at: Date; columns: Promise<LiveColumns> } | undefined;
+  // A forced resolution reads every secret again, so it takes a nonce only a page of this
+  // dashboard holds, used once: a request another page could make (an <img>, a replayed
+  // link) does not force one.
+  const refreshNonces = new Set<string>();
+  const mintRefresh = () => {
+    const nonce = randomBytes(16).toString("base64url");
+    refreshNonces.add(nonce);
+    if (refreshNonces.size > 64)
+      refreshNonces.delete(refreshNonces.values().next().value as string);
+    return nonce;
+  };
+  const takeRefresh = (given: string | null) => given !== null && refreshNonces.delete(given);
   const live = (refresh: boolean) => {
     const now = options.now?.() ?? new Date();
     if (
@@ -59,14 +74,17 @@ export function dashboardPages(
   return async (url) => {
     switch (url.pathname) {
       case "/": {
-        const current = options.live === true ? live(url.searchParams.has("refresh")) : undefined;
+        const current =
+          options.live === true ? live(takeRefresh(url.searchParams.get("refresh"))) : undefined;
         return layout(
           "Environments",
           matrix(
             project,
             environments,
             options.processEnv,
-            current === undefined ? undefined : { at: current.at, columns: await current.columns },
+            current === undefined
+              ? undefined
+              : { at: current.at, columns: await current.columns, refresh: mintRefresh() },
           ),
         );
       }
@@ -98,11 +116,11 @@ const h = escapeHtml;
 
 function layout(title: string, body: string): string {
   const nav = [
-    ["/", "Environments"],
-    ["/inventory", "Inventory"],
-    ["/audit", "Audit"],
-    ["/store", "Store"],
-    ["/vault", "Vault"],
+    ["./", "Environments"],
+    ["inventory", "Inventory"],
+    ["audit", "Audit"],
+    ["store", "Store"],
+    ["vault", "Vault"],
   ]
     .map(
       ([href, label]) => `<a href="${href}"${label === title ? ' class="here"' : ""}>${label}</a>`,
@@ -110,7 +128,7 @@ function layout(title: string, body: string): string {
     .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Strongbox · ${h(title)}</title>
-<link rel="stylesheet" href="/style.css"></head>
+<link rel="stylesheet" href="style.css"></head>
 <body><header><strong>Strongbox</strong><nav>${nav}</nav></header>
 <main><h1>${h(title)}</h1>${body}</main>
 <footer>Read-only. No value is ever shown here.</footer></body></html>`;
@@ -127,7 +145,7 @@ function matrix(
   project: Project,
   environments: readonly string[],
   processEnv: Readonly<Record<string, string | undefined>>,
-  live?: { readonly at: Date; readonly columns: LiveColumns },
+  live?: { readonly at: Date; readonly columns: LiveColumns; readonly refresh: string },
 ): string {
   const policies = new Map(
     environments.map((name) => [name, selectEnvironment(project.config, name, processEnv)]),
@@ -150,7 +168,7 @@ function matrix(
             : ` <span class="status-${found.status}">${h(found.status === "problem" ? (found.code ?? "problem") : "unset")}</span>`;
       return `<td class="${state}${differs}" data-env="${h(environment)}">${h(text)}${status}</td>`;
     });
-    const link = `<a href="/explain?name=${encodeURIComponent(name)}">${h(name)}</a>`;
+    const link = `<a href="explain?name=${encodeURIComponent(name)}">${h(name)}</a>`;
     return [
       `<th scope="row">${link}${spec.secret === true ? ' <span class="tag">secret</span>' : ""}</th>`,
       ...cells,
@@ -159,7 +177,7 @@ function matrix(
   const legend =
     (live === undefined
       ? ""
-      : `<p class="legend" id="live">Resolved live at <time datetime="${h(live.at.toISOString())}">${h(live.at.toISOString().slice(11, 19))} UTC</time> (<a href="/?refresh=1">resolve again</a>): cells with the same letter hold equal values (compared by HMAC under a key made for that resolution and then dropped).</p>`) +
+      : `<p class="legend" id="live">Resolved live at <time datetime="${h(live.at.toISOString())}">${h(live.at.toISOString().slice(11, 19))} UTC</time> (<a href="./?refresh=${h(live.refresh)}">resolve again</a>): cells with the same letter hold equal values (compared by HMAC under a key made for that resolution and then dropped).</p>`) +
     '<p class="legend"><span class="missing">missing</span> required, nothing declared · <span class="forbidden">forbidden</span> its source is not allowed there · <span class="ok different">different</span> declared otherwise than in the first environment</p>';
   return `${legend}${table(["variable", ...environments], rows, "matrix")}`;
 }
@@ -369,7 +387,7 @@ function auditPage(
     ...(name === undefined || name === "" ? {} : { names: [name] }),
   });
   const recent = events.slice(-200).reverse();
-  const filters = `<form method="get" action="/audit"><label>name <input name="name" value="${h(name ?? "")}"></label>
+  const filters = `<form method="get" action="audit"><label>name <input name="name" value="${h(name ?? "")}"></label>
 <label>outcome <select name="outcome">${["", "ok", "denied", "error", "missing"]
     .map((o) => `<option${o === (outcome ?? "") ? " selected" : ""}>${o}</option>`)
     .join("")}</select></label><button>filter</button></form>`;
@@ -434,7 +452,7 @@ async function explainPage(
   const switcher = environments
     .map(
       (env) =>
-        `<a href="/explain?name=${encodeURIComponent(name)}&amp;env=${encodeURIComponent(env)}"${env === environment ? ' class="here"' : ""}>${h(env)}</a>`,
+        `<a href="explain?name=${encodeURIComponent(name)}&amp;env=${encodeURIComponent(env)}"${env === environment ? ' class="here"' : ""}>${h(env)}</a>`,
     )
     .join(" ");
   const winner = entry?.provenance.winner;

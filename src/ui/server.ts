@@ -11,6 +11,14 @@ import type { AddressInfo } from "node:net";
  * an Origin other than this server is refused; GET and HEAD only; no CORS
  * header ever; a Content-Security-Policy that allows nothing but this
  * server's own stylesheet (the pages carry no script at all).
+ *
+ * Cookies are not port-isolated: a cookie for 127.0.0.1 goes to every port,
+ * so another local user's server could receive it and replay it, and a page
+ * on another port is "same-site" for SameSite=Strict. So every page lives
+ * under a random path (`/<space>/`) the browser never sends elsewhere, the
+ * cookie is scoped to that path (so it is not sent to other ports at all) and
+ * is worthless without it, and a request the browser marks as coming from
+ * another origin (`Sec-Fetch-Site` other than same-origin or none) is refused.
  */
 export interface DashboardServer {
   /** The URL to open, with the one-time token. */
@@ -44,7 +52,15 @@ export async function startDashboardServer(options: {
   // Set to undefined once used: the link works once.
   let token: Buffer | undefined = Buffer.from(tokenText);
   const sessions = new Set<string>();
+  // The path every page lives under: sent by the browser only to this server, never to another port.
+  const space = randomBytes(24).toString("base64url");
+  const spaceBytes = Buffer.from(`/${space}/`);
+  const inSpace = (path: string) => {
+    const head = Buffer.from(path.slice(0, spaceBytes.length));
+    return head.length === spaceBytes.length && timingSafeEqual(head, spaceBytes);
+  };
   let port = 0;
+  const cookieName = () => `strongbox_ui_${port}`;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const refuse = (res: ServerResponse, status: number, message: string) => {
     res.writeHead(status, { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8" });
@@ -59,6 +75,11 @@ export async function startDashboardServer(options: {
         return refuse(res, 403, "requests from other origins are refused");
       if (req.method !== "GET" && req.method !== "HEAD")
         return refuse(res, 405, "the dashboard is read-only");
+      // The browser says where a request comes from; a page on another port (an <img>, a link,
+      // a form) is "same-site" but not "same-origin". Absent: not a browser (curl with the session).
+      const fetchSite = req.headers["sec-fetch-site"];
+      if (fetchSite !== undefined && fetchSite !== "same-origin" && fetchSite !== "none")
+        return refuse(res, 403, "requests from other pages are refused");
       const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
       const given = url.searchParams.get("token");
       if (given !== null) {
@@ -75,14 +96,18 @@ export async function startDashboardServer(options: {
         sessions.add(session);
         res.writeHead(303, {
           ...SECURITY_HEADERS,
-          "Set-Cookie": `strongbox_ui=${session}; HttpOnly; SameSite=Strict; Path=/`,
-          Location: "/",
+          "Set-Cookie": `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/${space}/`,
+          Location: `/${space}/`,
         });
         return res.end();
       }
-      const session = /(?:^|;\s*)strongbox_ui=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? "")?.[1];
-      if (session === undefined || !sessions.has(session))
+      // Both halves: the cookie (which a browser could leak) and the path (which it does not).
+      const session = new RegExp(`(?:^|;\\s*)${cookieName()}=([A-Za-z0-9_-]+)`).exec(
+        req.headers.cookie ?? "",
+      )?.[1];
+      if (!inSpace(url.pathname) || session === undefined || !sessions.has(session))
         return refuse(res, 403, "open the dashboard with the link strongbox ui printed");
+      url.pathname = url.pathname.slice(spaceBytes.length - 1);
       if (url.pathname === "/style.css") {
         res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8" });
         return res.end(req.method === "HEAD" ? undefined : options.stylesheet);

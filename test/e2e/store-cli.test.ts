@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -219,5 +219,111 @@ describe("store commands", () => {
       "manifest.sbx",
       "secrets",
     ]);
+  });
+});
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=T", ...args], {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, GIT_CONFIG_NOSYSTEM: "1" },
+  });
+}
+
+describe("rollbacks through a merge or a cut manifest line (issue 24.18)", () => {
+  /** A repository whose store's SHARED secret two branches changed: `main` and `feature` set it n times each. */
+  async function conflicted(mainSets: number, featureSets: number): Promise<string> {
+    const dir = tempProject({ ".gitignore": ".local/\n" });
+    git(dir, "init", "-q", "-b", "main");
+    await runCli(["init"], { cwd: dir });
+    await runCli(["set", "SHARED"], { cwd: dir, input: "base-value" });
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "store");
+    git(dir, "checkout", "-qb", "feature");
+    for (let i = 1; i <= featureSets; i++)
+      await runCli(["set", "SHARED"], { cwd: dir, input: `feature-value-${i}` });
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "feature");
+    git(dir, "checkout", "-q", "main");
+    for (let i = 1; i <= mainSets; i++)
+      await runCli(["set", "SHARED"], { cwd: dir, input: `main-value-${i}` });
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "main");
+    assert.throws(() => git(dir, "merge", "-q", "feature", "-m", "merge"));
+    return dir;
+  }
+
+  it("resolve refuses the side with fewer versions than the store wrote (mark or other side), for either side; --allow-rollback keeps it knowingly", async () => {
+    for (const older of ["ours", "theirs"] as const)
+      for (const manifest of ["merged", "without SHARED's lines"] as const) {
+        const label = `${older} older, manifest ${manifest}`;
+        // The older side set once, the other twice: 2 versions against 3.
+        const dir = older === "ours" ? await conflicted(1, 2) : await conflicted(2, 1);
+        if (manifest !== "merged") {
+          const path = join(dir, ".strongbox/manifest.sbx");
+          const text = readFileSync(path, "utf8");
+          writeFileSync(path, text.replace(/^SHARED .*\n/gm, ""));
+        }
+        const newer = older === "ours" ? "theirs" : "ours";
+        const refused = await runCli(["resolve", "SHARED", `--${older}`], { cwd: dir });
+        assert.equal(refused.code, 8, `${label}: ${refused.stderr}`);
+        assert.match(
+          refused.stderr,
+          /would roll it back: it holds 2 versions, but the store wrote 3 \(E_STORE_ROLLBACK\)/,
+          label,
+        );
+        assert.match(refused.stderr, new RegExp(`resolve SHARED --${newer}`), label);
+        // Nothing was written: the file still holds the conflict.
+        assert.equal((await runCli(["get", "SHARED"], { cwd: dir })).code, 8, label);
+        const kept = await runCli(["resolve", "SHARED", `--${older}`, "--allow-rollback"], {
+          cwd: dir,
+        });
+        assert.equal(kept.code, 0, `${label}: ${kept.stderr}`);
+        const value = (await runCli(["get", "SHARED"], { cwd: dir })).stdout;
+        assert.equal(value, older === "ours" ? "main-value-1" : "feature-value-1", label);
+      }
+    // The side with every version is kept without a flag.
+    const dir = await conflicted(2, 1);
+    const ok = await runCli(["resolve", "SHARED", "--ours"], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((await runCli(["get", "SHARED"], { cwd: dir })).stdout, "main-value-2");
+  });
+
+  it("a manifest whose last newline was removed still holds its last mark: every older copy of the file is caught; a torn append is not a forgery", async () => {
+    const dir = await initialised();
+    const file = join(dir, ".strongbox/secrets/A.sbx");
+    const manifest = join(dir, ".strongbox/manifest.sbx");
+    const copies: Buffer[] = [];
+    for (let i = 1; i <= 3; i++) {
+      await runCli(["set", "A"], { cwd: dir, input: `value-${i}` });
+      copies.push(readFileSync(file));
+    }
+    const current = copies[2] as Buffer;
+    const whole = readFileSync(manifest, "utf8");
+    assert.ok(whole.endsWith("\n") && /\nA 3 \S+\n$/.test(whole), whole);
+    for (const [k, copy] of copies.slice(0, 2).entries())
+      for (const cut of ["as written", "final newline removed"] as const) {
+        writeFileSync(manifest, cut === "as written" ? whole : whole.slice(0, -1));
+        writeFileSync(file, copy);
+        const read = await runCli(["get", "A"], { cwd: dir });
+        assert.equal(read.code, 8, `copy of v${k + 1}, manifest ${cut}: ${read.stdout}`);
+        assert.match(read.stderr, /holds \d versions?, but the store wrote 3 \(E_STORE_ROLLBACK\)/);
+      }
+    // A write after the cut starts its own line: both marks stand.
+    writeFileSync(file, current);
+    writeFileSync(manifest, whole.slice(0, -1));
+    await runCli(["set", "B"], { cwd: dir, input: "b" });
+    assert.match(readFileSync(manifest, "utf8"), /\nA 3 \S+\nB 1 \S+\n$/);
+    writeFileSync(file, copies[1] as Buffer);
+    assert.equal((await runCli(["get", "A"], { cwd: dir })).code, 8);
+    writeFileSync(file, current);
+    // A crash mid-append (the line cut inside its MAC): skipped, the file ahead of its mark reads.
+    await runCli(["set", "A"], { cwd: dir, input: "value-4" });
+    const appended = readFileSync(manifest, "utf8");
+    writeFileSync(manifest, appended.slice(0, -10));
+    const torn = await runCli(["get", "A"], { cwd: dir });
+    assert.equal(torn.code, 0, torn.stderr);
+    assert.equal(torn.stdout, "value-4");
   });
 });

@@ -77,7 +77,9 @@ describe("secrets in application data (PostgreSQL, OpenBao)", () => {
       /^vault:wireguard\/servers\/[A-Za-z0-9_-]+\/private-key$/,
     );
     assert.deepEqual(
-      await keys.getMany(rows.map((row) => row.private_key_ref as string)),
+      await keys.getMany(
+        rows.map((row) => ({ ref: row.private_key_ref as string, id: row.public_key as string })),
+      ),
       canaries.filter((_, i) => i % 2 === 0),
     );
     // Operators can trace a secret to its row.
@@ -96,6 +98,22 @@ describe("secrets in application data (PostgreSQL, OpenBao)", () => {
       table: "wireguard_servers",
       row: rows[0].public_key,
     });
+    // Row 1's whole Vault ref copied into row 2 by SQL: no operation follows it to row 1's secret.
+    await db.query(
+      "UPDATE wireguard_servers SET private_key_ref = (SELECT private_key_ref FROM wireguard_servers WHERE id = $1) WHERE id = $2",
+      [rows[0].id, rows[1].id],
+    );
+    const copiedRow = (
+      await db.query("SELECT * FROM wireguard_servers WHERE id = $1", [rows[1].id])
+    ).rows[0];
+    for (const attempt of [
+      () => keys.get(copiedRow.private_key_ref, copiedRow.public_key),
+      () => keys.getMany([{ ref: copiedRow.private_key_ref, id: copiedRow.public_key }]),
+      () => keys.rotate(copiedRow.private_key_ref, copiedRow.public_key, "overwrite"),
+      () => keys.delete(copiedRow.private_key_ref, copiedRow.public_key),
+    ])
+      await assert.rejects(attempt(), { code: "E_DATA_REF" });
+    assert.equal(await keys.get(rows[0].private_key_ref, rows[0].public_key), canaries[0]);
     // Row 1's note copied into row 2 by SQL: refused, not decrypted.
     await db.query(
       "UPDATE wireguard_servers SET notes = (SELECT notes FROM wireguard_servers WHERE id = $1) WHERE id = $2",
@@ -224,6 +242,24 @@ describe("secrets in application data (PostgreSQL, OpenBao)", () => {
     assert.deepEqual([again.done, again.changed, again.resumed], [ROWS, 0, false]);
     bao.cli(["write", "transit/keys/tracker-mek-7/config", "min_decryption_version=2"]);
     await readAll(fieldCipher({ services: [transitKeys(vault)], keyFor }), ROWS);
+  });
+
+  it("a process that sealed before a rotation elsewhere seals under the new version within versionCheckMs, so its rows survive retiring the old one", async () => {
+    bao.cli(["write", "-f", "transit/keys/tracker-mek-9"]);
+    let clock = 0;
+    const app = fieldCipher({ services: [transitKeys(vault)], keyFor, now: () => clock });
+    const before = await app.encrypt("9", "before-rotation", { context: "t.c:1" });
+    // Another operator rotates, rewraps what exists and retires version 1.
+    bao.cli(["write", "-f", "transit/keys/tracker-mek-9/rotate"]);
+    const operator = fieldCipher({ services: [transitKeys(vault)], keyFor });
+    const rewrapped = (await operator.rewrap("9", before)) as string;
+    clock += 30_000;
+    const after = await app.encrypt("9", "after-rotation", { context: "t.c:2" });
+    assert.equal(app.keyOf(after).keyVersion, 2, "the app still sealed under version 1");
+    bao.cli(["write", "transit/keys/tracker-mek-9/config", "min_decryption_version=2"]);
+    const reader = fieldCipher({ services: [transitKeys(vault)], keyFor });
+    assert.equal(await reader.decrypt("9", rewrapped, { context: "t.c:1" }), "before-rotation");
+    assert.equal(await reader.decrypt("9", after, { context: "t.c:2" }), "after-rotation");
   });
 
   it("rowsPerSecond paces the job, and a hostile table or column name is refused before any SQL", async () => {

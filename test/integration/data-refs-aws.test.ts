@@ -23,9 +23,9 @@ describe("secret refs in AWS Secrets Manager (moto)", () => {
     });
     const ref = await refs.put("server-1", "aws-canary-1");
     assert.equal(ref, "aws-sm:wireguard/servers/server-1/private-key");
-    assert.equal(await refs.get(ref), "aws-canary-1");
-    assert.equal(await refs.rotate(ref, "aws-canary-2"), ref);
-    assert.equal(await refs.get(ref), "aws-canary-2");
+    assert.equal(await refs.get(ref, "server-1"), "aws-canary-1");
+    assert.equal(await refs.rotate(ref, "server-1", "aws-canary-2"), ref);
+    assert.equal(await refs.get(ref, "server-1"), "aws-canary-2");
     const client = new SecretsManagerClient(settings());
     const described = await client.send(
       new DescribeSecretCommand({ SecretId: "prod/wireguard/servers/server-1/private-key" }),
@@ -35,8 +35,10 @@ describe("secret refs in AWS Secrets Manager (moto)", () => {
       { "managed-by": "strongbox", service: "wireguard", row: "server-1" },
     );
     client.destroy();
-    await assert.rejects(refs.get("aws-sm:prod/other/db-password"), { code: "E_DATA_REF" });
-    await refs.delete(ref);
-    await assert.rejects(refs.get(ref), { code: "E_MISSING" });
+    await assert.rejects(refs.get("aws-sm:prod/other/db-password", "server-1"), {
+      code: "E_DATA_REF",
+    });
+    await refs.delete(ref, "server-1");
+    await assert.rejects(refs.get(ref, "server-1"), { code: "E_MISSING" });
   });
 });

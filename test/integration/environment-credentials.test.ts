@@ -210,7 +210,9 @@ variables:
       );
       const traded = await fetch(link, { redirect: "manual" });
       const cookie = (traded.headers.get("set-cookie") ?? "").split(";")[0] as string;
-      const page = await (await fetch(new URL("/vault", link), { headers: { cookie } })).text();
+      // Pages live under the path the trade redirects to.
+      const base = new URL(traded.headers.get("location") ?? "", link);
+      const page = await (await fetch(new URL("vault", base), { headers: { cookie } })).text();
       const row = (environment: string) =>
         (new RegExp(`<th scope="row">${environment}</th>(.*?)</tr>`, "s").exec(page) ?? [])[1] ??
         "";

@@ -19,6 +19,7 @@ import {
 const PG_PASSWORD = "pg-smoke-canary-77";
 const REDIS_PASSWORD = "redis-smoke-canary-88";
 const SMTP_PASSWORD = "smtp-smoke-canary-99";
+const OPT_OUT = "strongbox-plaintext=1";
 
 describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () => {
   let pg: Service;
@@ -61,10 +62,11 @@ describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () 
   AWS_SECRET_ACCESS_KEY: { secret: true, required: false }
   AWS_ENDPOINT_URL_S3: { required: false }
 `;
+  // These test servers speak plaintext: their URLs opt out of TLS for the credential.
   const env = (overrides: Record<string, string> = {}) => ({
-    DATABASE_URL: pg.url,
-    REDIS_URL: redis.url,
-    SMTP_URL: mail.url,
+    DATABASE_URL: `${pg.url}?sslmode=disable`,
+    REDIS_URL: `${redis.url}?${OPT_OUT}`,
+    SMTP_URL: `${mail.url}?${OPT_OUT}`,
     API_URL: webUrl,
     S3_BUCKET: "uploads",
     AWS_ACCESS_KEY_ID: "testing",
@@ -98,9 +100,15 @@ describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () 
 
   it("fails on a wrong password, a server error and a missing bucket, exit 4, never showing a value", async () => {
     const dir = tempProject({ "strongbox.config.yaml": config() });
-    const wrongPg = pg.url.replace(encodeURIComponent(PG_PASSWORD), "wrong-pg-canary");
-    const wrongRedis = redis.url.replace(encodeURIComponent(REDIS_PASSWORD), "wrong-redis-canary");
-    const wrongSmtp = mail.url.replace(encodeURIComponent(SMTP_PASSWORD), "wrong-smtp-canary");
+    const wrongPg = env().DATABASE_URL.replace(encodeURIComponent(PG_PASSWORD), "wrong-pg-canary");
+    const wrongRedis = env().REDIS_URL.replace(
+      encodeURIComponent(REDIS_PASSWORD),
+      "wrong-redis-canary",
+    );
+    const wrongSmtp = env().SMTP_URL.replace(
+      encodeURIComponent(SMTP_PASSWORD),
+      "wrong-smtp-canary",
+    );
     const result = await runCli(["smoke"], {
       cwd: dir,
       env: env({
@@ -148,7 +156,9 @@ describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () 
     const started = Date.now();
     const down = await runCli(["smoke", "--critical-only", "--timeout", "2s"], {
       cwd: dir,
-      env: env({ DATABASE_URL: `postgres://postgres:x@127.0.0.1:${port}/postgres` }),
+      env: env({
+        DATABASE_URL: `postgres://postgres:x@127.0.0.1:${port}/postgres?sslmode=disable`,
+      }),
     });
     silent.close();
     assert.equal(down.code, 4);
@@ -156,4 +166,124 @@ describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () 
     assert.match(down.stdout, /no answer within 2000 ms/);
     assert.ok(Date.now() - started < 15_000);
   });
+
+  it("attack: a server without TLS (another user's, on the service's port) never receives a credential, for every protocol that sends one, unless the URL opts out", async () => {
+    // One trap per protocol, speaking just enough of it to ask for the credential in clear:
+    // PostgreSQL refuses SSL and asks for a cleartext password, SMTP offers AUTH PLAIN and
+    // no STARTTLS, Redis and HTTP take whatever comes.
+    const traps = {
+      DATABASE_URL: trap("postgres"),
+      REDIS_URL: trap("redis"),
+      SMTP_URL: trap("smtp"),
+      API_URL: trap("http"),
+    };
+    await Promise.all(Object.values(traps).map((t) => t.ready));
+    const user = "trap-user";
+    const password = "trap-canary-pw-31";
+    const urls = (query: string) => ({
+      DATABASE_URL: `postgres://${user}:${password}@127.0.0.1:${traps.DATABASE_URL.port()}/db${query}`,
+      REDIS_URL: `redis://${user}:${password}@127.0.0.1:${traps.REDIS_URL.port()}${query}`,
+      SMTP_URL: `smtp://${user}:${password}@127.0.0.1:${traps.SMTP_URL.port()}${query}`,
+      API_URL: `http://${user}:${password}@127.0.0.1:${traps.API_URL.port()}/${query}`,
+    });
+    const leaked = (bytes: Buffer) =>
+      bytes.includes(password) ||
+      bytes.includes(Buffer.from(`\0${user}\0${password}`).toString("base64"));
+    const config = `variables:
+  DATABASE_URL: { secret: true, smoke: true }
+  REDIS_URL: { secret: true, smoke: true }
+  SMTP_URL: { secret: true, smoke: true }
+  API_URL: { secret: true, smoke: true }
+`;
+    const dir = tempProject({ "strongbox.config.yaml": config });
+    try {
+      const plain = await runCli(["smoke", "--json", "--timeout", "3s"], {
+        cwd: dir,
+        env: urls(""),
+      });
+      assert.equal(plain.code, 4, plain.stdout + plain.stderr);
+      const rows = JSON.parse(plain.stdout).results as Array<{
+        variable: string;
+        ok: boolean;
+        detail: string;
+      }>;
+      for (const [name, t] of Object.entries(traps)) {
+        const row = rows.find((r) => r.variable === name);
+        assert.equal(row?.ok, false, name);
+        assert.match(row?.detail ?? "", /not sending the credential without TLS/, name);
+        assert.match(row?.detail ?? "", /strongbox-plaintext=1/, name);
+        assert.ok(!leaked(t.received()), `${name}: the trap received the credential`);
+      }
+      assert.ok(!`${plain.stdout}${plain.stderr}`.includes(password));
+      // PostgreSQL without a password in the URL: node-postgres would take PGPASSWORD instead.
+      const ambient = await runCli(["smoke", "--json", "--timeout", "3s"], {
+        cwd: dir,
+        env: {
+          ...urls(""),
+          DATABASE_URL: `postgres://${user}@127.0.0.1:${traps.DATABASE_URL.port()}/db`,
+          PGPASSWORD: password,
+        },
+      });
+      const pgRow = (
+        JSON.parse(ambient.stdout).results as Array<{ variable: string; detail: string }>
+      ).find((r) => r.variable === "DATABASE_URL");
+      assert.match(pgRow?.detail ?? "", /not sending a password \(PGPASSWORD/);
+      assert.ok(!leaked(traps.DATABASE_URL.received()), "PGPASSWORD went to the trap");
+      // The traps can catch it: with the opt-out, the credential is sent (HTTP's fetch never
+      // sends URL userinfo, so it has nothing to catch there).
+      for (const t of Object.values(traps)) t.reset();
+      const optedOut = await runCli(["smoke", "--json", "--timeout", "3s"], {
+        cwd: dir,
+        env: { ...urls(`?${OPT_OUT}`), DATABASE_URL: urls("?sslmode=disable").DATABASE_URL },
+      });
+      for (const name of ["DATABASE_URL", "REDIS_URL", "SMTP_URL"] as const)
+        assert.ok(
+          leaked(traps[name].received()),
+          `${name}: opted out, the trap sees the credential`,
+        );
+      assert.ok(!`${optedOut.stdout}${optedOut.stderr}`.includes(password));
+    } finally {
+      await Promise.all(Object.values(traps).map((t) => t.close()));
+    }
+  });
 });
+
+/** A plaintext server that records every byte a client sends it. */
+function trap(protocol: "postgres" | "redis" | "smtp" | "http") {
+  let received = Buffer.alloc(0);
+  const sockets = new Set<import("node:net").Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    if (protocol === "smtp") socket.write("220 trap ESMTP\r\n");
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const text = chunk.toString("latin1");
+      if (protocol === "postgres") {
+        // SSLRequest: "no"; the startup message: AuthenticationCleartextPassword.
+        if (chunk.length === 8 && chunk.readUInt32BE(4) === 80877103) socket.write("N");
+        else if (chunk[0] !== 0x70) socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]));
+      } else if (protocol === "smtp") {
+        if (/^EHLO/i.test(text)) socket.write("250-trap\r\n250 AUTH PLAIN LOGIN\r\n");
+        else if (/^AUTH/i.test(text)) socket.write("235 ok\r\n");
+        else socket.write("221 bye\r\n");
+      } else if (protocol === "redis") socket.write("+OK\r\n");
+      else socket.end("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+    });
+  });
+  const ready = new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    ready,
+    port: () => (server.address() as AddressInfo).port,
+    received: () => received,
+    reset: () => {
+      received = Buffer.alloc(0);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

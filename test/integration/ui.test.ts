@@ -45,7 +45,14 @@ async function dashboardLink(ui: ReturnType<typeof spawnCli>): Promise<string> {
 /** One raw HTTP request, with headers as given (the browser would never send some of them). */
 function raw(
   port: number,
-  options: { path?: string; host?: string; origin?: string; method?: string; cookie?: string },
+  options: {
+    path?: string;
+    host?: string;
+    origin?: string;
+    method?: string;
+    cookie?: string;
+    fetchSite?: string;
+  },
 ): Promise<{
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -62,6 +69,7 @@ function raw(
           Host: options.host ?? `127.0.0.1:${port}`,
           ...(options.origin === undefined ? {} : { Origin: options.origin }),
           ...(options.cookie === undefined ? {} : { Cookie: options.cookie }),
+          ...(options.fetchSite === undefined ? {} : { "Sec-Fetch-Site": options.fetchSite }),
         },
       },
       (res) => {
@@ -75,6 +83,37 @@ function raw(
     req.on("error", reject);
     req.end();
   });
+}
+
+/**
+ * Another local user's web server on another port: serves `html` and records every
+ * Cookie header the browser sends it.
+ */
+async function foreignServer() {
+  const { createServer } = await import("node:http");
+  const cookies: string[] = [];
+  const state = { html: "<p>hello</p>" };
+  const server = createServer((req, res) => {
+    if (req.headers.cookie !== undefined) cookies.push(req.headers.cookie);
+    res.writeHead(200, { "Content-Type": "text/html" }).end(state.html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    get html() {
+      return state.html;
+    },
+    set html(text: string) {
+      state.html = text;
+    },
+    url: `http://127.0.0.1:${port}/`,
+    cookies,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 describe("strongbox ui in a real browser", () => {
@@ -135,8 +174,11 @@ describe("strongbox ui in a real browser", () => {
       ["/explain?name=API_KEY&env=local", (text) => assert.match(text, /store:\/\/API_KEY/)],
       ["/store", (text) => assert.match(text, /2 secret\(s\)/)],
     ];
+    // Every page lives under the dashboard's random path, which the redirect gave.
+    const base = page.url();
+    assert.match(base, /^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\/$/);
     for (const [path, check] of pages) {
-      await page.goto(new URL(path, url).href);
+      await page.goto(new URL(path.slice(1), base).href);
       const text = await page.innerText("main");
       check(text);
       if (path === "/audit")
@@ -158,6 +200,69 @@ describe("strongbox ui in a real browser", () => {
       for (const canary of [CANARIES.API_KEY, CANARIES.DB_PASSWORD])
         assert.ok(!body.includes(canary), "a value in a network response");
     await page.close();
+  });
+
+  it("attack: another local user's server on another port gets no cookie, and neither a replayed cookie nor a page on another port reads anything", async () => {
+    const context = await browser.newContext();
+    const foreign = await foreignServer();
+    try {
+      const page = await context.newPage();
+      // A fresh dashboard session in this browser (its own ui process: the link works once).
+      const own = spawnCli(["ui"], { cwd: dir, env: cleanEnv(dir, {}) });
+      try {
+        await page.goto(await dashboardLink(own));
+        const base = new URL(page.url());
+        const port = Number(base.port);
+        assert.match(await page.innerText("main"), /API_KEY/);
+        // 1. The user visits the other server (every path kind): the browser sends it no dashboard cookie.
+        for (const path of ["/", "/inventory", "/style.css", "/other/page"])
+          await page.goto(new URL(path, foreign.url).href);
+        assert.deepEqual(
+          foreign.cookies.filter((c) => c.includes("strongbox_ui")),
+          [],
+          "the dashboard cookie went to another port",
+        );
+        // 2. Worst case, the cookie leaked anyway: replayed to every page, with the headers a browser
+        // would send, it opens nothing without the dashboard's path.
+        const cookie = (await context.cookies()).find((c) => c.name.startsWith("strongbox_ui"));
+        assert.ok(cookie !== undefined);
+        for (const path of [
+          "/",
+          "/inventory",
+          "/audit",
+          "/store",
+          "/vault",
+          "/style.css",
+          "/?refresh=1",
+          "/explain?name=API_KEY",
+        ]) {
+          const replay = await raw(port, {
+            path,
+            cookie: `${cookie.name}=${cookie.value}`,
+            fetchSite: "same-origin",
+          });
+          assert.equal(replay.status, 403, `replayed cookie opened ${path}`);
+          assert.ok(!replay.body.includes("API_KEY"));
+        }
+        // 3. A page on another port linking or embedding the dashboard's own path (were it known):
+        // the browser marks it same-site, not same-origin, and it is refused.
+        foreign.html = `<a id="go" href="${base.href}inventory">go</a>`;
+        await page.goto(foreign.url);
+        await page.click("#go");
+        assert.doesNotMatch(await page.content(), /API_KEY/);
+        assert.match(await page.content(), /requests from other pages are refused/);
+        // The same request from the dashboard's own page works.
+        await page.goto(base.href);
+        await page.click('nav a[href="inventory"]');
+        assert.match(await page.innerText("main"), /API_KEY/);
+      } finally {
+        own.kill("SIGTERM");
+        await own.exited;
+      }
+    } finally {
+      await foreign.close();
+      await context.close();
+    }
   });
 
   it("refuses: no session, a used token, another Host, another Origin, a write; strict headers everywhere", async () => {
@@ -233,7 +338,8 @@ variables:
         env: cleanEnv(dir, { VAULT_ADDR: bao.addr, VAULT_TOKEN: token }),
       });
       const link = await dashboardLink(ui);
-      const page = await browser.newPage();
+      const context = await browser.newContext();
+      const page = await context.newPage();
       const bodies: string[] = [];
       page.on("response", async (response) => {
         bodies.push(await response.text().catch(() => ""));
@@ -258,10 +364,40 @@ variables:
       await page.reload();
       assert.equal(await resolvedAt(), first);
       assert.equal(await reads(), readsBefore, "a reload reads nothing again");
-      await page.goto(new URL("/?refresh=1", link).href);
+      // Attack: a page on another local port makes the browser ask for a resolution (<img>,
+      // with the session cookie where the browser would send it), guessing or knowing the path.
+      const base = page.url();
+      const foreign = await foreignServer();
+      try {
+        const port = new URL(base).port;
+        foreign.html = [
+          "/?refresh=1",
+          "/",
+          `${new URL(base).pathname}?refresh=1`,
+          new URL(base).pathname,
+        ]
+          .map((path) => `<img src="http://127.0.0.1:${port}${path}">`)
+          .join("");
+        const attacker = await context.newPage();
+        await attacker.goto(foreign.url);
+        await attacker.waitForLoadState("networkidle");
+        await attacker.close();
+      } finally {
+        await foreign.close();
+      }
+      assert.equal(await reads(), readsBefore, "a foreign page forced no resolution");
+      // A reused or made-up nonce does not force one either; the page's own link does, once.
+      await page.goto(new URL("?refresh=1", base).href);
+      assert.equal(await resolvedAt(), first);
+      const again = (await page.getAttribute("#live a", "href")) as string;
+      await page.click("#live a");
       assert.notEqual(await resolvedAt(), first);
       assert.equal(await reads(), readsBefore * 2, "resolve again reads every secret again");
-      await page.goto(new URL("/vault", link).href);
+      const second = await resolvedAt();
+      await page.goto(new URL(again, base).href);
+      assert.equal(await resolvedAt(), second, "a nonce works once");
+      assert.equal(await reads(), readsBefore * 2);
+      await page.goto(new URL("vault", base).href);
       const vault = await page.innerText("#vault");
       assert.match(vault, /unsealed/);
       assert.match(vault, /app-read/);

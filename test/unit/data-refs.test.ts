@@ -8,12 +8,13 @@ import { tempStore } from "../helpers/store.js";
 
 const PATH = "wireguard/servers/{id}/private-key";
 
-function counting(backend: RefBackend) {
-  const calls = { read: 0, write: 0 };
+function counting(backend: RefBackend, scheme = backend.scheme) {
+  const calls = { read: 0, write: 0, remove: 0 };
   return {
     calls,
     backend: {
       ...backend,
+      scheme,
       async read(path: string) {
         calls.read++;
         return backend.read(path);
@@ -21,6 +22,10 @@ function counting(backend: RefBackend) {
       async write(path: string, value: string, metadata: Readonly<Record<string, string>>) {
         calls.write++;
         return backend.write(path, value, metadata);
+      },
+      async remove(path: string) {
+        calls.remove++;
+        return backend.remove(path);
       },
     } satisfies RefBackend,
   };
@@ -31,21 +36,27 @@ describe("secret refs in data", () => {
     const s = await tempStore();
     const { backend, calls } = counting(storeRefs(s));
     const refs = secretRefs({ backend, path: PATH });
-    const ref = await refs.put("pNKC8FhUj8cJGMON4LKC9j8pCH=", "private-canary-1");
+    const id = "pNKC8FhUj8cJGMON4LKC9j8pCH=";
+    const ref = await refs.put(id, "private-canary-1");
     assert.equal(ref, "store:wireguard/servers/pNKC8FhUj8cJGMON4LKC9j8pCH=/private-key");
-    assert.equal(await refs.get(ref), "private-canary-1");
+    assert.equal(await refs.get(ref, id), "private-canary-1");
     const other = await refs.put("server-2", "private-canary-2");
     calls.read = 0;
-    assert.deepEqual(await refs.getMany([ref, other, ref, other, ref]), [
-      "private-canary-1",
-      "private-canary-2",
-      "private-canary-1",
-      "private-canary-2",
-      "private-canary-1",
-    ]);
+    assert.deepEqual(
+      await refs.getMany(
+        [ref, other, ref, other, ref].map((r) => ({ ref: r, id: r === ref ? id : "server-2" })),
+      ),
+      [
+        "private-canary-1",
+        "private-canary-2",
+        "private-canary-1",
+        "private-canary-2",
+        "private-canary-1",
+      ],
+    );
     assert.equal(calls.read, 2, "each distinct ref read once");
-    assert.equal(await refs.rotate(ref, "private-canary-3"), ref);
-    assert.equal(await refs.get(ref), "private-canary-3");
+    assert.equal(await refs.rotate(ref, id, "private-canary-3"), ref);
+    assert.equal(await refs.get(ref, id), "private-canary-3");
     // The store cannot name "=": that segment is kept base64url-encoded.
     assert.equal(
       s.history(
@@ -53,8 +64,8 @@ describe("secret refs in data", () => {
       ).length,
       2,
     );
-    await refs.delete(ref);
-    await assert.rejects(refs.get(ref), { code: "E_MISSING" });
+    await refs.delete(ref, id);
+    await assert.rejects(refs.get(ref, id), { code: "E_MISSING" });
   });
 
   it("attacks: a row cannot point a reader outside the path, and nothing from the row is quoted", async () => {
@@ -71,7 +82,7 @@ describe("secret refs in data", () => {
       "hunter2-plaintext-canary",
       "s3cr3t:canary-scheme",
     ]) {
-      await assert.rejects(refs.get(hostile), (error: Error & { code?: string }) => {
+      await assert.rejects(refs.get(hostile, "a"), (error: Error & { code?: string }) => {
         assert.equal(error.code, "E_DATA_REF", hostile);
         assert.ok(!/canary|hunter2|s3cr3t/.test(error.message), error.message);
         return true;
@@ -97,10 +108,10 @@ describe("secret refs in data", () => {
     assert.ok(!one.includes("private-canary"));
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] as string, /development only/);
-    assert.equal(await refs.get(one), "private-canary-7");
+    assert.equal(await refs.get(one, "server-1"), "private-canary-7");
     // Row 2's ciphertext pasted into row 1's ref: refused.
     const pasted = `enc:wireguard/servers/server-1/private-key~${two.split("~")[1]}`;
-    await assert.rejects(refs.get(pasted), { code: "E_ENVELOPE" });
+    await assert.rejects(refs.get(pasted, "server-1"), { code: "E_ENVELOPE" });
   });
 
   it("pure Vault mode refuses the fallback and the store, with the code an HTTP layer maps to 503", async () => {
@@ -109,7 +120,7 @@ describe("secret refs in data", () => {
     const inline = await dev.put("server-1", "private-canary-9");
     const prod = secretRefs({ path: PATH, fallback: s, pure: true });
     await assert.rejects(prod.put("server-2", "x"), { code: "E_VAULT_REQUIRED" });
-    await assert.rejects(prod.get(inline), (error: Error & { code?: string }) => {
+    await assert.rejects(prod.get(inline, "server-1"), (error: Error & { code?: string }) => {
       assert.equal(error.code, "E_VAULT_REQUIRED");
       assert.match(error.message, /inline ciphertext/);
       return true;
@@ -137,17 +148,17 @@ describe("secret refs in data", () => {
     assert.equal(await refs.migrate(moved, "server-1"), moved, "already moved: unchanged");
     await assert.rejects(refs.migrate(inline, "server-2"), { code: "E_DATA_REF" });
     calls.read = 0;
-    await refs.get(moved);
-    await refs.get(moved);
+    await refs.get(moved, "server-1");
+    await refs.get(moved, "server-1");
     assert.equal(calls.read, 1);
     clock = 1000;
-    await refs.get(moved);
+    await refs.get(moved, "server-1");
     assert.equal(calls.read, 2, "expired");
     refs.invalidate(moved);
-    await refs.get(moved);
+    await refs.get(moved, "server-1");
     assert.equal(calls.read, 3, "invalidated");
-    await refs.rotate(moved, "new");
-    assert.equal(await refs.get(moved), "new", "a write drops the cached value");
+    await refs.rotate(moved, "server-1", "new");
+    assert.equal(await refs.get(moved, "server-1"), "new", "a write drops the cached value");
   });
 
   it("audits each read from the backend, write, rotation and deletion, with a keyed MAC and never the value", async () => {
@@ -162,11 +173,11 @@ describe("secret refs in data", () => {
       },
     });
     const ref = await refs.put("server-1", "audited-canary-1");
-    await refs.get(ref);
-    await refs.get(ref);
-    await refs.rotate(ref, "audited-canary-2");
-    await refs.delete(ref);
-    await assert.rejects(refs.get(ref));
+    await refs.get(ref, "server-1");
+    await refs.get(ref, "server-1");
+    await refs.rotate(ref, "server-1", "audited-canary-2");
+    await refs.delete(ref, "server-1");
+    await assert.rejects(refs.get(ref, "server-1"));
     assert.deepEqual(
       events.map((e) => [e.action, e.source, e.secret, e.outcome]),
       [
@@ -180,5 +191,71 @@ describe("secret refs in data", () => {
     );
     assert.equal(events[0]?.valueMac, "mac(16)");
     assert.ok(!JSON.stringify(events).includes("audited-canary"));
+  });
+
+  it("attacks: a row holding another row's ref (copied whole, another id, another table) is refused by every operation, for every ref kind", async () => {
+    // The victim (tenant A's row) and the attacker's row (tenant B) in the same table; the
+    // attacker can write their own row's ref column (an UPDATE, an import, a restored dump).
+    const VICTIM = "tenant-a-server";
+    const ATTACKER = "tenant-b-server";
+    const OTHER_TABLE = "wireguard/peers/{id}/preshared-key";
+    const kinds = {
+      // The rule is the reader's, not the backend's: a Vault-scheme backend over the store
+      // (the real Vault case runs in test/integration/data-postgres.test.ts).
+      vault: async () => counting(storeRefs(await tempStore()), "vault"),
+      store: async () => counting(storeRefs(await tempStore())),
+      enc: async () => ({ calls: { read: 0, write: 0, remove: 0 }, backend: undefined }),
+    };
+    let cases = 0;
+    for (const [kind, make] of Object.entries(kinds)) {
+      const s = await tempStore();
+      const { calls, backend } = await make();
+      const options = { backend, fallback: s, onWarning: () => {} };
+      const refs = secretRefs({ ...options, path: PATH });
+      const peers = secretRefs({ ...options, path: OTHER_TABLE });
+      const victimRef = await refs.put(VICTIM, "victim-canary-1");
+      const ownRef = await refs.put(ATTACKER, "attacker-value");
+      const peerRef = await peers.put(ATTACKER, "peer-canary");
+      const prefix = `${kind}:`;
+      assert.ok(victimRef.startsWith(prefix), victimRef);
+      const swapId = (ref: string) => ref.split(VICTIM).join("tenant-c-server");
+      const hostile: Record<string, string> = {
+        "the victim's ref copied whole": victimRef,
+        "a ref with another id, same table": swapId(victimRef),
+        "the attacker's own id's ref from another table": peerRef,
+        "the victim's id's ref from another table": await peers.put(VICTIM, "peer-canary-2"),
+      };
+      const ops: Record<string, (ref: string) => Promise<unknown>> = {
+        get: (ref) => refs.get(ref, ATTACKER),
+        getMany: (ref) =>
+          refs.getMany([
+            { ref: ownRef, id: ATTACKER },
+            { ref, id: ATTACKER },
+          ]),
+        rotate: (ref) => refs.rotate(ref, ATTACKER, "attacker-overwrite"),
+        delete: (ref) => refs.delete(ref, ATTACKER),
+        ...(kind === "enc" ? {} : { migrate: (ref: string) => refs.migrate(ref, ATTACKER) }),
+      };
+      for (const [how, ref] of Object.entries(hostile))
+        for (const [op, run] of Object.entries(ops)) {
+          const before = { ...calls };
+          await assert.rejects(run(ref), (error: Error & { code?: string }) => {
+            assert.equal(error.code, "E_DATA_REF", `${kind} ${how} ${op}: ${error.message}`);
+            assert.ok(!/tenant-|canary/.test(error.message), error.message);
+            return true;
+          });
+          assert.deepEqual(calls, before, `${kind} ${how} ${op}: the backend was not asked`);
+          cases++;
+        }
+      // The victim's secret is intact and still theirs; the attacker's own row still works.
+      assert.equal(await refs.get(victimRef, VICTIM), "victim-canary-1");
+      assert.equal(await refs.get(ownRef, ATTACKER), "attacker-value");
+      assert.equal(await peers.get(peerRef, ATTACKER), "peer-canary");
+      // A call without the row's id (the old signature) is refused, not followed.
+      await assert.rejects((refs.get as (ref: string) => Promise<string>)(victimRef), {
+        code: "E_DATA_REF",
+      });
+    }
+    assert.ok(cases >= 3 * 4 * 4, `${cases} cases`);
   });
 });

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { contextBytes, fieldCipher } from "../../src/envelope/field-cipher.js";
+import { contextBytes, type FieldCipher, fieldCipher } from "../../src/envelope/field-cipher.js";
 import { formatEnvelope, parseEnvelope } from "../../src/envelope/format.js";
 import type { KeyService } from "../../src/envelope/key-service.js";
 import { localKeys } from "../../src/envelope/local-keys.js";
@@ -30,7 +30,7 @@ const VECTORS = (
 
 /** The real local service, with its calls counted. */
 function counted(service: KeyService) {
-  const calls = { newDataKey: 0, openDataKey: 0, rewrapDataKey: 0 };
+  const calls = { newDataKey: 0, openDataKey: 0, rewrapDataKey: 0, latestVersion: 0 };
   const wrapped: KeyService = {
     ...service,
     service: service.service,
@@ -45,6 +45,10 @@ function counted(service: KeyService) {
     async rewrapDataKey(name, key, version) {
       calls.rewrapDataKey++;
       return service.rewrapDataKey(name, key, version);
+    },
+    async latestVersion(name) {
+      calls.latestVersion++;
+      return service.latestVersion(name);
     },
   };
   return { service: wrapped, calls };
@@ -161,6 +165,83 @@ describe("field envelopes: the format", () => {
     }
     for (const text of [...three, ...three]) await bounded.decrypt("a", text, at("t.c:1"));
     assert.equal(tiny.calls.openDataKey, 6, "each eviction costs a reopen");
+  });
+
+  it("after a master key rotation, new values go under the new version: at once once the cipher has seen it, within versionCheckMs otherwise", async () => {
+    // Each way a cipher can learn of the new version, and the one where it learns nothing
+    // (another process rotated): the bound is then the version check, not the data key's age.
+    const ways: Record<
+      string,
+      (cipher: FieldCipher, newer: string, old: string) => Promise<unknown>
+    > = {
+      "its latestVersion()": (cipher) => cipher.latestVersion("local:mek-a"),
+      "a rewrap (the rewrap job)": (cipher, _newer, old) => cipher.rewrap("a", old),
+      "decrypting a value under the new version": (cipher, newer) =>
+        cipher.decrypt("a", newer, at("t.c:new")),
+    };
+    for (const [way, learn] of Object.entries(ways)) {
+      const { local } = await setup();
+      let clock = 0;
+      const { service, calls } = counted(local);
+      const cipher = fieldCipher({
+        services: [service],
+        keyFor: (t) => `local:mek-${t}`,
+        now: () => clock,
+      });
+      const old = await cipher.encrypt("a", "before", at("t.c:0"));
+      assert.equal(cipher.keyOf(old).keyVersion, 1);
+      assert.equal(local.rotate("mek-a"), 2);
+      // A value another process sealed under the new version.
+      const newer = await fieldCipher({
+        services: [local],
+        keyFor: (t) => `local:mek-${t}`,
+      }).encrypt("a", "new", at("t.c:new"));
+      await learn(cipher, newer, old);
+      clock += 1;
+      const after = await cipher.encrypt("a", "after", at("t.c:1"));
+      assert.equal(cipher.keyOf(after).keyVersion, 2, `${way}: sealed under the old version`);
+      assert.equal(calls.newDataKey, 2, way);
+    }
+    // Learning nothing: within versionCheckMs (default 30 s) the old version may still seal,
+    // then one latestVersion call finds the new one; without a rotation the same data key is kept.
+    const { local } = await setup();
+    let clock = 0;
+    const { service, calls } = counted(local);
+    const cipher = fieldCipher({
+      services: [service],
+      keyFor: (t) => `local:mek-${t}`,
+      now: () => clock,
+    });
+    await cipher.encrypt("a", "x", at("t.c:1"));
+    clock = 30_000;
+    assert.equal(cipher.keyOf(await cipher.encrypt("a", "x", at("t.c:1"))).keyVersion, 1);
+    assert.deepEqual([calls.latestVersion, calls.newDataKey], [1, 1], "confirmed, same data key");
+    local.rotate("mek-a");
+    clock = 59_999;
+    assert.equal(cipher.keyOf(await cipher.encrypt("a", "x", at("t.c:1"))).keyVersion, 1);
+    clock = 60_000;
+    const sealed = await cipher.encrypt("a", "x", at("t.c:1"));
+    assert.equal(cipher.keyOf(sealed).keyVersion, 2, "30 s after the last check: the new version");
+    assert.deepEqual([calls.latestVersion, calls.newDataKey], [2, 2]);
+    // An edited version in a value's header teaches nothing (it does not open).
+    const edited = sealed.replace(/\.2\./, ".7.");
+    await assert.rejects(cipher.decrypt("a", edited, at("t.c:1")));
+    clock += 1; // within the check interval
+    assert.equal(cipher.keyOf(await cipher.encrypt("a", "x", at("t.c:1"))).keyVersion, 2);
+    // Where latestVersion is refused (a policy without read on the key), a fresh data key is made.
+    const denied = counted(local);
+    const strict = fieldCipher({
+      services: [
+        { ...denied.service, latestVersion: async () => Promise.reject(new Error("403")) },
+      ],
+      keyFor: (t) => `local:mek-${t}`,
+      now: () => clock,
+    });
+    await strict.encrypt("a", "x", at("t.c:1"));
+    local.rotate("mek-a");
+    clock += 30_000;
+    assert.equal(strict.keyOf(await strict.encrypt("a", "x", at("t.c:1"))).keyVersion, 3);
+    assert.equal(denied.calls.newDataKey, 2);
   });
 
   it("rewraps under the latest master key version without touching the ciphertext, once per data key", async () => {

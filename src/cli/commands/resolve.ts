@@ -11,6 +11,7 @@ export const resolveCommand: Command = {
     ...STORE_OPTION,
     ours: { type: "boolean" },
     theirs: { type: "boolean" },
+    "allow-rollback": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox resolve NAME --ours | --theirs
@@ -20,12 +21,16 @@ holds conflict markers and reads as a conflict (the store's other secrets
 stay readable). Each side of the conflict is an authentic file; this keeps
 one side, checks it, and writes it back. Set the value again afterwards if
 the other side's change must also survive (\`strongbox set NAME\`), then
-\`git add\` the file.
+\`git add\` the file. A side with fewer versions than the store wrote (the
+other side, or the manifest) would roll the secret back to an older value,
+and is refused: keep the other side and set the value again, or pass
+--allow-rollback.
 
 Options:
 ${STORE_HELP}
       --ours          keep the version of the branch you merged into
       --theirs        keep the version of the branch you merged in
+      --allow-rollback  keep the chosen side even if it has fewer versions
 `,
   async run(invocation, io) {
     const [name] = invocation.positionals;
@@ -37,7 +42,8 @@ ${STORE_HELP}
         "resolve: give a secret name and one of --ours, --theirs",
       );
     const store = await openStoreForCli(invocation, io);
-    const versions = store.resolve(name, ours ? "ours" : "theirs");
+    const allowRollback = invocation.values["allow-rollback"] === true;
+    const versions = store.resolve(name, ours ? "ours" : "theirs", { allowRollback });
     say(
       io,
       `strongbox: kept ${ours ? "our" : "their"} side of ${name} (${versions} version${versions === 1 ? "" : "s"}); now \`git add\` it`,
