@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
-import { writableByOthers } from "../security/trusted-path.js";
+import { untrustedReason } from "../security/trusted-path.js";
 import { toB64u } from "./encoding.js";
 
 /** scrypt parameters as stored in the keyring. */
@@ -108,8 +108,8 @@ export function readKeyFile(path: string): Buffer {
 
 /**
  * The text of a file holding a key (a master key file, an identities file),
- * after checking that it is the reader's own, in a directory others cannot
- * write to, and readable by its owner only. Throws `E_STORE_KEY` with the fix.
+ * after checking that it is the reader's own, readable by its owner only, and
+ * reached through no directory or link others control (trusted-path.ts). Throws `E_STORE_KEY` with the fix.
  */
 export function readPrivateFile(path: string, what: string): string {
   const stats = statSync(path);
@@ -122,13 +122,6 @@ export function readPrivateFile(path: string, what: string): string {
         hint: "a master key must be your own file; whoever owns it can replace it with theirs",
       },
     );
-  const dir = statSync(dirname(path));
-  if ((dir.mode & writableByOthers(dir.gid)) !== 0 && (dir.mode & 0o1000) === 0)
-    throw new StrongboxError(
-      "E_STORE_KEY",
-      `${what} ${path} is in ${dirname(path)}, which others can write to`,
-      { hint: `run \`chmod 700 ${dirname(path)}\`; others could swap the key file there` },
-    );
   if ((stats.mode & 0o077) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
     throw new StrongboxError(
@@ -139,6 +132,17 @@ export function readPrivateFile(path: string, what: string): string {
       },
     );
   }
+  // Every directory and link on the way, real path included (trusted-path.ts): a key file
+  // that is a link into a directory others can write to is as replaceable as one in it.
+  const problem = untrustedReason(path, what);
+  if (problem?.kind === "writable")
+    throw new StrongboxError(
+      "E_STORE_KEY",
+      `${what} ${path} is in ${problem.at}, which others can write to`,
+      { hint: `run \`chmod go-w ${problem.at}\`; others could swap the key file there` },
+    );
+  if (problem !== undefined)
+    throw new StrongboxError("E_STORE_KEY", problem.message, { hint: problem.hint });
   return readFileSync(path, "utf8");
 }
 
