@@ -172,10 +172,8 @@ async function bundleConfig(
  */
 async function loadEsbuild(path: string): Promise<typeof import("esbuild")> {
   try {
-    // The single executable has no node_modules of its own: it uses the project's.
-    return IN_BINARY
-      ? (createRequire(path)("esbuild") as typeof import("esbuild"))
-      : await importModule<typeof import("esbuild")>("esbuild");
+    // From Strongbox's own installation or the project's node_modules (import-module.ts).
+    return await importModule<typeof import("esbuild")>("esbuild");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;
