@@ -41,7 +41,7 @@ await build({
   banner: {
     js: [
       "var __strongboxRequire = require;",
-      'var require = (name) => { if (__strongboxRequire("node:module").isBuiltin(name)) return __strongboxRequire(name); throw Object.assign(new Error(`Cannot find module \'${name}\': the single executable loads packages through src/util/import-module.ts`), { code: "MODULE_NOT_FOUND" }); };',
+      'var require = (name) => { if (__strongboxRequire("node:module").isBuiltin(name)) return __strongboxRequire(name); throw Object.assign(new Error("Cannot find module " + name + ": the single executable loads packages through src/util/import-module.ts"), { code: "MODULE_NOT_FOUND" }); };',
       'var __strongboxUrl = "file:///strongbox-binary/dist/bin/strongbox";',
     ].join("\n"),
   },
