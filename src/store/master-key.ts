@@ -162,17 +162,56 @@ export function promoteNewKeyFile(path: string): void {
 }
 
 /**
- * Refuses, when a store is created, a master key a person typed rather than
- * generated: all one byte, or a short pattern repeated (`0000…`, `abab…`).
- * In 32 random bytes a byte repeats 12 times with probability below 10^-15
- * and fewer than 8 distinct bytes is rarer still, so a generated key always
- * passes. Only `init` asks: an existing store opens with whatever key it has.
+ * Refuses, when a store is created, a master key a person typed or built
+ * rather than drew at random: see {@link keyStructure}. Only `init` asks: an
+ * existing store opens with whatever key it has.
  */
 export function assertRandomKey(key: Uint8Array, where: string): void {
-  const counts = new Map<number, number>();
-  for (const byte of key) counts.set(byte, (counts.get(byte) ?? 0) + 1);
-  if (Math.max(...counts.values()) < 12 && counts.size >= 8) return;
-  throw new StrongboxError("E_STORE_KEY", `${where} holds a key that is not random`, {
-    hint: "a master key is 32 random bytes: generate one with `openssl rand -base64 32`, or let `strongbox init` make it",
+  const flaw = keyStructure(key);
+  if (flaw === undefined) return;
+  throw new StrongboxError("E_STORE_KEY", `${where} holds a key that is not random: ${flaw}`, {
+    hint: "a master key is 32 random bytes: leave STRONGBOX_MASTER_KEY unset and `strongbox init` generates one (or use `openssl rand -base64 32`); for something a person can remember, use `strongbox init --passphrase`",
   });
+}
+
+/**
+ * What makes `key` look made rather than drawn, or undefined for a key that
+ * looks random. Each test is one a random 32-byte key fails with probability
+ * below 10^-11 (all of them together too), so a generated key always passes:
+ *
+ * - a few byte values make up most of it (a byte 12 times, or fewer than 8
+ *   distinct): `0000…`, `abab…`;
+ * - the same on the steps between bytes: a sequence (`00 01 02 … 1f`, any
+ *   start and stride);
+ * - all bytes within a window of 96 values: printable ASCII (a password or a
+ *   phrase pasted as a key), or bytes from one narrow range;
+ * - a pattern of up to 24 bytes repeating (8 or more positions equal to the
+ *   byte that many places earlier).
+ *
+ * Says which, never the key.
+ */
+export function keyStructure(key: Uint8Array): string | undefined {
+  const bytes = [...key];
+  if (fewValues(bytes)) return "a few byte values make up most of it";
+  if (fewValues(bytes.slice(1).map((byte, i) => (byte - (bytes[i] as number)) & 0xff)))
+    return "its bytes follow a sequence";
+  const low = Math.min(...bytes);
+  const high = Math.max(...bytes);
+  if (high - low < 96)
+    return low >= 0x20 && high <= 0x7e
+      ? "every byte is a printable character, as in a password or phrase, not a key"
+      : "all its bytes lie in a narrow range";
+  for (let period = 1; period <= 24; period++) {
+    let same = 0;
+    for (let i = period; i < bytes.length; i++) if (bytes[i] === bytes[i - period]) same++;
+    if (same >= 8) return "a short pattern repeats in it";
+  }
+  return undefined;
+}
+
+/** A value 12 times or more, or fewer than 8 distinct values. */
+function fewValues(values: readonly number[]): boolean {
+  const counts = new Map<number, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return Math.max(...counts.values()) >= 12 || counts.size < 8;
 }
