@@ -153,3 +153,43 @@ function notFound(specifier: string, where: string): Error {
     code: "MODULE_NOT_FOUND",
   });
 }
+
+/**
+ * Why a file that a config imports from a package (bundled by esbuild, which
+ * looks through every ancestor's node_modules as Node does) may not be used,
+ * or undefined when it may: it must lie in one of the project's
+ * `node_modules` ({@link packageRoots}, Strongbox's own installation
+ * excluded: a config's imports are the project's), and its package directory
+ * must pass the ownership rule.
+ */
+export function configImportProblem(specifier: string, file: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    return undefined; // esbuild reports a file it cannot read
+  }
+  const roots = projectRoots(projectDir ?? process.cwd());
+  const inside = roots.some((root) => {
+    try {
+      return real.startsWith(`${realpathSync(root)}${sep}`);
+    } catch {
+      return false;
+    }
+  });
+  if (!inside)
+    return `the package ${specifier} resolves to ${real}, outside the project's node_modules (${roots.join(", ")}); install it in the project`;
+  const at = real.lastIndexOf(`${sep}node_modules${sep}`);
+  const rest = real.slice(at + "/node_modules/".length).split(sep);
+  const dir = join(
+    real.slice(0, at),
+    "node_modules",
+    ...rest.slice(0, rest[0]?.startsWith("@") ? 2 : 1),
+  );
+  try {
+    assertTrusted(dir, `the package directory of ${specifier}`);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}

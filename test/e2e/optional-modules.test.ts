@@ -260,6 +260,62 @@ describe("optional modules (issue 24.7)", () => {
     assert.equal(result.code, 0, result.stderr);
   });
 
+  // The neighbouring door: a package a TypeScript config imports is bundled by esbuild,
+  // which looks through every ancestor's node_modules; the same rule holds for it.
+  const importer = (marker: string) => ({
+    "strongbox.config.ts": `import "config-helper";\nexport default { variables: { PORT: { type: "port", default: 80 } } };\n`,
+    ".git/HEAD": "",
+    _marker: marker,
+  });
+  function plantHelper(nodeModules: string, marker: string): string {
+    writeFiles(join(nodeModules, "config-helper"), {
+      "package.json": '{ "name": "config-helper", "type": "module", "main": "index.js" }\n',
+      "index.js": `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "ran");\n`,
+    });
+    return join(nodeModules, "config-helper");
+  }
+  for (const [name, place, expected] of [
+    [
+      "the parent's node_modules",
+      (top: string) => plantHelper(join(top, "node_modules"), join(top, "ran")),
+      /outside the project's node_modules/,
+    ],
+    [
+      "the project's node_modules, when the package is writable by everyone",
+      (top: string) => chmodSync(plantHelper(join(top, "p/node_modules"), join(top, "ran")), 0o777),
+      /the package directory of config-helper .* everyone can write to/,
+    ],
+  ] as const) {
+    it(`attacks: a package a TypeScript config imports from ${name} is refused`, async () => {
+      const top = tempProject();
+      const { _marker, ...files } = importer(join(top, "ran"));
+      const project = join(top, "p");
+      writeFiles(project, files);
+      place(top);
+      // The single executable compiles with the project's esbuild.
+      if (existsSync(join(project, "node_modules")))
+        symlinkSync(join(ROOT, "node_modules/esbuild"), join(project, "node_modules/esbuild"));
+      else withModules(project);
+      const result = await runCli(["check"], { cwd: project });
+      assert.equal(existsSync(join(top, "ran")), false, "the planted import ran");
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, expected);
+    });
+  }
+
+  it("a package a TypeScript config imports from the project's own node_modules is bundled", async () => {
+    const top = tempProject();
+    const project = join(top, "p");
+    const { _marker, ...files } = importer(join(top, "ran"));
+    writeFiles(project, files);
+    plantHelper(join(project, "node_modules"), join(top, "ran"));
+    // The single executable compiles with the project's esbuild.
+    symlinkSync(join(ROOT, "node_modules/esbuild"), join(project, "node_modules/esbuild"));
+    const result = await runCli(["check"], { cwd: project });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(existsSync(join(top, "ran")), true, "the project's own package ran");
+  });
+
   it("attacks: a node_modules planted in a subdirectory is not loaded for the project's AWS refs", async () => {
     const project = withModules(
       tempProject({
