@@ -4,8 +4,9 @@
 //
 // Modules the npm package loads from node_modules only when a feature needs them
 // (esbuild for TypeScript configs, pg for smoke tests, the AWS and Azure SDKs)
-// stay outside: the binary loads them from the project's node_modules when they
-// are there, and says what to install when they are not.
+// stay outside: the binary loads them from the project's node_modules (and only
+// there, src/util/import-module.ts) when they are there, and says what to install
+// when they are not.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,15 +34,14 @@ await build({
     __STRONGBOX_BINARY__: "true",
     "import.meta.url": "__strongboxUrl",
   },
-  // Inside the executable, require() reaches built-in modules only. The optional packages
-  // above are required from beside the loaded config (src/util/import-module.ts); this
-  // fallback, from the working directory, serves anything else.
-  // The snapshot is built in another process and directory than those it runs in, so the
-  // working directory and the binary's path are asked for when a module is needed, not at load.
+  // Inside the executable, require() reaches built-in modules only, and that is all this
+  // one serves: the optional packages above are loaded only from the project's node_modules,
+  // after the ownership check (src/util/import-module.ts), never resolved from the working
+  // directory, its parents or NODE_PATH.
   banner: {
     js: [
       "var __strongboxRequire = require;",
-      'var require = (name) => __strongboxRequire("node:module").createRequire(__strongboxRequire("node:path").join(process.cwd(), "strongbox-binary.js"))(name);',
+      'var require = (name) => { if (__strongboxRequire("node:module").isBuiltin(name)) return __strongboxRequire(name); throw Object.assign(new Error("Cannot find module " + name + ": the single executable loads packages through src/util/import-module.ts"), { code: "MODULE_NOT_FOUND" }); };',
       'var __strongboxUrl = "file:///strongbox-binary/dist/bin/strongbox";',
     ].join("\n"),
   },

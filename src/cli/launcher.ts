@@ -5,8 +5,13 @@
  * on Node 22, which Node 20 lacks.
  *
  * One cache file per command and per bundle build, in the cache directory the
- * config compiler uses. V8 rejects a cache made by another V8, other flags or
- * another source; a rejected or missing cache is rewritten when the command
+ * config compiler uses. V8 rejects a cache made by another V8 or with other
+ * flags, but of the source it checks only the length, not the content: a
+ * cache made for any script of the same length is accepted and its code runs
+ * in place of the bundle's. So the file name (the bundle's length and mtime)
+ * only keeps builds apart; what keeps out someone else's code is that a cache
+ * is read only from a file and directory no one else could have written
+ * (readTrusted). A rejected or missing cache is rewritten when the command
  * ends, and anything wrong with the directory only costs the speed-up.
  *
  * Kept small on purpose: everything here runs before the cache can help.
@@ -71,8 +76,10 @@ function cachePath(sourceLength: number): string | undefined {
 }
 
 /**
- * V8 trusts a code cache it accepts as it trusts the script: one that someone
- * else could have written is not read.
+ * V8 runs the code in a cache it accepts, and it accepts any cache for a
+ * script of the same length: the ownership rule on the file and its
+ * directories is the whole boundary, so one that someone else could have
+ * written is not read.
  */
 function readTrusted(file: string): Buffer | undefined {
   try {

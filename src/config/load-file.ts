@@ -1,16 +1,19 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runInThisContext } from "node:vm";
 import { StrongboxError } from "../errors.js";
 import { packagePath } from "../package-root.js";
 import type { ConfigSpec } from "../schema/types.js";
-import { importModule, setProjectDir } from "../util/import-module.js";
+import { configImportProblem, importModule, setProjectDir } from "../util/import-module.js";
 import { cacheDir, cachedCompile } from "./compile-cache.js";
 
 /** What a config's `import … from "strongbox"` is bundled from: `defineConfig` and friends. */
 const CONFIG_API = packagePath("dist/src/config-api.js");
+
+/** Marks a resolution the project-packages plugin asked for itself. */
+const CHECKED = Symbol("checked");
 
 /**
  * Loads a config file into the config model. TypeScript configs are bundled with
@@ -143,6 +146,26 @@ async function bundleConfig(
             }));
           },
         },
+        {
+          // A package the config imports comes from the project's node_modules, as the
+          // optional packages do (import-module.ts): not from an ancestor's.
+          name: "strongbox-project-packages",
+          setup(build) {
+            build.onResolve({ filter: /^[^./]/ }, async (args) => {
+              if (args.pluginData === CHECKED || isBuiltin(args.path)) return undefined;
+              const found = await build.resolve(args.path, {
+                kind: args.kind,
+                importer: args.importer,
+                resolveDir: args.resolveDir,
+                pluginData: CHECKED,
+              });
+              if (found.errors.length > 0 || found.external || found.namespace !== "file")
+                return found.errors.length > 0 ? { errors: found.errors } : found;
+              const problem = configImportProblem(args.path, found.path);
+              return problem === undefined ? found : { errors: [{ text: problem }] };
+            });
+          },
+        },
       ],
     });
     const text = result.outputFiles[0]?.text ?? "";
@@ -172,10 +195,8 @@ async function bundleConfig(
  */
 async function loadEsbuild(path: string): Promise<typeof import("esbuild")> {
   try {
-    // The single executable has no node_modules of its own: it uses the project's.
-    return IN_BINARY
-      ? (createRequire(path)("esbuild") as typeof import("esbuild"))
-      : await importModule<typeof import("esbuild")>("esbuild");
+    // From Strongbox's own installation or the project's node_modules (import-module.ts).
+    return await importModule<typeof import("esbuild")>("esbuild");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 
 /**
  * `strongbox run` tells its child which environment it resolved, so the
@@ -8,7 +9,8 @@ import { readFileSync } from "node:fs";
  * marker names the live process that resolved: `ENV:PID:START`, where START
  * is that process's start time in clock ticks since boot. The child accepts
  * the marker only when one of its own ancestors has exactly that pid and
- * start time and was started as `… run …`. Setting the variable by hand, in a
+ * start time and is Strongbox itself running `run` (startedAsRun: not
+ * `npm run start`, whose argv also holds `run`). Setting the variable by hand, in a
  * Dockerfile, a CI variable or a stale shell names no live ancestor; the
  * start time also defeats a recycled pid. On systems without `/proc` nothing
  * can be proven and the child checks its policy as any process does.
@@ -44,9 +46,38 @@ export function isAttested(value: string | undefined, environment: string): bool
   return false;
 }
 
-function startedAsRun(pid: number): boolean {
+/**
+ * True when `pid` is Strongbox itself running its `run` command: the single
+ * executable (a program named `strongbox`) or Node running the npm package's
+ * CLI (`dist/bundle/strongbox.cjs` of a package named `strongbox`, however
+ * it was linked), with `run` as the command word right after the program or
+ * script. `npm run start`, `make run` or a script given `run` as an argument
+ * are not Strongbox; the ancestor check above only proves the process is
+ * alive and an ancestor.
+ */
+export function startedAsRun(pid: number): boolean {
+  let argv: string[];
+  let exe: string;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("run");
+    argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    exe = realpathSync(`/proc/${pid}/exe`);
+  } catch {
+    return false;
+  }
+  if (/^strongbox(\.exe)?$/.test(basename(exe))) return argv[1] === "run";
+  if (!/^node(js)?(\d+(\.\d+)*)?$/.test(basename(exe))) return false;
+  // node [its options] SCRIPT run …: an option taking a separate value makes the script
+  // unrecognisable, which only costs the trust (the child then checks its own policy).
+  const script = argv.findIndex((arg, index) => index > 0 && !arg.startsWith("-"));
+  return script > 0 && argv[script + 1] === "run" && isStrongboxCli(pid, argv[script] as string);
+}
+
+function isStrongboxCli(pid: number, script: string): boolean {
+  try {
+    const path = realpathSync(resolve(realpathSync(`/proc/${pid}/cwd`), script));
+    if (basename(path) !== "strongbox.cjs") return false;
+    const manifest = join(dirname(path), "..", "..", "package.json");
+    return (JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown }).name === "strongbox";
   } catch {
     return false;
   }

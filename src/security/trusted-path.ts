@@ -1,45 +1,151 @@
-import { readFileSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
 import { userInfo } from "node:os";
-import { dirname } from "node:path";
+import { dirname, isAbsolute } from "node:path";
 import { StrongboxError } from "../errors.js";
 
 /**
- * Files Strongbox executes (a config, its compiled cache) or trusts with
- * secrets (the store) must be under the control of the user running it, as
- * OpenSSH demands of `authorized_keys`: owned by this user or root, and not in
- * a directory someone else could swap them in. A directory writable by group
- * or others is acceptable only with the sticky bit (as /tmp has), where
- * nobody can replace another user's entries. Group write is fine when the
- * group is the user's own private group (the default of Debian, Ubuntu and
- * Fedora, where the umask is 002): nobody else is in it.
+ * Files Strongbox executes (a config, its compiled cache, an optional package)
+ * or trusts with secrets (the store, a key file) must be under the control of
+ * the user running it, as OpenSSH demands of `authorized_keys`: owned by this
+ * user or root, and not reached through a directory or link someone else
+ * could change. A directory writable by group or others is acceptable only
+ * with the sticky bit (as /tmp has), where nobody can replace another user's
+ * entries. Group write is fine when the group is the user's own private group
+ * (the default of Debian, Ubuntu and Fedora, where the umask is 002): nobody
+ * else is in it.
+ *
+ * The rule holds for the path as the kernel follows it, not only as it is
+ * spelled: every directory passed through (the real ones a symbolic link
+ * leads into, at any depth of a chain of links, relative or absolute) and
+ * every link itself (whose owner can point it elsewhere, even in a sticky
+ * directory). A config that is a link into /tmp, or a project whose parent
+ * is a link into a directory everyone can write to, is refused.
  */
 export function assertTrusted(path: string, what: string): void {
+  const problem = untrustedReason(path, what);
+  if (problem !== undefined)
+    throw new StrongboxError("E_UNSAFE_PATH", problem.message, { hint: problem.hint });
+}
+
+/** Why a path fails the ownership rule of {@link assertTrusted}. */
+export interface Untrusted {
+  /** `owner`: something on the way belongs to another user; `writable`: others can write to it. */
+  readonly kind: "owner" | "writable";
+  /** The directory, link or file at fault, as the kernel reaches it. */
+  readonly at: string;
+  readonly message: string;
+  readonly hint: string;
+}
+
+/**
+ * The first reason `path` fails the rule of {@link assertTrusted}, or
+ * undefined when it passes, does not exist, or the system has no POSIX
+ * ownership (Windows).
+ */
+export function untrustedReason(path: string, what: string): Untrusted | undefined {
   const uid = process.getuid?.();
-  if (uid === undefined) return; // no POSIX ownership to check (Windows)
-  const stats = statOrUndefined(path);
-  if (stats === undefined) return;
-  if (stats.uid !== uid && stats.uid !== 0)
-    throw unsafe(
-      `${what} ${path} belongs to another user (uid ${stats.uid})`,
-      `Strongbox only runs or trusts files owned by you or root; if it is yours, \`chown\` it, otherwise remove it`,
-    );
-  if (stats.isFile() && (stats.mode & writableByOthers(stats.gid)) !== 0)
-    throw unsafe(
-      `${what} ${path} is writable by ${(stats.mode & 0o002) !== 0 ? "everyone" : "its group"}`,
-      `run \`chmod go-w ${path}\``,
-    );
-  for (let dir = stats.isDirectory() ? path : dirname(path); ; dir = dirname(dir)) {
-    const info = statOrUndefined(dir);
-    if (
-      info !== undefined &&
-      (info.mode & writableByOthers(info.gid)) !== 0 &&
-      (info.mode & 0o1000) === 0
-    )
-      throw unsafe(
-        `${what} ${path} is inside ${dir}, which ${(info.mode & 0o002) !== 0 ? "everyone" : "its group"} can write to`,
-        `anyone who can write there can replace it; run \`chmod go-w ${dir}\` or move the project`,
-      );
-    if (dirname(dir) === dir) return;
+  if (uid === undefined) return undefined;
+  const steps = traverse(path);
+  if (steps === undefined) return undefined;
+  const final = steps[steps.length - 1] as Step;
+  const real = final.path === path ? "" : ` (reached as ${final.path})`;
+  const named = `${what} ${path}${real}`;
+  const foreign = (stats: Stats) => stats.uid !== uid && stats.uid !== 0;
+  for (const step of steps) {
+    const { stats } = step;
+    const isFinal = step === final;
+    if (foreign(stats)) {
+      const message = isFinal
+        ? `${named} belongs to another user (uid ${stats.uid})`
+        : step.link
+          ? `${named} is reached through the link ${step.path}, which belongs to another user (uid ${stats.uid})`
+          : `${named} is inside ${step.path}, which belongs to another user (uid ${stats.uid})`;
+      const hint = isFinal
+        ? "Strongbox only runs or trusts files owned by you or root; if it is yours, `chown` it, otherwise remove it"
+        : `whoever owns ${step.path} can replace what is in it; use a path only you (or root) control`;
+      return { kind: "owner", at: step.path, message, hint };
+    }
+    if (step.link) continue;
+    const writable = (stats.mode & writableByOthers(stats.gid)) !== 0;
+    const by = (stats.mode & 0o002) !== 0 ? "everyone" : "its group";
+    if (stats.isDirectory() ? writable && (stats.mode & 0o1000) === 0 : isFinal && writable)
+      return isFinal && !stats.isDirectory()
+        ? {
+            kind: "writable",
+            at: step.path,
+            message: `${named} is writable by ${by}`,
+            hint: `run \`chmod go-w ${step.path}\``,
+          }
+        : {
+            kind: "writable",
+            at: step.path,
+            message: `${named} is inside ${step.path}, which ${by} can write to`,
+            hint: `anyone who can write there can replace it; run \`chmod go-w ${step.path}\` or move the project`,
+          };
+  }
+  return undefined;
+}
+
+interface Step {
+  /** The entry, spelled with the real path of its directory. */
+  readonly path: string;
+  readonly stats: Stats;
+  /** A symbolic link, followed after this step. */
+  readonly link: boolean;
+}
+
+/**
+ * Every directory, link and the final entry the kernel passes through to
+ * reach `path`, following links as it does (`..` after a link leaves the
+ * link's target). Undefined when something on the way is missing or the
+ * links loop.
+ */
+function traverse(path: string): Step[] | undefined {
+  const pending = (isAbsolute(path) ? path : `${process.cwd()}/${path}`).split("/");
+  const root = lstatOrUndefined("/");
+  if (root === undefined) return undefined;
+  const steps: Step[] = [{ path: "/", stats: root, link: false }];
+  let current = "/";
+  for (let links = 0; pending.length > 0; ) {
+    const name = pending.shift() as string;
+    if (name === "" || name === ".") continue;
+    if (name === "..") {
+      current = dirname(current);
+      continue;
+    }
+    const next = current === "/" ? `/${name}` : `${current}/${name}`;
+    const stats = lstatOrUndefined(next);
+    if (stats === undefined) return undefined;
+    steps.push({ path: next, stats, link: stats.isSymbolicLink() });
+    if (!stats.isSymbolicLink()) {
+      current = next;
+      continue;
+    }
+    if (++links > 40) return undefined;
+    let target: string;
+    try {
+      target = readlinkSync(next);
+    } catch {
+      return undefined;
+    }
+    pending.unshift(...target.split("/"));
+    if (isAbsolute(target)) current = "/";
+  }
+  // The final entry is where the walk ended (a link to "." or a trailing ".." ends on a directory seen before).
+  const last = steps[steps.length - 1] as Step;
+  if (last.path !== current || last.link) {
+    const stats = lstatOrUndefined(current);
+    if (stats === undefined) return undefined;
+    steps.push({ path: current, stats, link: false });
+  }
+  return steps;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -78,8 +184,4 @@ export function statOrUndefined(path: string) {
   } catch {
     return undefined;
   }
-}
-
-function unsafe(message: string, hint: string): StrongboxError {
-  return new StrongboxError("E_UNSAFE_PATH", message, { hint });
 }

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
-import { writableByOthers } from "../security/trusted-path.js";
+import { untrustedReason } from "../security/trusted-path.js";
 import { toB64u } from "./encoding.js";
 
 /** scrypt parameters as stored in the keyring. */
@@ -108,8 +108,8 @@ export function readKeyFile(path: string): Buffer {
 
 /**
  * The text of a file holding a key (a master key file, an identities file),
- * after checking that it is the reader's own, in a directory others cannot
- * write to, and readable by its owner only. Throws `E_STORE_KEY` with the fix.
+ * after checking that it is the reader's own, readable by its owner only, and
+ * reached through no directory or link others control (trusted-path.ts). Throws `E_STORE_KEY` with the fix.
  */
 export function readPrivateFile(path: string, what: string): string {
   const stats = statSync(path);
@@ -122,13 +122,6 @@ export function readPrivateFile(path: string, what: string): string {
         hint: "a master key must be your own file; whoever owns it can replace it with theirs",
       },
     );
-  const dir = statSync(dirname(path));
-  if ((dir.mode & writableByOthers(dir.gid)) !== 0 && (dir.mode & 0o1000) === 0)
-    throw new StrongboxError(
-      "E_STORE_KEY",
-      `${what} ${path} is in ${dirname(path)}, which others can write to`,
-      { hint: `run \`chmod 700 ${dirname(path)}\`; others could swap the key file there` },
-    );
   if ((stats.mode & 0o077) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
     throw new StrongboxError(
@@ -139,6 +132,17 @@ export function readPrivateFile(path: string, what: string): string {
       },
     );
   }
+  // Every directory and link on the way, real path included (trusted-path.ts): a key file
+  // that is a link into a directory others can write to is as replaceable as one in it.
+  const problem = untrustedReason(path, what);
+  if (problem?.kind === "writable")
+    throw new StrongboxError(
+      "E_STORE_KEY",
+      `${what} ${path} is in ${problem.at}, which others can write to`,
+      { hint: `run \`chmod go-w ${problem.at}\`; others could swap the key file there` },
+    );
+  if (problem !== undefined)
+    throw new StrongboxError("E_STORE_KEY", problem.message, { hint: problem.hint });
   return readFileSync(path, "utf8");
 }
 
@@ -158,17 +162,56 @@ export function promoteNewKeyFile(path: string): void {
 }
 
 /**
- * Refuses, when a store is created, a master key a person typed rather than
- * generated: all one byte, or a short pattern repeated (`0000…`, `abab…`).
- * In 32 random bytes a byte repeats 12 times with probability below 10^-15
- * and fewer than 8 distinct bytes is rarer still, so a generated key always
- * passes. Only `init` asks: an existing store opens with whatever key it has.
+ * Refuses, when a store is created, a master key a person typed or built
+ * rather than drew at random: see {@link keyStructure}. Only `init` asks: an
+ * existing store opens with whatever key it has.
  */
 export function assertRandomKey(key: Uint8Array, where: string): void {
-  const counts = new Map<number, number>();
-  for (const byte of key) counts.set(byte, (counts.get(byte) ?? 0) + 1);
-  if (Math.max(...counts.values()) < 12 && counts.size >= 8) return;
-  throw new StrongboxError("E_STORE_KEY", `${where} holds a key that is not random`, {
-    hint: "a master key is 32 random bytes: generate one with `openssl rand -base64 32`, or let `strongbox init` make it",
+  const flaw = keyStructure(key);
+  if (flaw === undefined) return;
+  throw new StrongboxError("E_STORE_KEY", `${where} holds a key that is not random: ${flaw}`, {
+    hint: "a master key is 32 random bytes: leave STRONGBOX_MASTER_KEY unset and `strongbox init` generates one (or use `openssl rand -base64 32`); for something a person can remember, use `strongbox init --passphrase`",
   });
+}
+
+/**
+ * What makes `key` look made rather than drawn, or undefined for a key that
+ * looks random. Each test is one a random 32-byte key fails with probability
+ * below 10^-11 (all of them together too), so a generated key always passes:
+ *
+ * - a few byte values make up most of it (a byte 12 times, or fewer than 8
+ *   distinct): `0000…`, `abab…`;
+ * - the same on the steps between bytes: a sequence (`00 01 02 … 1f`, any
+ *   start and stride);
+ * - all bytes within a window of 96 values: printable ASCII (a password or a
+ *   phrase pasted as a key), or bytes from one narrow range;
+ * - a pattern of up to 24 bytes repeating (8 or more positions equal to the
+ *   byte that many places earlier).
+ *
+ * Says which, never the key.
+ */
+export function keyStructure(key: Uint8Array): string | undefined {
+  const bytes = [...key];
+  if (fewValues(bytes)) return "a few byte values make up most of it";
+  if (fewValues(bytes.slice(1).map((byte, i) => (byte - (bytes[i] as number)) & 0xff)))
+    return "its bytes follow a sequence";
+  const low = Math.min(...bytes);
+  const high = Math.max(...bytes);
+  if (high - low < 96)
+    return low >= 0x20 && high <= 0x7e
+      ? "every byte is a printable character, as in a password or phrase, not a key"
+      : "all its bytes lie in a narrow range";
+  for (let period = 1; period <= 24; period++) {
+    let same = 0;
+    for (let i = period; i < bytes.length; i++) if (bytes[i] === bytes[i - period]) same++;
+    if (same >= 8) return "a short pattern repeats in it";
+  }
+  return undefined;
+}
+
+/** A value 12 times or more, or fewer than 8 distinct values. */
+function fewValues(values: readonly number[]): boolean {
+  const counts = new Map<number, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return Math.max(...counts.values()) >= 12 || counts.size < 8;
 }

@@ -33,7 +33,8 @@ export function initStore(
   refuseExisting(options.dir);
   if (options.recipients !== undefined && options.prepared === undefined)
     throw new StrongboxError("E_USAGE", "a store with recipients is made by initRecipientStore");
-  if (options.masterKey !== undefined) assertRandomKey(options.masterKey, "the master key given");
+  if (options.masterKey !== undefined && options.acceptPatternedKey !== true)
+    assertRandomKey(options.masterKey, "the master key given");
   const storeId = options.prepared?.storeId ?? random(16);
   const id = toB64u(storeId);
   const { master, key, keyFile } =

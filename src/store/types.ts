@@ -51,6 +51,12 @@ export interface InitOptions extends StoreOptions {
   /** Use this master key (e.g. from `STRONGBOX_MASTER_KEY`) instead of generating one; no key file is written. */
   readonly masterKey?: Buffer;
   /**
+   * Accept a `masterKey` with structure (a sequence, a pattern, printable text), which is
+   * otherwise refused (keyStructure in master-key.ts). Only for published test vectors,
+   * whose key is deliberately `00 01 … 1f`; the CLI never sets it.
+   */
+  readonly acceptPatternedKey?: boolean;
+  /**
    * Recipients who can open the store (`age1…`, `ssh-ed25519 …`, `transit:MOUNT/KEY`,
    * `aws-kms:KEY`, `passphrase`), each with an optional name; then no key file is written.
    * Only `initRecipientStore` takes them (wrapping is asynchronous).

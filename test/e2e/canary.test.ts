@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { type CliResult, runCli, tempProject } from "../helpers/cli.js";
+import { type CliResult, runCli, tempProject, withModules } from "../helpers/cli.js";
 
 /**
  * Canary secrets go through every error path; no output may contain one, nor
@@ -122,9 +122,11 @@ describe("no secret value in any output", () => {
   });
 
   it("a validator that echoes its input is scrubbed", async () => {
-    const dir = tempProject({
-      "strongbox.config.ts": `export default { variables: { PLAIN: { secret: true, schema: { "~standard": { version: 1, vendor: "echo", validate: (v) => ({ issues: [{ message: "rejected " + v }] }) } } } } };\n`,
-    });
+    const dir = withModules(
+      tempProject({
+        "strongbox.config.ts": `export default { variables: { PLAIN: { secret: true, schema: { "~standard": { version: 1, vendor: "echo", validate: (v) => ({ issues: [{ message: "rejected " + v }] }) } } } } };\n`,
+      }),
+    );
     const result = await runCli(["check"], { cwd: dir, env: { PLAIN: CANARIES.PLAIN } });
     assert.equal(result.code, 4);
     assert.match(result.stderr, /PLAIN: rejected \[redacted\]/);

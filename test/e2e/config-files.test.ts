@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ROOT, runCli, tempProject } from "../helpers/cli.js";
+import { ROOT, runCli, tempProject, withModules } from "../helpers/cli.js";
 
 const FIXTURE = join(ROOT, "test/fixtures/ts-project");
 
@@ -37,9 +37,11 @@ describe("config files", () => {
   });
 
   it("recompiles a cached TypeScript config when it changes, and reports compile errors with a position", async () => {
-    const dir = tempProject({
-      "strongbox.config.ts": `import { defineConfig } from "strongbox";\nexport default defineConfig({ variables: { A: { default: "one" } } });\n`,
-    });
+    const dir = withModules(
+      tempProject({
+        "strongbox.config.ts": `import { defineConfig } from "strongbox";\nexport default defineConfig({ variables: { A: { default: "one" } } });\n`,
+      }),
+    );
     const first = await runCli(["export"], { cwd: dir });
     assert.equal(first.stdout, "A=one\n", first.stderr);
     const path = join(dir, "strongbox.config.ts");

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { CLI, cleanEnv, ROOT, runCli, tempProject } from "../helpers/cli.js";
+import { CLI, cleanEnv, ROOT, runCli, tempProject, withModules } from "../helpers/cli.js";
 
 /** The README's example, run from a copy with its own HOME, so nothing of the developer's is touched. */
 function exampleCopy(): string {
@@ -12,6 +12,7 @@ function exampleCopy(): string {
     recursive: true,
     filter: (src) => !src.includes(".strongbox"),
   });
+  withModules(dir);
   execFileSync(process.execPath, [join(dir, "make-demo-store.mjs")], {
     env: cleanEnv(dir, { STRONGBOX_CLI: CLI }),
     stdio: "ignore",

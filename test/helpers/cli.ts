@@ -1,5 +1,12 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +44,22 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
   }
 }
 
+/** True when the suite runs against the single executable. */
+export const TESTING_BINARY = BINARY !== undefined && BINARY !== "";
+
+/**
+ * Gives a project the repository's packages as its node_modules, as a project
+ * that installed them would have, when the suite runs against the single
+ * executable: it loads esbuild (TypeScript configs), the AWS SDKs and pg from
+ * the project's node_modules only (src/util/import-module.ts), never from
+ * NODE_PATH. The npm package has them as its own dependencies. Returns `dir`.
+ */
+export function withModules(dir: string): string {
+  if (TESTING_BINARY && !existsSync(join(dir, "node_modules")))
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  return dir;
+}
+
 export interface CliResult {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -53,10 +76,6 @@ export function cleanEnv(dir: string, extra: Record<string, string> = {}): Recor
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: dir,
     STRONGBOX_CACHE_DIR: join(dir, ".cache"),
-    // The single executable finds esbuild (for TypeScript configs) in the project's
-    // node_modules; a temporary project has none, so it gets the repository's, as a
-    // project that installed it would.
-    ...(BINARY === undefined || BINARY === "" ? {} : { NODE_PATH: join(ROOT, "node_modules") }),
     ...extra,
   };
 }

@@ -9,7 +9,7 @@ import { runCli, tempProject } from "../helpers/cli.js";
 import { git } from "./git.test.js";
 
 const KEY_1 = Buffer.from(
-  "8f2d5c1a9b7e4f3062d1c8a7b5e9f0d4c3b2a1908f7e6d5c4b3a29180f7e6d5c",
+  "db5a990155f375c3f66398ce07cf8eae3ffca57671b752e5bc7856d23b98684e",
   "hex",
 );
 

@@ -362,7 +362,7 @@ describe("store tampering", () => {
       "E_STORE_TAMPERED",
     );
     const otherDir = join(tempProject(), "other");
-    initStore({ dir: otherDir, env: {}, masterKey: MASTER });
+    initStore({ dir: otherDir, env: {}, masterKey: MASTER, acceptPatternedKey: true });
     cpSync(join(dir, "secrets/AFTER_ROTATE.sbx"), join(otherDir, "secrets/AFTER_ROTATE.sbx"));
     const otherStore = await openStore({
       dir: otherDir,

@@ -1,0 +1,199 @@
+// Issue 24, item 8: the ownership rule (src/security/trusted-path.ts) holds for the path
+// as the kernel follows it. Every way of spelling a path that ends in, or passes through,
+// a directory or link someone else controls is generated here and must be refused, for
+// a config (assertTrusted) and a key file (readPrivateFile); the same spellings leading
+// only through directories the user controls must pass.
+import assert from "node:assert/strict";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join, relative } from "node:path";
+import { describe, it } from "node:test";
+import { StrongboxError } from "../../src/errors.js";
+import { assertTrusted } from "../../src/security/trusted-path.js";
+import { readPrivateFile } from "../../src/store/master-key.js";
+import { runCli, tempProject } from "../helpers/cli.js";
+
+const isRoot = process.getuid?.() === 0;
+const KEY = `${Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 97 + 13) & 0xff)).toString("base64")}\n`;
+
+/** A place with a private directory, one everyone can write to, and a sticky one. */
+function layout() {
+  const base = tempProject();
+  const safe = join(base, "safe");
+  const open = join(base, "open");
+  const sticky = join(base, "sticky");
+  mkdirSync(safe, { mode: 0o700 });
+  mkdirSync(join(open, "sub"), { recursive: true });
+  chmodSync(open, 0o777);
+  mkdirSync(sticky);
+  chmodSync(sticky, 0o1777);
+  for (const dir of [safe, join(open, "sub"), open, sticky])
+    writeFileSync(join(dir, "target"), KEY, { mode: 0o600 });
+  return { base, safe, open, sticky };
+}
+
+type Layout = ReturnType<typeof layout>;
+/** A variant builds links in a layout and returns the path a user would give. */
+type Variant = readonly [string, (l: Layout) => string];
+
+/** Spellings that lead into, or through, something others control. */
+const HOSTILE: Variant[] = [
+  ["a link to a file in an open directory", (l) => link(join(l.open, "target"), l.safe, "a")],
+  [
+    "a relative link to a file in an open directory",
+    (l) => link(relative(l.safe, join(l.open, "target")), l.safe, "a"),
+  ],
+  [
+    "a chain of links ending in an open directory",
+    (l) => link(link(join(l.open, "target"), l.safe, "b"), l.safe, "a"),
+  ],
+  [
+    "a chain passing through a link that sits in an open directory",
+    (l) => link(link(join(l.safe, "target"), l.open, "b"), l.safe, "a"),
+  ],
+  [
+    "a file under a parent directory that is a link to an open directory",
+    (l) => join(link(l.open, l.safe, "dir"), "target"),
+  ],
+  [
+    "a file under a link to a closed directory inside an open one",
+    (l) => join(link(join(l.open, "sub"), l.safe, "dir"), "target"),
+  ],
+  [
+    "a relative directory link climbing with ..",
+    (l) => join(link("../open/sub", l.safe, "dir"), "target"),
+  ],
+  [
+    "a link whose target climbs out through .. of a linked directory",
+    (l) => `${link(join(l.open, "sub"), l.safe, "dir")}/../target`,
+  ],
+  ["a file directly in an open directory", (l) => join(l.open, "target")],
+  ...(isRoot
+    ? ([
+        [
+          "a link in a sticky directory owned by another user",
+          (l) => {
+            const path = link(join(l.safe, "target"), l.sticky, "theirs");
+            lchownSync(path, 12345, 12345);
+            return path;
+          },
+        ],
+        [
+          "a file inside a directory another user owns",
+          (l) => {
+            const dir = join(l.base, "foreign");
+            mkdirSync(dir, { mode: 0o755 });
+            writeFileSync(join(dir, "target"), KEY, { mode: 0o600 });
+            chownSync(dir, 12345, 12345);
+            return join(dir, "target");
+          },
+        ],
+        [
+          "a link to a directory another user owns",
+          (l) => {
+            const dir = join(l.base, "foreign");
+            mkdirSync(dir, { mode: 0o755 });
+            writeFileSync(join(dir, "target"), KEY, { mode: 0o600 });
+            chownSync(dir, 12345, 12345);
+            return join(link(dir, l.safe, "dir"), "target");
+          },
+        ],
+      ] satisfies Variant[])
+    : []),
+];
+
+/** The same shapes kept inside what the user controls. */
+const FINE: Variant[] = [
+  ["the file itself", (l) => join(l.safe, "target")],
+  [
+    "an absolute link within the private directory",
+    (l) => link(join(l.safe, "target"), l.safe, "a"),
+  ],
+  ["a relative link", (l) => link("target", l.safe, "a")],
+  ["a chain of links", (l) => link(link("target", l.safe, "b"), l.safe, "a")],
+  ["a linked parent directory", (l) => join(link(l.safe, l.base, "alias"), "target")],
+  ["our own link in a sticky directory", (l) => link(join(l.safe, "target"), l.sticky, "mine")],
+];
+
+function link(target: string, dir: string, name: string): string {
+  const path = join(dir, name);
+  symlinkSync(target, path);
+  return path;
+}
+
+function refusal(action: () => unknown): StrongboxError | undefined {
+  try {
+    action();
+    return undefined;
+  } catch (error) {
+    if (error instanceof StrongboxError) return error;
+    throw error;
+  }
+}
+
+describe("the ownership rule follows links (issue 24.8)", () => {
+  for (const [name, build] of HOSTILE) {
+    it(`attacks: refuses ${name}`, () => {
+      const path = build(layout());
+      const config = refusal(() => assertTrusted(path, "config file"));
+      assert.equal(config?.code, "E_UNSAFE_PATH", `config: ${path}`);
+      assert.match(config?.message ?? "", /another user|can write to/);
+      const key = refusal(() => readPrivateFile(path, "key file"));
+      assert.equal(key?.code, "E_STORE_KEY", `key file: ${path}`);
+    });
+  }
+
+  for (const [name, build] of FINE) {
+    it(`accepts ${name}`, () => {
+      const path = build(layout());
+      assertTrusted(path, "config file");
+      assert.equal(readPrivateFile(path, "key file"), KEY);
+    });
+  }
+
+  it("a loop of links is not an error of the rule (the read reports it)", () => {
+    const l = layout();
+    symlinkSync(join(l.safe, "y"), join(l.safe, "x"));
+    symlinkSync(join(l.safe, "x"), join(l.safe, "y"));
+    assertTrusted(join(l.safe, "x"), "config file");
+  });
+});
+
+describe("the CLI refuses a config and a key file reached through an open directory", () => {
+  it("attacks: a project's config that is a link into a directory everyone can write to is never run", async () => {
+    const l = layout();
+    writeFileSync(
+      join(l.open, "strongbox.config.ts"),
+      `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(join(l.base, "PWNED"))}, "ran");\nexport default { variables: {} };\n`,
+    );
+    const project = join(l.base, "project");
+    mkdirSync(join(project, ".git"), { recursive: true });
+    symlinkSync(join(l.open, "strongbox.config.ts"), join(project, "strongbox.config.ts"));
+    const result = await runCli(["check"], { cwd: project });
+    assert.equal(result.code, 6, result.stderr);
+    assert.match(result.stderr, /open, which everyone can write to \(E_UNSAFE_PATH\)/);
+    assert.equal(
+      (await runCli(["check", "--config", join(project, "strongbox.config.ts")], { cwd: l.base }))
+        .code,
+      6,
+    );
+    assert.equal(existsSync(join(l.base, "PWNED")), false, "the planted config ran");
+  });
+
+  it("attacks: STRONGBOX_KEY_FILE that is a link into an open directory is refused", async () => {
+    const dir = tempProject();
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    const l = layout();
+    const keyFile = link(join(l.open, "target"), l.safe, "store.key");
+    const result = await runCli(["list"], { cwd: dir, env: { STRONGBOX_KEY_FILE: keyFile } });
+    assert.equal(result.code, 7, result.stderr);
+    assert.match(result.stderr, /which others can write to/);
+  });
+});
