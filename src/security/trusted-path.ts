@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, type Stats, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { dirname } from "node:path";
 import { StrongboxError } from "../errors.js";
@@ -18,16 +18,7 @@ export function assertTrusted(path: string, what: string): void {
   if (uid === undefined) return; // no POSIX ownership to check (Windows)
   const stats = statOrUndefined(path);
   if (stats === undefined) return;
-  if (stats.uid !== uid && stats.uid !== 0)
-    throw unsafe(
-      `${what} ${path} belongs to another user (uid ${stats.uid})`,
-      `Strongbox only runs or trusts files owned by you or root; if it is yours, \`chown\` it, otherwise remove it`,
-    );
-  if (stats.isFile() && (stats.mode & writableByOthers(stats.gid)) !== 0)
-    throw unsafe(
-      `${what} ${path} is writable by ${(stats.mode & 0o002) !== 0 ? "everyone" : "its group"}`,
-      `run \`chmod go-w ${path}\``,
-    );
+  assertOwnAndPrivate(path, what, stats, uid);
   for (let dir = stats.isDirectory() ? path : dirname(path); ; dir = dirname(dir)) {
     const info = statOrUndefined(dir);
     if (
@@ -41,6 +32,44 @@ export function assertTrusted(path: string, what: string): void {
       );
     if (dirname(dir) === dir) return;
   }
+}
+
+/**
+ * A file inside a directory already checked with {@link assertTrusted} (a
+ * store's keyring, manifest and secret files; the known-stores pin file): the
+ * same rule for the file itself, and it must not be a symlink, which could
+ * lead anywhere (the directory checks would then speak of the wrong place).
+ * Nothing at `path` is fine: the caller decides what a missing file means.
+ */
+export function assertTrustedEntry(path: string, what: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (stats.isSymbolicLink())
+    throw unsafe(
+      `${what} ${path} is a symbolic link`,
+      "Strongbox does not follow symlinks inside the store or its state; put the file itself there",
+    );
+  assertOwnAndPrivate(path, what, stats, uid);
+}
+
+/** The one ownership rule: owned by this user or root, and (a file) not writable by anyone else. */
+function assertOwnAndPrivate(path: string, what: string, stats: Stats, uid: number): void {
+  if (stats.uid !== uid && stats.uid !== 0)
+    throw unsafe(
+      `${what} ${path} belongs to another user (uid ${stats.uid})`,
+      `Strongbox only runs or trusts files owned by you or root; if it is yours, \`chown\` it, otherwise remove it`,
+    );
+  if (stats.isFile() && (stats.mode & writableByOthers(stats.gid)) !== 0)
+    throw unsafe(
+      `${what} ${path} is writable by ${(stats.mode & 0o002) !== 0 ? "everyone" : "its group"}`,
+      `run \`chmod go-w ${path}\``,
+    );
 }
 
 /** The write bits that let someone else write: others always, the group unless it is the user's alone. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { AuditEvent } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { assertTrustedEntry } from "../security/trusted-path.js";
 import { type MasterKeyOrigin, wrapperFor } from "./key-wrapper.js";
 import { type Keyring, openKeyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
@@ -376,6 +377,7 @@ export class StoreCore {
   readFresh(name: string): SecretFile | undefined {
     const path = this.path(name);
     let bytes: Buffer;
+    assertTrustedEntry(path, "the secret file");
     try {
       bytes = readFileSync(path);
     } catch (error) {

@@ -2,6 +2,7 @@ import { closeSync, constants, fsyncSync, openSync, readFileSync, writeSync } fr
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { assertTrustedEntry } from "../security/trusted-path.js";
 import { deriveOnce, hmac, macEquals } from "./crypto.js";
 import { fromB64u, toB64u } from "./encoding.js";
 import type { Keyring } from "./keyring.js";
@@ -76,6 +77,7 @@ export function readManifestLines(
   keyring: Keyring,
 ): { marks: Map<string, Mark>; lines: number } | undefined {
   let text: string;
+  assertTrustedEntry(join(dir, MANIFEST), "the store's manifest");
   try {
     text = readFileSync(join(dir, MANIFEST), "utf8");
   } catch (error) {

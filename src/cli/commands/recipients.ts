@@ -106,7 +106,8 @@ ${STORE_HELP}
       return EXIT_OK;
     }
     const { removed, exposed } = await store.removeRecipient(who, { passphrase });
-    if (invocation.values.json === true) writeJson(io, { removed: shown(removed), exposed });
+    if (invocation.values.json === true)
+      writeJson(io, { removed: shown(removed), exposed, fingerprint: store.fingerprint() });
     else {
       say(
         io,
@@ -117,6 +118,11 @@ ${STORE_HELP}
           io,
           `strongbox: they could read ${exposed.length} secret(s) until now; rotate them: ${exposed.join(", ")}`,
         );
+      // A CI pin from before the removal still accepts the store rolled back to the old key.
+      say(
+        io,
+        `strongbox: the store's fingerprint is now ${store.fingerprint()}; set STRONGBOX_STORE_FINGERPRINT to it wherever it is pinned (CI): a pin from before the removal still accepts a copy rolled back to the key the removed recipient holds`,
+      );
       say(io, "strongbox: commit the store (keyring.sbx and the secret files)");
     }
     return EXIT_OK;
