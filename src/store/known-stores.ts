@@ -293,6 +293,35 @@ function checkGivenFingerprints(
   );
 }
 
+/**
+ * After this user re-keyed a team store: their pin moves to the new key at
+ * once (the old one becomes an ancestor), so a copy rolled back to the key a
+ * removed recipient holds is refused for them too, not only for teammates
+ * who opened the store since. A pin file that cannot be read is left for the
+ * next open to report: the rekey itself is done.
+ */
+export function followOwnRekey(
+  options: {
+    readonly dir: string;
+    readonly env: Env;
+    readonly knownStore?: boolean;
+    readonly project?: string | undefined;
+    readonly now?: (() => Date) | undefined;
+  },
+  keyring: Keyring,
+  masterKey: Uint8Array,
+): void {
+  if (options.knownStore === false) return;
+  try {
+    checkKnownStore(options.dir, keyring, masterKey, options.env, {
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.project === undefined ? {} : { project: options.project }),
+    });
+  } catch {
+    // reported by the next open
+  }
+}
+
 /** Pins a store its creator just made (`init`): the creator trusts what they made. */
 export function pinNewStore(
   dir: string,

@@ -227,7 +227,12 @@ describe("Transit and KMS recipients", () => {
   it("a Transit recipient opens with a token that may decrypt, and not with one that may not", async () => {
     const home = tempProject();
     const dir = join(home, ".strongbox");
-    const vault = { HOME: home, VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+    const vault = {
+      HOME: home,
+      VAULT_ADDR: bao.addr,
+      VAULT_TOKEN: bao.rootToken,
+      STRONGBOX_REMOTE_RECIPIENTS: "transit:transit/strongbox-production",
+    };
     await initRecipientStore({
       dir,
       env: vault,
@@ -248,7 +253,7 @@ describe("Transit and KMS recipients", () => {
   it("a KMS recipient opens with AWS credentials, under an encryption context naming the store", async () => {
     const home = tempProject();
     const dir = join(home, ".strongbox");
-    const aws = { HOME: home, ...moto.env };
+    const aws = { HOME: home, ...moto.env, STRONGBOX_REMOTE_RECIPIENTS: `aws-kms:${kmsKey}` };
     await initRecipientStore({ dir, env: aws, recipients: [{ recipient: `aws-kms:${kmsKey}` }] });
     (await openStore({ dir, env: aws })).set("K", Buffer.from("from-kms"));
     assert.equal((await openStore({ dir, env: aws })).get("K")?.value.toString(), "from-kms");
@@ -270,7 +275,12 @@ describe("Transit and KMS recipients", () => {
     const { newAgeIdentity } = await import("../../src/store/recipients/age.js");
     const { environmentStore } = await import("../../src/providers/store/directory.js");
     const dev = await newAgeIdentity();
-    const vault = { HOME: home, VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+    const vault = {
+      HOME: home,
+      VAULT_ADDR: bao.addr,
+      VAULT_TOKEN: bao.rootToken,
+      STRONGBOX_REMOTE_RECIPIENTS: "transit:transit/strongbox-production",
+    };
     await initRecipientStore({
       dir: environmentStore(base, "staging"),
       env: vault,
