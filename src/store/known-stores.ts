@@ -6,6 +6,7 @@ import { assertTrusted, assertTrustedEntry } from "../security/trusted-path.js";
 import { stateDir } from "../util/state-dir.js";
 import { toB64u } from "./encoding.js";
 import type { Keyring } from "./keyring.js";
+import { environmentOf } from "./environments.js";
 import { descends, lineageId } from "./lineage.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -320,6 +321,32 @@ export function followOwnRekey(
   } catch {
     // reported by the next open
   }
+}
+
+/**
+ * A store this process already had open changed key under it (another
+ * process re-keyed it, or a copy was put in its place): the new key passes
+ * the same check as a new open, so a rolled-back or replaced keyring is
+ * refused here too rather than followed. Throws as {@link checkKnownStore}.
+ */
+export function followNewKey(
+  options: {
+    readonly dir: string;
+    readonly env: Env;
+    readonly knownStore?: boolean;
+    readonly project?: string | undefined;
+    readonly notice?: ((message: string) => void) | undefined;
+  },
+  keyring: Keyring,
+  masterKey: Uint8Array,
+): void {
+  if (options.knownStore === false) return;
+  const environment = environmentOf(options.dir)?.name;
+  checkKnownStore(options.dir, keyring, masterKey, options.env, {
+    ...(environment === undefined ? {} : { environment }),
+    ...(options.project === undefined ? {} : { project: options.project }),
+    ...(options.notice === undefined ? {} : { notice: options.notice }),
+  });
 }
 
 /** Pins a store its creator just made (`init`): the creator trusts what they made. */

@@ -139,6 +139,22 @@ describe("item 1: a keyring rolled back to a key from before a rekey", () => {
       assert.ok(copies.length === rekeys + 1);
     });
 
+  it("attack: a long-running process that followed the rekey does not follow the rollback either", async () => {
+    const { dir, as } = await team(["alice", "bob", "carol"]);
+    const carol = await openStore({ dir, env: as("carol") }); // one process, kept open
+    carol.set("DB_URL", Buffer.from("team-1"));
+    const before = snapshot(dir);
+    await (await openStore({ dir, env: as("alice") })).removeRecipient("bob");
+    carol.set("DB_URL", Buffer.from("team-2")); // follows the signed rekey
+    restore(dir, before);
+    (await openStore({ dir, env: { ...as("bob"), HOME: tempProject() } })).set(
+      "DB_URL",
+      Buffer.from("attacker-value"),
+    );
+    assert.throws(() => carol.get("DB_URL"), code("E_STORE_KEY_ROLLBACK"));
+    assert.throws(() => carol.set("DB_URL", Buffer.from("team-3")), code("E_STORE_KEY_ROLLBACK"));
+  });
+
   it("attack: a CI pin from before the removal accepts the rolled-back copy only with a notice to move it; the moved pin refuses it", async () => {
     const { dir, as } = await team(["alice", "bob", "carol"]);
     const oldPrint = (await openStore({ dir, env: as("alice") })).fingerprint();
