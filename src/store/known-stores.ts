@@ -1,12 +1,12 @@
 import { readFileSync, realpathSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, ioError, writeFileAtomic } from "../fs/atomic-write.js";
 import { assertTrusted, assertTrustedEntry } from "../security/trusted-path.js";
 import { stateDir } from "../util/state-dir.js";
 import { toB64u } from "./encoding.js";
-import type { Keyring } from "./keyring.js";
 import { environmentOf } from "./environments.js";
+import type { Keyring } from "./keyring.js";
 import { descends, lineageId } from "./lineage.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -229,8 +229,11 @@ function refuseUnvouched(
     );
   }
   if (project === undefined) return;
+  // The project's own environment stores (inside this one's envs/) are not "elsewhere".
+  const inside = `${join(place, "envs")}${sep}`;
   const elsewhere = Object.entries(known.stores).find(
-    ([other, at]) => at.project === project && other !== id && at.dir !== place,
+    ([other, at]) =>
+      at.project === project && other !== id && at.dir !== place && !at.dir.startsWith(inside),
   );
   if (elsewhere !== undefined)
     throw untrusted(

@@ -110,6 +110,10 @@ describe("team store trust from the command line (issue 24)", () => {
     const set = await alice.run(["set", "--env", "staging", "DB_URL"], "would-be-read-by-mallory");
     assert.equal(set.code, 8, set.stderr);
 
+    // A person checks it first: listing its recipients needs no trust, and shows mallory's.
+    const list = await alice.run(["recipients", "list", "--env", "staging"]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok(list.stdout.includes(mallory.recipient));
     // The way out, after a person checked: trust it.
     const trust = await alice.run(["recipients", "trust", "--env", "staging"]);
     assert.equal(trust.code, 0, trust.stderr);

@@ -371,6 +371,18 @@ describe("item 2: a store nobody vouches for is not trusted on first use", () =>
     const moved = join(t.project, "moved");
     renameSync(t.dir, moved);
     await openStore({ dir: moved, env: t.as("carol"), project: t.project });
+    // Someone who first opened only an environment store of the project then opens its root.
+    const deploy = await newAgeIdentity();
+    const asDeploy = { HOME: tempProject(), STRONGBOX_IDENTITY: deploy.secret };
+    const production = environmentStore(moved, "production");
+    await initRecipientStore({
+      dir: production,
+      env: asDeploy,
+      project: t.project,
+      recipients: [{ recipient: deploy.recipient }],
+    });
+    await (await openStore({ dir: moved, env: t.as("alice") })).addRecipient(deploy.recipient);
+    await openStore({ dir: moved, env: asDeploy, project: t.project });
   });
 });
 

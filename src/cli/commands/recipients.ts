@@ -65,7 +65,8 @@ ${STORE_HELP}
     const [action, ...rest] = invocation.positionals;
     const who = rest.join(" ");
     if (action === undefined || action === "list") {
-      const store = await openStoreForCli(invocation, io);
+      // Listing is how a person checks a store before trusting it: no pin check, no pin, no value read.
+      const store = await openStore({ ...(await storeOptions(invocation, io)), knownStore: false });
       const recipients = store.recipients();
       if (invocation.values.json === true) writeJson(io, { recipients: recipients.map(shown) });
       else
