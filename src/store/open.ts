@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { AuditEvent } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
-import { assertTrusted } from "../security/trusted-path.js";
+import { assertTrusted, assertTrustedEntry } from "../security/trusted-path.js";
 import { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { endorseEnvironment, endorses, environmentOf } from "./environments.js";
@@ -133,6 +133,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
 async function openCore(options: StoreOptions): Promise<StoreCore> {
   assertTrusted(options.dir, "the store");
+  // Whoever can replace entries in secrets/ can swap files in; a symlink would lead elsewhere.
+  assertTrustedEntry(join(options.dir, "secrets"), "the store's secrets directory");
+  assertTrusted(join(options.dir, "secrets"), "the store's secrets directory");
   const path = join(options.dir, KEYRING);
   const bytes = readKeyring(path);
   const { master } = peekKeyring(bytes, path);

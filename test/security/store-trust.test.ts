@@ -562,6 +562,26 @@ describe("item 3: the files trust rests on fall under the ownership rule", () =>
     "the known-stores pin file": (t) => knownStoresFile(t.env),
   };
 
+  const storeDirs: Record<string, (path: string) => void> = {
+    "owned by another user": (path) => chownSync(path, OTHER, OTHER),
+    "writable by everyone, without the sticky bit": (path) => chmodSync(path, 0o777),
+    "a symlink to a copy elsewhere": (path) => {
+      const copy = join(tempProject(), "elsewhere");
+      cpSync(path, copy, { recursive: true });
+      rmSync(path, { recursive: true });
+      symlinkSync(copy, path);
+    },
+  };
+  for (const [how, make] of Object.entries(storeDirs))
+    it(`attack: the store's secrets directory ${how} is refused (E_UNSAFE_PATH) before it is used`, async () => {
+      const t = await teamStore();
+      make(join(t.dir, "secrets"));
+      await assert.rejects(
+        (async () => (await openStore({ dir: t.dir, env: t.env })).get("DB_URL"))(),
+        code("E_UNSAFE_PATH"),
+      );
+    });
+
   for (const [file, where] of Object.entries(files))
     for (const [how, make] of Object.entries(unsafe))
       it(`attack: ${file} ${how} is refused (E_UNSAFE_PATH) before it is used`, async () => {
