@@ -55,7 +55,9 @@ export type ErrorCode =
   | "E_ENVELOPE"
   | "E_DATA_REF"
   | "E_VAULT_REQUIRED"
-  | "E_INTERNAL";
+  | "E_INTERNAL"
+  | "E_STORE_KEY_ROLLBACK"
+  | "E_STORE_UNTRUSTED";
 
 /** One problem found while loading or resolving configuration. */
 export interface Issue {

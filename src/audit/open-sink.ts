@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { writeSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { parseDuration } from "../schema/coerce.js";
 import type { AuditSpec } from "../schema/types.js";
+import { assertTrusted, assertTrustedEntry, statOrUndefined } from "../security/trusted-path.js";
 import { stateDir } from "../util/state-dir.js";
 import type { AuditEvent, AuditSink } from "./audit.js";
 import { createChainedSink } from "./chain.js";
@@ -91,6 +92,9 @@ export function openAuditSink(options: {
     case "off":
       return undefined;
     case "file":
+      // Whoever can replace entries in the audit file's directory can rewrite the record.
+      assertTrusted(nearestExisting(dirname(target.path)), "the audit file's directory");
+      assertTrustedEntry(target.path, "the audit file");
       sink = createChainedSink(target.path, {
         env: options.env,
         actor,
@@ -257,4 +261,10 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 function nonEmpty(text: string | undefined): string | undefined {
   return text === undefined || text === "" ? undefined : text;
+}
+
+/** The path itself or its closest ancestor that exists (a directory the sink will create is checked there). */
+function nearestExisting(path: string): string {
+  for (let dir = path; ; dir = dirname(dir))
+    if (statOrUndefined(dir) !== undefined || dirname(dir) === dir) return dir;
 }

@@ -55,6 +55,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_ENVELOPE: 8,
   E_DATA_REF: 4,
   E_VAULT_REQUIRED: 10,
+  E_STORE_KEY_ROLLBACK: 8,
+  E_STORE_UNTRUSTED: 8,
 };
 
 export const EXIT_OK = 0;

@@ -6,6 +6,7 @@ import { openStore } from "../store/open.js";
 import type { Store, StoreOptions } from "../store/store.js";
 import { type Invocation, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
+import { say } from "./io.js";
 import { progressReporter } from "./progress.js";
 import { promptHidden } from "./prompt.js";
 
@@ -35,7 +36,7 @@ export async function storeOptions(
   const environment =
     stringOption(invocation, "env") ??
     (options.creating === true ? undefined : io.env.STRONGBOX_ENV || undefined);
-  const { dir, audit } = await projectStore({
+  const { dir, audit, project } = await projectStore({
     cwd: io.cwd,
     env: io.env,
     store: stringOption(invocation, "store"),
@@ -47,6 +48,8 @@ export async function storeOptions(
   return {
     dir,
     env: io.env,
+    ...(project === undefined ? {} : { project }),
+    notice: (message: string) => say(io, `strongbox: ${message}`),
     ...(Number.isFinite(lockTimeout) && lockTimeout > 0 ? { lockTimeoutMs: lockTimeout } : {}),
     passphrase: async () => {
       const answer = await promptHidden(io, "store passphrase: ");

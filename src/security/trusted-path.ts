@@ -149,6 +149,27 @@ function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
+/**
+ * A file inside a directory already checked with {@link assertTrusted} (a
+ * store's keyring, manifest and secret files; the known-stores pin file): the
+ * same rule for the file itself, and it must not be a symlink, which could
+ * lead anywhere (the directory checks would then speak of the wrong place).
+ * Nothing at `path` is fine: the caller decides what a missing file means.
+ */
+export function assertTrustedEntry(path: string, what: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  const stats = lstatOrUndefined(path);
+  if (stats === undefined) return;
+  if (stats.isSymbolicLink())
+    throw new StrongboxError("E_UNSAFE_PATH", `${what} ${path} is a symbolic link`, {
+      hint: "Strongbox does not follow symlinks inside the store or its state; put the file itself there",
+    });
+  // The one rule, walked once more: the directories were checked by the caller, but a
+  // second copy of the owner and mode test here would drift from it.
+  assertTrusted(path, what);
+}
+
 /** The write bits that let someone else write: others always, the group unless it is the user's alone. */
 export function writableByOthers(gid: number): number {
   return isPrivateGroup(gid) ? 0o002 : 0o022;

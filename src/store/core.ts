@@ -5,9 +5,11 @@ import { join } from "node:path";
 import type { AuditEvent } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { assertTrustedEntry } from "../security/trusted-path.js";
 import { type MasterKeyOrigin, wrapperFor } from "./key-wrapper.js";
 import { type Keyring, openKeyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
+import { followNewKey } from "./known-stores.js";
 import { acquireLock, sweepLeftovers } from "./lock.js";
 import {
   appendMark,
@@ -263,6 +265,8 @@ export class StoreCore {
           { hint: "open it again (run the command again, or restart the process)" },
         );
       const unlocked = wrapper.unwrapAgain(master, unwrapContext(this.options, bytes));
+      // A long-running process follows a new key only as a new open would (known-stores.ts).
+      if (master.kind === "recipients") followNewKey(this.options, unlocked.keyring, unlocked.key);
       unlocked.key.copy(this.masterKey);
       return unlocked.keyring;
     }
@@ -376,6 +380,7 @@ export class StoreCore {
   readFresh(name: string): SecretFile | undefined {
     const path = this.path(name);
     let bytes: Buffer;
+    assertTrustedEntry(path, "the secret file");
     try {
       bytes = readFileSync(path);
     } catch (error) {

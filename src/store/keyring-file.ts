@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { assertTrustedEntry } from "../security/trusted-path.js";
 import { toB64u } from "./encoding.js";
 import type { UnwrapContext } from "./key-wrapper.js";
 import { openKeyring, peekKeyring } from "./keyring.js";
@@ -21,6 +22,7 @@ export function unwrapContext(options: StoreOptions, bytes: Buffer): UnwrapConte
 
 /** The keyring's bytes; `E_STORE_NOT_FOUND` when there is no store. */
 export function readKeyring(path: string): Buffer {
+  assertTrustedEntry(path, "the store's keyring");
   try {
     return readFileSync(path);
   } catch (error) {

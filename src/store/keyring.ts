@@ -27,6 +27,17 @@ interface KeyringWire {
   active: number;
   manifest?: true;
   lineage?: LineageLink[];
+  environments?: Record<string, EnvironmentEndorsement>;
+}
+
+/**
+ * An environment store the root store vouches for (environments.ts): its id
+ * and the lineage key it had when endorsed, both base64url. Kept in the root
+ * keyring, so its MAC covers them.
+ */
+export interface EnvironmentEndorsement {
+  readonly storeId: string;
+  readonly lineage: string;
 }
 
 /** An unlocked keyring: every key in the clear, in memory only. */
@@ -51,6 +62,8 @@ export interface Keyring {
   readonly manifest?: boolean;
   /** How the master key descends from earlier ones, oldest link first (lineage.ts); absent before the first rekey. */
   readonly lineage?: readonly LineageLink[];
+  /** Environment stores (`envs/NAME`) this root store endorses, by name; absent when none. */
+  readonly environments?: Readonly<Record<string, EnvironmentEndorsement>>;
 }
 
 /** The wrap context of the integrity key being replaced during a rekey (kid 0 is the current one). */
@@ -74,6 +87,7 @@ const FIELDS = [
   "active",
   "manifest",
   "lineage",
+  "environments",
 ];
 
 /** The key-check value: proves a master key belongs to this store without revealing it. */
@@ -123,6 +137,9 @@ export function sealKeyring(keyring: Keyring, masterKey: Uint8Array, nonce: () =
     ...(keyring.lineage === undefined || keyring.lineage.length === 0
       ? {}
       : { lineage: keyring.lineage.slice(-MAX_LINEAGE) }),
+    ...(keyring.environments === undefined || Object.keys(keyring.environments).length === 0
+      ? {}
+      : { environments: sortedEndorsements(keyring.environments) }),
   };
   const body = JSON.stringify(wire, null, 2);
   return frame(
@@ -201,7 +218,40 @@ export function openKeyring(bytes: Buffer, masterKey: Uint8Array, file: string):
     active: wire.active,
     ...(wire.manifest === true ? { manifest: true } : {}),
     ...(wire.lineage === undefined ? {} : { lineage: wire.lineage }),
+    ...(wire.environments === undefined ? {} : { environments: wire.environments }),
   };
+}
+
+/** Endorsements in name order, so the same set always seals to the same bytes. */
+function sortedEndorsements(
+  environments: Readonly<Record<string, EnvironmentEndorsement>>,
+): Record<string, EnvironmentEndorsement> {
+  return Object.fromEntries(
+    Object.keys(environments)
+      .sort()
+      .map((name) => {
+        const { storeId, lineage } = environments[name] as EnvironmentEndorsement;
+        return [name, { storeId, lineage }];
+      }),
+  );
+}
+
+/** The `environments` field's shape: at most 256 names, each an id (16 bytes) and a lineage key (32). */
+function isEndorsements(value: unknown): value is Record<string, EnvironmentEndorsement> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length <= 256 &&
+    entries.every(
+      ([name, entry]) =>
+        /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(name) &&
+        typeof entry === "object" &&
+        entry !== null &&
+        Object.keys(entry).sort().join() === "lineage,storeId" &&
+        /^[A-Za-z0-9_-]{22}$/.test((entry as EnvironmentEndorsement).storeId) &&
+        /^[A-Za-z0-9_-]{43}$/.test((entry as EnvironmentEndorsement).lineage),
+    )
+  );
 }
 
 function parseJson(body: Buffer, file: string): Record<string, unknown> {
@@ -234,6 +284,8 @@ function parseWire(body: Buffer, file: string): KeyringWire {
   masterRecord(wire.master, file);
   if (wire.lineage !== undefined && !isLineage(wire.lineage))
     throw formatError(file, "its lineage is not a list of key links");
+  if (wire.environments !== undefined && !isEndorsements(wire.environments))
+    throw formatError(file, "its environment endorsements are malformed");
   return wire;
 }
 

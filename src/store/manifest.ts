@@ -11,6 +11,7 @@ import {
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { assertTrustedEntry } from "../security/trusted-path.js";
 import { deriveOnce, hmac, macEquals } from "./crypto.js";
 import { fromB64u, toB64u } from "./encoding.js";
 import type { Keyring } from "./keyring.js";
@@ -88,6 +89,7 @@ export function readManifestLines(
   keyring: Keyring,
 ): { marks: Map<string, Mark>; lines: number } | undefined {
   let text: string;
+  assertTrustedEntry(join(dir, MANIFEST), "the store's manifest");
   try {
     text = readFileSync(join(dir, MANIFEST), "utf8");
   } catch (error) {

@@ -4,13 +4,15 @@ import { join } from "node:path";
 import type { AuditEvent } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
-import { assertTrusted } from "../security/trusted-path.js";
+import { assertTrusted, assertTrustedEntry } from "../security/trusted-path.js";
 import { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
+import { endorseEnvironment, endorses, environmentOf } from "./environments.js";
 import { type NewMaster, newMaster, wrapperFor } from "./key-wrapper.js";
 import { type Keyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
-import { checkKnownStore, pinNewStore } from "./known-stores.js";
+import { checkKnownStore, hasGivenFingerprints, isFirstUse, pinNewStore } from "./known-stores.js";
+import { lineageId } from "./lineage.js";
 import { MANIFEST, writeManifest } from "./manifest.js";
 import { assertRandomKey, writeKeyFile } from "./master-key.js";
 import { type Stanza, wrapFor } from "./recipients/stanzas.js";
@@ -76,7 +78,11 @@ export function initStore(
  * wrapped for each recipient before anything is written; no key file. A
  * passphrase recipient takes `newPassphrase`.
  */
-export async function initRecipientStore(options: InitOptions): Promise<{ storeId: string }> {
+export async function initRecipientStore(options: InitOptions): Promise<{
+  storeId: string;
+  /** For an environment store (`envs/NAME`): whether its root store endorses it now, or why not. */
+  endorsement?: { readonly endorsed: boolean; readonly problem?: string };
+}> {
   const random = options.random ?? randomBytes;
   refuseExisting(options.dir);
   const recipients = options.recipients ?? [];
@@ -101,8 +107,12 @@ export async function initRecipientStore(options: InitOptions): Promise<{ storeI
     ...rest,
     prepared: { storeId, master: { master: { kind: "recipients", stanzas }, key } },
   });
-  pinNewStore(options.dir, storeId, key, options.env, options.now);
-  return made;
+  pinNewStore(options.dir, storeId, key, options.env, {
+    now: options.now,
+    project: options.project,
+  });
+  const endorsement = await endorseNewEnvironment(options, storeId, key);
+  return endorsement === undefined ? made : { ...made, endorsement };
 }
 
 function refuseExisting(dir: string): void {
@@ -116,10 +126,17 @@ function refuseExisting(dir: string): void {
  * Opens a store: the key wrapper the keyring names obtains the master key
  * (`STRONGBOX_MASTER_KEY`, the key file, or the passphrase) and unlocks the
  * keyring. Throws `E_STORE_NOT_FOUND`, `E_STORE_KEY`, `E_STORE_WRONG_KEY`,
- * `E_STORE_FORMAT` or `E_STORE_TAMPERED`.
+ * `E_STORE_FORMAT`, `E_STORE_TAMPERED`, `E_STORE_KEY_ROLLBACK` or `E_STORE_UNTRUSTED`.
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
+  return new Store(await openCore(options));
+}
+
+async function openCore(options: StoreOptions): Promise<StoreCore> {
   assertTrusted(options.dir, "the store");
+  // Whoever can replace entries in secrets/ can swap files in; a symlink would lead elsewhere.
+  assertTrustedEntry(join(options.dir, "secrets"), "the store's secrets directory");
+  assertTrusted(join(options.dir, "secrets"), "the store's secrets directory");
   const path = join(options.dir, KEYRING);
   const bytes = readKeyring(path);
   const { master } = peekKeyring(bytes, path);
@@ -127,37 +144,46 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // Anyone can wrap a key of their own for a team's public recipients: the key must
   // descend from the one this user trusted (known-stores.ts). Key and passphrase
   // stores need no pin: a replaced keyring does not open with the user's own key.
-  const known =
-    master.kind === "recipients" && options.knownStore !== false
-      ? checkedKnownStore(options, unlocked.keyring, unlocked.key)
-      : undefined;
-  return new Store(
-    new StoreCore(options, unlocked.keyring, unlocked.key, unlocked.origin, known?.readOnly),
-  );
+  if (master.kind === "recipients" && options.knownStore !== false)
+    await checkedKnownStore(options, unlocked.keyring, unlocked.key);
+  return new StoreCore(options, unlocked.keyring, unlocked.key, unlocked.origin);
 }
 
 /**
  * The known-stores check (known-stores.ts), with its security events in the
- * store's audit: a keyring refused as replaced, and a new keyring trusted by
- * hand (who trusted which key).
+ * store's audit: a keyring refused, and a new keyring trusted by hand (who
+ * trusted which key). An environment store seen for the first time is asked
+ * about its root store's endorsement (environments.ts) first.
  */
-function checkedKnownStore(
+async function checkedKnownStore(
   options: StoreOptions,
   keyring: Keyring,
   key: Buffer,
-): ReturnType<typeof checkKnownStore> {
+): Promise<void> {
   const record = (event: Pick<AuditEvent, "action" | "outcome" | "code" | "fingerprint">) =>
     auditStoreEvent(options, event);
   try {
+    const environment = environmentOf(options.dir);
+    const vouch =
+      environment !== undefined &&
+      options.trustNewKeyring !== true &&
+      !hasGivenFingerprints(options.env) &&
+      isFirstUse(keyring.storeId, options.env)
+        ? await rootEndorsement(options, environment, keyring, key)
+        : undefined;
     const known = checkKnownStore(options.dir, keyring, key, options.env, {
       ...(options.trustNewKeyring === true ? { trust: true } : {}),
       ...(options.now === undefined ? {} : { now: options.now }),
+      ...(environment === undefined ? {} : { environment: environment.name }),
+      ...(vouch?.endorsed === true ? { endorsed: true } : {}),
+      ...(vouch?.problem === undefined ? {} : { rootProblem: vouch.problem }),
+      ...(options.project === undefined ? {} : { project: options.project }),
+      ...(options.notice === undefined ? {} : { notice: options.notice }),
     });
     if (options.trustNewKeyring === true)
       record({ action: "keyring-trust", outcome: "ok", fingerprint: known.lineage });
-    return known;
   } catch (error) {
-    if (error instanceof StrongboxError && error.code === "E_STORE_TAMPERED")
+    if (error instanceof StrongboxError && REFUSALS.has(error.code))
       try {
         record({ action: "keyring-check", outcome: "denied", code: error.code });
       } catch {
@@ -165,4 +191,57 @@ function checkedKnownStore(
       }
     throw error;
   }
+}
+
+const REFUSALS = new Set(["E_STORE_TAMPERED", "E_STORE_KEY_ROLLBACK", "E_STORE_UNTRUSTED"]);
+
+/**
+ * Whether the root store endorses this environment store, as far as this user
+ * can tell: the root opens with their identity (and passes its own pin check)
+ * and its keyring names the store's id and key. A root that does not open for
+ * them endorses nothing; why is kept for the refusal's message.
+ */
+async function rootEndorsement(
+  options: StoreOptions,
+  environment: { readonly root: string; readonly name: string },
+  keyring: Keyring,
+  key: Buffer,
+): Promise<{ readonly endorsed: boolean; readonly problem?: string }> {
+  let root: StoreCore;
+  try {
+    root = await openCore({ ...options, dir: environment.root, trustNewKeyring: false });
+  } catch (error) {
+    if (!(error instanceof StrongboxError)) throw error;
+    return { endorsed: false, problem: `${error.code}: ${error.message}` };
+  }
+  return {
+    endorsed: endorses(root.keyring, environment.name, keyring, lineageId(key, keyring.storeId)),
+  };
+}
+
+/**
+ * After `init --env NAME` made an environment store: the root store, if this
+ * user can open it, endorses the new store in its keyring, so teammates take
+ * it without a manual step. Returns why not otherwise (a root this user
+ * cannot open: teammates then run `strongbox recipients trust --env NAME`).
+ */
+async function endorseNewEnvironment(
+  options: StoreOptions,
+  storeId: Buffer,
+  key: Buffer,
+): Promise<{ readonly endorsed: boolean; readonly problem?: string } | undefined> {
+  const environment = environmentOf(options.dir);
+  if (environment === undefined) return undefined;
+  let root: StoreCore;
+  try {
+    root = await openCore({ ...options, dir: environment.root });
+  } catch (error) {
+    if (!(error instanceof StrongboxError)) throw error;
+    return { endorsed: false, problem: `${error.code}: ${error.message}` };
+  }
+  endorseEnvironment(root, environment.name, {
+    storeId: toB64u(storeId),
+    lineage: lineageId(key, storeId),
+  });
+  return { endorsed: true };
 }

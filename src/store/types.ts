@@ -26,6 +26,14 @@ export interface StoreOptions {
    * known stores nor pinned, since its key may be an ancestor of the pinned one.
    */
   readonly knownStore?: boolean;
+  /**
+   * The project the store belongs to (its config's directory), when its place
+   * came from the config: a new store in a project whose store was pinned
+   * elsewhere (a moved store path) is not trusted on first use.
+   */
+  readonly project?: string | undefined;
+  /** Told what the user should know without stopping (a team store pinned on first use). */
+  readonly notice?: ((message: string) => void) | undefined;
   /** Told how far a whole-store operation (rewrap, rekey) has come: `done` of `total` secret files. */
   readonly onProgress?: (operation: string, done: number, total: number) => void;
 }

@@ -227,7 +227,12 @@ describe("Transit and KMS recipients", () => {
   it("a Transit recipient opens with a token that may decrypt, and not with one that may not", async () => {
     const home = tempProject();
     const dir = join(home, ".strongbox");
-    const vault = { HOME: home, VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+    const vault = {
+      HOME: home,
+      VAULT_ADDR: bao.addr,
+      VAULT_TOKEN: bao.rootToken,
+      STRONGBOX_REMOTE_RECIPIENTS: "transit:transit/strongbox-production",
+    };
     await initRecipientStore({
       dir,
       env: vault,
@@ -245,10 +250,45 @@ describe("Transit and KMS recipients", () => {
     await assert.rejects(openStore({ dir, env: { HOME: home } }), /prod-deploy \(transit:/);
   });
 
+  it("attack: a hand-edited Transit stanza naming a KV mount does not make the reader's token write there", async () => {
+    bao.cli(["secrets", "enable", "-path=planted", "kv"]);
+    const home = tempProject();
+    const dir = join(home, ".strongbox");
+    const vault = {
+      HOME: home,
+      VAULT_ADDR: bao.addr,
+      VAULT_TOKEN: bao.rootToken,
+      STRONGBOX_REMOTE_RECIPIENTS: "transit:transit/strongbox-production",
+    };
+    await initRecipientStore({
+      dir,
+      env: vault,
+      recipients: [{ recipient: "transit:transit/strongbox-production" }],
+    });
+    // Placed first, so a reader that asked Vault about every stanza would POST it with its token.
+    const text = readFileSync(join(dir, "keyring.sbx"), "utf8");
+    const body = keyring(dir);
+    body.master.stanzas.unshift({
+      type: "transit",
+      recipient: "transit:planted/x",
+      wrapped: "vault:v1:planted-by-the-attacker",
+    });
+    writeFileSync(
+      join(dir, "keyring.sbx"),
+      `${JSON.stringify(body, null, 2)}${text.slice(text.lastIndexOf("\nmac "))}`,
+    );
+    // The named key opens the master key; the edited list then fails the keyring's MAC.
+    await assert.rejects(
+      openStore({ dir, env: vault }),
+      (error: unknown) => error instanceof StrongboxError && error.code === "E_STORE_TAMPERED",
+    );
+    assert.throws(() => bao.cli(["read", "-format=json", "planted/decrypt/x"]), "nothing written");
+  });
+
   it("a KMS recipient opens with AWS credentials, under an encryption context naming the store", async () => {
     const home = tempProject();
     const dir = join(home, ".strongbox");
-    const aws = { HOME: home, ...moto.env };
+    const aws = { HOME: home, ...moto.env, STRONGBOX_REMOTE_RECIPIENTS: `aws-kms:${kmsKey}` };
     await initRecipientStore({ dir, env: aws, recipients: [{ recipient: `aws-kms:${kmsKey}` }] });
     (await openStore({ dir, env: aws })).set("K", Buffer.from("from-kms"));
     assert.equal((await openStore({ dir, env: aws })).get("K")?.value.toString(), "from-kms");
@@ -270,7 +310,12 @@ describe("Transit and KMS recipients", () => {
     const { newAgeIdentity } = await import("../../src/store/recipients/age.js");
     const { environmentStore } = await import("../../src/providers/store/directory.js");
     const dev = await newAgeIdentity();
-    const vault = { HOME: home, VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+    const vault = {
+      HOME: home,
+      VAULT_ADDR: bao.addr,
+      VAULT_TOKEN: bao.rootToken,
+      STRONGBOX_REMOTE_RECIPIENTS: "transit:transit/strongbox-production",
+    };
     await initRecipientStore({
       dir: environmentStore(base, "staging"),
       env: vault,

@@ -69,19 +69,34 @@ ${STORE_HELP}
       const passphrase = named.some((r) => r.recipient === "passphrase")
         ? (io.env.STRONGBOX_NEW_PASSPHRASE ?? (await promptHidden(io, "new store passphrase: ")))
         : undefined;
-      const { storeId } = await initRecipientStore({
+      const { storeId, endorsement } = await initRecipientStore({
         ...options,
         recipients: named,
         ...(passphrase === undefined ? {} : { newPassphrase: passphrase }),
       });
       if (invocation.values.json === true) {
-        writeJson(io, { store: options.dir, storeId, recipients: named.length });
+        writeJson(io, {
+          store: options.dir,
+          storeId,
+          recipients: named.length,
+          ...(endorsement === undefined ? {} : { endorsed: endorsement.endorsed }),
+        });
         return EXIT_OK;
       }
       say(
         io,
         `strongbox: created the store ${options.dir} (id ${storeId}) for ${named.length} recipient(s)`,
       );
+      if (endorsement?.endorsed === true)
+        say(
+          io,
+          "strongbox: the root store endorses it (its keyring.sbx names this store): teammates take it without a manual step; commit both",
+        );
+      else if (endorsement !== undefined)
+        say(
+          io,
+          `strongbox: the root store did not open for you (${endorsement.problem}), so it cannot endorse this store: each teammate who opens it is asked to check it and run \`strongbox recipients trust --env ${stringOption(invocation, "env") ?? "NAME"}\``,
+        );
       say(
         io,
         "strongbox: no key file: each recipient opens it with their own identity. Commit the store directory.",

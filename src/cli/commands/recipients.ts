@@ -19,7 +19,7 @@ export const recipientsCommand: Command = {
   usage: `Usage: strongbox recipients list [--json]
        strongbox recipients add RECIPIENT [--name NAME]
        strongbox recipients rm RECIPIENT|NAME [--json]
-       strongbox recipients trust [--json]
+       strongbox recipients trust [--env NAME] [--json]
        strongbox recipients fingerprint
 
 Who can open the store. Any one recipient opens it:
@@ -27,6 +27,8 @@ Who can open the store. Any one recipient opens it:
   ssh-ed25519 AAAA…   an SSH ed25519 public key (opened with ~/.ssh/id_ed25519)
   transit:MOUNT/KEY   a Vault/OpenBao Transit key (opened with VAULT_ADDR and a token)
   aws-kms:KEY         an AWS KMS key id, ARN or alias (opened with AWS credentials)
+                      (a reader opens with these only when it names them in
+                      STRONGBOX_REMOTE_RECIPIENTS, comma-separated)
   passphrase          a passphrase (STRONGBOX_NEW_PASSPHRASE or a prompt when added)
 
 add wraps the store's current master key for one more recipient; you must be
@@ -42,12 +44,17 @@ Each user's first open of a team store pins its master key (a public key
 derived from it, in ~/.local/state/strongbox/known-stores.json). rm signs
 the step to the new key with the old one, so teammates follow it. A keyring
 replaced by someone who held no key (wrapped anew for your public keys) has
-no such step and is refused (E_STORE_TAMPERED). trust pins the store's key
+no such step and is refused (E_STORE_TAMPERED); a copy from before a rekey
+(a removed recipient's) is refused too (E_STORE_KEY_ROLLBACK). An
+environment's store (init --env) is taken on first use only when the root
+store endorses it (init --env does, for whoever can open the root);
+otherwise E_STORE_UNTRUSTED until trust --env NAME. trust pins the store's key
 as it is now, after you checked the change (git log -p -- keyring.sbx),
 and lists the recipients it trusted. fingerprint prints the store's key
 fingerprint (a public key, safe to publish): a CI job whose home does not
 persist pins it with STRONGBOX_STORE_FINGERPRINT (comma-separate several,
-one per store); it stays valid across rekeys signed by a recipient.
+one per store); it stays valid across rekeys signed by a recipient, so
+move it to the fingerprint rm prints after each removal.
 
 Options:
 ${STORE_HELP}
@@ -58,7 +65,8 @@ ${STORE_HELP}
     const [action, ...rest] = invocation.positionals;
     const who = rest.join(" ");
     if (action === undefined || action === "list") {
-      const store = await openStoreForCli(invocation, io);
+      // Listing is how a person checks a store before trusting it: no pin check, no pin, no value read.
+      const store = await openStore({ ...(await storeOptions(invocation, io)), knownStore: false });
       const recipients = store.recipients();
       if (invocation.values.json === true) writeJson(io, { recipients: recipients.map(shown) });
       else
@@ -106,7 +114,8 @@ ${STORE_HELP}
       return EXIT_OK;
     }
     const { removed, exposed } = await store.removeRecipient(who, { passphrase });
-    if (invocation.values.json === true) writeJson(io, { removed: shown(removed), exposed });
+    if (invocation.values.json === true)
+      writeJson(io, { removed: shown(removed), exposed, fingerprint: store.fingerprint() });
     else {
       say(
         io,
@@ -117,6 +126,11 @@ ${STORE_HELP}
           io,
           `strongbox: they could read ${exposed.length} secret(s) until now; rotate them: ${exposed.join(", ")}`,
         );
+      // A CI pin from before the removal still accepts the store rolled back to the old key.
+      say(
+        io,
+        `strongbox: the store's fingerprint is now ${store.fingerprint()}; set STRONGBOX_STORE_FINGERPRINT to it wherever it is pinned (CI): a pin from before the removal still accepts a copy rolled back to the key the removed recipient holds`,
+      );
       say(io, "strongbox: commit the store (keyring.sbx and the secret files)");
     }
     return EXIT_OK;

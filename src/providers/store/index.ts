@@ -66,6 +66,9 @@ export const storeProvider = defineProvider({
         store: openStore({
           dir,
           env: ctx.processEnv,
+          // The store's place came from the config: a new store elsewhere is not trusted on first use.
+          ...(ctx.processEnv.STRONGBOX_STORE_DIR ? {} : { project: ctx.baseDir }),
+          ...(ctx.warn === undefined ? {} : { notice: ctx.warn }),
           ...(ctx.passphrase === undefined ? {} : { passphrase: ctx.passphrase }),
         }),
       };

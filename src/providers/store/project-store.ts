@@ -24,7 +24,7 @@ export async function projectStore(options: {
   readonly environment?: string | undefined;
   /** `init --env`: the environment's store directory even though it does not exist yet. */
   readonly creating?: boolean;
-}): Promise<{ readonly dir: string; readonly audit?: AuditSink }> {
+}): Promise<{ readonly dir: string; readonly audit?: AuditSink; readonly project?: string }> {
   const pick = (dir: string) => {
     if (options.environment === undefined) return dir;
     const own = environmentStore(dir, options.environment);
@@ -50,5 +50,10 @@ export async function projectStore(options: {
     };
   const config = await loadConfigFile(configPath, options.env);
   const base = resolve(configPath, "..");
-  return { dir: pick(storeDirectory(config, base, options.env)), ...sink(config, base) };
+  return {
+    dir: pick(storeDirectory(config, base, options.env)),
+    ...sink(config, base),
+    // The store's place came from the config: a new store at a new place is not trusted on first use.
+    ...(options.env.STRONGBOX_STORE_DIR ? {} : { project: base }),
+  };
 }

@@ -100,3 +100,26 @@ export function readString(data: Buffer, at: number): { bytes: Buffer; text: str
   const bytes = data.subarray(at + 4, end);
   return { bytes, text: bytes.toString("latin1"), end };
 }
+
+/**
+ * The scrypt work factor (log2 N) of an armored age file's passphrase stanza,
+ * read from its header without any key work; undefined when it has none or
+ * is not an armored age file.
+ */
+export function agePassphraseWorkFactor(armored: string): number | undefined {
+  const match =
+    /-----BEGIN AGE ENCRYPTED FILE-----([A-Za-z0-9+/=\s]*?)-----END AGE ENCRYPTED FILE-----/.exec(
+      armored,
+    );
+  if (match === null) return undefined;
+  const text = Buffer.from((match[1] as string).replace(/\s+/g, ""), "base64").toString("latin1");
+  const header = text.slice(0, text.indexOf("\n---"));
+  // Any scrypt line counts, and one that does not parse is as bad as the worst.
+  const lines = header.split("\n").filter((line) => line.startsWith("-> scrypt"));
+  if (lines.length === 0) return undefined;
+  const factors = lines.map((line) => {
+    const parsed = /^-> scrypt [A-Za-z0-9+/]{22} ([1-9][0-9]?)$/.exec(line);
+    return parsed === null ? Number.POSITIVE_INFINITY : Number(parsed[1]);
+  });
+  return Math.max(...factors);
+}

@@ -3,6 +3,7 @@ import type { StoreCore } from "../core.js";
 import { toB64u } from "../encoding.js";
 import { rekey, setMasterRecord } from "../key-operations.js";
 import type { MasterRecord } from "../keyring.js";
+import { followOwnRekey } from "../known-stores.js";
 import { keyFilePath } from "../master-key.js";
 import { canonicalRecipient, recipientType, type Stanza, stanzasOf, wrapFor } from "./stanzas.js";
 
@@ -152,6 +153,7 @@ async function rekeyFor(
     action: audit.action,
     ...(audit.recipient === undefined ? {} : { recipient: audit.recipient }),
   });
+  followOwnRekey(core.options, core.keyring, core.masterKey);
 }
 
 /** The current stanzas; a store from before recipients turned into its one recipient. */

@@ -1,8 +1,9 @@
 import { StrongboxError } from "../../errors.js";
+import { formatError } from "../encoding.js";
 import { unwrapFromKeyFile } from "../key-file-unwrap.js";
 import type { KeyWrapper, UnwrapContext, Unwrapped } from "../key-wrapper.js";
 import type { MasterRecord } from "../keyring.js";
-import { keyFileCandidates, keyFilePath } from "../master-key.js";
+import { checkScryptParams, keyFileCandidates, keyFilePath } from "../master-key.js";
 import { ageOpenSync } from "./age-sync.js";
 import { localIdentities } from "./identities.js";
 import { describeStanza, type Stanza, stanzasOf } from "./stanzas.js";
@@ -24,7 +25,20 @@ export const recipientsWrapper: KeyWrapper = {
     if (stanzas.some((s) => s.type === "master-key") && hasMasterKey(ctx))
       return unwrapFromKeyFile(ctx);
     const remote = () => import("./remote.js");
+    // A stanza is read before the keyring is authenticated: Vault and KMS are asked only
+    // about the keys this reader names, never about a mount or key a hand-edited stanza chose.
+    const named = namedRemoteRecipients(ctx.env);
     for (const stanza of stanzas) {
+      if (
+        (stanza.type === "transit" || stanza.type === "aws-kms") &&
+        !named.has(stanza.recipient)
+      ) {
+        if (stanza.type === "transit" ? vaultConfigured(ctx.env) : awsConfigured(ctx.env))
+          notes.push(
+            `${describeStanza(stanza)} was not asked: name it in STRONGBOX_REMOTE_RECIPIENTS to open with it`,
+          );
+        continue;
+      }
       if (stanza.type === "transit" && vaultConfigured(ctx.env)) {
         const key = await (await remote())
           .transitUnwrap(stanza.wrapped as string, stanza.recipient, ctx.storeId, ctx.env)
@@ -47,6 +61,16 @@ export const recipientsWrapper: KeyWrapper = {
     }
     const phrase = stanzas.find((s) => s.type === "passphrase");
     if (phrase !== undefined) {
+      // age's scrypt work factor is the stanza's own (unauthenticated) choice: bounded as the store's.
+      const { agePassphraseWorkFactor } = await import("./age-keys.js");
+      const logN = agePassphraseWorkFactor(phrase.wrapped as string);
+      const refused =
+        logN === undefined ? "no scrypt stanza" : checkScryptParams({ N: 2 ** logN, r: 8, p: 1 });
+      if (refused !== undefined)
+        throw formatError(
+          ctx.file,
+          `the passphrase recipient's scrypt work factor is refused (${logN === undefined ? refused : `2^${logN}: ${refused}`})`,
+        );
       const passphrase = ctx.env.STRONGBOX_PASSPHRASE ?? (await ctx.passphrase?.());
       if (passphrase !== undefined) {
         const { ageUnwrap } = await import("./age.js");
@@ -147,6 +171,19 @@ function hasMasterKey(ctx: UnwrapContext): boolean {
   const fromEnv = ctx.env.STRONGBOX_MASTER_KEY;
   if (fromEnv !== undefined && fromEnv !== "") return true;
   return keyFileCandidates(keyFilePath(ctx.storeId, ctx.env)).length > 0;
+}
+
+/**
+ * `STRONGBOX_REMOTE_RECIPIENTS`: the Transit and KMS recipients this reader
+ * opens stores with (`transit:MOUNT/KEY`, `aws-kms:KEY`, comma-separated).
+ */
+function namedRemoteRecipients(env: Readonly<Record<string, string | undefined>>): Set<string> {
+  return new Set(
+    (env.STRONGBOX_REMOTE_RECIPIENTS ?? "")
+      .split(",")
+      .map((text) => text.trim())
+      .filter((text) => text !== ""),
+  );
 }
 
 function vaultConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
