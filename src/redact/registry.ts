@@ -1,0 +1,214 @@
+import { createRedactor, maskFor, type Redactor, type SecretToMask } from "./redactor.js";
+
+/**
+ * The one list of values this process has read that must never be printed:
+ * every secret and `pii: true` value resolved, every value a template read
+ * from a secret source, every credential Strongbox sent (Vault tokens, login
+ * secrets) or unlocked (store keys, age identities). Everything Strongbox
+ * prints as a message (errors, warnings, debug output, `--json` error
+ * objects) passes through {@link redactMessage}, which masks every form of
+ * every value here. Registering is cheap and idempotent; nothing is ever
+ * removed (a value read once may still be quoted by a later error).
+ */
+const values = new Map<string, string>();
+/** Strongbox's own words (variable and environment names): never masked when whole. */
+const identifiers = new Set<string>();
+let cached: MessageRedactor | undefined;
+
+/**
+ * A run this long of consecutive characters of a registered value (or of
+ * its base64, hex, URL-encoded or JSON-escaped form) is masked wherever it
+ * appears, so a validator's `slice(0, 6)`, a truncated `JSON.parse` excerpt
+ * or the start of a base64 encoding does not get through. Six characters:
+ * long enough that ordinary words in Strongbox's messages only match a
+ * value that holds them (and then masking them is right), short enough to
+ * catch the half of a 12-character password.
+ */
+export const MIN_SUBSTRING = 6;
+
+/** Values longer than this are masked whole and line by line, not by substring (bounded cost). */
+const MAX_SUBSTRING_VALUE = 16 * 1024;
+
+/** Records `value` (read for `name`) so no message of this process prints it, in any form. */
+export function registerSecret(name: string, value: string): void {
+  if (value.length === 0 || values.get(value) !== undefined) return;
+  values.set(value, name);
+  cached = undefined;
+}
+
+/** Records every string inside `data` (a secret's fields), under `name`. */
+export function registerSecretData(name: string, data: unknown, depth = 0): void {
+  if (typeof data === "string") registerSecret(name, data);
+  else if (depth < 8 && data !== null && typeof data === "object")
+    for (const item of Object.values(data)) registerSecretData(name, item, depth + 1);
+}
+
+/**
+ * Records names Strongbox prints as its own (variables, environments): a
+ * match that is exactly one of them, as a whole word, is not masked, so a
+ * secret that happens to contain `DATABASE_URL` does not hide the name.
+ */
+export function registerIdentifier(name: string): void {
+  if (!identifiers.has(name)) {
+    identifiers.add(name);
+    cached = undefined;
+  }
+}
+
+/** Masks every registered value, in every form and by any long-enough part, in `text`. */
+export function redactMessage(text: string): string {
+  if (values.size === 0 || text === "") return text;
+  cached ??= messageRedactor(
+    [...values].map(([value, name]) => ({ name, value })),
+    identifiers,
+  );
+  return cached.redact(text);
+}
+
+/** Whether `text` holds a whole registered value, in any of its forms. */
+export function holdsSecret(text: string): boolean {
+  if (values.size === 0) return false;
+  cached ??= messageRedactor(
+    [...values].map(([value, name]) => ({ name, value })),
+    identifiers,
+  );
+  return cached.whole.redact(text) !== text;
+}
+
+/** The redactor of every registered value, for streams (`run`'s child output). */
+export function registeredRedactor(): Redactor {
+  return createRedactor([...values].map(([value, name]) => ({ name, value })));
+}
+
+/** Forgets everything registered; for tests that drive the CLI in-process. */
+export function clearRegistry(): void {
+  values.clear();
+  identifiers.clear();
+  cached = undefined;
+}
+
+/** A redactor for messages: whole forms (as {@link createRedactor}) and long-enough parts. */
+export interface MessageRedactor {
+  redact(text: string): string;
+  /** Whole forms only. */
+  readonly whole: Redactor;
+}
+
+/**
+ * The rule {@link redactMessage} applies, for any list of values: every
+ * encoded form of each value whole, then every run of at least
+ * {@link MIN_SUBSTRING} characters that is part of the value or of its
+ * JSON-escaped, URL-encoded, base64 or hex form. A run that is exactly one of
+ * `identifiers`, standing as a whole word, is left alone, and so is a
+ * single letters-only word the value shares with the text (see commonWord).
+ */
+export function messageRedactor(
+  secrets: readonly SecretToMask[],
+  identifiers: ReadonlySet<string> = new Set(),
+): MessageRedactor {
+  const grams = new Map<string, string>();
+  const forms: string[] = [];
+  for (const { name, value } of secrets) {
+    if (value.length < MIN_SUBSTRING || value.length > MAX_SUBSTRING_VALUE) continue;
+    for (const form of pieceForms(value)) {
+      forms.push(form);
+      for (let i = 0; i + MIN_SUBSTRING <= form.length; i++) {
+        const gram = form.slice(i, i + MIN_SUBSTRING);
+        if (!grams.has(gram)) grams.set(gram, name);
+      }
+    }
+  }
+  const whole = createRedactor(secrets);
+  return {
+    whole,
+    redact: (text) => whole.redact(maskPieces(text, { grams, forms }, identifiers)),
+  };
+}
+
+interface Pieces {
+  /** Every MIN_SUBSTRING-long run of every form, to the name of its value. */
+  readonly grams: ReadonlyMap<string, string>;
+  /** The forms a run is extended against. */
+  readonly forms: readonly string[];
+}
+
+/**
+ * The forms a part of a value is printed in: the value itself, its
+ * JSON-escaped, URL-encoded, base64 (a prefix of the value encodes to a
+ * prefix of its base64) and hex forms. Case variants are masked whole only
+ * (by the redactor): their parts would match ordinary words.
+ */
+function pieceForms(value: string): string[] {
+  const bytes = Buffer.from(value);
+  return [
+    value,
+    JSON.stringify(value).slice(1, -1),
+    encodeURIComponent(value),
+    bytes.toString("base64"),
+    bytes.toString("base64url"),
+    bytes.toString("hex"),
+  ];
+}
+
+/** Replaces each maximal run of `text` that is a part of a registered form. */
+function maskPieces(text: string, pieces: Pieces, identifiers: ReadonlySet<string>): string {
+  if (pieces.grams.size === 0 || text.length < MIN_SUBSTRING) return text;
+  const words = identifiers.size === 0 ? [] : identifierSpans(text, identifiers);
+  let out = "";
+  let copied = 0;
+  let i = 0;
+  while (i + MIN_SUBSTRING <= text.length) {
+    const name = pieces.grams.get(text.slice(i, i + MIN_SUBSTRING));
+    if (name === undefined) {
+      i++;
+      continue;
+    }
+    let end = i + MIN_SUBSTRING;
+    while (end < text.length && pieces.forms.some((form) => form.includes(text.slice(i, end + 1))))
+      end++;
+    if (words.some(([from, to]) => from <= i && end <= to)) {
+      i++;
+      continue;
+    }
+    if (commonWord(text, i, end, pieces.forms)) {
+      i = end;
+      continue;
+    }
+    out += `${text.slice(copied, i)}${maskFor(name)}`;
+    copied = end;
+    i = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/**
+ * A run that is one whole word of letters, in the text and in the value
+ * alike (`secret` in a message, when a value is `my-secret-pw`), is a word
+ * the value happens to share with Strongbox's messages, not a fragment cut
+ * from it: left alone. A fragment cut mid-word (`dbpwCA` of `dbpwCANARY42`),
+ * or anything with a digit, a symbol or two words, is masked; the whole value
+ * always is.
+ */
+function commonWord(text: string, start: number, end: number, forms: readonly string[]): boolean {
+  const run = text.slice(start, end);
+  if (!/^[A-Za-z]+$/.test(run)) return false;
+  const letter = (char: string | undefined) => char !== undefined && /[A-Za-z]/.test(char);
+  if (letter(text[start - 1]) || letter(text[end])) return false;
+  return forms.some((form) => {
+    for (let at = form.indexOf(run); at >= 0; at = form.indexOf(run, at + 1))
+      if (!letter(form[at - 1]) && !letter(form[at + run.length])) return true;
+    return false;
+  });
+}
+
+/** Where a registered identifier stands in `text` as a whole word. */
+function identifierSpans(text: string, identifiers: ReadonlySet<string>): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (const match of text.matchAll(/[A-Za-z0-9_.-]+/g)) {
+    const word = match[0];
+    // A name followed by punctuation ("DB_URL:", "DB_URL.") is still the name.
+    const bare = word.replace(/[.-]+$/, "");
+    if (identifiers.has(bare)) spans.push([match.index, match.index + bare.length]);
+  }
+  return spans;
+}
