@@ -78,7 +78,8 @@ export function maskFor(name: string): string {
 /** Base64 runs shorter than this inside a longer encoding are not masked: too many false hits. */
 const MIN_EMBEDDED_BASE64 = 8;
 
-function encodedForms(value: string): string[] {
+/** Every form of `value` the redactor masks whole. */
+export function encodedForms(value: string): string[] {
   const buffer = Buffer.from(value);
   const forms = [
     value,

@@ -1,4 +1,11 @@
-import { createRedactor, maskFor, type Redactor, type SecretToMask } from "./redactor.js";
+import {
+  createRedactor,
+  encodedForms,
+  MIN_MASK_LENGTH,
+  maskFor,
+  type Redactor,
+  type SecretToMask,
+} from "./redactor.js";
 
 /**
  * The one list of values this process has read that must never be printed:
@@ -65,15 +72,25 @@ export function redactMessage(text: string): string {
   return cached.redact(text);
 }
 
-/** Whether `text` holds a whole registered value, in any of its forms. */
+/**
+ * Whether `text` holds a whole registered value, in any of its forms. Checked
+ * value by value (no redactor rebuilt), since a template asks before each
+ * Vault read while each read registers more values.
+ */
 export function holdsSecret(text: string): boolean {
-  if (values.size === 0) return false;
-  cached ??= messageRedactor(
-    [...values].map(([value, name]) => ({ name, value })),
-    identifiers,
-  );
-  return cached.whole.redact(text) !== text;
+  for (const value of values.keys()) {
+    if (value.length < MIN_MASK_LENGTH) continue;
+    let forms = formsOf.get(value);
+    if (forms === undefined) {
+      forms = encodedForms(value).filter((form) => form.length >= MIN_MASK_LENGTH);
+      formsOf.set(value, forms);
+    }
+    if (forms.some((form) => text.includes(form))) return true;
+  }
+  return false;
 }
+
+const formsOf = new Map<string, readonly string[]>();
 
 /** The redactor of every registered value, for streams (`run`'s child output). */
 export function registeredRedactor(): Redactor {
@@ -84,6 +101,7 @@ export function registeredRedactor(): Redactor {
 export function clearRegistry(): void {
   values.clear();
   identifiers.clear();
+  formsOf.clear();
   cached = undefined;
 }
 
