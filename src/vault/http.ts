@@ -148,8 +148,10 @@ export class VaultHttp {
       registerSecret("vault-token", request.token);
       headers["X-Vault-Token"] = request.token;
     }
-    if (request.path.replace(/^\/+/, "").startsWith("auth/") && request.body !== undefined)
-      registerSecretData("vault-login", request.body);
+    if (isLogin(request.path) && request.body !== null && typeof request.body === "object")
+      // A role is a name (printed by `vault setup`, say); the rest of a login is a credential.
+      for (const [field, value] of Object.entries(request.body))
+        if (field !== "role") registerSecretData("vault-login", value);
     if (this.connection.namespace) headers["X-Vault-Namespace"] = this.connection.namespace;
     if (payload !== undefined) {
       headers["Content-Type"] =
@@ -240,13 +242,19 @@ export class VaultHttp {
   }
 }
 
-/** Tokens a response hands out (a login's, a wrapping token): credentials from now on. */
+/**
+ * A token a response issues (a login's `auth.client_token`): a credential from now on. A
+ * response-wrapping token is not registered: it is made to be handed out (`vault setup`
+ * prints one), and unwrapping it spends it.
+ */
 function registerIssuedTokens(body: Record<string, unknown> | undefined): void {
-  for (const holder of [body?.auth, body?.wrap_info]) {
-    const token = (holder as { client_token?: unknown; token?: unknown } | null | undefined) ?? {};
-    for (const value of [token.client_token, token.token])
-      if (typeof value === "string") registerSecret("vault-token", value);
-  }
+  const token = (body?.auth as { client_token?: unknown } | null | undefined)?.client_token;
+  if (typeof token === "string") registerSecret("vault-token", token);
+}
+
+/** A login: `auth/MOUNT/login` or `auth/MOUNT/login/NAME` (userpass, ldap). */
+function isLogin(path: string): boolean {
+  return /^\/*auth\/.+\/login(\/[^/]*)?$/.test(path);
 }
 
 function backoff(
