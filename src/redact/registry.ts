@@ -20,7 +20,12 @@ import {
 const values = new Map<string, string>();
 /** Strongbox's own words (variable and environment names): never masked when whole. */
 const identifiers = new Set<string>();
-let cached: MessageRedactor | undefined;
+/** The parts index of every registered value, grown as values are registered. */
+const index: Pieces = { grams: new Map(), forms: [] };
+/** The whole-form redactor, rebuilt on the next print after a registration. */
+let whole: Redactor | undefined;
+/** Each registered value's whole forms, for {@link holdsSecret}. */
+const formsOf = new Map<string, readonly string[]>();
 
 /**
  * A run this long of consecutive characters of a registered value (or of
@@ -28,19 +33,26 @@ let cached: MessageRedactor | undefined;
  * appears, so a validator's `slice(0, 6)`, a truncated `JSON.parse` excerpt
  * or the start of a base64 encoding does not get through. Six characters:
  * long enough that ordinary words in Strongbox's messages only match a
- * value that holds them (and then masking them is right), short enough to
+ * value that holds them (and see commonWord for those), short enough to
  * catch the half of a 12-character password.
  */
 export const MIN_SUBSTRING = 6;
 
-/** Values longer than this are masked whole and line by line, not by substring (bounded cost). */
+/** Values longer than this are masked whole and line by line, not by part (bounded cost). */
 const MAX_SUBSTRING_VALUE = 16 * 1024;
 
 /** Records `value` (read for `name`) so no message of this process prints it, in any form. */
 export function registerSecret(name: string, value: string): void {
-  if (value.length === 0 || values.get(value) !== undefined) return;
+  if (value.length === 0 || values.has(value)) return;
   values.set(value, name);
-  cached = undefined;
+  addToIndex(index, name, value);
+  formsOf.set(
+    value,
+    value.length < MIN_MASK_LENGTH
+      ? []
+      : encodedForms(value).filter((form) => form.length >= MIN_MASK_LENGTH),
+  );
+  whole = undefined;
 }
 
 /** Records every string inside `data` (a secret's fields), under `name`. */
@@ -56,41 +68,27 @@ export function registerSecretData(name: string, data: unknown, depth = 0): void
  * secret that happens to contain `DATABASE_URL` does not hide the name.
  */
 export function registerIdentifier(name: string): void {
-  if (!identifiers.has(name)) {
-    identifiers.add(name);
-    cached = undefined;
-  }
+  identifiers.add(name);
 }
 
 /** Masks every registered value, in every form and by any long-enough part, in `text`. */
 export function redactMessage(text: string): string {
   if (values.size === 0 || text === "") return text;
-  cached ??= messageRedactor(
-    [...values].map(([value, name]) => ({ name, value })),
-    identifiers,
-  );
-  return cached.redact(text);
+  whole ??= registeredRedactor();
+  return whole.redact(maskPieces(text, index, identifiers));
 }
 
 /**
- * Whether `text` holds a whole registered value, in any of its forms. Checked
- * value by value (no redactor rebuilt), since a template asks before each
- * Vault read while each read registers more values.
+ * Whether `text` holds a registered value: whole in any of its forms, or a
+ * part {@link redactMessage} would mask. Asked before every Vault read a
+ * template makes with a computed path, while each read registers more
+ * values: nothing is rebuilt for it.
  */
 export function holdsSecret(text: string): boolean {
-  for (const value of values.keys()) {
-    if (value.length < MIN_MASK_LENGTH) continue;
-    let forms = formsOf.get(value);
-    if (forms === undefined) {
-      forms = encodedForms(value).filter((form) => form.length >= MIN_MASK_LENGTH);
-      formsOf.set(value, forms);
-    }
-    if (forms.some((form) => text.includes(form))) return true;
-  }
-  return false;
+  if (values.size === 0) return false;
+  for (const forms of formsOf.values()) if (forms.some((form) => text.includes(form))) return true;
+  return maskPieces(text, index, identifiers) !== text;
 }
-
-const formsOf = new Map<string, readonly string[]>();
 
 /** The redactor of every registered value, for streams (`run`'s child output). */
 export function registeredRedactor(): Redactor {
@@ -102,14 +100,14 @@ export function clearRegistry(): void {
   values.clear();
   identifiers.clear();
   formsOf.clear();
-  cached = undefined;
+  index.grams.clear();
+  index.forms.length = 0;
+  whole = undefined;
 }
 
 /** A redactor for messages: whole forms (as {@link createRedactor}) and long-enough parts. */
 export interface MessageRedactor {
   redact(text: string): string;
-  /** Whole forms only. */
-  readonly whole: Redactor;
 }
 
 /**
@@ -124,36 +122,34 @@ export function messageRedactor(
   secrets: readonly SecretToMask[],
   identifiers: ReadonlySet<string> = new Set(),
 ): MessageRedactor {
-  const grams = new Map<string, string>();
-  const forms: string[] = [];
-  for (const { name, value } of secrets) {
-    if (value.length < MIN_SUBSTRING || value.length > MAX_SUBSTRING_VALUE) continue;
-    for (const form of pieceForms(value)) {
-      forms.push(form);
-      for (let i = 0; i + MIN_SUBSTRING <= form.length; i++) {
-        const gram = form.slice(i, i + MIN_SUBSTRING);
-        if (!grams.has(gram)) grams.set(gram, name);
-      }
+  const pieces: Pieces = { grams: new Map(), forms: [] };
+  for (const { name, value } of secrets) addToIndex(pieces, name, value);
+  const redactor = createRedactor(secrets);
+  return { redact: (text) => redactor.redact(maskPieces(text, pieces, identifiers)) };
+}
+
+function addToIndex(pieces: Pieces, name: string, value: string): void {
+  if (value.length < MIN_SUBSTRING || value.length > MAX_SUBSTRING_VALUE) return;
+  for (const form of pieceForms(value)) {
+    pieces.forms.push(form);
+    for (let i = 0; i + MIN_SUBSTRING <= form.length; i++) {
+      const gram = form.slice(i, i + MIN_SUBSTRING);
+      if (!pieces.grams.has(gram)) pieces.grams.set(gram, name);
     }
   }
-  const whole = createRedactor(secrets);
-  return {
-    whole,
-    redact: (text) => whole.redact(maskPieces(text, { grams, forms }, identifiers)),
-  };
 }
 
 interface Pieces {
   /** Every MIN_SUBSTRING-long run of every form, to the name of its value. */
-  readonly grams: ReadonlyMap<string, string>;
+  readonly grams: Map<string, string>;
   /** The forms a run is extended against. */
-  readonly forms: readonly string[];
+  readonly forms: string[];
 }
 
 /**
  * The forms a part of a value is printed in: the value itself, its
  * JSON-escaped, URL-encoded, base64 (a prefix of the value encodes to a
- * prefix of its base64) and hex forms. Case variants are masked whole only
+ * prefix of its base64), hex and shell-quoted forms. Case variants are masked whole only
  * (by the redactor): their parts would match ordinary words.
  */
 function pieceForms(value: string): string[] {
@@ -165,6 +161,7 @@ function pieceForms(value: string): string[] {
     bytes.toString("base64"),
     bytes.toString("base64url"),
     bytes.toString("hex"),
+    value.replaceAll("'", "'\\''"),
   ];
 }
 

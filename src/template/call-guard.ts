@@ -19,7 +19,8 @@ const MAX_STRINGS = 2000;
  * not found…). String literals written in the template stay quoted.
  *
  * A value read as a secret never becomes a Vault path: a computed path that
- * holds one is refused before anything is sent (it would land in the
+ * holds one (whole, encoded, or a part the message redactor would mask) is
+ * refused before anything is sent (it would land in the
  * server's request logs). What `secret` and `pkiCert` return is registered
  * as read, so no later message of this process prints it.
  */

@@ -218,6 +218,55 @@ describe("one redactor for every printed message (issue 24.12)", () => {
         for (const path of vaultPaths) assertClean(`path sent to Vault: ${path}`, path);
     });
 
+  it("a Vault path holding a secret, whole, encoded or in part, is refused before it is sent", async () => {
+    clearRegistry();
+    const canary = "dbpwCANARY42xq";
+    registerSecret("DBPW", canary);
+    const sent: string[] = [];
+    const ctx = {
+      secret: async (path: string) => {
+        sent.push(path);
+        return undefined;
+      },
+      list: async (path: string) => {
+        sent.push(path);
+        return [];
+      },
+      env: () => undefined,
+      variable: async () => canary,
+      file: "t.ctmpl",
+    };
+    const builds = [
+      '(strongbox "DBPW")',
+      '(printf "kv/%s/app" (strongbox "DBPW"))',
+      '(printf "kv/%s" (strongbox "DBPW" | base64Encode))',
+      '(printf "kv/%s" (strongbox "DBPW" | sprig_trunc 7))',
+      '(printf "kv/%s" (strongbox "DBPW" | sprig_substr 3 11))',
+      '(printf "kv/%s" (strongbox "DBPW" | toUpper))',
+      '(printf "kv/%s" (strongbox "DBPW" | urlquery))',
+    ];
+    for (const name of ["secret", "secrets", "pkiCert"])
+      for (const path of builds) {
+        const source = `{{ ${name} ${path} }}`;
+        await assert.rejects(
+          renderTemplate(parseTemplate(source, "t.ctmpl"), ctx),
+          (error: Error & { code?: string }) => {
+            assert.equal(error.code, "E_TEMPLATE", source);
+            assert.match(error.message, /holds a secret value; it was not sent to Vault/, source);
+            assertClean(source, printed(error), [canary]);
+            return true;
+          },
+        );
+      }
+    assert.deepEqual(sent, []);
+    // A path built from names is still read.
+    await renderTemplate(parseTemplate('{{ secret (printf "kv/%s" "app") }}', "t.ctmpl"), {
+      ...ctx,
+      allowMissing: true,
+    });
+    assert.deepEqual(sent, ["kv/app"]);
+  });
+
   it("a validator message quoting part of a secret (each type, each echo) shows none of it", async () => {
     const canary = "dbpwCANARY42xq";
     const types: Record<BuiltinType, string> = {
