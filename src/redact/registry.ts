@@ -197,23 +197,24 @@ function maskPieces(text: string, pieces: Pieces, identifiers: ReadonlySet<strin
 }
 
 /**
- * A run that is one whole word of letters, in the text and in the value
- * alike (`secret` in a message, when a value is `my-secret-pw`), is a word
- * the value happens to share with Strongbox's messages, not a fragment cut
- * from it: left alone (a word ends at a character that is not a letter or a digit). A fragment cut mid-word (`dbpwCA` of `dbpwCANARY42`),
- * or anything with a digit, a symbol or two words, is masked; the whole value
- * always is.
+ * A run of letters only that is a whole word of the value (`secret` when a
+ * value is `my-secret-pw7`) is a word the value shares with Strongbox's
+ * messages (`secrets`, `the secret is…`), not a fragment cut from it: left
+ * alone. A word of the value ends at a character that is not a letter or a
+ * digit, so `dbpwCA` and `dbpwCANARY` are fragments of `dbpwCANARY42`, and
+ * so is anything with a digit, a symbol or two words; the whole value is
+ * always masked.
  */
 function commonWord(text: string, start: number, end: number, forms: readonly string[]): boolean {
   const run = text.slice(start, end);
   if (!/^[A-Za-z]+$/.test(run)) return false;
   // Digits join a word: `dbpwCANARY` is a fragment of `dbpwCANARY42`, not a word of it.
   const letter = (char: string | undefined) => char !== undefined && /[A-Za-z0-9]/.test(char);
-  if (letter(text[start - 1]) || letter(text[end])) return false;
-  return forms.some((form) => {
+  // Every value that holds the run must hold it as a word: a fragment of any one is masked.
+  return forms.every((form) => {
     for (let at = form.indexOf(run); at >= 0; at = form.indexOf(run, at + 1))
-      if (!letter(form[at - 1]) && !letter(form[at + run.length])) return true;
-    return false;
+      if (letter(form[at - 1]) || letter(form[at + run.length])) return false;
+    return true;
   });
 }
 

@@ -144,6 +144,9 @@ describe("one redactor for every printed message (issue 24.12)", () => {
     assert.equal(redactMessage(message), message);
     assert.equal(redactMessage("got APP_TOKEN_zq9x7c"), "got <redacted:APP_TOKEN>");
     assert.equal(redactMessage('"my-sec"...'), '"<redacted:PHRASE>"...');
+    assert.equal(redactMessage("2 secrets unset"), "2 secrets unset");
+    registerSecret("OTHER", "xsecretx9q");
+    assert.match(redactMessage("a secret"), /^a <redacted:\w+>$/, "a fragment of another value");
   });
 
   it("shows control characters escaped rather than acting on them", () => {
