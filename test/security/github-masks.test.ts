@@ -176,8 +176,10 @@ describe("export --format github: masks and env file as the runner reads them (i
 
   it("through the CLI: a value with %25 and line breaks is masked line by line", async () => {
     const dir = tempProject({
-      "strongbox.config.yaml": "variables:\n  TOKEN: { secret: true }\n",
-      ".env": 'TOKEN="p%25canary\\nsecond%0Aline\\r\\nthird"\n',
+      "strongbox.config.yaml":
+        "variables:\n  TOKEN: { secret: true }\n  EMAIL: { pii: true }\n  PLAIN: {}\n",
+      ".env":
+        'TOKEN="p%25canary\\nsecond%0Aline\\r\\nthird"\nEMAIL=ops%25@example.com\nPLAIN=visible\n',
     });
     const result = await runCli(["export", "--format", "github"], {
       cwd: dir,
@@ -188,5 +190,8 @@ describe("export --format github: masks and env file as the runner reads them (i
     assert.equal(readGithubEnv(readFileSync(join(dir, "github_env"), "utf8")).get("TOKEN"), value);
     const masks = registeredMasks(result.stdout);
     for (const line of logLines(value)) assert.equal(maskLine(line, masks), "***");
+    // Personal data is masked as secrets are; a plain value is not.
+    assert.equal(maskLine("ops%25@example.com", masks), "***");
+    assert.equal(maskLine("visible", masks), "visible");
   });
 });
