@@ -113,8 +113,8 @@ export interface MessageRedactor {
 /**
  * The rule {@link redactMessage} applies, for any list of values: every
  * encoded form of each value whole, then every run of at least
- * {@link MIN_SUBSTRING} characters that is part of the value or of its
- * JSON-escaped, URL-encoded, base64 or hex form. A run that is exactly one of
+ * {@link MIN_SUBSTRING} characters of the value that is part of the value or of its
+ * JSON-escaped, URL-encoded, shell-quoted, base64 (8 characters) or hex (12) form. A run that is exactly one of
  * `identifiers`, standing as a whole word, is left alone, and so is a
  * single letters-only word the value shares with the text (see commonWord).
  */
@@ -132,8 +132,8 @@ function addToIndex(pieces: Pieces, name: string, value: string): void {
   if (value.length < MIN_SUBSTRING || value.length > MAX_SUBSTRING_VALUE) return;
   for (const form of pieceForms(value)) {
     pieces.forms.push(form);
-    for (let i = 0; i + MIN_SUBSTRING <= form.length; i++) {
-      const gram = form.slice(i, i + MIN_SUBSTRING);
+    for (let i = 0; i + MIN_SUBSTRING <= form.text.length; i++) {
+      const gram = form.text.slice(i, i + MIN_SUBSTRING);
       if (!pieces.grams.has(gram)) pieces.grams.set(gram, name);
     }
   }
@@ -142,8 +142,14 @@ function addToIndex(pieces: Pieces, name: string, value: string): void {
 interface Pieces {
   /** Every MIN_SUBSTRING-long run of every form, to the name of its value. */
   readonly grams: Map<string, string>;
-  /** The forms a run is extended against. */
-  readonly forms: string[];
+  /** The forms a run is extended against, each with the shortest part of it that is masked. */
+  readonly forms: PieceForm[];
+}
+
+interface PieceForm {
+  readonly text: string;
+  /** Six characters of the value: 6 of the text itself, 8 of base64, 12 of hex. */
+  readonly min: number;
 }
 
 /**
@@ -152,16 +158,20 @@ interface Pieces {
  * prefix of its base64), hex and shell-quoted forms. Case variants are masked whole only
  * (by the redactor): their parts would match ordinary words.
  */
-function pieceForms(value: string): string[] {
+function pieceForms(value: string): PieceForm[] {
   const bytes = Buffer.from(value);
+  const plain = (text: string) => ({ text, min: MIN_SUBSTRING });
+  // An encoded part counts from as many characters as encode six of the value, so ids and
+  // hashes in the output do not match a short run of a secret's hex or base64 by chance.
+  const base64 = (text: string) => ({ text, min: Math.ceil((MIN_SUBSTRING * 4) / 3) });
   return [
-    value,
-    JSON.stringify(value).slice(1, -1),
-    encodeURIComponent(value),
-    bytes.toString("base64"),
-    bytes.toString("base64url"),
-    bytes.toString("hex"),
-    value.replaceAll("'", "'\\''"),
+    plain(value),
+    plain(JSON.stringify(value).slice(1, -1)),
+    plain(encodeURIComponent(value)),
+    plain(value.replaceAll("'", "'\\''")),
+    base64(bytes.toString("base64")),
+    base64(bytes.toString("base64url")),
+    { text: bytes.toString("hex"), min: MIN_SUBSTRING * 2 },
   ];
 }
 
@@ -179,8 +189,16 @@ function maskPieces(text: string, pieces: Pieces, identifiers: ReadonlySet<strin
       continue;
     }
     let end = i + MIN_SUBSTRING;
-    while (end < text.length && pieces.forms.some((form) => form.includes(text.slice(i, end + 1))))
+    while (
+      end < text.length &&
+      pieces.forms.some((form) => form.text.includes(text.slice(i, end + 1)))
+    )
       end++;
+    const run = text.slice(i, end);
+    if (!pieces.forms.some((form) => run.length >= form.min && form.text.includes(run))) {
+      i++;
+      continue;
+    }
     if (words.some(([from, to]) => from <= i && end <= to)) {
       i++;
       continue;
@@ -205,13 +223,18 @@ function maskPieces(text: string, pieces: Pieces, identifiers: ReadonlySet<strin
  * so is anything with a digit, a symbol or two words; the whole value is
  * always masked.
  */
-function commonWord(text: string, start: number, end: number, forms: readonly string[]): boolean {
+function commonWord(
+  text: string,
+  start: number,
+  end: number,
+  forms: readonly PieceForm[],
+): boolean {
   const run = text.slice(start, end);
   if (!/^[A-Za-z]+$/.test(run)) return false;
   // Digits join a word: `dbpwCANARY` is a fragment of `dbpwCANARY42`, not a word of it.
   const letter = (char: string | undefined) => char !== undefined && /[A-Za-z0-9]/.test(char);
   // Every value that holds the run must hold it as a word: a fragment of any one is masked.
-  return forms.every((form) => {
+  return forms.every(({ text: form }) => {
     for (let at = form.indexOf(run); at >= 0; at = form.indexOf(run, at + 1))
       if (letter(form[at - 1]) || letter(form[at + run.length])) return false;
     return true;

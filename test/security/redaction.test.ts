@@ -147,6 +147,12 @@ describe("one redactor for every printed message (issue 24.12)", () => {
     assert.equal(redactMessage("2 secrets unset"), "2 secrets unset");
     registerSecret("OTHER", "xsecretx9q");
     assert.match(redactMessage("a secret"), /^a <redacted:\w+>$/, "a fragment of another value");
+    // An encoded part counts from six characters of the value: a hash or id that shares a few
+    // hex or base64 characters with a secret's encoding is left alone.
+    registerSecret("HEXED", "dbpwCANARY42");
+    const hex = Buffer.from("dbpwCANARY42").toString("hex");
+    assert.equal(redactMessage(`id ${hex.slice(2, 12)}`), `id ${hex.slice(2, 12)}`);
+    assert.equal(redactMessage(`id ${hex.slice(0, 12)}`), "id <redacted:HEXED>");
   });
 
   it("shows control characters escaped rather than acting on them", () => {
