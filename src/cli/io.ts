@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { Redactor } from "../redact/redactor.js";
+import { redactMessage } from "../redact/registry.js";
 import { asciiOnly, decorate, useColour } from "./style.js";
 
 /** Everything a command touches of the outside world; tests pass their own. */
@@ -13,11 +14,37 @@ export interface CliIo {
 }
 
 /**
+ * What every message Strongbox prints goes through: every value the
+ * process has read masked in every form ({@link redactMessage}), and
+ * control characters (terminal escape sequences, a carriage return that
+ * would overwrite the line) shown as escapes rather than acted on.
+ */
+export function printable(io: Pick<CliIo, "redactor">, text: string): string {
+  const masked = redactMessage(io.redactor ? io.redactor.redact(text) : text);
+  return showControls(masked);
+}
+
+/** Control characters other than newline and tab, spelled `\x1b`, `\r`, `\u009b`… */
+export function showControls(text: string): string {
+  return text.replace(CONTROLS, (char) => {
+    if (char === "\r") return "\\r";
+    const code = char.codePointAt(0) as number;
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** C0 and C1 controls but newline and tab, DEL, and the bidirectional overrides that reorder a line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
  * Writes `text` to stderr, masked, with colour on a terminal and ASCII marks
  * where the locale is not UTF-8. Strongbox's own messages never go to stdout.
  */
 export function say(io: CliIo, text: string): void {
-  const masked = io.redactor ? io.redactor.redact(text) : text;
+  const masked = printable(io, text);
   io.stderr.write(
     `${decorate(masked, { colour: useColour(io.env, io.stderr), ascii: asciiOnly(io.env) })}\n`,
   );
@@ -35,5 +62,5 @@ export function writeJson(io: CliIo, body: unknown, ok = true): void {
       ? (body as Record<string, unknown>)
       : { data: body };
   const text = JSON.stringify({ ok, issues: [], ...fields }, null, 2);
-  io.stdout.write(`${io.redactor ? io.redactor.redact(text) : text}\n`);
+  io.stdout.write(`${redactMessage(io.redactor ? io.redactor.redact(text) : text)}\n`);
 }

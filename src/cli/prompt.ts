@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { registerSecret } from "../redact/registry.js";
 import { importModule } from "../util/import-module.js";
 import type { CliIo } from "./io.js";
 
@@ -53,6 +54,8 @@ export async function promptHidden(io: CliIo, question: string): Promise<string 
               continue;
             }
             if (text.replace(/^[\r\n]+/, "") !== "") return finish(() => reject(multiLine()));
+            // What was typed at a hidden prompt is a secret or a passphrase: never printed.
+            registerSecret("typed", answer);
             return finish(() => resolve(answer));
           }
           if (char === "\u0003" || (char === "\u0004" && answer === ""))

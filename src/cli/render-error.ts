@@ -1,4 +1,5 @@
 import { type Issue, StrongboxError } from "../errors.js";
+import { redactMessage } from "../redact/registry.js";
 import { type CliIo, say } from "./io.js";
 
 /** Prints an error as one readable block on stderr, or as JSON on stdout with `--json`. */
@@ -10,7 +11,7 @@ export function renderError(io: CliIo, error: unknown, json: boolean): void {
       : { code: "E_INTERNAL", message: "internal error", issues: [] };
     // The shape of every --json output: ok, issues, then the data (here, the error).
     const text = JSON.stringify({ ok: false, issues: body.issues, error: body }, null, 2);
-    io.stdout.write(`${io.redactor ? io.redactor.redact(text) : text}\n`);
+    io.stdout.write(`${redactMessage(io.redactor ? io.redactor.redact(text) : text)}\n`);
     return;
   }
   if (known === undefined) {

@@ -1,5 +1,6 @@
 import { openProject, type Project, resolveProject } from "../project.js";
-import { createRedactor, maskedValues } from "../redact/redactor.js";
+import { maskedValues } from "../redact/redactor.js";
+import { registeredRedactor, registerSecret } from "../redact/registry.js";
 import type { Resolution } from "../resolve/types.js";
 import { type Invocation, listOption, stringOption } from "./command.js";
 import { type CliIo, say } from "./io.js";
@@ -32,7 +33,10 @@ export async function resolveOpenProject(
     cwd: io.cwd,
     passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
   });
-  io.redactor = createRedactor(maskedValues(resolution.entries));
+  for (const { name, value } of maskedValues(resolution.entries)) registerSecret(name, value);
+  // `run` masks its child's output with every value the process read: the resolved ones,
+  // and the credentials Strongbox used to read them.
+  io.redactor = registeredRedactor();
   for (const warning of resolution.warnings ?? []) say(io, `strongbox: warning: ${warning}`);
   return resolution;
 }

@@ -31,6 +31,7 @@ export interface Exit {
  * cannot start.
  */
 export function spawnChild(options: SpawnOptions): { child: ChildProcess; done: Promise<Exit> } {
+  refuseNul(options);
   const maskOut =
     options.redactor !== undefined &&
     (options.stdout.isTTY !== true || options.maskTerminal === true);
@@ -59,6 +60,31 @@ export function spawnChild(options: SpawnOptions): { child: ChildProcess; done: 
     });
   });
   return { child, done };
+}
+
+/**
+ * A process's environment and arguments are C strings: a NUL byte cannot be
+ * passed (Node refuses with a message quoting the value). Refused here by
+ * name, before anything starts.
+ */
+function refuseNul(options: SpawnOptions): void {
+  for (const [name, value] of Object.entries(options.env))
+    if (value?.includes("\0") === true || name.includes("\0"))
+      throw new StrongboxError(
+        "E_SPAWN",
+        `${name.replaceAll("\0", "\\0")}: the value holds a NUL byte, which a program's environment cannot carry; ${options.command} was not started`,
+        {
+          variable: name,
+          hint: `remove the NUL byte from ${name}'s value (binary data belongs in a file, or base64-encoded)`,
+        },
+      );
+  for (const [index, arg] of options.args.entries())
+    if (arg.includes("\0"))
+      throw new StrongboxError(
+        "E_SPAWN",
+        `argument ${index + 1} of ${options.command} holds a NUL byte, which a program's arguments cannot carry`,
+        { hint: "remove the NUL byte from the argument" },
+      );
 }
 
 function pipeMasked(from: NodeJS.ReadableStream, to: Writable, redactor: Redactor): Promise<void> {

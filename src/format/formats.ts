@@ -85,6 +85,15 @@ export function formatPairs(pairs: Pairs, format: Format, options: FormatOptions
 function formatGithub(pairs: Pairs, options: FormatOptions): string {
   return pairs
     .map(([key, value]) => {
+      // The runner ends the value at the line break before the delimiter, CR LF included: a
+      // value ending in CR would come back without it, a different value.
+      if (value.endsWith("\r"))
+        throw formatError(
+          key,
+          "github",
+          "a value ending in a carriage return cannot be written to $GITHUB_ENV (the runner drops it)",
+          "remove the trailing carriage return from the value",
+        );
       let delimiter = options.delimiter?.() ?? `ghadelimiter_${randomUUID()}`;
       while (value.includes(delimiter)) delimiter = `ghadelimiter_${randomUUID()}`;
       return `${key}<<${delimiter}\n${value}\n${delimiter}\n`;
@@ -93,21 +102,33 @@ function formatGithub(pairs: Pairs, options: FormatOptions): string {
 }
 
 /**
- * GitHub Actions, the output half: one `::add-mask::` workflow command per
- * line of every secret (the runner masks line by line), to be printed on the
- * step's stdout before the values reach `$GITHUB_ENV`.
+ * GitHub Actions, the output half: `::add-mask::` workflow commands for every
+ * secret, printed on the step's stdout before the values reach `$GITHUB_ENV`.
+ * A multi-line value is masked whole and line by line (the runner masks each
+ * log line apart, splitting at CR, LF and CR LF); blank lines are skipped,
+ * since masking a space would mask every space of the log.
  */
 export function githubMasks(pairs: Pairs, secrets: ReadonlySet<string>): string {
   return pairs
-    .flatMap(([key, value]) =>
-      secrets.has(key)
-        ? value
-            .split(/\r?\n/)
-            .filter((line) => line !== "")
-            .map((line) => `::add-mask::${line}\n`)
-        : [],
-    )
+    .flatMap(([key, value]) => {
+      if (!secrets.has(key)) return [];
+      const lines = value.split(/\r\n|\r|\n/);
+      const masks = lines.length > 1 ? [value, ...lines] : lines;
+      return [...new Set(masks.filter((mask) => mask.trim() !== ""))].map(
+        (mask) => `::add-mask::${escapeCommandData(mask)}\n`,
+      );
+    })
     .join("");
+}
+
+/**
+ * A workflow command's data, escaped as `@actions/core` does: the runner
+ * reads `%25`, `%0D` and `%0A` back as `%`, CR and LF, so a raw `%25` in a
+ * value would register a different mask, and a raw line break would end the
+ * command (and start another).
+ */
+export function escapeCommandData(data: string): string {
+  return data.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 
 /** A Kubernetes `Secret` manifest (type Opaque) with base64 `data`. */

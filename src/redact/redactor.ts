@@ -39,7 +39,7 @@ export const MIN_MASK_LENGTH = 4;
 /**
  * Builds a redactor that knows `secrets`. Besides each value it masks each line of
  * a multi-line value, its upper- and lower-cased forms, and its base64,
- * base64url, hex, URL-encoded and JSON-escaped forms, base64 inside a longer
+ * base64url, hex, URL-encoded, JSON-escaped and shell-quoted forms, base64 inside a longer
  * encoding (Basic auth) included, since a secret is often printed transformed.
  */
 export function createRedactor(secrets: readonly SecretToMask[]): Redactor {
@@ -78,7 +78,8 @@ export function maskFor(name: string): string {
 /** Base64 runs shorter than this inside a longer encoding are not masked: too many false hits. */
 const MIN_EMBEDDED_BASE64 = 8;
 
-function encodedForms(value: string): string[] {
+/** Every form of `value` the redactor masks whole. */
+export function encodedForms(value: string): string[] {
   const buffer = Buffer.from(value);
   const forms = [
     value,
@@ -91,6 +92,8 @@ function encodedForms(value: string): string[] {
     buffer.toString("hex").toUpperCase(),
     encodeURIComponent(value),
     JSON.stringify(value).slice(1, -1),
+    // Inside POSIX single quotes (`export`'s shell and direnv formats): ' becomes '\''.
+    value.replaceAll("'", "'\\''"),
     ...embeddedBase64(buffer),
   ];
   if (/\r?\n/.test(value)) forms.push(...value.split(/\r?\n/).map((line) => line.trim()));

@@ -14,6 +14,7 @@ import {
   sourceWords,
 } from "../providers/registry.js";
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
+import { registerIdentifier, registerSecret } from "../redact/registry.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { fillRefTemplate } from "../refs/template.js";
 import type { AuditSpec, ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
@@ -130,6 +131,7 @@ export function* resolveSteps(
     .map(([name, spec]) =>
       pick(name, spec, gatherCandidates(name, spec, inputs), environment, config, preResolved),
     );
+  registerRead(picked, environment.name);
   const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
   const warnings: string[] = [];
   const outcomes =
@@ -332,6 +334,8 @@ function* settle(
     principal = outcome.fetched.principal;
     rootCredential = outcome.fetched.rootCredential === true;
   }
+  // The value itself, however it was read (a literal that looks like a URL, a fetched secret).
+  if (p.secret || p.spec.pii === true) registerSecret(p.name, raw);
   const winnerInfo: Provenance["winner"] = {
     source: winner.source,
     place: winner.place,
@@ -386,6 +390,34 @@ function* settle(
     ...(version === undefined ? {} : { version }),
     ...(principal === undefined ? {} : { principal }),
   };
+}
+
+/**
+ * Puts every secret and `pii: true` value read (the winner's and the
+ * shadowed ones') in the process's redaction registry before anything is
+ * validated, so no message about them (a validator's, a policy's) can print
+ * one; variable and environment names are Strongbox's own words.
+ */
+function registerRead(picked: readonly Picked[], environment: string): void {
+  registerIdentifier(environment);
+  for (const p of picked) {
+    registerIdentifier(p.name);
+    registerIdentifier(p.envName);
+    if (!p.secret && p.spec.pii !== true) continue;
+    for (const candidate of p.candidates)
+      if (typeof candidate.raw === "string" && !isReference(candidate.raw))
+        registerSecret(p.name, candidate.raw);
+  }
+}
+
+/** A well-formed reference names where a value is, which Strongbox prints (`explain`); a malformed one may be a pasted secret. */
+function isReference(text: string): boolean {
+  try {
+    parseRef(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function kindOf(candidate: Candidate): SourceKind | "default" {

@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { registerSecret } from "../redact/registry.js";
 import { untrustedReason } from "../security/trusted-path.js";
 import { toB64u } from "./encoding.js";
 
@@ -38,6 +39,7 @@ export function checkScryptParams(params: ScryptParams): string | undefined {
 
 /** Derives the master key from a passphrase. */
 export function passphraseKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Buffer {
+  registerSecret("store-passphrase", passphrase);
   return scryptSync(passphrase.normalize("NFC"), salt, 32, {
     ...params,
     maxmem: 256 * params.N * params.r + 1024 * 1024,
@@ -58,6 +60,10 @@ export function parseMasterKey(text: string, where: string): Buffer {
           "base64url",
         )
       : Buffer.alloc(0);
+  registerSecret("master-key", trimmed);
+  if (key.length === 32)
+    for (const form of [key.toString("hex"), key.toString("base64"), key.toString("base64url")])
+      registerSecret("master-key", form);
   if (key.length !== 32) {
     throw new StrongboxError("E_STORE_KEY", `${where} does not hold a 32-byte master key`, {
       hint: "a master key is 32 random bytes as base64 or 64 hex digits, as written by `strongbox init`",

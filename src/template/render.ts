@@ -4,6 +4,7 @@ import { basename, join, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
 import { strongboxConfigDir } from "../store/master-key.js";
+import { guardedCall } from "./call-guard.js";
 import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS, strictBase64 } from "./functions.js";
 import { byteLength, bytesToText, textToBytes } from "./go-bytes.js";
 import { byteSorted, goJson, goSprint, goSprintf } from "./go-format.js";
@@ -332,8 +333,19 @@ async function evalCommand(
     head.text !== "nil"
   ) {
     const args = await Promise.all(rest.map((arg) => evalArg(arg, dot, vars, ctx, condition)));
-    if (piped !== undefined) args.push(piped.value);
-    return call(head.text, args, head, ctx);
+    // Which arguments the template computed rather than wrote: their values are never quoted.
+    const computed = rest.map((arg) => arg.kind !== "string" && arg.kind !== "number");
+    if (piped !== undefined) {
+      args.push(piped.value);
+      computed.push(true);
+    }
+    return guardedCall(
+      head.text,
+      args,
+      computed,
+      `${ctx.file ?? "template"}:${head.line}:${head.column}`,
+      () => call(head.text, args, head, ctx),
+    );
   }
   return evalArg(head, dot, vars, ctx, condition);
 }

@@ -1,19 +1,46 @@
 import { type ErrorCode, StrongboxError } from "../errors.js";
+import { redactMessage } from "../redact/registry.js";
 import type { VaultRequest, VaultResponse } from "./http.js";
 
-/** The messages of a Vault `{"errors": [...]}` body, trimmed of multierror decoration. */
+/**
+ * The messages of a Vault `{"errors": [...]}` body, trimmed of multierror
+ * decoration, as text safe to print: a server is not trusted to send only
+ * words, so terminal escape sequences and other control characters are
+ * removed, every credential and value this process holds (the token it was
+ * sent, an echoed login secret) is masked, and the whole is cut to a
+ * readable length.
+ */
 export function vaultMessages(response: VaultResponse): string[] {
   const errors = response.body?.errors;
   if (!Array.isArray(errors)) return [];
   return errors
-    .map((message) =>
-      String(message)
-        .replace(/^\d+ errors? occurred:\s*\*\s*/m, "")
-        .replace(/\s+/g, " ")
-        .trim(),
-    )
+    .slice(0, MAX_MESSAGES)
+    .map((message) => serverText(String(message).replace(/^\d+ errors? occurred:\s*\*\s*/m, "")))
     .filter(Boolean);
 }
+
+const MAX_MESSAGES = 8;
+const MAX_MESSAGE_LENGTH = 500;
+
+/** Text a server wrote, made printable: no escape sequences or controls, no secrets, bounded. */
+export function serverText(text: string): string {
+  const plain = text
+    .replace(ESCAPE_SEQUENCES, "")
+    .replace(CONTROL_RUNS, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  const masked = redactMessage(plain);
+  return masked.length > MAX_MESSAGE_LENGTH ? `${masked.slice(0, MAX_MESSAGE_LENGTH)}…` : masked;
+}
+
+/** CSI (ESC [ or U+009B … final byte), OSC (ESC ] or U+009D … BEL or ESC \\), and two-byte ESC sequences. */
+const ESCAPE_SEQUENCES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding escape sequences is the point
+  /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b\]|\u009d)[^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]?/g;
+
+/** C0 and C1 controls, DEL, and the bidirectional overrides that reorder a line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL_RUNS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
 
 /**
  * Maps a failed response to a typed error naming the operation and path.

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { StrongboxError } from "../errors.js";
+import { registerSecret, registerSecretData } from "../redact/registry.js";
 import { VAULT_RETRY_CHANNEL } from "./retry-channel.js";
 
 const retrying = channel(VAULT_RETRY_CHANNEL);
@@ -48,6 +49,13 @@ export interface RequestCounter {
 }
 
 const RETRY_STATUSES = new Set([412, 429, 500, 502, 503, 504]);
+
+/**
+ * The largest response body read from Vault. A KV secret is at most 512 KiB by default
+ * and a list of 50,000 keys about 2 MiB; a body larger than this is a hostile or broken
+ * server, and reading it whole would exhaust memory.
+ */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /**
  * The one place Strongbox talks HTTP to Vault. Built on node:http(s) rather
@@ -134,7 +142,16 @@ export class VaultHttp {
     const payload =
       request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
     const headers: Record<string, string> = { "X-Vault-Request": "true", ...request.headers };
-    if (request.token !== undefined) headers["X-Vault-Token"] = request.token;
+    if (request.token !== undefined) {
+      // Every credential Strongbox sends is one no message of this process may print,
+      // a server's error text echoing it included.
+      registerSecret("vault-token", request.token);
+      headers["X-Vault-Token"] = request.token;
+    }
+    if (isLogin(request.path) && request.body !== null && typeof request.body === "object")
+      // A role is a name (printed by `vault setup`, say); the rest of a login is a credential.
+      for (const [field, value] of Object.entries(request.body))
+        if (field !== "role") registerSecretData("vault-login", value);
     if (this.connection.namespace) headers["X-Vault-Namespace"] = this.connection.namespace;
     if (payload !== undefined) {
       headers["Content-Type"] =
@@ -154,9 +171,32 @@ export class VaultHttp {
         },
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          let size = 0;
+          const tooLarge = () => {
+            // Destroying the request drops the socket: nothing more is read from it.
+            req.destroy();
+            reject(
+              new StrongboxError(
+                "E_VAULT",
+                `Vault ${request.method} ${request.path}: the response is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB; refused`,
+                {
+                  hint: `the server at ${url.origin} sent far more than any Vault answer holds; check that VAULT_ADDR points at Vault`,
+                },
+              ),
+            );
+          };
+          if (Number(res.headers["content-length"]) > MAX_RESPONSE_BYTES) {
+            tooLarge();
+            return;
+          }
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_RESPONSE_BYTES) tooLarge();
+            else chunks.push(chunk);
+          });
           res.on("error", reject);
           res.on("end", () => {
+            if (size > MAX_RESPONSE_BYTES) return;
             const status = res.statusCode ?? 0;
             const location = res.headers.location;
             if ((status === 307 || status === 308) && location !== undefined && hops === 0) {
@@ -185,6 +225,7 @@ export class VaultHttp {
             } catch {
               body = undefined;
             }
+            registerIssuedTokens(body);
             const retryAfter = Number(res.headers["retry-after"]);
             resolve(
               Number.isFinite(retryAfter) && retryAfter >= 0
@@ -199,6 +240,21 @@ export class VaultHttp {
       req.end(payload);
     });
   }
+}
+
+/**
+ * A token a response issues (a login's `auth.client_token`): a credential from now on. A
+ * response-wrapping token is not registered: it is made to be handed out (`vault setup`
+ * prints one), and unwrapping it spends it.
+ */
+function registerIssuedTokens(body: Record<string, unknown> | undefined): void {
+  const token = (body?.auth as { client_token?: unknown } | null | undefined)?.client_token;
+  if (typeof token === "string") registerSecret("vault-token", token);
+}
+
+/** A login: `auth/MOUNT/login` or `auth/MOUNT/login/NAME` (userpass, ldap). */
+function isLogin(path: string): boolean {
+  return /^\/*auth\/.+\/login(\/[^/]*)?$/.test(path);
 }
 
 function backoff(

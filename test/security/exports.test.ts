@@ -65,7 +65,7 @@ describe("export --format github (issue 9.10)", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(
       result.stdout,
-      "::add-mask::tok-github-canary\n::add-mask::-----BEGIN-----\n::add-mask::body-canary\n::add-mask::-----END-----\n",
+      "::add-mask::tok-github-canary\n::add-mask::-----BEGIN-----%0Abody-canary%0A-----END-----\n::add-mask::-----BEGIN-----\n::add-mask::body-canary\n::add-mask::-----END-----\n",
     );
     const env = readGithubEnv(readFileSync(join(dir, "github_env"), "utf8"));
     assert.deepEqual(Object.fromEntries(env), {

@@ -90,7 +90,7 @@ describe("more output formats", () => {
     );
     assert.equal(
       githubMasks(pairs, new Set(["TOKEN", "PEM"])),
-      "::add-mask::tok-1\n::add-mask::line1\n::add-mask::line2\n",
+      "::add-mask::tok-1\n::add-mask::line1%0Aline2\n::add-mask::line1\n::add-mask::line2\n",
     );
     const tricked = formatPairs([["V", "a\nEOF_X\nb"]], "github", { delimiter: () => "EOF_X" });
     assert.doesNotMatch(

@@ -17,7 +17,7 @@ import { VaultClient } from "../../vault/client.js";
 import { vaultClientFor } from "../../vault/for-environment.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";
-import { type CliIo, writeJson } from "../io.js";
+import { type CliIo, say, writeJson } from "../io.js";
 import { promptHidden } from "../prompt.js";
 import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
@@ -140,13 +140,12 @@ function sayCredentials(
   const whose = (prefix: string | null) =>
     prefix === null ? "this process's credentials" : `its ${prefix}* credentials`;
   if (credentials.a === null && credentials.b === null)
-    io.stderr.write(
-      `strongbox: warning: ${a} and ${b} were both read with this process's credentials, each under its own policy; give each environment a credentialPrefix to read it with its own (see docs/diff.md)\n`,
+    say(
+      io,
+      `strongbox: warning: ${a} and ${b} were both read with this process's credentials, each under its own policy; give each environment a credentialPrefix to read it with its own (see docs/diff.md)`,
     );
   else
-    io.stderr.write(
-      `strongbox: ${a} read with ${whose(credentials.a)}, ${b} with ${whose(credentials.b)}\n`,
-    );
+    say(io, `strongbox: ${a} read with ${whose(credentials.a)}, ${b} with ${whose(credentials.b)}`);
 }
 
 function formatOf(invocation: Invocation): string {

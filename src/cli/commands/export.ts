@@ -69,8 +69,11 @@ ${RESOLVE_HELP}
         : [[entry.envName, entry.raw] as const],
     );
     if (format === "github") {
+      // Masked as everywhere else output is masked: secrets and `pii: true` values.
       const secrets = new Set(
-        resolution.entries.filter((entry) => entry.secret).map((entry) => entry.envName),
+        resolution.entries
+          .filter((entry) => entry.secret || entry.pii === true)
+          .map((entry) => entry.envName),
       );
       const target = githubEnvFile(invocation, io);
       io.stdout.write(githubMasks(pairs, secrets));

@@ -4,6 +4,7 @@ import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";
 import { type Issue, StrongboxError } from "../../errors.js";
 import { variablesStoredAs } from "../../providers/store/declared-as.js";
+import { registerSecret } from "../../redact/registry.js";
 import { validateValue } from "../../resolve/validate-value.js";
 import { parseDuration } from "../../schema/coerce.js";
 import type { SecretMeta } from "../../store/secret-file.js";
@@ -192,6 +193,8 @@ async function checkAgainstSchema(
   invocation: Invocation,
   io: CliIo,
 ): Promise<void> {
+  // A store value is a secret: no message of this process prints it, a validator's included.
+  registerSecret(name, value.toString("utf8"));
   const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
   if (configPath === undefined) return;
   const config = await loadConfigFile(configPath, io.env);

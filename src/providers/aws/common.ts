@@ -1,4 +1,5 @@
 import { type Issue, issue, StrongboxError } from "../../errors.js";
+import { registerSecret } from "../../redact/registry.js";
 import type { ReadContext } from "../provider.js";
 
 /** What both AWS providers share: settings, credentials, error mapping. */
@@ -75,6 +76,9 @@ export function awsClientOptions(
   const endpoint = settings.endpoint ?? env[endpointVariable] ?? env.AWS_ENDPOINT_URL;
   const keyId = env.AWS_ACCESS_KEY_ID;
   const secret = env.AWS_SECRET_ACCESS_KEY;
+  // Credentials Strongbox reads are never printed, an echo in a service's error included.
+  for (const credential of [secret, env.AWS_SESSION_TOKEN])
+    if (credential) registerSecret("aws-credential", credential);
   return {
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),

@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Issue, issue, StrongboxError } from "../../errors.js";
+import { registerSecret } from "../../redact/registry.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
 import { importModule } from "../../util/import-module.js";
@@ -90,6 +91,8 @@ export const azureKeyVaultProvider = defineProvider({
       // Credentials come from the environment Strongbox was given, like AWS's and
       // Vault's; DefaultAzureCredential (workload and managed identity, az login)
       // only when that environment names no service principal.
+      // Credentials Strongbox reads are never printed, an echo in a service's error included.
+      if (env.AZURE_CLIENT_SECRET) registerSecret("azure-credential", env.AZURE_CLIENT_SECRET);
       const credential =
         env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET
           ? new identity.ClientSecretCredential(

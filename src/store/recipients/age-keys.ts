@@ -1,3 +1,4 @@
+import { registerSecret } from "../../redact/registry.js";
 import { ageRecipientOf } from "./age-sync.js";
 
 // What identifies age and SSH keys, without any encryption: loaded by every store
@@ -27,6 +28,7 @@ export function ageIdentitiesIn(text: string, source: string): AgeIdentity[] {
   for (const line of text.split(/\r?\n/)) {
     const trimmed = line.trim();
     if (!trimmed.startsWith("AGE-SECRET-KEY-1")) continue;
+    registerSecret("age-identity", trimmed);
     out.push({ kind: "age", secret: trimmed, recipient: ageRecipientOf(trimmed), source });
   }
   return out;
