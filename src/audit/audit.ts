@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { auditSegments } from "./chain.js";
+import { assertRegularLog, auditSegments } from "./chain.js";
 import type { AuditActor } from "./identity.js";
 
 /** One access to a secret. It names the secret and where it came from, never its value. */
@@ -25,6 +25,7 @@ export interface AuditEvent {
     | "keyring-check"
     | "keyring-trust"
     | "resolve"
+    | "init"
     | "checkpoint";
   /** The environment of a resolution. */
   readonly environment?: string;
@@ -143,6 +144,7 @@ export function readAuditEvents(
 }
 
 function readLog(path: string): string {
+  assertRegularLog(path, "read");
   try {
     const text = readFileSync(path, "utf8");
     return text === "" || text.endsWith("\n") ? text : `${text}\n`;
