@@ -82,6 +82,14 @@ export interface AuditSink {
   write(events: readonly AuditEvent[]): void;
   /** The keyed HMAC of a value for `valueMac`; a sink without a key leaves values unmarked. */
   digest?(value: string | Uint8Array): string;
+  /**
+   * Set on the sink of an audit the environment turned off
+   * (`STRONGBOX_AUDIT_SINK=off` with no `audit.sink` in the config): its
+   * `write` throws, so the access is refused wherever a lost record refuses
+   * it, and a caller that would only warn (an environment that fails open)
+   * stays silent instead, as asked.
+   */
+  readonly offByEnvironment?: true;
 }
 
 /**
