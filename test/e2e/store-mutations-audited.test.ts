@@ -74,6 +74,7 @@ const COMMAND_VARIANTS: Record<string, readonly Variant[] | { readonly untouched
   rotate: [
     { argv: ["rotate", "TOKEN", "--force"], records: "rotate" },
     { argv: ["rotate", "--finish", "ROLLING", "--force"], records: "retire" },
+    { argv: ["rotate", "--due"], records: "retire" },
   ],
   compromise: [
     { argv: ["compromise", "TOKEN", "--since", "2000-01-01T00:00:00Z"], records: "rotate" },
