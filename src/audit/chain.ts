@@ -88,11 +88,11 @@ export function createChainedSink(path: string, options: ChainedSinkOptions): Au
             ends.last !== undefined && shouldRotate(path, started, rotation, now)
               ? nextSegment(path, segments)
               : undefined;
+          // The current file's first record as it is now (the head's, while the file is empty).
+          const before = ends.first ?? head?.first;
           let { seq, mac } = end;
           let first: Link | undefined =
-            segment === undefined && ends.last !== undefined
-              ? (head?.first ?? ends.first)
-              : undefined;
+            segment === undefined && ends.last !== undefined ? before : undefined;
           const lines: string[] = ends.torn === true && segment === undefined ? ["\n"] : [];
           const append = (record: object) => {
             seq += 1;
@@ -127,7 +127,7 @@ export function createChainedSink(path: string, options: ChainedSinkOptions): Au
             {
               seq: end.seq,
               mac: end.mac,
-              ...(head?.first === undefined ? {} : { first: head.first }),
+              ...(before === undefined ? {} : { first: before }),
               started: startedNow,
               next,
             },
@@ -476,8 +476,9 @@ function logEnds(path: string): { first?: Link; last?: Link; torn?: boolean } {
     const length = Math.min(size, 64 * 1024);
     const tail = Buffer.alloc(length);
     readSync(fd, tail, 0, length, size - length);
-    const headBytes = Buffer.alloc(length);
-    readSync(fd, headBytes, 0, length, 0);
+    // A record is a few hundred bytes: the file's first one is in its first 16 KiB.
+    const headBytes = Buffer.alloc(Math.min(size, 16 * 1024));
+    readSync(fd, headBytes, 0, headBytes.length, 0);
     // A torn last line gets its own line end, so the next record does not run into it.
     const torn = length > 0 && tail[length - 1] !== 0x0a;
     // A line torn by a crash (or damaged) is skipped: the chain continues from the last good

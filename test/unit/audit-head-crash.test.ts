@@ -88,6 +88,37 @@ describe("audit head: a crash at any instant leaves a log that verifies", () => 
     assert.equal(lines(path).length, 5, "nothing appended");
   });
 
+  it("a crash during a rotation, after the new file was written, before the head named it", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "audit-crash-")), "audit.jsonl");
+    const sink = createChainedSink(path, { env, rotate: { maxBytes: 600 }, checkpointEvery: 1000 });
+    const headLine = () => readFileSync(`${path}.head`, "utf8").split("\n")[0] ?? "";
+    sink.write([event()]);
+    let before = headLine();
+    let rotated = false;
+    for (let i = 0; i < 10 && !rotated; i++) {
+      sink.write([event()]);
+      const now = lines(path);
+      rotated =
+        now.length === 2 &&
+        (JSON.parse(now[0] as string) as { action: string }).action === "checkpoint";
+      if (rotated)
+        // The head as the crashed writer left it: the state before, and the batch it wrote.
+        writeFileSync(
+          `${path}.head`,
+          headText({
+            ...JSON.parse(before),
+            next: { ...link(now[1] as string), first: link(now[0] as string) },
+          }),
+        );
+      else before = headLine();
+    }
+    assert.ok(rotated, "a rotation happened");
+    assert.equal(verifyChain(path, env).ok, true, JSON.stringify(verifyChain(path, env)));
+    sink.write([event()]);
+    sink.write([event()]);
+    assert.equal(verifyChain(path, env).ok, true, JSON.stringify(verifyChain(path, env)));
+  });
+
   it("rotation: the new segment's checkpoint is the file's first record, named by the head", () => {
     const path = join(mkdtempSync(join(tmpdir(), "audit-crash-")), "audit.jsonl");
     const sink = createChainedSink(path, { env, rotate: { maxBytes: 600 }, checkpointEvery: 1000 });
