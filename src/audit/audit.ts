@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { auditSegments } from "./chain.js";
+import { assertRegularLog, auditSegments } from "./chain.js";
 import type { AuditActor } from "./identity.js";
 
 /** One access to a secret. It names the secret and where it came from, never its value. */
@@ -25,6 +25,7 @@ export interface AuditEvent {
     | "keyring-check"
     | "keyring-trust"
     | "resolve"
+    | "init"
     | "checkpoint";
   /** The environment of a resolution. */
   readonly environment?: string;
@@ -81,6 +82,14 @@ export interface AuditSink {
   write(events: readonly AuditEvent[]): void;
   /** The keyed HMAC of a value for `valueMac`; a sink without a key leaves values unmarked. */
   digest?(value: string | Uint8Array): string;
+  /**
+   * Set on the sink of an audit the environment turned off
+   * (`STRONGBOX_AUDIT_SINK=off` with no `audit.sink` in the config): its
+   * `write` throws, so the access is refused wherever a lost record refuses
+   * it, and a caller that would only warn (an environment that fails open)
+   * stays silent instead, as asked.
+   */
+  readonly offByEnvironment?: true;
 }
 
 /**
@@ -143,6 +152,7 @@ export function readAuditEvents(
 }
 
 function readLog(path: string): string {
+  assertRegularLog(path, "read");
   try {
     const text = readFileSync(path, "utf8");
     return text === "" || text.endsWith("\n") ? text : `${text}\n`;

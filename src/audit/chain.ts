@@ -54,6 +54,8 @@ export function createChainedSink(path: string, options: ChainedSinkOptions): Au
     },
     write(events) {
       if (events.length === 0) return;
+      // Before the key is made: a log that is no file refuses the first record as every other.
+      assertRegularLog(path, "write");
       const key = keyOf();
       actor ??= options.actor?.();
       try {
@@ -61,35 +63,77 @@ export function createChainedSink(path: string, options: ChainedSinkOptions): Au
         const release = lockFile(`${path}.lock`, "the audit log");
         try {
           const now = new Date();
-          const head = readHead(`${path}.head`, key);
-          const started = head !== undefined && head !== "forged" ? head.started : undefined;
-          const rotated = shouldRotate(path, started, rotation, now)
-            ? rotateSegment(path)
-            : undefined;
-          const link = rotated === undefined ? lastLink(path) : { ...lastLink(rotated) };
-          let { seq, mac } = link;
-          const lines: string[] = link.torn === true && rotated === undefined ? ["\n"] : [];
+          const headPath = `${path}.head`;
+          const found = readHead(headPath, key);
+          const segments = auditSegments(path);
+          const ends = logEnds(path);
+          const last = segments.at(-1);
+          const end = ends.last ?? (last === undefined ? NO_LINK : (logEnds(last).last ?? NO_LINK));
+          const problem = headMismatch(found, {
+            end,
+            ...(ends.first === undefined ? {} : { first: ends.first }),
+            hasRecords: ends.last !== undefined || segments.length > 0,
+          });
+          if (problem !== undefined)
+            throw new StrongboxError(
+              "E_AUDIT",
+              `the audit log ${path} does not match its head: ${problem}; no record is added to a log that may have been cut`,
+              {
+                hint: "run `strongbox audit verify`; to start a new chain, move the log, its numbered segments and its .head aside (keep them as evidence)",
+              },
+            );
+          const head = found.kind === "ok" ? found.head : undefined;
+          const started = head?.started;
+          const segment =
+            ends.last !== undefined && shouldRotate(path, started, rotation, now)
+              ? nextSegment(path, segments)
+              : undefined;
+          // The current file's first record as it is now (the head's, while the file is empty).
+          const before = ends.first ?? head?.first;
+          let { seq, mac } = end;
+          let first: Link | undefined =
+            segment === undefined && ends.last !== undefined ? before : undefined;
+          const lines: string[] = ends.torn === true && segment === undefined ? ["\n"] : [];
           const append = (record: object) => {
             seq += 1;
             const body = JSON.stringify({ v: 1, seq, prev: mac, ...record });
             mac = sign(key, body);
+            first ??= { seq, mac };
             lines.push(`${body.slice(0, -1)},"mac":"${mac}"}\n`);
           };
-          const checkpoint = (segment?: string) =>
+          const checkpoint = (closed?: string) =>
             append({
               time: now.toISOString(),
               action: "checkpoint",
               source: "audit",
               outcome: "ok",
               records: seq,
-              ...(segment === undefined ? {} : { segment: basename(segment) }),
+              ...(closed === undefined ? {} : { segment: basename(closed) }),
               pid: process.pid,
             });
-          if (rotated !== undefined) checkpoint(rotated);
+          if (segment !== undefined) checkpoint(segment);
           for (const event of events) {
             append(actor === undefined || event.actor !== undefined ? event : { ...event, actor });
             if (seq % every === 0) checkpoint();
           }
+          const next: HeadState = { seq, mac, ...(first === undefined ? {} : { first }) };
+          const startedNow =
+            segment !== undefined || started === undefined ? now.toISOString() : started;
+          // The head names the batch before it is written (fsynced), so a crash at any
+          // instant leaves a head that matches the log: before the batch or after it.
+          writeHead(
+            headPath,
+            key,
+            {
+              seq: end.seq,
+              mac: end.mac,
+              ...(before === undefined ? {} : { first: before }),
+              started: startedNow,
+              next,
+            },
+            { sync: true },
+          );
+          if (segment !== undefined) renameSync(path, segment);
           const fd = openSync(path, "a", 0o600);
           try {
             writeSync(fd, lines.join(""));
@@ -98,12 +142,7 @@ export function createChainedSink(path: string, options: ChainedSinkOptions): Au
           } finally {
             closeSync(fd);
           }
-          const text = JSON.stringify({
-            seq,
-            mac,
-            started: rotated !== undefined || started === undefined ? now.toISOString() : started,
-          });
-          writeHead(`${path}.head`, `${text}\n${sign(key, `head:${text}`)}\n`);
+          writeHead(headPath, key, { ...next, started: startedNow }, { sync: false });
         } finally {
           release();
         }
@@ -120,6 +159,36 @@ export function createChainedSink(path: string, options: ChainedSinkOptions): Au
       }
     },
   };
+}
+
+/**
+ * Throws `E_AUDIT` unless `path` is a regular file or does not exist yet. A log
+ * at a device (`/dev/null` takes every record and keeps none; `/dev/full` and
+ * `/dev/zero` never end when read), a pipe, a socket or a directory is no log:
+ * records sent there are lost, so a writer refuses it as it refuses a full disk,
+ * and a reader refuses to read it. Symlinks are followed: it is the file they
+ * reach that must be regular.
+ */
+export function assertRegularLog(path: string, use: "read" | "write"): void {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    throw new StrongboxError("E_AUDIT", `cannot ${use} the audit log ${path}: ${code ?? "error"}`, {
+      hint: "fix the path (audit.file or STRONGBOX_AUDIT_FILE) or its permissions",
+      cause: error,
+    });
+  }
+  if (!stats.isFile())
+    throw new StrongboxError(
+      "E_AUDIT",
+      `cannot ${use} the audit log ${path}: it is not a regular file but ${
+        stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a pipe" : "a device or socket"
+      }, where records are lost`,
+      { hint: "point audit.file or STRONGBOX_AUDIT_FILE at a file" },
+    );
 }
 
 /** How a chained log is written. */
@@ -163,13 +232,10 @@ function shouldRotate(
   );
 }
 
-/** Renames the current log to the next numbered segment (`audit.jsonl.1`, `.2`, …) and returns that name. */
-function rotateSegment(path: string): string {
-  const segments = auditSegments(path);
+/** The next numbered segment's name (`audit.jsonl.1`, `.2`, …), which the current log is renamed to. */
+function nextSegment(path: string, segments: readonly string[]): string {
   const last = segments.at(-1);
-  const next = `${path}.${last === undefined ? 1 : Number(last.slice(last.lastIndexOf(".") + 1)) + 1}`;
-  renameSync(path, next);
-  return next;
+  return `${path}.${last === undefined ? 1 : Number(last.slice(last.lastIndexOf(".") + 1)) + 1}`;
 }
 
 /** The rotated segments of a log, oldest first (the current file not included). */
@@ -213,9 +279,11 @@ export function verifyChain(
 ): ChainReport {
   const key = auditKey(env, { create: false });
   const files = [...auditSegments(path), path];
+  for (const file of files) assertRegularLog(file, "read");
   let seq = 0;
   let mac = "";
   let from: number | undefined;
+  let currentFirst: Link | undefined;
   let anchored = options.anchor === undefined;
   const bad = (file: string, line: number, why: string): ChainReport => ({
     ok: false,
@@ -253,8 +321,14 @@ export function verifyChain(
       if (!macEquals(sign(key, body), record.mac))
         return bad(file, number, "its MAC does not match: edited, or inserted");
       if (from === undefined) {
-        // Older segments may have been pruned; the chain then starts at a checkpoint.
-        if (record.seq !== 1 && !(fileIndex === 0 && record.action === "checkpoint"))
+        // Older segments may have been pruned; the chain then starts at the checkpoint that
+        // opens a segment (one naming the segment closed before it), never inside one.
+        const opensSegment =
+          fileIndex === 0 &&
+          index === 0 &&
+          record.action === "checkpoint" &&
+          typeof (record as { segment?: unknown }).segment === "string";
+        if (record.seq !== 1 && !opensSegment)
           return bad(file, number, `records 1 to ${record.seq - 1} are missing (deleted)`);
         from = record.seq;
       } else {
@@ -275,6 +349,7 @@ export function verifyChain(
       }
       seq = record.seq;
       mac = record.mac;
+      if (fileIndex === files.length - 1) currentFirst ??= { seq, mac };
       if (options.anchor !== undefined && seq === options.anchor.seq) {
         if (!macEquals(mac, options.anchor.mac))
           return bad(file, number, `record ${seq} is not the anchored one (the log was rewritten)`);
@@ -282,17 +357,16 @@ export function verifyChain(
       }
     }
     if (fileIndex === files.length - 1) {
-      const head = readHead(`${path}.head`, key);
-      if (head === "forged")
-        return bad(`${path}.head`, 1, "the head file does not match its MAC (altered)");
-      if (head !== undefined && head.seq > seq)
-        return bad(
-          file,
-          lines.length + 1,
-          `the log ends at record ${seq} but ${head.seq} were written (cut short)`,
-        );
-      if (head !== undefined && head.seq === seq && head.mac !== mac)
-        return bad(file, lines.length, "the last record is not the one last written (replaced)");
+      const found = readHead(`${path}.head`, key);
+      const problem = headMismatch(found, {
+        end: { seq, mac },
+        ...(currentFirst === undefined ? {} : { first: currentFirst }),
+        hasRecords: seq > 0 || files.length > 1,
+      });
+      if (problem !== undefined)
+        return found.kind === "ok" && /cut short|older one/.test(problem)
+          ? bad(file, lines.length + (/cut short/.test(problem) ? 1 : 0), problem)
+          : bad(`${path}.head`, 1, problem);
     }
   }
   if (!anchored)
@@ -309,70 +383,151 @@ export function verifyChain(
   };
 }
 
+/** A record's place in the chain: its seq and MAC. */
+interface Link {
+  readonly seq: number;
+  readonly mac: string;
+}
+
+const NO_LINK: Link = { seq: 0, mac: "" };
+
+/** What the head says of the log: its last record, and the first record of the current file. */
+interface HeadState extends Link {
+  readonly first?: Link;
+}
+
+/** The head file: the state after the last batch, or before and after a batch being written. */
+interface Head extends HeadState {
+  /** When the current file was started (for `rotate.maxAge`). */
+  readonly started?: string;
+  /** The state the batch being written leads to; the log matches one of the two. */
+  readonly next?: HeadState;
+}
+
+type HeadRead =
+  | { readonly kind: "missing" }
+  | { readonly kind: "damaged"; readonly why: string }
+  | { readonly kind: "ok"; readonly head: Head };
+
 /**
- * Overwrites the head file in place, padded to a fixed size, in one small
- * write at offset 0 (one sector: not torn in practice), without fsync or
- * rename. The head only ever lags the log it describes (the log is fsynced
- * first), and a lagging head after a crash raises no alarm: verify complains
- * only of a head *ahead* of the log. A rename per batch cost more than the
- * log's own fsync.
+ * The one rule for a log and its head, shared by writers and `verify`: a log
+ * with records (or segments) has a head; the head's MAC holds; the log's last
+ * record is the one the head names (or the one a batch being written leads
+ * to); the current file's first record is the one the head names. A log cut at
+ * either end, a head deleted, damaged, older than the log or taken from
+ * another log each fail here. Returns what is wrong, or undefined.
  */
-function writeHead(path: string, text: string): void {
+function headMismatch(
+  found: HeadRead,
+  log: { readonly end: Link; readonly first?: Link; readonly hasRecords: boolean },
+): string | undefined {
+  if (found.kind === "missing")
+    return log.hasRecords ? "the head file is missing, though the log has records" : undefined;
+  if (found.kind === "damaged") return found.why;
+  const head = found.head;
+  const states = [head, ...(head.next === undefined ? [] : [head.next])];
+  const sameLink = (a: Link, b: Link) => a.seq === b.seq && macEquals(a.mac, b.mac);
+  const matches = (state: HeadState) =>
+    sameLink(state, log.end) &&
+    (state.first === undefined || log.first === undefined || sameLink(state.first, log.first));
+  if (states.some(matches)) return undefined;
+  const highest = Math.max(...states.map((state) => state.seq));
+  if (log.end.seq < head.seq)
+    return `the log ends at record ${log.end.seq} but ${head.seq} were written (cut short)`;
+  if (log.end.seq > highest)
+    return `the head names record ${highest} but the log goes on to ${log.end.seq} (the head was replaced by an older one)`;
+  if (states.some((state) => state.seq === log.end.seq && !sameLink(state, log.end)))
+    return "the last record is not the one last written (replaced, or the head of another log)";
+  return "the current file's first record is not the one the head names (records cut from its start, or the head of another log)";
+}
+
+/**
+ * Writes the head (its state, then a MAC over it) in place, padded to a fixed
+ * size, in one small write at offset 0 (one sector: not torn in practice),
+ * without a rename (which cost more than the log's own fsync). `sync` for the
+ * head written before a batch: it must be on disk before the batch is, or a
+ * power cut could leave a log ahead of its head, which would read as a
+ * replaced head. The head written after the batch needs none: the one before
+ * already names the state the batch leads to.
+ */
+function writeHead(path: string, key: Buffer, head: Head, options: { sync: boolean }): void {
+  const text = JSON.stringify(head);
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {
-    writeSync(fd, text.padEnd(HEAD_SIZE, " "), 0, "utf8");
+    writeSync(fd, `${text}\n${sign(key, `head:${text}`)}\n`.padEnd(HEAD_SIZE, " "), 0, "utf8");
+    if (options.sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-/** The head's fixed size: its seq, MAC and start time, and the MAC over them, fit with room to spare. */
-const HEAD_SIZE = 512;
+/** The head's fixed size: its states and the MAC over them fit with room to spare. */
+const HEAD_SIZE = 768;
 
-/** The last record's seq and MAC (0 and "" for an empty or new log), read from the file's tail. */
-function lastLink(path: string): { seq: number; mac: string; torn?: boolean } {
-  if (!existsSync(path)) return { seq: 0, mac: "" };
+/**
+ * The first and last chained records of one log file (none for an empty or
+ * new file), read from its two ends, and whether its last line is torn.
+ */
+function logEnds(path: string): { first?: Link; last?: Link; torn?: boolean } {
+  if (!existsSync(path)) return {};
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
     const length = Math.min(size, 64 * 1024);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
+    const tail = Buffer.alloc(length);
+    readSync(fd, tail, 0, length, size - length);
+    // A record is a few hundred bytes: the file's first one is in its first 16 KiB.
+    const headBytes = Buffer.alloc(Math.min(size, 16 * 1024));
+    readSync(fd, headBytes, 0, headBytes.length, 0);
     // A torn last line gets its own line end, so the next record does not run into it.
-    const torn = length > 0 && buffer[length - 1] !== 0x0a;
-    const lines = buffer
-      .toString("utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "");
+    const torn = length > 0 && tail[length - 1] !== 0x0a;
     // A line torn by a crash (or damaged) is skipped: the chain continues from the last good
-    // record, and verify still names the bad line. A log written before chaining starts anew.
-    for (const line of lines.reverse()) {
-      let record: { seq?: unknown; mac?: unknown };
-      try {
-        record = JSON.parse(line) as typeof record;
-      } catch {
-        continue;
-      }
-      return typeof record.seq === "number" && typeof record.mac === "string"
-        ? { seq: record.seq, mac: record.mac, torn }
-        : { seq: 0, mac: "", torn };
-    }
-    return { seq: 0, mac: "", torn };
+    // record, and verify still names the bad line.
+    const last = firstChained(tail.toString("utf8").split("\n").reverse());
+    const first = firstChained(headBytes.toString("utf8").split("\n"));
+    return {
+      ...(first === undefined ? {} : { first }),
+      ...(last === undefined ? {} : { last }),
+      torn,
+    };
   } finally {
     closeSync(fd);
   }
 }
 
-/** The head file's last seq and MAC; "forged" when its own MAC fails. */
-function readHead(
-  path: string,
-  key: Buffer,
-): { seq: number; mac: string; started?: string } | "forged" | undefined {
-  if (!existsSync(path)) return undefined;
-  const [head = "", signature = ""] = readFileSync(path, "utf8").split("\n");
+function firstChained(lines: readonly string[]): Link | undefined {
+  for (const line of lines) {
+    if (line.trim() === "") continue;
+    try {
+      const record = JSON.parse(line) as { seq?: unknown; mac?: unknown };
+      if (typeof record.seq === "number" && typeof record.mac === "string")
+        return { seq: record.seq, mac: record.mac };
+    } catch {
+      // a torn or damaged line
+    }
+  }
+  return undefined;
+}
+
+/** The head file, checked against its MAC. */
+function readHead(path: string, key: Buffer): HeadRead {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
+    return {
+      kind: "damaged",
+      why: `the head file cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    };
+  }
+  const [state = "", signature = ""] = text.split("\n");
   // (a head is padded with spaces after its last line; older heads are not)
-  if (!macEquals(sign(key, `head:${head}`), signature)) return "forged";
-  return JSON.parse(head) as { seq: number; mac: string; started?: string };
+  if (state.trim() === "" || signature.trim() === "")
+    return { kind: "damaged", why: "the head file is empty or cut short (damaged)" };
+  if (!macEquals(sign(key, `head:${state}`), signature.trim()))
+    return { kind: "damaged", why: "the head file does not match its MAC (altered)" };
+  return { kind: "ok", head: JSON.parse(state) as Head };
 }
 
 /** The audit key: `STRONGBOX_AUDIT_KEY`, else the key file (made 0600 on first write). */

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { AuditEvent } from "./audit.js";
+import { assertRegularLog } from "./chain.js";
 
 /**
  * Follows an audit log as it grows, like `tail -F`: each complete new line
@@ -24,6 +25,7 @@ export function followAudit(
   let position = 0;
   let partial = "";
   const open = (fromEnd: boolean): void => {
+    assertRegularLog(path, "read");
     try {
       fd = openSync(path, "r");
     } catch {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { writeSync } from "node:fs";
+import { fstatSync, statSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { parseDuration } from "../schema/coerce.js";
@@ -19,7 +19,9 @@ export type AuditSinkKind = (typeof AUDIT_SINKS)[number];
 /** Where a project's audit records go, decided by {@link auditTarget}. */
 export type AuditTarget =
   | { readonly kind: "file"; readonly path: string }
-  | { readonly kind: "stdout" | "stderr" | "off" }
+  | { readonly kind: "stdout" | "stderr" }
+  /** `fromEnvironment`: said by `STRONGBOX_AUDIT_SINK`, not by the config (see {@link openAuditSink}). */
+  | { readonly kind: "off"; readonly fromEnvironment: boolean }
   | { readonly kind: "syslog"; readonly socket: string };
 
 /**
@@ -48,7 +50,8 @@ export function auditTarget(
     );
   if (kind === "syslog")
     return { kind, socket: resolve(baseDir, spec?.syslog?.socket ?? "/dev/log") };
-  if (kind !== "file") return { kind: kind as "stdout" | "stderr" | "off" };
+  if (kind === "off") return { kind, fromEnvironment: spec?.sink === undefined };
+  if (kind !== "file") return { kind: kind as "stdout" | "stderr" };
   if (spec?.file !== undefined && spec.file !== "")
     return { kind: "file", path: resolve(baseDir, spec.file) };
   const fromEnv = nonEmpty(env.STRONGBOX_AUDIT_FILE);
@@ -72,7 +75,12 @@ export function auditFileFor(
 }
 
 /**
- * The sink for a config's records, or undefined when the audit is `off`.
+ * The sink for a config's records, or undefined when the config turns the
+ * audit `off`. An audit turned off by `STRONGBOX_AUDIT_SINK=off` alone gets a
+ * sink that refuses every record ({@link AuditSink.offByEnvironment}): the
+ * environment may silence accesses whose lost record would only be a warning
+ * (resolution where the audit fails open), never the others (an environment
+ * that fails closed, store changes, rotation, render, the agent).
  * `cwd` is where the git author is looked up. A CLI whose standard output
  * is its data (`export`, `get`) passes `stdoutIsData`, and `stdout` records
  * go to standard error instead of corrupting that output.
@@ -90,7 +98,7 @@ export function openAuditSink(options: {
   let sink: AuditSink;
   switch (target.kind) {
     case "off":
-      return undefined;
+      return target.fromEnvironment ? offByEnvironment() : undefined;
     case "file":
       // Whoever can replace entries in the audit file's directory can rewrite the record.
       assertTrusted(nearestExisting(dirname(target.path)), "the audit file's directory");
@@ -114,6 +122,23 @@ export function openAuditSink(options: {
       );
   }
   return project === undefined ? sink : withProject(sink, project);
+}
+
+/** The sink of `STRONGBOX_AUDIT_SINK=off` when the config does not say `off`. */
+function offByEnvironment(): AuditSink {
+  return {
+    offByEnvironment: true,
+    write(events) {
+      if (events.length === 0) return;
+      throw new StrongboxError(
+        "E_AUDIT",
+        "STRONGBOX_AUDIT_SINK=off cannot turn the audit off here: this access is never left unrecorded",
+        {
+          hint: "unset STRONGBOX_AUDIT_SINK; only the config can turn the audit off (audit.sink: off)",
+        },
+      );
+    },
+  };
 }
 
 /**
@@ -140,6 +165,12 @@ export function auditFailsClosed(
  */
 function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
   return jsonLinesSink(actorOf, (text) => {
+    if (isNullDevice(fd))
+      throw new StrongboxError(
+        "E_AUDIT",
+        `cannot write audit records to ${fd === 1 ? "stdout" : "stderr"}: it is /dev/null, where records are lost`,
+        { hint: "send the stream to a log collector, or records to a file (audit.sink: file)" },
+      );
     try {
       const bytes = Buffer.from(text);
       let offset = 0;
@@ -152,6 +183,16 @@ function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
       );
     }
   });
+}
+
+/** Whether `fd` is the null device (a stream sink whose records would be thrown away). */
+function isNullDevice(fd: number): boolean {
+  try {
+    const stats = fstatSync(fd);
+    return stats.isCharacterDevice() && stats.rdev === statSync("/dev/null").rdev;
+  } catch {
+    return false;
+  }
 }
 
 /** A sink that hands each batch, as JSON lines marked `audit: true` and carrying the actor, to `deliver`. */
@@ -221,6 +262,7 @@ function createSyslogSink(socket: string, env: Env, actorOf: () => AuditActor): 
 }
 
 function withProject(sink: AuditSink, project: string): AuditSink {
+  if (sink.offByEnvironment === true) return sink;
   const tagged: AuditSink = {
     write: (events: readonly AuditEvent[]) =>
       sink.write(

@@ -503,6 +503,8 @@ function recordAccess(
           hint: "fix the audit log's path or permissions, or send records to a stream (audit.sink: stderr)",
         },
       );
+    // STRONGBOX_AUDIT_SINK=off where a lost record is allowed: silent, as asked.
+    if (sink.offByEnvironment === true) return undefined;
     return issue("E_IO", `${reason}; ${events.length} access(es) went unrecorded`);
   }
 }

@@ -4,22 +4,22 @@ import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import type { AuditEvent } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
-import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { assertTrustedEntry } from "../security/trusted-path.js";
+import { auditedChange, type StoreEvent, type StoreWriter } from "./audited-change.js";
 import { type MasterKeyOrigin, wrapperFor } from "./key-wrapper.js";
 import { type Keyring, openKeyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
 import { followNewKey } from "./known-stores.js";
 import { acquireLock, sweepLeftovers } from "./lock.js";
 import {
-  appendMark,
   checkMark,
   MANIFEST,
   type Mark,
+  manifestBytes,
   markCounts,
+  markLine,
   readManifest,
   readManifestLines,
-  writeManifest,
 } from "./manifest.js";
 import {
   fileNameOf,
@@ -56,31 +56,22 @@ export class StoreCore {
   keyringSeen: Buffer | undefined;
   /** Where this process's master key came from. */
   readonly origin: MasterKeyOrigin;
-  /** Why this copy may be read but not written (an older key than the one pinned), if so. */
-  readonly readOnly: StrongboxError | undefined;
-
-  constructor(
-    options: StoreOptions,
-    keyring: Keyring,
-    masterKey: Buffer,
-    origin: MasterKeyOrigin,
-    readOnly?: StrongboxError,
-  ) {
+  constructor(options: StoreOptions, keyring: Keyring, masterKey: Buffer, origin: MasterKeyOrigin) {
     this.options = options;
     this.keyring = keyring;
     this.masterKey = masterKey;
     this.origin = origin;
-    this.readOnly = readOnly;
   }
 
   /**
    * Completes a rekey's second half, also after a crash: every secret file
    * and the manifest are authenticated under the current integrity key, then
-   * the keyring forgets the previous one. Call with the lock held.
+   * the keyring forgets the previous one. Call with the lock held, inside
+   * an audited change (see {@link change}).
    */
-  finishIntegrityRotation(): void {
+  finishIntegrityRotation(writer: StoreWriter): void {
     if (this.keyring.previousIntegrityKey === undefined) {
-      this.ensureManifest();
+      this.ensureManifest(writer);
       return;
     }
     const counts = new Map<string, number>();
@@ -88,22 +79,22 @@ export class StoreCore {
     for (const [index, name] of names.entries()) {
       const file = this.readFresh(name);
       if (file !== undefined) {
-        writeFileAtomic(this.path(name), sealSecretFile(file, this.keyring));
+        writer.secret(name, sealSecretFile(file, this.keyring));
         counts.set(name, file.versions.length);
       }
       this.options.onProgress?.("re-authenticating", index + 1, names.length);
     }
-    writeManifest(this.options.dir, this.keyring, this.mergedCounts(counts));
+    writer.manifest(manifestBytes(this.keyring, this.mergedCounts(counts)));
     const { previousIntegrityKey: _previous, ...rest } = this.keyring;
-    this.sealKeyring({ ...rest, manifest: true });
+    this.sealKeyring(writer, { ...rest, manifest: true });
     this.cache.clear();
     this.marks = undefined;
   }
 
   /** Stores written before the manifest existed get one, from their files as they are. */
-  ensureManifest(): void {
+  ensureManifest(writer: StoreWriter): void {
     if (readManifest(this.options.dir, this.keyring) !== undefined) return;
-    writeManifest(this.options.dir, this.keyring, this.countsFromFiles());
+    writer.manifest(manifestBytes(this.keyring, this.countsFromFiles()));
   }
 
   /** The manifest's marks, raised to `counts` where a file is ahead (never lowered). */
@@ -114,29 +105,51 @@ export class StoreCore {
     return merged;
   }
 
-  sealKeyring(keyring: Keyring, masterKey: Buffer = this.masterKey): void {
+  sealKeyring(writer: StoreWriter, keyring: Keyring, masterKey: Buffer = this.masterKey): void {
     const bytes = sealKeyring(keyring, masterKey, () => this.random(12));
-    writeFileAtomic(join(this.options.dir, KEYRING), bytes);
+    writer.keyring(bytes);
     this.keyring = keyring;
     this.keyringSeen = bytes;
     if (masterKey !== this.masterKey) masterKey.copy(this.masterKey);
+  }
+
+  /**
+   * A change to the keyring or to every file (key operations, recipients),
+   * through the one audited path: the lock, then `check` (which may refuse
+   * while nothing is written), then the record, then leftovers swept and an
+   * unfinished rekey finished, then `apply`.
+   */
+  change<T>(
+    event: StoreEvent,
+    apply: (writer: StoreWriter) => T,
+    options: { readonly secrets: boolean; readonly check?: () => void },
+  ): T {
+    const release = this.lock();
+    try {
+      options.check?.();
+      return auditedChange(this.options, event, (writer) => {
+        sweepLeftovers(this.options.dir, { secrets: options.secrets });
+        this.finishIntegrityRotation(writer);
+        return apply(writer);
+      });
+    } finally {
+      release();
+    }
   }
 
   withLockedKeyring<T>(
     action: AuditEvent["action"],
     change: (keyring: Keyring) => { keyring: Keyring; result: T },
   ): T {
-    const release = this.lock();
-    try {
-      sweepLeftovers(this.options.dir, { secrets: false });
-      this.finishIntegrityRotation();
-      const { keyring, result } = change(this.keyring);
-      this.sealKeyring({ ...keyring, manifest: true });
-      this.audit({ action, outcome: "ok" });
-      return result;
-    } finally {
-      release();
-    }
+    return this.change(
+      { action, outcome: "ok" },
+      (writer) => {
+        const { keyring, result } = change(this.keyring);
+        this.sealKeyring(writer, { ...keyring, manifest: true });
+        return result;
+      },
+      { secrets: false },
+    );
   }
 
   /**
@@ -163,8 +176,8 @@ export class StoreCore {
     }
   }
 
+  /** Writes one secret file and its manifest mark through the audited path; with the lock held. */
   commit(name: string, bytes: Buffer, versions: number, action: AuditEvent["action"]): void {
-    this.audit({ action, secret: name, version: versions, outcome: "ok" });
     const read = readManifestLines(this.options.dir, this.keyring);
     if (read === undefined && this.keyring.manifest === true) throw this.manifestMissing();
     const counts = read === undefined ? this.countsFromFiles() : markCounts(read.marks);
@@ -172,23 +185,20 @@ export class StoreCore {
     // reader never sees a mark ahead of the file it describes.
     const lowering = versions < (counts.get(name) ?? 0);
     counts.set(name, versions);
-    if (lowering) writeManifest(this.options.dir, this.keyring, counts);
-    try {
-      writeFileAtomic(this.path(name), bytes);
-    } catch (error) {
-      try {
-        this.audit({ action, secret: name, version: versions, outcome: "error" });
-      } catch {
-        // the first record stands; the write error is what the caller must see
-      }
-      throw error;
-    }
-    this.cache.delete(name);
-    if (lowering) return;
-    // Appending is the cheap path; rewrite when there is no manifest yet or stale lines pile up.
-    if (read === undefined || read.lines > 2 * counts.size + 64)
-      writeManifest(this.options.dir, this.keyring, counts);
-    else appendMark(this.options.dir, this.keyring, name, versions);
+    auditedChange(
+      this.options,
+      { action, secret: name, version: versions, outcome: "ok" },
+      (writer) => {
+        if (lowering) writer.manifest(manifestBytes(this.keyring, counts));
+        writer.secret(name, bytes);
+        this.cache.delete(name);
+        if (lowering) return;
+        // Appending is the cheap path; rewrite when there is no manifest yet or stale lines pile up.
+        if (read === undefined || read.lines > 2 * counts.size + 64)
+          writer.manifest(manifestBytes(this.keyring, counts));
+        else writer.appendManifest(markLine(this.keyring, name, versions));
+      },
+    );
   }
 
   countsFromFiles(): Map<string, number> {
@@ -222,9 +232,6 @@ export class StoreCore {
    * numbers can hide a rewrite), and it is opened again only when they changed.
    */
   lock(): () => void {
-    // Every write takes the lock: a store opened read-only is refused here, once for all.
-    if (this.readOnly !== undefined) throw this.readOnly;
-    ensurePrivateDir(join(this.options.dir, "secrets"));
     const release = acquireLock(
       this.options.dir,
       this.options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.options.lockTimeoutMs },

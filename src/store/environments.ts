@@ -46,26 +46,26 @@ export function endorses(
 /**
  * Records in the root store's keyring that it endorses environment store
  * `name` with this id and lineage key (resealed under the root's master key,
- * under its lock; audited as a trust of that store's key).
+ * under its lock; recorded first as a trust of that store's key).
  */
 export function endorseEnvironment(
   core: StoreCore,
   name: string,
   endorsement: EnvironmentEndorsement,
 ): void {
-  const release = core.lock();
-  try {
-    core.sealKeyring({
-      ...core.keyring,
-      environments: { ...(core.keyring.environments ?? {}), [name]: endorsement },
-    });
-    core.audit({
+  // Through the one audited path: the trust is on record before the keyring changes.
+  core.change(
+    {
       action: "keyring-trust",
       outcome: "ok",
       environment: name,
       fingerprint: endorsement.lineage,
-    });
-  } finally {
-    release();
-  }
+    },
+    (writer) =>
+      core.sealKeyring(writer, {
+        ...core.keyring,
+        environments: { ...(core.keyring.environments ?? {}), [name]: endorsement },
+      }),
+    { secrets: false },
+  );
 }

@@ -1,11 +1,9 @@
 import { StrongboxError } from "../errors.js";
-import { writeFileAtomic } from "../fs/atomic-write.js";
 import type { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { type NewMaster, newMaster } from "./key-wrapper.js";
 import { type Keyring, type MasterRecord, nextKeyId } from "./keyring.js";
 import { endorse } from "./lineage.js";
-import { sweepLeftovers } from "./lock.js";
 import { promoteNewKeyFile, type ScryptParams, writeKeyFile } from "./master-key.js";
 import { openVersion, sealSecretFile, sealVersion } from "./secret-file.js";
 import { now } from "./types.js";
@@ -32,48 +30,46 @@ export function rotateKey(core: StoreCore): number {
  * every file stays readable.
  */
 export function rewrap(core: StoreCore): number {
-  const release = core.lock();
-  try {
-    sweepLeftovers(core.options.dir, { secrets: true });
-    core.finishIntegrityRotation();
-    let count = 0;
-    const names = core.names();
-    for (const [index, name] of names.entries()) {
-      core.options.onProgress?.("rewrapping", index + 1, names.length);
-      const file = core.readFresh(name);
-      if (file === undefined) continue;
-      const versions = file.versions.map((version) => {
-        if (version.state === "deleted" || version.kid === core.keyring.active) return version;
-        count++;
-        const plain = core.withKeyFor(version, () =>
-          openVersion(core.keyring, name, version, core.path(name)),
-        );
-        const { createdAt, createdBy } = version;
-        return sealVersion(core.keyring, name, version.version, plain, core.random(32), {
-          createdAt,
-          createdBy,
+  return core.change(
+    { action: "rewrap", outcome: "ok" },
+    (writer) => {
+      let count = 0;
+      const names = core.names();
+      for (const [index, name] of names.entries()) {
+        core.options.onProgress?.("rewrapping", index + 1, names.length);
+        const file = core.readFresh(name);
+        if (file === undefined) continue;
+        const versions = file.versions.map((version) => {
+          if (version.state === "deleted" || version.kid === core.keyring.active) return version;
+          count++;
+          const plain = core.withKeyFor(version, () =>
+            openVersion(core.keyring, name, version, core.path(name)),
+          );
+          const { createdAt, createdBy } = version;
+          return sealVersion(core.keyring, name, version.version, plain, core.random(32), {
+            createdAt,
+            createdBy,
+          });
         });
-      });
-      writeFileAtomic(core.path(name), sealSecretFile({ ...file, versions }, core.keyring));
-    }
-    const retiredAt = now(core.options);
-    const retiredKeys = new Map(core.keyring.retiredKeys ?? []);
-    for (const [kid, entry] of core.keyring.dataKeys)
-      if (kid !== core.keyring.active)
-        retiredKeys.set(kid, { createdAt: entry.createdAt, retiredAt });
-    const active = core.keyring.dataKeys.get(core.keyring.active);
-    const keyring: Keyring = {
-      ...core.keyring,
-      dataKeys: new Map(active === undefined ? [] : [[core.keyring.active, active]]),
-      retiredKeys,
-      manifest: true,
-    };
-    core.sealKeyring(keyring);
-    core.audit({ action: "rewrap", outcome: "ok" });
-    return count;
-  } finally {
-    release();
-  }
+        writer.secret(name, sealSecretFile({ ...file, versions }, core.keyring));
+      }
+      const retiredAt = now(core.options);
+      const retiredKeys = new Map(core.keyring.retiredKeys ?? []);
+      for (const [kid, entry] of core.keyring.dataKeys)
+        if (kid !== core.keyring.active)
+          retiredKeys.set(kid, { createdAt: entry.createdAt, retiredAt });
+      const active = core.keyring.dataKeys.get(core.keyring.active);
+      const keyring: Keyring = {
+        ...core.keyring,
+        dataKeys: new Map(active === undefined ? [] : [[core.keyring.active, active]]),
+        retiredKeys,
+        manifest: true,
+      };
+      core.sealKeyring(writer, keyring);
+      return count;
+    },
+    { secrets: true },
+  );
 }
 
 /**
@@ -117,37 +113,39 @@ export function rekey(
           },
       { storeId: toB64u(core.keyring.storeId), env: core.options.env, random },
     );
-  const release = core.lock();
-  try {
-    if (options.basedOn !== undefined) refuseChangedMaster(core, options.basedOn);
-    sweepLeftovers(core.options.dir, { secrets: true });
-    core.finishIntegrityRotation();
-    const current = core.keyring;
-    const kid = nextKeyId(current);
-    const dataKeys = new Map(current.dataKeys);
-    dataKeys.set(kid, { key: random(32), createdAt: now(core.options) });
-    const rotating: Keyring = {
-      ...current,
-      // The old master key endorses the new one, so readers who pinned the old one follow.
-      lineage: [...(current.lineage ?? []), endorse(core.masterKey, key, current.storeId)],
-      master,
-      dataKeys,
-      active: kid,
-      integrityKey: random(32),
-      previousIntegrityKey: current.integrityKey,
-    };
-    if (keyFile !== undefined) writeKeyFile(`${keyFile}.new`, key);
-    core.sealKeyring(rotating, key);
-    if (keyFile !== undefined) promoteNewKeyFile(keyFile);
-    core.finishIntegrityRotation();
-    core.audit({
-      action: options.action ?? "rekey",
-      outcome: "ok",
-      ...(options.recipient === undefined ? {} : { recipient: options.recipient }),
-    });
-  } finally {
-    release();
-  }
+  const basedOn = options.basedOn;
+  const event = {
+    action: options.action ?? "rekey",
+    outcome: "ok",
+    ...(options.recipient === undefined ? {} : { recipient: options.recipient }),
+  } as const;
+  core.change(
+    event,
+    (writer) => {
+      const current = core.keyring;
+      const kid = nextKeyId(current);
+      const dataKeys = new Map(current.dataKeys);
+      dataKeys.set(kid, { key: random(32), createdAt: now(core.options) });
+      const rotating: Keyring = {
+        ...current,
+        // The old master key endorses the new one, so readers who pinned the old one follow.
+        lineage: [...(current.lineage ?? []), endorse(core.masterKey, key, current.storeId)],
+        master,
+        dataKeys,
+        active: kid,
+        integrityKey: random(32),
+        previousIntegrityKey: current.integrityKey,
+      };
+      if (keyFile !== undefined) writeKeyFile(`${keyFile}.new`, key);
+      core.sealKeyring(writer, rotating, key);
+      if (keyFile !== undefined) promoteNewKeyFile(keyFile);
+      core.finishIntegrityRotation(writer);
+    },
+    {
+      secrets: true,
+      ...(basedOn === undefined ? {} : { check: () => refuseChangedMaster(core, basedOn) }),
+    },
+  );
   return keyFile === undefined ? {} : { keyFile };
 }
 
@@ -161,16 +159,11 @@ export function setMasterRecord(
   audit: { action: "recipient-add"; recipient: string },
   basedOn: MasterRecord,
 ): void {
-  const release = core.lock();
-  try {
-    refuseChangedMaster(core, basedOn);
-    sweepLeftovers(core.options.dir, { secrets: false });
-    core.finishIntegrityRotation();
-    core.sealKeyring({ ...core.keyring, master, manifest: true });
-    core.audit({ action: audit.action, outcome: "ok", recipient: audit.recipient });
-  } finally {
-    release();
-  }
+  core.change(
+    { action: audit.action, outcome: "ok", recipient: audit.recipient },
+    (writer) => core.sealKeyring(writer, { ...core.keyring, master, manifest: true }),
+    { secrets: false, check: () => refuseChangedMaster(core, basedOn) },
+  );
 }
 
 /**

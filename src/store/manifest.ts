@@ -1,16 +1,6 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  readSync,
-  writeSync,
-} from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { writeFileAtomic } from "../fs/atomic-write.js";
 import { assertTrustedEntry } from "../security/trusted-path.js";
 import { deriveOnce, hmac, macEquals } from "./crypto.js";
 import { fromB64u, toB64u } from "./encoding.js";
@@ -137,37 +127,19 @@ export function readManifestLines(
   return { marks, lines };
 }
 
-/** Appends one mark, fsynced; with the store lock held. */
-export function appendMark(dir: string, keyring: Keyring, name: string, versions: number): void {
+/** One mark's line, for appending to the manifest (audited-change.ts writes it). */
+export function markLine(keyring: Keyring, name: string, versions: number): string {
   const key = lineKey(keyring, keyring.integrityKey);
-  const line = `${name} ${versions} ${toB64u(lineMac(key, name, versions))}\n`;
-  const fd = openSync(
-    join(dir, MANIFEST),
-    constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW,
-  );
-  try {
-    // A last line without its newline (cut off, or torn) must not run into this one.
-    const size = fstatSync(fd).size;
-    const end = Buffer.alloc(1);
-    const fresh = size > 0 && readSync(fd, end, 0, 1, size - 1) === 1 && end[0] !== 0x0a;
-    writeSync(fd, fresh ? `\n${line}` : line);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  return `${name} ${versions} ${toB64u(lineMac(key, name, versions))}\n`;
 }
 
-/** Writes the manifest with `marks` (names sorted, one MACed line each), atomically. */
-export function writeManifest(
-  dir: string,
-  keyring: Keyring,
-  marks: ReadonlyMap<string, number>,
-): void {
+/** The manifest with `marks` (names sorted, one MACed line each), for audited-change.ts to write. */
+export function manifestBytes(keyring: Keyring, marks: ReadonlyMap<string, number>): Buffer {
   const key = lineKey(keyring, keyring.integrityKey);
   const lines = [...marks]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, versions]) => `${name} ${versions} ${toB64u(lineMac(key, name, versions))}`);
-  writeFileAtomic(join(dir, MANIFEST), Buffer.from(`${[HEADER, ...lines].join("\n")}\n`));
+  return Buffer.from(`${[HEADER, ...lines].join("\n")}\n`);
 }
 
 /** The versions of every secret the manifest vouches for (forged lines dropped), for rewriting it. */

@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AuditEvent } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
-import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { assertTrusted, assertTrustedEntry } from "../security/trusted-path.js";
+import { auditedChange } from "./audited-change.js";
 import { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { endorseEnvironment, endorses, environmentOf } from "./environments.js";
@@ -13,7 +13,7 @@ import { type Keyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
 import { checkKnownStore, hasGivenFingerprints, isFirstUse, pinNewStore } from "./known-stores.js";
 import { lineageId } from "./lineage.js";
-import { MANIFEST, writeManifest } from "./manifest.js";
+import { MANIFEST, manifestBytes } from "./manifest.js";
 import { assertRandomKey, writeKeyFile } from "./master-key.js";
 import { type Stanza, wrapFor } from "./recipients/stanzas.js";
 import { Store } from "./store.js";
@@ -60,16 +60,15 @@ export function initStore(
     active: 1,
     manifest: true,
   };
-  ensurePrivateDir(options.dir);
-  ensurePrivateDir(join(options.dir, "secrets"));
-  if (keyFile !== undefined) writeKeyFile(keyFile, key);
-  writeFileAtomic(join(options.dir, ".gitignore"), Buffer.from(GITIGNORE), 0o600);
-  writeFileAtomic(join(options.dir, ".gitattributes"), Buffer.from(GITATTRIBUTES), 0o600);
-  writeManifest(options.dir, keyring, new Map());
-  writeFileAtomic(
-    join(options.dir, KEYRING),
-    sealKeyring(keyring, key, () => random(12)),
-  );
+  // A store made is a store change like any other: recorded before its first file.
+  auditedChange(options, { action: "init", outcome: "ok" }, (writer) => {
+    writer.storeDirectory();
+    if (keyFile !== undefined) writeKeyFile(keyFile, key);
+    writer.storeFile(".gitignore", Buffer.from(GITIGNORE));
+    writer.storeFile(".gitattributes", Buffer.from(GITATTRIBUTES));
+    writer.manifest(manifestBytes(keyring, new Map()));
+    writer.keyring(sealKeyring(keyring, key, () => random(12)));
+  });
   return keyFile === undefined ? { storeId: id } : { storeId: id, keyFile };
 }
 
@@ -162,6 +161,13 @@ async function checkedKnownStore(
 ): Promise<void> {
   const record = (event: Pick<AuditEvent, "action" | "outcome" | "code" | "fingerprint">) =>
     auditStoreEvent(options, event);
+  // Trusting a keyring changes what this user accepts: recorded before the pin is written.
+  if (options.trustNewKeyring === true)
+    record({
+      action: "keyring-trust",
+      outcome: "ok",
+      fingerprint: lineageId(key, keyring.storeId),
+    });
   try {
     const environment = environmentOf(options.dir);
     const vouch =
@@ -171,7 +177,7 @@ async function checkedKnownStore(
       isFirstUse(keyring.storeId, options.env)
         ? await rootEndorsement(options, environment, keyring, key)
         : undefined;
-    const known = checkKnownStore(options.dir, keyring, key, options.env, {
+    checkKnownStore(options.dir, keyring, key, options.env, {
       ...(options.trustNewKeyring === true ? { trust: true } : {}),
       ...(options.now === undefined ? {} : { now: options.now }),
       ...(environment === undefined ? {} : { environment: environment.name }),
@@ -180,8 +186,6 @@ async function checkedKnownStore(
       ...(options.project === undefined ? {} : { project: options.project }),
       ...(options.notice === undefined ? {} : { notice: options.notice }),
     });
-    if (options.trustNewKeyring === true)
-      record({ action: "keyring-trust", outcome: "ok", fingerprint: known.lineage });
   } catch (error) {
     if (error instanceof StrongboxError && REFUSALS.has(error.code))
       try {

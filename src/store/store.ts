@@ -1,13 +1,12 @@
-import { existsSync, readFileSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { StrongboxError } from "../errors.js";
-import { syncDirectory } from "../fs/atomic-write.js";
+import { auditedChange } from "./audited-change.js";
 import type { Cached, StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { rekey, rewrap, rotateKey } from "./key-operations.js";
 import type { MasterKeyOrigin } from "./key-wrapper.js";
 import { lineageId } from "./lineage.js";
-import { markCounts, writeManifest } from "./manifest.js";
+import { manifestBytes, markCounts } from "./manifest.js";
 import type { ScryptParams } from "./master-key.js";
 import {
   addRecipient,
@@ -161,13 +160,17 @@ export class Store {
       try {
         const path = this.#core.path(name);
         if (!existsSync(path)) throw notFound(name);
-        this.#core.audit({ action: "purge", secret: name, outcome: "ok" });
-        // The mark goes first: a crash in between leaves a file without a mark, which reads fine.
         const counts = markCounts(this.#core.freshMarks());
         counts.delete(name);
-        writeManifest(this.#core.options.dir, this.#core.keyring, counts);
-        unlinkSync(path);
-        syncDirectory(join(this.#core.options.dir, "secrets"));
+        auditedChange(
+          this.#core.options,
+          { action: "purge", secret: name, outcome: "ok" },
+          (writer) => {
+            // The mark goes first: a crash in between leaves a file without a mark, which reads fine.
+            writer.manifest(manifestBytes(this.#core.keyring, counts));
+            writer.removeSecret(name);
+          },
+        );
         this.#core.cache.delete(name);
         return undefined;
       } finally {

@@ -76,13 +76,13 @@ export interface InitOptions extends StoreOptions {
 export const KEYRING = "keyring.sbx";
 
 /** The time now as the store records it (ISO 8601), from the injected clock. */
-export function now(options: StoreOptions): string {
+export function now(options: Pick<StoreOptions, "now">): string {
   return (options.now?.() ?? new Date()).toISOString();
 }
 
 /** Writes one store event to the store's audit sink, if it has one (time, source and pid added). */
 export function auditStoreEvent(
-  options: StoreOptions,
+  options: Pick<StoreOptions, "audit" | "now">,
   event: Omit<AuditEvent, "time" | "pid" | "source">,
 ): void {
   options.audit?.write([{ time: now(options), source: "store", pid: process.pid, ...event }]);

@@ -45,13 +45,14 @@ describe("audit: where records go", () => {
     assert.deepEqual(
       records(log).map((r) => [r.action, r.variable ?? r.secret]),
       [
+        ["init", undefined],
         ["write", "TOKEN"],
         ["read", "TOKEN"],
       ],
     );
     const listed = JSON.parse((await runCli(["audit", "--format", "json"], { cwd: dir })).stdout);
     assert.equal(listed.log, log);
-    assert.equal(listed.events.length, 2);
+    assert.equal(listed.events.length, 3);
     const state = join(dir, "state");
     await runCli(["run", "--", "true"], { cwd: dir, env: { XDG_STATE_HOME: state } });
     assert.equal(records(join(state, "strongbox/audit.jsonl")).length, 1);

@@ -264,12 +264,13 @@ describe("audit chain after a crash", () => {
     assert.equal(run.code, 0, run.stderr);
     const result = await runCli(["audit", "verify"], { cwd: dir });
     assert.equal(result.code, 4);
-    assert.match(result.stderr, /line 2: not a record \(edited or damaged\)/);
+    // (init and set wrote records 1 and 2; the torn line is line 3)
+    assert.match(result.stderr, /line 3: not a record \(edited or damaged\)/);
     // The records written after the crash stand on their own lines and continue the chain.
     const after = readFileSync(join(dir, "audit.jsonl"), "utf8").split("\n").filter(Boolean);
-    assert.equal(after[1], '{"v":1,"seq":');
-    const next = JSON.parse(after[2] as string);
-    assert.equal(next.seq, JSON.parse(after[0] as string).seq + 1);
-    assert.equal(next.prev, JSON.parse(after[0] as string).mac);
+    assert.equal(after[2], '{"v":1,"seq":');
+    const next = JSON.parse(after[3] as string);
+    assert.equal(next.seq, JSON.parse(after[1] as string).seq + 1);
+    assert.equal(next.prev, JSON.parse(after[1] as string).mac);
   });
 });

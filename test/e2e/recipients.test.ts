@@ -14,7 +14,12 @@ async function person(project: string, name: string) {
   assert.equal(keygen.code, 0, keygen.stderr);
   const recipient = keygen.stdout.trim();
   assert.match(recipient, /^age1[a-z0-9]{58}$/);
-  const env = { HOME: home, STRONGBOX_AUDIT_FILE: join(project, "audit.jsonl") };
+  // Writers of one log share its key (the chain is MACed under it).
+  const env = {
+    HOME: home,
+    STRONGBOX_AUDIT_FILE: join(project, "audit.jsonl"),
+    STRONGBOX_AUDIT_KEY: "11".repeat(32),
+  };
   return {
     name,
     home,
