@@ -107,6 +107,11 @@ export function providerCredentialVariables(): readonly string[] {
   return [...definitions.values()].flatMap((definition) => definition.credentials ?? []);
 }
 
+/** The files where providers' SDKs find credentials (`~/` for the home directory), kept from templates and refs. */
+export function providerCredentialFiles(): readonly string[] {
+  return [...definitions.values()].flatMap((definition) => definition.credentialFiles ?? []);
+}
+
 /** The connection variables providers declare (`VAULT_ADDR`, `AWS_REGION`, …): see `ProviderDefinition.connection`. */
 export function providerConnectionVariables(): readonly string[] {
   return [...definitions.values()].flatMap((definition) => definition.connection ?? []);

@@ -66,15 +66,10 @@ export function vaultTemplateSource(
     async secret(rawPath, params = []) {
       const write = params.length > 0;
       const [path = "", queryText] = rawPath.split("?", 2);
-      // A template renders secrets; it does not reconfigure the server (policies, mounts,
-      // audit devices) with the token it was lent, whatever that token may do.
-      if (write && /^\/*sys(\/|$)/.test(path)) {
-        record(path, "write", "denied", { code: "E_TEMPLATE" });
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `secret "${path}": templates may not write under sys/ (server configuration)`,
-          { hint: "configure Vault with bao/vault commands or Terraform, not from a template" },
-        );
+      const refusal = templatePathRefusal(path, write);
+      if (refusal !== undefined) {
+        record(path, write ? "write" : "read", "denied", { code: "E_TEMPLATE" });
+        throw refusal;
       }
       const data = write ? paramsOf(params, rawPath) : undefined;
       let body: Record<string, unknown> | undefined;
@@ -126,8 +121,65 @@ export function vaultTemplateSource(
       else if (kv !== undefined && !write) hooks.onPath?.(path);
       return secret;
     },
-    list: (path) => client.kvList(path.replace(/\/+$/, "")),
+    list: async (path) => {
+      const refusal = templatePathRefusal(path.replace(/\/+$/, ""), false);
+      if (refusal !== undefined) throw refusal;
+      return client.kvList(path.replace(/\/+$/, ""));
+    },
   };
+}
+
+/**
+ * The first segments of the Vault paths that authenticate to Vault or
+ * control it, which a template never reaches, read or write, whatever the
+ * token it was lent may do:
+ * - `auth/`: every auth method: logins return tokens, `token/create` mints
+ *   them, `token/lookup-self` returns the token itself, AppRole's
+ *   `secret-id` mints login material;
+ * - `sys/`: server configuration, and `wrapping/` (wrap, unwrap, rewrap)
+ *   hands out tokens and wrapped credentials, `generate-root` a root token;
+ * - `cubbyhole/`: the token's private storage, where wrapped responses wait;
+ * - `identity/`: entities and groups, and `oidc/token` mints a signed
+ *   identity token for the token's own entity.
+ * Secrets engines (KV, PKI, Transit, database and cloud credentials) stay
+ * reachable: they are what templates render.
+ */
+const RESERVED_PREFIXES: Readonly<Record<string, string>> = {
+  auth: "authentication: logins and token endpoints return or mint tokens",
+  sys: "server configuration, response wrapping and root generation",
+  cubbyhole: "the token's private storage",
+  identity: "identity management and identity tokens",
+};
+
+/**
+ * Why a template may not use `path`, or undefined. Decided on the path as
+ * Vault will route it: a path whose spelling the URL or Vault would
+ * rewrite (`.` or `..` segments, empty ones, percent escapes, backslashes,
+ * control characters) is refused outright, so `secret/../auth/…` or
+ * `a%75th/…` cannot reach a reserved prefix.
+ */
+export function templatePathRefusal(path: string, write: boolean): StrongboxError | undefined {
+  const segments = path.split("/");
+  if (
+    /[%\\]/.test(path) ||
+    [...path].some((char) => (char.codePointAt(0) as number) < 0x20 || char === "\u007f") ||
+    segments.some((s) => s === "." || s === ".." || s === "")
+  )
+    return new StrongboxError(
+      "E_TEMPLATE",
+      `secret "${path}": the path has a segment Vault or the URL would rewrite (".", "..", empty, %, \\ or a control character)`,
+      { hint: "write the path as Vault routes it, as in secret/data/app" },
+    );
+  const first = segments[0] ?? "";
+  const why = Object.hasOwn(RESERVED_PREFIXES, first) ? RESERVED_PREFIXES[first] : undefined;
+  if (why === undefined) return undefined;
+  return new StrongboxError(
+    "E_TEMPLATE",
+    `secret "${path}": templates may not ${write ? "write" : "read"} under ${first}/ (${why})`,
+    {
+      hint: "templates render secrets from secrets engines (KV, PKI, Transit, database…); log in and manage Vault with bao/vault commands or Terraform",
+    },
+  );
 }
 
 /** consul-template's `k=v` parameters: split at the first `=`, both sides trimmed, empty ones skipped. */
