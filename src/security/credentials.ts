@@ -177,9 +177,9 @@ export function providerCredentialsIn(
 }
 
 /**
- * Splits `names` into those that are credentials and the rest, for the
+ * Splits `items` into those named as credentials and the rest, for the
  * commands that move values somewhere (`import`, `migrate`): one rule, and
- * each names what it skipped.
+ * each says what it skipped with {@link skippedCredentialsLine}.
  */
 export function partitionCredentials<T>(
   items: readonly T[],
@@ -189,4 +189,9 @@ export function partitionCredentials<T>(
   const others: T[] = [];
   for (const item of items) (isCredentialVariable(nameOf(item)) ? credentials : others).push(item);
   return { credentials, others };
+}
+
+/** The line `import` and `migrate` print for the credentials they left where they were. */
+export function skippedCredentialsLine(names: readonly string[]): string {
+  return `skipped ${names.join(", ")}: ${names.length === 1 ? "a credential" : "credentials"} Strongbox uses to reach its sources, never an application secret; ${names.length === 1 ? "it stays" : "they stay"} where ${names.length === 1 ? "it is" : "they are"}`;
 }
