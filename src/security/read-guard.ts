@@ -6,7 +6,6 @@ import {
   readFileSync,
   readlinkSync,
   realpathSync,
-  statSync,
 } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
@@ -65,6 +64,13 @@ export function readGuarded(path: string, scope: ReadScope): Buffer {
   try {
     real = realpathSync.native(absolute);
   } catch (error) {
+    // A link to what has no real path here (/dev/fd/0 on a pipe, a missing /proc entry)
+    // is still judged by where it points.
+    const hop = linkTargets(absolute).find(
+      (target) => pseudo(target) ?? credential(target, credentials),
+    );
+    if (hop !== undefined)
+      throw refused(path, (pseudo(hop) ?? credential(hop, credentials)) as string);
     throw unreadable(path, error);
   }
   const before = check(real, scope, credentials);
@@ -83,8 +89,10 @@ export function readGuarded(path: string, scope: ReadScope): Buffer {
     const opened = openedPath(fd);
     const after = opened === undefined ? undefined : check(opened, scope, credentials);
     if (after !== undefined) throw refused(path, after);
-    if (credentials.identities.has(`${stats.dev}:${stats.ino}`))
-      throw refused(path, "it is a credential file (another name for it)");
+    // A file with several names cannot be judged by the one it was asked by: a hard link
+    // into the project is another name for whatever it links, a key file as well as any.
+    if (stats.nlink > 1)
+      throw refused(path, "it has other names (hard links), which may be a credential's");
     return readFileSync(fd);
   } finally {
     closeSync(fd);
@@ -128,8 +136,6 @@ function credential(path: string, credentials: CredentialLocations): Refusal {
 interface CredentialLocations {
   /** Files and directories, as written and on their real paths. */
   readonly places: readonly string[];
-  /** `dev:ino` of each credential file that exists: a hard link has another name, not another inode. */
-  readonly identities: ReadonlySet<string>;
 }
 
 /**
@@ -154,18 +160,11 @@ export function credentialLocations(scope: Pick<ReadScope, "cwd" | "env">): Cred
     if (isAbsolute(value) || /_(FILE|PATH)$/.test(name)) written.push(resolve(scope.cwd, value));
   }
   const places = new Set<string>();
-  const identities = new Set<string>();
   for (const path of written) {
     places.add(path);
     places.add(canonical(path));
-    try {
-      const stats = statSync(path);
-      if (stats.isFile()) identities.add(`${stats.dev}:${stats.ino}`);
-    } catch {
-      // Nothing there: nothing to be another name for.
-    }
   }
-  return { places: [...places], identities };
+  return { places: [...places] };
 }
 
 /** The real path of `path`, or of its longest existing ancestor with the rest appended. */
@@ -176,6 +175,23 @@ function canonical(path: string): string {
     const parent = dirname(path);
     return parent === path ? path : join(canonical(parent), basename(path));
   }
+}
+
+/** The targets a chain of symbolic links at `path` passes through (at most 40, as the kernel allows). */
+function linkTargets(path: string): string[] {
+  const targets: string[] = [];
+  let current = path;
+  for (let hop = 0; hop < 40; hop++) {
+    let target: string;
+    try {
+      target = readlinkSync(current);
+    } catch {
+      break;
+    }
+    current = resolve(dirname(current), target);
+    targets.push(current);
+  }
+  return targets;
 }
 
 /** Where an open descriptor really points (Linux); undefined where the system cannot say. */
