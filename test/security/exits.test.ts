@@ -444,7 +444,7 @@ function refusedVariables(stderr: string, why: RegExp): Set<string> {
   const names = new Set<string>();
   for (const line of stderr.split("\n"))
     if (line.trimStart().startsWith("✗") && why.test(line))
-      for (const match of line.matchAll(/(?:✗ |\(for |, )([ES]\d+)\b/g))
+      for (const match of line.matchAll(/(?:✗ |\(for |, |\.env:\d+: )([ES]\d+)\b/g))
         names.add(match[1] as string);
   return names;
 }
