@@ -157,7 +157,8 @@ export async function renderFiles(
     for (const job of jobs) {
       const template = readTemplate(job.input, reads);
       // The files the config names are readable by `{{ file }}` too: load it when a template may ask.
-      if (/\bfile\b/.test(template)) await readsWithConfig();
+      // A config that cannot be opened names nothing; `{{ strongbox }}` and `{{ ref }}` report it.
+      if (/\bfile\b/.test(template)) await readsWithConfig().catch(() => reads);
       const nodes = parseTemplate(template, job.input);
       checkFunctions(nodes, job.input);
       // Fetched together, awaited in order: a 100-path template costs one round trip's
