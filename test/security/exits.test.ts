@@ -53,6 +53,8 @@ describe("the generated variants (issue 24, items 4-6)", () => {
   let paths: string[];
   /** Credential places outside the project (/var/run/secrets/…): refused even though absent. */
   let absentPaths: string[];
+  /** The same places spelled from `~`, as a user might hope a ref expands it. */
+  let homeSpellings: string[];
   let vault: FakeVault;
 
   before(async () => {
@@ -97,6 +99,7 @@ describe("the generated variants (issue 24, items 4-6)", () => {
         `${place} is a credential place`,
       );
     const files = [...created, ...Object.values(credentialEnv).filter((v) => v.startsWith("/"))];
+    homeSpellings = created.map((file) => `~/${relative(home, file)}`);
     // Every spelling of each: relative, `..`, `//`, a symlink, a hard link.
     paths = [];
     for (const [i, file] of files.entries()) {
@@ -233,6 +236,13 @@ describe("the generated variants (issue 24, items 4-6)", () => {
         assert.ok(!leaks(outcome.message), call);
         // Refused, never merely "missing": each of these exists or is refused by its spelling.
         assert.doesNotMatch(outcome.message, /does not exist|cannot be read \(missing/, call);
+      }
+    // `~` is nobody's home here: nothing expands it, so `file://~/.vault-token` names nothing.
+    for (const home of homeSpellings)
+      for (const call of [`{{ file "${home}" }}`, `{{ ref "file://${home}" }}`]) {
+        const outcome = await renderDry(dir, call, env(), true);
+        assert.ok(outcome instanceof StrongboxError, `${call} rendered`);
+        assert.ok(!leaks(outcome.message), call);
       }
   });
 
