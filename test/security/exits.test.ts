@@ -2,6 +2,7 @@
 // classification and the provider registry, tried against every way out of Strongbox.
 // Each attack is performed; the test shows it fails.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   existsSync,
@@ -237,6 +238,13 @@ describe("the generated variants (issue 24, items 4-6)", () => {
         // Refused, never merely "missing": each of these exists or is refused by its spelling.
         assert.doesNotMatch(outcome.message, /does not exist|cannot be read \(missing/, call);
       }
+    // Not a file: a FIFO would hold the read open forever, a directory has no content.
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    for (const path of ["fifo", "sub"]) {
+      const outcome = await renderDry(dir, `{{ file "${path}" }}`, env(), true);
+      assert.ok(outcome instanceof StrongboxError, path);
+      assert.match(outcome.message, /not a regular file/, path);
+    }
     // `~` is nobody's home here: nothing expands it, so `file://~/.vault-token` names nothing.
     for (const home of homeSpellings)
       for (const call of [`{{ file "${home}" }}`, `{{ ref "file://${home}" }}`]) {
