@@ -74,8 +74,12 @@ export function vaultTemplateSource(
       const data = write ? paramsOf(params, rawPath) : undefined;
       let body: Record<string, unknown> | undefined;
       let kv: 1 | 2 | undefined;
+      let routed: StrongboxError | undefined;
       try {
         const mount = await client.mountOf(path);
+        // Where Vault routes it, for a reserved prefix spelled under a namespace (ns1/auth/…).
+        routed = mountRefusal(path, mount, write);
+        if (routed !== undefined) throw routed;
         kv = mount.kind === "kv" ? mount.version : undefined;
         const api = kv === 2 ? shimKv2Path(path, mount.mount) : path;
         const query = queryText === undefined ? undefined : queryOf(queryText);
@@ -87,7 +91,7 @@ export function vaultTemplateSource(
         );
         body = response.status === 404 ? undefined : response.body;
       } catch (error) {
-        record(path, write ? "write" : "read", "error", {
+        record(path, write ? "write" : "read", routed === undefined ? "error" : "denied", {
           code: error instanceof StrongboxError ? error.code : "E_VAULT",
         });
         throw error;
@@ -122,9 +126,12 @@ export function vaultTemplateSource(
       return secret;
     },
     list: async (path) => {
-      const refusal = templatePathRefusal(path.replace(/\/+$/, ""), false);
+      const trimmed = path.replace(/\/+$/, "");
+      const refusal =
+        templatePathRefusal(trimmed, false) ??
+        mountRefusal(trimmed, await client.mountOf(trimmed), false);
       if (refusal !== undefined) throw refusal;
-      return client.kvList(path.replace(/\/+$/, ""));
+      return client.kvList(trimmed);
     },
   };
 }
@@ -150,6 +157,42 @@ const RESERVED_PREFIXES: Readonly<Record<string, string>> = {
   cubbyhole: "the token's private storage",
   identity: "identity management and identity tokens",
 };
+
+/** The mount types Vault gives its token store, system backend, cubbyhole and identity store (`ns_` inside a namespace). */
+const RESERVED_TYPES = new Set(["token", "system", "cubbyhole", "identity"]);
+
+/**
+ * The same rule decided on where Vault routes `path` (`sys/internal/ui/mounts`):
+ * under a namespace, `ns1/auth/token/lookup-self` is the token store of `ns1`
+ * though its first segment is not `auth`. Refused when the mount is one of
+ * the reserved backends, or an auth method (a mount with an `auth` segment
+ * that is not a KV store).
+ */
+function mountRefusal(
+  path: string,
+  mount: { readonly mount: string; readonly kind: string },
+  write: boolean,
+): StrongboxError | undefined {
+  const type = mount.kind.replace(/^ns_/, "");
+  const segments = mount.mount.split("/");
+  const reserved = RESERVED_TYPES.has(type)
+    ? type === "token"
+      ? "auth"
+      : type === "system"
+        ? "sys"
+        : type
+    : mount.kind !== "kv" && segments.includes("auth")
+      ? "auth"
+      : undefined;
+  if (reserved === undefined) return undefined;
+  return new StrongboxError(
+    "E_TEMPLATE",
+    `secret "${path}": templates may not ${write ? "write" : "read"} under ${reserved}/ (${RESERVED_PREFIXES[reserved]}), here under the mount ${mount.mount}`,
+    {
+      hint: "templates render secrets from secrets engines (KV, PKI, Transit, database…); log in and manage Vault with bao/vault commands or Terraform",
+    },
+  );
+}
 
 /**
  * Why a template may not use `path`, or undefined. Decided on the path as
