@@ -76,10 +76,10 @@ export function vaultTemplateSource(
       let kv: 1 | 2 | undefined;
       let routed: StrongboxError | undefined;
       try {
-        const mount = await client.mountOf(path);
         // Where Vault routes it, for a reserved prefix spelled under a namespace (ns1/auth/…).
-        routed = mountRefusal(path, mount, write);
+        routed = await routedRefusal(client, path, write);
         if (routed !== undefined) throw routed;
+        const mount = await client.mountOf(path);
         kv = mount.kind === "kv" ? mount.version : undefined;
         const api = kv === 2 ? shimKv2Path(path, mount.mount) : path;
         const query = queryText === undefined ? undefined : queryOf(queryText);
@@ -128,8 +128,7 @@ export function vaultTemplateSource(
     list: async (path) => {
       const trimmed = path.replace(/\/+$/, "");
       const refusal =
-        templatePathRefusal(trimmed, false) ??
-        mountRefusal(trimmed, await client.mountOf(trimmed), false);
+        templatePathRefusal(trimmed, false) ?? (await routedRefusal(client, trimmed, false));
       if (refusal !== undefined) throw refusal;
       return client.kvList(trimmed);
     },
@@ -162,6 +161,39 @@ const RESERVED_PREFIXES: Readonly<Record<string, string>> = {
 const RESERVED_TYPES = new Set(["token", "system", "cubbyhole", "identity"]);
 
 /**
+ * For a path with a reserved word past its first segment (`ns1/auth/…`, or
+ * a KV path such as `secret/data/auth/github`): where Vault routes it, asked
+ * afresh (the client's mount cache is keyed by first segment, so an earlier
+ * read under `ns1/` must not decide for this one). A path whose route Vault
+ * does not tell is refused.
+ */
+async function routedRefusal(
+  client: VaultClient,
+  path: string,
+  write: boolean,
+): Promise<StrongboxError | undefined> {
+  if (
+    !path
+      .split("/")
+      .slice(1)
+      .some((segment) => Object.hasOwn(RESERVED_PREFIXES, segment))
+  )
+    return undefined;
+  const response = await client.call(
+    { method: "GET", path: `sys/internal/ui/mounts/${path}` },
+    [404],
+  );
+  const data = response.body?.data;
+  if (response.status === 404 || !isRecord(data) || typeof data.type !== "string")
+    return new StrongboxError(
+      "E_TEMPLATE",
+      `secret "${path}": Vault does not say which mount serves it, and the path names a reserved backend (auth, sys, cubbyhole or identity)`,
+      { hint: "read KV paths through their mount, as in secret/data/app" },
+    );
+  return mountRefusal(path, { mount: String(data.path ?? ""), kind: data.type }, write);
+}
+
+/**
  * The same rule decided on where Vault routes `path` (`sys/internal/ui/mounts`):
  * under a namespace, `ns1/auth/token/lookup-self` is the token store of `ns1`
  * though its first segment is not `auth`. Refused when the mount is one of
@@ -181,7 +213,7 @@ function mountRefusal(
       : type === "system"
         ? "sys"
         : type
-    : mount.kind !== "kv" && segments.includes("auth")
+    : mount.kind !== "kv" && mount.kind !== "generic" && segments.includes("auth")
       ? "auth"
       : undefined;
   if (reserved === undefined) return undefined;

@@ -311,6 +311,13 @@ describe("the generated variants (issue 24, items 4-6)", () => {
         assert.ok(outcome instanceof StrongboxError, `${call} rendered ${String(outcome)}`);
         assert.ok(!leaks(outcome.message), call);
       }
+    // An earlier read under ns1/ fills the client's mount cache; it must not decide for the next.
+    for (const path of endpoints) {
+      const call = `{{ with secret "ns1/nothing" }}{{ end }}{{ with secret "ns1/${path}" }}{{ .Data }}{{ end }}`;
+      const outcome = await renderDry(dir, call, vaultEnv, true);
+      assert.ok(outcome instanceof StrongboxError, `${call} rendered ${String(outcome)}`);
+      assert.ok(!leaks(outcome.message), call);
+    }
     const reached = vault.seen
       .slice(before)
       .filter((url) =>
