@@ -99,18 +99,6 @@ export function readGuarded(path: string, scope: ReadScope): Buffer {
   }
 }
 
-/** The reason `path` would be refused, without reading it (undefined: allowed or absent). */
-export function readRefusal(path: string, scope: ReadScope): string | undefined {
-  try {
-    readGuarded(path, scope);
-    return undefined;
-  } catch (error) {
-    return error instanceof StrongboxError && error.code === "E_UNSAFE_PATH"
-      ? error.message
-      : undefined;
-  }
-}
-
 function check(real: string, scope: ReadScope, credentials: CredentialLocations): Refusal {
   const denied = pseudo(real) ?? credential(real, credentials);
   if (denied !== undefined) return denied;
