@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { checkOutputPath } from "../render/output-file.js";
 import { withoutCredentials } from "../security/credentials.js";
+import { type ReadScope, readGuarded } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
 import { textToBytes } from "../template/go-bytes.js";
 import { parseTemplate } from "../template/parse.js";
@@ -113,14 +113,25 @@ export function startAgent(
       return response;
     };
     let changed = false;
+    // Templates read (their sources, `{{ file }}`) inside the agent's directory and the sources
+    // agent.yaml names; never a credential or /proc (security/read-guard.ts).
+    const reads: ReadScope = {
+      roots: [options.baseDir],
+      named: config.templates.map((template) => resolve(options.baseDir, template.source)),
+      cwd: options.baseDir,
+      env: options.env,
+    };
     for (const template of config.templates) {
-      const file = resolve(options.baseDir, template.source);
-      const nodes = parseTemplate(readFileSync(file, "utf8"), template.source);
+      const nodes = parseTemplate(
+        readGuarded(template.source, reads).toString("utf8"),
+        template.source,
+      );
       checkFunctions(nodes, template.source);
       const text = await renderTemplate(nodes, {
         secret,
         list: source.list,
         env: (name) => envValue(options.env, name),
+        reads,
         file: template.source,
         destination: resolve(options.baseDir, template.destination),
         refreshAt: (key, at) => refresh.set(key, { at, leaseId: "", renewable: false, ttl: 0 }),

@@ -3,6 +3,7 @@ import {
   environmentConfigs,
   providerConnectionVariables,
   providerCredentialVariables,
+  providerDeclaring,
 } from "../providers/registry.js";
 import type { ConfigSpec, EnvironmentSpec } from "../schema/types.js";
 import { CREDENTIAL_VARIABLES, isCredentialVariable } from "../security/credentials.js";
@@ -108,8 +109,11 @@ export function environmentScope(
 
 /** The provider a variable belongs to, by its first word: `VAULT` (with `BAO`), `AWS`, `AZURE`, `STRONGBOX`. */
 function group(name: string): string {
+  // A provider's variables are one set whatever they are called: Azure's managed identity
+  // (IDENTITY_HEADER, MSI_SECRET) goes with AZURE_CLIENT_ID, never apart from it.
   const word = name.slice(0, name.indexOf("_"));
-  return word === "BAO" ? "VAULT" : word;
+  const own = word === "BAO" ? "VAULT" : word;
+  return own === "VAULT" || own === "STRONGBOX" ? own : (providerDeclaring(name) ?? own);
 }
 
 /** One level of merging: the environment's fields over the top-level section's, nested maps (`auth`) merged too. */

@@ -8,6 +8,7 @@ import { storeProvider } from "../providers/store/index.js";
 import { formatRef, refScheme } from "../refs/ref.js";
 import { looksSecret } from "../schema/looks-secret.js";
 import type { ConfigSpec } from "../schema/types.js";
+import { partitionCredentials } from "../security/credentials.js";
 import type { Store } from "../store/store.js";
 import { readPlaintextDotenv } from "./read-dotenv.js";
 
@@ -34,6 +35,8 @@ export interface ImportResult {
   readonly imported: ReadonlyArray<{ readonly name: string; readonly version: number }>;
   /** Left in the file: not secrets, empty, or already references. */
   readonly skipped: readonly string[];
+  /** Left in the file because they are credentials (`VAULT_TOKEN`, `AWS_SECRET_ACCESS_KEY`…), even with `all`. */
+  readonly credentials: readonly string[];
   readonly action: ImportAction | undefined;
 }
 
@@ -65,16 +68,20 @@ export async function importDotenv(path: string, options: ImportOptions): Promis
   );
   const isSecret = (key: string, value: string) =>
     options.all === true || (marked.get(key) ?? looksSecret(key, value));
-  const chosen = entries.filter((entry) => {
+  // Credentials never go into a store that is committed and shared, whatever --all says.
+  const { credentials, others } = partitionCredentials(entries, (entry) => entry.key);
+  const chosen = others.filter((entry) => {
     const scheme = refScheme(entry.value);
     const reference = scheme !== undefined && knownSchemes().includes(scheme);
     return entry.value !== "" && !reference && isSecret(entry.key, entry.value);
   });
-  const skipped = entries.filter((entry) => !chosen.includes(entry)).map((e) => e.key);
-  if (options.action === "delete" && skipped.length > 0)
+  const skipped = others.filter((entry) => !chosen.includes(entry)).map((e) => e.key);
+  const credentialNames = credentials.map((entry) => entry.key);
+  const left = [...credentialNames, ...skipped];
+  if (options.action === "delete" && left.length > 0)
     throw new StrongboxError(
       "E_USAGE",
-      `import: ${options.shown} also holds ${skipped.join(", ")}, which would not be imported; nothing was imported and the file was kept`,
+      `import: ${options.shown} also holds ${left.join(", ")}, which would not be imported; nothing was imported and the file was kept`,
       { hint: "use --rewrite to keep them and reference the store, or --all" },
     );
   const store = await options.store();
@@ -85,7 +92,7 @@ export async function importDotenv(path: string, options: ImportOptions): Promis
   if (options.action === "rewrite") rewrite(path, text, chosen);
   if (options.action === "gitignore") ignore(path);
   if (options.action === "delete") unlinkSync(path);
-  return { imported, skipped, action: options.action };
+  return { imported, skipped, credentials: credentialNames, action: options.action };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Principal } from "../audit/audit.js";
 import type { ErrorCode, Issue } from "../errors.js";
 import type { Ref } from "../refs/ref.js";
 import type { SourceKind } from "../schema/types.js";
+import type { ReadScope } from "../security/read-guard.js";
 
 /** What a provider needs from its caller: where relative paths start, and a way to stop. */
 export interface ReadContext {
@@ -33,6 +34,12 @@ export interface ReadContext {
    * variables it was given (Vault's token helper file, `~/.vault-token`).
    */
   readonly credentials?: CredentialScope;
+  /**
+   * Where a provider that reads local files (`file://`) may read: the
+   * project and the files the config names, never credentials or /proc
+   * (security/read-guard.ts). Without it, the config's directory.
+   */
+  readonly reads?: ReadScope;
   /** Asked for the store's passphrase when the environment has none (the CLI prompts). */
   readonly passphrase?: () => string | Promise<string>;
 }
@@ -235,6 +242,12 @@ export interface ProviderDefinition {
    * templated or migrated (see security/credentials.ts).
    */
   readonly credentials?: readonly string[];
+  /**
+   * Files and directories where this provider's SDK finds credentials when
+   * no variable names them (`~/` is the home directory): no template, ref or
+   * config value reads them (see security/read-guard.ts).
+   */
+  readonly credentialFiles?: readonly string[];
   /**
    * Variables that choose where the provider connects (address, namespace,
    * region, endpoint, tenant): an environment's `credentialPrefix` scopes

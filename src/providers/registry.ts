@@ -107,6 +107,23 @@ export function providerCredentialVariables(): readonly string[] {
   return [...definitions.values()].flatMap((definition) => definition.credentials ?? []);
 }
 
+/**
+ * The scheme of the first provider that declares `name` among its
+ * credentials or connection variables (`IDENTITY_HEADER` → `azure-kv`),
+ * or undefined: which provider's set a variable belongs to.
+ */
+export function providerDeclaring(name: string): string | undefined {
+  for (const definition of definitions.values())
+    if (definition.credentials?.includes(name) || definition.connection?.includes(name))
+      return definition.scheme;
+  return undefined;
+}
+
+/** The files where providers' SDKs find credentials (`~/` for the home directory), kept from templates and refs. */
+export function providerCredentialFiles(): readonly string[] {
+  return [...definitions.values()].flatMap((definition) => definition.credentialFiles ?? []);
+}
+
 /** The connection variables providers declare (`VAULT_ADDR`, `AWS_REGION`, …): see `ProviderDefinition.connection`. */
 export function providerConnectionVariables(): readonly string[] {
   return [...definitions.values()].flatMap((definition) => definition.connection ?? []);

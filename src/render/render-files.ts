@@ -1,15 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { selectEnvironment } from "../environments/select.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
-import { readUserFile } from "../fs/read-user-file.js";
 import { openProject, type Project, projectAuditSink, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
+import { configNamedFiles } from "../resolve/read-scope.js";
 import { withoutCredentials } from "../security/credentials.js";
+import { type ReadScope, readGuarded } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
 import { textToBytes } from "../template/go-bytes.js";
 import { parseTemplate } from "../template/parse.js";
@@ -128,16 +129,36 @@ export async function renderFiles(
       );
     return cache.get(key) as Promise<unknown>;
   };
-  const through = (name: string, ref: string | undefined) =>
-    resolveThroughSchema(openConfig, options, name, ref, secrets);
+  // Where templates read files (`{{ file }}`, `{{ ref "file://…" }}`) and are read from: the
+  // project (the config's directory, else the current one), the template sources named, and
+  // the files the config names; never a credential or /proc (security/read-guard.ts).
+  const configFile = findConfigIfAny(options.cwd, options.configPath);
+  const named = jobs.map((job) => resolve(options.cwd, job.input));
+  let reads: ReadScope = {
+    roots: [configFile === undefined ? options.cwd : dirname(configFile)],
+    named,
+    cwd: options.cwd,
+    env: options.env,
+  };
+  const readsWithConfig = async (): Promise<ReadScope> => {
+    if (configFile === undefined) return reads;
+    const { config, baseDir } = await openConfig();
+    const environment = selectEnvironment(config, options.environment, options.env).name;
+    reads = {
+      ...reads,
+      named: [...named, ...configNamedFiles(config, environment, options.env, baseDir)],
+    };
+    return reads;
+  };
+  const through = async (name: string, ref: string | undefined) =>
+    resolveThroughSchema(openConfig, options, name, ref, secrets, await readsWithConfig());
   const texts: string[] = [];
   try {
     for (const job of jobs) {
-      const template = readUserFile(resolve(options.cwd, job.input), {
-        shown: job.input,
-        context: "render",
-        hint: "check the template path given with -i or -t",
-      });
+      const template = readTemplate(job.input, reads);
+      // The files the config names are readable by `{{ file }}` too: load it when a template may ask.
+      // A config that cannot be opened names nothing; `{{ strongbox }}` and `{{ ref }}` report it.
+      if (/\bfile\b/.test(template)) await readsWithConfig().catch(() => reads);
       const nodes = parseTemplate(template, job.input);
       checkFunctions(nodes, job.input);
       // Fetched together, awaited in order: a 100-path template costs one round trip's
@@ -156,6 +177,11 @@ export async function renderFiles(
         variable: (name) => through(name, undefined),
         ref: (text) => through("REF", text),
         allowMissing: options.allowMissing === true,
+        reads,
+        // A dry render masks what `file` read too: it may be a secret the schema never named.
+        onFile: (path, content) => {
+          if (content !== "") secrets.push({ name: `file:${path}`, value: content });
+        },
         file: job.input,
         ...(job.output === undefined || job.output === ""
           ? {}
@@ -190,6 +216,19 @@ export async function renderFiles(
   }
 }
 
+/** A template source, read through the read guard: a source named /proc/self/environ is refused, not printed. */
+function readTemplate(input: string, reads: ReadScope): string {
+  try {
+    return readGuarded(input, reads).toString("utf8");
+  } catch (error) {
+    if (error instanceof StrongboxError && error.code === "E_IO")
+      throw new StrongboxError("E_IO", `render: ${error.message}`, {
+        hint: "check the template path given with -i or -t",
+      });
+    throw error;
+  }
+}
+
 function runAfter(job: RenderJob, options: RenderOptions): void {
   const result = spawnSync("sh", ["-c", job.command as string], {
     stdio: "inherit",
@@ -215,6 +254,7 @@ async function resolveThroughSchema(
   name: string,
   ref: string | undefined,
   secrets: Array<{ name: string; value: string }>,
+  reads: ReadScope,
 ): Promise<string> {
   const project = await openConfig();
   if (ref === undefined && !Object.hasOwn(project.config.variables, name)) {
@@ -232,7 +272,7 @@ async function resolveThroughSchema(
       : { ...project.config, variables: { [name]: { secret: true, ref } } };
   const resolution = await resolveProject(
     { ...project, config },
-    { environment: options.environment, processEnv: options.env, cwd: options.cwd },
+    { environment: options.environment, processEnv: options.env, cwd: options.cwd, reads },
   );
   const entry = resolution.entries.find((e) => e.name === name);
   const problems = resolution.issues.filter((i) => i.variable === name);

@@ -5,6 +5,7 @@ import type { ReadContext } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
 import type { ConfigSpec } from "../schema/types.js";
 import { fetchRefs, type PendingRef, type RefOutcome, toOutcome } from "./fetch-refs.js";
+import { projectReadScope } from "./read-scope.js";
 import { type ResolveOptions, resolveSteps } from "./resolve.js";
 import type { Resolution } from "./types.js";
 
@@ -92,6 +93,9 @@ function context(
   return {
     baseDir,
     processEnv: scope.processEnv,
+    // Judged with the whole environment: another environment's prefixed *_FILE names a credential too.
+    reads:
+      options.reads ?? projectReadScope(config, environment, options.processEnv ?? {}, baseDir),
     config: scope.section,
     ...(scope.credentials === undefined ? {} : { credentials: scope.credentials }),
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),

@@ -18,6 +18,7 @@ import { registerIdentifier, registerSecret } from "../redact/registry.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { fillRefTemplate } from "../refs/template.js";
 import type { AuditSpec, ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
+import type { ReadScope } from "../security/read-guard.js";
 import { gatherCandidates, isRequired } from "./candidates.js";
 import { loadDotenvFiles } from "./dotenv-files.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
@@ -61,6 +62,13 @@ export interface ResolveOptions {
    * credentials alone, never the ambient ones (see environments/scope.ts).
    */
   readonly isolateCredentials?: boolean;
+  /**
+   * Where `file://` references may read (security/read-guard.ts); by default
+   * the config's directory and the files the config names. A caller
+   * resolving references that come from elsewhere (a template's `{{ ref }}`)
+   * passes the project's own scope.
+   */
+  readonly reads?: ReadScope;
 }
 
 /** A step the resolver cannot take by itself: reading references, or awaiting a validator. */

@@ -1,15 +1,55 @@
 import { providerCredentialVariables } from "../providers/registry.js";
 
 /**
- * The one list of variables that hold credentials Strongbox itself uses to
- * reach its sources: Vault/OpenBao login material and the store's keys.
- * Whatever holds one of them can read every secret the credential reaches,
- * not just the ones the schema declares, so they stay with Strongbox: they
- * are scrubbed from every process Strongbox starts, never expanded into
- * other values, never read by templates, and never migrated as secrets.
+ * The one classification of variables that hold credentials: whatever holds
+ * one of them can read every secret the credential reaches, not just the
+ * ones the schema declares, so they stay with Strongbox: they are scrubbed
+ * from every process Strongbox starts, never expanded into other values,
+ * never read by templates, never imported or migrated as secrets.
+ *
+ * The rule, so that a neighbouring name is covered without a list entry:
+ *
+ * 1. A name is a credential when it ends in a credential Strongbox knows:
+ *    one of its own (the Vault/OpenBao login material, the store's keys) or
+ *    one a provider declares (`credentials` in its registry definition, the
+ *    variables its SDK's login chain reads), also under an environment's
+ *    prefix (`PRODUCTION_VAULT_TOKEN`).
+ * 2. In the families Strongbox owns (`VAULT_`, `BAO_`, `STRONGBOX_`, also
+ *    prefixed), any name whose last words are a credential word (TOKEN,
+ *    SECRET_ID, KEY, PASSWORD, …): `VAULT_ROOT_TOKEN`, `BAO_APP_TOKEN` and
+ *    `VAULT_DEV_ROOT_TOKEN_ID` are what operators keep beside the others.
+ * 3. A name ending in `_FILE` or `_PATH` is a credential when the name
+ *    without it is: it names the file that holds one.
  */
 
-/** `VAULT_X` and `BAO_X` for each X: what the official clients and our auth read. */
+/** The last words of a name in a family Strongbox owns that make it a credential. */
+const CREDENTIAL_WORDS = [
+  "TOKEN",
+  "TOKEN_ID",
+  "SECRET",
+  "SECRET_ID",
+  "ROLE_ID",
+  "PASSWORD",
+  "PASSPHRASE",
+  "USERNAME",
+  "JWT",
+  "KEY",
+  "IDENTITY",
+  "K8S_ROLE",
+  "ACCESSOR",
+] as const;
+
+/** The families whose credentials are Strongbox's own: Vault's and OpenBao's clients, and Strongbox. */
+const OWN_FAMILIES = ["VAULT", "BAO", "STRONGBOX"] as const;
+
+/** A name's suffixes that name the file holding the credential rather than the credential itself. */
+const FILE_SUFFIX = /_(FILE|PATH)$/;
+
+const OWN_RULE = new RegExp(
+  `(^|_)(${OWN_FAMILIES.join("|")})_([A-Z0-9_]*_)?(${CREDENTIAL_WORDS.join("|")})$`,
+);
+
+/** `VAULT_X` and `BAO_X` for each X: what the official clients and our auth read (for docs and tests). */
 const VAULT_SUFFIXES = [
   "TOKEN",
   "TOKEN_FILE",
@@ -23,6 +63,10 @@ const VAULT_SUFFIXES = [
   "K8S_JWT_FILE",
   // A TLS client key logs in through cert auth just as a token would.
   "CLIENT_KEY",
+  // What operators keep beside the others (seeds, CI): the same power, or more.
+  "ROOT_TOKEN",
+  "APP_TOKEN",
+  "DEV_ROOT_TOKEN_ID",
 ] as const;
 
 const STRONGBOX_CREDENTIALS = [
@@ -38,36 +82,54 @@ const STRONGBOX_CREDENTIALS = [
   "STRONGBOX_AUDIT_KEY",
 ] as const;
 
-/** The built-in credential variables (Vault/OpenBao and the store), for docs and tests. */
+/**
+ * Strongbox's own credential variables, by name (Vault/OpenBao and the
+ * store): what an environment's `credentialPrefix` scopes, and examples of
+ * the rule for docs and tests. The rule covers more than this list.
+ */
 export const CREDENTIAL_VARIABLES: readonly string[] = Object.freeze([
   ...VAULT_SUFFIXES.flatMap((suffix) => [`VAULT_${suffix}`, `BAO_${suffix}`]),
   ...STRONGBOX_CREDENTIALS,
 ]);
 
-let credentials: ReadonlySet<string> | undefined;
+let declared: ReadonlySet<string> | undefined;
 
 /**
  * Strongbox's own credential variables and those every provider declares
  * (its definition's `credentials`), asked of the registry on first use, so
  * a new provider's credentials are guarded without an edit here.
  */
-function allCredentials(): ReadonlySet<string> {
-  credentials ??= new Set([...CREDENTIAL_VARIABLES, ...providerCredentialVariables()]);
-  return credentials;
+function declaredCredentials(): ReadonlySet<string> {
+  declared ??= new Set([...CREDENTIAL_VARIABLES, ...providerCredentialVariables()]);
+  return declared;
 }
 
 /**
- * True when `name` holds one of Strongbox's own credentials, or a provider's,
- * also under a prefix (`PRODUCTION_VAULT_TOKEN`): an environment's
- * `credentialPrefix` names its own credentials so, and a prefix must end in
- * `_`, so any such name is guarded whatever the config says.
+ * Every credential name declared by name (Strongbox's own and each
+ * provider's), without prefixes or `_FILE` forms: what a test generates
+ * its variants from.
+ */
+export function declaredCredentialVariables(): readonly string[] {
+  return [...declaredCredentials()];
+}
+
+/**
+ * True when `name` holds a credential by the rule above: a declared one,
+ * also under a prefix; a credential word in a family Strongbox owns; or the
+ * `_FILE`/`_PATH` form of either.
  */
 export function isCredentialVariable(name: string): boolean {
-  const all = allCredentials();
+  if (isCredentialName(name)) return true;
+  return FILE_SUFFIX.test(name) && isCredentialName(name.replace(FILE_SUFFIX, ""));
+}
+
+function isCredentialName(name: string): boolean {
+  const all = declaredCredentials();
   if (all.has(name)) return true;
+  // An environment's `credentialPrefix` ends in `_`, so a declared name after any `X_` is one.
   for (let at = name.indexOf("_"); at !== -1; at = name.indexOf("_", at + 1))
     if (all.has(name.slice(at + 1))) return true;
-  return false;
+  return OWN_RULE.test(name);
 }
 
 /**
@@ -89,6 +151,17 @@ export function withoutCredentials(
   return out;
 }
 
+/** True for a credential of the families Strongbox owns (Vault, OpenBao, the store), also prefixed. */
+function isStrongboxOwn(name: string): boolean {
+  const base = name.replace(FILE_SUFFIX, "");
+  return (
+    OWN_RULE.test(base) ||
+    CREDENTIAL_VARIABLES.some(
+      (credential) => name === credential || name.endsWith(`_${credential}`),
+    )
+  );
+}
+
 /**
  * The credential variables set in `env` that belong to a provider rather
  * than to Strongbox itself (AWS keys, say): an application often uses those
@@ -98,10 +171,27 @@ export function providerCredentialsIn(
   env: Readonly<Record<string, string | undefined>>,
   keep: ReadonlySet<string> = new Set(),
 ): string[] {
-  const builtIn = new Set(CREDENTIAL_VARIABLES);
-  const strongboxOwn = (name: string) =>
-    builtIn.has(name) || CREDENTIAL_VARIABLES.some((credential) => name.endsWith(`_${credential}`));
   return Object.keys(env).filter(
-    (name) => isCredentialVariable(name) && !strongboxOwn(name) && !keep.has(name),
+    (name) => isCredentialVariable(name) && !isStrongboxOwn(name) && !keep.has(name),
   );
+}
+
+/**
+ * Splits `items` into those named as credentials and the rest, for the
+ * commands that move values somewhere (`import`, `migrate`): one rule, and
+ * each says what it skipped with {@link skippedCredentialsLine}.
+ */
+export function partitionCredentials<T>(
+  items: readonly T[],
+  nameOf: (item: T) => string,
+): { readonly credentials: T[]; readonly others: T[] } {
+  const credentials: T[] = [];
+  const others: T[] = [];
+  for (const item of items) (isCredentialVariable(nameOf(item)) ? credentials : others).push(item);
+  return { credentials, others };
+}
+
+/** The line `import` and `migrate` print for the credentials they left where they were. */
+export function skippedCredentialsLine(names: readonly string[]): string {
+  return `skipped ${names.join(", ")}: ${names.length === 1 ? "a credential" : "credentials"} Strongbox uses to reach its sources, never an application secret; ${names.length === 1 ? "it stays" : "they stay"} where ${names.length === 1 ? "it is" : "they are"}`;
 }

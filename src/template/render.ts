@@ -1,9 +1,6 @@
-import { readFileSync, realpathSync } from "node:fs";
-import { homedir } from "node:os";
-import { basename, join, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { isCredentialVariable } from "../security/credentials.js";
-import { strongboxConfigDir } from "../store/master-key.js";
+import { type ReadScope, readGuarded } from "../security/read-guard.js";
 import { guardedCall } from "./call-guard.js";
 import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS, strictBase64 } from "./functions.js";
 import { byteLength, bytesToText, textToBytes } from "./go-bytes.js";
@@ -32,6 +29,14 @@ export interface RenderContext {
   readonly file?: string;
   /** The file being rendered to: `pkiCert` keeps using the certificate it holds while it is good. */
   readonly destination?: string;
+  /**
+   * Where `{{ file }}` may read (the project and the paths the config names;
+   * never credentials or /proc): see security/read-guard.ts. By default the
+   * current directory, with this process's environment.
+   */
+  readonly reads?: ReadScope;
+  /** Told of each file `{{ file }}` read, so a dry render can mask it as it masks secrets. */
+  onFile?(path: string, content: string): void;
   /** Told when a call's result goes stale (`pkiCert`'s kept certificate), so an agent can render again then. */
   refreshAt?(key: string, at: number): void;
 }
@@ -521,29 +526,26 @@ async function call(
             : 0;
     case "file": {
       const path = String(args[0] ?? "");
-      const where = `${ctx.file ?? "template"}:${at.line}:${at.column}`;
-      let real: string;
+      // One guard for every read a template, ref or config asks for (security/read-guard.ts).
+      let bytes: Buffer;
       try {
-        real = realpathSync(resolve(path));
-      } catch {
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${where}: file "${path}" cannot be read (missing, or not permitted)`,
-          {
-            hint: "check the path; it is relative to the directory render runs in",
-          },
-        );
+        bytes = readGuarded(path, ctx.reads ?? processScope());
+      } catch (error) {
+        if (!(error instanceof StrongboxError)) throw error;
+        const where = `${ctx.file ?? "template"}:${at.line}:${at.column}`;
+        throw error.code === "E_IO"
+          ? new StrongboxError(
+              "E_TEMPLATE",
+              `${where}: file "${path}" cannot be read (missing, or not permitted)`,
+              { hint: "check the path; it is relative to the directory render runs in" },
+            )
+          : new StrongboxError("E_TEMPLATE", `${where}: ${error.message}`, {
+              hint: error.hint ?? "check the path",
+            });
       }
-      // A template is not a way around the credential rules: the same files env refuses.
-      if (isCredentialFile(real, ctx.env))
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${where}: file "${path}" holds a credential Strongbox keeps to itself`,
-          {
-            hint: "templates never read Vault tokens, store keys or process environments; render the secret itself",
-          },
-        );
-      return bytesToText(readFileSync(real));
+      const content = bytesToText(bytes);
+      ctx.onFile?.(path, content);
+      return content;
     }
     case "executeTemplate": {
       const run = ctx as Run;
@@ -863,39 +865,9 @@ class Scope {
   }
 }
 
-/**
- * Files a template's `file` may not read: the Vault token helper's file,
- * Strongbox's key directory and key file, anything inside a store, any
- * process's environment. Checked on the real path, so a symlink with an
- * innocent name does not get through.
- */
-function isCredentialFile(real: string, env: (name: string) => string | undefined): boolean {
-  const vars = {
-    HOME: env("HOME") ?? homedir(),
-    XDG_CONFIG_HOME: env("XDG_CONFIG_HOME"),
-  };
-  const keyFile = env("STRONGBOX_KEY_FILE");
-  const identityFile = env("STRONGBOX_IDENTITY_FILE");
-  const realOr = (path: string) => {
-    try {
-      return realpathSync(path);
-    } catch {
-      return path;
-    }
-  };
-  const keys = realOr(strongboxConfigDir(vars));
-  return (
-    basename(real) === ".vault-token" ||
-    real.split(sep).includes(".strongbox") ||
-    real === keys ||
-    real.startsWith(`${keys}${sep}`) ||
-    (keyFile !== undefined && keyFile !== "" && real === realOr(keyFile)) ||
-    (identityFile !== undefined && identityFile !== "" && real === realOr(identityFile)) ||
-    // SSH private keys open team stores (an ssh-ed25519 recipient): never a template's to read.
-    (real.startsWith(`${realOr(join(vars.HOME, ".ssh"))}${sep}`) &&
-      /^id_[^.]+$/.test(basename(real))) ||
-    /^\/proc\/[^/]+\/(environ|cmdline|mem)$/.test(real)
-  );
+/** Where `file` reads when the caller gave no scope: this process's directory and environment. */
+function processScope(): ReadScope {
+  return { roots: [process.cwd()], cwd: process.cwd(), env: process.env };
 }
 
 /** `env`, `envOrDefault` and `mustEnv` never read a credential Strongbox keeps to itself. */

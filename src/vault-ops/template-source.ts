@@ -66,20 +66,19 @@ export function vaultTemplateSource(
     async secret(rawPath, params = []) {
       const write = params.length > 0;
       const [path = "", queryText] = rawPath.split("?", 2);
-      // A template renders secrets; it does not reconfigure the server (policies, mounts,
-      // audit devices) with the token it was lent, whatever that token may do.
-      if (write && /^\/*sys(\/|$)/.test(path)) {
-        record(path, "write", "denied", { code: "E_TEMPLATE" });
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `secret "${path}": templates may not write under sys/ (server configuration)`,
-          { hint: "configure Vault with bao/vault commands or Terraform, not from a template" },
-        );
+      const refusal = templatePathRefusal(path, write);
+      if (refusal !== undefined) {
+        record(path, write ? "write" : "read", "denied", { code: "E_TEMPLATE" });
+        throw refusal;
       }
       const data = write ? paramsOf(params, rawPath) : undefined;
       let body: Record<string, unknown> | undefined;
       let kv: 1 | 2 | undefined;
+      let routed: StrongboxError | undefined;
       try {
+        // Where Vault routes it, for a reserved prefix spelled under a namespace (ns1/auth/…).
+        routed = await routedRefusal(client, path, write);
+        if (routed !== undefined) throw routed;
         const mount = await client.mountOf(path);
         kv = mount.kind === "kv" ? mount.version : undefined;
         const api = kv === 2 ? shimKv2Path(path, mount.mount) : path;
@@ -92,7 +91,7 @@ export function vaultTemplateSource(
         );
         body = response.status === 404 ? undefined : response.body;
       } catch (error) {
-        record(path, write ? "write" : "read", "error", {
+        record(path, write ? "write" : "read", routed === undefined ? "error" : "denied", {
           code: error instanceof StrongboxError ? error.code : "E_VAULT",
         });
         throw error;
@@ -126,8 +125,136 @@ export function vaultTemplateSource(
       else if (kv !== undefined && !write) hooks.onPath?.(path);
       return secret;
     },
-    list: (path) => client.kvList(path.replace(/\/+$/, "")),
+    list: async (path) => {
+      const trimmed = path.replace(/\/+$/, "");
+      const refusal =
+        templatePathRefusal(trimmed, false) ?? (await routedRefusal(client, trimmed, false));
+      if (refusal !== undefined) throw refusal;
+      return client.kvList(trimmed);
+    },
   };
+}
+
+/**
+ * The first segments of the Vault paths that authenticate to Vault or
+ * control it, which a template never reaches, read or write, whatever the
+ * token it was lent may do:
+ * - `auth/`: every auth method: logins return tokens, `token/create` mints
+ *   them, `token/lookup-self` returns the token itself, AppRole's
+ *   `secret-id` mints login material;
+ * - `sys/`: server configuration, and `wrapping/` (wrap, unwrap, rewrap)
+ *   hands out tokens and wrapped credentials, `generate-root` a root token;
+ * - `cubbyhole/`: the token's private storage, where wrapped responses wait;
+ * - `identity/`: entities and groups, and `oidc/token` mints a signed
+ *   identity token for the token's own entity.
+ * Secrets engines (KV, PKI, Transit, database and cloud credentials) stay
+ * reachable: they are what templates render.
+ */
+const RESERVED_PREFIXES: Readonly<Record<string, string>> = {
+  auth: "authentication: logins and token endpoints return or mint tokens",
+  sys: "server configuration, response wrapping and root generation",
+  cubbyhole: "the token's private storage",
+  identity: "identity management and identity tokens",
+};
+
+/** The mount types Vault gives its token store, system backend, cubbyhole and identity store (`ns_` inside a namespace). */
+const RESERVED_TYPES = new Set(["token", "system", "cubbyhole", "identity"]);
+
+/**
+ * For a path with a reserved word past its first segment (`ns1/auth/…`, or
+ * a KV path such as `secret/data/auth/github`): where Vault routes it, asked
+ * afresh (the client's mount cache is keyed by first segment, so an earlier
+ * read under `ns1/` must not decide for this one). A path whose route Vault
+ * does not tell is refused.
+ */
+async function routedRefusal(
+  client: VaultClient,
+  path: string,
+  write: boolean,
+): Promise<StrongboxError | undefined> {
+  if (
+    !path
+      .split("/")
+      .slice(1)
+      .some((segment) => Object.hasOwn(RESERVED_PREFIXES, segment))
+  )
+    return undefined;
+  const response = await client.call(
+    { method: "GET", path: `sys/internal/ui/mounts/${path}` },
+    [404],
+  );
+  const data = response.body?.data;
+  if (response.status === 404 || !isRecord(data) || typeof data.type !== "string")
+    return new StrongboxError(
+      "E_TEMPLATE",
+      `secret "${path}": Vault does not say which mount serves it, and the path names a reserved backend (auth, sys, cubbyhole or identity)`,
+      { hint: "read KV paths through their mount, as in secret/data/app" },
+    );
+  return mountRefusal(path, { mount: String(data.path ?? ""), kind: data.type }, write);
+}
+
+/**
+ * The same rule decided on where Vault routes `path` (`sys/internal/ui/mounts`):
+ * under a namespace, `ns1/auth/token/lookup-self` is the token store of `ns1`
+ * though its first segment is not `auth`. Refused when the mount is one of
+ * the reserved backends, or an auth method (a mount with an `auth` segment
+ * that is not a KV store).
+ */
+function mountRefusal(
+  path: string,
+  mount: { readonly mount: string; readonly kind: string },
+  write: boolean,
+): StrongboxError | undefined {
+  const type = mount.kind.replace(/^ns_/, "");
+  const segments = mount.mount.split("/");
+  const reserved = RESERVED_TYPES.has(type)
+    ? type === "token"
+      ? "auth"
+      : type === "system"
+        ? "sys"
+        : type
+    : mount.kind !== "kv" && mount.kind !== "generic" && segments.includes("auth")
+      ? "auth"
+      : undefined;
+  if (reserved === undefined) return undefined;
+  return new StrongboxError(
+    "E_TEMPLATE",
+    `secret "${path}": templates may not ${write ? "write" : "read"} under ${reserved}/ (${RESERVED_PREFIXES[reserved]}), here under the mount ${mount.mount}`,
+    {
+      hint: "templates render secrets from secrets engines (KV, PKI, Transit, database…); log in and manage Vault with bao/vault commands or Terraform",
+    },
+  );
+}
+
+/**
+ * Why a template may not use `path`, or undefined. Decided on the path as
+ * Vault will route it: a path whose spelling the URL or Vault would
+ * rewrite (`.` or `..` segments, empty ones, percent escapes, backslashes,
+ * control characters) is refused outright, so `secret/../auth/…` or
+ * `a%75th/…` cannot reach a reserved prefix.
+ */
+export function templatePathRefusal(path: string, write: boolean): StrongboxError | undefined {
+  const segments = path.split("/");
+  if (
+    /[%\\]/.test(path) ||
+    [...path].some((char) => (char.codePointAt(0) as number) < 0x20 || char === "\u007f") ||
+    segments.some((s) => s === "." || s === ".." || s === "")
+  )
+    return new StrongboxError(
+      "E_TEMPLATE",
+      `secret "${path}": the path has a segment Vault or the URL would rewrite (".", "..", empty, %, \\ or a control character)`,
+      { hint: "write the path as Vault routes it, as in secret/data/app" },
+    );
+  const first = segments[0] ?? "";
+  const why = Object.hasOwn(RESERVED_PREFIXES, first) ? RESERVED_PREFIXES[first] : undefined;
+  if (why === undefined) return undefined;
+  return new StrongboxError(
+    "E_TEMPLATE",
+    `secret "${path}": templates may not ${write ? "write" : "read"} under ${first}/ (${why})`,
+    {
+      hint: "templates render secrets from secrets engines (KV, PKI, Transit, database…); log in and manage Vault with bao/vault commands or Terraform",
+    },
+  );
 }
 
 /** consul-template's `k=v` parameters: split at the first `=`, both sides trimmed, empty ones skipped. */

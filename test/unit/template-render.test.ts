@@ -17,11 +17,14 @@ const SECRETS: Record<string, unknown> = {
 };
 const render = (
   source: string,
-  options: { allowMissing?: boolean; env?: Record<string, string> } = {},
+  options: { allowMissing?: boolean; env?: Record<string, string>; project?: string } = {},
 ) =>
   renderTemplate(parseTemplate(source, "t.ctmpl"), {
     secret: async (path) => SECRETS[path],
     env: (name) => options.env?.[name],
+    ...(options.project === undefined
+      ? {}
+      : { reads: { roots: [options.project], cwd: options.project, env: options.env ?? {} } }),
     ...(options.allowMissing ? { allowMissing: true } : {}),
     file: "t.ctmpl",
   });
@@ -53,21 +56,28 @@ describe("template renderer", () => {
     mkdirSync(join(dir, ".strongbox"));
     writeFileSync(join(dir, ".strongbox", "keyring.sbx"), "k");
     symlinkSync(join(dir, ".vault-token"), join(dir, "innocent.txt"));
-    assert.equal(await render(`{{ file "${join(dir, "note.txt")}" }}`), "plain contents\n");
-    for (const path of [
-      join(dir, ".vault-token"),
-      join(dir, "innocent.txt"),
-      join(dir, ".strongbox", "keyring.sbx"),
-      "/proc/self/environ",
-    ]) {
-      await assert.rejects(render(`{{ file "${path}" }}`), (error: StrongboxError) => {
+    const project = { project: dir, env: { HOME: dir } };
+    assert.equal(
+      await render(`{{ file "${join(dir, "note.txt")}" }}`, project),
+      "plain contents\n",
+    );
+    for (const [path, why] of [
+      [join(dir, ".vault-token"), /holds a credential Strongbox keeps to itself/],
+      [join(dir, "innocent.txt"), /holds a credential Strongbox keeps to itself/],
+      [join(dir, ".strongbox", "keyring.sbx"), /inside a Strongbox store/],
+      ["/proc/self/environ", /a process, system or device file/],
+    ] as const) {
+      await assert.rejects(render(`{{ file "${path}" }}`, project), (error: StrongboxError) => {
         assert.equal(error.code, "E_TEMPLATE");
-        assert.match(error.message, /holds a credential Strongbox keeps to itself/);
+        assert.match(error.message, why);
         assert.ok(!error.message.includes("canary-token"));
         return true;
       });
     }
-    await assert.rejects(render(`{{ file "${join(dir, "absent.txt")}" }}`), /cannot be read/);
+    await assert.rejects(
+      render(`{{ file "${join(dir, "absent.txt")}" }}`, project),
+      /cannot be read/,
+    );
   });
 
   it("attack: file refuses the keys that open team stores: SSH private keys and STRONGBOX_IDENTITY_FILE", async () => {
@@ -76,17 +86,20 @@ describe("template renderer", () => {
     writeFileSync(join(home, ".ssh", "id_ed25519"), "-----BEGIN OPENSSH PRIVATE KEY-----canary");
     writeFileSync(join(home, ".ssh", "id_ed25519.pub"), "ssh-ed25519 AAAA public");
     const env = { HOME: home, STRONGBOX_IDENTITY_FILE: join(home, "ci.key") };
-    for (const path of [join(home, ".ssh", "id_ed25519"), join(home, "ci.key")])
-      await assert.rejects(render(`{{ file "${path}" }}`, { env }), (error: StrongboxError) => {
-        assert.match(error.message, /holds a credential Strongbox keeps to itself/);
-        assert.ok(!error.message.includes("CANARY") && !error.message.includes("canary"));
-        return true;
-      });
-    // A public key is not a credential.
-    assert.equal(
-      await render(`{{ file "${join(home, ".ssh", "id_ed25519.pub")}" }}`, { env }),
-      "ssh-ed25519 AAAA public",
-    );
+    // ~/.ssh as a whole: where the private keys are is the user's business, not a template's.
+    for (const path of [
+      join(home, ".ssh", "id_ed25519"),
+      join(home, ".ssh", "id_ed25519.pub"),
+      join(home, "ci.key"),
+    ])
+      await assert.rejects(
+        render(`{{ file "${path}" }}`, { env, project: home }),
+        (error: StrongboxError) => {
+          assert.match(error.message, /holds a credential Strongbox keeps to itself/);
+          assert.ok(!error.message.includes("CANARY") && !error.message.includes("canary"));
+          return true;
+        },
+      );
   });
 
   it("reports a template called but never defined, one defined twice, and endless recursion", async () => {

@@ -5,6 +5,7 @@ import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";
 import { StrongboxError } from "../../errors.js";
 import { type ImportAction, importDotenv } from "../../migrate/import-dotenv.js";
+import { skippedCredentialsLine } from "../../security/credentials.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson } from "../io.js";
@@ -28,7 +29,8 @@ Stores each secret of FILE in the encrypted store under its variable name.
 Secrets are the variables the schema marks secret; without a schema entry,
 names like *_KEY, *_SECRET, *_TOKEN, *_PASSWORD, DATABASE_URL, or URLs that
 carry a password. --all imports every variable. Values that are already
-references are skipped. Then, for the plaintext file:
+references are skipped, and so are credentials (VAULT_TOKEN,
+STRONGBOX_MASTER_KEY, AWS_SECRET_ACCESS_KEY…), even with --all. Then, for the plaintext file:
 
   --rewrite     replace each imported value in FILE with store://NAME
   --gitignore   add FILE to the .gitignore beside it
@@ -59,6 +61,8 @@ ${STORE_HELP}
       writeJson(io, { file, ...result, action: result.action ?? "none" });
       return EXIT_OK;
     }
+    if (result.credentials.length > 0)
+      say(io, `strongbox: ${skippedCredentialsLine(result.credentials)}`);
     for (const item of result.imported)
       say(io, `strongbox: imported ${item.name} (version ${item.version})`);
     if (result.skipped.length > 0)

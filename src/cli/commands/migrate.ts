@@ -4,6 +4,7 @@ import { applyMigration, rollbackMigration } from "../../migrate/apply.js";
 import { planMigration } from "../../migrate/plan.js";
 import { sourcesFromEnvironment, sourcesFromFiles } from "../../migrate/sources.js";
 import { openProject, projectAuditSink } from "../../project.js";
+import { skippedCredentialsLine } from "../../security/credentials.js";
 import { vaultClientFor } from "../../vault/for-environment.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
@@ -77,16 +78,20 @@ Options:
         return EXIT_OK;
       }
       const files = listOption(invocation, "file");
+      const onCredentials = (names: readonly string[]) =>
+        say(io, `strongbox: ${skippedCredentialsLine(names)}`);
       const sources =
         invocation.values["from-env"] === true
           ? sourcesFromEnvironment(
               io.env,
               Object.entries(project.config.variables).map(([name, spec]) => spec.env ?? name),
               listValues(invocation, "name"),
+              onCredentials,
             )
           : sourcesFromFiles(files ?? usage("migrate: give -f FILE or --from-env"), {
               cwd: io.cwd,
               env: io.env,
+              onCredentials,
             });
       const categories = listValues(invocation, "secrets");
       const mount = stringOption(invocation, "mount");

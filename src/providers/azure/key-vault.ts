@@ -32,15 +32,33 @@ interface AzureSettings {
 }
 
 /**
- * The variables that hold Azure credentials: scrubbed from every process
- * Strongbox starts, like Vault's token. (Tenant and client ids are names,
- * not secrets, so they pass through.)
+ * The variables Azure Identity's credential chain reads that let a process
+ * log in: a service principal's secret or certificate, a user's password,
+ * workload identity's federated token, and managed identity's endpoint and
+ * secret header (App Service, Functions, Arc, Service Fabric, Cloud Shell).
+ * Scrubbed from every process Strongbox starts, like Vault's token. (Tenant
+ * and client ids are names, not secrets, so they pass through.)
  */
 const AZURE_CREDENTIALS = [
   "AZURE_CLIENT_SECRET",
+  "AZURE_CLIENT_CERTIFICATE_PATH",
   "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+  "AZURE_USERNAME",
   "AZURE_PASSWORD",
+  "AZURE_FEDERATED_TOKEN_FILE",
+  "IDENTITY_ENDPOINT",
+  "IDENTITY_HEADER",
+  "IDENTITY_SERVER_THUMBPRINT",
+  "MSI_ENDPOINT",
+  "MSI_SECRET",
 ];
+
+/**
+ * Where Azure tools keep credentials when no variable names them: the Azure
+ * CLI's and PowerShell's token caches and service principal entries, and
+ * the workload identity webhook's projected token.
+ */
+const AZURE_CREDENTIAL_FILES = ["~/.azure", "~/.IdentityService", "/var/run/secrets/azure"];
 
 /**
  * `azure-kv://VAULT/SECRET[?version=ID]`: a secret in Azure Key Vault, the
@@ -60,6 +78,7 @@ export const azureKeyVaultProvider = defineProvider({
   transient: ["E_PROVIDER_UNAVAILABLE"],
   pure: true,
   credentials: AZURE_CREDENTIALS,
+  credentialFiles: AZURE_CREDENTIAL_FILES,
   connection: ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_AUTHORITY_HOST"],
   config: { key: "azure", validate: validateAzureConfig },
   validateRef(ref, context) {

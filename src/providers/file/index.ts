@@ -1,15 +1,15 @@
-import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import { refError } from "../../refs/ref.js";
-import { defineLocalProvider, type ReadResult } from "../provider.js";
+import { readGuarded } from "../../security/read-guard.js";
+import { defineLocalProvider, type ReadContext, type ReadResult } from "../provider.js";
 
 /**
  * `file:///abs/path` or `file://relative/path`: the content of a mounted secret
  * file (Kubernetes or Docker secrets). One trailing newline is dropped, because
  * files written with `echo` or an editor end in one that no secret means to hold.
  * Read synchronously: these are small local files, and one code path serves
- * both `loadConfig()` and `loadConfigSync()`.
+ * both `loadConfig()` and `loadConfigSync()`. Every read goes through the read
+ * guard: inside the project or a path the config names, never a credential.
  */
 export const fileProvider = defineLocalProvider(
   {
@@ -25,24 +25,22 @@ export const fileProvider = defineLocalProvider(
       if (ref.path.includes("\0")) throw refError(context, "the path contains a NUL byte");
     },
   },
-  (ref, ctx) => readSecretFile(isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path)),
+  (ref, ctx) => readSecretFile(ref.path, ctx),
 );
 
-function readSecretFile(path: string): ReadResult {
+function readSecretFile(path: string, ctx: ReadContext): ReadResult {
+  const scope = ctx.reads ?? {
+    roots: [ctx.baseDir],
+    cwd: ctx.baseDir,
+    env: ctx.processEnv,
+  };
   try {
-    return {
-      status: "found",
-      fetched: { value: readFileSync(path, "utf8").replace(/\r?\n$/, "") },
-    };
+    const value = readGuarded(path, { ...scope, cwd: ctx.baseDir }).toString("utf8");
+    return { status: "found", fetched: { value: value.replace(/\r?\n$/, "") } };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { status: "absent", detail: `file ${path} does not exist` };
-    const why = code === "EACCES" ? "permission denied" : (code ?? "unreadable");
-    return {
-      status: "error",
-      error: new StrongboxError("E_IO", `cannot read secret file ${path}: ${why}`, {
-        hint: "check the file exists and this user may read it",
-      }),
-    };
+    if (!(error instanceof StrongboxError)) throw error;
+    if (error.code === "E_IO" && / does not exist$/.test(error.message))
+      return { status: "absent", detail: `file ${path} does not exist` };
+    return { status: "error", error };
   }
 }

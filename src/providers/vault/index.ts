@@ -80,6 +80,8 @@ export const vaultProvider = defineProvider({
   transient: ["E_VAULT_UNREACHABLE", "E_VAULT_SEALED", "E_VAULT_RATE_LIMITED"],
   pure: true,
   // Its credentials are Strongbox's own (security/credentials.ts); these pick the server.
+  // Where the clients find a token, or the JWT Kubernetes auth logs in with, when no variable names one.
+  credentialFiles: ["~/.vault-token", "~/.vault", "/var/run/secrets/kubernetes.io"],
   connection: [
     "ADDR",
     "NAMESPACE",
