@@ -45,12 +45,13 @@ await db.query(`CREATE TABLE IF NOT EXISTS wireguard_servers (
   created_at timestamptz NOT NULL DEFAULT now()
 )`);
 
+/** The public key names the secret; base64url, so it is one path segment. */
+const secretIdOf = (publicKey) => Buffer.from(publicKey, "base64").toString("base64url");
+
 const routes = {
   async "POST /servers"(body) {
     const pair = await generateSecret({ kind: "wireguard" });
-    // The public key names the secret; base64url, so it is one path segment.
-    const id = Buffer.from(pair.publicValue, "base64").toString("base64url");
-    const ref = await keys.put(id, pair.value);
+    const ref = await keys.put(secretIdOf(pair.publicValue), pair.value);
     const { rows } = await db.query(
       "INSERT INTO wireguard_servers (name, public_key, private_key_ref) VALUES ($1, $2, $3) RETURNING id, name, public_key",
       [String(body.name ?? "unnamed"), pair.publicValue, ref],
@@ -69,7 +70,8 @@ const routes = {
       [Number(query.get("id"))],
     );
     if (rows.length === 0) return [404, { error: "no such server" }];
-    const privateKey = await keys.get(rows[0].private_key_ref);
+    // The row's own id goes with its ref: a ref copied from another row is refused.
+    const privateKey = await keys.get(rows[0].private_key_ref, secretIdOf(rows[0].public_key));
     return [200, { interface: { PrivateKey: privateKey, PublicKey: rows[0].public_key } }];
   },
 };

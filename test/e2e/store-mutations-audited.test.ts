@@ -204,7 +204,11 @@ async function buildFixture(): Promise<Fixture> {
   return { dir, conflict, bob: (await ok(["keygen"], tempProject())).trim() };
 }
 
-/** Leaves SHARED with a git merge conflict: each branch set it anew. */
+/**
+ * Leaves SHARED with a git merge conflict: each branch set it anew, twice, so
+ * either side holds every version the store wrote (a side with fewer would be
+ * refused as a rollback before the audit is reached).
+ */
 async function mergeConflict(dir: string): Promise<void> {
   git(dir, "checkout", "-qb", "feature");
   await ok(["set", "SHARED"], dir, "their-value");
@@ -213,6 +217,7 @@ async function mergeConflict(dir: string): Promise<void> {
   git(dir, "commit", "-qm", "theirs");
   git(dir, "checkout", "-q", "main");
   await ok(["set", "SHARED"], dir, "our-value");
+  await ok(["set", "SHARED"], dir, "our-value-2");
   git(dir, "add", "-A");
   git(dir, "commit", "-qm", "ours");
   assert.throws(() => git(dir, "merge", "-q", "feature", "-m", "merge"));
