@@ -309,14 +309,11 @@ export function verifyChain(
       const number = index + 1;
       if (torn && index === lines.length - 1)
         return bad(file, number, "the last line is incomplete (cut off while written)");
-      let record: { seq?: unknown; prev?: unknown; mac?: unknown; action?: unknown };
-      try {
-        record = JSON.parse(line) as typeof record;
-      } catch {
-        return bad(file, number, "not a record (edited or damaged)");
-      }
-      if (typeof record.mac !== "string" || typeof record.seq !== "number")
+      const parsed = parseChained(line);
+      if (parsed === "not-json") return bad(file, number, "not a record (edited or damaged)");
+      if (parsed === "not-chained")
         return bad(file, number, "not a chained record (written without a chain, or edited)");
+      const record = parsed;
       const body = `${line.slice(0, line.lastIndexOf(',"mac":'))}}`;
       if (!macEquals(sign(key, body), record.mac))
         return bad(file, number, "its MAC does not match: edited, or inserted");
@@ -421,6 +418,9 @@ function headMismatch(
   found: HeadRead,
   log: { readonly end: Link; readonly first?: Link; readonly hasRecords: boolean },
 ): string | undefined {
+  // A file that does not open with a record is what verify stops at, head or no head.
+  if (log.first === NOT_A_RECORD)
+    return "the current file's first line is not a record (padded, damaged, or records cut from its start)";
   if (found.kind === "missing")
     return log.hasRecords ? "the head file is missing, though the log has records" : undefined;
   if (found.kind === "damaged") return found.why;
@@ -476,15 +476,12 @@ function logEnds(path: string): { first?: Link; last?: Link; torn?: boolean } {
     const length = Math.min(size, 64 * 1024);
     const tail = Buffer.alloc(length);
     readSync(fd, tail, 0, length, size - length);
-    // A record is a few hundred bytes: the file's first one is in its first 16 KiB.
-    const headBytes = Buffer.alloc(Math.min(size, 16 * 1024));
-    readSync(fd, headBytes, 0, headBytes.length, 0);
     // A torn last line gets its own line end, so the next record does not run into it.
     const torn = length > 0 && tail[length - 1] !== 0x0a;
     // A line torn by a crash (or damaged) is skipped: the chain continues from the last good
     // record, and verify still names the bad line.
     const last = firstChained(tail.toString("utf8").split("\n").reverse());
-    const first = firstChained(headBytes.toString("utf8").split("\n"));
+    const first = size === 0 ? undefined : firstLineLink(fd, size);
     return {
       ...(first === undefined ? {} : { first }),
       ...(last === undefined ? {} : { last }),
@@ -493,6 +490,51 @@ function logEnds(path: string): { first?: Link; last?: Link; torn?: boolean } {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The link of a file's first line, or `NOT_A_RECORD` when that line is not a
+ * chained record (blank, padded, damaged, longer than any record, torn):
+ * verify stops at such a line, so a writer must not read past it either, or a
+ * log cut at its start and padded would pass the head's check of its first
+ * record.
+ */
+function firstLineLink(fd: number, size: number): Link {
+  const length = Math.min(size, MAX_RECORD_BYTES);
+  const bytes = Buffer.alloc(length);
+  const read = readSync(fd, bytes, 0, length, 0);
+  const end = bytes.subarray(0, read).indexOf(0x0a);
+  if (end < 0) return NOT_A_RECORD;
+  const parsed = parseChained(bytes.subarray(0, end).toString("utf8"));
+  return typeof parsed === "string" ? NOT_A_RECORD : { seq: parsed.seq, mac: parsed.mac };
+}
+
+/** A record is a few hundred bytes; a first line longer than this is not one. */
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+/** Stands for a first line that is not a record: it matches no head (no MAC is empty). */
+const NOT_A_RECORD: Link = { seq: -1, mac: "" };
+
+/** One line of a chained log, as verify and writers both read it. */
+function parseChained(line: string):
+  | "not-json"
+  | "not-chained"
+  | {
+      readonly seq: number;
+      readonly mac: string;
+      readonly prev?: unknown;
+      readonly action?: unknown;
+      readonly segment?: unknown;
+    } {
+  let record: { seq?: unknown; prev?: unknown; mac?: unknown; action?: unknown };
+  try {
+    record = JSON.parse(line) as typeof record;
+  } catch {
+    return "not-json";
+  }
+  if (record === null || typeof record !== "object") return "not-chained";
+  if (typeof record.mac !== "string" || typeof record.seq !== "number") return "not-chained";
+  return record as { seq: number; mac: string };
 }
 
 function firstChained(lines: readonly string[]): Link | undefined {

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { fstatSync, statSync, writeSync } from "node:fs";
+import { fstatSync, type Stats, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { isatty } from "node:tty";
 import { StrongboxError } from "../errors.js";
 import { parseDuration } from "../schema/coerce.js";
 import type { AuditSpec } from "../schema/types.js";
@@ -164,13 +165,13 @@ export function auditFailsClosed(
  * its integrity is the collector's.
  */
 function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
+  const name = fd === 1 ? "stdout" : "stderr";
   return jsonLinesSink(actorOf, (text) => {
-    if (isNullDevice(fd))
-      throw new StrongboxError(
-        "E_AUDIT",
-        `cannot write audit records to ${fd === 1 ? "stdout" : "stderr"}: it is /dev/null, where records are lost`,
-        { hint: "send the stream to a log collector, or records to a file (audit.sink: file)" },
-      );
+    const kind = streamKind(fd);
+    if (kind !== "keeps")
+      throw new StrongboxError("E_AUDIT", `cannot write audit records to ${name}: ${kind}`, {
+        hint: "send the stream to a log collector (a pipe, a socket, a file, a terminal), or records to a file (audit.sink: file)",
+      });
     try {
       const bytes = Buffer.from(text);
       let offset = 0;
@@ -178,21 +179,35 @@ function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
     } catch (error) {
       throw new StrongboxError(
         "E_AUDIT",
-        `cannot write audit records to ${fd === 1 ? "stdout" : "stderr"}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+        `cannot write audit records to ${name}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
         { hint: "the stream is closed; send records to a file (audit.sink: file)", cause: error },
       );
     }
   });
 }
 
-/** Whether `fd` is the null device (a stream sink whose records would be thrown away). */
-function isNullDevice(fd: number): boolean {
+/**
+ * The one rule for a stream that may carry audit records: it keeps them only
+ * when it is a regular file, a pipe, a socket (a collector reads those) or a
+ * terminal (someone sees them). Every other character device (/dev/null,
+ * /dev/zero, /dev/full, /dev/urandom, …) swallows or refuses what is written,
+ * a closed stream takes nothing, and a block device or directory is no log.
+ * The refusal is an `E_AUDIT` like any failed write: where the audit fails
+ * closed the access is refused, elsewhere it is a warning.
+ */
+function streamKind(fd: number): "keeps" | string {
+  let stats: Stats;
   try {
-    const stats = fstatSync(fd);
-    return stats.isCharacterDevice() && stats.rdev === statSync("/dev/null").rdev;
-  } catch {
-    return false;
+    stats = fstatSync(fd);
+  } catch (error) {
+    return `it is closed (${(error as NodeJS.ErrnoException).code ?? "error"}), where records are lost`;
   }
+  if (stats.isFile() || stats.isFIFO() || stats.isSocket()) return "keeps";
+  if (stats.isCharacterDevice())
+    return isatty(fd)
+      ? "keeps"
+      : "it is a device that is not a terminal (such as /dev/null or /dev/zero), where records are lost";
+  return "it is neither a file, a pipe, a socket nor a terminal, where records are lost";
 }
 
 /** A sink that hands each batch, as JSON lines marked `audit: true` and carrying the actor, to `deliver`. */
