@@ -90,7 +90,7 @@ ${STORE_HELP}
       if (endorsement?.endorsed === true)
         say(
           io,
-          "strongbox: the root store endorses it (its keyring.sbx names this store): teammates take it without a manual step; commit both",
+          "strongbox: the root store endorses it (the root keyring names this store): teammates take it without a manual step; commit both",
         );
       else if (endorsement !== undefined)
         say(
