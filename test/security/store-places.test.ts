@@ -4,7 +4,15 @@
 // environment store follows the store's rekeys; and an environment whose store is gone does not
 // fall back to the root store. Each attack is generated over the places and what the victim pinned.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { StrongboxError } from "../../src/errors.js";
@@ -108,45 +116,58 @@ function putInPlace(from: string, to: string): void {
 
 describe("a pinned store copied into another store's place is refused, and no pin is lost", () => {
   const pinnedSets = ["both", "the copied one", "the one replaced", "neither"] as const;
-  for (const from of PLACES)
-    for (const to of PLACES)
-      for (const pinned of pinnedSets) {
-        if (from === to) continue;
-        // The root store's very first open on a new machine is trust on first use (documented).
-        const firstUseOfRoot = to === "root" && pinned === "neither";
-        it(`attack: ${from}'s store put in ${to}'s place, the victim having pinned ${pinned}: ${firstUseOfRoot ? "taken only with a first-use notice" : `refused, ${to}'s pin kept, ${to} opens again once restored`}`, async () => {
-          const w = await world();
-          const victim = w.victim();
-          const opened: Place[] =
-            pinned === "both"
-              ? [from, to]
-              : pinned === "the copied one"
-                ? [from]
-                : pinned === "the one replaced"
-                  ? [to]
-                  : [];
-          for (const place of opened) await openStore({ dir: w.dirs[place], env: victim });
-          const before = pins(victim);
-          const original = snapshot(w.dirs[to]);
-          putInPlace(snapshot(w.dirs[from]), w.dirs[to]);
-          const notices: string[] = [];
-          const open = () =>
-            openStore({ dir: w.dirs[to], env: victim, notice: (m) => notices.push(m) });
-          if (firstUseOfRoot) {
-            await open();
-            assert.ok(
-              notices.some((m) => /first use/.test(m)),
-              notices.join(),
-            );
-            return;
-          }
-          await assert.rejects(open(), code(/^E_STORE_(UNTRUSTED|TAMPERED)$/));
-          await assert.rejects(open(), code(/^E_STORE_(UNTRUSTED|TAMPERED)$/)); // still, the second time
-          const after = pins(victim);
-          for (const [id, entry] of Object.entries(before)) assert.deepEqual(after[id], entry);
-          putInPlace(original, w.dirs[to]);
-          const store = await openStore({ dir: w.dirs[to], env: victim });
-          assert.equal(store.get("X")?.value.toString(), `value-of-${to}`);
+  type Pinned = (typeof pinnedSets)[number];
+
+  /** One victim, one move; returns what the victim got, for the test to judge per pinned set. */
+  async function attempt(how: "copied" | "symlinked", from: Place, to: Place, pinned: Pinned) {
+    const w = await world();
+    const victim = w.victim();
+    const opened: Place[] =
+      pinned === "both"
+        ? [from, to]
+        : pinned === "the copied one"
+          ? [from]
+          : pinned === "the one replaced"
+            ? [to]
+            : [];
+    for (const place of opened) await openStore({ dir: w.dirs[place], env: victim });
+    const before = pins(victim);
+    const original = snapshot(w.dirs[to]);
+    if (how === "copied") putInPlace(snapshot(w.dirs[from]), w.dirs[to]);
+    else {
+      rmSync(w.dirs[to], { recursive: true });
+      symlinkSync(w.dirs[from], w.dirs[to]);
+    }
+    const notices: string[] = [];
+    const open = () => openStore({ dir: w.dirs[to], env: victim, notice: (m) => notices.push(m) });
+    const context = `${how} ${from} -> ${to}, pinned ${pinned}`;
+    // The root store's very first open on a new machine is trust on first use (documented).
+    if (to === "root" && pinned === "neither") {
+      await open();
+      assert.ok(
+        notices.some((m) => /first use/.test(m)),
+        context,
+      );
+      return;
+    }
+    const refused = code(/^E_(STORE_UNTRUSTED|STORE_TAMPERED|UNSAFE_PATH)$/);
+    await assert.rejects(open(), refused, context);
+    await assert.rejects(open(), refused, context); // still, the second time
+    const after = pins(victim);
+    for (const [id, entry] of Object.entries(before)) assert.deepEqual(after[id], entry, context);
+    rmSync(w.dirs[to], { recursive: true, force: true });
+    putInPlace(original, w.dirs[to]);
+    const store = await openStore({ dir: w.dirs[to], env: victim });
+    assert.equal(store.get("X")?.value.toString(), `value-of-${to}`, context);
+  }
+
+  for (const how of ["copied", "symlinked"] as const)
+    for (const from of PLACES)
+      for (const to of PLACES) {
+        // A symlink in the root's place would take its envs/ along: only environment places.
+        if (from === to || (how === "symlinked" && to === "root")) continue;
+        it(`attack: ${from}'s store ${how} into ${to}'s place, for a victim who pinned both, either or neither: refused, every pin kept, ${to} opens again once restored${to === "root" ? " (a root never opened is taken with a first-use notice)" : ""}`, async () => {
+          for (const pinned of pinnedSets) await attempt(how, from, to, pinned);
         });
       }
 
