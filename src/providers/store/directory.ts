@@ -48,7 +48,7 @@ export function environmentStoreOrRoot(
       "E_STORE_UNTRUSTED",
       `${own}: environment ${name} has a store of its own (its root store endorses it, or you opened it before), but its keyring is gone; its values are not taken from the root store instead`,
       {
-        hint: `restore it (\`git checkout -- ${own}\`, \`git log --stat -- ${own}\` shows who removed it); if the environment is meant to use the root store from now on, remove its endorsement first; if a new store was made for it, \`strongbox recipients trust --env ${name}\``,
+        hint: `restore it from git (\`git checkout -- ${own}\`; \`git log --stat -- ${own}\` shows who removed it); an environment's store is not retired by deleting it`,
       },
     );
   return dir;
