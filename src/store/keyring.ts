@@ -160,6 +160,22 @@ export function peekKeyring(
 }
 
 /**
+ * The environment endorsements a keyring's `environments` field lists, read
+ * before (without) the master key: unauthenticated, so fit only for refusing
+ * or for deciding whether to look further — a name taken out of the file
+ * breaks the keyring's MAC, and the store then does not open.
+ */
+export function peekEndorsements(
+  bytes: Buffer,
+  file: string,
+): Readonly<Record<string, Partial<EnvironmentEndorsement>>> {
+  const environments = parseJson(unframe(bytes, file).body, file).environments;
+  return environments !== null && typeof environments === "object"
+    ? (environments as Record<string, Partial<EnvironmentEndorsement>>)
+    : {};
+}
+
+/**
  * Opens a keyring with `masterKey`. Throws `E_STORE_WRONG_KEY` when the key is
  * not this store's, `E_STORE_TAMPERED` when the file was changed, and
  * `E_STORE_FORMAT` for an unknown version.

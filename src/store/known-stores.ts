@@ -1,5 +1,5 @@
 import { readFileSync, realpathSync } from "node:fs";
-import { join, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { ensurePrivateDir, ioError, writeFileAtomic } from "../fs/atomic-write.js";
 import { assertTrusted, assertTrustedEntry } from "../security/trusted-path.js";
@@ -30,6 +30,19 @@ interface KnownStore {
   ancestors?: string[];
   /** The project (config directory) the store was opened for, when its place came from a config. */
   project?: string;
+  /**
+   * What the store is to this user: the name of the environment whose store it is
+   * (`<root>/envs/NAME`), or "" for a root or stand-alone store. A store keeps its
+   * role: found in another role's place, it is not taken. Absent in pins from
+   * before roles: derived from the pinned place.
+   */
+  role?: string;
+  /**
+   * When another store was trusted in this one's place: the pin is kept (its
+   * key and the keys it moved on from are this store's history), but no
+   * longer names the place.
+   */
+  displaced?: string;
 }
 
 /** How many older keys a pin remembers. */
@@ -78,6 +91,8 @@ function isKnownStore(value: unknown): value is KnownStore {
     typeof entry.lineage === "string" &&
     typeof entry.dir === "string" &&
     (entry.project === undefined || typeof entry.project === "string") &&
+    (entry.role === undefined || typeof entry.role === "string") &&
+    (entry.displaced === undefined || typeof entry.displaced === "string") &&
     (entry.ancestors === undefined ||
       (Array.isArray(entry.ancestors) && entry.ancestors.every((key) => typeof key === "string")))
   );
@@ -97,7 +112,52 @@ function placeOf(dir: string): string {
   try {
     return realpathSync(dir);
   } catch {
-    return resolve(dir);
+    // A place that is gone is named through its nearest existing parent, as it was pinned.
+    const parent = dirname(resolve(dir));
+    return parent === resolve(dir) ? parent : join(placeOf(parent), basename(dir));
+  }
+}
+
+/**
+ * The role of the store in `dir`: the environment's name for `<root>/envs/NAME`
+ * (with a root store there), "" otherwise. Read from the place itself, so no
+ * caller can open an environment's store in another role.
+ */
+function roleOf(dir: string): string {
+  return environmentOf(dir)?.name ?? "";
+}
+
+/** The role a pin was made in (pins from before roles: from the place they name). */
+function pinnedRole(entry: KnownStore): string {
+  return entry.role ?? roleOf(entry.dir);
+}
+
+function describeRole(role: string): string {
+  return role === "" ? "a root store" : `the store of environment ${role}`;
+}
+
+/** The pin that names `place`, other than `id`'s (a displaced pin names no place). */
+function occupantOf(
+  known: KnownStores,
+  place: string,
+  id: string,
+): [string, KnownStore] | undefined {
+  return Object.entries(known.stores).find(
+    ([other, at]) => other !== id && at.dir === place && at.displaced === undefined,
+  );
+}
+
+/**
+ * Whether this user pinned a store in `dir` (which may be gone): an
+ * environment's place whose store was deleted must not quietly become
+ * another store's (directory.ts).
+ */
+export function isPinnedPlace(dir: string, env: Env): boolean {
+  const place = placeOf(dir);
+  try {
+    return occupantOf(readKnown(knownStoresFile(env)), place, "") !== undefined;
+  } catch {
+    return true; // a damaged pin file: refuse rather than guess
   }
 }
 
@@ -162,27 +222,56 @@ export function checkKnownStore(
     .filter((key) => key !== current)
     .slice(-MAX_ANCESTORS);
   const project = options.project === undefined ? entry?.project : placeOf(options.project);
+  const role = roleOf(dir);
   if (
     pinned === current &&
     entry?.dir === place &&
+    entry.displaced === undefined &&
+    entry.role === role &&
     entry.project === project &&
     ancestors.length === (entry.ancestors ?? []).length
   )
     return { lineage: current, changed: false };
+  if (options.trust !== true) {
+    // A key this user moved on from: a checkout of an older commit, or a keyring put back
+    // by someone removed since, who still holds that key and may have written values under
+    // it. Neither read nor written, wherever it turns up: what it holds is what a removed
+    // teammate could forge.
+    if (entry !== undefined && (entry.ancestors ?? []).includes(current))
+      throw rolledBack(dir, current, pinned as string);
+    // A place keeps the store trusted there, and a store keeps its role: a pinned store
+    // copied into another's place (staging's into production's, an environment's into the
+    // root's, one project's into another's) is not that store, however well its key checks.
+    const occupant = occupantOf(known, place, id);
+    if (occupant !== undefined && entry !== undefined)
+      throw untrusted(
+        dir,
+        `this is not the store you trusted here: it is ${describeRole(pinnedRole(entry))} you trusted in ${entry.dir}, copied or moved into the place of ${describeRole(pinnedRole(occupant[1]))} (someone who can read that one would read what you store here)`,
+        role === "" ? "" : `--env ${role}`,
+      );
+    if (entry !== undefined && pinnedRole(entry) !== role)
+      throw untrusted(
+        dir,
+        `this store is ${describeRole(pinnedRole(entry))} you trusted in ${entry.dir}; here it stands in the place of ${describeRole(role)}`,
+        role === "" ? "" : `--env ${role}`,
+      );
+    // A store trusted here before another was trusted in its place by hand.
+    if (entry?.displaced !== undefined && entry.dir === place)
+      throw untrusted(
+        dir,
+        `another store was trusted in this place (${entry.displaced}) after this one: it is the older store put back`,
+        role === "" ? "" : `--env ${role}`,
+      );
+  }
   const forward =
     pinned !== undefined && descends(keyring.lineage ?? [], keyring.storeId, pinned, current);
   if (options.trust !== true && !forward) {
-    // A key this user moved on from: a checkout of an older commit, or a keyring put back
-    // by someone removed since, who still holds that key and may have written values under
-    // it. Neither read nor written: what it holds is what a removed teammate could forge.
-    if (entry !== undefined && (entry.ancestors ?? []).includes(current))
-      throw rolledBack(dir, current, pinned as string);
     if (pinned !== undefined)
       throw replaced(
         dir,
         "this team store's keyring was replaced since you last opened it: its master key does not descend from the one you trusted (a rekey by a recipient signs the step; this one is not signed)",
       );
-    if (Object.entries(known.stores).some(([other, at]) => at.dir === place && other !== id))
+    if (occupantOf(known, place, id) !== undefined)
       throw replaced(
         dir,
         "this is not the team store you trusted here: the store in this directory has another id (a store made anew, or someone else's put in its place)",
@@ -190,11 +279,10 @@ export function checkKnownStore(
     // A first use. A pin given from outside (CI) already decided; otherwise something must vouch.
     if (given.length === 0) refuseUnvouched(dir, id, place, project, known, options);
   }
-  // One store per place: the one trusted now replaces whatever was pinned here before.
-  for (const [other, at] of Object.entries(known.stores))
-    if (at.dir === place && other !== id) delete known.stores[other];
+  displaceAt(known, place, id, options.now);
   known.stores[id] = {
     ...pinEntry(current, place, options.now),
+    role,
     ...(project === undefined ? {} : { project }),
     ...(ancestors.length === 0 ? {} : { ancestors }),
   };
@@ -368,13 +456,30 @@ export function pinNewStore(
     return; // a damaged pin file is reported on the next open, not by init
   }
   const place = placeOf(dir);
-  for (const [other, entry] of Object.entries(known.stores))
-    if (entry.dir === place) delete known.stores[other];
-  known.stores[toB64u(storeId)] = {
+  const id = toB64u(storeId);
+  displaceAt(known, place, id, options.now);
+  known.stores[id] = {
     ...pinEntry(lineageId(masterKey, storeId), place, options.now),
+    role: roleOf(dir),
     ...(options.project === undefined ? {} : { project: placeOf(options.project) }),
   };
   writeKnown(file, known);
+}
+
+/**
+ * One store per place: the one trusted now takes the place, and the pin that
+ * named it is kept as displaced, never deleted, so the keys that store moved
+ * on from still refuse its older copies (a rollback) wherever they turn up.
+ */
+function displaceAt(
+  known: KnownStores,
+  place: string,
+  id: string,
+  now: (() => Date) | undefined,
+): void {
+  for (const [other, at] of Object.entries(known.stores))
+    if (at.dir === place && other !== id && at.displaced === undefined)
+      known.stores[other] = { ...at, displaced: (now?.() ?? new Date()).toISOString() };
 }
 
 function pinEntry(lineage: string, dir: string, now: (() => Date) | undefined): KnownStore {

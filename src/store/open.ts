@@ -9,10 +9,16 @@ import { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { endorseEnvironment, endorses, environmentOf } from "./environments.js";
 import { type NewMaster, newMaster, wrapperFor } from "./key-wrapper.js";
-import { type Keyring, peekKeyring, sealKeyring } from "./keyring.js";
+import {
+  type EnvironmentEndorsement,
+  type Keyring,
+  peekEndorsements,
+  peekKeyring,
+  sealKeyring,
+} from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
 import { checkKnownStore, hasGivenFingerprints, isFirstUse, pinNewStore } from "./known-stores.js";
-import { lineageId } from "./lineage.js";
+import { descends, lineageId } from "./lineage.js";
 import { MANIFEST, manifestBytes } from "./manifest.js";
 import { assertRandomKey, writeKeyFile } from "./master-key.js";
 import { type Stanza, wrapFor } from "./recipients/stanzas.js";
@@ -145,7 +151,63 @@ async function openCore(options: StoreOptions): Promise<StoreCore> {
   // stores need no pin: a replaced keyring does not open with the user's own key.
   if (master.kind === "recipients" && options.knownStore !== false)
     await checkedKnownStore(options, unlocked.keyring, unlocked.key);
-  return new StoreCore(options, unlocked.keyring, unlocked.key, unlocked.origin);
+  const core = new StoreCore(options, unlocked.keyring, unlocked.key, unlocked.origin);
+  // A person trusting an environment store by hand also brings the root's endorsement up to
+  // its current key when that key descends from the endorsed one (a rekey the root missed).
+  if (master.kind === "recipients" && options.trustNewKeyring === true)
+    await endorseCurrentKey(core);
+  return core;
+}
+
+/**
+ * After an environment store's master key moved on (this user's rekey or
+ * `recipients rm --env`, or `recipients trust --env` of a re-keyed store):
+ * the root store's endorsement moves to the new key, so the copies from
+ * before — which a removed recipient holds the key to — are no longer
+ * endorsed (an endorsement takes its key and descendants only). Only an
+ * endorsement of this store whose key the current one descends from is
+ * moved: this never endorses a store the root did not. A root this user
+ * cannot open is said in a notice: until one of its recipients runs
+ * `strongbox recipients trust --env NAME`, a teammate's first open on a new
+ * machine still takes a copy from before the rekey.
+ */
+export async function endorseCurrentKey(core: StoreCore): Promise<void> {
+  const environment = environmentOf(core.options.dir);
+  if (environment === undefined || core.keyring.master.kind !== "recipients") return;
+  const id = toB64u(core.keyring.storeId);
+  const current = lineageId(core.masterKey, core.keyring.storeId);
+  // Read without the root's key, only to stay quiet when there is nothing to move: the
+  // endorsement itself is changed in the root opened (and authenticated) below.
+  let named: Partial<EnvironmentEndorsement> | undefined;
+  try {
+    named = peekEndorsements(readKeyring(join(environment.root, KEYRING)), environment.root)[
+      environment.name
+    ];
+  } catch {
+    named = undefined;
+  }
+  if (named?.storeId !== id || named.lineage === current) return;
+  const { knownStore: _unchecked, trustNewKeyring: _trust, ...options } = core.options;
+  let root: StoreCore;
+  try {
+    // The root is opened with its own pin check: an endorsement goes into the trusted root only.
+    root = await openCore({ ...options, dir: environment.root });
+  } catch (error) {
+    if (!(error instanceof StrongboxError)) throw error;
+    core.options.notice?.(
+      `the root store in ${environment.root} did not open for you (${error.code}), so its endorsement of environment ${environment.name} still names the key from before this change: until a recipient of the root store runs \`strongbox recipients trust --env ${environment.name}\`, a teammate opening it for the first time on a new machine would still take a copy from before it`,
+    );
+    return;
+  }
+  const endorsement = root.keyring.environments?.[environment.name];
+  if (
+    endorsement === undefined ||
+    endorsement.storeId !== id ||
+    endorsement.lineage === current ||
+    !descends(core.keyring.lineage ?? [], core.keyring.storeId, endorsement.lineage, current)
+  )
+    return;
+  endorseEnvironment(root, environment.name, { storeId: id, lineage: current });
 }
 
 /**

@@ -22,6 +22,7 @@ async function person(project: string) {
   const env = { HOME: home };
   return {
     recipient: keygen.stdout.trim(),
+    home,
     run: (args: string[], input?: string) =>
       runCli(args, { cwd: project, env, ...(input === undefined ? {} : { input }) }),
   };
@@ -137,5 +138,69 @@ describe("team store trust from the command line (issue 24)", () => {
     assert.equal(bobRun.code, 0, bobRun.stderr);
     assert.match(bobRun.stderr, /first use of the team store .*root store endorses it/);
     assert.equal(readFileSync(seen, "utf8"), "preview-db");
+  });
+
+  it("attack (red team): staging copied onto prod, then the pre-removal prod put back, then prod deleted: get/set --env prod never read or write another store", async () => {
+    const project = tempProject({
+      "strongbox.config.yaml": CONFIG.replace("preview: {}", "prod: {}"),
+    });
+    const alice = await person(project);
+    const mallory = await person(project);
+    const both = [
+      "--recipient",
+      `alice=${alice.recipient}`,
+      "--recipient",
+      `mallory=${mallory.recipient}`,
+    ];
+    assert.equal((await alice.run(["init", ...both])).code, 0);
+    for (const name of ["staging", "prod"])
+      assert.equal((await alice.run(["init", "--env", name, ...both])).code, 0);
+    assert.equal((await alice.run(["set", "--env", "staging", "DB_URL"], "staging-db")).code, 0);
+    assert.equal((await alice.run(["set", "--env", "prod", "DB_URL"], "prod-db-1")).code, 0);
+    const envs = join(project, ".strongbox", "envs");
+    const oldProd = join(tempProject(), "old-prod");
+    cpSync(join(envs, "prod"), oldProd, { recursive: true });
+    const rm = await alice.run(["recipients", "rm", "mallory", "--env", "prod"]);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal((await alice.run(["set", "--env", "prod", "DB_URL"], "prod-db-2")).code, 0);
+
+    // 1: mallory puts staging (which she reads) in prod's place.
+    const prodNow = join(tempProject(), "prod-now");
+    cpSync(join(envs, "prod"), prodNow, { recursive: true });
+    rmSync(join(envs, "prod"), { recursive: true });
+    cpSync(join(envs, "staging"), join(envs, "prod"), { recursive: true });
+    const get = await alice.run(["get", "--env", "prod", "DB_URL"]);
+    assert.equal(get.code, 8, get.stderr);
+    assert.equal(get.stdout, "");
+    assert.match(get.stderr, /E_STORE_UNTRUSTED/);
+    const set = await alice.run(["set", "--env", "prod", "DB_URL"], "would-be-read-by-mallory");
+    assert.equal(set.code, 8, set.stderr);
+    // 2: then the copy from before her removal, which she holds the key to.
+    rmSync(join(envs, "prod"), { recursive: true });
+    cpSync(oldProd, join(envs, "prod"), { recursive: true });
+    const rolled = await alice.run(["get", "--env", "prod", "DB_URL"]);
+    assert.equal(rolled.code, 8, rolled.stderr);
+    assert.match(rolled.stderr, /E_STORE_KEY_ROLLBACK/);
+    // 3: on a new machine, alice's identity meets the same copy: the root endorses only the new key.
+    const fresh = { HOME: tempProject() };
+    cpSync(join(alice.home, ".config"), join(fresh.HOME, ".config"), { recursive: true });
+    const newMachine = await runCli(["get", "--env", "prod", "DB_URL"], {
+      cwd: project,
+      env: fresh,
+    });
+    assert.equal(newMachine.code, 8, newMachine.stderr);
+    assert.match(newMachine.stderr, /E_STORE_UNTRUSTED/);
+    // 4: prod deleted: neither read from nor written to the root store.
+    rmSync(join(envs, "prod"), { recursive: true });
+    const gone = await alice.run(["get", "--env", "prod", "DB_URL"]);
+    assert.equal(gone.code, 8, gone.stderr);
+    assert.match(gone.stderr, /E_STORE_UNTRUSTED/);
+    const write = await alice.run(["set", "--env", "prod", "DB_URL"], "would-land-in-root");
+    assert.equal(write.code, 8, write.stderr);
+    assert.ok(!(await mallory.run(["get", "DB_URL"])).stdout.includes("would-land-in-root"));
+    // Restored from git, everything is as it was.
+    cpSync(prodNow, join(envs, "prod"), { recursive: true });
+    const back = await alice.run(["get", "--env", "prod", "DB_URL"]);
+    assert.equal(back.stdout, "prod-db-2", back.stderr);
   });
 });

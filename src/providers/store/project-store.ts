@@ -1,10 +1,9 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { AuditSink } from "../../audit/audit.js";
 import { openAuditSink } from "../../audit/open-sink.js";
 import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";
-import { environmentStore, storeDirectory } from "./directory.js";
+import { environmentStore, environmentStoreOrRoot, storeDirectory } from "./directory.js";
 
 /**
  * Which store a command outside resolution works on, and where its access is
@@ -27,8 +26,9 @@ export async function projectStore(options: {
 }): Promise<{ readonly dir: string; readonly audit?: AuditSink; readonly project?: string }> {
   const pick = (dir: string) => {
     if (options.environment === undefined) return dir;
-    const own = environmentStore(dir, options.environment);
-    return options.creating === true || existsSync(join(own, "keyring.sbx")) ? own : dir;
+    return options.creating === true
+      ? environmentStore(dir, options.environment)
+      : environmentStoreOrRoot(dir, options.environment, options.env);
   };
   const sink = (config: Parameters<typeof openAuditSink>[0]["config"], baseDir: string) => {
     const audit = openAuditSink({

@@ -154,6 +154,9 @@ async function rekeyFor(
     ...(audit.recipient === undefined ? {} : { recipient: audit.recipient }),
   });
   followOwnRekey(core.options, core.keyring, core.masterKey);
+  // An environment store's endorsement by its root moves to the new key (open.ts).
+  const { endorseCurrentKey } = await import("../open.js");
+  await endorseCurrentKey(core);
 }
 
 /** The current stanzas; a store from before recipients turned into its one recipient. */
