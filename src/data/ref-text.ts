@@ -8,8 +8,16 @@ export interface DataRef {
   readonly id: string;
 }
 
-/** What an id may hold: it becomes one path segment (base64url and hex keys fit; "/" does not). */
-const ID = /^[A-Za-z0-9_=+@:-][A-Za-z0-9_.=+@:-]{0,199}$/;
+/**
+ * What an id may hold: it becomes one path segment (base64url and hex keys
+ * fit), and no backend may read the path as another address. So ASCII letters,
+ * digits and `_ = + @ - .` only (never first `.`): no `/` or `..` (a Vault or
+ * store path elsewhere), no `:` (an AWS ARN or partial ARN, which Secrets
+ * Manager and SSM take in place of a name), no `%` (an encoded one), no
+ * non-ASCII lookalike. Templates hold none of these either, so neither does a
+ * path made from both.
+ */
+const ID = /^[A-Za-z0-9_=+@-][A-Za-z0-9_.=+@-]{0,199}$/;
 
 /**
  * A path template with one `{id}`: `wireguard/servers/{id}/private-key`. The
@@ -38,7 +46,7 @@ export class PathTemplate {
   pathOf(id: string): string {
     if (typeof id !== "string" || !ID.test(id))
       throw new StrongboxError("E_DATA_REF", `"${printable(id)}" cannot be a secret id`, {
-        hint: "ids are one path segment: letters, digits and _ = + @ : - . (encode binary keys as base64url)",
+        hint: "ids are one path segment: ASCII letters, digits and _ = + @ - . (encode binary keys as base64url; no : or /)",
       });
     return `${this.#before}${id}${this.#after}`;
   }

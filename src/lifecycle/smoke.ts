@@ -102,6 +102,9 @@ async function check(
   env: Readonly<Record<string, string | undefined>>,
   signal: AbortSignal,
 ): Promise<string> {
+  // Before any connection, whatever the URL carries: a URL whose TLS settings read two ways is refused.
+  if (kind === "postgres" || kind === "redis" || kind === "http" || kind === "smtp")
+    assertUnambiguousTransport(new URL(value));
   switch (kind) {
     case "postgres":
       return postgres(value, signal);
@@ -129,15 +132,44 @@ class SmokeFailure extends Error {}
 export const PLAINTEXT_OPT_OUT = "strongbox-plaintext";
 
 /**
+ * The query parameters that decide where a credential may go. Each may appear at
+ * most once, in lowercase: clients disagree on which of two copies wins
+ * (node-postgres takes the last, `URLSearchParams.get` the first), so a URL that
+ * repeats one means two things at once and is refused, for every protocol.
+ */
+const TRANSPORT_PARAMETERS = ["sslmode", "ssl", PLAINTEXT_OPT_OUT];
+
+/** Throws unless the URL's transport parameters are unambiguous (see {@link TRANSPORT_PARAMETERS}). */
+export function assertUnambiguousTransport(url: URL): void {
+  const seen = new Set<string>();
+  for (const key of url.searchParams.keys()) {
+    const lower = key.toLowerCase();
+    if (!TRANSPORT_PARAMETERS.includes(lower)) continue;
+    if (key !== lower)
+      throw new SmokeFailure(`write the URL parameter ${lower} in lowercase (found ${key})`);
+    if (seen.has(lower))
+      throw new SmokeFailure(`the URL gives ${lower} more than once: give it once`);
+    seen.add(lower);
+  }
+  const flag = url.searchParams.get(PLAINTEXT_OPT_OUT);
+  if (flag !== null && flag !== "1")
+    throw new SmokeFailure(
+      `${PLAINTEXT_OPT_OUT} takes only the value 1 (to send the credential without TLS); remove it otherwise`,
+    );
+}
+
+/**
  * The one rule for every check that sends a credential from the URL (a
  * PostgreSQL, Redis or SMTP password, HTTP userinfo): it goes only over TLS,
  * unless the URL says explicitly that plaintext is meant: `strongbox-plaintext=1`
- * in its query (any protocol) or, for PostgreSQL, `sslmode=disable` (libpq's
- * own spelling, since libpq refuses unknown parameters). Loopback is not
- * exempt: another local user can own the port. Called with `tls` true once the
- * transport is TLS; throws before anything secret is written otherwise.
+ * in its query (any protocol) or, for PostgreSQL, `sslmode=disable` with nothing
+ * else asking for TLS (libpq's own spelling, since libpq refuses unknown
+ * parameters). Loopback is not exempt: another local user can own the port.
+ * Called with `tls` true once the transport is TLS (as the client itself
+ * decided it); throws before anything secret is written otherwise.
  */
 export function credentialTransport(url: URL, tls: boolean, howToGetTls: string): void {
+  assertUnambiguousTransport(url);
   if (tls || !carriesCredential(url) || optedOut(url)) return;
   throw new SmokeFailure(
     `not sending the credential without TLS: ${howToGetTls}, or opt out with ?${PLAINTEXT_OPT_OUT}=1 in the URL`,
@@ -152,10 +184,15 @@ function carriesCredential(url: URL): boolean {
   );
 }
 
+/** Only after {@link assertUnambiguousTransport}: each parameter is there at most once. */
 function optedOut(url: URL): boolean {
-  const flag = url.searchParams.get(PLAINTEXT_OPT_OUT);
-  if (flag !== null && flag !== "0" && flag !== "false") return true;
-  return /^postgres(ql)?:$/.test(url.protocol) && url.searchParams.get("sslmode") === "disable";
+  if (url.searchParams.get(PLAINTEXT_OPT_OUT) === "1") return true;
+  const ssl = url.searchParams.get("ssl");
+  return (
+    /^postgres(ql)?:$/.test(url.protocol) &&
+    url.searchParams.get("sslmode") === "disable" &&
+    (ssl === null || ssl === "0" || ssl === "false")
+  );
 }
 
 /** The URL as the service's own client gets it: without our opt-out parameter. */
@@ -166,34 +203,39 @@ function withoutOptOut(text: string): string {
   return url.toString();
 }
 
-/** PostgreSQL settings that make node-postgres insist on TLS (it has no fallback to plaintext then). */
-function postgresTls(url: URL): boolean {
-  const mode = url.searchParams.get("sslmode");
-  const ssl = url.searchParams.get("ssl");
+/**
+ * Whether node-postgres will speak TLS and verify the peer, read from the
+ * client's own settings (its parse of the URL, then PGSSLMODE), so the decision
+ * cannot differ from what the client does. A truthy `ssl` makes it insist on TLS
+ * (no fallback to plaintext); `rejectUnauthorized: false` (sslmode=no-verify,
+ * libpq-compatible require) encrypts to whoever answers, which is not counted.
+ */
+function postgresTls(ssl: unknown): boolean {
+  if (!ssl) return false;
   return (
-    mode === "require" ||
-    mode === "verify-ca" ||
-    mode === "verify-full" ||
-    ssl === "true" ||
-    ssl === "1"
+    typeof ssl !== "object" ||
+    (ssl as { rejectUnauthorized?: unknown }).rejectUnauthorized !== false
   );
 }
 
 async function postgres(url: string, signal: AbortSignal): Promise<string> {
-  // A server (or whoever owns the port) may ask for the password in clear text: decided before connecting.
   const parsed = new URL(url);
-  credentialTransport(
-    parsed,
-    postgresTls(parsed),
-    "add sslmode=verify-full (or require) to the URL",
-  );
   const { default: pg } = await importModule<typeof import("pg")>("pg");
-  const client = new pg.Client({
-    connectionString: withoutOptOut(url),
-    connectionTimeoutMillis: 5000,
-  });
-  if (!postgresTls(parsed) && !optedOut(parsed) && !carriesCredential(parsed))
-    // Without one in the URL, node-postgres would send PGPASSWORD or ~/.pgpass: the same rule holds.
+  let client: import("pg").Client;
+  try {
+    client = new pg.Client({
+      connectionString: withoutOptOut(url),
+      connectionTimeoutMillis: 5000,
+    });
+  } catch {
+    throw new SmokeFailure("node-postgres refused the URL's settings (check its ssl parameters)");
+  }
+  const tls = postgresTls((client as unknown as { ssl: unknown }).ssl);
+  // A server (or whoever owns the port) may ask for the password in clear text: decided before connecting.
+  credentialTransport(parsed, tls, "add sslmode=verify-full (or require) to the URL");
+  if (!tls && !optedOut(parsed))
+    // Whatever password the client holds (PGPASSWORD, ~/.pgpass, one the URL gave in a
+    // form not seen above), it gets none to send: the same rule holds.
     (client as unknown as { password: () => Promise<never> }).password = () =>
       Promise.reject(
         new SmokeFailure(

@@ -1,12 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { StrongboxError } from "../errors.js";
-import { auditedChange } from "./audited-change.js";
 import type { Cached, StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { rekey, rewrap, rotateKey } from "./key-operations.js";
 import type { MasterKeyOrigin } from "./key-wrapper.js";
 import { lineageId } from "./lineage.js";
-import { manifestBytes, markCounts } from "./manifest.js";
 import type { ScryptParams } from "./master-key.js";
 import {
   addRecipient,
@@ -24,6 +22,7 @@ import {
   openVersion,
   type SecretFile,
   type SecretMeta,
+  sealSecretFile,
   sealVersion,
   type VersionWire,
 } from "./secret-file.js";
@@ -152,26 +151,44 @@ export class Store {
     });
   }
 
-  /** Marks `name` deleted with a tombstone version (history kept), or with `purge` destroys its file. */
+  /**
+   * Marks `name` deleted with a tombstone version (history kept), or with
+   * `purge` destroys every value and the metadata it held. A purge keeps the
+   * count: the file is rewritten as tombstones only, one more than the store
+   * had written, so the manifest's mark never goes down and an older copy of
+   * the file (which has fewer versions) is refused as a rollback, even after
+   * the name is set again (its numbering continues past the purge).
+   */
   remove(name: string, options: { purge?: boolean } = {}): number | undefined {
     checkSecretName(name);
     if (options.purge === true) {
       const release = this.#core.lock();
       try {
-        const path = this.#core.path(name);
-        if (!existsSync(path)) throw notFound(name);
-        const counts = markCounts(this.#core.freshMarks());
-        counts.delete(name);
-        auditedChange(
-          this.#core.options,
-          { action: "purge", secret: name, outcome: "ok" },
-          (writer) => {
-            // The mark goes first: a crash in between leaves a file without a mark, which reads fine.
-            writer.manifest(manifestBytes(this.#core.keyring, counts));
-            writer.removeSecret(name);
-          },
+        const mark = this.#core.freshMarks()?.get(name);
+        let held = 0;
+        try {
+          held = this.#core.readFresh(name)?.versions.length ?? 0;
+        } catch (error) {
+          // A file out of step with its mark (or gone) is what a purge is for; the mark still counts.
+          if (!(error instanceof StrongboxError)) throw error;
+        }
+        const written = Math.max(
+          held,
+          mark !== undefined && "versions" in mark ? mark.versions : 0,
         );
-        this.#core.cache.delete(name);
+        if (written === 0 && !existsSync(this.#core.path(name))) throw notFound(name);
+        const stamp = this.#core.stamp();
+        const versions = Array.from({ length: written + 1 }, (_, index) => ({
+          version: index + 1,
+          ...stamp,
+          state: "deleted" as const,
+        }));
+        this.#core.commit(
+          name,
+          sealSecretFile({ name, meta: {}, versions }, this.#core.keyring),
+          versions.length,
+          "purge",
+        );
         return undefined;
       } finally {
         release();
@@ -287,6 +304,8 @@ export class Store {
       const latest = cached?.file.versions.at(-1);
       const first = cached?.file.versions[0];
       if (cached === undefined || latest === undefined || first === undefined) return [];
+      // Purged (every version a tombstone): nothing left to list.
+      if (cached.file.versions.every((version) => version.state === "deleted")) return [];
       return [
         {
           name,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseDotenv } from "../../src/dotenv/parse.js";
@@ -325,5 +325,64 @@ describe("rollbacks through a merge or a cut manifest line (issue 24.18)", () =>
     const torn = await runCli(["get", "A"], { cwd: dir });
     assert.equal(torn.code, 0, torn.stderr);
     assert.equal(torn.stdout, "value-4");
+  });
+});
+
+describe("a purged secret's old file put back (issue 24 follow-up)", () => {
+  it("after rm --purge and 0, 1 or 3 sets, every older copy of the file is refused by get, run, history and resolve; the mark never goes down", async () => {
+    const config = "variables:\n  DBPW: { secret: true, ref: 'store://DBPW' }\n";
+    for (const setsAfter of [0, 1, 3]) {
+      const dir = await initialised({ "strongbox.config.yaml": config });
+      const file = join(dir, ".strongbox/secrets/DBPW.sbx");
+      // Every state the file was ever in before the purge: 1, 2 and 3 live versions, then a tombstone.
+      const copies: Array<{ label: string; bytes: Buffer }> = [];
+      for (let i = 1; i <= 3; i++) {
+        await runCli(["set", "DBPW"], { cwd: dir, input: `LEAKED-value-${i}` });
+        copies.push({ label: `copy at v${i}`, bytes: readFileSync(file) });
+      }
+      await runCli(["rm", "DBPW"], { cwd: dir });
+      copies.push({ label: "copy at the tombstone", bytes: readFileSync(file) });
+      const purge = await runCli(["rm", "DBPW", "--purge"], { cwd: dir });
+      assert.equal(purge.code, 0, purge.stderr);
+      assert.ok(
+        !existsSync(file) || !readFileSync(file).includes('"ct"'),
+        "a purged file holds no value",
+      );
+      assert.equal((await runCli(["get", "DBPW"], { cwd: dir })).code !== 0, true);
+      for (let i = 1; i <= setsAfter; i++)
+        await runCli(["set", "DBPW"], { cwd: dir, input: `fresh-${i}` });
+      // (With the purge of old, the file is gone after 0 sets: nothing to restore then.)
+      const current = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+      for (const { label, bytes } of copies) {
+        const at = `${setsAfter} sets after the purge, ${label}`;
+        writeFileSync(file, bytes);
+        for (const argv of [
+          ["get", "DBPW"],
+          ["run", "--no-mask", "--", "sh", "-c", 'printf %s "$DBPW"'],
+          ["history", "DBPW"],
+        ]) {
+          const run = await runCli(argv, { cwd: dir });
+          // run reports the store's refusal inside its resolution problem (its own exit status).
+          if (argv[0] === "run") assert.notEqual(run.code, 0, `${at}, run: ${run.stderr}`);
+          else assert.equal(run.code, 8, `${at}, ${argv[0]}: ${run.stderr}`);
+          assert.match(run.stderr, /rolled back/, `${at}, ${argv[0]}`);
+          assert.ok(!run.stdout.includes("LEAKED"), `${at}, ${argv[0]}`);
+        }
+        // The same old copy arriving as the other side of a merge.
+        writeFileSync(
+          file,
+          `<<<<<<< HEAD\n${current.toString("utf8")}=======\n${bytes.toString("utf8")}>>>>>>> old\n`,
+        );
+        const resolve = await runCli(["resolve", "DBPW", "--theirs"], { cwd: dir });
+        assert.equal(resolve.code, 8, `${at}, resolve: ${resolve.stderr}`);
+        assert.match(resolve.stderr, /would roll it back/, at);
+        if (current.length > 0) writeFileSync(file, current);
+        else rmSync(file);
+      }
+      const now = await runCli(["get", "DBPW"], { cwd: dir });
+      if (setsAfter === 0) assert.notEqual(now.code, 0);
+      else assert.equal(now.stdout, `fresh-${setsAfter}`);
+      assert.equal((await runCli(["check"], { cwd: dir })).stdout.includes("LEAKED"), false);
+    }
   });
 });

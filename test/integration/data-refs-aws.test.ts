@@ -41,4 +41,36 @@ describe("secret refs in AWS Secrets Manager (moto)", () => {
     await refs.delete(ref, "server-1");
     await assert.rejects(refs.get(ref, "server-1"), { code: "E_MISSING" });
   });
+
+  it("attack: a row id that is an ARN (or a partial one) cannot reach another row's secret, with or without a prefix", async () => {
+    for (const [template, prefix] of [
+      ["{id}", undefined],
+      ["{id}/key", undefined],
+      ["{id}", "app/"],
+    ] as const) {
+      const refs = secretRefs({
+        backend: awsSecretsRefs({ ...settings(), ...(prefix === undefined ? {} : { prefix }) }),
+        path: template,
+      });
+      const victim = `victim-${template.length}-${prefix ?? "none"}`.replace("/", "-");
+      const victimRef = await refs.put(victim, "VICTIM-PRIVATE-KEY");
+      const name = `${prefix ?? ""}${template.replace("{id}", victim)}`;
+      const client = new SecretsManagerClient(settings());
+      const arn = (await client.send(new DescribeSecretCommand({ SecretId: name }))).ARN ?? "";
+      client.destroy();
+      assert.match(arn, /^arn:aws:secretsmanager:/);
+      // The full ARN, the ARN without its random suffix (a partial ARN), and the ARN's tail.
+      for (const id of [
+        arn,
+        arn.replace(/-[A-Za-z0-9]{6}$/, ""),
+        arn.split(":").slice(-2).join(":"),
+      ]) {
+        await assert.rejects(refs.put(id, "ATTACKER-VALUE"), { code: "E_DATA_REF" }, id);
+        await assert.rejects(refs.get(`aws-sm:${template.replace("{id}", id)}`, id), {
+          code: "E_DATA_REF",
+        });
+      }
+      assert.equal(await refs.get(victimRef, victim), "VICTIM-PRIVATE-KEY", template);
+    }
+  });
 });

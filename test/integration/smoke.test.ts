@@ -246,6 +246,90 @@ describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () 
       await Promise.all(Object.values(traps).map((t) => t.close()));
     }
   });
+
+  it("attack: a URL whose TLS parameters read two ways (repeated, other case, encoded name, a loose opt-out value, ssl against sslmode) sends no credential, for every protocol", async () => {
+    // Generated: each transport parameter repeated in both orders with a TLS and a plaintext
+    // value, in another case, with a percent-encoded name; every opt-out value but 1; and
+    // PostgreSQL's own combinations whose last word is plaintext or an unverified peer.
+    const repeated = [
+      ["sslmode", "require", "disable"],
+      ["sslmode", "verify-full", "disable"],
+      ["ssl", "true", "0"],
+      ["ssl", "1", "false"],
+      ["strongbox-plaintext", "0", "1"],
+      ["strongbox-plaintext", "1", "1"],
+    ].flatMap(([name = "", a, b]) => [
+      `${name}=${a}&${name}=${b}`,
+      `${name}=${b}&${name}=${a}`,
+      `${name}=${a}&${name.toUpperCase()}=${b}`,
+      `${encodeURIComponent(name).replace("s", "%73")}=${a}&${name}=${b}`,
+    ]);
+    const spelled = [
+      "SSLMODE=disable",
+      "sslMode=disable",
+      "Strongbox-Plaintext=1",
+      "STRONGBOX-PLAINTEXT=1",
+      ...["no", "off", "FALSE", "true", "yes", "2", "", "01", " 1", "1 "].map(
+        (value) => `strongbox-plaintext=${encodeURIComponent(value)}`,
+      ),
+    ];
+    const postgresOnly = [
+      "ssl=true&sslmode=disable",
+      "sslmode=disable&ssl=true",
+      "ssl=1&sslmode=disable",
+      "sslmode=no-verify",
+      "ssl=true&sslmode=no-verify",
+      "uselibpqcompat=true&sslmode=require",
+      "uselibpqcompat=true&sslmode=prefer",
+    ];
+    const traps = {
+      DATABASE_URL: trap("postgres"),
+      PG_AMBIENT_URL: trap("postgres"),
+      REDIS_URL: trap("redis"),
+      SMTP_URL: trap("smtp"),
+      API_URL: trap("http"),
+    };
+    await Promise.all(Object.values(traps).map((t) => t.ready));
+    const user = "trap-user";
+    const password = "trap-canary-pw-47";
+    const leaked = (bytes: Buffer) =>
+      bytes.includes(password) ||
+      bytes.includes(Buffer.from(`\0${user}\0${password}`).toString("base64"));
+    const at = (name: keyof typeof traps) => `127.0.0.1:${traps[name].port()}`;
+    const dir = tempProject({
+      "strongbox.config.yaml": `variables:
+${Object.keys(traps)
+  .map((name) => `  ${name}: { secret: true, smoke: true }`)
+  .join("\n")}
+`,
+    });
+    try {
+      for (const query of [...repeated, ...spelled, ...postgresOnly]) {
+        const all = !postgresOnly.includes(query);
+        for (const t of Object.values(traps)) t.reset();
+        const env: Record<string, string> = {
+          DATABASE_URL: `postgres://${user}:${password}@${at("DATABASE_URL")}/db?${query}`,
+          // node-postgres would send PGPASSWORD (or ~/.pgpass) when the URL has none.
+          PG_AMBIENT_URL: `postgresql://${user}@${at("PG_AMBIENT_URL")}/db?${query}`,
+          PGPASSWORD: password,
+          REDIS_URL: `redis://${user}:${password}@${at("REDIS_URL")}/?${all ? query : ""}`,
+          SMTP_URL: `smtp://${user}:${password}@${at("SMTP_URL")}/?${all ? query : ""}`,
+          API_URL: `http://${user}:${password}@${at("API_URL")}/?${all ? query : ""}`,
+        };
+        const run = await runCli(["smoke", "--json", "--timeout", "3s"], { cwd: dir, env });
+        const rows = JSON.parse(run.stdout).results as Array<{ variable: string; ok: boolean }>;
+        for (const [name, t] of Object.entries(traps)) {
+          const pgOnly = name === "DATABASE_URL" || name === "PG_AMBIENT_URL";
+          if (!all && !pgOnly) continue;
+          assert.equal(rows.find((r) => r.variable === name)?.ok, false, `${name} ?${query}`);
+          assert.ok(!leaked(t.received()), `${name} ?${query}: the trap received the credential`);
+        }
+        assert.ok(!`${run.stdout}${run.stderr}`.includes(password), query);
+      }
+    } finally {
+      await Promise.all(Object.values(traps).map((t) => t.close()));
+    }
+  });
 });
 
 /** A plaintext server that records every byte a client sends it. */

@@ -258,4 +258,60 @@ describe("secret refs in data", () => {
     }
     assert.ok(cases >= 3 * 4 * 4, `${cases} cases`);
   });
+
+  it("attacks: an id no backend may read as another address (ARN, partial ARN, .., /, encoded, lookalikes) is refused by put and get, for every ref kind and template, before any request", async () => {
+    const VICTIM = "victim-device";
+    const hostile = [
+      `arn:aws:secretsmanager:us-east-1:123456789012:secret:${VICTIM}`,
+      `arn:aws:secretsmanager:us-east-1:123456789012:secret:${VICTIM}-AbCdEf`,
+      `arn:aws:ssm:us-east-1:123456789012:parameter/${VICTIM}`,
+      `arn:aws:secretsmanager:${VICTIM}`,
+      `secret:${VICTIM}`,
+      `${VICTIM}:1`,
+      `vault:${VICTIM}`,
+      "..",
+      ".",
+      `../${VICTIM}`,
+      `x/../${VICTIM}`,
+      `/${VICTIM}`,
+      `${VICTIM}/`,
+      `a/${VICTIM}`,
+      `..%2F${VICTIM}`,
+      `%2e%2e`,
+      `${VICTIM}%00`,
+      "v\u0456ctim-device", // Cyrillic і
+      "\uff56ictim-device", // fullwidth v
+      `${VICTIM}\u200b`,
+      `${VICTIM}\n`,
+      ` ${VICTIM}`,
+      `.${VICTIM}`,
+      "",
+      "a".repeat(201),
+    ];
+    const kinds = {
+      vault: async () => counting(storeRefs(await tempStore()), "vault"),
+      store: async () => counting(storeRefs(await tempStore())),
+      "aws-sm": async () => counting(storeRefs(await tempStore()), "aws-sm"),
+    };
+    let cases = 0;
+    for (const [kind, make] of Object.entries(kinds))
+      for (const template of ["{id}", PATH, "servers/{id}", "{id}/key"]) {
+        const { calls, backend } = await make();
+        const refs = secretRefs({ backend, path: template });
+        const victimRef = await refs.put(VICTIM, "victim-canary");
+        const before = { ...calls };
+        for (const id of hostile) {
+          const at = `${kind} ${template} ${JSON.stringify(id)}`;
+          await assert.rejects(refs.put(id, "attacker-value"), { code: "E_DATA_REF" }, at);
+          const ref = `${kind}:${template.replace("{id}", id)}`;
+          await assert.rejects(refs.get(ref, id), { code: "E_DATA_REF" }, at);
+          await assert.rejects(refs.rotate(ref, id, "attacker-value"), { code: "E_DATA_REF" }, at);
+          await assert.rejects(refs.delete(ref, id), { code: "E_DATA_REF" }, at);
+          cases++;
+        }
+        assert.deepEqual(calls, before, `${kind} ${template}: the backend was never asked`);
+        assert.equal(await refs.get(victimRef, VICTIM), "victim-canary");
+      }
+    assert.ok(cases >= 3 * 4 * 25, `${cases} cases`);
+  });
 });

@@ -16,8 +16,10 @@ export const rmCommand: Command = {
   usage: `Usage: strongbox rm NAME [--purge | --version N...]
 
 Adds a tombstone version: the secret reads as absent, its history stays, and
-\`strongbox rollback\` can bring it back. --purge destroys the secret file and
-every version in it (git history may still hold older copies). --version N
+\`strongbox rollback\` can bring it back. --purge destroys every value and
+the metadata in the secret's file, keeping only how many versions there were,
+so an older copy of the file put back is refused (git history may still hold
+older copies). --version N
 destroys older versions only (repeatable): their values leave the file, the
 current one stays (what \`strongbox rotate --finish\` does after a soak).
 
