@@ -1,16 +1,7 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { AuditEvent } from "../audit/audit.js";
-import { ensurePrivateDir, syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
+import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { MANIFEST } from "./manifest.js";
 import { fileNameOf } from "./secret-file.js";
 import { auditStoreEvent, KEYRING, type StoreOptions } from "./types.js";
@@ -28,8 +19,6 @@ export type StoreEvent = Omit<AuditEvent, "time" | "pid" | "source">;
 export interface StoreWriter {
   /** Replaces a secret's file (atomically; creates `secrets/` when missing). */
   secret(name: string, bytes: Uint8Array): void;
-  /** Removes a secret's file (a purge). */
-  removeSecret(name: string): void;
   /** Replaces the keyring. */
   keyring(bytes: Uint8Array): void;
   /** Replaces the manifest. */
@@ -76,10 +65,6 @@ function writerFor(dir: string): StoreWriter {
     secret(name, bytes) {
       ensurePrivateDir(join(dir, "secrets"));
       writeFileAtomic(join(dir, "secrets", fileNameOf(name)), bytes);
-    },
-    removeSecret(name) {
-      unlinkSync(join(dir, "secrets", fileNameOf(name)));
-      syncDirectory(join(dir, "secrets"));
     },
     keyring(bytes) {
       writeFileAtomic(join(dir, KEYRING), bytes);
