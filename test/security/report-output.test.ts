@@ -2,6 +2,8 @@
 // text others chose (store metadata, audit authors, validator and server messages): it must
 // reach the terminal masked and with every control and format character escaped.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli, tempProject } from "../helpers/cli.js";
@@ -113,6 +115,53 @@ describe("reports are masked and printable (every report command × a control-la
       assertInert(args.join(" "), out);
       if (args.includes("--json")) JSON.parse(result.stdout);
       if (args[0] === "explain") assert.match(out, /got <redacted:(DBPW|TAIL)>/);
+    }
+  });
+
+  it("vault doctor (text and --json): a hostile server's version and policies", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(
+          JSON.stringify({
+            version: HOSTILE_TEXT,
+            initialized: true,
+            sealed: false,
+            standby: false,
+            data: {
+              policies: [HOSTILE_TEXT, "default"],
+              ttl: 3600,
+              renewable: true,
+              accessor: HOSTILE_TEXT,
+              display_name: HOSTILE_TEXT,
+            },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const dir = tempProject({
+        "strongbox.config.yaml": "variables:\n  A: { secret: true }\n",
+      });
+      const env = {
+        VAULT_ADDR: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        VAULT_TOKEN: "hvs.doctor-token-canary",
+      };
+      let escaped = 0;
+      for (const args of [
+        ["vault", "doctor"],
+        ["vault", "doctor", "--json"],
+      ]) {
+        const result = await runCli(args, { cwd: dir, env });
+        assertInert(args.join(" "), result.stdout + result.stderr);
+        if (/\\x1b|\\u001b/.test(result.stdout)) escaped++;
+      }
+      assert.ok(escaped >= 1, "the server's text was shown, escaped");
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
     }
   });
 });
