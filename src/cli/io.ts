@@ -31,13 +31,56 @@ export function showControls(text: string): string {
     const code = char.codePointAt(0) as number;
     return code < 0x100
       ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`;
+      : code <= 0xffff
+        ? `\\u${code.toString(16).padStart(4, "0")}`
+        : `\\u{${code.toString(16)}}`;
   });
 }
 
-/** C0 and C1 controls but newline and tab, DEL, and the bidirectional overrides that reorder a line. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * Every character that is not text a reader sees: controls (Unicode category Cc: C0 but
+ * newline and tab, DEL, C1), format characters (Cf: the bidirectional marks, embeddings,
+ * overrides and isolates, U+061C, zero-width characters, U+FEFF, soft hyphen…) and the
+ * line and paragraph separators (Zl, Zp), which some terminals and viewers act on.
+ * By category, not by list, so a character Unicode adds to one is covered.
+ */
+const CONTROLS = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * Prints a report (a table, a list, a description: text built from names,
+ * metadata, server answers and messages, never a value printed on purpose)
+ * on stdout, through {@link printable} like every message. Values a command
+ * prints as its data go through {@link writeData} instead.
+ */
+export function writeReport(io: CliIo, text: string): void {
+  io.stdout.write(printable(io, text));
+}
+
+/**
+ * Prints what a command exists to output, unchanged: a value (`get`,
+ * `generate-secret`), a rendered file (`render`, `export`, `generate`,
+ * `init`), a shell script (`completion`). The only stdout path that is not
+ * masked; the architecture test lists its callers.
+ */
+export function writeData(io: CliIo, data: string | Uint8Array): void {
+  io.stdout.write(data);
+}
+
+/**
+ * Writes a line Strongbox draws on a terminal itself (a spinner, a progress
+ * count, a prompt): `control` is Strongbox's own escape sequence (carriage
+ * return, erase line, bracketed paste), `text` passes {@link printable}.
+ */
+export function writeTerminal(io: CliIo, text: string, control = { before: "", after: "" }): void {
+  io.stderr.write(`${control.before}${printable(io, text)}${control.after}`);
+}
+
+/** An agent log line on stderr: text through {@link printable}, JSON through {@link jsonText}. */
+export function writeLogLine(io: CliIo, line: string | Record<string, unknown>): void {
+  io.stderr.write(
+    `${typeof line === "string" ? printable(io, line) : jsonText(io, JSON.stringify(line))}\n`,
+  );
+}
 
 /**
  * Writes `text` to stderr, masked, with colour on a terminal and ASCII marks
@@ -61,6 +104,27 @@ export function writeJson(io: CliIo, body: unknown, ok = true): void {
     body !== null && typeof body === "object" && !Array.isArray(body)
       ? (body as Record<string, unknown>)
       : { data: body };
-  const text = JSON.stringify({ ok, issues: [], ...fields }, null, 2);
-  io.stdout.write(`${redactMessage(io.redactor ? io.redactor.redact(text) : text)}\n`);
+  writeJsonText(io, JSON.stringify({ ok, issues: [], ...fields }, null, 2));
+}
+
+/** Prints serialized JSON on stdout through {@link jsonText}. */
+export function writeJsonText(io: CliIo, text: string): void {
+  io.stdout.write(`${jsonText(io, text)}\n`);
+}
+
+/**
+ * JSON as Strongbox prints it: masked like every message, and with every
+ * character {@link showControls} escapes spelled `\uXXXX` (JSON.stringify
+ * leaves the bidirectional controls, U+2028 and U+2029 raw), so the text is
+ * the same JSON and inert on a terminal.
+ */
+function jsonText(io: Pick<CliIo, "redactor">, text: string): string {
+  return redactMessage(io.redactor ? io.redactor.redact(text) : text).replace(
+    CONTROLS,
+    // Per UTF-16 unit: a character beyond U+FFFF (the tag characters) becomes its surrogate pair.
+    (char) =>
+      [...Array(char.length).keys()]
+        .map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`)
+        .join(""),
+  );
 }

@@ -1,4 +1,5 @@
 import type { CliIo } from "./io.js";
+import { writeTerminal } from "./io.js";
 
 /**
  * A progress line for long work (`rewrap`, `rekey` of a large store), on
@@ -15,6 +16,9 @@ export function progressReporter(
     const now = Date.now();
     if (done < total && now - last < 100) return;
     last = now;
-    io.stderr.write(`\r${operation}: ${done}/${total}${done === total ? "\n" : ""}`);
+    writeTerminal(io, `${operation}: ${done}/${total}`, {
+      before: "\r",
+      after: done === total ? "\n" : "",
+    });
   };
 }

@@ -2,6 +2,7 @@ import { StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
 import { importModule } from "../util/import-module.js";
 import type { CliIo } from "./io.js";
+import { writeTerminal } from "./io.js";
 
 const PASTE_START = "\u001b[200~";
 const PASTE_END = "\u001b[201~";
@@ -21,7 +22,7 @@ const PASTE_END = "\u001b[201~";
 export async function promptHidden(io: CliIo, question: string): Promise<string | undefined> {
   const stdin = process.stdin;
   if (!stdin.isTTY) return undefined;
-  io.stderr.write(`${PASTE_ON}${question}`);
+  writeTerminal(io, question, { before: PASTE_ON, after: "" });
   stdin.setRawMode(true);
   stdin.resume();
   let answer = "";
@@ -68,7 +69,7 @@ export async function promptHidden(io: CliIo, question: string): Promise<string 
   } finally {
     stdin.setRawMode(false);
     stdin.pause();
-    io.stderr.write(`${PASTE_OFF}\n`);
+    writeTerminal(io, "", { before: PASTE_OFF, after: "\n" });
   }
 }
 

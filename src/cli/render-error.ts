@@ -1,6 +1,5 @@
 import { type Issue, StrongboxError } from "../errors.js";
-import { redactMessage } from "../redact/registry.js";
-import { type CliIo, say } from "./io.js";
+import { type CliIo, say, writeJsonText } from "./io.js";
 
 /** Prints an error as one readable block on stderr, or as JSON on stdout with `--json`. */
 export function renderError(io: CliIo, error: unknown, json: boolean): void {
@@ -10,8 +9,7 @@ export function renderError(io: CliIo, error: unknown, json: boolean): void {
       ? known.toJSON()
       : { code: "E_INTERNAL", message: "internal error", issues: [] };
     // The shape of every --json output: ok, issues, then the data (here, the error).
-    const text = JSON.stringify({ ok: false, issues: body.issues, error: body }, null, 2);
-    io.stdout.write(`${redactMessage(io.redactor ? io.redactor.redact(text) : text)}\n`);
+    writeJsonText(io, JSON.stringify({ ok: false, issues: body.issues, error: body }, null, 2));
     return;
   }
   if (known === undefined) {

@@ -6,6 +6,7 @@ import { parseInvocation } from "./command.js";
 import { COMMANDS } from "./command-table.js";
 import { EXIT_CODES, EXIT_OK } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
+import { writeReport } from "./io.js";
 import { renderError } from "./render-error.js";
 import { fromSystemError } from "./system-error.js";
 import { vaultRetrySpinner } from "./vault-spinner.js";
@@ -20,11 +21,11 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
   const [name, rest] =
     first === "help" && tail[0] !== undefined ? [tail[0], ["--help"]] : [first, tail];
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.stdout.write(mainHelp());
+    writeReport(io, mainHelp());
     return name === undefined ? EXIT_CODES.E_USAGE : 0;
   }
   if (name === "--version" || name === "-v" || name === "-V") {
-    io.stdout.write(`${version()}\n`);
+    writeReport(io, `${version()}\n`);
     return 0;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -45,7 +46,7 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
         ? { ...parsed, values: { ...parsed.values, json: true } }
         : parsed;
     if (invocation.values.help === true) {
-      io.stdout.write(command.usage);
+      writeReport(io, command.usage);
       return 0;
     }
     const stopSpinner = vaultRetrySpinner(io);

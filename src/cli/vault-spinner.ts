@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { VAULT_RETRY_CHANNEL } from "../vault/retry-channel.js";
 import type { CliIo } from "./io.js";
+import { writeTerminal } from "./io.js";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -20,13 +21,15 @@ export function vaultRetrySpinner(io: CliIo): () => void {
       reason: string;
     };
     shown = true;
-    io.stderr.write(
-      `\r${FRAMES[frame++ % FRAMES.length]} waiting for Vault at ${address}: attempt ${attempt} (${reason})\u001b[K`,
+    writeTerminal(
+      io,
+      `${FRAMES[frame++ % FRAMES.length]} waiting for Vault at ${address}: attempt ${attempt} (${reason})`,
+      { before: "\r", after: "\u001b[K" },
     );
   };
   subscribe(VAULT_RETRY_CHANNEL, listener);
   return () => {
     unsubscribe(VAULT_RETRY_CHANNEL, listener);
-    if (shown) io.stderr.write("\r\u001b[K");
+    if (shown) writeTerminal(io, "", { before: "\r\u001b[K", after: "" });
   };
 }

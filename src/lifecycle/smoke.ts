@@ -1,13 +1,19 @@
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
+import { registerVocabulary } from "../redact/registry.js";
 import type { Resolution } from "../resolve/types.js";
 import type { ConfigSpec } from "../schema/types.js";
 import { importModule } from "../util/import-module.js";
 
+/** What a smoke check knows how to check; printed in its results, so never masked. */
+export const SMOKE_KINDS = ["postgres", "redis", "http", "s3", "smtp", "unknown"] as const;
+export type SmokeKind = (typeof SMOKE_KINDS)[number];
+registerVocabulary(SMOKE_KINDS);
+
 /** What a smoke check found for one variable. Never a value. */
 export interface SmokeResult {
   readonly variable: string;
-  readonly kind: "postgres" | "redis" | "http" | "s3" | "smtp" | "unknown";
+  readonly kind: SmokeKind;
   readonly ok: boolean;
   /** What was checked and what happened (a status, an error code), never a value. */
   readonly detail: string;

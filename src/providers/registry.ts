@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../errors.js";
+import { registerVocabulary } from "../redact/registry.js";
 import { awsSecretsManagerProvider } from "./aws/secrets-manager.js";
 import { awsSsmProvider } from "./aws/ssm.js";
 import { azureKeyVaultProvider } from "./azure/key-vault.js";
@@ -25,6 +26,13 @@ const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(
     azureKeyVaultProvider,
   ].map((d) => [d.scheme, d]),
 );
+
+// Schemes and source kinds are Strongbox's words, printed in every report: never masked.
+registerVocabulary([
+  ...definitions.keys(),
+  ...[...definitions.values()].map((d) => d.kind),
+  "dotenv",
+]);
 
 /** A source kind as policies name it, with its words and default environments. */
 export interface SourceKindInfo {

@@ -90,14 +90,80 @@ export function encodedForms(value: string): string[] {
     buffer.toString("base64url"),
     buffer.toString("hex"),
     buffer.toString("hex").toUpperCase(),
-    encodeURIComponent(value),
-    JSON.stringify(value).slice(1, -1),
+    ...percentEncodings(buffer),
+    ...jsonEncodings(value),
     // Inside POSIX single quotes (`export`'s shell and direnv formats): ' becomes '\''.
     value.replaceAll("'", "'\\''"),
     ...embeddedBase64(buffer),
+    ...wrappedBase64(buffer),
   ];
   if (/\r?\n/.test(value)) forms.push(...value.split(/\r?\n/).map((line) => line.trim()));
-  return forms;
+  return [...new Set(forms)];
+}
+
+/**
+ * The characters each common percent-encoder leaves as they are (letters and
+ * digits always): JavaScript's `encodeURIComponent`, RFC 3986's unreserved set
+ * (Python's `quote(s, safe="")`, `quote_plus`, `urlencode`, Go's `QueryEscape`),
+ * Python's `quote` default (`/` kept), and the WHATWG form encoder
+ * (`URLSearchParams`, HTML forms).
+ */
+const PERCENT_SAFE = ["-_.!~*'()", "-_.~", "-_.~/", "-_.*"];
+
+/**
+ * The value percent-encoded by each encoder of {@link PERCENT_SAFE}, with
+ * upper- and lower-case hex digits (`%2F`, `%2f`), and with a space as `%20`
+ * or `+` (form encoding).
+ */
+function percentEncodings(bytes: Buffer): string[] {
+  const forms = new Set<string>();
+  for (const safe of PERCENT_SAFE)
+    for (const hex of [(b: number) => b.toString(16).toUpperCase(), (b: number) => b.toString(16)])
+      for (const space of ["%20", "+"]) {
+        let out = "";
+        for (const byte of bytes) {
+          const char = String.fromCharCode(byte);
+          if (byte < 0x80 && (/[A-Za-z0-9]/.test(char) || safe.includes(char))) out += char;
+          else if (byte === 0x20) out += space;
+          else out += `%${hex(byte).padStart(2, "0")}`;
+        }
+        forms.add(out);
+      }
+  return [...forms];
+}
+
+/**
+ * The value as a JSON string's inside, as the common serializers write it:
+ * JavaScript's (UTF-8 kept), Python's `json.dumps` (`\uXXXX` for anything not
+ * ASCII, lower-case hex; upper-case from others), and each of them with `/`
+ * escaped as `\/` (PHP's `json_encode`).
+ */
+function jsonEncodings(value: string): string[] {
+  const plain = JSON.stringify(value).slice(1, -1);
+  const ascii = (upper: boolean) =>
+    plain.replace(/[^ -~\u007f]/g, (char) => {
+      const hex = (char.charCodeAt(0) as number).toString(16).padStart(4, "0");
+      return `\\u${upper ? hex.toUpperCase() : hex}`;
+    });
+  const forms = [plain, ascii(false), ascii(true)];
+  return [...new Set([...forms, ...forms.map((form) => form.replaceAll("/", "\\/"))])];
+}
+
+/**
+ * The lines of the value's base64 wrapped as MIME (76 characters a line,
+ * Python's `base64.encodebytes`, e-mail) and PEM/OpenSSL (64) wrap it: the
+ * whole encoding never appears on one line, each line of it does.
+ */
+function wrappedBase64(bytes: Buffer): string[] {
+  const encoded = bytes.toString("base64");
+  const lines: string[] = [];
+  for (const width of [64, 76])
+    if (encoded.length > width)
+      for (let at = 0; at < encoded.length; at += width) {
+        const line = encoded.slice(at, at + width);
+        if (line.replace(/=+$/, "").length >= MIN_EMBEDDED_BASE64) lines.push(line);
+      }
+  return lines;
 }
 
 /**

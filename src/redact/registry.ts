@@ -20,6 +20,13 @@ import {
 const values = new Map<string, string>();
 /** Strongbox's own words (variable and environment names): never masked when whole. */
 const identifiers = new Set<string>();
+/**
+ * Strongbox's fixed vocabulary (provider schemes, source kinds, smoke-check
+ * kinds): registered by the module that defines each list, as it loads, and
+ * never cleared. A value that holds `postgres` (a `postgresql://` URL) must
+ * not turn `"kind": "postgres"` into a mask.
+ */
+const vocabulary = new Set<string>();
 /** The parts index of every registered value, grown as values are registered. */
 const index: Pieces = { grams: new Map(), forms: [] };
 /** The whole-form redactor, rebuilt on the next print after a registration. */
@@ -45,6 +52,9 @@ const MAX_SUBSTRING_VALUE = 16 * 1024;
 export function registerSecret(name: string, value: string): void {
   if (value.length === 0 || values.has(value)) return;
   values.set(value, name);
+  // A URL's scheme names a protocol, not a secret: `postgresql:` stays in messages.
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1];
+  if (scheme !== undefined) vocabulary.add(scheme);
   addToIndex(index, name, value);
   formsOf.set(
     value,
@@ -71,11 +81,31 @@ export function registerIdentifier(name: string): void {
   identifiers.add(name);
 }
 
+/**
+ * Records words of Strongbox's own vocabulary (kinds, schemes, status
+ * words): like identifiers, never masked when one stands whole, and kept
+ * for the process's lifetime ({@link clearRegistry} leaves them).
+ */
+export function registerVocabulary(words: Iterable<string>): void {
+  for (const word of words) if (word !== "") vocabulary.add(word);
+}
+
+/** Words a run standing whole is never masked as. */
+type Words = Pick<ReadonlySet<string>, "has" | "size">;
+
+/** Identifiers and vocabulary. */
+const ownWords: Words = {
+  has: (word: string) => identifiers.has(word) || vocabulary.has(word),
+  get size() {
+    return identifiers.size + vocabulary.size;
+  },
+};
+
 /** Masks every registered value, in every form and by any long-enough part, in `text`. */
 export function redactMessage(text: string): string {
   if (values.size === 0 || text === "") return text;
   whole ??= registeredRedactor();
-  return whole.redact(maskPieces(text, index, identifiers));
+  return whole.redact(maskPieces(text, index, ownWords));
 }
 
 /**
@@ -87,7 +117,7 @@ export function redactMessage(text: string): string {
 export function holdsSecret(text: string): boolean {
   if (values.size === 0) return false;
   for (const forms of formsOf.values()) if (forms.some((form) => text.includes(form))) return true;
-  return maskPieces(text, index, identifiers) !== text;
+  return maskPieces(text, index, ownWords) !== text;
 }
 
 /** The redactor of every registered value, for streams (`run`'s child output). */
@@ -120,7 +150,7 @@ export interface MessageRedactor {
  */
 export function messageRedactor(
   secrets: readonly SecretToMask[],
-  identifiers: ReadonlySet<string> = new Set(),
+  identifiers: Words = new Set(),
 ): MessageRedactor {
   const pieces: Pieces = { grams: new Map(), forms: [] };
   for (const { name, value } of secrets) addToIndex(pieces, name, value);
@@ -176,7 +206,7 @@ function pieceForms(value: string): PieceForm[] {
 }
 
 /** Replaces each maximal run of `text` that is a part of a registered form. */
-function maskPieces(text: string, pieces: Pieces, identifiers: ReadonlySet<string>): string {
+function maskPieces(text: string, pieces: Pieces, identifiers: Words): string {
   if (pieces.grams.size === 0 || text.length < MIN_SUBSTRING) return text;
   const words = identifiers.size === 0 ? [] : identifierSpans(text, identifiers);
   let out = "";
@@ -199,7 +229,9 @@ function maskPieces(text: string, pieces: Pieces, identifiers: ReadonlySet<strin
       i++;
       continue;
     }
-    if (words.some(([from, to]) => from <= i && end <= to)) {
+    // A word of Strongbox's own, or a URL scheme followed by `:` or `://`, standing whole.
+    const bareEnd = end - (/:(\/\/)?$/.exec(run)?.[0].length ?? 0);
+    if (words.some(([from, to]) => from <= i && bareEnd <= to)) {
       i++;
       continue;
     }
@@ -233,18 +265,23 @@ function commonWord(
   if (!/^[A-Za-z]+$/.test(run)) return false;
   // Digits join a word: `dbpwCANARY` is a fragment of `dbpwCANARY42`, not a word of it.
   const letter = (char: string | undefined) => char !== undefined && /[A-Za-z0-9]/.test(char);
+  // An escape in an encoded form (`%2F`, `\n`, `\u00e9`) ends the word before it: `postgres`
+  // is a word of `postgres://…` in its URL-encoded form `postgres%3A%2F%2Fpostgres` too.
+  const escapeBefore = (form: string, at: number) =>
+    /(%[0-9A-Fa-f]{2}|\\[bfnrt/"\\]|\\u[0-9A-Fa-f]{4})$/.test(form.slice(Math.max(0, at - 6), at));
   // Every value that holds the run must hold it as a word: a fragment of any one is masked.
   return forms.every(({ text: form }) => {
     for (let at = form.indexOf(run); at >= 0; at = form.indexOf(run, at + 1))
-      if (letter(form[at - 1]) || letter(form[at + run.length])) return false;
+      if ((letter(form[at - 1]) && !escapeBefore(form, at)) || letter(form[at + run.length]))
+        return false;
     return true;
   });
 }
 
 /** Where a registered identifier stands in `text` as a whole word. */
-function identifierSpans(text: string, identifiers: ReadonlySet<string>): Array<[number, number]> {
+function identifierSpans(text: string, identifiers: Words): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  for (const match of text.matchAll(/[A-Za-z0-9_.-]+/g)) {
+  for (const match of text.matchAll(/[A-Za-z0-9_.+-]+/g)) {
     const word = match[0];
     // A name followed by punctuation ("DB_URL:", "DB_URL.") is still the name.
     const bare = word.replace(/[.-]+$/, "");

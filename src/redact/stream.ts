@@ -27,12 +27,16 @@ type Patterns = Redactor["patterns"];
 /** Replaces every pattern in `buffer`, longest first at each position. */
 export function mask(buffer: Buffer, patterns: Patterns): Buffer {
   if (patterns.length === 0 || buffer.length === 0) return buffer;
+  const index = indexOf(patterns);
   const parts: Buffer[] = [];
   let start = 0;
   let i = 0;
   while (i < buffer.length) {
-    const hit = patterns.find(
-      (p) => buffer[i] === p.bytes[0] && buffer.subarray(i, i + p.bytes.length).equals(p.bytes),
+    const bucket = index.get(keyAt(buffer, i));
+    const hit = bucket?.find(
+      (p) =>
+        i + p.bytes.length <= buffer.length &&
+        buffer.compare(p.bytes, 0, p.bytes.length, i, i + p.bytes.length) === 0,
     );
     if (hit === undefined) {
       i++;
@@ -44,6 +48,34 @@ export function mask(buffer: Buffer, patterns: Patterns): Buffer {
   }
   parts.push(buffer.subarray(start));
   return Buffer.concat(parts);
+}
+
+/**
+ * The patterns by their first two bytes (every pattern has at least four), in
+ * their order (longest first): each position of the output is compared with
+ * the few patterns that can start there, not with every form of every value.
+ */
+const indexes = new WeakMap<Patterns, Map<number, Patterns[number][]>>();
+function indexOf(patterns: Patterns): Map<number, Patterns[number][]> {
+  let index = indexes.get(patterns);
+  if (index === undefined) {
+    index = new Map();
+    for (const pattern of patterns) {
+      const key = keyAt(pattern.bytes, 0);
+      const bucket = index.get(key);
+      if (bucket === undefined) index.set(key, [pattern]);
+      else bucket.push(pattern);
+    }
+    indexes.set(patterns, index);
+  }
+  return index;
+}
+
+/** The two bytes at `at` as one number; a lone last byte has its own keys. */
+function keyAt(bytes: Buffer, at: number): number {
+  return at + 1 < bytes.length
+    ? ((bytes[at] as number) << 8) | (bytes[at + 1] as number)
+    : 0x10000 | (bytes[at] as number);
 }
 
 /**

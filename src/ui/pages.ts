@@ -9,6 +9,7 @@ import { type Project, projectAuditFile, resolveProject } from "../project.js";
 import { providerFor } from "../providers/registry.js";
 import { environmentStore, storeDirectory } from "../providers/store/directory.js";
 import { isVaultRefText } from "../providers/vault/index.js";
+import { redactMessage } from "../redact/registry.js";
 import { schemaRefFor } from "../refs/template.js";
 import { isRequired } from "../resolve/candidates.js";
 import type { VariableSpec } from "../schema/types.js";
@@ -112,7 +113,12 @@ export function escapeHtml(text: string): string {
   );
 }
 
-const h = escapeHtml;
+/**
+ * Every text a page shows, through the process's redaction registry and then
+ * made safe for HTML: issue messages (a validator's, a provider's) may quote
+ * what they were handling, and no page prints a value on purpose.
+ */
+const h = (text: string) => escapeHtml(redactMessage(text));
 
 function layout(title: string, body: string): string {
   const nav = [

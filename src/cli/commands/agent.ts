@@ -9,11 +9,10 @@ import { selectEnvironment } from "../../environments/select.js";
 import { StrongboxError } from "../../errors.js";
 import { rotateDue } from "../../lifecycle/rotate.js";
 import { openProject, projectAuditSink } from "../../project.js";
-import { redactMessage } from "../../redact/registry.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { type CliIo, printable, say } from "../io.js";
+import { type CliIo, say, writeLogLine } from "../io.js";
 
 /** `strongbox agent [--agent agent.yaml]`: keep rendered files (and a child) up to date with Vault. */
 export const agentCommand: Command = {
@@ -57,10 +56,11 @@ agent.yaml:
     const config = await readAgentConfig(path);
     const json = stringOption(invocation, "log-format") === "json";
     const log = (entry: AgentLog) =>
-      io.stderr.write(
+      writeLogLine(
+        io,
         json
-          ? `${redactMessage(JSON.stringify({ time: new Date().toISOString(), ...entry }))}\n`
-          : `${printable(io, `strongbox agent: ${entry.level}: ${entry.message}`)}\n`,
+          ? { time: new Date().toISOString(), ...entry }
+          : `strongbox agent: ${entry.level}: ${entry.message}`,
       );
     const client = VaultClient.fromEnv(io.env, config.vault);
     const stopRenewal =

@@ -8,7 +8,7 @@ import { loadConfigFile } from "../../config/load-file.js";
 import { StrongboxError } from "../../errors.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { type CliIo, say, writeJson } from "../io.js";
+import { type CliIo, say, writeJson, writeJsonText, writeReport } from "../io.js";
 import { readStdin } from "../prompt.js";
 import { table } from "../table.js";
 
@@ -105,7 +105,7 @@ Options:
     if (sub === "tail") return tail(path, filter, invocation, io, format);
     const { events, unreadable } = queryAudit(path, filter);
     if (format === "json") writeJson(io, { log: path, events, unreadable });
-    else io.stdout.write(eventTable(events));
+    else writeReport(io, eventTable(events));
     if (unreadable > 0)
       say(
         io,
@@ -198,8 +198,10 @@ async function tail(
   const { events } = queryAudit(path, filter);
   const last = count === 0 ? [] : events.slice(-count);
   const print = (event: AuditEvent) =>
-    io.stdout.write(format === "json" ? `${JSON.stringify(event)}\n` : eventTable([event], false));
-  if (format === "table") io.stdout.write(eventTable(last));
+    format === "json"
+      ? writeJsonText(io, JSON.stringify(event))
+      : writeReport(io, eventTable([event], false));
+  if (format === "table") writeReport(io, eventTable(last));
   else for (const event of last) print(event);
   if (invocation.values.follow !== true) return EXIT_OK;
   const stop = new AbortController();

@@ -12,7 +12,7 @@ import {
   stringOption,
 } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { type CliIo, say, writeJson } from "../io.js";
+import { type CliIo, say, writeJson, writeReport } from "../io.js";
 import { lifecycleContext } from "../lifecycle-context.js";
 import { resolveOpenProject } from "../resolve-for-cli.js";
 
@@ -119,6 +119,6 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
       "strongbox: hint: `strongbox generate example` and `strongbox generate ctmpl` rewrite both layers from the schema",
     );
   }
-  if (invocation.values.diff === true) io.stdout.write(layersDiff(report));
+  if (invocation.values.diff === true) writeReport(io, layersDiff(report));
   return verdict(report.ok);
 }

@@ -2,6 +2,7 @@ import { StrongboxError } from "../../errors.js";
 import type { Command } from "../command.js";
 import { COMMANDS } from "../command-table.js";
 import { EXIT_OK } from "../exit-codes.js";
+import { writeData } from "../io.js";
 
 /**
  * `strongbox completion bash|zsh|fish`: a completion script made from the
@@ -34,7 +35,7 @@ command's options, environment names after --env (from the config here).
         options: optionWords((await entry.load()).options),
       })),
     );
-    io.stdout.write((SCRIPTS[shell] as (table: CommandWords[]) => string)(table));
+    writeData(io, (SCRIPTS[shell] as (table: CommandWords[]) => string)(table));
     return EXIT_OK;
   },
 };

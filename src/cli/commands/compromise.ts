@@ -5,7 +5,7 @@ import { compromise, compromiseMarkdown } from "../../lifecycle/compromise.js";
 import { checkOutputPath } from "../../render/output-file.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeReport } from "../io.js";
 import { LIFECYCLE_HELP, LIFECYCLE_OPTIONS, lifecycleContext } from "../lifecycle-context.js";
 
 /** `strongbox compromise NAME --since TIME`: rotate the blast radius now and report who read what. */
@@ -41,7 +41,7 @@ ${LIFECYCLE_HELP}
         ? `${JSON.stringify(report, null, 2)}\n`
         : compromiseMarkdown(report);
     const target = stringOption(invocation, "report");
-    if (target === undefined) io.stdout.write(text);
+    if (target === undefined) writeReport(io, text);
     else {
       const path = resolve(io.cwd, target);
       checkOutputPath(path, io.cwd, {});

@@ -17,7 +17,7 @@ import { VaultClient } from "../../vault/client.js";
 import { vaultClientFor } from "../../vault/for-environment.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";
-import { type CliIo, say, writeJson } from "../io.js";
+import { type CliIo, say, writeJson, writeReport } from "../io.js";
 import { promptHidden } from "../prompt.js";
 import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
@@ -94,7 +94,7 @@ ${STORE_HELP}
           row.now === undefined ? "-" : `v${row.now}`,
           row.values,
         ]);
-        io.stdout.write(table([header, ...lines], format === "markdown"));
+        writeReport(io, table([header, ...lines], format === "markdown"));
       }
       return diff.different ? EXIT_DIFFERENT : EXIT_OK;
     }
@@ -125,7 +125,7 @@ ${STORE_HELP}
     );
     if (diff.credentials !== undefined) sayCredentials(io, a, b, diff.credentials);
     if (format === "json") writeJson(io, diff);
-    else io.stdout.write(render(diff.rows, a, b, diff.live, format === "markdown"));
+    else writeReport(io, render(diff.rows, a, b, diff.live, format === "markdown"));
     return diff.different ? EXIT_DIFFERENT : EXIT_OK;
   },
 };
@@ -185,7 +185,8 @@ async function diffVault(invocation: Invocation, io: CliIo): Promise<number> {
     const diff = await diffVaultPaths(client, { a, b }, audit);
     if (format === "json") writeJson(io, diff);
     else
-      io.stdout.write(
+      writeReport(
+        io,
         table(
           [
             ["key", a, b, "values"],
@@ -235,7 +236,7 @@ async function diffFile(path: string, invocation: Invocation, io: CliIo): Promis
     passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
   });
   if (format === "json") writeJson(io, diff);
-  else io.stdout.write(render(diff.rows, path, environment, true, format === "markdown"));
+  else writeReport(io, render(diff.rows, path, environment, true, format === "markdown"));
   return diff.different ? EXIT_DIFFERENT : EXIT_OK;
 }
 

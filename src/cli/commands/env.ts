@@ -6,7 +6,7 @@ import { vaultClientFor } from "../../vault/for-environment.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say, writeJson } from "../io.js";
+import { say, writeJson, writeReport } from "../io.js";
 
 /** Names of environments that may be created and destroyed at will. */
 const EPHEMERAL = ["pr-*", "preview-*", "review-*"];
@@ -52,7 +52,7 @@ Options:
       });
       const names = Object.keys(project.config.environments ?? BUILTIN_ENVIRONMENTS);
       if (invocation.values.json === true) writeJson(io, { environments: names });
-      else io.stdout.write(`${names.join("\n")}\n`);
+      else writeReport(io, `${names.join("\n")}\n`);
       return EXIT_OK;
     }
     if ((action !== "create" && action !== "destroy") || name === undefined)
@@ -79,7 +79,8 @@ Options:
           if (invocation.values.json === true) writeJson(io, { dryRun: true, steps });
           else
             for (const step of steps)
-              io.stdout.write(
+              writeReport(
+                io,
                 `copy ${step.from} -> ${step.to} (${step.keys} keys)${step.exists ? " [exists]" : ""}\n`,
               );
           say(io, `strongbox: dry run: ${steps.length} secrets would be copied; add --apply`);
@@ -93,7 +94,7 @@ Options:
         const { listTree } = await import("../../vault-ops/env-tree.js");
         const paths = await listTree(client, `${base}/${name}`);
         if (invocation.values.json === true) writeJson(io, { dryRun: true, paths });
-        else for (const path of paths) io.stdout.write(`destroy ${path}\n`);
+        else for (const path of paths) writeReport(io, `destroy ${path}\n`);
         say(io, `strongbox: dry run: ${paths.length} secrets would be destroyed; add --apply`);
         return EXIT_OK;
       }

@@ -5,7 +5,7 @@ import type { Provenance } from "../../resolve/types.js";
 import type { VariableSpec } from "../../schema/types.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { writeJson } from "../io.js";
+import { writeJson, writeReport } from "../io.js";
 import { formatIssue } from "../render-error.js";
 import { resolveOpenProject } from "../resolve-for-cli.js";
 
@@ -68,7 +68,8 @@ ${RESOLVE_HELP}
     const general = resolution.issues
       .filter((item) => item.variable === undefined)
       .map(formatIssue);
-    io.stdout.write(
+    writeReport(
+      io,
       `environment: ${resolution.environment.name} (declared as ${resolution.environment.declaredAs})\n\n${[...blocks, ...general].join("\n")}\n`,
     );
     return EXIT_OK;

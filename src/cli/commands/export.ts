@@ -12,6 +12,7 @@ import {
 } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { writeData } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
 /** `strongbox export --format F`: print the resolved configuration, values included. */
@@ -76,11 +77,12 @@ ${RESOLVE_HELP}
           .map((entry) => entry.envName),
       );
       const target = githubEnvFile(invocation, io);
-      io.stdout.write(githubMasks(pairs, secrets));
+      writeData(io, githubMasks(pairs, secrets));
       appendFileSync(target, formatPairs(pairs, "github"), { mode: 0o600 });
       return EXIT_OK;
     }
-    io.stdout.write(
+    writeData(
+      io,
       formatPairs(pairs, format as Format, {
         name: stringOption(invocation, "name") ?? "app-secrets",
       }),

@@ -2,6 +2,7 @@ import { StrongboxError } from "../../errors.js";
 import { generateSecret, parseGenerator } from "../../lifecycle/generators.js";
 import type { Command } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
+import { writeData } from "../io.js";
 
 /** `strongbox generate-secret KIND`: a new random secret on stdout, for a pipe into `set`. */
 export const generateSecretCommand: Command = {
@@ -45,10 +46,10 @@ Options:
     if (invocation.values.public === true) {
       if (generated.publicValue === undefined)
         throw new StrongboxError("E_USAGE", `generate-secret: ${kind} has no public half`);
-      io.stdout.write(`${generated.publicValue.replace(/\n$/, "")}\n`);
+      writeData(io, `${generated.publicValue.replace(/\n$/, "")}\n`);
       return EXIT_OK;
     }
-    io.stdout.write(`${generated.value.replace(/\n$/, "")}\n`);
+    writeData(io, `${generated.value.replace(/\n$/, "")}\n`);
     return EXIT_OK;
   },
 };

@@ -9,7 +9,7 @@ import {
 import { openProject } from "../../project.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeData } from "../io.js";
 
 /** `strongbox generate example|ctmpl`: derive the documentation and template layers from the schema. */
 export const generateCommand: Command = {
@@ -63,7 +63,7 @@ Options:
     if (what === "ctmpl" && files.length === 0)
       say(io, "strongbox: no variable reads from Vault in production; no template to write");
     if (invocation.values.stdout === true) {
-      for (const file of files) io.stdout.write(file.text);
+      for (const file of files) writeData(io, file.text);
       return EXIT_OK;
     }
     const obsolete =

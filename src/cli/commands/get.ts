@@ -1,7 +1,7 @@
 import { StrongboxError } from "../../errors.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { writeJson } from "../io.js";
+import { writeData, writeJson } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox get NAME`: print one secret's value (the one command whose job is to show a value). */
@@ -43,8 +43,8 @@ ${STORE_HELP}
     if (invocation.values.json === true) {
       writeJson(io, { name, version: found.version, value: found.value.toString("utf8") });
     } else {
-      io.stdout.write(found.value);
-      if (io.stdout.isTTY === true) io.stdout.write("\n");
+      writeData(io, found.value);
+      if (io.stdout.isTTY === true) writeData(io, "\n");
     }
     return EXIT_OK;
   },

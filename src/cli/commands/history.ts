@@ -1,7 +1,7 @@
 import { StrongboxError } from "../../errors.js";
 import type { Command } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { writeJson } from "../io.js";
+import { writeJson, writeReport } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox history NAME`: every version of a secret, never a value. */
@@ -24,7 +24,8 @@ ${STORE_HELP}
     }
     for (const version of versions) {
       const state = version.state === "deleted" ? "deleted" : `key ${version.kid}`;
-      io.stdout.write(
+      writeReport(
+        io,
         `v${version.version}  ${version.createdAt}  ${version.createdBy}  ${state}\n`,
       );
     }

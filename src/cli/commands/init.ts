@@ -8,7 +8,7 @@ import { parseMasterKey } from "../../store/master-key.js";
 import { initRecipientStore, initStore } from "../../store/open.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { type CliIo, say, writeJson } from "../io.js";
+import { type CliIo, say, writeData, writeJson } from "../io.js";
 import { promptHidden, promptLine } from "../prompt.js";
 import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
@@ -179,7 +179,7 @@ async function scaffold(from: string, invocation: Invocation, io: CliIo): Promis
   const ignore = missingGitignoreLines(io.cwd);
   const summary = `strongbox: ${variables.length} variable(s) from ${from}; secret: ${secrets.join(", ") || "none"}${ignore.length === 0 ? "" : `; .gitignore gets ${ignore.join(" ")}`}`;
   if (invocation.values.yes !== true) {
-    io.stdout.write(yaml);
+    writeData(io, yaml);
     say(io, summary);
     if (process.stdin.isTTY !== true) {
       say(io, "strongbox: nothing written; run with --yes to write it");

@@ -3,7 +3,7 @@ import { type InventoryRow, inventory } from "../../lifecycle/inventory.js";
 import type { Command } from "../command.js";
 import { stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { writeJson } from "../io.js";
+import { writeJson, writeReport } from "../io.js";
 import { LIFECYCLE_HELP, LIFECYCLE_OPTIONS, lifecycleContext } from "../lifecycle-context.js";
 import { table } from "../table.js";
 
@@ -33,7 +33,8 @@ ${LIFECYCLE_HELP}
     const rows = await inventory(ctx);
     if (format === "json") writeJson(io, { environment: ctx.environment, secrets: rows });
     else
-      io.stdout.write(
+      writeReport(
+        io,
         format === "markdown" ? markdown(rows, ctx.environment) : text(rows, ctx.environment),
       );
     if (invocation.values.check === true)

@@ -6,7 +6,7 @@ import { ageIdentitiesIn, newAgeIdentity } from "../../store/recipients/age.js";
 import { identitiesFile } from "../../store/recipients/identities.js";
 import type { Command } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { say, writeJson } from "../io.js";
+import { say, writeJson, writeReport } from "../io.js";
 
 /** `strongbox keygen`: an age identity for opening team stores. */
 export const keygenCommand: Command = {
@@ -42,7 +42,7 @@ Options:
           )
         : [];
       if (invocation.values.json === true) writeJson(io, { recipients, file });
-      else for (const recipient of recipients) io.stdout.write(`${recipient}\n`);
+      else for (const recipient of recipients) writeReport(io, `${recipient}\n`);
       return EXIT_OK;
     }
     const { secret, recipient } = await newAgeIdentity();
@@ -57,7 +57,7 @@ Options:
     }
     if (invocation.values.json === true) writeJson(io, { recipient, file });
     else {
-      io.stdout.write(`${recipient}\n`);
+      writeReport(io, `${recipient}\n`);
       say(
         io,
         `strongbox: identity written to ${file} (mode 0600); share the recipient above, never the file`,

@@ -5,7 +5,7 @@ import { storeProvider } from "../../providers/store/index.js";
 import { parseRef, refScheme } from "../../refs/ref.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { type CliIo, say, writeJson } from "../io.js";
+import { type CliIo, say, writeJson, writeReport } from "../io.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 import { table } from "../table.js";
 
@@ -86,11 +86,13 @@ ${STORE_HELP}
         io,
         `strongbox: warning: ${secret.name}: ${secret.problem?.message} (${secret.problem?.code})`,
       );
-    io.stdout.write(
+    writeReport(
+      io,
       table(["NAME", "VERSION", "UPDATED (UTC)", "BY", "KEY", "EXPIRY", "ROTATION", "TAGS"], rows),
     );
     if (keys !== undefined) {
-      io.stdout.write(
+      writeReport(
+        io,
         `\n${table(
           ["KEY", "RECORDS", ""],
           keys.map((key) => [`key ${key.kid}`, String(key.records), key.active ? "active" : ""]),

@@ -8,7 +8,7 @@ import { skippedCredentialsLine } from "../../security/credentials.js";
 import { vaultClientFor } from "../../vault/for-environment.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say, writeJson } from "../io.js";
+import { say, writeJson, writeReport, writeTerminal } from "../io.js";
 import { table } from "../table.js";
 
 /** `strongbox migrate`: move `.env` secrets into Vault, dry run first. */
@@ -102,7 +102,7 @@ Options:
       });
       if (invocation.values.apply !== true) {
         if (invocation.values.json === true) writeJson(io, { dryRun: true, rows: plan.rows });
-        else io.stdout.write(planTable(plan.rows));
+        else writeReport(io, planTable(plan.rows));
         say(io, "strongbox: dry run: nothing was written; add --apply to migrate");
         return EXIT_OK;
       }
@@ -113,7 +113,8 @@ Options:
       );
       const progress =
         io.stderr.isTTY === true
-          ? (done: number, total: number) => io.stderr.write(`\rmigrating: ${done}/${total} paths`)
+          ? (done: number, total: number) =>
+              writeTerminal(io, `migrating: ${done}/${total} paths`, { before: "\r", after: "" })
           : undefined;
       const result = await applyMigration(client, plan, {
         force: invocation.values.force === true,
@@ -121,7 +122,7 @@ Options:
         audit: projectAuditSink(project, io.env, io.cwd),
         ...(progress ? { onProgress: progress } : {}),
       });
-      if (progress) io.stderr.write("\n");
+      if (progress) writeTerminal(io, "", { before: "", after: "\n" });
       if (invocation.values.json === true)
         writeJson(
           io,
@@ -129,7 +130,7 @@ Options:
           result.errors.length === 0 && result.mismatches.length === 0,
         );
       else {
-        io.stdout.write(planTable(plan.rows));
+        writeReport(io, planTable(plan.rows));
         say(
           io,
           `strongbox: migrated ${result.migrated}, skipped ${result.skipped}, errors ${result.errors.length}; journal ${journal}`,

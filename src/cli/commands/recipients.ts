@@ -3,7 +3,7 @@ import { openStore } from "../../store/open.js";
 import type { Stanza } from "../../store/recipients/stanzas.js";
 import type { Command, Invocation } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { type CliIo, say, writeJson } from "../io.js";
+import { type CliIo, say, writeJson, writeReport } from "../io.js";
 import { promptHidden } from "../prompt.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
@@ -71,13 +71,13 @@ ${STORE_HELP}
       if (invocation.values.json === true) writeJson(io, { recipients: recipients.map(shown) });
       else
         for (const stanza of recipients)
-          io.stdout.write(`${stanza.name ?? "-"}\t${stanza.type}\t${stanza.recipient}\n`);
+          writeReport(io, `${stanza.name ?? "-"}\t${stanza.type}\t${stanza.recipient}\n`);
       return EXIT_OK;
     }
     if (action === "fingerprint") {
       const store = await openStoreForCli(invocation, io);
       if (invocation.values.json === true) writeJson(io, { fingerprint: store.fingerprint() });
-      else io.stdout.write(`${store.fingerprint()}\n`);
+      else writeReport(io, `${store.fingerprint()}\n`);
       return EXIT_OK;
     }
     if (action === "trust") {

@@ -4,7 +4,7 @@ import { type RenderJob, renderFiles } from "../../render/render-files.js";
 import { textToBytes } from "../../template/go-bytes.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { say } from "../io.js";
+import { say, writeData } from "../io.js";
 
 /** `strongbox render`: render consul-template style templates from Vault, written safely. */
 export const renderCommand: Command = {
@@ -73,7 +73,7 @@ Options:
       configPath: stringOption(invocation, "config"),
       onWritten: (job) => say(io, `strongbox: rendered ${job.input} -> ${job.output}`),
     });
-    for (const text of texts) io.stdout.write(textToBytes(text));
+    for (const text of texts) writeData(io, textToBytes(text));
     return EXIT_OK;
   },
 };

@@ -4,7 +4,7 @@ import { openProject } from "../../project.js";
 import { parseDuration } from "../../schema/coerce.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { writeJson } from "../io.js";
+import { writeJson, writeReport } from "../io.js";
 import { resolveOpenProject } from "../resolve-for-cli.js";
 import { table } from "../table.js";
 
@@ -55,9 +55,10 @@ ${RESOLVE_HELP}
         { environment: resolution.environment.name, results },
         results.every((r) => r.ok),
       );
-    else if (results.length === 0) io.stdout.write("no variable is declared smoke: true\n");
+    else if (results.length === 0) writeReport(io, "no variable is declared smoke: true\n");
     else
-      io.stdout.write(
+      writeReport(
+        io,
         table(
           ["VARIABLE", "KIND", "RESULT", "DETAIL", "MS"],
           results.map((r) => [

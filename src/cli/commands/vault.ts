@@ -8,7 +8,7 @@ import { concreteEnvironments } from "../../vault-ops/plan.js";
 import { applySetup, planSetup } from "../../vault-ops/setup.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say, writeJson } from "../io.js";
+import { say, writeJson, writeReport } from "../io.js";
 
 /** `strongbox vault setup|doctor`: operator tools over the Vault client. */
 export const vaultCommand: Command = {
@@ -69,7 +69,7 @@ Options:
             (e) => e.missing.length + e.empty.length + e.errors.length === 0,
           );
         if (invocation.values.json === true) writeJson(io, report, healthy);
-        else io.stdout.write(describeDoctor(report));
+        else writeReport(io, describeDoctor(report));
         return verdict(healthy);
       }
       const plan = await planSetup(project.config, environments, client);
@@ -83,7 +83,8 @@ Options:
       if (invocation.values["dry-run"] === true) {
         if (invocation.values.json === true) writeJson(io, plan);
         else
-          io.stdout.write(
+          writeReport(
+            io,
             `${plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n")}\n# calls\n${plan.calls.join("\n")}\n`,
           );
         return EXIT_OK;
@@ -94,7 +95,8 @@ Options:
         for (const result of results) {
           const what =
             result.changed.policy || result.changed.role ? "created or updated" : "unchanged";
-          io.stdout.write(
+          writeReport(
+            io,
             `${result.name}: ${what}\n  role_id=${result.roleId}\n  wrapped secret_id token=${result.wrappedSecretId} (unwrap once: bao unwrap <token>)\n`,
           );
         }
