@@ -1,7 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { fstatSync, statSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { toolSpawnSync } from "../exec/tool-process.js";
 import { parseDuration } from "../schema/coerce.js";
 import type { AuditSpec } from "../schema/types.js";
 import { assertTrusted, assertTrustedEntry, statOrUndefined } from "../security/trusted-path.js";
@@ -225,7 +225,7 @@ function jsonLinesSink(actorOf: () => AuditActor, deliver: (text: string) => voi
  */
 function createSyslogSink(socket: string, env: Env, actorOf: () => AuditActor): AuditSink {
   return jsonLinesSink(actorOf, (text) => {
-    const result = spawnSync(
+    const result = toolSpawnSync(
       "logger",
       [
         "--socket",

@@ -1,15 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { selectEnvironment } from "../environments/select.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
+import { toolSpawnSync } from "../exec/tool-process.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { openProject, type Project, projectAuditSink, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
 import { configNamedFiles } from "../resolve/read-scope.js";
-import { withoutCredentials } from "../security/credentials.js";
 import { type ReadScope, readGuarded } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
 import { textToBytes } from "../template/go-bytes.js";
@@ -230,10 +229,10 @@ function readTemplate(input: string, reads: ReadScope): string {
 }
 
 function runAfter(job: RenderJob, options: RenderOptions): void {
-  const result = spawnSync("sh", ["-c", job.command as string], {
+  const result = toolSpawnSync("sh", ["-c", job.command as string], {
     stdio: "inherit",
     cwd: options.cwd,
-    env: withoutCredentials(options.env),
+    env: options.env,
   });
   if (result.status !== 0)
     throw new StrongboxError(
