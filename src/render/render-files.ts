@@ -158,6 +158,11 @@ export async function renderFiles(
       // The files the config names are readable by `{{ file }}` too: load it when a template may ask.
       // A config that cannot be opened names nothing; `{{ strongbox }}` and `{{ ref }}` report it.
       if (/\bfile\b/.test(template)) await readsWithConfig().catch(() => reads);
+      // The output is checked before rendering: pkiCert reads the certificate it holds.
+      if (job.output !== undefined && job.output !== "")
+        checkOutputPath(resolve(options.cwd, job.output), options.cwd, {
+          allowSymlink: options.force === true,
+        });
       const nodes = parseTemplate(template, job.input);
       checkFunctions(nodes, job.input);
       // Fetched together, awaited in order: a 100-path template costs one round trip's
