@@ -245,7 +245,11 @@ export class VaultClient {
    * reserved backend, and on the mount: a KV operation reaches only KV mounts.
    */
   async #gate(path: string, signal?: AbortSignal): Promise<MountInfo> {
-    const asker = { code: "E_REF" as const, subject: `vault://${path}`, who: "references" };
+    const asker = {
+      code: "E_REF" as const,
+      subject: `the reference to ${path}`,
+      who: "references",
+    };
     const refusal =
       pathSpellingRefusal(path, false, asker) ??
       (await routedRefusal(this, path, false, asker, true, signal));
