@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { fstatSync, type Stats, writeSync } from "node:fs";
+import { fstatSync, type Stats, statSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isatty } from "node:tty";
 import { StrongboxError } from "../errors.js";
+import { toolSpawnSync } from "../exec/tool-process.js";
 import { parseDuration } from "../schema/coerce.js";
 import type { AuditSpec } from "../schema/types.js";
 import { assertTrusted, assertTrustedEntry, statOrUndefined } from "../security/trusted-path.js";
@@ -240,7 +240,7 @@ function jsonLinesSink(actorOf: () => AuditActor, deliver: (text: string) => voi
  */
 function createSyslogSink(socket: string, env: Env, actorOf: () => AuditActor): AuditSink {
   return jsonLinesSink(actorOf, (text) => {
-    const result = spawnSync(
+    const result = toolSpawnSync(
       "logger",
       [
         "--socket",

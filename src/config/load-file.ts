@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -6,7 +6,12 @@ import { runInThisContext } from "node:vm";
 import { StrongboxError } from "../errors.js";
 import { packagePath } from "../package-root.js";
 import type { ConfigSpec } from "../schema/types.js";
-import { configImportProblem, importModule, setProjectDir } from "../util/import-module.js";
+import {
+  configImportProblem,
+  importModule,
+  setProjectDir,
+  untrustedModule,
+} from "../util/import-module.js";
 import { cacheDir, cachedCompile } from "./compile-cache.js";
 
 /** What a config's `import … from "strongbox"` is bundled from: `defineConfig` and friends. */
@@ -170,6 +175,13 @@ async function bundleConfig(
     });
     const text = result.outputFiles[0]?.text ?? "";
     const inputs = Object.keys(result.metafile.inputs).map((input) => resolve(input));
+    // Every file bundled into the config runs as the user: a package's own relative imports
+    // (its lib/…) pass the same rule as the file a bare import resolved to.
+    for (const input of inputs) {
+      if (!existsSync(input)) continue; // a virtual module (strongbox-self)
+      const problem = untrustedModule(realpathSync(input), "a file the config bundles");
+      if (problem !== undefined) throw new StrongboxError("E_UNSAFE_PATH", problem);
+    }
     return { text, inputs };
   } catch (error) {
     const first = (

@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { toolExecFileSync } from "../exec/tool-process.js";
 import { ensurePrivateDir } from "../fs/atomic-write.js";
 import { openStore } from "../store/open.js";
 import type { StoreOptions } from "../store/store.js";
@@ -34,7 +34,7 @@ export async function diffStoreRevision(
     });
   const dir = realpathSync(options.dir);
   const git = (args: string[]) =>
-    execFileSync("git", ["-C", dirname(dir), ...args], {
+    toolExecFileSync("git", ["-C", dirname(dir), ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       maxBuffer: 256 * 1024 * 1024,
     });

@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import type { Issue } from "../errors.js";
+import { toolSpawnSync } from "../exec/tool-process.js";
 import type { ConfigSpec } from "../schema/types.js";
 import { isSafePlaceholder } from "./placeholder.js";
 
@@ -112,12 +112,16 @@ function unignoredEnvFiles(baseDir: string): LintFinding[] {
     (name) => /^\.env(\..+)?$/.test(name) && !EXAMPLE.test(name),
   );
   if (files.length === 0) return [];
-  const result = spawnSync("git", ["check-ignore", "--", ...files], {
+  const result = toolSpawnSync("git", ["check-ignore", "--", ...files], {
     cwd: baseDir,
     encoding: "utf8",
   });
   if (result.status === 128 || result.error !== undefined) return [];
-  const ignored = new Set(result.stdout.split("\n").map((line) => basename(line.trim())));
+  const ignored = new Set(
+    String(result.stdout)
+      .split("\n")
+      .map((line) => basename(line.trim())),
+  );
   return files
     .filter((file) => !ignored.has(file))
     .map((file) => ({

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import {
   createPublicKey,
   generateKeyPairSync,
@@ -7,7 +6,7 @@ import {
   randomUUID,
 } from "node:crypto";
 import { StrongboxError } from "../errors.js";
-import { withoutCredentials } from "../security/credentials.js";
+import { toolSpawn } from "../exec/tool-process.js";
 
 /**
  * How a secret's new value is made, for `generate-secret` and rotation. Each
@@ -226,14 +225,14 @@ function fromCommand(
 ): Promise<string> {
   const [program, ...args] = command as [string, ...string[]];
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, {
-      env: withoutCredentials(options.env ?? {}),
+    const child = toolSpawn(program, args, {
+      env: options.env ?? {},
       stdio: ["ignore", "pipe", "ignore"],
       timeout: options.timeoutMs ?? 30_000,
     });
     const chunks: Buffer[] = [];
     let size = 0;
-    child.stdout.on("data", (chunk: Buffer) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size <= 65_536) chunks.push(chunk);
     });

@@ -244,8 +244,10 @@ export interface ProviderDefinition {
   readonly credentials?: readonly string[];
   /**
    * Files and directories where this provider's SDK finds credentials when
-   * no variable names them (`~/` is the home directory): no template, ref or
-   * config value reads them (see security/read-guard.ts).
+   * no variable names them (`~/` is the home directory), or `$NAME` for the
+   * place a variable names (`$AZURE_CONFIG_DIR`, relative to the working
+   * directory): no template, ref or config value reads them (see
+   * security/read-guard.ts).
    */
   readonly credentialFiles?: readonly string[];
   /**

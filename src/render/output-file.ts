@@ -94,7 +94,7 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
     const stats = statOrUndefined(dir);
     if (
       stats !== undefined &&
-      (stats.mode & writableByOthers(stats.gid)) !== 0 &&
+      (stats.mode & writableByOthers(stats.gid, dir, stats)) !== 0 &&
       (stats.mode & 0o1000) === 0
     )
       throw new StrongboxError(

@@ -1,15 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { selectEnvironment } from "../environments/select.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
+import { toolSpawnSync } from "../exec/tool-process.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { openProject, type Project, projectAuditSink, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
 import { configNamedFiles } from "../resolve/read-scope.js";
-import { withoutCredentials } from "../security/credentials.js";
 import { type ReadScope, readGuarded } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
 import { textToBytes } from "../template/go-bytes.js";
@@ -159,6 +158,11 @@ export async function renderFiles(
       // The files the config names are readable by `{{ file }}` too: load it when a template may ask.
       // A config that cannot be opened names nothing; `{{ strongbox }}` and `{{ ref }}` report it.
       if (/\bfile\b/.test(template)) await readsWithConfig().catch(() => reads);
+      // The output is checked before rendering: pkiCert reads the certificate it holds.
+      if (job.output !== undefined && job.output !== "")
+        checkOutputPath(resolve(options.cwd, job.output), options.cwd, {
+          allowSymlink: options.force === true,
+        });
       const nodes = parseTemplate(template, job.input);
       checkFunctions(nodes, job.input);
       // Fetched together, awaited in order: a 100-path template costs one round trip's
@@ -230,10 +234,10 @@ function readTemplate(input: string, reads: ReadScope): string {
 }
 
 function runAfter(job: RenderJob, options: RenderOptions): void {
-  const result = spawnSync("sh", ["-c", job.command as string], {
+  const result = toolSpawnSync("sh", ["-c", job.command as string], {
     stdio: "inherit",
     cwd: options.cwd,
-    env: withoutCredentials(options.env),
+    env: options.env,
   });
   if (result.status !== 0)
     throw new StrongboxError(

@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
+import { toolSpawnSync } from "../exec/tool-process.js";
 
 const EXAMPLE = /\.(example|sample|template|dist|defaults)$/;
 const known = new Map<string, boolean>();
@@ -58,7 +58,7 @@ function findGitRoot(start: string): { root: string; isDirectory: boolean } | un
 }
 
 function askGit(path: string): boolean {
-  const result = spawnSync("git", ["ls-files", "--error-unmatch", "--", basename(path)], {
+  const result = toolSpawnSync("git", ["ls-files", "--error-unmatch", "--", basename(path)], {
     cwd: dirname(path),
     stdio: "ignore",
   });

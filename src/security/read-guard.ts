@@ -1,6 +1,7 @@
 import {
   closeSync,
   constants,
+  existsSync,
   fstatSync,
   openSync,
   readFileSync,
@@ -135,17 +136,31 @@ interface CredentialLocations {
  */
 export function credentialLocations(scope: Pick<ReadScope, "cwd" | "env">): CredentialLocations {
   const home = scope.env.HOME || homedir();
-  const expand = (path: string) =>
-    path === "~" ? home : path.startsWith("~/") ? join(home, path.slice(2)) : path;
+  const usable = (value: string | undefined): value is string =>
+    value !== undefined && value !== "" && !/[\0\n]/.test(value) && value.length <= 4096;
+  // A relative path in a variable is read by Strongbox and the SDKs against the process's
+  // working directory; the config's directory (scope.cwd) is guarded too, as a user may mean it.
+  const bases = [...new Set([process.cwd(), scope.cwd])];
+  const named = (value: string) => bases.map((base) => resolve(base, value));
+  const expand = (path: string): string[] => {
+    if (path.startsWith("$")) {
+      // A place the provider's SDK takes from a variable (AZURE_CONFIG_DIR).
+      const value = scope.env[path.slice(1)];
+      return usable(value) ? named(value) : [];
+    }
+    return [path === "~" ? home : path.startsWith("~/") ? join(home, path.slice(2)) : path];
+  };
   const written: string[] = [
     strongboxConfigDir(scope.env),
-    ...[...STRONGBOX_FILES, ...providerCredentialFiles()].map(expand),
+    ...[...STRONGBOX_FILES, ...providerCredentialFiles()].flatMap(expand),
   ];
   for (const [name, value] of Object.entries(scope.env)) {
-    if (value === undefined || value === "" || /[\0\n]/.test(value) || value.length > 4096)
-      continue;
-    if (!isCredentialVariable(name)) continue;
-    if (isAbsolute(value) || /_(FILE|PATH)$/.test(name)) written.push(resolve(scope.cwd, value));
+    if (!usable(value) || !isCredentialVariable(name)) continue;
+    // A credential variable that names a path (absolute, *_FILE/*_PATH, or any value naming
+    // an existing file or directory, such as a relative VAULT_CLIENT_KEY) names a credential place.
+    const paths = named(value);
+    if (isAbsolute(value) || /_(FILE|PATH)$/.test(name) || paths.some((path) => existsSync(path)))
+      written.push(...paths);
   }
   const places = new Set<string>();
   for (const path of written) {

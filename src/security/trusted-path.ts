@@ -2,6 +2,7 @@ import { lstatSync, readFileSync, readlinkSync, type Stats, statSync } from "nod
 import { userInfo } from "node:os";
 import { dirname, isAbsolute } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { toolSpawnSync } from "../exec/tool-process.js";
 
 /**
  * Files Strongbox executes (a config, its compiled cache, an optional package)
@@ -66,7 +67,7 @@ export function untrustedReason(path: string, what: string): Untrusted | undefin
       return { kind: "owner", at: step.path, message, hint };
     }
     if (step.link) continue;
-    const writable = (stats.mode & writableByOthers(stats.gid)) !== 0;
+    const writable = (stats.mode & writableByOthers(stats.gid, step.path, stats)) !== 0;
     const by = (stats.mode & 0o002) !== 0 ? "everyone" : "its group";
     if (stats.isDirectory() ? writable && (stats.mode & 0o1000) === 0 : isFinal && writable)
       return isFinal && !stats.isDirectory()
@@ -170,9 +171,58 @@ export function assertTrustedEntry(path: string, what: string): void {
   assertTrusted(path, what);
 }
 
-/** The write bits that let someone else write: others always, the group unless it is the user's alone. */
-export function writableByOthers(gid: number): number {
-  return isPrivateGroup(gid) ? 0o002 : 0o022;
+/**
+ * The write bits that let someone else write: others always, the group unless
+ * it is the user's alone. The private-group exception holds only for an entry
+ * without an access ACL: with one, the mode's group bits are the ACL's mask,
+ * and group write there means some named user or group (`setfacl -m
+ * u:1234:rw`) may write. Only a group-writable entry of a private group is
+ * asked (a mask without write lets no named entry write), so the one child
+ * process this costs is rare. Without `path`, the exception holds (callers
+ * that only have a mode).
+ */
+export function writableByOthers(gid: number, path?: string, stats?: Stats): number {
+  if (!isPrivateGroup(gid)) return 0o022;
+  if (path === undefined || stats === undefined || (stats.mode & 0o020) === 0) return 0o002;
+  return hasAccessAcl(path, stats) === false ? 0o002 : 0o022;
+}
+
+const aclAnswers = new Map<string, boolean | undefined>();
+
+/**
+ * Whether `path` (not followed) carries a POSIX access ACL
+ * (`system.posix_acl_access`): Node has no xattr API, so it is asked of
+ * python3 (`os.getxattr`), else of `getfattr`. Undefined when neither can
+ * say, which the caller treats as an ACL (refused: `chmod g-w` fixes it).
+ * Cached by inode and change time (setting an ACL changes ctime).
+ */
+function hasAccessAcl(path: string, stats: Stats): boolean | undefined {
+  const key = `${stats.dev}:${stats.ino}:${stats.ctimeMs}`;
+  if (aclAnswers.has(key)) return aclAnswers.get(key);
+  let answer: boolean | undefined;
+  const python = toolSpawnSync(
+    "python3",
+    [
+      "-c",
+      "import os,sys\ntry:\n os.getxattr(sys.argv[1],'system.posix_acl_access',follow_symlinks=False); print('acl')\nexcept OSError as e:\n print('none' if e.errno in (61,95) else 'error')",
+      path,
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 },
+  );
+  const said = String(python.stdout ?? "").trim();
+  if (python.status === 0 && (said === "acl" || said === "none")) answer = said === "acl";
+  else {
+    const getfattr = toolSpawnSync(
+      "getfattr",
+      ["--absolute-names", "-h", "-n", "system.posix_acl_access", path],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5000 },
+    );
+    if (getfattr.status === 0) answer = true;
+    else if (/No such attribute|Operation not supported/.test(String(getfattr.stderr ?? "")))
+      answer = false;
+  }
+  aclAnswers.set(key, answer);
+  return answer;
 }
 
 const privateGroups = new Map<number, boolean>();

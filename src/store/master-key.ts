@@ -183,7 +183,7 @@ export function assertRandomKey(key: Uint8Array, where: string): void {
 /**
  * What makes `key` look made rather than drawn, or undefined for a key that
  * looks random. Each test is one a random 32-byte key fails with probability
- * below 10^-11 (all of them together too), so a generated key always passes:
+ * below 10^-11, so a generated key always passes:
  *
  * - a few byte values make up most of it (a byte 12 times, or fewer than 8
  *   distinct): `0000…`, `abab…`;
@@ -192,9 +192,20 @@ export function assertRandomKey(key: Uint8Array, where: string): void {
  * - all bytes within a window of 96 values: printable ASCII (a password or a
  *   phrase pasted as a key), or bytes from one narrow range;
  * - a pattern of up to 24 bytes repeating (8 or more positions equal to the
- *   byte that many places earlier).
+ *   byte that many places earlier);
+ * - the same on the second differences: a quadratic sequence (random: as the
+ *   first differences, about 3·10^-19);
+ * - a mirror: 8 or more byte pairs equal around one centre (a palindrome,
+ *   16 bytes followed by their reverse). For one centre at most 16 pairs,
+ *   P(≥ 8 equal) ≤ C(16,8)·256^-8 ≈ 7·10^-16; over the 63 centres ≈ 5·10^-14;
+ * - text: the key is valid UTF-8 made of printable characters (no C0 or C1
+ *   control character, no DEL), as a phrase in any script pasted as a key.
+ *   A random 32-byte string is valid UTF-8 with probability 1.0·10^-8 (a
+ *   walk of the UTF-8 automaton over the 256 byte values, 32 steps); without
+ *   control characters 9.1·10^-12 (same computation).
  *
- * Says which, never the key.
+ * Each test alone fails a random key with probability below 10^-11; all of
+ * them together below 2·10^-11. Says which, never the key.
  */
 export function keyStructure(key: Uint8Array): string | undefined {
   const bytes = [...key];
@@ -212,7 +223,33 @@ export function keyStructure(key: Uint8Array): string | undefined {
     for (let i = period; i < bytes.length; i++) if (bytes[i] === bytes[i - period]) same++;
     if (same >= 8) return "a short pattern repeats in it";
   }
+  const steps = bytes.slice(1).map((byte, i) => (byte - (bytes[i] as number)) & 0xff);
+  if (fewValues(steps.slice(1).map((step, i) => (step - (steps[i] as number)) & 0xff)))
+    return "its bytes follow a sequence (of steps)";
+  // i + j = centre: the pairs mirrored around it.
+  for (let centre = 1; centre <= 2 * bytes.length - 3; centre++) {
+    let same = 0;
+    for (let i = Math.max(0, centre - bytes.length + 1); i < centre - i; i++)
+      if (bytes[i] === bytes[centre - i]) same++;
+    if (same >= 8) return "it mirrors itself (a palindrome)";
+  }
+  if (printableText(key)) return "it is text (valid UTF-8 of printable characters), not a key";
   return undefined;
+}
+
+/** Valid UTF-8 (strict: no overlong forms, surrogates or stray bytes) without control characters. */
+function printableText(key: Uint8Array): boolean {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(key);
+  } catch {
+    return false;
+  }
+  for (const char of text) {
+    const code = char.codePointAt(0) as number;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;
+  }
+  return true;
 }
 
 /** A value 12 times or more, or fewer than 8 distinct values. */

@@ -1,7 +1,9 @@
 import { X509Certificate } from "node:crypto";
-import { lstatSync, readFileSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { registerSecret } from "../redact/registry.js";
+import { readGuarded } from "../security/read-guard.js";
 import { callKey } from "./call-key.js";
 import type { RenderContext } from "./render.js";
 
@@ -27,7 +29,7 @@ export async function pkiCert(
   at: { line: number; column: number },
 ): Promise<PemEncoded> {
   const where = `${ctx.file ?? "template"}:${at.line}:${at.column}`;
-  const kept = ctx.destination === undefined ? undefined : readExisting(ctx.destination);
+  const kept = ctx.destination === undefined ? undefined : readExisting(ctx.destination, ctx);
   if (kept !== undefined) {
     const parsed = sortPems(kept, where);
     const until = parsed.cert === undefined ? undefined : goodUntil(parsed.cert);
@@ -49,19 +51,37 @@ export async function pkiCert(
 }
 
 /**
- * What the destination holds, when it is a plain file: a symlink there (pointing at
- * another service's key pair, say) is not read, so a template cannot copy a key out
- * of a file it was never given.
+ * What the destination holds, when it is a plain file at its own real path,
+ * read through the read guard with the project and the named output as its
+ * scope: a symlink there or on the way (into another service's key pair,
+ * say), a hard link or a credential file is not read, so a template cannot
+ * copy a key out of a file it was never given. What is read is registered as
+ * secret (masked by `--dry`, redacted from logs).
  */
-function readExisting(destination: string): string | undefined {
+function readExisting(destination: string, ctx: RenderContext): string | undefined {
+  const path = resolve(destination);
   try {
-    const path = resolve(destination);
-    if (!lstatSync(path).isFile()) return undefined;
-    const text = readFileSync(path, "latin1");
-    return text === "" ? undefined : text;
+    if (realpathSync(path) !== path || !lstatSync(path).isFile()) return undefined;
   } catch {
     return undefined;
   }
+  if (ctx.reads === undefined) return undefined;
+  let text: string;
+  try {
+    text = readGuarded(path, { ...ctx.reads, named: [...(ctx.reads.named ?? []), path] }).toString(
+      "latin1",
+    );
+  } catch {
+    return undefined; // refused: a fresh certificate is issued instead
+  }
+  if (text === "") return undefined;
+  registerSecret(`pkiCert:${path}`, text);
+  ctx.onFile?.(path, text);
+  for (const block of text.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----\n?/g) ?? []) {
+    registerSecret(`pkiCert:${path}`, block);
+    ctx.onFile?.(path, block);
+  }
+  return text;
 }
 
 /**

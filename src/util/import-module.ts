@@ -46,6 +46,7 @@ export async function importModule<T>(specifier: string): Promise<T> {
   const real = realpathSync(entry);
   if (!real.startsWith(`${found.real}${sep}`))
     throw notFound(specifier, `it resolves to ${real}, outside ${found.dir}`);
+  // The same check as a config's imports (untrustedModule): the resolved file's whole real path.
   assertTrusted(real, `the module ${specifier}`);
   return load<T>(IN_BINARY ? real : pathToFileURL(real).href);
 }
@@ -162,6 +163,22 @@ function notFound(specifier: string, where: string): Error {
  * excluded: a config's imports are the project's), and its package directory
  * must pass the ownership rule.
  */
+/**
+ * The one ownership check for code Strongbox loads from a package (optional
+ * packages, a TypeScript config's imports and every file bundled with it):
+ * the file's whole real path, each directory and link on the way (the
+ * package directory, its `lib/`…), passes the ownership rule. Returns why
+ * not, or undefined.
+ */
+export function untrustedModule(real: string, what: string): string | undefined {
+  try {
+    assertTrusted(real, what);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
 export function configImportProblem(specifier: string, file: string): string | undefined {
   let real: string;
   try {
@@ -179,17 +196,5 @@ export function configImportProblem(specifier: string, file: string): string | u
   });
   if (!inside)
     return `the package ${specifier} resolves to ${real}, outside the project's node_modules (${roots.join(", ")}); install it in the project`;
-  const at = real.lastIndexOf(`${sep}node_modules${sep}`);
-  const rest = real.slice(at + "/node_modules/".length).split(sep);
-  const dir = join(
-    real.slice(0, at),
-    "node_modules",
-    ...rest.slice(0, rest[0]?.startsWith("@") ? 2 : 1),
-  );
-  try {
-    assertTrusted(dir, `the package directory of ${specifier}`);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return undefined;
+  return untrustedModule(real, `the package ${specifier}`);
 }

@@ -2,6 +2,12 @@ import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
 import { callKey } from "../template/call-key.js";
 import type { VaultClient } from "../vault/client.js";
+import {
+  mountRefusal,
+  type PathAsker,
+  pathSpellingRefusal,
+  routedRefusal,
+} from "../vault/path-rule.js";
 import { vaultPathEvent } from "./path-event.js";
 
 /**
@@ -77,9 +83,11 @@ export function vaultTemplateSource(
       let routed: StrongboxError | undefined;
       try {
         // Where Vault routes it, for a reserved prefix spelled under a namespace (ns1/auth/…).
-        routed = await routedRefusal(client, path, write);
+        routed = await routedTemplateRefusal(client, path, write);
         if (routed !== undefined) throw routed;
         const mount = await client.mountOf(path);
+        routed = mountRefusal(mount, write, asker(path));
+        if (routed !== undefined) throw routed;
         kv = mount.kind === "kv" ? mount.version : undefined;
         const api = kv === 2 ? shimKv2Path(path, mount.mount) : path;
         const query = queryText === undefined ? undefined : queryOf(queryText);
@@ -128,133 +136,36 @@ export function vaultTemplateSource(
     list: async (path) => {
       const trimmed = path.replace(/\/+$/, "");
       const refusal =
-        templatePathRefusal(trimmed, false) ?? (await routedRefusal(client, trimmed, false));
+        templatePathRefusal(trimmed, false) ??
+        (await routedTemplateRefusal(client, trimmed, false));
       if (refusal !== undefined) throw refusal;
       return client.kvList(trimmed);
     },
   };
 }
 
-/**
- * The first segments of the Vault paths that authenticate to Vault or
- * control it, which a template never reaches, read or write, whatever the
- * token it was lent may do:
- * - `auth/`: every auth method: logins return tokens, `token/create` mints
- *   them, `token/lookup-self` returns the token itself, AppRole's
- *   `secret-id` mints login material;
- * - `sys/`: server configuration, and `wrapping/` (wrap, unwrap, rewrap)
- *   hands out tokens and wrapped credentials, `generate-root` a root token;
- * - `cubbyhole/`: the token's private storage, where wrapped responses wait;
- * - `identity/`: entities and groups, and `oidc/token` mints a signed
- *   identity token for the token's own entity.
- * Secrets engines (KV, PKI, Transit, database and cloud credentials) stay
- * reachable: they are what templates render.
- */
-const RESERVED_PREFIXES: Readonly<Record<string, string>> = {
-  auth: "authentication: logins and token endpoints return or mint tokens",
-  sys: "server configuration, response wrapping and root generation",
-  cubbyhole: "the token's private storage",
-  identity: "identity management and identity tokens",
-};
-
-/** The mount types Vault gives its token store, system backend, cubbyhole and identity store (`ns_` inside a namespace). */
-const RESERVED_TYPES = new Set(["token", "system", "cubbyhole", "identity"]);
+/** Who asks, in the rule's messages: a template's `secret`/`secrets`. */
+const asker = (path: string): PathAsker => ({
+  code: "E_TEMPLATE",
+  subject: `secret "${path}"`,
+  who: "templates",
+});
 
 /**
- * For a path with a reserved word past its first segment (`ns1/auth/…`, or
- * a KV path such as `secret/data/auth/github`): where Vault routes it, asked
- * afresh (the client's mount cache is keyed by first segment, so an earlier
- * read under `ns1/` must not decide for this one). A path whose route Vault
- * does not tell is refused.
+ * Why a template may not use `path`, or undefined, on its spelling alone
+ * (the rule is `src/vault/path-rule.ts`, shared with `vault://` references).
  */
-async function routedRefusal(
+export function templatePathRefusal(path: string, write: boolean): StrongboxError | undefined {
+  return pathSpellingRefusal(path, write, asker(path));
+}
+
+/** Where Vault routes a path with a reserved word past its first segment (the shared rule). */
+function routedTemplateRefusal(
   client: VaultClient,
   path: string,
   write: boolean,
 ): Promise<StrongboxError | undefined> {
-  if (
-    !path
-      .split("/")
-      .slice(1)
-      .some((segment) => Object.hasOwn(RESERVED_PREFIXES, segment))
-  )
-    return undefined;
-  const response = await client.call(
-    { method: "GET", path: `sys/internal/ui/mounts/${path}` },
-    [404],
-  );
-  const data = response.body?.data;
-  if (response.status === 404 || !isRecord(data) || typeof data.type !== "string")
-    return new StrongboxError(
-      "E_TEMPLATE",
-      `secret "${path}": Vault does not say which mount serves it, and the path names a reserved backend (auth, sys, cubbyhole or identity)`,
-      { hint: "read KV paths through their mount, as in secret/data/app" },
-    );
-  return mountRefusal(path, { mount: String(data.path ?? ""), kind: data.type }, write);
-}
-
-/**
- * The same rule decided on where Vault routes `path` (`sys/internal/ui/mounts`):
- * under a namespace, `ns1/auth/token/lookup-self` is the token store of `ns1`
- * though its first segment is not `auth`. Refused when the mount is one of
- * the reserved backends, or an auth method (a mount with an `auth` segment
- * that is not a KV store).
- */
-function mountRefusal(
-  path: string,
-  mount: { readonly mount: string; readonly kind: string },
-  write: boolean,
-): StrongboxError | undefined {
-  const type = mount.kind.replace(/^ns_/, "");
-  const segments = mount.mount.split("/");
-  const reserved = RESERVED_TYPES.has(type)
-    ? type === "token"
-      ? "auth"
-      : type === "system"
-        ? "sys"
-        : type
-    : mount.kind !== "kv" && mount.kind !== "generic" && segments.includes("auth")
-      ? "auth"
-      : undefined;
-  if (reserved === undefined) return undefined;
-  return new StrongboxError(
-    "E_TEMPLATE",
-    `secret "${path}": templates may not ${write ? "write" : "read"} under ${reserved}/ (${RESERVED_PREFIXES[reserved]}), here under the mount ${mount.mount}`,
-    {
-      hint: "templates render secrets from secrets engines (KV, PKI, Transit, database…); log in and manage Vault with bao/vault commands or Terraform",
-    },
-  );
-}
-
-/**
- * Why a template may not use `path`, or undefined. Decided on the path as
- * Vault will route it: a path whose spelling the URL or Vault would
- * rewrite (`.` or `..` segments, empty ones, percent escapes, backslashes,
- * control characters) is refused outright, so `secret/../auth/…` or
- * `a%75th/…` cannot reach a reserved prefix.
- */
-export function templatePathRefusal(path: string, write: boolean): StrongboxError | undefined {
-  const segments = path.split("/");
-  if (
-    /[%\\]/.test(path) ||
-    [...path].some((char) => (char.codePointAt(0) as number) < 0x20 || char === "\u007f") ||
-    segments.some((s) => s === "." || s === ".." || s === "")
-  )
-    return new StrongboxError(
-      "E_TEMPLATE",
-      `secret "${path}": the path has a segment Vault or the URL would rewrite (".", "..", empty, %, \\ or a control character)`,
-      { hint: "write the path as Vault routes it, as in secret/data/app" },
-    );
-  const first = segments[0] ?? "";
-  const why = Object.hasOwn(RESERVED_PREFIXES, first) ? RESERVED_PREFIXES[first] : undefined;
-  if (why === undefined) return undefined;
-  return new StrongboxError(
-    "E_TEMPLATE",
-    `secret "${path}": templates may not ${write ? "write" : "read"} under ${first}/ (${why})`,
-    {
-      hint: "templates render secrets from secrets engines (KV, PKI, Transit, database…); log in and manage Vault with bao/vault commands or Terraform",
-    },
-  );
+  return routedRefusal(client, path, write, asker(path));
 }
 
 /** consul-template's `k=v` parameters: split at the first `=`, both sides trimmed, empty ones skipped. */

@@ -2,6 +2,7 @@ import { StrongboxError } from "../errors.js";
 import { authenticate, type Session, type VaultAuthSpec, vaultEnv } from "./auth.js";
 import { vaultError } from "./errors.js";
 import { type VaultConnection, VaultHttp, type VaultRequest, type VaultResponse } from "./http.js";
+import { mountRefusal, pathSpellingRefusal, routedRefusal } from "./path-rule.js";
 
 /** A KV secret as read: its key/value map and, for KV v2, its version. */
 export interface KvSecret {
@@ -222,7 +223,7 @@ export class VaultClient {
   }
 
   /** The mount holding `path` and its KV version, asked once per mount prefix. */
-  mountOf(path: string, signal?: AbortSignal): Promise<MountInfo> {
+  async mountOf(path: string, signal?: AbortSignal): Promise<MountInfo> {
     const first = path.split("/")[0] ?? path;
     let info = this.#mounts.get(first);
     if (info === undefined) {
@@ -230,7 +231,33 @@ export class VaultClient {
       this.#mounts.set(first, info);
       info.catch(() => this.#mounts.delete(first));
     }
-    return info;
+    const known = await info;
+    // The cache is keyed by first segment: under a namespace (ns1/secret/…, ns1/pki/…) one
+    // first segment holds many mounts, so a cached mount decides only for paths inside it.
+    return path.startsWith(known.mount) || `${path}/` === known.mount
+      ? known
+      : this.#detectMount(path, signal);
+  }
+
+  /**
+   * The KV operations' gate (refs read through them): the shared rule of
+   * `path-rule.ts` on the spelling, on where Vault routes a path naming a
+   * reserved backend, and on the mount: a KV operation reaches only KV mounts.
+   */
+  async #gate(path: string, signal?: AbortSignal): Promise<MountInfo> {
+    const asker = {
+      code: "E_REF" as const,
+      subject: `the reference to ${path}`,
+      who: "references",
+    };
+    const refusal =
+      pathSpellingRefusal(path, false, asker) ??
+      (await routedRefusal(this, path, false, asker, true, signal));
+    if (refusal !== undefined) throw refusal;
+    const mount = await this.mountOf(path, signal);
+    const wrong = mountRefusal(mount, false, asker, true);
+    if (wrong !== undefined) throw wrong;
+    return mount;
   }
 
   async #detectMount(path: string, signal?: AbortSignal): Promise<MountInfo> {
@@ -256,7 +283,7 @@ export class VaultClient {
     section: "data" | "metadata" | "delete" | "undelete" | "destroy",
     signal?: AbortSignal,
   ): Promise<{ api: string; version: 1 | 2 }> {
-    const { mount, version } = await this.mountOf(path, signal);
+    const { mount, version } = await this.#gate(path, signal);
     if (version === 1) return { api: path, version };
     const rest = path.slice(mount.length).replace(/^(data|metadata)\//, "");
     return { api: `${mount}${section}/${rest}`, version };

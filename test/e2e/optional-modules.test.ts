@@ -283,7 +283,7 @@ describe("optional modules (issue 24.7)", () => {
     [
       "the project's node_modules, when the package is writable by everyone",
       (top: string) => chmodSync(plantHelper(join(top, "p/node_modules"), join(top, "ran")), 0o777),
-      /the package directory of config-helper .* everyone can write to/,
+      /config-helper .* everyone can write to/,
     ],
   ] as const) {
     it(`attacks: a package a TypeScript config imports from ${name} is refused`, async () => {
@@ -302,6 +302,36 @@ describe("optional modules (issue 24.7)", () => {
       assert.match(result.stderr, expected);
     });
   }
+
+  // Inside an accepted package directory: the resolved entry file, a relative import of it,
+  // and each directory on the way, each either writable by everyone or another user's.
+  const nested = ["lib", "lib/index.js", "lib/inner", "lib/inner/impl.js"];
+  const spoilers: ReadonlyArray<readonly [string, (path: string) => void]> = [
+    ["writable by everyone", (path) => chmodSync(path, 0o777)],
+    ...(process.getuid?.() === 0
+      ? [["owned by another user", (path: string) => chownSync(path, 12345, 12345)] as const]
+      : []),
+  ];
+  for (const part of nested)
+    for (const [how, spoil] of spoilers)
+      it(`attacks: a config's package whose ${part} is ${how} is refused`, async () => {
+        const top = tempProject();
+        const project = join(top, "p");
+        const { _marker, ...files } = importer(join(top, "ran"));
+        writeFiles(project, files);
+        const marker = JSON.stringify(join(top, "ran"));
+        writeFiles(join(project, "node_modules/config-helper"), {
+          "package.json": '{ "name": "config-helper", "type": "module", "main": "lib/index.js" }\n',
+          "lib/index.js": 'import "./inner/impl.js";\n',
+          "lib/inner/impl.js": `import { writeFileSync } from "node:fs";\nwriteFileSync(${marker}, "ran");\n`,
+        });
+        symlinkSync(join(ROOT, "node_modules/esbuild"), join(project, "node_modules/esbuild"));
+        spoil(join(project, "node_modules/config-helper", part));
+        const result = await runCli(["check"], { cwd: project });
+        assert.equal(existsSync(join(top, "ran")), false, "the spoiled package ran");
+        assert.equal(result.code, 3, result.stderr);
+        assert.match(result.stderr, /config-helper|config bundles/);
+      });
 
   it("a package a TypeScript config imports from the project's own node_modules is bundled", async () => {
     const top = tempProject();

@@ -71,6 +71,9 @@ describe("the generated variants (issue 24, items 4-6)", () => {
         credentialEnv[name] = target;
       } else credentialEnv[name] = `${CANARY}-env-${i}`;
     }
+    // Places a provider takes from a variable ($AZURE_CONFIG_DIR): each set, relative to the project.
+    for (const place of providerCredentialFiles())
+      if (place.startsWith("$")) credentialEnv[place.slice(1)] = join(dir, "named", place.slice(1));
     // Where credentials live without a variable naming them. HOME is the project (as the
     // test helpers set it), so only the deny rules, not the allow-list, stand in the way.
     const home = dir;
@@ -96,7 +99,11 @@ describe("the generated variants (issue 24, items 4-6)", () => {
       else if (!place.startsWith(`${home}/`)) absentPaths.push(join(place, "token"));
     for (const place of providerCredentialFiles())
       assert.ok(
-        places.includes(place.replace(/^~\//, `${home}/`)),
+        places.includes(
+          place.startsWith("$")
+            ? (credentialEnv[place.slice(1)] as string)
+            : place.replace(/^~\//, `${home}/`),
+        ),
         `${place} is a credential place`,
       );
     const files = [...created, ...Object.values(credentialEnv).filter((v) => v.startsWith("/"))];
@@ -390,6 +397,51 @@ describe("the generated variants (issue 24, items 4-6)", () => {
       // Each refused, never merely missing: it exists, or is refused by its spelling.
       const refused = refusedVariables(schema.stderr, /may not be read/);
       for (const i of all.keys()) assert.ok(refused.has(`S${i}`), `S${i} ${all[i]}`);
+    } finally {
+      writeFiles(dir, { "strongbox.config.yaml": config, ".env": "" });
+    }
+  });
+
+  it("relative credential paths are guarded where they are read: the working directory below the config", async () => {
+    // Every *_FILE/*_PATH name, the credentials whose value may be a path (VAULT_CLIENT_KEY,
+    // plain and prefixed), and each variable a provider reads a credential place from.
+    const named = [
+      ...NAMES.filter(isFileName),
+      ...NAMES.filter((name) => /CLIENT_KEY$/.test(name)),
+      ...providerCredentialFiles()
+        .filter((place) => place.startsWith("$"))
+        .map((place) => place.slice(1)),
+    ];
+    assert.ok(named.includes("VAULT_CLIENT_KEY") && named.includes("AZURE_CONFIG_DIR"));
+    const cwd = join(dir, "deep", "cwd");
+    const values: Record<string, string> = {};
+    const files: string[] = [];
+    for (const [i, name] of named.entries()) {
+      values[name] = `rel/${name}`;
+      const file = name.endsWith("_DIR")
+        ? join(cwd, "rel", name, "inside")
+        : join(cwd, "rel", name);
+      writeFiles(cwd, { [relative(cwd, file)]: `${CANARY}-relative-${i}\n` });
+      files.push(file);
+    }
+    const config = readFileSync(join(dir, "strongbox.config.yaml"), "utf8");
+    try {
+      writeFiles(dir, {
+        "strongbox.config.yaml": `variables:\n${files.map((_, i) => `  E${i}: { secret: true }`).join("\n")}\n`,
+        ".env": `${files.map((file, i) => `E${i}=file://${file}`).join("\n")}\n`,
+      });
+      const result = await runCli(
+        ["export", "--format", "json", "--config", join(dir, "strongbox.config.yaml")],
+        {
+          cwd,
+          env: { ...values, HOME: dir, STRONGBOX_CACHE_DIR: join(dir, ".cache") },
+        },
+      );
+      assert.notEqual(result.code, 0);
+      assert.ok(!leaks(result.stdout + result.stderr), "a relative credential file was printed");
+      const refused = refusedVariables(result.stderr, /may not be read/);
+      for (const i of files.keys())
+        assert.ok(refused.has(`E${i}`), `E${i} ${named[i]}\n${result.stderr}`);
     } finally {
       writeFiles(dir, { "strongbox.config.yaml": config, ".env": "" });
     }

@@ -53,6 +53,53 @@ const STRUCTURED: ReadonlyArray<readonly [string, fc.Arbitrary<Uint8Array>]> = [
       )
       .map(([values, picks]) => key(picks.map((pick) => values[pick % values.length] as number))),
   ],
+  [
+    "a quadratic sequence, any start, stride and curvature",
+    fc
+      .tuple(byte, byte, byte)
+      .map(([start, step, curve]) =>
+        key(Array.from({ length: 32 }, (_, i) => start + i * step + curve * i * i)),
+      ),
+  ],
+  [
+    "a mirror: up to 16 random bytes and their reverse, around any centre",
+    fc
+      .tuple(fc.uint8Array({ minLength: 8, maxLength: 16 }), fc.uint8Array({ maxLength: 16 }))
+      .map(([half, rest]) => {
+        const mirrored = [...half, ...[...half].reverse(), ...rest];
+        return key(
+          mirrored
+            .slice(0, 32)
+            .concat(Array(Math.max(0, 32 - mirrored.length)).fill(0x5a))
+            .slice(0, 32),
+        );
+      }),
+  ],
+  [
+    "UTF-8 text in any script (German, Chinese, Cyrillic, emoji, mixed), 32 bytes",
+    fc
+      .array(
+        fc.oneof(
+          fc.integer({ min: 0x20, max: 0x7e }),
+          fc.constantFrom(0xe4, 0xf6, 0xfc, 0xdf, 0xc4, 0xd6, 0xdc, 0x20ac),
+          fc.integer({ min: 0x4e00, max: 0x9fff }),
+          fc.integer({ min: 0x400, max: 0x4ff }),
+          fc.integer({ min: 0x1f600, max: 0x1f64f }),
+        ),
+        { minLength: 1, maxLength: 32 },
+      )
+      .map((codes) => {
+        const out: number[] = [];
+        for (const code of codes) {
+          const bytes = [...new TextEncoder().encode(String.fromCodePoint(code))];
+          if (out.length + bytes.length > 32) break;
+          out.push(...bytes);
+        }
+        // Filled up with a word, as a phrase goes on.
+        while (out.length < 32) out.push(0x61 + (out.length % 26));
+        return key(out);
+      }),
+  ],
 ];
 
 describe("init refuses a made master key (issue 24.8)", () => {

@@ -4,6 +4,7 @@
 // a config (assertTrusted) and a key file (readPrivateFile); the same spellings leading
 // only through directories the user controls must pass.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -196,4 +197,69 @@ describe("the CLI refuses a config and a key file reached through an open direct
     assert.equal(result.code, 7, result.stderr);
     assert.match(result.stderr, /which others can write to/);
   });
+});
+
+// Red team follow-up (item 2): with a POSIX access ACL the mode's group bits are the ACL's
+// mask, so "group-writable, but the group is the user's private one" no longer means only the
+// user may write. The ACL is written as the kernel stores it (system.posix_acl_access) with
+// python3's os.setxattr, which a fresh Linux machine has (setfacl may not be installed).
+const ACL_TAGS = { userObj: 1, user: 2, groupObj: 4, group: 8, mask: 0x10, other: 0x20 };
+function setAcl(path: string, named: "user" | "group", maskPerm: number): void {
+  const entries: Array<[number, number, number]> = [
+    [ACL_TAGS.userObj, 7, 0xffffffff],
+    [ACL_TAGS[named], 7, 1234],
+    [ACL_TAGS.groupObj, 6, 0xffffffff],
+    [ACL_TAGS.mask, maskPerm, 0xffffffff],
+    [ACL_TAGS.other, 0, 0xffffffff],
+  ];
+  // Entries sorted by tag, as the kernel requires.
+  entries.sort((a, b) => a[0] - b[0]);
+  const bytes = Buffer.alloc(4 + entries.length * 8);
+  bytes.writeUInt32LE(2, 0);
+  for (const [i, [tag, perm, id]] of entries.entries()) {
+    bytes.writeUInt16LE(tag, 4 + i * 8);
+    bytes.writeUInt16LE(perm, 6 + i * 8);
+    bytes.writeUInt32LE(id, 8 + i * 8);
+  }
+  execFileSync("python3", [
+    "-c",
+    "import os,sys\nos.setxattr(sys.argv[1],'system.posix_acl_access',bytes.fromhex(sys.argv[2]),follow_symlinks=False)",
+    path,
+    bytes.toString("hex"),
+  ]);
+}
+
+describe("the ownership rule sees POSIX ACLs behind a private group's write bit", () => {
+  /** A project dir and config in the user's private group (root's group when run as root). */
+  const project = () => {
+    const base = tempProject();
+    const dir = join(base, "p");
+    mkdirSync(dir, { mode: 0o770 });
+    chmodSync(dir, 0o770);
+    const config = join(dir, "strongbox.config.yaml");
+    writeFileSync(config, "variables: {}\n", { mode: 0o660 });
+    chmodSync(config, 0o660);
+    return { dir, config };
+  };
+  it("control: group-writable in the private group without an ACL is accepted", () => {
+    const { config } = project();
+    assert.doesNotThrow(() => assertTrusted(config, "config file"));
+  });
+  for (const named of ["user", "group"] as const) {
+    for (const where of ["the config", "its directory"] as const) {
+      it(`attacks: an ACL granting a named ${named} write on ${where} is refused`, () => {
+        const { dir, config } = project();
+        setAcl(where === "the config" ? config : dir, named, 7);
+        assert.throws(
+          () => assertTrusted(config, "config file"),
+          (error: unknown) => error instanceof StrongboxError && error.code === "E_UNSAFE_PATH",
+        );
+      });
+      it(`control: an ACL naming a ${named} on ${where} with a mask without write is accepted`, () => {
+        const { dir, config } = project();
+        setAcl(where === "the config" ? config : dir, named, 5);
+        assert.doesNotThrow(() => assertTrusted(config, "config file"));
+      });
+    }
+  }
 });

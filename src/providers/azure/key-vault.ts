@@ -58,7 +58,14 @@ const AZURE_CREDENTIALS = [
  * CLI's and PowerShell's token caches and service principal entries, and
  * the workload identity webhook's projected token.
  */
-const AZURE_CREDENTIAL_FILES = ["~/.azure", "~/.IdentityService", "/var/run/secrets/azure"];
+const AZURE_CREDENTIAL_FILES = [
+  "~/.azure",
+  // The Azure CLI's directory when AZURE_CONFIG_DIR moves it, and the Developer CLI's (azd) tokens.
+  "$AZURE_CONFIG_DIR",
+  "~/.azd",
+  "~/.IdentityService",
+  "/var/run/secrets/azure",
+];
 
 /**
  * `azure-kv://VAULT/SECRET[?version=ID]`: a secret in Azure Key Vault, the
