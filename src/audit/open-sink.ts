@@ -1,4 +1,4 @@
-import { fstatSync, type Stats, statSync, writeSync } from "node:fs";
+import { fstatSync, type Stats, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isatty } from "node:tty";
 import { StrongboxError } from "../errors.js";
