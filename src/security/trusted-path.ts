@@ -2,7 +2,7 @@ import { lstatSync, readFileSync, readlinkSync, type Stats, statSync } from "nod
 import { userInfo } from "node:os";
 import { dirname, isAbsolute } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { toolSpawnSync } from "../exec/tool-process.js";
+import { hasAccessAcl } from "./acl-probe.js";
 
 /**
  * Files Strongbox executes (a config, its compiled cache, an optional package)
@@ -185,44 +185,6 @@ export function writableByOthers(gid: number, path?: string, stats?: Stats): num
   if (!isPrivateGroup(gid)) return 0o022;
   if (path === undefined || stats === undefined || (stats.mode & 0o020) === 0) return 0o002;
   return hasAccessAcl(path, stats) === false ? 0o002 : 0o022;
-}
-
-const aclAnswers = new Map<string, boolean | undefined>();
-
-/**
- * Whether `path` (not followed) carries a POSIX access ACL
- * (`system.posix_acl_access`): Node has no xattr API, so it is asked of
- * python3 (`os.getxattr`), else of `getfattr`. Undefined when neither can
- * say, which the caller treats as an ACL (refused: `chmod g-w` fixes it).
- * Cached by inode and change time (setting an ACL changes ctime).
- */
-function hasAccessAcl(path: string, stats: Stats): boolean | undefined {
-  const key = `${stats.dev}:${stats.ino}:${stats.ctimeMs}`;
-  if (aclAnswers.has(key)) return aclAnswers.get(key);
-  let answer: boolean | undefined;
-  const python = toolSpawnSync(
-    "python3",
-    [
-      "-c",
-      "import os,sys\ntry:\n os.getxattr(sys.argv[1],'system.posix_acl_access',follow_symlinks=False); print('acl')\nexcept OSError as e:\n print('none' if e.errno in (61,95) else 'error')",
-      path,
-    ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 },
-  );
-  const said = String(python.stdout ?? "").trim();
-  if (python.status === 0 && (said === "acl" || said === "none")) answer = said === "acl";
-  else {
-    const getfattr = toolSpawnSync(
-      "getfattr",
-      ["--absolute-names", "-h", "-n", "system.posix_acl_access", path],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5000 },
-    );
-    if (getfattr.status === 0) answer = true;
-    else if (/No such attribute|Operation not supported/.test(String(getfattr.stderr ?? "")))
-      answer = false;
-  }
-  aclAnswers.set(key, answer);
-  return answer;
 }
 
 const privateGroups = new Map<number, boolean>();

@@ -10,8 +10,17 @@ import { declaredCredentialVariables } from "../../src/security/credentials.js";
 import { runCli, tempProject, writeFiles } from "../helpers/cli.js";
 
 const SRC = join(import.meta.dirname, "../../../src");
-/** The only files that may start a process themselves: the helper, and the user's own command (run, agent), which scrub by the same function and keep what the schema declares. */
-const ALLOWED = new Set(["exec/tool-process.ts", "exec/spawn-child.ts", "agent/agent.ts"]);
+/**
+ * The only files that may start a process themselves: the helper, the user's own command (run,
+ * agent), which scrub by the same function and keep what the schema declares, and the ACL probe
+ * of the ownership rule, which gives its probe PATH alone (it sits below the helper's imports).
+ */
+const ALLOWED = new Set([
+  "exec/tool-process.ts",
+  "exec/spawn-child.ts",
+  "agent/agent.ts",
+  "security/acl-probe.ts",
+]);
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -136,8 +136,8 @@ describe("store files and keys (issue 9.13, 9.14)", () => {
     chmodSync(keys, 0o700);
     assert.equal((await runCli(["list"], { cwd: dir })).code, 0);
     if (isRoot) {
-      const [file] = readdirSync(keys);
-      chownSync(join(keys, file as string), 12345, 12345);
+      // Every key file: the directory also holds audit.key, which `list` does not read.
+      for (const file of readdirSync(keys)) chownSync(join(keys, file), 12345, 12345);
       const foreign = await runCli(["list"], { cwd: dir });
       assert.equal(foreign.code, 7);
       assert.match(foreign.stderr, /belongs to another user/);
