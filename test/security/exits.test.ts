@@ -26,6 +26,7 @@ import {
 } from "../../src/security/credentials.js";
 import { credentialLocations } from "../../src/security/read-guard.js";
 import { cleanEnv, runCli, spawnCli, tempProject, writeFiles } from "../helpers/cli.js";
+import { listenLoopback } from "../helpers/loopback.js";
 
 // ---------------------------------------------------------------------------------------------
 // The generated names: every declared credential, plain and under an environment's prefix,
@@ -604,18 +605,5 @@ function fakeVault(token: string): Promise<FakeVault> {
       return json(200, { data: { id: token, client_token: token, keys: [token] } });
     });
   });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      resolve({
-        addr: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
-        seen,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listenLoopback(server).then((listening) => ({ ...listening, seen }));
 }

@@ -21,6 +21,7 @@ import { parseTemplate } from "../../src/template/parse.js";
 import { renderTemplate, TEMPLATE_FUNCTIONS } from "../../src/template/render.js";
 import { MAX_RESPONSE_BYTES } from "../../src/vault/http.js";
 import { runCli, tempProject } from "../helpers/cli.js";
+import { listenLoopback } from "../helpers/loopback.js";
 
 /**
  * Canaries with the characters that change how a value is printed: none of them holds a
@@ -480,18 +481,5 @@ function hostileVault(
       res.end(JSON.stringify(reply.body));
     });
   });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      resolve({
-        addr: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
-        seen,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listenLoopback(server).then((listening) => ({ ...listening, seen }));
 }
