@@ -67,9 +67,14 @@ export function untrustedReason(path: string, what: string): Untrusted | undefin
       return { kind: "owner", at: step.path, message, hint };
     }
     if (step.link) continue;
+    // Who may write matters only where it could replace something: a directory without the
+    // sticky bit, or the final file. Asking elsewhere would cost an ACL probe for nothing
+    // (/tmp is group-writable by root's private group, and its change time never stands still).
+    const sticky = stats.isDirectory() && (stats.mode & 0o1000) !== 0;
+    if (sticky || (!stats.isDirectory() && !isFinal)) continue;
     const writable = (stats.mode & writableByOthers(stats.gid, step.path, stats)) !== 0;
     const by = (stats.mode & 0o002) !== 0 ? "everyone" : "its group";
-    if (stats.isDirectory() ? writable && (stats.mode & 0o1000) === 0 : isFinal && writable)
+    if (writable)
       return isFinal && !stats.isDirectory()
         ? {
             kind: "writable",
