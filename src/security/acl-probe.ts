@@ -1,12 +1,19 @@
 import { spawnSync } from "node:child_process";
 import type { Stats } from "node:fs";
+import { resolve } from "node:path";
 
-// The probe runs with PATH alone, not the scrubbed copy of Strongbox's own
-// environment exec/tool-process.ts gives: it needs nothing else, and the
-// ownership rule sits below the credential classification (which asks the
-// provider registry, whose modules use this rule), so importing that helper
-// here would close an import cycle.
-const PROBE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" };
+// The probe judges a directory someone else may be able to write, so nothing
+// it runs may come from there: the tools are found on the system's own
+// directories only (never the user's PATH, which `npm run` starts with the
+// project's node_modules/.bin), it starts in `/` (a pyenv shim or Python
+// would otherwise read `.python-version` or modules from the project), and
+// Python runs isolated (-I: no user site, no PYTHON* variables, no script
+// directory; -S: no site module). Its environment is that PATH alone, not
+// the scrubbed copy exec/tool-process.ts gives: the ownership rule sits below
+// the credential classification, so importing that helper would close an
+// import cycle.
+const SYSTEM_PATH = "/usr/bin:/bin:/usr/sbin:/sbin";
+const PROBE = { env: { PATH: SYSTEM_PATH, LC_ALL: "C" }, cwd: "/" } as const;
 
 const aclAnswers = new Map<string, boolean | undefined>();
 
@@ -21,22 +28,26 @@ export function hasAccessAcl(path: string, stats: Stats): boolean | undefined {
   const key = `${stats.dev}:${stats.ino}:${stats.ctimeMs}`;
   if (aclAnswers.has(key)) return aclAnswers.get(key);
   let answer: boolean | undefined;
+  // The probe starts in `/`: a relative path is made absolute here, against ours.
+  const absolute = resolve(path);
   const python = spawnSync(
     "python3",
     [
+      "-I",
+      "-S",
       "-c",
       "import os,sys\ntry:\n os.getxattr(sys.argv[1],'system.posix_acl_access',follow_symlinks=False); print('acl')\nexcept OSError as e:\n print('none' if e.errno in (61,95) else 'error')",
-      path,
+      absolute,
     ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000, env: PROBE_ENV },
+    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000, ...PROBE },
   );
   const said = String(python.stdout ?? "").trim();
   if (python.status === 0 && (said === "acl" || said === "none")) answer = said === "acl";
   else {
     const getfattr = spawnSync(
       "getfattr",
-      ["--absolute-names", "-h", "-n", "system.posix_acl_access", path],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5000, env: PROBE_ENV },
+      ["--absolute-names", "-h", "-n", "system.posix_acl_access", absolute],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5000, ...PROBE },
     );
     if (getfattr.status === 0) answer = true;
     else if (/No such attribute|Operation not supported/.test(String(getfattr.stderr ?? "")))

@@ -245,6 +245,23 @@ describe("the ownership rule sees POSIX ACLs behind a private group's write bit"
     const { config } = project();
     assert.doesNotThrow(() => assertTrusted(config, "config file"));
   });
+  it("attacks: the ACL probe runs nothing the judged directory holds (a python3 planted in node_modules/.bin, first on PATH as npm run puts it, with the project as the working directory)", async () => {
+    const { dir } = project();
+    const bin = join(dir, "node_modules/.bin");
+    mkdirSync(bin, { recursive: true });
+    const marker = join(dir, "planted-ran");
+    for (const tool of ["python3", "getfattr"]) {
+      writeFileSync(join(bin, tool), `#!/bin/sh\ntouch '${marker}'\necho none\n`, { mode: 0o755 });
+      chmodSync(join(bin, tool), 0o755);
+    }
+    setAcl(dir, "user", 7);
+    for (const path of [`${bin}:${process.env.PATH}`, `./node_modules/.bin:${process.env.PATH}`]) {
+      const result = await runCli(["check"], { cwd: dir, env: { PATH: path } });
+      assert.equal(result.code, 6, result.stdout + result.stderr);
+      assert.match(result.stderr, /E_UNSAFE_PATH/);
+      assert.ok(!existsSync(marker), `the planted probe ran (PATH=${path.split(":")[0]})`);
+    }
+  });
   for (const named of ["user", "group"] as const) {
     for (const where of ["the config", "its directory"] as const) {
       it(`attacks: an ACL granting a named ${named} write on ${where} is refused`, () => {
