@@ -41,11 +41,11 @@ const rows = [
 for (const [name, value] of rows) console.log(`${String(name).padEnd(46)} ${value}`);
 if (list) {
   console.log("\ncycles:", cycles.map((c) => c.join(" ")).join(" | ") || "none");
-  console.log("\nagainst the order:\n  " + (againstRooms.sort().join("\n  ") || "none"));
+  console.log(`\nagainst the order:\n  ${againstRooms.sort().join("\n  ") || "none"}`);
   console.log("\nlong functions:");
   for (const f of longFunctions)
     console.log(`  ${String(f.ownLines).padStart(4)}  ${f.file}:${f.line} ${f.name}`);
   console.log("\nlong files:");
   for (const f of longFiles) console.log(`  ${String(f.lines).padStart(4)}  ${f.file}`);
-  console.log("\ncommand imports:\n  " + commands.join("\n  "));
+  console.log(`\ncommand imports:\n  ${commands.join("\n  ")}`);
 }
