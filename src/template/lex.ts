@@ -46,16 +46,7 @@ export function lexTemplate(source: string, file: string): Piece[] {
   const starts = [0];
   for (let at = source.indexOf("\n"); at >= 0; at = source.indexOf("\n", at + 1))
     starts.push(at + 1);
-  const position = (at: number) => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((starts[mid] as number) <= at) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low + 1, column: at - (starts[low] as number) + 1 };
-  };
+  const position = (at: number) => positionOf(starts, at);
   while (index < source.length) {
     const open = source.indexOf("{{", index);
     if (open < 0) {
@@ -82,6 +73,18 @@ export function lexTemplate(source: string, file: string): Piece[] {
     index = close + 2;
   }
   return pieces;
+}
+
+/** The 1-based line and column of offset `at`, given the offsets where lines start. */
+function positionOf(starts: readonly number[], at: number): { line: number; column: number } {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((starts[mid] as number) <= at) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low + 1, column: at - (starts[low] as number) + 1 };
 }
 
 /** The index of the `}}` closing an action, skipping `}}` inside strings and comments. */
@@ -132,60 +135,85 @@ function tokenize(
   const tokens: Token[] = [];
   let i = 0;
   while (i < inner.length) {
-    const char = inner[i] as string;
-    const at = position(offset + i);
-    if (/\s/.test(char)) {
+    if (/\s/.test(inner[i] as string)) {
       i++;
-    } else if (SIMPLE[char] !== undefined) {
-      tokens.push({ kind: SIMPLE[char] as Token["kind"], text: char, ...at });
-      i++;
-    } else if (inner.startsWith(":=", i)) {
-      tokens.push({ kind: "declare", text: ":=", ...at });
-      i += 2;
-    } else if (char === "=") {
-      tokens.push({ kind: "assign", text: "=", ...at });
-      i++;
-    } else if (char === '"') {
-      const end = endOfQuoted(inner, i);
-      if (end < 0) throw templateError(file, at, "the string starting here is never closed");
-      const text = inner.slice(i, end + 1);
-      tokens.push({
-        kind: "string",
-        text,
-        value: unquoteGo(text, (why) => templateError(file, at, why)),
-        ...at,
-      });
-      i = end + 1;
-    } else if (char === "`") {
-      const end = inner.indexOf("`", i + 1);
-      if (end < 0) throw templateError(file, at, "the raw string starting here is never closed");
-      tokens.push({
-        kind: "string",
-        text: inner.slice(i, end + 1),
-        value: inner.slice(i + 1, end),
-        ...at,
-      });
-      i = end + 1;
-    } else {
-      const word =
-        /^(\.[A-Za-z0-9_.]*|\$[A-Za-z0-9_]*(?:\.[A-Za-z0-9_.]+)?|-?\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*)/.exec(
-          inner.slice(i),
-        )?.[0];
-      if (word === undefined)
-        throw templateError(file, at, `unexpected character ${JSON.stringify(char)}`);
-      const kind: Token["kind"] = word.startsWith(".")
-        ? "field"
-        : word.startsWith("$")
-          ? "variable"
-          : /^-?\d/.test(word)
-            ? "number"
-            : "ident";
-      tokens.push({ kind, text: word, ...at });
-      i += word.length;
+      continue;
     }
+    const { token, length } = readToken(inner, i, position(offset + i), file);
+    tokens.push(token);
+    i += length;
   }
   void source;
   return tokens;
+}
+
+/** Where a token starts. */
+type At = { line: number; column: number };
+
+/** The token starting at `i` (not white space), and how many characters it takes. */
+function readToken(
+  inner: string,
+  i: number,
+  at: At,
+  file: string,
+): { token: Token; length: number } {
+  const char = inner[i] as string;
+  if (SIMPLE[char] !== undefined)
+    return { token: { kind: SIMPLE[char] as Token["kind"], text: char, ...at }, length: 1 };
+  if (inner.startsWith(":=", i))
+    return { token: { kind: "declare", text: ":=", ...at }, length: 2 };
+  if (char === "=") return { token: { kind: "assign", text: "=", ...at }, length: 1 };
+  if (char === '"') return readQuoted(inner, i, at, file);
+  if (char === "`") return readRaw(inner, i, at, file);
+  return readWord(inner, i, at, file);
+}
+
+function readQuoted(
+  inner: string,
+  i: number,
+  at: At,
+  file: string,
+): { token: Token; length: number } {
+  const end = endOfQuoted(inner, i);
+  if (end < 0) throw templateError(file, at, "the string starting here is never closed");
+  const text = inner.slice(i, end + 1);
+  const value = unquoteGo(text, (why) => templateError(file, at, why));
+  return { token: { kind: "string", text, value, ...at }, length: end + 1 - i };
+}
+
+function readRaw(inner: string, i: number, at: At, file: string): { token: Token; length: number } {
+  const end = inner.indexOf("`", i + 1);
+  if (end < 0) throw templateError(file, at, "the raw string starting here is never closed");
+  const token: Token = {
+    kind: "string",
+    text: inner.slice(i, end + 1),
+    value: inner.slice(i + 1, end),
+    ...at,
+  };
+  return { token, length: end + 1 - i };
+}
+
+/** A field, variable, number or identifier. */
+function readWord(
+  inner: string,
+  i: number,
+  at: At,
+  file: string,
+): { token: Token; length: number } {
+  const word =
+    /^(\.[A-Za-z0-9_.]*|\$[A-Za-z0-9_]*(?:\.[A-Za-z0-9_.]+)?|-?\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*)/.exec(
+      inner.slice(i),
+    )?.[0];
+  if (word === undefined)
+    throw templateError(file, at, `unexpected character ${JSON.stringify(inner[i])}`);
+  const kind: Token["kind"] = word.startsWith(".")
+    ? "field"
+    : word.startsWith("$")
+      ? "variable"
+      : /^-?\d/.test(word)
+        ? "number"
+        : "ident";
+  return { token: { kind, text: word, ...at }, length: word.length };
 }
 
 /** The one error type of templates: names the file, line and column. */

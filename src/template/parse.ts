@@ -69,132 +69,170 @@ export type Node =
  * `E_TEMPLATE` error naming file, line and column, never silently ignored.
  */
 export function parseTemplate(source: string, file = "template"): Node[] {
-  const pieces = applyTrim(lexTemplate(source, file));
-  let index = 0;
-  let rangeDepth = 0;
-  const parseList = (
-    closers: readonly string[],
-  ): { nodes: Node[]; closer?: Piece & { kind: "action" } } => {
-    const nodes: Node[] = [];
-    while (index < pieces.length) {
-      const piece = pieces[index++] as Piece;
-      if (piece.kind === "text") {
-        if (piece.text !== "") nodes.push(piece);
-        continue;
-      }
-      if (piece.comment) continue;
-      const first = piece.tokens[0];
-      if (first === undefined) throw templateError(file, piece, "empty action");
-      if (first.kind === "ident" && (first.text === "end" || first.text === "else")) {
-        if (!closers.includes(first.text))
-          throw templateError(file, piece, `unexpected {{ ${first.text} }}`);
-        return { nodes, closer: piece };
-      }
-      if (first.kind === "ident" && (first.text === "break" || first.text === "continue")) {
-        if (rangeDepth === 0)
-          throw templateError(file, piece, `{{ ${first.text} }} outside {{ range }}`);
-        if (piece.tokens.length > 1)
-          throw templateError(file, piece, `{{ ${first.text} }} takes nothing after it`);
-        nodes.push(
-          first.text === "break"
-            ? { kind: "break", line: piece.line, column: piece.column }
-            : { kind: "continue", line: piece.line, column: piece.column },
-        );
-        continue;
-      }
-      if (
-        first.kind === "ident" &&
-        (first.text === "define" || first.text === "template" || first.text === "block")
-      ) {
-        const name = piece.tokens[1];
-        if (name?.kind !== "string")
-          throw templateError(file, piece, `{{ ${first.text} }} needs a quoted template name`);
-        const argument = piece.tokens.slice(2);
-        if (first.text === "define" && argument.length > 0)
-          throw templateError(file, piece, "{{ define }} takes only a name");
-        const pipeline = argument.length === 0 ? undefined : parsePipeline(argument, file);
-        if (first.text !== "template") {
-          // A definition's body is its own: a break inside it belongs to no range around it.
-          const outer = rangeDepth;
-          rangeDepth = 0;
-          const body = parseList(["end"]);
-          rangeDepth = outer;
-          if (body.closer?.tokens[0]?.text !== "end" || body.closer.tokens.length > 1)
-            throw templateError(
-              file,
-              body.closer ?? piece,
-              `{{ ${first.text} }} ends with a plain {{ end }}`,
-            );
-          nodes.push({
-            kind: "define",
-            name: name.value ?? "",
-            body: body.nodes,
-            line: piece.line,
-            column: piece.column,
-          });
-        }
-        if (first.text !== "define")
-          nodes.push({
-            kind: "template",
-            name: name.value ?? "",
-            ...(pipeline === undefined ? {} : { pipeline }),
-            line: piece.line,
-            column: piece.column,
-          });
-        continue;
-      }
-      if (
-        first.kind === "ident" &&
-        (first.text === "with" || first.text === "if" || first.text === "range")
-      ) {
-        nodes.push(parseBlock(first.text, piece.tokens.slice(1), piece));
-        continue;
-      }
-      nodes.push({
-        kind: "output",
-        pipeline: parsePipeline(piece.tokens, file),
-        line: piece.line,
-        column: piece.column,
-      });
+  const parser: Parser = {
+    pieces: applyTrim(lexTemplate(source, file)),
+    file,
+    source,
+    index: 0,
+    rangeDepth: 0,
+  };
+  return parseList(parser, []).nodes;
+}
+
+/** An action piece: `{{ … }}` with its tokens. */
+type Action = Piece & { kind: "action" };
+
+/** Where the parse stands: the next piece, and how many `range`s enclose it. */
+interface Parser {
+  readonly pieces: Piece[];
+  readonly file: string;
+  readonly source: string;
+  index: number;
+  rangeDepth: number;
+}
+
+/** Nodes up to one of `closers` (`end`, `else`), and the action that closed them. */
+function parseList(parser: Parser, closers: readonly string[]): { nodes: Node[]; closer?: Action } {
+  const { pieces, file } = parser;
+  const nodes: Node[] = [];
+  while (parser.index < pieces.length) {
+    const piece = pieces[parser.index++] as Piece;
+    if (piece.kind === "text") {
+      if (piece.text !== "") nodes.push(piece);
+      continue;
     }
-    if (closers.length > 0)
-      throw templateError(
-        file,
-        { line: source.split("\n").length, column: 1 },
-        "a with/if/range block is never closed with {{ end }}",
-      );
-    return { nodes };
-  };
-  const parseBlock = (kind: "with" | "if" | "range", tokens: readonly Token[], at: Piece): Node => {
-    const pipeline = parsePipeline(tokens, file);
-    if (kind === "range") rangeDepth++;
-    const body = parseList(["else", "end"]);
-    if (kind === "range") rangeDepth--;
-    let otherwise: Node[] = [];
-    if (body.closer?.tokens[0]?.text === "else") {
-      const rest = body.closer.tokens.slice(1);
-      const nested = rest[0];
-      if (
-        nested !== undefined &&
-        nested.kind === "ident" &&
-        (nested.text === "if" || nested.text === "with")
-      ) {
-        // `else if` / `else with` share the outer block's {{ end }}.
-        index--;
-        const inner = { ...body.closer, tokens: rest } as Piece & { kind: "action" };
-        pieces[index] = inner;
-        otherwise = [parseChained(nested.text, inner)];
-      } else {
-        otherwise = parseList(["end"]).nodes;
-      }
+    if (piece.comment) continue;
+    const first = piece.tokens[0];
+    if (first === undefined) throw templateError(file, piece, "empty action");
+    if (first.kind === "ident" && (first.text === "end" || first.text === "else")) {
+      if (!closers.includes(first.text))
+        throw templateError(file, piece, `unexpected {{ ${first.text} }}`);
+      return { nodes, closer: piece };
     }
-    return { kind, pipeline, body: body.nodes, otherwise, line: at.line, column: at.column };
-  };
-  const parseChained = (kind: "if" | "with", piece: Piece & { kind: "action" }): Node => {
-    index++;
-    return parseBlock(kind, piece.tokens.slice(1), piece);
-  };
-  return parseList([]).nodes;
+    nodes.push(...parseAction(parser, piece, first));
+  }
+  if (closers.length > 0)
+    throw templateError(
+      file,
+      { line: parser.source.split("\n").length, column: 1 },
+      "a with/if/range block is never closed with {{ end }}",
+    );
+  return { nodes };
+}
+
+/** The nodes of one action that is not a closer: a keyword's, or an output. */
+function parseAction(parser: Parser, piece: Action, first: Token): Node[] {
+  if (first.kind === "ident") {
+    if (first.text === "break" || first.text === "continue")
+      return [parseLoopControl(parser, piece, first.text)];
+    if (first.text === "define" || first.text === "template" || first.text === "block")
+      return parseDefinition(parser, piece, first.text);
+    if (first.text === "with" || first.text === "if" || first.text === "range")
+      return [parseBlock(parser, first.text, piece.tokens.slice(1), piece)];
+  }
+  return [
+    {
+      kind: "output",
+      pipeline: parsePipeline(piece.tokens, parser.file),
+      line: piece.line,
+      column: piece.column,
+    },
+  ];
+}
+
+function parseLoopControl(parser: Parser, piece: Action, keyword: "break" | "continue"): Node {
+  if (parser.rangeDepth === 0)
+    throw templateError(parser.file, piece, `{{ ${keyword} }} outside {{ range }}`);
+  if (piece.tokens.length > 1)
+    throw templateError(parser.file, piece, `{{ ${keyword} }} takes nothing after it`);
+  return keyword === "break"
+    ? { kind: "break", line: piece.line, column: piece.column }
+    : { kind: "continue", line: piece.line, column: piece.column };
+}
+
+/** `define` (a definition), `template` (a call) and `block` (both at once). */
+function parseDefinition(
+  parser: Parser,
+  piece: Action,
+  keyword: "define" | "template" | "block",
+): Node[] {
+  const { file } = parser;
+  const name = piece.tokens[1];
+  if (name?.kind !== "string")
+    throw templateError(file, piece, `{{ ${keyword} }} needs a quoted template name`);
+  const argument = piece.tokens.slice(2);
+  if (keyword === "define" && argument.length > 0)
+    throw templateError(file, piece, "{{ define }} takes only a name");
+  const pipeline = argument.length === 0 ? undefined : parsePipeline(argument, file);
+  const nodes: Node[] = [];
+  if (keyword !== "template")
+    nodes.push({
+      kind: "define",
+      name: name.value ?? "",
+      body: parseDefinitionBody(parser, piece, keyword),
+      line: piece.line,
+      column: piece.column,
+    });
+  if (keyword !== "define")
+    nodes.push({
+      kind: "template",
+      name: name.value ?? "",
+      ...(pipeline === undefined ? {} : { pipeline }),
+      line: piece.line,
+      column: piece.column,
+    });
+  return nodes;
+}
+
+function parseDefinitionBody(parser: Parser, piece: Action, keyword: string): Node[] {
+  // A definition's body is its own: a break inside it belongs to no range around it.
+  const outer = parser.rangeDepth;
+  parser.rangeDepth = 0;
+  const body = parseList(parser, ["end"]);
+  parser.rangeDepth = outer;
+  if (body.closer?.tokens[0]?.text !== "end" || body.closer.tokens.length > 1)
+    throw templateError(
+      parser.file,
+      body.closer ?? piece,
+      `{{ ${keyword} }} ends with a plain {{ end }}`,
+    );
+  return body.nodes;
+}
+
+function parseBlock(
+  parser: Parser,
+  kind: "with" | "if" | "range",
+  tokens: readonly Token[],
+  at: Piece,
+): Node {
+  const pipeline = parsePipeline(tokens, parser.file);
+  if (kind === "range") parser.rangeDepth++;
+  const body = parseList(parser, ["else", "end"]);
+  if (kind === "range") parser.rangeDepth--;
+  let otherwise: Node[] = [];
+  if (body.closer?.tokens[0]?.text === "else") {
+    const rest = body.closer.tokens.slice(1);
+    const nested = rest[0];
+    if (
+      nested !== undefined &&
+      nested.kind === "ident" &&
+      (nested.text === "if" || nested.text === "with")
+    ) {
+      // `else if` / `else with` share the outer block's {{ end }}.
+      parser.index--;
+      const inner = { ...body.closer, tokens: rest } as Action;
+      parser.pieces[parser.index] = inner;
+      otherwise = [parseChained(parser, nested.text, inner)];
+    } else {
+      otherwise = parseList(parser, ["end"]).nodes;
+    }
+  }
+  return { kind, pipeline, body: body.nodes, otherwise, line: at.line, column: at.column };
+}
+
+function parseChained(parser: Parser, kind: "if" | "with", piece: Action): Node {
+  parser.index++;
+  return parseBlock(parser, kind, piece.tokens.slice(1), piece);
 }
 
 /** Applies `{{-` and `-}}`: trims the whitespace of the neighbouring text. */

@@ -5,7 +5,7 @@ import { StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
 import { readGuarded } from "../security/read-guard.js";
 import { callKey } from "./call-key.js";
-import type { RenderContext } from "./render.js";
+import type { RenderContext } from "./context.js";
 
 /** What `pkiCert` gives a template: consul-template's `PemEncoded`. */
 export interface PemEncoded {

@@ -1,50 +1,24 @@
 import { StrongboxError } from "../errors.js";
-import { isCredentialVariable } from "../security/credentials.js";
-import { type ReadScope, readGuarded } from "../security/read-guard.js";
+import { callFunction } from "./builtins.js";
 import { guardedCall } from "./call-guard.js";
-import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS, strictBase64 } from "./functions.js";
-import { byteLength, bytesToText, textToBytes } from "./go-bytes.js";
-import { byteSorted, goJson, goSprint, goSprintf } from "./go-format.js";
-import { goToml } from "./go-toml.js";
+import { type At, type RenderContext, type Run, where } from "./context.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
-import { pkiCert } from "./pki-cert.js";
-import { SPRIG_FUNCTIONS, SPRIG_UNSUPPORTED } from "./sprig.js";
+import { scratchCall } from "./scratch.js";
+import {
+  forFormat,
+  isObject,
+  MISSING,
+  NO_VALUE,
+  rangeItems,
+  stringify,
+  truthy,
+  type Value,
+} from "./values.js";
 
-/** What a template may reach: Vault secrets and environment variables. */
-export interface RenderContext {
-  /**
-   * `{{ secret "path" }}`: the response as consul-template shapes it (`.Data`, `.LeaseID`…),
-   * or undefined; with `params` (`"k=v"`), a write.
-   */
-  secret(path: string, params?: readonly string[]): Promise<unknown>;
-  env(name: string): string | undefined;
-  /** `{{ secrets "path/" }}`: the key names under a path (KV list). */
-  list?(path: string): Promise<string[]>;
-  /** `{{ strongbox "VAR" }}`: a schema variable, resolved through the schema and the environment's policy. */
-  variable?(name: string): Promise<string>;
-  /** `{{ ref "vault://…#KEY" }}`: any reference, resolved under the environment's policy. */
-  ref?(text: string): Promise<string>;
-  /** Render a missing key as an empty string instead of failing (consul-template prints `<no value>`). */
-  readonly allowMissing?: boolean;
-  readonly file?: string;
-  /** The file being rendered to: `pkiCert` keeps using the certificate it holds while it is good. */
-  readonly destination?: string;
-  /**
-   * Where `{{ file }}` may read (the project and the paths the config names;
-   * never credentials or /proc): see security/read-guard.ts. By default the
-   * current directory, with this process's environment.
-   */
-  readonly reads?: ReadScope;
-  /** Told of each file `{{ file }}` read, so a dry render can mask it as it masks secrets. */
-  onFile?(path: string, content: string): void;
-  /** Told when a call's result goes stale (`pkiCert`'s kept certificate), so an agent can render again then. */
-  refreshAt?(key: string, at: number): void;
-}
-
-const MISSING = Symbol("missing");
-/** What `index` gives for a key the map lacks: Go's nil interface, printed `<no value>`. */
-const NO_VALUE = Symbol("no value");
-type Value = unknown;
+// The module's published surface: importers outside template/ reach these here.
+export { TEMPLATE_FUNCTIONS } from "./builtins.js";
+export { checkFunctions } from "./check-functions.js";
+export type { RenderContext } from "./context.js";
 
 /**
  * Renders a parsed template. Secrets are inserted as data, never re-evaluated.
@@ -54,87 +28,45 @@ type Value = unknown;
  * write it.
  */
 export async function renderTemplate(nodes: readonly Node[], ctx: RenderContext): Promise<string> {
-  const run: Run = { ...ctx, definitions: definitionsOf(nodes, ctx), depth: 0, scratch: new Map() };
+  const run: Run = {
+    ...ctx,
+    definitions: definitionsOf(nodes, ctx),
+    depth: 0,
+    scratch: new Map(),
+    execute: executeDefinition,
+  };
   // consul-template executes with no data: `{{ . }}` at the top prints <no value>.
   return renderList(nodes, NO_VALUE, new Scope(), run);
-}
-
-/** Where `{{ template }}` finds its definitions, and how deep the calls are. */
-interface Run extends RenderContext {
-  readonly definitions: ReadonlyMap<string, readonly Node[]>;
-  readonly depth: number;
-  /** consul-template's `scratch`: one pad per render, shared by the templates it calls. */
-  readonly scratch: Map<string, Value>;
-}
-
-/** `scratch.Key/Get/Set/SetX/MapSet/MapSetX/MapValues`, as consul-template's Scratch has them. */
-function scratchCall(
-  pad: Map<string, Value>,
-  name: string,
-  args: Value[],
-  at: { line: number; column: number },
-  ctx: RenderContext,
-): Value {
-  const [key, second, third] = args;
-  const k = String(key);
-  const map = () => {
-    const existing = pad.get(k);
-    if (isObject(existing)) return existing;
-    const fresh: Record<string, Value> = {};
-    pad.set(k, fresh);
-    return fresh;
-  };
-  switch (name) {
-    case "Key":
-      return pad.has(k);
-    case "Get":
-      return pad.has(k) ? pad.get(k) : NO_VALUE;
-    case "Set":
-      pad.set(k, second);
-      return "";
-    case "SetX":
-      if (!pad.has(k)) pad.set(k, second);
-      return "";
-    case "MapSet":
-      map()[String(second)] = third;
-      return "";
-    case "MapSetX": {
-      const target = map();
-      if (!Object.hasOwn(target, String(second))) target[String(second)] = third;
-      return "";
-    }
-    case "MapValues": {
-      const target = pad.get(k);
-      if (!isObject(target)) return [];
-      return byteSorted(Object.keys(target)).map((entry) => target[entry]);
-    }
-    default:
-      throw new StrongboxError(
-        "E_TEMPLATE",
-        `${ctx.file ?? "template"}:${at.line}:${at.column}: scratch has no method ${name}`,
-        { hint: "scratch has Key, Get, Set, SetX, MapSet, MapSetX and MapValues" },
-      );
-  }
 }
 
 /** Go's limit on nested template calls, reached only by a template calling itself without end. */
 const MAX_DEPTH = 1000;
 
 /** The body of template `name` for `{{ template }}` or `executeTemplate`, checked for existence and depth. */
-function definition(run: Run, name: string, at: { line: number; column: number }): readonly Node[] {
-  const where = `${run.file ?? "template"}:${at.line}:${at.column}`;
+function definition(run: Run, name: string, at: At): readonly Node[] {
   const body = run.definitions.get(name);
   if (body === undefined)
-    throw new StrongboxError("E_TEMPLATE", `${where}: no template "${name}" is defined`, {
+    throw new StrongboxError("E_TEMPLATE", `${where(run, at)}: no template "${name}" is defined`, {
       hint: `define it with {{ define "${name}" }}…{{ end }}`,
     });
   if (run.depth >= MAX_DEPTH)
     throw new StrongboxError(
       "E_TEMPLATE",
-      `${where}: template "${name}" calls itself more than ${MAX_DEPTH} times`,
+      `${where(run, at)}: template "${name}" calls itself more than ${MAX_DEPTH} times`,
       { hint: "give the recursion an end" },
     );
   return body;
+}
+
+/** `executeTemplate`: definition `name` rendered with `dot`. */
+function executeDefinition(run: Run, name: string, dot: Value, at: At): Promise<string> {
+  return renderCalled(run, definition(run, name, at), dot);
+}
+
+/** A definition's body, one call deeper. A called template sees only its dot: its variables start afresh. */
+function renderCalled(run: Run, body: readonly Node[], dot: Value): Promise<string> {
+  const deeper: Run = { ...run, depth: run.depth + 1 };
+  return renderList(body, dot, new Scope(), deeper);
 }
 
 /**
@@ -144,28 +76,36 @@ function definition(run: Run, name: string, at: { line: number; column: number }
  */
 function definitionsOf(nodes: readonly Node[], ctx: RenderContext): Map<string, readonly Node[]> {
   const definitions = new Map<string, readonly Node[]>();
-  const empty = (body: readonly Node[]) =>
-    body.every((node) => node.kind === "text" && node.text.trim() === "");
-  const visit = (list: readonly Node[]) => {
-    for (const node of list) {
-      if (node.kind === "define") {
-        const existing = definitions.get(node.name);
-        if (existing !== undefined && !empty(existing) && !empty(node.body))
-          throw new StrongboxError(
-            "E_TEMPLATE",
-            `${ctx.file ?? "template"}:${node.line}:${node.column}: template "${node.name}" is defined twice`,
-            { hint: "give each {{ define }} its own name" },
-          );
-        if (existing === undefined || !empty(node.body)) definitions.set(node.name, node.body);
-        visit(node.body);
-      } else if (node.kind === "with" || node.kind === "if" || node.kind === "range") {
-        visit(node.body);
-        visit(node.otherwise);
-      }
-    }
-  };
-  visit(nodes);
+  collectDefinitions(nodes, definitions, ctx);
   return definitions;
+}
+
+function collectDefinitions(
+  list: readonly Node[],
+  definitions: Map<string, readonly Node[]>,
+  ctx: RenderContext,
+): void {
+  for (const node of list) {
+    if (node.kind === "define") {
+      const existing = definitions.get(node.name);
+      if (existing !== undefined && !blank(existing) && !blank(node.body))
+        throw new StrongboxError(
+          "E_TEMPLATE",
+          `${where(ctx, node)}: template "${node.name}" is defined twice`,
+          { hint: "give each {{ define }} its own name" },
+        );
+      if (existing === undefined || !blank(node.body)) definitions.set(node.name, node.body);
+      collectDefinitions(node.body, definitions, ctx);
+    } else if (node.kind === "with" || node.kind === "if" || node.kind === "range") {
+      collectDefinitions(node.body, definitions, ctx);
+      collectDefinitions(node.otherwise, definitions, ctx);
+    }
+  }
+}
+
+/** A body of nothing but white space, which a second definition may replace or be replaced by. */
+function blank(body: readonly Node[]): boolean {
+  return body.every((node) => node.kind === "text" && node.text.trim() === "");
 }
 
 /** `{{ break }}` and `{{ continue }}` unwinding to their range, carrying what was written before them. */
@@ -196,54 +136,59 @@ async function renderList(
 }
 
 async function renderNode(node: Node, dot: Value, vars: Scope, ctx: Run): Promise<string> {
+  switch (node.kind) {
+    case "text":
+      return node.text;
+    case "define":
+      // Definitions print nothing where they stand.
+      return "";
+    case "break":
+    case "continue":
+      throw new LoopSignal(node.kind);
+    case "template": {
+      const body = definition(ctx, node.name, node);
+      const value =
+        node.pipeline === undefined
+          ? NO_VALUE
+          : await evalPipeline(node.pipeline, dot, vars, ctx, false);
+      return renderCalled(ctx, body, value);
+    }
+    case "output": {
+      const value = await evalPipeline(node.pipeline, dot, vars, ctx, false);
+      return node.pipeline.declare === undefined ? stringify(value) : "";
+    }
+    case "range":
+      return renderRange(node, dot, vars, ctx);
+    default: {
+      const value = await evalPipeline(node.pipeline, dot, vars, ctx, true);
+      if (truthy(value))
+        return renderList(node.body, node.kind === "with" ? value : dot, vars.child(), ctx);
+      return renderList(node.otherwise, dot, vars.child(), ctx);
+    }
+  }
+}
+
+/** A `with`, `if` or `range` node: a pipeline, a body and an `else`. */
+type Block = Extract<Node, { readonly otherwise: unknown }>;
+
+async function renderRange(node: Block, dot: Value, vars: Scope, ctx: Run): Promise<string> {
   let out = "";
-  if (node.kind === "text") {
-    out += node.text;
-  } else if (node.kind === "define") {
-    // Definitions print nothing where they stand.
-  } else if (node.kind === "break" || node.kind === "continue") {
-    throw new LoopSignal(node.kind);
-  } else if (node.kind === "template") {
-    const body = definition(ctx, node.name, node);
-    const value =
-      node.pipeline === undefined
-        ? NO_VALUE
-        : await evalPipeline(node.pipeline, dot, vars, ctx, false);
-    // A called template sees only its dot: its variables start afresh.
-    const deeper: Run = { ...ctx, depth: ctx.depth + 1 };
-    out += await renderList(body, value, new Scope(), deeper);
-  } else if (node.kind === "output") {
-    const value = await evalPipeline(node.pipeline, dot, vars, ctx, false);
-    if (node.pipeline.declare === undefined) out += stringify(value);
-  } else {
-    const value = await evalPipeline(node.pipeline, dot, vars, ctx, true);
-    if (node.kind === "range") {
-      const items = Array.isArray(value)
-        ? value.map((v, i) => [i, v] as const)
-        : isObject(value)
-          ? byteSorted(Object.keys(value)).map((key) => [key, value[key]] as const)
-          : [];
-      if (items.length === 0) out += await renderList(node.otherwise, dot, vars.child(), ctx);
-      for (const [key, item] of items) {
-        // Each iteration is its own scope; `$x = …` inside still reaches an outer $x.
-        const scope = vars.child();
-        const names = node.pipeline.declare?.split(", ") ?? [];
-        if (names.length === 2) {
-          scope.declare(names[0] as string, key);
-          scope.declare(names[1] as string, item);
-        } else if (names.length === 1) scope.declare(names[0] as string, item);
-        try {
-          out += await renderList(node.body, item, scope, ctx);
-        } catch (signal) {
-          if (!(signal instanceof LoopSignal)) throw signal;
-          out += signal.output;
-          if (signal.kind === "break") break;
-        }
-      }
-    } else if (truthy(value)) {
-      out += await renderList(node.body, node.kind === "with" ? value : dot, vars.child(), ctx);
-    } else {
-      out += await renderList(node.otherwise, dot, vars.child(), ctx);
+  const items = rangeItems(await evalPipeline(node.pipeline, dot, vars, ctx, true));
+  if (items.length === 0) out += await renderList(node.otherwise, dot, vars.child(), ctx);
+  const names = node.pipeline.declare?.split(", ") ?? [];
+  for (const [key, item] of items) {
+    // Each iteration is its own scope; `$x = …` inside still reaches an outer $x.
+    const scope = vars.child();
+    if (names.length === 2) {
+      scope.declare(names[0] as string, key);
+      scope.declare(names[1] as string, item);
+    } else if (names.length === 1) scope.declare(names[0] as string, item);
+    try {
+      out += await renderList(node.body, item, scope, ctx);
+    } catch (signal) {
+      if (!(signal instanceof LoopSignal)) throw signal;
+      out += signal.output;
+      if (signal.kind === "break") break;
     }
   }
   return out;
@@ -344,12 +289,8 @@ async function evalCommand(
       args.push(piped.value);
       computed.push(true);
     }
-    return guardedCall(
-      head.text,
-      args,
-      computed,
-      `${ctx.file ?? "template"}:${head.line}:${head.column}`,
-      () => call(head.text, args, head, ctx),
+    return guardedCall(head.text, args, computed, where(ctx, head), () =>
+      callFunction(head.text, args, head, ctx as Run),
     );
   }
   return evalArg(head, dot, vars, ctx, condition);
@@ -386,7 +327,7 @@ async function evalArg(
 function walk(
   base: Value,
   path: readonly string[],
-  at: { line: number; column: number },
+  at: At,
   ctx: RenderContext,
   condition: boolean,
 ): Value {
@@ -399,433 +340,10 @@ function walk(
   return value;
 }
 
-async function call(
-  name: string,
-  args: Value[],
-  at: { line: number; column: number },
-  ctx: RenderContext,
-): Promise<Value> {
-  switch (name) {
-    case "secret": {
-      const path = String(args[0] ?? "");
-      // `printf "secret/data/%s/app" (env "ENV")` with ENV unset: refuse, do not read another path.
-      if (path === "" || /(^|\/)\//.test(path) || path.startsWith("/"))
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: the secret path "${path}" has an empty segment`,
-          {
-            hint: 'a variable in the path is probably unset (env "ENV"?); set it, or fix the template',
-          },
-        );
-      const params = args.slice(1).map((arg) => String(arg ?? ""));
-      const secret = await ctx.secret(path, params);
-      if (secret === undefined && !ctx.allowMissing)
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: no secret at ${path}`,
-          { hint: "check the path, or render with --allow-missing" },
-        );
-      return secret;
-    }
-    case "pkiCert":
-      return pkiCert(
-        String(args[0] ?? ""),
-        args.slice(1).map((arg) => String(arg ?? "")),
-        ctx,
-        at,
-      );
-    case "env": {
-      const variable = String(args[0] ?? "");
-      refuseCredential(variable, "env", at, ctx);
-      return ctx.env(variable) ?? "";
-    }
-    case "secrets":
-      return (await ctx.list?.(String(args[0] ?? ""))) ?? [];
-    case "strongbox":
-    case "ref": {
-      const resolver = name === "strongbox" ? ctx.variable : ctx.ref;
-      if (resolver === undefined)
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: {{ ${name} }} needs a strongbox config`,
-          { hint: "run render where strongbox.config.ts or .yaml is found, or pass --config" },
-        );
-      return resolver(String(args[0] ?? ""));
-    }
-    case "printf":
-      return goSprintf(String(args[0] ?? ""), args.slice(1).map(forFormat));
-    case "toJSON":
-      return goJson(args[0]);
-    case "toJSONPretty":
-      return goJson(args[0], "  ");
-    case "toUnescapedJSON":
-      return goJson(args[0], undefined, false);
-    case "toUnescapedJSONPretty":
-      return goJson(args[0], "  ", false);
-    case "base64Encode":
-      return textToBytes(String(args[0] ?? "")).toString("base64");
-    case "base64Decode":
-      try {
-        return strictBase64(String(args[0] ?? ""), "base64Decode");
-      } catch (error) {
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: error calling base64Decode: ${(error as Error).message}`,
-          {
-            hint: "base64Decode takes standard base64 with padding (base64URLDecode takes - and _)",
-          },
-        );
-      }
-    case "index":
-      // A key a map lacks gives Go's zero value, which prints as <no value>.
-      return args
-        .slice(1)
-        .reduce(
-          (value: Value, key) =>
-            (isObject(value) || Array.isArray(value)) && Object.hasOwn(value, String(key))
-              ? (value as Record<string, Value>)[String(key)]
-              : NO_VALUE,
-          args[0],
-        );
-    case "eq":
-      return args.slice(1).some((other) => other === args[0]);
-    case "ne":
-      return args[0] !== args[1];
-    case "not":
-      return !truthy(args[0]);
-    case "and":
-      return args.find((arg) => !truthy(arg)) ?? args.at(-1);
-    case "or":
-      return args.find((arg) => truthy(arg)) ?? args.at(-1);
-    case "lt":
-    case "le":
-    case "gt":
-    case "ge":
-      return compare(name, args[0], args[1], `${ctx.file ?? "template"}:${at.line}:${at.column}`);
-    case "print":
-      return goPrint(args.map(forFormat), false);
-    case "println":
-      return goPrint(args.map(forFormat), true);
-    case "html":
-      return args
-        .map((arg) => goSprint(forFormat(arg) as never))
-        .join("")
-        .replace(/[&'<>"\0]/g, (c) => HTML_ESCAPES[c] as string);
-    case "urlquery":
-      return encodeURIComponent(args.map((arg) => goSprint(forFormat(arg) as never)).join(""))
-        .replace(/%20/g, "+")
-        .replace(/[!'()*]/g, (c) => `%${(c.codePointAt(0) as number).toString(16).toUpperCase()}`);
-    case "len":
-      // Go's len of a string counts bytes, not characters.
-      return typeof args[0] === "string"
-        ? byteLength(args[0])
-        : Array.isArray(args[0])
-          ? args[0].length
-          : isObject(args[0])
-            ? Object.keys(args[0]).length
-            : 0;
-    case "file": {
-      const path = String(args[0] ?? "");
-      // One guard for every read a template, ref or config asks for (security/read-guard.ts).
-      let bytes: Buffer;
-      try {
-        bytes = readGuarded(path, ctx.reads ?? processScope());
-      } catch (error) {
-        if (!(error instanceof StrongboxError)) throw error;
-        const where = `${ctx.file ?? "template"}:${at.line}:${at.column}`;
-        throw error.code === "E_IO"
-          ? new StrongboxError(
-              "E_TEMPLATE",
-              `${where}: file "${path}" cannot be read (missing, or not permitted)`,
-              { hint: "check the path; it is relative to the directory render runs in" },
-            )
-          : new StrongboxError("E_TEMPLATE", `${where}: ${error.message}`, {
-              hint: error.hint ?? "check the path",
-            });
-      }
-      const content = bytesToText(bytes);
-      ctx.onFile?.(path, content);
-      return content;
-    }
-    case "executeTemplate": {
-      const run = ctx as Run;
-      const name = String(args[0] ?? "");
-      const body = definition(run, name, at);
-      const deeper: Run = { ...run, depth: run.depth + 1 };
-      return renderList(body, args.length > 1 ? args[1] : NO_VALUE, new Scope(), deeper);
-    }
-    case "mustEnv": {
-      const variable = String(args[0] ?? "");
-      refuseCredential(variable, "mustEnv", at, ctx);
-      const value = ctx.env(variable) ?? "";
-      if (value === "")
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: error calling mustEnv: required environment variable ${variable} is empty`,
-          { hint: `set ${variable} for the process that renders` },
-        );
-      return value;
-    }
-    case "envOrDefault": {
-      const variable = String(args[0] ?? "");
-      refuseCredential(variable, "envOrDefault", at, ctx);
-      return ctx.env(variable) ?? String(args[1] ?? "");
-    }
-    case "toTOML":
-      try {
-        return goToml(forFormat(args[0]));
-      } catch (error) {
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${ctx.file ?? "template"}:${at.line}:${at.column}: error calling toTOML: ${(error as Error).message}`,
-          { hint: "toTOML takes a map (a secret's .Data.data, parseJSON of an object…)" },
-        );
-      }
-    case "sprig_env": {
-      const variable = String(args[0] ?? "");
-      refuseCredential(variable, name, at, ctx);
-      return ctx.env(variable) ?? "";
-    }
-    case "sprig_expandenv":
-      // os.ExpandEnv: $NAME and ${NAME}; each name passes the credential rule.
-      return String(args[0] ?? "").replace(
-        /\$(\{([^}]*)\}|([A-Za-z0-9_]+))/g,
-        (_whole, _inner, braced: string | undefined, bare: string | undefined) => {
-          const variable = braced ?? bare ?? "";
-          refuseCredential(variable, name, at, ctx);
-          return ctx.env(variable) ?? "";
-        },
-      );
-    default: {
-      const pure = Object.hasOwn(PURE_FUNCTIONS, name)
-        ? PURE_FUNCTIONS[name]
-        : Object.hasOwn(SPRIG_FUNCTIONS, name)
-          ? SPRIG_FUNCTIONS[name]
-          : undefined;
-      if (pure !== undefined) {
-        try {
-          // A Sprig function returning nil (`sprig_fromJson` of junk, `sprig_first` of []) prints <no value>.
-          return (pure(args.map(forFormat)) as Value) ?? NO_VALUE;
-        } catch (error) {
-          throw new StrongboxError(
-            "E_TEMPLATE",
-            `${ctx.file ?? "template"}:${at.line}:${at.column}: error calling ${name}: ${(error as Error).message}`,
-            {
-              hint: "check the function's arguments (consul-template's order: the piped value comes last)",
-            },
-          );
-        }
-      }
-      throw new StrongboxError(
-        "E_TEMPLATE",
-        `${ctx.file ?? "template"}:${at.line}:${at.column}: unknown function ${name}`,
-        {
-          hint: "supported: secret, secrets, env, strongbox, ref, printf, index, eq, ne, not, and, or, len, toJSON, base64Encode, base64Decode",
-        },
-      );
-    }
-  }
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "'": "&#39;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&#34;",
-  "\0": "\uFFFD",
-};
-
-/** Go's `lt`, `le`, `gt`, `ge`: numbers with numbers, strings with strings, else an error. */
-function compare(name: string, a: Value, b: Value, where: string): boolean {
-  const comparable =
-    (typeof a === "number" && typeof b === "number") ||
-    (typeof a === "string" && typeof b === "string");
-  if (!comparable)
-    throw new StrongboxError(
-      "E_TEMPLATE",
-      `${where}: error calling ${name}: incompatible types for comparison`,
-      {
-        hint: "compare numbers with numbers and strings with strings (parseInt turns text into a number)",
-      },
-    );
-  const x = a as number | string;
-  const y = b as number | string;
-  return name === "lt" ? x < y : name === "le" ? x <= y : name === "gt" ? x > y : x >= y;
-}
-
-/** `fmt.Sprint` (spaces between operands when neither is a string) or `fmt.Sprintln` (always, and a newline). */
-function goPrint(args: readonly Value[], line: boolean): string {
-  let out = "";
-  for (const [i, arg] of args.entries()) {
-    if (i > 0 && (line || (typeof arg !== "string" && typeof args[i - 1] !== "string"))) out += " ";
-    out += arg === undefined ? "<nil>" : goSprint(arg as never);
-  }
-  return line ? `${out}\n` : out;
-}
-
-/** A missing key formats as Go's nil. */
-function forFormat(value: Value): Value {
-  return value === MISSING || value === NO_VALUE ? undefined : value;
-}
-
-/** How an action prints its value: Go's `fmt.Sprint` (maps as `map[k:v]`, lists as `[a b]`). */
-function stringify(value: Value): string {
-  // A JSON null is Go's nil interface, which a template prints as <no value>.
-  if (value === NO_VALUE || value === null) return "<no value>";
-  if (value === undefined || value === MISSING) return "";
-  return goSprint(value);
-}
-
-function truthy(value: Value): boolean {
-  if (
-    value === undefined ||
-    value === null ||
-    value === false ||
-    value === 0 ||
-    value === "" ||
-    value === MISSING ||
-    value === NO_VALUE
-  )
-    return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (isObject(value)) return Object.keys(value).length > 0;
-  return true;
-}
-
-function isObject(value: Value): value is Record<string, Value> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function missing(
-  ctx: RenderContext,
-  at: { line: number; column: number },
-  key: string,
-): StrongboxError {
-  return new StrongboxError(
-    "E_TEMPLATE",
-    `${ctx.file ?? "template"}:${at.line}:${at.column}: the key ${key} does not exist`,
-    { hint: "fix the template, or render with --allow-missing to write it empty" },
-  );
-}
-
-/** The functions templates may call. */
-export const TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([
-  "secret",
-  "secrets",
-  "env",
-  "strongbox",
-  "ref",
-  "printf",
-  "toJSON",
-  "toJSONPretty",
-  "base64Encode",
-  "base64Decode",
-  "index",
-  "eq",
-  "ne",
-  "not",
-  "and",
-  "or",
-  "len",
-  "envOrDefault",
-  "mustEnv",
-  "toUnescapedJSON",
-  "toUnescapedJSONPretty",
-  "executeTemplate",
-  "file",
-  "scratch",
-  "pkiCert",
-  "toTOML",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "print",
-  "println",
-  "html",
-  "urlquery",
-  "sprig_env",
-  "sprig_expandenv",
-  ...PURE_FUNCTION_NAMES,
-  ...Object.keys(SPRIG_FUNCTIONS),
-]);
-
-/**
- * Rejects, before anything is read from Vault, a template that calls a
- * function Strongbox does not implement, naming its line and column.
- */
-/** consul-template functions that read Consul or Nomad: nothing to render them from here. */
-const CONSUL_ONLY = new Set([
-  "key",
-  "keyExists",
-  "keyOrDefault",
-  "ls",
-  "safeLs",
-  "tree",
-  "safeTree",
-  "node",
-  "nodes",
-  "service",
-  "services",
-  "connect",
-  "caLeaf",
-  "caRoots",
-  "datacenters",
-  "checks",
-  "byKey",
-  "byTag",
-  "byMeta",
-  "nomadService",
-  "nomadServices",
-  "nomadVar",
-  "nomadVarList",
-  "nomadVarExists",
-  "partitions",
-  "peerings",
-  "exportedServices",
-  "sameAsTagged",
-]);
-
-function unsupportedReason(name: string): string {
-  if (CONSUL_ONLY.has(name))
-    return `${name} reads Consul or Nomad, which Strongbox does not talk to; render it with consul-template, or move the value into Vault`;
-  if (SPRIG_UNSUPPORTED.has(name))
-    return `${name} is a Sprig function Strongbox does not implement (dates, key and certificate generators, AES, semver and URL helpers are left out)`;
-  return `the function ${name} is not supported`;
-}
-
-export function checkFunctions(nodes: readonly Node[], file = "template"): void {
-  const visit = (pipeline: Pipeline) => {
-    for (const command of pipeline.commands) {
-      const head = command[0];
-      if (
-        head?.kind === "ident" &&
-        !["true", "false", "nil"].includes(head.text) &&
-        !TEMPLATE_FUNCTIONS.has(head.text)
-      ) {
-        throw new StrongboxError(
-          "E_TEMPLATE",
-          `${file}:${head.line}:${head.column}: ${unsupportedReason(head.text)}`,
-          { hint: "docs/render.md lists every function and its status" },
-        );
-      }
-      for (const arg of command) if (arg.kind === "pipeline") visit(arg.pipeline);
-    }
-  };
-  for (const node of nodes) {
-    if (node.kind === "text" || node.kind === "break" || node.kind === "continue") continue;
-    if (node.kind === "define") checkFunctions(node.body, file);
-    else if (node.kind === "template") {
-      if (node.pipeline !== undefined) visit(node.pipeline);
-    } else {
-      visit(node.pipeline);
-      if (node.kind !== "output") {
-        checkFunctions(node.body, file);
-        checkFunctions(node.otherwise, file);
-      }
-    }
-  }
+function missing(ctx: RenderContext, at: At, key: string): StrongboxError {
+  return new StrongboxError("E_TEMPLATE", `${where(ctx, at)}: the key ${key} does not exist`, {
+    hint: "fix the template, or render with --allow-missing to write it empty",
+  });
 }
 
 /**
@@ -863,26 +381,4 @@ class Scope {
   child(): Scope {
     return new Scope(this);
   }
-}
-
-/** Where `file` reads when the caller gave no scope: this process's directory and environment. */
-function processScope(): ReadScope {
-  return { roots: [process.cwd()], cwd: process.cwd(), env: process.env };
-}
-
-/** `env`, `envOrDefault` and `mustEnv` never read a credential Strongbox keeps to itself. */
-function refuseCredential(
-  variable: string,
-  name: string,
-  at: { line: number; column: number },
-  ctx: RenderContext,
-): void {
-  if (isCredentialVariable(variable))
-    throw new StrongboxError(
-      "E_TEMPLATE",
-      `${ctx.file ?? "template"}:${at.line}:${at.column}: ${name} "${variable}" reads a credential Strongbox keeps to itself`,
-      {
-        hint: "templates never read Vault or store credentials; render the secret itself with {{ with secret … }}",
-      },
-    );
 }
