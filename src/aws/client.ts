@@ -1,67 +1,21 @@
-import { type Issue, issue, StrongboxError } from "../../errors.js";
-import { registerSecret } from "../../redact/registry.js";
-import type { ReadContext } from "../provider.js";
-
-/** What both AWS providers share: settings, credentials, error mapping. */
+import { type Issue, issue, StrongboxError } from "../errors.js";
+import { registerSecret } from "../redact/registry.js";
+import { awsError } from "./errors.js";
 
 /**
- * The variables the AWS SDK's default credential chain reads that let a
- * process act as the identity: static keys, the container (ECS/EKS Pod
- * Identity) endpoint's token, web identity, and the shared files that hold
- * keys, SSO sessions or a `credential_process`. Scrubbed like Vault's.
+ * How every AWS client Strongbox makes is configured: the config's `aws:`
+ * section, region, endpoint and credentials from the environment Strongbox
+ * was given, pure mode's transport rule, and one operation per client.
  */
-export const AWS_CREDENTIALS = [
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  // The name the oldest SDKs and boto still read for the session token.
-  "AWS_SECURITY_TOKEN",
-  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-  // Whoever reaches the container endpoint (with its token, where one is set) gets the task's role.
-  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-  "AWS_WEB_IDENTITY_TOKEN_FILE",
-  "AWS_SHARED_CREDENTIALS_FILE",
-  "AWS_CONFIG_FILE",
-];
 
-/**
- * Where the AWS SDK finds credentials when no variable names them (`~` is
- * the home directory): the shared files, the SSO and CLI caches of
- * temporary credentials, and EKS's projected web identity token.
- */
-export const AWS_CREDENTIAL_FILES = [
-  "~/.aws/credentials",
-  "~/.aws/config",
-  "~/.aws/sso/cache",
-  "~/.aws/cli/cache",
-  "~/.aws/login/cache",
-  "/var/run/secrets/eks.amazonaws.com",
-  "/var/run/secrets/pods.eks.amazonaws.com",
-];
-
-/**
- * What the AWS providers' definitions share: allowed by default wherever
- * a remote secret manager is (not production, which is pure Vault mode unless
- * a config says otherwise), "unavailable" as the transient code, a pure mode
- * of their own, and the AWS credential variables.
- */
-export const AWS_DEFINITION = {
-  defaultIn: ["local", "ci", "pr-*", "staging", "*"],
-  transient: ["E_PROVIDER_UNAVAILABLE"],
-  pure: true,
-  credentials: AWS_CREDENTIALS,
-  credentialFiles: AWS_CREDENTIAL_FILES,
-  connection: [
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-    "AWS_ENDPOINT_URL_SSM",
-  ],
-} as const;
+/** What an AWS client needs of a provider's read context (a `ReadContext` is one). */
+export interface AwsContext {
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  readonly config: (key: string) => unknown;
+  readonly strictTransport?: boolean;
+  readonly warn?: (message: string) => void;
+  readonly signal?: AbortSignal;
+}
 
 /** The config's `aws:` section, shared by aws-sm:// and aws-ssm://. */
 export interface AwsSettings {
@@ -77,7 +31,7 @@ export interface AwsSettings {
  * `aws:` section; without credentials in it, the SDK's usual chain applies.
  * Pure mode refuses a plain-http endpoint unless `aws.allowInsecure`.
  */
-export function awsClientConfig(ctx: ReadContext, endpointVariable: string, words: string) {
+export function awsClientConfig(ctx: AwsContext, endpointVariable: string, words: string) {
   const settings = (ctx.config("aws") ?? {}) as AwsSettings;
   const options = awsClientOptions(settings, ctx.processEnv, endpointVariable);
   const endpoint = options.endpoint;
@@ -129,33 +83,6 @@ export function awsClientOptions(
   };
 }
 
-/**
- * An SDK error as a typed, value-free error: the exception's name and what
- * was asked for, nothing the service said (its messages can echo input).
- */
-export function awsError(error: unknown, name: string, words: string): StrongboxError {
-  const kind = (error as { name?: string }).name ?? "Error";
-  const code = (error as { code?: string }).code;
-  const unavailable =
-    /Throttl|TooManyRequests|Timeout|Abort|ServiceUnavailable|InternalService|InternalServerError/.test(
-      kind,
-    ) ||
-    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH"].includes(code ?? "");
-  if (unavailable)
-    return new StrongboxError(
-      "E_PROVIDER_UNAVAILABLE",
-      `${words} is unavailable for ${name} (${code ?? kind})`,
-      {
-        hint: "check AWS_REGION / the endpoint and the network; it was retried",
-      },
-    );
-  return new StrongboxError("E_PROVIDER", `${words} refused ${name} (${kind})`, {
-    hint: /AccessDenied|Unrecognized|InvalidSignature|ExpiredToken/.test(kind)
-      ? "this identity may not read it: check the credentials and the IAM policy"
-      : "check the name and its state",
-  });
-}
-
 /** Checks the config's `aws:` section. */
 export function validateAwsConfig(value: unknown): Issue[] {
   if (value === undefined) return [];
@@ -179,20 +106,6 @@ export function validateAwsConfig(value: unknown): Issue[] {
   );
 }
 
-/** `items` in runs of at most `size`: the services cap how many names one call may take. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** The error for `--expected-version` on an AWS source, which offers no check-and-set by number. */
-export function noCheckAndSet(uri: string, why: string): StrongboxError {
-  return new StrongboxError("E_REF", `${uri}: ${why}`, {
-    hint: "write without --expected-version",
-  });
-}
-
 /**
  * Runs one operation with `client` (made for this operation), under the
  * caller's deadline; an SDK error becomes a typed, value-free one, and the
@@ -200,7 +113,7 @@ export function noCheckAndSet(uri: string, why: string): StrongboxError {
  */
 export async function withAwsClient<C extends { destroy(): void }, T>(
   client: C,
-  ctx: ReadContext,
+  ctx: AwsContext,
   what: string,
   words: string,
   work: (client: C, options: { abortSignal?: AbortSignal }) => Promise<T>,
@@ -213,20 +126,6 @@ export async function withAwsClient<C extends { destroy(): void }, T>(
   } finally {
     client.destroy();
   }
-}
-
-/** Every page of a paged AWS call, following `NextToken` until there is none (moto ends with ""). */
-export async function allPages<P extends { NextToken?: string | undefined }>(
-  fetch: (token: { NextToken?: string }) => Promise<P>,
-): Promise<P[]> {
-  const pages: P[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token === undefined ? {} : { NextToken: token });
-    pages.push(page);
-    token = page.NextToken || undefined;
-  } while (token !== undefined);
-  return pages;
 }
 
 /** Where a library-made AWS client connects (`kmsKeys`, `awsSecretsRefs`); the SDK's defaults fill the rest. */

@@ -1,4 +1,5 @@
-import { type AwsClientOptions, awsError, sdkClientOptions } from "../providers/aws/common.js";
+import { type AwsClientOptions, sdkClientOptions } from "../aws/client.js";
+import { awsError } from "../aws/errors.js";
 import type { Store } from "../store/store.js";
 import { importModule } from "../util/import-module.js";
 import type { VaultClient } from "../vault/client.js";

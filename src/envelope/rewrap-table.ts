@@ -1,8 +1,8 @@
 import type { AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
+import { splitKeyId } from "../keys/key-service.js";
 import type { FieldCipher } from "./field-cipher.js";
 import { ENVELOPE_TAG } from "./format.js";
-import { splitKeyId } from "./key-service.js";
 
 /** What the job needs of a database: PostgreSQL through `pg` (a Client, or a PoolClient held for the job). */
 export interface SqlClient {

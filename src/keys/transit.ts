@@ -1,6 +1,11 @@
 import { StrongboxError } from "../errors.js";
-import type { VaultClient } from "../vault/client.js";
-import type { KeyService, NewDataKey } from "./key-service.js";
+import { VaultClient } from "../vault/client.js";
+import type { KeyService, KeyServiceDefinition, NewDataKey, RecipientKeys } from "./key-service.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The service's id: the `transit:` of key ids and store recipients. */
+const ID = "transit";
 
 /** Transit's ciphertext: `vault:v<version>:<base64>` (OpenBao keeps the prefix). */
 const CIPHERTEXT = /^vault:v([1-9][0-9]{0,9}):([A-Za-z0-9+/]+={0,2})$/;
@@ -40,7 +45,7 @@ export function transitKeys(client: VaultClient, options: { mount?: string } = {
   const join = (wrapped: Buffer, version: number) =>
     `vault:v${version}:${wrapped.toString("base64")}`;
   return {
-    service: "transit",
+    service: ID,
     async newDataKey(name, signal): Promise<NewDataKey> {
       const data = await post("datakey/plaintext", name, { bits: 256 }, signal);
       const key = Buffer.from(String(data.plaintext ?? ""), "base64");
@@ -66,7 +71,7 @@ export function transitKeys(client: VaultClient, options: { mount?: string } = {
       }
       throw new StrongboxError(
         "E_ENVELOPE",
-        `a data key wrapped under transit:${name} v${version} does not open`,
+        `a data key wrapped under ${ID}:${name} v${version} does not open`,
         {
           hint: `the value was changed, or version ${version} is below the key's min_decryption_version (rewrap the rows before raising it)`,
         },
@@ -92,3 +97,99 @@ export function transitKeys(client: VaultClient, options: { mount?: string } = {
     },
   };
 }
+
+/** `transit:MOUNT/KEY` → its mount and key name. */
+export function transitTarget(recipient: string): { mount: string; name: string } {
+  const path = recipient.slice(`${ID}:`.length).replace(/^\/+|\/+$/g, "");
+  const at = path.lastIndexOf("/");
+  if (at <= 0 || at === path.length - 1 || !/^[A-Za-z0-9_.\-/]+$/.test(path))
+    throw new StrongboxError("E_USAGE", `"${recipient}" is not a Transit recipient`, {
+      hint: "write transit:MOUNT/KEY, e.g. transit:transit/strongbox-production",
+    });
+  return { mount: path.slice(0, at), name: path.slice(at + 1) };
+}
+
+/** The store's id as Transit's associated data: a stanza opens only for the store it was made for. */
+function storeContext(storeId: string): string {
+  return Buffer.from(`strongbox/store/${storeId}`).toString("base64");
+}
+
+/** The master key encrypted by Transit key `recipient` (`transit:MOUNT/KEY`); the store id is the context. */
+export async function transitWrap(
+  key: Uint8Array,
+  recipient: string,
+  storeId: string,
+  env: Env,
+): Promise<string> {
+  const { mount, name } = transitTarget(recipient);
+  const client = VaultClient.fromEnv(env);
+  try {
+    const response = await client.call({
+      method: "POST",
+      path: `${mount}/encrypt/${encodeURIComponent(name)}`,
+      body: {
+        plaintext: Buffer.from(key).toString("base64"),
+        associated_data: storeContext(storeId),
+      },
+    });
+    const ciphertext = (response.body?.data as { ciphertext?: unknown } | undefined)?.ciphertext;
+    if (typeof ciphertext !== "string" || !ciphertext.startsWith("vault:v"))
+      throw new StrongboxError("E_VAULT", `${recipient} did not answer with a Transit ciphertext`, {
+        hint: "check that the mount is a Transit engine and the key exists",
+      });
+    return ciphertext;
+  } finally {
+    await client.close();
+  }
+}
+
+/** The master key from a Transit stanza; undefined when Vault refuses to open it for this token. */
+export async function transitUnwrap(
+  wrapped: string,
+  recipient: string,
+  storeId: string,
+  env: Env,
+): Promise<Buffer | undefined> {
+  const { mount, name } = transitTarget(recipient);
+  const client = VaultClient.fromEnv(env);
+  try {
+    const response = await client.call(
+      {
+        method: "POST",
+        path: `${mount}/decrypt/${encodeURIComponent(name)}`,
+        body: { ciphertext: wrapped, associated_data: storeContext(storeId) },
+      },
+      [400, 403],
+    );
+    if (response.status !== 200) return undefined;
+    const plaintext = (response.body?.data as { plaintext?: unknown } | undefined)?.plaintext;
+    return typeof plaintext === "string" ? Buffer.from(plaintext, "base64") : undefined;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Store recipients `transit:MOUNT/KEY`, asked when Vault/OpenBao's address is set. */
+const transitRecipients: RecipientKeys = {
+  configured: (env) => Boolean(env.VAULT_ADDR || env.BAO_ADDR),
+  wrap: transitWrap,
+  async unwrap(wrapped, recipient, storeId, env) {
+    try {
+      const key = await transitUnwrap(wrapped, recipient, storeId, env);
+      return key === undefined ? {} : { key };
+    } catch (error) {
+      // Unreachable, sealed, denied: said in the error that lists the recipients.
+      return { note: `: ${(error as Error).message}` };
+    }
+  },
+};
+
+/** Vault/OpenBao Transit as the key registry knows it. */
+export const transit: KeyServiceDefinition<typeof ID> = {
+  id: ID,
+  async open(context) {
+    const client = VaultClient.fromEnv(context.env, context.vault);
+    return { service: transitKeys(client), close: () => client.close() };
+  },
+  recipient: transitRecipients,
+};
