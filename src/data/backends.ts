@@ -3,24 +3,15 @@ import { awsError } from "../aws/errors.js";
 import type { Store } from "../store/store.js";
 import { importModule } from "../util/import-module.js";
 import type { VaultClient } from "../vault/client.js";
+import type { RefBackend } from "./provider-refs.js";
 
-/** Where {@link secretRefs} keeps values: one secret per id. */
-export interface RefBackend {
-  /** The ref scheme: `vault`, `store`. */
-  readonly scheme: string;
-  /** True for a source pure Vault mode accepts. */
-  readonly pure: boolean;
-  write(
-    path: string,
-    value: string,
-    metadata: Readonly<Record<string, string>>,
-    signal?: AbortSignal,
-  ): Promise<void>;
-  /** The value at `path`, or undefined when there is none. */
-  read(path: string, signal?: AbortSignal): Promise<string | undefined>;
-  /** Removes the secret with every version. */
-  remove(path: string, signal?: AbortSignal): Promise<void>;
-}
+export type { RefBackend } from "./provider-refs.js";
+
+/*
+ * The backends below keep values with a client or store the caller already
+ * holds, and keep the rows' metadata; {@link providerRefs} keeps them in any
+ * provider that can write, made from the environment like a resolution's.
+ */
 
 /**
  * Values in Vault/OpenBao KV (v1 or v2, detected), one secret per id under
