@@ -3,7 +3,7 @@ import { awsError } from "../aws/errors.js";
 import type { Store } from "../store/store.js";
 import { importModule } from "../util/import-module.js";
 import type { VaultClient } from "../vault/client.js";
-import type { RefBackend } from "./provider-refs.js";
+import { type RefBackend, refBackend } from "./provider-refs.js";
 
 export type { RefBackend } from "./provider-refs.js";
 
@@ -25,9 +25,7 @@ export function vaultRefs(
   const mount = (options.mount ?? "secret").replace(/^\/+|\/+$/g, "");
   const field = options.field ?? "value";
   const full = (path: string) => `${mount}/${path}`;
-  return {
-    scheme: "vault",
-    pure: true,
+  return refBackend("vault", {
     async write(path, value, metadata, signal) {
       await client.kvWrite(full(path), { [field]: value }, signal === undefined ? {} : { signal });
       if (
@@ -46,7 +44,7 @@ export function vaultRefs(
         await client.kvDeleteAll(full(path), signal);
       else await client.kvDelete(full(path), undefined, signal);
     },
-  };
+  });
 }
 
 /**
@@ -56,9 +54,7 @@ export function vaultRefs(
  * as `b64.<base64url of it>`; the mapping is one-to-one.
  */
 export function storeRefs(store: Store): RefBackend {
-  return {
-    scheme: "store",
-    pure: false,
+  return refBackend("store", {
     async write(path, value) {
       store.set(storeName(path), Buffer.from(value, "utf8"));
     },
@@ -68,7 +64,7 @@ export function storeRefs(store: Store): RefBackend {
     async remove(path) {
       store.remove(storeName(path), { purge: true });
     },
-  };
+  });
 }
 
 const STORE_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -113,9 +109,7 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
   const missing = (error: unknown) =>
     (error as { name?: string }).name === "ResourceNotFoundException";
   const abort = (signal?: AbortSignal) => (signal === undefined ? {} : { abortSignal: signal });
-  return {
-    scheme: "aws-sm",
-    pure: true,
+  return refBackend("aws-sm", {
     async write(path, value, metadata, signal) {
       const { sdk, client } = await connect();
       const Tags = Object.entries(metadata).map(([Key, Value]) => ({ Key, Value }));
@@ -158,5 +152,5 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
         if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
       }
     },
-  };
+  });
 }

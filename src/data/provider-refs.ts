@@ -28,6 +28,25 @@ export interface RefBackend {
   remove(path: string, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * A backend for `scheme` from its three operations; whether pure mode
+ * accepts it is the provider registry's word for the scheme, so no backend
+ * repeats it ({@link vaultRefs}, {@link storeRefs} and {@link awsSecretsRefs}
+ * are made this way).
+ */
+export function refBackend(
+  scheme: string,
+  operations: Pick<RefBackend, "write" | "read" | "remove">,
+): RefBackend {
+  return {
+    scheme,
+    pure: providerFor(scheme)?.pure === true,
+    write: operations.write,
+    read: operations.read,
+    remove: operations.remove,
+  };
+}
+
 /** Options of {@link providerRefs}. */
 export interface ProviderRefsOptions {
   /** The environment the provider reads its address and credentials from (never `process.env` itself). */
@@ -85,9 +104,7 @@ export function providerRefs(scheme: string, options: ProviderRefsOptions): RefB
     return ref;
   };
   const contextFor = (signal?: AbortSignal) => readContext(options, signal);
-  return {
-    scheme,
-    pure: definition.pure === true,
+  return refBackend(scheme, {
     async write(path, value, _metadata, signal) {
       await (await provider()).write(refOf(path), value, contextFor(signal));
     },
@@ -100,7 +117,7 @@ export function providerRefs(scheme: string, options: ProviderRefsOptions): RefB
     async remove(path, signal) {
       await (await provider()).remove(refOf(path), contextFor(signal), { destroy: true });
     },
-  };
+  });
 }
 
 /** The read context a provider is called with, from {@link ProviderRefsOptions}. */

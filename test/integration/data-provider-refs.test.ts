@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { vaultRefs } from "../../src/data/backends.js";
+import { awsSecretsRefs, vaultRefs } from "../../src/data/backends.js";
 import { providerRefs } from "../../src/data/provider-refs.js";
 import { secretRefs } from "../../src/data/secret-refs.js";
 import { knownSchemes } from "../../src/providers/registry.js";
@@ -51,6 +51,9 @@ describe("app-data refs in any writable provider", () => {
       assert.equal(typeof providerRefs(scheme, { env }).pure, "boolean", scheme);
     assert.equal(providerRefs("vault", { env }).pure, true);
     assert.equal(providerRefs("store", { env }).pure, false);
+    // The client-held backends ask the same registry.
+    assert.equal(vaultRefs(vault).pure, true);
+    assert.equal(awsSecretsRefs().pure, true);
   });
 
   it("a scheme no provider claims, or a provider that cannot write, is a usage error", async () => {
