@@ -7,7 +7,7 @@ import pg from "pg";
 import { fieldCipher } from "../src/envelope/field-cipher.js";
 import { localKeys } from "../src/envelope/local-keys.js";
 import { rewrapTable } from "../src/envelope/rewrap-table.js";
-import { transitKeys } from "../src/envelope/transit-keys.js";
+import { transitKeys } from "../src/keys/transit.js";
 import { initStore, openStore } from "../src/store/open.js";
 import { VaultClient } from "../src/vault/client.js";
 import { startBao } from "../test/helpers/bao.js";

@@ -10,13 +10,13 @@
  * ```
  * @packageDocumentation
  */
+
+export type { RewrapColumnOptions } from "../data/rewrap-column.js";
+export { rewrapColumn } from "../data/rewrap-column.js";
 export type { FieldCipher, FieldCipherOptions, FieldContext } from "../envelope/field-cipher.js";
 export { fieldCipher } from "../envelope/field-cipher.js";
 export type { Envelope } from "../envelope/format.js";
 export { isEnvelope, parseEnvelope } from "../envelope/format.js";
-export type { KeyService, NewDataKey, WrappedDataKey } from "../envelope/key-service.js";
-export type { KmsOptions } from "../envelope/kms-keys.js";
-export { kmsKeys } from "../envelope/kms-keys.js";
 export { localKeys } from "../envelope/local-keys.js";
 export type {
   RewrapBatch,
@@ -25,4 +25,7 @@ export type {
   SqlClient,
 } from "../envelope/rewrap-table.js";
 export { assertRetirable, keyVersionsInUse, rewrapTable } from "../envelope/rewrap-table.js";
-export { transitKeys } from "../envelope/transit-keys.js";
+export type { KmsOptions } from "../keys/aws-kms.js";
+export { kmsKeys } from "../keys/aws-kms.js";
+export type { KeyService, NewDataKey, WrappedDataKey } from "../keys/key-service.js";
+export { transitKeys } from "../keys/transit.js";

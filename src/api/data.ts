@@ -13,5 +13,7 @@
  */
 export type { AwsSecretsOptions, RefBackend } from "../data/backends.js";
 export { awsSecretsRefs, storeRefs, vaultRefs } from "../data/backends.js";
+export type { ProviderRefsOptions } from "../data/provider-refs.js";
+export { providerRefs } from "../data/provider-refs.js";
 export type { RowRef, SecretRefs, SecretRefsOptions } from "../data/secret-refs.js";
 export { secretRefs } from "../data/secret-refs.js";

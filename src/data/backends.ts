@@ -1,25 +1,17 @@
-import { type AwsClientOptions, awsError, sdkClientOptions } from "../providers/aws/common.js";
+import { type AwsClientOptions, sdkClientOptions } from "../aws/client.js";
+import { awsError } from "../aws/errors.js";
 import type { Store } from "../store/store.js";
 import { importModule } from "../util/import-module.js";
 import type { VaultClient } from "../vault/client.js";
+import { type RefBackend, refBackend } from "./provider-refs.js";
 
-/** Where {@link secretRefs} keeps values: one secret per id. */
-export interface RefBackend {
-  /** The ref scheme: `vault`, `store`. */
-  readonly scheme: string;
-  /** True for a source pure Vault mode accepts. */
-  readonly pure: boolean;
-  write(
-    path: string,
-    value: string,
-    metadata: Readonly<Record<string, string>>,
-    signal?: AbortSignal,
-  ): Promise<void>;
-  /** The value at `path`, or undefined when there is none. */
-  read(path: string, signal?: AbortSignal): Promise<string | undefined>;
-  /** Removes the secret with every version. */
-  remove(path: string, signal?: AbortSignal): Promise<void>;
-}
+export type { RefBackend } from "./provider-refs.js";
+
+/*
+ * The backends below keep values with a client or store the caller already
+ * holds, and keep the rows' metadata; {@link providerRefs} keeps them in any
+ * provider that can write, made from the environment like a resolution's.
+ */
 
 /**
  * Values in Vault/OpenBao KV (v1 or v2, detected), one secret per id under
@@ -33,9 +25,7 @@ export function vaultRefs(
   const mount = (options.mount ?? "secret").replace(/^\/+|\/+$/g, "");
   const field = options.field ?? "value";
   const full = (path: string) => `${mount}/${path}`;
-  return {
-    scheme: "vault",
-    pure: true,
+  return refBackend("vault", {
     async write(path, value, metadata, signal) {
       await client.kvWrite(full(path), { [field]: value }, signal === undefined ? {} : { signal });
       if (
@@ -54,7 +44,7 @@ export function vaultRefs(
         await client.kvDeleteAll(full(path), signal);
       else await client.kvDelete(full(path), undefined, signal);
     },
-  };
+  });
 }
 
 /**
@@ -64,9 +54,7 @@ export function vaultRefs(
  * as `b64.<base64url of it>`; the mapping is one-to-one.
  */
 export function storeRefs(store: Store): RefBackend {
-  return {
-    scheme: "store",
-    pure: false,
+  return refBackend("store", {
     async write(path, value) {
       store.set(storeName(path), Buffer.from(value, "utf8"));
     },
@@ -76,7 +64,7 @@ export function storeRefs(store: Store): RefBackend {
     async remove(path) {
       store.remove(storeName(path), { purge: true });
     },
-  };
+  });
 }
 
 const STORE_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -121,9 +109,7 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
   const missing = (error: unknown) =>
     (error as { name?: string }).name === "ResourceNotFoundException";
   const abort = (signal?: AbortSignal) => (signal === undefined ? {} : { abortSignal: signal });
-  return {
-    scheme: "aws-sm",
-    pure: true,
+  return refBackend("aws-sm", {
     async write(path, value, metadata, signal) {
       const { sdk, client } = await connect();
       const Tags = Object.entries(metadata).map(([Key, Value]) => ({ Key, Value }));
@@ -166,5 +152,5 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
         if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
       }
     },
-  };
+  });
 }

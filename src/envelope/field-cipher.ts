@@ -1,5 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import { StrongboxError } from "../errors.js";
+import { type KeyService, splitKeyId } from "../keys/key-service.js";
 import { open, seal } from "../store/crypto.js";
 import {
   ENVELOPE_TAG,
@@ -13,7 +14,6 @@ import {
   splitEnvelope,
   wrappedOfParts,
 } from "./format.js";
-import { type KeyService, splitKeyId } from "./key-service.js";
 
 /** Options of {@link fieldCipher}. */
 export interface FieldCipherOptions {

@@ -1,8 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { StrongboxError } from "../errors.js";
+import type {
+  KeyService,
+  KeyServiceDefinition,
+  NewDataKey,
+  WrappedDataKey,
+} from "../keys/key-service.js";
 import { open, seal } from "../store/crypto.js";
 import type { Store } from "../store/store.js";
-import type { KeyService, NewDataKey, WrappedDataKey } from "./key-service.js";
+
+/** The service's id: the `local:` of key ids. */
+const ID = "local";
 
 const PREFIX = "mek/";
 const NONCE = 12;
@@ -36,7 +44,7 @@ export function localKeys(store: Store): KeyService & {
     return { key: found.value, version: found.version };
   };
   const aad = (name: string, version: number) =>
-    Buffer.from(`strongbox/field-wrap/v1\0local:${name}\0${version}`, "utf8");
+    Buffer.from(`strongbox/field-wrap/v1\0${ID}:${name}\0${version}`, "utf8");
   const wrap = (name: string, dataKey: Buffer): WrappedDataKey => {
     const master = masterKey(name);
     const nonce = randomBytes(NONCE);
@@ -56,7 +64,7 @@ export function localKeys(store: Store): KeyService & {
     if (key === undefined || key.length !== 32)
       throw new StrongboxError(
         "E_ENVELOPE",
-        `a data key wrapped under local:${name} v${version} does not open`,
+        `a data key wrapped under ${ID}:${name} v${version} does not open`,
         {
           hint: "the value was changed, or belongs to another key",
         },
@@ -64,7 +72,7 @@ export function localKeys(store: Store): KeyService & {
     return key;
   };
   return {
-    service: "local",
+    service: ID,
     async newDataKey(name): Promise<NewDataKey> {
       const key = randomBytes(32);
       return { key, ...wrap(name, key) };
@@ -82,6 +90,19 @@ export function localKeys(store: Store): KeyService & {
       return store.set(`${PREFIX}${name}`, randomBytes(32), {
         description: "field-encryption master key (strongbox/crypto)",
       });
+    },
+  };
+}
+
+/**
+ * Local keys as the key registry's callers hand them in (src/keys/registry.ts
+ * sits below the store): `open` opens the store only when a `local:` key is asked for.
+ */
+export function localKeyService(openStore: () => Promise<Store>): KeyServiceDefinition<typeof ID> {
+  return {
+    id: ID,
+    async open() {
+      return { service: localKeys(await openStore()), close: async () => {} };
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { AuditSink } from "../audit/audit.js";
 import { StrongboxError } from "../errors.js";
+import { splitKeyId } from "../keys/key-service.js";
 import type { FieldCipher } from "./field-cipher.js";
 import { ENVELOPE_TAG } from "./format.js";
-import { splitKeyId } from "./key-service.js";
 
 /** What the job needs of a database: PostgreSQL through `pg` (a Client, or a PoolClient held for the job). */
 export interface SqlClient {
@@ -75,30 +75,63 @@ const CHECKPOINTS = "strongbox_rewrap_jobs";
  * PostgreSQL only (`FOR UPDATE`, `UPDATE … FROM (VALUES …)`).
  */
 export async function rewrapTable(options: RewrapTableOptions): Promise<RewrapResult> {
-  const table = qualified(options.table);
-  const key = identifier(options.key);
-  const column = identifier(options.column);
-  const tenant = identifier(options.tenant);
-  const job = options.job ?? `${options.table}.${options.column}`;
-  const batchSize = options.batchSize ?? 1_000;
-  const { db } = options;
+  const job: JobNames = {
+    options,
+    name: options.job ?? `${options.table}.${options.column}`,
+    table: qualified(options.table),
+    key: identifier(options.key),
+    column: identifier(options.column),
+    tenant: identifier(options.tenant),
+    batchSize: options.batchSize ?? 1_000,
+  };
+  const { keyType, latest, resumed } = await startJob(job);
+  const started: Job = { ...job, keyType, latest };
+  const pace = { started: Date.now(), sinceStart: 0 };
+  for (;;) {
+    if (options.signal?.aborted) throw interrupted(job.name);
+    const batch = await runBatch(started);
+    if ("finished" in batch)
+      return { job: job.name, done: batch.done, changed: batch.changed, target: latest, resumed };
+    auditBatch(started, batch);
+    await options.onBatch?.(batch);
+    await keepPace(pace, options.rowsPerSecond, batch.rows);
+  }
+}
+
+/** One rewrap job as its batches see it: the options, and the checked, quoted names. */
+interface Job {
+  readonly options: RewrapTableOptions;
+  /** The checkpoint's name. */
+  readonly name: string;
+  readonly table: string;
+  readonly key: string;
+  readonly column: string;
+  readonly tenant: string;
+  readonly batchSize: number;
+  /** The primary key's own SQL type, so the walk and the update use its index. */
+  readonly keyType: string;
+  /** The key version every envelope moves to. */
+  readonly latest: number;
+}
+
+/** A job before it starts: what its options name. */
+type JobNames = Omit<Job, "keyType" | "latest">;
+
+/**
+ * The job's checkpoint, made or continued: the key column's type, the key's
+ * latest version, and whether an unfinished run is resumed.
+ */
+async function startJob(
+  job: JobNames,
+): Promise<{ keyType: string; latest: number; resumed: boolean }> {
+  const { db, keyId } = job.options;
   await db.query(
     `CREATE TABLE IF NOT EXISTS ${CHECKPOINTS} (job text PRIMARY KEY, key_id text NOT NULL, target integer NOT NULL, last_key text, done bigint NOT NULL DEFAULT 0, changed bigint NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)`,
   );
-  const existing = (await db.query(`SELECT * FROM ${CHECKPOINTS} WHERE job = $1`, [job])).rows[0];
-  // The key's own type, so the walk and the update use its index (the name comes from the catalog).
-  const typed = (
-    await db.query(
-      "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
-      [options.table, options.key],
-    )
-  ).rows[0] as { type?: string } | undefined;
-  if (typed?.type === undefined)
-    throw new StrongboxError("E_USAGE", `${options.table} has no column ${options.key}`, {
-      hint: "give the table's primary key column as key",
-    });
-  const keyType = typed.type;
-  const latest = await options.cipher.latestVersion(options.keyId);
+  const existing = (await db.query(`SELECT * FROM ${CHECKPOINTS} WHERE job = $1`, [job.name]))
+    .rows[0];
+  const keyType = await keyColumnType(db, job.options.table, job.options.key);
+  const latest = await job.options.cipher.latestVersion(keyId);
   // A job is restarted from the beginning when the key moved on since it began: rows it
   // passed are under a version that is no longer the latest.
   const resumed =
@@ -107,103 +140,139 @@ export async function rewrapTable(options: RewrapTableOptions): Promise<RewrapRe
     await db.query(
       `INSERT INTO ${CHECKPOINTS} (job, key_id, target) VALUES ($1, $2, $3)
        ON CONFLICT (job) DO UPDATE SET key_id = $2, target = $3, last_key = NULL, done = 0, changed = 0, started_at = now(), updated_at = now(), finished_at = NULL`,
-      [job, options.keyId, latest],
+      [job.name, keyId, latest],
     );
-  let started = Date.now();
-  let sinceStart = 0;
-  for (;;) {
-    if (options.signal?.aborted) throw interrupted(job);
-    await db.query("BEGIN");
-    let batch: RewrapBatch;
-    try {
-      const checkpoint = (
-        await db.query(
-          `SELECT last_key, done, changed FROM ${CHECKPOINTS} WHERE job = $1 FOR UPDATE`,
-          [job],
-        )
-      ).rows[0] as { last_key: string | null; done: string; changed: string };
-      const rows = (
-        await db.query(
-          `SELECT ${key}::text AS k, ${tenant}::text AS t, ${column} AS v FROM ${table}
-           WHERE ($1::text IS NULL OR ${key} > $1::text::${keyType}) ORDER BY ${key} LIMIT $2 FOR UPDATE`,
-          [checkpoint.last_key, batchSize],
-        )
-      ).rows as Array<{ k: string; t: string; v: unknown }>;
-      if (rows.length === 0) {
-        await db.query(
-          `UPDATE ${CHECKPOINTS} SET finished_at = now(), updated_at = now() WHERE job = $1`,
-          [job],
-        );
-        await db.query("COMMIT");
-        return {
-          job,
-          done: Number(checkpoint.done),
-          changed: Number(checkpoint.changed),
-          target: latest,
-          resumed,
-        };
-      }
-      const updates: Array<[string, string]> = [];
-      await Promise.all(
-        rows.map(async (row) => {
-          if (typeof row.v !== "string" || !row.v.startsWith(`${ENVELOPE_TAG}.`)) return;
-          if (options.cipher.keyOf(row.v).keyId !== options.keyId) return;
-          const moved = await options.cipher.rewrap(row.t, row.v, latest);
-          if (moved !== undefined) updates.push([row.k, moved]);
-        }),
-      );
-      if (updates.length > 0) {
-        const values = updates.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ");
-        await db.query(
-          `UPDATE ${table} AS t SET ${column} = u.v FROM (VALUES ${values}) AS u(k, v) WHERE t.${key} = u.k::${keyType}`,
-          updates.flat(),
-        );
-      }
-      const lastKey = (rows[rows.length - 1] as { k: string }).k;
-      const done = Number(checkpoint.done) + rows.length;
-      const changed = Number(checkpoint.changed) + updates.length;
+  return { keyType, latest, resumed };
+}
+
+/** The key column's own type (the name comes from the catalog); `E_USAGE` when there is no such column. */
+async function keyColumnType(db: SqlClient, table: string, key: string): Promise<string> {
+  const typed = (
+    await db.query(
+      "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
+      [table, key],
+    )
+  ).rows[0] as { type?: string } | undefined;
+  if (typed?.type === undefined)
+    throw new StrongboxError("E_USAGE", `${table} has no column ${key}`, {
+      hint: "give the table's primary key column as key",
+    });
+  return typed.type;
+}
+
+/**
+ * One batch in one transaction: the rows after the checkpoint, locked, their
+ * envelopes of the key rewrapped, the checkpoint moved. `finished` (with the
+ * totals) when no row is left; rolled back as a whole on any error.
+ */
+async function runBatch(
+  job: Job,
+): Promise<RewrapBatch | { finished: true; done: number; changed: number }> {
+  const { db } = job.options;
+  await db.query("BEGIN");
+  try {
+    const checkpoint = (
       await db.query(
-        `UPDATE ${CHECKPOINTS} SET last_key = $2, done = $3, changed = $4, updated_at = now() WHERE job = $1`,
-        [job, lastKey, done, changed],
+        `SELECT last_key, done, changed FROM ${CHECKPOINTS} WHERE job = $1 FOR UPDATE`,
+        [job.name],
+      )
+    ).rows[0] as { last_key: string | null; done: string; changed: string };
+    const rows = (
+      await db.query(
+        `SELECT ${job.key}::text AS k, ${job.tenant}::text AS t, ${job.column} AS v FROM ${job.table}
+           WHERE ($1::text IS NULL OR ${job.key} > $1::text::${job.keyType}) ORDER BY ${job.key} LIMIT $2 FOR UPDATE`,
+        [checkpoint.last_key, job.batchSize],
+      )
+    ).rows as Array<{ k: string; t: string; v: unknown }>;
+    if (rows.length === 0) {
+      await db.query(
+        `UPDATE ${CHECKPOINTS} SET finished_at = now(), updated_at = now() WHERE job = $1`,
+        [job.name],
       );
       await db.query("COMMIT");
-      batch = {
-        job,
-        rows: rows.length,
-        rewrapped: updates.length,
-        done,
-        changed,
-        lastKey,
-        target: latest,
-      };
-    } catch (error) {
-      await db.query("ROLLBACK").catch(() => {});
-      throw error;
+      return { finished: true, done: Number(checkpoint.done), changed: Number(checkpoint.changed) };
     }
-    options.audit?.write([
-      {
-        time: new Date().toISOString(),
-        action: "rewrap",
-        secret: job,
-        source: splitKeyId(options.keyId).service,
-        ref: options.keyId,
-        version: latest,
-        rows: batch.rewrapped,
-        outcome: "ok",
-        pid: process.pid,
-      },
-    ]);
-    await options.onBatch?.(batch);
-    sinceStart += batch.rows;
-    if (options.rowsPerSecond !== undefined) {
-      const due = started + (sinceStart / options.rowsPerSecond) * 1000;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      if (sinceStart > 1_000_000) {
-        started = Date.now();
-        sinceStart = 0;
-      }
-    }
+    const updates = await rewrapRows(job, rows);
+    const lastKey = (rows[rows.length - 1] as { k: string }).k;
+    const done = Number(checkpoint.done) + rows.length;
+    const changed = Number(checkpoint.changed) + updates.length;
+    await db.query(
+      `UPDATE ${CHECKPOINTS} SET last_key = $2, done = $3, changed = $4, updated_at = now() WHERE job = $1`,
+      [job.name, lastKey, done, changed],
+    );
+    await db.query("COMMIT");
+    const rewrapped = updates.length;
+    return {
+      job: job.name,
+      rows: rows.length,
+      rewrapped,
+      done,
+      changed,
+      lastKey,
+      target: job.latest,
+    };
+  } catch (error) {
+    await db.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+/** The batch's envelopes of the job's key rewrapped, written back in one UPDATE; the moved rows. */
+async function rewrapRows(
+  job: Job,
+  rows: ReadonlyArray<{ k: string; t: string; v: unknown }>,
+): Promise<Array<[string, string]>> {
+  const { cipher, keyId, db } = job.options;
+  const updates: Array<[string, string]> = [];
+  await Promise.all(
+    rows.map(async (row) => {
+      if (typeof row.v !== "string" || !row.v.startsWith(`${ENVELOPE_TAG}.`)) return;
+      if (cipher.keyOf(row.v).keyId !== keyId) return;
+      const moved = await cipher.rewrap(row.t, row.v, job.latest);
+      if (moved !== undefined) updates.push([row.k, moved]);
+    }),
+  );
+  if (updates.length > 0) {
+    const values = updates.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ");
+    await db.query(
+      `UPDATE ${job.table} AS t SET ${job.column} = u.v FROM (VALUES ${values}) AS u(k, v) WHERE t.${job.key} = u.k::${job.keyType}`,
+      updates.flat(),
+    );
+  }
+  return updates;
+}
+
+/** One `rewrap` audit record per committed batch: the job, the key, the target version, the rows changed. */
+function auditBatch(job: Job, batch: RewrapBatch): void {
+  job.options.audit?.write([
+    {
+      time: new Date().toISOString(),
+      action: "rewrap",
+      secret: job.name,
+      source: splitKeyId(job.options.keyId).service,
+      ref: job.options.keyId,
+      version: job.latest,
+      rows: batch.rewrapped,
+      outcome: "ok",
+      pid: process.pid,
+    },
+  ]);
+}
+
+/** Waits as long as `rowsPerSecond` asks after `rows` more rows (the count restarts every million). */
+async function keepPace(
+  pace: { started: number; sinceStart: number },
+  rowsPerSecond: number | undefined,
+  rows: number,
+): Promise<void> {
+  pace.sinceStart += rows;
+  if (rowsPerSecond === undefined) return;
+  const due = pace.started + (pace.sinceStart / rowsPerSecond) * 1000;
+  const wait = due - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  if (pace.sinceStart > 1_000_000) {
+    pace.started = Date.now();
+    pace.sinceStart = 0;
   }
 }
 

@@ -4,7 +4,7 @@
 import pg from "pg";
 import { fieldCipher } from "../../src/envelope/field-cipher.js";
 import { rewrapTable } from "../../src/envelope/rewrap-table.js";
-import { transitKeys } from "../../src/envelope/transit-keys.js";
+import { transitKeys } from "../../src/keys/transit.js";
 import { VaultClient } from "../../src/vault/client.js";
 
 const env = process.env;

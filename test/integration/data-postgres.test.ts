@@ -11,7 +11,7 @@ import { secretRefs } from "../../src/data/secret-refs.js";
 import { fieldCipher } from "../../src/envelope/field-cipher.js";
 import { parseEnvelope } from "../../src/envelope/format.js";
 import { assertRetirable, keyVersionsInUse, rewrapTable } from "../../src/envelope/rewrap-table.js";
-import { transitKeys } from "../../src/envelope/transit-keys.js";
+import { transitKeys } from "../../src/keys/transit.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { type Bao, startBao } from "../helpers/bao.js";
 import { ROOT } from "../helpers/cli.js";

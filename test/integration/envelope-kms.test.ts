@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { fieldCipher } from "../../src/envelope/field-cipher.js";
 import { parseEnvelope } from "../../src/envelope/format.js";
-import { kmsKeys } from "../../src/envelope/kms-keys.js";
+import { kmsKeys } from "../../src/keys/aws-kms.js";
 import { type Moto, startMoto } from "../helpers/moto.js";
 
 describe("field encryption with AWS KMS keys (moto)", () => {

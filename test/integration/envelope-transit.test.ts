@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fieldCipher } from "../../src/envelope/field-cipher.js";
 import { parseEnvelope } from "../../src/envelope/format.js";
-import { transitKeys } from "../../src/envelope/transit-keys.js";
+import { transitKeys } from "../../src/keys/transit.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { type Bao, startBao } from "../helpers/bao.js";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { fieldCipher } from "../../src/envelope/field-cipher.js";
-import { transitKeys } from "../../src/envelope/transit-keys.js";
+import { transitKeys } from "../../src/keys/transit.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { type Bao, startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";

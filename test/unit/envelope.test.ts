@@ -7,8 +7,8 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { contextBytes, type FieldCipher, fieldCipher } from "../../src/envelope/field-cipher.js";
 import { formatEnvelope, parseEnvelope } from "../../src/envelope/format.js";
-import type { KeyService } from "../../src/envelope/key-service.js";
 import { localKeys } from "../../src/envelope/local-keys.js";
+import type { KeyService } from "../../src/keys/key-service.js";
 import { ROOT } from "../helpers/cli.js";
 import { tempStore } from "../helpers/store.js";
 

@@ -1,3 +1,6 @@
+import { awsClientConfig, validateAwsConfig, withAwsClient } from "../../aws/client.js";
+import { awsError } from "../../aws/errors.js";
+import { allPages, chunks } from "../../aws/paging.js";
 import { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
@@ -9,16 +12,7 @@ import {
   type ReadResult,
   type RetireCapability,
 } from "../provider.js";
-import {
-  AWS_DEFINITION,
-  allPages,
-  awsClientConfig,
-  awsError,
-  chunks,
-  noCheckAndSet,
-  validateAwsConfig,
-  withAwsClient,
-} from "./common.js";
+import { AWS_DEFINITION, noCheckAndSet } from "./common.js";
 
 const WORDS = "AWS Secrets Manager";
 

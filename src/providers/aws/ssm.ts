@@ -1,3 +1,6 @@
+import { awsClientConfig, withAwsClient } from "../../aws/client.js";
+import { awsError } from "../../aws/errors.js";
+import { allPages, chunks } from "../../aws/paging.js";
 import type { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
@@ -9,15 +12,7 @@ import {
   type ReadResult,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
-import {
-  AWS_DEFINITION,
-  allPages,
-  awsClientConfig,
-  awsError,
-  chunks,
-  noCheckAndSet,
-  withAwsClient,
-} from "./common.js";
+import { AWS_DEFINITION, noCheckAndSet } from "./common.js";
 
 const WORDS = "AWS SSM Parameter Store";
 const NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;

@@ -1,4 +1,10 @@
 import { StrongboxError } from "../../errors.js";
+import {
+  RECIPIENT_SERVICE_IDS,
+  type RecipientServiceId,
+  recipientKeys,
+  recipientServiceOf,
+} from "../../keys/registry.js";
 import { formatError } from "../encoding.js";
 import type { MasterRecord } from "../keyring.js";
 
@@ -18,20 +24,14 @@ export interface Stanza {
   readonly wrapped?: string;
 }
 
-export type StanzaType =
-  | "age"
-  | "ssh-ed25519"
-  | "passphrase"
-  | "transit"
-  | "aws-kms"
-  | "master-key";
+/** The key services' stanzas (`transit`, `aws-kms`) come from src/keys/registry.ts. */
+export type StanzaType = "age" | "ssh-ed25519" | "passphrase" | RecipientServiceId | "master-key";
 
 const TYPES: readonly StanzaType[] = [
   "age",
   "ssh-ed25519",
   "passphrase",
-  "transit",
-  "aws-kms",
+  ...RECIPIENT_SERVICE_IDS,
   "master-key",
 ];
 
@@ -39,8 +39,8 @@ const TYPES: readonly StanzaType[] = [
 export function recipientType(text: string): StanzaType {
   if (text.startsWith("age1") && isAgeRecipient(text)) return "age";
   if (text.startsWith("ssh-ed25519 ") && isAgeRecipient(text)) return "ssh-ed25519";
-  if (text.startsWith("transit:")) return "transit";
-  if (text.startsWith("aws-kms:")) return "aws-kms";
+  const service = recipientServiceOf(text);
+  if (service !== undefined) return service.id;
   if (text === "passphrase") return "passphrase";
   throw new StrongboxError("E_USAGE", `"${text.slice(0, 60)}" is not a recipient Strongbox knows`, {
     hint: "give an age recipient (age1…, from strongbox keygen), an SSH ed25519 public key (ssh-ed25519 AAAA…), transit:MOUNT/KEY, aws-kms:KEY or passphrase",
@@ -60,8 +60,6 @@ function isAgeRecipient(text: string): boolean {
   );
 }
 
-/** Where the remote wrappers are: loaded only for stores that have such recipients. */
-const remote = () => import("./remote.js");
 /** age-encryption, loaded only to wrap (opening an age stanza needs none of it). */
 const age = () => import("./age.js");
 
@@ -98,22 +96,16 @@ export async function wrapFor(
         wrapped: await (await age()).agePassphraseWrap(key, context.passphrase),
       };
     }
-    case "transit":
+    default: {
+      const service = recipientKeys(type);
+      if (service === undefined) throw new StrongboxError("E_USAGE", `cannot wrap for ${who}`);
       return {
         type,
         recipient: who,
         ...named,
-        wrapped: await (await remote()).transitWrap(key, who, context.storeId, context.env),
+        wrapped: await service.wrap(key, who, context.storeId, context.env),
       };
-    case "aws-kms":
-      return {
-        type,
-        recipient: who,
-        ...named,
-        wrapped: await (await remote()).kmsWrap(key, who, context.storeId, context.env),
-      };
-    default:
-      throw new StrongboxError("E_USAGE", `cannot wrap for ${who}`);
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { StrongboxError } from "../../errors.js";
+import { recipientKeys } from "../../keys/registry.js";
 import { formatError } from "../encoding.js";
 import { unwrapFromKeyFile } from "../key-file-unwrap.js";
 import type { KeyWrapper, UnwrapContext, Unwrapped } from "../key-wrapper.js";
@@ -24,67 +25,10 @@ export const recipientsWrapper: KeyWrapper = {
     if (local !== undefined) return local;
     if (stanzas.some((s) => s.type === "master-key") && hasMasterKey(ctx))
       return unwrapFromKeyFile(ctx);
-    const remote = () => import("./remote.js");
-    // A stanza is read before the keyring is authenticated: Vault and KMS are asked only
-    // about the keys this reader names, never about a mount or key a hand-edited stanza chose.
-    const named = namedRemoteRecipients(ctx.env);
-    for (const stanza of stanzas) {
-      if (
-        (stanza.type === "transit" || stanza.type === "aws-kms") &&
-        !named.has(stanza.recipient)
-      ) {
-        if (stanza.type === "transit" ? vaultConfigured(ctx.env) : awsConfigured(ctx.env))
-          notes.push(
-            `${describeStanza(stanza)} was not asked: name it in STRONGBOX_REMOTE_RECIPIENTS to open with it`,
-          );
-        continue;
-      }
-      if (stanza.type === "transit" && vaultConfigured(ctx.env)) {
-        const key = await (await remote())
-          .transitUnwrap(stanza.wrapped as string, stanza.recipient, ctx.storeId, ctx.env)
-          .catch((error: unknown) => {
-            notes.push(`${describeStanza(stanza)}: ${(error as Error).message}`);
-            return undefined;
-          });
-        if (key !== undefined) return opened(key, stanza, ctx);
-      }
-      if (stanza.type === "aws-kms" && awsConfigured(ctx.env)) {
-        const key = await (await remote()).kmsUnwrap(
-          stanza.wrapped as string,
-          stanza.recipient,
-          ctx.storeId,
-          ctx.env,
-        );
-        if (key !== undefined) return opened(key, stanza, ctx);
-        notes.push(`${describeStanza(stanza)} did not open with these AWS credentials`);
-      }
-    }
-    const phrase = stanzas.find((s) => s.type === "passphrase");
-    if (phrase !== undefined) {
-      // age's scrypt work factor is the stanza's own (unauthenticated) choice: bounded as the store's.
-      const { agePassphraseWorkFactor } = await import("./age-keys.js");
-      const logN = agePassphraseWorkFactor(phrase.wrapped as string);
-      const refused =
-        logN === undefined ? "no scrypt stanza" : checkScryptParams({ N: 2 ** logN, r: 8, p: 1 });
-      if (refused !== undefined)
-        throw formatError(
-          ctx.file,
-          `the passphrase recipient's scrypt work factor is refused (${logN === undefined ? refused : `2^${logN}: ${refused}`})`,
-        );
-      const passphrase = ctx.env.STRONGBOX_PASSPHRASE ?? (await ctx.passphrase?.());
-      if (passphrase !== undefined) {
-        const { ageUnwrap } = await import("./age.js");
-        const key = await ageUnwrap(phrase.wrapped as string, { passphrase });
-        if (key !== undefined) return opened(key, phrase, ctx);
-        throw new StrongboxError(
-          "E_STORE_WRONG_KEY",
-          `wrong passphrase for the store in ${ctx.dir}`,
-          {
-            hint: "check STRONGBOX_PASSPHRASE, or open it with one of its other recipients",
-          },
-        );
-      }
-    }
+    const remote = await openRemotely(stanzas, ctx, notes);
+    if (remote !== undefined) return remote;
+    const phrase = await openWithPassphrase(stanzas, ctx);
+    if (phrase !== undefined) return phrase;
     throw noIdentity(ctx, stanzas, notes);
   },
   /**
@@ -105,6 +49,72 @@ export const recipientsWrapper: KeyWrapper = {
     );
   },
 };
+
+/**
+ * The store opened by a key service's stanza (Transit, KMS: src/keys/),
+ * asked only when this process is configured for the service; what each
+ * answered is noted for the error message.
+ */
+async function openRemotely(
+  stanzas: readonly Stanza[],
+  ctx: UnwrapContext,
+  notes: string[],
+): Promise<Unwrapped | undefined> {
+  // A stanza is read before the keyring is authenticated: Vault and KMS are asked only
+  // about the keys this reader names, never about a mount or key a hand-edited stanza chose.
+  const named = namedRemoteRecipients(ctx.env);
+  for (const stanza of stanzas) {
+    const service = recipientKeys(stanza.type);
+    if (service === undefined) continue;
+    if (!named.has(stanza.recipient)) {
+      if (service.configured(ctx.env))
+        notes.push(
+          `${describeStanza(stanza)} was not asked: name it in STRONGBOX_REMOTE_RECIPIENTS to open with it`,
+        );
+      continue;
+    }
+    if (!service.configured(ctx.env)) continue;
+    const answer = await service.unwrap(
+      stanza.wrapped as string,
+      stanza.recipient,
+      ctx.storeId,
+      ctx.env,
+    );
+    if ("key" in answer) return opened(answer.key, stanza, ctx);
+    if (answer.note !== undefined) notes.push(`${describeStanza(stanza)}${answer.note}`);
+  }
+  return undefined;
+}
+
+/**
+ * The store opened by its passphrase stanza, if it has one and a passphrase
+ * is given (STRONGBOX_PASSPHRASE, or asked); `E_STORE_WRONG_KEY` when it is wrong.
+ */
+async function openWithPassphrase(
+  stanzas: readonly Stanza[],
+  ctx: UnwrapContext,
+): Promise<Unwrapped | undefined> {
+  const phrase = stanzas.find((s) => s.type === "passphrase");
+  if (phrase === undefined) return undefined;
+  // age's scrypt work factor is the stanza's own (unauthenticated) choice: bounded as the store's.
+  const { agePassphraseWorkFactor } = await import("./age-keys.js");
+  const logN = agePassphraseWorkFactor(phrase.wrapped as string);
+  const refused =
+    logN === undefined ? "no scrypt stanza" : checkScryptParams({ N: 2 ** logN, r: 8, p: 1 });
+  if (refused !== undefined)
+    throw formatError(
+      ctx.file,
+      `the passphrase recipient's scrypt work factor is refused (${logN === undefined ? refused : `2^${logN}: ${refused}`})`,
+    );
+  const passphrase = ctx.env.STRONGBOX_PASSPHRASE ?? (await ctx.passphrase?.());
+  if (passphrase === undefined) return undefined;
+  const { ageUnwrap } = await import("./age.js");
+  const key = await ageUnwrap(phrase.wrapped as string, { passphrase });
+  if (key !== undefined) return opened(key, phrase, ctx);
+  throw new StrongboxError("E_STORE_WRONG_KEY", `wrong passphrase for the store in ${ctx.dir}`, {
+    hint: "check STRONGBOX_PASSPHRASE, or open it with one of its other recipients",
+  });
+}
 
 function noIdentity(
   ctx: UnwrapContext,
@@ -183,20 +193,6 @@ function namedRemoteRecipients(env: Readonly<Record<string, string | undefined>>
       .split(",")
       .map((text) => text.trim())
       .filter((text) => text !== ""),
-  );
-}
-
-function vaultConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
-  return Boolean(env.VAULT_ADDR || env.BAO_ADDR);
-}
-
-function awsConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
-  return Boolean(
-    env.AWS_ACCESS_KEY_ID ||
-      env.AWS_PROFILE ||
-      env.AWS_ROLE_ARN ||
-      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
-      env.AWS_WEB_IDENTITY_TOKEN_FILE,
   );
 }
 

@@ -1,7 +1,14 @@
+import { type AwsClientOptions, awsClientOptions, sdkClientOptions } from "../aws/client.js";
 import { StrongboxError } from "../errors.js";
-import { type AwsClientOptions, sdkClientOptions } from "../providers/aws/common.js";
 import { importModule } from "../util/import-module.js";
-import type { KeyService, NewDataKey } from "./key-service.js";
+import type { KeyService, KeyServiceDefinition, NewDataKey, RecipientKeys } from "./key-service.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The service's id: the `aws-kms:` of key ids and store recipients. */
+const ID = "aws-kms";
+/** The variable that points KMS clients at another endpoint (a local stand-in). */
+const ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_KMS";
 
 /** Where the KMS client connects; the AWS SDK's own defaults (environment, profile, role) fill the rest. */
 export type KmsOptions = AwsClientOptions;
@@ -24,13 +31,13 @@ export function kmsKeys(options: KmsOptions = {}): KeyService {
     }));
     return sdk;
   };
-  const context = (name: string) => ({ "strongbox:key": `aws-kms:${name}` });
+  const context = (name: string) => ({ "strongbox:key": `${ID}:${name}` });
   const fail = (name: string, error: unknown): never => {
     const kind = (error as { name?: string }).name ?? "";
     if (kind === "InvalidCiphertextException" || kind === "IncorrectKeyException")
       throw new StrongboxError(
         "E_ENVELOPE",
-        `a data key wrapped under aws-kms:${name} does not open`,
+        `a data key wrapped under ${ID}:${name} does not open`,
         {
           hint: "the value was changed, or belongs to another key",
         },
@@ -60,7 +67,7 @@ export function kmsKeys(options: KmsOptions = {}): KeyService {
     );
   };
   return {
-    service: "aws-kms",
+    service: ID,
     async newDataKey(name, signal): Promise<NewDataKey> {
       const { kms, client } = await connect();
       try {
@@ -122,3 +129,105 @@ export function kmsKeys(options: KmsOptions = {}): KeyService {
     },
   };
 }
+
+/** `aws-kms:KEY` → the key id, ARN or alias. */
+export function kmsKeyId(recipient: string): string {
+  const id = recipient.slice(`${ID}:`.length);
+  if (!/^[A-Za-z0-9:/_\-.]+$/.test(id))
+    throw new StrongboxError("E_USAGE", `"${recipient}" is not an AWS KMS recipient`, {
+      hint: "write aws-kms:KEY_ID, aws-kms:arn:aws:kms:… or aws-kms:alias/NAME",
+    });
+  return id;
+}
+
+async function kmsClient(env: Env) {
+  const kms = await importModule<Kms>("@aws-sdk/client-kms");
+  return {
+    kms,
+    client: new kms.KMSClient(sdkClientOptions(awsClientOptions({}, env, ENDPOINT_VARIABLE))),
+  };
+}
+
+/** The master key encrypted by KMS key `recipient`, under an encryption context naming the store. */
+export async function kmsWrap(
+  key: Uint8Array,
+  recipient: string,
+  storeId: string,
+  env: Env,
+): Promise<string> {
+  const { kms, client } = await kmsClient(env);
+  try {
+    const out = await client.send(
+      new kms.EncryptCommand({
+        KeyId: kmsKeyId(recipient),
+        Plaintext: key,
+        EncryptionContext: { "strongbox:store": storeId },
+      }),
+    );
+    if (out.CiphertextBlob === undefined)
+      throw new StrongboxError("E_PROVIDER", `AWS KMS returned no ciphertext for ${recipient}`);
+    return Buffer.from(out.CiphertextBlob).toString("base64");
+  } catch (error) {
+    if (error instanceof StrongboxError) throw error;
+    const kind = (error as { name?: string }).name ?? "network";
+    throw new StrongboxError("E_PROVIDER", `AWS KMS could not wrap for ${recipient} (${kind})`, {
+      hint: "check the key id, kms:Encrypt permission, AWS_REGION and credentials",
+    });
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The master key from a KMS stanza; undefined when KMS will not open it with these credentials. */
+export async function kmsUnwrap(
+  wrapped: string,
+  recipient: string,
+  storeId: string,
+  env: Env,
+): Promise<Buffer | undefined> {
+  const { kms, client } = await kmsClient(env);
+  try {
+    const out = await client.send(
+      new kms.DecryptCommand({
+        KeyId: kmsKeyId(recipient),
+        CiphertextBlob: Buffer.from(wrapped, "base64"),
+        EncryptionContext: { "strongbox:store": storeId },
+      }),
+    );
+    return out.Plaintext === undefined ? undefined : Buffer.from(out.Plaintext);
+  } catch {
+    // Denied, another key, no credentials, unreachable: this identity cannot open it.
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Store recipients `aws-kms:KEY`, asked when this process has AWS credentials of some kind. */
+const kmsRecipients: RecipientKeys = {
+  configured: (env) =>
+    Boolean(
+      env.AWS_ACCESS_KEY_ID ||
+        env.AWS_PROFILE ||
+        env.AWS_ROLE_ARN ||
+        env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
+        env.AWS_WEB_IDENTITY_TOKEN_FILE,
+    ),
+  wrap: kmsWrap,
+  async unwrap(wrapped, recipient, storeId, env) {
+    const key = await kmsUnwrap(wrapped, recipient, storeId, env);
+    return key === undefined ? { note: " did not open with these AWS credentials" } : { key };
+  },
+};
+
+/** AWS KMS as the key registry knows it; region, endpoint and credentials as every AWS client's. */
+export const awsKms: KeyServiceDefinition<typeof ID> = {
+  id: ID,
+  async open(context) {
+    return {
+      service: kmsKeys(awsClientOptions(context.aws ?? {}, context.env, ENDPOINT_VARIABLE)),
+      close: async () => {},
+    };
+  },
+  recipient: kmsRecipients,
+};

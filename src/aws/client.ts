@@ -1,0 +1,145 @@
+import { type Issue, issue, StrongboxError } from "../errors.js";
+import { registerSecret } from "../redact/registry.js";
+import { awsError } from "./errors.js";
+
+/**
+ * How every AWS client Strongbox makes is configured: the config's `aws:`
+ * section, region, endpoint and credentials from the environment Strongbox
+ * was given, pure mode's transport rule, and one operation per client.
+ */
+
+/** What an AWS client needs of a provider's read context (a `ReadContext` is one). */
+export interface AwsContext {
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  readonly config: (key: string) => unknown;
+  readonly strictTransport?: boolean;
+  readonly warn?: (message: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The config's `aws:` section, shared by aws-sm:// and aws-ssm://. */
+export interface AwsSettings {
+  readonly region?: string;
+  readonly endpoint?: string;
+  /** Lets pure mode use a plain-http endpoint (a local stand-in); every run then warns. */
+  readonly allowInsecure?: boolean;
+}
+
+/**
+ * A client configuration from the environment Strongbox was given (never
+ * this process's own, which a caller may not mean to use) and the config's
+ * `aws:` section; without credentials in it, the SDK's usual chain applies.
+ * Pure mode refuses a plain-http endpoint unless `aws.allowInsecure`.
+ */
+export function awsClientConfig(ctx: AwsContext, endpointVariable: string, words: string) {
+  const settings = (ctx.config("aws") ?? {}) as AwsSettings;
+  const options = awsClientOptions(settings, ctx.processEnv, endpointVariable);
+  const endpoint = options.endpoint;
+  const insecure = endpoint !== undefined && !endpoint.startsWith("https://");
+  if (ctx.strictTransport === true && insecure && settings.allowInsecure === true)
+    ctx.warn?.(
+      `pure ${words} mode runs with aws.allowInsecure: the endpoint ${endpoint} is not https://`,
+    );
+  else if (ctx.strictTransport === true && insecure)
+    throw new StrongboxError(
+      "E_PROVIDER",
+      `pure mode refuses an insecure connection: the AWS endpoint ${endpoint} is not https://`,
+      {
+        hint: "use the service's https endpoint; only for a local stand-in, set aws.allowInsecure: true",
+      },
+    );
+  return { ...sdkClientOptions(options), maxAttempts: 4 };
+}
+
+/**
+ * Region, endpoint and credentials from the config's `aws:` section and the
+ * environment Strongbox was given: the rule every AWS client follows, the
+ * providers' and the library-made ones (`rewrap-data`'s KMS key service).
+ */
+export function awsClientOptions(
+  settings: AwsSettings,
+  env: Readonly<Record<string, string | undefined>>,
+  endpointVariable: string,
+): AwsClientOptions {
+  const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const endpoint = settings.endpoint ?? env[endpointVariable] ?? env.AWS_ENDPOINT_URL;
+  const keyId = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  // Credentials Strongbox reads are never printed, an echo in a service's error included.
+  for (const credential of [secret, env.AWS_SESSION_TOKEN])
+    if (credential) registerSecret("aws-credential", credential);
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(keyId && secret
+      ? {
+          credentials: {
+            accessKeyId: keyId,
+            secretAccessKey: secret,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Checks the config's `aws:` section. */
+export function validateAwsConfig(value: unknown): Issue[] {
+  if (value === undefined) return [];
+  if (typeof value !== "object" || value === null)
+    return [issue("E_SCHEMA", "aws: must be a mapping (region, endpoint, allowInsecure)")];
+  const kinds: Readonly<Record<string, string>> = {
+    region: "string",
+    endpoint: "string",
+    allowInsecure: "boolean",
+  };
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, field]) =>
+    kinds[key] === undefined
+      ? [
+          issue("E_SCHEMA", `aws.${key}: unknown field`, {
+            hint: "known: region, endpoint, allowInsecure",
+          }),
+        ]
+      : typeof field !== kinds[key]
+        ? [issue("E_SCHEMA", `aws.${key}: must be a ${kinds[key]}`)]
+        : [],
+  );
+}
+
+/**
+ * Runs one operation with `client` (made for this operation), under the
+ * caller's deadline; an SDK error becomes a typed, value-free one, and the
+ * client is destroyed after.
+ */
+export async function withAwsClient<C extends { destroy(): void }, T>(
+  client: C,
+  ctx: AwsContext,
+  what: string,
+  words: string,
+  work: (client: C, options: { abortSignal?: AbortSignal }) => Promise<T>,
+): Promise<T> {
+  try {
+    return await work(client, ctx.signal === undefined ? {} : { abortSignal: ctx.signal });
+  } catch (error) {
+    if (error instanceof StrongboxError) throw error;
+    throw awsError(error, what, words);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Where a library-made AWS client connects (`kmsKeys`, `awsSecretsRefs`); the SDK's defaults fill the rest. */
+export interface AwsClientOptions {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** The SDK client configuration of {@link AwsClientOptions}: only what was given. */
+export function sdkClientOptions(options: AwsClientOptions) {
+  return {
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  };
+}

@@ -1,0 +1,132 @@
+import { StrongboxError } from "../errors.js";
+import {
+  canDelete,
+  canWrite,
+  type DeleteCapability,
+  type Provider,
+  type ReadContext,
+  type WriteCapability,
+} from "../providers/provider.js";
+import { providerFor } from "../providers/registry.js";
+import type { Ref } from "../refs/ref.js";
+
+/** Where {@link secretRefs} keeps values: one secret per id. */
+export interface RefBackend {
+  /** The ref scheme: `vault`, `store`. */
+  readonly scheme: string;
+  /** True for a source pure Vault mode accepts. */
+  readonly pure: boolean;
+  write(
+    path: string,
+    value: string,
+    metadata: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** The value at `path`, or undefined when there is none. */
+  read(path: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Removes the secret with every version. */
+  remove(path: string, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * A backend for `scheme` from its three operations; whether pure mode
+ * accepts it is the provider registry's word for the scheme, so no backend
+ * repeats it ({@link vaultRefs}, {@link storeRefs} and {@link awsSecretsRefs}
+ * are made this way).
+ */
+export function refBackend(
+  scheme: string,
+  operations: Pick<RefBackend, "write" | "read" | "remove">,
+): RefBackend {
+  return {
+    scheme,
+    pure: providerFor(scheme)?.pure === true,
+    write: operations.write,
+    read: operations.read,
+    remove: operations.remove,
+  };
+}
+
+/** Options of {@link providerRefs}. */
+export interface ProviderRefsOptions {
+  /** The environment the provider reads its address and credentials from (never `process.env` itself). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The config's sections by key (`vault:`, `aws:`, `store:`), as a provider reads them. */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** Where relative paths start (default: the working directory). */
+  readonly baseDir?: string;
+  /** Refuse transport that could leak a credential (pure mode's rule). */
+  readonly strictTransport?: boolean;
+  /** Put before every path, e.g. `secret/app/` for Vault's mount and folder. */
+  readonly prefix?: string;
+  /** The key inside the secret (`#KEY`), for schemes whose refs need one (`vault`: e.g. `value`). */
+  readonly key?: string;
+}
+
+type KeepingProvider = Provider & WriteCapability & DeleteCapability;
+
+/**
+ * Values kept by any provider that can write and delete (`vault`,
+ * `aws-sm`, `aws-ssm`, `azure-kv`, `store`, …), one secret per id at
+ * `<scheme>://<prefix><path>[#key]`: the provider registry decides how, and
+ * whether pure mode accepts it. A provider keeps no custom metadata, so the
+ * row metadata {@link secretRefs} passes is not kept here (vaultRefs and
+ * awsSecretsRefs keep it). `E_USAGE` for a scheme no provider claims, or
+ * one that cannot write and delete.
+ */
+export function providerRefs(scheme: string, options: ProviderRefsOptions): RefBackend {
+  const definition = providerFor(scheme);
+  if (definition === undefined)
+    throw new StrongboxError("E_USAGE", `no provider "${scheme}" to keep values in`, {
+      hint: "name a provider scheme such as vault, aws-sm or store",
+    });
+  let made: Promise<KeepingProvider> | undefined;
+  const provider = () => {
+    made ??= definition.create().then((created) => {
+      if (!canWrite(created) || !canDelete(created))
+        throw new StrongboxError(
+          "E_USAGE",
+          `${definition.words} cannot keep values for data (it cannot write and delete)`,
+          { hint: "use a secret manager Strongbox writes to, such as vault or aws-sm" },
+        );
+      return created;
+    });
+    return made;
+  };
+  const refOf = (path: string): Ref => {
+    const ref: Ref = {
+      scheme,
+      path: `${options.prefix ?? ""}${path}`,
+      params: {},
+      ...(options.key === undefined ? {} : { key: options.key }),
+    };
+    definition.validateRef(ref, `the data ref ${scheme}:${path}`);
+    return ref;
+  };
+  const contextFor = (signal?: AbortSignal) => readContext(options, signal);
+  return refBackend(scheme, {
+    async write(path, value, _metadata, signal) {
+      await (await provider()).write(refOf(path), value, contextFor(signal));
+    },
+    async read(path, signal) {
+      const ref = refOf(path);
+      const result = (await (await provider()).read([ref], contextFor(signal))).get(ref);
+      if (result?.status === "error") throw result.error;
+      return result?.status === "found" ? result.fetched.value : undefined;
+    },
+    async remove(path, signal) {
+      await (await provider()).remove(refOf(path), contextFor(signal), { destroy: true });
+    },
+  });
+}
+
+/** The read context a provider is called with, from {@link ProviderRefsOptions}. */
+function readContext(options: ProviderRefsOptions, signal?: AbortSignal): ReadContext {
+  return {
+    baseDir: options.baseDir ?? process.cwd(),
+    processEnv: options.env,
+    config: (key) => options.config?.[key],
+    ...(options.strictTransport === undefined ? {} : { strictTransport: options.strictTransport }),
+    ...(signal === undefined ? {} : { signal }),
+  };
+}
