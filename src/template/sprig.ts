@@ -1,7 +1,35 @@
 import { createHash, randomInt, randomUUID } from "node:crypto";
-import { goRegex, goTrimSpace, integer, jsReplacement, mapRunes, text } from "./functions.js";
-import { bytesToText, escapedByte, textToBytes } from "./go-bytes.js";
+import { goRegex, integer, jsReplacement, text } from "./functions.js";
+import { bytesToText, textToBytes } from "./go-bytes.js";
 import { byteSorted, goJson, goQuote, goSprint, goType, markJsonFloats } from "./go-format.js";
+import {
+  fromRunes,
+  goContains,
+  goHasPrefix,
+  goHasSuffix,
+  goJoin,
+  goLen,
+  goRepeat,
+  goReplaceAll,
+  goRunes,
+  goSlice,
+  goSplit,
+  goTitle,
+  goToLower,
+  goToUpper,
+  goTrim,
+  goTrimPrefix,
+  goTrimSpace,
+  goTrimSuffix,
+  isLowerRune,
+  isSpaceRune,
+  isTitleRune,
+  isUpperRune,
+  latin1Bytes,
+  toLowerRune,
+  toTitleRune,
+  toUpperRune,
+} from "./go-strings.js";
 
 type Fn = (args: unknown[]) => unknown;
 
@@ -18,65 +46,45 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
   hello: () => "Hello!",
   // strings
   trim: ([s]) => goTrimSpace(text(s)),
-  upper: ([s]) => mapRunes(text(s), (c) => c.toUpperCase()),
-  lower: ([s]) => mapRunes(text(s), (c) => c.toLowerCase()),
+  upper: ([s]) => goToUpper(text(s)),
+  lower: ([s]) => goToLower(text(s)),
   title: ([s]) => goTitle(text(s)),
-  untitle: ([s]) => {
-    const value = text(s);
-    return value === ""
-      ? ""
-      : mapRunes([...value][0] as string, (c) => c.toLowerCase()) + [...value].slice(1).join("");
-  },
+  untitle: ([s]) => uncapitalize(text(s)),
   substr: ([start, end, s]) => {
-    const bytes = textToBytes(text(s));
+    const value = text(s);
     const from = integer(start);
     const to = integer(end);
-    if (from < 0) return bytesToText(bytes.subarray(0, to));
-    if (to < 0 || to > bytes.length) return bytesToText(bytes.subarray(from));
-    if (from > to) throw new Error(`runtime error: slice bounds out of range [${from}:${to}]`);
-    return bytesToText(bytes.subarray(from, to));
+    if (from < 0) return goSlice(value, 0, to);
+    if (to < 0 || to > goLen(value)) return goSlice(value, from);
+    return goSlice(value, from, to);
   },
   trunc: ([count, s]) => {
-    const bytes = textToBytes(text(s));
+    const value = text(s);
     const c = integer(count);
-    if (c < 0 && bytes.length + c > 0) return bytesToText(bytes.subarray(bytes.length + c));
-    if (c >= 0 && bytes.length > c) return bytesToText(bytes.subarray(0, c));
-    return text(s);
+    if (c < 0 && goLen(value) + c > 0) return goSlice(value, goLen(value) + c);
+    if (c >= 0 && goLen(value) > c) return goSlice(value, 0, c);
+    return value;
   },
-  repeat: ([count, s]) => {
-    const n = integer(count);
-    if (n < 0) throw new Error("strings: negative Repeat count");
-    return text(s).repeat(n);
-  },
-  trimAll: ([cut, s]) => trimSet(text(s), text(cut)),
-  trimall: ([cut, s]) => trimSet(text(s), text(cut)),
-  trimSuffix: ([suffix, s]) =>
-    text(suffix) !== "" && text(s).endsWith(text(suffix))
-      ? text(s).slice(0, -text(suffix).length)
-      : text(s),
-  trimPrefix: ([prefix, s]) =>
-    text(s).startsWith(text(prefix)) ? text(s).slice(text(prefix).length) : text(s),
+  repeat: ([count, s]) => goRepeat(text(s), integer(count)),
+  trimAll: ([cut, s]) => goTrim(text(s), text(cut)),
+  trimall: ([cut, s]) => goTrim(text(s), text(cut)),
+  trimSuffix: ([suffix, s]) => goTrimSuffix(text(s), text(suffix)),
+  trimPrefix: ([prefix, s]) => goTrimPrefix(text(s), text(prefix)),
   // goutils' DeleteWhiteSpace reads the text byte by byte, each byte taken as a rune: bytes
   // 0x85 and 0xA0 (inside é, 日…) are dropped as spaces and the rest re-encoded as Latin-1.
   // Text with nothing to drop comes back as it was.
   nospace: ([s]) => {
-    const bytes = [...textToBytes(text(s))];
-    const kept = bytes.filter((byte) => !LATIN1_SPACES.has(byte));
+    const bytes = latin1Bytes(text(s));
+    const kept = bytes.filter((byte) => !isSpaceRune(byte));
     return kept.length === bytes.length
       ? text(s)
       : kept.map((b) => String.fromCharCode(b)).join("");
   },
-  initials: ([s]) =>
-    text(s)
-      .split(/\s+/u)
-      .filter((word) => word !== "")
-      .map((word) => [...word][0])
-      .join(""),
-  swapcase: ([s]) =>
-    mapRunes(text(s), (c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())),
-  contains: ([needle, s]) => text(s).includes(text(needle)),
-  hasPrefix: ([prefix, s]) => text(s).startsWith(text(prefix)),
-  hasSuffix: ([suffix, s]) => text(s).endsWith(text(suffix)),
+  initials: ([s]) => initials(text(s)),
+  swapcase: ([s]) => swapCase(text(s)),
+  contains: ([needle, s]) => goContains(text(s), text(needle)),
+  hasPrefix: ([prefix, s]) => goHasPrefix(text(s), text(prefix)),
+  hasSuffix: ([suffix, s]) => goHasSuffix(text(s), text(suffix)),
   quote: (args) =>
     args
       .filter(present)
@@ -92,14 +100,8 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
       .filter(present)
       .map((v) => goSprint(v as never))
       .join(" "),
-  indent: ([spaces, s]) => {
-    const pad = " ".repeat(Math.max(0, integer(spaces)));
-    return pad + text(s).replaceAll("\n", `\n${pad}`);
-  },
-  nindent: ([spaces, s]) => {
-    const pad = " ".repeat(Math.max(0, integer(spaces)));
-    return `\n${pad}${text(s).replaceAll("\n", `\n${pad}`)}`;
-  },
+  indent: ([spaces, s]) => indent(integer(spaces), text(s)),
+  nindent: ([spaces, s]) => `\n${indent(integer(spaces), text(s))}`,
   replace: ([from, to, s]) => goReplaceAll(text(s), text(from), text(to)),
   plural: ([one, many, count]) => (integer(count) === 1 ? text(one) : text(many)),
   sha1sum: ([s]) =>
@@ -112,8 +114,8 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
       .digest("hex"),
   adler32sum: ([s]) => String(adler32(textToBytes(text(s)))),
   toString: ((args: unknown[]) => strval(args[0])) satisfies Fn,
-  wrap: ([width, s]) => wrap(text(s), integer(width), "\n"),
-  wrapWith: ([width, sep, s]) => wrap(text(s), integer(width), text(sep)),
+  wrap: ([width, s]) => wrap(text(s), integer(width), "", false),
+  wrapWith: ([width, sep, s]) => wrap(text(s), integer(width), text(sep), true),
   // conversions
   atoi: ([s]) => {
     const value = text(s);
@@ -133,7 +135,7 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
   splitList: ([sep, s]) => goSplit(text(s), text(sep)),
   splitn: ([sep, n, s]) =>
     Object.fromEntries(goSplit(text(s), text(sep), integer(n)).map((part, i) => [`_${i}`, part])),
-  join: ([sep, v]) => strslice(v).join(text(sep)),
+  join: ([sep, v]) => goJoin(strslice(v), text(sep)),
   sortAlpha: ([v]) => byteSorted(strslice(v)),
   until: ([count]) => untilStep(0, integer(count), integer(count) < 0 ? -1 : 1),
   untilStep: ([start, stop, step]) => untilStep(integer(start), integer(stop), integer(step)),
@@ -418,9 +420,6 @@ function prefixed(functions: Record<string, Fn>): Record<string, Fn> {
   return Object.fromEntries(Object.entries(functions).map(([name, fn]) => [`sprig_${name}`, fn]));
 }
 
-/** `unicode.IsSpace` of a rune below 256. */
-const LATIN1_SPACES = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0]);
-
 const present = (value: unknown) => value !== null && value !== undefined;
 
 /** Sprig's `strval`: a string as is, anything else as `%v` prints it. */
@@ -576,28 +575,6 @@ function seq(params: readonly number[]): string {
   return "";
 }
 
-function goSplit(value: string, sep: string, n = -1): string[] {
-  if (n === 0) return [];
-  const parts = sep === "" ? [...value] : value.split(sep);
-  if (n < 0 || parts.length <= n) return parts;
-  return [...parts.slice(0, n - 1), parts.slice(n - 1).join(sep)];
-}
-
-function goReplaceAll(value: string, from: string, to: string): string {
-  if (from === "") return [...value].reduce((acc, char) => acc + char + to, to);
-  return value.split(from).join(to);
-}
-
-function trimSet(value: string, cut: string): string {
-  const set = new Set(cut);
-  const runes = [...value];
-  let start = 0;
-  let end = runes.length;
-  while (start < end && set.has(runes[start] as string)) start++;
-  while (end > start && set.has(runes[end - 1] as string)) end--;
-  return runes.slice(start, end).join("");
-}
-
 function findAll(re: string, s: string, n: number): string[] {
   const matches = [...s.matchAll(goRegex(re, "g"))].map((m) => m[0]);
   return n < 0 ? matches : matches.slice(0, n);
@@ -622,46 +599,98 @@ function regexSplit(re: string, s: string, n: number): string[] {
   return parts;
 }
 
-/** Go's `strings.Title`: a letter after a separator (ASCII other than letters, digits and _, or a space) upper-cased. */
-function goTitle(value: string): string {
+/** Sprig's indent: the pad before the text and after each newline (`strings.Replace`, on the bytes). */
+function indent(spaces: number, value: string): string {
+  const pad = " ".repeat(Math.max(0, spaces));
+  return pad + goReplaceAll(value, "\n", `\n${pad}`);
+}
+
+/** goutils' Uncapitalize: the first rune of each space-separated word lowered, over `[]rune(s)` (invalid bytes become U+FFFD). */
+function uncapitalize(value: string): string {
+  let next = true;
+  return fromRunes(
+    goRunes(value).map((rune) => {
+      if (isSpaceRune(rune)) {
+        next = true;
+        return rune;
+      }
+      const out = next ? toLowerRune(rune) : rune;
+      next = false;
+      return out;
+    }),
+  );
+}
+
+/** goutils' SwapCase: upper and title to lower, lower to upper (to title after a space), over `[]rune(s)`. */
+function swapCase(value: string): string {
+  let afterSpace = true;
+  return fromRunes(
+    goRunes(value).map((rune) => {
+      if (isUpperRune(rune) || isTitleRune(rune)) {
+        afterSpace = false;
+        return toLowerRune(rune);
+      }
+      if (isLowerRune(rune)) {
+        const out = afterSpace ? toTitleRune(rune) : toUpperRune(rune);
+        afterSpace = false;
+        return out;
+      }
+      afterSpace = isSpaceRune(rune);
+      return rune;
+    }),
+  );
+}
+
+/** goutils' Initials reads byte by byte, each byte a Latin-1 rune: é's bytes are two letters, 0x85 and 0xA0 spaces. */
+function initials(value: string): string {
+  let gap = true;
   let out = "";
-  let previous = " ";
-  for (const raw of value) {
-    // strings.Map writes a byte that is not UTF-8 as U+FFFD, which then counts as a letter-like rune.
-    const char = escapedByte(raw) === undefined ? raw : "\ufffd";
-    out += isTitleSeparator(previous) ? mapRunes(char, (c) => c.toUpperCase()) : char;
-    previous = char;
+  for (const byte of latin1Bytes(value)) {
+    if (isSpaceRune(byte)) gap = true;
+    else if (gap) {
+      out += String.fromCharCode(byte);
+      gap = false;
+    }
   }
   return out;
 }
 
-function isTitleSeparator(char: string): boolean {
-  if ((char.codePointAt(0) as number) <= 0x7f) return !/[0-9A-Za-z_]/.test(char);
-  if (/[\p{L}\p{Nd}]/u.test(char)) return false;
-  return /\s/u.test(char);
-}
-
-/** goutils' WrapCustom with long words wrapped: lines of at most `width`, broken at spaces. */
-function wrap(value: string, width: number, sep: string): string {
+/**
+ * goutils' WrapCustom, on the bytes as it is written: lines of at most `width`
+ * bytes broken at spaces; a longer word cut (`wrapWith`) or left whole (`wrap`).
+ */
+function wrap(value: string, width: number, sep: string, wrapLong: boolean): string {
+  if (value === "") return "";
+  const bytes = textToBytes(value);
+  const newline = textToBytes(sep === "" ? "\n" : sep);
   const limit = width < 1 ? 1 : width;
-  const lines: string[] = [];
-  let rest = value;
-  while (rest.length > limit) {
-    if (rest[0] === " ") {
-      rest = rest.slice(1);
+  const out: Buffer[] = [];
+  let offset = 0;
+  while (bytes.length - offset > limit) {
+    if (bytes[offset] === 0x20) {
+      offset++;
       continue;
     }
-    const space = rest.lastIndexOf(" ", limit);
-    if (space > 0) {
-      lines.push(rest.slice(0, space));
-      rest = rest.slice(space + 1);
+    const space = bytes.subarray(offset, offset + limit + 1).lastIndexOf(0x20);
+    let cut: number;
+    let next: number;
+    if (space >= 0) {
+      cut = offset + space;
+      next = cut + 1;
+    } else if (wrapLong) {
+      cut = offset + limit;
+      next = cut;
     } else {
-      lines.push(rest.slice(0, limit));
-      rest = rest.slice(limit);
+      const later = bytes.indexOf(0x20, offset + limit);
+      if (later < 0) break;
+      cut = later;
+      next = later + 1;
     }
+    out.push(bytes.subarray(offset, cut), newline);
+    offset = next;
   }
-  lines.push(rest);
-  return lines.join(sep);
+  out.push(bytes.subarray(offset));
+  return bytesToText(Buffer.concat(out));
 }
 
 function pathClean(path: string): string {
