@@ -257,3 +257,15 @@ export function goLen(value: string): number {
 export function latin1Bytes(value: string): number[] {
   return [...textToBytes(value)];
 }
+
+/** `url.QueryEscape`, on the bytes: letters, digits and -_.~ kept, space as +, every other byte %XX. */
+export function goQueryEscape(value: string): string {
+  let out = "";
+  for (const byte of textToBytes(value)) {
+    const char = String.fromCharCode(byte);
+    if (/[A-Za-z0-9\-_.~]/.test(char)) out += char;
+    else if (byte === 0x20) out += "+";
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import { guardedCall } from "./call-guard.js";
 import { PURE_FUNCTION_NAMES, PURE_FUNCTIONS, strictBase64 } from "./functions.js";
 import { byteLength, bytesToText, textToBytes } from "./go-bytes.js";
 import { byteSorted, goJson, goSprint, goSprintf } from "./go-format.js";
+import { goQueryEscape } from "./go-strings.js";
 import { goToml } from "./go-toml.js";
 import type { Arg, Node, Pipeline } from "./parse.js";
 import { pkiCert } from "./pki-cert.js";
@@ -512,9 +513,7 @@ async function call(
         .join("")
         .replace(/[&'<>"\0]/g, (c) => HTML_ESCAPES[c] as string);
     case "urlquery":
-      return encodeURIComponent(args.map((arg) => goSprint(forFormat(arg) as never)).join(""))
-        .replace(/%20/g, "+")
-        .replace(/[!'()*]/g, (c) => `%${(c.codePointAt(0) as number).toString(16).toUpperCase()}`);
+      return goQueryEscape(args.map((arg) => goSprint(forFormat(arg) as never)).join(""));
     case "len":
       // Go's len of a string counts bytes, not characters.
       return typeof args[0] === "string"

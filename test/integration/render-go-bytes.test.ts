@@ -86,6 +86,15 @@ function template(subject: string): string {
       `{{ $n := ${needle} }}${i}d: [{{ ${value} | ${step} }}]`,
     ];
   });
+  // Strings joined or cut by the template's own functions, then read rune by rune.
+  const v = `{{ $v := .Data.data.${subject} | base64Decode }}`;
+  lines.push(
+    `${v}p1: {{ printf "%s%s" $v $v | sprig_lower | base64URLEncode }}`,
+    `${v}p2: {{ print $v $v | toUpper | base64URLEncode }}`,
+    `${v}p3: {{ html $v $v | sprig_title | base64URLEncode }}`,
+    `${v}p4: {{ printf "%.3s|%5.2s|%-4.1s" $v $v $v | sprig_upper | base64URLEncode }}`,
+    `${v}p5: {{ urlquery $v $v }}`,
+  );
   // The fuzz run's line, as it was.
   lines.push(
     `{{ (.Data.data.${subject} | base64Decode) | sprig_repeat 2 | sprig_lower | base64URLEncode }}`,
