@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Document, parse as parseYamlText, visit } from "yaml";
 import { bytesToText, escapedByte, textToBytes } from "./go-bytes.js";
 import { byteSorted, goSprint, goType, markJsonFloats } from "./go-format.js";
+import { goRegex, goRegexMatch, goRegexReplaceAll } from "./go-regexp.js";
 import {
   goJoin,
   goReplaceAll,
@@ -33,8 +34,8 @@ export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknow
   trimSuffix: ([suffix, s]) => goTrimSuffix(text(s), text(suffix)),
   replaceAll: ([from, to, s]) => goReplaceAll(text(s), text(from), text(to)),
   regexReplaceAll: ([re, replacement, s]) =>
-    text(s).replace(goRegex(text(re), "g"), jsReplacement(text(replacement))),
-  regexMatch: ([re, s]) => goRegex(text(re), "").test(text(s)),
+    goRegexReplaceAll(goRegex(text(re), "g"), text(s), text(replacement), false),
+  regexMatch: ([re, s]) => goRegexMatch(goRegex(text(re), ""), text(s)),
   split: ([sep, s]) => {
     const trimmed = goTrimSpace(text(s));
     if (trimmed === "") return [];
@@ -215,26 +216,6 @@ function fullTitle(char: string): string {
     return `${first}${rest.join("").toLowerCase()}`;
   }
   return String.fromCodePoint(toTitleRune(char.codePointAt(0) as number));
-}
-
-/** RE2 syntax as JavaScript understands it; `(?P<name>` is Go's spelling of a named group. */
-export function goRegex(source: string, flags: string): RegExp {
-  try {
-    return new RegExp(source.replace(/\(\?P</g, "(?<"), `${flags}u`);
-  } catch {
-    throw new Error(
-      `error parsing regexp: invalid or unsupported expression ${JSON.stringify(source)}`,
-    );
-  }
-}
-
-/** Go's `$1`, `${1}` and `${name}` in a replacement, spelled for JavaScript; `$$` is a dollar in both. */
-export function jsReplacement(replacement: string): string {
-  return replacement.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (whole, _inner, braced, bare) => {
-    if (whole === "$$") return "$$";
-    const name = (braced ?? bare) as string;
-    return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
-  });
 }
 
 /** Go's `base64.StdEncoding.DecodeString`: padding required, CR and LF skipped; the bytes as they are. */

@@ -1,7 +1,15 @@
 import { createHash, randomInt, randomUUID } from "node:crypto";
-import { goRegex, integer, jsReplacement, text } from "./functions.js";
+import { integer, text } from "./functions.js";
 import { bytesToText, textToBytes } from "./go-bytes.js";
 import { byteSorted, goJson, goQuote, goSprint, goType, markJsonFloats } from "./go-format.js";
+import {
+  goRegex,
+  goRegexFind,
+  goRegexFindAll,
+  goRegexMatch,
+  goRegexReplaceAll,
+  goRegexSplit,
+} from "./go-regexp.js";
 import {
   fromRunes,
   goContains,
@@ -332,22 +340,22 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, Fn>> = prefixed({
   chunk: ([size, l]) => chunk(list(l, "chunk"), integer(size)),
   mustChunk: ([size, l]) => chunk(list(l, "mustChunk"), integer(size)),
   // regular expressions
-  regexMatch: ([re, s]) => goRegex(text(re), "").test(text(s)),
-  mustRegexMatch: ([re, s]) => goRegex(text(re), "").test(text(s)),
-  regexFind: ([re, s]) => goRegex(text(re), "").exec(text(s))?.[0] ?? "",
-  mustRegexFind: ([re, s]) => goRegex(text(re), "").exec(text(s))?.[0] ?? "",
-  regexFindAll: ([re, s, n]) => findAll(text(re), text(s), integer(n)),
-  mustRegexFindAll: ([re, s, n]) => findAll(text(re), text(s), integer(n)),
+  regexMatch: ([re, s]) => goRegexMatch(goRegex(text(re), ""), text(s)),
+  mustRegexMatch: ([re, s]) => goRegexMatch(goRegex(text(re), ""), text(s)),
+  regexFind: ([re, s]) => goRegexFind(goRegex(text(re), ""), text(s)),
+  mustRegexFind: ([re, s]) => goRegexFind(goRegex(text(re), ""), text(s)),
+  regexFindAll: ([re, s, n]) => goRegexFindAll(goRegex(text(re), "g"), text(s), integer(n)),
+  mustRegexFindAll: ([re, s, n]) => goRegexFindAll(goRegex(text(re), "g"), text(s), integer(n)),
   regexReplaceAll: ([re, s, replacement]) =>
-    text(s).replace(goRegex(text(re), "g"), jsReplacement(text(replacement))),
+    goRegexReplaceAll(goRegex(text(re), "g"), text(s), text(replacement), false),
   mustRegexReplaceAll: ([re, s, replacement]) =>
-    text(s).replace(goRegex(text(re), "g"), jsReplacement(text(replacement))),
+    goRegexReplaceAll(goRegex(text(re), "g"), text(s), text(replacement), false),
   regexReplaceAllLiteral: ([re, s, replacement]) =>
-    text(s).replace(goRegex(text(re), "g"), () => text(replacement)),
+    goRegexReplaceAll(goRegex(text(re), "g"), text(s), text(replacement), true),
   mustRegexReplaceAllLiteral: ([re, s, replacement]) =>
-    text(s).replace(goRegex(text(re), "g"), () => text(replacement)),
-  regexSplit: ([re, s, n]) => regexSplit(text(re), text(s), integer(n)),
-  mustRegexSplit: ([re, s, n]) => regexSplit(text(re), text(s), integer(n)),
+    goRegexReplaceAll(goRegex(text(re), "g"), text(s), text(replacement), true),
+  regexSplit: ([re, s, n]) => goRegexSplit(goRegex(text(re), "g"), text(s), integer(n)),
+  mustRegexSplit: ([re, s, n]) => goRegexSplit(goRegex(text(re), "g"), text(s), integer(n)),
   regexQuoteMeta: ([s]) => text(s).replace(/[\\.+*?()|[\]{}^$]/g, "\\$&"),
   // random values (not reproducible, so not in the differential corpus)
   randAlphaNum: ([n]) =>
@@ -573,30 +581,6 @@ function seq(params: readonly number[]): string {
     return join(untilStep(start, end + 1, step));
   }
   return "";
-}
-
-function findAll(re: string, s: string, n: number): string[] {
-  const matches = [...s.matchAll(goRegex(re, "g"))].map((m) => m[0]);
-  return n < 0 ? matches : matches.slice(0, n);
-}
-
-/** Go's `Regexp.Split`: at most `n` parts (all when negative), an empty match at either end skipped. */
-function regexSplit(re: string, s: string, n: number): string[] {
-  if (n === 0) return [];
-  if (re !== "" && s === "") return [""];
-  let matches = [...s.matchAll(goRegex(re, "g"))];
-  if (n > 0) matches = matches.slice(0, n);
-  const parts: string[] = [];
-  let begin = 0;
-  let end = 0;
-  for (const match of matches) {
-    if (n > 0 && parts.length === n - 1) break;
-    end = match.index as number;
-    if (end + match[0].length !== 0) parts.push(s.slice(begin, end));
-    begin = end + match[0].length;
-  }
-  if (end !== s.length) parts.push(s.slice(begin));
-  return parts;
 }
 
 /** Sprig's indent: the pad before the text and after each newline (`strings.Replace`, on the bytes). */

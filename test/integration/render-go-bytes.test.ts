@@ -94,6 +94,11 @@ function template(subject: string): string {
     `${v}p3: {{ html $v $v | sprig_title | base64URLEncode }}`,
     `${v}p4: {{ printf "%.3s|%5.2s|%-4.1s" $v $v $v | sprig_upper | base64URLEncode }}`,
     `${v}p5: {{ urlquery $v $v }}`,
+    `${v}p6: {{ $v | regexReplaceAll "[^a-z ]" "<$0>" | base64URLEncode }}`,
+    `${v}p7: {{ sprig_regexFindAll "[^a-z]+" $v -1 | sprig_join "" | sprig_lower | base64URLEncode }}`,
+    `${v}p8: {{ sprig_regexSplit "[^a-z]" $v -1 | sprig_join "" | toUpper | base64URLEncode }}`,
+    `${v}p9: {{ sprig_regexReplaceAll "([^a-z])([a-z])" $v "\${2}\${1}" | sprig_upper | base64URLEncode }}`,
+    `${v}p10: {{ $v | regexMatch "^[^a-z]" }} {{ sprig_regexFind "[^ ]+" $v | base64URLEncode }}`,
   );
   // The fuzz run's line, as it was.
   lines.push(
