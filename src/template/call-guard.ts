@@ -1,5 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import { holdsSecret, messageRedactor, registerSecretData } from "../redact/registry.js";
+import { rereadBytes } from "./go-bytes.js";
 
 /** Functions whose first argument is a Vault path: the value is sent to the server. */
 const VAULT_PATH_FUNCTIONS = new Set(["secret", "secrets", "pkiCert"]);
@@ -8,7 +9,8 @@ const VAULT_PATH_FUNCTIONS = new Set(["secret", "secrets", "pkiCert"]);
 const MAX_STRINGS = 2000;
 
 /**
- * One template function call, held to two rules.
+ * One template function call, held to two rules (and its string result read
+ * again as Go's bytes, see the end).
  *
  * A template error quotes only what the template's author wrote: every
  * string computed at render time (a secret's field, a file's content, an
@@ -50,7 +52,9 @@ export async function guardedCall<T>(
   }
   if (name === "secret" || name === "pkiCert")
     registerSecretData(`${name} result`, secretPart(result));
-  return result;
+  // Not a guard, but this is where every call's result passes: a string made by joining
+  // pieces is read as Go reads its bytes, whichever function joined them (go-bytes.ts).
+  return (typeof result === "string" ? rereadBytes(result) : result) as T;
 }
 
 /** The secret part of a response: a KV v2 secret's `data` (not its metadata), else all of `Data`. */

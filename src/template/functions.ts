@@ -2,6 +2,19 @@ import { createHash } from "node:crypto";
 import { Document, parse as parseYamlText, visit } from "yaml";
 import { bytesToText, escapedByte, textToBytes } from "./go-bytes.js";
 import { byteSorted, goSprint, goType, markJsonFloats } from "./go-format.js";
+import { goRegex, goRegexMatch, goRegexReplaceAll } from "./go-regexp.js";
+import {
+  goJoin,
+  goReplaceAll,
+  goSplit,
+  goToLower,
+  goToUpper,
+  goTrim,
+  goTrimPrefix,
+  goTrimSpace,
+  goTrimSuffix,
+  toTitleRune,
+} from "./go-strings.js";
 import { formatGoTime } from "./go-time.js";
 
 /**
@@ -12,30 +25,29 @@ import { formatGoTime } from "./go-time.js";
  * "error calling NAME" with its position.
  */
 export const PURE_FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknown>> = {
-  toUpper: ([s]) => mapRunes(text(s), (c) => c.toUpperCase()),
-  toLower: ([s]) => mapRunes(text(s), (c) => c.toLowerCase()),
+  toUpper: ([s]) => goToUpper(text(s)),
+  toLower: ([s]) => goToLower(text(s)),
   toTitle: ([s]) => title(text(s)),
   trimSpace: ([s]) => goTrimSpace(text(s)),
-  trim: ([cutset, s]) => trimRunes(text(s), new Set(text(cutset)), true, true),
-  trimPrefix: ([prefix, s]) =>
-    text(s).startsWith(text(prefix)) ? text(s).slice(text(prefix).length) : text(s),
-  trimSuffix: ([suffix, s]) =>
-    text(suffix) !== "" && text(s).endsWith(text(suffix))
-      ? text(s).slice(0, -text(suffix).length)
-      : text(s),
-  replaceAll: ([from, to, s]) => replaceAllGo(text(s), text(from), text(to)),
+  trim: ([cutset, s]) => goTrim(text(s), text(cutset)),
+  trimPrefix: ([prefix, s]) => goTrimPrefix(text(s), text(prefix)),
+  trimSuffix: ([suffix, s]) => goTrimSuffix(text(s), text(suffix)),
+  replaceAll: ([from, to, s]) => goReplaceAll(text(s), text(from), text(to)),
   regexReplaceAll: ([re, replacement, s]) =>
-    text(s).replace(goRegex(text(re), "g"), jsReplacement(text(replacement))),
-  regexMatch: ([re, s]) => goRegex(text(re), "").test(text(s)),
+    goRegexReplaceAll(goRegex(text(re), "g"), text(s), text(replacement), false),
+  regexMatch: ([re, s]) => goRegexMatch(goRegex(text(re), ""), text(s)),
   split: ([sep, s]) => {
     const trimmed = goTrimSpace(text(s));
     if (trimmed === "") return [];
-    return text(sep) === "" ? [...trimmed] : trimmed.split(text(sep));
+    return goSplit(trimmed, text(sep));
   },
   join: ([sep, list]) => {
     if (!Array.isArray(list))
       throw new Error(`wrong type for value; expected []string; got ${goType(list)}`);
-    return list.map((item) => goSprint(item)).join(text(sep));
+    return goJoin(
+      list.map((item) => goSprint(item)),
+      text(sep),
+    );
   },
   contains: ([needle, haystack]) => isIn(haystack, needle),
   in: ([haystack, needle]) => isIn(haystack, needle),
@@ -160,81 +172,50 @@ export function integer(value: unknown): number {
   throw new Error(`wrong type for value; expected int; got ${goType(value)}`);
 }
 
-/** Go's case mapping is rune by rune: a rune with no single-rune mapping (ß) stays. */
-export function mapRunes(value: string, map: (char: string) => string): string {
-  let out = "";
-  for (const char of value) {
-    // strings.Map writes a byte that is not UTF-8 as U+FFFD.
-    if (escapedByte(char) !== undefined) {
-      out += "\ufffd";
-      continue;
-    }
-    const mapped = map(char);
-    out += [...mapped].length === 1 ? mapped : char;
-  }
-  return out;
-}
-
-/** `cases.Title(language.Und, cases.NoLower)`: the first letter of each word upper-cased, nothing lowered. */
+/**
+ * x/text's `cases.Title(language.Und, cases.NoLower)`: the first cased rune of
+ * each word title-cased with the full mapping (ß → Ss, ﬀ → Ff), nothing lowered.
+ * A word goes on over letters, digits, marks, connectors (_) and one "mid"
+ * character between letters (don't, a.b; two in a row end it); anything else
+ * ends it, an invalid byte included, which is written back unchanged.
+ */
 export function title(value: string): string {
   let out = "";
   let inWord = false;
-  for (const char of value) {
-    const letter = /[\p{L}\p{N}\p{M}]/u.test(char);
-    out += letter && !inWord ? mapRunes(char, (c) => c.toUpperCase()) : char;
-    // An apostrophe inside a word does not end it (don't → Don't).
-    inWord = letter || (inWord && (char === "'" || char === "’"));
+  const chars = Array.from(value);
+  for (const [i, char] of chars.entries()) {
+    const mid = isWordMid(char);
+    if (escapedByte(char) === undefined && CASED.test(char)) {
+      out += inWord ? char : fullTitle(char);
+      inWord = true;
+    } else {
+      out += char;
+      if (!mid && !WORD_PART.test(char)) inWord = false;
+    }
+    const next = chars[i + 1];
+    if (mid && next !== undefined && isWordMid(next)) inWord = false;
   }
   return out;
 }
 
-/** Go's `unicode.IsSpace`: not the BOM, which JavaScript's trim removes. */
-const GO_SPACE = new Set([
-  ..."\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000",
+const CASED = /^\p{Cased}$/u;
+/** UAX #29 ALetter, Numeric, Extend, ExtendNumLet, Format: they do not end a word (ideographs and kana do). */
+const WORD_PART =
+  /^(?![\p{Ideographic}\p{Script=Hiragana}\p{Script=Katakana}])[\p{Alphabetic}\p{Nd}\p{M}\p{Pc}\p{Cf}]$/u;
+/** UAX #29 MidLetter, MidNumLet and Single_Quote. */
+const WORD_MID = new Set([
+  ..."'.:\u00b7\u0387\u055f\u05f4\u2018\u2019\u2024\u2027\ufe13\ufe52\ufe55\uff07\uff0e\uff1a",
 ]);
+const isWordMid = (char: string) => WORD_MID.has(char);
 
-export function goTrimSpace(value: string): string {
-  return trimRunes(value, GO_SPACE, true, true);
-}
-
-export function trimRunes(
-  value: string,
-  set: ReadonlySet<string>,
-  left: boolean,
-  right: boolean,
-): string {
-  const runes = [...value];
-  let start = 0;
-  let end = runes.length;
-  while (left && start < end && set.has(runes[start] as string)) start++;
-  while (right && end > start && set.has(runes[end - 1] as string)) end--;
-  return runes.slice(start, end).join("");
-}
-
-/** `strings.ReplaceAll`: an empty `from` inserts `to` between every rune and at both ends. */
-function replaceAllGo(value: string, from: string, to: string): string {
-  if (from === "") return [...value].reduce((acc, char) => acc + char + to, to);
-  return value.split(from).join(to);
-}
-
-/** RE2 syntax as JavaScript understands it; `(?P<name>` is Go's spelling of a named group. */
-export function goRegex(source: string, flags: string): RegExp {
-  try {
-    return new RegExp(source.replace(/\(\?P</g, "(?<"), `${flags}u`);
-  } catch {
-    throw new Error(
-      `error parsing regexp: invalid or unsupported expression ${JSON.stringify(source)}`,
-    );
+/** Title case of one rune: Go's table, or a special casing's expansion (ß → SS → Ss). */
+function fullTitle(char: string): string {
+  const upper = char.toUpperCase();
+  if ([...upper].length > 1) {
+    const [first, ...rest] = [...upper];
+    return `${first}${rest.join("").toLowerCase()}`;
   }
-}
-
-/** Go's `$1`, `${1}` and `${name}` in a replacement, spelled for JavaScript; `$$` is a dollar in both. */
-export function jsReplacement(replacement: string): string {
-  return replacement.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (whole, _inner, braced, bare) => {
-    if (whole === "$$") return "$$";
-    const name = (braced ?? bare) as string;
-    return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
-  });
+  return String.fromCodePoint(toTitleRune(char.codePointAt(0) as number));
 }
 
 /** Go's `base64.StdEncoding.DecodeString`: padding required, CR and LF skipped; the bytes as they are. */

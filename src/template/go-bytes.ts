@@ -52,6 +52,15 @@ export function textToBytes(text: string): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * A string as Go reads its bytes. JavaScript concatenation (a format, `print`,
+ * a join) can put escaped bytes side by side that together are valid UTF-8
+ * (EB 98 | BF is 똿); Go reads them as that character, so they are read again.
+ */
+export function rereadBytes(text: string): string {
+  return /[\udc80-\udcff]/.test(text) ? bytesToText(textToBytes(text)) : text;
+}
+
 /** Go's `len` of a string: its bytes. */
 export function byteLength(text: string): number {
   return /[\udc80-\udcff]/.test(text) ? textToBytes(text).length : Buffer.byteLength(text, "utf8");

@@ -94,9 +94,9 @@ function sortKeys(value: GoValue): GoValue {
   return out;
 }
 
-/** Go sorts map keys by their bytes (UTF-8), which is not JavaScript's UTF-16 order. */
+/** Go sorts map keys by their bytes (UTF-8, and a byte that is not UTF-8 as itself), not in JavaScript's UTF-16 order. */
 export function byteSorted(keys: readonly string[]): string[] {
-  return [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")));
+  return [...keys].sort((a, b) => Buffer.compare(textToBytes(a), textToBytes(b)));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { StrongboxError } from "../errors.js";
 import { byteLength } from "./go-bytes.js";
 import { byteSorted, goSprint } from "./go-format.js";
+import { goQueryEscape } from "./go-strings.js";
 
 /** A template value: a secret's response, a map's field, what a function gave. */
 export type Value = unknown;
@@ -121,7 +122,5 @@ export function goHtml(args: readonly Value[]): string {
 
 /** Go's `urlquery`: the arguments printed together, escaped as a query value. */
 export function goUrlQuery(args: readonly Value[]): string {
-  return encodeURIComponent(args.map((arg) => goSprint(forFormat(arg) as never)).join(""))
-    .replace(/%20/g, "+")
-    .replace(/[!'()*]/g, (c) => `%${(c.codePointAt(0) as number).toString(16).toUpperCase()}`);
+  return goQueryEscape(args.map((arg) => goSprint(forFormat(arg) as never)).join(""));
 }
