@@ -32,7 +32,7 @@ export interface TemplateFileOptions {
    */
   scope(template?: string): ReadScope | Promise<ReadScope>;
   /** The template's functions: `secret`, `env`, `list`… (the file, destination and reads are added). */
-  readonly context: Omit<RenderContext, "reads" | "file" | "destination">;
+  readonly context: Omit<Omit<RenderContext, "reads" | "destination">, "file">;
   /** Refuses an unsafe destination (as given); called before every write. */
   checkOutput(destination: string): void;
   /** Check the destination before rendering too: `pkiCert` reads the certificate it holds. */
