@@ -5,7 +5,7 @@ import { providerConfigs } from "../providers/registry.js";
 import { checkOutputPath, outputMode } from "../render/output-file.js";
 import { parseDuration } from "../schema/coerce.js";
 import type { VaultSpec } from "../schema/types.js";
-import type { AgentConfig } from "./agent.js";
+import type { AgentConfig } from "./types.js";
 
 /** agent.yaml's `rotation:`: run `rotate --due` for one environment every `every` (default 24h). */
 export interface AgentRotation {
@@ -24,16 +24,36 @@ export interface AgentRotation {
 export async function readAgentConfig(
   path: string,
 ): Promise<AgentConfig & { vault?: VaultSpec; rotation?: AgentRotation }> {
-  const { parse } = await import("yaml");
-  let raw: {
-    interval?: string | number;
-    templates?: Array<{ source?: string; destination?: string; mode?: string | number }>;
-    exec?: { command?: string[]; on_change?: string };
-    vault?: unknown;
-    rotation?: { env?: string; every?: string | number; config?: string };
+  const raw = await readRaw(path);
+  const interval = parseDuration(String(raw.interval ?? "30s"));
+  if (!interval.ok)
+    throw new StrongboxError("E_CONFIG", `${path}: interval must be a duration such as 30s`);
+  const templates = readTemplates(raw, path);
+  checkVaultSection(raw, path);
+  const rotation = readRotation(raw, path);
+  const exec = readExec(raw);
+  return {
+    ...(rotation === undefined ? {} : { rotation }),
+    ...(raw.vault === undefined ? {} : { vault: raw.vault as VaultSpec }),
+    intervalMs: interval.value as number,
+    templates,
+    ...(exec === undefined ? {} : { exec }),
   };
+}
+
+/** agent.yaml as written, before any check. */
+interface RawAgentConfig {
+  interval?: string | number;
+  templates?: Array<{ source?: string; destination?: string; mode?: string | number }>;
+  exec?: { command?: string[]; on_change?: string };
+  vault?: unknown;
+  rotation?: { env?: string; every?: string | number; config?: string };
+}
+
+async function readRaw(path: string): Promise<RawAgentConfig> {
+  const { parse } = await import("yaml");
   try {
-    raw = parse(readFileSync(path, "utf8")) ?? {};
+    return parse(readFileSync(path, "utf8")) ?? {};
   } catch (error) {
     throw new StrongboxError(
       "E_CONFIG",
@@ -41,9 +61,10 @@ export async function readAgentConfig(
       { hint: "see strongbox agent --help for its shape" },
     );
   }
-  const interval = parseDuration(String(raw.interval ?? "30s"));
-  if (!interval.ok)
-    throw new StrongboxError("E_CONFIG", `${path}: interval must be a duration such as 30s`);
+}
+
+/** The templates, each output path checked (inside agent.yaml's directory) before anything runs. */
+function readTemplates(raw: RawAgentConfig, path: string): AgentConfig["templates"] {
   const templates = (raw.templates ?? []).map((t, i) => {
     if (!t.source || !t.destination)
       throw new StrongboxError("E_CONFIG", `${path}: templates[${i}] needs source and destination`);
@@ -55,7 +76,11 @@ export async function readAgentConfig(
     };
   });
   if (templates.length === 0) throw new StrongboxError("E_CONFIG", `${path}: no templates`);
-  const onChange = raw.exec?.on_change;
+  return templates;
+}
+
+/** The `vault:` section takes the config's fields, checked by the same rules. */
+function checkVaultSection(raw: RawAgentConfig, path: string): void {
   const vaultProblems =
     providerConfigs()
       .find((section) => section.key === "vault")
@@ -68,32 +93,28 @@ export async function readAgentConfig(
         hint: "the vault: section takes address, namespace, auth and allowInsecure, as in the config",
       },
     );
-  let rotation: AgentRotation | undefined;
-  if (raw.rotation !== undefined) {
-    const every = parseDuration(String(raw.rotation?.every ?? "24h"));
-    if (typeof raw.rotation !== "object" || raw.rotation === null || !every.ok)
-      throw new StrongboxError(
-        "E_CONFIG",
-        `${path}: rotation must be a mapping such as { env: production, every: 24h }`,
-      );
-    rotation = {
-      intervalMs: every.value as number,
-      ...(raw.rotation.env === undefined ? {} : { environment: String(raw.rotation.env) }),
-      ...(raw.rotation.config === undefined ? {} : { configPath: String(raw.rotation.config) }),
-    };
-  }
+}
+
+function readRotation(raw: RawAgentConfig, path: string): AgentRotation | undefined {
+  if (raw.rotation === undefined) return undefined;
+  const every = parseDuration(String(raw.rotation?.every ?? "24h"));
+  if (typeof raw.rotation !== "object" || raw.rotation === null || !every.ok)
+    throw new StrongboxError(
+      "E_CONFIG",
+      `${path}: rotation must be a mapping such as { env: production, every: 24h }`,
+    );
   return {
-    ...(rotation === undefined ? {} : { rotation }),
-    ...(raw.vault === undefined ? {} : { vault: raw.vault as VaultSpec }),
-    intervalMs: interval.value as number,
-    templates,
-    ...(raw.exec?.command === undefined
-      ? {}
-      : {
-          exec: {
-            command: raw.exec.command.map(String),
-            ...(onChange === undefined ? {} : { onChange: onChange as "restart" | NodeJS.Signals }),
-          },
-        }),
+    intervalMs: every.value as number,
+    ...(raw.rotation.env === undefined ? {} : { environment: String(raw.rotation.env) }),
+    ...(raw.rotation.config === undefined ? {} : { configPath: String(raw.rotation.config) }),
+  };
+}
+
+function readExec(raw: RawAgentConfig): AgentConfig["exec"] {
+  if (raw.exec?.command === undefined) return undefined;
+  const onChange = raw.exec.on_change;
+  return {
+    command: raw.exec.command.map(String),
+    ...(onChange === undefined ? {} : { onChange: onChange as "restart" | NodeJS.Signals }),
   };
 }

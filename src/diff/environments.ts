@@ -62,72 +62,18 @@ export interface EnvironmentDiff {
 export async function diffEnvironments(
   project: Project,
   environments: { readonly a: string; readonly b: string },
-  options: {
-    readonly live?: boolean;
-    readonly onlySecrets?: boolean;
-    readonly processEnv: Readonly<Record<string, string | undefined>>;
-    readonly cwd: string;
-    readonly passphrase?: () => Promise<string>;
-  },
+  options: DiffOptions & { readonly live?: boolean },
 ): Promise<EnvironmentDiff> {
   const { config } = project;
   // Unknown environments are refused here, by the same rule resolution uses.
   selectEnvironment(config, environments.a, options.processEnv);
   selectEnvironment(config, environments.b, options.processEnv);
-  const live = options.live === true;
-  const [ra, rb] = live
-    ? await Promise.all(
-        [environments.a, environments.b].map((environment) =>
-          resolveProject(project, {
-            environment,
-            processEnv: options.processEnv,
-            cwd: options.cwd,
-            // Each environment with its own credentials alone (its credentialPrefix), never the other's.
-            isolateCredentials: true,
-            ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
-          }),
-        ),
-      )
-    : [undefined, undefined];
-  // Rotation metadata where the source keeps it (versions' times): only with --live,
-  // which is allowed to read each environment's sources.
-  const [rotatedA, rotatedB] = live
-    ? await Promise.all(
-        [environments.a, environments.b].map((environment) =>
-          lastRotations(project, environment, options.processEnv),
-        ),
-      )
-    : [new Map<string, string>(), new Map<string, string>()];
+  const live = options.live === true ? await liveSides(project, environments, options) : undefined;
   const key = randomBytes(32);
-  const fingerprint = (raw: string | undefined) =>
-    raw === undefined ? undefined : createHmac("sha256", key).update(raw).digest("base64");
   const rows: DiffRow[] = [];
   for (const [name, spec] of Object.entries(config.variables)) {
     if (options.onlySecrets === true && spec.secret !== true) continue;
-    const a = withRotation(side(spec, name, environments.a, ra), rotatedA?.get(name));
-    const b = withRotation(side(spec, name, environments.b, rb), rotatedB?.get(name));
-    let values: Equality | undefined;
-    if (live) {
-      const va = fingerprint(ra?.entries.find((entry) => entry.name === name)?.raw);
-      const vb = fingerprint(rb?.entries.find((entry) => entry.name === name)?.raw);
-      values = compare(va, vb);
-    }
-    // Declared sources differ between environments by design (a store here, Vault there):
-    // without --live that is the difference asked about; with it, what was found is.
-    const differs =
-      a.required !== b.required ||
-      (live
-        ? a.status !== b.status || (values !== "equal" && values !== "neither")
-        : a.declared !== b.declared);
-    rows.push({
-      name,
-      type: typeOf(spec),
-      secret: spec.secret === true,
-      a,
-      b,
-      ...(values === undefined ? {} : { values }),
-      differs,
-    });
+    rows.push(environmentRow(name, spec, environments, live, key));
   }
   key.fill(0);
   const prefix = (environment: string) =>
@@ -135,11 +81,102 @@ export async function diffEnvironments(
   return {
     a: environments.a,
     b: environments.b,
-    live,
-    ...(live ? { credentials: { a: prefix(environments.a), b: prefix(environments.b) } } : {}),
+    live: live !== undefined,
+    ...(live !== undefined
+      ? { credentials: { a: prefix(environments.a), b: prefix(environments.b) } }
+      : {}),
     rows,
     different: rows.some((row) => row.differs),
   };
+}
+
+/** How a diff resolves: the process's environment, where, and the store's passphrase. */
+export interface DiffOptions {
+  readonly onlySecrets?: boolean;
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly passphrase?: () => Promise<string>;
+}
+
+/** With `live`: each environment resolved, and when its rotating variables were last rotated. */
+interface LiveSides {
+  readonly ra: Resolution;
+  readonly rb: Resolution;
+  readonly rotatedA: ReadonlyMap<string, string>;
+  readonly rotatedB: ReadonlyMap<string, string>;
+}
+
+async function liveSides(
+  project: Project,
+  environments: { readonly a: string; readonly b: string },
+  options: DiffOptions,
+): Promise<LiveSides> {
+  const [ra, rb] = (await Promise.all(
+    [environments.a, environments.b].map((environment) =>
+      resolveProject(project, {
+        environment,
+        processEnv: options.processEnv,
+        cwd: options.cwd,
+        // Each environment with its own credentials alone (its credentialPrefix), never the other's.
+        isolateCredentials: true,
+        ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+      }),
+    ),
+  )) as [Resolution, Resolution];
+  // Rotation metadata where the source keeps it (versions' times): only with --live,
+  // which is allowed to read each environment's sources.
+  const [rotatedA, rotatedB] = (await Promise.all(
+    [environments.a, environments.b].map((environment) =>
+      lastRotations(project, environment, options.processEnv),
+    ),
+  )) as [Map<string, string>, Map<string, string>];
+  return { ra, rb, rotatedA, rotatedB };
+}
+
+/** One variable in two environments; with `live`, whether their values are equal (by HMAC under `key`). */
+function environmentRow(
+  name: string,
+  spec: VariableSpec,
+  environments: { readonly a: string; readonly b: string },
+  live: LiveSides | undefined,
+  key: Buffer,
+): DiffRow {
+  const a = withRotation(side(spec, name, environments.a, live?.ra), live?.rotatedA.get(name));
+  const b = withRotation(side(spec, name, environments.b, live?.rb), live?.rotatedB.get(name));
+  const values =
+    live === undefined
+      ? undefined
+      : compare(
+          fingerprint(key, live.ra.entries.find((entry) => entry.name === name)?.raw),
+          fingerprint(key, live.rb.entries.find((entry) => entry.name === name)?.raw),
+        );
+  // Declared sources differ between environments by design (a store here, Vault there):
+  // without --live that is the difference asked about; with it, what was found is.
+  const differs =
+    a.required !== b.required ||
+    (live !== undefined
+      ? a.status !== b.status || (values !== "equal" && values !== "neither")
+      : a.declared !== b.declared);
+  return {
+    name,
+    type: typeOf(spec),
+    secret: spec.secret === true,
+    a,
+    b,
+    ...(values === undefined ? {} : { values }),
+    differs,
+  };
+}
+
+/** A value's HMAC under the call's key: compared, never shown, and useless once the key is dropped. */
+function fingerprint(key: Buffer, raw: string | undefined): string | undefined {
+  return raw === undefined ? undefined : createHmac("sha256", key).update(raw).digest("base64");
+}
+
+/** A `.env` file's entries, and how it is named in the diff. */
+export interface DiffFile {
+  readonly label: string;
+  readonly entries: ReadonlyArray<{ key: string; value: string; line: number }>;
 }
 
 /**
@@ -149,17 +186,9 @@ export async function diffEnvironments(
  */
 export async function diffAgainstFile(
   project: Project,
-  file: {
-    readonly label: string;
-    readonly entries: ReadonlyArray<{ key: string; value: string; line: number }>;
-  },
+  file: DiffFile,
   environment: string,
-  options: {
-    readonly onlySecrets?: boolean;
-    readonly processEnv: Readonly<Record<string, string | undefined>>;
-    readonly cwd: string;
-    readonly passphrase?: () => Promise<string>;
-  },
+  options: DiffOptions,
 ): Promise<EnvironmentDiff> {
   selectEnvironment(project.config, environment, options.processEnv);
   const resolution = await resolveProject(project, {
@@ -169,8 +198,6 @@ export async function diffAgainstFile(
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
   });
   const key = randomBytes(32);
-  const mac = (raw: string | undefined) =>
-    raw === undefined ? undefined : createHmac("sha256", key).update(raw).digest("base64");
   const inFile = new Map(file.entries.map((entry) => [entry.key, entry]));
   const rows: DiffRow[] = [];
   const seen = new Set<string>();
@@ -179,35 +206,12 @@ export async function diffAgainstFile(
     const entry = resolution.entries.find((candidate) => candidate.name === name);
     const envName = entry?.envName ?? name;
     seen.add(envName);
-    const local = inFile.get(envName);
     const b = side(spec, name, environment, resolution);
-    const va = mac(local?.value);
-    const vb = mac(entry?.raw);
-    const values = compare(va, vb);
-    rows.push({
-      name,
-      type: typeOf(spec),
-      secret: spec.secret === true,
-      a: {
-        required: b.required,
-        declared: local === undefined ? "absent" : `${file.label} line ${local.line}`,
-      },
-      b,
-      values,
-      differs: values !== "equal" && values !== "neither",
-    });
+    rows.push(fileRow(name, spec, file.label, inFile.get(envName), b, entry?.raw, key));
   }
-  for (const entry of file.entries)
-    if (!seen.has(entry.key) && options.onlySecrets !== true)
-      rows.push({
-        name: entry.key,
-        type: "string",
-        secret: false,
-        a: { required: false, declared: `${file.label} line ${entry.line}` },
-        b: { required: false, declared: "not in the schema" },
-        values: "only-a",
-        differs: true,
-      });
+  if (options.onlySecrets !== true)
+    for (const entry of file.entries)
+      if (!seen.has(entry.key)) rows.push(fileOnlyRow(file.label, entry));
   key.fill(0);
   return {
     a: file.label,
@@ -215,6 +219,44 @@ export async function diffAgainstFile(
     live: true,
     rows,
     different: rows.some((row) => row.differs),
+  };
+}
+
+/** A schema variable: the file's entry (or its absence) against the environment's resolved side. */
+function fileRow(
+  name: string,
+  spec: VariableSpec,
+  label: string,
+  local: DiffFile["entries"][number] | undefined,
+  b: DiffSide,
+  raw: string | undefined,
+  key: Buffer,
+): DiffRow {
+  const values = compare(fingerprint(key, local?.value), fingerprint(key, raw));
+  return {
+    name,
+    type: typeOf(spec),
+    secret: spec.secret === true,
+    a: {
+      required: b.required,
+      declared: local === undefined ? "absent" : `${label} line ${local.line}`,
+    },
+    b,
+    values,
+    differs: values !== "equal" && values !== "neither",
+  };
+}
+
+/** A name only the file has. */
+function fileOnlyRow(label: string, entry: DiffFile["entries"][number]): DiffRow {
+  return {
+    name: entry.key,
+    type: "string",
+    secret: false,
+    a: { required: false, declared: `${label} line ${entry.line}` },
+    b: { required: false, declared: "not in the schema" },
+    values: "only-a",
+    differs: true,
   };
 }
 

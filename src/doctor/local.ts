@@ -40,63 +40,78 @@ export async function localDoctor(options: {
   readonly configPath?: string | undefined;
   readonly vault?: (config: unknown) => Promise<DoctorCheck>;
 }): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = [];
   const path = findConfigIfAny(options.cwd, options.configPath);
-  if (path === undefined) {
-    checks.push({
-      check: "config",
-      status: "fail",
-      detail: "no strongbox.config.ts or .yaml here or above",
-      hint: "run `strongbox init` or write a strongbox.config.yaml",
-    });
-    return [...checks, ...keyFileChecks(options.env)];
-  }
-  let config: Awaited<ReturnType<typeof loadConfigFile>>;
+  if (path === undefined)
+    return [
+      {
+        check: "config",
+        status: "fail",
+        detail: "no strongbox.config.ts or .yaml here or above",
+        hint: "run `strongbox init` or write a strongbox.config.yaml",
+      },
+      ...keyFileChecks(options.env),
+    ];
+  let config: LoadedConfig;
   try {
     config = await loadConfigFile(path, options.env);
   } catch (error) {
-    checks.push(failure("config", error, path));
-    return [...checks, ...keyFileChecks(options.env)];
+    return [failure("config", error, path), ...keyFileChecks(options.env)];
   }
-  const issues = checkSchema(config);
-  checks.push(
-    issues.length === 0
-      ? {
-          check: "config",
-          status: "ok",
-          detail: `${path}: ${Object.keys(config.variables).length} variable(s)`,
-        }
-      : {
-          check: "config",
-          status: "fail",
-          detail: `${path}: ${issues.length} schema problem(s), first: ${issues[0]?.message}`,
-          hint: "run `strongbox check` for the whole list",
-        },
-  );
   const baseDir = join(path, "..");
-  checks.push(...keyFileChecks(options.env));
-  checks.push(await storeCheck(config, baseDir, options.env));
+  return [
+    schemaCheck(config, path),
+    ...keyFileChecks(options.env),
+    await storeCheck(config, baseDir, options.env),
+    gitignoreCheck(config, baseDir),
+    cacheCheck(options.env),
+    auditCheck(config, baseDir, options.env),
+    await vaultCheck(config, options),
+  ];
+}
+
+type LoadedConfig = Awaited<ReturnType<typeof loadConfigFile>>;
+
+/** The config's schema: valid, or how many problems and the first. */
+function schemaCheck(config: LoadedConfig, path: string): DoctorCheck {
+  const issues = checkSchema(config);
+  return issues.length === 0
+    ? {
+        check: "config",
+        status: "ok",
+        detail: `${path}: ${Object.keys(config.variables).length} variable(s)`,
+      }
+    : {
+        check: "config",
+        status: "fail",
+        detail: `${path}: ${issues.length} schema problem(s), first: ${issues[0]?.message}`,
+        hint: "run `strongbox check` for the whole list",
+      };
+}
+
+/** `.env` files git would commit. */
+function gitignoreCheck(config: LoadedConfig, baseDir: string): DoctorCheck {
   const unignored = lintProject(config, baseDir).filter((f) => f.rule === "env-file-not-ignored");
-  checks.push(
-    unignored.length === 0
-      ? { check: "gitignore", status: "ok", detail: "no .env file git would commit" }
-      : {
-          check: "gitignore",
-          status: "fail",
-          detail: unignored.map((f) => f.message).join("; "),
-          hint: "add them to .gitignore",
-        },
-  );
-  checks.push(cacheCheck(options.env));
-  checks.push(auditCheck(config, baseDir, options.env));
+  return unignored.length === 0
+    ? { check: "gitignore", status: "ok", detail: "no .env file git would commit" }
+    : {
+        check: "gitignore",
+        status: "fail",
+        detail: unignored.map((f) => f.message).join("; "),
+        hint: "add them to .gitignore",
+      };
+}
+
+/** Vault, when the project reads it (or the environment names one) and a check was given. */
+async function vaultCheck(
+  config: LoadedConfig,
+  options: { readonly env: Env; readonly vault?: (config: unknown) => Promise<DoctorCheck> },
+): Promise<DoctorCheck> {
   const readsVault = Object.values(config.variables).some((spec) =>
     refTexts(spec).some(isVaultRefText),
   );
   if (options.vault !== undefined && (readsVault || options.env.VAULT_ADDR || options.env.BAO_ADDR))
-    checks.push(await options.vault(config));
-  else
-    checks.push({ check: "vault", status: "skip", detail: "the project reads nothing from Vault" });
-  return checks;
+    return options.vault(config);
+  return { check: "vault", status: "skip", detail: "the project reads nothing from Vault" };
 }
 
 function keyFileChecks(env: Env): DoctorCheck[] {

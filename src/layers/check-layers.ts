@@ -1,43 +1,22 @@
 import { parseDotenv } from "../dotenv/parse.js";
 import type { Issue } from "../errors.js";
-import { isSafePlaceholder } from "../hygiene/placeholder.js";
-import { isVaultRefText } from "../providers/vault/index.js";
-import { parseRef } from "../refs/ref.js";
-import { schemaRefFor } from "../refs/template.js";
-import { isRequired } from "../resolve/candidates.js";
-import { coerceBuiltin } from "../schema/coerce.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { parseTemplate } from "../template/parse.js";
 import { secretsUsed } from "../template/secrets-used.js";
-import { isVaultInProduction } from "../vault-ops/plan.js";
+import {
+  EXAMPLE_ENTRY_RULES,
+  EXAMPLE_VARIABLE_RULES,
+  type ExampleVariableAt,
+  type LayerFile,
+  type LayerRule,
+  type Layers,
+  TEMPLATE_KEY_RULES,
+  type TemplateKeyAt,
+  VARIABLE_RULES,
+} from "./rules.js";
 
-/** A file of one layer, as read from disk. */
-export interface LayerFile {
-  readonly path: string;
-  readonly text: string;
-}
-
-/** The checks of the three-layer gate: each problem's `rule`. */
-export type LayerRule =
-  | "template-orphan"
-  | "template-mismatch"
-  | "example-missing"
-  | "example-orphan"
-  | "example-secret-value"
-  | "example-type"
-  | "template-missing"
-  | "marker-mismatch"
-  | "parse-error"
-  | "live-missing"
-  | "live-empty"
-  | "live-orphan";
-
-/** One disagreement between the layers, as an `E_LAYERS` issue. Names and places only, never values. */
-export function layerIssue(rule: LayerRule, message: string, variable?: string): Issue {
-  return variable === undefined
-    ? { code: "E_LAYERS", rule, message }
-    : { code: "E_LAYERS", rule, variable, message };
-}
+export type { LayerFile, LayerRule } from "./rules.js";
+export { layerIssue } from "./rules.js";
 
 export interface LayerReport {
   readonly ok: boolean;
@@ -61,188 +40,161 @@ export interface LayerReport {
  * template renders is declared in the schema, with the same Vault path and
  * key; every schema variable is in `.env.example` and nothing else is; a
  * secret has no value in `.env.example`; the `[VAULT]` markers match the
- * schema's production sources. Returns every disagreement at once.
+ * schema's production sources. Returns every disagreement at once; the rules
+ * themselves are the tables of layers/rules.ts.
  */
 export function checkLayers(
   config: ConfigSpec,
   files: { example?: LayerFile; templates: readonly LayerFile[] },
 ): LayerReport {
-  const issues: Issue[] = [];
   const byEnvName = new Map<string, [string, VariableSpec]>(
     Object.entries(config.variables).map(([name, spec]) => [spec.env ?? name, [name, spec]]),
   );
-  const missingInSchema: string[] = [];
-  // Variables some template renders: vault-agent is their production source, whether or not
-  // the schema also names a vault:// ref (seed 000's layout names Vault paths only in the template).
-  const rendered = new Set<string>();
-  const reads: Array<{ path: string; keys: string[] }> = [];
-  for (const template of files.templates) {
-    let uses: ReturnType<typeof secretsUsed>;
-    try {
-      uses = secretsUsed(parseTemplate(template.text, template.path));
-    } catch (error) {
-      issues.push({ code: "E_LAYERS", rule: "parse-error", message: (error as Error).message });
-      continue;
-    }
-    for (const use of uses) {
-      reads.push({ path: use.path, keys: use.keys.map((key) => key.key) });
-      for (const key of use.keys) {
-        const where = `${template.path}:${key.line}`;
-        const envName = key.envName ?? key.key;
-        const declared = byEnvName.get(envName);
-        if (declared === undefined) {
-          missingInSchema.push(envName);
-          issues.push({
-            code: "E_LAYERS",
-            rule: "template-orphan",
-            variable: envName,
-            message: `${where}: ${envName} is rendered by the template but not declared in the schema`,
-          });
-          continue;
-        }
-        rendered.add(declared[0]);
-        const expected = expectedSource(config, declared[0], declared[1], key.kv);
-        const actual = `${use.path.replace(/%s/g, "{env}")}#${key.key}`;
-        if (expected !== undefined && expected !== actual) {
-          issues.push({
-            code: "E_LAYERS",
-            rule: "template-mismatch",
-            variable: declared[0],
-            message: `${where}: ${declared[0]} is read from ${actual} by the template, but the schema says ${expected}`,
-          });
-        }
-      }
-    }
-  }
-  const missingInExample: string[] = [];
-  if (files.example !== undefined) {
-    const example = files.example;
-    const parsed = parseDotenv(example.text, { source: example.path });
-    for (const problem of parsed.issues)
-      issues.push({ code: "E_LAYERS", rule: "parse-error", message: problem.message });
-    const entries = new Map(parsed.entries.map((entry) => [entry.key, entry]));
-    const lines = example.text.replace(/\r\n?/g, "\n").split("\n");
-    for (const [envName, [name, spec]] of byEnvName) {
-      const entry = entries.get(envName);
-      if (entry === undefined) {
-        missingInExample.push(envName);
-        issues.push({
-          code: "E_LAYERS",
-          rule: "example-missing",
-          variable: name,
-          message: `${example.path}: ${envName} is declared in the schema but missing from .env.example`,
-        });
-        continue;
-      }
-      if (spec.secret === true && !isSafePlaceholder(entry.value)) {
-        issues.push({
-          code: "E_LAYERS",
-          rule: "example-secret-value",
-          variable: name,
-          message: `${example.path}:${entry.line}: ${envName} is a secret and its value in .env.example looks real (a token prefix, a real host or a random credential); use a local placeholder such as changeme`,
-        });
-      }
-      const typed =
-        spec.secret === true || entry.value === ""
-          ? undefined
-          : exampleTypeProblem(spec, entry.value);
-      if (typed !== undefined)
-        issues.push({
-          code: "E_LAYERS",
-          rule: "example-type",
-          variable: name,
-          message: `${example.path}:${entry.line}: ${envName} is ${typed} in the schema, but its .env.example value is not`,
-        });
-      const marked = commentAbove(lines, entry.line).includes("[VAULT]");
-      if (marked !== (isVaultInProduction(spec) || rendered.has(name))) {
-        issues.push({
-          code: "E_LAYERS",
-          rule: "marker-mismatch",
-          variable: name,
-          message: `${example.path}:${entry.line}: ${envName} ${marked ? "is marked [VAULT] but production does not read it from Vault" : "is read from Vault in production but not marked [VAULT]"}`,
-        });
-      }
-    }
-    for (const entry of parsed.entries) {
-      if (!byEnvName.has(entry.key)) {
-        issues.push({
-          code: "E_LAYERS",
-          rule: "example-orphan",
-          variable: entry.key,
-          message: `${example.path}:${entry.line}: ${entry.key} is in .env.example but not declared in the schema`,
-        });
-      }
-    }
-  }
-  // With templates in the project, production gets its secrets from them (or from a vault://
-  // ref): a production secret neither renders nor references is one the deploy will lack.
-  const missingInTemplate: string[] = [];
-  if (files.templates.length > 0)
-    for (const [envName, [name, spec]] of byEnvName)
-      if (
-        spec.secret === true &&
-        isRequired(spec, "production") &&
-        !rendered.has(name) &&
-        !isVaultInProduction(spec)
-      ) {
-        missingInTemplate.push(envName);
-        issues.push({
-          code: "E_LAYERS",
-          rule: "template-missing",
-          variable: name,
-          message: `${envName} is a secret production requires, but no template renders it and no vault:// ref reads it`,
-        });
-      }
-  const orphans = issues.flatMap((item) =>
+  const templates = readTemplates(files.templates);
+  const layers: Layers = {
+    config,
+    byEnvName,
+    rendered: renderedVariables(templates, byEnvName),
+    hasTemplates: files.templates.length > 0,
+  };
+  const found: Found = {
+    issues: [],
+    missingInSchema: [],
+    missingInExample: [],
+    missingInTemplate: [],
+  };
+  checkTemplates(layers, templates, found);
+  if (files.example !== undefined) checkExample(layers, files.example, found);
+  checkVariables(layers, found);
+  const orphans = found.issues.flatMap((item) =>
     item.rule === "example-orphan" && item.variable !== undefined ? [item.variable] : [],
   );
   return {
-    ok: issues.length === 0,
-    issues,
-    reads,
+    ok: found.issues.length === 0,
+    issues: found.issues,
+    reads: templates.flatMap((template) =>
+      template.uses.map((use) => ({ path: use.path, keys: use.keys.map((key) => key.key) })),
+    ),
     missing: {
-      example: missingInExample,
-      schema: [...new Set([...missingInSchema, ...orphans])],
-      template: missingInTemplate,
+      example: found.missingInExample,
+      schema: [...new Set([...found.missingInSchema, ...orphans])],
+      template: found.missingInTemplate,
     },
   };
 }
 
-/** The type a non-secret `.env.example` value fails to parse as, or undefined when it parses. */
-function exampleTypeProblem(spec: VariableSpec, value: string): string | undefined {
-  // A Standard Schema validator may be async or stateful: only built-in types are checked here.
-  if ("schema" in spec && spec.schema !== undefined) return undefined;
-  const coerced = coerceBuiltin(spec, value);
-  return coerced.ok ? undefined : `${spec.type ?? "string"} (${coerced.expected})`;
+/** The issues found so far, and the names each layer lacks (for `--diff`). */
+interface Found {
+  readonly issues: Issue[];
+  readonly missingInSchema: string[];
+  readonly missingInExample: string[];
+  readonly missingInTemplate: string[];
 }
 
-/** The schema's production Vault source of a variable as `mount/data/…/{env}/…#KEY`, or undefined. */
-function expectedSource(
-  config: ConfigSpec,
-  name: string,
-  spec: VariableSpec,
-  kv: 1 | 2,
-): string | undefined {
-  const text = schemaRefFor(spec, "production");
-  if (!isVaultRefText(text)) return undefined;
-  const filled = text
-    .replaceAll("{project}", config.project ?? "{project}")
-    .replaceAll("{component}", spec.component ?? "app")
-    .replaceAll("{name}", name)
-    .replaceAll("{env}", "ENVPLACEHOLDER");
-  const ref = parseRef(filled, name);
-  const [mount, ...rest] = ref.path.split("/");
-  const inner = rest.join("/").replace(/^data\//, "");
-  const path = kv === 2 ? `${mount}/data/${inner}` : `${mount}/${inner}`;
-  return `${path.replaceAll("ENVPLACEHOLDER", "{env}")}#${ref.key}`;
+/** Each template's reads, or the message of its parse error. */
+function readTemplates(
+  templates: readonly LayerFile[],
+): Array<{ path: string; uses: ReturnType<typeof secretsUsed>; error?: string }> {
+  return templates.map((template) => {
+    try {
+      return {
+        path: template.path,
+        uses: secretsUsed(parseTemplate(template.text, template.path)),
+      };
+    } catch (error) {
+      return { path: template.path, uses: [], error: (error as Error).message };
+    }
+  });
 }
 
-/** The comment block right above a 1-based line: the consecutive `#` lines before it. */
-function commentAbove(lines: readonly string[], line: number): string {
-  const block: string[] = [];
-  for (let i = line - 2; i >= 0 && (lines[i] ?? "").trimStart().startsWith("#"); i--)
-    block.push(lines[i] ?? "");
-  return block.join("\n");
+/**
+ * Variables some template renders: vault-agent is their production source, whether or not
+ * the schema also names a vault:// ref (seed 000's layout names Vault paths only in the template).
+ */
+function renderedVariables(
+  templates: ReadonlyArray<{ uses: ReturnType<typeof secretsUsed> }>,
+  byEnvName: Layers["byEnvName"],
+): Set<string> {
+  const rendered = new Set<string>();
+  for (const template of templates)
+    for (const use of template.uses)
+      for (const key of use.keys) {
+        const declared = byEnvName.get(key.envName ?? key.key);
+        if (declared !== undefined) rendered.add(declared[0]);
+      }
+  return rendered;
+}
+
+/** Every key every template renders, through the template-key rules, in the templates' order. */
+function checkTemplates(
+  layers: Layers,
+  templates: ReturnType<typeof readTemplates>,
+  found: Found,
+): void {
+  for (const template of templates) {
+    if (template.error !== undefined) {
+      found.issues.push({ code: "E_LAYERS", rule: "parse-error", message: template.error });
+      continue;
+    }
+    for (const use of template.uses)
+      for (const key of use.keys) {
+        const envName = key.envName ?? key.key;
+        const at: TemplateKeyAt = {
+          where: `${template.path}:${key.line}`,
+          envName,
+          declared: layers.byEnvName.get(envName),
+          path: use.path,
+          key: key.key,
+          kv: key.kv,
+        };
+        if (at.declared === undefined) found.missingInSchema.push(envName);
+        pushAll(found.issues, TEMPLATE_KEY_RULES, (rule) => rule(layers, at));
+      }
+  }
+}
+
+/** `.env.example`: its parse errors, each schema variable through the example rules, then its orphans. */
+function checkExample(layers: Layers, example: LayerFile, found: Found): void {
+  const parsed = parseDotenv(example.text, { source: example.path });
+  for (const problem of parsed.issues)
+    found.issues.push({ code: "E_LAYERS", rule: "parse-error", message: problem.message });
+  const entries = new Map(parsed.entries.map((entry) => [entry.key, entry]));
+  const lines = example.text.replace(/\r\n?/g, "\n").split("\n");
+  for (const [envName, [name, spec]] of layers.byEnvName) {
+    const at: ExampleVariableAt = {
+      file: example.path,
+      envName,
+      name,
+      spec,
+      entry: entries.get(envName),
+      lines,
+    };
+    if (at.entry === undefined) found.missingInExample.push(envName);
+    pushAll(found.issues, EXAMPLE_VARIABLE_RULES, (rule) => rule(layers, at));
+  }
+  for (const entry of parsed.entries)
+    pushAll(found.issues, EXAMPLE_ENTRY_RULES, (rule) => rule(layers, example.path, entry));
+}
+
+/** Each schema variable through the variable rules. */
+function checkVariables(layers: Layers, found: Found): void {
+  for (const [envName, [name, spec]] of layers.byEnvName) {
+    const before = found.issues.length;
+    pushAll(found.issues, VARIABLE_RULES, (rule) => rule(layers, envName, name, spec));
+    if (found.issues.length > before) found.missingInTemplate.push(envName);
+  }
+}
+
+/** Runs a table's rules in order, keeping what each reports. */
+function pushAll<R>(
+  issues: Issue[],
+  rules: readonly R[],
+  apply: (rule: R) => Issue | undefined,
+): void {
+  for (const rule of rules) {
+    const issue = apply(rule);
+    if (issue !== undefined) issues.push(issue);
+  }
 }
 
 /**

@@ -4,22 +4,17 @@ import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { selectEnvironment } from "../environments/select.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
-import { toolSpawnSync } from "../exec/tool-process.js";
-import { writeFileAtomic } from "../fs/atomic-write.js";
 import { openProject, type Project, projectAuditSink, resolveProject } from "../project.js";
 import { createRedactor } from "../redact/redactor.js";
 import { configNamedFiles } from "../resolve/read-scope.js";
-import { type ReadScope, readGuarded } from "../security/read-guard.js";
+import type { ReadScope } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
-import { textToBytes } from "../template/go-bytes.js";
-import { parseTemplate } from "../template/parse.js";
-import { checkFunctions, renderTemplate } from "../template/render.js";
-import { literalSecretReads } from "../template/secrets-used.js";
 import { envValue } from "../util/env-value.js";
 import { VaultClient } from "../vault/client.js";
 import { vaultClientFor } from "../vault/for-environment.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { checkOutputPath } from "./output-file.js";
+import { renderTemplateFile, type TemplateFileOptions } from "./render-template-file.js";
 
 /** One template to render: where it is, where it goes, and a command to run after writing. */
 export interface RenderJob {
@@ -67,184 +62,212 @@ export async function renderFiles(
   jobs: readonly RenderJob[],
   options: RenderOptions,
 ): Promise<string[]> {
-  const secrets: Array<{ name: string; value: string }> = [];
-  let project: Promise<Project> | undefined;
-  const openConfig = () => {
-    project ??= openProject({
-      cwd: options.cwd,
-      configPath: options.configPath,
-      processEnv: options.env,
-    });
-    return project;
-  };
-  let client: VaultClient | undefined;
-  let vault: ReturnType<typeof vaultTemplateSource> | undefined;
-  // A render's audit records go to the sink as one batch (one fsync, not one per path),
-  // written before its output is: the access takes effect when the file does.
-  let sink: AuditSink | undefined;
-  const pending: AuditEvent[] = [];
-  const flushAudit = () => {
-    if (sink !== undefined && pending.length > 0) sink.write(pending.splice(0));
-  };
-  const source = async () => {
-    if (vault === undefined) {
-      const hasConfig = findConfigIfAny(options.cwd, options.configPath) !== undefined;
-      if (hasConfig) {
-        // The environment's own Vault and credentials, as `run -e` in it would read.
-        const { config } = await openConfig();
-        client = vaultClientFor(
-          config,
-          selectEnvironment(config, options.environment, options.env).name,
-          options.env,
-        );
-      } else client = VaultClient.fromEnv(options.env);
-      const audit =
-        options.audit ??
-        (hasConfig
-          ? projectAuditSink(await openConfig(), options.env, options.cwd)
-          : openAuditSink({ baseDir: options.cwd, env: options.env, stdoutIsData: true }));
-      sink = audit;
-      vault = vaultTemplateSource(client, {
-        onValue: (name, value) => secrets.push({ name, value }),
-        audit: {
-          write: (events) => {
-            pending.push(...events);
-          },
-          ...(audit?.digest === undefined ? {} : { digest: audit.digest.bind(audit) }),
-        },
-      });
-    }
-    return vault;
-  };
-  // One request per distinct call in a render, as consul-template shares a dependency: two
-  // `pkiCert`s or `secret` writes with the same parameters get the same certificate.
-  const cache = new Map<string, Promise<unknown>>();
-  const secret = (path: string, params: readonly string[] = []) => {
-    const key = callKey(path, params);
-    if (!cache.has(key))
-      cache.set(
-        key,
-        source().then((vault) => vault.secret(path, params)),
-      );
-    return cache.get(key) as Promise<unknown>;
-  };
-  // Where templates read files (`{{ file }}`, `{{ ref "file://…" }}`) and are read from: the
-  // project (the config's directory, else the current one), the template sources named, and
-  // the files the config names; never a credential or /proc (security/read-guard.ts).
-  const configFile = findConfigIfAny(options.cwd, options.configPath);
-  const named = jobs.map((job) => resolve(options.cwd, job.input));
-  let reads: ReadScope = {
-    roots: [configFile === undefined ? options.cwd : dirname(configFile)],
-    named,
-    cwd: options.cwd,
-    env: options.env,
-  };
-  const readsWithConfig = async (): Promise<ReadScope> => {
-    if (configFile === undefined) return reads;
-    const { config, baseDir } = await openConfig();
-    const environment = selectEnvironment(config, options.environment, options.env).name;
-    reads = {
-      ...reads,
-      named: [...named, ...configNamedFiles(config, environment, options.env, baseDir)],
-    };
-    return reads;
-  };
-  const through = async (name: string, ref: string | undefined) =>
-    resolveThroughSchema(openConfig, options, name, ref, secrets, await readsWithConfig());
+  const run = newRun(jobs, options);
   const texts: string[] = [];
   try {
     for (const job of jobs) {
-      const template = readTemplate(job.input, reads);
-      // The files the config names are readable by `{{ file }}` too: load it when a template may ask.
-      // A config that cannot be opened names nothing; `{{ strongbox }}` and `{{ ref }}` report it.
-      if (/\bfile\b/.test(template)) await readsWithConfig().catch(() => reads);
-      // The output is checked before rendering: pkiCert reads the certificate it holds.
-      if (job.output !== undefined && job.output !== "")
-        checkOutputPath(resolve(options.cwd, job.output), options.cwd, {
-          allowSymlink: options.force === true,
-        });
-      const nodes = parseTemplate(template, job.input);
-      checkFunctions(nodes, job.input);
-      // Fetched together, awaited in order: a 100-path template costs one round trip's
-      // wait, not a hundred. A failure surfaces where the template reads the path.
-      for (const path of literalSecretReads(nodes))
-        (secret(path) as Promise<unknown>).catch(() => undefined);
-      const text = await renderTemplate(nodes, {
-        secret,
-        env: (name) => {
-          const value = envValue(options.env, name);
-          // A dry render masks what came from the environment too: it may be a secret the schema never named.
-          if (value !== undefined && value !== "") secrets.push({ name, value });
-          return value;
-        },
-        list: async (path) => (await source()).list(path),
-        variable: (name) => through(name, undefined),
-        ref: (text) => through("REF", text),
-        allowMissing: options.allowMissing === true,
-        reads,
-        // A dry render masks what `file` read too: it may be a secret the schema never named.
-        onFile: (path, content) => {
-          if (content !== "") secrets.push({ name: `file:${path}`, value: content });
-        },
-        file: job.input,
-        ...(job.output === undefined || job.output === ""
-          ? {}
-          : { destination: resolve(options.cwd, job.output) }),
-      });
-      flushAudit();
-      if (options.dry === true) {
-        texts.push(options.reveal === true ? text : createRedactor(secrets).redact(text));
-        continue;
-      }
-      if (job.output === undefined || job.output === "")
-        throw new StrongboxError("E_USAGE", `render: ${job.input} has no output path`, {
-          hint: "give -o OUTPUT (or use --dry)",
-        });
-      const output = resolve(options.cwd, job.output);
-      checkOutputPath(output, options.cwd, { allowSymlink: options.force === true });
-      writeFileAtomic(output, textToBytes(text), options.mode ?? 0o600);
-      options.onWritten?.(job);
-      if (job.command !== undefined) runAfter(job, options);
+      const { text } = await renderTemplateFile(
+        { source: job.input, destination: job.output, mode: options.mode, command: job.command },
+        fileOptions(run, job),
+      );
+      if (options.dry === true)
+        texts.push(options.reveal === true ? text : createRedactor(run.secrets).redact(text));
     }
     return texts;
   } catch (error) {
     // What was read before the failure is recorded all the same.
     try {
-      flushAudit();
+      flushAudit(run);
     } catch {
       // The render's own error says more than a second one from the sink.
     }
     throw error;
   } finally {
-    await client?.close();
+    await run.client?.close();
   }
 }
 
-/** A template source, read through the read guard: a source named /proc/self/environ is refused, not printed. */
-function readTemplate(input: string, reads: ReadScope): string {
-  try {
-    return readGuarded(input, reads).toString("utf8");
-  } catch (error) {
-    if (error instanceof StrongboxError && error.code === "E_IO")
-      throw new StrongboxError("E_IO", `render: ${error.message}`, {
-        hint: "check the template path given with -i or -t",
-      });
-    throw error;
-  }
+/** One `renderFiles` call: the project, Vault and audit sink it opens on first need, and what it masks. */
+interface RenderRun {
+  readonly options: RenderOptions;
+  /** Every value a dry render masks: from Vault, the schema, the environment and `{{ file }}`. */
+  readonly secrets: Array<{ name: string; value: string }>;
+  project?: Promise<Project>;
+  client?: VaultClient;
+  vault?: ReturnType<typeof vaultTemplateSource>;
+  // A render's audit records go to the sink as one batch (one fsync, not one per path),
+  // written before its output is: the access takes effect when the file does.
+  sink?: AuditSink;
+  readonly pending: AuditEvent[];
+  // One request per distinct call in a render, as consul-template shares a dependency: two
+  // `pkiCert`s or `secret` writes with the same parameters get the same certificate.
+  readonly cache: Map<string, Promise<unknown>>;
+  readonly configFile: string | undefined;
+  readonly named: readonly string[];
+  reads: ReadScope;
 }
 
-function runAfter(job: RenderJob, options: RenderOptions): void {
-  const result = toolSpawnSync("sh", ["-c", job.command as string], {
-    stdio: "inherit",
+function newRun(jobs: readonly RenderJob[], options: RenderOptions): RenderRun {
+  // Where templates read files (`{{ file }}`, `{{ ref "file://…" }}`) and are read from: the
+  // project (the config's directory, else the current one), the template sources named, and
+  // the files the config names; never a credential or /proc (security/read-guard.ts).
+  const configFile = findConfigIfAny(options.cwd, options.configPath);
+  const named = jobs.map((job) => resolve(options.cwd, job.input));
+  return {
+    options,
+    secrets: [],
+    pending: [],
+    cache: new Map(),
+    configFile,
+    named,
+    reads: {
+      roots: [configFile === undefined ? options.cwd : dirname(configFile)],
+      named,
+      cwd: options.cwd,
+      env: options.env,
+    },
+  };
+}
+
+/** How one job is rendered: the shared per-file render with `strongbox render`'s rules. */
+function fileOptions(run: RenderRun, job: RenderJob): TemplateFileOptions {
+  const { options } = run;
+  const check = (output: string) =>
+    checkOutputPath(resolve(options.cwd, output), options.cwd, {
+      allowSymlink: options.force === true,
+    });
+  return {
     cwd: options.cwd,
     env: options.env,
-  });
-  if (result.status !== 0)
-    throw new StrongboxError(
-      "E_SPAWN",
-      `render: the command after ${job.output} exited ${result.status}`,
-      { hint: "check the command given with -t" },
+    scope: (template) => scopeFor(run, template),
+    context: renderContext(run),
+    checkOutput: check,
+    checkFirst: true,
+    prefetch: true,
+    dry: options.dry === true,
+    onRendered: () => flushAudit(run),
+    onWritten: () => options.onWritten?.(job),
+    label: "render",
+    hints: {
+      read: "check the template path given with -i or -t",
+      output: "give -o OUTPUT (or use --dry)",
+      command: "check the command given with -t",
+    },
+  };
+}
+
+/**
+ * The read scope for a template: the files the config names are readable by `{{ file }}` too,
+ * so the config is loaded when a template may ask. A config that cannot be opened names
+ * nothing; `{{ strongbox }}` and `{{ ref }}` report it.
+ */
+async function scopeFor(run: RenderRun, template: string | undefined): Promise<ReadScope> {
+  if (template !== undefined && /\bfile\b/.test(template))
+    await readsWithConfig(run).catch(() => run.reads);
+  return run.reads;
+}
+
+/** The template functions of a render: Vault through the run's cache, the environment and the schema. */
+function renderContext(run: RenderRun): TemplateFileOptions["context"] {
+  const { options } = run;
+  return {
+    secret: (path, params = []) => cachedSecret(run, path, params),
+    env: (name) => envRead(run, name),
+    list: async (path) => (await vaultSource(run)).list(path),
+    variable: (name) => through(run, name, undefined),
+    ref: (text) => through(run, "REF", text),
+    allowMissing: options.allowMissing === true,
+    // A dry render masks what `file` read too: it may be a secret the schema never named.
+    onFile: (path, content) => {
+      if (content !== "") run.secrets.push({ name: `file:${path}`, value: content });
+    },
+  };
+}
+
+/** A dry render masks what came from the environment too: it may be a secret the schema never named. */
+function envRead(run: RenderRun, name: string): string | undefined {
+  const value = envValue(run.options.env, name);
+  if (value !== undefined && value !== "") run.secrets.push({ name, value });
+  return value;
+}
+
+function cachedSecret(run: RenderRun, path: string, params: readonly string[]): Promise<unknown> {
+  const key = callKey(path, params);
+  if (!run.cache.has(key))
+    run.cache.set(
+      key,
+      vaultSource(run).then((vault) => vault.secret(path, params)),
     );
+  return run.cache.get(key) as Promise<unknown>;
+}
+
+function openRunProject(run: RenderRun): Promise<Project> {
+  run.project ??= openProject({
+    cwd: run.options.cwd,
+    configPath: run.options.configPath,
+    processEnv: run.options.env,
+  });
+  return run.project;
+}
+
+function flushAudit(run: RenderRun): void {
+  if (run.sink !== undefined && run.pending.length > 0) run.sink.write(run.pending.splice(0));
+}
+
+/** Vault, opened when a template first reads it, with its audit sink. */
+async function vaultSource(run: RenderRun): Promise<ReturnType<typeof vaultTemplateSource>> {
+  if (run.vault !== undefined) return run.vault;
+  const { options } = run;
+  const hasConfig = findConfigIfAny(options.cwd, options.configPath) !== undefined;
+  if (hasConfig) {
+    // The environment's own Vault and credentials, as `run -e` in it would read.
+    const { config } = await openRunProject(run);
+    run.client = vaultClientFor(
+      config,
+      selectEnvironment(config, options.environment, options.env).name,
+      options.env,
+    );
+  } else run.client = VaultClient.fromEnv(options.env);
+  const audit =
+    options.audit ??
+    (hasConfig
+      ? projectAuditSink(await openRunProject(run), options.env, options.cwd)
+      : openAuditSink({ baseDir: options.cwd, env: options.env, stdoutIsData: true }));
+  if (audit !== undefined) run.sink = audit;
+  run.vault = vaultTemplateSource(run.client, {
+    onValue: (name, value) => run.secrets.push({ name, value }),
+    audit: {
+      write: (events) => {
+        run.pending.push(...events);
+      },
+      ...(audit?.digest === undefined ? {} : { digest: audit.digest.bind(audit) }),
+    },
+  });
+  return run.vault;
+}
+
+/** The read scope widened by the files the config names for the environment. */
+async function readsWithConfig(run: RenderRun): Promise<ReadScope> {
+  if (run.configFile === undefined) return run.reads;
+  const { options } = run;
+  const { config, baseDir } = await openRunProject(run);
+  const environment = selectEnvironment(config, options.environment, options.env).name;
+  run.reads = {
+    ...run.reads,
+    named: [...run.named, ...configNamedFiles(config, environment, options.env, baseDir)],
+  };
+  return run.reads;
+}
+
+async function through(run: RenderRun, name: string, ref: string | undefined): Promise<string> {
+  return resolveThroughSchema(
+    () => openRunProject(run),
+    run.options,
+    name,
+    ref,
+    run.secrets,
+    await readsWithConfig(run),
+  );
 }
 
 /**

@@ -60,44 +60,11 @@ export async function vaultDoctor(
     sealed: health.sealed === true,
     standby: health.standby === true,
   };
-  const session = await client.session();
-  const self = await client.lookupSelf();
-  const token = {
-    method: session.method,
-    policies: self.policies,
-    ttlSeconds: self.ttl,
-    renewable: self.renewable,
-    root: self.policies.includes("root"),
-  };
+  const token = await tokenReport(client);
   const mounts = new Map<string, number>();
   const reports = [];
-  for (const environment of environments) {
-    const report = {
-      environment,
-      ok: [] as string[],
-      missing: [] as string[],
-      empty: [] as string[],
-      errors: [] as Array<{ variable: string; code: string; message: string }>,
-    };
-    for (const need of vaultNeeds(config, environment)) {
-      try {
-        const info = await client.mountOf(need.path);
-        mounts.set(info.mount, info.version);
-        const secret = await client.kvRead(need.path);
-        const value = secret?.data[need.key];
-        if (value === undefined) report.missing.push(need.variable);
-        else if (value === "" || value === null) report.empty.push(need.variable);
-        else report.ok.push(need.variable);
-      } catch (error) {
-        report.errors.push({
-          variable: need.variable,
-          code: (error as { code?: string }).code ?? "E_VAULT",
-          message: (error as Error).message,
-        });
-      }
-    }
-    reports.push(report);
-  }
+  for (const environment of environments)
+    reports.push(await environmentReport(config, environment, client, mounts));
   return {
     address,
     server,
@@ -105,4 +72,53 @@ export async function vaultDoctor(
     mounts: [...mounts].map(([mount, version]) => ({ mount, version })),
     environments: reports,
   };
+}
+
+/** How the token logged in, its policies and lifetime (never the token). */
+async function tokenReport(client: VaultClient): Promise<NonNullable<DoctorReport["token"]>> {
+  const session = await client.session();
+  const self = await client.lookupSelf();
+  return {
+    method: session.method,
+    policies: self.policies,
+    ttlSeconds: self.ttl,
+    renewable: self.renewable,
+    root: self.policies.includes("root"),
+  };
+}
+
+type EnvironmentReport = DoctorReport["environments"][number];
+
+/** Every secret one environment reads from Vault: there, empty, missing, or failing; `mounts` collects the mounts met. */
+async function environmentReport(
+  config: ConfigSpec,
+  environment: string,
+  client: VaultClient,
+  mounts: Map<string, number>,
+): Promise<EnvironmentReport> {
+  const report = {
+    environment,
+    ok: [] as string[],
+    missing: [] as string[],
+    empty: [] as string[],
+    errors: [] as Array<{ variable: string; code: string; message: string }>,
+  };
+  for (const need of vaultNeeds(config, environment)) {
+    try {
+      const info = await client.mountOf(need.path);
+      mounts.set(info.mount, info.version);
+      const secret = await client.kvRead(need.path);
+      const value = secret?.data[need.key];
+      if (value === undefined) report.missing.push(need.variable);
+      else if (value === "" || value === null) report.empty.push(need.variable);
+      else report.ok.push(need.variable);
+    } catch (error) {
+      report.errors.push({
+        variable: need.variable,
+        code: (error as { code?: string }).code ?? "E_VAULT",
+        message: (error as Error).message,
+      });
+    }
+  }
+  return report;
 }

@@ -55,84 +55,10 @@ export interface TemplateSource {
  */
 export function vaultTemplateSource(
   client: VaultClient,
-  hooks: {
-    onValue?: (name: string, value: string) => void;
-    onPath?: (path: string) => void;
-    onLease?: (lease: LeasedSecret) => void;
-    audit?: AuditSink | undefined;
-  } = {},
+  hooks: TemplateSourceHooks = {},
 ): TemplateSource {
-  const record = (
-    path: string,
-    action: "read" | "write",
-    outcome: AuditEvent["outcome"],
-    extra: Partial<AuditEvent>,
-  ) => hooks.audit?.write([vaultPathEvent(path, action, outcome, extra)]);
   return {
-    async secret(rawPath, params = []) {
-      const write = params.length > 0;
-      const [path = "", queryText] = rawPath.split("?", 2);
-      const refusal = templatePathRefusal(path, write);
-      if (refusal !== undefined) {
-        record(path, write ? "write" : "read", "denied", { code: "E_TEMPLATE" });
-        throw refusal;
-      }
-      const data = write ? paramsOf(params, rawPath) : undefined;
-      let body: Record<string, unknown> | undefined;
-      let kv: 1 | 2 | undefined;
-      let routed: StrongboxError | undefined;
-      try {
-        // Where Vault routes it, for a reserved prefix spelled under a namespace (ns1/auth/…).
-        routed = await routedTemplateRefusal(client, path, write);
-        if (routed !== undefined) throw routed;
-        const mount = await client.mountOf(path);
-        routed = mountRefusal(mount, write, asker(path));
-        if (routed !== undefined) throw routed;
-        kv = mount.kind === "kv" ? mount.version : undefined;
-        const api = kv === 2 ? shimKv2Path(path, mount.mount) : path;
-        const query = queryText === undefined ? undefined : queryOf(queryText);
-        const response = await client.call(
-          write
-            ? { method: "PUT", path: api, body: kv === 2 ? { data } : data }
-            : { method: "GET", path: api, ...(query === undefined ? {} : { query }) },
-          [404],
-        );
-        body = response.status === 404 ? undefined : response.body;
-      } catch (error) {
-        record(path, write ? "write" : "read", routed === undefined ? "error" : "denied", {
-          code: error instanceof StrongboxError ? error.code : "E_VAULT",
-        });
-        throw error;
-      }
-      const secret = body === undefined ? undefined : shapeOf(body);
-      if (secret === undefined || (kv === 2 && !write && deletedKv2(secret.Data))) {
-        record(path, write ? "write" : "read", "missing", {});
-        return undefined;
-      }
-      const version = (secret.Data.metadata as { version?: unknown } | undefined)?.version;
-      record(
-        path,
-        write ? "write" : "read",
-        "ok",
-        kv === 2 && typeof version === "number" ? { version } : {},
-      );
-      const values = kv === 2 && isRecord(secret.Data.data) ? secret.Data.data : secret.Data;
-      for (const [key, value] of Object.entries(values))
-        if (value !== null && value !== undefined && value !== "")
-          hooks.onValue?.(key, typeof value === "string" ? value : JSON.stringify(value));
-      const ttl = lifetimeOf(secret);
-      if (ttl !== undefined)
-        hooks.onLease?.({
-          key: callKey(rawPath, params),
-          path,
-          leaseId: secret.LeaseID,
-          renewable: secret.Renewable,
-          ttl,
-          fetchedAt: Date.now(),
-        });
-      else if (kv !== undefined && !write) hooks.onPath?.(path);
-      return secret;
-    },
+    secret: (rawPath, params = []) => templateSecret(client, hooks, rawPath, params),
     list: async (path) => {
       const trimmed = path.replace(/\/+$/, "");
       const refusal =
@@ -142,6 +68,129 @@ export function vaultTemplateSource(
       return client.kvList(trimmed);
     },
   };
+}
+
+/** What a caller of {@link vaultTemplateSource} is told: values, static KV paths, leases, audit records. */
+export interface TemplateSourceHooks {
+  onValue?: (name: string, value: string) => void;
+  onPath?: (path: string) => void;
+  onLease?: (lease: LeasedSecret) => void;
+  audit?: AuditSink | undefined;
+}
+
+/** One `{{ secret }}` call's request: the path, whether it writes, and the audit action. */
+interface SecretCall {
+  readonly rawPath: string;
+  readonly params: readonly string[];
+  readonly path: string;
+  readonly queryText: string | undefined;
+  readonly write: boolean;
+  readonly action: "read" | "write";
+}
+
+function record(
+  hooks: TemplateSourceHooks,
+  call: SecretCall,
+  outcome: AuditEvent["outcome"],
+  extra: Partial<AuditEvent>,
+): void {
+  hooks.audit?.write([vaultPathEvent(call.path, call.action, outcome, extra)]);
+}
+
+/** `{{ secret "path" }}` or a write with `k=v` parameters: refused, missing, or the shaped response. */
+async function templateSecret(
+  client: VaultClient,
+  hooks: TemplateSourceHooks,
+  rawPath: string,
+  params: readonly string[],
+): Promise<TemplateSecret | undefined> {
+  const write = params.length > 0;
+  const [path = "", queryText] = rawPath.split("?", 2);
+  const call: SecretCall = {
+    rawPath,
+    params,
+    path,
+    queryText,
+    write,
+    action: write ? "write" : "read",
+  };
+  const refusal = templatePathRefusal(path, write);
+  if (refusal !== undefined) {
+    record(hooks, call, "denied", { code: "E_TEMPLATE" });
+    throw refusal;
+  }
+  const { body, kv } = await fetchSecret(client, hooks, call);
+  const secret = body === undefined ? undefined : shapeOf(body);
+  if (secret === undefined || (kv === 2 && !write && deletedKv2(secret.Data))) {
+    record(hooks, call, "missing", {});
+    return undefined;
+  }
+  const version = (secret.Data.metadata as { version?: unknown } | undefined)?.version;
+  record(hooks, call, "ok", kv === 2 && typeof version === "number" ? { version } : {});
+  announce(hooks, call, secret, kv);
+  return secret;
+}
+
+/**
+ * The request itself, where consul-template sends it; a path Vault routes to a
+ * reserved backend or a mount a template may not use is refused, and every
+ * failure is recorded.
+ */
+async function fetchSecret(
+  client: VaultClient,
+  hooks: TemplateSourceHooks,
+  call: SecretCall,
+): Promise<{ body: Record<string, unknown> | undefined; kv: 1 | 2 | undefined }> {
+  const { path, write } = call;
+  const data = write ? paramsOf(call.params, call.rawPath) : undefined;
+  let routed: StrongboxError | undefined;
+  try {
+    // Where Vault routes it, for a reserved prefix spelled under a namespace (ns1/auth/…).
+    routed = await routedTemplateRefusal(client, path, write);
+    if (routed !== undefined) throw routed;
+    const mount = await client.mountOf(path);
+    routed = mountRefusal(mount, write, asker(path));
+    if (routed !== undefined) throw routed;
+    const kv = mount.kind === "kv" ? mount.version : undefined;
+    const api = kv === 2 ? shimKv2Path(path, mount.mount) : path;
+    const query = call.queryText === undefined ? undefined : queryOf(call.queryText);
+    const response = await client.call(
+      write
+        ? { method: "PUT", path: api, body: kv === 2 ? { data } : data }
+        : { method: "GET", path: api, ...(query === undefined ? {} : { query }) },
+      [404],
+    );
+    return { body: response.status === 404 ? undefined : response.body, kv };
+  } catch (error) {
+    record(hooks, call, routed === undefined ? "error" : "denied", {
+      code: error instanceof StrongboxError ? error.code : "E_VAULT",
+    });
+    throw error;
+  }
+}
+
+/** Tells the hooks what was read: every value (to mask), a lease to refresh, or a KV path to watch. */
+function announce(
+  hooks: TemplateSourceHooks,
+  call: SecretCall,
+  secret: TemplateSecret,
+  kv: 1 | 2 | undefined,
+): void {
+  const values = kv === 2 && isRecord(secret.Data.data) ? secret.Data.data : secret.Data;
+  for (const [key, value] of Object.entries(values))
+    if (value !== null && value !== undefined && value !== "")
+      hooks.onValue?.(key, typeof value === "string" ? value : JSON.stringify(value));
+  const ttl = lifetimeOf(secret);
+  if (ttl !== undefined)
+    hooks.onLease?.({
+      key: callKey(call.rawPath, call.params),
+      path: call.path,
+      leaseId: secret.LeaseID,
+      renewable: secret.Renewable,
+      ttl,
+      fetchedAt: Date.now(),
+    });
+  else if (kv !== undefined && !call.write) hooks.onPath?.(call.path);
 }
 
 /** Who asks, in the rule's messages: a template's `secret`/`secrets`. */

@@ -1,29 +1,19 @@
 import { StrongboxError } from "../errors.js";
-import { authenticate, type Session, type VaultAuthSpec, vaultEnv } from "./auth.js";
+import { authenticate, type Session, type VaultAuthSpec } from "./auth.js";
+import { connectionFromEnv, type FromEnvOptions, type VaultSettings } from "./client-env.js";
 import { vaultError } from "./errors.js";
 import { type VaultConnection, VaultHttp, type VaultRequest, type VaultResponse } from "./http.js";
+import { keepSessionAlive } from "./keep-alive.js";
+import { detectMount, type MountInfo } from "./mounts.js";
 import { mountRefusal, pathSpellingRefusal, routedRefusal } from "./path-rule.js";
+
+export type { FromEnvOptions, VaultSettings } from "./client-env.js";
+export type { MountInfo } from "./mounts.js";
 
 /** A KV secret as read: its key/value map and, for KV v2, its version. */
 export interface KvSecret {
   readonly data: Readonly<Record<string, unknown>>;
   readonly version?: number;
-}
-
-/** Where a KV path lives: the mount and the engine version (auto-detected). */
-export interface MountInfo {
-  readonly mount: string;
-  readonly version: 1 | 2;
-  /** The engine: `kv` (also when the mount cannot be looked up), or `pki`, `transit`, `database`… */
-  readonly kind: string;
-}
-
-/** Settings a config may give for Vault (`vault:` in strongbox.config). */
-export interface VaultSettings {
-  readonly address?: string;
-  readonly namespace?: string;
-  readonly auth?: VaultAuthSpec;
-  readonly allowInsecure?: boolean;
 }
 
 /**
@@ -52,37 +42,10 @@ export class VaultClient {
   static fromEnv(
     env: Readonly<Record<string, string | undefined>>,
     settings: VaultSettings = {},
-    options: {
-      strict?: boolean;
-      /** The environment's credential scope (see `VaultAuthSpec.scope`). */
-      scope?: VaultAuthSpec["scope"];
-    } = {},
+    options: FromEnvOptions = {},
   ): VaultClient {
-    const address = vaultEnv(env, "ADDR") || settings.address;
-    if (!address) {
-      throw new StrongboxError(
-        "E_VAULT_UNREACHABLE",
-        "no Vault address: VAULT_ADDR (or BAO_ADDR) is not set",
-        {
-          hint: "export VAULT_ADDR=https://vault.example.com:8200, or set vault.address in the config",
-        },
-      );
-    }
-    const namespace = vaultEnv(env, "NAMESPACE") || settings.namespace;
-    const tls = {
-      ca: vaultEnv(env, "CACERT") || undefined,
-      cert: vaultEnv(env, "CLIENT_CERT") || undefined,
-      key: vaultEnv(env, "CLIENT_KEY") || undefined,
-      serverName: vaultEnv(env, "TLS_SERVER_NAME") || undefined,
-      skipVerify: ["1", "true"].includes(vaultEnv(env, "SKIP_VERIFY") ?? ""),
-    };
-    if (options.strict === true && settings.allowInsecure !== true) refuseInsecure(address, tls);
-    const auth = settings.auth ?? {};
-    return new VaultClient(
-      { address, namespace, tls },
-      env,
-      options.scope === undefined ? auth : { ...auth, scope: options.scope },
-    );
+    const { connection, auth } = connectionFromEnv(env, settings, options);
+    return new VaultClient(connection, env, auth);
   }
 
   /** The session token, logging in on first use. */
@@ -142,45 +105,13 @@ export class VaultClient {
    * function; the timer does not keep the process alive.
    */
   keepAlive(onError?: (error: Error) => void): () => void {
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const schedule = (seconds: number) => {
-      if (stopped || seconds <= 0) return;
-      timer = setTimeout(tick, Math.max(250, (seconds * 1000 * 2) / 3));
-      timer.unref();
-    };
-    const tick = async () => {
-      try {
-        const session = await this.session();
-        const response = await this.http.send({
-          method: "POST",
-          path: "auth/token/renew-self",
-          token: session.token,
-          body: {},
-        });
-        const auth = response.body?.auth as
-          | { lease_duration?: number; renewable?: boolean }
-          | undefined;
-        const renewed = response.status < 400 && auth !== undefined;
-        if (renewed && auth.renewable !== false && (auth.lease_duration ?? 0) > 1)
-          return schedule(auth.lease_duration ?? 0);
-        if (!session.created) return renewed ? schedule(auth?.lease_duration ?? 0) : undefined;
+    return keepSessionAlive(
+      this,
+      () => {
         this.#session = undefined;
-        await this.session();
-        schedule(Number((await this.lookupSelf()).ttl));
-      } catch (error) {
-        onError?.(error as Error);
-        schedule(5);
-      }
-    };
-    this.lookupSelf().then(
-      (self) => schedule(self.ttl),
-      (error: Error) => onError?.(error),
+      },
+      onError,
     );
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    };
   }
 
   /** `sys/health`, unauthenticated: initialised, sealed, standby, version. */
@@ -260,21 +191,8 @@ export class VaultClient {
     return mount;
   }
 
-  async #detectMount(path: string, signal?: AbortSignal): Promise<MountInfo> {
-    const response = await this.call(
-      { method: "GET", path: `sys/internal/ui/mounts/${path}`, signal },
-      [404],
-    );
-    if (response.status === 404) return { mount: `${path.split("/")[0]}/`, version: 1, kind: "kv" };
-    const data = response.body?.data as
-      | { path?: string; type?: string; options?: { version?: string } | null }
-      | undefined;
-    const kind = data?.type === undefined || data.type === "generic" ? "kv" : data.type;
-    return {
-      mount: data?.path ?? `${path.split("/")[0]}/`,
-      version: kind === "kv" && data?.options?.version === "2" ? 2 : 1,
-      kind,
-    };
+  #detectMount(path: string, signal?: AbortSignal): Promise<MountInfo> {
+    return detectMount((request, allow) => this.call(request, allow), path, signal);
   }
 
   /** The API path of a KV operation: `data/`, `metadata/`… inserted after the mount for KV v2. */
@@ -427,34 +345,4 @@ export class VaultClient {
       this.http.close();
     }
   }
-}
-
-/**
- * Pure Vault mode sends its token only over verified TLS: plain `http://` or
- * `VAULT_SKIP_VERIFY` would hand it to anyone on the path. Refused before any
- * connection is made, unless the config sets `vault.allowInsecure`.
- */
-function refuseInsecure(address: string, tls: { skipVerify: boolean }): void {
-  let protocol: string;
-  try {
-    protocol = new URL(address).protocol;
-  } catch {
-    throw new StrongboxError("E_VAULT", `the Vault address ${address} is not a URL`, {
-      hint: "set VAULT_ADDR to https://host:8200",
-    });
-  }
-  const why =
-    protocol !== "https:"
-      ? `the address ${address} is not https://`
-      : tls.skipVerify
-        ? "VAULT_SKIP_VERIFY turns off certificate checks"
-        : undefined;
-  if (why === undefined) return;
-  throw new StrongboxError(
-    "E_VAULT_INSECURE",
-    `pure Vault mode refuses an insecure connection: ${why}`,
-    {
-      hint: "use https:// with a trusted certificate (VAULT_CACERT for a private CA); only for a lab, set vault.allowInsecure: true in the config, and every run will warn",
-    },
-  );
 }

@@ -18,7 +18,7 @@ const SRC = join(import.meta.dirname, "../../../src");
 const ALLOWED = new Set([
   "exec/tool-process.ts",
   "exec/spawn-child.ts",
-  "agent/agent.ts",
+  "agent/child.ts",
   "security/acl-probe.ts",
 ]);
 

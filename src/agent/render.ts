@@ -1,0 +1,145 @@
+import { createHmac } from "node:crypto";
+import { resolve } from "node:path";
+import { checkOutputPath } from "../render/output-file.js";
+import { renderTemplateFile, type TemplateFileOptions } from "../render/render-template-file.js";
+import type { ReadScope } from "../security/read-guard.js";
+import { callKey } from "../template/call-key.js";
+import { envValue } from "../util/env-value.js";
+import { vaultTemplateSource } from "../vault-ops/template-source.js";
+import type { AgentState } from "./state.js";
+import type { AgentTemplate } from "./types.js";
+
+/** One render of every template: the paths it read, and the responses it fetched. */
+interface RenderPass {
+  readonly paths: Set<string>;
+  readonly fetched: Map<string, Promise<unknown>>;
+  readonly source: ReturnType<typeof vaultTemplateSource>;
+}
+
+/**
+ * Renders every template, writing those whose text changed, then records the
+ * versions of the paths they read and keeps the responses with a lifetime.
+ * True when a file was written.
+ */
+export async function renderAll(state: AgentState): Promise<boolean> {
+  const pass = newPass(state);
+  let changed = false;
+  const reads = readScope(state);
+  for (const template of state.config.templates)
+    if (await renderOne(state, pass, template, reads)) changed = true;
+  const current = await Promise.all(
+    [...pass.paths].map(async (path) => [path, await currentVersion(state, path)] as const),
+  );
+  for (const [path, version] of current) state.versions.set(path, version);
+  for (const key of state.refresh.keys()) {
+    const response = pass.fetched.get(key);
+    if (response !== undefined) state.kept.set(key, response);
+  }
+  return changed;
+}
+
+function newPass(state: AgentState): RenderPass {
+  const paths = new Set<string>();
+  const source = vaultTemplateSource(state.client, {
+    onPath: (path) => paths.add(path),
+    onLease: (lease) =>
+      state.refresh.set(lease.key, {
+        at: lease.fetchedAt + (lease.ttl * 1000 * 2) / 3,
+        leaseId: lease.leaseId,
+        renewable: lease.renewable,
+        ttl: lease.ttl,
+      }),
+    audit: state.options.audit,
+  });
+  return { paths, fetched: new Map(), source };
+}
+
+/**
+ * Templates read (their sources, `{{ file }}`) inside the agent's directory and the sources
+ * agent.yaml names; never a credential or /proc (security/read-guard.ts).
+ */
+function readScope(state: AgentState): ReadScope {
+  const { baseDir, env } = state.options;
+  return {
+    roots: [baseDir],
+    named: state.config.templates.map((template) => resolve(baseDir, template.source)),
+    cwd: baseDir,
+    env,
+  };
+}
+
+/** A response kept from an earlier render, else this render's, else a new request. */
+function passSecret(
+  state: AgentState,
+  pass: RenderPass,
+  path: string,
+  params: readonly string[],
+): Promise<unknown> {
+  const key = callKey(path, params);
+  const response = state.kept.get(key) ?? pass.fetched.get(key) ?? pass.source.secret(path, params);
+  pass.fetched.set(key, response);
+  return response;
+}
+
+/** Renders one template through the shared per-file render; true when it was written. */
+async function renderOne(
+  state: AgentState,
+  pass: RenderPass,
+  template: AgentTemplate,
+  reads: ReadScope,
+): Promise<boolean> {
+  const { baseDir, env } = state.options;
+  const options: TemplateFileOptions = {
+    cwd: baseDir,
+    env,
+    scope: () => reads,
+    context: {
+      secret: (path, params = []) => passSecret(state, pass, path, params),
+      list: pass.source.list,
+      env: (name) => envValue(env, name),
+      refreshAt: (key, at) => state.refresh.set(key, { at, leaseId: "", renewable: false, ttl: 0 }),
+    },
+    // Checked before every write, not once: a directory can be swapped for a link meanwhile.
+    checkOutput: (destination) => checkOutputPath(destination, baseDir, { root: baseDir }),
+    previous: state.rendered.get(template.destination),
+  };
+  const { text, written } = await renderTemplateFile(template, options);
+  if (!written) return false;
+  state.rendered.set(template.destination, text);
+  state.log({
+    level: "info",
+    event: "rendered",
+    message: `rendered ${template.source} -> ${template.destination}`,
+  });
+  return true;
+}
+
+/**
+ * What changes when a secret does. KV v2: the current version and when it was made (a
+ * secret destroyed and written again restarts at version 1, with a new time), from the
+ * metadata, so polling reads no data. KV v1 keeps no versions: a keyed hash of the data.
+ */
+export async function currentVersion(state: AgentState, path: string): Promise<string> {
+  const metadata = await state.client.kvMetadata(path);
+  if (metadata !== undefined) {
+    const current = Number(metadata.current_version ?? 0);
+    const version = (
+      metadata.versions as
+        | Record<string, { created_time?: string; deletion_time?: string; destroyed?: boolean }>
+        | undefined
+    )?.[String(current)];
+    return `${current}:${version?.created_time ?? ""}:${version?.deletion_time ?? ""}:${version?.destroyed === true}`;
+  }
+  const secret = await state.client.kvRead(path);
+  if (secret === undefined) return "absent";
+  return createHmac("sha256", state.signatureKey)
+    .update(JSON.stringify(sortedEntries(secret.data)))
+    .digest("base64url");
+}
+
+/** The entries of a secret's data in key order, so two reads of the same data hash alike. */
+function sortedEntries(data: Readonly<Record<string, unknown>>): Array<[string, unknown]> {
+  return Object.keys(data)
+    .sort()
+    .map((key) => [key, data[key]]);
+}
