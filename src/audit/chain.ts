@@ -15,14 +15,15 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { lockFile } from "../fs/lock.js";
 import { namesIn } from "../fs/names-in.js";
-import { lockFile } from "../store/lock.js";
+import { registerSecret } from "../redact/registry.js";
 import {
-  parseMasterKey,
-  readKeyFile,
+  parseKeyText,
+  readKeyFileWith,
   strongboxConfigDir,
   writeKeyFile,
-} from "../store/master-key.js";
+} from "../security/key-file.js";
 import type { AuditSink } from "./audit.js";
 import type { AuditActor } from "./identity.js";
 
@@ -578,9 +579,10 @@ export function auditKey(
   options: { readonly create: boolean },
 ): Buffer {
   const given = env.STRONGBOX_AUDIT_KEY;
-  if (given !== undefined && given !== "") return parseMasterKey(given, "STRONGBOX_AUDIT_KEY");
+  if (given !== undefined && given !== "")
+    return parseKeyText(given, "STRONGBOX_AUDIT_KEY", registerSecret);
   const file = join(strongboxConfigDir(env), "keys", "audit.key");
-  if (existsSync(file)) return readKeyFile(file);
+  if (existsSync(file)) return readKeyFileWith(file, registerSecret);
   if (!options.create)
     throw new StrongboxError("E_STORE_KEY", `no audit key at ${file}`, {
       hint: "set STRONGBOX_AUDIT_KEY to the key the log was written with",

@@ -10,7 +10,6 @@ import { type MasterKeyOrigin, wrapperFor } from "./key-wrapper.js";
 import { type Keyring, openKeyring, peekKeyring, sealKeyring } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
 import { followNewKey } from "./known-stores.js";
-import { acquireLock, sweepLeftovers } from "./lock.js";
 import {
   checkMark,
   MANIFEST,
@@ -29,6 +28,7 @@ import {
   sealSecretFile,
   type VersionWire,
 } from "./secret-file.js";
+import { acquireLock, sweepStoreLeftovers } from "./store-lock.js";
 import { auditStoreEvent, KEYRING, now, type StoreOptions } from "./types.js";
 
 /** A secret file as last read: its stat signature, parse, and the values opened so far. */
@@ -128,7 +128,7 @@ export class StoreCore {
     try {
       options.check?.();
       return auditedChange(this.options, event, (writer) => {
-        sweepLeftovers(this.options.dir, { secrets: options.secrets });
+        sweepStoreLeftovers(this.options.dir, { secrets: options.secrets });
         this.finishIntegrityRotation(writer);
         return apply(writer);
       });

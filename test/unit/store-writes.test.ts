@@ -38,8 +38,6 @@ const AUDITED = "store/audited-change.ts";
 
 /** Modules of src/store that write files that are not the store's, and what they write. */
 const STORE_MODULES_WRITING_ELSEWHERE: Record<string, string> = {
-  "store/lock.ts": "the lock file and the temp files of killed writers (never store state)",
-  "store/master-key.ts": "the user's key files in ~/.config/strongbox/keys",
   "store/known-stores.ts": "the user's pins in ~/.local/state/strongbox/known-stores.json",
 };
 
