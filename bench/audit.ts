@@ -3,7 +3,7 @@
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AuditEvent } from "../src/audit/audit.js";
+import type { AuditEvent } from "../src/audit/event.js";
 import { createChainedSink } from "../src/audit/chain.js";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";

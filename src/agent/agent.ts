@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import type { AuditSink } from "../audit/audit.js";
+import type { AuditSink } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { checkOutputPath } from "../render/output-file.js";

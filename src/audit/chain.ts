@@ -24,7 +24,7 @@ import {
   strongboxConfigDir,
   writeKeyFile,
 } from "../security/key-file.js";
-import type { AuditSink } from "./audit.js";
+import type { AuditSink } from "./event.js";
 import type { AuditActor } from "./identity.js";
 
 /**

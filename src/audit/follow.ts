@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
-import type { AuditEvent } from "./audit.js";
+import type { AuditEvent } from "./event.js";
 import { assertRegularLog } from "./chain.js";
 
 /**

@@ -1,5 +1,5 @@
 import { hostname, userInfo } from "node:os";
-import { type AuditEvent, queryAudit } from "../audit/audit.js";
+import { type AuditEvent, queryAudit } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { finishRotation, type LifecycleContext, type Rotated, rotateSecret } from "./rotate.js";
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
-import type { AuditEvent } from "../audit/audit.js";
+import type { AuditEvent } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { assertTrustedEntry } from "../security/trusted-path.js";
 import { auditedChange, type StoreEvent, type StoreWriter } from "./audited-change.js";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { AuditEvent } from "../audit/audit.js";
+import type { AuditEvent } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { writeKeyFile } from "../security/key-file.js";
 import { assertTrusted, assertTrustedEntry } from "../security/trusted-path.js";

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { AuditEvent } from "../../src/audit/audit.js";
+import type { AuditEvent } from "../../src/audit/event.js";
 import { createChainedSink, verifyChain } from "../../src/audit/chain.js";
 
 const KEY = "42".repeat(32);

@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import { type AuditEvent, type AuditFilter, queryAudit, queryMatches } from "../../audit/audit.js";
+import { type AuditEvent, type AuditFilter, queryAudit, queryMatches } from "../../audit/event.js";
 import { auditKey, valueDigest, verifyChain } from "../../audit/chain.js";
 import { followAudit } from "../../audit/follow.js";
 import { auditFileFor } from "../../audit/open-sink.js";
