@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { queryAudit } from "../audit/event.js";
+import { queryAudit } from "../audit/query.js";
 import { selectEnvironment } from "../environments/select.js";
 import { concreteEnvironmentNames } from "../lifecycle/environments.js";
 import { inventory } from "../lifecycle/inventory.js";
