@@ -9,6 +9,7 @@ import { auditedChange } from "./audited-change.js";
 import { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { endorseEnvironment, endorses, environmentOf } from "./environments.js";
+import { hasGivenFingerprints } from "./given-fingerprints.js";
 import { type NewMaster, newMaster, wrapperFor } from "./key-wrapper.js";
 import {
   type EnvironmentEndorsement,
@@ -18,10 +19,11 @@ import {
   sealKeyring,
 } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
-import { checkKnownStore, hasGivenFingerprints, isFirstUse, pinNewStore } from "./known-stores.js";
+import { checkKnownStore, pinNewStore } from "./known-stores.js";
 import { descends, lineageId } from "./lineage.js";
 import { MANIFEST, manifestBytes } from "./manifest.js";
 import { assertRandomKey } from "./master-key.js";
+import { isFirstUse } from "./pin-file.js";
 import { type Stanza, wrapFor } from "./recipients/stanzas.js";
 import { Store } from "./store.js";
 import { auditStoreEvent, type InitOptions, KEYRING, now, type StoreOptions } from "./types.js";

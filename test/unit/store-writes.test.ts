@@ -38,7 +38,7 @@ const AUDITED = "store/audited-change.ts";
 
 /** Modules of src/store that write files that are not the store's, and what they write. */
 const STORE_MODULES_WRITING_ELSEWHERE: Record<string, string> = {
-  "store/known-stores.ts": "the user's pins in ~/.local/state/strongbox/known-stores.json",
+  "store/pin-file.ts": "the user's pins in ~/.local/state/strongbox/known-stores.json",
 };
 
 /** Modules outside src/store that write files and name store files, and why that is no store write. */
