@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { createChainedSink } from "../../src/audit/chain.js";
 import type { AuditEvent } from "../../src/audit/event.js";
-import { verifyChain } from "../../src/audit/verify.js";
+import { verifyChain } from "../../src/audit/query.js";
 
 const env = { STRONGBOX_AUDIT_KEY: "17".repeat(32) };
 const event = (): AuditEvent => ({

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { createChainedSink } from "../../src/audit/chain.js";
 import type { AuditEvent } from "../../src/audit/event.js";
-import { verifyChain } from "../../src/audit/verify.js";
+import { verifyChain } from "../../src/audit/query.js";
 
 const KEY = "42".repeat(32);
 const env = { STRONGBOX_AUDIT_KEY: KEY };
