@@ -3,8 +3,8 @@
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AuditEvent } from "../src/audit/audit.js";
 import { createChainedSink } from "../src/audit/chain.js";
+import type { AuditEvent } from "../src/audit/event.js";
 import { resolveConfig } from "../src/resolve/drive.js";
 import type { ConfigSpec, VariableSpec } from "../src/schema/types.js";
 import { quantile, type Row } from "./stats.js";

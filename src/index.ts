@@ -3,8 +3,8 @@
  * resolved per environment from the sources that environment allows.
  * @packageDocumentation
  */
-export type { AuditEvent, AuditSink } from "./audit/audit.js";
-export { createJsonlSink } from "./audit/audit.js";
+export type { AuditEvent, AuditSink } from "./audit/event.js";
+export { createJsonlSink } from "./audit/event.js";
 export type { Environment } from "./environments/select.js";
 export type { ErrorCode, Issue } from "./errors.js";
 export { isStrongboxError, ResolutionError, StrongboxError } from "./errors.js";

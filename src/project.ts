@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import type { AuditSink } from "./audit/audit.js";
+import type { AuditSink } from "./audit/event.js";
 import { auditFileFor, openAuditSink } from "./audit/open-sink.js";
 import { checkSchema } from "./config/check-schema.js";
 import { findConfig } from "./config/find-config.js";

@@ -1,4 +1,4 @@
-import type { AuditSink } from "../audit/audit.js";
+import type { AuditSink } from "../audit/event.js";
 
 /** The agent's configuration (`agent.yaml`). */
 export interface AgentConfig {

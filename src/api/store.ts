@@ -16,7 +16,7 @@
  * the store unchanged. `audit: false` records nothing (an explicit opt-out).
  * @packageDocumentation
  */
-import type { AuditSink } from "../audit/audit.js";
+import type { AuditSink } from "../audit/event.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { initStore as initStoreWith, openStore as openStoreWith } from "../store/open.js";
 import type { Store } from "../store/store.js";

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
-import type { AuditEvent } from "./audit.js";
-import { assertRegularLog } from "./chain.js";
+import type { AuditEvent } from "./event.js";
+import { assertRegularLog } from "./log-file.js";
 
 /**
  * Follows an audit log as it grows, like `tail -F`: each complete new line

@@ -7,8 +7,8 @@ import { parseDuration } from "../schema/coerce.js";
 import type { AuditSpec } from "../schema/types.js";
 import { assertTrusted, assertTrustedEntry, statOrUndefined } from "../security/trusted-path.js";
 import { stateDir } from "../util/state-dir.js";
-import type { AuditEvent, AuditSink } from "./audit.js";
 import { createChainedSink } from "./chain.js";
+import type { AuditEvent, AuditSink } from "./event.js";
 import { type AuditActor, auditActor } from "./identity.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { fieldCipher } from "../envelope/field-cipher.js";
 import { localKeys } from "../envelope/local-keys.js";
 import { StrongboxError } from "../errors.js";

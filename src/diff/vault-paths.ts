@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import { vaultPathEvent } from "../vault-ops/path-event.js";

@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { verifyChain } from "../audit/chain.js";
 import { auditTarget } from "../audit/open-sink.js";
+import { verifyChain } from "../audit/query.js";
 import { checkSchema } from "../config/check-schema.js";
 import { cacheDir } from "../config/compile-cache.js";
 import { findConfigIfAny } from "../config/find-config.js";

@@ -1,4 +1,4 @@
-import type { AuditSink } from "../audit/audit.js";
+import type { AuditSink } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { splitKeyId } from "../keys/key-service.js";
 import type { FieldCipher } from "./field-cipher.js";

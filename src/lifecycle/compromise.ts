@@ -1,5 +1,6 @@
 import { hostname, userInfo } from "node:os";
-import { type AuditEvent, queryAudit } from "../audit/audit.js";
+import type { AuditEvent } from "../audit/event.js";
+import { queryAudit } from "../audit/query.js";
 import { StrongboxError } from "../errors.js";
 import { finishRotation, type LifecycleContext, type Rotated, rotateSecret } from "./rotate.js";
 

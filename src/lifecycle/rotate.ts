@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { environmentScope } from "../environments/scope.js";
 import { StrongboxError } from "../errors.js";
 import {

@@ -1,5 +1,5 @@
 import { appendFileSync, readFileSync } from "node:fs";
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { vaultRefText } from "../providers/vault/index.js";
 import type { VaultClient } from "../vault/client.js";

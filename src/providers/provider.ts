@@ -1,4 +1,4 @@
-import type { Principal } from "../audit/audit.js";
+import type { Principal } from "../audit/event.js";
 import type { ErrorCode, Issue } from "../errors.js";
 import type { Ref } from "../refs/ref.js";
 import type { SourceKind } from "../schema/types.js";

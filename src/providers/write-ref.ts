@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";

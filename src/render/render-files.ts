@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { selectEnvironment } from "../environments/select.js";

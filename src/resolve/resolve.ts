@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditSink, Principal } from "../audit/audit.js";
+import type { AuditEvent, AuditSink, Principal } from "../audit/event.js";
 import { auditFailsClosed } from "../audit/open-sink.js";
 import { checkSchema } from "../config/check-schema.js";
 import { matchGlob } from "../environments/glob.js";

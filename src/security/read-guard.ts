@@ -12,8 +12,8 @@ import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { providerCredentialFiles } from "../providers/registry.js";
-import { strongboxConfigDir } from "../store/master-key.js";
 import { isCredentialVariable } from "./credentials.js";
+import { strongboxConfigDir } from "./key-file.js";
 
 /**
  * The one guard for files read on behalf of a template, a reference or a

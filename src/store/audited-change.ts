@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { AuditEvent } from "../audit/audit.js";
+import type { AuditEvent } from "../audit/event.js";
 import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { MANIFEST } from "./manifest.js";
 import { fileNameOf } from "./secret-file.js";

@@ -1,12 +1,7 @@
 import { StrongboxError } from "../errors.js";
+import { keyFileCandidates, keyFilePath, promoteNewKeyFile } from "../security/key-file.js";
 import type { UnwrapContext, Unwrapped } from "./key-wrapper.js";
-import {
-  keyFileCandidates,
-  keyFilePath,
-  parseMasterKey,
-  promoteNewKeyFile,
-  readKeyFile,
-} from "./master-key.js";
+import { parseMasterKey, readKeyFile } from "./master-key.js";
 
 /**
  * The master key itself, from `STRONGBOX_MASTER_KEY` or the store's key file

@@ -1,10 +1,11 @@
 import { StrongboxError } from "../errors.js";
+import { promoteNewKeyFile, writeKeyFile } from "../security/key-file.js";
 import type { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { type NewMaster, newMaster } from "./key-wrapper.js";
 import { type Keyring, type MasterRecord, nextKeyId } from "./keyring.js";
 import { endorse } from "./lineage.js";
-import { promoteNewKeyFile, type ScryptParams, writeKeyFile } from "./master-key.js";
+import type { ScryptParams } from "./master-key.js";
 import { openVersion, sealSecretFile, sealVersion } from "./secret-file.js";
 import { now } from "./types.js";
 

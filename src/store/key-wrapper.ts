@@ -1,11 +1,11 @@
 import { StrongboxError } from "../errors.js";
+import { keyFilePath } from "../security/key-file.js";
 import { formatError, toB64u } from "./encoding.js";
 import { unwrapFromKeyFile } from "./key-file-unwrap.js";
 import type { Keyring, MasterRecord } from "./keyring.js";
 import {
   checkScryptParams,
   DEFAULT_SCRYPT,
-  keyFilePath,
   passphraseKey,
   type ScryptParams,
 } from "./master-key.js";

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { AuditEvent } from "../audit/audit.js";
+import type { AuditEvent } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
+import { writeKeyFile } from "../security/key-file.js";
 import { assertTrusted, assertTrustedEntry } from "../security/trusted-path.js";
 import { auditedChange } from "./audited-change.js";
 import { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
 import { endorseEnvironment, endorses, environmentOf } from "./environments.js";
+import { hasGivenFingerprints } from "./given-fingerprints.js";
 import { type NewMaster, newMaster, wrapperFor } from "./key-wrapper.js";
 import {
   type EnvironmentEndorsement,
@@ -17,10 +19,11 @@ import {
   sealKeyring,
 } from "./keyring.js";
 import { readKeyring, unwrapContext } from "./keyring-file.js";
-import { checkKnownStore, hasGivenFingerprints, isFirstUse, pinNewStore } from "./known-stores.js";
+import { checkKnownStore, pinNewStore } from "./known-stores.js";
 import { descends, lineageId } from "./lineage.js";
 import { MANIFEST, manifestBytes } from "./manifest.js";
-import { assertRandomKey, writeKeyFile } from "./master-key.js";
+import { assertRandomKey } from "./master-key.js";
+import { isFirstUse } from "./pin-file.js";
 import { type Stanza, wrapFor } from "./recipients/stanzas.js";
 import { Store } from "./store.js";
 import { auditStoreEvent, type InitOptions, KEYRING, now, type StoreOptions } from "./types.js";

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import type { ScryptParams } from "./master-key.js";
 import type { SecretMeta } from "./secret-file.js";
 

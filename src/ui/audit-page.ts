@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { queryAudit } from "../audit/audit.js";
+import { queryAudit } from "../audit/query.js";
 import { type Project, projectAuditFile } from "../project.js";
 import { h, table } from "./html.js";
 

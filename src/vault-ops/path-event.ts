@@ -1,4 +1,4 @@
-import type { AuditEvent } from "../audit/audit.js";
+import type { AuditEvent } from "../audit/event.js";
 import { vaultRefText } from "../providers/vault/index.js";
 
 /**

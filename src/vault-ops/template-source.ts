@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditSink } from "../audit/audit.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { callKey } from "../template/call-key.js";
 import type { VaultClient } from "../vault/client.js";

@@ -18,8 +18,8 @@ import { describe, it } from "node:test";
 import { StrongboxError } from "../../src/errors.js";
 import { environmentStore, storeDirectory } from "../../src/providers/store/directory.js";
 import { projectStore } from "../../src/providers/store/project-store.js";
-import { knownStoresFile } from "../../src/store/known-stores.js";
 import { initRecipientStore, openStore } from "../../src/store/open.js";
+import { knownStoresFile } from "../../src/store/pin-file.js";
 import { newAgeIdentity } from "../../src/store/recipients/age.js";
 import { tempProject } from "../helpers/cli.js";
 

@@ -25,8 +25,8 @@ import { openAuditSink } from "../../src/audit/open-sink.js";
 import { StrongboxError } from "../../src/errors.js";
 import { environmentStore } from "../../src/providers/store/directory.js";
 import { type Keyring, sealKeyring } from "../../src/store/keyring.js";
-import { knownStoresFile } from "../../src/store/known-stores.js";
 import { initRecipientStore, openStore } from "../../src/store/open.js";
+import { knownStoresFile } from "../../src/store/pin-file.js";
 import { agePassphraseWrap, newAgeIdentity } from "../../src/store/recipients/age.js";
 import { tempProject } from "../helpers/cli.js";
 

@@ -17,8 +17,8 @@ import {
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { StrongboxError } from "../../src/errors.js";
+import { readPrivateFile } from "../../src/security/key-file.js";
 import { assertTrusted } from "../../src/security/trusted-path.js";
-import { readPrivateFile } from "../../src/store/master-key.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 
 const isRoot = process.getuid?.() === 0;

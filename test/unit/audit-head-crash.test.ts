@@ -9,8 +9,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { AuditEvent } from "../../src/audit/audit.js";
-import { createChainedSink, verifyChain } from "../../src/audit/chain.js";
+import { createChainedSink } from "../../src/audit/chain.js";
+import type { AuditEvent } from "../../src/audit/event.js";
+import { verifyChain } from "../../src/audit/query.js";
 
 const KEY = "42".repeat(32);
 const env = { STRONGBOX_AUDIT_KEY: KEY };

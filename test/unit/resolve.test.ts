@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { inspect } from "node:util";
 import * as v from "valibot";
 import { z } from "zod";
-import { type AuditEvent, createJsonlSink } from "../../src/audit/audit.js";
+import { type AuditEvent, createJsonlSink } from "../../src/audit/event.js";
 import { ResolutionError } from "../../src/errors.js";
 import { loadConfig, loadConfigSync } from "../../src/load.js";
 import { resolveConfig, resolveConfigSync } from "../../src/resolve/drive.js";

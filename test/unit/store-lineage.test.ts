@@ -10,9 +10,9 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { StrongboxError } from "../../src/errors.js";
 import { derive } from "../../src/store/crypto.js";
 import { type Keyring, sealKeyring } from "../../src/store/keyring.js";
-import { knownStoresFile } from "../../src/store/known-stores.js";
 import { descends, endorse, type LineageLink, lineageId } from "../../src/store/lineage.js";
 import { initRecipientStore, openStore } from "../../src/store/open.js";
+import { knownStoresFile } from "../../src/store/pin-file.js";
 import { ageUnwrap, ageWrap, newAgeIdentity } from "../../src/store/recipients/age.js";
 import { tempProject } from "../helpers/cli.js";
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { lockFile } from "../../src/store/lock.js";
+import { lockFile } from "../../src/fs/lock.js";
 import { tempProject } from "../helpers/cli.js";
 
 /** A pid that is certainly dead: a child that has exited. */

@@ -25,9 +25,9 @@ const code = (text: string) =>
     .replace(/^\s*\/\/.*$/gm, "")
     .replace(/\s\/\/ .*$/gm, "");
 
-/** Every way Node (or our helpers) writes, moves, removes or creates a file or directory. */
+/** Every way Node (or our helpers, fs/lock.ts's included) writes, moves, removes or creates a file or directory. */
 const WRITES =
-  /\b(writeFileAtomic|writeFileSync|appendFileSync|writeSync|writev?Sync|renameSync|unlinkSync|rmSync|rmdirSync|copyFileSync|cpSync|truncateSync|ftruncateSync|symlinkSync|linkSync|mkdirSync|mkdtempSync|ensurePrivateDir|syncDirectory|createWriteStream|openSync|writeFile|appendFile|rename|unlink|rm|mkdir|copyFile|truncate)\s*\(|from "(node:)?fs\/promises"/;
+  /\b(lockFile|sweepLeftovers|writeFileAtomic|writeFileSync|appendFileSync|writeSync|writev?Sync|renameSync|unlinkSync|rmSync|rmdirSync|copyFileSync|cpSync|truncateSync|ftruncateSync|symlinkSync|linkSync|mkdirSync|mkdtempSync|ensurePrivateDir|syncDirectory|createWriteStream|openSync|writeFile|appendFile|rename|unlink|rm|mkdir|copyFile|truncate)\s*\(|from "(node:)?fs\/promises"/;
 
 /** What names a store's files. */
 const STORE_NAMES =
@@ -38,9 +38,9 @@ const AUDITED = "store/audited-change.ts";
 
 /** Modules of src/store that write files that are not the store's, and what they write. */
 const STORE_MODULES_WRITING_ELSEWHERE: Record<string, string> = {
-  "store/lock.ts": "the lock file and the temp files of killed writers (never store state)",
-  "store/master-key.ts": "the user's key files in ~/.config/strongbox/keys",
-  "store/known-stores.ts": "the user's pins in ~/.local/state/strongbox/known-stores.json",
+  "store/store-lock.ts":
+    "the lock file and the temp files of killed writers, through fs/lock.ts (never store state)",
+  "store/pin-file.ts": "the user's pins in ~/.local/state/strongbox/known-stores.json",
 };
 
 /** Modules outside src/store that write files and name store files, and why that is no store write. */

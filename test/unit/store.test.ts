@@ -11,7 +11,7 @@ import {
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import type { AuditEvent } from "../../src/audit/audit.js";
+import type { AuditEvent } from "../../src/audit/event.js";
 import { StrongboxError } from "../../src/errors.js";
 import { openKeyring, sealKeyring } from "../../src/store/keyring.js";
 import { initStore, openStore } from "../../src/store/open.js";

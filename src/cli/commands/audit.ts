@@ -1,8 +1,9 @@
 import { dirname } from "node:path";
-import { type AuditEvent, type AuditFilter, queryAudit, queryMatches } from "../../audit/audit.js";
-import { auditKey, valueDigest, verifyChain } from "../../audit/chain.js";
+import type { AuditEvent } from "../../audit/event.js";
 import { followAudit } from "../../audit/follow.js";
+import { auditKey, valueDigest } from "../../audit/key.js";
 import { auditFileFor } from "../../audit/open-sink.js";
+import { type AuditFilter, queryAudit, queryMatches, verifyChain } from "../../audit/query.js";
 import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";
 import { StrongboxError } from "../../errors.js";

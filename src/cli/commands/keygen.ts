@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { ensurePrivateDir, writeFileAtomic } from "../../fs/atomic-write.js";
-import { readPrivateFile } from "../../store/master-key.js";
+import { readPrivateFile } from "../../security/key-file.js";
 import { ageIdentitiesIn, newAgeIdentity } from "../../store/recipients/age.js";
 import { identitiesFile } from "../../store/recipients/identities.js";
 import type { Command } from "../command.js";

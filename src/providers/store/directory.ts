@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import type { ConfigSpec } from "../../schema/types.js";
 import { peekEndorsements } from "../../store/keyring.js";
-import { isPinnedPlace } from "../../store/known-stores.js";
+import { isPinnedPlace } from "../../store/pin-file.js";
 import { KEYRING } from "../../store/types.js";
 
 /**

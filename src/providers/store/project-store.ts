@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { AuditSink } from "../../audit/audit.js";
+import type { AuditSink } from "../../audit/event.js";
 import { openAuditSink } from "../../audit/open-sink.js";
 import { findConfigIfAny } from "../../config/find-config.js";
 import { loadConfigFile } from "../../config/load-file.js";

@@ -1,4 +1,4 @@
-import type { Principal } from "../../audit/audit.js";
+import type { Principal } from "../../audit/event.js";
 import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { formatRef, refError, refScheme } from "../../refs/ref.js";

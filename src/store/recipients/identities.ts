@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { StrongboxError } from "../../errors.js";
-import { readPrivateFile, strongboxConfigDir } from "../master-key.js";
+import { readPrivateFile, strongboxConfigDir } from "../../security/key-file.js";
 import {
   type AgeIdentity,
   ageIdentitiesIn,

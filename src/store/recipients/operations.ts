@@ -1,10 +1,10 @@
 import { StrongboxError } from "../../errors.js";
+import { keyFilePath } from "../../security/key-file.js";
 import type { StoreCore } from "../core.js";
 import { toB64u } from "../encoding.js";
 import { rekey, setMasterRecord } from "../key-operations.js";
 import type { MasterRecord } from "../keyring.js";
 import { followOwnRekey } from "../known-stores.js";
-import { keyFilePath } from "../master-key.js";
 import { canonicalRecipient, recipientType, type Stanza, stanzasOf, wrapFor } from "./stanzas.js";
 
 /** What a recipient change needs besides the store: a name, a passphrase for passphrase recipients. */

@@ -1,10 +1,11 @@
 import { StrongboxError } from "../../errors.js";
 import { recipientKeys } from "../../keys/registry.js";
+import { keyFileCandidates, keyFilePath } from "../../security/key-file.js";
 import { formatError } from "../encoding.js";
 import { unwrapFromKeyFile } from "../key-file-unwrap.js";
 import type { KeyWrapper, UnwrapContext, Unwrapped } from "../key-wrapper.js";
 import type { MasterRecord } from "../keyring.js";
-import { checkScryptParams, keyFileCandidates, keyFilePath } from "../master-key.js";
+import { checkScryptParams } from "../master-key.js";
 import { ageOpenSync } from "./age-sync.js";
 import { localIdentities } from "./identities.js";
 import { describeStanza, type Stanza, stanzasOf } from "./stanzas.js";

@@ -22,16 +22,11 @@ export interface LockOptions {
 let sleeper: Int32Array | undefined;
 
 /**
- * Takes the store's inter-process lock: `.lock` created with O_EXCL holding
+ * Takes an inter-process lock: `path` created with O_EXCL holding
  * `pid host time`. A lock held by a dead process on this host is stale and is
  * broken. Waits with a short back-off, then throws `E_STORE_LOCKED` naming the
- * holder. Returns the function that releases it.
+ * holder (`label` names what it guards). Returns the function that releases it.
  */
-export function acquireLock(storeDir: string, options: LockOptions = {}): () => void {
-  return lockFile(join(storeDir, ".lock"), "the store", options);
-}
-
-/** The same lock on any file (`label` names what it guards in the error). */
 export function lockFile(path: string, label: string, options: LockOptions = {}): () => void {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const me = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
@@ -172,15 +167,15 @@ function lockError(path: string, error: unknown): StrongboxError {
 }
 
 /**
- * Removes what killed writers left behind: temp files of interrupted writes
- * (only a lock holder creates them, and the caller holds the lock) and lock
- * temp files of dead processes. Called by maintenance operations.
+ * Removes, from each of `dirs`, what killed writers left behind: temp files of
+ * interrupted atomic writes (fs/atomic-write.ts names them `*.tmp-*`) and the
+ * temp files of locks (`.lock.<pid>.*`) whose process is dead. Only for
+ * directories whose writes all happen under a lock the caller holds: a temp
+ * file there is then never one a live writer is still filling.
  */
-export function sweepLeftovers(storeDir: string, options: { secrets: boolean }): number {
+export function sweepLeftovers(dirs: readonly string[]): number {
   let removed = 0;
-  // Scanning secrets/ costs time in proportion to the number of secrets, so only
-  // operations that are proportional anyway (rewrap) ask for it.
-  for (const dir of options.secrets ? [storeDir, join(storeDir, "secrets")] : [storeDir]) {
+  for (const dir of dirs) {
     let entries: string[];
     try {
       entries = readdirSync(dir);

@@ -1,0 +1,142 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { StrongboxError } from "../errors.js";
+import { assertTrustedEntry } from "../security/trusted-path.js";
+import type { Cached, StoreCore } from "./core.js";
+import { rekeyedElsewhere } from "./keyring-refresh.js";
+import { checkMark, MANIFEST, type Mark, readManifest } from "./manifest.js";
+import { nameOfFile, openSecretFile, type SecretFile } from "./secret-file.js";
+
+/** The names of the store's secrets, from its files' names, sorted. */
+export function secretNames(core: StoreCore): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(join(core.options.dir, "secrets"));
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => nameOfFile(entry) ?? []).sort();
+}
+
+/**
+ * The parsed file of `name`, reusing the cached parse while the file is
+ * unchanged (same inode, size, mtime), checked against its manifest mark
+ * whenever it is read anew.
+ */
+export function loadCached(
+  core: StoreCore,
+  name: string,
+  wantVersion?: number,
+): Cached | undefined {
+  const path = core.path(name);
+  let signature: string;
+  try {
+    const stats = statSync(path, { bigint: true });
+    signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      checkMarkTwice(core, name, currentMarks(core)?.get(name), undefined, path);
+      return undefined;
+    }
+    throw error;
+  }
+  const cached = core.cache.get(name);
+  // File systems stamp times coarsely and reuse inode numbers, so a rewritten file can
+  // look unchanged; a version the cached copy lacks proves it stale.
+  const lacksVersion =
+    wantVersion !== undefined && (cached?.file.versions.length ?? 0) < wantVersion;
+  if (cached !== undefined && cached.signature === signature && !lacksVersion) return cached;
+  // The marks are read after the stat and before the file: a writer renames the file
+  // before it appends the mark, so the mark read here is never ahead of the file read next.
+  const mark = currentMarks(core)?.get(name);
+  const file = readFresh(core, name);
+  checkMarkTwice(core, name, mark, file?.versions.length, path);
+  if (file === undefined) return undefined;
+  const fresh = { signature, file, plain: new Map<number, Buffer>() };
+  core.cache.set(name, fresh);
+  return fresh;
+}
+
+/**
+ * A mark read before the file may be older than a purge or a conflict
+ * resolution that lowered it since; only a disagreement with the manifest
+ * as it is now counts.
+ */
+export function checkMarkTwice(
+  core: StoreCore,
+  name: string,
+  mark: Mark | undefined,
+  versions: number | undefined,
+  path: string,
+): void {
+  try {
+    checkMark(name, mark, versions, path);
+  } catch {
+    if (!rekeyedElsewhere(core)) core.marks = undefined;
+    checkMark(name, currentMarks(core)?.get(name), versions, path);
+  }
+}
+
+/** The manifest's marks, re-read when the file changed; throws when a store that had one lost it. */
+export function currentMarks(core: StoreCore): Map<string, Mark> | undefined {
+  const path = join(core.options.dir, MANIFEST);
+  let signature = "none";
+  try {
+    const stats = statSync(path, { bigint: true });
+    signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  if (core.marks?.signature !== signature) core.marks = { signature, marks: freshMarks(core) };
+  return core.marks.marks;
+}
+
+/** The manifest's marks as the file holds them now; throws when a store that had one lost it. */
+export function freshMarks(core: StoreCore): Map<string, Mark> | undefined {
+  const marks = readManifest(core.options.dir, core.keyring);
+  if (marks === undefined && core.keyring.manifest === true) throw manifestMissing(core);
+  return marks;
+}
+
+/** `E_STORE_TAMPERED` for a store that keeps a manifest and lost it. */
+export function manifestMissing(core: StoreCore): StrongboxError {
+  return new StrongboxError(
+    "E_STORE_TAMPERED",
+    `${join(core.options.dir, MANIFEST)} is missing, though this store keeps one`,
+    {
+      hint: "restore it from git; without it, a secret file rolled back or deleted by hand goes unnoticed",
+    },
+  );
+}
+
+/**
+ * The secret file of `name` read and authenticated now (no cache), once more
+ * after a rekey by another process. Undefined when there is none.
+ */
+export function readFresh(core: StoreCore, name: string): SecretFile | undefined {
+  const path = core.path(name);
+  let bytes: Buffer;
+  assertTrustedEntry(path, "the secret file");
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    return openSecretFile(bytes, core.keyring, name, path);
+  } catch (error) {
+    // Another process may have re-keyed the store since this one loaded the keyring:
+    // the file is then authenticated under an integrity key this process has not seen.
+    if (
+      error instanceof StrongboxError &&
+      error.code === "E_STORE_TAMPERED" &&
+      rekeyedElsewhere(core)
+    )
+      return readFresh(core, name);
+    if (error instanceof StrongboxError) throw error;
+    throw new StrongboxError("E_STORE_TAMPERED", `${path}: the store file is damaged`, {
+      hint: "restore it from git or a backup",
+    });
+  }
+}
