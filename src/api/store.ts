@@ -25,7 +25,7 @@ import type {
   InitOptions as StoreInitOptions,
 } from "../store/types.js";
 
-export { projectStore } from "../providers/store/project-store.js";
+export { projectStore } from "../project/store.js";
 export type { KeyWrapper, MasterKeyOrigin, MasterRequest } from "../store/key-wrapper.js";
 export type { SecretMeta, VersionWire } from "../store/secret-file.js";
 export type { SecretInfo } from "../store/store.js";

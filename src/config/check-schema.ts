@@ -1,7 +1,6 @@
 import { AUDIT_SINKS } from "../audit/open-sink.js";
 import { isProductionName } from "../environments/defaults.js";
 import { type Issue, issue } from "../errors.js";
-import { checkLifecycle } from "../lifecycle/check-spec.js";
 import {
   environmentConfigs,
   providerConfigs,
@@ -12,6 +11,7 @@ import { parseRef } from "../refs/ref.js";
 import { coerceBuiltin, defaultToRaw, parseDuration } from "../schema/coerce.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { checkLifecycle } from "./check-lifecycle.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TYPES = new Set([

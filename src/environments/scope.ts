@@ -5,9 +5,9 @@ import {
   providerCredentialVariables,
   providerDeclaring,
 } from "../providers/registry.js";
+import { lookupByGlob } from "../schema/glob.js";
 import type { ConfigSpec, EnvironmentSpec } from "../schema/types.js";
 import { CREDENTIAL_VARIABLES, isCredentialVariable } from "../security/credentials.js";
-import { lookupByGlob } from "./glob.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 

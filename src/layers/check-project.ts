@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Issue } from "../errors.js";
 import { readUserFile } from "../fs/read-user-file.js";
-import type { Project } from "../project.js";
+import type { Project } from "../project/open.js";
 import { checkLayers, type LayerFile, type LayerReport } from "./check-layers.js";
 
 /** What {@link checkProjectLayers} reads beyond the project. */

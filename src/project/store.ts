@@ -1,9 +1,13 @@
 import { resolve } from "node:path";
-import type { AuditSink } from "../../audit/audit.js";
-import { openAuditSink } from "../../audit/open-sink.js";
-import { findConfigIfAny } from "../../config/find-config.js";
-import { loadConfigFile } from "../../config/load-file.js";
-import { environmentStore, environmentStoreOrRoot, storeDirectory } from "./directory.js";
+import type { AuditSink } from "../audit/audit.js";
+import { openAuditSink } from "../audit/open-sink.js";
+import { findConfigIfAny } from "../config/find-config.js";
+import { loadConfigFile } from "../config/load-file.js";
+import {
+  environmentStore,
+  environmentStoreOrRoot,
+  storeDirectory,
+} from "../providers/store/directory.js";
 
 /**
  * Which store a command outside resolution works on, and where its access is

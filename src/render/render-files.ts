@@ -6,7 +6,7 @@ import { selectEnvironment } from "../environments/select.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
 import { toolSpawnSync } from "../exec/tool-process.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
-import { openProject, type Project, projectAuditSink, resolveProject } from "../project.js";
+import { openProject, type Project, projectAuditSink, resolveProject } from "../project/open.js";
 import { createRedactor } from "../redact/redactor.js";
 import { configNamedFiles } from "../resolve/read-scope.js";
 import { type ReadScope, readGuarded } from "../security/read-guard.js";

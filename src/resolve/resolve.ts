@@ -1,11 +1,9 @@
 import type { AuditEvent, AuditSink, Principal } from "../audit/audit.js";
 import { auditFailsClosed } from "../audit/open-sink.js";
 import { checkSchema } from "../config/check-schema.js";
-import { matchGlob } from "../environments/glob.js";
 import { checkPolicy, isPureVault } from "../environments/policy.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import { type Issue, issue, StrongboxError } from "../errors.js";
-import { withPreviousValues } from "../lifecycle/previous.js";
 import {
   isTransientCode,
   knownSchemes,
@@ -17,12 +15,14 @@ import { MIN_MASK_LENGTH } from "../redact/redactor.js";
 import { registerIdentifier, registerSecret } from "../redact/registry.js";
 import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
 import { fillRefTemplate } from "../refs/template.js";
+import { matchGlob } from "../schema/glob.js";
 import type { AuditSpec, ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
 import type { ReadScope } from "../security/read-guard.js";
 import { gatherCandidates, isRequired } from "./candidates.js";
 import { loadDotenvFiles } from "./dotenv-files.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
 import { isCommittedFile } from "./git-tracked.js";
+import { withPreviousValues } from "./previous.js";
 import type { Candidate, Provenance, Resolution, ResolvedEntry } from "./types.js";
 import { type Validated, validateValue } from "./validate-value.js";
 

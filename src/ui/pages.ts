@@ -5,7 +5,7 @@ import { queryAudit } from "../audit/audit.js";
 import { selectEnvironment } from "../environments/select.js";
 import { concreteEnvironmentNames } from "../lifecycle/environments.js";
 import { inventory } from "../lifecycle/inventory.js";
-import { type Project, projectAuditFile, resolveProject } from "../project.js";
+import { type Project, projectAuditFile, resolveProject } from "../project/open.js";
 import { providerFor } from "../providers/registry.js";
 import { environmentStore, storeDirectory } from "../providers/store/directory.js";
 import { isVaultRefText } from "../providers/vault/index.js";

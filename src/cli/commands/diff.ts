@@ -12,7 +12,7 @@ import { diffVaultPaths } from "../../diff/vault-paths.js";
 import { StrongboxError } from "../../errors.js";
 import { readUserFile } from "../../fs/read-user-file.js";
 import { readPlaintextDotenv } from "../../migrate/read-dotenv.js";
-import { openProject, projectAuditSink } from "../../project.js";
+import { openProject, projectAuditSink } from "../../project/open.js";
 import { VaultClient } from "../../vault/client.js";
 import { vaultClientFor } from "../../vault/for-environment.js";
 import { type Command, type Invocation, stringOption } from "../command.js";

@@ -1,7 +1,7 @@
 import { BUILTIN_ENVIRONMENTS } from "../../environments/defaults.js";
-import { matchGlob } from "../../environments/glob.js";
 import { StrongboxError } from "../../errors.js";
-import { openProject } from "../../project.js";
+import { openProject } from "../../project/open.js";
+import { matchGlob } from "../../schema/glob.js";
 import { vaultClientFor } from "../../vault/for-environment.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";

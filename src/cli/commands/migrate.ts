@@ -3,7 +3,7 @@ import { StrongboxError } from "../../errors.js";
 import { applyMigration, rollbackMigration } from "../../migrate/apply.js";
 import { planMigration } from "../../migrate/plan.js";
 import { sourcesFromEnvironment, sourcesFromFiles } from "../../migrate/sources.js";
-import { openProject, projectAuditSink } from "../../project.js";
+import { openProject, projectAuditSink } from "../../project/open.js";
 import { skippedCredentialsLine } from "../../security/credentials.js";
 import { vaultClientFor } from "../../vault/for-environment.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";

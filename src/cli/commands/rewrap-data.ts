@@ -12,7 +12,7 @@ import {
 } from "../../envelope/rewrap-table.js";
 import { transitKeys } from "../../envelope/transit-keys.js";
 import { ResolutionError, StrongboxError } from "../../errors.js";
-import { openProject } from "../../project.js";
+import { openProject } from "../../project/open.js";
 import { type AwsSettings, awsClientOptions } from "../../providers/aws/common.js";
 import type { ConfigSpec } from "../../schema/types.js";
 import { importModule } from "../../util/import-module.js";

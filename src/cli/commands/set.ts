@@ -160,7 +160,7 @@ async function setThroughProvider(
   invocation: Invocation,
   io: CliIo,
 ): Promise<number> {
-  const { writeToRef } = await import("../../providers/write-ref.js");
+  const { writeToRef } = await import("../../project/write-ref.js");
   const { formatRef } = await import("../../refs/ref.js");
   const expectedText = stringOption(invocation, "expected-version");
   const expected = expectedText === undefined ? undefined : Number(expectedText);

@@ -1,6 +1,6 @@
 import { environmentScope } from "../../environments/scope.js";
 import { StrongboxError } from "../../errors.js";
-import { openProject } from "../../project.js";
+import { openProject } from "../../project/open.js";
 import type { ConfigSpec } from "../../schema/types.js";
 import { vaultClientFor } from "../../vault/for-environment.js";
 import { vaultDoctor } from "../../vault-ops/doctor.js";
