@@ -1,5 +1,5 @@
 import { parseDuration } from "../schema/coerce.js";
-import { DAY, type Rotation, rotationIn } from "../schema/rotation.js";
+import { DAY, rotationIn } from "../schema/rotation.js";
 import type { VariableSpec } from "../schema/types.js";
 
 /** How long before a due date or an expiry `check` starts warning, unless `warnBefore` says. */
