@@ -17,6 +17,8 @@
  * @packageDocumentation
  */
 import type { AuditSink } from "../audit/audit.js";
+// Hands every provider's credentials to security's rule, which scrubs them from the processes the store starts.
+import "../providers/registry.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { initStore as initStoreWith, openStore as openStoreWith } from "../store/open.js";
 import type { Store } from "../store/store.js";

@@ -1,6 +1,6 @@
 import { type AwsClientOptions, awsError, sdkClientOptions } from "../providers/aws/common.js";
+import { importModule } from "../security/import-module.js";
 import type { Store } from "../store/store.js";
-import { importModule } from "../util/import-module.js";
 import type { VaultClient } from "../vault/client.js";
 
 /** Where {@link secretRefs} keeps values: one secret per id. */

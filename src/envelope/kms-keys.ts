@@ -1,6 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import { type AwsClientOptions, sdkClientOptions } from "../providers/aws/common.js";
-import { importModule } from "../util/import-module.js";
+import { importModule } from "../security/import-module.js";
 import type { KeyService, NewDataKey } from "./key-service.js";
 
 /** Where the KMS client connects; the AWS SDK's own defaults (environment, profile, role) fill the rest. */

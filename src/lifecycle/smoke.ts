@@ -3,7 +3,7 @@ import { connect as connectTls } from "node:tls";
 import { registerVocabulary } from "../redact/registry.js";
 import type { Resolution } from "../resolve/types.js";
 import type { ConfigSpec } from "../schema/types.js";
-import { importModule } from "../util/import-module.js";
+import { importModule } from "../security/import-module.js";
 
 /** What a smoke check knows how to check; printed in its results, so never masked. */
 export const SMOKE_KINDS = ["postgres", "redis", "http", "s3", "smtp", "unknown"] as const;

@@ -3,6 +3,7 @@ import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { selectEnvironment } from "../environments/select.js";
+import { vaultClientFor } from "../environments/vault-client.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
 import { toolSpawnSync } from "../exec/tool-process.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -17,7 +18,6 @@ import { checkFunctions, renderTemplate } from "../template/render.js";
 import { literalSecretReads } from "../template/secrets-used.js";
 import { envValue } from "../util/env-value.js";
 import { VaultClient } from "../vault/client.js";
-import { vaultClientFor } from "../vault/for-environment.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { checkOutputPath } from "./output-file.js";
 

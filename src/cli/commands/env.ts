@@ -1,8 +1,8 @@
 import { BUILTIN_ENVIRONMENTS } from "../../environments/defaults.js";
+import { vaultClientFor } from "../../environments/vault-client.js";
 import { StrongboxError } from "../../errors.js";
 import { openProject } from "../../project/open.js";
 import { matchGlob } from "../../schema/glob.js";
-import { vaultClientFor } from "../../vault/for-environment.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";

@@ -15,7 +15,7 @@ import { ResolutionError, StrongboxError } from "../../errors.js";
 import { openProject } from "../../project/open.js";
 import { type AwsSettings, awsClientOptions } from "../../providers/aws/common.js";
 import type { ConfigSpec } from "../../schema/types.js";
-import { importModule } from "../../util/import-module.js";
+import { importModule } from "../../security/import-module.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";

@@ -5,7 +5,7 @@ import { type Issue, issue, StrongboxError } from "../../errors.js";
 import { registerSecret } from "../../redact/registry.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
-import { importModule } from "../../util/import-module.js";
+import { importModule } from "../../security/import-module.js";
 import {
   defineProvider,
   type FullProvider,

@@ -1,6 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { awsClientOptions, sdkClientOptions } from "../../providers/aws/common.js";
-import { importModule } from "../../util/import-module.js";
+import { importModule } from "../../security/import-module.js";
 import { VaultClient } from "../../vault/client.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
