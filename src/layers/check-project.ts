@@ -60,7 +60,7 @@ export async function checkProjectLayers(
   let live: Issue[] = [];
   if (options.live !== undefined) {
     // Loaded only for --live, so the offline gate does not pay for the Vault client.
-    const { vaultClientFor } = await import("../environments/vault-client.js");
+    const { vaultClientFor } = await import("../project/vault-client.js");
     const { liveLayerIssues, liveOrphanIssues } = await import("./live.js");
     const client = vaultClientFor(project.config, options.live.environment, options.live.env);
     try {

@@ -257,7 +257,7 @@ async function vaultPage(
     ),
   );
   if (uses.length === 0) return "<p>No environment reads from Vault.</p>";
-  const { vaultClientFor } = await import("../environments/vault-client.js");
+  const { vaultClientFor } = await import("../project/vault-client.js");
   // Each environment's own server and credential (its vault: settings, its credentialPrefix).
   const rows = await Promise.all(
     uses.map(async (environment) => {

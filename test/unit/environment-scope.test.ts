@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkSchema } from "../../src/config/check-schema.js";
 import { environmentScope } from "../../src/environments/scope.js";
-import { vaultClientFor } from "../../src/environments/vault-client.js";
+import { vaultClientFor } from "../../src/project/vault-client.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { isCredentialVariable, withoutCredentials } from "../../src/security/credentials.js";
 import { authenticate } from "../../src/vault/auth.js";

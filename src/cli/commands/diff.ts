@@ -9,11 +9,11 @@ import {
 } from "../../diff/environments.js";
 import { diffStoreRevision } from "../../diff/store-revision.js";
 import { diffVaultPaths } from "../../diff/vault-paths.js";
-import { vaultClientFor } from "../../environments/vault-client.js";
 import { StrongboxError } from "../../errors.js";
 import { readUserFile } from "../../fs/read-user-file.js";
 import { readPlaintextDotenv } from "../../migrate/read-dotenv.js";
 import { openProject, projectAuditSink } from "../../project/open.js";
+import { vaultClientFor } from "../../project/vault-client.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";

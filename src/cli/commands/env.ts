@@ -1,7 +1,7 @@
 import { BUILTIN_ENVIRONMENTS } from "../../environments/defaults.js";
-import { vaultClientFor } from "../../environments/vault-client.js";
 import { StrongboxError } from "../../errors.js";
 import { openProject } from "../../project/open.js";
+import { vaultClientFor } from "../../project/vault-client.js";
 import { matchGlob } from "../../schema/glob.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";

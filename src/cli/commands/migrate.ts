@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
-import { vaultClientFor } from "../../environments/vault-client.js";
 import { StrongboxError } from "../../errors.js";
 import { applyMigration, rollbackMigration } from "../../migrate/apply.js";
 import { planMigration } from "../../migrate/plan.js";
 import { sourcesFromEnvironment, sourcesFromFiles } from "../../migrate/sources.js";
 import { openProject, projectAuditSink } from "../../project/open.js";
+import { vaultClientFor } from "../../project/vault-client.js";
 import { skippedCredentialsLine } from "../../security/credentials.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";

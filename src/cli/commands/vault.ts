@@ -1,7 +1,7 @@
 import { environmentScope } from "../../environments/scope.js";
-import { vaultClientFor } from "../../environments/vault-client.js";
 import { StrongboxError } from "../../errors.js";
 import { openProject } from "../../project/open.js";
+import { vaultClientFor } from "../../project/vault-client.js";
 import type { ConfigSpec } from "../../schema/types.js";
 import { vaultDoctor } from "../../vault-ops/doctor.js";
 import { concreteEnvironments } from "../../vault-ops/plan.js";
