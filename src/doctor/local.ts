@@ -9,9 +9,11 @@ import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { StrongboxError } from "../errors.js";
 import { lintProject } from "../hygiene/lint.js";
+import { knownSchemes, providerFor } from "../providers/registry.js";
 import { storeDirectory } from "../providers/store/directory.js";
-import { isVaultRefText } from "../providers/vault/index.js";
+import { refScheme } from "../refs/ref.js";
 import { refTexts } from "../refs/template.js";
+import type { ConfigSpec } from "../schema/types.js";
 import { readKeyFile } from "../store/master-key.js";
 import { openStore } from "../store/open.js";
 
@@ -30,15 +32,13 @@ type Env = Readonly<Record<string, string | undefined>>;
  * (found, valid), the key files (owner and mode), the store (opens with its
  * key, files and manifest agree), `.env` files git would commit, the config
  * compile cache, the audit log (writable, chain intact) and, when the project
- * reads Vault, whether Vault answers. Every check runs; none reads a secret
- * value. The Vault check is given as a function so this module loads no
- * Vault client when there is no Vault.
+ * reads Vault, whether Vault answers (each provider's `health()`). Every
+ * check runs; none reads a secret value.
  */
 export async function localDoctor(options: {
   readonly cwd: string;
   readonly env: Env;
   readonly configPath?: string | undefined;
-  readonly vault?: (config: unknown) => Promise<DoctorCheck>;
 }): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const path = findConfigIfAny(options.cwd, options.configPath);
@@ -89,13 +89,32 @@ export async function localDoctor(options: {
   );
   checks.push(cacheCheck(options.env));
   checks.push(auditCheck(config, baseDir, options.env));
-  const readsVault = Object.values(config.variables).some((spec) =>
-    refTexts(spec).some(isVaultRefText),
-  );
-  if (options.vault !== undefined && (readsVault || options.env.VAULT_ADDR || options.env.BAO_ADDR))
-    checks.push(await options.vault(config));
-  else
-    checks.push({ check: "vault", status: "skip", detail: "the project reads nothing from Vault" });
+  checks.push(...(await providerHealth(config, options.env)));
+  return checks;
+}
+
+/**
+ * Asks each provider that can say how it stands (`health()`) and that the
+ * config uses or the environment points at; one that is neither is a skipped
+ * line. A provider's client is loaded only when it is asked.
+ */
+async function providerHealth(config: ConfigSpec, env: Env): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  for (const scheme of knownSchemes()) {
+    const definition = providerFor(scheme);
+    if (definition?.health === undefined) continue;
+    const used = Object.values(config.variables).some((spec) =>
+      refTexts(spec).some((text) => refScheme(text) === scheme),
+    );
+    const found = await definition.health({ config, env, used });
+    checks.push(
+      found ?? {
+        check: definition.kind,
+        status: "skip",
+        detail: `the project reads nothing from ${definition.words}`,
+      },
+    );
+  }
   return checks;
 }
 
