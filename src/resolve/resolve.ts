@@ -1,7 +1,7 @@
 import type { AuditEvent, AuditSink } from "../audit/audit.js";
 import { checkSchema } from "../config/check-schema.js";
 import { isPureVault } from "../environments/policy.js";
-import { type EnvironmentScope, environmentScope } from "../environments/scope.js";
+import { type EnvironmentScope, scopeOf } from "../environments/scope.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
 import type { Issue } from "../errors.js";
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
@@ -115,9 +115,15 @@ export function* resolveSteps(
           pending,
           strictTransport: isPureVault(environment),
           environment: environment.name,
-          scope: environmentScope(config, environment.name, options.processEnv ?? {}, {
-            isolated: options.isolateCredentials === true,
-          }),
+          // The declaration the environment was selected by (`pr-*` for pr-47), not a second lookup.
+          scope: scopeOf(
+            config,
+            config.environments?.[environment.declaredAs],
+            options.processEnv ?? {},
+            {
+              isolated: options.isolateCredentials === true,
+            },
+          ),
           warn: collectInto(warnings),
         }) as Map<PendingRef, RefOutcome>);
   const entries: ResolvedEntry[] = [];
