@@ -5,7 +5,7 @@
 // Modules the npm package loads from node_modules only when a feature needs them
 // (esbuild for TypeScript configs, pg for smoke tests, the AWS and Azure SDKs)
 // stay outside: the binary loads them from the project's node_modules (and only
-// there, src/util/import-module.ts) when they are there, and says what to install
+// there, src/security/import-module.ts) when they are there, and says what to install
 // when they are not.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,7 +36,7 @@ await build({
   },
   // Inside the executable, require() reaches built-in modules only, and that is all this
   // one serves: the optional packages above are loaded only from the project's node_modules,
-  // after the ownership check (src/util/import-module.ts), never resolved from the working
+  // after the ownership check (src/security/import-module.ts), never resolved from the working
   // directory, its parents or NODE_PATH.
   banner: {
     js: [

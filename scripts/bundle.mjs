@@ -41,7 +41,7 @@ await build({
 });
 
 // The CLI: one script, so the code cache covers all of it. The modules outside it are
-// imported by the launcher on its behalf (src/util/import-module.ts says why).
+// imported by the launcher on its behalf (src/security/import-module.ts says why).
 const commonjs = {
   bundle: true,
   format: "cjs",

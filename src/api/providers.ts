@@ -10,6 +10,9 @@
  * ```
  * @packageDocumentation
  */
+
+export type { WriteToRefOptions } from "../project/write-ref.js";
+export { writeToRef } from "../project/write-ref.js";
 export type {
   Fetched,
   Provider,
@@ -21,5 +24,3 @@ export type {
 export { canWrite, defineLocalProvider, defineProvider } from "../providers/provider.js";
 export type { SourceKindInfo } from "../providers/registry.js";
 export { knownSchemes, providerFor, sourceKinds } from "../providers/registry.js";
-export type { WriteToRefOptions } from "../providers/write-ref.js";
-export { writeToRef } from "../providers/write-ref.js";

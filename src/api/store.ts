@@ -17,6 +17,8 @@
  * @packageDocumentation
  */
 import type { AuditSink } from "../audit/event.js";
+// Hands every provider's credentials to security's rule, which scrubs them from the processes the store starts.
+import "../providers/registry.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { initStore as initStoreWith, openStore as openStoreWith } from "../store/open.js";
 import type { Store } from "../store/store.js";
@@ -25,7 +27,7 @@ import type {
   InitOptions as StoreInitOptions,
 } from "../store/types.js";
 
-export { projectStore } from "../providers/store/project-store.js";
+export { projectStore } from "../project/store.js";
 export type { KeyWrapper, MasterKeyOrigin, MasterRequest } from "../store/key-wrapper.js";
 export type { SecretMeta, VersionWire } from "../store/secret-file.js";
 export type { SecretInfo } from "../store/store.js";

@@ -1,6 +1,6 @@
 import { selectEnvironment } from "../environments/select.js";
 import type { LifecycleContext } from "../lifecycle/rotate.js";
-import { openProject, type Project, projectAuditFile, projectAuditSink } from "../project.js";
+import { openProject, type Project, projectAuditFile, projectAuditSink } from "../project/open.js";
 import { type Invocation, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 import { promptHidden } from "./prompt.js";

@@ -1,6 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
-import { importModule } from "../util/import-module.js";
+import { importModule } from "../security/import-module.js";
 import type { CliIo } from "./io.js";
 import { writeTerminal } from "./io.js";
 

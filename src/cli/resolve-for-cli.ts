@@ -1,4 +1,4 @@
-import { openProject, type Project, resolveProject } from "../project.js";
+import { openProject, type Project, resolveProject } from "../project/open.js";
 import { maskedValues } from "../redact/redactor.js";
 import { registeredRedactor, registerSecret } from "../redact/registry.js";
 import type { Resolution } from "../resolve/types.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { projectStore } from "../providers/store/project-store.js";
+import { projectStore } from "../project/store.js";
 import { openStore } from "../store/open.js";
 import type { Store, StoreOptions } from "../store/store.js";
 import { type Invocation, stringOption } from "./command.js";

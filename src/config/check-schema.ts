@@ -1,17 +1,12 @@
-import { AUDIT_SINKS } from "../audit/open-sink.js";
-import { isProductionName } from "../environments/defaults.js";
+import { AUDIT_KEYS, checkAuditAndPii } from "../audit/check-spec.js";
+import { checkEnvironments, ENV_KEYS } from "../environments/check.js";
 import { type Issue, issue } from "../errors.js";
-import { checkLifecycle } from "../lifecycle/check-spec.js";
-import {
-  environmentConfigs,
-  providerConfigs,
-  providerFor,
-  sourceKinds,
-} from "../providers/registry.js";
+import { providerConfigs, providerFor } from "../providers/registry.js";
 import { parseRef } from "../refs/ref.js";
-import { coerceBuiltin, defaultToRaw, parseDuration } from "../schema/coerce.js";
+import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { checkLifecycle } from "./check-lifecycle.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TYPES = new Set([
@@ -55,15 +50,6 @@ const TYPE_KEYS: Record<string, readonly string[]> = {
   enum: ["values"],
   list: ["separator"],
 };
-const ENV_KEYS = new Set([
-  "description",
-  "files",
-  "secrets",
-  "allowInlineSecrets",
-  "allowSecretDefaults",
-  "lifecycle",
-  "credentialPrefix",
-]);
 /** The config's own top-level fields; providers add theirs (`vault`, `store`, …) through the registry. */
 const CORE_KEYS = [
   "project",
@@ -73,7 +59,6 @@ const CORE_KEYS = [
   "audit",
   "piiFields",
 ];
-const AUDIT_KEYS = ["sink", "file", "failClosed", "rotate", "checkpointEvery", "syslog"];
 
 const checked = new WeakMap<object, readonly Issue[]>();
 
@@ -241,140 +226,6 @@ function checkRefs(name: string, ref: VariableSpec["ref"]): Issue[] {
           hint: "see docs/references.md",
         }),
       );
-    }
-  }
-  return issues;
-}
-
-function checkEnvironments(config: ConfigSpec): Issue[] {
-  const issues: Issue[] = [];
-  const environments = config.environments ?? {};
-  for (const [name, spec] of Object.entries(environments)) {
-    const add = (message: string, hint?: string) =>
-      issues.push(issue("E_SCHEMA", `environments.${name}: ${message}`, { hint }));
-    if (!/^[a-z0-9*][a-z0-9*_.-]*$/i.test(name))
-      add("environment names are letters, digits, - _ . and * for globs");
-    const providerSections = environmentConfigs();
-    const fields = (spec ?? {}) as unknown as Readonly<Record<string, unknown>>;
-    for (const key of Object.keys(fields)) {
-      const section = providerSections.find((candidate) => candidate.key === key);
-      if (section !== undefined) {
-        // The provider's own check, its messages placed under this environment.
-        for (const found of section.validate(fields[key]))
-          issues.push({ ...found, message: `environments.${name}.${found.message}` });
-      } else if (!ENV_KEYS.has(key))
-        add(
-          `unknown field "${key}"`,
-          `known fields: ${[...ENV_KEYS, ...providerSections.map((known) => known.key)].join(", ")}`,
-        );
-    }
-    const prefix = fields.credentialPrefix;
-    if (prefix !== undefined && (typeof prefix !== "string" || !/^[A-Z][A-Z0-9_]*_$/.test(prefix)))
-      add(
-        "credentialPrefix must be upper-case letters, digits and _, ending in _",
-        `credentialPrefix: ${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_ reads ${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_VAULT_TOKEN`,
-      );
-    const sources = sourceKinds().map((info) => info.kind);
-    const secrets = spec?.secrets as unknown;
-    if (
-      secrets !== undefined &&
-      (secrets === null ||
-        typeof secrets !== "object" ||
-        Array.isArray(secrets) ||
-        !Array.isArray((secrets as { from?: unknown }).from))
-    ) {
-      // A list here used to be ignored in silence, leaving the built-in sources in force.
-      add("secrets must be a map with a `from` list", "secrets: { from: [vault, store] }");
-      continue;
-    }
-    for (const source of spec?.secrets?.from ?? [])
-      if (!sources.includes(source))
-        add(`unknown secret source "${source}"`, `sources: ${sources.join(", ")}`);
-    if (isProductionName(name) && spec?.allowSecretDefaults === true) {
-      add(
-        "secrets may never fall back to defaults in production",
-        "remove allowSecretDefaults here",
-      );
-    }
-    if (spec?.lifecycle !== undefined && spec.lifecycle !== "warn" && spec.lifecycle !== "enforce")
-      add('lifecycle must be "warn" or "enforce"');
-  }
-  const chosen = config.defaultEnvironment;
-  if (
-    chosen !== undefined &&
-    config.environments !== undefined &&
-    !Object.hasOwn(environments, chosen)
-  ) {
-    issues.push(
-      issue("E_SCHEMA", `defaultEnvironment "${chosen}" is not declared in environments`),
-    );
-  }
-  return issues;
-}
-
-/** The `audit` section and `piiFields`: shapes only; where records go is settled when a sink opens. */
-function checkAuditAndPii(fields: Readonly<Record<string, unknown>>): Issue[] {
-  const issues: Issue[] = [];
-  const add = (message: string, hint?: string) =>
-    issues.push(issue("E_SCHEMA", message, hint === undefined ? {} : { hint }));
-  const pii = fields.piiFields;
-  if (
-    pii !== undefined &&
-    (!Array.isArray(pii) || pii.some((name) => typeof name !== "string" || name === ""))
-  )
-    add("config: piiFields must be a list of field names", "piiFields: [email, name, phone]");
-  const audit = fields.audit;
-  if (audit === undefined) return issues;
-  if (audit === null || typeof audit !== "object" || Array.isArray(audit)) {
-    add("config: audit must be a map", "audit: { file: audit.jsonl }");
-    return issues;
-  }
-  const spec = audit as Readonly<Record<string, unknown>>;
-  for (const key of Object.keys(spec))
-    if (!AUDIT_KEYS.includes(key))
-      add(`config: unknown field "audit.${key}"`, `known fields: ${AUDIT_KEYS.join(", ")}`);
-  if (spec.sink !== undefined && !(AUDIT_SINKS as readonly string[]).includes(String(spec.sink)))
-    add(`config: audit.sink "${String(spec.sink)}" is not one of ${AUDIT_SINKS.join(", ")}`);
-  const syslog = spec.syslog as Readonly<Record<string, unknown>> | undefined;
-  if (
-    syslog !== undefined &&
-    (syslog === null ||
-      typeof syslog !== "object" ||
-      (syslog.socket !== undefined && (typeof syslog.socket !== "string" || syslog.socket === "")))
-  )
-    add(
-      "config: audit.syslog must be a map with a socket path",
-      "audit: { syslog: { socket: /dev/log } }",
-    );
-  if (spec.file !== undefined && (typeof spec.file !== "string" || spec.file === ""))
-    add("config: audit.file must be a path");
-  const closed = spec.failClosed;
-  if (
-    closed !== undefined &&
-    typeof closed !== "boolean" &&
-    !(Array.isArray(closed) && closed.every((name) => typeof name === "string"))
-  )
-    add("config: audit.failClosed must be true, false or a list of environments");
-  if (
-    spec.checkpointEvery !== undefined &&
-    !(Number.isInteger(spec.checkpointEvery) && (spec.checkpointEvery as number) > 0)
-  )
-    add("config: audit.checkpointEvery must be a positive whole number");
-  const rotate = spec.rotate as Readonly<Record<string, unknown>> | undefined;
-  if (rotate !== undefined) {
-    if (rotate === null || typeof rotate !== "object")
-      add(
-        "config: audit.rotate must be a map",
-        "audit: { rotate: { maxBytes: 67108864, maxAge: 7d } }",
-      );
-    else {
-      if (
-        rotate.maxBytes !== undefined &&
-        !(Number.isInteger(rotate.maxBytes) && (rotate.maxBytes as number) > 0)
-      )
-        add("config: audit.rotate.maxBytes must be a positive whole number of bytes");
-      if (rotate.maxAge !== undefined && !parseDuration(String(rotate.maxAge)).ok)
-        add("config: audit.rotate.maxAge must be a duration such as 7d");
     }
   }
   return issues;

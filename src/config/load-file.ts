@@ -11,7 +11,7 @@ import {
   importModule,
   setProjectDir,
   untrustedModule,
-} from "../util/import-module.js";
+} from "../security/import-module.js";
 import { cacheDir, cachedCompile } from "./compile-cache.js";
 
 /** What a config's `import … from "strongbox"` is bundled from: `defineConfig` and friends. */

@@ -1,7 +1,7 @@
 import { type AwsClientOptions, sdkClientOptions } from "../aws/client.js";
 import { awsError } from "../aws/errors.js";
+import { importModule } from "../security/import-module.js";
 import type { Store } from "../store/store.js";
-import { importModule } from "../util/import-module.js";
 import type { VaultClient } from "../vault/client.js";
 import { type RefBackend, refBackend } from "./provider-refs.js";
 

@@ -11,10 +11,10 @@ import {
 import { ResolutionError, StrongboxError } from "../errors.js";
 import type { KeyService } from "../keys/key-service.js";
 import { openKeyService } from "../keys/registry.js";
-import { openProject, type Project, resolveProject } from "../project.js";
+import { openProject, type Project, resolveProject } from "../project/open.js";
 import type { Resolution } from "../resolve/types.js";
+import { importModule } from "../security/import-module.js";
 import type { Store } from "../store/store.js";
-import { importModule } from "../util/import-module.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { environmentSpec } from "../environments/scope.js";
 import { selectEnvironment } from "../environments/select.js";
 import { inventory } from "../lifecycle/inventory.js";
-import { type Project, resolveProject } from "../project.js";
+import { type Project, resolveProject } from "../project/open.js";
 import { schemaRefFor } from "../refs/template.js";
 import { isRequired } from "../resolve/candidates.js";
 import type { Resolution } from "../resolve/types.js";

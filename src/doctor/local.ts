@@ -9,9 +9,11 @@ import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { StrongboxError } from "../errors.js";
 import { lintProject } from "../hygiene/lint.js";
+import { knownSchemes, providerFor } from "../providers/registry.js";
 import { storeDirectory } from "../providers/store/directory.js";
-import { isVaultRefText } from "../providers/vault/index.js";
+import { refScheme } from "../refs/ref.js";
 import { refTexts } from "../refs/template.js";
+import type { ConfigSpec } from "../schema/types.js";
 import { readKeyFile } from "../store/master-key.js";
 import { openStore } from "../store/open.js";
 
@@ -29,16 +31,14 @@ type Env = Readonly<Record<string, string | undefined>>;
  * The local side of a project's health, for `strongbox doctor`: the config
  * (found, valid), the key files (owner and mode), the store (opens with its
  * key, files and manifest agree), `.env` files git would commit, the config
- * compile cache, the audit log (writable, chain intact) and, when the project
- * reads Vault, whether Vault answers. Every check runs; none reads a secret
- * value. The Vault check is given as a function so this module loads no
- * Vault client when there is no Vault.
+ * compile cache, the audit log (writable, chain intact) and how each provider
+ * the project uses stands (its `health()`, e.g. whether Vault answers). Every
+ * check runs; none reads a secret value.
  */
 export async function localDoctor(options: {
   readonly cwd: string;
   readonly env: Env;
   readonly configPath?: string | undefined;
-  readonly vault?: (config: unknown) => Promise<DoctorCheck>;
 }): Promise<DoctorCheck[]> {
   const path = findConfigIfAny(options.cwd, options.configPath);
   if (path === undefined)
@@ -65,7 +65,7 @@ export async function localDoctor(options: {
     gitignoreCheck(config, baseDir),
     cacheCheck(options.env),
     auditCheck(config, baseDir, options.env),
-    await vaultCheck(config, options),
+    ...(await providerHealth(config, options.env)),
   ];
 }
 
@@ -101,17 +101,29 @@ function gitignoreCheck(config: LoadedConfig, baseDir: string): DoctorCheck {
       };
 }
 
-/** Vault, when the project reads it (or the environment names one) and a check was given. */
-async function vaultCheck(
-  config: LoadedConfig,
-  options: { readonly env: Env; readonly vault?: (config: unknown) => Promise<DoctorCheck> },
-): Promise<DoctorCheck> {
-  const readsVault = Object.values(config.variables).some((spec) =>
-    refTexts(spec).some(isVaultRefText),
-  );
-  if (options.vault !== undefined && (readsVault || options.env.VAULT_ADDR || options.env.BAO_ADDR))
-    return options.vault(config);
-  return { check: "vault", status: "skip", detail: "the project reads nothing from Vault" };
+/**
+ * Asks each provider that can say how it stands (`health()`) and that the
+ * config uses or the environment points at; one that is neither is a skipped
+ * line. A provider's client is loaded only when it is asked.
+ */
+async function providerHealth(config: ConfigSpec, env: Env): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  for (const scheme of knownSchemes()) {
+    const definition = providerFor(scheme);
+    if (definition?.health === undefined) continue;
+    const used = Object.values(config.variables).some((spec) =>
+      refTexts(spec).some((text) => refScheme(text) === scheme),
+    );
+    const found = await definition.health({ config, env, used });
+    checks.push(
+      found ?? {
+        check: definition.kind,
+        status: "skip",
+        detail: `the project reads nothing from ${definition.words}`,
+      },
+    );
+  }
+  return checks;
 }
 
 function keyFileChecks(env: Env): DoctorCheck[] {

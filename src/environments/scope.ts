@@ -5,9 +5,9 @@ import {
   providerCredentialVariables,
   providerDeclaring,
 } from "../providers/registry.js";
+import { lookupByGlob } from "../schema/glob.js";
 import type { ConfigSpec, EnvironmentSpec } from "../schema/types.js";
 import { CREDENTIAL_VARIABLES, isCredentialVariable } from "../security/credentials.js";
-import { lookupByGlob } from "./glob.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -68,7 +68,20 @@ export function environmentScope(
   processEnv: Env,
   options: ScopeOptions = {},
 ): EnvironmentScope {
-  const spec = environmentSpec(config, environment);
+  return scopeOf(config, environmentSpec(config, environment), processEnv, options);
+}
+
+/**
+ * The scope of an environment whose declaration the caller already holds
+ * (the resolver's selected environment): {@link environmentScope} without
+ * looking the environment up by name again.
+ */
+export function scopeOf(
+  config: ConfigSpec,
+  spec: EnvironmentSpec | undefined,
+  processEnv: Env,
+  options: ScopeOptions = {},
+): EnvironmentScope {
   const own = (spec ?? {}) as unknown as Readonly<Record<string, unknown>>;
   const top = config as unknown as Readonly<Record<string, unknown>>;
   const providerKeys = new Set(environmentConfigs().map((section) => section.key));

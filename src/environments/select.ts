@@ -1,9 +1,9 @@
 import { StrongboxError } from "../errors.js";
 import { defaultSecretSources } from "../providers/registry.js";
+import { lookupByGlob } from "../schema/glob.js";
 import type { ConfigSpec, EnvironmentSpec, SourceKind } from "../schema/types.js";
 import { didYouMean } from "../util/suggest.js";
 import { BUILTIN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, isProductionName } from "./defaults.js";
-import { lookupByGlob } from "./glob.js";
 
 /** A selected environment with every policy field settled. */
 export interface Environment {

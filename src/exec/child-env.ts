@@ -1,6 +1,15 @@
-import type { Resolution } from "../resolve/types.js";
 import { withoutCredentials } from "../security/credentials.js";
 import { attestationFor, MARKER } from "./attestation.js";
+
+/**
+ * What a child's environment is made from: a resolution's entries (env name
+ * and raw value) and the environment's name. The resolver's `Resolution` is
+ * one; exec needs only this much, so it names nothing above its floor.
+ */
+export interface ChildEnvSource {
+  readonly entries: ReadonlyArray<{ readonly envName: string; readonly raw?: string | undefined }>;
+  readonly environment: { readonly name: string };
+}
 
 /**
  * The environment a child receives: the parent's, without Strongbox's
@@ -10,7 +19,7 @@ import { attestationFor, MARKER } from "./attestation.js";
  */
 export function childEnvironment(
   parent: Readonly<Record<string, string | undefined>>,
-  resolution: Resolution,
+  resolution: ChildEnvSource,
 ): Record<string, string> {
   const declared = new Set(resolution.entries.map((entry) => entry.envName));
   const env = withoutCredentials(parent, declared);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { basename, dirname, join, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { namesIn } from "../fs/names-in.js";
-import type { Project } from "../project.js";
+import type { Project } from "../project/open.js";
 import { GENERATED_CTMPL_MARK, renderCtmpl } from "./ctmpl.js";
 import { renderEnvExample } from "./example.js";
 

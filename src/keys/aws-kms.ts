@@ -1,6 +1,6 @@
 import { type AwsClientOptions, awsClientOptions, sdkClientOptions } from "../aws/client.js";
 import { StrongboxError } from "../errors.js";
-import { importModule } from "../util/import-module.js";
+import { importModule } from "../security/import-module.js";
 import type { KeyService, KeyServiceDefinition, NewDataKey, RecipientKeys } from "./key-service.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

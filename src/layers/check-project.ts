@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Issue } from "../errors.js";
 import { readUserFile } from "../fs/read-user-file.js";
-import type { Project } from "../project.js";
+import type { Project } from "../project/open.js";
 import { checkLayers, type LayerFile, type LayerReport } from "./check-layers.js";
 
 /** What {@link checkProjectLayers} reads beyond the project. */
@@ -60,7 +60,7 @@ export async function checkProjectLayers(
   let live: Issue[] = [];
   if (options.live !== undefined) {
     // Loaded only for --live, so the offline gate does not pay for the Vault client.
-    const { vaultClientFor } = await import("../vault/for-environment.js");
+    const { vaultClientFor } = await import("../project/vault-client.js");
     const { liveLayerIssues, liveOrphanIssues } = await import("./live.js");
     const client = vaultClientFor(project.config, options.live.environment, options.live.env);
     try {

@@ -1,6 +1,6 @@
 import { isProductionName } from "../environments/defaults.js";
-import { lookupByGlob } from "../environments/glob.js";
 import { type Issue, issue } from "../errors.js";
+import { lookupByGlob } from "../schema/glob.js";
 import { type LifecycleContext, lifecycleStates } from "./rotate.js";
 
 /** What `check` says about secrets' lifecycles: warnings, and problems where the environment enforces. */

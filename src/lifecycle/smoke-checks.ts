@@ -1,6 +1,6 @@
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
-import { importModule } from "../util/import-module.js";
+import { importModule } from "../security/import-module.js";
 import {
   closeOnAbort,
   credentialTransport,

@@ -1,4 +1,4 @@
-import { type Project, resolveProject } from "../project.js";
+import { type Project, resolveProject } from "../project/open.js";
 import { smokeTest } from "./smoke.js";
 
 /**

@@ -1,47 +1,12 @@
-import { lookupByGlob } from "../environments/glob.js";
 import { parseDuration } from "../schema/coerce.js";
-import type { RotationSpec, VariableSpec } from "../schema/types.js";
-import { rotationsOf } from "./check-spec.js";
+import { DAY, rotationIn } from "../schema/rotation.js";
+import type { VariableSpec } from "../schema/types.js";
 
-const DAY = 86_400_000;
 /** How long before a due date or an expiry `check` starts warning, unless `warnBefore` says. */
 export const DEFAULT_WARN_BEFORE = 14 * DAY;
-/** How long the previous value stays readable after a rotation, unless `overlap` says. */
-export const DEFAULT_OVERLAP = DAY;
-/** How long a rotation soaks before the previous version is retired, unless `soak` says. */
-export const DEFAULT_SOAK = DAY;
 
-/** A rotation policy with its durations in milliseconds. */
-export interface Rotation {
-  readonly everyMs: number;
-  readonly overlapMs: number;
-  readonly soakMs: number;
-  readonly generator?: RotationSpec["generator"];
-}
-
-/** The rotation policy of `spec` in `environment` (an exact name, else the most specific glob). */
-export function rotationIn(spec: VariableSpec, environment: string): Rotation | undefined {
-  if (spec.rotation === undefined) return undefined;
-  const policies = rotationsOf(spec.rotation);
-  const only = policies.length === 1 ? policies[0] : undefined;
-  const chosen =
-    only !== undefined && only[0] === undefined
-      ? only[1]
-      : lookupByGlob(Object.fromEntries(policies) as Record<string, RotationSpec>, environment)
-          ?.value;
-  if (chosen === undefined) return undefined;
-  const ms = (text: string | undefined, fallback: number) => {
-    if (text === undefined) return fallback;
-    const parsed = parseDuration(text);
-    return parsed.ok ? (parsed.value as number) : fallback;
-  };
-  return {
-    everyMs: ms(chosen.every, Number.POSITIVE_INFINITY),
-    overlapMs: ms(chosen.overlap, DEFAULT_OVERLAP),
-    soakMs: ms(chosen.soak, DEFAULT_SOAK),
-    ...(chosen.generator === undefined ? {} : { generator: chosen.generator }),
-  };
-}
+// The rotation policy grammar lives with the schema; re-exported for the lifecycle API.
+export { type Rotation, rotationIn } from "../schema/rotation.js";
 
 /** Where a secret stands in its lifecycle at one moment. Times only, never a value. */
 export interface LifecycleStatus {

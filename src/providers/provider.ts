@@ -205,6 +205,24 @@ export function canDescribe(provider: Provider): provider is Provider & Metadata
   return typeof (provider as Partial<MetadataCapability>).metadata === "function";
 }
 
+/** One line of `strongbox doctor`: how a provider (or another local check) stands; never a value. */
+export interface HealthCheck {
+  readonly check: string;
+  readonly status: "ok" | "warn" | "fail" | "skip";
+  readonly detail: string;
+  readonly hint?: string;
+}
+
+/** What a provider's health check is given. */
+export interface HealthContext {
+  /** The project's config (its provider sections are read from it). */
+  readonly config: unknown;
+  /** The process environment: where the provider's address and credentials are. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether some variable of the config reads from this provider's scheme. */
+  readonly used: boolean;
+}
+
 /**
  * How a provider plugs in: everything about its scheme lives here, so adding
  * a provider is its folder plus one registry line. Shared code (policy,
@@ -281,6 +299,12 @@ export interface ProviderDefinition {
    * cheap (env, mounted files). `loadConfigSync()` can follow only these.
    */
   readSync?(refs: readonly Ref[], ctx: ReadContext): ReadonlyMap<Ref, ReadResult>;
+  /**
+   * Optional capability: whether the provider answers, for `strongbox doctor`
+   * (its line is named `check`). Undefined when the project neither uses it nor
+   * points at it, which doctor reports as skipped. Reads no secret value.
+   */
+  health?(context: HealthContext): Promise<HealthCheck | undefined>;
 }
 
 /** Registers nothing by itself; {@link defineProvider} only gives the definition a type. */

@@ -1,5 +1,6 @@
 import type { ErrorCode } from "../errors.js";
 import { registerVocabulary } from "../redact/registry.js";
+import { declareCredentials } from "../security/credential-table.js";
 import { awsSecretsManagerProvider } from "./aws/secrets-manager.js";
 import { awsSsmProvider } from "./aws/ssm.js";
 import { azureKeyVaultProvider } from "./azure/key-vault.js";
@@ -26,6 +27,15 @@ const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(
     azureKeyVaultProvider,
   ].map((d) => [d.scheme, d]),
 );
+
+// Each provider's credentials join security's one rule (security/credentials.ts) and its
+// file-read guard, handed down: security sits floors below the providers and asks none of them.
+for (const definition of definitions.values())
+  declareCredentials({
+    by: definition.scheme,
+    ...(definition.credentials === undefined ? {} : { variables: definition.credentials }),
+    ...(definition.credentialFiles === undefined ? {} : { files: definition.credentialFiles }),
+  });
 
 // Schemes and source kinds are Strongbox's words, printed in every report: never masked.
 registerVocabulary([

@@ -1,5 +1,5 @@
-import { lookupByGlob } from "../environments/glob.js";
 import { StrongboxError } from "../errors.js";
+import { lookupByGlob } from "../schema/glob.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 
 /**

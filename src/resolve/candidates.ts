@@ -1,7 +1,7 @@
-import { lookupByGlob } from "../environments/glob.js";
 import type { Environment } from "../environments/select.js";
 import { schemaRefFor } from "../refs/template.js";
 import { defaultToRaw } from "../schema/coerce.js";
+import { lookupByGlob } from "../schema/glob.js";
 import type { VariableSpec } from "../schema/types.js";
 import { envValue } from "../util/env-value.js";
 import type { LoadedFile } from "./dotenv-files.js";

@@ -1,12 +1,11 @@
 import { setMaxListeners } from "node:events";
-import { environmentScope } from "../environments/scope.js";
 import { issue } from "../errors.js";
 import type { ReadContext } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
 import type { ConfigSpec } from "../schema/types.js";
 import { fetchRefs, type PendingRef, type RefOutcome, toOutcome } from "./fetch-refs.js";
 import { projectReadScope } from "./read-scope.js";
-import { type ResolveOptions, resolveSteps } from "./resolve.js";
+import { type ResolveOptions, resolveSteps, type Step } from "./resolve.js";
 import type { Resolution } from "./types.js";
 
 /**
@@ -25,7 +24,7 @@ export async function resolveConfig(
     step = steps.next(
       current.kind === "fetch"
         ? await fetchRefs(current.pending, {
-            ...context(config, options, deadline(options), current.environment),
+            ...context(config, options, deadline(options), current),
             strictTransport: current.strictTransport,
             environment: current.environment,
             warn: current.warn,
@@ -60,7 +59,7 @@ export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = 
     if (current.kind === "fetch") {
       step = steps.next(
         fetchRefsSync(current.pending, {
-          ...context(config, options, undefined, current.environment),
+          ...context(config, options, undefined, current),
           strictTransport: current.strictTransport,
           environment: current.environment,
           warn: current.warn,
@@ -79,17 +78,19 @@ export function resolveConfigSync(config: ConfigSpec, options: ResolveOptions = 
   return step.value;
 }
 
-/** What the providers of `environment` read with: its scope (own settings, own credentials). */
+/**
+ * What the providers of the step's environment read with: the scope the
+ * resolver worked out for the environment it selected (own settings, own
+ * credentials).
+ */
 function context(
   config: ConfigSpec,
   options: ResolveOptions,
   signal: AbortSignal | undefined,
-  environment: string,
+  step: Extract<Step, { kind: "fetch" }>,
 ): ReadContext {
+  const { environment, scope } = step;
   const baseDir = options.baseDir ?? options.cwd ?? ".";
-  const scope = environmentScope(config, environment, options.processEnv ?? {}, {
-    isolated: options.isolateCredentials === true,
-  });
   return {
     baseDir,
     processEnv: scope.processEnv,

@@ -1,30 +1,22 @@
 import type { AuditEvent, AuditSink, Principal } from "../audit/event.js";
 import { auditFailsClosed } from "../audit/open-sink.js";
 import { checkSchema } from "../config/check-schema.js";
-import { matchGlob } from "../environments/glob.js";
-import { checkPolicy, isPureVault } from "../environments/policy.js";
+import { isPureVault } from "../environments/policy.js";
+import { type EnvironmentScope, scopeOf } from "../environments/scope.js";
 import { type Environment, selectEnvironment } from "../environments/select.js";
-import { type Issue, issue, StrongboxError } from "../errors.js";
-import { withPreviousValues } from "../lifecycle/previous.js";
-import {
-  isTransientCode,
-  knownSchemes,
-  providerFor,
-  pureProvider,
-  sourceWords,
-} from "../providers/registry.js";
+import type { Issue } from "../errors.js";
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
-import { registerIdentifier, registerSecret } from "../redact/registry.js";
-import { formatRef, parseRef, type Ref, refScheme } from "../refs/ref.js";
-import { fillRefTemplate } from "../refs/template.js";
-import type { AuditSpec, ConfigSpec, SourceKind, VariableSpec } from "../schema/types.js";
+import type { ConfigSpec } from "../schema/types.js";
 import type { ReadScope } from "../security/read-guard.js";
-import { gatherCandidates, isRequired } from "./candidates.js";
+import { gatherCandidates } from "./candidates.js";
 import { loadDotenvFiles } from "./dotenv-files.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
-import { isCommittedFile } from "./git-tracked.js";
-import type { Candidate, Provenance, Resolution, ResolvedEntry } from "./types.js";
-import { type Validated, validateValue } from "./validate-value.js";
+import { fallBack, type Picked, pick, registerRead } from "./pick.js";
+import { withPreviousValues } from "./previous.js";
+import { auditEvent, recordAccess } from "./record.js";
+import { settle } from "./settle.js";
+import type { Resolution, ResolvedEntry } from "./types.js";
+import type { Validated } from "./validate-value.js";
 
 /** How one resolution runs. Everything the outside world supplies is passed in. */
 export interface ResolveOptions {
@@ -80,34 +72,87 @@ export type Step =
       readonly strictTransport: boolean;
       /** The environment being resolved (a store may keep one store per environment). */
       readonly environment: string;
+      /**
+       * The selected environment's scope (its provider sections and credentials), worked
+       * out once per resolution from the environment the resolver selected.
+       */
+      readonly scope: EnvironmentScope;
       /** Where providers report what the user should know but that does not stop resolution. */
       readonly warn: (message: string) => void;
     }
   | { readonly kind: "validate"; readonly result: Promise<Validated> };
-type StepResult = Map<PendingRef, RefOutcome> | Validated;
+/** What the driver hands back for a step: the references' outcomes, or the validator's verdict. */
+export type StepResult = Map<PendingRef, RefOutcome> | Validated;
 
-interface Picked {
-  readonly name: string;
-  readonly spec: VariableSpec;
-  readonly envName: string;
-  readonly secret: boolean;
-  readonly required: boolean;
-  readonly candidates: readonly Candidate[];
-  readonly winner: Candidate | undefined;
-  readonly pending?: PendingRef;
-  readonly problem?: Issue;
+/** A resolution's plan: the selected environment, the config with its companions, what was picked. */
+interface Plan {
+  readonly environment: Environment;
+  readonly config: ConfigSpec;
+  readonly picked: readonly Picked[];
+  readonly issues: Issue[];
 }
 
 /**
  * Resolves every variable of `config` for one environment: plan the candidates,
  * fetch references in batches, apply the environment's policy, validate, and
  * record provenance. A generator so that one body serves both the async
- * resolver and the sync one: it yields the steps that may need waiting.
+ * resolver and the sync one: it yields the steps that may need waiting. The
+ * environment is selected once and carried through, its scope with it.
  */
 export function* resolveSteps(
   declared: ConfigSpec,
   options: ResolveOptions,
 ): Generator<Step, Resolution, StepResult> {
+  const plan = planResolution(declared, options);
+  if (!("picked" in plan)) return plan;
+  const { environment, config, picked, issues } = plan;
+  const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
+  const warnings: string[] = [];
+  const outcomes =
+    pending.length === 0
+      ? new Map<PendingRef, RefOutcome>()
+      : ((yield {
+          kind: "fetch",
+          pending,
+          strictTransport: isPureVault(environment),
+          environment: environment.name,
+          // The declaration the environment was selected by (`pr-*` for pr-47), not a second lookup.
+          scope: scopeOf(
+            config,
+            config.environments?.[environment.declaredAs],
+            options.processEnv ?? {},
+            {
+              isolated: options.isolateCredentials === true,
+            },
+          ),
+          warn: collectInto(warnings),
+        }) as Map<PendingRef, RefOutcome>);
+  const entries: ResolvedEntry[] = [];
+  const events: AuditEvent[] = [];
+  const now = (options.now ?? (() => new Date()))().toISOString();
+  for (const original of picked) {
+    const fallback = fallBack(original, outcomes, environment);
+    const p = fallback?.picked ?? original;
+    if (fallback !== undefined) warnings.push(fallback.warning);
+    const settled = yield* settle(p, outcomes, environment);
+    entries.push(settled.entry);
+    if (settled.issue !== undefined) issues.push(settled.issue);
+    // A value handed over by `strongbox run` was recorded when the parent read it.
+    if (p.secret && p.winner?.source !== "parent")
+      events.push(auditEvent(p, settled, environment, now, options.audit));
+  }
+  warnings.push(...shortSecretWarnings(entries));
+  const unrecorded = recordAccess(options.audit, events, config.audit, environment);
+  if (unrecorded?.code === "E_AUDIT") issues.push(unrecorded);
+  else if (unrecorded !== undefined) warnings.push(unrecorded.message);
+  return { ok: issues.length === 0, environment, issues, entries, warnings };
+}
+
+/**
+ * Selects the environment, checks the schema, reads the `.env` files and
+ * picks each variable's candidates; a config without variables ends here.
+ */
+function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | Resolution {
   const processEnv = options.processEnv ?? {};
   const cwd = options.cwd ?? ".";
   const schemaIssues = checkSchema(declared);
@@ -132,7 +177,6 @@ export function* resolveSteps(
         explicit,
         processEnv,
       });
-  const issues: Issue[] = [...schemaIssues, ...loaded.issues];
   const inputs = { processEnv, files: loaded.files, environment, preResolved };
   const picked = Object.entries(config.variables)
     .filter(([name]) => !broken.has(name))
@@ -140,379 +184,28 @@ export function* resolveSteps(
       pick(name, spec, gatherCandidates(name, spec, inputs), environment, config, preResolved),
     );
   registerRead(picked, environment.name);
-  const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
-  const warnings: string[] = [];
-  const outcomes =
-    pending.length === 0
-      ? new Map<PendingRef, RefOutcome>()
-      : ((yield {
-          kind: "fetch",
-          pending,
-          strictTransport: isPureVault(environment),
-          environment: environment.name,
-          warn: (message: string) => {
-            if (!warnings.includes(message)) warnings.push(message);
-          },
-        }) as Map<PendingRef, RefOutcome>);
-  const entries: ResolvedEntry[] = [];
-  const events: AuditEvent[] = [];
-  const now = (options.now ?? (() => new Date()))().toISOString();
-  for (const original of picked) {
-    const fallback = fallBack(original, outcomes, environment);
-    const p = fallback?.picked ?? original;
-    if (fallback !== undefined) warnings.push(fallback.warning);
-    const settled = yield* settle(p, outcomes, environment);
-    entries.push(settled.entry);
-    if (settled.issue !== undefined) issues.push(settled.issue);
-    // A value handed over by `strongbox run` was recorded when the parent read it.
-    if (p.secret && p.winner?.source !== "parent")
-      events.push(auditEvent(p, settled, environment, now, options.audit));
-  }
-  for (const entry of entries)
-    if (
-      entry.secret &&
-      entry.raw !== undefined &&
-      entry.raw.length > 0 &&
-      entry.raw.length < MIN_MASK_LENGTH
+  return { environment, config, picked, issues: [...schemaIssues, ...loaded.issues] };
+}
+
+/** A provider's `warn`: each distinct message once, in the resolution's warnings. */
+function collectInto(warnings: string[]): (message: string) => void {
+  return (message) => {
+    if (!warnings.includes(message)) warnings.push(message);
+  };
+}
+
+/** A warning for each secret too short to mask in output (and too short to be a secret). */
+function shortSecretWarnings(entries: readonly ResolvedEntry[]): string[] {
+  return entries
+    .filter(
+      (entry) =>
+        entry.secret &&
+        entry.raw !== undefined &&
+        entry.raw.length > 0 &&
+        entry.raw.length < MIN_MASK_LENGTH,
     )
-      warnings.push(
-        `${entry.name} is a secret of ${entry.raw.length} character${entry.raw.length === 1 ? "" : "s"}: too short to mask in output, and too short to be a secret; use a longer value`,
-      );
-  const unrecorded = recordAccess(options.audit, events, config.audit, environment);
-  if (unrecorded?.code === "E_AUDIT") issues.push(unrecorded);
-  else if (unrecorded !== undefined) warnings.push(unrecorded.message);
-  return { ok: issues.length === 0, environment, issues, entries, warnings };
-}
-
-/**
- * Outside pure Vault mode, when Vault cannot be reached for a variable's
- * reference, the next source that holds a literal value (a later file, the
- * schema default) is used instead, with a warning. Pure Vault mode never falls
- * back: there, an unreachable Vault stops the start.
- */
-function fallBack(
-  p: Picked,
-  outcomes: Map<PendingRef, RefOutcome>,
-  environment: Environment,
-): { picked: Picked; warning: string } | undefined {
-  const outcome = p.pending === undefined ? undefined : outcomes.get(p.pending);
-  if (
-    outcome === undefined ||
-    outcome.ok ||
-    !isTransientCode(outcome.issue.code) ||
-    isPureVault(environment)
-  )
-    return undefined;
-  const index = p.candidates.findIndex(
-    (c, i) => i > 0 && c.source !== "ref" && refScheme(c.raw) === undefined,
-  );
-  const replacement = p.candidates[index];
-  if (replacement === undefined || p.winner === undefined) return undefined;
-  const failed = {
-    ...p.winner,
-    note: `${outcome.issue.code}: ${sourceWords(outcome.kind ?? "")} could not be reached; fell back`,
-  };
-  const candidates = [
-    replacement,
-    failed,
-    ...p.candidates.filter((_c, i) => i !== index && i !== 0),
-  ];
-  const { pending: _pending, problem: _problem, ...rest } = p;
-  return {
-    picked: { ...rest, candidates, winner: replacement },
-    warning: `${p.name}: ${sourceWords(outcome.kind ?? "")} could not be reached (${outcome.issue.code}); using ${replacement.place} instead, as environment "${environment.name}" allows`,
-  };
-}
-
-function pick(
-  name: string,
-  spec: VariableSpec,
-  candidates: Candidate[],
-  environment: Environment,
-  config: ConfigSpec,
-  preResolved: boolean,
-): Picked {
-  const base = {
-    name,
-    spec,
-    envName: spec.env ?? name,
-    secret: spec.secret === true,
-    required: isRequired(spec, environment.name),
-    candidates,
-    winner: candidates[0],
-  };
-  const winner = candidates[0];
-  if (winner === undefined || winner.source === "parent" || preResolved) return base;
-  const scheme = refScheme(winner.raw);
-  const isRef =
-    winner.source === "ref" || (scheme !== undefined && knownSchemes().includes(scheme));
-  if (!isRef) return base;
-  try {
-    const text =
-      winner.source === "ref"
-        ? fillRefTemplate(winner.raw, name, spec, environment.name, config)
-        : winner.raw;
-    const ref = parseRef(text, name);
-    const definition = providerFor(ref.scheme);
-    if (definition === undefined)
-      throw new StrongboxError("E_REF", `${name}: unknown reference scheme "${ref.scheme}://"`);
-    definition.validateRef(ref, name);
-    return { ...base, pending: { variable: name, ref } };
-  } catch (error) {
-    const known = error as StrongboxError;
-    return {
-      ...base,
-      problem: issue("E_REF", `${known.message} (in ${winner.place})`, {
-        variable: name,
-        hint: known.hint,
-      }),
-    };
-  }
-}
-
-interface Settled {
-  readonly entry: ResolvedEntry;
-  readonly issue?: Issue;
-  readonly kind?: SourceKind | "default";
-  readonly ref?: Ref;
-  readonly version?: number;
-  readonly principal?: Principal;
-  readonly outcome: AuditEvent["outcome"];
-}
-
-function* settle(
-  p: Picked,
-  outcomes: Map<PendingRef, RefOutcome>,
-  environment: Environment,
-): Generator<Step, Settled, StepResult> {
-  const shadowed = p.candidates.slice(1).map((c) => ({
-    source: c.source,
-    place: c.place,
-    reason: c.note ?? `shadowed by ${p.winner?.place}`,
-  }));
-  const provenance = (status: Provenance["status"], winner?: Provenance["winner"]): Provenance => ({
-    variable: p.name,
-    envName: p.envName,
-    secret: p.secret,
-    required: p.required,
-    status,
-    ...(winner === undefined ? {} : { winner }),
-    shadowed,
-  });
-  const entry = (
-    status: Provenance["status"],
-    winner?: Provenance["winner"],
-    extra: { raw?: string; value?: unknown } = {},
-  ): ResolvedEntry => ({
-    name: p.name,
-    envName: p.envName,
-    secret: p.secret,
-    ...(p.spec.pii === true ? { pii: true } : {}),
-    ...extra,
-    provenance: provenance(status, winner),
-  });
-  const winner = p.winner;
-  if (winner === undefined) {
-    if (!p.required) return { entry: entry("unset"), outcome: "missing" };
-    return { entry: entry("problem"), issue: missingIssue(p, environment), outcome: "missing" };
-  }
-  if (p.problem !== undefined)
-    return { entry: entry("problem"), issue: p.problem, outcome: "error" };
-  let raw = winner.raw;
-  let kind: SourceKind | "default" = kindOf(winner);
-  let rootCredential = false;
-  let version: number | undefined;
-  let principal: Principal | undefined;
-  const ref = p.pending?.ref;
-  if (p.pending !== undefined) {
-    const outcome = outcomes.get(p.pending);
-    if (outcome === undefined || !outcome.ok) {
-      const problem = outcome?.issue ?? issue("E_INTERNAL", `${p.name}: reference was not fetched`);
-      if (outcome?.absent === true && !p.required)
-        return { entry: entry("unset"), outcome: "missing" };
-      return {
-        entry: entry("problem"),
-        issue: problem,
-        outcome: outcome?.absent ? "missing" : "error",
-      };
-    }
-    raw = outcome.fetched.value;
-    kind = outcome.kind;
-    version = outcome.fetched.version;
-    principal = outcome.fetched.principal;
-    rootCredential = outcome.fetched.rootCredential === true;
-  }
-  // The value itself, however it was read (a literal that looks like a URL, a fetched secret).
-  if (p.secret || p.spec.pii === true) registerSecret(p.name, raw);
-  const winnerInfo: Provenance["winner"] = {
-    source: winner.source,
-    place: winner.place,
-    kind,
-    ...(ref === undefined ? {} : { ref: formatRef(ref) }),
-    ...(version === undefined ? {} : { version }),
-  };
-  if (winner.source !== "parent") {
-    const inline =
-      p.secret &&
-      winner.source === "dotenv" &&
-      ref === undefined &&
-      winner.file !== undefined &&
-      isCommittedFile(winner.file);
-    const denied = checkPolicy(environment, {
-      variable: p.name,
-      secret: p.secret,
-      source: kind,
-      place: winner.place,
-      inline,
-      rootCredential,
-    });
-    if (denied !== undefined)
-      return {
-        entry: entry("problem", winnerInfo),
-        issue: denied,
-        outcome: "denied",
-        kind,
-        ...(ref ? { ref } : {}),
-        ...(version === undefined ? {} : { version }),
-        ...(principal === undefined ? {} : { principal }),
-      };
-  }
-  const pendingValidation = validateValue(p.name, p.spec, raw, winner.place);
-  const validated =
-    pendingValidation instanceof Promise
-      ? ((yield { kind: "validate", result: pendingValidation }) as Validated)
-      : pendingValidation;
-  if (!validated.ok)
-    return {
-      entry: entry("problem", winnerInfo),
-      issue: validated.issue,
-      outcome: "invalid",
-      kind,
-      ...(ref ? { ref } : {}),
-    };
-  return {
-    entry: entry("ok", winnerInfo, { raw, value: validated.value }),
-    outcome: "ok",
-    kind,
-    ...(ref ? { ref } : {}),
-    ...(version === undefined ? {} : { version }),
-    ...(principal === undefined ? {} : { principal }),
-  };
-}
-
-/**
- * Puts every secret and `pii: true` value read (the winner's and the
- * shadowed ones') in the process's redaction registry before anything is
- * validated, so no message about them (a validator's, a policy's) can print
- * one; variable and environment names are Strongbox's own words.
- */
-function registerRead(picked: readonly Picked[], environment: string): void {
-  registerIdentifier(environment);
-  for (const p of picked) {
-    registerIdentifier(p.name);
-    registerIdentifier(p.envName);
-    if (!p.secret && p.spec.pii !== true) continue;
-    for (const candidate of p.candidates)
-      if (typeof candidate.raw === "string" && !isReference(candidate.raw))
-        registerSecret(p.name, candidate.raw);
-  }
-}
-
-/** A well-formed reference names where a value is, which Strongbox prints (`explain`); a malformed one may be a pasted secret. */
-function isReference(text: string): boolean {
-  try {
-    parseRef(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function kindOf(candidate: Candidate): SourceKind | "default" {
-  switch (candidate.source) {
-    case "dotenv":
-      return "dotenv";
-    case "default":
-      return "default";
-    default:
-      return "env";
-  }
-}
-
-function missingIssue(p: Picked, environment: Environment): Issue {
-  const pure = pureProvider(environment.secretSources);
-  const where =
-    pure !== undefined && p.secret
-      ? `put it in ${pure.words} and declare a ${pure.scheme}:// ref for it`
-      : `set ${p.envName} in the environment${environment.files.length > 0 ? ` or in ${environment.files.join(", ")}` : ""}, or declare a ref or default in the schema`;
-  return issue("E_MISSING", `${p.name} is missing in environment "${environment.name}"`, {
-    variable: p.name,
-    hint: `${where}; run \`strongbox explain ${p.name}\` to see where it looked`,
-  });
-}
-
-function auditEvent(
-  p: Picked,
-  settled: Settled,
-  environment: Environment,
-  time: string,
-  sink: AuditSink | undefined,
-): AuditEvent {
-  const raw = settled.outcome === "ok" ? settled.entry.raw : undefined;
-  return {
-    time,
-    action: "read",
-    environment: environment.name,
-    variable: p.name,
-    source: settled.kind ?? "none",
-    ...(settled.ref === undefined ? {} : { ref: formatRef(settled.ref) }),
-    ...(settled.version === undefined ? {} : { version: settled.version }),
-    outcome: settled.outcome,
-    ...(settled.issue === undefined ? {} : { code: settled.issue.code }),
-    ...(raw === undefined ? {} : valueMacOf(sink, raw)),
-    ...(settled.principal === undefined ? {} : { principal: settled.principal }),
-    pid: process.pid,
-  };
-}
-
-/** The record's `valueMac`; a sink that cannot make one (no usable key) fails at its write instead. */
-function valueMacOf(sink: AuditSink | undefined, raw: string): { valueMac?: string } {
-  try {
-    return sink?.digest === undefined ? {} : { valueMac: sink.digest(raw) };
-  } catch {
-    return {};
-  }
-}
-
-/**
- * Writes a resolution's records. When the sink fails, the access is refused
- * (an `E_AUDIT` issue: no value is released) where the audit fails closed,
- * and a warning elsewhere.
- */
-function recordAccess(
-  sink: AuditSink | undefined,
-  events: readonly AuditEvent[],
-  spec: AuditSpec | undefined,
-  environment: Environment,
-): Issue | undefined {
-  if (sink === undefined || events.length === 0) return undefined;
-  try {
-    sink.write(events);
-    return undefined;
-  } catch (error) {
-    const reason = error instanceof StrongboxError ? error.message : "the audit sink failed";
-    if (
-      auditFailsClosed(spec, { name: environment.name, pure: isPureVault(environment) }, matchGlob)
-    )
-      return issue(
-        "E_AUDIT",
-        `${reason}; no secret is released unrecorded in environment "${environment.name}"`,
-        {
-          hint: "fix the audit log's path or permissions, or send records to a stream (audit.sink: stderr)",
-        },
-      );
-    // STRONGBOX_AUDIT_SINK=off where a lost record is allowed: silent, as asked.
-    if (sink.offByEnvironment === true) return undefined;
-    return issue("E_IO", `${reason}; ${events.length} access(es) went unrecorded`);
-  }
+    .map(
+      (entry) =>
+        `${entry.name} is a secret of ${entry.raw?.length} character${entry.raw?.length === 1 ? "" : "s"}: too short to mask in output, and too short to be a secret; use a longer value`,
+    );
 }

@@ -1,4 +1,5 @@
-import { providerCredentialVariables } from "../providers/registry.js";
+import { StrongboxError } from "../errors.js";
+import { credentialDeclarations, declarationsVersion } from "./credential-table.js";
 
 /**
  * The one classification of variables that hold credentials: whatever holds
@@ -92,24 +93,37 @@ export const CREDENTIAL_VARIABLES: readonly string[] = Object.freeze([
   ...STRONGBOX_CREDENTIALS,
 ]);
 
-let declared: ReadonlySet<string> | undefined;
+let declared: { readonly version: number; readonly names: ReadonlySet<string> } | undefined;
 
 /**
  * Strongbox's own credential variables and those every provider declares
- * (its definition's `credentials`), asked of the registry on first use, so
- * a new provider's credentials are guarded without an edit here.
+ * (handed down through credential-table.ts when the provider registry
+ * loads), so a new provider's credentials are guarded without an edit here.
  */
 function declaredCredentials(): ReadonlySet<string> {
-  declared ??= new Set([...CREDENTIAL_VARIABLES, ...providerCredentialVariables()]);
-  return declared;
+  if (declared?.version !== declarationsVersion()) {
+    const provided = credentialDeclarations().flatMap((d) => d.variables ?? []);
+    declared = {
+      version: declarationsVersion(),
+      names: new Set([...CREDENTIAL_VARIABLES, ...provided]),
+    };
+  }
+  return declared.names;
 }
 
 /**
  * Every credential name declared by name (Strongbox's own and each
  * provider's), without prefixes or `_FILE` forms: what a test generates
- * its variants from.
+ * its variants from. Refused before any provider has declared its
+ * credentials, so a generated test can never shrink to Strongbox's own
+ * names unnoticed.
  */
 export function declaredCredentialVariables(): readonly string[] {
+  if (credentialDeclarations().length === 0)
+    throw new StrongboxError(
+      "E_INTERNAL",
+      "no provider has declared its credentials yet: load the provider registry (src/providers/registry.ts) first",
+    );
   return [...declaredCredentials()];
 }
 

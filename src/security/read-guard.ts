@@ -11,7 +11,7 @@ import {
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { providerCredentialFiles } from "../providers/registry.js";
+import { credentialDeclarations } from "./credential-table.js";
 import { isCredentialVariable } from "./credentials.js";
 import { strongboxConfigDir } from "./key-file.js";
 
@@ -152,7 +152,7 @@ export function credentialLocations(scope: Pick<ReadScope, "cwd" | "env">): Cred
   };
   const written: string[] = [
     strongboxConfigDir(scope.env),
-    ...[...STRONGBOX_FILES, ...providerCredentialFiles()].flatMap(expand),
+    ...[...STRONGBOX_FILES, ...providerFiles()].flatMap(expand),
   ];
   for (const [name, value] of Object.entries(scope.env)) {
     if (!usable(value) || !isCredentialVariable(name)) continue;
@@ -224,4 +224,9 @@ function unreadable(path: string, error: unknown): StrongboxError {
     `${path} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`}`,
     { hint: "check the path and that this user may read it" },
   );
+}
+
+/** The files providers declared (credential-table.ts), handed down by the provider registry. */
+function providerFiles(): string[] {
+  return credentialDeclarations().flatMap((declaration) => declaration.files ?? []);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { queryAudit } from "../audit/query.js";
-import { type Project, projectAuditFile } from "../project.js";
+import { type Project, projectAuditFile } from "../project/open.js";
 import { h, table } from "./html.js";
 
 /** The audit tail (newest first, filtered by name and outcome) under a chart of the last 14 days. */

@@ -1,4 +1,4 @@
-import { type Project, resolveProject } from "../project.js";
+import { type Project, resolveProject } from "../project/open.js";
 import { h } from "./html.js";
 
 /** One variable's provenance in one environment: where it came from, what it shadowed, what is wrong. */

@@ -1,5 +1,5 @@
 import { inventory } from "../lifecycle/inventory.js";
-import type { Project } from "../project.js";
+import type { Project } from "../project/open.js";
 import { h, table } from "./html.js";
 
 /** Every variable with a rotation or an expiry: a time line, then a table. */

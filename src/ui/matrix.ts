@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { selectEnvironment } from "../environments/select.js";
-import { type Project, resolveProject } from "../project.js";
+import { type Project, resolveProject } from "../project/open.js";
 import { providerFor } from "../providers/registry.js";
 import { schemaRefFor } from "../refs/template.js";
 import { isRequired } from "../resolve/candidates.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { concreteEnvironmentNames } from "../lifecycle/environments.js";
-import type { Project } from "../project.js";
+import type { Project } from "../project/open.js";
 import { auditPage } from "./audit-page.js";
 import { explainPage } from "./explain-page.js";
 import { layout } from "./html.js";

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Project } from "../project.js";
+import type { Project } from "../project/open.js";
 import { environmentStore, storeDirectory } from "../providers/store/directory.js";
 import { peekKeyring } from "../store/keyring.js";
 import { recipientsOf } from "../store/recipients/wrapper.js";

@@ -1,4 +1,4 @@
-import type { Project } from "../project.js";
+import type { Project } from "../project/open.js";
 import { isVaultRefText } from "../providers/vault/index.js";
 import { schemaRefFor } from "../refs/template.js";
 import { h, table } from "./html.js";
@@ -15,7 +15,7 @@ export async function vaultPage(
     ),
   );
   if (uses.length === 0) return "<p>No environment reads from Vault.</p>";
-  const { vaultClientFor } = await import("../vault/for-environment.js");
+  const { vaultClientFor } = await import("../project/vault-client.js");
   // Each environment's own server and credential (its vault: settings, its credentialPrefix).
   const rows = await Promise.all(
     uses.map(async (environment) => {

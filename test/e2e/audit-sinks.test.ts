@@ -14,7 +14,7 @@ import {
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { createChainedSink } from "../../src/audit/chain.js";
-import { loadConfig, loadConfigSync } from "../../src/load.js";
+import { loadConfig, loadConfigSync } from "../../src/project/load.js";
 import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
 import { until } from "../helpers/wait.js";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadConfig } from "../../src/load.js";
+import { loadConfig } from "../../src/project/load.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 
 const lines = (path: string) =>

@@ -51,7 +51,7 @@ export const TESTING_BINARY = BINARY !== undefined && BINARY !== "";
  * Gives a project the repository's packages as its node_modules, as a project
  * that installed them would have, when the suite runs against the single
  * executable: it loads esbuild (TypeScript configs), the AWS SDKs and pg from
- * the project's node_modules only (src/util/import-module.ts), never from
+ * the project's node_modules only (src/security/import-module.ts), never from
  * NODE_PATH. The npm package has them as its own dependencies. Returns `dir`.
  */
 export function withModules(dir: string): string {

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadConfig } from "../../src/load.js";
+import { loadConfig } from "../../src/project/load.js";
 import { type Bao, startBao } from "../helpers/bao.js";
 import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
 

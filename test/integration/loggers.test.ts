@@ -13,7 +13,7 @@ import {
   pinoRedaction,
   winstonRedaction,
 } from "../../src/api/redact.js";
-import { loadConfig } from "../../src/load.js";
+import { loadConfig } from "../../src/project/load.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 
 const SECRET = "sk_live_canary_4eC39HqLyjWDarjtT1zdp7dc";

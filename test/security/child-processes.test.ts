@@ -6,6 +6,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
+// The registry hands every provider's credentials to the rule (security/credential-table.ts).
+import "../../src/providers/registry.js";
 import { declaredCredentialVariables } from "../../src/security/credentials.js";
 import { runCli, tempProject, writeFiles } from "../helpers/cli.js";
 

@@ -16,8 +16,8 @@ import {
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { StrongboxError } from "../../src/errors.js";
+import { projectStore } from "../../src/project/store.js";
 import { environmentStore, storeDirectory } from "../../src/providers/store/directory.js";
-import { projectStore } from "../../src/providers/store/project-store.js";
 import { initRecipientStore, openStore } from "../../src/store/open.js";
 import { knownStoresFile } from "../../src/store/pin-file.js";
 import { newAgeIdentity } from "../../src/store/recipients/age.js";

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkSchema } from "../../src/config/check-schema.js";
 import { environmentScope } from "../../src/environments/scope.js";
+import { vaultClientFor } from "../../src/project/vault-client.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { isCredentialVariable, withoutCredentials } from "../../src/security/credentials.js";
 import { authenticate } from "../../src/vault/auth.js";
-import { vaultClientFor } from "../../src/vault/for-environment.js";
 import { VaultHttp } from "../../src/vault/http.js";
 
 const config = {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { matchGlob } from "../../src/environments/glob.js";
 import { checkPolicy } from "../../src/environments/policy.js";
 import { selectEnvironment } from "../../src/environments/select.js";
 import { StrongboxError } from "../../src/errors.js";
+import { matchGlob } from "../../src/schema/glob.js";
 
 const config = {
   variables: {},

@@ -96,7 +96,8 @@ describe("the provider seam", () => {
   const shared = sources(src)
     .map((path) => ({ path: relative(src, path), text: readFileSync(path, "utf8") }))
     .filter(
-      (file) => /^(environments|schema|resolve)\//.test(file.path) || file.path === "load.ts",
+      (file) =>
+        /^(environments|schema|resolve)\//.test(file.path) || file.path === "project/load.ts",
     );
   /** The file with comments removed: words in prose are fine, literals in code are not. */
   const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");

@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { z } from "zod";
 import { type AuditEvent, createJsonlSink } from "../../src/audit/event.js";
 import { ResolutionError } from "../../src/errors.js";
-import { loadConfig, loadConfigSync } from "../../src/load.js";
+import { loadConfig, loadConfigSync } from "../../src/project/load.js";
 import { resolveConfig, resolveConfigSync } from "../../src/resolve/drive.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { tempProject } from "../helpers/cli.js";

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { StrongboxError } from "../../src/errors.js";
+import "../../src/providers/registry.js"; // hands the providers' credential files to the read guard
 import { parseTemplate } from "../../src/template/parse.js";
 import { checkFunctions, renderTemplate } from "../../src/template/render.js";
 import { ROOT, tempProject } from "../helpers/cli.js";

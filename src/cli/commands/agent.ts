@@ -8,7 +8,7 @@ import { loadConfigFile } from "../../config/load-file.js";
 import { selectEnvironment } from "../../environments/select.js";
 import { StrongboxError } from "../../errors.js";
 import { rotateDue } from "../../lifecycle/rotate.js";
-import { openProject, projectAuditSink } from "../../project.js";
+import { openProject, projectAuditSink } from "../../project/open.js";
 import { VaultClient } from "../../vault/client.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";

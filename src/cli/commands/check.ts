@@ -2,7 +2,7 @@ import { ResolutionError } from "../../errors.js";
 import { layersDiff } from "../../layers/check-layers.js";
 import { checkProjectLayers } from "../../layers/check-project.js";
 import { lifecycleFindings } from "../../lifecycle/check.js";
-import { openProject } from "../../project.js";
+import { openProject } from "../../project/open.js";
 import {
   type Command,
   type Invocation,

@@ -1,5 +1,4 @@
 import { type DoctorCheck, localDoctor } from "../../doctor/local.js";
-import type { VaultSpec } from "../../schema/types.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";
@@ -34,36 +33,6 @@ token is accepted. Reads no secret value. Exit 4 when a check fails.
       cwd: io.cwd,
       env: io.env,
       configPath: stringOption(invocation, "config"),
-      vault: async (config) => {
-        const { VaultClient } = await import("../../vault/client.js");
-        const client = VaultClient.fromEnv(io.env, (config as { vault?: VaultSpec }).vault);
-        try {
-          const health = await client.health();
-          if (health.sealed === true)
-            return {
-              check: "vault",
-              status: "fail",
-              detail: `${client.http.connection.address} is sealed`,
-              hint: "unseal it",
-            };
-          const self = await client.lookupSelf();
-          return {
-            check: "vault",
-            status: "ok",
-            detail: `${client.http.connection.address} answers (version ${String(health.version ?? "?")}); token accepted, policies ${self.policies.join(", ")}`,
-          };
-        } catch (error) {
-          const known = error as { message?: string; hint?: string };
-          return {
-            check: "vault",
-            status: "fail",
-            detail: known.message ?? "Vault cannot be reached",
-            ...(known.hint === undefined ? {} : { hint: known.hint }),
-          };
-        } finally {
-          await client.close();
-        }
-      },
     });
     const ok = checks.every((check) => check.status !== "fail");
     if (invocation.values.json === true) writeJson(io, { ok, checks });

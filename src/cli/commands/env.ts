@@ -1,8 +1,8 @@
 import { BUILTIN_ENVIRONMENTS } from "../../environments/defaults.js";
-import { matchGlob } from "../../environments/glob.js";
 import { StrongboxError } from "../../errors.js";
-import { openProject } from "../../project.js";
-import { vaultClientFor } from "../../vault/for-environment.js";
+import { openProject } from "../../project/open.js";
+import { vaultClientFor } from "../../project/vault-client.js";
+import { matchGlob } from "../../schema/glob.js";
 import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";

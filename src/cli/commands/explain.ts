@@ -1,6 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { rotationIn } from "../../lifecycle/status.js";
-import { openProject } from "../../project.js";
+import { openProject } from "../../project/open.js";
 import type { Provenance } from "../../resolve/types.js";
 import type { VariableSpec } from "../../schema/types.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";

@@ -6,7 +6,7 @@ import {
   staleFiles,
   writeGenerated,
 } from "../../generate/project-files.js";
-import { openProject } from "../../project.js";
+import { openProject } from "../../project/open.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say, writeData } from "../io.js";

@@ -6,7 +6,7 @@ import { ResolutionError, StrongboxError } from "../../errors.js";
 import { childEnvironment } from "../../exec/child-env.js";
 import { spawnChild } from "../../exec/spawn-child.js";
 import { superviseWatched } from "../../exec/watch.js";
-import { openProject } from "../../project.js";
+import { openProject } from "../../project/open.js";
 import { storeDirectory } from "../../providers/store/directory.js";
 import type { Resolution } from "../../resolve/types.js";
 import { providerCredentialsIn } from "../../security/credentials.js";

@@ -1,11 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { findConfigIfAny } from "../../config/find-config.js";
-import { loadConfigFile } from "../../config/load-file.js";
-import { type Issue, StrongboxError } from "../../errors.js";
-import { variablesStoredAs } from "../../providers/store/declared-as.js";
-import { registerSecret } from "../../redact/registry.js";
-import { validateValue } from "../../resolve/validate-value.js";
+import { StrongboxError } from "../../errors.js";
+import { checkStoreValue } from "../../project/store.js";
 import { parseDuration } from "../../schema/coerce.js";
 import type { SecretMeta } from "../../store/secret-file.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
@@ -82,7 +78,13 @@ ${STORE_HELP}
           hint: "an empty stdin or an Enter at the prompt is usually a mistake; pass --allow-empty to store an empty value on purpose",
         },
       );
-    await checkAgainstSchema(name, value, invocation, io);
+    await checkStoreValue({
+      name,
+      value,
+      cwd: io.cwd,
+      env: io.env,
+      configPath: stringOption(invocation, "config"),
+    });
     if (target !== "store") return setThroughProvider(target, name, value, invocation, io);
     const store = await openStoreForCli(invocation, io);
     const version = store.set(name, value, meta);
@@ -160,7 +162,7 @@ async function setThroughProvider(
   invocation: Invocation,
   io: CliIo,
 ): Promise<number> {
-  const { writeToRef } = await import("../../providers/write-ref.js");
+  const { writeToRef } = await import("../../project/write-ref.js");
   const { formatRef } = await import("../../refs/ref.js");
   const expectedText = stringOption(invocation, "expected-version");
   const expected = expectedText === undefined ? undefined : Number(expectedText);
@@ -180,46 +182,4 @@ async function setThroughProvider(
       `strongbox: stored ${ref.key === undefined ? formatRef(ref) : `${ref.key} at ${ref.path}`}${version === undefined ? "" : ` (version ${version})`}`,
     );
   return EXIT_OK;
-}
-
-/**
- * Refuses a value the schema would refuse at start-up: each variable that
- * reads this store secret validates it with its own type (a port, a URL, a
- * Standard Schema). Secrets' values are never quoted in the error.
- */
-async function checkAgainstSchema(
-  name: string,
-  value: Buffer,
-  invocation: Invocation,
-  io: CliIo,
-): Promise<void> {
-  // A store value is a secret: no message of this process prints it, a validator's included.
-  registerSecret(name, value.toString("utf8"));
-  const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
-  if (configPath === undefined) return;
-  const config = await loadConfigFile(configPath, io.env);
-  const problems: Issue[] = [];
-  for (const [variable, spec] of variablesStoredAs(config, name)) {
-    const checked = await validateValue(
-      variable,
-      spec,
-      value.toString("utf8"),
-      "the value given to set",
-    );
-    if (!checked.ok) {
-      const { hint: _place, ...problem } = checked.issue;
-      problems.push(problem);
-    }
-  }
-  if (problems.length > 0) {
-    const error = new StrongboxError(
-      "E_INVALID",
-      `set: ${name} was not stored: the schema refuses the value`,
-      {
-        hint: "give a value of the variable's type, or change the type in the schema",
-      },
-    );
-    Object.defineProperty(error, "issues", { value: problems });
-    throw error;
-  }
 }

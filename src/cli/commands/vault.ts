@@ -1,8 +1,8 @@
 import { environmentScope } from "../../environments/scope.js";
 import { StrongboxError } from "../../errors.js";
-import { openProject } from "../../project.js";
+import { openProject } from "../../project/open.js";
+import { vaultClientFor } from "../../project/vault-client.js";
 import type { ConfigSpec } from "../../schema/types.js";
-import { vaultClientFor } from "../../vault/for-environment.js";
 import { vaultDoctor } from "../../vault-ops/doctor.js";
 import { concreteEnvironments } from "../../vault-ops/plan.js";
 import { applySetup, planSetup } from "../../vault-ops/setup.js";

@@ -4,7 +4,7 @@ import { allPages, chunks } from "../../aws/paging.js";
 import type { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { refError } from "../../refs/ref.js";
-import { importModule } from "../../util/import-module.js";
+import { importModule } from "../../security/import-module.js";
 import {
   defineProvider,
   type FullProvider,

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import { registerSecret } from "../../redact/registry.js";
-import { importModule } from "../../util/import-module.js";
+import { importModule } from "../../security/import-module.js";
 import type { ReadContext } from "../provider.js";
 import type { AzureSettings } from "./config.js";
 import { azureError, innerCode, statusOf, WORDS } from "./errors.js";

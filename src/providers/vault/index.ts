@@ -12,6 +12,7 @@ import {
   type VersionInfo,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
+import { vaultHealth } from "./health.js";
 
 const VAULT_KEYS: Readonly<Record<string, string>> = {
   address: "string",
@@ -91,6 +92,7 @@ export const vaultProvider = defineProvider({
     "SKIP_VERIFY",
   ].flatMap((suffix) => [`VAULT_${suffix}`, `BAO_${suffix}`]),
   config: { key: "vault", validate: validateVaultConfig },
+  health: vaultHealth,
   validateRef(ref, context) {
     const parts = ref.path.split("/");
     if (parts.length < 2 || parts.some((part) => part === "" || part === "." || part === "..")) {

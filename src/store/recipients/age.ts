@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Identity, Recipient } from "age-encryption";
-import { importModule } from "../../util/import-module.js";
+import { importModule } from "../../security/import-module.js";
 import { type AgeIdentity, sshPublicWire } from "./age-keys.js";
 import { edwardsToMontgomery, hkdf32, seal, x25519Public, x25519Shared } from "./primitives.js";
 import { ed25519PublicOf, SSH_LABEL, sshTag, sshUnwrap } from "./ssh.js";

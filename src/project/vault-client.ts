@@ -1,6 +1,6 @@
 import { environmentScope, type ScopeOptions } from "../environments/scope.js";
 import type { ConfigSpec, VaultSpec } from "../schema/types.js";
-import { VaultClient } from "./client.js";
+import { VaultClient } from "../vault/client.js";
 
 /**
  * The Vault client an environment's secrets are read with: its own `vault:`

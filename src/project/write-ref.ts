@@ -4,9 +4,9 @@ import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { StrongboxError } from "../errors.js";
+import { canWrite } from "../providers/provider.js";
+import { providerFor } from "../providers/registry.js";
 import { formatRef, parseRef, type Ref } from "../refs/ref.js";
-import { canWrite } from "./provider.js";
-import { providerFor } from "./registry.js";
 
 /** Where {@link writeToRef} runs: the config it reads provider settings from, and the environment. */
 export interface WriteToRefOptions {

@@ -1,14 +1,14 @@
 import { dirname } from "node:path";
-import type { AuditSink } from "./audit/event.js";
-import { auditFileFor, openAuditSink } from "./audit/open-sink.js";
-import { checkSchema } from "./config/check-schema.js";
-import { findConfig } from "./config/find-config.js";
-import { loadConfigFile } from "./config/load-file.js";
-import { StrongboxError } from "./errors.js";
-import { resolveConfig } from "./resolve/drive.js";
-import type { ResolveOptions } from "./resolve/resolve.js";
-import type { Resolution } from "./resolve/types.js";
-import type { ConfigSpec } from "./schema/types.js";
+import type { AuditSink } from "../audit/event.js";
+import { auditFileFor, openAuditSink } from "../audit/open-sink.js";
+import { checkSchema } from "../config/check-schema.js";
+import { findConfig } from "../config/find-config.js";
+import { loadConfigFile } from "../config/load-file.js";
+import { StrongboxError } from "../errors.js";
+import { resolveConfig } from "../resolve/drive.js";
+import type { ResolveOptions } from "../resolve/resolve.js";
+import type { Resolution } from "../resolve/types.js";
+import type { ConfigSpec } from "../schema/types.js";
 
 /** A config file found and loaded from disk. */
 export interface Project {

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { packagePath } from "../package-root.js";
-import { assertTrusted } from "../security/trusted-path.js";
+import { assertTrusted } from "./trusted-path.js";
 
 /**
  * Set by the npm package's launcher (src/cli/launcher.ts) for the CLI bundle it

@@ -1,9 +1,17 @@
 import { resolve } from "node:path";
-import type { AuditSink } from "../../audit/event.js";
-import { openAuditSink } from "../../audit/open-sink.js";
-import { findConfigIfAny } from "../../config/find-config.js";
-import { loadConfigFile } from "../../config/load-file.js";
-import { environmentStore, environmentStoreOrRoot, storeDirectory } from "./directory.js";
+import type { AuditSink } from "../audit/event.js";
+import { openAuditSink } from "../audit/open-sink.js";
+import { findConfigIfAny } from "../config/find-config.js";
+import { loadConfigFile } from "../config/load-file.js";
+import { type Issue, StrongboxError } from "../errors.js";
+import { variablesStoredAs } from "../providers/store/declared-as.js";
+import {
+  environmentStore,
+  environmentStoreOrRoot,
+  storeDirectory,
+} from "../providers/store/directory.js";
+import { registerSecret } from "../redact/registry.js";
+import { validateValue } from "../resolve/validate-value.js";
 
 /**
  * Which store a command outside resolution works on, and where its access is
@@ -56,4 +64,50 @@ export async function projectStore(options: {
     // The store's place came from the config: a new store at a new place is not trusted on first use.
     ...(options.env.STRONGBOX_STORE_DIR ? {} : { project: base }),
   };
+}
+
+/**
+ * Refuses a value the schema would refuse at start-up: each variable that
+ * reads this store secret validates it with its own type (a port, a URL, a
+ * Standard Schema). Secrets' values are never quoted in the error. `set`
+ * checks here before it stores anything.
+ */
+export async function checkStoreValue(options: {
+  readonly name: string;
+  readonly value: Buffer;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** `--config`: the config to check against; else one is searched from `cwd`. */
+  readonly configPath?: string | undefined;
+}): Promise<void> {
+  const { name, value } = options;
+  // A store value is a secret: no message of this process prints it, a validator's included.
+  registerSecret(name, value.toString("utf8"));
+  const configPath = findConfigIfAny(options.cwd, options.configPath);
+  if (configPath === undefined) return;
+  const config = await loadConfigFile(configPath, options.env);
+  const problems: Issue[] = [];
+  for (const [variable, spec] of variablesStoredAs(config, name)) {
+    const checked = await validateValue(
+      variable,
+      spec,
+      value.toString("utf8"),
+      "the value given to set",
+    );
+    if (!checked.ok) {
+      const { hint: _place, ...problem } = checked.issue;
+      problems.push(problem);
+    }
+  }
+  if (problems.length > 0) {
+    const error = new StrongboxError(
+      "E_INVALID",
+      `set: ${name} was not stored: the schema refuses the value`,
+      {
+        hint: "give a value of the variable's type, or change the type in the schema",
+      },
+    );
+    Object.defineProperty(error, "issues", { value: problems });
+    throw error;
+  }
 }

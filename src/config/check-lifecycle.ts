@@ -1,7 +1,8 @@
 import { type Issue, issue } from "../errors.js";
 import { parseDuration } from "../schema/coerce.js";
-import type { RotationSpec, VariableSpec } from "../schema/types.js";
-import { parseGenerator } from "./generators.js";
+import { parseGenerator } from "../schema/generator-spec.js";
+import { rotationsOf } from "../schema/rotation.js";
+import type { VariableSpec } from "../schema/types.js";
 
 const ROTATION_KEYS = new Set(["every", "generator", "overlap", "soak"]);
 
@@ -72,18 +73,4 @@ export function checkLifecycle(name: string, spec: VariableSpec): Issue[] {
   )
     add('smoke must be true, false or "critical"');
   return issues;
-}
-
-/**
- * A variable's rotation policies: one for every environment (`[undefined, spec]`),
- * or one per environment name or glob.
- */
-export function rotationsOf(
-  rotation: RotationSpec | Readonly<Record<string, RotationSpec>>,
-): Array<[string | undefined, RotationSpec]> {
-  if (typeof rotation === "object" && rotation !== null && "every" in rotation)
-    return [[undefined, rotation as RotationSpec]];
-  if (typeof rotation !== "object" || rotation === null)
-    return [[undefined, rotation as RotationSpec]];
-  return Object.entries(rotation as Readonly<Record<string, RotationSpec>>);
 }

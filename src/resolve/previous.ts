@@ -1,8 +1,8 @@
 import { providerFor } from "../providers/registry.js";
 import { formatRef, parseRef } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
+import { rotationIn } from "../schema/rotation.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
-import { rotationIn } from "./status.js";
 
 /**
  * The config with, for every secret rotated in `environment`, a companion

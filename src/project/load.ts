@@ -1,10 +1,10 @@
-import { openAuditSink } from "./audit/open-sink.js";
-import { ResolutionError } from "./errors.js";
-import { isAttested } from "./exec/attestation.js";
-import { resolveConfig, resolveConfigSync } from "./resolve/drive.js";
-import type { ResolveOptions } from "./resolve/resolve.js";
-import type { Resolution } from "./resolve/types.js";
-import type { ConfigSpec, ResolvedConfig, VariableMap } from "./schema/types.js";
+import { openAuditSink } from "../audit/open-sink.js";
+import { ResolutionError } from "../errors.js";
+import { isAttested } from "../exec/attestation.js";
+import { resolveConfig, resolveConfigSync } from "../resolve/drive.js";
+import type { ResolveOptions } from "../resolve/resolve.js";
+import type { Resolution } from "../resolve/types.js";
+import type { ConfigSpec, ResolvedConfig, VariableMap } from "../schema/types.js";
 
 /** Node's `util.inspect.custom`, by its registered name, so loading the library skips node:util. */
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
