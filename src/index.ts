@@ -5,11 +5,15 @@
  */
 export type { AuditEvent, AuditSink } from "./audit/audit.js";
 export { createJsonlSink } from "./audit/audit.js";
+/** The project's config file when there is one (`explicit` must exist); `undefined` when none is found. */
+export { findConfigIfAny } from "./config/find-config.js";
 export type { Environment } from "./environments/select.js";
 export type { ErrorCode, Issue } from "./errors.js";
 export { isStrongboxError, ResolutionError, StrongboxError } from "./errors.js";
 export type { LoadOptions } from "./load.js";
 export { loadConfig, loadConfigSync } from "./load.js";
+export type { ProjectSession, SessionOptions } from "./project/session.js";
+export { openSession, openSessionIfAny, withSession } from "./project/session.js";
 export type { Project } from "./project.js";
 export { openProject, resolveProject } from "./project.js";
 export type { Redactor, SecretToMask } from "./redact/redactor.js";

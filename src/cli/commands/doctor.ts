@@ -1,5 +1,5 @@
-import { type DoctorCheck, localDoctor } from "../../doctor/local.js";
-import type { VaultSpec } from "../../schema/types.js";
+import { type DoctorCheck, localDoctor } from "../../api/check.js";
+import type { VaultSpec } from "../../index.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";
@@ -35,7 +35,7 @@ token is accepted. Reads no secret value. Exit 4 when a check fails.
       env: io.env,
       configPath: stringOption(invocation, "config"),
       vault: async (config) => {
-        const { VaultClient } = await import("../../vault/client.js");
+        const { VaultClient } = await import("../../api/vault.js");
         const client = VaultClient.fromEnv(io.env, (config as { vault?: VaultSpec }).vault);
         try {
           const health = await client.health();

@@ -1,11 +1,9 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { findConfigIfAny } from "../../config/find-config.js";
+import { missingGitignoreLines, scaffoldConfig } from "../../api/render.js";
+import { initRecipientStore, initStore, parseMasterKey } from "../../api/store.js";
 import { StrongboxError } from "../../errors.js";
-import { readUserFile } from "../../fs/read-user-file.js";
-import { missingGitignoreLines, scaffoldVariables, scaffoldYaml } from "../../generate/scaffold.js";
-import { parseMasterKey } from "../../store/master-key.js";
-import { initRecipientStore, initStore } from "../../store/open.js";
+import { findConfigIfAny } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeData, writeJson } from "../io.js";
@@ -71,6 +69,7 @@ ${STORE_HELP}
         : undefined;
       const { storeId, endorsement } = await initRecipientStore({
         ...options,
+        audit: options.audit ?? false,
         recipients: named,
         ...(passphrase === undefined ? {} : { newPassphrase: passphrase }),
       });
@@ -122,6 +121,7 @@ ${STORE_HELP}
         : parseMasterKey(fromEnv, "STRONGBOX_MASTER_KEY");
     const result = initStore({
       ...options,
+      audit: options.audit ?? false,
       ...(newPassphrase === undefined ? {} : { newPassphrase }),
       ...(masterKey === undefined ? {} : { masterKey }),
     });
@@ -168,13 +168,11 @@ async function scaffold(from: string, invocation: Invocation, io: CliIo): Promis
     throw new StrongboxError("E_USAGE", `init: ${existing} already exists; nothing was written`, {
       hint: "edit it, or remove it to scaffold again",
     });
-  const text = readUserFile(resolve(io.cwd, from), {
+  const { variables, yaml } = scaffoldConfig(resolve(io.cwd, from), {
     shown: from,
     context: "init --from",
     hint: "give the .env or .env.example to start from",
   });
-  const variables = scaffoldVariables(text, from);
-  const yaml = scaffoldYaml(variables, from);
   const secrets = variables.filter((variable) => variable.secret).map((variable) => variable.name);
   const ignore = missingGitignoreLines(io.cwd);
   const summary = `strongbox: ${variables.length} variable(s) from ${from}; secret: ${secrets.join(", ") || "none"}${ignore.length === 0 ? "" : `; .gitignore gets ${ignore.join(" ")}`}`;

@@ -1,11 +1,10 @@
+import type { Stanza } from "../../api/store.js";
 import { StrongboxError } from "../../errors.js";
-import { openStore } from "../../store/open.js";
-import type { Stanza } from "../../store/recipients/stanzas.js";
 import type { Command, Invocation } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeReport } from "../io.js";
 import { promptHidden } from "../prompt.js";
-import { openStoreForCli, STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
+import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox recipients list|add|rm`: who can open the store. */
 export const recipientsCommand: Command = {
@@ -66,7 +65,7 @@ ${STORE_HELP}
     const who = rest.join(" ");
     if (action === undefined || action === "list") {
       // Listing is how a person checks a store before trusting it: no pin check, no pin, no value read.
-      const store = await openStore({ ...(await storeOptions(invocation, io)), knownStore: false });
+      const store = await openStoreForCli(invocation, io, { knownStore: false });
       const recipients = store.recipients();
       if (invocation.values.json === true) writeJson(io, { recipients: recipients.map(shown) });
       else
@@ -81,10 +80,7 @@ ${STORE_HELP}
       return EXIT_OK;
     }
     if (action === "trust") {
-      const store = await openStore({
-        ...(await storeOptions(invocation, io)),
-        trustNewKeyring: true,
-      });
+      const store = await openStoreForCli(invocation, io, { trustNewKeyring: true });
       const recipients = store.recipients();
       if (invocation.values.json === true)
         writeJson(io, { trusted: true, recipients: recipients.map(shown) });

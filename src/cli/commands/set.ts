@@ -1,17 +1,14 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { findConfigIfAny } from "../../config/find-config.js";
-import { loadConfigFile } from "../../config/load-file.js";
-import { type Issue, StrongboxError } from "../../errors.js";
-import { variablesStoredAs } from "../../providers/store/declared-as.js";
-import { registerSecret } from "../../redact/registry.js";
-import { validateValue } from "../../resolve/validate-value.js";
-import { parseDuration } from "../../schema/coerce.js";
-import type { SecretMeta } from "../../store/secret-file.js";
+import { parseDuration } from "../../api/lifecycle.js";
+import { type SecretMeta, storeValueIssues } from "../../api/store.js";
+import { StrongboxError } from "../../errors.js";
+import { openSessionIfAny } from "../../index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson } from "../io.js";
 import { promptHidden, readStdin } from "../prompt.js";
+import { maskInOutput } from "../resolve-for-cli.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox set NAME`: store a new version of a secret. The value never comes from argv unless asked. */
@@ -160,8 +157,8 @@ async function setThroughProvider(
   invocation: Invocation,
   io: CliIo,
 ): Promise<number> {
-  const { writeToRef } = await import("../../providers/write-ref.js");
-  const { formatRef } = await import("../../refs/ref.js");
+  const { writeToRef } = await import("../../api/providers.js");
+  const { formatRef } = await import("../../index.js");
   const expectedText = stringOption(invocation, "expected-version");
   const expected = expectedText === undefined ? undefined : Number(expectedText);
   if (expected !== undefined && (!Number.isInteger(expected) || expected < 0))
@@ -194,23 +191,19 @@ async function checkAgainstSchema(
   io: CliIo,
 ): Promise<void> {
   // A store value is a secret: no message of this process prints it, a validator's included.
-  registerSecret(name, value.toString("utf8"));
-  const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
-  if (configPath === undefined) return;
-  const config = await loadConfigFile(configPath, io.env);
-  const problems: Issue[] = [];
-  for (const [variable, spec] of variablesStoredAs(config, name)) {
-    const checked = await validateValue(
-      variable,
-      spec,
-      value.toString("utf8"),
-      "the value given to set",
-    );
-    if (!checked.ok) {
-      const { hint: _place, ...problem } = checked.issue;
-      problems.push(problem);
-    }
-  }
+  maskInOutput(name, value.toString("utf8"));
+  const { config } = await openSessionIfAny({
+    cwd: io.cwd,
+    configPath: stringOption(invocation, "config"),
+    processEnv: io.env,
+  });
+  if (config === undefined) return;
+  const problems = await storeValueIssues(
+    config,
+    name,
+    value.toString("utf8"),
+    "the value given to set",
+  );
   if (problems.length > 0) {
     const error = new StrongboxError(
       "E_INVALID",
