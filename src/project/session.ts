@@ -143,7 +143,8 @@ function session<P extends Project | undefined>(
     async close() {
       const open = [...clients.values()];
       clients.clear();
-      for (const client of open) await client.close();
+      // Every client is closed (its token revoked) even when another's close fails.
+      await Promise.all(open.map((client) => client.close()));
     },
   };
 }
