@@ -10,6 +10,9 @@
  * ```
  * @packageDocumentation
  */
+import { readUserFile } from "../fs/read-user-file.js";
+import { readPlaintextDotenv } from "../migrate/read-dotenv.js";
+
 export type { ApplyResult, JournalEntry } from "../migrate/apply.js";
 export { applyMigration, rollbackMigration } from "../migrate/apply.js";
 export type { ImportAction, ImportOptions, ImportResult } from "../migrate/import-dotenv.js";
@@ -18,9 +21,6 @@ export type { MigrationPlan, PlanRow, RowStatus, SourceValue } from "../migrate/
 export { categoryOf, planMigration } from "../migrate/plan.js";
 export { readPlaintextDotenv } from "../migrate/read-dotenv.js";
 export { sourcesFromEnvironment, sourcesFromFiles } from "../migrate/sources.js";
-
-import { readUserFile } from "../fs/read-user-file.js";
-import { readPlaintextDotenv } from "../migrate/read-dotenv.js";
 
 /**
  * Reads and parses a plaintext `.env` file a user named, by the rules of

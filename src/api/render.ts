@@ -10,10 +10,24 @@
  * ```
  * @packageDocumentation
  */
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { readUserFile } from "../fs/read-user-file.js";
+import { type ScaffoldedVariable, scaffoldVariables, scaffoldYaml } from "../generate/scaffold.js";
+import { checkOutputPath, type OutputRules } from "../render/output-file.js";
+
 export type { AgentConfig, AgentHandle, AgentLog } from "../agent/agent.js";
 export { startAgent } from "../agent/agent.js";
 export type { AgentRotation } from "../agent/config.js";
 export { readAgentConfig } from "../agent/config.js";
+export type {
+  Format,
+  FormatOption,
+  FormatOptions,
+  FormatRecord,
+  Pairs,
+} from "../format/formats.js";
+/** The output formats of `strongbox export` as records (help, options, renderer), and rendering pairs in one. */
+export { FORMAT_RECORDS, FORMATS, formatPairs, githubMasks, isFormat } from "../format/formats.js";
 export type { GeneratedTemplate } from "../generate/ctmpl.js";
 export { renderCtmpl } from "../generate/ctmpl.js";
 export { renderEnvExample } from "../generate/example.js";
@@ -31,9 +45,7 @@ export type { OutputRules } from "../render/output-file.js";
 export { checkOutputPath, outputMode } from "../render/output-file.js";
 export type { RenderJob, RenderOptions } from "../render/render-files.js";
 export { renderFiles } from "../render/render-files.js";
-
-import { readUserFile } from "../fs/read-user-file.js";
-import { type ScaffoldedVariable, scaffoldVariables, scaffoldYaml } from "../generate/scaffold.js";
+export { textToBytes } from "../template/go-bytes.js";
 
 /**
  * A proposed `strongbox.config.yaml` from a `.env` or `.env.example` file a
@@ -47,10 +59,6 @@ export function scaffoldConfig(
   const variables = scaffoldVariables(readUserFile(path, where), where.shown);
   return { variables, yaml: scaffoldYaml(variables, where.shown) };
 }
-export { textToBytes } from "../template/go-bytes.js";
-
-import { writeFileAtomic } from "../fs/atomic-write.js";
-import { checkOutputPath, type OutputRules } from "../render/output-file.js";
 
 /**
  * Writes a report or rendered text to `path` the way rendered files are
@@ -68,12 +76,3 @@ export function writeOutputFile(
   checkOutputPath(path, cwd, rules);
   writeFileAtomic(path, typeof text === "string" ? Buffer.from(text) : text, mode);
 }
-export type {
-  Format,
-  FormatOption,
-  FormatOptions,
-  FormatRecord,
-  Pairs,
-} from "../format/formats.js";
-/** The output formats of `strongbox export` as records (help, options, renderer), and rendering pairs in one. */
-export { FORMAT_RECORDS, FORMATS, formatPairs, githubMasks, isFormat } from "../format/formats.js";

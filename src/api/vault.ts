@@ -12,6 +12,13 @@
  * ```
  * @packageDocumentation
  */
+import { matchGlob } from "../environments/glob.js";
+import { environmentScope } from "../environments/scope.js";
+import { StrongboxError } from "../errors.js";
+import type { ConfigSpec } from "../schema/types.js";
+
+export type { VaultKeyRow } from "../diff/vault-paths.js";
+export { diffVaultPaths } from "../diff/vault-paths.js";
 export type { KvSecret, MountInfo, VaultSettings } from "../vault/client.js";
 export { VaultClient } from "../vault/client.js";
 export { writeVaultKey } from "../vault/write-key.js";
@@ -23,14 +30,6 @@ export type { VaultNeed } from "../vault-ops/plan.js";
 export { concreteEnvironments, isVaultInProduction, vaultNeeds } from "../vault-ops/plan.js";
 export type { Grant, SetupPlan, SetupResult } from "../vault-ops/setup.js";
 export { applySetup, planSetup } from "../vault-ops/setup.js";
-
-import { matchGlob } from "../environments/glob.js";
-import { environmentScope } from "../environments/scope.js";
-import { StrongboxError } from "../errors.js";
-import type { ConfigSpec } from "../schema/types.js";
-
-export type { VaultKeyRow } from "../diff/vault-paths.js";
-export { diffVaultPaths } from "../diff/vault-paths.js";
 
 /** Names of environments that may be created and destroyed at will (`env create|destroy`). */
 export const EPHEMERAL_ENVIRONMENTS: readonly string[] = ["pr-*", "preview-*", "review-*"];
