@@ -13,7 +13,7 @@ export { isStrongboxError, ResolutionError, StrongboxError } from "./errors.js";
 export type { LoadOptions } from "./load.js";
 export { loadConfig, loadConfigSync } from "./load.js";
 export type { ProjectSession, SessionOptions } from "./project/session.js";
-export { openSession, openSessionIfAny, withSession } from "./project/session.js";
+export { openSession, openSessionIfAny, sessionOf, withSession } from "./project/session.js";
 export type { Project } from "./project.js";
 export { openProject, resolveProject } from "./project.js";
 export type { Redactor, SecretToMask } from "./redact/redactor.js";

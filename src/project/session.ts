@@ -87,6 +87,14 @@ export async function openSession(options: SessionOptions): Promise<ProjectSessi
   return session(project, project.config, project.baseDir, options);
 }
 
+/** A session over a project already opened (`cwd` and `configPath` are not read again). */
+export function sessionOf(
+  project: Project,
+  options: Omit<SessionOptions, "cwd" | "configPath">,
+): ProjectSession<Project> {
+  return session(project, project.config, project.baseDir, { ...options, cwd: project.baseDir });
+}
+
 /**
  * Like {@link openSession}, for work that also runs without a project: when
  * no config is found the session has none, and the audit and Vault follow the
