@@ -2,7 +2,8 @@
  * Rendering consul-template style templates (`secrets.ctmpl`) from Vault and
  * the schema, written safely (atomic, 0600, no symlinks, no writable
  * directories); the agent that keeps them current; and generating the
- * template and `.env.example` layers from the schema.
+ * template and `.env.example` layers from the schema; and the output formats
+ * of `strongbox export` (one record per format: its help, options, renderer).
  *
  * ```ts
  * import { renderFiles } from "strongbox/render";
