@@ -5,6 +5,8 @@
  */
 export type { AuditEvent, AuditSink } from "./audit/event.js";
 export { createJsonlSink } from "./audit/event.js";
+/** The project's config file when there is one (`explicit` must exist); `undefined` when none is found. */
+export { findConfigIfAny } from "./config/find-config.js";
 export type { Environment } from "./environments/select.js";
 export type { ErrorCode, Issue } from "./errors.js";
 export { isStrongboxError, ResolutionError, StrongboxError } from "./errors.js";
@@ -12,6 +14,8 @@ export type { LoadOptions } from "./project/load.js";
 export { loadConfig, loadConfigSync } from "./project/load.js";
 export type { Project } from "./project/open.js";
 export { openProject, resolveProject } from "./project/open.js";
+export type { ProjectSession, SessionOptions } from "./project/session.js";
+export { openSession, openSessionIfAny, sessionOf, withSession } from "./project/session.js";
 export type { Redactor, SecretToMask } from "./redact/redactor.js";
 export { createRedactor } from "./redact/redactor.js";
 export type { Ref } from "./refs/ref.js";

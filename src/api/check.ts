@@ -12,13 +12,17 @@
  * @packageDocumentation
  */
 export { checkSchema } from "../config/check-schema.js";
+export type { DiffRow, DiffSide, EnvironmentDiff, Equality } from "../diff/environments.js";
+export { diffAgainstFile, diffEnvironments } from "../diff/environments.js";
+export type { DoctorCheck } from "../doctor/local.js";
+export { localDoctor } from "../doctor/local.js";
 export type { Issue } from "../errors.js";
 export type { LintRule } from "../hygiene/lint.js";
 export { lintProject } from "../hygiene/lint.js";
 export type { ScanHit } from "../hygiene/scan.js";
-export { scanForSecrets } from "../hygiene/scan.js";
+export { checkScanRoot, scanForSecrets } from "../hygiene/scan.js";
 export type { LayerFile, LayerReport, LayerRule } from "../layers/check-layers.js";
-export { checkLayers } from "../layers/check-layers.js";
+export { checkLayers, layersDiff } from "../layers/check-layers.js";
 export type { ProjectLayerOptions, ProjectLayerReport } from "../layers/check-project.js";
 export { checkProjectLayers } from "../layers/check-project.js";
 export { liveLayerIssues } from "../layers/live.js";

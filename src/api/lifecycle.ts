@@ -24,3 +24,6 @@ export { smokeGate } from "../lifecycle/smoke-gate.js";
 export type { LifecycleStatus, Rotation } from "../lifecycle/status.js";
 export { lifecycleStatus, rotationIn } from "../lifecycle/status.js";
 export { withPreviousValues } from "../resolve/previous.js";
+export type { Coerced } from "../schema/coerce.js";
+/** Parses a duration as the schema writes it (`"1h30m"`, `"250ms"`, or bare milliseconds): `{ ok, value }` in milliseconds. */
+export { parseDuration } from "../schema/coerce.js";

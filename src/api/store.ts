@@ -16,19 +16,37 @@
  * the store unchanged. `audit: false` records nothing (an explicit opt-out).
  * @packageDocumentation
  */
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { AuditSink } from "../audit/event.js";
 // Hands every provider's credentials to security's rule, which scrubs them from the processes the store starts.
 import "../providers/registry.js";
 import { openAuditSink } from "../audit/open-sink.js";
-import { initStore as initStoreWith, openStore as openStoreWith } from "../store/open.js";
+import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { rotationIn } from "../lifecycle/status.js";
+import { storeProvider } from "../providers/store/index.js";
+import { parseRef, refScheme } from "../refs/ref.js";
+import type { ConfigSpec } from "../schema/types.js";
+import { readPrivateFile } from "../security/key-file.js";
+import {
+  initRecipientStore as initRecipientStoreWith,
+  initStore as initStoreWith,
+  openStore as openStoreWith,
+} from "../store/open.js";
+import { ageIdentitiesIn, newAgeIdentity } from "../store/recipients/age.js";
+import { identitiesFile } from "../store/recipients/identities.js";
 import type { Store } from "../store/store.js";
 import type {
   StoreOptions as CoreOptions,
   InitOptions as StoreInitOptions,
 } from "../store/types.js";
 
-export { projectStore } from "../project/store.js";
+export type { StoreRevisionRow } from "../diff/store-revision.js";
+export { diffStoreRevision } from "../diff/store-revision.js";
+export { checkStoreValue, projectStore } from "../project/store.js";
 export type { KeyWrapper, MasterKeyOrigin, MasterRequest } from "../store/key-wrapper.js";
+export { parseMasterKey } from "../store/master-key.js";
+export type { Stanza } from "../store/recipients/stanzas.js";
 export type { SecretMeta, VersionWire } from "../store/secret-file.js";
 export type { SecretInfo } from "../store/store.js";
 export { Store } from "../store/store.js";
@@ -65,6 +83,82 @@ export function openStore(options: StoreOptions): Promise<Store> {
  */
 export function initStore(options: InitOptions): { storeId: string; keyFile?: string } {
   return initStoreWith(withAudit(options));
+}
+
+/**
+ * Creates a store its recipients open (age, SSH, transit, KMS or passphrase
+ * recipients; no key file), wrapping the master key for each before anything
+ * is written. For an environment store, says whether its root store endorses it.
+ */
+export function initRecipientStore(
+  options: InitOptions,
+): ReturnType<typeof initRecipientStoreWith> {
+  return initRecipientStoreWith(withAudit(options));
+}
+
+/** What the schema says of one store secret: the variable reading it, its rotation cadence and expiry. */
+export interface SchemaStoreSecret {
+  readonly variable: string;
+  readonly everyMs?: number;
+  readonly expires?: string;
+}
+
+/**
+ * The store secrets the schema reads (`store://NAME` in any environment,
+ * templated references left out), each with its rotation cadence and expiry.
+ */
+export function storeSecretsInSchema(config: ConfigSpec): Map<string, SchemaStoreSecret> {
+  const found = new Map<string, SchemaStoreSecret>();
+  for (const [variable, spec] of Object.entries(config.variables)) {
+    const refs = typeof spec.ref === "string" ? { "*": spec.ref } : (spec.ref ?? {});
+    for (const [environment, text] of Object.entries(refs)) {
+      const scheme = refScheme(text);
+      if (scheme !== storeProvider.scheme || text.includes("{")) continue;
+      const name = parseRef(text, variable).path;
+      const everyMs = rotationIn(spec, environment === "*" ? "local" : environment)?.everyMs;
+      found.set(name, {
+        variable,
+        ...(everyMs === undefined || !Number.isFinite(everyMs) ? {} : { everyMs }),
+        ...(spec.expires === undefined ? {} : { expires: spec.expires }),
+      });
+    }
+  }
+  return found;
+}
+
+/** The user's age identity file (`~/.config/strongbox/identities`) and the recipients of the identities in it. */
+export function identityRecipients(env: Readonly<Record<string, string | undefined>>): {
+  file: string;
+  recipients: string[];
+} {
+  const file = identitiesFile(env);
+  const recipients = existsSync(file)
+    ? ageIdentitiesIn(readPrivateFile(file, "identity file"), file).map(
+        (identity) => identity.recipient,
+      )
+    : [];
+  return { file, recipients };
+}
+
+/**
+ * Adds a new age X25519 identity to the user's identity file (made 0600 in a
+ * private directory when absent; checked as a key file before it is added
+ * to) and returns its public recipient. The secret key is never returned.
+ */
+export async function addIdentity(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ file: string; recipient: string }> {
+  const file = identitiesFile(env);
+  const { secret, recipient } = await newAgeIdentity();
+  const entry = `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${secret}\n`;
+  if (existsSync(file)) {
+    readPrivateFile(file, "identity file");
+    appendFileSync(file, `${readFileSync(file, "utf8").endsWith("\n") ? "" : "\n"}${entry}`);
+  } else {
+    ensurePrivateDir(dirname(file));
+    writeFileAtomic(file, Buffer.from(entry), 0o600);
+  }
+  return { file, recipient };
 }
 
 /** The one place the library's default sink is chosen. */

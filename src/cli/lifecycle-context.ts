@@ -1,6 +1,5 @@
-import { selectEnvironment } from "../environments/select.js";
-import type { LifecycleContext } from "../lifecycle/rotate.js";
-import { openProject, type Project, projectAuditFile, projectAuditSink } from "../project/open.js";
+import type { LifecycleContext } from "../api/lifecycle.js";
+import { openProject, type Project, sessionOf } from "../index.js";
 import { type Invocation, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 import { promptHidden } from "./prompt.js";
@@ -18,15 +17,20 @@ export async function lifecycleContext(
       configPath: stringOption(invocation, "config"),
       processEnv: io.env,
     }));
-  const auditLog = projectAuditFile(project, io.env);
-  const audit = projectAuditSink(project, io.env, io.cwd);
+  const session = sessionOf(project, {
+    processEnv: io.env,
+    environment: stringOption(invocation, "env"),
+    auditCwd: io.cwd,
+  });
+  const auditLog = session.auditFile();
+  const audit = session.audit();
   return {
     ...(audit === undefined ? {} : { audit }),
     ...(auditLog === undefined ? {} : { auditLog }),
     project,
     config: project.config,
     baseDir: project.baseDir,
-    environment: selectEnvironment(project.config, stringOption(invocation, "env"), io.env).name,
+    environment: session.environmentName(),
     processEnv: io.env,
     passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
   };

@@ -20,6 +20,15 @@ export async function resolveForCli(invocation: Invocation, io: CliIo): Promise<
   return resolveOpenProject(project, invocation, io);
 }
 
+/**
+ * Masks `value` in everything this process prints from now on, as a resolved
+ * secret is: a value a command handles (`set`) never reaches a message, a
+ * validator's included.
+ */
+export function maskInOutput(name: string, value: string): void {
+  registerSecret(name, value);
+}
+
 /** {@link resolveForCli} for a project the command has already opened. */
 export async function resolveOpenProject(
   project: Project,

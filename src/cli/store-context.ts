@@ -67,9 +67,13 @@ export async function storeOptions(
   };
 }
 
-/** Opens the store a command names. */
-export async function openStoreForCli(invocation: Invocation, io: CliIo): Promise<Store> {
-  return openStore(await storeOptions(invocation, io));
+/** Opens the store a command names; `extra` adds to the options the command line settles. */
+export async function openStoreForCli(
+  invocation: Invocation,
+  io: CliIo,
+  extra: Partial<StoreOptions> = {},
+): Promise<Store> {
+  return openStore({ ...(await storeOptions(invocation, io)), ...extra });
 }
 
 export function storeExists(dir: string): boolean {

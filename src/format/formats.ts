@@ -4,22 +4,24 @@ import { StrongboxError } from "../errors.js";
 /** Name → value pairs in output order. */
 export type Pairs = ReadonlyArray<readonly [string, string]>;
 
-/** The output formats `export` knows. */
-export const FORMATS = [
-  "dotenv",
-  "json",
-  "shell",
-  "docker",
-  "yaml",
-  "systemd",
-  "github",
-  "kubernetes",
-  "direnv",
-] as const;
-export type Format = (typeof FORMATS)[number];
+/** An option of the command line that one format reads (`--env-file` for github). */
+export interface FormatOption {
+  readonly type: "string" | "boolean";
+  /** Its line under "Options:" in `export --help`. */
+  readonly help: string;
+}
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PLAIN = /^[A-Za-z0-9_./:@%+,-]*$/;
+/**
+ * One output format: its help (the lines after its name in `export --help`),
+ * the command-line options only it reads, and how it renders name → value
+ * pairs. Adding a format is adding one record to {@link FORMAT_RECORDS}.
+ */
+export interface FormatRecord {
+  readonly help: readonly string[];
+  readonly options?: Readonly<Record<string, FormatOption>>;
+  /** Renders `pairs` (names already checked); throws `E_FORMAT` naming a variable it cannot carry. */
+  render(pairs: Pairs, options: FormatOptions): string;
+}
 
 /** Renders `pairs` in `format`. Throws `E_FORMAT` naming the variable a format cannot carry. */
 export interface FormatOptions {
@@ -29,50 +31,101 @@ export interface FormatOptions {
   readonly delimiter?: () => string;
 }
 
-export function formatPairs(pairs: Pairs, format: Format, options: FormatOptions = {}): string {
-  for (const [key] of pairs) {
-    if (!KEY.test(key)) throw formatError(key, format, "the name is not a valid variable name");
-  }
-  switch (format) {
-    case "json":
-      return `${JSON.stringify(Object.fromEntries(pairs), null, 2)}\n`;
-    case "dotenv":
-      return lines(pairs, (key, value) => `${key}=${dotenvQuote(value)}`);
-    case "shell":
-      return lines(pairs, (key, value) => `export ${key}=${shellQuote(value)}`);
-    case "docker":
-      return lines(pairs, (key, value) => {
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PLAIN = /^[A-Za-z0-9_./:@%+,-]*$/;
+
+/** The formats `export` knows, in the order its help lists them. */
+export const FORMAT_RECORDS = {
+  dotenv: {
+    help: ["KEY='value' lines our parser, dotenv and Compose read back unchanged"],
+    render: (pairs) => lines(pairs, (key, value) => `${key}=${dotenvQuote(value)}`),
+  },
+  json: {
+    help: ["one JSON object of strings"],
+    render: (pairs) => `${JSON.stringify(Object.fromEntries(pairs), null, 2)}\n`,
+  },
+  shell: {
+    help: [`export KEY='value' lines: eval "$(strongbox export --format shell)"`],
+    render: (pairs) => lines(pairs, (key, value) => `export ${key}=${shellQuote(value)}`),
+  },
+  docker: {
+    help: [
+      "KEY=value lines for docker run --env-file (values taken verbatim;",
+      "a value with a line break is refused)",
+    ],
+    render: (pairs) =>
+      lines(pairs, (key, value) => {
         if (/[\r\n]/.test(value)) {
           throw formatError(
             key,
-            format,
+            "docker",
             "docker env files cannot hold a line break",
             "use --format dotenv with Compose's env_file, or json",
           );
         }
         return `${key}=${value}`;
-      });
-    case "yaml":
-      // JSON strings are valid YAML scalars and quote everything that needs it.
-      return lines(pairs, (key, value) => `${key}: ${JSON.stringify(value)}`);
-    case "systemd":
-      return lines(pairs, (key, value) => {
+      }),
+  },
+  yaml: {
+    help: ['KEY: "value" lines'],
+    // JSON strings are valid YAML scalars and quote everything that needs it.
+    render: (pairs) => lines(pairs, (key, value) => `${key}: ${JSON.stringify(value)}`),
+  },
+  systemd: {
+    help: ['KEY="value" lines for EnvironmentFile= (no line breaks)'],
+    render: (pairs) =>
+      lines(pairs, (key, value) => {
         if (/[\r\n]/.test(value))
           throw formatError(
             key,
-            format,
+            "systemd",
             "systemd EnvironmentFile values cannot hold a line break",
             "use LoadCredential= or a file:// secret instead",
           );
         return `${key}="${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
-      });
-    case "github":
-      return formatGithub(pairs, options);
-    case "kubernetes":
-      return formatKubernetes(pairs, options.name ?? "app-secrets");
-    case "direnv":
-      return lines(pairs, (key, value) => `export ${key}=${shellQuote(value)}`);
+      }),
+  },
+  github: {
+    help: [
+      "two streams: ::add-mask:: lines for every secret on stdout (the",
+      "runner masks them in the log), and NAME<<DELIMITER heredocs",
+      "appended to the file in $GITHUB_ENV (or --env-file PATH).",
+      "Run it as is, without redirecting stdout into $GITHUB_ENV",
+    ],
+    options: {
+      "env-file": {
+        type: "string",
+        help: "--env-file PATH with --format github: where the values go (default $GITHUB_ENV)",
+      },
+    },
+    render: (pairs, options) => formatGithub(pairs, options),
+  },
+  kubernetes: {
+    help: ["a Secret manifest (type Opaque, base64 data); --name sets its name"],
+    render: (pairs, options) => formatKubernetes(pairs, options.name ?? "app-secrets"),
+  },
+  direnv: {
+    help: [`export lines for .envrc: eval "$(strongbox export --format direnv)"`],
+    render: (pairs) => lines(pairs, (key, value) => `export ${key}=${shellQuote(value)}`),
+  },
+} as const satisfies Readonly<Record<string, FormatRecord>>;
+
+export type Format = keyof typeof FORMAT_RECORDS;
+
+/** The output formats `export` knows. */
+export const FORMATS = Object.keys(FORMAT_RECORDS) as readonly Format[];
+
+/** Whether `name` is a format `export` knows. */
+export function isFormat(name: string): name is Format {
+  return Object.hasOwn(FORMAT_RECORDS, name);
+}
+
+export function formatPairs(pairs: Pairs, format: Format, options: FormatOptions = {}): string {
+  for (const [key] of pairs) {
+    if (!KEY.test(key)) throw formatError(key, format, "the name is not a valid variable name");
   }
+  const record: FormatRecord = FORMAT_RECORDS[format];
+  return record.render(pairs, options);
 }
 
 /**

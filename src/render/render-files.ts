@@ -4,8 +4,6 @@ import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { selectEnvironment } from "../environments/select.js";
 import { ResolutionError, StrongboxError } from "../errors.js";
-import { toolSpawnSync } from "../exec/tool-process.js";
-import { writeFileAtomic } from "../fs/atomic-write.js";
 import { openProject, type Project, projectAuditSink, resolveProject } from "../project/open.js";
 import { vaultClientFor } from "../project/vault-client.js";
 import { createRedactor } from "../redact/redactor.js";

@@ -1,5 +1,4 @@
-import type { AuditEvent, AuditSink, Principal } from "../audit/event.js";
-import { auditFailsClosed } from "../audit/open-sink.js";
+import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { checkSchema } from "../config/check-schema.js";
 import { isPureVault } from "../environments/policy.js";
 import { type EnvironmentScope, scopeOf } from "../environments/scope.js";

@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type AgentLog, startAgent } from "../../agent/agent.js";
-import { type AgentRotation, readAgentConfig } from "../../agent/config.js";
-import { openAuditSink } from "../../audit/open-sink.js";
-import { findConfigIfAny } from "../../config/find-config.js";
-import { loadConfigFile } from "../../config/load-file.js";
-import { selectEnvironment } from "../../environments/select.js";
+import { rotateDue } from "../../api/lifecycle.js";
+import {
+  type AgentLog,
+  type AgentRotation,
+  readAgentConfig,
+  startAgent,
+} from "../../api/render.js";
+import { VaultClient } from "../../api/vault.js";
 import { StrongboxError } from "../../errors.js";
-import { rotateDue } from "../../lifecycle/rotate.js";
-import { openProject, projectAuditSink } from "../../project/open.js";
-import { VaultClient } from "../../vault/client.js";
+import { openSession, openSessionIfAny } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeLogLine } from "../io.js";
@@ -75,16 +75,14 @@ agent.yaml:
         : await scheduledRotation(config.rotation, dirname(path), io);
     // The agent's Vault reads are recorded by the one rule, with the config beside agent.yaml if any.
     const given = stringOption(invocation, "config");
-    const schemaPath = findConfigIfAny(
-      dirname(path),
-      given === undefined || resolve(io.cwd, given) === path ? undefined : given,
-    );
-    const audit = openAuditSink({
-      config: schemaPath === undefined ? undefined : await loadConfigFile(schemaPath, io.env),
-      baseDir: schemaPath === undefined ? dirname(path) : dirname(schemaPath),
-      env: io.env,
+    const schema = await openSessionIfAny({
       cwd: dirname(path),
+      configPath: given === undefined || resolve(io.cwd, given) === path ? undefined : given,
+      processEnv: io.env,
+      auditCwd: dirname(path),
+      stdoutIsData: false,
     });
+    const audit = schema.audit();
     const agent = startAgent(config, client, {
       ...(rotation === undefined ? {} : { rotation }),
       ...(audit === undefined ? {} : { audit }),
@@ -114,16 +112,18 @@ async function scheduledRotation(
   baseDir: string,
   io: CliIo,
 ): Promise<{ intervalMs: number; run(): ReturnType<typeof rotateDue> }> {
-  const project = await openProject({
+  const session = await openSession({
     cwd: baseDir,
     configPath: rotation.configPath,
     processEnv: io.env,
+    environment: rotation.environment,
+    auditCwd: baseDir,
   });
-  const audit = projectAuditSink(project, io.env, baseDir);
+  const audit = session.audit();
   const ctx = {
-    config: project.config,
-    baseDir: project.baseDir,
-    environment: selectEnvironment(project.config, rotation.environment, io.env).name,
+    config: session.config,
+    baseDir: session.baseDir,
+    environment: session.environmentName(),
     processEnv: io.env,
     ...(audit === undefined ? {} : { audit }),
   };

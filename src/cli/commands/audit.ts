@@ -1,12 +1,14 @@
-import { dirname } from "node:path";
-import type { AuditEvent } from "../../audit/event.js";
-import { followAudit } from "../../audit/follow.js";
-import { auditKey, valueDigest } from "../../audit/key.js";
-import { auditFileFor } from "../../audit/open-sink.js";
-import { type AuditFilter, queryAudit, queryMatches, verifyChain } from "../../audit/query.js";
-import { findConfigIfAny } from "../../config/find-config.js";
-import { loadConfigFile } from "../../config/load-file.js";
+import {
+  type AuditEvent,
+  type AuditFilter,
+  auditValueMac,
+  followAudit,
+  queryAudit,
+  queryMatches,
+  verifyChain,
+} from "../../api/audit.js";
 import { StrongboxError } from "../../errors.js";
+import { openSessionIfAny } from "../../index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeJsonText, writeReport } from "../io.js";
@@ -90,13 +92,12 @@ Options:
     const format = stringOption(invocation, "format") ?? "table";
     if (format !== "table" && format !== "json")
       throw new StrongboxError("E_USAGE", "audit: --format is table or json");
-    const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
-    const config = configPath === undefined ? undefined : await loadConfigFile(configPath, io.env);
-    const path = auditFileFor(
-      config,
-      configPath === undefined ? io.cwd : dirname(configPath),
-      io.env,
-    );
+    const session = await openSessionIfAny({
+      cwd: io.cwd,
+      configPath: stringOption(invocation, "config"),
+      processEnv: io.env,
+    });
+    const path = session.auditFile();
     if (path === undefined)
       throw new StrongboxError("E_USAGE", "audit: records go to a stream, not a file, here", {
         hint: "audit.sink (or STRONGBOX_AUDIT_SINK) sends them to stdout, stderr, syslog or nowhere; query them where they are shipped",
@@ -172,7 +173,7 @@ async function filterOf(invocation: Invocation, io: CliIo): Promise<AuditFilter>
       throw new StrongboxError("E_USAGE", "audit: --value-from-stdin read nothing", {
         hint: "pipe the value in: strongbox audit --value-from-stdin < leaked.txt",
       });
-    valueMac = valueDigest(auditKey(io.env, { create: false }), value);
+    valueMac = auditValueMac(io.env, value);
   }
   return {
     ...(since === undefined ? {} : { since }),

@@ -1,8 +1,7 @@
+import { checkProjectLayers, layersDiff } from "../../api/check.js";
+import { lifecycleFindings } from "../../api/lifecycle.js";
 import { ResolutionError } from "../../errors.js";
-import { layersDiff } from "../../layers/check-layers.js";
-import { checkProjectLayers } from "../../layers/check-project.js";
-import { lifecycleFindings } from "../../lifecycle/check.js";
-import { openProject } from "../../project/open.js";
+import { openProject } from "../../index.js";
 import {
   type Command,
   type Invocation,

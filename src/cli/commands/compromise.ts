@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
+import { compromise, compromiseMarkdown } from "../../api/lifecycle.js";
+import { writeOutputFile } from "../../api/render.js";
 import { StrongboxError } from "../../errors.js";
-import { writeFileAtomic } from "../../fs/atomic-write.js";
-import { compromise, compromiseMarkdown } from "../../lifecycle/compromise.js";
-import { checkOutputPath } from "../../render/output-file.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say, writeReport } from "../io.js";
@@ -44,8 +43,7 @@ ${LIFECYCLE_HELP}
     if (target === undefined) writeReport(io, text);
     else {
       const path = resolve(io.cwd, target);
-      checkOutputPath(path, io.cwd, {});
-      writeFileAtomic(path, Buffer.from(text), 0o600);
+      writeOutputFile(path, io.cwd, text);
       say(io, `strongbox: incident report written to ${target}`);
     }
     for (const rotated of report.rotated)

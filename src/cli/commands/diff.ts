@@ -1,20 +1,10 @@
 import { resolve } from "node:path";
-import { openAuditSink } from "../../audit/open-sink.js";
-import { findConfigIfAny } from "../../config/find-config.js";
-import {
-  type DiffRow,
-  type DiffSide,
-  diffAgainstFile,
-  diffEnvironments,
-} from "../../diff/environments.js";
-import { diffStoreRevision } from "../../diff/store-revision.js";
-import { diffVaultPaths } from "../../diff/vault-paths.js";
+import { type DiffRow, type DiffSide, diffAgainstFile, diffEnvironments } from "../../api/check.js";
+import { readPlaintextDotenvFile } from "../../api/migrate.js";
+import { diffStoreRevision } from "../../api/store.js";
+import { diffVaultPaths } from "../../api/vault.js";
 import { StrongboxError } from "../../errors.js";
-import { readUserFile } from "../../fs/read-user-file.js";
-import { readPlaintextDotenv } from "../../migrate/read-dotenv.js";
-import { openProject, projectAuditSink } from "../../project/open.js";
-import { vaultClientFor } from "../../project/vault-client.js";
-import { VaultClient } from "../../vault/client.js";
+import { openProject, openSessionIfAny } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_DIFFERENT, EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeReport } from "../io.js";
@@ -166,23 +156,17 @@ async function diffVault(invocation: Invocation, io: CliIo): Promise<number> {
       hint: "strongbox diff --vault secret/app/staging secret/app/production",
     });
   const format = formatOf(invocation);
-  const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
-  const project =
-    configPath === undefined
-      ? undefined
-      : await openProject({ cwd: io.cwd, configPath, processEnv: io.env });
   // With --env, that environment's Vault and credentials (its vault: settings, its credentialPrefix).
-  const environment = stringOption(invocation, "env");
-  const client =
-    project === undefined
-      ? VaultClient.fromEnv(io.env)
-      : vaultClientFor(project.config, environment, io.env);
+  const session = await openSessionIfAny({
+    cwd: io.cwd,
+    configPath: stringOption(invocation, "config"),
+    processEnv: io.env,
+    environment: stringOption(invocation, "env"),
+    checked: true,
+  });
+  const client = session.vault();
   try {
-    const audit =
-      project === undefined
-        ? openAuditSink({ baseDir: io.cwd, env: io.env, stdoutIsData: true })
-        : projectAuditSink(project, io.env, project.baseDir);
-    const diff = await diffVaultPaths(client, { a, b }, audit);
+    const diff = await diffVaultPaths(client, { a, b }, session.audit());
     if (format === "json") writeJson(io, diff);
     else
       writeReport(
@@ -202,7 +186,7 @@ async function diffVault(invocation: Invocation, io: CliIo): Promise<number> {
       );
     return diff.different ? EXIT_DIFFERENT : EXIT_OK;
   } finally {
-    await client.close();
+    await session.close();
   }
 }
 
@@ -214,13 +198,10 @@ async function diffFile(path: string, invocation: Invocation, io: CliIo): Promis
       hint: "strongbox diff --against .env staging",
     });
   const format = formatOf(invocation);
-  const text = readUserFile(resolve(io.cwd, path), {
+  const entries = readPlaintextDotenvFile(resolve(io.cwd, path), {
     shown: path,
     context: "diff",
     hint: "check the path given with --against",
-  });
-  const entries = readPlaintextDotenv(text, {
-    shown: path,
     env: io.env,
     nothing: "nothing was compared",
   });

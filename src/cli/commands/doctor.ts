@@ -1,4 +1,4 @@
-import { type DoctorCheck, localDoctor } from "../../doctor/local.js";
+import { type DoctorCheck, localDoctor } from "../../api/check.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";

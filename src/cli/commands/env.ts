@@ -1,15 +1,17 @@
-import { BUILTIN_ENVIRONMENTS } from "../../environments/defaults.js";
+import {
+  applyCopy,
+  destroyTree,
+  EPHEMERAL_ENVIRONMENTS,
+  isEphemeralEnvironment,
+  listTree,
+  planCopy,
+  type VaultClient,
+} from "../../api/vault.js";
 import { StrongboxError } from "../../errors.js";
-import { openProject } from "../../project/open.js";
-import { vaultClientFor } from "../../project/vault-client.js";
-import { matchGlob } from "../../schema/glob.js";
-import { applyCopy, destroyTree, planCopy } from "../../vault-ops/env-tree.js";
-import { type Command, stringOption } from "../command.js";
+import { openSession } from "../../index.js";
+import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say, writeJson, writeReport } from "../io.js";
-
-/** Names of environments that may be created and destroyed at will. */
-const EPHEMERAL = ["pr-*", "preview-*", "review-*"];
+import { type CliIo, say, writeJson, writeReport } from "../io.js";
 
 /** `strongbox env create|destroy`: ephemeral per-pull-request environments in Vault. */
 export const envCommand: Command = {
@@ -44,65 +46,87 @@ Options:
 `,
   async run(invocation, io) {
     const [action, name] = invocation.positionals;
-    if (action === "list") {
-      const project = await openProject({
-        cwd: io.cwd,
-        configPath: stringOption(invocation, "config"),
-        processEnv: io.env,
-      });
-      const names = Object.keys(project.config.environments ?? BUILTIN_ENVIRONMENTS);
-      if (invocation.values.json === true) writeJson(io, { environments: names });
-      else writeReport(io, `${names.join("\n")}\n`);
-      return EXIT_OK;
-    }
+    if (action === "list") return listEnvironments(invocation, io);
     if ((action !== "create" && action !== "destroy") || name === undefined)
       throw new StrongboxError("E_USAGE", "env: give `create NAME --from ENV` or `destroy NAME`");
-    if (!EPHEMERAL.some((glob) => matchGlob(glob, name))) {
+    if (!isEphemeralEnvironment(name)) {
       throw new StrongboxError("E_USAGE", `env: ${name} is not an ephemeral environment name`, {
-        hint: `only ${EPHEMERAL.join(", ")} can be created or destroyed here`,
+        hint: `only ${EPHEMERAL_ENVIRONMENTS.join(", ")} can be created or destroyed here`,
       });
     }
-    const project = await openProject({
+    // The new environment's own Vault and credentials (`pr-*` settings apply to pr-47).
+    const session = await openSession({
       cwd: io.cwd,
       configPath: stringOption(invocation, "config"),
       processEnv: io.env,
+      environment: name,
     });
-    const base = `${stringOption(invocation, "mount") ?? "secret"}/${project.config.project ?? "app"}`;
-    // The new environment's own Vault and credentials (`pr-*` settings apply to pr-47).
-    const client = vaultClientFor(project.config, name, io.env);
+    const base = `${stringOption(invocation, "mount") ?? "secret"}/${session.config.project ?? "app"}`;
+    const client = session.vault();
     try {
-      if (action === "create") {
-        const from = stringOption(invocation, "from");
-        if (from === undefined) throw new StrongboxError("E_USAGE", "env create: give --from ENV");
-        const steps = await planCopy(client, `${base}/${from}`, `${base}/${name}`);
-        if (invocation.values.apply !== true) {
-          if (invocation.values.json === true) writeJson(io, { dryRun: true, steps });
-          else
-            for (const step of steps)
-              writeReport(
-                io,
-                `copy ${step.from} -> ${step.to} (${step.keys} keys)${step.exists ? " [exists]" : ""}\n`,
-              );
-          say(io, `strongbox: dry run: ${steps.length} secrets would be copied; add --apply`);
-          return EXIT_OK;
-        }
-        const copied = await applyCopy(client, steps, invocation.values.force === true);
-        say(io, `strongbox: copied ${copied} of ${steps.length} secrets to ${base}/${name}`);
-        return verdict(copied === steps.length);
-      }
-      if (invocation.values.apply !== true) {
-        const { listTree } = await import("../../vault-ops/env-tree.js");
-        const paths = await listTree(client, `${base}/${name}`);
-        if (invocation.values.json === true) writeJson(io, { dryRun: true, paths });
-        else for (const path of paths) writeReport(io, `destroy ${path}\n`);
-        say(io, `strongbox: dry run: ${paths.length} secrets would be destroyed; add --apply`);
-        return EXIT_OK;
-      }
-      const removed = await destroyTree(client, `${base}/${name}`);
-      say(io, `strongbox: destroyed ${removed.length} secrets under ${base}/${name}`);
-      return EXIT_OK;
+      if (action === "create") return await create(client, base, name, invocation, io);
+      return await destroy(client, `${base}/${name}`, invocation, io);
     } finally {
-      await client.close();
+      await session.close();
     }
   },
 };
+
+/** `env list`: the names `--env` takes. */
+async function listEnvironments(invocation: Invocation, io: CliIo): Promise<number> {
+  const session = await openSession({
+    cwd: io.cwd,
+    configPath: stringOption(invocation, "config"),
+    processEnv: io.env,
+  });
+  const names = session.environments();
+  if (invocation.values.json === true) writeJson(io, { environments: names });
+  else writeReport(io, `${names.join("\n")}\n`);
+  return EXIT_OK;
+}
+
+/** `env create NAME --from ENV`: copies the `--from` tree to NAME's (a plan without `--apply`). */
+async function create(
+  client: VaultClient,
+  base: string,
+  name: string,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  const from = stringOption(invocation, "from");
+  if (from === undefined) throw new StrongboxError("E_USAGE", "env create: give --from ENV");
+  const steps = await planCopy(client, `${base}/${from}`, `${base}/${name}`);
+  if (invocation.values.apply !== true) {
+    if (invocation.values.json === true) writeJson(io, { dryRun: true, steps });
+    else
+      for (const step of steps)
+        writeReport(
+          io,
+          `copy ${step.from} -> ${step.to} (${step.keys} keys)${step.exists ? " [exists]" : ""}\n`,
+        );
+    say(io, `strongbox: dry run: ${steps.length} secrets would be copied; add --apply`);
+    return EXIT_OK;
+  }
+  const copied = await applyCopy(client, steps, invocation.values.force === true);
+  say(io, `strongbox: copied ${copied} of ${steps.length} secrets to ${base}/${name}`);
+  return verdict(copied === steps.length);
+}
+
+/** `env destroy NAME`: removes every secret under the tree, all versions (a plan without `--apply`). */
+async function destroy(
+  client: VaultClient,
+  tree: string,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  if (invocation.values.apply !== true) {
+    const paths = await listTree(client, tree);
+    if (invocation.values.json === true) writeJson(io, { dryRun: true, paths });
+    else for (const path of paths) writeReport(io, `destroy ${path}\n`);
+    say(io, `strongbox: dry run: ${paths.length} secrets would be destroyed; add --apply`);
+    return EXIT_OK;
+  }
+  const removed = await destroyTree(client, tree);
+  say(io, `strongbox: destroyed ${removed.length} secrets under ${tree}`);
+  return EXIT_OK;
+}

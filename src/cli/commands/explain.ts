@@ -1,8 +1,6 @@
+import { rotationIn } from "../../api/lifecycle.js";
 import { StrongboxError } from "../../errors.js";
-import { rotationIn } from "../../lifecycle/status.js";
-import { openProject } from "../../project/open.js";
-import type { Provenance } from "../../resolve/types.js";
-import type { VariableSpec } from "../../schema/types.js";
+import { openProject, type Provenance, type VariableSpec } from "../../index.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { writeJson, writeReport } from "../io.js";

@@ -1,8 +1,15 @@
 import { appendFileSync, fstatSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import {
+  FORMAT_RECORDS,
+  FORMATS,
+  type FormatOption,
+  type FormatRecord,
+  formatPairs,
+  githubMasks,
+  isFormat,
+} from "../../api/render.js";
 import { ResolutionError, StrongboxError } from "../../errors.js";
-import { FORMATS, type Format, formatPairs, githubMasks } from "../../format/formats.js";
-import { envValue } from "../../util/env-value.js";
 import {
   type Command,
   type Invocation,
@@ -15,6 +22,32 @@ import type { CliIo } from "../io.js";
 import { writeData } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
+const RECORDS: ReadonlyArray<readonly [string, FormatRecord]> = Object.entries(FORMAT_RECORDS);
+
+/** Each format's lines in `export --help`: its name, then its help aligned in one column. */
+function formatHelp(): string {
+  return RECORDS.map(
+    ([name, record]) =>
+      `  ${name}${" ".repeat(Math.max(2, 9 - name.length))}${record.help.join(`\n${" ".repeat(11)}`)}`,
+  ).join("\n");
+}
+
+/** The options the formats read, as the command line declares them. */
+function formatOptionSpecs(): Record<string, { type: FormatOption["type"] }> {
+  return Object.fromEntries(
+    RECORDS.flatMap(([, record]) =>
+      Object.entries(record.options ?? {}).map(([flag, option]) => [flag, { type: option.type }]),
+    ),
+  );
+}
+
+/** The formats' own options under "Options:" in `export --help`. */
+function formatOptionHelp(): string {
+  return RECORDS.flatMap(([, record]) =>
+    Object.values(record.options ?? {}).map((option) => `      ${option.help}\n`),
+  ).join("");
+}
+
 /** `strongbox export --format F`: print the resolved configuration, values included. */
 export const exportCommand: Command = {
   name: "export",
@@ -24,38 +57,25 @@ export const exportCommand: Command = {
     "only-secrets": { type: "boolean" },
     "no-secrets": { type: "boolean" },
     name: { type: "string" },
-    "env-file": { type: "string" },
+    ...formatOptionSpecs(),
   },
   usage: `Usage: strongbox export [options] [--format FORMAT]
 
 Prints every resolved variable with its value (this output holds secrets:
 send it to a file with mode 0600 or a pipe, not a log).
 
-  dotenv   KEY='value' lines our parser, dotenv and Compose read back unchanged
-  json     one JSON object of strings
-  shell    export KEY='value' lines: eval "$(strongbox export --format shell)"
-  docker   KEY=value lines for docker run --env-file (values taken verbatim;
-           a value with a line break is refused)
-  yaml     KEY: "value" lines
-  systemd  KEY="value" lines for EnvironmentFile= (no line breaks)
-  github   two streams: ::add-mask:: lines for every secret on stdout (the
-           runner masks them in the log), and NAME<<DELIMITER heredocs
-           appended to the file in $GITHUB_ENV (or --env-file PATH).
-           Run it as is, without redirecting stdout into $GITHUB_ENV
-  kubernetes  a Secret manifest (type Opaque, base64 data); --name sets its name
-  direnv   export lines for .envrc: eval "$(strongbox export --format direnv)"
+${formatHelp()}
 
 Options:
 ${RESOLVE_HELP}
       --format F      output format (default: dotenv)
       --name NAME     the Kubernetes Secret's name (default app-secrets)
-      --env-file PATH with --format github: where the values go (default $GITHUB_ENV)
-      --only-secrets  only variables marked secret
+${formatOptionHelp()}      --only-secrets  only variables marked secret
       --no-secrets    only variables not marked secret
 `,
   async run(invocation, io) {
     const format = stringOption(invocation, "format") ?? "dotenv";
-    if (!(FORMATS as readonly string[]).includes(format)) {
+    if (!isFormat(format)) {
       throw new StrongboxError("E_USAGE", `export: unknown format "${format}"`, {
         hint: `formats: ${FORMATS.join(", ")}`,
       });
@@ -83,7 +103,7 @@ ${RESOLVE_HELP}
     }
     writeData(
       io,
-      formatPairs(pairs, format as Format, {
+      formatPairs(pairs, format, {
         name: stringOption(invocation, "name") ?? "app-secrets",
       }),
     );
@@ -98,7 +118,7 @@ ${RESOLVE_HELP}
  * nothing.
  */
 function githubEnvFile(invocation: Invocation, io: CliIo): string {
-  const given = stringOption(invocation, "env-file") ?? envValue(io.env, "GITHUB_ENV");
+  const given = stringOption(invocation, "env-file") ?? io.env.GITHUB_ENV;
   if (given === undefined || given === "")
     throw new StrongboxError("E_USAGE", "export --format github: no env file to write values to", {
       hint: "run it inside a GitHub Actions step (which sets $GITHUB_ENV), or pass --env-file PATH",

@@ -1,5 +1,5 @@
+import { generateSecret, parseGenerator } from "../../api/lifecycle.js";
 import { StrongboxError } from "../../errors.js";
-import { generateSecret, parseGenerator } from "../../lifecycle/generators.js";
 import type { Command } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { writeData } from "../io.js";

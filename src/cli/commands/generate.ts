@@ -1,12 +1,12 @@
-import { StrongboxError } from "../../errors.js";
 import {
   generatedFiles,
   obsoleteTemplates,
   removeGenerated,
   staleFiles,
   writeGenerated,
-} from "../../generate/project-files.js";
-import { openProject } from "../../project/open.js";
+} from "../../api/render.js";
+import { StrongboxError } from "../../errors.js";
+import { openProject } from "../../index.js";
 import { type Command, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say, writeData } from "../io.js";

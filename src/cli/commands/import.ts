@@ -1,11 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { findConfigIfAny } from "../../config/find-config.js";
-import { loadConfigFile } from "../../config/load-file.js";
+import { type ImportAction, importDotenv, skippedCredentialsLine } from "../../api/migrate.js";
 import { StrongboxError } from "../../errors.js";
-import { type ImportAction, importDotenv } from "../../migrate/import-dotenv.js";
-import { skippedCredentialsLine } from "../../security/credentials.js";
+import { openSessionIfAny } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson } from "../io.js";
@@ -48,11 +46,15 @@ ${STORE_HELP}
     if (file === undefined)
       throw new StrongboxError("E_USAGE", "import: give the .env file to import");
     const path = resolve(io.cwd, file);
-    const configPath = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
+    const { config } = await openSessionIfAny({
+      cwd: io.cwd,
+      configPath: stringOption(invocation, "config"),
+      processEnv: io.env,
+    });
     const result = await importDotenv(path, {
       shown: file,
       env: io.env,
-      config: configPath === undefined ? undefined : await loadConfigFile(configPath, io.env),
+      config,
       all: invocation.values.all === true,
       action: await chooseAction(invocation, io, file, path),
       store: () => openStoreForCli(invocation, io),

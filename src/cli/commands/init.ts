@@ -1,11 +1,10 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { findConfigIfAny } from "../../config/find-config.js";
+import { missingGitignoreLines, scaffoldConfig } from "../../api/render.js";
+import { initRecipientStore, initStore, parseMasterKey } from "../../api/store.js";
 import { StrongboxError } from "../../errors.js";
-import { readUserFile } from "../../fs/read-user-file.js";
-import { missingGitignoreLines, scaffoldVariables, scaffoldYaml } from "../../generate/scaffold.js";
-import { parseMasterKey } from "../../store/master-key.js";
-import { initRecipientStore, initStore } from "../../store/open.js";
+import type { AuditSink } from "../../index.js";
+import { findConfigIfAny } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeData, writeJson } from "../io.js";
@@ -64,97 +63,127 @@ ${STORE_HELP}
     }
     const options = await storeOptions(invocation, io, { creating: true });
     const recipients = (invocation.values.recipient as string[] | undefined) ?? [];
-    if (recipients.length > 0) {
-      const named = recipients.map(namedRecipient);
-      const passphrase = named.some((r) => r.recipient === "passphrase")
-        ? (io.env.STRONGBOX_NEW_PASSPHRASE ?? (await promptHidden(io, "new store passphrase: ")))
-        : undefined;
-      const { storeId, endorsement } = await initRecipientStore({
-        ...options,
-        recipients: named,
-        ...(passphrase === undefined ? {} : { newPassphrase: passphrase }),
-      });
-      if (invocation.values.json === true) {
-        writeJson(io, {
-          store: options.dir,
-          storeId,
-          recipients: named.length,
-          ...(endorsement === undefined ? {} : { endorsed: endorsement.endorsed }),
-        });
-        return EXIT_OK;
-      }
-      say(
-        io,
-        `strongbox: created the store ${options.dir} (id ${storeId}) for ${named.length} recipient(s)`,
-      );
-      if (endorsement?.endorsed === true)
-        say(
-          io,
-          "strongbox: the root store endorses it (the root keyring names this store): teammates take it without a manual step; commit both",
-        );
-      else if (endorsement !== undefined)
-        say(
-          io,
-          `strongbox: the root store did not open for you (${endorsement.problem}), so it cannot endorse this store: each teammate who opens it is asked to check it and run \`strongbox recipients trust --env ${stringOption(invocation, "env") ?? "NAME"}\``,
-        );
-      say(
-        io,
-        "strongbox: no key file: each recipient opens it with their own identity. Commit the store directory.",
-      );
-      return EXIT_OK;
-    }
-    let newPassphrase: string | undefined;
-    if (invocation.values.passphrase === true) {
-      newPassphrase =
-        io.env.STRONGBOX_PASSPHRASE ?? (await promptHidden(io, "new store passphrase: "));
-      if (newPassphrase === undefined || newPassphrase.length < 8) {
-        throw new StrongboxError(
-          "E_USAGE",
-          "init: a passphrase of at least 8 characters is needed",
-          { hint: "set STRONGBOX_PASSPHRASE or run in a terminal" },
-        );
-      }
-    }
-    const fromEnv = io.env.STRONGBOX_MASTER_KEY;
-    const masterKey =
-      fromEnv === undefined || fromEnv === "" || newPassphrase !== undefined
-        ? undefined
-        : parseMasterKey(fromEnv, "STRONGBOX_MASTER_KEY");
-    const result = initStore({
-      ...options,
-      ...(newPassphrase === undefined ? {} : { newPassphrase }),
-      ...(masterKey === undefined ? {} : { masterKey }),
-    });
-    if (invocation.values.json === true) {
-      writeJson(io, { store: options.dir, ...result });
-      return EXIT_OK;
-    }
-    say(io, `strongbox: created the store ${options.dir} (id ${result.storeId})`);
-    if (result.keyFile !== undefined) {
-      say(io, `strongbox: master key written to ${result.keyFile} (mode 0600)`);
-      say(
-        io,
-        "strongbox: back that file up somewhere safe (a password manager): without it the store cannot be opened.",
-      );
-      say(
-        io,
-        "strongbox: on a server or in CI, set STRONGBOX_MASTER_KEY to the file's content instead.",
-      );
-    } else if (masterKey !== undefined) {
-      say(
-        io,
-        "strongbox: the store uses the master key in STRONGBOX_MASTER_KEY; no key file was written",
-      );
-    } else {
-      say(
-        io,
-        "strongbox: the store opens with its passphrase (STRONGBOX_PASSPHRASE or a prompt). Do not lose it.",
-      );
-    }
-    say(io, "strongbox: commit the store directory; its .gitignore keeps lock and temp files out.");
-    return EXIT_OK;
+    if (recipients.length > 0) return createRecipientStore(options, recipients, invocation, io);
+    return createKeyStore(options, invocation, io);
   },
 };
+
+type CliStoreOptions = Awaited<ReturnType<typeof storeOptions>>;
+
+/**
+ * The CLI's store options as the library takes them: the sink the project
+ * names, or none when its config turned the audit off (the library would
+ * otherwise pick its default log).
+ */
+function withCliAudit<T extends CliStoreOptions>(options: T): T & { audit: AuditSink | false } {
+  return { ...options, audit: options.audit ?? false };
+}
+
+/** `init --recipient R…`: a store its recipients open with their own identities; no key file. */
+async function createRecipientStore(
+  options: CliStoreOptions,
+  recipients: readonly string[],
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  const named = recipients.map(namedRecipient);
+  const passphrase = named.some((r) => r.recipient === "passphrase")
+    ? (io.env.STRONGBOX_NEW_PASSPHRASE ?? (await promptHidden(io, "new store passphrase: ")))
+    : undefined;
+  const { storeId, endorsement } = await initRecipientStore({
+    ...withCliAudit(options),
+    recipients: named,
+    ...(passphrase === undefined ? {} : { newPassphrase: passphrase }),
+  });
+  if (invocation.values.json === true) {
+    writeJson(io, {
+      store: options.dir,
+      storeId,
+      recipients: named.length,
+      ...(endorsement === undefined ? {} : { endorsed: endorsement.endorsed }),
+    });
+    return EXIT_OK;
+  }
+  say(
+    io,
+    `strongbox: created the store ${options.dir} (id ${storeId}) for ${named.length} recipient(s)`,
+  );
+  if (endorsement?.endorsed === true)
+    say(
+      io,
+      "strongbox: the root store endorses it (the root keyring names this store): teammates take it without a manual step; commit both",
+    );
+  else if (endorsement !== undefined)
+    say(
+      io,
+      `strongbox: the root store did not open for you (${endorsement.problem}), so it cannot endorse this store: each teammate who opens it is asked to check it and run \`strongbox recipients trust --env ${stringOption(invocation, "env") ?? "NAME"}\``,
+    );
+  say(
+    io,
+    "strongbox: no key file: each recipient opens it with their own identity. Commit the store directory.",
+  );
+  return EXIT_OK;
+}
+
+/** `init` (or `init --passphrase`): a store opened with a key file, `STRONGBOX_MASTER_KEY` or a passphrase. */
+async function createKeyStore(
+  options: CliStoreOptions,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  const newPassphrase = await newPassphraseFor(invocation, io);
+  const fromEnv = io.env.STRONGBOX_MASTER_KEY;
+  const masterKey =
+    fromEnv === undefined || fromEnv === "" || newPassphrase !== undefined
+      ? undefined
+      : parseMasterKey(fromEnv, "STRONGBOX_MASTER_KEY");
+  const result = initStore({
+    ...withCliAudit(options),
+    ...(newPassphrase === undefined ? {} : { newPassphrase }),
+    ...(masterKey === undefined ? {} : { masterKey }),
+  });
+  if (invocation.values.json === true) {
+    writeJson(io, { store: options.dir, ...result });
+    return EXIT_OK;
+  }
+  say(io, `strongbox: created the store ${options.dir} (id ${result.storeId})`);
+  if (result.keyFile !== undefined) {
+    say(io, `strongbox: master key written to ${result.keyFile} (mode 0600)`);
+    say(
+      io,
+      "strongbox: back that file up somewhere safe (a password manager): without it the store cannot be opened.",
+    );
+    say(
+      io,
+      "strongbox: on a server or in CI, set STRONGBOX_MASTER_KEY to the file's content instead.",
+    );
+  } else if (masterKey !== undefined) {
+    say(
+      io,
+      "strongbox: the store uses the master key in STRONGBOX_MASTER_KEY; no key file was written",
+    );
+  } else {
+    say(
+      io,
+      "strongbox: the store opens with its passphrase (STRONGBOX_PASSPHRASE or a prompt). Do not lose it.",
+    );
+  }
+  say(io, "strongbox: commit the store directory; its .gitignore keeps lock and temp files out.");
+  return EXIT_OK;
+}
+
+/** `--passphrase`: the new store's passphrase, from `STRONGBOX_PASSPHRASE` or a prompt (8 characters at least). */
+async function newPassphraseFor(invocation: Invocation, io: CliIo): Promise<string | undefined> {
+  if (invocation.values.passphrase !== true) return undefined;
+  const newPassphrase =
+    io.env.STRONGBOX_PASSPHRASE ?? (await promptHidden(io, "new store passphrase: "));
+  if (newPassphrase === undefined || newPassphrase.length < 8) {
+    throw new StrongboxError("E_USAGE", "init: a passphrase of at least 8 characters is needed", {
+      hint: "set STRONGBOX_PASSPHRASE or run in a terminal",
+    });
+  }
+  return newPassphrase;
+}
 
 /**
  * `init --from FILE`: proposes a config from a `.env` file and writes it
@@ -168,13 +197,11 @@ async function scaffold(from: string, invocation: Invocation, io: CliIo): Promis
     throw new StrongboxError("E_USAGE", `init: ${existing} already exists; nothing was written`, {
       hint: "edit it, or remove it to scaffold again",
     });
-  const text = readUserFile(resolve(io.cwd, from), {
+  const { variables, yaml } = scaffoldConfig(resolve(io.cwd, from), {
     shown: from,
     context: "init --from",
     hint: "give the .env or .env.example to start from",
   });
-  const variables = scaffoldVariables(text, from);
-  const yaml = scaffoldYaml(variables, from);
   const secrets = variables.filter((variable) => variable.secret).map((variable) => variable.name);
   const ignore = missingGitignoreLines(io.cwd);
   const summary = `strongbox: ${variables.length} variable(s) from ${from}; secret: ${secrets.join(", ") || "none"}${ignore.length === 0 ? "" : `; .gitignore gets ${ignore.join(" ")}`}`;

@@ -1,5 +1,5 @@
+import { type InventoryRow, inventory } from "../../api/lifecycle.js";
 import { StrongboxError } from "../../errors.js";
-import { type InventoryRow, inventory } from "../../lifecycle/inventory.js";
 import type { Command } from "../command.js";
 import { stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";

@@ -1,9 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { ensurePrivateDir, writeFileAtomic } from "../../fs/atomic-write.js";
-import { readPrivateFile } from "../../security/key-file.js";
-import { ageIdentitiesIn, newAgeIdentity } from "../../store/recipients/age.js";
-import { identitiesFile } from "../../store/recipients/identities.js";
+import { addIdentity, identityRecipients } from "../../api/store.js";
 import type { Command } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { say, writeJson, writeReport } from "../io.js";
@@ -34,27 +29,13 @@ Options:
       --json          print { recipient, file } (or { recipients, file })
 `,
   async run(invocation, io) {
-    const file = identitiesFile(io.env);
     if (invocation.values.show === true) {
-      const recipients = existsSync(file)
-        ? ageIdentitiesIn(readPrivateFile(file, "identity file"), file).map(
-            (identity) => identity.recipient,
-          )
-        : [];
+      const { file, recipients } = identityRecipients(io.env);
       if (invocation.values.json === true) writeJson(io, { recipients, file });
       else for (const recipient of recipients) writeReport(io, `${recipient}\n`);
       return EXIT_OK;
     }
-    const { secret, recipient } = await newAgeIdentity();
-    const entry = `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${secret}\n`;
-    if (existsSync(file)) {
-      // Checked as a key file before anything is added to it.
-      readPrivateFile(file, "identity file");
-      appendFileSync(file, `${readFileSync(file, "utf8").endsWith("\n") ? "" : "\n"}${entry}`);
-    } else {
-      ensurePrivateDir(dirname(file));
-      writeFileAtomic(file, Buffer.from(entry), 0o600);
-    }
+    const { file, recipient } = await addIdentity(io.env);
     if (invocation.values.json === true) writeJson(io, { recipient, file });
     else {
       writeReport(io, `${recipient}\n`);

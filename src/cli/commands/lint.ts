@@ -1,5 +1,5 @@
-import { lintProject } from "../../hygiene/lint.js";
-import { openProject } from "../../project/open.js";
+import { lintProject } from "../../api/check.js";
+import { openProject } from "../../index.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";

@@ -1,8 +1,5 @@
-import { findConfigIfAny } from "../../config/find-config.js";
-import { loadConfigFile } from "../../config/load-file.js";
-import { rotationIn } from "../../lifecycle/status.js";
-import { storeProvider } from "../../providers/store/index.js";
-import { parseRef, refScheme } from "../../refs/ref.js";
+import { type SchemaStoreSecret, storeSecretsInSchema } from "../../api/store.js";
+import { openSessionIfAny } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeReport } from "../io.js";
@@ -116,24 +113,11 @@ function expiry(expires: string | undefined, now: number): string {
 async function schemaLifecycle(
   invocation: Invocation,
   io: CliIo,
-): Promise<Map<string, { variable: string; everyMs?: number; expires?: string }>> {
-  const found = new Map<string, { variable: string; everyMs?: number; expires?: string }>();
-  const path = findConfigIfAny(io.cwd, stringOption(invocation, "config"));
-  if (path === undefined) return found;
-  const config = await loadConfigFile(path, io.env);
-  for (const [variable, spec] of Object.entries(config.variables)) {
-    const refs = typeof spec.ref === "string" ? { "*": spec.ref } : (spec.ref ?? {});
-    for (const [environment, text] of Object.entries(refs)) {
-      const scheme = refScheme(text);
-      if (scheme !== storeProvider.scheme || text.includes("{")) continue;
-      const name = parseRef(text, variable).path;
-      const everyMs = rotationIn(spec, environment === "*" ? "local" : environment)?.everyMs;
-      found.set(name, {
-        variable,
-        ...(everyMs === undefined || !Number.isFinite(everyMs) ? {} : { everyMs }),
-        ...(spec.expires === undefined ? {} : { expires: spec.expires }),
-      });
-    }
-  }
-  return found;
+): Promise<Map<string, SchemaStoreSecret>> {
+  const { config } = await openSessionIfAny({
+    cwd: io.cwd,
+    configPath: stringOption(invocation, "config"),
+    processEnv: io.env,
+  });
+  return config === undefined ? new Map() : storeSecretsInSchema(config);
 }

@@ -1,14 +1,17 @@
 import { resolve } from "node:path";
+import {
+  applyMigration,
+  planMigration,
+  rollbackMigration,
+  skippedCredentialsLine,
+  sourcesFromEnvironment,
+  sourcesFromFiles,
+} from "../../api/migrate.js";
 import { StrongboxError } from "../../errors.js";
-import { applyMigration, rollbackMigration } from "../../migrate/apply.js";
-import { planMigration } from "../../migrate/plan.js";
-import { sourcesFromEnvironment, sourcesFromFiles } from "../../migrate/sources.js";
-import { openProject, projectAuditSink } from "../../project/open.js";
-import { vaultClientFor } from "../../project/vault-client.js";
-import { skippedCredentialsLine } from "../../security/credentials.js";
+import { openSession, type ProjectSession } from "../../index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say, writeJson, writeReport, writeTerminal } from "../io.js";
+import { type CliIo, say, writeJson, writeReport, writeTerminal } from "../io.js";
 import { table } from "../table.js";
 
 /** `strongbox migrate`: move `.env` secrets into Vault, dry run first. */
@@ -60,42 +63,21 @@ Options:
       --json          print the plan or result as JSON
 `,
   async run(invocation, io) {
-    const project = await openProject({
+    const environment = stringOption(invocation, "env") ?? "production";
+    const session = await openSession({
       cwd: io.cwd,
       configPath: stringOption(invocation, "config"),
       processEnv: io.env,
+      environment,
+      auditCwd: io.cwd,
     });
-    const environment = stringOption(invocation, "env") ?? "production";
-    const client = vaultClientFor(project.config, environment, io.env);
+    const client = session.vault();
     try {
       const rollback = stringOption(invocation, "rollback");
-      if (rollback !== undefined) {
-        const entries = await rollbackMigration(client, resolve(io.cwd, rollback));
-        say(
-          io,
-          `strongbox: rolled back ${entries.length} path${entries.length === 1 ? "" : "s"}: ${entries.map((e) => e.path).join(", ")}`,
-        );
-        return EXIT_OK;
-      }
-      const files = listOption(invocation, "file");
-      const onCredentials = (names: readonly string[]) =>
-        say(io, `strongbox: ${skippedCredentialsLine(names)}`);
-      const sources =
-        invocation.values["from-env"] === true
-          ? sourcesFromEnvironment(
-              io.env,
-              Object.entries(project.config.variables).map(([name, spec]) => spec.env ?? name),
-              listValues(invocation, "name"),
-              onCredentials,
-            )
-          : sourcesFromFiles(files ?? usage("migrate: give -f FILE or --from-env"), {
-              cwd: io.cwd,
-              env: io.env,
-              onCredentials,
-            });
+      if (rollback !== undefined) return await rollBack(client, rollback, io);
       const categories = listValues(invocation, "secrets");
       const mount = stringOption(invocation, "mount");
-      const plan = await planMigration(client, project.config, sources, {
+      const plan = await planMigration(client, session.config, sourcesOf(session, invocation, io), {
         environment,
         ...(categories === undefined ? {} : { categories }),
         ...(mount === undefined ? {} : { mount }),
@@ -106,45 +88,83 @@ Options:
         say(io, "strongbox: dry run: nothing was written; add --apply to migrate");
         return EXIT_OK;
       }
-      const journal = resolve(
-        io.cwd,
-        stringOption(invocation, "journal") ??
-          `migrate-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`,
-      );
-      const progress =
-        io.stderr.isTTY === true
-          ? (done: number, total: number) =>
-              writeTerminal(io, `migrating: ${done}/${total} paths`, { before: "\r", after: "" })
-          : undefined;
-      const result = await applyMigration(client, plan, {
-        force: invocation.values.force === true,
-        journal,
-        audit: projectAuditSink(project, io.env, io.cwd),
-        ...(progress ? { onProgress: progress } : {}),
-      });
-      if (progress) writeTerminal(io, "", { before: "", after: "\n" });
-      if (invocation.values.json === true)
-        writeJson(
-          io,
-          { journal, ...result },
-          result.errors.length === 0 && result.mismatches.length === 0,
-        );
-      else {
-        writeReport(io, planTable(plan.rows));
-        say(
-          io,
-          `strongbox: migrated ${result.migrated}, skipped ${result.skipped}, errors ${result.errors.length}; journal ${journal}`,
-        );
-        for (const error of result.errors) say(io, `  ✗ ${error.message} (${error.code})`);
-        for (const key of result.mismatches)
-          say(io, `  ✗ ${key} reads back different from what was written`);
-      }
-      return verdict(result.errors.length === 0 && result.mismatches.length === 0);
+      return await apply(session, plan, invocation, io);
     } finally {
-      await client.close();
+      await session.close();
     }
   },
 };
+
+type Client = ReturnType<ProjectSession["vault"]>;
+type Plan = Awaited<ReturnType<typeof planMigration>>;
+
+/** `--rollback JOURNAL`: restores every path the journal's migration wrote. */
+async function rollBack(client: Client, journal: string, io: CliIo): Promise<number> {
+  const entries = await rollbackMigration(client, resolve(io.cwd, journal));
+  say(
+    io,
+    `strongbox: rolled back ${entries.length} path${entries.length === 1 ? "" : "s"}: ${entries.map((e) => e.path).join(", ")}`,
+  );
+  return EXIT_OK;
+}
+
+/** The values to migrate: `--from-env` (the schema's names, or `--name`), else the `-f` files. */
+function sourcesOf(session: ProjectSession, invocation: Invocation, io: CliIo) {
+  const onCredentials = (names: readonly string[]) =>
+    say(io, `strongbox: ${skippedCredentialsLine(names)}`);
+  if (invocation.values["from-env"] === true)
+    return sourcesFromEnvironment(
+      io.env,
+      Object.entries(session.config.variables).map(([name, spec]) => spec.env ?? name),
+      listValues(invocation, "name"),
+      onCredentials,
+    );
+  const files = listOption(invocation, "file");
+  return sourcesFromFiles(files ?? usage("migrate: give -f FILE or --from-env"), {
+    cwd: io.cwd,
+    env: io.env,
+    onCredentials,
+  });
+}
+
+/** `--apply`: writes the plan with a journal, then reports what was migrated. */
+async function apply(
+  session: ProjectSession,
+  plan: Plan,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  const journal = resolve(
+    io.cwd,
+    stringOption(invocation, "journal") ??
+      `migrate-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`,
+  );
+  const progress =
+    io.stderr.isTTY === true
+      ? (done: number, total: number) =>
+          writeTerminal(io, `migrating: ${done}/${total} paths`, { before: "\r", after: "" })
+      : undefined;
+  const result = await applyMigration(session.vault(), plan, {
+    force: invocation.values.force === true,
+    journal,
+    audit: session.audit(),
+    ...(progress ? { onProgress: progress } : {}),
+  });
+  if (progress) writeTerminal(io, "", { before: "", after: "\n" });
+  const clean = result.errors.length === 0 && result.mismatches.length === 0;
+  if (invocation.values.json === true) writeJson(io, { journal, ...result }, clean);
+  else {
+    writeReport(io, planTable(plan.rows));
+    say(
+      io,
+      `strongbox: migrated ${result.migrated}, skipped ${result.skipped}, errors ${result.errors.length}; journal ${journal}`,
+    );
+    for (const error of result.errors) say(io, `  ✗ ${error.message} (${error.code})`);
+    for (const key of result.mismatches)
+      say(io, `  ✗ ${key} reads back different from what was written`);
+  }
+  return verdict(clean);
+}
 
 function usage(message: string): never {
   throw new StrongboxError("E_USAGE", message);

@@ -1,11 +1,10 @@
+import type { Stanza, Store } from "../../api/store.js";
 import { StrongboxError } from "../../errors.js";
-import { openStore } from "../../store/open.js";
-import type { Stanza } from "../../store/recipients/stanzas.js";
 import type { Command, Invocation } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeReport } from "../io.js";
 import { promptHidden } from "../prompt.js";
-import { openStoreForCli, STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
+import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox recipients list|add|rm`: who can open the store. */
 export const recipientsCommand: Command = {
@@ -64,36 +63,14 @@ ${STORE_HELP}
   async run(invocation, io) {
     const [action, ...rest] = invocation.positionals;
     const who = rest.join(" ");
-    if (action === undefined || action === "list") {
-      // Listing is how a person checks a store before trusting it: no pin check, no pin, no value read.
-      const store = await openStore({ ...(await storeOptions(invocation, io)), knownStore: false });
-      const recipients = store.recipients();
-      if (invocation.values.json === true) writeJson(io, { recipients: recipients.map(shown) });
-      else
-        for (const stanza of recipients)
-          writeReport(io, `${stanza.name ?? "-"}\t${stanza.type}\t${stanza.recipient}\n`);
-      return EXIT_OK;
-    }
+    if (action === undefined || action === "list") return listRecipients(invocation, io);
     if (action === "fingerprint") {
       const store = await openStoreForCli(invocation, io);
       if (invocation.values.json === true) writeJson(io, { fingerprint: store.fingerprint() });
       else writeReport(io, `${store.fingerprint()}\n`);
       return EXIT_OK;
     }
-    if (action === "trust") {
-      const store = await openStore({
-        ...(await storeOptions(invocation, io)),
-        trustNewKeyring: true,
-      });
-      const recipients = store.recipients();
-      if (invocation.values.json === true)
-        writeJson(io, { trusted: true, recipients: recipients.map(shown) });
-      else {
-        say(io, "strongbox: trusted the store's current keyring; its recipients:");
-        for (const stanza of recipients) say(io, `  ${describe(stanza)}`);
-      }
-      return EXIT_OK;
-    }
+    if (action === "trust") return trustKeyring(invocation, io);
     if (action !== "add" && action !== "rm")
       throw new StrongboxError("E_USAGE", `recipients: unknown action ${action}`, {
         hint: "use list, add, rm, trust or fingerprint",
@@ -113,29 +90,64 @@ ${STORE_HELP}
       else say(io, `strongbox: added ${describe(stanza)}; commit the store's keyring.sbx`);
       return EXIT_OK;
     }
-    const { removed, exposed } = await store.removeRecipient(who, { passphrase });
-    if (invocation.values.json === true)
-      writeJson(io, { removed: shown(removed), exposed, fingerprint: store.fingerprint() });
-    else {
-      say(
-        io,
-        `strongbox: removed ${describe(removed)}; the store has a new master key, data key and integrity key`,
-      );
-      if (exposed.length > 0)
-        say(
-          io,
-          `strongbox: they could read ${exposed.length} secret(s) until now; rotate them: ${exposed.join(", ")}`,
-        );
-      // A CI pin from before the removal still accepts the store rolled back to the old key.
-      say(
-        io,
-        `strongbox: the store's fingerprint is now ${store.fingerprint()}; set STRONGBOX_STORE_FINGERPRINT to it wherever it is pinned (CI): a pin from before the removal still accepts a copy rolled back to the key the removed recipient holds`,
-      );
-      say(io, "strongbox: commit the store (keyring.sbx and the secret files)");
-    }
-    return EXIT_OK;
+    return removeRecipient(store, who, passphrase, invocation, io);
   },
 };
+
+/** `recipients list`: how a person checks a store before trusting it: no pin check, no pin, no value read. */
+async function listRecipients(invocation: Invocation, io: CliIo): Promise<number> {
+  const store = await openStoreForCli(invocation, io, { knownStore: false });
+  const recipients = store.recipients();
+  if (invocation.values.json === true) writeJson(io, { recipients: recipients.map(shown) });
+  else
+    for (const stanza of recipients)
+      writeReport(io, `${stanza.name ?? "-"}\t${stanza.type}\t${stanza.recipient}\n`);
+  return EXIT_OK;
+}
+
+/** `recipients trust`: accepts the store's current keyring and shows whom it names. */
+async function trustKeyring(invocation: Invocation, io: CliIo): Promise<number> {
+  const store = await openStoreForCli(invocation, io, { trustNewKeyring: true });
+  const recipients = store.recipients();
+  if (invocation.values.json === true)
+    writeJson(io, { trusted: true, recipients: recipients.map(shown) });
+  else {
+    say(io, "strongbox: trusted the store's current keyring; its recipients:");
+    for (const stanza of recipients) say(io, `  ${describe(stanza)}`);
+  }
+  return EXIT_OK;
+}
+
+/** `recipients rm`: re-keys the store without the recipient and says what they could read until now. */
+async function removeRecipient(
+  store: Store,
+  who: string,
+  passphrase: string | undefined,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  const { removed, exposed } = await store.removeRecipient(who, { passphrase });
+  if (invocation.values.json === true) {
+    writeJson(io, { removed: shown(removed), exposed, fingerprint: store.fingerprint() });
+    return EXIT_OK;
+  }
+  say(
+    io,
+    `strongbox: removed ${describe(removed)}; the store has a new master key, data key and integrity key`,
+  );
+  if (exposed.length > 0)
+    say(
+      io,
+      `strongbox: they could read ${exposed.length} secret(s) until now; rotate them: ${exposed.join(", ")}`,
+    );
+  // A CI pin from before the removal still accepts the store rolled back to the old key.
+  say(
+    io,
+    `strongbox: the store's fingerprint is now ${store.fingerprint()}; set STRONGBOX_STORE_FINGERPRINT to it wherever it is pinned (CI): a pin from before the removal still accepts a copy rolled back to the key the removed recipient holds`,
+  );
+  say(io, "strongbox: commit the store (keyring.sbx and the secret files)");
+  return EXIT_OK;
+}
 
 function shown(stanza: Stanza) {
   return {

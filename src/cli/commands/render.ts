@@ -1,7 +1,5 @@
+import { outputMode, type RenderJob, renderFiles, textToBytes } from "../../api/render.js";
 import { StrongboxError } from "../../errors.js";
-import { outputMode } from "../../render/output-file.js";
-import { type RenderJob, renderFiles } from "../../render/render-files.js";
-import { textToBytes } from "../../template/go-bytes.js";
 import { type Command, listOption, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { say, writeData } from "../io.js";

@@ -1,6 +1,5 @@
+import { finishRotation, rotateDue, rotateSecret, smokeGate } from "../../api/lifecycle.js";
 import { StrongboxError } from "../../errors.js";
-import { finishRotation, rotateDue, rotateSecret } from "../../lifecycle/rotate.js";
-import { smokeGate } from "../../lifecycle/smoke-gate.js";
 import type { Command } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";

@@ -2,14 +2,14 @@ import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { isatty } from "node:tty";
+import {
+  childEnvironment,
+  providerCredentialsIn,
+  spawnChild,
+  superviseWatched,
+} from "../../api/exec.js";
 import { ResolutionError, StrongboxError } from "../../errors.js";
-import { childEnvironment } from "../../exec/child-env.js";
-import { spawnChild } from "../../exec/spawn-child.js";
-import { superviseWatched } from "../../exec/watch.js";
-import { openProject } from "../../project/open.js";
-import { storeDirectory } from "../../providers/store/directory.js";
-import type { Resolution } from "../../resolve/types.js";
-import { providerCredentialsIn } from "../../security/credentials.js";
+import { openSession, type Resolution } from "../../index.js";
 import {
   type Command,
   type Invocation,
@@ -132,7 +132,7 @@ async function runWatched(
   invocation: Invocation,
   io: CliIo,
 ): Promise<number> {
-  const project = await openProject({
+  const session = await openSession({
     cwd: io.cwd,
     configPath: stringOption(invocation, "config"),
     processEnv: io.env,
@@ -140,9 +140,9 @@ async function runWatched(
   const given = listOption(invocation, "file");
   const envFiles =
     given === undefined
-      ? first.environment.files.map((file) => resolvePath(project.baseDir, file))
+      ? first.environment.files.map((file) => resolvePath(session.baseDir, file))
       : given.map((file) => resolvePath(io.cwd, file));
-  const store = storeDirectory(project.config, project.baseDir, io.env);
+  const store = session.storeDir();
   const stop = new AbortController();
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -154,7 +154,7 @@ async function runWatched(
   say(io, "strongbox: watching the config, its .env files and the store; Ctrl-C stops");
   try {
     const exit = await superviseWatched(first, {
-      files: [project.configPath, ...envFiles],
+      files: [session.project.configPath, ...envFiles],
       directories: existsSync(store) ? [store] : [],
       resolve: async () => {
         const next = await resolveForCli(invocation, io);

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
+import { checkScanRoot, scanForSecrets } from "../../api/check.js";
 import { StrongboxError } from "../../errors.js";
-import { checkScanRoot, scanForSecrets } from "../../hygiene/scan.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
 import { verdict } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseDuration } from "../../api/lifecycle.js";
+import { checkStoreValue, type SecretMeta } from "../../api/store.js";
 import { StrongboxError } from "../../errors.js";
-import { checkStoreValue } from "../../project/store.js";
-import { parseDuration } from "../../schema/coerce.js";
-import type { SecretMeta } from "../../store/secret-file.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson } from "../io.js";
@@ -162,8 +161,8 @@ async function setThroughProvider(
   invocation: Invocation,
   io: CliIo,
 ): Promise<number> {
-  const { writeToRef } = await import("../../project/write-ref.js");
-  const { formatRef } = await import("../../refs/ref.js");
+  const { writeToRef } = await import("../../api/providers.js");
+  const { formatRef } = await import("../../index.js");
   const expectedText = stringOption(invocation, "expected-version");
   const expected = expectedText === undefined ? undefined : Number(expectedText);
   if (expected !== undefined && (!Number.isInteger(expected) || expected < 0))

@@ -1,7 +1,6 @@
+import { parseDuration, smokeTest } from "../../api/lifecycle.js";
 import { StrongboxError } from "../../errors.js";
-import { smokeTest } from "../../lifecycle/smoke.js";
-import { openProject } from "../../project/open.js";
-import { parseDuration } from "../../schema/coerce.js";
+import { openProject } from "../../index.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { writeJson, writeReport } from "../io.js";

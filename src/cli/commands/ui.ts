@@ -1,5 +1,5 @@
 import { StrongboxError } from "../../errors.js";
-import { openProject } from "../../project/open.js";
+import { openProject } from "../../index.js";
 import { dashboardPages, STYLESHEET } from "../../ui/pages.js";
 import { startDashboardServer } from "../../ui/server.js";
 import { type Command, stringOption } from "../command.js";

@@ -1,14 +1,16 @@
-import { environmentScope } from "../../environments/scope.js";
+import {
+  applySetup,
+  concreteEnvironments,
+  planSetup,
+  sharedVaultEnvironment,
+  type VaultClient,
+  vaultDoctor,
+} from "../../api/vault.js";
 import { StrongboxError } from "../../errors.js";
-import { openProject } from "../../project/open.js";
-import { vaultClientFor } from "../../project/vault-client.js";
-import type { ConfigSpec } from "../../schema/types.js";
-import { vaultDoctor } from "../../vault-ops/doctor.js";
-import { concreteEnvironments } from "../../vault-ops/plan.js";
-import { applySetup, planSetup } from "../../vault-ops/setup.js";
-import { type Command, listOption, stringOption } from "../command.js";
+import { type ConfigSpec, openSession } from "../../index.js";
+import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
-import { say, writeJson, writeReport } from "../io.js";
+import { type CliIo, say, writeJson, writeReport } from "../io.js";
 
 /** `strongbox vault setup|doctor`: operator tools over the Vault client. */
 export const vaultCommand: Command = {
@@ -48,65 +50,80 @@ Options:
         hint: "strongbox vault --help",
       });
     }
-    const project = await openProject({
+    const session = await openSession({
       cwd: io.cwd,
       configPath: stringOption(invocation, "config"),
       processEnv: io.env,
     });
-    const environments = listOption(invocation, "env") ?? concreteEnvironments(project.config);
-    const client = vaultClientFor(
-      project.config,
-      oneVault(project.config, environments, io.env),
-      io.env,
-    );
+    const environments = listOption(invocation, "env") ?? concreteEnvironments(session.config);
+    const client = session.vault(sharedVaultEnvironment(session.config, environments, io.env));
     try {
-      if (action === "doctor") {
-        const report = await vaultDoctor(project.config, environments, client);
-        const healthy =
-          report.server.reachable &&
-          !report.server.sealed &&
-          report.environments.every(
-            (e) => e.missing.length + e.empty.length + e.errors.length === 0,
-          );
-        if (invocation.values.json === true) writeJson(io, report, healthy);
-        else writeReport(io, describeDoctor(report));
-        return verdict(healthy);
-      }
-      const plan = await planSetup(project.config, environments, client);
-      if (plan.grants.length === 0) {
-        say(
-          io,
-          `strongbox: no variable reads from Vault in ${environments.join(", ")}; nothing to set up`,
-        );
-        return EXIT_OK;
-      }
-      if (invocation.values["dry-run"] === true) {
-        if (invocation.values.json === true) writeJson(io, plan);
-        else
-          writeReport(
-            io,
-            `${plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n")}\n# calls\n${plan.calls.join("\n")}\n`,
-          );
-        return EXIT_OK;
-      }
-      const results = await applySetup(plan, client);
-      if (invocation.values.json === true) writeJson(io, { roles: results });
-      else {
-        for (const result of results) {
-          const what =
-            result.changed.policy || result.changed.role ? "created or updated" : "unchanged";
-          writeReport(
-            io,
-            `${result.name}: ${what}\n  role_id=${result.roleId}\n  wrapped secret_id token=${result.wrappedSecretId} (unwrap once: bao unwrap <token>)\n`,
-          );
-        }
-      }
-      return EXIT_OK;
+      if (action === "doctor")
+        return await doctor(session.config, environments, client, invocation, io);
+      return await setup(session.config, environments, client, invocation, io);
     } finally {
-      await client.close();
+      await session.close();
     }
   },
 };
+
+/** `vault doctor`: the server, the token, the mounts, and each environment's secrets. */
+async function doctor(
+  config: ConfigSpec,
+  environments: readonly string[],
+  client: VaultClient,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  const report = await vaultDoctor(config, environments, client);
+  const healthy =
+    report.server.reachable &&
+    !report.server.sealed &&
+    report.environments.every((e) => e.missing.length + e.empty.length + e.errors.length === 0);
+  if (invocation.values.json === true) writeJson(io, report, healthy);
+  else writeReport(io, describeDoctor(report));
+  return verdict(healthy);
+}
+
+/** `vault setup`: a policy and AppRole per environment (printed only with `--dry-run`). */
+async function setup(
+  config: ConfigSpec,
+  environments: readonly string[],
+  client: VaultClient,
+  invocation: Invocation,
+  io: CliIo,
+): Promise<number> {
+  const plan = await planSetup(config, environments, client);
+  if (plan.grants.length === 0) {
+    say(
+      io,
+      `strongbox: no variable reads from Vault in ${environments.join(", ")}; nothing to set up`,
+    );
+    return EXIT_OK;
+  }
+  if (invocation.values["dry-run"] === true) {
+    if (invocation.values.json === true) writeJson(io, plan);
+    else
+      writeReport(
+        io,
+        `${plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n")}\n# calls\n${plan.calls.join("\n")}\n`,
+      );
+    return EXIT_OK;
+  }
+  const results = await applySetup(plan, client);
+  if (invocation.values.json === true) writeJson(io, { roles: results });
+  else {
+    for (const result of results) {
+      const what =
+        result.changed.policy || result.changed.role ? "created or updated" : "unchanged";
+      writeReport(
+        io,
+        `${result.name}: ${what}\n  role_id=${result.roleId}\n  wrapped secret_id token=${result.wrappedSecretId} (unwrap once: bao unwrap <token>)\n`,
+      );
+    }
+  }
+  return EXIT_OK;
+}
 
 function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string {
   const lines = [`address: ${report.address}`];
@@ -130,31 +147,4 @@ function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string
       lines.push(`  ✗ ${error.variable}: ${error.message} (${error.code})`);
   }
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * The environment whose Vault settings the report or setup uses: every
- * environment asked for must share one server and credential (the same
- * `vault:` settings and `credentialPrefix`), since one client serves them all.
- */
-function oneVault(
-  config: ConfigSpec,
-  environments: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): string | undefined {
-  const groups = new Map<string, string[]>();
-  for (const environment of environments) {
-    const scope = environmentScope(config, environment, env);
-    const key = JSON.stringify([scope.section("vault") ?? null, scope.credentials?.prefix ?? null]);
-    groups.set(key, [...(groups.get(key) ?? []), environment]);
-  }
-  if (groups.size > 1)
-    throw new StrongboxError(
-      "E_USAGE",
-      `vault: ${[...groups.values()].map((names) => names.join(", ")).join(" / ")} have different Vault settings or credentials`,
-      {
-        hint: `run it once per Vault, e.g. ${[...groups.values()].map((names) => `--env ${names[0]}`).join(", then ")}`,
-      },
-    );
-  return environments[0];
 }
