@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { tempProject } from "./cli.js";
@@ -9,6 +10,8 @@ import { tempProject } from "./cli.js";
 export interface Bao {
   readonly addr: string;
   readonly rootToken: string;
+  /** The dev CA's certificate, when the server was started with `tls`. */
+  readonly caCert?: string;
   readonly process: ChildProcess;
   /** The dev server's unseal key (from its start-up output). */
   unsealKey(): string;
@@ -36,11 +39,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a dev server with a random root token and waits until `sys/health` answers 200. */
-export async function startBao(): Promise<Bao> {
+/**
+ * Starts a dev server with a random root token and waits until `sys/health`
+ * answers 200. With `tls`, the server listens on HTTPS with a certificate
+ * from its own dev CA (`-dev-tls`), as production does; `env` then names the
+ * CA (`BAO_CACERT`, `VAULT_CACERT`) and `caCert` is its path.
+ */
+export async function startBao(options: { tls?: boolean } = {}): Promise<Bao> {
   const port = await freePort();
   const rootToken = `root-${randomBytes(8).toString("hex")}`;
   const home = tempProject();
+  const tls = options.tls === true;
   const child = spawn(
     baoBinary(),
     [
@@ -49,6 +58,7 @@ export async function startBao(): Promise<Bao> {
       `-dev-listen-address=127.0.0.1:${port}`,
       `-dev-root-token-id=${rootToken}`,
       "-dev-no-store-token",
+      ...(tls ? ["-dev-tls", `-dev-tls-cert-dir=${home}`] : []),
     ],
     {
       env: { PATH: process.env.PATH ?? "", HOME: home },
@@ -59,16 +69,18 @@ export async function startBao(): Promise<Bao> {
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
   });
-  const addr = `http://127.0.0.1:${port}`;
-  const env = { PATH: process.env.PATH ?? "", HOME: home, BAO_ADDR: addr, BAO_TOKEN: rootToken };
+  const addr = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+  const caCert = tls ? join(home, "vault-ca.pem") : undefined;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    BAO_ADDR: addr,
+    BAO_TOKEN: rootToken,
+    ...(caCert === undefined ? {} : { BAO_CACERT: caCert, VAULT_CACERT: caCert }),
+  };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    try {
-      const response = await fetch(`${addr}/v1/sys/health`);
-      if (response.status === 200) break;
-    } catch {
-      // not listening yet
-    }
+    if (await healthy(addr, caCert)) break;
     if (Date.now() > deadline || child.exitCode !== null)
       throw new Error(`bao server -dev did not become healthy on ${addr}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -76,6 +88,7 @@ export async function startBao(): Promise<Bao> {
   return {
     addr,
     rootToken,
+    ...(caCert === undefined ? {} : { caCert }),
     process: child,
     unsealKey: () => /Unseal Key: (\S+)/.exec(output)?.[1] ?? "",
     env,
@@ -93,6 +106,29 @@ export async function startBao(): Promise<Bao> {
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** True when `sys/health` answers 200 (trusting `caCert` for HTTPS). */
+function healthy(addr: string, caCert: string | undefined): Promise<boolean> {
+  const url = `${addr}/v1/sys/health`;
+  if (caCert === undefined)
+    return fetch(url).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+  return new Promise((resolve) => {
+    let ca: string;
+    try {
+      ca = readFileSync(caCert, "utf8");
+    } catch {
+      return resolve(false); // the CA is written as the server starts
+    }
+    const request = httpsGet(url, { ca }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on("error", () => resolve(false));
+  });
 }
 
 /**
