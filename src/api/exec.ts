@@ -12,6 +12,9 @@
  * ```
  * @packageDocumentation
  */
+// Hands every provider's credentials to security's rule, which scrubs them from the child's environment.
+import "../providers/registry.js";
+
 export { childEnvironment } from "../exec/child-env.js";
 export type { Exit, SpawnOptions } from "../exec/spawn-child.js";
 export { spawnChild } from "../exec/spawn-child.js";

@@ -1,5 +1,5 @@
 import { StrongboxError } from "../errors.js";
-import { VaultClient } from "../vault/client.js";
+import type { VaultClient } from "../vault/client.js";
 import type { KeyService, KeyServiceDefinition, NewDataKey, RecipientKeys } from "./key-service.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -114,6 +114,19 @@ function storeContext(storeId: string): string {
   return Buffer.from(`strongbox/store/${storeId}`).toString("base64");
 }
 
+/**
+ * A Vault client, loaded on first use: the registry is loaded by every store
+ * open, and the single executable's start-up snapshot cannot hold the HTTP
+ * stack the client pulls in (nor should a store without Transit pay for it).
+ */
+async function vaultClient(
+  env: Env,
+  spec?: Parameters<typeof VaultClient.fromEnv>[1],
+): Promise<VaultClient> {
+  const { VaultClient: Client } = await import("../vault/client.js");
+  return Client.fromEnv(env, spec);
+}
+
 /** The master key encrypted by Transit key `recipient` (`transit:MOUNT/KEY`); the store id is the context. */
 export async function transitWrap(
   key: Uint8Array,
@@ -122,7 +135,7 @@ export async function transitWrap(
   env: Env,
 ): Promise<string> {
   const { mount, name } = transitTarget(recipient);
-  const client = VaultClient.fromEnv(env);
+  const client = await vaultClient(env);
   try {
     const response = await client.call({
       method: "POST",
@@ -151,7 +164,7 @@ export async function transitUnwrap(
   env: Env,
 ): Promise<Buffer | undefined> {
   const { mount, name } = transitTarget(recipient);
-  const client = VaultClient.fromEnv(env);
+  const client = await vaultClient(env);
   try {
     const response = await client.call(
       {
@@ -188,7 +201,7 @@ const transitRecipients: RecipientKeys = {
 export const transit: KeyServiceDefinition<typeof ID> = {
   id: ID,
   async open(context) {
-    const client = VaultClient.fromEnv(context.env, context.vault);
+    const client = await vaultClient(context.env, context.vault);
     return { service: transitKeys(client), close: () => client.close() };
   },
   recipient: transitRecipients,

@@ -1,7 +1,6 @@
 import { registerVocabulary } from "../redact/registry.js";
 import type { Resolution } from "../resolve/types.js";
 import type { ConfigSpec } from "../schema/types.js";
-import { http, postgres, redis, s3, smtp } from "./smoke-checks.js";
 import { assertUnambiguousTransport, withTimeout } from "./smoke-transport.js";
 
 export {
@@ -116,6 +115,8 @@ async function check(
   // Before any connection, whatever the URL carries: a URL whose TLS settings read two ways is refused.
   if (kind === "postgres" || kind === "redis" || kind === "http" || kind === "smtp")
     assertUnambiguousTransport(new URL(value));
+  // The checks (and node:net/tls) load when a smoke test runs, not with the library.
+  const { http, postgres, redis, s3, smtp } = await import("./smoke-checks.js");
   switch (kind) {
     case "postgres":
       return postgres(value, signal);

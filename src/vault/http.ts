@@ -1,7 +1,8 @@
 import { channel } from "node:diagnostics_channel";
 import { readFileSync } from "node:fs";
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Agent as HttpAgent, IncomingMessage } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
+import { createRequire } from "node:module";
 import { StrongboxError } from "../errors.js";
 import { registerSecret, registerSecretData } from "../redact/registry.js";
 import { VAULT_RETRY_CHANNEL } from "./retry-channel.js";
@@ -57,6 +58,13 @@ const RETRY_STATUSES = new Set([412, 429, 500, 502, 503, 504]);
  */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
+// node:http(s) load when the first client is made, not when this module is: every command
+// imports the library, most never talk to Vault, and the single executable's start-up
+// snapshot cannot hold the HTTP stack.
+const requireBuiltin = createRequire(import.meta.url);
+const nodeHttp = () => requireBuiltin("node:http") as typeof import("node:http");
+const nodeHttps = () => requireBuiltin("node:https") as typeof import("node:https");
+
 /**
  * The one place Strongbox talks HTTP to Vault. Built on node:http(s) rather
  * than fetch so that a CA bundle and client certificates apply per client,
@@ -80,7 +88,7 @@ export class VaultHttp {
     // them instead of opening 100 (measured: 550 -> 430 ms for 1,000 secrets).
     this.#agent =
       url.protocol === "https:"
-        ? new HttpsAgent({
+        ? new (nodeHttps().Agent)({
             keepAlive: true,
             maxSockets: 16,
             ...(tls.ca === undefined ? {} : { ca: readFileSync(tls.ca) }),
@@ -89,7 +97,7 @@ export class VaultHttp {
             ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
             rejectUnauthorized: tls.skipVerify !== true,
           })
-        : new HttpAgent({ keepAlive: true, maxSockets: 16 });
+        : new (nodeHttp().Agent)({ keepAlive: true, maxSockets: 16 });
   }
 
   /** Closes idle keep-alive sockets so the process can exit. */
@@ -159,7 +167,7 @@ export class VaultHttp {
       headers["Content-Length"] = String(payload.length);
     }
     this.counter.requests++;
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const send = url.protocol === "https:" ? nodeHttps().request : nodeHttp().request;
     return new Promise<VaultResponse>((resolve, reject) => {
       const req = send(
         url,
