@@ -41,33 +41,58 @@ export const MIN_MASK_LENGTH = 4;
  * a multi-line value, its upper- and lower-cased forms, and its base64,
  * base64url, hex, URL-encoded, JSON-escaped and shell-quoted forms, base64 inside a longer
  * encoding (Basic auth) included, since a secret is often printed transformed.
+ *
+ * The forms are computed the first time the redactor is used (`redact`, or
+ * `patterns` read), synchronously, so a command that prints nothing pays
+ * nothing and the first text masked is masked in every form. The list is
+ * the one given now: values passed later are not added.
  */
 export function createRedactor(secrets: readonly SecretToMask[]): Redactor {
+  const list = secrets.map(({ name, value }) => ({ name, value }));
+  const tooShort = list.flatMap(({ name, value }) =>
+    value.length > 0 && value.length < MIN_MASK_LENGTH ? [name] : [],
+  );
+  let built: MaskForms | undefined;
+  const forms = () => {
+    built ??= maskForms(list);
+    return built;
+  };
+  return {
+    get patterns() {
+      return forms().patterns;
+    },
+    tooShort,
+    redact(text) {
+      let out = text;
+      for (const [form, mask] of forms().masks) out = out.replaceAll(form, mask);
+      return out;
+    },
+  };
+}
+
+interface MaskForms {
+  /** Each form and its mask, longest form first. */
+  readonly masks: ReadonlyArray<readonly [string, string]>;
+  readonly patterns: Redactor["patterns"];
+}
+
+/** Every whole form of every value long enough to mask, longest first (the first value's name wins a shared form). */
+function maskForms(secrets: readonly SecretToMask[]): MaskForms {
   const byForm = new Map<string, string>();
-  const tooShort: string[] = [];
   for (const { name, value } of secrets) {
-    if (value.length < MIN_MASK_LENGTH) {
-      if (value.length > 0) tooShort.push(name);
-      continue;
-    }
+    if (value.length < MIN_MASK_LENGTH) continue;
     for (const form of encodedForms(value)) {
       if (form.length >= MIN_MASK_LENGTH && !byForm.has(form)) byForm.set(form, name);
     }
   }
-  const forms = [...byForm.keys()].sort((a, b) => b.length - a.length);
-  const patterns = forms.map((form) => ({
+  const masks = [...byForm]
+    .sort(([a], [b]) => b.length - a.length)
+    .map(([form, name]) => [form, maskFor(name)] as const);
+  const patterns = masks.map(([form, mask]) => ({
     bytes: Buffer.from(form),
-    mask: Buffer.from(maskFor(byForm.get(form) ?? "")),
+    mask: Buffer.from(mask),
   }));
-  return {
-    patterns,
-    tooShort,
-    redact(text) {
-      let out = text;
-      for (const form of forms) out = out.replaceAll(form, maskFor(byForm.get(form) ?? ""));
-      return out;
-    },
-  };
+  return { masks, patterns };
 }
 
 /** The text that stands in for a masked secret. Names are not secret; they help debugging. */

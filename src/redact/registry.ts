@@ -33,6 +33,12 @@ const index: Pieces = { grams: new Map(), forms: [] };
 let whole: Redactor | undefined;
 /** Each registered value's whole forms, for {@link holdsSecret}. */
 const formsOf = new Map<string, readonly string[]>();
+/**
+ * Values registered but not yet in {@link index}, in the
+ * order they came: their forms are computed when the registry is first asked
+ * (see {@link settle}), so a command that prints nothing does not pay for them.
+ */
+const pending: Array<readonly [name: string, value: string]> = [];
 
 /**
  * A run this long of consecutive characters of a registered value (or of
@@ -55,14 +61,31 @@ export function registerSecret(name: string, value: string): void {
   // A URL's scheme names a protocol, not a secret: `postgresql:` stays in messages.
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1];
   if (scheme !== undefined) vocabulary.add(scheme);
-  addToIndex(index, name, value);
-  formsOf.set(
-    value,
-    value.length < MIN_MASK_LENGTH
-      ? []
-      : encodedForms(value).filter((form) => form.length >= MIN_MASK_LENGTH),
-  );
+  pending.push([name, value]);
   whole = undefined;
+}
+
+/**
+ * Indexes the parts of every value registered since the last time, in
+ * registration order (the first value's name wins a shared part). Every
+ * function that reads {@link index} calls it first, synchronously, so no text is judged against a registry missing a
+ * value registered before it.
+ */
+function settle(): void {
+  for (const [name, value] of pending.splice(0)) addToIndex(index, name, value);
+}
+
+/** A registered value's whole forms, computed the first time {@link holdsSecret} asks. */
+function wholeForms(value: string): readonly string[] {
+  let forms = formsOf.get(value);
+  if (forms === undefined) {
+    forms =
+      value.length < MIN_MASK_LENGTH
+        ? []
+        : encodedForms(value).filter((form) => form.length >= MIN_MASK_LENGTH);
+    formsOf.set(value, forms);
+  }
+  return forms;
 }
 
 /** Records every string inside `data` (a secret's fields), under `name`. */
@@ -104,6 +127,7 @@ const ownWords: Words = {
 /** Masks every registered value, in every form and by any long-enough part, in `text`. */
 export function redactMessage(text: string): string {
   if (values.size === 0 || text === "") return text;
+  settle();
   whole ??= registeredRedactor();
   return whole.redact(maskPieces(text, index, ownWords));
 }
@@ -116,11 +140,16 @@ export function redactMessage(text: string): string {
  */
 export function holdsSecret(text: string): boolean {
   if (values.size === 0) return false;
-  for (const forms of formsOf.values()) if (forms.some((form) => text.includes(form))) return true;
+  settle();
+  for (const value of values.keys())
+    if (wholeForms(value).some((form) => text.includes(form))) return true;
   return maskPieces(text, index, ownWords) !== text;
 }
 
-/** The redactor of every registered value, for streams (`run`'s child output). */
+/**
+ * The redactor of every registered value, for streams (`run`'s child
+ * output). Its forms are computed on its first use ({@link createRedactor}).
+ */
 export function registeredRedactor(): Redactor {
   return createRedactor([...values].map(([value, name]) => ({ name, value })));
 }
@@ -130,6 +159,7 @@ export function clearRegistry(): void {
   values.clear();
   identifiers.clear();
   formsOf.clear();
+  pending.length = 0;
   index.grams.clear();
   index.forms.length = 0;
   whole = undefined;

@@ -7,17 +7,21 @@ import type { Redactor } from "./redactor.js";
  * secret, so ordinary output is not delayed.
  */
 export function createRedactingStream(redactor: Redactor): Transform {
-  const patterns = redactor.patterns;
   let held: Buffer = Buffer.alloc(0);
   return new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      // Read per chunk, not when the stream is made: the redactor computes its forms on
+      // first use, here, before any byte of the first chunk is passed on. A child that
+      // prints nothing costs nothing.
+      const patterns = redactor.patterns;
       const buffer = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
       const cut = holdFrom(buffer, patterns);
       held = buffer.subarray(cut);
       done(null, mask(buffer.subarray(0, cut), patterns));
     },
     flush(done: TransformCallback) {
-      done(null, mask(held, patterns));
+      if (held.length === 0) done();
+      else done(null, mask(held, redactor.patterns));
     },
   });
 }

@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
 import { userInfo } from "node:os";
-import { dirname, isAbsolute } from "node:path";
+import { basename, dirname, isAbsolute } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { hasAccessAcl } from "./acl-probe.js";
 
@@ -23,9 +23,14 @@ import { hasAccessAcl } from "./acl-probe.js";
  * is a link into a directory everyone can write to, is refused.
  */
 export function assertTrusted(path: string, what: string): void {
-  const problem = untrustedReason(path, what);
+  // Every call judges afresh (a store opening again re-walks its directories): the record
+  // of an earlier walk is dropped first and replaced only when this one passes.
+  const spelled = absoluteSpelling(path);
+  judgedDirectories.delete(spelled);
+  const { problem, final } = judgePath(path, what);
   if (problem !== undefined)
     throw new StrongboxError("E_UNSAFE_PATH", problem.message, { hint: problem.hint });
+  remember(spelled, final);
 }
 
 /** Why a path fails the ownership rule of {@link assertTrusted}. */
@@ -44,52 +49,71 @@ export interface Untrusted {
  * ownership (Windows).
  */
 export function untrustedReason(path: string, what: string): Untrusted | undefined {
+  return judgePath(path, what).problem;
+}
+
+/** The walk of `path` judged step by step: the first problem, or where a passing walk ended. */
+function judgePath(path: string, what: string): { problem?: Untrusted; final?: Step } {
   const uid = process.getuid?.();
-  if (uid === undefined) return undefined;
+  if (uid === undefined) return {};
   const steps = traverse(path);
-  if (steps === undefined) return undefined;
+  if (steps === undefined) return {};
   const final = steps[steps.length - 1] as Step;
   const real = final.path === path ? "" : ` (reached as ${final.path})`;
   const named = `${what} ${path}${real}`;
-  const foreign = (stats: Stats) => stats.uid !== uid && stats.uid !== 0;
   for (const step of steps) {
-    const { stats } = step;
-    const isFinal = step === final;
-    if (foreign(stats)) {
-      const message = isFinal
-        ? `${named} belongs to another user (uid ${stats.uid})`
-        : step.link
-          ? `${named} is reached through the link ${step.path}, which belongs to another user (uid ${stats.uid})`
-          : `${named} is inside ${step.path}, which belongs to another user (uid ${stats.uid})`;
-      const hint = isFinal
-        ? "Strongbox only runs or trusts files owned by you or root; if it is yours, `chown` it, otherwise remove it"
-        : `whoever owns ${step.path} can replace what is in it; use a path only you (or root) control`;
-      return { kind: "owner", at: step.path, message, hint };
-    }
-    if (step.link) continue;
-    // Who may write matters only where it could replace something: a directory without the
-    // sticky bit, or the final file. Asking elsewhere would cost an ACL probe for nothing
-    // (/tmp is group-writable by root's private group, and its change time never stands still).
-    const sticky = stats.isDirectory() && (stats.mode & 0o1000) !== 0;
-    if (sticky || (!stats.isDirectory() && !isFinal)) continue;
-    const writable = (stats.mode & writableByOthers(stats.gid, step.path, stats)) !== 0;
-    const by = (stats.mode & 0o002) !== 0 ? "everyone" : "its group";
-    if (writable)
-      return isFinal && !stats.isDirectory()
-        ? {
-            kind: "writable",
-            at: step.path,
-            message: `${named} is writable by ${by}`,
-            hint: `run \`chmod go-w ${step.path}\``,
-          }
-        : {
-            kind: "writable",
-            at: step.path,
-            message: `${named} is inside ${step.path}, which ${by} can write to`,
-            hint: `anyone who can write there can replace it; run \`chmod go-w ${step.path}\` or move the project`,
-          };
+    const problem = judgeStep(step, step === final, named, uid);
+    if (problem !== undefined) return { problem };
   }
-  return undefined;
+  return { final };
+}
+
+/**
+ * The rule for one thing the kernel passes through: owned by this user or
+ * root, and (unless it is a link, or a sticky directory, or a file on the
+ * way) not writable by others. `named` is the whole path as the messages
+ * speak of it.
+ */
+function judgeStep(
+  step: Step,
+  isFinal: boolean,
+  named: string,
+  uid: number,
+): Untrusted | undefined {
+  const { stats } = step;
+  if (stats.uid !== uid && stats.uid !== 0) {
+    const message = isFinal
+      ? `${named} belongs to another user (uid ${stats.uid})`
+      : step.link
+        ? `${named} is reached through the link ${step.path}, which belongs to another user (uid ${stats.uid})`
+        : `${named} is inside ${step.path}, which belongs to another user (uid ${stats.uid})`;
+    const hint = isFinal
+      ? "Strongbox only runs or trusts files owned by you or root; if it is yours, `chown` it, otherwise remove it"
+      : `whoever owns ${step.path} can replace what is in it; use a path only you (or root) control`;
+    return { kind: "owner", at: step.path, message, hint };
+  }
+  if (step.link) return undefined;
+  // Who may write matters only where it could replace something: a directory without the
+  // sticky bit, or the final file. Asking elsewhere would cost an ACL probe for nothing
+  // (/tmp is group-writable by root's private group, and its change time never stands still).
+  const sticky = stats.isDirectory() && (stats.mode & 0o1000) !== 0;
+  if (sticky || (!stats.isDirectory() && !isFinal)) return undefined;
+  const writable = (stats.mode & writableByOthers(stats.gid, step.path, stats)) !== 0;
+  if (!writable) return undefined;
+  const by = (stats.mode & 0o002) !== 0 ? "everyone" : "its group";
+  return isFinal && !stats.isDirectory()
+    ? {
+        kind: "writable",
+        at: step.path,
+        message: `${named} is writable by ${by}`,
+        hint: `run \`chmod go-w ${step.path}\``,
+      }
+    : {
+        kind: "writable",
+        at: step.path,
+        message: `${named} is inside ${step.path}, which ${by} can write to`,
+        hint: `anyone who can write there can replace it; run \`chmod go-w ${step.path}\` or move the project`,
+      };
 }
 
 interface Step {
@@ -161,6 +185,9 @@ function lstatOrUndefined(path: string): Stats | undefined {
  * same rule for the file itself, and it must not be a symlink, which could
  * lead anywhere (the directory checks would then speak of the wrong place).
  * Nothing at `path` is fine: the caller decides what a missing file means.
+ *
+ * The rule is the one {@link untrustedReason} applies, without walking the
+ * directory's chain again for every file of a store: see {@link directoryJudged}.
  */
 export function assertTrustedEntry(path: string, what: string): void {
   const uid = process.getuid?.();
@@ -171,9 +198,81 @@ export function assertTrustedEntry(path: string, what: string): void {
     throw new StrongboxError("E_UNSAFE_PATH", `${what} ${path} is a symbolic link`, {
       hint: "Strongbox does not follow symlinks inside the store or its state; put the file itself there",
     });
-  // The one rule, walked once more: the directories were checked by the caller, but a
-  // second copy of the owner and mode test here would drift from it.
+  const spelled = absoluteSpelling(path);
+  const name = basename(spelled);
+  const dir = dirname(spelled);
+  // The entry's own step of the walk, judged by the same function the walk uses. Anything
+  // short of a plain pass (a problem, a name the kernel reads otherwise than `dirname`
+  // does) goes to the whole walk, which decides and words the refusal.
+  if (
+    name !== "" &&
+    name !== "." &&
+    name !== ".." &&
+    !spelled.endsWith("/") &&
+    directoryJudged(dir, uid) &&
+    judgeStep({ path: spelled, stats, link: false }, true, path, uid) === undefined
+  )
+    return;
   assertTrusted(path, what);
+}
+
+/** A judged directory: where its walk ended, and which directory that was. */
+interface Judged {
+  readonly real: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/**
+ * Directories whose whole walk passed in this process, by the absolute
+ * spelling that was walked. The spelling is the key because the walk judged
+ * that route (a link on it belongs to this user or root, no directory on it
+ * is writable by others): another spelling of the same directory may pass
+ * through someone else's link. (dev, ino) says which directory the walk
+ * ended in; the real path is kept for the record.
+ */
+const judgedDirectories = new Map<string, Judged>();
+
+function remember(spelled: string, final: Step | undefined): void {
+  if (final === undefined || !final.stats.isDirectory()) return;
+  judgedDirectories.set(spelled, { real: final.path, dev: final.stats.dev, ino: final.stats.ino });
+}
+
+/**
+ * Whether `dir` passes the rule without a new walk: its spelling was walked
+ * and passed in this process, it still leads to the same directory (dev,
+ * ino), and that directory itself still passes (owner and write bits, read
+ * now). What a directory swapped on the way since the walk gains: nothing.
+ * To swap anything on the judged route, one must write to a directory of it,
+ * and only this user or root could; a swap that leads elsewhere shows as
+ * another (dev, ino) and is walked again; a directory recreated with a
+ * recycled inode number belongs to whoever made it, which the owner check
+ * sees. Not seen until the next walk (the store's next open): this user or
+ * root loosening the mode of a directory above, which the whole walk would
+ * also only see when it ran.
+ */
+function directoryJudged(dir: string, uid: number): boolean {
+  const judged = judgedDirectories.get(dir);
+  if (judged === undefined) return remembered(dir);
+  const stats = statOrUndefined(dir);
+  if (stats === undefined || stats.dev !== judged.dev || stats.ino !== judged.ino) {
+    judgedDirectories.delete(dir);
+    return remembered(dir);
+  }
+  return judgeStep({ path: judged.real, stats, link: false }, true, dir, uid) === undefined;
+}
+
+/** Walks `dir` once, remembering it when it passes (the first file of a directory not yet judged). */
+function remembered(dir: string): boolean {
+  const { problem, final } = judgePath(dir, "the directory");
+  if (problem !== undefined || final === undefined || !final.stats.isDirectory()) return false;
+  remember(dir, final);
+  return true;
+}
+
+/** `path` as {@link traverse} starts it: relative to the working directory, not normalised. */
+function absoluteSpelling(path: string): string {
+  return isAbsolute(path) ? path : `${process.cwd()}/${path}`;
 }
 
 /**
