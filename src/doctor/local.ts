@@ -114,7 +114,11 @@ async function providerHealth(config: ConfigSpec, env: Env): Promise<DoctorCheck
     const used = Object.values(config.variables).some((spec) =>
       refTexts(spec).some((text) => refScheme(text) === scheme),
     );
-    const found = await definition.health({ config, env, used });
+    // One provider's trouble (a client that cannot even be built) is its own line: every
+    // other check still runs and reports.
+    const found = await definition
+      .health({ config, env, used })
+      .catch((error: unknown) => failure(definition.kind, error, definition.words));
     checks.push(
       found ?? {
         check: definition.kind,
