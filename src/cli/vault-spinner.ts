@@ -9,7 +9,7 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
  * While the Vault client retries, the user sees that it waits. On a terminal
  * a spinner line (`⠙ waiting for Vault at …: attempt 3 (unreachable)`),
  * erased as soon as the retried request ends, so the next line starts clean;
- * on a pipe or in a log, one line when a wait begins (the retries can last
+ * on a pipe or in a log, one line at the first wait (the retries can last
  * seconds), as JSON when the command logs JSON. Addresses and reasons only,
  * never a value. Returns the function that stops it.
  */
@@ -17,7 +17,8 @@ export function vaultRetrySpinner(io: CliIo, options: { jsonLog?: boolean } = {}
   const terminal = io.stderr.isTTY === true;
   let frame = 0;
   let shown = false;
-  let waiting = false;
+  // On a pipe, one line per command: a wait for each ref would repeat the same news.
+  let told = false;
   const erase = () => {
     if (shown) writeTerminal(io, "", { before: "\r\u001b[K", after: "" });
     shown = false;
@@ -25,7 +26,6 @@ export function vaultRetrySpinner(io: CliIo, options: { jsonLog?: boolean } = {}
   const listener = (raw: unknown) => {
     const message = raw as VaultRetryMessage;
     if ("settled" in message) {
-      waiting = false;
       erase();
       return;
     }
@@ -37,7 +37,8 @@ export function vaultRetrySpinner(io: CliIo, options: { jsonLog?: boolean } = {}
         `${FRAMES[frame++ % FRAMES.length]} waiting for Vault at ${address}: attempt ${attempt} (${reason})`,
         { before: "\r", after: "\u001b[K" },
       );
-    } else if (!waiting) {
+    } else if (!told) {
+      told = true;
       const text = `Vault at ${address} does not answer (${reason}): retrying`;
       if (options.jsonLog === true)
         writeLogLine(io, {
@@ -48,7 +49,6 @@ export function vaultRetrySpinner(io: CliIo, options: { jsonLog?: boolean } = {}
         });
       else say(io, `strongbox: ${text}`);
     }
-    waiting = true;
   };
   subscribe(VAULT_RETRY_CHANNEL, listener);
   return () => {

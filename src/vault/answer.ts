@@ -11,14 +11,15 @@ export interface Answer {
 
 /**
  * The one rule for "is this Vault answering?". Vault (and OpenBao) answers
- * JSON objects; its failures carry `errors` (or, for a deleted KV v2 version,
- * `data`), and `sys/health` its status fields even when sealed. A non-empty
- * body that is not a JSON object (an HTML page, `404 page not found`) comes
- * from something else at VAULT_ADDR: a web server, an ingress, a proxy's
- * error page; so does a failure whose JSON has none of Vault's fields. An
- * empty body is not judged (Vault answers 204 to writes).
+ * JSON objects: its failures carry `errors` (a deleted KV v2 version's 404,
+ * `data`), its other answers `request_id` and `data` or `auth`, and
+ * `sys/health` its status fields even when sealed. A non-empty body that is
+ * not a JSON object (an HTML page, `404 page not found`) comes from something
+ * else at VAULT_ADDR: a web server, an ingress, a proxy's error page; so does
+ * JSON with none of Vault's fields (another API). An empty body is not
+ * judged (Vault answers 204 to writes).
  */
-export function judgeAnswer(status: number, text: string, contentType: string | undefined): Answer {
+export function judgeAnswer(text: string, contentType: string | undefined): Answer {
   if (text.trim() === "") return { body: undefined };
   let parsed: unknown;
   try {
@@ -29,10 +30,17 @@ export function judgeAnswer(status: number, text: string, contentType: string | 
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     return { body: undefined, foreign: "JSON that is not an object" };
   const body = parsed as Record<string, unknown>;
-  if (status >= 400 && !Array.isArray(body.errors) && !("data" in body) && !isHealth(body))
-    return { body: undefined, foreign: "JSON without Vault's `errors`" };
+  if (!VAULT_FIELDS.some((field) => field in body) && !isHealth(body))
+    return { body: undefined, foreign: "JSON without any of Vault's fields" };
   return { body };
 }
+
+/**
+ * Fields one of which every Vault answer carries: a failure its `errors`, a
+ * logical answer (a read, a login, a listing, a mount table) its `request_id`
+ * and `data` or `auth`; `sys/health` has its own (see {@link isHealth}).
+ */
+const VAULT_FIELDS = ["errors", "request_id", "data", "auth", "wrap_info"];
 
 /** `sys/health`'s own fields, which Vault sends whatever its state. */
 export function isHealth(body: Record<string, unknown> | undefined): boolean {

@@ -241,7 +241,7 @@ export class VaultHttp {
               return;
             }
             const text = Buffer.concat(chunks).toString("utf8");
-            const { body, foreign } = judgeAnswer(status, text, res.headers["content-type"]);
+            const { body, foreign } = judgeAnswer(text, res.headers["content-type"]);
             registerIssuedTokens(body);
             const retryAfter = Number(res.headers["retry-after"]);
             resolve({
