@@ -117,6 +117,41 @@ describe("journey: operator diagnosis", () => {
       code: 7,
       stderr: [/E_STORE_NOT_FOUND/],
     });
+
+    j.note("the key directory holds the store's key and the audit key: counted apart");
+    await j.step(["doctor"], {
+      stderr: [/✓ key files: 1 store key file\(s\) and the audit key in /],
+    });
+
+    j.note("files Strongbox fills with secrets or Vault's layout, not yet ignored by git");
+    j.write({
+      ".env.local": `DB_PASSWORD=${DB_CANARY}\n`,
+      "agent.yaml":
+        "templates:\n  - source: secrets.ctmpl\n    destination: config/secrets.env\n  - source: other.ctmpl\n    destination: ../outside.env\n",
+      "migrate-2026-12-07T01-00-00-000Z.jsonl":
+        '{"state":"done","path":"secret/app","prior":0,"keys":["db_password"]}\n',
+    });
+    const lint = await j.step(["lint", "--json"], { code: 4 });
+    const rules = JSON.parse(lint.stdout)
+      .findings.map((f: { rule: string }) => f.rule)
+      .sort();
+    assert.deepEqual(rules, [
+      "env-file-not-ignored",
+      "journal-not-ignored",
+      "rendered-file-not-ignored",
+    ]);
+    await j.step(["doctor"], {
+      code: 4,
+      stderr: [
+        /✗ gitignore: .*\.env\.local.*config\/secrets\.env .*migrate-2026-12-07T01-00-00-000Z\.jsonl/,
+        /hint: add them to \.gitignore/,
+      ],
+    });
+    j.write({ ".gitignore": ".env.local\nconfig/secrets.env\nmigrate-*.jsonl\n" });
+    await j.step(["lint"]);
+    await j.step(["doctor"], {
+      stderr: [/✓ gitignore: no \.env file, rendered file or migrate journal/],
+    });
   });
 
   for (const [what, impostor] of Object.entries(IMPOSTORS))
