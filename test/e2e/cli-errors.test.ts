@@ -103,7 +103,7 @@ const CASES: readonly Case[] = [
     env: { VAULT_ADDR: "http://127.0.0.1:9", VAULT_TOKEN: "s.test" },
     code: 10,
     stderr:
-      /^strongbox: error: [^\n]*\n {2}✗ Vault at http:\/\/127\.0\.0\.1:9 is unreachable[^\n]*\(for A, B\) \(E_VAULT_UNREACHABLE\)\n/,
+      /^strongbox: Vault at http:\/\/127\.0\.0\.1:9 does not answer \(unreachable\): retrying\nstrongbox: error: [^\n]*\n {2}✗ Vault at http:\/\/127\.0\.0\.1:9 is unreachable[^\n]*\(for A, B\) \(E_VAULT_UNREACHABLE\)\n/,
   },
 ];
 
