@@ -10,6 +10,9 @@ import {
   writeKeyFile,
 } from "../security/key-file.js";
 
+/** The audit key's file name in the key directory, beside the stores' keys (which it is not). */
+export const AUDIT_KEY_FILE = "audit.key";
+
 /** The audit key: `STRONGBOX_AUDIT_KEY`, else the key file (made 0600 on first write). */
 export function auditKey(
   env: Readonly<Record<string, string | undefined>>,
@@ -18,7 +21,7 @@ export function auditKey(
   const given = env.STRONGBOX_AUDIT_KEY;
   if (given !== undefined && given !== "")
     return parseKeyText(given, "STRONGBOX_AUDIT_KEY", registerSecret);
-  const file = join(strongboxConfigDir(env), "keys", "audit.key");
+  const file = join(strongboxConfigDir(env), "keys", AUDIT_KEY_FILE);
   if (existsSync(file)) return readKeyFileWith(file, registerSecret);
   if (!options.create)
     throw new StrongboxError("E_STORE_KEY", `no audit key at ${file}`, {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../errors.js";
+import { type ErrorCode, StrongboxError } from "../errors.js";
 
 /**
  * The one table from error codes to exit statuses. Scripts may rely on these
@@ -77,4 +77,34 @@ export const EXIT_DIFFERENT = 1;
 /** `EXIT_OK` when `ok`, else `EXIT_PROBLEMS`: the one way commands turn a verdict into a status. */
 export function verdict(ok: boolean): number {
   return ok ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+/**
+ * Classes of source failure an aggregate may take its status from, so a
+ * script can tell "retry later" (unreachable: 10, or 5) and "fix the
+ * credentials or the policy" (denied: 11) from "fix the project" (4).
+ */
+const SOURCE_CLASSES: readonly ReadonlySet<string>[] = [
+  new Set([
+    "E_VAULT_UNREACHABLE",
+    "E_VAULT_SEALED",
+    "E_VAULT_RATE_LIMITED",
+    "E_PROVIDER_UNAVAILABLE",
+  ]),
+  new Set(["E_VAULT_DENIED", "E_VAULT_AUTH"]),
+];
+
+/**
+ * The exit status of a failed command: its code's, from the table. A
+ * resolution whose every problem is of one source class (every ref
+ * unreachable, or every ref denied) exits with that class's status (its
+ * first issue's), not the 4 of a schema mistake; mixed problems stay 4.
+ */
+export function exitStatus(error: unknown): number {
+  if (!(error instanceof StrongboxError)) return EXIT_CODES.E_INTERNAL;
+  const issues = error.issues;
+  const first = issues[0]?.code;
+  if (error.code !== "E_RESOLUTION" || first === undefined) return EXIT_CODES[error.code];
+  const shared = SOURCE_CLASSES.find((codes) => issues.every((item) => codes.has(item.code)));
+  return shared === undefined ? EXIT_CODES[error.code] : EXIT_CODES[first];
 }

@@ -4,7 +4,7 @@ import { packagePath } from "../package-root.js";
 import { didYouMean } from "../util/suggest.js";
 import { parseInvocation } from "./command.js";
 import { COMMANDS } from "./command-table.js";
-import { EXIT_CODES, EXIT_OK } from "./exit-codes.js";
+import { EXIT_CODES, EXIT_OK, exitStatus } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { writeReport } from "./io.js";
 import { renderError } from "./render-error.js";
@@ -49,7 +49,11 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
       writeReport(io, command.usage);
       return 0;
     }
-    const stopSpinner = vaultRetrySpinner(io);
+    const logFormat = rest.indexOf("--log-format");
+    const stopSpinner = vaultRetrySpinner(io, {
+      jsonLog:
+        rest.includes("--log-format=json") || (logFormat >= 0 && rest[logFormat + 1] === "json"),
+    });
     try {
       return await command.run(invocation, io);
     } finally {
@@ -114,32 +118,6 @@ function version(): string {
   if (typeof __STRONGBOX_VERSION__ === "string") return __STRONGBOX_VERSION__;
   const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string };
   return pkg.version;
-}
-
-/** Codes that mean "a secret source could not be reached": retry later, nothing to fix in the project. */
-const UNAVAILABLE = new Set([
-  "E_VAULT_UNREACHABLE",
-  "E_VAULT_SEALED",
-  "E_VAULT_RATE_LIMITED",
-  "E_PROVIDER_UNAVAILABLE",
-]);
-
-/**
- * The exit status of a failed command: its code's, from the table. A
- * resolution whose every problem is an unreachable source exits with that
- * source's status (10), not the 4 of a schema mistake, so a script can tell
- * "retry later" from "fix the project".
- */
-function exitStatus(error: unknown): number {
-  if (!(error instanceof StrongboxError)) return EXIT_CODES.E_INTERNAL;
-  const issues = error.issues;
-  if (
-    error.code === "E_RESOLUTION" &&
-    issues.length > 0 &&
-    issues.every((item) => UNAVAILABLE.has(item.code))
-  )
-    return EXIT_CODES[(issues[0] as { code: keyof typeof EXIT_CODES }).code];
-  return EXIT_CODES[error.code];
 }
 
 /** Runs the CLI for this process: its arguments, streams, environment and directory; sets the exit code. */

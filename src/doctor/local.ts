@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { AUDIT_KEY_FILE } from "../audit/key.js";
 import { auditTarget } from "../audit/open-sink.js";
 import { verifyChain } from "../audit/query.js";
 import { checkSchema } from "../config/check-schema.js";
@@ -8,7 +9,7 @@ import { cacheDir } from "../config/compile-cache.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { StrongboxError } from "../errors.js";
-import { lintProject } from "../hygiene/lint.js";
+import { unignoredFiles } from "../hygiene/unignored.js";
 import { knownSchemes, providerFor } from "../providers/registry.js";
 import { storeDirectory } from "../providers/store/directory.js";
 import { refScheme } from "../refs/ref.js";
@@ -62,7 +63,7 @@ export async function localDoctor(options: {
     schemaCheck(config, path),
     ...keyFileChecks(options.env),
     await storeCheck(config, baseDir, options.env),
-    gitignoreCheck(config, baseDir),
+    gitignoreCheck(baseDir),
     cacheCheck(options.env),
     auditCheck(config, baseDir, options.env),
     ...(await providerHealth(config, options.env)),
@@ -88,11 +89,15 @@ function schemaCheck(config: LoadedConfig, path: string): DoctorCheck {
       };
 }
 
-/** `.env` files git would commit. */
-function gitignoreCheck(config: LoadedConfig, baseDir: string): DoctorCheck {
-  const unignored = lintProject(config, baseDir).filter((f) => f.rule === "env-file-not-ignored");
+/** Files holding secrets (`.env`, rendered files, migrate journals) git would commit. */
+function gitignoreCheck(baseDir: string): DoctorCheck {
+  const unignored = unignoredFiles(baseDir);
   return unignored.length === 0
-    ? { check: "gitignore", status: "ok", detail: "no .env file git would commit" }
+    ? {
+        check: "gitignore",
+        status: "ok",
+        detail: "no .env file, rendered file or migrate journal git would commit",
+      }
     : {
         check: "gitignore",
         status: "fail",
@@ -114,7 +119,11 @@ async function providerHealth(config: ConfigSpec, env: Env): Promise<DoctorCheck
     const used = Object.values(config.variables).some((spec) =>
       refTexts(spec).some((text) => refScheme(text) === scheme),
     );
-    const found = await definition.health({ config, env, used });
+    // One provider's trouble (a client that cannot even be built) is its own line: every
+    // other check still runs and reports.
+    const found = await definition
+      .health({ config, env, used })
+      .catch((error: unknown) => failure(definition.kind, error, definition.words));
     checks.push(
       found ?? {
         check: definition.kind,
@@ -136,8 +145,11 @@ function keyFileChecks(env: Env): DoctorCheck[] {
     return [{ check: "key files", status: "skip", detail: `no key directory at ${dir}` }];
   const problems: string[] = [];
   let count = 0;
+  let audit = false;
   for (const name of readdirSync(dir).filter((file) => file.endsWith(".key"))) {
-    count++;
+    // Checked like the others (mode, owner), but counted apart: it opens no store.
+    if (name === AUDIT_KEY_FILE) audit = true;
+    else count++;
     try {
       readKeyFile(join(dir, name));
     } catch (error) {
@@ -149,7 +161,7 @@ function keyFileChecks(env: Env): DoctorCheck[] {
         {
           check: "key files",
           status: "ok",
-          detail: `${count} key file(s) in ${dir}, private to you`,
+          detail: `${count} store key file(s)${audit ? " and the audit key" : ""} in ${dir}, private to you`,
         },
       ]
     : [

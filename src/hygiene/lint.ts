@@ -1,14 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import type { Issue } from "../errors.js";
-import { toolSpawnSync } from "../exec/tool-process.js";
 import type { ConfigSpec } from "../schema/types.js";
 import { isSafePlaceholder } from "./placeholder.js";
+import { type UnignoredRule, unignoredFiles } from "./unignored.js";
 
 /** The rules of `strongbox lint`: each finding's `rule`. */
 export type LintRule =
-  | "env-file-not-ignored"
+  | UnignoredRule
   | "secret-in-example"
   | "secret-default"
   | "public-name-secret"
@@ -21,11 +21,10 @@ type LintFinding = Issue & { readonly rule: LintRule; readonly hint: string };
 const PUBLIC_PREFIX = /^(NEXT_PUBLIC_|VITE_|PUBLIC_|REACT_APP_|NUXT_PUBLIC_|EXPO_PUBLIC_|GATSBY_)/;
 const ROOT_TOKEN = /ROOT_TOKEN|ROOT_KEY/;
 const VAULT_TOKEN = /^(VAULT|BAO)_.*TOKEN$/;
-const EXAMPLE = /\.(example|sample|template|dist|defaults)$/;
 
 /**
- * The seeds' DO/DON'T list as checks over a project: `.env` files git does not
- * ignore, secrets with values in `.env.example`, secrets with schema defaults,
+ * The seeds' DO/DON'T list as checks over a project: files git does not
+ * ignore that hold secrets (`.env` files, rendered files, migrate journals), secrets with values in `.env.example`, secrets with schema defaults,
  * secrets whose names publish them into front-end builds, root-token
  * variables in an app's schema, and one Vault token variable shared by
  * several components. Returns every finding at once.
@@ -80,7 +79,7 @@ export function lintProject(config: ConfigSpec, baseDir: string): Issue[] {
       });
     }
   }
-  findings.push(...secretsInExample(config, baseDir), ...unignoredEnvFiles(baseDir));
+  findings.push(...secretsInExample(config, baseDir), ...unignoredFiles(baseDir));
   return findings;
 }
 
@@ -105,29 +104,4 @@ function secretsInExample(config: ConfigSpec, baseDir: string): LintFinding[] {
         ]
       : [],
   );
-}
-
-function unignoredEnvFiles(baseDir: string): LintFinding[] {
-  const files = readdirSync(baseDir).filter(
-    (name) => /^\.env(\..+)?$/.test(name) && !EXAMPLE.test(name),
-  );
-  if (files.length === 0) return [];
-  const result = toolSpawnSync("git", ["check-ignore", "--", ...files], {
-    cwd: baseDir,
-    encoding: "utf8",
-  });
-  if (result.status === 128 || result.error !== undefined) return [];
-  const ignored = new Set(
-    String(result.stdout)
-      .split("\n")
-      .map((line) => basename(line.trim())),
-  );
-  return files
-    .filter((file) => !ignored.has(file))
-    .map((file) => ({
-      code: "E_LINT",
-      rule: "env-file-not-ignored" as const,
-      message: `${file} is not ignored by git and may be committed with its secrets`,
-      hint: `add ${file} to .gitignore, or move its secrets into the store (strongbox import ${file} --gitignore)`,
-    }));
 }

@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { isHealth, notVault } from "./answer.js";
 import { authenticate, type Session, type VaultAuthSpec } from "./auth.js";
 import { connectionFromEnv, type FromEnvOptions, type VaultSettings } from "./client-env.js";
 import { vaultError } from "./errors.js";
@@ -122,6 +123,15 @@ export class VaultClient {
       query: { standbyok: "true" },
       signal,
     });
+    // A JSON server that is not Vault (another API at VAULT_ADDR) passes the body rule; it
+    // does not send health's fields.
+    if (!isHealth(response.body))
+      throw notVault(
+        { method: "GET", path: "sys/health" },
+        this.http.connection.address,
+        response.status,
+        "no Vault health fields",
+      );
     return response.body ?? {};
   }
 

@@ -5,9 +5,11 @@ import type { Agent as HttpsAgent } from "node:https";
 import { createRequire } from "node:module";
 import { StrongboxError } from "../errors.js";
 import { registerSecret, registerSecretData } from "../redact/registry.js";
-import { VAULT_RETRY_CHANNEL } from "./retry-channel.js";
+import { GATEWAY_STATUSES, judgeAnswer, notVault } from "./answer.js";
+import { VAULT_RETRY_CHANNEL, type VaultRetryMessage } from "./retry-channel.js";
 
 const retrying = channel(VAULT_RETRY_CHANNEL);
+const publish = (message: VaultRetryMessage) => retrying.publish(message);
 
 /** Where and how to reach Vault/OpenBao. */
 export interface VaultConnection {
@@ -42,6 +44,8 @@ export interface VaultResponse {
   readonly body: Record<string, unknown> | undefined;
   /** Seconds from a `Retry-After` header, when the server sent one. */
   readonly retryAfter?: number;
+  /** What came instead of a Vault answer (see answer.ts); never returned from `send`. */
+  readonly foreign?: string;
 }
 
 /** Counts requests per client, for tests and benchmarks that claim batching. */
@@ -107,6 +111,18 @@ export class VaultHttp {
 
   /** Sends `request`, retrying transient failures until the signal's deadline. */
   async send(request: VaultRequest): Promise<VaultResponse> {
+    const episode = { retried: false };
+    try {
+      return await this.#sendRetrying(request, episode);
+    } finally {
+      if (episode.retried) publish({ address: this.connection.address, settled: true });
+    }
+  }
+
+  async #sendRetrying(
+    request: VaultRequest,
+    episode: { retried: boolean },
+  ): Promise<VaultResponse> {
     for (let attempt = 0; ; attempt++) {
       let response: VaultResponse;
       try {
@@ -116,25 +132,31 @@ export class VaultHttp {
         if (error instanceof StrongboxError) throw error;
         if (request.signal?.aborted) throw deadline(request, this.connection.address);
         if (attempt >= 8) throw unreachable(request, this.connection.address, error);
-        retrying.publish({
-          address: this.connection.address,
-          attempt: attempt + 1,
-          reason: "unreachable",
-        });
+        episode.retried = true;
+        publish({ address: this.connection.address, attempt: attempt + 1, reason: "unreachable" });
         await backoff(attempt, request.signal, undefined);
         if (request.signal?.aborted) throw deadline(request, this.connection.address);
         continue;
       }
-      if (!(RETRY_STATUSES.has(response.status) || isUpgrading(response)) || attempt >= 8)
-        return response;
-      retrying.publish({
+      const last = !(RETRY_STATUSES.has(response.status) || isUpgrading(response)) || attempt >= 8;
+      // Not Vault: said at once, except a gateway's page, which is worth the retries.
+      if (last || !GATEWAY_STATUSES.has(response.status))
+        return this.#vaultAnswer(request, response);
+      episode.retried = true;
+      publish({
         address: this.connection.address,
         attempt: attempt + 1,
         reason: `HTTP ${response.status}`,
       });
       await backoff(attempt, request.signal, response.retryAfter);
-      if (request.signal?.aborted) return response;
+      if (request.signal?.aborted) return this.#vaultAnswer(request, response);
     }
+  }
+
+  /** `response`, when it is Vault's answer; else the error saying what answered instead. */
+  #vaultAnswer(request: VaultRequest, response: VaultResponse): VaultResponse {
+    if (response.foreign === undefined) return response;
+    throw notVault(request, this.connection.address, response.status, response.foreign);
   }
 
   #url(request: VaultRequest): URL {
@@ -227,19 +249,17 @@ export class VaultHttp {
               return;
             }
             const text = Buffer.concat(chunks).toString("utf8");
-            let body: Record<string, unknown> | undefined;
-            try {
-              body = text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>);
-            } catch {
-              body = undefined;
-            }
+            const { body, foreign } = judgeAnswer(text, res.headers["content-type"]);
             registerIssuedTokens(body);
             const retryAfter = Number(res.headers["retry-after"]);
-            resolve(
-              Number.isFinite(retryAfter) && retryAfter >= 0
-                ? { status, body, retryAfter: Math.min(retryAfter, 30) }
-                : { status, body },
-            );
+            resolve({
+              status,
+              body,
+              ...(foreign === undefined ? {} : { foreign }),
+              ...(Number.isFinite(retryAfter) && retryAfter >= 0
+                ? { retryAfter: Math.min(retryAfter, 30) }
+                : {}),
+            });
           });
         },
       );

@@ -54,7 +54,8 @@ describe("store commands", () => {
       "tok-from-stdin",
     );
     const missing = await runCli(["get", "NOPE"], { cwd: dir });
-    assert.equal(missing.code, 4);
+    assert.equal(missing.code, 7);
+    assert.match(missing.stderr, /\(E_STORE_NOT_FOUND\)/);
     assert.match(missing.stderr, /NOPE is not in the store/);
   });
 
@@ -91,7 +92,7 @@ describe("store commands", () => {
     assert.equal(json.secrets[0].meta.description, "main db");
     assert.deepEqual(json.keys, [{ kid: 1, records: 2, active: true }]);
     assert.equal((await runCli(["rm", "db/password"], { cwd: dir })).code, 0);
-    assert.equal((await runCli(["get", "db/password"], { cwd: dir })).code, 4);
+    assert.equal((await runCli(["get", "db/password"], { cwd: dir })).code, 7);
     assert.equal(
       (await runCli(["list"], { cwd: dir })).stdout.split("\n").length,
       2,

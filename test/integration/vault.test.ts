@@ -664,7 +664,9 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
     const secretId = bao.cli(["unwrap", "-field=secret_id", app.wrappedSecretId]).trim();
     const env = { VAULT_ADDR: bao.addr, VAULT_ROLE_ID: app.roleId, VAULT_SECRET_ID: secretId };
     const denied = await runCli(["check", "--env", "production"], { cwd: dir, env });
-    assert.equal(denied.code, 4, "the app role may not read the worker's path");
+    // Every problem a denial: the token's or policy's, 11 (docs/errors.md), not the project's 4.
+    assert.equal(denied.code, 11, "the app role may not read the worker's path");
+    assert.match(denied.stderr, /E_VAULT_DENIED/);
     assert.match(
       denied.stderr,
       /QUEUE_TOKEN: Vault GET secret\/data\/shop\/production\/worker: permission denied/,

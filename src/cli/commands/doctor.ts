@@ -22,7 +22,8 @@ export const doctorCommand: Command = {
 
 Checks what a project needs on this machine, all at once: the config (found,
 valid), the key files (yours, mode 0600 in a 0700 directory), the store
-(opens with its key; files and manifest agree), .env files git would commit,
+(opens with its key; files and manifest agree), files holding secrets git
+would commit (.env files, files agent.yaml renders, migrate journals),
 the TypeScript compile cache, the audit log (chain intact) and, when the
 project reads Vault or VAULT_ADDR is set, whether Vault answers and the
 token is accepted. Reads no secret value. Exit 4 when a check fails.

@@ -16,8 +16,9 @@ export const getCommand: Command = {
   usage: `Usage: strongbox get NAME [--version N]
 
 Prints the value of secret NAME to stdout: exactly its bytes when stdout is a
-pipe or file, with a newline added on a terminal. Exit status 4 when the
-secret does not exist or is deleted.
+pipe or file, with a newline added on a terminal. Exit status 7
+(E_STORE_NOT_FOUND, as for rm and history) when the secret, or that version,
+does not exist or is deleted; 4 when it has expired.
 
 Options:
 ${STORE_HELP}
@@ -35,7 +36,9 @@ ${STORE_HELP}
     const found = store.get(name, version);
     if (found === undefined) {
       throw new StrongboxError(
-        "E_MISSING",
+        // The store's own code for an absent secret, as `rm`, `history` and `rollback` answer:
+        // E_MISSING is a schema variable without a value, which `get` knows nothing of.
+        "E_STORE_NOT_FOUND",
         `${name}${version === undefined ? "" : ` version ${version}`} is not in the store, or is deleted`,
         { hint: "see `strongbox list` and `strongbox history NAME`" },
       );

@@ -14,8 +14,9 @@ export const lintCommand: Command = {
   },
   usage: `Usage: strongbox lint [--json]
 
-Checks the project against the rules of secrets hygiene: .env files that git
-does not ignore, secrets with values in .env.example, secrets with defaults in
+Checks the project against the rules of secrets hygiene: files holding
+secrets that git does not ignore (.env files, files agent.yaml renders,
+migrate journals), secrets with values in .env.example, secrets with defaults in
 the schema, secrets whose names publish them into front-end builds
 (NEXT_PUBLIC_*, VITE_*, …), root-token variables in an app's schema, and one
 Vault token variable shared by several components. Exit 4 on any finding.
