@@ -10,8 +10,10 @@ import { createRedactor } from "../redact/redactor.js";
 import { configNamedFiles } from "../resolve/read-scope.js";
 import type { ReadScope } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
+import { TEMPLATE_ENV_VARIABLE } from "../template/env-variable.js";
 import { envValue } from "../util/env-value.js";
 import { VaultClient } from "../vault/client.js";
+import { vaultIdentity } from "../vault/principal.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { checkOutputPath } from "./output-file.js";
 import { renderTemplateFile, type TemplateFileOptions } from "./render-template-file.js";
@@ -184,8 +186,15 @@ function renderContext(run: RenderRun): TemplateFileOptions["context"] {
   };
 }
 
-/** A dry render masks what came from the environment too: it may be a secret the schema never named. */
+/**
+ * `env NAME` in a template. With `-e`, `ENV` is the environment selected (the
+ * generated secrets.ctmpl reads its paths from it): the credentials are that
+ * environment's, so the paths must be too. A dry render masks what came from
+ * the environment: it may be a secret the schema never named.
+ */
 function envRead(run: RenderRun, name: string): string | undefined {
+  const selected = run.options.environment;
+  if (name === TEMPLATE_ENV_VARIABLE && selected !== undefined) return selected;
   const value = envValue(run.options.env, name);
   if (value !== undefined && value !== "") run.secrets.push({ name, value });
   return value;
@@ -228,6 +237,12 @@ async function vaultSource(run: RenderRun): Promise<ReturnType<typeof vaultTempl
       options.env,
     );
   } else run.client = VaultClient.fromEnv(options.env);
+  // Each record names who read (method, role, accessor; never the token). A login that
+  // fails here fails the read that follows with its own error.
+  const who = await vaultIdentity(run.client).then(
+    (identity) => identity.principal,
+    () => undefined,
+  );
   const audit =
     options.audit ??
     (hasConfig
@@ -238,7 +253,9 @@ async function vaultSource(run: RenderRun): Promise<ReturnType<typeof vaultTempl
     onValue: (name, value) => run.secrets.push({ name, value }),
     audit: {
       write: (events) => {
-        run.pending.push(...events);
+        run.pending.push(
+          ...events.map((event) => (who === undefined ? event : { ...event, principal: who })),
+        );
       },
       ...(audit?.digest === undefined ? {} : { digest: audit.digest.bind(audit) }),
     },
