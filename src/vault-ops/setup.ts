@@ -40,6 +40,9 @@ export interface SetupOptions {
   readonly agent?: boolean;
 }
 
+/** The component name of the identity that rotates (`<project>-<env>-rotation`). */
+const ROTATION = "rotation";
+
 /** AppRole token settings for services: short-lived, renewable within an hour. */
 const ROLE = {
   token_ttl: "15m",
@@ -84,8 +87,15 @@ export async function planSetup(
     }
     for (const [component, uses] of [...apps].sort(([a], [b]) => (a < b ? -1 : 1)))
       grants.push(grant(project, environment, component, "app", uses));
-    if (rotation.length > 0)
-      grants.push(grant(project, environment, "rotation", "rotation", rotation));
+    if (rotation.length > 0) {
+      if (apps.has(ROTATION))
+        throw new StrongboxError(
+          "E_CONFIG",
+          `vault setup: component "${ROTATION}" in ${environment} would share its policy name with the rotation identity (${project}-${environment}-${ROTATION})`,
+          { hint: `rename the component: "${ROTATION}" names the identity that rotates secrets` },
+        );
+      grants.push(grant(project, environment, ROTATION, "rotation", rotation));
+    }
   }
   const calls = [
     "GET sys/auth (enable approle at auth/approle/ if missing)",
