@@ -13,7 +13,6 @@ import { callKey } from "../template/call-key.js";
 import { TEMPLATE_ENV_VARIABLE } from "../template/env-variable.js";
 import { envValue } from "../util/env-value.js";
 import { VaultClient } from "../vault/client.js";
-import { vaultIdentity } from "../vault/principal.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { checkOutputPath } from "./output-file.js";
 import { renderTemplateFile, type TemplateFileOptions } from "./render-template-file.js";
@@ -237,12 +236,6 @@ async function vaultSource(run: RenderRun): Promise<ReturnType<typeof vaultTempl
       options.env,
     );
   } else run.client = VaultClient.fromEnv(options.env);
-  // Each record names who read (method, role, accessor; never the token). A login that
-  // fails here fails the read that follows with its own error.
-  const who = await vaultIdentity(run.client).then(
-    (identity) => identity.principal,
-    () => undefined,
-  );
   const audit =
     options.audit ??
     (hasConfig
@@ -253,9 +246,7 @@ async function vaultSource(run: RenderRun): Promise<ReturnType<typeof vaultTempl
     onValue: (name, value) => run.secrets.push({ name, value }),
     audit: {
       write: (events) => {
-        run.pending.push(
-          ...events.map((event) => (who === undefined ? event : { ...event, principal: who })),
-        );
+        run.pending.push(...events);
       },
       ...(audit?.digest === undefined ? {} : { digest: audit.digest.bind(audit) }),
     },

@@ -522,6 +522,15 @@ describe("Vault/OpenBao against a real bao server", () => {
       "write SESSION_SECRET vault://secret/audited/production/app#SESSION_SECRET ok",
     ]);
     const text = readFileSync(log, "utf8");
+    // The template reads (render's, the agent's) name who read: the token's accessor, never the token.
+    const accessor = JSON.parse(bao.cli(["token", "lookup", "-format=json"]))?.data?.accessor;
+    const templateReads = text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { secret?: string; principal?: { accessor?: string } })
+      .filter((row) => row.secret === "secret/data/shop/production/app");
+    assert.equal(templateReads.length, 2);
+    for (const row of templateReads) assert.equal(row.principal?.accessor, accessor);
     for (const leak of [
       "prod-api-canary",
       "set-to-canary-value",
