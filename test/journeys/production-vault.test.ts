@@ -124,8 +124,9 @@ describe("journey: production on Vault (TLS OpenBao, AppRole from vault setup)",
     });
 
     await j.step(["generate", "ctmpl"], {});
+    j.note("a shell that still holds ENV=staging: -e production decides the paths");
     await j.step(["render", "-i", "secrets.ctmpl", "-o", "rendered.env", "-e", "production"], {
-      env: app,
+      env: { ...app, ENV: "staging" },
     });
     assert.match(readFileSync(join(j.dir, "rendered.env"), "utf8"), /DATABASE_URL="postgres:/);
 
