@@ -29,7 +29,9 @@ export type { CopyStep } from "../vault-ops/env-tree.js";
 export { applyCopy, destroyTree, listTree, planCopy } from "../vault-ops/env-tree.js";
 export type { VaultNeed } from "../vault-ops/plan.js";
 export { concreteEnvironments, isVaultInProduction, vaultNeeds } from "../vault-ops/plan.js";
-export type { Grant, SetupPlan, SetupResult } from "../vault-ops/setup.js";
+export type { PathUse, VaultFeature } from "../vault-ops/policy.js";
+export { FEATURE_GRANTS, policyRules, policyText } from "../vault-ops/policy.js";
+export type { Grant, SetupOptions, SetupPlan, SetupResult } from "../vault-ops/setup.js";
 export { applySetup, planSetup } from "../vault-ops/setup.js";
 
 /** Names of environments that may be created and destroyed at will (`env create|destroy`). */

@@ -10,6 +10,7 @@ import { createRedactor } from "../redact/redactor.js";
 import { configNamedFiles } from "../resolve/read-scope.js";
 import type { ReadScope } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
+import { TEMPLATE_ENV_VARIABLE } from "../template/env-variable.js";
 import { envValue } from "../util/env-value.js";
 import { VaultClient } from "../vault/client.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
@@ -184,8 +185,15 @@ function renderContext(run: RenderRun): TemplateFileOptions["context"] {
   };
 }
 
-/** A dry render masks what came from the environment too: it may be a secret the schema never named. */
+/**
+ * `env NAME` in a template. With `-e`, `ENV` is the environment selected (the
+ * generated secrets.ctmpl reads its paths from it): the credentials are that
+ * environment's, so the paths must be too. A dry render masks what came from
+ * the environment: it may be a secret the schema never named.
+ */
 function envRead(run: RenderRun, name: string): string | undefined {
+  const selected = run.options.environment;
+  if (name === TEMPLATE_ENV_VARIABLE && selected !== undefined) return selected;
   const value = envValue(run.options.env, name);
   if (value !== undefined && value !== "") run.secrets.push({ name, value });
   return value;

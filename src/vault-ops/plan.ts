@@ -1,6 +1,7 @@
 import { isVaultRefText, vaultProvider } from "../providers/vault/index.js";
 import { parseRef } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
+import { rotationIn } from "../schema/rotation.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 
 /** One secret an environment reads from Vault. */
@@ -10,6 +11,10 @@ export interface VaultNeed {
   readonly path: string;
   readonly key: string;
   readonly component: string;
+  /** The variable has a `rotation:` here: `rotate` writes it, and a secret gets `NAME_PREVIOUS`. */
+  readonly rotates: boolean;
+  /** The app reads `NAME_PREVIOUS` too (a rotated secret; see resolve/previous.ts). */
+  readonly previous: boolean;
 }
 
 /**
@@ -24,7 +29,15 @@ export function vaultNeeds(config: ConfigSpec, environment: string): VaultNeed[]
     if (!isVaultRefText(text)) continue;
     const ref = parseRef(fillRefTemplate(text, variable, spec, environment, config), variable);
     if (ref.key === undefined) continue;
-    needs.push({ variable, path: ref.path, key: ref.key, component: spec.component ?? "app" });
+    const rotates = rotationIn(spec, environment) !== undefined;
+    needs.push({
+      variable,
+      path: ref.path,
+      key: ref.key,
+      component: spec.component ?? "app",
+      rotates,
+      previous: rotates && spec.secret === true,
+    });
   }
   return needs;
 }

@@ -2,14 +2,20 @@ import { StrongboxError } from "../errors.js";
 import type { ConfigSpec } from "../schema/types.js";
 import type { VaultClient } from "../vault/client.js";
 import { vaultNeeds } from "./plan.js";
+import { type PathUse, policyRules, policyText, type VaultFeature } from "./policy.js";
 
 /** One least-privilege grant: a policy and the AppRole that carries it. */
 export interface Grant {
   readonly environment: string;
+  /** The component whose app reads with it, or `rotation` for the rotation identity. */
   readonly component: string;
-  /** `<project>-<env>-<component>`: the policy's and the role's name. */
+  /** `app`: what the running app needs; `rotation`: what `rotate` and `rotate --finish` need. */
+  readonly kind: "app" | "rotation";
+  /** `<project>-<env>-<component>` (or `<project>-<env>-rotation`): the policy's and the role's name. */
   readonly name: string;
-  /** API paths the policy allows to read (KV v2 paths include `data/`). */
+  /** The Strongbox features this identity is granted (see vault-ops/policy.ts). */
+  readonly features: readonly VaultFeature[];
+  /** API paths the policy names (KV v2 paths include `data/`, `metadata/`…). */
   readonly paths: readonly string[];
   readonly policy: string;
 }
@@ -28,6 +34,15 @@ export interface SetupResult {
   readonly changed: { readonly policy: boolean; readonly role: boolean };
 }
 
+/** What the environments use beyond `run` that the schema alone does not say. */
+export interface SetupOptions {
+  /** The app also runs `strongbox agent` (it polls each path's versions). */
+  readonly agent?: boolean;
+}
+
+/** The component name of the identity that rotates (`<project>-<env>-rotation`). */
+const ROTATION = "rotation";
+
 /** AppRole token settings for services: short-lived, renewable within an hour. */
 const ROLE = {
   token_ttl: "15m",
@@ -37,39 +52,49 @@ const ROLE = {
 };
 
 /**
- * Plans one read-only policy and one AppRole per (environment, component)
- * that reads from Vault. Paths are exactly the ones the schema references, with
- * `data/` inserted for KV v2 mounts (asked of the server: read-only calls).
+ * Plans, per environment, one policy and AppRole per component that reads
+ * from Vault (the features the app uses: `run`, `previous` for rotated
+ * secrets, `agent` when asked), and one `rotation` policy and AppRole when a
+ * variable there has `rotation:` (write and destroy, kept from the apps).
+ * Paths are exactly the ones the schema references; KV versions are asked of
+ * the server (read-only calls). The capabilities come from vault-ops/policy.ts.
  */
 export async function planSetup(
   config: ConfigSpec,
   environments: readonly string[],
   client: VaultClient,
+  options: SetupOptions = {},
 ): Promise<SetupPlan> {
   const project = config.project ?? "app";
   const grants: Grant[] = [];
   for (const environment of environments) {
-    const byComponent = new Map<string, Set<string>>();
+    const apps = new Map<string, PathUse[]>();
+    const rotation: PathUse[] = [];
     for (const need of vaultNeeds(config, environment)) {
       const { mount, version } = await client.mountOf(need.path);
-      const api =
-        version === 2
-          ? `${mount}data/${need.path.slice(mount.length).replace(/^data\//, "")}`
-          : need.path;
-      byComponent.set(need.component, (byComponent.get(need.component) ?? new Set()).add(api));
+      const features = new Set<VaultFeature>(["run"]);
+      if (need.previous) features.add("previous");
+      if (options.agent === true) features.add("agent");
+      const uses = apps.get(need.component) ?? [];
+      apps.set(need.component, [...uses, { path: need.path, mount, kvVersion: version, features }]);
+      if (need.rotates)
+        rotation.push({
+          path: need.path,
+          mount,
+          kvVersion: version,
+          features: new Set(["rotate"]),
+        });
     }
-    for (const [component, paths] of byComponent) {
-      const sorted = [...paths].sort();
-      const policy = sorted
-        .map((path) => `path "${path}" {\n  capabilities = ["read"]\n}\n`)
-        .join("\n");
-      grants.push({
-        environment,
-        component,
-        name: `${project}-${environment}-${component}`,
-        paths: sorted,
-        policy,
-      });
+    for (const [component, uses] of [...apps].sort(([a], [b]) => (a < b ? -1 : 1)))
+      grants.push(grant(project, environment, component, "app", uses));
+    if (rotation.length > 0) {
+      if (apps.has(ROTATION))
+        throw new StrongboxError(
+          "E_CONFIG",
+          `vault setup: component "${ROTATION}" in ${environment} would share its policy name with the rotation identity (${project}-${environment}-${ROTATION})`,
+          { hint: `rename the component: "${ROTATION}" names the identity that rotates secrets` },
+        );
+      grants.push(grant(project, environment, ROTATION, "rotation", rotation));
     }
   }
   const calls = [
@@ -82,6 +107,25 @@ export async function planSetup(
     ]),
   ];
   return { grants, calls };
+}
+
+function grant(
+  project: string,
+  environment: string,
+  component: string,
+  kind: Grant["kind"],
+  uses: readonly PathUse[],
+): Grant {
+  const features = new Set(uses.flatMap((use) => [...use.features]));
+  return {
+    environment,
+    component,
+    kind,
+    name: `${project}-${environment}-${component}`,
+    features: (["run", "previous", "agent", "rotate"] as const).filter((f) => features.has(f)),
+    paths: [...policyRules(uses).keys()],
+    policy: policyText(uses),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditSink } from "../audit/event.js";
+import type { AuditEvent, AuditSink, Principal } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { callKey } from "../template/call-key.js";
 import type { VaultClient } from "../vault/client.js";
@@ -8,6 +8,7 @@ import {
   pathSpellingRefusal,
   routedRefusal,
 } from "../vault/path-rule.js";
+import { vaultIdentity } from "../vault/principal.js";
 import { vaultPathEvent } from "./path-event.js";
 
 /**
@@ -57,8 +58,9 @@ export function vaultTemplateSource(
   client: VaultClient,
   hooks: TemplateSourceHooks = {},
 ): TemplateSource {
+  const own: SourceHooks = { ...hooks };
   return {
-    secret: (rawPath, params = []) => templateSecret(client, hooks, rawPath, params),
+    secret: (rawPath, params = []) => templateSecret(client, own, rawPath, params),
     list: async (path) => {
       const trimmed = path.replace(/\/+$/, "");
       const refusal =
@@ -78,6 +80,27 @@ export interface TemplateSourceHooks {
   audit?: AuditSink | undefined;
 }
 
+/** The caller's hooks and who the source reads as, once known (audit records name it). */
+interface SourceHooks extends TemplateSourceHooks {
+  identity?: Promise<Principal | undefined>;
+  principal?: Principal;
+}
+
+/**
+ * Learns who `client` reads as, after its first request went through (the
+ * login made): each later record names the method, role and accessor, never
+ * the token. A lookup that fails leaves the records unnamed, not refused.
+ */
+async function learnIdentity(client: VaultClient, hooks: SourceHooks): Promise<void> {
+  if (hooks.audit === undefined) return;
+  hooks.identity ??= vaultIdentity(client).then(
+    (identity) => identity.principal,
+    () => undefined,
+  );
+  const principal = await hooks.identity;
+  if (principal !== undefined) hooks.principal = principal;
+}
+
 /** One `{{ secret }}` call's request: the path, whether it writes, and the audit action. */
 interface SecretCall {
   readonly rawPath: string;
@@ -89,18 +112,19 @@ interface SecretCall {
 }
 
 function record(
-  hooks: TemplateSourceHooks,
+  hooks: SourceHooks,
   call: SecretCall,
   outcome: AuditEvent["outcome"],
   extra: Partial<AuditEvent>,
 ): void {
-  hooks.audit?.write([vaultPathEvent(call.path, call.action, outcome, extra)]);
+  const who = hooks.principal === undefined ? {} : { principal: hooks.principal };
+  hooks.audit?.write([vaultPathEvent(call.path, call.action, outcome, { ...who, ...extra })]);
 }
 
 /** `{{ secret "path" }}` or a write with `k=v` parameters: refused, missing, or the shaped response. */
 async function templateSecret(
   client: VaultClient,
-  hooks: TemplateSourceHooks,
+  hooks: SourceHooks,
   rawPath: string,
   params: readonly string[],
 ): Promise<TemplateSecret | undefined> {
@@ -120,6 +144,7 @@ async function templateSecret(
     throw refusal;
   }
   const { body, kv } = await fetchSecret(client, hooks, call);
+  await learnIdentity(client, hooks);
   const secret = body === undefined ? undefined : shapeOf(body);
   if (secret === undefined || (kv === 2 && !write && deletedKv2(secret.Data))) {
     record(hooks, call, "missing", {});
@@ -138,7 +163,7 @@ async function templateSecret(
  */
 async function fetchSecret(
   client: VaultClient,
-  hooks: TemplateSourceHooks,
+  hooks: SourceHooks,
   call: SecretCall,
 ): Promise<{ body: Record<string, unknown> | undefined; kv: 1 | 2 | undefined }> {
   const { path, write } = call;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { StrongboxError } from "../../src/errors.js";
@@ -522,6 +522,15 @@ describe("Vault/OpenBao against a real bao server", () => {
       "write SESSION_SECRET vault://secret/audited/production/app#SESSION_SECRET ok",
     ]);
     const text = readFileSync(log, "utf8");
+    // The template reads (render's, the agent's) name who read: the token's accessor, never the token.
+    const accessor = JSON.parse(bao.cli(["token", "lookup", "-format=json"]))?.data?.accessor;
+    const templateReads = text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { secret?: string; principal?: { accessor?: string } })
+      .filter((row) => row.secret === "secret/data/shop/production/app");
+    assert.equal(templateReads.length, 2);
+    for (const row of templateReads) assert.equal(row.principal?.accessor, accessor);
     for (const leak of [
       "prod-api-canary",
       "set-to-canary-value",
@@ -568,6 +577,28 @@ describe("Vault/OpenBao against a real bao server", () => {
     };
     assert.equal(given.principal?.method, "token");
     assert.equal(given.principal?.accessor, accessor);
+    // A render names its reader the same way (issue 26: render records named no one).
+    writeFileSync(
+      join(dir, "t.ctmpl"),
+      '{{ with secret "secret/data/shop/production/app" }}{{ .Data.data.DB_PASSWORD }}{{ end }}',
+    );
+    const renderEnv = appRole(bao, "audited", ["secret/data/shop/production/*"]);
+    const rendered = await runCli(["render", "-i", "t.ctmpl", "-o", "out.env"], {
+      cwd: dir,
+      env: renderEnv,
+    });
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const renderLog = readFileSync(join(dir, "audit.jsonl"), "utf8");
+    const renderRecord = JSON.parse(renderLog.split("\n").filter(Boolean).at(-1) ?? "{}") as {
+      action?: string;
+      principal?: { method?: string; role?: string; accessor?: string };
+    };
+    assert.equal(renderRecord.action, "read");
+    assert.equal(renderRecord.principal?.method, "approle");
+    assert.equal(renderRecord.principal?.role, "audited");
+    assert.match(String(renderRecord.principal?.accessor), /^[\w.-]{20,}$/);
+    for (const leak of [renderEnv.VAULT_SECRET_ID as string, bao.rootToken, "prod-db-canary"])
+      assert.ok(!renderLog.includes(leak), "no credential or value in the log");
     // Pure Vault mode fails closed by default: no log, no start.
     rmSync(join(dir, "audit.jsonl"));
     mkdirSync(join(dir, "audit.jsonl"));
@@ -623,11 +654,11 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(
       dry.stdout,
-      /# policy shop-production-app\npath "secret\/data\/shop\/production\/app" \{\n {2}capabilities = \["read"\]\n\}/,
+      /# policy shop-production-app\n# run\npath "secret\/data\/shop\/production\/app" \{\n {2}capabilities = \["read"\]\n\}/,
     );
     assert.match(
       dry.stdout,
-      /# policy shop-production-worker\npath "secret\/data\/shop\/production\/worker"/,
+      /# policy shop-production-worker\n# run\npath "secret\/data\/shop\/production\/worker"/,
     );
     assert.match(
       dry.stdout,

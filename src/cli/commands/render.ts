@@ -46,7 +46,8 @@ Options:
       --mode OCTAL        file mode of outputs (default 0600; read bits for the group
                           or others may be added, write and execute bits never)
       --force             write through a symlink at the output path
-  -e, --env NAME          the environment for {{ strongbox "VAR" }} and {{ ref "…" }}
+  -e, --env NAME          the environment for {{ strongbox "VAR" }} and {{ ref "…" }};
+                          {{ env "ENV" }} is NAME (the generated secrets.ctmpl reads it)
   -c, --config PATH       the config those resolve through
 `,
   async run(invocation, io) {

@@ -1,7 +1,10 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import {
   applySetup,
   concreteEnvironments,
   planSetup,
+  type SetupPlan,
   sharedVaultEnvironment,
   type VaultClient,
   vaultDoctor,
@@ -19,17 +22,23 @@ export const vaultCommand: Command = {
     env: { type: "string", short: "e", multiple: true },
     config: { type: "string", short: "c" },
     "dry-run": { type: "boolean" },
+    "print-policy": { type: "boolean" },
+    agent: { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
-  usage: `Usage: strongbox vault setup [--env E]... [--dry-run] [--json]
+  usage: `Usage: strongbox vault setup [--env E]... [--agent] [--dry-run | --print-policy] [--json]
        strongbox vault doctor [--env E]... [--json]
 
-setup    From the schema, creates one read-only policy per environment and
-         component (exactly the KV paths the schema references) and an AppRole
-         carrying it; prints each role id and a response-wrapped secret id
-         (single use, 10 minutes). Needs an admin token (VAULT_TOKEN).
-         --dry-run prints the policies and the calls, and changes nothing.
+setup    From the schema, creates per environment and component a policy
+         (exactly the KV paths the schema references, with what run, the
+         agent and NAME_PREVIOUS need) and an AppRole carrying it, plus a
+         "rotation" policy and AppRole for variables with rotation: (write,
+         destroy old versions; never given to apps). Prints each role id and
+         a response-wrapped secret id (single use, 10 minutes). Needs an admin
+         token (VAULT_TOKEN).
+         --print-policy prints the policies only; --dry-run adds the calls.
+         Neither changes anything.
          Running it again changes nothing but issues new wrapped secret ids.
 doctor   Reports the address, server health, the token's auth method, TTL and
          policies, the KV mounts and versions, and per environment which
@@ -40,6 +49,9 @@ Options:
                       Environments with their own vault: settings or credentialPrefix
                       are one Vault each: name one of them at a time
   -c, --config PATH   the config file
+      --agent         setup: the app also runs strongbox agent (default: when
+                      agent.yaml sits beside the config)
+      --print-policy  setup: print the policies it would write (HCL), change nothing
       --dry-run       setup: show the plan, change nothing
       --json          print the result as JSON
 `,
@@ -60,7 +72,10 @@ Options:
     try {
       if (action === "doctor")
         return await doctor(session.config, environments, client, invocation, io);
-      return await setup(session.config, environments, client, invocation, io);
+      const agent =
+        invocation.values.agent === true || existsSync(join(session.baseDir, "agent.yaml"));
+      const plan = await planSetup(session.config, environments, client, { agent });
+      return await setup(plan, environments, client, invocation, io);
     } finally {
       await session.close();
     }
@@ -87,18 +102,23 @@ async function doctor(
 
 /** `vault setup`: a policy and AppRole per environment (printed only with `--dry-run`). */
 async function setup(
-  config: ConfigSpec,
+  plan: SetupPlan,
   environments: readonly string[],
   client: VaultClient,
   invocation: Invocation,
   io: CliIo,
 ): Promise<number> {
-  const plan = await planSetup(config, environments, client);
   if (plan.grants.length === 0) {
     say(
       io,
       `strongbox: no variable reads from Vault in ${environments.join(", ")}; nothing to set up`,
     );
+    return EXIT_OK;
+  }
+  if (invocation.values["print-policy"] === true) {
+    if (invocation.values.json === true)
+      writeJson(io, { policies: plan.grants.map(({ name, policy }) => ({ name, policy })) });
+    else writeReport(io, plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n"));
     return EXIT_OK;
   }
   if (invocation.values["dry-run"] === true) {

@@ -3,6 +3,7 @@ import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { formatRef, refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
+import { vaultIdentity } from "../../vault/principal.js";
 import {
   defineProvider,
   type FullProvider,
@@ -234,30 +235,13 @@ export const vaultProvider = defineProvider({
       async read(refs: readonly Ref[], ctx: ReadContext) {
         const client = clientFor(ctx);
         try {
-          const session = await client.session(ctx.signal);
-          // Only given tokens can be root tokens; ask in parallel with the reads, not before them.
-          // The same lookup names the token for the audit (its accessor, never the token).
-          const rootCheck: Promise<{ root: boolean; principal: Principal }> = session.created
-            ? Promise.resolve({
-                root: false,
-                principal: {
-                  method: session.method,
-                  ...(session.role === undefined ? {} : { role: session.role }),
-                  ...(session.accessor === undefined ? {} : { accessor: session.accessor }),
-                },
-              })
-            : // A root token can always look itself up, so a failed lookup means "not root".
-              client.lookupSelf(ctx.signal).then(
-                (self) => ({
-                  root: self.policies.includes("root"),
-                  principal: {
-                    method: self.method ?? "token",
-                    ...(self.role === undefined ? {} : { role: self.role }),
-                    ...(self.accessor === undefined ? {} : { accessor: self.accessor }),
-                  },
-                }),
-                () => ({ root: false, principal: { method: "token" } }),
-              );
+          await client.session(ctx.signal); // a failed login fails the whole read, once
+          // Asked in parallel with the reads, not before them; the same lookup names the
+          // token for the audit (its accessor, never the token).
+          const rootCheck: Promise<{ root: boolean; principal: Principal }> = vaultIdentity(
+            client,
+            ctx.signal,
+          );
           const groups = new Map<string, Ref[]>();
           for (const ref of refs) {
             const id = `${ref.path}\0${ref.params.version ?? ""}`;
