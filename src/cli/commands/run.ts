@@ -227,6 +227,13 @@ async function runWatched(
     received = signal;
     stop.abort();
   };
+  // Nobody reads the output any more (`run --watch … | head`): the watch ends as a pipeline
+  // member would, rather than restarting commands into a closed pipe.
+  const onBroken = (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") onSignal("SIGPIPE");
+  };
+  io.stdout.on("error", onBroken);
+  io.stderr.on("error", onBroken);
   for (const signal of ENDING) process.on(signal, onSignal);
   say(io, "strongbox: watching the config, its .env files and the store; Ctrl-C stops");
   try {
@@ -252,5 +259,7 @@ async function runWatched(
     return exit.code ?? 0;
   } finally {
     for (const signal of ENDING) process.off(signal, onSignal);
+    io.stdout.off("error", onBroken);
+    io.stderr.off("error", onBroken);
   }
 }
