@@ -57,7 +57,8 @@ export type ErrorCode =
   | "E_VAULT_REQUIRED"
   | "E_INTERNAL"
   | "E_STORE_KEY_ROLLBACK"
-  | "E_STORE_UNTRUSTED";
+  | "E_STORE_UNTRUSTED"
+  | "E_NOT_EXECUTABLE";
 
 /** One problem found while loading or resolving configuration. */
 export interface Issue {

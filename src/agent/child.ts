@@ -1,9 +1,18 @@
 import { spawn } from "node:child_process";
 import { StrongboxError } from "../errors.js";
+import { type ChildTree, GROUPS_SUPPORTED, stopTree } from "../exec/process-group.js";
 import { withoutCredentials } from "../security/credentials.js";
 import type { AgentState } from "./state.js";
 
-/** Starts the supervised child (`exec.command`), without Strongbox's credentials in its environment. */
+/** How long a stopped child has between SIGTERM and SIGKILL. */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Starts the supervised child (`exec.command`), without Strongbox's
+ * credentials in its environment, as the leader of its own process group:
+ * a restart must stop what the child started too (the server behind `npm
+ * start` holds the port and the old values).
+ */
 export function startChild(state: AgentState): void {
   const { config, options, log } = state;
   if (config.exec === undefined) return;
@@ -13,6 +22,7 @@ export function startChild(state: AgentState): void {
     cwd: options.baseDir,
     stdio: "inherit",
     env: withoutCredentials(options.env),
+    detached: GROUPS_SUPPORTED,
   });
   state.child = started;
   log({
@@ -30,15 +40,17 @@ export function startChild(state: AgentState): void {
   });
 }
 
-/** Stops the child with SIGTERM and waits for it to exit. */
+/**
+ * Stops the child and what it started: SIGTERM to its group, SIGKILL after
+ * the grace period; waits until none of them is left. Also when the child
+ * itself already exited, as what it started may not have.
+ */
 export async function stopChild(state: AgentState): Promise<void> {
   const running = state.child;
   state.child = undefined;
-  if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-  await new Promise<void>((done) => {
-    running.once("exit", () => done());
-    running.kill("SIGTERM");
-  });
+  if (running === undefined) return;
+  const tree: ChildTree = { child: running, grouped: GROUPS_SUPPORTED };
+  await stopTree(tree, STOP_GRACE_MS);
 }
 
 /** After a change: restarts the child, or sends it the signal `exec.on_change` names. */

@@ -16,7 +16,14 @@
 import "../providers/registry.js";
 
 export { childEnvironment } from "../exec/child-env.js";
-export type { Exit, SpawnOptions } from "../exec/spawn-child.js";
+export type { ChildTree } from "../exec/process-group.js";
+export {
+  GROUPS_SUPPORTED,
+  hasControllingTerminal,
+  signalTree,
+  stopTree,
+} from "../exec/process-group.js";
+export type { Exit, SpawnOptions, Started } from "../exec/spawn-child.js";
 export { spawnChild } from "../exec/spawn-child.js";
 export type { WatchOptions } from "../exec/watch.js";
 export { superviseWatched } from "../exec/watch.js";

@@ -57,6 +57,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_VAULT_REQUIRED: 10,
   E_STORE_KEY_ROLLBACK: 8,
   E_STORE_UNTRUSTED: 8,
+  // The shells' convention: 127 the command was not found, 126 found but not executable.
+  E_NOT_EXECUTABLE: 126,
 };
 
 export const EXIT_OK = 0;

@@ -13,6 +13,24 @@ export interface CliIo {
   redactor?: Redactor;
 }
 
+const guarded = new WeakSet<Writable>();
+
+/**
+ * Makes a reader that went away (`strongbox export | head -1`, EPIPE) end
+ * Strongbox's output quietly instead of crashing with a stack trace, as a
+ * program killed by SIGPIPE does in a shell pipeline: the stream is closed,
+ * what follows is dropped, the command's status stands. Any other write
+ * error is still thrown. Once per stream; returns `stream`.
+ */
+export function quietOnBrokenPipe<S extends Writable>(stream: S): S {
+  if (guarded.has(stream)) return stream;
+  guarded.add(stream);
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+  return stream;
+}
+
 /**
  * What every message Strongbox prints goes through: every value the
  * process has read masked in every form ({@link redactMessage}), and

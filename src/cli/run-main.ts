@@ -6,7 +6,7 @@ import { parseInvocation } from "./command.js";
 import { COMMANDS } from "./command-table.js";
 import { EXIT_CODES, EXIT_OK, exitStatus } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
-import { writeReport } from "./io.js";
+import { quietOnBrokenPipe, writeReport } from "./io.js";
 import { renderError } from "./render-error.js";
 import { fromSystemError } from "./system-error.js";
 import { vaultRetrySpinner } from "./vault-spinner.js";
@@ -126,10 +126,10 @@ export function runProcess(): void {
   // descriptors, never needs it (a few milliseconds of every start).
   runMain(process.argv.slice(2), {
     get stdout() {
-      return process.stdout;
+      return quietOnBrokenPipe(process.stdout);
     },
     get stderr() {
-      return process.stderr;
+      return quietOnBrokenPipe(process.stderr);
     },
     env: process.env,
     cwd: process.cwd(),

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { StrongboxError } from "../errors.js";
 import type { Redactor } from "../redact/redactor.js";
 import { createRedactingStream } from "../redact/stream.js";
+import { type ChildTree, signalTree, stopTree } from "./process-group.js";
 
 export interface SpawnOptions {
   readonly command: string;
@@ -16,6 +17,26 @@ export interface SpawnOptions {
   readonly redactor?: Redactor | undefined;
   /** Mask output bound for a terminal too; the child then writes to a pipe. */
   readonly maskTerminal?: boolean;
+  /**
+   * Start the child as the leader of its own process group, so a stop reaches
+   * everything it started (see process-group.ts for what that costs on a terminal).
+   */
+  readonly group?: boolean;
+}
+
+/** A started child: its exit, and how to stop it with everything it started. */
+export interface Started {
+  readonly child: ChildProcess;
+  readonly tree: ChildTree;
+  /** Settles after the child exits and its output drained (or was {@link Started.release}d). */
+  readonly done: Promise<Exit>;
+  /** SIGTERM to the child's tree, SIGKILL after `graceMs`; resolves when the tree is gone. */
+  stop(graceMs: number): Promise<void>;
+  /**
+   * Stops waiting for output the child's own children still hold open (a
+   * process that left the group with the pipe): `done` settles at the exit.
+   */
+  release(): void;
 }
 
 export interface Exit {
@@ -30,7 +51,7 @@ export interface Exit {
  * exits and its output has drained; it rejects with `E_SPAWN` when the command
  * cannot start.
  */
-export function spawnChild(options: SpawnOptions): { child: ChildProcess; done: Promise<Exit> } {
+export function spawnChild(options: SpawnOptions): Started {
   refuseNul(options);
   const maskOut =
     options.redactor !== undefined &&
@@ -42,24 +63,29 @@ export function spawnChild(options: SpawnOptions): { child: ChildProcess; done: 
     env: options.env as NodeJS.ProcessEnv,
     cwd: options.cwd,
     stdio: ["inherit", maskOut ? "pipe" : "inherit", maskErr ? "pipe" : "inherit"],
+    detached: options.group === true,
   });
+  const tree: ChildTree = { child, grouped: options.group === true };
   const drained: Promise<void>[] = [];
+  const readerGone = () => signalTree(tree, "SIGPIPE");
   if (maskOut && child.stdout && options.redactor)
-    drained.push(pipeMasked(child.stdout, options.stdout, options.redactor));
+    drained.push(pipeMasked(child.stdout, options.stdout, options.redactor, readerGone));
   if (maskErr && child.stderr && options.redactor)
-    drained.push(pipeMasked(child.stderr, options.stderr, options.redactor));
+    drained.push(pipeMasked(child.stderr, options.stderr, options.redactor, readerGone));
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   const done = new Promise<Exit>((resolve, reject) => {
     child.once("error", (error: NodeJS.ErrnoException) =>
       reject(spawnError(options.command, error)),
     );
     child.once("exit", (code, signal) => {
-      Promise.all(drained).then(
-        () => resolve({ code, signal }),
-        () => resolve({ code, signal }),
-      );
+      const settle = () => resolve({ code, signal });
+      Promise.race([Promise.all(drained), released]).then(settle, settle);
     });
   });
-  return { child, done };
+  return { child, tree, done, stop: (graceMs) => stopTree(tree, graceMs), release };
 }
 
 /**
@@ -87,12 +113,43 @@ function refuseNul(options: SpawnOptions): void {
       );
 }
 
-function pipeMasked(from: NodeJS.ReadableStream, to: Writable, redactor: Redactor): Promise<void> {
+/**
+ * Copies a child's output through the redactor. When the reader goes away
+ * (`strongbox run … | head -2`: EPIPE), the copy stops and the child's pipe
+ * is closed and the child gets SIGPIPE, as it would writing to `head`
+ * directly (sent, because a write into Node's socket pair that was closed
+ * with unread data fails with ECONNRESET instead); Strongbox then exits with
+ * the child's status, quietly.
+ */
+function pipeMasked(
+  from: Readable,
+  to: Writable,
+  redactor: Redactor,
+  readerGone: () => void,
+): Promise<void> {
   return new Promise((resolve) => {
     const masking = createRedactingStream(redactor);
+    const finish = () => {
+      to.off("error", broken);
+      resolve();
+    };
+    const broken = () => {
+      readerGone();
+      masking.unpipe(to);
+      from.unpipe(masking);
+      from.destroy();
+      masking.destroy();
+      finish();
+    };
+    if (to.destroyed || to.writableEnded) {
+      broken();
+      return;
+    }
+    to.on("error", broken);
     from.pipe(masking).pipe(to, { end: false });
-    masking.once("end", () => resolve());
-    masking.once("error", () => resolve());
+    masking.once("end", finish);
+    masking.once("error", finish);
+    masking.once("close", finish);
   });
 }
 
@@ -103,8 +160,20 @@ function spawnError(command: string, error: NodeJS.ErrnoException): StrongboxErr
       cause: error,
     });
   }
+  // Found but not runnable: 126 by the shells' convention, 127 being "not found".
+  if (error.code !== undefined && NOT_EXECUTABLE.has(error.code))
+    return new StrongboxError("E_NOT_EXECUTABLE", `cannot execute ${command}: ${error.code}`, {
+      hint:
+        error.code === "EISDIR"
+          ? "it is a directory; name the program inside it"
+          : "the file is not executable by this user (chmod +x, or run it through its interpreter)",
+      cause: error,
+    });
   return new StrongboxError("E_SPAWN", `cannot start ${command}: ${error.code ?? "error"}`, {
-    hint: error.code === "EACCES" ? "the file is not executable by this user" : "check the command",
+    hint: "check the command",
     cause: error,
   });
 }
+
+/** What exec answers for a file that exists but cannot be run. */
+const NOT_EXECUTABLE: ReadonlySet<string> = new Set(["EACCES", "EPERM", "EISDIR", "ENOEXEC"]);

@@ -1,7 +1,6 @@
-import type { ChildProcess } from "node:child_process";
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
-import type { Exit } from "./spawn-child.js";
+import type { Exit, Started } from "./spawn-child.js";
 
 /** What {@link superviseWatched} needs: how to resolve, how to start the child, what to watch. */
 export interface WatchOptions<R> {
@@ -13,10 +12,11 @@ export interface WatchOptions<R> {
   resolve(): Promise<R>;
   /** The child's environment for a resolution; a restart happens only when it changed. */
   environmentOf(resolution: R): Readonly<Record<string, string | undefined>>;
-  start(resolution: R): { child: ChildProcess; done: Promise<Exit> };
+  /** Starts the child, best as its own process group (`spawnChild({ group: true })`). */
+  start(resolution: R): Started;
   /** Told what happens: a change seen, a restart, a resolution that failed. */
   log(message: string, error?: unknown): void;
-  /** Stops watching and the child (SIGTERM, then SIGKILL after `stopTimeoutMs`). */
+  /** Stops watching and the child's tree (SIGTERM, then SIGKILL after `stopTimeoutMs`). */
   readonly signal: AbortSignal;
   readonly debounceMs?: number;
   readonly stopTimeoutMs?: number;
@@ -99,15 +99,12 @@ export async function superviseWatched<R>(first: R, options: WatchOptions<R>): P
     running = true;
     watchChild(current);
   };
+  // The whole tree, even when the child itself already exited: what it started may hold
+  // the port (or the output pipe) with the old values.
   const stop = async (started: typeof current) => {
-    if (!running) return;
-    started.child.kill("SIGTERM");
-    const killer = setTimeout(() => started.child.kill("SIGKILL"), options.stopTimeoutMs ?? 10_000);
-    try {
-      lastExit = await started.done.catch(() => lastExit);
-    } finally {
-      clearTimeout(killer);
-    }
+    await started.stop(options.stopTimeoutMs ?? 10_000);
+    started.release();
+    if (running) lastExit = await started.done.catch(() => lastExit);
   };
 
   const watchers: FSWatcher[] = [];

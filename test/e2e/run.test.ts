@@ -33,7 +33,7 @@ describe("strongbox run", () => {
     const dir = project();
     const code =
       "console.log('out', process.env.API_TOKEN); console.error('err', Buffer.from(process.env.API_TOKEN).toString('base64'))";
-    const masked = await runCli(["run", ...node(code)], { cwd: dir });
+    const masked = await runCli(["run", "--quiet", ...node(code)], { cwd: dir });
     assert.equal(masked.stdout, "out <redacted:API_TOKEN>\n");
     assert.equal(masked.stderr, "err <redacted:API_TOKEN>\n");
     const plain = await runCli(["run", "--no-mask", ...node(code)], { cwd: dir });
