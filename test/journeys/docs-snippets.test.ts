@@ -197,6 +197,41 @@ describe("docs snippets", () => {
     assert.ok(CLI.length > 0);
   });
 
+  it("reads the markers just above a fence, and a skip must say why", () => {
+    const text = [
+      "<!-- snippet: skip no server here -->",
+      "```sh",
+      "strongbox ui",
+      "```",
+      "<!-- snippet: setup touch a -->",
+      "<!-- snippet: with age1… => $KEY -->",
+      "<!-- snippet: exit 4 -->",
+      "```sh",
+      "strongbox check age1…",
+      "```",
+      "<!-- snippet: setup only for the next block -->",
+      "prose between: the marker no longer applies",
+      "```sh",
+      "strongbox list",
+      "```",
+      "```yaml",
+      "not: shell",
+      "```",
+    ].join("\n");
+    const [ui, check, list, ...rest] = extractSnippets("x.md", text);
+    assert.equal(rest.length, 0);
+    assert.equal(ui?.skip, "no server here");
+    assert.deepEqual(check?.setup, ["touch a"]);
+    assert.deepEqual(check?.with, [["age1…", "$KEY"]]);
+    assert.equal(check?.exit, 4);
+    assert.equal(check?.skip, undefined);
+    assert.deepEqual(list?.setup, []);
+    assert.throws(
+      () => extractSnippets("x.md", "<!-- snippet: skip -->\n```sh\nls\n```"),
+      /say why/,
+    );
+  });
+
   it("runs every snippet not marked, in order per file, and reports the marked ones", async () => {
     const files = [...new Set(ALL.map((snippet) => snippet.file))];
     const failures: string[] = [];
