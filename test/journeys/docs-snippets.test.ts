@@ -7,10 +7,13 @@
 //
 //   <!-- snippet: skip REASON -->      not run (REASON is reported)
 //   <!-- snippet: setup COMMAND -->    run before the block (files the prose assumes)
-//   <!-- snippet: exit N -->           the block's last command exits N (a documented failure)
+//   <!-- snippet: exit N -->           every command of the block exits N (a documented status, as diff's 1)
 //   <!-- snippet: bao -->              a real `bao server -dev` for the rest of the file
-//                                      (BAO_ADDR/VAULT_ADDR and BAO_TOKEN/VAULT_TOKEN set)
+//                                      (BAO_ADDR/VAULT_ADDR and BAO_TOKEN/VAULT_TOKEN set);
+//                                      `bao tls`: served on HTTPS, as production requires
+//                                      (BAO_CACERT/VAULT_CACERT name its CA)
 //   <!-- snippet: stdin TEXT -->       TEXT on the block's stdin (\n for a newline)
+//   <!-- snippet: not REGEX -->        the block's output must not match REGEX (an error that still exits N)
 //   <!-- snippet: fresh -->            a new project (and HOME) from this block on: a new story
 //   <!-- snippet: with TEXT => SHELL -->  the prose's placeholder TEXT (age1…) stands for SHELL
 //
@@ -18,7 +21,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type Bao, baoBinary, startBao } from "../helpers/bao.js";
 import { CLI, cliCommand, ROOT, tempProject, withModules } from "../helpers/cli.js";
@@ -31,13 +34,15 @@ export interface Snippet {
   readonly skip?: string;
   readonly setup: readonly string[];
   readonly exit: number;
-  readonly bao: boolean;
+  /** A dev server for the rest of the file: plain HTTP, or HTTPS as production needs. */
+  readonly bao: "http" | "tls" | undefined;
   readonly stdin: string;
   readonly fresh: boolean;
+  readonly not: readonly RegExp[];
   readonly with: ReadonlyArray<readonly [string, string]>;
 }
 
-const MARKER = /^<!--\s*snippet:\s*(skip|setup|exit|bao|stdin|with|fresh)\b\s*(.*?)\s*-->\s*$/;
+const MARKER = /^<!--\s*snippet:\s*(skip|setup|exit|bao|stdin|with|fresh|not)\b\s*(.*?)\s*-->\s*$/;
 
 /** The `sh` blocks of one markdown text, with the markers just above each fence. */
 export function extractSnippets(file: string, text: string): Snippet[] {
@@ -80,8 +85,9 @@ function snippetFrom(
     ...(skip === undefined ? {} : { skip: skip[1] }),
     setup: markers.filter(([kind]) => kind === "setup").map(([, command]) => command),
     exit: exit === undefined ? 0 : Number(exit[1]),
-    bao: markers.some(([kind]) => kind === "bao"),
+    ...baoMarker(markers),
     fresh: markers.some(([kind]) => kind === "fresh"),
+    not: markers.filter(([kind]) => kind === "not").map(([, source]) => new RegExp(source)),
     stdin: markers
       .filter(([kind]) => kind === "stdin")
       .map(([, text]) => text.replaceAll("\\n", "\n"))
@@ -93,6 +99,12 @@ function snippetFrom(
         return [placeholder, shell] as const;
       }),
   };
+}
+
+function baoMarker(markers: ReadonlyArray<[string, string]>): { bao: "http" | "tls" | undefined } {
+  const marker = markers.find(([kind]) => kind === "bao");
+  if (marker === undefined) return { bao: undefined };
+  return { bao: marker[1] === "tls" ? "tls" : "http" };
 }
 
 /** README.md and docs/*.md, as the repository has them. */
@@ -129,7 +141,7 @@ function runScript(
   const result = spawnSync("bash", ["-c", script], {
     cwd: project,
     env: {
-      PATH: `${BIN}:${dirname(baoBinary())}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+      PATH: [BIN, ...BAO_DIR, process.env.PATH ?? "/usr/bin:/bin"].join(":"),
       HOME: project,
       STRONGBOX_CACHE_DIR: join(project, ".cache"),
       ...env,
@@ -142,6 +154,8 @@ function runScript(
 }
 
 const BIN = binDir();
+/** Where `bao` is, for snippets that call it (the suite's install, or PATH's own). */
+const BAO_DIR = isAbsolute(baoBinary()) ? [dirname(baoBinary())] : [];
 const ALL = documents().flatMap((file) =>
   extractSnippets(file, readFileSync(join(ROOT, file), "utf8")),
 );
@@ -149,6 +163,26 @@ const servers: Bao[] = [];
 after(async () => {
   for (const server of servers) await server.stop();
 });
+
+/**
+ * The block with each command's status checked against `status` (a command
+ * being a line, with its backslash continuations): one that exits otherwise
+ * stops the block with status 99, naming the line.
+ */
+export function expectingStatus(code: string, status: number): string {
+  const commands = code
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
+  return [
+    "set +e",
+    ...commands.map(
+      (command, index) =>
+        `${command}\nrc=$?; if [ "$rc" -ne ${status} ]; then echo "snippet command ${index + 1} exited $rc" >&2; exit 99; fi`,
+    ),
+    "exit 0",
+  ].join("\n");
+}
 
 function newProject(): string {
   const project = withModules(tempProject());
@@ -166,14 +200,15 @@ async function runFile(snippets: readonly Snippet[]): Promise<string[]> {
       project = newProject();
       env = {};
     }
-    if (snippet.bao && env.BAO_ADDR === undefined) {
-      const bao = await startBao();
+    if (snippet.bao !== undefined && env.BAO_ADDR === undefined) {
+      const bao = await startBao({ tls: snippet.bao === "tls" });
       servers.push(bao);
       env = {
         BAO_ADDR: bao.addr,
         VAULT_ADDR: bao.addr,
         BAO_TOKEN: bao.rootToken,
         VAULT_TOKEN: bao.rootToken,
+        ...(bao.caCert === undefined ? {} : { BAO_CACERT: bao.caCert, VAULT_CACERT: bao.caCert }),
       };
     }
     if (snippet.skip !== undefined) continue;
@@ -181,11 +216,16 @@ async function runFile(snippets: readonly Snippet[]): Promise<string[]> {
     let code = snippet.code;
     for (const [placeholder, shell] of snippet.with) code = code.replaceAll(placeholder, shell);
     // Each command stops the block when it fails (as a reader would stop); the last one's status is checked.
-    const script = `set -eo pipefail\n${setup}\n${snippet.exit === 0 ? code : `set +e\n${code}`}`;
+    const script = `set -eo pipefail\n${setup}\n${snippet.exit === 0 ? code : expectingStatus(code, snippet.exit)}`;
     const outcome = runScript(project, script, env, snippet.stdin);
-    if (outcome.code !== snippet.exit)
+    const unwanted = snippet.not.find((pattern) => pattern.test(outcome.output));
+    if (unwanted !== undefined)
       failures.push(
-        `${snippet.file}:${snippet.line}: exit ${outcome.code}, expected ${snippet.exit}\n${snippet.code}\n--- output ---\n${outcome.output}`,
+        `${snippet.file}:${snippet.line}: output matches ${unwanted}\n${snippet.code}\n--- output ---\n${outcome.output}`,
+      );
+    else if (outcome.code !== 0)
+      failures.push(
+        `${snippet.file}:${snippet.line}: exit ${outcome.code}, expected ${snippet.exit === 0 ? 0 : `every command to exit ${snippet.exit}`}\n${snippet.code}\n--- output ---\n${outcome.output}`,
       );
   }
   return failures;
