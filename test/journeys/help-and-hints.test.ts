@@ -3,6 +3,8 @@
 // from the records it describes (formats, providers, a command's options), so
 // the tests walk those records rather than naming today's entries.
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { COMMANDS } from "../../src/cli/command-table.js";
 import { FORMATS } from "../../src/format/formats.js";
@@ -74,6 +76,28 @@ describe("hints point at the fix that works", () => {
     const out = await runCli(["render", "-i", "app.tmpl", "--dry"], { cwd: dir });
     assert.notEqual(out.code, 0);
     assert.match(out.stderr, /did you mean `DATABASE_URL`\?/);
+  });
+
+  it("check --layers suggests the declared name for a typo in the template or in .env.example", async () => {
+    const config =
+      "project: shop\nvariables:\n  DATABASE_URL: { type: url, secret: true, ref: { production: 'vault://secret/{project}/{env}/app#DATABASE_URL' } }\n";
+    const dir = tempProject({ "strongbox.config.yaml": config });
+    for (const layer of ["ctmpl", "example"])
+      assert.equal((await runCli(["generate", layer], { cwd: dir })).code, 0);
+    for (const [file, rule] of [
+      ["secrets.ctmpl", "template-orphan"],
+      [".env.example", "example-orphan"],
+    ] as const) {
+      const path = join(dir, file);
+      writeFileSync(path, readFileSync(path, "utf8").replaceAll("DATABASE_URL", "DATABSE_URL"));
+      const out = await runCli(["check", "--layers"], { cwd: dir });
+      assert.equal(out.code, 4, out.stderr);
+      assert.match(
+        out.stderr,
+        new RegExp(`DATABSE_URL[^\\n]*\\(${rule}\\)\\n {6}hint: did you mean DATABASE_URL\\?`),
+        out.stderr,
+      );
+    }
   });
 
   it("the problem count matches the lines: problems sharing a cause say they are listed once", async () => {
