@@ -6,6 +6,7 @@
 // its fence, and the test counts and prints those with their reasons:
 //
 //   <!-- snippet: skip REASON -->      not run (REASON is reported)
+//   <!-- snippets: skip-file REASON --> anywhere in a file: none of its blocks runs (each reported)
 //   <!-- snippet: setup COMMAND -->    run before the block (files the prose assumes)
 //   <!-- snippet: exit N -->           every command of the block exits N (a documented status, as diff's 1)
 //   <!-- snippet: bao -->              a real `bao server -dev` for the rest of the file
@@ -47,6 +48,7 @@ const MARKER = /^<!--\s*snippet:\s*(skip|setup|exit|bao|stdin|with|fresh|not)\b\
 /** The `sh` blocks of one markdown text, with the markers just above each fence. */
 export function extractSnippets(file: string, text: string): Snippet[] {
   const lines = text.split("\n");
+  const wholeFile = /^<!--\s*snippets:\s*skip-file\s+(.+?)\s*-->\s*$/m.exec(text)?.[1];
   const snippets: Snippet[] = [];
   let markers: Array<[string, string]> = [];
   for (let index = 0; index < lines.length; index++) {
@@ -60,7 +62,11 @@ export function extractSnippets(file: string, text: string): Snippet[] {
       const start = index + 1;
       let end = start;
       while (end < lines.length && !/^```\s*$/.test(lines[end] ?? "")) end++;
-      snippets.push(snippetFrom(file, start, lines.slice(start, end).join("\n"), markers));
+      const fileSkip: Array<[string, string]> =
+        wholeFile === undefined ? [] : [["skip", wholeFile]];
+      snippets.push(
+        snippetFrom(file, start, lines.slice(start, end).join("\n"), [...fileSkip, ...markers]),
+      );
       index = end;
     }
     if (line.trim() !== "") markers = [];
@@ -266,6 +272,11 @@ describe("docs snippets", () => {
     assert.equal(check?.exit, 4);
     assert.equal(check?.skip, undefined);
     assert.deepEqual(list?.setup, []);
+    const parked = extractSnippets("y.md", `<!-- snippets: skip-file being rewritten -->\n${text}`);
+    assert.deepEqual(
+      parked.map((snippet) => snippet.skip),
+      ["being rewritten", "being rewritten", "being rewritten"],
+    );
     assert.throws(
       () => extractSnippets("x.md", "<!-- snippet: skip -->\n```sh\nls\n```"),
       /say why/,
