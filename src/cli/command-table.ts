@@ -1,4 +1,8 @@
+import { FORMATS } from "../format/formats.js";
 import type { Command } from "./command.js";
+
+/** "a, b or c": the format list in prose, from the format records. */
+const FORMAT_LIST = `${FORMATS.slice(0, -1).join(", ")} or ${FORMATS.at(-1)}`;
 
 /** Command modules, imported only when run, so `strongbox run` loads no code of `explain`. */
 export const COMMANDS: Readonly<
@@ -9,7 +13,7 @@ export const COMMANDS: Readonly<
     load: async () => (await import("./commands/run.js")).runCommand,
   },
   export: {
-    summary: "print the resolved configuration as dotenv, json, shell or docker",
+    summary: `print the resolved configuration as ${FORMAT_LIST}`,
     load: async () => (await import("./commands/export.js")).exportCommand,
   },
   check: {

@@ -24,9 +24,15 @@ export function renderError(io: CliIo, error: unknown, json: boolean): void {
     );
     return;
   }
-  say(io, `strongbox: error: ${known.message} (${known.code})`);
   const issues = known.issues.filter((item) => item.message !== known.message);
-  for (const item of collapseShared(issues)) say(io, formatIssue(item));
+  const printed = collapseShared(issues);
+  // The header counts problems; when several share one cause it is printed once, so say so.
+  const grouped =
+    printed.length < issues.length
+      ? ` (${printed.length === 1 ? "one cause, listed once" : `${printed.length} causes, each listed once`} with the variables it concerns)`
+      : "";
+  say(io, `strongbox: error: ${known.message}${grouped} (${known.code})`);
+  for (const item of printed) say(io, formatIssue(item));
   if (known.hint !== undefined) say(io, `strongbox: hint: ${known.hint}`);
 }
 

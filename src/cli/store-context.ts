@@ -16,8 +16,10 @@ export const STORE_OPTION = {
   config: { type: "string" as const, short: "c" },
   env: { type: "string" as const, short: "e" },
 };
-export const STORE_HELP = `      --store DIR     the store directory (default: $STRONGBOX_STORE_DIR, the config's
-                      store.path, or .strongbox beside the config or here)
+/** The `--store` line alone, for commands whose -e and -c come from RESOLVE_HELP. */
+export const STORE_DIR_HELP = `      --store DIR     the store directory (default: $STRONGBOX_STORE_DIR, the config's
+                      store.path, or .strongbox beside the config or here)`;
+export const STORE_HELP = `${STORE_DIR_HELP}
   -e, --env NAME      use that environment's own store (made by init --env) when it has
                       one (default: $STRONGBOX_ENV)
   -c, --config PATH   the config file that names the store and audit log`;

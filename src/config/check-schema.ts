@@ -1,7 +1,7 @@
 import { AUDIT_KEYS, checkAuditAndPii } from "../audit/check-spec.js";
 import { checkEnvironments, ENV_KEYS } from "../environments/check.js";
 import { type Issue, issue } from "../errors.js";
-import { providerConfigs, providerFor } from "../providers/registry.js";
+import { knownSchemes, providerConfigs, providerFor } from "../providers/registry.js";
 import { parseRef } from "../refs/ref.js";
 import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
@@ -91,7 +91,7 @@ function checkConfig(config: ConfigSpec): Issue[] {
   ) {
     return [
       issue("E_SCHEMA", "the config has no `variables` map", {
-        hint: "export defineConfig({ variables: { … } })",
+        hint: "declare the variables: a `variables:` map in YAML, or `variables: { … }` in defineConfig({ … })",
       }),
     ];
   }
@@ -213,7 +213,7 @@ function checkRefs(name: string, ref: VariableSpec["ref"]): Issue[] {
         issues.push(
           issue("E_REF", `${name}: unknown reference scheme "${parsed.scheme}://"`, {
             variable: name,
-            hint: "known schemes: env, file, store, vault (see docs/references.md)",
+            hint: `known schemes: ${knownSchemes().join(", ")} (see docs/references.md)`,
           }),
         );
       } else if (!/\{[a-z]+\}/.test(parsed.path)) {

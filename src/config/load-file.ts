@@ -87,7 +87,17 @@ async function parseYamlConfig(path: string): Promise<unknown> {
       },
     );
   }
-  return document.toJS();
+  const config: unknown = document.toJS();
+  // An empty file is null to YAML: say what a YAML config starts with, not what a TypeScript one ends with.
+  if (config === null || typeof config !== "object" || Array.isArray(config))
+    throw new StrongboxError(
+      "E_CONFIG",
+      `${path}: the YAML config ${config === null || config === undefined ? "is empty" : "is not a mapping"}`,
+      {
+        hint: "start it with a `variables:` map, one entry per variable (see README.md), or write one from a .env.example: strongbox init --from .env.example --yes",
+      },
+    );
+  return config;
 }
 
 /** Set by the single-executable build, where `import()` of a file is not available (Node 20). */

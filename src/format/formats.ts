@@ -37,7 +37,11 @@ const PLAIN = /^[A-Za-z0-9_./:@%+,-]*$/;
 /** The formats `export` knows, in the order its help lists them. */
 export const FORMAT_RECORDS = {
   dotenv: {
-    help: ["KEY='value' lines our parser, dotenv and Compose read back unchanged"],
+    help: [
+      "KEY=value lines our parser, dotenv and Compose read back unchanged: a",
+      "value quoted only when it needs it ('single', or \"double\" with escapes",
+      "when it holds a ' or a line break)",
+    ],
     render: (pairs) => lines(pairs, (key, value) => `${key}=${dotenvQuote(value)}`),
   },
   json: {

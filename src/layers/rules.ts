@@ -7,6 +7,7 @@ import { schemaRefFor } from "../refs/template.js";
 import { isRequired } from "../resolve/candidates.js";
 import { coerceBuiltin } from "../schema/coerce.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { closest } from "../util/suggest.js";
 import { isVaultInProduction } from "../vault-ops/plan.js";
 
 /** A file of one layer, as read from disk. */
@@ -31,10 +32,25 @@ export type LayerRule =
   | "live-orphan";
 
 /** One disagreement between the layers, as an `E_LAYERS` issue. Names and places only, never values. */
-export function layerIssue(rule: LayerRule, message: string, variable?: string): Issue {
-  return variable === undefined
-    ? { code: "E_LAYERS", rule, message }
-    : { code: "E_LAYERS", rule, variable, message };
+export function layerIssue(
+  rule: LayerRule,
+  message: string,
+  variable?: string,
+  hint?: string,
+): Issue {
+  return {
+    code: "E_LAYERS",
+    rule,
+    ...(variable === undefined ? {} : { variable }),
+    message,
+    ...(hint === undefined ? {} : { hint }),
+  };
+}
+
+/** "did you mean X?" for a name a layer uses that the schema does not declare, when one is close. */
+function declaredNear(layers: Layers, name: string): string | undefined {
+  const match = closest(name, layers.byEnvName.keys());
+  return match === undefined ? undefined : `did you mean ${match}? (a typo in one layer)`;
 }
 
 /** What every rule may consult: the schema by env name, and the variables some template renders. */
@@ -91,12 +107,13 @@ export const VARIABLE_RULES: ReadonlyArray<
 > = [templateMissing];
 
 /** A template renders a name the schema does not declare. */
-function templateOrphan(_layers: Layers, at: TemplateKeyAt): Issue | undefined {
+function templateOrphan(layers: Layers, at: TemplateKeyAt): Issue | undefined {
   if (at.declared !== undefined) return undefined;
   return layerIssue(
     "template-orphan",
     `${at.where}: ${at.envName} is rendered by the template but not declared in the schema`,
     at.envName,
+    declaredNear(layers, at.envName),
   );
 }
 
@@ -169,6 +186,7 @@ function exampleOrphan(layers: Layers, file: string, entry: DotenvEntry): Issue 
     "example-orphan",
     `${file}:${entry.line}: ${entry.key} is in .env.example but not declared in the schema`,
     entry.key,
+    declaredNear(layers, entry.key),
   );
 }
 

@@ -12,6 +12,7 @@ import type { ReadScope } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
 import { TEMPLATE_ENV_VARIABLE } from "../template/env-variable.js";
 import { envValue } from "../util/env-value.js";
+import { didYouMean } from "../util/suggest.js";
 import { VaultClient } from "../vault/client.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { checkOutputPath } from "./output-file.js";
@@ -297,7 +298,7 @@ async function resolveThroughSchema(
       "E_TEMPLATE",
       `{{ strongbox "${name}" }}: ${name} is not in the schema`,
       {
-        hint: 'declare it, or use {{ ref "…" }}',
+        hint: `${didYouMean(name, Object.keys(project.config.variables))}declare it, or use {{ ref "…" }}`,
       },
     );
   }

@@ -112,7 +112,11 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
       io,
       `strongbox: error: the layers disagree in ${report.issues.length} place${report.issues.length === 1 ? "" : "s"} (E_LAYERS)`,
     );
-    for (const item of report.issues) say(io, `  ✗ ${item.message} (${item.rule})`);
+    for (const item of report.issues)
+      say(
+        io,
+        `  ✗ ${item.message} (${item.rule})${item.hint === undefined ? "" : `\n      hint: ${item.hint}`}`,
+      );
     say(
       io,
       "strongbox: hint: `strongbox generate example` and `strongbox generate ctmpl` rewrite both layers from the schema",

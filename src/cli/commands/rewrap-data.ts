@@ -11,7 +11,7 @@ import { EXIT_OK } from "../exit-codes.js";
 import { say, writeJson } from "../io.js";
 import { progressReporter } from "../progress.js";
 import { resolveOpenProject } from "../resolve-for-cli.js";
-import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
+import { openStoreForCli, STORE_DIR_HELP, STORE_OPTION } from "../store-context.js";
 
 export const rewrapDataCommand: Command = {
   name: "rewrap-data",
@@ -47,7 +47,7 @@ Key services: transit:NAME (Vault from VAULT_* and the config), aws-kms:ID
 
 Options:
 ${RESOLVE_HELP}
-${STORE_HELP}
+${STORE_DIR_HELP}
       --key-id ID         the master key rotated, e.g. transit:tracker-mek-42
       --table T           the table (name or schema.name)
       --key COLUMN        its primary key (default id)

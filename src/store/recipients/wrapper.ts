@@ -125,10 +125,28 @@ function noIdentity(
   return new StrongboxError(
     "E_STORE_KEY",
     `none of your identities opens the store in ${ctx.dir}; its recipients are ${stanzas.map(describeStanza).join(", ")}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
-    {
-      hint: "run `strongbox keygen` and ask a recipient to run `strongbox recipients add <your age1… recipient>`; in CI set STRONGBOX_IDENTITY",
-    },
+    { hint: noIdentityHint(stanzas) },
   );
+}
+
+/**
+ * What would open this store, from the recipients it has: an identity of
+ * your own only helps once someone adds it, so a store whose recipients are
+ * key services (Transit, KMS) or a passphrase says how to use those first.
+ */
+function noIdentityHint(stanzas: readonly Stanza[]): string {
+  const remote = stanzas.filter((s) => recipientKeys(s.type) !== undefined).map((s) => s.recipient);
+  const ways: string[] = [];
+  if (remote.length > 0)
+    ways.push(
+      `run where ${remote.join(" or ")} opens (the key service's address and credentials: VAULT_ADDR and a token for transit:, AWS credentials for aws-kms:) with STRONGBOX_REMOTE_RECIPIENTS=${remote.join(",")}`,
+    );
+  if (stanzas.some((s) => s.type === "passphrase"))
+    ways.push("set STRONGBOX_PASSPHRASE (or run on a terminal to be asked)");
+  ways.push(
+    "run `strongbox keygen` and ask a recipient to run `strongbox recipients add <your age1… recipient>`; in CI set STRONGBOX_IDENTITY",
+  );
+  return ways.join("; or ");
 }
 
 /**
