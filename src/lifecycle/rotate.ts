@@ -14,6 +14,7 @@ import { formatRef, parseRef, type Ref } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { generateSecret, parseGenerator } from "./generators.js";
+import { refuseShared, retirePlan } from "./retire-plan.js";
 import { type LifecycleStatus, lifecycleStatus, type Rotation, rotationIn } from "./status.js";
 
 /** Where lifecycle operations run: the project, one environment, and the clock. */
@@ -265,7 +266,9 @@ function current(history: readonly VersionInfo[]): VersionInfo | undefined {
 }
 
 /**
- * Retires every live version of `name` older than the current one, once the
+ * Retires the live versions of `name` older than its current value (on a path
+ * other keys share, only those holding an old value of `name`; see
+ * `retirePlan`), once the
  * current version has soaked for the rotation's `soak` (or at once with
  * `force`, as a compromise needs). Returns the versions retired; none when
  * there is nothing left to retire.
@@ -282,7 +285,12 @@ export async function finishRotation(
      */
     readonly verify?: () => Promise<string | undefined>;
   } = {},
-): Promise<{ readonly ref: string; readonly retired: readonly (number | string)[] }> {
+): Promise<{
+  readonly ref: string;
+  readonly retired: readonly (number | string)[];
+  /** Other keys of the path whose previous value went too (only with `force`). */
+  readonly shared: ReadonlyArray<{ readonly key: string; readonly version: number }>;
+}> {
   const spec = variable(name, ctx);
   const ref = refIn(name, spec, ctx);
   if (ref === undefined)
@@ -295,21 +303,14 @@ export async function finishRotation(
     throw new StrongboxError("E_ROTATION", `${name}: ${ref.scheme}:// cannot retire a version`);
   const target = { ...ref, params: {} } as Ref;
   const read = readContext(ctx);
-  const history = await provider.history(target, read);
-  const live = current(history);
-  if (live === undefined) return { ref: formatRef(target), retired: [] };
-  const older = history.filter(
-    (version) =>
-      version !== live &&
-      version.state === "live" &&
-      position(history, version) < position(history, live),
-  );
-  if (older.length === 0) return { ref: formatRef(target), retired: [] };
+  const plan = await retirePlan(provider, target, read);
+  if (plan === undefined || plan.retire.length === 0)
+    return { ref: formatRef(target), retired: [], shared: [] };
   // The previous value stays for the overlap (readers still use it) and the new one soaks
   // (it must prove itself); the old version goes only when both have passed.
   const policy = rotationIn(spec, ctx.environment);
   const soak = Math.max(policy?.soakMs ?? 0, policy?.overlapMs ?? 0);
-  const since = live.createdAt === undefined ? undefined : Date.parse(live.createdAt);
+  const since = plan.since === undefined ? undefined : Date.parse(plan.since);
   const ready = since === undefined ? now(ctx) : new Date(since + soak);
   if (options.force !== true && ready.getTime() > now(ctx).getTime())
     throw new StrongboxError(
@@ -317,6 +318,7 @@ export async function finishRotation(
       `${name}: the new version is soaking until ${ready.toISOString()}; the previous one stays until then`,
       { hint: "wait, or pass --force (a compromise retires at once)" },
     );
+  if (options.force !== true) refuseShared(name, formatRef(target), plan);
   if (options.force !== true && options.verify !== undefined) {
     const hold = await options.verify();
     if (hold !== undefined)
@@ -324,14 +326,9 @@ export async function finishRotation(
         hint: "fix the failing checks (strongbox smoke), then finish again",
       });
   }
-  const versions = older.map((version) => version.version);
   record(ctx, { action: "retire", variable: name, ref: formatRef(target), outcome: "ok" });
-  await provider.retire(target, versions, read);
-  return { ref: formatRef(target), retired: versions };
-}
-
-function position(history: readonly VersionInfo[], version: VersionInfo): number {
-  return history.indexOf(version);
+  await provider.retire(target, plan.retire, read);
+  return { ref: formatRef(target), retired: plan.retire, shared: plan.shared };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { appendFileSync, readFileSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
 import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { vaultRefText } from "../providers/vault/index.js";
@@ -124,6 +125,11 @@ export async function applyMigration(
  * its versions; a path that existed gets its prior version's data written back
  * as a new version (check-and-set against its current version). A path whose
  * version has not moved past the journal's `prior` is left alone.
+ *
+ * A path written again after the migration (its current version is past the
+ * one the migration wrote) is never undone: the rollback would destroy that
+ * later write. Every path is checked before any is touched, and such paths
+ * stop the whole rollback with `E_VAULT_CAS` naming them.
  */
 export async function rollbackMigration(
   client: VaultClient,
@@ -136,9 +142,17 @@ export async function rollbackMigration(
     .map((line) => JSON.parse(line) as JournalEntry);
   // Every path the migration meant to touch, whether or not its `done` line was written.
   const intents = [...new Map(lines.map((entry) => [entry.path, entry])).values()].reverse();
+  const currents = new Map<string, number>();
   for (const entry of intents) {
     const metadata = await client.kvMetadata(entry.path);
-    const current = Number(metadata?.current_version ?? 0);
+    currents.set(entry.path, Number(metadata?.current_version ?? 0));
+  }
+  const later: JournalEntry[] = [];
+  for (const entry of intents)
+    if (await writtenSince(client, entry, currents.get(entry.path) ?? 0)) later.push(entry);
+  refuseLaterWrites(later, currents);
+  for (const entry of intents) {
+    const current = currents.get(entry.path) ?? 0;
     if (current <= entry.prior) continue;
     if (entry.prior === 0) {
       await client.call({ method: "DELETE", path: await metadataPath(client, entry.path) });
@@ -148,6 +162,56 @@ export async function rollbackMigration(
     await client.kvWrite(entry.path, before?.data ?? {}, { cas: current });
   }
   return intents;
+}
+
+/**
+ * The version the migration left at a path: the one its `done` line recorded,
+ * or, for a path whose write was not confirmed, the one check-and-set against
+ * `prior` can have made (at most one).
+ */
+function migratedVersion(entry: JournalEntry): number {
+  return entry.version ?? entry.prior + 1;
+}
+
+/**
+ * Whether the path holds a write made after the migration: its current version
+ * is past the migrated one and its data differs (a later rollback that wrote
+ * the same data back loses nothing when undone).
+ */
+async function writtenSince(
+  client: VaultClient,
+  entry: JournalEntry,
+  current: number,
+): Promise<boolean> {
+  const migrated = migratedVersion(entry);
+  if (current <= migrated) return false;
+  const [then, now] = await Promise.all([
+    client.kvRead(entry.path, { version: migrated }),
+    client.kvRead(entry.path, { version: current }),
+  ]);
+  if (then === undefined || now === undefined) return true;
+  return !isDeepStrictEqual(then.data, now.data);
+}
+
+/** `E_VAULT_CAS` naming every path written again since the migration; nothing is undone then. */
+function refuseLaterWrites(
+  later: readonly JournalEntry[],
+  currents: ReadonlyMap<string, number>,
+): void {
+  if (later.length === 0) return;
+  const named = later
+    .map(
+      (entry) =>
+        `${entry.path} (migrated as version ${migratedVersion(entry)}, now version ${currents.get(entry.path)})`,
+    )
+    .join(", ");
+  throw new StrongboxError(
+    "E_VAULT_CAS",
+    `migrate --rollback: written again after the migration, so undoing it would destroy that later write: ${named}; nothing was rolled back`,
+    {
+      hint: "keep the later write and restore the rest by hand (`bao kv rollback -version=N PATH` writes an old version back as a new one), or remove the later write first and roll back again",
+    },
+  );
 }
 
 async function metadataPath(client: VaultClient, path: string): Promise<string> {

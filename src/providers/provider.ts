@@ -3,6 +3,7 @@ import type { ErrorCode, Issue } from "../errors.js";
 import type { Ref } from "../refs/ref.js";
 import type { SourceKind } from "../schema/types.js";
 import type { ReadScope } from "../security/read-guard.js";
+import type { KeyedVersion } from "./key-versions.js";
 
 /** What a provider needs from its caller: where relative paths start, and a way to stop. */
 export interface ReadContext {
@@ -178,6 +179,22 @@ export type FullProvider = Provider &
  */
 export interface RetireCapability {
   retire(ref: Ref, versions: readonly (number | string)[], ctx: ReadContext): Promise<void>;
+}
+
+/**
+ * Optional capability of a source whose paths hold several keys (Vault KV):
+ * the path's versions, newest (current) first and contiguous, each key's
+ * value given as a digest (equal exactly when the values are), a version that
+ * cannot be read without values. Finishing a rotation asks it so that retiring
+ * one key's old values keeps what the path's other keys still need.
+ */
+export interface KeyHistoryCapability {
+  keyHistory(ref: Ref, ctx: ReadContext): Promise<readonly KeyedVersion[]>;
+}
+
+/** True when `provider` knows its paths' versions per key (see {@link KeyHistoryCapability}). */
+export function canKeyHistory(provider: Provider): provider is Provider & KeyHistoryCapability {
+  return typeof (provider as Partial<KeyHistoryCapability>).keyHistory === "function";
 }
 
 /** True when `provider` can retire old versions (see {@link RetireCapability}). */

@@ -18,6 +18,7 @@ import {
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { openStore } from "../../src/store/open.js";
 import { CLI, cleanEnv, runCli, tempProject } from "../helpers/cli.js";
+import { onTerminal } from "../helpers/pty.js";
 
 const CONFIG = `variables:
   JWT_SECRET:
@@ -473,8 +474,31 @@ variables:
     const since = new Date(Date.now() - 1000).toISOString();
     // An app reads the secrets after the window opened: the audit log records it.
     assert.equal((await runCli(["run", "--", "true"], { cwd: dir })).code, 0);
+    const versions = async () =>
+      Promise.all(
+        ["JWT_SECRET", "SESSION_KEY"].map(
+          async (name) => (await runCli(["history", name], { cwd: dir })).stdout,
+        ),
+      );
+    const untouched = await versions();
+    // A dry run says what would happen and changes nothing; without a terminal and
+    // without --yes nothing happens either.
+    const dry = await runCli(["compromise", "JWT_SECRET", "--since", since, "--dry-run"], {
+      cwd: dir,
+    });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /DRY RUN/);
+    assert.match(dry.stdout, /\| SESSION_KEY \| store:\/\/SESSION_KEY \| ready \|/);
+    assert.match(dry.stdout, /- Who: [^@\s]+@/);
+    assert.match(dry.stderr, /dry run: nothing was rotated/);
+    const unconfirmed = await runCli(["compromise", "JWT_SECRET", "--since", since], {
+      cwd: dir,
+    });
+    assert.equal(unconfirmed.code, 2, unconfirmed.stderr);
+    assert.match(unconfirmed.stderr, /no terminal to confirm[\s\S]*--dry-run[\s\S]*--yes/);
+    assert.deepEqual(await versions(), untouched, "neither the dry run nor the refusal rotated");
     const drill = await runCli(
-      ["compromise", "JWT_SECRET", "--since", since, "--report", "incident.md"],
+      ["compromise", "JWT_SECRET", "--since", since, "--yes", "--report", "incident.md"],
       { cwd: dir },
     );
     assert.equal(drill.code, 0, drill.stderr);
@@ -502,19 +526,59 @@ variables:
     assert.match(report, /Blast radius: JWT_SECRET, SESSION_KEY/);
     assert.match(report, /\| JWT_SECRET \| store:\/\/JWT_SECRET \| 2 \| 1 \|/);
     assert.match(report, /\| read \| JWT_SECRET \|/, "the run's read since the window is listed");
+    assert.match(report, /- Who: [^@\s]+@\S+/, "the report names who ran it");
+    assert.ok(!report.includes("DRY RUN"));
     assert.doesNotMatch(report, /\| read \| API_KEY \|/, "only the blast radius");
     for (const canary of [
       "jwt-compromised-canary",
       "session-compromised-canary",
       "api-untouched-canary",
     ])
-      assert.ok(!`${report}${drill.stdout}${drill.stderr}`.includes(canary));
+      assert.ok(
+        !`${report}${drill.stdout}${drill.stderr}${dry.stdout}${dry.stderr}${unconfirmed.stderr}`.includes(
+          canary,
+        ),
+      );
     // And no NAME_PREVIOUS survives: sessions signed with the old key are over.
     const app = await runCli(
       ["run", "--no-mask", "--", "sh", "-c", 'echo "${JWT_SECRET_PREVIOUS:-none}"'],
       { cwd: dir },
     );
     assert.equal(app.stdout, "none\n");
+  });
+});
+
+describe("compromise asks on a terminal (CLI, store)", () => {
+  it("a 'no' changes nothing; a 'yes' rotates", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": `variables:
+  JWT_SECRET: { secret: true, ref: "store://JWT_SECRET", rotation: { every: 90d, generator: "hex:16" } }
+`,
+    });
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    assert.equal(
+      (await runCli(["set", "JWT_SECRET"], { cwd: dir, input: "asked-canary" })).code,
+      0,
+    );
+    const history = async () => (await runCli(["history", "JWT_SECRET"], { cwd: dir })).stdout;
+    const before = await history();
+    const argv = [
+      process.execPath,
+      CLI,
+      "compromise",
+      "JWT_SECRET",
+      "--since",
+      "2000-01-01T00:00Z",
+    ];
+    const question = "retire every old version (no overlap)? [y/N]";
+    const declined = await onTerminal(argv, { cwd: dir, after: question, keys: "n\r" });
+    assert.equal(declined.code, 2, declined.output);
+    assert.match(declined.output, /not confirmed; nothing was rotated/);
+    assert.equal(await history(), before);
+    const accepted = await onTerminal(argv, { cwd: dir, after: question, keys: "y\r" });
+    assert.equal(accepted.code, 0, accepted.output);
+    assert.match(accepted.output, /JWT_SECRET: rotated to 2, retired 1/);
+    assert.ok(!`${declined.output}${accepted.output}`.includes("asked-canary"));
   });
 });
 

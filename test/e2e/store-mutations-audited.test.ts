@@ -77,7 +77,11 @@ const COMMAND_VARIANTS: Record<string, readonly Variant[] | { readonly untouched
     { argv: ["rotate", "--due"], records: "retire" },
   ],
   compromise: [
-    { argv: ["compromise", "TOKEN", "--since", "2000-01-01T00:00:00Z"], records: "rotate" },
+    {
+      argv: ["compromise", "TOKEN", "--since", "2000-01-01T00:00:00Z", "--yes"],
+      records: "rotate",
+    },
+    { argv: ["compromise", "TOKEN", "--since", "2000-01-01T00:00:00Z", "--dry-run"] },
   ],
   "rotate-key": [{ argv: ["rotate-key"], records: "rotate-key" }],
   rewrap: [{ argv: ["rewrap"], records: "rewrap" }],

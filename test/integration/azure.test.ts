@@ -228,8 +228,16 @@ describe("azure-kv:// (loopback Key Vault REST server, real SDK and identity)", 
       value((await read([`azure-kv://shop/api-signing?version=${oldId}`]))[0]),
       "azure-rotate-canary",
     );
+    // The app is given the previous value during the overlap, as the rotate message says.
+    const { resolveConfig } = await import("../../src/resolve/drive.js");
+    const previous = async () =>
+      (
+        await resolveConfig(ctx.config, { environment: "staging", processEnv: ctx.processEnv })
+      ).entries.find((entry) => entry.name === "API_SIGNING_PREVIOUS")?.raw;
+    assert.equal(await previous(), "azure-rotate-canary");
     const finished = await finishRotation("API_SIGNING", ctx, { force: true });
     assert.deepEqual(finished.retired, [oldId]);
+    assert.equal(await previous(), undefined, "a finished rotation has no previous value");
     const old = failure((await read([`azure-kv://shop/api-signing?version=${oldId}`]))[0]);
     assert.match(old.message, /is disabled/);
   });
@@ -245,6 +253,7 @@ describe("azure-kv:// (loopback Key Vault REST server, real SDK and identity)", 
       "azure-kv://shop--double/secret",
       "azure-kv://shop/secret#KEY",
       "azure-kv://shop/secret?version=1",
+      "azure-kv://shop/secret?version=prev",
       "azure-kv://shop/secret?stage=AWSPREVIOUS",
     ])
       assert.throws(() => azureKeyVaultProvider.validateRef(parseRef(text), "V"), {

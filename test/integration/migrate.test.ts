@@ -154,6 +154,57 @@ describe("strongbox migrate against a real bao server", () => {
     );
   });
 
+  it("attacks: rollback never destroys a write made after the migration (created or existing path, a new key or a changed one)", async () => {
+    const laterWrites = [
+      { name: "changed", args: ["LATER_KEY=later-write-canary"], patch: false },
+      { name: "added", args: ["EXTRA=later-extra-canary"], patch: true },
+    ];
+    for (const existed of [false, true])
+      for (const later of laterWrites) {
+        const path = `shop/production/later-${existed ? "old" : "new"}-${later.name}`;
+        if (existed) bao.cli(["kv", "put", "-mount=secret", path, "BEFORE=before"]);
+        const dir = tempProject({
+          "strongbox.config.yaml": `project: shop\nvariables:\n  LATER_KEY: { secret: true, ref: { production: 'vault://secret/${path}#LATER_KEY' } }\n`,
+          ".env": "LATER_KEY=migrated-canary\n",
+        });
+        const applied = await runCli(["migrate", "-f", ".env", "--apply", "--journal", "j.jsonl"], {
+          cwd: dir,
+          env: env(),
+        });
+        assert.equal(applied.code, 0, applied.stderr);
+        bao.cli(["kv", later.patch ? "patch" : "put", "-mount=secret", path, ...later.args]);
+        const field = (key: string) =>
+          bao.cli(["kv", "get", "-mount=secret", `-field=${key}`, path]).trim();
+        const laterValue = () => field(later.patch ? "EXTRA" : "LATER_KEY");
+        const before = laterValue();
+        const rollback = await runCli(["migrate", "--rollback", "j.jsonl"], {
+          cwd: dir,
+          env: env(),
+        });
+        const what = `${later.name} key on ${existed ? "an existing" : "a created"} path`;
+        assert.equal(rollback.code, 12, `${what}: ${rollback.stderr}`);
+        assert.match(rollback.stderr, /E_VAULT_CAS/);
+        assert.ok(rollback.stderr.includes(path), `${what}: the error names the path`);
+        assert.match(rollback.stderr, /bao kv rollback/);
+        assert.ok(!/canary/.test(rollback.stdout + rollback.stderr), "no value in the output");
+        assert.equal(laterValue(), before, `${what}: the later write survives`);
+      }
+    // A rollback whose data is the same as the migrated version loses nothing: it proceeds.
+    const path = "shop/production/later-same";
+    const dir = tempProject({
+      "strongbox.config.yaml": `project: shop\nvariables:\n  SAME: { secret: true, ref: { production: 'vault://secret/${path}#SAME' } }\n`,
+      ".env": "SAME=same-canary\n",
+    });
+    await runCli(["migrate", "-f", ".env", "--apply", "--journal", "j.jsonl"], {
+      cwd: dir,
+      env: env(),
+    });
+    bao.cli(["kv", "put", "-mount=secret", path, "SAME=same-canary"]);
+    const same = await runCli(["migrate", "--rollback", "j.jsonl"], { cwd: dir, env: env() });
+    assert.equal(same.code, 0, same.stderr);
+    assert.throws(() => bao.cli(["kv", "get", "-mount=secret", path]));
+  });
+
   it("a change made in Vault after planning is detected by check-and-set, not overwritten", async () => {
     const client = VaultClient.fromEnv(env());
     try {

@@ -46,7 +46,8 @@ database, redis, stripe, s3, mail, app by name).
 
 --apply writes new keys (different ones only with --force), one check-and-set
 patch per path, records each path in a journal, then reads every key back.
---rollback JOURNAL restores the versions the journal recorded.
+--rollback JOURNAL restores the versions the journal recorded; a path written again
+since the migration is not rolled back (E_VAULT_CAS names it).
 
 Options:
   -f, --file PATH     a .env file to read (repeatable)

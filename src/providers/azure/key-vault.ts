@@ -1,9 +1,10 @@
 import { StrongboxError } from "../../errors.js";
-import { refError } from "../../refs/ref.js";
+import { type Ref, refError } from "../../refs/ref.js";
 import {
   defineProvider,
   type FullProvider,
   type ReadContext,
+  type ReadResult,
   type RetireCapability,
 } from "../provider.js";
 import {
@@ -19,6 +20,7 @@ import {
 import { validateAzureConfig } from "./config.js";
 import { WORDS } from "./errors.js";
 import { splitPath, VERSION_ID } from "./naming.js";
+import { withPreviousIds } from "./previous.js";
 import { readSecrets } from "./read.js";
 
 /**
@@ -84,10 +86,15 @@ export const azureKeyVaultProvider = defineProvider({
       throw refError(context, "a Key Vault secret holds one value: azure-kv:// takes no #KEY");
     for (const [name, value] of Object.entries(ref.params)) {
       if (name !== "version") throw refError(context, `azure-kv:// takes ?version=, not ?${name}=`);
-      if (!VERSION_ID.test(value))
-        throw refError(context, "a Key Vault version is a 32-character hexadecimal id");
+      if (!VERSION_ID.test(value) && value !== "previous")
+        throw refError(
+          context,
+          "a Key Vault version is a 32-character hexadecimal id (or previous, during a rotation)",
+        );
     }
   },
+  // A rotation's previous value stays readable (enabled) until the rotation is finished.
+  previousRef: (ref) => ({ ...ref, params: { version: "previous" } }),
   async create(): Promise<FullProvider & RetireCapability> {
     const sdk = await loadAzureSdk();
     return {
@@ -130,7 +137,15 @@ export const azureKeyVaultProvider = defineProvider({
         };
       },
       async read(refs, ctx) {
-        return readSecrets(sdk, refs, ctx);
+        const planned = await withPreviousIds(sdk, refs, ctx);
+        const reads = [...planned.values()].filter((item): item is Ref => "path" in item);
+        const results = await readSecrets(sdk, reads, ctx);
+        return new Map(
+          refs.map((ref) => {
+            const item = planned.get(ref) as Ref | ReadResult;
+            return [ref, "path" in item ? (results.get(item) as ReadResult) : item];
+          }),
+        );
       },
       async write(ref, value, ctx, options = {}) {
         const uri = `azure-kv://${ref.path}`;

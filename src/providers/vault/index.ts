@@ -4,9 +4,11 @@ import type { Ref } from "../../refs/ref.js";
 import { formatRef, refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
 import { vaultIdentity } from "../../vault/principal.js";
+import { previousVersionOf } from "../key-versions.js";
 import {
   defineProvider,
   type FullProvider,
+  type KeyHistoryCapability,
   type ReadContext,
   type ReadResult,
   type RetireCapability,
@@ -14,6 +16,7 @@ import {
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
 import { vaultHealth } from "./health.js";
+import { digested, previousOfKeysKnown, vaultKeyedVersions } from "./key-history.js";
 
 const VAULT_KEYS: Readonly<Record<string, string>> = {
   address: "string",
@@ -105,7 +108,7 @@ export const vaultProvider = defineProvider({
     checkVersionParam(ref.params, context, { previous: true });
   },
   previousRef: (ref) => ({ ...ref, params: { version: "previous" } }),
-  async create(): Promise<FullProvider & RetireCapability> {
+  async create(): Promise<FullProvider & RetireCapability & KeyHistoryCapability> {
     const { VaultClient } = await import("../../vault/client.js");
     const { writeVaultKey } = await import("../../vault/write-key.js");
     const clientFor = (ctx: ReadContext) => {
@@ -173,6 +176,10 @@ export const vaultProvider = defineProvider({
             )
             .sort((a, b) => Number(a.version) - Number(b.version));
         }),
+      keyHistory: (ref, ctx) =>
+        using(ctx, async (client) =>
+          digested(await vaultKeyedVersions(client, ref.path, ctx.signal)),
+        ),
       retire: (ref, versions, ctx) =>
         using(ctx, async (client) => {
           const { version } = await client.mountOf(ref.path, ctx.signal);
@@ -252,20 +259,20 @@ export const vaultProvider = defineProvider({
             [...groups.values()].map(async (group) => {
               const first = group[0] as Ref;
               try {
-                const version =
-                  first.params.version === "previous"
-                    ? await previousKvVersion(client, first.path, ctx.signal)
-                    : first.params.version === undefined
-                      ? undefined
-                      : Number(first.params.version);
-                if (version === 0) {
-                  for (const ref of group)
-                    results.set(ref, {
-                      status: "absent",
-                      detail: `no previous version of ${first.path} (never rotated, or retired)`,
-                    });
+                if (first.params.version === "previous") {
+                  const found = await readPrevious(client, group, ctx.signal);
+                  const { root, principal } = await rootCheck;
+                  for (const [ref, secret] of found)
+                    results.set(
+                      ref,
+                      secret === undefined
+                        ? noPrevious(ref)
+                        : toResult(ref, secret, root, principal),
+                    );
                   return;
                 }
+                const version =
+                  first.params.version === undefined ? undefined : Number(first.params.version);
                 const secret = await client.kvRead(first.path, {
                   ...(version === undefined ? {} : { version }),
                   ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -340,39 +347,34 @@ export function isVaultRefText(text: string | undefined): text is string {
 }
 
 /**
- * The version before the current one of a KV v2 secret, if it is still
- * readable (neither deleted nor destroyed); 0 when there is none. KV v1
- * keeps no versions: `E_REF`.
+ * Each ref's previous value (`?version=previous`): the key's value in the
+ * newest older version where it differed (see `previousVersionOf`), read per
+ * key, since other keys' writes make versions of the same path. Undefined for
+ * a key with no readable previous value.
  */
-async function previousKvVersion(
-  client: {
-    kvMetadata(path: string, signal?: AbortSignal): Promise<Record<string, unknown> | undefined>;
-    mountOf(path: string, signal?: AbortSignal): Promise<{ version: 1 | 2 }>;
-  },
-  path: string,
+async function readPrevious(
+  client: Parameters<typeof vaultKeyedVersions>[0],
+  group: readonly Ref[],
   signal: AbortSignal | undefined,
-): Promise<number> {
-  const metadata = await client.kvMetadata(path, signal);
-  if (metadata === undefined) {
-    if ((await client.mountOf(path, signal)).version === 1)
-      throw new StrongboxError(
-        "E_REF",
-        `${path} is on a KV version 1 mount, which keeps no previous version`,
-        {
-          hint: "move the secret to a KV v2 mount to rotate with an overlap",
-        },
-      );
-    return 0;
-  }
-  const current = Number(metadata.current_version);
-  const versions = (metadata.versions ?? {}) as Record<
-    string,
-    { deletion_time?: string; destroyed?: boolean }
-  >;
-  return Math.max(
-    0,
-    ...Object.entries(versions)
-      .filter(([n, info]) => Number(n) < current && !info.destroyed && !info.deletion_time)
-      .map(([n]) => Number(n)),
+): Promise<Map<Ref, { data: Readonly<Record<string, unknown>>; version: number } | undefined>> {
+  const first = group[0] as Ref;
+  const keys = group.map((ref) => ref.key as string);
+  const versions = await vaultKeyedVersions(client, first.path, signal, previousOfKeysKnown(keys));
+  return new Map(
+    group.map((ref) => {
+      const number = previousVersionOf(ref.key as string, versions);
+      const found = versions.find((version) => version.version === number);
+      return [
+        ref,
+        found?.values === undefined ? undefined : { data: found.values, version: found.version },
+      ];
+    }),
   );
+}
+
+function noPrevious(ref: Ref): ReadResult {
+  return {
+    status: "absent",
+    detail: `no previous value of ${ref.key} at ${ref.path} (never rotated, or retired)`,
+  };
 }
