@@ -4,6 +4,7 @@ import type { Issue } from "../errors.js";
 import { readUserFile } from "../fs/read-user-file.js";
 import type { Project } from "../project/open.js";
 import { checkLayers, type LayerFile, type LayerReport } from "./check-layers.js";
+import { readCodeLayer } from "./code-layer.js";
 
 /** What {@link checkProjectLayers} reads beyond the project. */
 export interface ProjectLayerOptions {
@@ -11,6 +12,8 @@ export interface ProjectLayerOptions {
   readonly cwd: string;
   /** Templates to check; default: every `secrets*.ctmpl` beside the config. */
   readonly templates?: readonly string[] | undefined;
+  /** The code layer, a Python file with a Pydantic `BaseSettings` class; default: `config.py` beside the config, if any. */
+  readonly code?: string | undefined;
   /** Also compare with what Vault holds for this environment (`--live`). */
   readonly live?: {
     readonly environment: string;
@@ -22,6 +25,8 @@ export interface ProjectLayerOptions {
 export interface ProjectLayerReport extends LayerReport {
   readonly example: string | undefined;
   readonly templates: readonly string[];
+  /** The code layer read (`config.py`), if any. */
+  readonly code: string | undefined;
 }
 
 /**
@@ -41,7 +46,7 @@ export async function checkProjectLayers(
       text: readUserFile(path, {
         shown,
         context: "check --layers",
-        hint: "check the paths given with --template",
+        hint: "check the paths given with --template and --code",
       }),
     };
   };
@@ -53,8 +58,15 @@ export async function checkProjectLayers(
       .filter((name) => /^secrets(\.[\w-]+)?\.ctmpl$/.test(name))
       .map((name) => join(project.baseDir, name));
   const example = existsSync(examplePath) ? read(examplePath) : undefined;
+  const codePath =
+    options.code === undefined
+      ? join(project.baseDir, "config.py")
+      : resolve(options.cwd, options.code);
+  const code =
+    options.code !== undefined || existsSync(codePath) ? readCodeLayer(read(codePath)) : undefined;
   const layered = checkLayers(project.config, {
     ...(example === undefined ? {} : { example }),
+    ...(code === undefined ? {} : { code }),
     templates: templates.map(read),
   });
   let live: Issue[] = [];
@@ -83,6 +95,7 @@ export async function checkProjectLayers(
     ok: layered.ok && live.length === 0,
     issues: [...layered.issues, ...live],
     example: example?.path,
+    code: code?.path,
     templates: templates.map((path) => relative(options.cwd, path) || path),
   };
 }

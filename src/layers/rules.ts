@@ -28,7 +28,11 @@ export type LayerRule =
   | "parse-error"
   | "live-missing"
   | "live-empty"
-  | "live-orphan";
+  | "live-orphan"
+  | "code-missing"
+  | "code-orphan"
+  | "code-secret"
+  | "code-type";
 
 /** One disagreement between the layers, as an `E_LAYERS` issue. Names and places only, never values. */
 export function layerIssue(rule: LayerRule, message: string, variable?: string): Issue {
