@@ -154,7 +154,10 @@ function annotationShape(
     text = wrapped[1] ?? text;
   }
   const union = /^(?:typing\.)?Union\[\s*(.+)\s*\]$/.exec(text);
-  const parts = splitArguments(union !== null ? (union[1] ?? "") : text, "|").positional;
+  const parts =
+    union !== null
+      ? splitArguments(union[1] ?? "").positional
+      : splitArguments(text, "|").positional;
   const kept = parts.filter((part) => part !== "None");
   if (kept.length < parts.length) optional = true;
   if (union === null && kept.length === parts.length && parts.length > 1)
