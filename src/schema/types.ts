@@ -232,6 +232,12 @@ export interface VaultSpec {
     readonly method?: "token" | "approle" | "kubernetes" | "userpass";
     readonly mount?: string;
     readonly role?: string;
+    /**
+     * Variables that hold the token besides `VAULT_TOKEN`/`BAO_TOKEN`, in
+     * order (`VAULT_APP_TOKEN`, `VAULT_ROOT_TOKEN`, `VAULT__TOKEN`). Only
+     * names the credential rule classifies are accepted.
+     */
+    readonly tokenVariables?: readonly string[];
   };
 }
 

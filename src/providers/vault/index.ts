@@ -3,6 +3,7 @@ import { type Issue, issue, StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { formatRef, refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
+import { isCredentialVariable } from "../../security/credentials.js";
 import {
   defineProvider,
   type FullProvider,
@@ -24,7 +25,34 @@ const AUTH_KEYS: Readonly<Record<string, string>> = {
   method: "string",
   mount: "string",
   role: "string",
+  tokenVariables: "object",
 };
+
+/**
+ * `vault.auth.tokenVariables`: a list of names, each one the credential rule
+ * (security/credentials.ts) already classifies, so a variable that carries a
+ * Vault token is scrubbed from every child and refused in templates like
+ * `VAULT_TOKEN`: naming it in the config never makes a token an ordinary value.
+ */
+function checkTokenVariables(auth: unknown): Issue[] {
+  const names = (auth as { tokenVariables?: unknown } | null)?.tokenVariables;
+  if (names === undefined) return [];
+  if (!Array.isArray(names) || names.some((name) => typeof name !== "string"))
+    return [issue("E_SCHEMA", "vault.auth.tokenVariables: must be a list of variable names")];
+  return (names as string[]).flatMap((name) =>
+    /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && isCredentialVariable(name)
+      ? []
+      : [
+          issue(
+            "E_SCHEMA",
+            `vault.auth.tokenVariables: ${name} is not a credential by Strongbox's rule, so its token would reach child processes and templates`,
+            {
+              hint: "name a VAULT_* or BAO_* variable whose last word is TOKEN (VAULT_APP_TOKEN, VAULT_ROOT_TOKEN, VAULT__TOKEN)",
+            },
+          ),
+        ],
+  );
+}
 
 /** Checks the config's `vault:` section: known fields of the right kinds. */
 function validateVaultConfig(value: unknown): Issue[] {
@@ -64,6 +92,7 @@ function validateVaultConfig(value: unknown): Issue[] {
     )
       ? [issue("E_SCHEMA", "vault.auth.method: must be token, approle, kubernetes or userpass")]
       : []),
+    ...(typeof auth === "object" && auth !== null ? checkTokenVariables(auth) : []),
   ];
 }
 
