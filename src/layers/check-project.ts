@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import type { Issue } from "../errors.js";
+import { type Issue, StrongboxError } from "../errors.js";
 import { readUserFile } from "../fs/read-user-file.js";
 import type { Project } from "../project/open.js";
 import { checkLayers, type LayerFile, type LayerReport } from "./check-layers.js";
-import { readCodeLayer } from "./code-layer.js";
+import { type CodeLayer, readCodeLayer } from "./code-layer.js";
 
 /** What {@link checkProjectLayers} reads beyond the project. */
 export interface ProjectLayerOptions {
@@ -19,6 +19,27 @@ export interface ProjectLayerOptions {
     readonly environment: string;
     readonly env: Readonly<Record<string, string | undefined>>;
   };
+}
+
+/**
+ * The code layer: the file `--code` names, which must hold a settings class,
+ * or a `config.py` beside the config when it holds one (a `config.py` that
+ * is not Pydantic settings, a Django or Flask one, is no layer of ours).
+ */
+function codeLayer(
+  given: string | undefined,
+  path: string,
+  read: (path: string) => LayerFile,
+): CodeLayer | undefined {
+  if (given === undefined && !existsSync(path)) return undefined;
+  const layer = readCodeLayer(read(path));
+  if (layer.fields.length > 0) return layer;
+  if (given === undefined) return undefined;
+  throw new StrongboxError(
+    "E_USAGE",
+    `check --layers: ${layer.path} has no class deriving from BaseSettings with annotated fields`,
+    { hint: "give the Python file that defines the Pydantic settings class with --code" },
+  );
 }
 
 /** A {@link LayerReport} plus which files were read, for the summary line. */
@@ -62,8 +83,7 @@ export async function checkProjectLayers(
     options.code === undefined
       ? join(project.baseDir, "config.py")
       : resolve(options.cwd, options.code);
-  const code =
-    options.code !== undefined || existsSync(codePath) ? readCodeLayer(read(codePath)) : undefined;
+  const code = codeLayer(options.code, codePath, read);
   const layered = checkLayers(project.config, {
     ...(example === undefined ? {} : { example }),
     ...(code === undefined ? {} : { code }),

@@ -91,6 +91,19 @@ describe("init --from on seed 000's layout", () => {
     assert.match(layers.stderr, /ok: the schema, config\.py, \(no \.env\.example\)/);
   });
 
+  it("a config.py that is not Pydantic settings is no layer; --code naming one is an error", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml":
+        "project: shop\nvariables:\n  DB_PASSWORD: { secret: true, ref: { production: 'vault://secret/{project}/{env}/app#DB_PASSWORD' } }\n",
+      "config.py": "DEBUG = False\nclass Config(object):\n    SECRET: str = 'x'\n",
+    });
+    const layers = await runCli(["check", "--layers"], { cwd: dir });
+    assert.equal(layers.code, 0, layers.stderr);
+    const named = await runCli(["check", "--layers", "--code", "config.py"], { cwd: dir });
+    assert.equal(named.code, 2, named.stderr);
+    assert.match(named.stderr, /config\.py has no class deriving from BaseSettings/);
+  });
+
   it("a Python file without a settings class is a usage error naming it", async () => {
     const dir = tempProject({ "main.py": "print('hello')\n" });
     const init = await runCli(["init", "--from", "main.py", "--yes"], { cwd: dir });
