@@ -1,4 +1,5 @@
 import type { Issue } from "../errors.js";
+import { isSafePlaceholder } from "../hygiene/placeholder.js";
 import type { BuiltinType, VariableSpec } from "../schema/types.js";
 import { readSettingsClasses, type SettingsField } from "./pydantic.js";
 import { type LayerFile, layerIssue } from "./rules.js";
@@ -12,6 +13,18 @@ export interface CodeLayer {
 /** Reads the code layer from a file's text, statically (no Python runs). */
 export function readCodeLayer(file: LayerFile): CodeLayer {
   return { path: file.path, fields: readSettingsClasses(file.text).flatMap((c) => c.fields) };
+}
+
+/**
+ * Seed 000's "never hardcode secrets in config.py defaults": a secret field
+ * (by `SecretStr` or the schema) whose literal default looks real (a token
+ * prefix, a real host, generated randomness). Local placeholders such as
+ * `postgresql://postgres:postgres@localhost/app` pass. Never quotes the value.
+ */
+function hardCodedSecret(field: SettingsField, schemaSecret: boolean): string | undefined {
+  if (!(field.secret || schemaSecret) || typeof field.default !== "string") return undefined;
+  if (isSafePlaceholder(field.default)) return undefined;
+  return `${field.envName} is a secret and its default in the code looks real; keep only a local placeholder there and the value in Vault or the store`;
 }
 
 /** Schema types a Python type may stand for: Pydantic is laxer than the schema, never stricter. */
@@ -59,6 +72,8 @@ export function codeLayerIssues(
       continue;
     }
     const [name, spec] = declared;
+    const hardCoded = hardCodedSecret(field, spec.secret === true);
+    if (hardCoded) issues.push(layerIssue("code-secret-default", `${where}: ${hardCoded}`, name));
     if (field.secret && spec.secret !== true)
       issues.push(
         layerIssue(

@@ -32,6 +32,7 @@ export type LayerRule =
   | "code-missing"
   | "code-orphan"
   | "code-secret"
+  | "code-secret-default"
   | "code-type";
 
 /** One disagreement between the layers, as an `E_LAYERS` issue. Names and places only, never values. */

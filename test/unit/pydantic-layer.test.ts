@@ -133,4 +133,21 @@ describe("check --layers with a code layer", () => {
     assert.match(layersDiff(report), /--- schema\n\+\+\+ code\n-DATABASE_URL\n\+STALE_SETTING/);
     assert.ok(!JSON.stringify(report).includes("'info'"));
   });
+
+  it("a secret field whose literal default looks real is reported without its value; local placeholders pass", () => {
+    const real = "sk_live_hardcodedCanary0123456789";
+    for (const [annotation, value, flagged] of [
+      ["SecretStr", real, true],
+      ["str", real, true],
+      ["SecretStr", "changeme", false],
+      ["str", "postgresql://postgres:postgres@localhost:5432/app", false],
+      ["SecretStr", "postgresql://app:Xq9vT3kLp0sZ8mW2rB@db.prod-cluster.io/app", true],
+    ] as const) {
+      const layer = code(`    secret_key: ${annotation} = "${value}"\n`);
+      const report = checkLayers(config, { templates: [], code: layer });
+      const found = report.issues.filter((i) => i.rule === "code-secret-default");
+      assert.equal(found.length, flagged ? 1 : 0, `${annotation} ${value}`);
+      assert.ok(!JSON.stringify(report).includes(value), "the value is never quoted");
+    }
+  });
 });
