@@ -11,9 +11,18 @@
  * ```
  * @packageDocumentation
  */
+
+import { basename, dirname } from "node:path";
+import { StrongboxError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { readUserFile } from "../fs/read-user-file.js";
-import { type ScaffoldedVariable, scaffoldVariables, scaffoldYaml } from "../generate/scaffold.js";
+import {
+  type ScaffoldedVariable,
+  scaffoldFromSettings,
+  scaffoldVariables,
+  scaffoldYaml,
+} from "../generate/scaffold.js";
+import { readSettingsClasses } from "../layers/pydantic.js";
 import { checkOutputPath, type OutputRules } from "../render/output-file.js";
 
 export type { AgentConfig, AgentHandle, AgentLog } from "../agent/agent.js";
@@ -57,8 +66,30 @@ export function scaffoldConfig(
   path: string,
   where: { readonly shown: string; readonly context: string; readonly hint: string },
 ): { variables: ScaffoldedVariable[]; yaml: string } {
-  const variables = scaffoldVariables(readUserFile(path, where), where.shown);
-  return { variables, yaml: scaffoldYaml(variables, where.shown) };
+  const text = readUserFile(path, where);
+  const variables = path.endsWith(".py")
+    ? scaffoldFromSettings(settingsFields(text, where.shown))
+    : scaffoldVariables(text, where.shown);
+  // The project names the Vault path convention of [VAULT]-marked variables.
+  const project =
+    basename(dirname(path))
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "-") || "app";
+  return { variables, yaml: scaffoldYaml(variables, where.shown, project) };
+}
+
+/** The fields of a Python file's `BaseSettings` classes, read statically; none is a usage error. */
+function settingsFields(text: string, shown: string) {
+  const fields = readSettingsClasses(text).flatMap((found) => found.fields);
+  if (fields.length === 0)
+    throw new StrongboxError(
+      "E_USAGE",
+      `init --from: ${shown} has no class deriving from BaseSettings with annotated fields`,
+      {
+        hint: "give the Python file that defines the Pydantic settings class (often config.py or settings.py)",
+      },
+    );
+  return fields;
 }
 
 /**

@@ -56,6 +56,7 @@ const CORE_KEYS = [
   "variables",
   "environments",
   "defaultEnvironment",
+  "environmentVariable",
   "audit",
   "piiFields",
 ];

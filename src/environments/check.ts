@@ -30,6 +30,18 @@ export function checkEnvironments(config: ConfigSpec): Issue[] {
       issues.push(issue("E_SCHEMA", `environments.${name}: ${message}`, { hint }));
     checkEnvironment(name, spec, add, issues);
   }
+  const variable = config.environmentVariable;
+  if (
+    variable !== undefined &&
+    (typeof variable !== "string" ||
+      !/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable) ||
+      variable.startsWith("STRONGBOX_"))
+  )
+    issues.push(
+      issue("E_SCHEMA", "environmentVariable must name a variable such as ENV or APP_ENV", {
+        hint: "STRONGBOX_ENV is always read first; name the variable your deployment sets",
+      }),
+    );
   const chosen = config.defaultEnvironment;
   if (
     chosen !== undefined &&

@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { parseDotenv } from "../dotenv/parse.js";
-import { isSafePlaceholder } from "../hygiene/placeholder.js";
+import { looksLikeCredential } from "../hygiene/placeholder.js";
+import { isSecretName } from "../schema/looks-secret.js";
 import type { BuiltinType } from "../schema/types.js";
+import { isCredentialVariable } from "../security/credentials.js";
 
 /** One variable as `init --from` guesses it from a `.env` line. */
 export interface ScaffoldedVariable {
@@ -13,11 +15,38 @@ export interface ScaffoldedVariable {
   /** Kept for a plain variable (its value becomes the local default); never for a secret. */
   readonly default?: string | number | boolean;
   readonly description?: string;
+  /** `[VAULT]` in the comment above: production reads it from Vault (seed 000's marker). */
+  readonly vault?: boolean;
+  /** May be unset (`Optional[...] = None` in a settings class). */
+  readonly optional?: boolean;
+  /** The allowed values of an `enum`. */
+  readonly values?: readonly string[];
 }
 
-/** Names that say "secret" in the conventions teams use. */
-const SECRET_NAME =
-  /(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|(^|_)KEY$|(^|_)DSN$|AUTH|SALT|SIGNING|WEBHOOK)/i;
+/**
+ * A field of a settings class, as `init --from config.py` takes it (the
+ * shape `layers/pydantic.ts` reads; declared here so generate does not lean
+ * on a room of its own floor).
+ */
+export interface ScaffoldField {
+  readonly envName: string;
+  readonly type: BuiltinType;
+  readonly secret: boolean;
+  readonly optional: boolean;
+  readonly hasDefault: boolean;
+  readonly default?: string | number | boolean | null;
+  readonly values?: readonly string[];
+  readonly description?: string;
+}
+
+/**
+ * A secret by name (the one name rule, schema/looks-secret.ts, or the
+ * credential rule) or by value (a token shape, a URL with a password,
+ * generated randomness), never by a word buried in a longer name.
+ */
+export function scaffoldSecret(name: string, value: string): boolean {
+  return isSecretName(name) || isCredentialVariable(name) || looksLikeCredential(value);
+}
 
 /**
  * Guesses a schema from a `.env` or `.env.example`: a type from each value
@@ -31,8 +60,7 @@ export function scaffoldVariables(text: string, source: string): ScaffoldedVaria
   const parsed = parseDotenv(text, { source });
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   return parsed.entries.map((entry) => {
-    const secret =
-      SECRET_NAME.test(entry.key) || !isSafePlaceholder(entry.value) || hasCredentials(entry.value);
+    const secret = scaffoldSecret(entry.key, entry.value);
     const type = typeOf(entry.key, entry.value);
     const description = commentAbove(lines, entry.line);
     const value = typed(type, entry.value);
@@ -42,23 +70,66 @@ export function scaffoldVariables(text: string, source: string): ScaffoldedVaria
       secret,
       ...(secret || entry.value === "" ? {} : { default: value }),
       ...(description === undefined ? {} : { description }),
+      ...(markedVault(lines, entry.line) ? { vault: true } : {}),
     };
   });
 }
 
-/** `strongbox.config.yaml` text for scaffolded variables, with the line that lets editors check it. */
-export function scaffoldYaml(variables: readonly ScaffoldedVariable[], source: string): string {
+/**
+ * A schema from a Pydantic settings class's fields: the env name, the type,
+ * `SecretStr` (or a secret's name) as the secret flag, a literal default of
+ * a plain field as its default (never a secret's), `Optional`/`None` as
+ * optional, `Literal[...]` as an enum.
+ */
+export function scaffoldFromSettings(fields: readonly ScaffoldField[]): ScaffoldedVariable[] {
+  return fields.map((field) => {
+    const secret =
+      field.secret || isSecretName(field.envName) || isCredentialVariable(field.envName);
+    const value = field.default;
+    const keep = !secret && value !== undefined && value !== null && value !== "";
+    const type = field.type === "enum" && field.values === undefined ? "string" : field.type;
+    return {
+      name: field.envName,
+      type,
+      secret,
+      ...(keep ? { default: value } : {}),
+      ...(field.description === undefined ? {} : { description: field.description }),
+      ...(field.optional || (field.hasDefault && (value === null || value === ""))
+        ? { optional: true }
+        : {}),
+      ...(type === "enum" && field.values !== undefined ? { values: field.values } : {}),
+    };
+  });
+}
+
+/**
+ * `strongbox.config.yaml` text for scaffolded variables, with the line that
+ * lets editors check it. A `[VAULT]` variable reads production from the path
+ * convention `secret/{project}/{env}/app`, so the project is named (`project`,
+ * default the directory's name) when any is marked.
+ */
+export function scaffoldYaml(
+  variables: readonly ScaffoldedVariable[],
+  source: string,
+  project?: string,
+): string {
   const body: Record<string, Record<string, unknown>> = {};
   for (const variable of variables)
     body[variable.name] = {
       ...(variable.type === "string" ? {} : { type: variable.type }),
+      ...(variable.values === undefined ? {} : { values: [...variable.values] }),
       ...(variable.secret ? { secret: true } : {}),
+      ...(variable.optional === true ? { required: false } : {}),
       ...(variable.default === undefined ? {} : { default: variable.default }),
       ...(variable.description === undefined ? {} : { description: variable.description }),
+      ...(variable.vault === true
+        ? { ref: { production: `vault://secret/{project}/{env}/app#${variable.name}` } }
+        : {}),
     };
+  const named = variables.some((variable) => variable.vault === true) && project !== undefined;
   return `# yaml-language-server: $schema=./node_modules/strongbox/schema/strongbox.config.schema.json
 # Written by \`strongbox init --from ${source}\`: check the types and the secret flags.
-${stringify({ variables: body }, { flowCollectionPadding: true, collectionStyle: "any" })}`;
+${stringify({ ...(named ? { project } : {}), variables: body }, { flowCollectionPadding: true, collectionStyle: "any" })}`;
 }
 
 /** The `.gitignore` lines a project with `.env` files and a store needs, of those it lacks. */
@@ -90,12 +161,11 @@ function typed(type: BuiltinType, value: string): string | number | boolean {
   return value;
 }
 
-function hasCredentials(value: string): boolean {
-  try {
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) && new URL(value).password !== "";
-  } catch {
-    return false;
-  }
+/** `[VAULT]` in the comment block right above a 1-based line (as `check --layers` reads it). */
+function markedVault(lines: readonly string[], line: number): boolean {
+  for (let i = line - 2; i >= 0 && (lines[i] ?? "").trimStart().startsWith("#"); i--)
+    if ((lines[i] ?? "").includes("[VAULT]")) return true;
+  return false;
 }
 
 function commentAbove(lines: readonly string[], line: number): string | undefined {

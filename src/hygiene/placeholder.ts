@@ -16,6 +16,35 @@ export function isSafePlaceholder(value: string): boolean {
   return PLACEHOLDER_WORDS.test(text) || !looksRandom(text);
 }
 
+/**
+ * Whether a value is itself credential-shaped, whatever its name: a known
+ * token prefix, a private key or JWT, a URL carrying a password, or a run of
+ * generated randomness. Unlike {@link isSafePlaceholder} this does not count
+ * a real host or readable words as a secret: `https://api.example.io`,
+ * `google/gemini-2.0-flash-exp:free` and `HS256` are settings. Randomness is
+ * judged per run between `/ . : , @` and spaces, so a model or path made of
+ * words never adds up to "random" while a token with a slash in it still does.
+ */
+export function looksLikeCredential(value: string): boolean {
+  const text = value.trim();
+  if (text === "") return false;
+  if (looksReal(text)) return true;
+  const url = parseUrl(text);
+  // Any password in a URL: a local one today is a production one after the next copy-paste.
+  if (url !== undefined) return url.password !== "";
+  if (PLACEHOLDER_WORDS.test(text)) return false;
+  return text
+    .split(/[/.:,@\s]+/)
+    .some((run) => looksRandom(run) && run.split(/[-_=]+/).some(mixedWord));
+}
+
+/** A part of 8+ characters mixing letters with digits or both cases: not a word a person wrote. */
+function mixedWord(part: string): boolean {
+  if (part.length < 8) return false;
+  const letters = /[A-Za-z]/.test(part);
+  return (letters && /\d/.test(part)) || (/[a-z]/.test(part) && /[A-Z]/.test(part));
+}
+
 /** Token shapes no placeholder has: provider prefixes, private keys, JWTs. */
 const REAL_PREFIXES =
   /^(?:sk_(?:live|test)_|rk_live_|pk_live_|ghp_|gho_|ghs_|ghu_|github_pat_|glpat-|xox[abposr]-|AKIA[0-9A-Z]{12}|ASIA[0-9A-Z]{12}|AIza[0-9A-Za-z_-]{20}|hvs\.|s\.[A-Za-z0-9]{20}|SG\.|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.|-----BEGIN [A-Z ]*PRIVATE KEY-----|npm_[A-Za-z0-9]{20})/;

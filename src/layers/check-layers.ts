@@ -3,6 +3,8 @@ import type { Issue } from "../errors.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { parseTemplate } from "../template/parse.js";
 import { secretsUsed } from "../template/secrets-used.js";
+import { isVaultInProduction } from "../vault-ops/plan.js";
+import { type CodeLayer, codeLayerIssues } from "./code-layer.js";
 import {
   EXAMPLE_ENTRY_RULES,
   EXAMPLE_VARIABLE_RULES,
@@ -32,20 +34,23 @@ export interface LayerReport {
     readonly example: readonly string[];
     readonly schema: readonly string[];
     readonly template: readonly string[];
+    /** Present when a code layer was read: production's Vault variables no settings field reads. */
+    readonly code?: readonly string[];
   };
 }
 
 /**
- * Checks that the three layers agree (seed 000's CI gate): every variable a
+ * Checks that the layers agree (seed 000's CI gate): every variable a
  * template renders is declared in the schema, with the same Vault path and
  * key; every schema variable is in `.env.example` and nothing else is; a
  * secret has no value in `.env.example`; the `[VAULT]` markers match the
- * schema's production sources. Returns every disagreement at once; the rules
+ * schema's production sources; with a code layer (a Pydantic settings class),
+ * see {@link codeLayerIssues}. Returns every disagreement at once; the rules
  * themselves are the tables of layers/rules.ts.
  */
 export function checkLayers(
   config: ConfigSpec,
-  files: { example?: LayerFile; templates: readonly LayerFile[] },
+  files: { example?: LayerFile; templates: readonly LayerFile[]; code?: CodeLayer },
 ): LayerReport {
   const byEnvName = new Map<string, [string, VariableSpec]>(
     Object.entries(config.variables).map(([name, spec]) => [spec.env ?? name, [name, spec]]),
@@ -66,6 +71,15 @@ export function checkLayers(
   checkTemplates(layers, templates, found);
   if (files.example !== undefined) checkExample(layers, files.example, found);
   checkVariables(layers, found);
+  const code =
+    files.code === undefined
+      ? undefined
+      : codeLayerIssues(
+          files.code,
+          byEnvName,
+          (name, spec) => layers.rendered.has(name) || isVaultInProduction(spec),
+        );
+  if (code !== undefined) found.issues.push(...code.issues);
   const orphans = found.issues.flatMap((item) =>
     item.rule === "example-orphan" && item.variable !== undefined ? [item.variable] : [],
   );
@@ -77,8 +91,11 @@ export function checkLayers(
     ),
     missing: {
       example: found.missingInExample,
-      schema: [...new Set([...found.missingInSchema, ...orphans])],
+      schema: [
+        ...new Set([...found.missingInSchema, ...orphans, ...(code?.missingInSchema ?? [])]),
+      ],
       template: found.missingInTemplate,
+      ...(code === undefined ? {} : { code: code.missingInCode }),
     },
   };
 }
@@ -218,6 +235,7 @@ export function layersDiff(report: Pick<LayerReport, "issues">): string {
   const lines = [
     ...section("schema", ".env.example", names("example-missing"), names("example-orphan")),
     ...section("schema", "templates", names("template-missing"), names("template-orphan")),
+    ...section("schema", "code", names("code-missing"), names("code-orphan")),
   ];
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

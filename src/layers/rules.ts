@@ -29,7 +29,12 @@ export type LayerRule =
   | "parse-error"
   | "live-missing"
   | "live-empty"
-  | "live-orphan";
+  | "live-orphan"
+  | "code-missing"
+  | "code-orphan"
+  | "code-secret"
+  | "code-secret-default"
+  | "code-type";
 
 /** One disagreement between the layers, as an `E_LAYERS` issue. Names and places only, never values. */
 export function layerIssue(

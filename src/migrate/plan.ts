@@ -1,3 +1,4 @@
+import { StrongboxError } from "../errors.js";
 import { knownSchemes } from "../providers/registry.js";
 import { isVaultRefText } from "../providers/vault/index.js";
 import { parseRef, refScheme } from "../refs/ref.js";
@@ -51,6 +52,41 @@ export function categoryOf(name: string, config: ConfigSpec): string {
 }
 
 /**
+ * Every category `--secrets` may select: the name-prefix ones, `app`, the
+ * schema's components, and whatever the sources' variables fall in.
+ */
+export function knownCategories(config: ConfigSpec, sources: readonly SourceValue[]): string[] {
+  return [
+    ...new Set([
+      ...CATEGORIES.map(([, category]) => category),
+      "app",
+      ...Object.values(config.variables).flatMap((spec) =>
+        spec.component === undefined ? [] : [spec.component],
+      ),
+      ...sources.map((source) => categoryOf(source.name, config)),
+    ]),
+  ].sort();
+}
+
+/** Refuses a selected category no variable can fall in: a typo would otherwise migrate nothing, silently. */
+function checkCategories(
+  selected: readonly string[],
+  config: ConfigSpec,
+  sources: readonly SourceValue[],
+): void {
+  const known = knownCategories(config, sources);
+  const unknown = selected.filter((category) => !known.includes(category));
+  if (unknown.length === 0) return;
+  throw new StrongboxError(
+    "E_USAGE",
+    `migrate: unknown categor${unknown.length === 1 ? "y" : "ies"} ${unknown.map((c) => `"${c}"`).join(", ")} in --secrets; known: ${known.join(", ")}`,
+    {
+      hint: "a category is the schema's component of a variable, else its name prefix (DATABASE_/DB_ → database, REDIS_ → redis, …), else app",
+    },
+  );
+}
+
+/**
  * Plans moving secrets from `sources` into Vault for `environment`: which are
  * secrets (the schema first, then names like `*_TOKEN` or URLs with a
  * password), where each goes (the schema's reference for the environment, else
@@ -66,6 +102,7 @@ export async function planMigration(
   const bySchema = new Map(
     Object.entries(config.variables).map(([key, spec]) => [spec.env ?? key, [key, spec] as const]),
   );
+  if (options.categories !== undefined) checkCategories(options.categories, config, sources);
   const values = new Map<string, string>();
   const rows: Array<Omit<PlanRow, "status"> & { status?: RowStatus }> = [];
   for (const source of new Map(sources.map((s) => [s.name, s])).values()) {

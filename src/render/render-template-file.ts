@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { toolSpawnSync } from "../exec/tool-process.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -119,8 +120,30 @@ function writeOutput(
       { ...(options.hints?.output === undefined ? {} : { hint: options.hints.output }) },
     );
   options.checkOutput(destination);
-  writeFileAtomic(resolve(options.cwd, destination), textToBytes(text), file.mode ?? 0o600);
+  const target = resolve(options.cwd, destination);
+  if (makeParents(target)) options.checkOutput(destination);
+  writeFileAtomic(target, textToBytes(text), file.mode ?? 0o600);
   options.onWritten?.();
+}
+
+/**
+ * Creates the destination's missing directories as vault-agent does
+ * (consul-template's `MkdirAll(parent, 0755)`, under the umask), after the
+ * path was checked; true when it made any, so the caller checks again.
+ */
+function makeParents(target: string): boolean {
+  const parent = dirname(target);
+  if (existsSync(parent)) return false;
+  try {
+    mkdirSync(parent, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new StrongboxError(
+      "E_IO",
+      `cannot create ${parent} for ${target}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+      { hint: "create the directory, or choose an output path in a directory you can write" },
+    );
+  }
+  return true;
 }
 
 function runCommandAfter(file: TemplateFile, command: string, options: TemplateFileOptions): void {

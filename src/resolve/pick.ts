@@ -42,8 +42,10 @@ export function fallBack(
     isPureVault(environment)
   )
     return undefined;
+  // A literal is any value that is not a reference: `http://localhost:9000` is a
+  // literal URL, not a reference Strongbox would have to read.
   const index = p.candidates.findIndex(
-    (c, i) => i > 0 && c.source !== "ref" && refScheme(c.raw) === undefined,
+    (c, i) => i > 0 && c.source !== "ref" && !isReferenceText(c.raw),
   );
   const replacement = p.candidates[index];
   if (replacement === undefined || p.winner === undefined) return undefined;
@@ -61,6 +63,16 @@ export function fallBack(
     picked: { ...rest, candidates, winner: replacement },
     warning: `${p.name}: ${sourceWords(outcome.kind ?? "")} could not be reached (${outcome.issue.code}); using ${replacement.place} instead, as environment "${environment.name}" allows`,
   };
+}
+
+/**
+ * The one test of "this value is a reference to read": its scheme is a
+ * registered provider's (`vault://`, `store://`, …). Any other URL
+ * (`http://`, `postgres://`, `redis://`) is a literal value.
+ */
+export function isReferenceText(raw: string): boolean {
+  const scheme = refScheme(raw);
+  return scheme !== undefined && knownSchemes().includes(scheme);
 }
 
 /**
@@ -87,9 +99,7 @@ export function pick(
   };
   const winner = candidates[0];
   if (winner === undefined || winner.source === "parent" || preResolved) return base;
-  const scheme = refScheme(winner.raw);
-  const isRef =
-    winner.source === "ref" || (scheme !== undefined && knownSchemes().includes(scheme));
+  const isRef = winner.source === "ref" || isReferenceText(winner.raw);
   if (!isRef) return base;
   try {
     const text =

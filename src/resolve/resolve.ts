@@ -2,7 +2,11 @@ import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { checkSchema } from "../config/check-schema.js";
 import { isPureVault } from "../environments/policy.js";
 import { type EnvironmentScope, scopeOf } from "../environments/scope.js";
-import { type Environment, selectEnvironment } from "../environments/select.js";
+import {
+  type Environment,
+  environmentMismatch,
+  selectEnvironment,
+} from "../environments/select.js";
 import type { Issue } from "../errors.js";
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
 import type { ConfigSpec } from "../schema/types.js";
@@ -107,6 +111,8 @@ export function* resolveSteps(
   const { environment, config, picked, issues } = plan;
   const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
   const warnings: string[] = [];
+  const mismatch = environmentMismatch(declared, options.environment, options.processEnv ?? {});
+  if (mismatch !== undefined) warnings.push(mismatch);
   const outcomes =
     pending.length === 0
       ? new Map<PendingRef, RefOutcome>()

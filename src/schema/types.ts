@@ -232,6 +232,12 @@ export interface VaultSpec {
     readonly method?: "token" | "approle" | "kubernetes" | "userpass";
     readonly mount?: string;
     readonly role?: string;
+    /**
+     * Variables that hold the token besides `VAULT_TOKEN`/`BAO_TOKEN`, in
+     * order (`VAULT_APP_TOKEN`, `VAULT_ROOT_TOKEN`, `VAULT__TOKEN`). Only
+     * names the credential rule classifies are accepted.
+     */
+    readonly tokenVariables?: readonly string[];
   };
 }
 
@@ -249,6 +255,12 @@ export interface ConfigSpec<V extends VariableMap = VariableMap> {
   readonly environments?: Readonly<Record<string, EnvironmentSpec>>;
   /** The environment used when neither `--env` nor `STRONGBOX_ENV` names one; `local` by default. */
   readonly defaultEnvironment?: string;
+  /**
+   * The variable that selects the environment when neither `--env` nor
+   * `STRONGBOX_ENV` does: `ENV` where the deployment sets `ENV=production`
+   * (seed 000's Dokploy), `APP_ENV`, `NODE_ENV`. Its value must name a declared environment.
+   */
+  readonly environmentVariable?: string;
   readonly audit?: AuditSpec;
   /** Vault/OpenBao: address and namespace (the `VAULT_*`/`BAO_*` variables win) and how to authenticate. */
   readonly vault?: VaultSpec;

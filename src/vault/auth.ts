@@ -13,6 +13,14 @@ export interface VaultAuthSpec {
   /** The role for Kubernetes auth. */
   readonly role?: string;
   /**
+   * More variables that hold the token, read after `BAO_TOKEN`/`VAULT_TOKEN`
+   * and before `VAULT_TOKEN_FILE`, in order: `VAULT_APP_TOKEN`,
+   * `VAULT_ROOT_TOKEN` (seed 000), `VAULT__TOKEN` (seed 002's nested
+   * settings). The config check admits only names the credential rule
+   * already classifies, so they stay out of child processes and templates.
+   */
+  readonly tokenVariables?: readonly string[];
+  /**
    * The environment's credential scope (environments/scope.ts), not a config
    * field: names the variables a credential really came from in messages, and
    * with `ambient: false` never reads the token helper's `~/.vault-token` (an
@@ -81,11 +89,13 @@ export async function authenticate(
 ): Promise<Session> {
   const helper = spec.scope?.ambient !== false;
   const origin = spec.scope?.origin ?? ((name: string) => name);
-  const noCredentials = (method: string | undefined) => missing(method, spec.scope?.prefix ?? "");
-  const method = spec.method ?? detectMethod(env, helper, noCredentials, origin);
+  const named = spec.tokenVariables ?? [];
+  const noCredentials = (method: string | undefined) =>
+    missing(method, spec.scope?.prefix ?? "", named);
+  const method = spec.method ?? detectMethod(env, helper, noCredentials, origin, named);
   switch (method) {
     case "token": {
-      const given = givenToken(env, origin) ?? (helper ? helperToken(env) : undefined);
+      const given = givenToken(env, origin, named) ?? (helper ? helperToken(env) : undefined);
       if (given === undefined) throw noCredentials("token");
       return { token: given.token, created: false, method, source: given.source };
     }
@@ -142,8 +152,9 @@ function detectMethod(
   helper: boolean,
   noCredentials: (method: undefined) => StrongboxError,
   origin: (name: string) => string,
+  named: readonly string[],
 ): "token" | "approle" | "kubernetes" | "userpass" {
-  if (givenToken(env, origin) !== undefined) return "token";
+  if (givenToken(env, origin, named) !== undefined) return "token";
   if (vaultEnv(env, "ROLE_ID") || vaultEnv(env, "ROLE_ID_FILE")) return "approle";
   if (vaultEnv(env, "K8S_ROLE")) return "kubernetes";
   if (vaultEnv(env, "USERNAME")) return "userpass";
@@ -154,9 +165,14 @@ function detectMethod(
 function givenToken(
   env: Env,
   origin: (name: string) => string,
+  named: readonly string[],
 ): { token: string; source: string } | undefined {
   const direct = vaultEnv(env, "TOKEN");
   if (direct) return { token: direct, source: `token from ${origin(variableName(env, "TOKEN"))}` };
+  for (const name of named) {
+    const token = envValue(env, name);
+    if (token) return { token, source: `token from ${origin(name)}` };
+  }
   const fromPath = fromFile(env, "TOKEN_FILE", origin);
   if (fromPath)
     return { token: fromPath, source: `token from ${origin(variableName(env, "TOKEN_FILE"))}` };
@@ -221,13 +237,18 @@ async function login(
 }
 
 /** No credential for the method; `prefix` is the environment's `credentialPrefix`, whose variables the hint names. */
-function missing(method: string | undefined, prefix: string): StrongboxError {
+function missing(
+  method: string | undefined,
+  prefix: string,
+  named: readonly string[],
+): StrongboxError {
   const p = prefix;
+  const also = named.map((name) => `, ${p}${name}`).join("");
   return new StrongboxError(
     "E_VAULT_AUTH",
     `${method === undefined ? "no Vault credentials found" : `no credentials for Vault ${method} auth`}${p === "" ? "" : ` under the environment's credentialPrefix ${p}`}`,
     {
-      hint: `set ${p}VAULT_TOKEN (or ${p}BAO_TOKEN), or ${p}VAULT_ROLE_ID and ${p}VAULT_SECRET_ID for AppRole, or ${p}VAULT_K8S_ROLE in Kubernetes`,
+      hint: `set ${p}VAULT_TOKEN (or ${p}BAO_TOKEN${also}), or ${p}VAULT_ROLE_ID and ${p}VAULT_SECRET_ID for AppRole, or ${p}VAULT_K8S_ROLE in Kubernetes`,
     },
   );
 }

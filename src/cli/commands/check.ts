@@ -25,6 +25,7 @@ export const checkCommand: Command = {
     diff: { type: "boolean" },
     live: { type: "boolean" },
     template: { type: "string", multiple: true },
+    code: { type: "string" },
   },
   usage: `Usage: strongbox check [options]
 
@@ -36,7 +37,11 @@ With --layers it checks instead that the three layers agree, needing no
 secret values (the CI gate): every variable a secrets.ctmpl renders is in the
 schema with the same Vault path and key, every schema variable is in
 .env.example and nothing else is, no secret has a value there, and [VAULT]
-markers match production's sources. Exit 4 on any disagreement.
+markers match production's sources. A Pydantic BaseSettings class (config.py
+beside the config, or --code) is read statically, without running Python:
+its fields must be in the schema, SecretStr fields secrets, types compatible,
+and every variable production reads from Vault a field. Exit 4 on any
+disagreement.
 
 Options:
 ${RESOLVE_HELP}
@@ -48,6 +53,8 @@ ${RESOLVE_HELP}
                       is not empty there (names only; needs VAULT_ADDR and a token)
       --template PATH with --layers: a template to check (repeatable; default
                       secrets.ctmpl and secrets.*.ctmpl beside the config)
+      --code FILE     with --layers: the Python file with the BaseSettings class
+                      (default config.py beside the config, when present)
 `,
   async run(invocation, io) {
     if (invocation.values.layers === true) return checkLayersCommand(invocation, io);
@@ -96,6 +103,7 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
   const report = await checkProjectLayers(project, {
     cwd: io.cwd,
     templates: listOption(invocation, "template"),
+    code: stringOption(invocation, "code"),
     ...(invocation.values.live === true
       ? { live: { environment: stringOption(invocation, "env") ?? "production", env: io.env } }
       : {}),
@@ -105,7 +113,7 @@ async function checkLayersCommand(invocation: Invocation, io: CliIo): Promise<nu
   } else if (report.ok) {
     say(
       io,
-      `strongbox: ok: the schema, ${report.example === undefined ? "(no .env.example)" : ".env.example"} and ${report.templates.length} template${report.templates.length === 1 ? "" : "s"} agree`,
+      `strongbox: ok: the schema, ${report.code === undefined ? "" : `${report.code}, `}${report.example === undefined ? "(no .env.example)" : ".env.example"} and ${report.templates.length} template${report.templates.length === 1 ? "" : "s"} agree`,
     );
   } else {
     say(

@@ -30,7 +30,10 @@ export const initCommand: Command = {
 --from FILE first writes strongbox.config.yaml from an existing .env or
 .env.example: a type guessed from each value, secret flags from names and
 values (a secret's value is never copied), plain values as local defaults,
-comments as descriptions, and the .gitignore lines .env files need. It shows
+comments as descriptions, [VAULT] markers as production's Vault source, and
+the .gitignore lines .env files need; or from a Python file with a Pydantic
+BaseSettings class (config.py), read without running it: field types,
+SecretStr as secret, Optional as optional, literal defaults. It shows
 the proposal and asks before writing (--yes writes without asking; without a
 terminal it only prints the proposal). An existing config is never replaced.
 
@@ -51,7 +54,8 @@ Options:
 ${STORE_HELP}
       --recipient R   a recipient who can open the store (repeatable)
       --passphrase    protect the store with a passphrase instead of a key file
-      --from FILE     write strongbox.config.yaml from this .env or .env.example first
+      --from FILE     write strongbox.config.yaml from this .env, .env.example or
+                      config.py (Pydantic settings) first
   -y, --yes           write the proposed config without asking
       --json          print the result as JSON
 `,

@@ -55,8 +55,9 @@ Options:
                       and those named with --name, never Strongbox's credentials
       --name N        with --from-env: also take N (repeatable or comma-separated)
   -e, --env NAME      the target environment (default production)
-      --secrets CATS  only these categories (repeatable or comma-separated:
-                      --secrets database,redis,stripe)
+      --secrets CATS  only these categories (space- or comma-separated, or
+                      repeated: --secrets database redis stripe); an unknown
+                      category is an error listing the known ones
       --mount M       the KV mount for targets the schema does not name (default secret)
       --apply         write; without it nothing changes
       --force         with --apply: overwrite keys that differ
@@ -76,7 +77,7 @@ Options:
     try {
       const rollback = stringOption(invocation, "rollback");
       if (rollback !== undefined) return await rollBack(client, rollback, io);
-      const categories = listValues(invocation, "secrets");
+      const categories = selectedCategories(invocation);
       const mount = stringOption(invocation, "mount");
       const plan = await planMigration(client, session.config, sourcesOf(session, invocation, io), {
         environment,
@@ -169,6 +170,24 @@ async function apply(
 
 function usage(message: string): never {
   throw new StrongboxError("E_USAGE", message);
+}
+
+/**
+ * `--secrets database redis` (seed 000's spelling), `--secrets database,redis`
+ * and `--secrets database --secrets redis` all select both: words after
+ * `--secrets` are categories too. A word without `--secrets` is a mistake.
+ */
+function selectedCategories(invocation: Invocation): string[] | undefined {
+  const named = listValues(invocation, "secrets");
+  const words = invocation.positionals.flatMap((word) => word.split(",")).filter(Boolean);
+  if (named === undefined) {
+    if (words.length > 0)
+      usage(
+        `migrate: unexpected argument ${words[0]}; to select categories, use --secrets ${words.join(" ")}`,
+      );
+    return undefined;
+  }
+  return [...named, ...words.map((word) => word.trim())];
 }
 
 /** A repeatable option whose values may also be comma-separated (`--secrets a,b --secrets c`). */

@@ -1,5 +1,5 @@
 import type { Principal } from "../../audit/event.js";
-import { type Issue, issue, StrongboxError } from "../../errors.js";
+import { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { formatRef, refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
@@ -15,61 +15,9 @@ import {
   type VersionInfo,
 } from "../provider.js";
 import { checkVersionParam } from "../store/index.js";
+import { validateVaultConfig } from "./config.js";
 import { vaultHealth } from "./health.js";
 import { digested, previousOfKeysKnown, vaultKeyedVersions } from "./key-history.js";
-
-const VAULT_KEYS: Readonly<Record<string, string>> = {
-  address: "string",
-  namespace: "string",
-  auth: "object",
-  allowInsecure: "boolean",
-};
-const AUTH_KEYS: Readonly<Record<string, string>> = {
-  method: "string",
-  mount: "string",
-  role: "string",
-};
-
-/** Checks the config's `vault:` section: known fields of the right kinds. */
-function validateVaultConfig(value: unknown): Issue[] {
-  if (value === undefined) return [];
-  if (typeof value !== "object" || value === null)
-    return [
-      issue("E_SCHEMA", "vault: must be a mapping (address, namespace, auth, allowInsecure)"),
-    ];
-  const check = (
-    section: Record<string, unknown>,
-    known: Readonly<Record<string, string>>,
-    at: string,
-  ) =>
-    Object.entries(section).flatMap(([key, field]) =>
-      known[key] === undefined
-        ? [
-            issue("E_SCHEMA", `${at}.${key}: unknown field`, {
-              hint: `known: ${Object.keys(known).join(", ")}`,
-            }),
-          ]
-        : typeof field !== known[key]
-          ? [issue("E_SCHEMA", `${at}.${key}: must be a ${known[key]}`)]
-          : [],
-    );
-  const section = value as Record<string, unknown>;
-  const auth = section.auth;
-  return [
-    ...check(section, VAULT_KEYS, "vault"),
-    ...(typeof auth === "object" && auth !== null
-      ? check(auth as Record<string, unknown>, AUTH_KEYS, "vault.auth")
-      : []),
-    ...(typeof auth === "object" &&
-    auth !== null &&
-    (auth as { method?: unknown }).method !== undefined &&
-    !["token", "approle", "kubernetes", "userpass"].includes(
-      String((auth as { method?: unknown }).method),
-    )
-      ? [issue("E_SCHEMA", "vault.auth.method: must be token, approle, kubernetes or userpass")]
-      : []),
-  ];
-}
 
 /**
  * `vault://mount/path#KEY[?version=N]`: one key of a Vault/OpenBao KV secret
