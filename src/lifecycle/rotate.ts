@@ -12,6 +12,7 @@ import {
 import { providerFor } from "../providers/registry.js";
 import { formatRef, parseRef, type Ref } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
+import { followedRef } from "../resolve/winner.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { generateSecret, parseGenerator } from "./generators.js";
 import { type LifecycleStatus, lifecycleStatus, type Rotation, rotationIn } from "./status.js";
@@ -106,8 +107,19 @@ function variable(name: string, ctx: LifecycleContext): VariableSpec {
   return spec;
 }
 
-/** The ref `name`'s value lives at in the context's environment (templates filled), if any. */
+/**
+ * The ref `name`'s value lives at in the context's environment (templates
+ * filled), if any: the reference resolution follows (a `.env` line such as
+ * `NAME=store://NAME`, which `import --rewrite` writes, or the schema's
+ * `ref`), else the schema's `ref` when a literal value shadows it.
+ */
 export function refIn(name: string, spec: VariableSpec, ctx: LifecycleContext): Ref | undefined {
+  const followed = followedRef(name, ctx.config, {
+    baseDir: ctx.baseDir,
+    processEnv: ctx.processEnv,
+    environment: ctx.environment,
+  });
+  if (followed !== undefined) return followed;
   const text = schemaRefFor(spec, ctx.environment);
   if (text === undefined) return undefined;
   return parseRef(fillRefTemplate(text, name, spec, ctx.environment, ctx.config), name);
@@ -214,7 +226,9 @@ export async function rotateSecret(
     throw new StrongboxError(
       "E_ROTATION",
       `${name} has no ref in environment "${ctx.environment}", so there is no source to write its new value to`,
-      { hint: "declare where it lives, such as ref: { production: vault://…, '*': store://… }" },
+      {
+        hint: "declare where it lives: NAME=store://NAME in the environment's .env file (import --rewrite writes it), or ref: { production: vault://…, '*': store://… } in the schema",
+      },
     );
   const { provider } = await source(ref);
   if (!canWrite(provider) || !canHistory(provider) || !canRetire(provider))
