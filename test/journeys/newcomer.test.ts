@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Journey } from "../helpers/journey.js";
+import { dashboardSteps } from "./newcomer-dashboard.js";
 
 const DB_PASSWORD = "canary-db-pw-5c1e9a";
 const SESSION = "canary-session-77b0d3e1";
@@ -37,7 +38,7 @@ const SHOW = [
 ];
 
 describe("journey 1: the newcomer", () => {
-  it("init --from .env, import --rewrite, set, run, rotate, diff, check --layers", async () => {
+  it("init --from .env, import --rewrite, set, run, rotate, diff, check --layers, ui", async () => {
     const j = new Journey("newcomer", {
       files: { "package.json": '{ "name": "app", "type": "module" }\n', ".env": DOTENV },
     }).canary(DB_PASSWORD, SESSION, TYPO_VALUE, NEW_SESSION);
@@ -123,6 +124,8 @@ describe("journey 1: the newcomer", () => {
 
     await j.step(["generate", "example"], { stderr: [/wrote .*\.env\.example/] });
     await j.step(["check", "--layers"], { stderr: [/ok: the schema, \.env\.example/] });
+
+    await dashboardSteps(j);
 
     // Opting in to pass undeclared keys on: PROT reaches the program, no warning.
     j.write(
