@@ -10,12 +10,13 @@ import {
   type VersionInfo,
 } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
-import { formatRef, parseRef, type Ref } from "../refs/ref.js";
-import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
-import { followedRef } from "../resolve/winner.js";
+import { formatRef, type Ref } from "../refs/ref.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { generateSecret, parseGenerator } from "./generators.js";
+import { refIn } from "./ref-in.js";
 import { type LifecycleStatus, lifecycleStatus, type Rotation, rotationIn } from "./status.js";
+
+export { refIn };
 
 /** Where lifecycle operations run: the project, one environment, and the clock. */
 export interface LifecycleContext {
@@ -105,24 +106,6 @@ function variable(name: string, ctx: LifecycleContext): VariableSpec {
         .join(", ")}`,
     });
   return spec;
-}
-
-/**
- * The ref `name`'s value lives at in the context's environment (templates
- * filled), if any: the reference resolution follows (a `.env` line such as
- * `NAME=store://NAME`, which `import --rewrite` writes, or the schema's
- * `ref`), else the schema's `ref` when a literal value shadows it.
- */
-export function refIn(name: string, spec: VariableSpec, ctx: LifecycleContext): Ref | undefined {
-  const followed = followedRef(name, ctx.config, {
-    baseDir: ctx.baseDir,
-    processEnv: ctx.processEnv,
-    environment: ctx.environment,
-  });
-  if (followed !== undefined) return followed;
-  const text = schemaRefFor(spec, ctx.environment);
-  if (text === undefined) return undefined;
-  return parseRef(fillRefTemplate(text, name, spec, ctx.environment, ctx.config), name);
 }
 
 async function source(ref: Ref) {

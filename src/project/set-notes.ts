@@ -18,6 +18,9 @@ export interface SetNoteOptions {
   readonly environment?: string | undefined;
 }
 
+/** The reference that reads store secret `name`, spelled by the store provider. */
+const storeRef = (name: string) => `${storeProvider.scheme}://${name}`;
+
 const isStoreRef = (ref: Ref | undefined, name: string) =>
   ref !== undefined && ref.scheme === storeProvider.scheme && ref.path === name;
 
@@ -61,17 +64,17 @@ function notesFor(
     if (variablesStoredAs(config, name).length > 0) return [];
     const near = closest(name, variables);
     return [
-      `${name} is not in the schema${near === undefined ? "" : ` (did you mean ${near}?)`}: stored, but no variable reads store://${name} until the schema declares it`,
+      `${name} is not in the schema${near === undefined ? "" : ` (did you mean ${near}?)`}: stored, but no variable reads ${storeRef(name)} until the schema declares it`,
     ];
   }
   const winner = picked.winner;
   if (winner === undefined || winner.source === "ref" || winner.source === "default")
     return [
-      `${name} is stored, but it reads ${winner === undefined ? "no source" : winner.place} here, not store://${name}: write ${picked.envName}=store://${name} in the environment's .env file, or ref: store://${name} in the schema`,
+      `${name} is stored, but it reads ${winner === undefined ? "no source" : winner.place} here, not ${storeRef(name)}: write ${picked.envName}=${storeRef(name)} in the environment's .env file, or ref: ${storeRef(name)} in the schema`,
     ];
   const fix =
     winner.source === "dotenv"
-      ? `remove that line, or make it ${picked.envName}=store://${name}`
+      ? `remove that line, or make it ${picked.envName}=${storeRef(name)}`
       : `unset it to read the store`;
   return [`${name} is stored, but ${winner.place} wins here: ${fix}`];
 }

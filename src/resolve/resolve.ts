@@ -109,7 +109,7 @@ export function* resolveSteps(
   if (!("picked" in plan)) return plan;
   const { environment, config, picked, issues } = plan;
   const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
-  const warnings: string[] = [...plan.warnings];
+  const warnings: string[] = [];
   const outcomes =
     pending.length === 0
       ? new Map<PendingRef, RefOutcome>()
@@ -143,7 +143,7 @@ export function* resolveSteps(
     if (p.secret && p.winner?.source !== "parent")
       events.push(auditEvent(p, settled, environment, now, options.audit));
   }
-  warnings.push(...shortSecretWarnings(entries));
+  warnings.push(...shortSecretWarnings(entries), ...plan.warnings);
   const unrecorded = recordAccess(options.audit, events, config.audit, environment);
   if (unrecorded?.code === "E_AUDIT") issues.push(unrecorded);
   else if (unrecorded !== undefined) warnings.push(unrecorded.message);
