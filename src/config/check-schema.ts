@@ -59,6 +59,7 @@ const CORE_KEYS = [
   "environmentVariable",
   "audit",
   "piiFields",
+  "passUndeclared",
 ];
 
 const checked = new WeakMap<object, readonly Issue[]>();
@@ -106,6 +107,8 @@ function checkConfig(config: ConfigSpec): Issue[] {
         }),
       );
   }
+  if (config.passUndeclared !== undefined && typeof config.passUndeclared !== "boolean")
+    issues.push(issue("E_SCHEMA", "config: `passUndeclared` must be true or false"));
   const fields = config as unknown as Readonly<Record<string, unknown>>;
   for (const section of sections)
     if (Object.hasOwn(fields, section.key)) issues.push(...section.validate(fields[section.key]));

@@ -10,12 +10,14 @@ import {
   type VersionInfo,
 } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
-import { formatRef, parseRef, type Ref } from "../refs/ref.js";
-import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
+import { formatRef, type Ref } from "../refs/ref.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { generateSecret, parseGenerator } from "./generators.js";
+import { refIn } from "./ref-in.js";
 import { refuseShared, retirePlan } from "./retire-plan.js";
 import { type LifecycleStatus, lifecycleStatus, type Rotation, rotationIn } from "./status.js";
+
+export { refIn };
 
 /** Where lifecycle operations run: the project, one environment, and the clock. */
 export interface LifecycleContext {
@@ -105,13 +107,6 @@ function variable(name: string, ctx: LifecycleContext): VariableSpec {
         .join(", ")}`,
     });
   return spec;
-}
-
-/** The ref `name`'s value lives at in the context's environment (templates filled), if any. */
-export function refIn(name: string, spec: VariableSpec, ctx: LifecycleContext): Ref | undefined {
-  const text = schemaRefFor(spec, ctx.environment);
-  if (text === undefined) return undefined;
-  return parseRef(fillRefTemplate(text, name, spec, ctx.environment, ctx.config), name);
 }
 
 async function source(ref: Ref) {
@@ -215,7 +210,9 @@ export async function rotateSecret(
     throw new StrongboxError(
       "E_ROTATION",
       `${name} has no ref in environment "${ctx.environment}", so there is no source to write its new value to`,
-      { hint: "declare where it lives, such as ref: { production: vault://…, '*': store://… }" },
+      {
+        hint: "declare where it lives: NAME=store://NAME in the environment's .env file (import --rewrite writes it), or ref: { production: vault://…, '*': store://… } in the schema",
+      },
     );
   const { provider } = await source(ref);
   if (!canWrite(provider) || !canHistory(provider) || !canRetire(provider))

@@ -19,6 +19,7 @@ import { withPreviousValues } from "./previous.js";
 import { auditEvent, recordAccess } from "./record.js";
 import { settle } from "./settle.js";
 import type { Resolution, ResolvedEntry } from "./types.js";
+import { undeclaredKeys, undeclaredWarnings, withUndeclared } from "./undeclared.js";
 import type { Validated } from "./validate-value.js";
 
 /** How one resolution runs. Everything the outside world supplies is passed in. */
@@ -93,6 +94,8 @@ interface Plan {
   readonly config: ConfigSpec;
   readonly picked: readonly Picked[];
   readonly issues: Issue[];
+  /** `.env` keys the schema does not declare, one line each (unless passed through). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -146,7 +149,7 @@ export function* resolveSteps(
     if (p.secret && p.winner?.source !== "parent")
       events.push(auditEvent(p, settled, environment, now, options.audit));
   }
-  warnings.push(...shortSecretWarnings(entries));
+  warnings.push(...shortSecretWarnings(entries), ...plan.warnings);
   const unrecorded = recordAccess(options.audit, events, config.audit, environment);
   if (unrecorded?.code === "E_AUDIT") issues.push(unrecorded);
   else if (unrecorded !== undefined) warnings.push(unrecorded.message);
@@ -165,7 +168,7 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
   if (typeof declared.variables !== "object" || declared.variables === null)
     return { ok: false, environment, issues: schemaIssues, entries: [] };
   // Rotated secrets bring their previous value along while a rotation overlaps.
-  const config = withPreviousValues(declared, environment.name);
+  const withPrevious = withPreviousValues(declared, environment.name);
   // A variable whose definition is broken is reported, not resolved; the others still are,
   // so one run lists every problem in the config and in the values alike.
   const broken = new Set(
@@ -182,6 +185,9 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
         explicit,
         processEnv,
       });
+  const undeclared = undeclaredKeys(withPrevious, loaded.files);
+  const pass = declared.passUndeclared === true;
+  const config = pass ? withUndeclared(withPrevious, undeclared) : withPrevious;
   const inputs = { processEnv, files: loaded.files, environment, preResolved };
   const picked = Object.entries(config.variables)
     .filter(([name]) => !broken.has(name))
@@ -189,7 +195,13 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
       pick(name, spec, gatherCandidates(name, spec, inputs), environment, config, preResolved),
     );
   registerRead(picked, environment.name);
-  return { environment, config, picked, issues: [...schemaIssues, ...loaded.issues] };
+  return {
+    environment,
+    config,
+    picked,
+    issues: [...schemaIssues, ...loaded.issues],
+    warnings: pass ? [] : undeclaredWarnings(withPrevious, undeclared),
+  };
 }
 
 /** A provider's `warn`: each distinct message once, in the resolution's warnings. */

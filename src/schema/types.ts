@@ -249,6 +249,12 @@ export interface ConfigSpec<V extends VariableMap = VariableMap> {
    * whole in logged objects. Default: a list of the usual names.
    */
   readonly piiFields?: readonly string[];
+  /**
+   * Pass `.env` keys that no variable declares to the program as they are
+   * (masked in output), instead of warning that they are not passed on.
+   * Default false.
+   */
+  readonly passUndeclared?: boolean;
   /** The project name; fills `{project}` in path templates. */
   readonly project?: string;
   readonly variables: V;

@@ -17,12 +17,12 @@ export function auditPage(
     ...(outcome === undefined || outcome === "" ? {} : { outcome: outcome as "ok" }),
     ...(name === undefined || name === "" ? {} : { names: [name] }),
   });
-  const recent = events.slice(-200).reverse();
+  const { rows: recent, nav } = paged(events, url, { outcome, name });
   const filters = `<form method="get" action="audit"><label>name <input name="name" value="${h(name ?? "")}"></label>
 <label>outcome <select name="outcome">${["", "ok", "denied", "error", "missing"]
     .map((o) => `<option${o === (outcome ?? "") ? " selected" : ""}>${o}</option>`)
     .join("")}</select></label><button>filter</button></form>`;
-  return `${filters}${chart(events, options.now?.() ?? new Date())}${table(
+  return `${filters}${chart(events, options.now?.() ?? new Date())}${nav}${table(
     ["time", "action", "who", "environment", "name", "source", "outcome"],
     recent.map((event) => [
       `<td>${h(event.time)}</td>`,
@@ -35,6 +35,36 @@ export function auditPage(
     ]),
     "audit",
   )}`;
+}
+
+/** Records shown on one page of the tail. */
+export const AUDIT_PAGE_SIZE = 100;
+
+/**
+ * One page of the tail, newest first (`?page=2` is the next older one), and
+ * the links between pages, which keep the filters: a long log is read page by
+ * page instead of ending at its newest records.
+ */
+function paged<T>(
+  events: readonly T[],
+  url: URL,
+  filters: { outcome: string | undefined; name: string | undefined },
+): { rows: T[]; nav: string } {
+  const pages = Math.max(1, Math.ceil(events.length / AUDIT_PAGE_SIZE));
+  const asked = Number.parseInt(url.searchParams.get("page") ?? "1", 10);
+  const page = Number.isInteger(asked) ? Math.min(Math.max(asked, 1), pages) : 1;
+  const end = events.length - (page - 1) * AUDIT_PAGE_SIZE;
+  const start = Math.max(0, end - AUDIT_PAGE_SIZE);
+  const rows = events.slice(start, end).reverse();
+  const link = (to: number, label: string, rel: string) => {
+    const query = new URLSearchParams();
+    if (filters.name) query.set("name", filters.name);
+    if (filters.outcome) query.set("outcome", filters.outcome);
+    query.set("page", String(to));
+    return `<a rel="${rel}" href="audit?${h(query.toString())}">${label}</a>`;
+  };
+  const nav = `<p class="pager" id="pager">${page > 1 ? `${link(page - 1, "← newer", "prev")} · ` : ""}records ${events.length === 0 ? 0 : events.length - end + 1}–${events.length - start} of ${events.length} (page ${page} of ${pages})${page < pages ? ` · ${link(page + 1, "older →", "next")}` : ""}</p>`;
+  return { rows, nav };
 }
 
 /** Accesses per day over the last 14 days, refused ones stacked in red: an inline SVG, no script. */

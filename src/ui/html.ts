@@ -36,9 +36,10 @@ export function layout(title: string, body: string): string {
 }
 
 export function table(headers: readonly string[], rows: readonly string[][], id: string): string {
-  return `<table id="${id}"><thead><tr>${headers.map((x) => `<th>${h(x)}</th>`).join("")}</tr></thead><tbody>${rows
+  // A wide table scrolls in its own box, so a narrow window never clips the page.
+  return `<div class="scroll"><table id="${id}"><thead><tr>${headers.map((x) => `<th>${h(x)}</th>`).join("")}</tr></thead><tbody>${rows
     .map((cells) => `<tr>${cells.join("")}</tr>`)
-    .join("")}</tbody></table>`;
+    .join("")}</tbody></table></div>`;
 }
 
 export const STYLESHEET = `body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -53,4 +54,7 @@ td.optional{color:#7a8191}td.different{box-shadow:inset 4px 0 #3b6fd8}.tag{font-
 form label{margin-right:1rem}a.here{font-weight:600}
 .value-group{display:inline-block;min-width:1.2em;text-align:center;background:#3b6fd8;color:#fff;border-radius:3px;font-size:11px;margin-left:.4rem}
 .status-unset,.status-problem{font-size:11px;margin-left:.4rem;color:#8a1c1c}
-line.today{stroke:#1d2330;stroke-dasharray:3 3}`;
+line.today{stroke:#1d2330;stroke-dasharray:3 3}
+.scroll{overflow-x:auto;max-width:100%}header,nav{flex-wrap:wrap}nav{display:flex;row-gap:.3rem}
+main{min-width:0}svg{max-width:100%;height:auto}form label{display:inline-block}.pager{font-size:13px}
+@media (max-width:600px){figure{margin:.5rem 0}header{gap:.6rem;padding:.6rem .8rem}main{padding:.8rem}th,td{padding:.3rem .4rem}}`;

@@ -1,10 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { selectEnvironment } from "../environments/select.js";
 import { type Project, resolveProject } from "../project/open.js";
-import { providerFor } from "../providers/registry.js";
-import { schemaRefFor } from "../refs/template.js";
-import { isRequired } from "../resolve/candidates.js";
-import type { VariableSpec } from "../schema/types.js";
+import { declaredCell } from "./declared-cell.js";
 import { h, table } from "./html.js";
 
 /** The environment × variable matrix: where each variable comes from in each environment, and what is wrong. */
@@ -19,12 +16,10 @@ export function matrix(
   );
   const rows = Object.entries(project.config.variables).map(([name, spec]) => {
     const cells = environments.map((environment) => {
-      const { text, state } = cell(
-        spec,
-        environment,
-        policies.get(environment)?.secretSources ?? [],
-      );
-      const first = cell(spec, environments[0] as string, []).text;
+      const where = { baseDir: project.baseDir, processEnv };
+      const allowed = policies.get(environment)?.secretSources ?? [];
+      const { text, state } = declaredCell(name, project.config, environment, allowed, where);
+      const first = declaredCell(name, project.config, environments[0] as string, [], where).text;
       const differs = state === "ok" && text !== first ? " different" : "";
       const found = live?.columns.get(environment)?.get(name);
       const status =
@@ -104,25 +99,4 @@ export async function liveColumns(
   }
   key.fill(0);
   return columns;
-}
-
-export function cell(
-  spec: VariableSpec,
-  environment: string,
-  allowed: readonly string[],
-): { text: string; state: "ok" | "missing" | "forbidden" | "optional" } {
-  const ref = schemaRefFor(spec, environment);
-  const required = isRequired(spec, environment);
-  const hasDefault = "default" in spec && spec.default !== undefined;
-  if (ref === undefined) {
-    if (hasDefault) return { text: "default", state: "ok" };
-    return required
-      ? { text: "environment only", state: spec.secret === true ? "missing" : "ok" }
-      : { text: "optional", state: "optional" };
-  }
-  const scheme = ref.slice(0, Math.max(0, ref.indexOf("://")));
-  const kind = providerFor(scheme)?.kind ?? scheme;
-  if (spec.secret === true && allowed.length > 0 && !allowed.includes(kind))
-    return { text: `${ref} (not allowed here)`, state: "forbidden" };
-  return { text: ref, state: required ? "ok" : "optional" };
 }

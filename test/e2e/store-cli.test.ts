@@ -25,9 +25,24 @@ describe("store commands", () => {
     );
     assert.match(init.stderr, /back that file up/);
     assert.equal(init.stdout, "");
+    const keyring = readFileSync(join(dir, ".strongbox", "keyring.sbx"), "utf8");
+    // A second init is not a mistake (git init, doppler setup): it says what exists, exit 0.
     const again = await runCli(["init"], { cwd: dir });
-    assert.equal(again.code, 7);
-    assert.match(again.stderr, /a store already exists/);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /the store .*\.strongbox exists already; it is kept as it is/);
+    assert.match(again.stderr, /next: `strongbox set NAME`/);
+    assert.doesNotMatch(again.stderr, /master key written/);
+    assert.equal(readFileSync(join(dir, ".strongbox", "keyring.sbx"), "utf8"), keyring);
+    const json = await runCli(["init", "--json"], { cwd: dir });
+    assert.equal(json.code, 0);
+    assert.equal(JSON.parse(json.stdout).existed, true);
+    // Asking for another kind of store where one exists is still refused.
+    const other = await runCli(["init", "--passphrase"], {
+      cwd: dir,
+      env: { STRONGBOX_PASSPHRASE: "long enough passphrase" },
+    });
+    assert.equal(other.code, 7);
+    assert.match(other.stderr, /a store already exists/);
   });
 
   it("set from stdin, a file or --value (with a warning); get prints exactly the bytes", async () => {

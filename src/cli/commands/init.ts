@@ -68,9 +68,44 @@ ${STORE_HELP}
     const options = await storeOptions(invocation, io, { creating: true });
     const recipients = (invocation.values.recipient as string[] | undefined) ?? [];
     if (recipients.length > 0) return createRecipientStore(options, recipients, invocation, io);
-    return createKeyStore(options, invocation, io);
+    try {
+      return await createKeyStore(options, invocation, io);
+    } catch (error) {
+      if (!isPlainRerun(error, invocation)) throw error;
+      return reportExisting(options.dir, from !== undefined, invocation, io);
+    }
   },
 };
+
+/**
+ * A second plain `init` (or `init --from` after `init`) finds the store it
+ * would make: like `git init` or `doppler setup`, running it again is not a
+ * mistake, so it says what exists and exits 0. Asking for a particular kind
+ * of store (`--passphrase`) that exists already stays `E_STORE_EXISTS`:
+ * the existing store is not that kind, and pretending otherwise would mislead.
+ */
+function isPlainRerun(error: unknown, invocation: Invocation): boolean {
+  return (
+    error instanceof StrongboxError &&
+    error.code === "E_STORE_EXISTS" &&
+    invocation.values.passphrase !== true
+  );
+}
+
+function reportExisting(dir: string, scaffolded: boolean, invocation: Invocation, io: CliIo) {
+  if (invocation.values.json === true) {
+    writeJson(io, { store: dir, existed: true });
+    return EXIT_OK;
+  }
+  say(io, `strongbox: the store ${dir} exists already; it is kept as it is`);
+  say(
+    io,
+    scaffolded
+      ? "strongbox: next: `strongbox import .env --rewrite` moves the .env secrets into it"
+      : "strongbox: next: `strongbox set NAME` stores a secret, `strongbox import .env --rewrite` moves a .env file's secrets",
+  );
+  return EXIT_OK;
+}
 
 type CliStoreOptions = Awaited<ReturnType<typeof storeOptions>>;
 

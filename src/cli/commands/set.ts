@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseDuration } from "../../api/lifecycle.js";
-import { checkStoreValue, type SecretMeta } from "../../api/store.js";
+import { checkStoreValue, type SecretMeta, storeSetNotes } from "../../api/store.js";
 import { StrongboxError } from "../../errors.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
@@ -89,6 +89,14 @@ ${STORE_HELP}
     const version = store.set(name, value, meta);
     if (invocation.values.json === true) writeJson(io, { name, version });
     else say(io, `strongbox: stored ${name} version ${version}`);
+    const notes = await storeSetNotes({
+      name,
+      cwd: io.cwd,
+      env: io.env,
+      configPath: stringOption(invocation, "config"),
+      environment: stringOption(invocation, "env"),
+    });
+    for (const note of notes) say(io, `strongbox: warning: ${note}`);
     return EXIT_OK;
   },
 };
