@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { parseDotenv } from "../dotenv/parse.js";
 import { looksLikeCredential } from "../hygiene/placeholder.js";
+import { vaultProvider } from "../providers/vault/index.js";
 import { isSecretName } from "../schema/looks-secret.js";
 import type { BuiltinType } from "../schema/types.js";
 import { isCredentialVariable } from "../security/credentials.js";
@@ -123,7 +124,11 @@ export function scaffoldYaml(
       ...(variable.default === undefined ? {} : { default: variable.default }),
       ...(variable.description === undefined ? {} : { description: variable.description }),
       ...(variable.vault === true
-        ? { ref: { production: `vault://secret/{project}/{env}/app#${variable.name}` } }
+        ? {
+            ref: {
+              production: `${vaultProvider.scheme}://secret/{project}/{env}/app#${variable.name}`,
+            },
+          }
         : {}),
     };
   const named = variables.some((variable) => variable.vault === true) && project !== undefined;

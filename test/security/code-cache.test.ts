@@ -31,13 +31,13 @@ function cacheOf(dir: string, command: string) {
 describe("the CLI's code cache", () => {
   it("is written once per command, private to the user, and used as it is by the next start", () => {
     const dir = tempProject({ "strongbox.config.yaml": CONFIG });
-    const first = cli(dir, ["run", "--", "sh", "-c", 'echo "$PORT"']);
+    const first = cli(dir, ["run", "--quiet", "--", "sh", "-c", 'echo "$PORT"']);
     assert.equal(first.status, 0, first.stderr);
     assert.equal(first.stdout, "8080\n");
     const written = cacheOf(dir, "run");
     assert.equal(written.mode, 0o600);
     assert.equal(Number(statSync(join(dir, ".cache", "v8")).mode) & 0o777, 0o700);
-    const second = cli(dir, ["run", "--", "sh", "-c", 'echo "$PORT"']);
+    const second = cli(dir, ["run", "--quiet", "--", "sh", "-c", 'echo "$PORT"']);
     assert.equal(second.stdout, "8080\n", second.stderr);
     assert.equal(second.stderr, "");
     // V8 accepted it: a rejected cache would have been replaced.
@@ -54,7 +54,7 @@ describe("the CLI's code cache", () => {
         'export default { variables: { PORT: { type: "port", default: 81 } } };\n',
     });
     for (let start = 0; start < 2; start++) {
-      const result = cli(dir, ["run", "--", "sh", "-c", 'echo "$PORT"']);
+      const result = cli(dir, ["run", "--quiet", "--", "sh", "-c", 'echo "$PORT"']);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stdout, "81\n");
       assert.equal(result.stderr, "", "and no warning about how it was loaded");
@@ -91,7 +91,7 @@ describe("the CLI's code cache", () => {
 
   it("a cache directory that cannot be used costs the speed-up, not the command", () => {
     const dir = tempProject({ "strongbox.config.yaml": CONFIG, "not-a-dir": "x" });
-    const result = cli(dir, ["run", "--", "sh", "-c", 'echo "$PORT"'], {
+    const result = cli(dir, ["run", "--quiet", "--", "sh", "-c", 'echo "$PORT"'], {
       STRONGBOX_CACHE_DIR: join(dir, "not-a-dir"),
     });
     assert.equal(result.status, 0, result.stderr);
