@@ -187,12 +187,20 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
       });
   const undeclared = undeclaredKeys(withPrevious, loaded.files);
   const pass = declared.passUndeclared === true;
-  const config = pass ? withUndeclared(withPrevious, undeclared) : withPrevious;
+  const through = pass ? withUndeclared(withPrevious, undeclared, loaded.files) : undefined;
+  const config = through?.config ?? withPrevious;
   const inputs = { processEnv, files: loaded.files, environment, preResolved };
   const picked = Object.entries(config.variables)
     .filter(([name]) => !broken.has(name))
     .map(([name, spec]) =>
-      pick(name, spec, gatherCandidates(name, spec, inputs), environment, config, preResolved),
+      pick(
+        name,
+        spec,
+        through?.candidates.get(name) ?? gatherCandidates(name, spec, inputs),
+        environment,
+        config,
+        preResolved,
+      ),
     );
   registerRead(picked, environment.name);
   return {
@@ -200,7 +208,7 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
     config,
     picked,
     issues: [...schemaIssues, ...loaded.issues],
-    warnings: pass ? [] : undeclaredWarnings(withPrevious, undeclared),
+    warnings: through?.warnings ?? undeclaredWarnings(withPrevious, undeclared),
   };
 }
 
