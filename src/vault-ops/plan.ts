@@ -3,6 +3,7 @@ import { parseRef } from "../refs/ref.js";
 import { fillRefTemplate, schemaRefFor } from "../refs/template.js";
 import { rotationIn } from "../schema/rotation.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { pathSpellingRefusal } from "../vault/path-rule.js";
 
 /** One secret an environment reads from Vault. */
 export interface VaultNeed {
@@ -29,6 +30,14 @@ export function vaultNeeds(config: ConfigSpec, environment: string): VaultNeed[]
     if (!isVaultRefText(text)) continue;
     const ref = parseRef(fillRefTemplate(text, variable, spec, environment, config), variable);
     if (ref.key === undefined) continue;
+    // The path goes into policies and requests: held to the one path rule
+    // after `{env}`/`{project}` are filled in, so no name can inject or glob.
+    const refusal = pathSpellingRefusal(ref.path, false, {
+      code: "E_REF",
+      subject: `${variable} (vault://${ref.path}) in ${environment}`,
+      who: "references",
+    });
+    if (refusal !== undefined) throw refusal;
     const rotates = rotationIn(spec, environment) !== undefined;
     needs.push({
       variable,

@@ -86,13 +86,15 @@ export function policyRules(uses: readonly PathUse[]): Map<string, string[]> {
 
 /** The HCL text of a policy over `uses`, each path commented with the features it serves. */
 export function policyText(uses: readonly PathUse[]): string {
+  // Paths are escaped HCL strings as well as held to the path rule (plan.ts):
+  // a quote that slipped past the rule still could not end the string.
   const blocks: string[] = [];
   for (const [api, capabilities] of policyRules(uses)) {
     const features = uses
       .filter((use) => [...use.features].some((f) => covers(use, f, api)))
       .flatMap((use) => [...use.features].filter((f) => covers(use, f, api)));
     blocks.push(
-      `# ${[...new Set(features)].sort().join(", ")}\npath "${api}" {\n  capabilities = [${capabilities.map((c) => `"${c}"`).join(", ")}]\n}\n`,
+      `# ${[...new Set(features)].sort().join(", ")}\npath ${JSON.stringify(api)} {\n  capabilities = [${capabilities.map((c) => JSON.stringify(c)).join(", ")}]\n}\n`,
     );
   }
   return blocks.join("\n");

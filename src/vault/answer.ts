@@ -17,10 +17,24 @@ export interface Answer {
  * not a JSON object (an HTML page, `404 page not found`) comes from something
  * else at VAULT_ADDR: a web server, an ingress, a proxy's error page; so does
  * JSON with none of Vault's fields (another API). An empty body is not
- * judged (Vault answers 204 to writes).
+ * judged on a write (Vault answers 204 to writes), and is not Vault's on a
+ * read; a redirect not followed (only 307/308 to the same origin are) is not
+ * Vault's either. The fields count only in Vault's shapes: `errors` an array
+ * of strings, `data` an object (or null beside a `request_id`).
  */
-export function judgeAnswer(text: string, contentType: string | undefined): Answer {
-  if (text.trim() === "") return { body: undefined };
+export function judgeAnswer(
+  text: string,
+  contentType: string | undefined,
+  exchange: { readonly method: string; readonly status: number } = { method: "GET", status: 200 },
+): Answer {
+  // A redirect that was not followed (an SSO proxy's 302 to /login) is not Vault's answer.
+  if (exchange.status >= 300 && exchange.status < 400)
+    return { body: undefined, foreign: `a redirect (HTTP ${exchange.status}) Vault does not send` };
+  if (text.trim() === "")
+    // Vault answers 204 to writes; a read always has a body.
+    return exchange.method === "GET"
+      ? { body: undefined, foreign: "an empty body to a read" }
+      : { body: undefined };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -30,17 +44,24 @@ export function judgeAnswer(text: string, contentType: string | undefined): Answ
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     return { body: undefined, foreign: "JSON that is not an object" };
   const body = parsed as Record<string, unknown>;
-  if (!VAULT_FIELDS.some((field) => field in body) && !isHealth(body))
+  if (!vaultShaped(body) && !isHealth(body))
     return { body: undefined, foreign: "JSON without any of Vault's fields" };
   return { body };
 }
 
 /**
- * Fields one of which every Vault answer carries: a failure its `errors`, a
+ * Whether `body` carries one of the fields, in its shape, that every Vault answer carries: a failure its `errors`, a
  * logical answer (a read, a login, a listing, a mount table) its `request_id`
  * and `data` or `auth`; `sys/health` has its own (see {@link isHealth}).
  */
-const VAULT_FIELDS = ["errors", "request_id", "data", "auth", "wrap_info"];
+function vaultShaped(body: Record<string, unknown>): boolean {
+  const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  const requestId = typeof body.request_id === "string";
+  // Another API's `errors` (GraphQL, JSON:API) are objects; Vault's are strings.
+  if (Array.isArray(body.errors) && body.errors.every((e) => typeof e === "string")) return true;
+  if (isObject(body.data) || (body.data === null && requestId)) return true;
+  return requestId || isObject(body.auth) || isObject(body.wrap_info);
+}
 
 /** `sys/health`'s own fields, which Vault sends whatever its state. */
 export function isHealth(body: Record<string, unknown> | undefined): boolean {

@@ -249,7 +249,10 @@ export class VaultHttp {
               return;
             }
             const text = Buffer.concat(chunks).toString("utf8");
-            const { body, foreign } = judgeAnswer(text, res.headers["content-type"]);
+            const { body, foreign } = judgeAnswer(text, res.headers["content-type"], {
+              method: request.method,
+              status,
+            });
             registerIssuedTokens(body);
             const retryAfter = Number(res.headers["retry-after"]);
             resolve({

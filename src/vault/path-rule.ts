@@ -54,9 +54,19 @@ const HINT =
   "templates and references read secrets from secrets engines (KV, PKI, Transit, database…); log in and manage Vault with bao/vault commands or Terraform";
 
 /**
+ * The characters a path segment may hold. A path is pasted into the HCL
+ * policies `vault setup` writes and into URLs: a quote, brace or whitespace
+ * would end the policy's string and add rules, `*` and `+` make it a glob
+ * (every project's secret), `?`, `#`, `[`, `]` change what the URL or a
+ * glob means. Whatever a templated ref expands to (`{env}`) is held to it too.
+ */
+const SAFE_SEGMENT = /^[\p{L}\p{N}._\-@=,:~]+$/u;
+
+/**
  * Why `path` may not be used, decided on its spelling alone, or undefined:
  * a segment the URL or Vault would rewrite (`.`, `..`, empty, `%`, `\`,
- * control characters), or a reserved first segment.
+ * control characters), a character outside {@link SAFE_SEGMENT}, or a
+ * reserved first segment.
  */
 export function pathSpellingRefusal(
   path: string,
@@ -73,6 +83,15 @@ export function pathSpellingRefusal(
       asker.code,
       `${asker.subject}: the path has a segment Vault or the URL would rewrite (".", "..", empty, %, \\ or a control character)`,
       { hint: "write the path as Vault routes it, as in secret/data/app" },
+    );
+  const unsafe = segments.find((segment) => !SAFE_SEGMENT.test(segment));
+  if (unsafe !== undefined)
+    return new StrongboxError(
+      asker.code,
+      `${asker.subject}: the path has a segment with a character outside letters, digits and . _ - @ = , : ~ (quotes, spaces, braces, * + ? [ ] # would change a Vault policy written from it, or make it a glob)`,
+      {
+        hint: "name Vault paths with letters, digits and . _ - @ = , : ~, as in secret/shop/production/app",
+      },
     );
   const first = segments[0] ?? "";
   const why = Object.hasOwn(RESERVED_PREFIXES, first) ? RESERVED_PREFIXES[first] : undefined;
