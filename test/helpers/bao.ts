@@ -1,7 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { get as httpsGet } from "node:https";
+import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { tempProject } from "./cli.js";
@@ -167,4 +169,31 @@ export function readOnlyToken(bao: Bao): string {
       'path "secret/data/*" { capabilities = ["read"] }\npath "secret/metadata/*" { capabilities = ["read"] }\n',
   });
   return bao.cli(["token", "create", "-policy=app-read", "-field=token"]).trim();
+}
+
+/** A recording proxy in front of a server: every request path Strongbox sends, in order. */
+export interface RecordingProxy {
+  readonly addr: string;
+  readonly seen: string[];
+  close(): void;
+}
+
+/** Starts a loopback proxy to `target` that records each request's path before forwarding it. */
+export async function recordingProxy(target: string): Promise<RecordingProxy> {
+  const seen: string[] = [];
+  const server = createHttpServer((req, res) => {
+    seen.push(req.url ?? "");
+    const forward = httpRequest(
+      `${target}${req.url ?? ""}`,
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { addr: `http://127.0.0.1:${port}`, seen, close: () => server.close() };
 }

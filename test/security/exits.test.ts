@@ -1,6 +1,7 @@
 // Issue 24, items 4-6: every credential name and every credential path, generated from the
 // classification and the provider registry, tried against every way out of Strongbox.
 // Each attack is performed; the test shows it fails.
+
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,28 +21,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { StrongboxError } from "../../src/errors.js";
 import { providerCredentialFiles } from "../../src/providers/registry.js";
 import { renderFiles } from "../../src/render/render-files.js";
-import {
-  declaredCredentialVariables,
-  isCredentialVariable,
-} from "../../src/security/credentials.js";
+import { isCredentialVariable } from "../../src/security/credentials.js";
 import { credentialLocations } from "../../src/security/read-guard.js";
 import { cleanEnv, runCli, spawnCli, tempProject, writeFiles } from "../helpers/cli.js";
+import { credentialNameVariants } from "../helpers/credential-names.js";
 import { listenLoopback } from "../helpers/loopback.js";
 
 // ---------------------------------------------------------------------------------------------
 // The generated names: every declared credential, plain and under an environment's prefix,
 // and the `_FILE` form of each. A new provider's `credentials` join without an edit here.
 // ---------------------------------------------------------------------------------------------
-const NAMES = [
-  ...new Set(
-    declaredCredentialVariables().flatMap((name) => [
-      name,
-      `PRODUCTION_${name}`,
-      `${name}_FILE`,
-      `PRODUCTION_${name}_FILE`,
-    ]),
-  ),
-].sort();
+const NAMES = credentialNameVariants();
 const TAG = randomBytes(4).toString("hex");
 /** What a value looks like, so any leak in any output is found by one search. */
 const CANARY = `CANARY${TAG}`;

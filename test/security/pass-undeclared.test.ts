@@ -1,14 +1,13 @@
 // Issue 26 red team, items 1-3: what `passUndeclared: true` may pass to a child, and what an
 // undeclared-key warning may print. Each test performs the attack over generated variants.
+
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { knownSchemes } from "../../src/providers/registry.js";
-import { declaredCredentialVariables } from "../../src/security/credentials.js";
-import { type Bao, startBao } from "../helpers/bao.js";
+import { type Bao, type RecordingProxy, recordingProxy, startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
+import { credentialNameVariants } from "../helpers/credential-names.js";
 
 const TAG = randomBytes(4).toString("hex");
 const PASS = "passUndeclared: true\nvariables:\n  PORT: { default: 1 }\n";
@@ -23,16 +22,7 @@ const childEnv = (stdout: string): Record<string, string> =>
   JSON.parse(Buffer.from(stdout.trim(), "hex").toString("utf8"));
 
 // Every credential by the rule: each declared name, under an environment's prefix, and its `_FILE`.
-const NAMES = [
-  ...new Set(
-    declaredCredentialVariables().flatMap((name) => [
-      name,
-      `PRODUCTION_${name}`,
-      `${name}_FILE`,
-      `PRODUCTION_${name}_FILE`,
-    ]),
-  ),
-].sort();
+const NAMES = credentialNameVariants();
 
 describe("passUndeclared never passes a credential (red team 26, item 1)", () => {
   it("no credential name in .env reaches the child: neither the ambient canary nor the .env value", async () => {
@@ -71,28 +61,17 @@ describe("passUndeclared never passes a credential (red team 26, item 1)", () =>
 
 describe("passUndeclared never follows a reference (red team 26, item 2)", () => {
   let bao: Bao;
-  let proxy: Server;
+  let proxy: RecordingProxy;
   let proxyAddr: string;
   /** Every request path Strongbox sent to the server, through a recording proxy. */
-  const seen: string[] = [];
+  let seen: string[] = [];
   const SECRET = `rootcanary${TAG}`;
   before(async () => {
     bao = await startBao();
     bao.cli(["kv", "put", "secret/shop/production/admin", `ROOT_PASSWORD=${SECRET}`]);
-    proxy = createServer((req, res) => {
-      seen.push(req.url ?? "");
-      const forward = request(
-        `${bao.addr}${req.url ?? ""}`,
-        { method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      req.pipe(forward);
-    });
-    await new Promise<void>((done) => proxy.listen(0, "127.0.0.1", done));
-    proxyAddr = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    proxy = await recordingProxy(bao.addr);
+    proxyAddr = proxy.addr;
+    seen = proxy.seen;
   });
   after(async () => {
     proxy?.close();

@@ -3,9 +3,8 @@
 // only KV mounts. Every reserved path, in every spelling, through every entry point, against a
 // real OpenBao dev server with a non-root token; the server's audit log shows no request reached.
 import assert from "node:assert/strict";
-import { createServer, request, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { type Bao, startBao } from "../helpers/bao.js";
+import { type Bao, type RecordingProxy, recordingProxy, startBao } from "../helpers/bao.js";
 import { runCli, tempProject, writeFiles } from "../helpers/cli.js";
 
 const ENDPOINTS = [
@@ -35,9 +34,9 @@ describe("vault:// refs and templates never leave the secrets engines (real Open
   let bao: Bao;
   let token: string;
   let dir: string;
-  let proxy: Server;
+  let proxy: RecordingProxy;
   let proxyAddr: string;
-  const seen: string[] = [];
+  let seen: string[] = [];
   let baseline: string[] = [];
   const env = () => ({ VAULT_ADDR: proxyAddr, VAULT_TOKEN: token });
   const leaks = (text: string) => text.includes(token) || text.includes("cubby-secret");
@@ -45,22 +44,9 @@ describe("vault:// refs and templates never leave the secrets engines (real Open
   before(async () => {
     bao = await startBao();
     dir = tempProject();
-    // A recording proxy in front of the server: every request path Strongbox sends.
-    proxy = createServer((req, res) => {
-      seen.push(req.url ?? "");
-      const forward = request(
-        `${bao.addr}${req.url ?? ""}`,
-        { method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      req.pipe(forward);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const address = proxy.address();
-    proxyAddr = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    proxy = await recordingProxy(bao.addr);
+    proxyAddr = proxy.addr;
+    seen = proxy.seen;
     bao.cli(["namespace", "create", "ns1"]);
     bao.cli(["secrets", "enable", "-path=kv1", "-version=1", "kv"]);
     bao.cli(["secrets", "enable", "pki"]);
