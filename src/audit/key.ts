@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
 import {
+  createKeyFile,
   parseKeyText,
   readKeyFileWith,
   strongboxConfigDir,
-  writeKeyFile,
 } from "../security/key-file.js";
 
 /** The audit key's file name in the key directory, beside the stores' keys (which it is not). */
@@ -28,8 +28,10 @@ export function auditKey(
       hint: "set STRONGBOX_AUDIT_KEY to the key the log was written with",
     });
   const key = randomBytes(32);
-  writeKeyFile(file, key);
-  return key;
+  // Two first writers at once (two `run`s in a fresh HOME): the first file wins and the
+  // other reads it, so no head is signed with a key that a later rename then replaces.
+  if (createKeyFile(file, key)) return key;
+  return readKeyFileWith(file, registerSecret);
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   closeSync,
   constants,
   fsyncSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -41,6 +42,42 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o600): 
       // the temp file was renamed or never created
     }
     throw ioError(path, error);
+  }
+}
+
+/**
+ * Creates `path` holding `bytes` only if nothing is there yet, in one atomic
+ * step: a fsynced temp file hard-linked to the target (the link fails if it
+ * exists). Returns false when another writer got there first; the caller then
+ * reads theirs. For files made on first use by whichever process comes first
+ * (a key two processes would otherwise each make, the later rename silently
+ * replacing the key the earlier one already signed with).
+ */
+export function createFileExclusive(path: string, bytes: Uint8Array, mode = 0o600): boolean {
+  const dir = dirname(path);
+  const temp = join(dir, `${basename(path)}.tmp-${randomBytes(6).toString("hex")}`);
+  const flags = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
+  try {
+    const fd = openSync(temp, flags, mode);
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(temp, path);
+    syncDirectory(dir);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw ioError(path, error);
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created
+    }
   }
 }
 

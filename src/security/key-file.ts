@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { createFileExclusive, ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { untrustedReason } from "./trusted-path.js";
 
 /**
@@ -72,6 +72,15 @@ export function readKeyFileWith(path: string, record: RecordSecret): Buffer {
 export function writeKeyFile(path: string, key: Buffer): void {
   ensurePrivateDir(dirname(path));
   writeFileAtomic(path, Buffer.from(formatMasterKey(key)), 0o600);
+}
+
+/**
+ * Writes a key file only if none exists (see createFileExclusive); false when
+ * another process made it first, whose key the caller must then read and use.
+ */
+export function createKeyFile(path: string, key: Buffer): boolean {
+  ensurePrivateDir(dirname(path));
+  return createFileExclusive(path, Buffer.from(formatMasterKey(key)), 0o600);
 }
 
 /** The text a key file holds. */
