@@ -17,7 +17,11 @@
 //   <!-- snippet: not REGEX -->        the block's output must not match REGEX (an error that still exits N)
 //   <!-- snippet: fresh -->            a new project (and HOME) from this block on: a new story
 //   <!-- snippet: with TEXT => SHELL -->  the prose's placeholder TEXT (age1…) stands for SHELL
+//   <!-- snippet: file PATH -->        the block (any language: the yaml a step shows) is
+//                                      written to PATH in the project instead of being run
 //
+// A fence may be indented (a block inside a numbered step): its markers sit at the
+// same indentation and its lines lose it.
 // An unmarked block that fails, fails the suite: a snippet that stopped working.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -41,14 +45,24 @@ export interface Snippet {
   readonly fresh: boolean;
   readonly not: readonly RegExp[];
   readonly with: ReadonlyArray<readonly [string, string]>;
+  /** Where the block's text is written instead of being run (`file PATH`). */
+  readonly writes?: string;
 }
 
-const MARKER = /^<!--\s*snippet:\s*(skip|setup|exit|bao|stdin|with|fresh|not)\b\s*(.*?)\s*-->\s*$/;
+const MARKER =
+  /^\s*<!--\s*snippet:\s*(skip|setup|exit|bao|stdin|with|fresh|not|file)\b\s*(.*?)\s*-->\s*$/;
+/** An opening fence: its indentation and its language (empty for a bare fence). */
+const FENCE = /^(\s*)```\s*([\w-]*)\s*$/;
 
-/** The `sh` blocks of one markdown text, with the markers just above each fence. */
+/**
+ * The `sh` blocks of one markdown text, and the blocks marked `file PATH`, with
+ * the markers just above each fence. Every fenced block's body is passed over
+ * as a whole, so a marker or a fence quoted inside one is not read.
+ */
 export function extractSnippets(file: string, text: string): Snippet[] {
   const lines = text.split("\n");
   const wholeFile = /^<!--\s*snippets:\s*skip-file\s+(.+?)\s*-->\s*$/m.exec(text)?.[1];
+  const fileSkip: Array<[string, string]> = wholeFile === undefined ? [] : [["skip", wholeFile]];
   const snippets: Snippet[] = [];
   let markers: Array<[string, string]> = [];
   for (let index = 0; index < lines.length; index++) {
@@ -58,15 +72,19 @@ export function extractSnippets(file: string, text: string): Snippet[] {
       markers.push([marker[1] ?? "", marker[2] ?? ""]);
       continue;
     }
-    if (/^```(sh|bash|shell)\s*$/.test(line)) {
+    const fence = FENCE.exec(line);
+    if (fence !== null) {
+      const indent = fence[1] ?? "";
       const start = index + 1;
       let end = start;
-      while (end < lines.length && !/^```\s*$/.test(lines[end] ?? "")) end++;
-      const fileSkip: Array<[string, string]> =
-        wholeFile === undefined ? [] : [["skip", wholeFile]];
-      snippets.push(
-        snippetFrom(file, start, lines.slice(start, end).join("\n"), [...fileSkip, ...markers]),
-      );
+      while (end < lines.length && (lines[end] ?? "").trim() !== "```") end++;
+      const code = lines
+        .slice(start, end)
+        .map((body) => (body.startsWith(indent) ? body.slice(indent.length) : body.trimStart()))
+        .join("\n");
+      const runs = /^(sh|bash|shell)$/.test(fence[2] ?? "");
+      if (runs || markers.some(([kind]) => kind === "file"))
+        snippets.push(snippetFrom(file, start, code, [...fileSkip, ...markers]));
       index = end;
     }
     if (line.trim() !== "") markers = [];
@@ -92,6 +110,7 @@ function snippetFrom(
     setup: markers.filter(([kind]) => kind === "setup").map(([, command]) => command),
     exit: exit === undefined ? 0 : Number(exit[1]),
     ...baoMarker(markers),
+    ...writesMarker(markers),
     fresh: markers.some(([kind]) => kind === "fresh"),
     not: markers.filter(([kind]) => kind === "not").map(([, source]) => new RegExp(source)),
     stdin: markers
@@ -111,6 +130,14 @@ function baoMarker(markers: ReadonlyArray<[string, string]>): { bao: "http" | "t
   const marker = markers.find(([kind]) => kind === "bao");
   if (marker === undefined) return { bao: undefined };
   return { bao: marker[1] === "tls" ? "tls" : "http" };
+}
+
+function writesMarker(markers: ReadonlyArray<[string, string]>): { writes?: string } {
+  const marker = markers.find(([kind]) => kind === "file");
+  if (marker === undefined) return {};
+  if (marker[1] === "" || isAbsolute(marker[1]) || marker[1].split("/").includes(".."))
+    throw new Error(`file marker: "${marker[1]}" is not a path inside the project`);
+  return { writes: marker[1] };
 }
 
 /** README.md and docs/*.md, as the repository has them. */
@@ -218,6 +245,11 @@ async function runFile(snippets: readonly Snippet[]): Promise<string[]> {
       };
     }
     if (snippet.skip !== undefined) continue;
+    if (snippet.writes !== undefined) {
+      mkdirSync(dirname(join(project, snippet.writes)), { recursive: true });
+      writeFileSync(join(project, snippet.writes), `${snippet.code}\n`);
+      continue;
+    }
     const setup = snippet.setup.join("\n");
     let code = snippet.code;
     for (const [placeholder, shell] of snippet.with) code = code.replaceAll(placeholder, shell);
@@ -283,14 +315,50 @@ describe("docs snippets", () => {
     );
   });
 
+  it("reads indented fences (a numbered step's) and writes a `file` block instead of running it", () => {
+    const text = [
+      "1. The schema:",
+      "",
+      "   <!-- snippet: file conf/app.yaml -->",
+      "   ```yaml",
+      "   project: shop",
+      "     nested: kept",
+      "   ```",
+      "",
+      "2. Run it:",
+      "",
+      "   ```sh",
+      "   strongbox check \\",
+      "     --env production",
+      "   ```",
+      "```yaml",
+      "```sh",
+      "not a fence: inside the yaml block",
+      "```",
+    ].join("\n");
+    const [schema, check, ...rest] = extractSnippets("x.md", text);
+    assert.equal(rest.length, 0);
+    assert.equal(schema?.writes, "conf/app.yaml");
+    assert.equal(schema?.code, "project: shop\n  nested: kept");
+    assert.equal(check?.writes, undefined);
+    assert.equal(check?.code, "strongbox check \\\n  --env production");
+    for (const path of ["../outside", "/etc/passwd", ""])
+      assert.throws(
+        () => extractSnippets("x.md", `<!-- snippet: file ${path} -->\n\`\`\`yaml\na: 1\n\`\`\``),
+        /not a path inside the project/,
+      );
+  });
+
   it("runs every snippet not marked, in order per file, and reports the marked ones", async () => {
     const files = [...new Set(ALL.map((snippet) => snippet.file))];
     const failures: string[] = [];
     for (const file of files)
       failures.push(...(await runFile(ALL.filter((snippet) => snippet.file === file))));
     const skipped = ALL.filter((snippet) => snippet.skip !== undefined);
+    const written = ALL.filter((snippet) => snippet.skip === undefined && snippet.writes);
+    const run = ALL.length - skipped.length - written.length;
     const report = [
-      `docs snippets: ${ALL.length} found, ${ALL.length - skipped.length} run, ${skipped.length} marked skip`,
+      `docs snippets: ${ALL.length} found, ${run} run, ${written.length} written as files, ${skipped.length} marked skip`,
       ...skipped.map((snippet) => `  skip ${snippet.file}:${snippet.line}: ${snippet.skip}`),
     ].join("\n");
     process.stderr.write(`${report}\n`);
