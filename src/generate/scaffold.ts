@@ -5,6 +5,7 @@ import { parseDotenv } from "../dotenv/parse.js";
 import { looksLikeCredential } from "../hygiene/placeholder.js";
 import { vaultProvider } from "../providers/vault/index.js";
 import { isSecretName } from "../schema/looks-secret.js";
+import type { DeclaredSetting } from "../schema/settings-field.js";
 import type { BuiltinType } from "../schema/types.js";
 import { isCredentialVariable } from "../security/credentials.js";
 
@@ -22,22 +23,6 @@ export interface ScaffoldedVariable {
   readonly optional?: boolean;
   /** The allowed values of an `enum`. */
   readonly values?: readonly string[];
-}
-
-/**
- * A field of a settings class, as `init --from config.py` takes it (the
- * shape `layers/pydantic.ts` reads; declared here so generate does not lean
- * on a room of its own floor).
- */
-export interface ScaffoldField {
-  readonly envName: string;
-  readonly type: BuiltinType;
-  readonly secret: boolean;
-  readonly optional: boolean;
-  readonly hasDefault: boolean;
-  readonly default?: string | number | boolean | null;
-  readonly values?: readonly string[];
-  readonly description?: string;
 }
 
 /**
@@ -82,7 +67,7 @@ export function scaffoldVariables(text: string, source: string): ScaffoldedVaria
  * a plain field as its default (never a secret's), `Optional`/`None` as
  * optional, `Literal[...]` as an enum.
  */
-export function scaffoldFromSettings(fields: readonly ScaffoldField[]): ScaffoldedVariable[] {
+export function scaffoldFromSettings(fields: readonly DeclaredSetting[]): ScaffoldedVariable[] {
   return fields.map((field) => {
     const secret =
       field.secret || isSecretName(field.envName) || isCredentialVariable(field.envName);

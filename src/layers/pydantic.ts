@@ -1,33 +1,19 @@
+import type { DeclaredSetting } from "../schema/settings-field.js";
 import type { BuiltinType } from "../schema/types.js";
 import { type LogicalLine, logicalLines, pythonLiteral, splitArguments } from "./python-text.js";
 
 /**
  * One field of a Pydantic `BaseSettings` class, as read from the source
- * without running Python (seed 000's layer 2, `config.py`).
+ * without running Python (seed 000's layer 2, `config.py`): the declared
+ * setting and where it was written.
  */
-export interface SettingsField {
+export interface SettingsField extends DeclaredSetting {
   /** The attribute name (`database_url`). */
   readonly field: string;
-  /** The variable Pydantic reads: the alias, else the prefix and the name, upper-cased. */
-  readonly envName: string;
   /** 1-based line of the field in the file. */
   readonly line: number;
-  /** The built-in type the annotation maps to; `string` when it says nothing more. */
-  readonly type: BuiltinType;
   /** The annotation as written (`Optional[SecretStr]`). */
   readonly annotation: string;
-  /** `SecretStr`/`SecretBytes`: the app keeps it out of its own logs and reprs. */
-  readonly secret: boolean;
-  /** `Optional[...]`, `X | None`, `Union[X, None]`. */
-  readonly optional: boolean;
-  /** True when the field has a default (a literal, an expression or a `default_factory`). */
-  readonly hasDefault: boolean;
-  /** The default when it is a Python literal (`None` is `null`); absent for an expression. */
-  readonly default?: string | number | boolean | null;
-  /** `Literal["a", "b"]`: the allowed values. */
-  readonly values?: readonly string[];
-  /** `Field(description=…)`, else the `#` comment right above the field. */
-  readonly description?: string;
 }
 
 /** A settings class found in a file. */
