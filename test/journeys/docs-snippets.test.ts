@@ -132,6 +132,30 @@ function baoMarker(markers: ReadonlyArray<[string, string]>): { bao: "http" | "t
   return { bao: marker[1] === "tls" ? "tls" : "http" };
 }
 
+/**
+ * Bare fences (no language) whose first command is `strongbox …` or `bao …`:
+ * commands the suite does not see. Labelled ```sh they run (or say why not);
+ * a synopsis is ```text.
+ */
+export function unlabeledCommands(file: string, text: string): string[] {
+  const lines = text.split("\n");
+  const found: string[] = [];
+  for (let index = 0; index < lines.length; index++) {
+    const fence = FENCE.exec(lines[index] ?? "");
+    if (fence === null) continue;
+    let end = index + 1;
+    while (end < lines.length && (lines[end] ?? "").trim() !== "```") end++;
+    const first = lines
+      .slice(index + 1, end)
+      .map((line) => line.trim())
+      .find((line) => line !== "" && !line.startsWith("#"));
+    if (fence[2] === "" && first !== undefined && /^(\$ )?(strongbox|bao) /.test(first))
+      found.push(`${file}:${index + 1}`);
+    index = end;
+  }
+  return found;
+}
+
 function writesMarker(markers: ReadonlyArray<[string, string]>): { writes?: string } {
   const marker = markers.find(([kind]) => kind === "file");
   if (marker === undefined) return {};
@@ -342,6 +366,13 @@ describe("docs snippets", () => {
     assert.equal(schema?.code, "project: shop\n  nested: kept");
     assert.equal(check?.writes, undefined);
     assert.equal(check?.code, "strongbox check \\\n  --env production");
+    assert.deepEqual(
+      unlabeledCommands(
+        "z.md",
+        "```\n# cron\nstrongbox rotate --due\n```\n```text\nstrongbox X\n```\n```\nsbf1.<key id>\n```",
+      ),
+      ["z.md:1"],
+    );
     for (const path of ["../outside", "/etc/passwd", ""])
       assert.throws(
         () => extractSnippets("x.md", `<!-- snippet: file ${path} -->\n\`\`\`yaml\na: 1\n\`\`\``),
@@ -357,9 +388,14 @@ describe("docs snippets", () => {
     const skipped = ALL.filter((snippet) => snippet.skip !== undefined);
     const written = ALL.filter((snippet) => snippet.skip === undefined && snippet.writes);
     const run = ALL.length - skipped.length - written.length;
+    const unlabeled = documents().flatMap((file) =>
+      unlabeledCommands(file, readFileSync(join(ROOT, file), "utf8")),
+    );
     const report = [
       `docs snippets: ${ALL.length} found, ${run} run, ${written.length} written as files, ${skipped.length} marked skip`,
       ...skipped.map((snippet) => `  skip ${snippet.file}:${snippet.line}: ${snippet.skip}`),
+      `command blocks without a language, so not run (label them sh): ${unlabeled.length}`,
+      ...unlabeled.map((where) => `  unlabeled ${where}`),
     ].join("\n");
     process.stderr.write(`${report}\n`);
     assert.deepEqual(failures, [], failures.join("\n\n"));
