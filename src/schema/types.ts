@@ -185,6 +185,12 @@ export interface EnvironmentSpec {
   /** Allow a secret to fall back to its schema default. Default true in `local` only; never in production. */
   readonly allowSecretDefaults?: boolean;
   /**
+   * Whether `--break-glass REASON` may let secrets of this pure-mode
+   * environment come from its other sources for one audited invocation.
+   * Default true; `false` forbids it.
+   */
+  readonly breakGlass?: boolean;
+  /**
    * What `check` does with an expired secret or an overdue rotation: `warn`, or
    * `enforce` (fail with E_OVERDUE). Default: enforce in production, warn elsewhere.
    */
