@@ -174,7 +174,7 @@ async function check(
     case "smtp":
       return smtp(value, signal);
     default:
-      return s3(s3Connection(name, value, spec, context), signal);
+      return s3(s3Connection(value, spec, context), signal);
   }
 }
 
@@ -183,12 +183,7 @@ async function check(
  * the normal way; without that mapping, the AWS variables (the schema's,
  * else the environment's).
  */
-function s3Connection(
-  name: string,
-  value: string,
-  spec: SmokeSpecObject,
-  context: Context,
-): S3Connection {
+function s3Connection(value: string, spec: SmokeSpecObject, context: Context): S3Connection {
   const named = spec.s3;
   if (named === undefined) {
     const pick = (variable: string) => context.values.get(variable) ?? context.env[variable];
