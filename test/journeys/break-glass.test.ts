@@ -156,6 +156,18 @@ describe("journey: break-glass in pure Vault mode (TLS OpenBao up, then down)", 
     for (const value of [EMERGENCY_SESSION, EMERGENCY_DB, VAULT_SESSION])
       assert.ok(!readFileSync(log, "utf8").includes(value), "no value in the audit log");
     await j.step(["audit", "verify"], { stderr: [/ok: \d+ records .*chain intact/] });
+    await j.step(["audit", "--action", "break-glass", "--format", "json"], {
+      stdout: [
+        /"reason": "INC-1234 vault down"/,
+        /"variables": \[\s*"SESSION_SECRET",\s*"DATABASE_URL"\s*\]/,
+      ],
+    });
+    j.note("outside pure mode a break-glass changes nothing, and says so");
+    await j.step(["check", "--env", "local", "--break-glass", "drill"], {
+      code: 4,
+      stderr: [/--break-glass has no effect in environment "local"/],
+      not: [/BREAK-GLASS/],
+    });
 
     j.note("the audit log cannot be written (its directory is a file): nothing is released");
     await j.step(run("--break-glass", "INC-1234 vault down"), {
