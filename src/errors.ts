@@ -58,7 +58,8 @@ export type ErrorCode =
   | "E_INTERNAL"
   | "E_STORE_KEY_ROLLBACK"
   | "E_STORE_UNTRUSTED"
-  | "E_NOT_EXECUTABLE";
+  | "E_NOT_EXECUTABLE"
+  | "E_BREAK_GLASS";
 
 /** One problem found while loading or resolving configuration. */
 export interface Issue {

@@ -25,7 +25,8 @@ export interface AuditEvent {
     | "keyring-trust"
     | "resolve"
     | "init"
-    | "checkpoint";
+    | "checkpoint"
+    | "break-glass";
   /** The environment of a resolution. */
   readonly environment?: string;
   /** The schema variable read by a resolution. */
@@ -60,6 +61,10 @@ export interface AuditEvent {
   readonly records?: number;
   /** A checkpoint opening a segment: the segment just closed. */
   readonly segment?: string;
+  /** A break-glass: the operator's reason, as given to `--break-glass`. */
+  readonly reason?: string;
+  /** A break-glass: the secrets that did not come from the pure-mode source (names only). */
+  readonly variables?: readonly string[];
   /** The process that read it. */
   readonly pid: number;
   /** Who is behind it: user, host, command, git author, CI job (added by the sink). */

@@ -32,6 +32,19 @@ export const RESOLVE_OPTIONS: OptionSpecs = {
   help: { type: "boolean", short: "h" },
 };
 
+/** `--break-glass REASON`, for the commands that release values under pure mode's policy. */
+export const BREAK_GLASS_OPTIONS: OptionSpecs = {
+  "break-glass": { type: "string" },
+};
+
+export const BREAK_GLASS_HELP = `      --break-glass REASON
+                      pure Vault mode (production) only: let secrets come from the
+                      environment's other sources (its .env files, the process
+                      environment) where Vault fails, for this one invocation;
+                      recorded in the audit log (reason, who, which names) before
+                      any value is released; refused when the config says
+                      breakGlass: false or the record cannot be written`;
+
 export const RESOLVE_HELP = `  -e, --env NAME      environment (default: $STRONGBOX_ENV, the config's default, or local)
   -f, --file PATH     a .env file to read; repeatable, later files win (replaces the environment's files)
   -c, --config PATH   the config file (default: strongbox.config.ts or .yaml here or above)

@@ -59,6 +59,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_STORE_UNTRUSTED: 8,
   // The shells' convention: 127 the command was not found, 126 found but not executable.
   E_NOT_EXECUTABLE: 126,
+  // A break-glass the config forbids, or one that could not be recorded: nothing was released.
+  E_BREAK_GLASS: 4,
 };
 
 export const EXIT_OK = 0;

@@ -1,3 +1,4 @@
+import { StrongboxError } from "../errors.js";
 import { openProject, type Project, resolveProject } from "../project/open.js";
 import { maskedValues } from "../redact/redactor.js";
 import { registeredRedactor, registerSecret } from "../redact/registry.js";
@@ -29,6 +30,21 @@ export function maskInOutput(name: string, value: string): void {
   registerSecret(name, value);
 }
 
+/**
+ * The `--break-glass` request, when the command offers the option and it was
+ * given. Only the flag asks for it: no variable does, so a child of `run`
+ * never inherits a broken glass.
+ */
+function breakGlassOption(invocation: Invocation): { reason: string } | undefined {
+  const reason = invocation.values["break-glass"];
+  if (reason === undefined) return undefined;
+  if (typeof reason !== "string" || reason.trim() === "")
+    throw new StrongboxError("E_USAGE", "--break-glass needs a reason", {
+      hint: 'name the incident, as in --break-glass "INC-1234 vault down"',
+    });
+  return { reason };
+}
+
 /** {@link resolveForCli} for a project the command has already opened. */
 export async function resolveOpenProject(
   project: Project,
@@ -41,11 +57,13 @@ export async function resolveOpenProject(
     processEnv: io.env,
     cwd: io.cwd,
     passphrase: async () => (await promptHidden(io, "store passphrase: ")) ?? "",
+    breakGlass: breakGlassOption(invocation),
   });
   for (const { name, value } of maskedValues(resolution.entries)) registerSecret(name, value);
   // `run` masks its child's output with every value the process read: the resolved ones,
   // and the credentials Strongbox used to read them.
   io.redactor = registeredRedactor();
-  for (const warning of resolution.warnings ?? []) say(io, `strongbox: warning: ${warning}`);
+  for (const warning of resolution.warnings ?? [])
+    say(io, `strongbox: ${warning.startsWith("BREAK-GLASS") ? "" : "warning: "}${warning}`);
   return resolution;
 }

@@ -65,12 +65,5 @@ export function checkLifecycle(name: string, spec: VariableSpec): Issue[] {
       add(`${field} must be a list of names`);
   }
   if (spec.owner !== undefined && typeof spec.owner !== "string") add("owner must be a string");
-  if (
-    spec.smoke !== undefined &&
-    spec.smoke !== true &&
-    spec.smoke !== false &&
-    spec.smoke !== "critical"
-  )
-    add('smoke must be true, false or "critical"');
   return issues;
 }

@@ -4,6 +4,7 @@ import { type Issue, issue } from "../errors.js";
 import { knownSchemes, providerConfigs, providerFor } from "../providers/registry.js";
 import { parseRef } from "../refs/ref.js";
 import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
+import { smokeSpecProblems } from "../schema/smoke-spec.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import { checkLifecycle } from "./check-lifecycle.js";
@@ -116,6 +117,10 @@ function checkConfig(config: ConfigSpec): Issue[] {
   const seen = new Map<string, string>();
   for (const [name, spec] of Object.entries(config.variables)) {
     issues.push(...checkVariable(name, spec));
+    for (const message of smokeSpecProblems(spec?.smoke, (other) =>
+      Object.hasOwn(config.variables, other),
+    ))
+      issues.push(issue("E_SCHEMA", `${name}: ${message}`, { variable: name }));
     for (const other of Array.isArray(spec?.rotatesWith) ? spec.rotatesWith : [])
       if (!Object.hasOwn(config.variables, other))
         issues.push(

@@ -12,6 +12,7 @@ export const ENV_KEYS: ReadonlySet<string> = new Set([
   "allowSecretDefaults",
   "lifecycle",
   "credentialPrefix",
+  "breakGlass",
 ]);
 
 type Add = (message: string, hint?: string) => void;
@@ -76,6 +77,8 @@ function checkEnvironment(
   if (isProductionName(name) && spec?.allowSecretDefaults === true) {
     add("secrets may never fall back to defaults in production", "remove allowSecretDefaults here");
   }
+  if (spec?.breakGlass !== undefined && typeof spec.breakGlass !== "boolean")
+    add("breakGlass must be true or false", "breakGlass: false forbids --break-glass here");
   if (spec?.lifecycle !== undefined && spec.lifecycle !== "warn" && spec.lifecycle !== "enforce")
     add('lifecycle must be "warn" or "enforce"');
 }

@@ -20,9 +20,15 @@ export interface SourceFacts {
 /**
  * The one place that decides whether a value may be used in an environment.
  * Returns the problem, or undefined when the value is allowed. Only secrets are
- * restricted; plain configuration may come from anywhere.
+ * restricted; plain configuration may come from anywhere. `breakGlass` (an
+ * audited `--break-glass` in a pure-mode environment) lifts the source rule
+ * alone: defaults, committed literals and root credentials stay refused.
  */
-export function checkPolicy(env: Environment, facts: SourceFacts): Issue | undefined {
+export function checkPolicy(
+  env: Environment,
+  facts: SourceFacts,
+  breakGlass = false,
+): Issue | undefined {
   if (!facts.secret) return undefined;
   const variable = facts.variable;
   if (facts.source === "default") {
@@ -56,7 +62,7 @@ export function checkPolicy(env: Environment, facts: SourceFacts): Issue | undef
       },
     );
   }
-  if (!env.secretSources.includes(facts.source)) {
+  if (!breakGlass && !env.secretSources.includes(facts.source)) {
     return issue(
       "E_FORBIDDEN_SOURCE",
       `${variable}: secrets in environment "${env.name}" may only come from ${allowedWords(env)}; this one came from ${facts.place}`,

@@ -15,6 +15,8 @@ export interface Environment {
   readonly secretSources: readonly SourceKind[];
   readonly allowInlineSecrets: boolean;
   readonly allowSecretDefaults: boolean;
+  /** `--break-glass` is allowed here (it only has an effect in pure mode). */
+  readonly breakGlass: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -116,6 +118,7 @@ function settle(
     allowInlineSecrets: spec.allowInlineSecrets ?? false,
     allowSecretDefaults:
       !production && (spec.allowSecretDefaults ?? base?.allowSecretDefaults ?? false),
+    breakGlass: spec.breakGlass !== false,
   };
 }
 

@@ -212,8 +212,14 @@ export async function smtp(text: string, signal: AbortSignal): Promise<string> {
   }
 }
 
-export async function http(url: string, signal: AbortSignal): Promise<string> {
-  credentialTransport(new URL(url), /^https:/i.test(url), "use https://");
+/**
+ * GET a URL and expect no server error, following no redirect. A secret
+ * variable's URL is a credential as a whole (a key in its path or query), so
+ * it goes only over TLS, as userinfo does.
+ */
+export async function http(url: string, secret: boolean, signal: AbortSignal): Promise<string> {
+  const parsed = new URL(url);
+  credentialTransport(parsed, parsed.protocol === "https:", "use https://", secret);
   let response: Response;
   try {
     response = await fetch(withoutOptOut(url), { method: "GET", redirect: "manual", signal });
@@ -226,20 +232,21 @@ export async function http(url: string, signal: AbortSignal): Promise<string> {
   return `HTTP ${response.status}`;
 }
 
-export async function s3(
-  value: string,
-  values: ReadonlyMap<string, string>,
-  env: Readonly<Record<string, string | undefined>>,
-  signal: AbortSignal,
-): Promise<string> {
-  const pick = (name: string) => values.get(name) ?? env[name];
-  const bucket = value.replace(/^s3:\/\//i, "").split("/")[0] ?? value;
+/** Where a bucket check connects, and with what (values never printed). */
+export interface S3Connection {
+  readonly bucket: string;
+  readonly keyId: string | undefined;
+  readonly secret: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+}
+
+export async function s3(connection: S3Connection, signal: AbortSignal): Promise<string> {
+  const { keyId, secret, endpoint } = connection;
+  const bucket = connection.bucket.replace(/^s3:\/\//i, "").split("/")[0] ?? connection.bucket;
   const sdk = await importModule<typeof import("@aws-sdk/client-s3")>("@aws-sdk/client-s3");
-  const keyId = pick("AWS_ACCESS_KEY_ID");
-  const secret = pick("AWS_SECRET_ACCESS_KEY");
-  const endpoint = pick("AWS_ENDPOINT_URL_S3") ?? pick("AWS_ENDPOINT_URL");
   const client = new sdk.S3Client({
-    region: pick("AWS_REGION") ?? pick("AWS_DEFAULT_REGION") ?? "us-east-1",
+    region: connection.region ?? "us-east-1",
     ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
     ...(keyId && secret ? { credentials: { accessKeyId: keyId, secretAccessKey: secret } } : {}),
     maxAttempts: 2,

@@ -35,7 +35,8 @@ export function assertUnambiguousTransport(url: URL): void {
 
 /**
  * The one rule for every check that sends a credential from the URL (a
- * PostgreSQL, Redis or SMTP password, HTTP userinfo): it goes only over TLS,
+ * PostgreSQL, Redis or SMTP password, HTTP userinfo, the whole URL of a secret
+ * variable, whose path or query may hold a key): it goes only over TLS,
  * unless the URL says explicitly that plaintext is meant: `strongbox-plaintext=1`
  * in its query (any protocol) or, for PostgreSQL, `sslmode=disable` with nothing
  * else asking for TLS (libpq's own spelling, since libpq refuses unknown
@@ -43,9 +44,14 @@ export function assertUnambiguousTransport(url: URL): void {
  * Called with `tls` true once the transport is TLS (as the client itself
  * decided it); throws before anything secret is written otherwise.
  */
-export function credentialTransport(url: URL, tls: boolean, howToGetTls: string): void {
+export function credentialTransport(
+  url: URL,
+  tls: boolean,
+  howToGetTls: string,
+  wholeUrlIsSecret = false,
+): void {
   assertUnambiguousTransport(url);
-  if (tls || !carriesCredential(url) || optedOut(url)) return;
+  if (tls || !(wholeUrlIsSecret || carriesCredential(url)) || optedOut(url)) return;
   throw new SmokeFailure(
     `not sending the credential without TLS: ${howToGetTls}, or opt out with ?${PLAINTEXT_OPT_OUT}=1 in the URL`,
   );

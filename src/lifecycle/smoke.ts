@@ -1,7 +1,16 @@
 import { registerVocabulary } from "../redact/registry.js";
 import type { Resolution } from "../resolve/types.js";
+import {
+  type HttpsSmokeSpec,
+  type S3SmokeSpec,
+  type SmokeSpec,
+  type SmokeSpecObject,
+  smokeCritical,
+  smokeDeclared,
+} from "../schema/smoke-spec.js";
 import type { ConfigSpec } from "../schema/types.js";
-import { assertUnambiguousTransport, withTimeout } from "./smoke-transport.js";
+import type { S3Connection } from "./smoke-checks.js";
+import { assertUnambiguousTransport, SmokeFailure, withTimeout } from "./smoke-transport.js";
 
 export {
   assertUnambiguousTransport,
@@ -10,7 +19,7 @@ export {
 } from "./smoke-transport.js";
 
 /** What a smoke check knows how to check; printed in its results, so never masked. */
-export const SMOKE_KINDS = ["postgres", "redis", "http", "s3", "smtp", "unknown"] as const;
+export const SMOKE_KINDS = ["postgres", "redis", "http", "https", "s3", "smtp", "unknown"] as const;
 export type SmokeKind = (typeof SMOKE_KINDS)[number];
 registerVocabulary(SMOKE_KINDS);
 
@@ -18,7 +27,10 @@ registerVocabulary(SMOKE_KINDS);
 export interface SmokeResult {
   readonly variable: string;
   readonly kind: SmokeKind;
+  /** Passed, or skipped. */
   readonly ok: boolean;
+  /** An optional variable that is unset: nothing was checked, and that is not a failure. */
+  readonly skipped?: true;
   /** What was checked and what happened (a status, an error code), never a value. */
   readonly detail: string;
   readonly ms: number;
@@ -31,72 +43,100 @@ export interface SmokeOptions {
   readonly criticalOnly?: boolean;
   /** Per check (default 5 s). */
   readonly timeoutMs?: number;
-  /** Where S3 credentials and region come from when the schema does not resolve them. */
+  /** Where S3 credentials and region come from when the schema does not name them. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What every check of one smoke run shares. */
+interface Context {
+  readonly values: ReadonlyMap<string, string>;
+  readonly required: ReadonlyMap<string, boolean>;
+  readonly secret: ReadonlyMap<string, boolean>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly timeoutMs: number;
 }
 
 /**
  * Checks the resolved configuration against the real services it points at:
- * for each variable declared `smoke: true` or `"critical"`, a PostgreSQL URL
- * connects and runs `SELECT 1`, a Redis URL authenticates and answers `PING`,
- * an HTTP(S) URL answers without a server error, an SMTP URL greets, answers
- * EHLO and accepts its credentials (AUTH PLAIN, after STARTTLS), and a `*_BUCKET` can be
- * listed with the AWS credentials the configuration (or environment) holds.
- * In parallel, each under a timeout; results name the variable and what
- * happened, never a value. A check sends a URL's credential only over TLS
- * unless the URL opts out ({@link credentialTransport}).
+ * for each variable declared `smoke: true`, `"critical"` or a mapping, a
+ * PostgreSQL URL connects and runs `SELECT 1`, a Redis URL authenticates and
+ * answers `PING`, an HTTP(S) URL answers without a server error, an SMTP URL
+ * greets, answers EHLO and accepts its credentials (AUTH PLAIN, after
+ * STARTTLS), a bucket can be listed (its connection from the variables
+ * `smoke.s3` names, else the AWS variables), and `smoke.https` sends the
+ * value to an HTTPS API in a header or the URL and expects a status. In
+ * parallel, each under a timeout; an optional variable that is unset is
+ * skipped. Results name the variable and what happened, never a value. A
+ * credential goes only over TLS ({@link credentialTransport},
+ * `httpsTemplateProblem`).
  */
 export async function smokeTest(
   config: ConfigSpec,
   resolution: Resolution,
   options: SmokeOptions = {},
 ): Promise<SmokeResult[]> {
-  const values = new Map(
-    resolution.entries.flatMap((entry) =>
-      entry.raw === undefined ? [] : [[entry.name, entry.raw] as const],
+  const context: Context = {
+    values: new Map(
+      resolution.entries.flatMap((entry) =>
+        entry.raw === undefined ? [] : [[entry.name, entry.raw] as const],
+      ),
     ),
-  );
-  const timeoutMs = options.timeoutMs ?? 5000;
+    required: new Map(resolution.entries.map((e) => [e.name, e.provenance.required] as const)),
+    secret: new Map(resolution.entries.map((e) => [e.name, e.secret] as const)),
+    env: options.env ?? {},
+    timeoutMs: options.timeoutMs ?? 5000,
+  };
   const checks = Object.entries(config.variables).filter(
     ([, spec]) =>
-      spec.smoke === "critical" || (spec.smoke === true && options.criticalOnly !== true),
+      smokeDeclared(spec.smoke) && (smokeCritical(spec.smoke) || options.criticalOnly !== true),
   );
-  return Promise.all(
-    checks.map(async ([name, spec]): Promise<SmokeResult> => {
-      const critical = spec.smoke === "critical";
-      const value = values.get(name);
-      const started = Date.now();
-      const done = (kind: SmokeResult["kind"], ok: boolean, detail: string): SmokeResult => ({
-        variable: name,
-        kind,
-        ok,
-        detail,
-        ms: Date.now() - started,
-        critical,
-      });
-      if (value === undefined) return done("unknown", false, "not set in this environment");
-      const kind = kindOf(name, value);
-      if (kind === "unknown")
-        return done(
-          kind,
-          false,
-          "cannot tell which service this is (a postgres://, redis://, smtp://, http(s):// URL or a *_BUCKET)",
-        );
-      try {
-        const detail = await withTimeout(
-          (signal) => check(kind, value, values, options.env ?? {}, signal),
-          timeoutMs,
-          kind,
-        );
-        return done(kind, true, detail);
-      } catch (error) {
-        return done(kind, false, (error as Error).message);
-      }
-    }),
-  );
+  return Promise.all(checks.map(([name, spec]) => checkOne(name, spec.smoke, context)));
 }
 
-function kindOf(name: string, value: string): SmokeResult["kind"] {
+async function checkOne(
+  name: string,
+  smoke: SmokeSpec | undefined,
+  context: Context,
+): Promise<SmokeResult> {
+  const critical = smokeCritical(smoke);
+  const started = Date.now();
+  const done = (kind: SmokeKind, ok: boolean, detail: string, skipped = false): SmokeResult => ({
+    variable: name,
+    kind,
+    ok,
+    ...(skipped ? { skipped: true as const } : {}),
+    detail,
+    ms: Date.now() - started,
+    critical,
+  });
+  const spec = typeof smoke === "object" ? smoke : {};
+  const value = context.values.get(name);
+  const kind = kindOf(name, value ?? "", spec);
+  if (value === undefined)
+    return context.required.get(name) === false
+      ? done(kind, true, "skipped: optional and not set in this environment", true)
+      : done(kind, false, "not set in this environment");
+  if (kind === "unknown")
+    return done(
+      kind,
+      false,
+      "cannot tell which service this is (a postgres://, redis://, smtp://, http(s):// URL or a *_BUCKET; or say how with smoke: { https: … } or { s3: … })",
+    );
+  try {
+    const detail = await withTimeout(
+      (signal) => check(kind, name, value, spec, context, signal),
+      context.timeoutMs,
+      kind,
+    );
+    return done(kind, true, detail);
+  } catch (error) {
+    return done(kind, false, (error as Error).message);
+  }
+}
+
+function kindOf(name: string, value: string, spec: SmokeSpecObject): SmokeKind {
+  if (spec.https !== undefined) return "https";
+  if (spec.s3 !== undefined) return "s3";
   if (/^postgres(ql)?:\/\//i.test(value)) return "postgres";
   if (/^rediss?:\/\//i.test(value)) return "redis";
   if (/^smtps?:\/\//i.test(value)) return "smtp";
@@ -106,10 +146,11 @@ function kindOf(name: string, value: string): SmokeResult["kind"] {
 }
 
 async function check(
-  kind: SmokeResult["kind"],
+  kind: SmokeKind,
+  name: string,
   value: string,
-  values: ReadonlyMap<string, string>,
-  env: Readonly<Record<string, string | undefined>>,
+  spec: SmokeSpecObject,
+  context: Context,
   signal: AbortSignal,
 ): Promise<string> {
   // Before any connection, whatever the URL carries: a URL whose TLS settings read two ways is refused.
@@ -123,10 +164,52 @@ async function check(
     case "redis":
       return redis(value, signal);
     case "http":
-      return http(value, signal);
+      return http(value, context.secret.get(name) === true, signal);
+    case "https":
+      return (await import("./smoke-https.js")).httpsRequest(
+        spec.https as HttpsSmokeSpec,
+        value,
+        signal,
+      );
     case "smtp":
       return smtp(value, signal);
     default:
-      return s3(value, values, env, signal);
+      return s3(s3Connection(value, spec, context), signal);
   }
+}
+
+/**
+ * The bucket check's connection: from the variables `smoke.s3` names, resolved
+ * the normal way; without that mapping, the AWS variables (the schema's,
+ * else the environment's).
+ */
+function s3Connection(value: string, spec: SmokeSpecObject, context: Context): S3Connection {
+  const named = spec.s3;
+  if (named === undefined) {
+    const pick = (variable: string) => context.values.get(variable) ?? context.env[variable];
+    return {
+      bucket: value,
+      keyId: pick("AWS_ACCESS_KEY_ID"),
+      secret: pick("AWS_SECRET_ACCESS_KEY"),
+      endpoint: pick("AWS_ENDPOINT_URL_S3") ?? pick("AWS_ENDPOINT_URL"),
+      region: pick("AWS_REGION") ?? pick("AWS_DEFAULT_REGION"),
+    };
+  }
+  const read = (field: keyof S3SmokeSpec) => {
+    const variable = named[field];
+    return variable === undefined ? undefined : context.values.get(variable);
+  };
+  const keyId = read("accessKey");
+  const secret = read("secretKey");
+  if ((keyId === undefined) !== (secret === undefined))
+    throw new SmokeFailure(
+      `${keyId === undefined ? named.accessKey : named.secretKey} is not set, and ${keyId === undefined ? named.secretKey : named.accessKey} is: set both or neither`,
+    );
+  return {
+    bucket: named.bucket === undefined ? value : (read("bucket") ?? value),
+    keyId,
+    secret,
+    endpoint: read("endpoint"),
+    region: read("region"),
+  };
 }

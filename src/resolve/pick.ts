@@ -27,20 +27,20 @@ export interface Picked {
  * Outside pure Vault mode, when Vault cannot be reached for a variable's
  * reference, the next source that holds a literal value (a later file, the
  * schema default) is used instead, with a warning. Pure Vault mode never falls
- * back: there, an unreachable Vault stops the start.
+ * back: there, an unreachable Vault stops the start, unless an audited
+ * `--break-glass` is in force (then any failed read falls back).
  */
 export function fallBack(
   p: Picked,
   outcomes: Map<PendingRef, RefOutcome>,
   environment: Environment,
+  breakGlass = false,
 ): { picked: Picked; warning: string } | undefined {
   const outcome = p.pending === undefined ? undefined : outcomes.get(p.pending);
-  if (
-    outcome === undefined ||
-    outcome.ok ||
-    !isTransientCode(outcome.issue.code) ||
-    isPureVault(environment)
-  )
+  if (outcome === undefined || outcome.ok) return undefined;
+  // A broken glass stands in for any failed read (down, sealed, denied, missing): the operator
+  // asked for the other sources, and the record names every variable they supplied.
+  if (!breakGlass && (!isTransientCode(outcome.issue.code) || isPureVault(environment)))
     return undefined;
   // A literal is any value that is not a reference: `http://localhost:9000` is a
   // literal URL, not a reference Strongbox would have to read.
@@ -61,7 +61,7 @@ export function fallBack(
   const { pending: _pending, problem: _problem, ...rest } = p;
   return {
     picked: { ...rest, candidates, winner: replacement },
-    warning: `${p.name}: ${sourceWords(outcome.kind ?? "")} could not be reached (${outcome.issue.code}); using ${replacement.place} instead, as environment "${environment.name}" allows`,
+    warning: `${p.name}: ${sourceWords(outcome.kind ?? "")} could not be reached (${outcome.issue.code}); using ${replacement.place} instead, as ${breakGlass ? "--break-glass" : `environment "${environment.name}"`} allows`,
   };
 }
 

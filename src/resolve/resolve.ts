@@ -9,8 +9,17 @@ import {
 } from "../environments/select.js";
 import type { Issue } from "../errors.js";
 import { MIN_MASK_LENGTH } from "../redact/redactor.js";
-import type { ConfigSpec } from "../schema/types.js";
+import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 import type { ReadScope } from "../security/read-guard.js";
+import {
+  type BreakGlassReport,
+  type BreakGlassRequest,
+  breakGlassFor,
+  breakGlassWarning,
+  outsidePure,
+  recordBreakGlass,
+  referenceFirst,
+} from "./break-glass.js";
 import { gatherCandidates } from "./candidates.js";
 import { loadDotenvFiles } from "./dotenv-files.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
@@ -65,6 +74,13 @@ export interface ResolveOptions {
    * passes the project's own scope.
    */
   readonly reads?: ReadScope;
+  /**
+   * `--break-glass REASON`: in a pure-mode environment, secrets may come from
+   * the environment's other sources for this one resolution (Vault still
+   * first where it answers), recorded in the audit sink before anything is
+   * released. Refused where the config forbids it or nothing can record it.
+   */
+  readonly breakGlass?: BreakGlassRequest | undefined;
 }
 
 /** A step the resolver cannot take by itself: reading references, or awaiting a validator. */
@@ -96,6 +112,8 @@ interface Plan {
   readonly issues: Issue[];
   /** `.env` keys the schema does not declare, one line each (unless passed through). */
   readonly warnings: readonly string[];
+  /** The break-glass in force, when one was asked for in a pure-mode environment. */
+  readonly glass: BreakGlassRequest | undefined;
 }
 
 /**
@@ -111,7 +129,7 @@ export function* resolveSteps(
 ): Generator<Step, Resolution, StepResult> {
   const plan = planResolution(declared, options);
   if (!("picked" in plan)) return plan;
-  const { environment, config, picked, issues } = plan;
+  const { environment, config, picked, issues, glass } = plan;
   const pending = picked.flatMap((p) => (p.pending === undefined ? [] : [p.pending]));
   const warnings: string[] = [];
   const mismatch = environmentMismatch(declared, options.environment, options.processEnv ?? {});
@@ -139,10 +157,10 @@ export function* resolveSteps(
   const events: AuditEvent[] = [];
   const now = (options.now ?? (() => new Date()))().toISOString();
   for (const original of picked) {
-    const fallback = fallBack(original, outcomes, environment);
+    const fallback = fallBack(original, outcomes, environment, glass !== undefined);
     const p = fallback?.picked ?? original;
     if (fallback !== undefined) warnings.push(fallback.warning);
-    const settled = yield* settle(p, outcomes, environment);
+    const settled = yield* settle(p, outcomes, environment, glass !== undefined);
     entries.push(settled.entry);
     if (settled.issue !== undefined) issues.push(settled.issue);
     // A value handed over by `strongbox run` was recorded when the parent read it.
@@ -150,10 +168,32 @@ export function* resolveSteps(
       events.push(auditEvent(p, settled, environment, now, options.audit));
   }
   warnings.push(...shortSecretWarnings(entries), ...plan.warnings);
+  const broken = glass === undefined ? undefined : brokenGlass(glass, entries, environment);
+  if (broken !== undefined) {
+    const unrecordedGlass = recordBreakGlass(options.audit, environment, broken, now);
+    if (unrecordedGlass !== undefined) issues.push(unrecordedGlass);
+    warnings.unshift(breakGlassWarning(environment, broken));
+  }
   const unrecorded = recordAccess(options.audit, events, config.audit, environment);
   if (unrecorded?.code === "E_AUDIT") issues.push(unrecorded);
   else if (unrecorded !== undefined) warnings.push(unrecorded.message);
-  return { ok: issues.length === 0, environment, issues, entries, warnings };
+  return {
+    ok: issues.length === 0,
+    environment,
+    issues,
+    entries,
+    warnings,
+    ...(broken === undefined ? {} : { breakGlass: broken }),
+  };
+}
+
+/** What a broken glass let through: the reason and the secrets from outside the pure source. */
+function brokenGlass(
+  glass: BreakGlassRequest,
+  entries: readonly ResolvedEntry[],
+  environment: Environment,
+): BreakGlassReport {
+  return { reason: glass.reason, variables: outsidePure(entries, environment) };
 }
 
 /**
@@ -165,6 +205,10 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
   const cwd = options.cwd ?? ".";
   const schemaIssues = checkSchema(declared);
   const environment = selectEnvironment(declared, options.environment, processEnv);
+  const notes: string[] = [];
+  const glass = breakGlassFor(options.breakGlass, environment, options.audit, (line) =>
+    notes.push(line),
+  );
   if (typeof declared.variables !== "object" || declared.variables === null)
     return { ok: false, environment, issues: schemaIssues, entries: [] };
   // Rotated secrets bring their previous value along while a rotation overlaps.
@@ -190,25 +234,21 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
   const through = pass ? withUndeclared(withPrevious, undeclared, loaded.files) : undefined;
   const config = through?.config ?? withPrevious;
   const inputs = { processEnv, files: loaded.files, environment, preResolved };
+  const ranked = (name: string, spec: VariableSpec) => {
+    const found = through?.candidates.get(name) ?? gatherCandidates(name, spec, inputs);
+    return glass === undefined ? found : referenceFirst(found);
+  };
   const picked = Object.entries(config.variables)
     .filter(([name]) => !broken.has(name))
-    .map(([name, spec]) =>
-      pick(
-        name,
-        spec,
-        through?.candidates.get(name) ?? gatherCandidates(name, spec, inputs),
-        environment,
-        config,
-        preResolved,
-      ),
-    );
+    .map(([name, spec]) => pick(name, spec, ranked(name, spec), environment, config, preResolved));
   registerRead(picked, environment.name);
   return {
     environment,
     config,
     picked,
     issues: [...schemaIssues, ...loaded.issues],
-    warnings: through?.warnings ?? undeclaredWarnings(withPrevious, undeclared),
+    warnings: [...notes, ...(through?.warnings ?? undeclaredWarnings(withPrevious, undeclared))],
+    glass,
   };
 }
 

@@ -44,6 +44,7 @@ export function* settle(
   p: Picked,
   outcomes: Map<PendingRef, RefOutcome>,
   environment: Environment,
+  breakGlass = false,
 ): Generator<Step, Settled, StepResult> {
   const winner = p.winner;
   if (winner === undefined) {
@@ -68,7 +69,7 @@ export function* settle(
     ...(read.version === undefined ? {} : { version: read.version }),
   };
   const denied =
-    winner.source === "parent" ? undefined : policyDenial(p, winner, read, environment);
+    winner.source === "parent" ? undefined : policyDenial(p, winner, read, environment, breakGlass);
   if (denied !== undefined)
     return {
       entry: entryOf(p, "problem", winnerInfo),
@@ -131,6 +132,7 @@ function policyDenial(
   winner: Candidate,
   read: Read,
   environment: Environment,
+  breakGlass: boolean,
 ): Issue | undefined {
   const inline =
     p.secret &&
@@ -138,14 +140,18 @@ function policyDenial(
     read.ref === undefined &&
     winner.file !== undefined &&
     isCommittedFile(winner.file);
-  return checkPolicy(environment, {
-    variable: p.name,
-    secret: p.secret,
-    source: read.kind,
-    place: winner.place,
-    inline,
-    rootCredential: read.rootCredential,
-  });
+  return checkPolicy(
+    environment,
+    {
+      variable: p.name,
+      secret: p.secret,
+      source: read.kind,
+      place: winner.place,
+      inline,
+      rootCredential: read.rootCredential,
+    },
+    breakGlass,
+  );
 }
 
 /** What a settled read carries into its audit record (an invalid value names no version or principal). */

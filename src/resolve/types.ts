@@ -62,4 +62,9 @@ export interface Resolution {
   /** Things the user should know that did not stop resolution (e.g. a development fallback). */
   readonly warnings?: readonly string[];
   readonly entries: readonly ResolvedEntry[];
+  /**
+   * Present when `--break-glass` was in force: the reason, and the secrets
+   * (names only) that did not come from the environment's pure source.
+   */
+  readonly breakGlass?: { readonly reason: string; readonly variables: readonly string[] };
 }

@@ -1,3 +1,4 @@
+import type { SmokeSpec } from "./smoke-spec.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 
 /** The built-in variable types. Each coerces a string from a source into a typed value. */
@@ -59,8 +60,12 @@ export interface CommonSpec {
   readonly owner?: string;
   /** Variables in the same blast radius: a compromise of this one rotates them too. */
   readonly rotatesWith?: readonly string[];
-  /** Checked by `strongbox smoke`: `true`, or `"critical"` to run under `--critical-only` as well. */
-  readonly smoke?: boolean | "critical";
+  /**
+   * Checked by `strongbox smoke`: `true`, `"critical"` to run under
+   * `--critical-only` as well, or a mapping saying how (`{ https: { url,
+   * header, status } }`, `{ s3: { endpoint: S3_ENDPOINT, … } }`, `critical`).
+   */
+  readonly smoke?: SmokeSpec;
 }
 
 /** A secret's rotation policy (see docs/lifecycle.md). */
@@ -184,6 +189,12 @@ export interface EnvironmentSpec {
   readonly allowInlineSecrets?: boolean;
   /** Allow a secret to fall back to its schema default. Default true in `local` only; never in production. */
   readonly allowSecretDefaults?: boolean;
+  /**
+   * Whether `--break-glass REASON` may let secrets of this pure-mode
+   * environment come from its other sources for one audited invocation.
+   * Default true; `false` forbids it.
+   */
+  readonly breakGlass?: boolean;
   /**
    * What `check` does with an expired secret or an overdue rotation: `warn`, or
    * `enforce` (fail with E_OVERDUE). Default: enforce in production, warn elsewhere.

@@ -72,7 +72,7 @@ Filters:
   -e, --env E         only this environment
       --actor A       only this OS user, host, git author or CI actor
       --outcome O     only this outcome (ok, missing, denied, invalid, error)
-      --action A      only this action (read, write, rotate, retire, checkpoint, …)
+      --action A      only this action (read, write, rotate, retire, break-glass, checkpoint, …)
       --value-from-stdin
                       only records that handled the value given on stdin
 Options:

@@ -3,6 +3,8 @@ import { lifecycleFindings } from "../../api/lifecycle.js";
 import { ResolutionError } from "../../errors.js";
 import { openProject } from "../../index.js";
 import {
+  BREAK_GLASS_HELP,
+  BREAK_GLASS_OPTIONS,
   type Command,
   type Invocation,
   listOption,
@@ -20,6 +22,7 @@ export const checkCommand: Command = {
   name: "check",
   options: {
     ...RESOLVE_OPTIONS,
+    ...BREAK_GLASS_OPTIONS,
     json: { type: "boolean" },
     layers: { type: "boolean" },
     diff: { type: "boolean" },
@@ -45,6 +48,7 @@ disagreement.
 
 Options:
 ${RESOLVE_HELP}
+${BREAK_GLASS_HELP}
       --json          print the result as JSON on stdout
       --layers        check schema, .env.example and secrets*.ctmpl against each other
       --diff          with --layers: list what each layer lacks
@@ -82,6 +86,7 @@ ${RESOLVE_HELP}
         variables: resolved.length,
         secrets,
         unset: resolution.entries.length - resolved.length,
+        ...(resolution.breakGlass === undefined ? {} : { breakGlass: resolution.breakGlass }),
       };
       writeJson(io, body);
     } else {

@@ -93,7 +93,20 @@ function lifecycleFields(
     ...(spec.owner === undefined ? {} : { owner: spec.owner }),
     ...(spec.usedBy === undefined ? {} : { usedBy: spec.usedBy.join(", ") }),
     ...(spec.rotatesWith === undefined ? {} : { rotatesWith: spec.rotatesWith.join(", ") }),
-    ...(spec.smoke === undefined ? {} : { smoke: String(spec.smoke) }),
+    ...(spec.smoke === undefined
+      ? {}
+      : {
+          smoke:
+            typeof spec.smoke === "object"
+              ? [
+                  spec.smoke.https === undefined ? "" : "https",
+                  spec.smoke.s3 === undefined ? "" : "s3",
+                  spec.smoke.critical === true ? "critical" : "",
+                ]
+                  .filter(Boolean)
+                  .join(", ") || "true"
+              : String(spec.smoke),
+        }),
   };
   return Object.keys(fields).length === 0 ? undefined : fields;
 }

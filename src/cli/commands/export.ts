@@ -11,6 +11,8 @@ import {
 } from "../../api/render.js";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import {
+  BREAK_GLASS_HELP,
+  BREAK_GLASS_OPTIONS,
   type Command,
   type Invocation,
   RESOLVE_HELP,
@@ -53,6 +55,7 @@ export const exportCommand: Command = {
   name: "export",
   options: {
     ...RESOLVE_OPTIONS,
+    ...BREAK_GLASS_OPTIONS,
     format: { type: "string" },
     "only-secrets": { type: "boolean" },
     "no-secrets": { type: "boolean" },
@@ -68,6 +71,7 @@ ${formatHelp()}
 
 Options:
 ${RESOLVE_HELP}
+${BREAK_GLASS_HELP}
       --format F      output format (default: dotenv)
       --name NAME     the Kubernetes Secret's name (default app-secrets)
 ${formatOptionHelp()}      --only-secrets  only variables marked secret

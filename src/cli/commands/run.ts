@@ -14,6 +14,8 @@ import {
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import { openSession, type Resolution } from "../../index.js";
 import {
+  BREAK_GLASS_HELP,
+  BREAK_GLASS_OPTIONS,
   type Command,
   type Invocation,
   listOption,
@@ -48,6 +50,7 @@ export const runCommand: Command = {
   stopAtFirstPositional: true,
   options: {
     ...RESOLVE_OPTIONS,
+    ...BREAK_GLASS_OPTIONS,
     command: { type: "string" },
     watch: { type: "boolean", short: "w" },
     "no-mask": { type: "boolean" },
@@ -72,6 +75,7 @@ cost of the child seeing a pipe instead of a terminal.
 
 Options:
 ${RESOLVE_HELP}
+${BREAK_GLASS_HELP}
   -w, --watch         restart the command when the config, its .env files or the
                       store change (and the values did); a broken edit keeps
                       the running command and says why

@@ -18,12 +18,16 @@ export const smokeCommand: Command = {
   },
   usage: `Usage: strongbox smoke [--env E] [--critical-only] [--timeout 5s] [--json]
 
-Checks every variable declared smoke: true (or "critical") against the
-service it points at, in parallel: a PostgreSQL URL connects and runs
-SELECT 1, a Redis URL authenticates and answers PING, an SMTP URL answers
+Checks every variable declared smoke: true (or "critical", or a mapping)
+against the service it points at, in parallel: a PostgreSQL URL connects and
+runs SELECT 1, a Redis URL authenticates and answers PING, an SMTP URL answers
 EHLO and accepts its credentials (after STARTTLS when offered), an HTTP(S) URL
-answers without a server error, a *_BUCKET can be listed with the AWS credentials the
-configuration holds. A table of pass/fail per variable, never a value; exit 4
+answers without a server error, a *_BUCKET can be listed (with the variables
+smoke: { s3: { endpoint, accessKey, secretKey, region } } names, else the AWS
+ones), and smoke: { https: { url, header, status } } sends the value to an
+HTTPS API ('Authorization: Bearer {value}') and expects the status. An
+optional variable that is unset is skipped. A credential never travels
+without TLS. A table of pass/skip/fail per variable, never a value; exit 4
 when any check fails (a deploy gate, and the verify step of a rotation).
 
 Options:
@@ -63,7 +67,7 @@ ${RESOLVE_HELP}
           results.map((r) => [
             `${r.variable}${r.critical ? " (critical)" : ""}`,
             r.kind,
-            r.ok ? "pass" : "FAIL",
+            r.skipped === true ? "skip" : r.ok ? "pass" : "FAIL",
             r.detail,
             String(r.ms),
           ]),
