@@ -55,6 +55,11 @@ export function vaultEnv(env: Env, name: string): string | undefined {
   return bao !== undefined ? bao : envValue(env, `VAULT_${name}`);
 }
 
+/** Which of `BAO_X` and `VAULT_X` {@link vaultEnv} reads: the name to quote in a message. */
+export function vaultEnvName(env: Env, name: string): string {
+  return envValue(env, `BAO_${name}`) !== undefined ? `BAO_${name}` : `VAULT_${name}`;
+}
+
 /** The content of the file a `_FILE` variable names; `origin` names the variable as the user set it. */
 function fromFile(
   env: Env,

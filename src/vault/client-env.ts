@@ -1,5 +1,5 @@
 import { StrongboxError } from "../errors.js";
-import { type VaultAuthSpec, vaultEnv } from "./auth.js";
+import { type VaultAuthSpec, vaultEnv, vaultEnvName } from "./auth.js";
 import type { VaultConnection } from "./http.js";
 
 /** Settings a config may give for Vault (`vault:` in strongbox.config). */
@@ -39,8 +39,15 @@ export function connectionFromEnv(
   const namespace = vaultEnv(env, "NAMESPACE") || settings.namespace;
   const tls = {
     ca: vaultEnv(env, "CACERT") || undefined,
+    caPath: vaultEnv(env, "CAPATH") || undefined,
     cert: vaultEnv(env, "CLIENT_CERT") || undefined,
     key: vaultEnv(env, "CLIENT_KEY") || undefined,
+    names: {
+      ca: vaultEnvName(env, "CACERT"),
+      caPath: vaultEnvName(env, "CAPATH"),
+      cert: vaultEnvName(env, "CLIENT_CERT"),
+      key: vaultEnvName(env, "CLIENT_KEY"),
+    },
     serverName: vaultEnv(env, "TLS_SERVER_NAME") || undefined,
     skipVerify: ["1", "true"].includes(vaultEnv(env, "SKIP_VERIFY") ?? ""),
   };
