@@ -123,4 +123,52 @@ describe("journey: seed 002's Vault names, TLS files", () => {
       not: [/E_PROVIDER/, /provider failed/],
     });
   });
+
+  it("check --layers --live names the template keys Vault lacks or holds empty, by name only", async () => {
+    bao.cli(["kv", "put", "-mount=secret", "live/app", `API_KEY=${API_CANARY}`, "LOG_LEVEL="]);
+    const j = new Journey("live template keys", {
+      files: {
+        "strongbox.config.yaml": `project: live
+variables:
+  API_KEY: { secret: true, ref: 'vault://secret/live/app#API_KEY' }
+  LOG_LEVEL: { default: info }
+  FEATURE_FLAGS: { default: "" }
+`,
+        // The vault-agent file renders every key from Vault, the non-secrets too (seed 000's sidecar).
+        "secrets.ctmpl": `{{ with secret "secret/data/live/app" }}
+API_KEY={{ .Data.data.API_KEY }}
+LOG_LEVEL={{ .Data.data.LOG_LEVEL }}
+FEATURE_FLAGS={{ .Data.data.FEATURE_FLAGS }}
+{{ end }}
+`,
+      },
+      env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken, VAULT_CACERT: bao.caCert ?? "" },
+    }).canary(API_CANARY);
+    j.note("offline the layers agree: every template key is declared");
+    await j.step(["check", "--layers"]);
+    j.note("live: the schema's own secret is there, but the file vault-agent writes has two holes");
+    const live = await j.step(["check", "--layers", "--live", "--env", "production"], {
+      code: 4,
+      stderr: [
+        /✗ FEATURE_FLAGS is rendered by a template from secret\/live\/app but is missing in Vault for environment "production" \(live-missing\)/,
+        /✗ LOG_LEVEL is rendered by a template from secret\/live\/app but is empty in Vault for environment "production" \(live-empty\)/,
+      ],
+      not: [/API_KEY is/],
+    });
+    assert.match(live.stderr, /disagree in 2 places/);
+    const json = await j.step(["check", "--layers", "--live", "--env", "production", "--json"], {
+      code: 4,
+    });
+    const rules = (
+      JSON.parse(json.stdout) as { issues: Array<{ rule: string; variable?: string }> }
+    ).issues
+      .map((issue) => `${issue.rule}:${issue.variable}`)
+      .sort();
+    assert.deepEqual(rules, ["live-empty:LOG_LEVEL", "live-missing:FEATURE_FLAGS"]);
+    j.note("the operator fills them in Vault");
+    bao.cli(["kv", "patch", "-mount=secret", "live/app", "LOG_LEVEL=debug", "FEATURE_FLAGS=beta"]);
+    await j.step(["check", "--layers", "--live", "--env", "production"], {
+      stderr: [/ok: the schema/],
+    });
+  });
 });
