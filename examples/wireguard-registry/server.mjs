@@ -51,10 +51,13 @@ const secretIdOf = (publicKey) => Buffer.from(publicKey, "base64").toString("bas
 const routes = {
   async "POST /servers"(body) {
     const pair = await generateSecret({ kind: "wireguard" });
-    const ref = await keys.put(secretIdOf(pair.publicValue), pair.value);
-    const { rows } = await db.query(
-      "INSERT INTO wireguard_servers (name, public_key, private_key_ref) VALUES ($1, $2, $3) RETURNING id, name, public_key",
-      [String(body.name ?? "unnamed"), pair.publicValue, ref],
+    // create(): when the INSERT fails, the key just written to Vault is removed
+    // again, so a failed request never leaves a private key without its row.
+    const { rows } = await keys.create(secretIdOf(pair.publicValue), pair.value, (ref) =>
+      db.query(
+        "INSERT INTO wireguard_servers (name, public_key, private_key_ref) VALUES ($1, $2, $3) RETURNING id, name, public_key",
+        [String(body.name ?? "unnamed"), pair.publicValue, ref],
+      ),
     );
     return [201, { ...rows[0], status: "active" }];
   },

@@ -1,5 +1,6 @@
 import { type AwsClientOptions, sdkClientOptions } from "../aws/client.js";
 import { awsError } from "../aws/errors.js";
+import { StrongboxError } from "../errors.js";
 import { importModule } from "../security/import-module.js";
 import type { Store } from "../store/store.js";
 import type { VaultClient } from "../vault/client.js";
@@ -27,12 +28,13 @@ export function vaultRefs(
   const full = (path: string) => `${mount}/${path}`;
   return refBackend("vault", {
     async write(path, value, metadata, signal) {
-      await client.kvWrite(full(path), { [field]: value }, signal === undefined ? {} : { signal });
-      if (
-        (await client.mountOf(full(path), signal)).version === 2 &&
-        Object.keys(metadata).length > 0
-      )
-        await client.kvWriteMetadata(full(path), { custom_metadata: metadata }, signal);
+      const v2 = (await client.mountOf(full(path), signal)).version === 2;
+      // Metadata first, so that a failure leaves no value behind. A policy
+      // that grants `data/` but not `metadata/` (seed 002's) keeps the
+      // metadata beside the value instead, as that seed's own secrets do.
+      const beside = v2 ? await writeMetadata(client, full(path), metadata, signal) : {};
+      const data: Record<string, string> = { ...beside, [field]: value };
+      await client.kvWrite(full(path), data, signal === undefined ? {} : { signal });
     },
     async read(path, signal) {
       const secret = await client.kvRead(full(path), signal === undefined ? {} : { signal });
@@ -40,11 +42,38 @@ export function vaultRefs(
       return typeof value === "string" ? value : undefined;
     },
     async remove(path, signal) {
-      if ((await client.mountOf(full(path), signal)).version === 2)
+      if ((await client.mountOf(full(path), signal)).version !== 2)
+        return client.kvDelete(full(path), undefined, signal);
+      try {
         await client.kvDeleteAll(full(path), signal);
-      else await client.kvDelete(full(path), undefined, signal);
+      } catch (error) {
+        // A policy with `delete` on `data/` only: the value is deleted (not
+        // served; an operator with `undelete` could bring it back), not destroyed.
+        if (!isDenied(error)) throw error;
+        await client.kvDelete(full(path), undefined, signal);
+      }
     },
   });
+}
+
+const isDenied = (error: unknown) =>
+  error instanceof StrongboxError && error.code === "E_VAULT_DENIED";
+
+/** Writes custom metadata; returns what could not be written there (all of it when denied). */
+async function writeMetadata(
+  client: VaultClient,
+  path: string,
+  metadata: Readonly<Record<string, string>>,
+  signal?: AbortSignal,
+): Promise<Readonly<Record<string, string>>> {
+  if (Object.keys(metadata).length === 0) return {};
+  try {
+    await client.kvWriteMetadata(path, { custom_metadata: metadata }, signal);
+    return {};
+  } catch (error) {
+    if (isDenied(error)) return metadata;
+    throw error;
+  }
 }
 
 /**

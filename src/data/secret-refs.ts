@@ -43,6 +43,18 @@ export interface SecretRefs {
   /** Stores `value` for `id`; returns the ref to keep in the row. */
   put(id: string, value: string, signal?: AbortSignal): Promise<string>;
   /**
+   * Stores `value` for `id`, then runs `commit` with the ref (the row's
+   * INSERT). When `commit` fails the value is removed again before its error
+   * is rethrown, so a failed request leaves no secret without a row; should
+   * the removal fail too, `onWarning` names the path left behind.
+   */
+  create<T>(
+    id: string,
+    value: string,
+    commit: (ref: string) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T>;
+  /**
    * The value a row's ref points at. `id` is the row's own id (what `put` was
    * given): a ref made for another id is refused with `E_DATA_REF`, as is a
    * ref outside the path; `E_MISSING` when the value is gone.
@@ -244,9 +256,9 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
     if (inline === undefined) throw noBackend();
     if (!warned) {
       warned = true;
-      const message = `no Vault configured: secrets at ${template.template} are encrypted into the rows under a local key (development only; production refuses this)`;
-      if (options.onWarning === undefined) process.emitWarning(message, "StrongboxWarning");
-      else options.onWarning(message);
+      warn(
+        `no Vault configured: secrets at ${template.template} are encrypted into the rows under a local key (development only; production refuses this)`,
+      );
     }
     await ensureKey(inline.keys);
     // The path is the context: an inline value copied to another row does not decrypt there.
@@ -255,8 +267,38 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
     return ref;
   };
 
+  const warn = (message: string) => {
+    if (options.onWarning === undefined) process.emitWarning(message, "StrongboxWarning");
+    else options.onWarning(message);
+  };
+
+  /** Takes back a value whose row was never written (see `create`). */
+  const undo = async (ref: string, id: string) => {
+    const parsed = follow(ref, id);
+    cache.delete(ref);
+    if (parsed.scheme === "enc") return;
+    try {
+      await (backend as RefBackend).remove(parsed.path);
+      record("delete", parsed.scheme, parsed.path, "ok");
+    } catch (error) {
+      record("delete", parsed.scheme, parsed.path, "error", { code: codeOf(error) });
+      warn(
+        `the row for ${parsed.scheme}:${parsed.path} was not written and the value could not be removed (${codeOf(error)}); remove it by hand`,
+      );
+    }
+  };
+
   return {
     put: (id, value, signal) => write(id, value, signal),
+    async create(id, value, commit, signal) {
+      const ref = await write(id, value, signal);
+      try {
+        return await commit(ref);
+      } catch (error) {
+        await undo(ref, id);
+        throw error;
+      }
+    },
     get: readOne,
     async getMany(rows, signal) {
       // Every row is checked before anything is read: one copied ref fails the batch.

@@ -93,19 +93,15 @@ export async function checkProjectLayers(
   if (options.live !== undefined) {
     // Loaded only for --live, so the offline gate does not pay for the Vault client.
     const { vaultClientFor } = await import("../project/vault-client.js");
-    const { liveLayerIssues, liveOrphanIssues } = await import("./live.js");
+    const { liveLayerIssues, liveOrphanIssues, liveTemplateIssues } = await import("./live.js");
     const client = vaultClientFor(project.config, options.live.environment, options.live.env);
     try {
       live = await liveLayerIssues(project.config, options.live.environment, client);
       if (!live.some((item) => item.message.includes("unreachable")))
-        live.push(
-          ...(await liveOrphanIssues(
-            project.config,
-            options.live.environment,
-            client,
-            layered.reads,
-          )),
-        );
+        for (const more of [liveTemplateIssues, liveOrphanIssues])
+          live.push(
+            ...(await more(project.config, options.live.environment, client, layered.reads)),
+          );
     } finally {
       await client.close();
     }

@@ -71,8 +71,7 @@ export async function liveOrphanIssues(
   };
   for (const need of vaultNeeds(config, environment)) add(need.path, need.key);
   for (const read of templates) {
-    // A template names the API path (`secret/data/app`); the client reads the logical one.
-    const path = read.path.replaceAll("%s", environment).replace(/^([^/]+)\/data\//, "$1/");
+    const path = logicalPath(read.path, environment);
     if (read.keys.length === 0) declared.set(path, declared.get(path) ?? new Set());
     for (const key of read.keys) add(path, key);
   }
@@ -93,6 +92,75 @@ export async function liveOrphanIssues(
             key,
           ),
         );
+  }
+  return issues;
+}
+
+/** A template's API path (`secret/data/app`, `%s` for the environment) as the client reads it (`secret/app`). */
+function logicalPath(path: string, environment: string): string {
+  return path.replaceAll("%s", environment).replace(/^([^/]+)\/data\//, "$1/");
+}
+
+/**
+ * Keys the templates render (`{{ .Data.data.KEY }}` in `secrets.ctmpl` or
+ * the project's templates) that Vault does not hold for `environment`, or
+ * holds empty: the file vault-agent would write has a hole, though the
+ * schema may be complete. Keys the schema reads at the same path are left to
+ * {@link liveLayerIssues}, so nothing is reported twice. Each path is read
+ * once; values are compared with "" and never kept.
+ */
+export async function liveTemplateIssues(
+  config: ConfigSpec,
+  environment: string,
+  client: VaultClient,
+  templates: readonly TemplateRead[],
+): Promise<Issue[]> {
+  const checked = new Set(vaultNeeds(config, environment).map((n) => `${n.path}#${n.key}`));
+  const wanted = new Map<string, Set<string>>();
+  for (const read of templates) {
+    const path = logicalPath(read.path, environment);
+    for (const key of read.keys)
+      if (!checked.has(`${path}#${key}`))
+        wanted.set(path, (wanted.get(path) ?? new Set()).add(key));
+  }
+  const issues: Issue[] = [];
+  const where = `for environment "${environment}"`;
+  for (const [path, keys] of wanted) {
+    let data: Readonly<Record<string, unknown>> | undefined;
+    try {
+      data = (await client.kvRead(path))?.data;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : "cannot be read";
+      for (const key of keys)
+        issues.push(
+          layerIssue("live-missing", `${key} (a template key at ${path}): ${message}`, key),
+        );
+      continue;
+    }
+    const verb = data === undefined ? "put" : "patch";
+    const hint = (key: string) =>
+      `write it: bao kv ${verb} ${path.replace(/^([^/]+)\//, "-mount=$1 ")} ${key}=… (or fix the template's path)`;
+    for (const key of [...keys].sort()) {
+      const value = data?.[key];
+      if (value === undefined || value === null)
+        issues.push(
+          layerIssue(
+            "live-missing",
+            `${key} is rendered by a template from ${path} but is missing in Vault ${where}`,
+            key,
+            hint(key),
+          ),
+        );
+      else if (value === "")
+        issues.push(
+          layerIssue(
+            "live-empty",
+            `${key} is rendered by a template from ${path} but is empty in Vault ${where}`,
+            key,
+            hint(key),
+          ),
+        );
+    }
   }
   return issues;
 }

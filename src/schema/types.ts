@@ -239,6 +239,8 @@ export interface VaultSpec {
    * text is a token given away). Every run then warns.
    */
   readonly allowInsecure?: boolean;
+  /** Variables that hold the address besides `VAULT_ADDR`/`BAO_ADDR`, in order (`VAULT__ADDR`). */
+  readonly addressVariables?: readonly string[];
   readonly auth?: {
     readonly method?: "token" | "approle" | "kubernetes" | "userpass";
     readonly mount?: string;
@@ -249,6 +251,9 @@ export interface VaultSpec {
      * names the credential rule classifies are accepted.
      */
     readonly tokenVariables?: readonly string[];
+    /** Variables that hold the AppRole role ID / secret ID besides `VAULT_ROLE_ID`/`VAULT_SECRET_ID` (`VAULT__ROLE_ID`, `VAULT__SECRET_ID`); credentials by the rule only. */
+    readonly roleIdVariables?: readonly string[];
+    readonly secretIdVariables?: readonly string[];
   };
 }
 

@@ -21,6 +21,9 @@ import { credentialDeclarations, declarationsVersion } from "./credential-table.
  *    `VAULT_DEV_ROOT_TOKEN_ID` are what operators keep beside the others.
  * 3. A name ending in `_FILE` or `_PATH` is a credential when the name
  *    without it is: it names the file that holds one.
+ * 4. Names are compared in one spelling: upper case, each run of `_` as one
+ *    `_`. Pydantic's nested settings read `VAULT__SECRET_ID` (seed 002) and
+ *    any case of it by default, so `vault__secret_id` holds the same login.
  */
 
 /** The last words of a name in a family Strongbox owns that make it a credential. */
@@ -133,8 +136,14 @@ export function declaredCredentialVariables(): readonly string[] {
  * `_FILE`/`_PATH` form of either.
  */
 export function isCredentialVariable(name: string): boolean {
-  if (isCredentialName(name)) return true;
-  return FILE_SUFFIX.test(name) && isCredentialName(name.replace(FILE_SUFFIX, ""));
+  const spelled = canonicalName(name);
+  if (isCredentialName(spelled)) return true;
+  return FILE_SUFFIX.test(spelled) && isCredentialName(spelled.replace(FILE_SUFFIX, ""));
+}
+
+/** The one spelling names are compared in (rule 4). */
+function canonicalName(name: string): string {
+  return typeof name === "string" ? name.toUpperCase().replace(/_{2,}/g, "_") : "";
 }
 
 function isCredentialName(name: string): boolean {
@@ -166,7 +175,8 @@ export function withoutCredentials(
 }
 
 /** True for a credential of the families Strongbox owns (Vault, OpenBao, the store), also prefixed. */
-function isStrongboxOwn(name: string): boolean {
+function isStrongboxOwn(raw: string): boolean {
+  const name = canonicalName(raw);
   const base = name.replace(FILE_SUFFIX, "");
   return (
     OWN_RULE.test(base) ||

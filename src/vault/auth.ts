@@ -21,6 +21,14 @@ export interface VaultAuthSpec {
    */
   readonly tokenVariables?: readonly string[];
   /**
+   * More variables that hold the AppRole role ID and secret ID, read after
+   * `VAULT_ROLE_ID`/`VAULT_SECRET_ID` (and their `BAO_` forms), in order:
+   * `VAULT__ROLE_ID`, `VAULT__SECRET_ID` (seed 002's nested settings). The
+   * config check admits only names the credential rule classifies.
+   */
+  readonly roleIdVariables?: readonly string[];
+  readonly secretIdVariables?: readonly string[];
+  /**
    * The environment's credential scope (environments/scope.ts), not a config
    * field: names the variables a credential really came from in messages, and
    * with `ambient: false` never reads the token helper's `~/.vault-token` (an
@@ -53,6 +61,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function vaultEnv(env: Env, name: string): string | undefined {
   const bao = envValue(env, `BAO_${name}`);
   return bao !== undefined ? bao : envValue(env, `VAULT_${name}`);
+}
+
+/** Which of `BAO_X` and `VAULT_X` {@link vaultEnv} reads: the name to quote in a message. */
+export function vaultEnvName(env: Env, name: string): string {
+  return envValue(env, `BAO_${name}`) !== undefined ? `BAO_${name}` : `VAULT_${name}`;
 }
 
 /** The content of the file a `_FILE` variable names; `origin` names the variable as the user set it. */
@@ -92,7 +105,9 @@ export async function authenticate(
   const named = spec.tokenVariables ?? [];
   const noCredentials = (method: string | undefined) =>
     missing(method, spec.scope?.prefix ?? "", named);
-  const method = spec.method ?? detectMethod(env, helper, noCredentials, origin, named);
+  const method =
+    spec.method ??
+    detectMethod(env, helper, noCredentials, origin, named, spec.roleIdVariables ?? []);
   switch (method) {
     case "token": {
       const given = givenToken(env, origin, named) ?? (helper ? helperToken(env) : undefined);
@@ -100,8 +115,14 @@ export async function authenticate(
       return { token: given.token, created: false, method, source: given.source };
     }
     case "approle": {
-      const roleId = vaultEnv(env, "ROLE_ID") || fromFile(env, "ROLE_ID_FILE", origin);
-      const secretId = vaultEnv(env, "SECRET_ID") || fromFile(env, "SECRET_ID_FILE", origin);
+      const roleId =
+        vaultEnv(env, "ROLE_ID") ||
+        firstSet(env, spec.roleIdVariables) ||
+        fromFile(env, "ROLE_ID_FILE", origin);
+      const secretId =
+        vaultEnv(env, "SECRET_ID") ||
+        firstSet(env, spec.secretIdVariables) ||
+        fromFile(env, "SECRET_ID_FILE", origin);
       if (!roleId) throw noCredentials("approle");
       return login(
         http,
@@ -153,13 +174,24 @@ function detectMethod(
   noCredentials: (method: undefined) => StrongboxError,
   origin: (name: string) => string,
   named: readonly string[],
+  roleIds: readonly string[],
 ): "token" | "approle" | "kubernetes" | "userpass" {
   if (givenToken(env, origin, named) !== undefined) return "token";
-  if (vaultEnv(env, "ROLE_ID") || vaultEnv(env, "ROLE_ID_FILE")) return "approle";
+  if (vaultEnv(env, "ROLE_ID") || vaultEnv(env, "ROLE_ID_FILE") || firstSet(env, roleIds))
+    return "approle";
   if (vaultEnv(env, "K8S_ROLE")) return "kubernetes";
   if (vaultEnv(env, "USERNAME")) return "userpass";
   if (helper && helperToken(env) !== undefined) return "token";
   throw noCredentials(undefined);
+}
+
+/** The value of the first of `names` set (non-empty) in `env`. */
+function firstSet(env: Env, names: readonly string[] = []): string | undefined {
+  for (const name of names) {
+    const value = envValue(env, name);
+    if (value) return value;
+  }
+  return undefined;
 }
 
 function givenToken(

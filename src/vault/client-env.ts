@@ -1,10 +1,16 @@
 import { StrongboxError } from "../errors.js";
-import { type VaultAuthSpec, vaultEnv } from "./auth.js";
+import { envValue } from "../util/env-value.js";
+import { type VaultAuthSpec, vaultEnv, vaultEnvName } from "./auth.js";
 import type { VaultConnection } from "./http.js";
 
 /** Settings a config may give for Vault (`vault:` in strongbox.config). */
 export interface VaultSettings {
   readonly address?: string;
+  /**
+   * More variables that hold the address, read after `BAO_ADDR`/`VAULT_ADDR`
+   * and before `address`, in order: `VAULT__ADDR` (seed 002's nested settings).
+   */
+  readonly addressVariables?: readonly string[];
   readonly namespace?: string;
   readonly auth?: VaultAuthSpec;
   readonly allowInsecure?: boolean;
@@ -26,11 +32,14 @@ export function connectionFromEnv(
   settings: VaultSettings,
   options: FromEnvOptions,
 ): { connection: VaultConnection; auth: VaultAuthSpec } {
-  const address = vaultEnv(env, "ADDR") || settings.address;
+  const address =
+    vaultEnv(env, "ADDR") ||
+    (settings.addressVariables ?? []).map((name) => envValue(env, name)).find((value) => !!value) ||
+    settings.address;
   if (!address) {
     throw new StrongboxError(
       "E_VAULT_UNREACHABLE",
-      "no Vault address: VAULT_ADDR (or BAO_ADDR) is not set",
+      `no Vault address: VAULT_ADDR (or ${["BAO_ADDR", ...(settings.addressVariables ?? [])].join(", ")}) is not set`,
       {
         hint: "export VAULT_ADDR=https://vault.example.com:8200, or set vault.address in the config",
       },
@@ -39,8 +48,15 @@ export function connectionFromEnv(
   const namespace = vaultEnv(env, "NAMESPACE") || settings.namespace;
   const tls = {
     ca: vaultEnv(env, "CACERT") || undefined,
+    caPath: vaultEnv(env, "CAPATH") || undefined,
     cert: vaultEnv(env, "CLIENT_CERT") || undefined,
     key: vaultEnv(env, "CLIENT_KEY") || undefined,
+    names: {
+      ca: vaultEnvName(env, "CACERT"),
+      caPath: vaultEnvName(env, "CAPATH"),
+      cert: vaultEnvName(env, "CLIENT_CERT"),
+      key: vaultEnvName(env, "CLIENT_KEY"),
+    },
     serverName: vaultEnv(env, "TLS_SERVER_NAME") || undefined,
     skipVerify: ["1", "true"].includes(vaultEnv(env, "SKIP_VERIFY") ?? ""),
   };

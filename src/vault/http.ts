@@ -1,5 +1,4 @@
 import { channel } from "node:diagnostics_channel";
-import { readFileSync } from "node:fs";
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import { createRequire } from "node:module";
@@ -7,6 +6,7 @@ import { StrongboxError } from "../errors.js";
 import { registerSecret, registerSecretData } from "../redact/registry.js";
 import { GATEWAY_STATUSES, judgeAnswer, notVault } from "./answer.js";
 import { VAULT_RETRY_CHANNEL, type VaultRetryMessage } from "./retry-channel.js";
+import { readTlsFiles, type TlsFiles } from "./tls-files.js";
 
 const retrying = channel(VAULT_RETRY_CHANNEL);
 const publish = (message: VaultRetryMessage) => retrying.publish(message);
@@ -16,11 +16,11 @@ export interface VaultConnection {
   /** e.g. `https://vault.example.com:8200`. */
   readonly address: string;
   readonly namespace?: string | undefined;
-  /** PEM CA bundle to trust, TLS client certificate and key, server name; `skipVerify` for tests only. */
-  readonly tls?: {
-    readonly ca?: string | undefined;
-    readonly cert?: string | undefined;
-    readonly key?: string | undefined;
+  /**
+   * PEM CA bundle (or directory of them) to trust, TLS client certificate
+   * and key, server name; `skipVerify` for tests only.
+   */
+  readonly tls?: TlsFiles & {
     readonly serverName?: string | undefined;
     readonly skipVerify?: boolean | undefined;
   };
@@ -95,9 +95,7 @@ export class VaultHttp {
         ? new (nodeHttps().Agent)({
             keepAlive: true,
             maxSockets: 16,
-            ...(tls.ca === undefined ? {} : { ca: readFileSync(tls.ca) }),
-            ...(tls.cert === undefined ? {} : { cert: readFileSync(tls.cert) }),
-            ...(tls.key === undefined ? {} : { key: readFileSync(tls.key) }),
+            ...readTlsFiles(tls),
             ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
             rejectUnauthorized: tls.skipVerify !== true,
           })

@@ -60,6 +60,46 @@ function publicOf(privateKey: string): string {
   return Buffer.from(jwk.x as string, "base64url").toString("base64");
 }
 
+/** Seed 002's `dotmac-platform` policy as the seed writes it (the paths this example touches and their neighbours). */
+const SEED_POLICY = `
+path "secret/data/app/*" {
+  capabilities = ["create", "read", "update", "delete", "list"]
+}
+path "secret/data/database/*" {
+  capabilities = ["read", "list"]
+}
+path "secret/data/wireguard/*" {
+  capabilities = ["create", "read", "update", "delete", "list"]
+}
+path "secret/metadata/*" {
+  capabilities = ["list"]
+}
+`;
+
+/** The paths under `folder` that hold a live (readable, not deleted) value, as root sees them. */
+function liveSecrets(bao: Bao, folder: string): string[] {
+  const live: string[] = [];
+  const walk = (dir: string) => {
+    let keys: string[];
+    try {
+      keys = JSON.parse(bao.cli(["kv", "list", "-format=json", `secret/${dir}`])) as string[];
+    } catch {
+      return;
+    }
+    for (const key of keys) {
+      if (key.endsWith("/")) walk(`${dir}/${key.slice(0, -1)}`);
+      else {
+        const got = JSON.parse(bao.cli(["read", "-format=json", `secret/data/${dir}/${key}`])) as {
+          data: { data: Record<string, string> | null };
+        };
+        if (got.data.data !== null) live.push(`${dir}/${key}`);
+      }
+    }
+  };
+  walk(folder);
+  return live;
+}
+
 describe("the WireGuard registry example", () => {
   let bao: Bao;
   let postgres: Service;
@@ -173,6 +213,58 @@ describe("the WireGuard registry example", () => {
       assert.equal((await fetch(`${prod.url}/servers`)).status, 200, "the rest of the API works");
     } finally {
       await stop(prod);
+    }
+  });
+
+  it("under seed 002's own policy (no metadata writes): 201, the metadata beside the key; a failed INSERT leaves no key in Vault", async () => {
+    bao.cli(["policy", "write", "dotmac-platform", "-"], { input: SEED_POLICY });
+    const token = bao.cli(["token", "create", "-policy=dotmac-platform", "-field=token"]).trim();
+    await db.query("DROP TABLE IF EXISTS wireguard_servers");
+    const app = await startApp({
+      DATABASE_URL: postgres.url,
+      VAULT_ADDR: bao.addr,
+      VAULT_TOKEN: token,
+      APP_ENV: "production",
+    });
+    try {
+      const created = await fetch(`${app.url}/servers`, {
+        method: "POST",
+        body: JSON.stringify({ name: "vpn-seed-policy" }),
+      });
+      assert.equal(created.status, 201, app.output());
+      const server = (await created.json()) as { id: number; public_key: string };
+      const row = (
+        await db.query("SELECT private_key_ref FROM wireguard_servers WHERE id = $1", [server.id])
+      ).rows[0];
+      const path = `secret/${row.private_key_ref.slice("vault:".length)}`;
+      const stored = JSON.parse(bao.cli(["kv", "get", "-format=json", path])) as {
+        data: { data: Record<string, string> };
+      };
+      assert.equal(
+        stored.data.data.classification,
+        "restricted",
+        "the seed's layout: beside the value",
+      );
+      assert.equal(publicOf(stored.data.data.value as string), server.public_key);
+      const config = await fetch(`${app.url}/servers/config?id=${server.id}`);
+      assert.equal(config.status, 200, "read back under the same policy");
+
+      // The row's INSERT fails after the key went to Vault: the key must not stay there.
+      await db.query(
+        "ALTER TABLE wireguard_servers ADD CONSTRAINT no_rejects CHECK (name <> 'rejected')",
+      );
+      const before = liveSecrets(bao, "wireguard/servers");
+      const failed = await fetch(`${app.url}/servers`, {
+        method: "POST",
+        body: JSON.stringify({ name: "rejected" }),
+      });
+      assert.equal(failed.status, 500, "the database refused the row");
+      assert.deepEqual(liveSecrets(bao, "wireguard/servers"), before, "no orphaned private key");
+      const { rows } = await db.query("SELECT private_key_ref FROM wireguard_servers");
+      assert.equal(rows.length, 1, "the rejected server has no row");
+      assert.ok(before.includes(path.slice("secret/".length)), "the first key is still served");
+    } finally {
+      await stop(app);
     }
   });
 });

@@ -13,11 +13,12 @@ import {
   type RetireCapability,
 } from "../provider.js";
 import { AWS_DEFINITION, noCheckAndSet } from "./common.js";
+import { markRetired, previousKeyResult } from "./sm-previous.js";
 
 const WORDS = "AWS Secrets Manager";
 
 const NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const PARAMS = new Set(["versionId", "stage"]);
+const PARAMS = new Set(["versionId", "stage", "version"]);
 /** BatchGetSecretValue takes at most 20 ids per call (AWS documents it; moto does not enforce it). */
 const BATCH = 20;
 
@@ -35,7 +36,11 @@ export const awsSecretsManagerProvider = defineProvider({
   words: WORDS,
   ...AWS_DEFINITION,
   config: { key: "aws", validate: validateAwsConfig },
-  previousRef: (ref) => ({ ...ref, params: { stage: "AWSPREVIOUS" } }),
+  // A whole string's previous value is AWSPREVIOUS; one key's is that key's own (sm-previous.ts).
+  previousRef: (ref) => ({
+    ...ref,
+    params: ref.key === undefined ? { stage: "AWSPREVIOUS" } : { version: "previous" },
+  }),
   validateRef(ref, context) {
     if (!NAME.test(ref.path))
       throw refError(context, "aws-sm:// takes a secret name: letters, digits and / _ + = . @ -");
@@ -43,12 +48,20 @@ export const awsSecretsManagerProvider = defineProvider({
       if (!PARAMS.has(name))
         throw refError(
           context,
-          `aws-sm:// takes ?versionId= or ?stage=, not ?${name}= (versions are ids and stages, not numbers)`,
+          `aws-sm:// takes ?versionId=, ?stage= or ?version=previous, not ?${name}= (versions are ids and stages, not numbers)`,
         );
       if (value === "") throw refError(context, `?${name}= needs a value`);
     }
-    if (ref.params.versionId !== undefined && ref.params.stage !== undefined)
-      throw refError(context, "give ?versionId= or ?stage=, not both");
+    if (
+      ref.params.version !== undefined &&
+      (ref.params.version !== "previous" || ref.key === undefined)
+    )
+      throw refError(
+        context,
+        "aws-sm:// takes ?version=previous only, with a #KEY (that key's value before its last change)",
+      );
+    if (Object.keys(ref.params).length > 1)
+      throw refError(context, "give one of ?versionId=, ?stage= and ?version=previous");
   },
   async create(): Promise<FullProvider & RetireCapability> {
     const sdk = await importModule<typeof import("@aws-sdk/client-secrets-manager")>(
@@ -138,6 +151,7 @@ export const awsSecretsManagerProvider = defineProvider({
             options,
           );
           const stages = described.VersionIdsToStages ?? {};
+          await markRetired(sdk, client, ref.path, versions.map(String), options);
           for (const version of versions.map(String))
             if (stages[version]?.includes("AWSPREVIOUS"))
               await client.send(
@@ -209,7 +223,14 @@ export const awsSecretsManagerProvider = defineProvider({
               }
             }),
             ...refs
-              .filter((ref) => Object.keys(ref.params).length > 0)
+              .filter((ref) => ref.params.version === "previous")
+              .map(async (ref) => {
+                results.set(ref, await previousKeyResult(sdk, client, ref, options));
+              }),
+            ...refs
+              .filter(
+                (ref) => Object.keys(ref.params).length > 0 && ref.params.version === undefined,
+              )
               .map(async (ref) => {
                 try {
                   const value = await client.send(

@@ -6,38 +6,72 @@ const VAULT_KEYS: Readonly<Record<string, string>> = {
   namespace: "string",
   auth: "object",
   allowInsecure: "boolean",
+  addressVariables: "object",
 };
 const AUTH_KEYS: Readonly<Record<string, string>> = {
   method: "string",
   mount: "string",
   role: "string",
   tokenVariables: "object",
+  roleIdVariables: "object",
+  secretIdVariables: "object",
 };
 
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What each list of login variables holds, for the hint. */
+const LOGIN_LISTS: Readonly<Record<string, string>> = {
+  tokenVariables: "TOKEN (VAULT_APP_TOKEN, VAULT_ROOT_TOKEN, VAULT__TOKEN)",
+  roleIdVariables: "ROLE_ID (VAULT__ROLE_ID, VAULT_APP_ROLE_ID)",
+  secretIdVariables: "SECRET_ID (VAULT__SECRET_ID, VAULT_APP_SECRET_ID)",
+};
+
+/** A list of variable names at `at`, or the issue saying it is not one. */
+function nameList(value: unknown, at: string): { names: string[] } | { issue: Issue } {
+  if (!Array.isArray(value) || value.some((name) => typeof name !== "string" || !NAME.test(name)))
+    return { issue: issue("E_SCHEMA", `${at}: must be a list of variable names`) };
+  return { names: value as string[] };
+}
+
 /**
- * `vault.auth.tokenVariables`: a list of names, each one the credential rule
- * (security/credentials.ts) already classifies, so a variable that carries a
- * Vault token is scrubbed from every child and refused in templates like
- * `VAULT_TOKEN`: naming it in the config never makes a token an ordinary value.
+ * `vault.auth.tokenVariables`, `roleIdVariables`, `secretIdVariables`:
+ * lists of names, each one the credential rule (security/credentials.ts)
+ * already classifies, so a variable that carries a Vault login is scrubbed
+ * from every child and refused in templates like `VAULT_TOKEN`: naming it in
+ * the config never makes a credential an ordinary value.
  */
-function checkTokenVariables(auth: unknown): Issue[] {
-  const names = (auth as { tokenVariables?: unknown } | null)?.tokenVariables;
-  if (names === undefined) return [];
-  if (!Array.isArray(names) || names.some((name) => typeof name !== "string"))
-    return [issue("E_SCHEMA", "vault.auth.tokenVariables: must be a list of variable names")];
-  return (names as string[]).flatMap((name) =>
-    /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && isCredentialVariable(name)
-      ? []
-      : [
-          issue(
-            "E_SCHEMA",
-            `vault.auth.tokenVariables: ${name} is not a credential by Strongbox's rule, so its token would reach child processes and templates`,
-            {
-              hint: "name a VAULT_* or BAO_* variable whose last word is TOKEN (VAULT_APP_TOKEN, VAULT_ROOT_TOKEN, VAULT__TOKEN)",
-            },
-          ),
-        ],
-  );
+function checkLoginVariables(auth: unknown): Issue[] {
+  return Object.entries(LOGIN_LISTS).flatMap(([field, word]) => {
+    const value = (auth as Record<string, unknown> | null)?.[field];
+    if (value === undefined) return [];
+    const list = nameList(value, `vault.auth.${field}`);
+    if ("issue" in list) return [list.issue];
+    return list.names
+      .filter((name) => !isCredentialVariable(name))
+      .map((name) =>
+        issue(
+          "E_SCHEMA",
+          `vault.auth.${field}: ${name} is not a credential by Strongbox's rule, so its value would reach child processes and templates`,
+          { hint: `name a VAULT_* or BAO_* variable whose last word is ${word}` },
+        ),
+      );
+  });
+}
+
+/** `vault.addressVariables`: names only; an address is not a credential, and a credential is not an address. */
+function checkAddressVariables(value: unknown): Issue[] {
+  if (value === undefined) return [];
+  const list = nameList(value, "vault.addressVariables");
+  if ("issue" in list) return [list.issue];
+  return list.names
+    .filter((name) => isCredentialVariable(name))
+    .map((name) =>
+      issue(
+        "E_SCHEMA",
+        `vault.addressVariables: ${name} is a credential by Strongbox's rule, not an address`,
+        { hint: "name the variable that holds Vault's URL, such as VAULT__ADDR" },
+      ),
+    );
 }
 
 /** Checks the config's `vault:` section: known fields of the right kinds. */
@@ -78,6 +112,7 @@ export function validateVaultConfig(value: unknown): Issue[] {
     )
       ? [issue("E_SCHEMA", "vault.auth.method: must be token, approle, kubernetes or userpass")]
       : []),
-    ...(typeof auth === "object" && auth !== null ? checkTokenVariables(auth) : []),
+    ...(typeof auth === "object" && auth !== null ? checkLoginVariables(auth) : []),
+    ...checkAddressVariables(section.addressVariables),
   ];
 }

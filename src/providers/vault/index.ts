@@ -39,6 +39,7 @@ export const vaultProvider = defineProvider({
     "ADDR",
     "NAMESPACE",
     "CACERT",
+    "CAPATH",
     "CLIENT_CERT",
     "TLS_SERVER_NAME",
     "SKIP_VERIFY",
