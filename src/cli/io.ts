@@ -9,7 +9,11 @@ export interface CliIo {
   readonly stderr: Writable & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
-  /** Masks known secrets in anything Strongbox itself prints; set once values are resolved. */
+  /**
+   * Masks known secrets in a child's output (`run`); set once values are
+   * resolved, from the registry. Strongbox's own messages are masked by the
+   * registry itself ({@link printable}), which spares its own identifiers.
+   */
   redactor?: Redactor;
 }
 
@@ -37,9 +41,8 @@ export function quietOnBrokenPipe<S extends Writable>(stream: S): S {
  * control characters (terminal escape sequences, a carriage return that
  * would overwrite the line) shown as escapes rather than acted on.
  */
-export function printable(io: Pick<CliIo, "redactor">, text: string): string {
-  const masked = redactMessage(io.redactor ? io.redactor.redact(text) : text);
-  return showControls(masked);
+export function printable(_io: Pick<CliIo, "redactor">, text: string): string {
+  return showControls(redactMessage(text));
 }
 
 /** Control characters other than newline and tab, spelled `\x1b`, `\r`, `\u009b`… */
@@ -136,8 +139,8 @@ export function writeJsonText(io: CliIo, text: string): void {
  * leaves the bidirectional controls, U+2028 and U+2029 raw), so the text is
  * the same JSON and inert on a terminal.
  */
-function jsonText(io: Pick<CliIo, "redactor">, text: string): string {
-  return redactMessage(io.redactor ? io.redactor.redact(text) : text).replace(
+function jsonText(_io: Pick<CliIo, "redactor">, text: string): string {
+  return redactMessage(text).replace(
     CONTROLS,
     // Per UTF-16 unit: a character beyond U+FFFF (the tag characters) becomes its surrogate pair.
     (char) =>
