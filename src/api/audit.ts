@@ -14,6 +14,7 @@ import { auditKey, valueDigest } from "../audit/key.js";
 
 export type { AuditEvent, AuditSink } from "../audit/event.js";
 export { followAudit } from "../audit/follow.js";
+export { type StreamWriter, setAuditStreamWriter } from "../audit/open-sink.js";
 export type { AuditFilter, ChainReport } from "../audit/query.js";
 export { hasAuditRecords, queryAudit, queryMatches, verifyChain } from "../audit/query.js";
 

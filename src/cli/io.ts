@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import type { Writable } from "node:stream";
 import type { Redactor } from "../redact/redactor.js";
 import { redactMessage } from "../redact/registry.js";
@@ -131,6 +132,24 @@ export function writeJson(io: CliIo, body: unknown, ok = true): void {
 /** Prints serialized JSON on stdout through {@link jsonText}. */
 export function writeJsonText(io: CliIo, text: string): void {
   io.stdout.write(`${jsonText(io, text)}\n`);
+}
+
+/**
+ * Audit records on a standard stream (`audit.sink: stdout|stderr`): JSON
+ * lines through {@link jsonText} like every JSON Strongbox prints (a record
+ * holds no value, so ordinary records pass byte for byte), written
+ * synchronously so a record is out before the access it records goes on.
+ * Unlike printed output, a reader that went away (EPIPE) is not quiet here:
+ * the error is thrown, and the audit sink reports the lost record as
+ * `E_AUDIT` (refused where the audit fails closed).
+ */
+export function writeAuditRecords(fd: 1 | 2, text: string): void {
+  const lines = text.split("\n");
+  const bytes = Buffer.from(
+    lines.map((line) => (line === "" ? line : jsonText({}, line))).join("\n"),
+  );
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
 }
 
 /**
