@@ -13,7 +13,10 @@ variables:
 `;
 const VALUE = "audit-stdout-canary-8e1f";
 
-function records(result: { stdout: string; stderr: string }): Array<{ line: string; record: Record<string, unknown> }> {
+function records(result: {
+  stdout: string;
+  stderr: string;
+}): Array<{ line: string; record: Record<string, unknown> }> {
   // `run`'s stdout is its child's: the records go to stderr there, by the same path.
   return `${result.stdout}\n${result.stderr}`
     .split("\n")
