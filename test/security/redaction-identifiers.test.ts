@@ -51,7 +51,13 @@ describe("the redactor spares Strongbox's own identifiers, never a value", () =>
     const identifiers = [...NAMES, ...ENVIRONMENTS, PATH];
     for (const name of identifiers)
       for (const part of parts(name))
-        for (const value of [part, `first-line-x9\n${part}`, `${part}\nlast-line-q7`]) {
+        for (const value of [
+          part,
+          // Its case variants are masked whole too: `grafana` masks `GRAFANA`.
+          part === part.toLowerCase() ? part.toUpperCase() : part.toLowerCase(),
+          `first-line-x9\n${part}`,
+          `${part}\nlast-line-q7`,
+        ]) {
           register(value);
           for (const message of messages(name)) {
             const out = redactMessage(message);
