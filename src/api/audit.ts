@@ -14,8 +14,9 @@ import { auditKey, valueDigest } from "../audit/key.js";
 
 export type { AuditEvent, AuditSink } from "../audit/event.js";
 export { followAudit } from "../audit/follow.js";
+export { type StreamWriter, setAuditStreamWriter } from "../audit/open-sink.js";
 export type { AuditFilter, ChainReport } from "../audit/query.js";
-export { queryAudit, queryMatches, verifyChain } from "../audit/query.js";
+export { hasAuditRecords, queryAudit, queryMatches, verifyChain } from "../audit/query.js";
 
 /**
  * The keyed MAC the audit records for `value` (`valueMac`), to find the

@@ -14,6 +14,9 @@
  */
 
 import { environmentScope } from "../environments/scope.js";
+
+export { isProductionName } from "../environments/defaults.js";
+
 import { StrongboxError } from "../errors.js";
 import { matchGlob } from "../schema/glob.js";
 import type { ConfigSpec } from "../schema/types.js";

@@ -173,9 +173,7 @@ function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
         hint: "send the stream to a log collector (a pipe, a socket, a file, a terminal), or records to a file (audit.sink: file)",
       });
     try {
-      const bytes = Buffer.from(text);
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+      streamWriter(fd, text);
     } catch (error) {
       throw new StrongboxError(
         "E_AUDIT",
@@ -184,6 +182,30 @@ function createStreamSink(fd: 1 | 2, actorOf: () => AuditActor): AuditSink {
       );
     }
   });
+}
+
+/**
+ * Writes JSON lines to a standard stream synchronously (the record is out
+ * before the access it records goes on), throwing the write's error.
+ */
+export type StreamWriter = (fd: 1 | 2, text: string) => void;
+
+/** Raw bytes to the descriptor: the library's default, when no program installed its own output path. */
+const rawWriter: StreamWriter = (fd, text) => {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+};
+
+let streamWriter: StreamWriter = rawWriter;
+
+/**
+ * Routes the stdout/stderr audit sink through a program's one output path
+ * (the CLI's `src/cli/io.ts`, which masks and escapes everything Strongbox
+ * prints); `undefined` restores raw writes.
+ */
+export function setAuditStreamWriter(writer: StreamWriter | undefined): void {
+  streamWriter = writer ?? rawWriter;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { StrongboxError } from "../errors.js";
 import type { AuditEvent } from "./event.js";
 import { headMismatch, readHead } from "./head.js";
@@ -47,6 +47,21 @@ function readLog(path: string): string {
       hint: "check its permissions",
     });
   }
+}
+
+/**
+ * Whether the log at `path` holds anything yet (it, or a rotated segment of
+ * it, exists and is not empty). Before the first record there is no log and
+ * maybe no audit key: a search for a value has nothing to look in.
+ */
+export function hasAuditRecords(path: string): boolean {
+  return [...auditSegments(path), path].some((file) => {
+    try {
+      return statSync(file).size > 0;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Which records a query keeps; every field is optional. */

@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import type { Writable } from "node:stream";
 import type { Redactor } from "../redact/redactor.js";
 import { redactMessage } from "../redact/registry.js";
@@ -9,7 +10,11 @@ export interface CliIo {
   readonly stderr: Writable & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
-  /** Masks known secrets in anything Strongbox itself prints; set once values are resolved. */
+  /**
+   * Masks known secrets in a child's output (`run`); set once values are
+   * resolved, from the registry. Strongbox's own messages are masked by the
+   * registry itself ({@link printable}), which spares its own identifiers.
+   */
   redactor?: Redactor;
 }
 
@@ -37,9 +42,8 @@ export function quietOnBrokenPipe<S extends Writable>(stream: S): S {
  * control characters (terminal escape sequences, a carriage return that
  * would overwrite the line) shown as escapes rather than acted on.
  */
-export function printable(io: Pick<CliIo, "redactor">, text: string): string {
-  const masked = redactMessage(io.redactor ? io.redactor.redact(text) : text);
-  return showControls(masked);
+export function printable(_io: Pick<CliIo, "redactor">, text: string): string {
+  return showControls(redactMessage(text));
 }
 
 /** Control characters other than newline and tab, spelled `\x1b`, `\r`, `\u009b`… */
@@ -131,13 +135,31 @@ export function writeJsonText(io: CliIo, text: string): void {
 }
 
 /**
+ * Audit records on a standard stream (`audit.sink: stdout|stderr`): JSON
+ * lines through {@link jsonText} like every JSON Strongbox prints (a record
+ * holds no value, so ordinary records pass byte for byte), written
+ * synchronously so a record is out before the access it records goes on.
+ * Unlike printed output, a reader that went away (EPIPE) is not quiet here:
+ * the error is thrown, and the audit sink reports the lost record as
+ * `E_AUDIT` (refused where the audit fails closed).
+ */
+export function writeAuditRecords(fd: 1 | 2, text: string): void {
+  const lines = text.split("\n");
+  const bytes = Buffer.from(
+    lines.map((line) => (line === "" ? line : jsonText({}, line))).join("\n"),
+  );
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+}
+
+/**
  * JSON as Strongbox prints it: masked like every message, and with every
  * character {@link showControls} escapes spelled `\uXXXX` (JSON.stringify
  * leaves the bidirectional controls, U+2028 and U+2029 raw), so the text is
  * the same JSON and inert on a terminal.
  */
-function jsonText(io: Pick<CliIo, "redactor">, text: string): string {
-  return redactMessage(io.redactor ? io.redactor.redact(text) : text).replace(
+function jsonText(_io: Pick<CliIo, "redactor">, text: string): string {
+  return redactMessage(text).replace(
     CONTROLS,
     // Per UTF-16 unit: a character beyond U+FFFF (the tag characters) becomes its surrogate pair.
     (char) =>

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { setAuditStreamWriter } from "../api/audit.js";
 import { StrongboxError } from "../errors.js";
 import { packagePath } from "../package-root.js";
 import { didYouMean } from "../util/suggest.js";
@@ -6,7 +7,7 @@ import { parseInvocation } from "./command.js";
 import { COMMANDS } from "./command-table.js";
 import { EXIT_CODES, EXIT_OK, exitStatus } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
-import { quietOnBrokenPipe, writeReport } from "./io.js";
+import { quietOnBrokenPipe, writeAuditRecords, writeReport } from "./io.js";
 import { renderError } from "./render-error.js";
 import { fromSystemError } from "./system-error.js";
 import { vaultRetrySpinner } from "./vault-spinner.js";
@@ -16,6 +17,8 @@ import { vaultRetrySpinner } from "./vault-spinner.js";
  * `process.exit`, so tests and other programs can drive the CLI in-process.
  */
 export async function runMain(argv: readonly string[], io: CliIo): Promise<number> {
+  // Audit records on stdout/stderr leave by the CLI's one output path, like everything it prints.
+  setAuditStreamWriter(writeAuditRecords);
   const [first, ...tail] = argv;
   // `strongbox help CMD` is `strongbox CMD --help`, as git and npm have it.
   const [name, rest] =

@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { runInThisContext } from "node:vm";
 import { StrongboxError } from "../errors.js";
 import { packagePath } from "../package-root.js";
+import { registerIdentifier } from "../redact/registry.js";
 import type { ConfigSpec } from "../schema/types.js";
 import {
   configImportProblem,
@@ -27,6 +28,32 @@ const CHECKED = Symbol("checked");
  * the file (and line, where known).
  */
 export async function loadConfigFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ConfigSpec> {
+  const config = await loadConfigModule(path, env);
+  registerDeclared(config, path);
+  return config;
+}
+
+/**
+ * Strongbox's own identifiers in this config (variable names, the names
+ * they are read as, environment names, the config's path and directory):
+ * the redactor never masks inside one, so a short secret that equals part
+ * of a name does not garble the messages that name it.
+ */
+function registerDeclared(config: ConfigSpec, path: string): void {
+  if (config === null || typeof config !== "object") return;
+  for (const [name, spec] of Object.entries(config.variables ?? {})) {
+    registerIdentifier(name);
+    if (typeof spec?.env === "string") registerIdentifier(spec.env);
+  }
+  for (const name of Object.keys(config.environments ?? {})) registerIdentifier(name);
+  registerIdentifier(path);
+  registerIdentifier(dirname(path));
+}
+
+async function loadConfigModule(
   path: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ConfigSpec> {

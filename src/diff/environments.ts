@@ -3,16 +3,22 @@ import { environmentSpec } from "../environments/scope.js";
 import { selectEnvironment } from "../environments/select.js";
 import { inventory } from "../lifecycle/inventory.js";
 import { type Project, resolveProject } from "../project/open.js";
+import { formatRef } from "../refs/ref.js";
 import { schemaRefFor } from "../refs/template.js";
 import { isRequired } from "../resolve/candidates.js";
 import type { Resolution } from "../resolve/types.js";
-import type { VariableSpec } from "../schema/types.js";
+import { plannedPick, type WinnerOptions } from "../resolve/winner.js";
+import type { ConfigSpec, VariableSpec } from "../schema/types.js";
 
 /** One environment's side of a variable. */
 export interface DiffSide {
   /** The environment requires a value (a default satisfies it). */
   readonly required: boolean;
-  /** What the schema declares for it here: the reference, `default`, or `environment` (env/.env only). */
+  /**
+   * What is declared for it here, as `run` would pick it: the `.env` line that
+   * wins (with the reference it names, such as `store://NAME (.env line 1)`),
+   * else the schema's reference, `default`, or `environment`.
+   */
   readonly declared: string;
   /** With `live`: found or not, and where (the source kind and reference that won). */
   readonly status?: "ok" | "unset" | "problem";
@@ -71,9 +77,10 @@ export async function diffEnvironments(
   const live = options.live === true ? await liveSides(project, environments, options) : undefined;
   const key = randomBytes(32);
   const rows: DiffRow[] = [];
+  const where = { config, baseDir: project.baseDir, processEnv: options.processEnv };
   for (const [name, spec] of Object.entries(config.variables)) {
     if (options.onlySecrets === true && spec.secret !== true) continue;
-    rows.push(environmentRow(name, spec, environments, live, key));
+    rows.push(environmentRow(name, spec, environments, live, key, where));
   }
   key.fill(0);
   const prefix = (environment: string) =>
@@ -140,9 +147,16 @@ function environmentRow(
   environments: { readonly a: string; readonly b: string },
   live: LiveSides | undefined,
   key: Buffer,
+  where: Where,
 ): DiffRow {
-  const a = withRotation(side(spec, name, environments.a, live?.ra), live?.rotatedA.get(name));
-  const b = withRotation(side(spec, name, environments.b, live?.rb), live?.rotatedB.get(name));
+  const a = withRotation(
+    side(spec, name, environments.a, live?.ra, where),
+    live?.rotatedA.get(name),
+  );
+  const b = withRotation(
+    side(spec, name, environments.b, live?.rb, where),
+    live?.rotatedB.get(name),
+  );
   const values =
     live === undefined
       ? undefined
@@ -206,7 +220,11 @@ export async function diffAgainstFile(
     const entry = resolution.entries.find((candidate) => candidate.name === name);
     const envName = entry?.envName ?? name;
     seen.add(envName);
-    const b = side(spec, name, environment, resolution);
+    const b = side(spec, name, environment, resolution, {
+      config: project.config,
+      baseDir: project.baseDir,
+      processEnv: options.processEnv,
+    });
     rows.push(fileRow(name, spec, file.label, inFile.get(envName), b, entry?.raw, key));
   }
   if (options.onlySecrets !== true)
@@ -293,19 +311,24 @@ function compare(a: string | undefined, b: string | undefined): Equality {
   return a === b ? "equal" : "different";
 }
 
+/** Where the project's files are read from when judging what a variable declares. */
+type Where = { readonly config: ConfigSpec } & Omit<WinnerOptions, "environment">;
+
 function side(
   spec: VariableSpec,
   name: string,
   environment: string,
   resolution: Resolution | undefined,
+  where: Where,
 ): DiffSide {
   const ref = schemaRefFor(spec, environment);
   const declared =
-    ref !== undefined
+    fromDotenv(name, environment, where) ??
+    (ref !== undefined
       ? ref
       : "default" in spec && spec.default !== undefined
         ? "default"
-        : "environment";
+        : "environment");
   const base = { required: isRequired(spec, environment), declared };
   if (resolution === undefined) return base;
   const entry = resolution.entries.find((candidate) => candidate.name === name);
@@ -322,6 +345,26 @@ function side(
         }),
     ...(problem === undefined ? {} : { problem: problem.code }),
   };
+}
+
+/**
+ * What an environment's `.env` files declare for `name`, when one of them
+ * wins as `run` would pick it: the reference a line names
+ * (`DB_PASSWORD=store://DB_PASSWORD`, which `import --rewrite` writes) and
+ * its place, or the place of a literal value. Undefined when no `.env` line
+ * wins (the schema's declaration stands).
+ */
+function fromDotenv(name: string, environment: string, where: Where): string | undefined {
+  let picked: ReturnType<typeof plannedPick>;
+  try {
+    picked = plannedPick(name, where.config, { ...where, environment });
+  } catch {
+    return undefined;
+  }
+  const winner = picked?.winner;
+  if (winner?.source !== "dotenv") return undefined;
+  const ref = picked?.pending?.ref;
+  return ref === undefined ? winner.place : `${formatRef(ref)} (${winner.place})`;
 }
 
 function typeOf(spec: VariableSpec): string {

@@ -1,4 +1,6 @@
+import { selectEnvironment } from "../environments/select.js";
 import { formatRef } from "../refs/ref.js";
+import { declaredPlace } from "../resolve/declared-place.js";
 import { concreteEnvironmentNames } from "./environments.js";
 import { type LifecycleContext, lifecycleStates, refIn } from "./rotate.js";
 
@@ -15,6 +17,13 @@ export interface InventoryRow {
   readonly overdue: boolean;
   readonly expires?: string;
   readonly expired: boolean;
+  /** The source holds no value yet in the context's environment: nothing is due. */
+  readonly neverSet?: true;
+  /**
+   * The environments whose policy forbids where the secret is declared to
+   * come from (the dashboard's "not allowed here", by the same judgement).
+   */
+  readonly forbiddenIn: readonly string[];
   readonly note?: string;
 }
 
@@ -28,7 +37,12 @@ export async function inventory(ctx: LifecycleContext): Promise<InventoryRow[]> 
   const environments = concreteEnvironmentNames(ctx.config);
   return states.map((state) => {
     const storage: Record<string, string> = {};
+    const forbiddenIn: string[] = [];
     for (const environment of environments) {
+      const policy = selectEnvironment(ctx.config, environment, ctx.processEnv);
+      const where = { baseDir: ctx.baseDir, processEnv: ctx.processEnv };
+      if (declaredPlace(state.name, ctx.config, environment, policy, where).state === "forbidden")
+        forbiddenIn.push(environment);
       try {
         const ref = refIn(state.name, state.spec, { ...ctx, environment });
         storage[environment] =
@@ -59,6 +73,8 @@ export async function inventory(ctx: LifecycleContext): Promise<InventoryRow[]> 
       overdue: status.overdue,
       ...(status.expires === undefined ? {} : { expires: status.expires.toISOString() }),
       expired: status.expired,
+      ...(status.neverSet === true ? { neverSet: true as const } : {}),
+      forbiddenIn,
       ...(state.note === undefined ? {} : { note: state.note }),
     };
   });

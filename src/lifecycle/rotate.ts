@@ -174,6 +174,7 @@ export async function lifecycleStates(ctx: LifecycleContext): Promise<SecretStat
             ctx.environment,
             written === undefined ? undefined : new Date(written),
             at,
+            metadata === undefined,
           ),
           ...(metadata === undefined ? { note: "not stored yet" } : {}),
         };
@@ -359,7 +360,8 @@ export async function rotateDue(
   for (const [index, state] of states.entries()) {
     options.onProgress?.("rotating what is due", index, states.length);
     try {
-      if (state.status.overdue) {
+      // A secret never stored is not due, but `rotate --due` still gives it its first value.
+      if (state.status.overdue || state.status.neverSet === true) {
         const rotated = await rotateSecret(state.name, ctx);
         results.push({
           name: state.name,

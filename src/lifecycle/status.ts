@@ -21,24 +21,30 @@ export interface LifecycleStatus {
   readonly expired: boolean;
   /** Expires within `warnBefore`. */
   readonly expiringSoon: boolean;
+  /** The source holds no value at all: nothing to rotate yet, so nothing is due. */
+  readonly neverSet?: true;
 }
 
 /**
  * The lifecycle status of a secret in `environment` at `now`, given when its
  * current value was written. A rotated secret whose source keeps no time is
- * due at once: nothing proves it was ever rotated.
+ * due at once: nothing proves it was ever rotated. A secret its source does
+ * not hold (`neverSet`) is not due: there is no value to rotate, and a due
+ * date counted from the epoch would be nonsense (it is missing, which
+ * resolution reports).
  */
 export function lifecycleStatus(
   spec: VariableSpec,
   environment: string,
   lastRotated: Date | undefined,
   now: Date,
+  neverSet = false,
 ): LifecycleStatus {
   const warnParsed = spec.warnBefore === undefined ? undefined : parseDuration(spec.warnBefore);
   const warnMs = warnParsed?.ok === true ? (warnParsed.value as number) : DEFAULT_WARN_BEFORE;
   const rotation = rotationIn(spec, environment);
   const due =
-    rotation === undefined || !Number.isFinite(rotation.everyMs)
+    neverSet || rotation === undefined || !Number.isFinite(rotation.everyMs)
       ? undefined
       : new Date((lastRotated?.getTime() ?? 0) + rotation.everyMs);
   const expiresAt = spec.expires === undefined ? undefined : new Date(spec.expires);
@@ -54,5 +60,6 @@ export function lifecycleStatus(
     expired: expires !== undefined && expires.getTime() <= at,
     expiringSoon:
       expires !== undefined && expires.getTime() > at && expires.getTime() - at <= warnMs,
+    ...(neverSet ? { neverSet: true as const } : {}),
   };
 }

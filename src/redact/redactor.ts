@@ -47,7 +47,10 @@ export const MIN_MASK_LENGTH = 4;
  * nothing and the first text masked is masked in every form. The list is
  * the one given now: values passed later are not added.
  */
-export function createRedactor(secrets: readonly SecretToMask[]): Redactor {
+export function createRedactor(
+  secrets: readonly SecretToMask[],
+  ownSpans: OwnSpans = () => [],
+): Redactor {
   const list = secrets.map(({ name, value }) => ({ name, value }));
   const tooShort = list.flatMap(({ name, value }) =>
     value.length > 0 && value.length < MIN_MASK_LENGTH ? [name] : [],
@@ -63,11 +66,52 @@ export function createRedactor(secrets: readonly SecretToMask[]): Redactor {
     },
     tooShort,
     redact(text) {
-      let out = text;
-      for (const [form, mask] of forms().masks) out = out.replaceAll(form, mask);
-      return out;
+      return maskWhole(text, forms().masks, ownSpans(text));
     },
   };
+}
+
+/**
+ * Where Strongbox's own identifiers (declared variable and environment
+ * names, paths it prints) stand whole in a text, as `[start, end)` spans.
+ */
+export type OwnSpans = (text: string) => ReadonlyArray<readonly [number, number]>;
+
+/**
+ * Replaces each occurrence of each form (longest first, never overlapping
+ * one already masked) by its mask, except an occurrence that is a proper
+ * part of one of `spans`: a short value equal to part of a variable name
+ * must not turn `GRAFANA_PASSWORD` into `<redacted:X>_PASSWORD`. A value
+ * equal to a whole identifier, or reaching past one, is masked: only the
+ * name's own letters are spared, never a token that is all value.
+ */
+function maskWhole(
+  text: string,
+  masks: ReadonlyArray<readonly [string, string]>,
+  spans: ReadonlyArray<readonly [number, number]>,
+): string {
+  const taken = new Uint8Array(text.length);
+  const hits: Array<readonly [number, number, string]> = [];
+  const spared = (start: number, end: number) =>
+    spans.some(([from, to]) => from <= start && end <= to && to - from > end - start);
+  for (const [form, mask] of masks)
+    for (let at = text.indexOf(form); at >= 0; ) {
+      const end = at + form.length;
+      if (taken[at] === 0 && taken[end - 1] === 0 && !spared(at, end)) {
+        taken.fill(1, at, end);
+        hits.push([at, end, mask]);
+        at = text.indexOf(form, end);
+      } else at = text.indexOf(form, at + 1);
+    }
+  if (hits.length === 0) return text;
+  hits.sort(([a], [b]) => a - b);
+  let out = "";
+  let copied = 0;
+  for (const [start, end, mask] of hits) {
+    out += text.slice(copied, start) + mask;
+    copied = end;
+  }
+  return out + text.slice(copied);
 }
 
 interface MaskForms {

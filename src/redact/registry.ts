@@ -101,8 +101,15 @@ export function registerSecretData(name: string, data: unknown, depth = 0): void
  * secret that happens to contain `DATABASE_URL` does not hide the name.
  */
 export function registerIdentifier(name: string): void {
+  if (name === "") return;
   identifiers.add(name);
+  if (!WORD.test(name)) phrases.add(name);
 }
+
+/** What one word of a message is made of; an identifier with anything else (a path) is a phrase. */
+const WORD = /^[A-Za-z0-9_.+-]+$/;
+/** Identifiers that are not one word (paths Strongbox prints), found by position, not by word. */
+const phrases = new Set<string>();
 
 /**
  * Records words of Strongbox's own vocabulary (kinds, schemes, status
@@ -113,8 +120,8 @@ export function registerVocabulary(words: Iterable<string>): void {
   for (const word of words) if (word !== "") vocabulary.add(word);
 }
 
-/** Words a run standing whole is never masked as. */
-type Words = Pick<ReadonlySet<string>, "has" | "size">;
+/** Words a run standing whole is never masked as; `phrases` are those with more than word characters. */
+type Words = Pick<ReadonlySet<string>, "has" | "size"> & { readonly phrases?: Iterable<string> };
 
 /** Identifiers and vocabulary. */
 const ownWords: Words = {
@@ -122,13 +129,17 @@ const ownWords: Words = {
   get size() {
     return identifiers.size + vocabulary.size;
   },
+  phrases,
 };
 
 /** Masks every registered value, in every form and by any long-enough part, in `text`. */
 export function redactMessage(text: string): string {
   if (values.size === 0 || text === "") return text;
   settle();
-  whole ??= registeredRedactor();
+  whole ??= createRedactor(
+    [...values].map(([value, name]) => ({ name, value })),
+    (masked) => identifierSpans(masked, ownWords),
+  );
   return whole.redact(maskPieces(text, index, ownWords));
 }
 
@@ -158,6 +169,7 @@ export function registeredRedactor(): Redactor {
 export function clearRegistry(): void {
   values.clear();
   identifiers.clear();
+  phrases.clear();
   formsOf.clear();
   pending.length = 0;
   index.grams.clear();
@@ -184,7 +196,7 @@ export function messageRedactor(
 ): MessageRedactor {
   const pieces: Pieces = { grams: new Map(), forms: [] };
   for (const { name, value } of secrets) addToIndex(pieces, name, value);
-  const redactor = createRedactor(secrets);
+  const redactor = createRedactor(secrets, (text) => identifierSpans(text, identifiers));
   return { redact: (text) => redactor.redact(maskPieces(text, pieces, identifiers)) };
 }
 
@@ -317,5 +329,10 @@ function identifierSpans(text: string, identifiers: Words): Array<[number, numbe
     const bare = word.replace(/[.-]+$/, "");
     if (identifiers.has(bare)) spans.push([match.index, match.index + bare.length]);
   }
+  const boundary = (char: string | undefined) => char === undefined || !/[A-Za-z0-9_]/.test(char);
+  for (const phrase of identifiers.phrases ?? [])
+    for (let at = text.indexOf(phrase); at >= 0; at = text.indexOf(phrase, at + 1))
+      if (boundary(text[at - 1]) && boundary(text[at + phrase.length]))
+        spans.push([at, at + phrase.length]);
   return spans;
 }

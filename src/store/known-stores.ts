@@ -85,7 +85,7 @@ export function checkKnownStore(
     refuseMisplaced(seen, known);
     refuseUnfollowed(seen, keyring, known, given.length > 0, options);
   }
-  pin(file, known, seen, options);
+  pin(file, known, seen, options, given.length > 0);
   const pinned = entry?.lineage;
   return { lineage: current, changed: pinned !== undefined && pinned !== current };
 }
@@ -203,8 +203,19 @@ function refuseUnfollowed(
   if (!pinsGiven) refuseUnvouched(seen.dir, seen.id, seen.place, seen.project, known, options);
 }
 
-/** Pins what was seen (the place taken from any other pin), telling the user of a first use. */
-function pin(file: string, known: KnownStores, seen: Seen, options: KnownStoreOptions): void {
+/**
+ * Pins what was seen (the place taken from any other pin), telling the user
+ * of a first use. Not when `STRONGBOX_STORE_FINGERPRINT` pinned the store
+ * from outside (`pinsGiven`, CI): the key was checked against that pin, not
+ * trusted on first use, and a notice saying otherwise would be false.
+ */
+function pin(
+  file: string,
+  known: KnownStores,
+  seen: Seen,
+  options: KnownStoreOptions,
+  pinsGiven: boolean,
+): void {
   displaceAt(known, seen.place, seen.id, options.now);
   known.stores[seen.id] = {
     ...pinEntry(seen.current, seen.place, options.now),
@@ -213,7 +224,7 @@ function pin(file: string, known: KnownStores, seen: Seen, options: KnownStoreOp
     ...(seen.ancestors.length === 0 ? {} : { ancestors: seen.ancestors }),
   };
   writeKnown(file, known);
-  if (seen.entry === undefined && options.trust !== true)
+  if (seen.entry === undefined && options.trust !== true && !pinsGiven)
     options.notice?.(
       `first use of the team store in ${seen.dir}: pinned its key ${seen.current}${options.endorsed === true ? " (its root store endorses it)" : ""}; from now on a keyring not descending from it is refused`,
     );

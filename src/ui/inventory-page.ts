@@ -1,4 +1,4 @@
-import { inventory } from "../lifecycle/inventory.js";
+import { type InventoryRow, inventory } from "../lifecycle/inventory.js";
 import type { Project } from "../project/open.js";
 import { h, table } from "./html.js";
 
@@ -23,13 +23,24 @@ export async function inventoryPage(
       `<th scope="row">${h(row.name)}</th>`,
       `<td>${h(row.owner ?? "")}</td>`,
       `<td>${h(row.every ?? "")}</td>`,
-      `<td>${h(row.lastRotated ?? "never")}</td>`,
+      `<td>${h(row.lastRotated ?? (row.neverSet === true ? "never set" : "never"))}</td>`,
       `<td>${h(row.nextDue ?? "")}</td>`,
       `<td>${h(row.expires ?? "")}</td>`,
-      `<td class="${row.overdue || row.expired ? "missing" : "ok"}">${row.expired ? "expired" : row.overdue ? "overdue" : "ok"}</td>`,
+      stateCell(row),
     ]),
     "inventory",
   )}`;
+}
+
+/** The state cell: the same words as `strongbox inventory`, red when anything is wrong. */
+function stateCell(row: InventoryRow): string {
+  const words = [
+    row.expired ? "expired" : row.overdue ? "overdue" : "",
+    row.forbiddenIn.length > 0 ? `forbidden in ${row.forbiddenIn.join(", ")}` : "",
+    row.neverSet === true ? "never set" : "",
+  ].filter(Boolean);
+  const bad = row.overdue || row.expired || row.forbiddenIn.length > 0;
+  return `<td class="${bad ? "missing" : "ok"}">${h(words.join(", ") || "ok")}</td>`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { selectEnvironment } from "../environments/select.js";
 import { type Project, resolveProject } from "../project/open.js";
-import { declaredCell } from "./declared-cell.js";
+import { declaredPlace } from "../resolve/declared-place.js";
 import { h, table } from "./html.js";
 
 /** The environment × variable matrix: where each variable comes from in each environment, and what is wrong. */
@@ -17,9 +17,15 @@ export function matrix(
   const rows = Object.entries(project.config.variables).map(([name, spec]) => {
     const cells = environments.map((environment) => {
       const where = { baseDir: project.baseDir, processEnv };
-      const allowed = policies.get(environment)?.secretSources ?? [];
-      const { text, state } = declaredCell(name, project.config, environment, allowed, where);
-      const first = declaredCell(name, project.config, environments[0] as string, [], where).text;
+      const policy = policies.get(environment);
+      const { text, state } = declaredPlace(name, project.config, environment, policy, where);
+      const first = declaredPlace(
+        name,
+        project.config,
+        environments[0] as string,
+        undefined,
+        where,
+      ).text;
       const differs = state === "ok" && text !== first ? " different" : "";
       const found = live?.columns.get(environment)?.get(name);
       const status =

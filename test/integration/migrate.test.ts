@@ -66,6 +66,8 @@ describe("strongbox migrate against a real bao server", () => {
         "app,database",
         "--secrets",
         "redis",
+        "--env",
+        "production",
         "--apply",
         "--journal",
         "j1.jsonl",
@@ -96,6 +98,8 @@ describe("strongbox migrate against a real bao server", () => {
         "app",
         "--secrets",
         "database",
+        "--env",
+        "production",
         "--apply",
         "--journal",
         "j2.jsonl",
@@ -110,6 +114,8 @@ describe("strongbox migrate against a real bao server", () => {
         ".env",
         "--secrets",
         "redis",
+        "--env",
+        "production",
         "--apply",
         "--force",
         "--journal",
@@ -167,10 +173,13 @@ describe("strongbox migrate against a real bao server", () => {
           "strongbox.config.yaml": `project: shop\nvariables:\n  LATER_KEY: { secret: true, ref: { production: 'vault://secret/${path}#LATER_KEY' } }\n`,
           ".env": "LATER_KEY=migrated-canary\n",
         });
-        const applied = await runCli(["migrate", "-f", ".env", "--apply", "--journal", "j.jsonl"], {
-          cwd: dir,
-          env: env(),
-        });
+        const applied = await runCli(
+          ["migrate", "-f", ".env", "-e", "production", "--apply", "--journal", "j.jsonl"],
+          {
+            cwd: dir,
+            env: env(),
+          },
+        );
         assert.equal(applied.code, 0, applied.stderr);
         bao.cli(["kv", later.patch ? "patch" : "put", "-mount=secret", path, ...later.args]);
         const field = (key: string) =>
@@ -195,7 +204,7 @@ describe("strongbox migrate against a real bao server", () => {
       "strongbox.config.yaml": `project: shop\nvariables:\n  SAME: { secret: true, ref: { production: 'vault://secret/${path}#SAME' } }\n`,
       ".env": "SAME=same-canary\n",
     });
-    await runCli(["migrate", "-f", ".env", "--apply", "--journal", "j.jsonl"], {
+    await runCli(["migrate", "-f", ".env", "-e", "production", "--apply", "--journal", "j.jsonl"], {
       cwd: dir,
       env: env(),
     });
@@ -308,7 +317,7 @@ describe("strongbox migrate against a real bao server", () => {
     const journal = join(dir, "kill.jsonl");
     const child = spawn(
       process.execPath,
-      [CLI, "migrate", "-f", ".env", "--apply", "--journal", journal],
+      [CLI, "migrate", "-f", ".env", "-e", "production", "--apply", "--journal", journal],
       {
         cwd: dir,
         env: cleanEnv(dir, { VAULT_ADDR: proxy.addr, VAULT_TOKEN: bao.rootToken }),
@@ -339,14 +348,17 @@ describe("strongbox migrate against a real bao server", () => {
       "rollback removed everything the killed run created, journaled as done or not",
     );
     const resumed = await runCli(
-      ["migrate", "-f", ".env", "--apply", "--journal", "resume.jsonl"],
+      ["migrate", "-f", ".env", "-e", "production", "--apply", "--journal", "resume.jsonl"],
       { cwd: dir, env: env() },
     );
     assert.match(resumed.stderr, new RegExp(`migrated ${count}, `));
-    const again = await runCli(["migrate", "-f", ".env", "--apply", "--journal", "again.jsonl"], {
-      cwd: dir,
-      env: env(),
-    });
+    const again = await runCli(
+      ["migrate", "-f", ".env", "-e", "production", "--apply", "--journal", "again.jsonl"],
+      {
+        cwd: dir,
+        env: env(),
+      },
+    );
     assert.match(again.stderr, /migrated 0, /, "a complete migration re-run changes nothing");
     assert.equal(
       bao.cli(["kv", "get", "-mount=secret", "-field=S39", "shop/production/kill/p39"]).trim(),

@@ -516,7 +516,10 @@ describe("Vault/OpenBao against a real bao server", () => {
     });
     assert.equal(set.code, 0, set.stderr);
     assert.deepEqual(added(), ["write NEW_KEY vault://secret/audited/paths#NEW_KEY ok"]);
-    const migrate = await runCli(["migrate", "-f", ".env", "--apply"], { cwd: dir, env });
+    const migrate = await runCli(["migrate", "-f", ".env", "-e", "production", "--apply"], {
+      cwd: dir,
+      env,
+    });
     assert.equal(migrate.code, 0, migrate.stderr);
     assert.deepEqual(added(), [
       "write SESSION_SECRET vault://secret/audited/production/app#SESSION_SECRET ok",

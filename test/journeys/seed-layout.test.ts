@@ -115,6 +115,8 @@ describe("journey: seed 000's layout", () => {
         "--secrets",
         "database",
         "redis",
+        "--env",
+        "production",
         "--apply",
         "--journal",
         "j1.jsonl",
@@ -124,10 +126,13 @@ describe("journey: seed 000's layout", () => {
         stderr: [/migrated 2, /],
       },
     );
-    await j.step(["migrate", "-f", ".env", "--apply", "--journal", "j2.jsonl"], {
-      env: root,
-      stderr: [/migrated 4, /],
-    });
+    await j.step(
+      ["migrate", "-f", ".env", "-e", "production", "--apply", "--journal", "j2.jsonl"],
+      {
+        env: root,
+        stderr: [/migrated 4, /],
+      },
+    );
     j.note("the settings production reads from Vault beside the secrets");
     bao.cli([
       "kv",

@@ -3,6 +3,7 @@ import {
   type AuditFilter,
   auditValueMac,
   followAudit,
+  hasAuditRecords,
   queryAudit,
   queryMatches,
   verifyChain,
@@ -103,6 +104,12 @@ Options:
         hint: "audit.sink (or STRONGBOX_AUDIT_SINK) sends them to stdout, stderr, syslog or nowhere; query them where they are shipped",
       });
     if (sub === "verify") return verify(path, invocation, io, format);
+    if (
+      invocation.values["value-from-stdin"] === true &&
+      invocation.values.follow !== true &&
+      !hasAuditRecords(path)
+    )
+      return noRecordsYet(path, io, format);
     const filter = await filterOf(invocation, io);
     if (sub === "tail") return tail(path, filter, invocation, io, format);
     const { events, unreadable } = queryAudit(path, filter);
@@ -116,6 +123,22 @@ Options:
     return EXIT_OK;
   },
 };
+
+/**
+ * A value searched for before anything was recorded: nothing can match, and
+ * there may be no audit key yet to compute its MAC with (none is made for a
+ * search). The value on stdin is read and dropped, so the writer of the pipe
+ * is not cut off.
+ */
+async function noRecordsYet(path: string, io: CliIo, format: string): Promise<number> {
+  await readStdin();
+  if (format === "json") writeJson(io, { log: path, events: [], unreadable: 0, noLog: true });
+  say(
+    io,
+    `strongbox: no audit log yet at ${path}: nothing has been recorded, so no record touched this value`,
+  );
+  return EXIT_OK;
+}
 
 function verify(path: string, invocation: Invocation, io: CliIo, format: string): number {
   const anchorText = stringOption(invocation, "anchor");

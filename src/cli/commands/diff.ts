@@ -30,8 +30,9 @@ export const diffCommand: Command = {
        strongbox diff --store-rev REV [--store DIR] [--env E] [--format …]
        strongbox diff --vault PATH_A PATH_B [-e ENV] [--format …]
 
-One row per variable: whether each environment requires it, what the schema
-declares for it there (its reference, a default, or the environment), and
+One row per variable: whether each environment requires it, what is declared
+for it there (the .env line that wins as run would pick it, with the reference
+it names, else the schema's reference, a default, or the environment), and
 with --live what each environment resolves (the source and version that won,
 or the problem), each under its own policy, and whether the two values are
 equal. An environment with a credentialPrefix (PRODUCTION_) is read with its

@@ -3,6 +3,7 @@ import {
   destroyTree,
   EPHEMERAL_ENVIRONMENTS,
   isEphemeralEnvironment,
+  isProductionName,
   listTree,
   planCopy,
   type VaultClient,
@@ -10,6 +11,7 @@ import {
 import { StrongboxError } from "../../errors.js";
 import { openSession } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
+import { confirmOrStop } from "../confirm.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeReport } from "../io.js";
 
@@ -23,6 +25,7 @@ export const envCommand: Command = {
     apply: { type: "boolean" },
     force: { type: "boolean" },
     json: { type: "boolean" },
+    yes: { type: "boolean", short: "y" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox env list [--json]
@@ -35,7 +38,8 @@ declares none), one per line: the names --env takes.
 Ephemeral environments (pr-*, preview-*, review-*) live at
 <mount>/<project>/<NAME>/… in Vault. create copies every secret under
 <mount>/<project>/<ENV>/ there; destroy removes every secret under it with all
-versions. Both print the plan and change nothing without --apply.
+versions. Both print the plan and change nothing without --apply. Copying
+production's secrets asks first on a terminal and needs --yes off one.
 
 Options:
       --from ENV      the environment to copy (create)
@@ -43,6 +47,8 @@ Options:
       --apply         carry out the plan
       --force         create: overwrite targets that already exist
       --json          print the plan or result as JSON
+  -y, --yes           create --from production --apply: copy without asking
+                      (needed off a terminal)
 `,
   async run(invocation, io) {
     const [action, name] = invocation.positionals;
@@ -107,6 +113,13 @@ async function create(
     say(io, `strongbox: dry run: ${steps.length} secrets would be copied; add --apply`);
     return EXIT_OK;
   }
+  if (isProductionName(from))
+    await confirmOrStop(invocation, io, {
+      command: "env create",
+      question: `copy ${steps.length} production secrets to ${base}/${name}? [y/N] `,
+      why: `this copies ${steps.length} production secrets to ${base}/${name}`,
+      hint: "look at the plan without --apply, then pass --yes to copy",
+    });
   const copied = await applyCopy(client, steps, invocation.values.force === true);
   say(io, `strongbox: copied ${copied} of ${steps.length} secrets to ${base}/${name}`);
   return verdict(copied === steps.length);

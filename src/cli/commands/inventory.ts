@@ -16,12 +16,12 @@ export const inventoryCommand: Command = {
 One row per secret of the schema: owner, used by, where it lives in each
 environment, rotation cadence, and for the environment given: last rotated,
 next due, overdue, expiry. --format markdown writes the runbook table of an
-operations document. --check exits 4 when anything is overdue or expired
-(a CI gate). Never a value.
+operations document. --check exits 4 when anything is overdue, expired or
+stored where an environment forbids it (a CI gate). Never a value.
 
 Options:
       --format F      table (default), markdown or json
-      --check         exit 4 when a secret is overdue or expired
+      --check         exit 4 when a secret is overdue, expired or forbidden
 ${LIFECYCLE_HELP}
 `,
   async run(invocation, io) {
@@ -38,23 +38,35 @@ ${LIFECYCLE_HELP}
         format === "markdown" ? markdown(rows, ctx.environment) : text(rows, ctx.environment),
       );
     if (invocation.values.check === true)
-      return verdict(rows.every((row) => !row.overdue && !row.expired));
+      return verdict(
+        rows.every((row) => !row.overdue && !row.expired && row.forbiddenIn.length === 0),
+      );
     return EXIT_OK;
   },
 };
 
 function cells(row: InventoryRow): string[] {
   const state =
-    [row.overdue ? "OVERDUE" : "", row.expired ? "EXPIRED" : ""].filter(Boolean).join(" ") || "ok";
+    [
+      row.neverSet === true ? "never set" : "",
+      row.overdue ? "OVERDUE" : "",
+      row.expired ? "EXPIRED" : "",
+      row.forbiddenIn.length > 0 ? `FORBIDDEN in ${row.forbiddenIn.join(", ")}` : "",
+    ]
+      .filter(Boolean)
+      .join(" ") || "ok";
   return [
     row.name,
     row.owner ?? "",
     row.usedBy.join(", "),
     Object.entries(row.storage)
-      .map(([environment, where]) => `${environment}: ${where}`)
+      .map(
+        ([environment, where]) =>
+          `${environment}: ${where}${row.forbiddenIn.includes(environment) ? " (not allowed here)" : ""}`,
+      )
       .join("; "),
     row.every ?? "",
-    row.lastRotated?.slice(0, 10) ?? "",
+    row.lastRotated?.slice(0, 10) ?? (row.neverSet === true ? "never set" : ""),
     row.nextDue?.slice(0, 10) ?? "",
     row.expires?.slice(0, 10) ?? "",
     state,

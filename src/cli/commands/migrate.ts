@@ -10,6 +10,7 @@ import {
 import { StrongboxError } from "../../errors.js";
 import { openSession, type ProjectSession } from "../../index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
+import { confirmOrStop } from "../confirm.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeReport, writeTerminal } from "../io.js";
 import { table } from "../table.js";
@@ -30,6 +31,7 @@ export const migrateCommand: Command = {
     journal: { type: "string" },
     rollback: { type: "string" },
     json: { type: "boolean" },
+    yes: { type: "boolean", short: "y" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox migrate [-f FILE]... [--from-env] [--env E] [--secrets CAT]... [--apply [--force]]
@@ -54,7 +56,9 @@ Options:
       --from-env      read the current environment instead: the schema's variables
                       and those named with --name, never Strongbox's credentials
       --name N        with --from-env: also take N (repeatable or comma-separated)
-  -e, --env NAME      the target environment (default production)
+  -e, --env NAME      the target environment (default production; --apply
+                      without --env asks on a terminal, and needs --env or
+                      --yes off one)
       --secrets CATS  only these categories (space- or comma-separated, or
                       repeated: --secrets database redis stripe); an unknown
                       category is an error listing the known ones
@@ -63,6 +67,7 @@ Options:
       --force         with --apply: overwrite keys that differ
       --journal PATH  where to record what was written (default migrate-<time>.jsonl)
       --json          print the plan or result as JSON
+  -y, --yes           with --apply: write to the default environment without asking
 `,
   async run(invocation, io) {
     const environment = stringOption(invocation, "env") ?? "production";
@@ -90,6 +95,13 @@ Options:
         say(io, "strongbox: dry run: nothing was written; add --apply to migrate");
         return EXIT_OK;
       }
+      if (stringOption(invocation, "env") === undefined)
+        await confirmOrStop(invocation, io, {
+          command: "migrate",
+          question: `migrate these secrets into Vault for "${environment}" (the default environment)? [y/N] `,
+          why: `no --env given, so the secrets would be written for "${environment}", the default`,
+          hint: `name the target: --env ${environment} (or pass --yes)`,
+        });
       return await apply(session, plan, invocation, io);
     } finally {
       await session.close();
