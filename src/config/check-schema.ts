@@ -6,6 +6,7 @@ import { parseRef } from "../refs/ref.js";
 import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { checkIdentityNames } from "./check-identity.js";
 import { checkLifecycle } from "./check-lifecycle.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -136,6 +137,7 @@ function checkConfig(config: ConfigSpec): Issue[] {
     }
   }
   issues.push(...checkEnvironments(config));
+  issues.push(...checkIdentityNames(config));
   return issues;
 }
 
