@@ -27,12 +27,16 @@ const MARKER_PREFIX = "# strongbox vault setup: ";
 const SETUP_BLOCK =
   /^# [a-z, ]+\npath "(?:[^"\\\n]|\\.)*" \{\n {2}capabilities = \[(?:"[a-z]+", )*"[a-z]+"\]\n\}$/;
 
-/** `E_CONFIG` when the existing policy `current` is not one setup wrote for `grant`. */
+/** `E_CONFIG` when the `existing` policy is not one setup wrote for `grant`. */
 export function refuseForeignPolicy(
   grant: { readonly name: string; readonly policy: string },
-  current: string | undefined,
+  existing: string | undefined,
 ): void {
-  if (current === undefined) return;
+  if (existing === undefined) return;
+  // `vault setup --print-policy | bao policy write NAME -` (docs/vault.md) keeps the
+  // `# policy NAME` heading the command prints above each policy.
+  const heading = `# policy ${grant.name}\n`;
+  const current = existing.startsWith(heading) ? existing.slice(heading.length) : existing;
   const marker = grant.policy.slice(0, grant.policy.indexOf("\n"));
   const first = current.slice(0, Math.max(0, current.indexOf("\n")));
   if (first === marker) return;

@@ -356,6 +356,18 @@ describe("vault setup cannot take over a policy or role it did not write (real O
       kept: true,
     },
     "an earlier setup (no marker)": { text: legacy, kept: false },
+    "by hand from an earlier --print-policy": {
+      text: `# policy ${OWN}\n${legacy}`,
+      kept: false,
+    },
+    "by hand from --print-policy": {
+      text: `# policy ${OWN}\n# strongbox vault setup: shop/production/app (rewritten by each run)\n${legacy}`,
+      kept: false,
+    },
+    "another policy's --print-policy": {
+      text: `# policy shop-production-worker\n# strongbox vault setup: shop/production/worker (rewritten by each run)\n${legacy}`,
+      kept: true,
+    },
     "this setup's own": {
       text: `# strongbox vault setup: shop/production/app (rewritten by each run)\n${legacy}`,
       kept: false,
