@@ -75,13 +75,17 @@ export async function planSetup(
   options: SetupOptions = {},
 ): Promise<SetupPlan> {
   const project = config.project ?? "app";
-  refuseName("project", project, "project");
   const grants: Grant[] = [];
   for (const environment of environments) {
-    refuseName("environment", environment, `environments.${environment}`);
+    const needs = vaultNeeds(config, environment);
+    // Only names that become identities are held to the rule (as `check` holds them).
+    if (needs.length > 0) {
+      refuseName("project", project, "project");
+      refuseName("environment", environment, `environments.${environment}`);
+    }
     const apps = new Map<string, PathUse[]>();
     const rotation: PathUse[] = [];
-    for (const need of vaultNeeds(config, environment)) {
+    for (const need of needs) {
       refuseName("component", need.component, need.variable);
       const { mount, version } = await gatedMount(client, need.path, need.variable, environment);
       const features = new Set<VaultFeature>(["run"]);
