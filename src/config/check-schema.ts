@@ -7,6 +7,7 @@ import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
 import { smokeSpecProblems } from "../schema/smoke-spec.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { checkIdentityNames } from "./check-identity.js";
 import { checkLifecycle } from "./check-lifecycle.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -141,6 +142,7 @@ function checkConfig(config: ConfigSpec): Issue[] {
     }
   }
   issues.push(...checkEnvironments(config));
+  issues.push(...checkIdentityNames(config));
   return issues;
 }
 

@@ -15,13 +15,18 @@ export interface KeyedVersion {
   readonly version: number;
   readonly createdAt?: string;
   readonly values?: Readonly<Record<string, unknown>>;
+  /**
+   * Deleted but recoverable (Vault KV v2's soft delete: `undelete` brings the
+   * values back). A retirement destroys it: unreadable is not gone.
+   */
+  readonly deleted?: boolean;
 }
 
 /** What retiring one key's old values would do to a shared path. */
 export interface KeyRetirement {
   /** The version that wrote the key's current value (its soak counts from there). */
   readonly since: KeyedVersion | undefined;
-  /** Readable versions that still hold an older value of the key. */
+  /** Versions that still hold, or can be made to hold again (soft-deleted), an older value of the key. */
   readonly retire: readonly number[];
   /** Other keys whose previous value lives only in a version to retire. */
   readonly shared: ReadonlyArray<{ readonly key: string; readonly version: number }>;
@@ -69,9 +74,9 @@ export function previousVersionOf(
 }
 
 /**
- * What finishing `key`'s rotation retires: every readable version older than
- * the write of its current value (each holds an old value of the key), and
- * nothing newer (those hold only the current value, beside other keys'
+ * What finishing `key`'s rotation retires: every version older than the write
+ * of its current value that holds an old value of the key or is soft-deleted
+ * (its values, unknown here, come back with an undelete), and nothing newer (those hold only the current value, beside other keys'
  * changes). `shared` names the other keys whose previous value would go too.
  */
 export function keyRetirement(key: string, versions: readonly KeyedVersion[]): KeyRetirement {
@@ -81,7 +86,10 @@ export function keyRetirement(key: string, versions: readonly KeyedVersion[]): K
     since === undefined
       ? []
       : versions
-          .filter((version) => version.version < since.version && holds(version, key))
+          .filter(
+            (version) =>
+              version.version < since.version && (holds(version, key) || version.deleted === true),
+          )
           .map((version) => version.version)
           .sort((a, b) => a - b);
   const others = Object.keys(versions[0]?.values ?? {}).filter((other) => other !== key);

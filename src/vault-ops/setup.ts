@@ -1,8 +1,10 @@
 import { StrongboxError } from "../errors.js";
+import { identityName, identityPartProblem } from "../schema/identity-name.js";
 import type { ConfigSpec } from "../schema/types.js";
-import type { VaultClient } from "../vault/client.js";
+import type { MountInfo, VaultClient } from "../vault/client.js";
 import { vaultNeeds } from "./plan.js";
 import { type PathUse, policyRules, policyText, type VaultFeature } from "./policy.js";
+import { refuseForeignPolicy, refuseForeignRole, setupMarker } from "./setup-owner.js";
 
 /** One least-privilege grant: a policy and the AppRole that carries it. */
 export interface Grant {
@@ -11,7 +13,10 @@ export interface Grant {
   readonly component: string;
   /** `app`: what the running app needs; `rotation`: what `rotate` and `rotate --finish` need. */
   readonly kind: "app" | "rotation";
-  /** `<project>-<env>-<component>` (or `<project>-<env>-rotation`): the policy's and the role's name. */
+  /**
+   * `<project>-<env>-<component>` (or `<project>-<env>-rotation`), a `-` inside
+   * a part doubled (schema/identity-name.ts): the policy's and the role's name.
+   */
   readonly name: string;
   /** The Strongbox features this identity is granted (see vault-ops/policy.ts). */
   readonly features: readonly VaultFeature[];
@@ -56,8 +61,12 @@ const ROLE = {
  * from Vault (the features the app uses: `run`, `previous` for rotated
  * secrets, `agent` when asked), and one `rotation` policy and AppRole when a
  * variable there has `rotation:` (write and destroy, kept from the apps).
- * Paths are exactly the ones the schema references; KV versions are asked of
- * the server (read-only calls). The capabilities come from vault-ops/policy.ts.
+ * Paths are exactly the ones the schema references, each passed through the
+ * client's KV gate (`VaultClient#kvMount`), so a policy never grants what a
+ * reference may not read; KV versions are asked of the server (read-only
+ * calls). The capabilities come from vault-ops/policy.ts. Names are held to
+ * the identity-name rule (schema/identity-name.ts), and two grants of one plan
+ * never share a name.
  */
 export async function planSetup(
   config: ConfigSpec,
@@ -68,10 +77,17 @@ export async function planSetup(
   const project = config.project ?? "app";
   const grants: Grant[] = [];
   for (const environment of environments) {
+    const needs = vaultNeeds(config, environment);
+    // Only names that become identities are held to the rule (as `check` holds them).
+    if (needs.length > 0) {
+      refuseName("project", project, "project");
+      refuseName("environment", environment, `environments.${environment}`);
+    }
     const apps = new Map<string, PathUse[]>();
     const rotation: PathUse[] = [];
-    for (const need of vaultNeeds(config, environment)) {
-      const { mount, version } = await client.mountOf(need.path);
+    for (const need of needs) {
+      refuseName("component", need.component, need.variable);
+      const { mount, version } = await gatedMount(client, need.path, need.variable, environment);
       const features = new Set<VaultFeature>(["run"]);
       if (need.previous) features.add("previous");
       if (options.agent === true) features.add("agent");
@@ -87,26 +103,77 @@ export async function planSetup(
     }
     for (const [component, uses] of [...apps].sort(([a], [b]) => (a < b ? -1 : 1)))
       grants.push(grant(project, environment, component, "app", uses));
-    if (rotation.length > 0) {
-      if (apps.has(ROTATION))
-        throw new StrongboxError(
-          "E_CONFIG",
-          `vault setup: component "${ROTATION}" in ${environment} would share its policy name with the rotation identity (${project}-${environment}-${ROTATION})`,
-          { hint: `rename the component: "${ROTATION}" names the identity that rotates secrets` },
-        );
+    if (rotation.length > 0)
       grants.push(grant(project, environment, ROTATION, "rotation", rotation));
-    }
   }
+  refuseSharedNames(grants);
   const calls = [
     "GET sys/auth (enable approle at auth/approle/ if missing)",
     ...grants.flatMap((grant) => [
-      `PUT sys/policies/acl/${grant.name}`,
-      `POST auth/approle/role/${grant.name} token_policies=${grant.name} token_ttl=${ROLE.token_ttl} token_max_ttl=${ROLE.token_max_ttl}`,
-      `GET auth/approle/role/${grant.name}/role-id`,
-      `POST auth/approle/role/${grant.name}/secret-id (response-wrapped, 10m)`,
+      `PUT ${aclPath(grant.name)}`,
+      `POST ${rolePath(grant.name)} token_policies=${grant.name} token_ttl=${ROLE.token_ttl} token_max_ttl=${ROLE.token_max_ttl}`,
+      `GET ${rolePath(grant.name)}/role-id`,
+      `POST ${rolePath(grant.name)}/secret-id (response-wrapped, 10m)`,
     ]),
   ];
   return { grants, calls };
+}
+
+/** The request path of a policy: the name one encoded segment, whatever it holds. */
+const aclPath = (name: string) => `sys/policies/acl/${encodeURIComponent(name)}`;
+/** The request path of an AppRole role: the name one encoded segment. */
+const rolePath = (name: string) => `auth/approle/role/${encodeURIComponent(name)}`;
+
+/** `E_CONFIG` when `name` breaks the identity-name rule; `where` names the field. */
+function refuseName(what: string, name: string, where: string): void {
+  const problem = identityPartProblem(name);
+  if (problem !== undefined)
+    throw new StrongboxError(
+      "E_CONFIG",
+      `vault setup: ${where}: the ${what} name ${JSON.stringify(name)} ${problem}`,
+      {
+        hint: "use lower-case letters, digits and _, joined by single -, as in shop, prod-eu, billing_worker",
+      },
+    );
+}
+
+/** The mount of a path a policy would grant, by the client's KV gate; a refusal names the variable. */
+async function gatedMount(
+  client: VaultClient,
+  path: string,
+  variable: string,
+  environment: string,
+): Promise<MountInfo> {
+  try {
+    return await client.kvMount(path);
+  } catch (error) {
+    if (!(error instanceof StrongboxError) || error.code !== "E_REF") throw error;
+    throw new StrongboxError("E_REF", `${variable} in ${environment}: ${error.message}`, {
+      hint: error.hint,
+    });
+  }
+}
+
+/** `E_CONFIG` when two grants would share a name (Vault compares policy names case-insensitively). */
+function refuseSharedNames(grants: readonly Grant[]): void {
+  const seen = new Map<string, Grant>();
+  for (const grant of grants) {
+    const other = seen.get(grant.name.toLowerCase());
+    if (other !== undefined) {
+      const describe = (g: Grant) =>
+        g.kind === "rotation"
+          ? `the rotation identity of ${g.environment}`
+          : `component "${g.component}" in ${g.environment}`;
+      throw new StrongboxError(
+        "E_CONFIG",
+        `vault setup: ${describe(other)} and ${describe(grant)} would share the policy and AppRole ${grant.name}`,
+        {
+          hint: `rename one of them ("${ROTATION}" names the identity that rotates secrets)`,
+        },
+      );
+    }
+    seen.set(grant.name.toLowerCase(), grant);
+  }
 }
 
 function grant(
@@ -121,10 +188,10 @@ function grant(
     environment,
     component,
     kind,
-    name: `${project}-${environment}-${component}`,
+    name: identityName([project, environment, component]),
     features: (["run", "previous", "agent", "rotate"] as const).filter((f) => features.has(f)),
     paths: [...policyRules(uses).keys()],
-    policy: policyText(uses),
+    policy: `${setupMarker(project, environment, component)}\n${policyText(uses)}`,
   };
 }
 
@@ -134,6 +201,10 @@ function grant(
  * secret id, since secret ids are never read back.
  */
 export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<SetupResult[]> {
+  // Every existing policy and role is looked at before anything is written: a
+  // refusal (setup-owner.ts) leaves Vault as it was.
+  const found: Existing[] = [];
+  for (const grant of plan.grants) found.push(await existingOf(grant, client));
   const auths = (await client.call({ method: "GET", path: "sys/auth" })).body as Record<
     string,
     unknown
@@ -142,44 +213,30 @@ export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<
   if (!Object.hasOwn(mounted, "approle/"))
     await client.call({ method: "POST", path: "sys/auth/approle", body: { type: "approle" } });
   const results: SetupResult[] = [];
-  for (const grant of plan.grants) {
-    const existing = await client.call(
-      { method: "GET", path: `sys/policies/acl/${grant.name}` },
-      [404],
-    );
-    const current = (existing.body?.data as { policy?: string } | undefined)?.policy;
-    const policyChanged = current !== grant.policy;
+  for (const [index, grant] of plan.grants.entries()) {
+    const { policy, role } = found[index] as Existing;
+    const policyChanged = policy !== grant.policy;
     if (policyChanged)
       await client.call({
         method: "PUT",
-        path: `sys/policies/acl/${grant.name}`,
+        path: aclPath(grant.name),
         body: { policy: grant.policy },
       });
-    const role = await client.call(
-      { method: "GET", path: `auth/approle/role/${grant.name}` },
-      [404],
-    );
-    const roleData = role.body?.data as
-      | { token_policies?: string[]; token_ttl?: number }
-      | undefined;
     const roleChanged =
-      role.status === 404 ||
-      roleData?.token_policies?.join() !== grant.name ||
-      roleData?.token_ttl !== 900;
+      role === undefined || role.token_policies?.join() !== grant.name || role.token_ttl !== 900;
     if (roleChanged)
       await client.call({
         method: "POST",
-        path: `auth/approle/role/${grant.name}`,
+        path: rolePath(grant.name),
         body: { ...ROLE, token_policies: [grant.name] },
       });
     const roleId = stringField(
-      (await client.call({ method: "GET", path: `auth/approle/role/${grant.name}/role-id` })).body
-        ?.data,
+      (await client.call({ method: "GET", path: `${rolePath(grant.name)}/role-id` })).body?.data,
       "role_id",
     );
     const wrapped = await client.call({
       method: "POST",
-      path: `auth/approle/role/${grant.name}/secret-id`,
+      path: `${rolePath(grant.name)}/secret-id`,
       headers: { "X-Vault-Wrap-TTL": "10m" },
     });
     const wrappedSecretId = stringField(wrapped.body?.wrap_info, "token");
@@ -191,6 +248,23 @@ export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<
     });
   }
   return results;
+}
+
+/** A grant's policy text and role as Vault has them (undefined when absent). */
+interface Existing {
+  readonly policy: string | undefined;
+  readonly role: { token_policies?: string[]; token_ttl?: number } | undefined;
+}
+
+/** Reads a grant's existing policy and role, refusing either when setup did not write it for this grant. */
+async function existingOf(grant: Grant, client: VaultClient): Promise<Existing> {
+  const existing = await client.call({ method: "GET", path: aclPath(grant.name) }, [404]);
+  const policy = (existing.body?.data as { policy?: string } | undefined)?.policy;
+  refuseForeignPolicy(grant, policy);
+  const found = await client.call({ method: "GET", path: rolePath(grant.name) }, [404]);
+  const role = found.status === 404 ? undefined : ((found.body?.data ?? {}) as Existing["role"]);
+  if (role !== undefined) refuseForeignRole(grant, role.token_policies);
+  return { policy, role };
 }
 
 /** A string field of a Vault response, or a typed error saying which is missing. */

@@ -181,11 +181,14 @@ export class VaultClient {
   }
 
   /**
-   * The KV operations' gate (refs read through them): the shared rule of
-   * `path-rule.ts` on the spelling, on where Vault routes a path naming a
-   * reserved backend, and on the mount: a KV operation reaches only KV mounts.
+   * The KV operations' gate, and the mount of a KV path that passes it: the
+   * shared rule of `path-rule.ts` on the spelling, on where Vault routes a
+   * path naming a reserved backend, and on the mount: a KV operation reaches
+   * only KV mounts. Every KV operation of this client passes it, and so does
+   * every path `vault setup` grants (vault-ops/setup.ts): a policy never
+   * grants what a reference may not read.
    */
-  async #gate(path: string, signal?: AbortSignal): Promise<MountInfo> {
+  async kvMount(path: string, signal?: AbortSignal): Promise<MountInfo> {
     const asker = {
       code: "E_REF" as const,
       subject: `the reference to ${path}`,
@@ -211,7 +214,7 @@ export class VaultClient {
     section: "data" | "metadata" | "delete" | "undelete" | "destroy",
     signal?: AbortSignal,
   ): Promise<{ api: string; version: 1 | 2 }> {
-    const { mount, version } = await this.#gate(path, signal);
+    const { mount, version } = await this.kvMount(path, signal);
     if (version === 1) return { api: path, version };
     const rest = path.slice(mount.length).replace(/^(data|metadata)\//, "");
     return { api: `${mount}${section}/${rest}`, version };

@@ -109,6 +109,7 @@ export class VaultHttp {
 
   /** Sends `request`, retrying transient failures until the signal's deadline. */
   async send(request: VaultRequest): Promise<VaultResponse> {
+    refuseRewrittenPath(request);
     const episode = { retried: false };
     try {
       return await this.#sendRetrying(request, episode);
@@ -269,6 +270,41 @@ export class VaultHttp {
       req.end(payload);
     });
   }
+}
+
+/**
+ * Refuses a request path the URL parser or Vault would send somewhere else:
+ * no Vault API path has a `.` or `..` segment, and `new URL()` collapses them
+ * (`sys/policies/acl/x/../../../sys/policies/acl/default` is a request for
+ * `default`). Every spelling counts: `%2e`, a `\` (a separator to the URL
+ * parser), control characters (it drops tab and newlines, and trims the end), and the decoded path (which is
+ * what Vault routes). The one place every request passes, so no caller's path,
+ * whatever it was built from, can climb out of where it was meant to go.
+ */
+function refuseRewrittenPath(request: VaultRequest): void {
+  let decoded = request.path;
+  try {
+    decoded = decodeURIComponent(request.path);
+  } catch {
+    // a malformed escape: the raw path is judged on its own
+  }
+  const climbs = [request.path, decoded].some(
+    (path) =>
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+      /[\u0000-\u001f\u007f]/.test(path) ||
+      path.split(/[/\\]/).some((segment) => {
+        const dots = segment.trim().toLowerCase().replaceAll("%2e", ".");
+        return dots === "." || dots === "..";
+      }),
+  );
+  if (climbs)
+    throw new StrongboxError(
+      "E_VAULT",
+      `Vault ${request.method} ${JSON.stringify(request.path)}: refused, the path has a "." or ".." segment (in some spelling) that would send the request elsewhere`,
+      {
+        hint: "no Vault API path has such a segment; check the names the path was built from (project, environment, component, reference)",
+      },
+    );
 }
 
 /**

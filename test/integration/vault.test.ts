@@ -657,11 +657,11 @@ describe("strongbox vault setup and doctor against a real bao server", () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(
       dry.stdout,
-      /# policy shop-production-app\n# run\npath "secret\/data\/shop\/production\/app" \{\n {2}capabilities = \["read"\]\n\}/,
+      /# policy shop-production-app\n# strongbox vault setup: shop\/production\/app .*\n# run\npath "secret\/data\/shop\/production\/app" \{\n {2}capabilities = \["read"\]\n\}/,
     );
     assert.match(
       dry.stdout,
-      /# policy shop-production-worker\n# run\npath "secret\/data\/shop\/production\/worker"/,
+      /# policy shop-production-worker\n# strongbox vault setup: .*\n# run\npath "secret\/data\/shop\/production\/worker"/,
     );
     assert.match(
       dry.stdout,

@@ -27,9 +27,9 @@ const use = (features: readonly VaultFeature[], kvVersion: 1 | 2 = 2) => ({
   features: new Set(features),
 });
 
-/** A client that answers only `mountOf` (planning asks nothing else). */
+/** A client that answers only the KV gate's `kvMount` (planning asks nothing else). */
 const client = {
-  mountOf: async () => ({ mount: "secret/", version: 2 as const }),
+  kvMount: async () => ({ mount: "secret/", version: 2 as const, kind: "kv" }),
 } as unknown as VaultClient;
 
 describe("vault policies derived from what each feature needs", () => {

@@ -39,10 +39,12 @@ export async function vaultKeyedVersions(
     const secret = readable
       ? await client.kvRead(path, { version, ...(signal === undefined ? {} : { signal }) })
       : undefined;
+    const deleted = info !== undefined && info.destroyed !== true && Boolean(info.deletion_time);
     versions.push({
       version,
       ...created,
       ...(secret === undefined ? {} : { values: secret.data }),
+      ...(deleted ? { deleted } : {}),
     });
     if (enough?.(versions) === true) break;
   }
