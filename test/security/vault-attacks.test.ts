@@ -124,8 +124,15 @@ describe("Vault credentials and transport (issue 9.4-9.6)", () => {
       const upstream = httpRequest(new URL(req.url, proxy.addr), {
         method: req.method ?? "GET",
         headers: req.headers,
+        agent: false,
       });
-      upstream.on("response", (up) => reply(up.statusCode ?? 502, { "x-pass": "1" }));
+      upstream.on("response", (up) => {
+        // Drained, so the proxy's socket is free when the test closes it (an
+        // unread response left it open: "socket hang up" after the test, now and then).
+        up.resume();
+        up.on("end", () => reply(up.statusCode ?? 502, { "x-pass": "1" }));
+      });
+      upstream.on("error", () => reply(502, {}));
       upstream.end(body);
     });
     try {
