@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { providerConfigs } from "../providers/registry.js";
 import { checkOutputPath, outputMode } from "../render/output-file.js";
@@ -28,15 +28,18 @@ export async function readAgentConfig(
   const interval = parseDuration(String(raw.interval ?? "30s"));
   if (!interval.ok)
     throw new StrongboxError("E_CONFIG", `${path}: interval must be a duration such as 30s`);
-  const templates = readTemplates(raw, path);
-  checkVaultSection(raw, path);
+  const outputDirs = readOutputDirs(raw, path);
   const rotation = readRotation(raw, path);
+  const templates = readTemplates(raw, path, outputDirs, rotation !== undefined);
+  checkVaultSection(raw, path);
   const exec = readExec(raw);
   return {
     ...(rotation === undefined ? {} : { rotation }),
     ...(raw.vault === undefined ? {} : { vault: raw.vault as VaultSpec }),
     intervalMs: interval.value as number,
     templates,
+    ...(outputDirs.length === 0 ? {} : { outputDirs }),
+    ...(raw.env === undefined ? {} : { environment: String(raw.env) }),
     ...(exec === undefined ? {} : { exec }),
   };
 }
@@ -48,6 +51,8 @@ interface RawAgentConfig {
   exec?: { command?: string[]; on_change?: string };
   vault?: unknown;
   rotation?: { env?: string; every?: string | number; config?: string };
+  output_dirs?: unknown;
+  env?: string;
 }
 
 async function readRaw(path: string): Promise<RawAgentConfig> {
@@ -63,20 +68,56 @@ async function readRaw(path: string): Promise<RawAgentConfig> {
   }
 }
 
-/** The templates, each output path checked (inside agent.yaml's directory) before anything runs. */
-function readTemplates(raw: RawAgentConfig, path: string): AgentConfig["templates"] {
+/**
+ * The templates, each output path checked (inside agent.yaml's directory or a named
+ * output directory) before anything runs. None is fine when the agent only rotates.
+ */
+function readTemplates(
+  raw: RawAgentConfig,
+  path: string,
+  outputDirs: readonly string[],
+  rotates: boolean,
+): AgentConfig["templates"] {
   const templates = (raw.templates ?? []).map((t, i) => {
     if (!t.source || !t.destination)
       throw new StrongboxError("E_CONFIG", `${path}: templates[${i}] needs source and destination`);
-    checkOutputPath(t.destination, dirname(path), { root: dirname(path) });
+    checkOutputPath(t.destination, dirname(path), agentOutputRules(dirname(path), outputDirs));
     return {
       source: t.source,
       destination: t.destination,
       mode: outputMode(t.mode, `${path}: templates[${i}].mode`),
     };
   });
-  if (templates.length === 0) throw new StrongboxError("E_CONFIG", `${path}: no templates`);
+  if (templates.length === 0 && !rotates)
+    throw new StrongboxError("E_CONFIG", `${path}: no templates`, {
+      hint: "give templates:, or rotation: for an agent that only rotates",
+    });
   return templates;
+}
+
+/**
+ * Where the agent may write: its own directory and the directories agent.yaml names
+ * in `output_dirs` (a sidecar's shared volume such as /etc/vault/secrets); the one
+ * rule for every check of an agent's destination.
+ */
+export function agentOutputRules(baseDir: string, outputDirs: readonly string[] = []) {
+  return { root: baseDir, also: outputDirs };
+}
+
+/** `output_dirs`: absolute directories, never `/` (that would confine nothing). */
+function readOutputDirs(raw: RawAgentConfig, path: string): string[] {
+  if (raw.output_dirs === undefined) return [];
+  const dirs = raw.output_dirs;
+  if (!Array.isArray(dirs) || dirs.some((dir) => typeof dir !== "string"))
+    throw new StrongboxError("E_CONFIG", `${path}: output_dirs must be a list of directories`);
+  for (const dir of dirs as string[])
+    if (!isAbsolute(dir) || resolve(dir) === "/")
+      throw new StrongboxError(
+        "E_CONFIG",
+        `${path}: output_dirs: ${JSON.stringify(dir)} must be an absolute directory other than /`,
+        { hint: "name the directory the rendered files go to, such as /etc/vault/secrets" },
+      );
+  return (dirs as string[]).map((dir) => resolve(dir));
 }
 
 /** The `vault:` section takes the config's fields, checked by the same rules. */
