@@ -19,7 +19,7 @@ export type { AgentConfig, AgentHandle, AgentLog, AgentOptions, AgentTemplate } 
  */
 export function startAgent(
   config: AgentConfig,
-  client: VaultClient,
+  client: VaultClient | undefined,
   options: AgentOptions,
 ): AgentHandle {
   const state = newAgentState(config, client, options);

@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import type { AgentConfig, AgentLog, AgentOptions } from "./types.js";
 
@@ -15,7 +16,8 @@ export interface Refresh {
 /** What one running agent holds between its polls. */
 export interface AgentState {
   readonly config: AgentConfig;
-  readonly client: VaultClient;
+  /** None when the agent only rotates (no templates): a store-only project has no Vault. */
+  readonly client: VaultClient | undefined;
   readonly options: AgentOptions;
   readonly log: (entry: AgentLog) => void;
   stopped: boolean;
@@ -41,7 +43,7 @@ export interface AgentState {
 
 export function newAgentState(
   config: AgentConfig,
-  client: VaultClient,
+  client: VaultClient | undefined,
   options: AgentOptions,
 ): AgentState {
   return {
@@ -59,4 +61,14 @@ export function newAgentState(
     refresh: new Map(),
     rotatedAt: Number.NEGATIVE_INFINITY,
   };
+}
+
+/** The agent's Vault client; only templates ask for it, and an agent with templates has one. */
+export function vaultOf(state: AgentState): VaultClient {
+  if (state.client === undefined)
+    throw new StrongboxError(
+      "E_USAGE",
+      "agent: templates need Vault, and no Vault client was given",
+    );
+  return state.client;
 }

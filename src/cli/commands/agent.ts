@@ -62,9 +62,11 @@ agent.yaml:
           ? { time: new Date().toISOString(), ...entry }
           : `strongbox agent: ${entry.level}: ${entry.message}`,
       );
-    const client = VaultClient.fromEnv(io.env, config.vault);
+    // An agent that only rotates (a store-only project) needs no Vault.
+    const client =
+      config.templates.length === 0 ? undefined : VaultClient.fromEnv(io.env, config.vault);
     const stopRenewal =
-      invocation.values.once === true
+      invocation.values.once === true || client === undefined
         ? () => {}
         : client.keepAlive((error) =>
             log({ level: "warn", event: "renewal-failed", message: error.message }),
@@ -75,9 +77,11 @@ agent.yaml:
         : await scheduledRotation(config.rotation, dirname(path), io);
     // The agent's Vault reads are recorded by the one rule, with the config beside agent.yaml if any.
     const given = stringOption(invocation, "config");
+    const configPath =
+      given === undefined || resolve(io.cwd, given) === path ? undefined : resolve(io.cwd, given);
     const schema = await openSessionIfAny({
       cwd: dirname(path),
-      configPath: given === undefined || resolve(io.cwd, given) === path ? undefined : given,
+      configPath,
       processEnv: io.env,
       auditCwd: dirname(path),
       stdoutIsData: false,
@@ -88,6 +92,12 @@ agent.yaml:
       ...(audit === undefined ? {} : { audit }),
       baseDir: dirname(path),
       env: io.env,
+      schema: {
+        ...(configPath === undefined ? {} : { configPath }),
+        ...(config.rotation?.environment === undefined
+          ? {}
+          : { environment: config.rotation.environment }),
+      },
       log,
       once: invocation.values.once === true,
     });
@@ -101,7 +111,7 @@ agent.yaml:
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
       stopRenewal();
-      await client.close();
+      await client?.close();
     }
   },
 };
