@@ -53,7 +53,8 @@ describe("agent output_dirs: one rule, every spelling", () => {
       "nested/app.env",
     ];
     for (const spelling of dirSpellings(secrets))
-      for (const path of inside) assert.ok(allowed(path, agent, [spelling]), `${spelling}: ${path}`);
+      for (const path of inside)
+        assert.ok(allowed(path, agent, [spelling]), `${spelling}: ${path}`);
   });
 
   it("refuses everything else: the directory itself, `..`, siblings sharing its prefix, links", () => {
@@ -74,7 +75,8 @@ describe("agent output_dirs: one rule, every spelling", () => {
       `${top}/secrets-link/app.env`,
     ];
     for (const spelling of dirSpellings(secrets))
-      for (const path of refused) assert.ok(!allowed(path, agent, [spelling]), `${spelling}: ${path}`);
+      for (const path of refused)
+        assert.ok(!allowed(path, agent, [spelling]), `${spelling}: ${path}`);
     // Without output_dirs, the named directory is refused as before.
     assert.ok(!allowed(`${secrets}/app.env`, agent, []));
     // A named directory that is itself a link confines nothing: refused.
