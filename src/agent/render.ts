@@ -15,7 +15,8 @@ import type { AgentTemplate } from "./types.js";
 interface RenderPass {
   readonly paths: Set<string>;
   readonly fetched: Map<string, Promise<unknown>>;
-  readonly source: ReturnType<typeof vaultTemplateSource>;
+  /** Vault's template functions, made when a template first reads Vault (a store-only template never does). */
+  source(): ReturnType<typeof vaultTemplateSource>;
   /** `{{ strongbox "VAR" }}` and `{{ ref }}`, resolved as `render` resolves them. */
   readonly schema: ReturnType<typeof schemaFunctions>;
 }
@@ -45,7 +46,24 @@ export async function renderAll(state: AgentState): Promise<boolean> {
 
 function newPass(state: AgentState): RenderPass {
   const paths = new Set<string>();
-  const source = vaultTemplateSource(vaultOf(state), {
+  let made: ReturnType<typeof vaultTemplateSource> | undefined;
+  const source = () => {
+    made ??= vaultSourceFor(state, paths);
+    return made;
+  };
+  const { baseDir, env, schema } = state.options;
+  const functions = schemaFunctions({
+    cwd: baseDir,
+    env,
+    environment: state.config.environment ?? schema?.environment,
+    configPath: schema?.configPath,
+  });
+  return { paths, fetched: new Map(), source, schema: functions };
+}
+
+/** The pass's Vault functions, recording every path read and every lease to refresh. */
+function vaultSourceFor(state: AgentState, paths: Set<string>) {
+  return vaultTemplateSource(vaultOf(state), {
     onPath: (path) => paths.add(path),
     onLease: (lease) =>
       state.refresh.set(lease.key, {
@@ -56,14 +74,6 @@ function newPass(state: AgentState): RenderPass {
       }),
     audit: state.options.audit,
   });
-  const { baseDir, env, schema } = state.options;
-  const functions = schemaFunctions({
-    cwd: baseDir,
-    env,
-    environment: state.config.environment ?? schema?.environment,
-    configPath: schema?.configPath,
-  });
-  return { paths, fetched: new Map(), source, schema: functions };
 }
 
 /**
@@ -88,7 +98,8 @@ function passSecret(
   params: readonly string[],
 ): Promise<unknown> {
   const key = callKey(path, params);
-  const response = state.kept.get(key) ?? pass.fetched.get(key) ?? pass.source.secret(path, params);
+  const response =
+    state.kept.get(key) ?? pass.fetched.get(key) ?? pass.source().secret(path, params);
   pass.fetched.set(key, response);
   return response;
 }
@@ -107,7 +118,7 @@ async function renderOne(
     scope: () => reads,
     context: {
       secret: (path, params = []) => passSecret(state, pass, path, params),
-      list: pass.source.list,
+      list: (path) => pass.source().list(path),
       env: (name) => envValue(env, name),
       variable: pass.schema.variable,
       ref: pass.schema.ref,

@@ -16,8 +16,12 @@ export interface Refresh {
 /** What one running agent holds between its polls. */
 export interface AgentState {
   readonly config: AgentConfig;
-  /** None when the agent only rotates (no templates): a store-only project has no Vault. */
-  readonly client: VaultClient | undefined;
+  /**
+   * None when the agent only rotates (no templates); an Error when Vault could not be
+   * configured (no address), thrown when a template first reads Vault: a template of
+   * `{{ strongbox }}` calls over a store-only project needs no Vault.
+   */
+  readonly client: VaultClient | Error | undefined;
   readonly options: AgentOptions;
   readonly log: (entry: AgentLog) => void;
   stopped: boolean;
@@ -43,7 +47,7 @@ export interface AgentState {
 
 export function newAgentState(
   config: AgentConfig,
-  client: VaultClient | undefined,
+  client: VaultClient | Error | undefined,
   options: AgentOptions,
 ): AgentState {
   return {
@@ -65,6 +69,7 @@ export function newAgentState(
 
 /** The agent's Vault client; only templates ask for it, and an agent with templates has one. */
 export function vaultOf(state: AgentState): VaultClient {
+  if (state.client instanceof Error) throw state.client;
   if (state.client === undefined)
     throw new StrongboxError(
       "E_USAGE",

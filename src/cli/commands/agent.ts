@@ -62,11 +62,11 @@ agent.yaml:
           ? { time: new Date().toISOString(), ...entry }
           : `strongbox agent: ${entry.level}: ${entry.message}`,
       );
-    // An agent that only rotates (a store-only project) needs no Vault.
-    const client =
-      config.templates.length === 0 ? undefined : VaultClient.fromEnv(io.env, config.vault);
+    // An agent that only rotates, or renders only `{{ strongbox }}` over a store, needs no
+    // Vault: a missing address is reported when a template first reads Vault.
+    const client = config.templates.length === 0 ? undefined : vaultClientOrError(io, config);
     const stopRenewal =
-      invocation.values.once === true || client === undefined
+      invocation.values.once === true || !(client instanceof VaultClient)
         ? () => {}
         : client.keepAlive((error) =>
             log({ level: "warn", event: "renewal-failed", message: error.message }),
@@ -111,10 +111,21 @@ agent.yaml:
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
       stopRenewal();
-      await client?.close();
+      if (client instanceof VaultClient) await client.close();
     }
   },
 };
+
+function vaultClientOrError(
+  io: CliIo,
+  config: Awaited<ReturnType<typeof readAgentConfig>>,
+): VaultClient | Error {
+  try {
+    return VaultClient.fromEnv(io.env, config.vault);
+  } catch (error) {
+    return error as Error;
+  }
+}
 
 /** The agent's rotation job: `rotate --due` for the environment agent.yaml names, with the project's schema. */
 async function scheduledRotation(
