@@ -1,3 +1,5 @@
+import { createPublicKey } from "node:crypto";
+import { publicKeyText } from "../security/provenance.js";
 import type { VaultClient } from "../vault/client.js";
 import { stopChild } from "./child.js";
 import { runAgent } from "./loop.js";
@@ -25,6 +27,12 @@ export function startAgent(
   options: AgentOptions,
 ): AgentHandle {
   const state = newAgentState(config, client, options);
+  if (config.provenance !== undefined)
+    state.log({
+      level: "info",
+      event: "provenance-key",
+      message: `signing provenance records; pin vault.agentPublicKey: ${publicKeyText(createPublicKey(config.provenance.key))}`,
+    });
   const done = runAgent(state);
   return {
     done,

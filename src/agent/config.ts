@@ -5,6 +5,7 @@ import { providerConfigs } from "../providers/registry.js";
 import { checkOutputPath, outputMode } from "../render/output-file.js";
 import { parseDuration } from "../schema/coerce.js";
 import type { VaultSpec } from "../schema/types.js";
+import { readSigningKey } from "../security/provenance.js";
 import type { AgentConfig } from "./types.js";
 
 /** agent.yaml's `rotation:`: run `rotate --due` for one environment every `every` (default 24h). */
@@ -33,12 +34,14 @@ export async function readAgentConfig(
   const templates = readTemplates(raw, path, outputDirs, rotation !== undefined);
   checkVaultSection(raw, path);
   const exec = readExec(raw);
+  const provenance = readProvenance(raw, path);
   return {
     ...(rotation === undefined ? {} : { rotation }),
     ...(raw.vault === undefined ? {} : { vault: raw.vault as VaultSpec }),
     intervalMs: interval.value as number,
     templates,
     ...(outputDirs.length === 0 ? {} : { outputDirs }),
+    ...(provenance === undefined ? {} : { provenance }),
     ...(raw.env === undefined ? {} : { environment: String(raw.env) }),
     ...(exec === undefined ? {} : { exec }),
   };
@@ -52,6 +55,7 @@ interface RawAgentConfig {
   vault?: unknown;
   rotation?: { env?: string; every?: string | number; config?: string };
   output_dirs?: unknown;
+  provenance?: { key?: string; refresh?: string | number };
   env?: string;
 }
 
@@ -148,6 +152,21 @@ function readRotation(raw: RawAgentConfig, path: string): AgentRotation | undefi
     intervalMs: every.value as number,
     ...(raw.rotation.env === undefined ? {} : { environment: String(raw.rotation.env) }),
     ...(raw.rotation.config === undefined ? {} : { configPath: String(raw.rotation.config) }),
+  };
+}
+
+/** `provenance: { key: PATH, refresh: 10m }`: the signing key (relative to agent.yaml) and how often to sign again. */
+function readProvenance(raw: RawAgentConfig, path: string): AgentConfig["provenance"] {
+  if (raw.provenance === undefined) return undefined;
+  const refresh = parseDuration(String(raw.provenance?.refresh ?? "10m"));
+  if (typeof raw.provenance?.key !== "string" || !refresh.ok)
+    throw new StrongboxError(
+      "E_CONFIG",
+      `${path}: provenance must be a mapping such as { key: agent-signing.pem, refresh: 10m }`,
+    );
+  return {
+    key: readSigningKey(resolve(dirname(path), raw.provenance.key)),
+    refreshMs: refresh.value as number,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { VaultClient } from "../vault/client.js";
 import { onChange, startChild, stopChild } from "./child.js";
+import { resignStale } from "./provenance.js";
 import { currentVersion, renderAll } from "./render.js";
 import { rotateIfDue } from "./rotation.js";
 import { type AgentState, vaultOf } from "./state.js";
@@ -70,6 +71,8 @@ async function pollOnce(state: AgentState, poll: PollState): Promise<void> {
   poll.delay = state.config.intervalMs;
   if (await refreshDue(state)) moved = true;
   if (moved && (await renderAll(state))) await onChange(state);
+  // Vault answered: the records of unchanged files may say so again.
+  resignStale(state);
   // A rotation moves versions the templates read: look again at once, not an interval later.
   if (await rotateIfDue(state)) poll.delay = 0;
 }

@@ -8,6 +8,7 @@ import { callKey } from "../template/call-key.js";
 import { envValue } from "../util/env-value.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { agentOutputRules } from "./config.js";
+import { recordProvenance, vaultKeys } from "./provenance.js";
 import { type AgentState, vaultOf } from "./state.js";
 import type { AgentTemplate } from "./types.js";
 
@@ -15,6 +16,8 @@ import type { AgentTemplate } from "./types.js";
 interface RenderPass {
   readonly paths: Set<string>;
   readonly fetched: Map<string, Promise<unknown>>;
+  /** The plain reads (no parameters) by path: what a provenance record may name. */
+  readonly reads: Map<string, Promise<unknown>>;
   /** Vault's template functions, made when a template first reads Vault (a store-only template never does). */
   source(): ReturnType<typeof vaultTemplateSource>;
   /** `{{ strongbox "VAR" }}` and `{{ ref }}`, resolved as `render` resolves them. */
@@ -58,7 +61,7 @@ function newPass(state: AgentState): RenderPass {
     environment: state.config.environment ?? schema?.environment,
     configPath: schema?.configPath,
   });
-  return { paths, fetched: new Map(), source, schema: functions };
+  return { paths, fetched: new Map(), reads: new Map(), source, schema: functions };
 }
 
 /** The pass's Vault functions, recording every path read and every lease to refresh. */
@@ -101,6 +104,7 @@ function passSecret(
   const response =
     state.kept.get(key) ?? pass.fetched.get(key) ?? pass.source().secret(path, params);
   pass.fetched.set(key, response);
+  if (params.length === 0) pass.reads.set(path, response);
   return response;
 }
 
@@ -132,6 +136,8 @@ async function renderOne(
   const { text, written } = await renderTemplateFile(template, options);
   if (!written) return false;
   state.rendered.set(template.destination, text);
+  if (state.config.provenance !== undefined)
+    recordProvenance(state, template, text, await vaultKeys(text, pass.reads));
   state.log({
     level: "info",
     event: "rendered",

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
+import type { SignedFile } from "./provenance.js";
 import type { AgentConfig, AgentLog, AgentOptions } from "./types.js";
 
 /** A lease or certificate the agent keeps current: when, and how. */
@@ -41,6 +42,8 @@ export interface AgentState {
    */
   readonly kept: Map<string, Promise<unknown>>;
   readonly refresh: Map<string, Refresh>;
+  /** The files signed for (agent.yaml's `provenance:`), by destination. */
+  readonly signed: Map<string, SignedFile>;
   /** When the scheduled rotation last ran. */
   rotatedAt: number;
 }
@@ -63,6 +66,7 @@ export function newAgentState(
     rendered: new Map(),
     kept: new Map(),
     refresh: new Map(),
+    signed: new Map(),
     rotatedAt: Number.NEGATIVE_INFINITY,
   };
 }

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { AuditSink } from "../audit/event.js";
 
 /** The agent's configuration (`agent.yaml`). */
@@ -7,6 +8,11 @@ export interface AgentConfig {
   readonly templates: ReadonlyArray<AgentTemplate>;
   /** Absolute directories outside the agent's own where templates may be written (`output_dirs`). */
   readonly outputDirs?: readonly string[];
+  /**
+   * `provenance:`: sign a record beside every file written (security/provenance.ts) with
+   * this Ed25519 key, and sign it again after a poll once it is `refreshMs` old.
+   */
+  readonly provenance?: { readonly key: KeyObject; readonly refreshMs: number };
   /** The environment `{{ strongbox "VAR" }}` and `{{ ref }}` resolve in (`env:`; else rotation's). */
   readonly environment?: string;
   readonly exec?: {

@@ -12,7 +12,7 @@ import { MIN_MASK_LENGTH } from "../redact/redactor.js";
 import type { ConfigSpec } from "../schema/types.js";
 import type { ReadScope } from "../security/read-guard.js";
 import { gatherCandidates } from "./candidates.js";
-import { loadDotenvFiles } from "./dotenv-files.js";
+import { agentTrust, loadDotenvFiles } from "./dotenv-files.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
 import { fallBack, type Picked, pick, registerRead } from "./pick.js";
 import { withPreviousValues } from "./previous.js";
@@ -184,6 +184,7 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
         cwd,
         explicit,
         processEnv,
+        trust: agentTrust(declared.vault),
       });
   const undeclared = undeclaredKeys(withPrevious, loaded.files);
   const pass = declared.passUndeclared === true;

@@ -102,7 +102,12 @@ function readOf(
   outcomes: Map<PendingRef, RefOutcome>,
 ): Read | Settled {
   if (p.pending === undefined)
-    return { raw: winner.raw, kind: kindOf(winner), rootCredential: false };
+    return {
+      raw: winner.raw,
+      kind: winner.vault === undefined ? kindOf(winner) : "vault",
+      ...(winner.vault?.version === undefined ? {} : { version: winner.vault.version }),
+      rootCredential: false,
+    };
   const ref = p.pending.ref;
   const outcome = outcomes.get(p.pending);
   if (outcome === undefined || !outcome.ok) {
@@ -142,8 +147,13 @@ function policyDenial(
     variable: p.name,
     secret: p.secret,
     source: read.kind,
-    place: winner.place,
+    // A file rendered by the agent whose record was refused says why, in the one error.
+    place:
+      winner.unvouched === undefined
+        ? winner.place
+        : `${winner.place}, not counted as Vault because ${winner.unvouched}`,
     inline,
+    ...(winner.unvouched === undefined ? {} : { unvouched: true }),
     rootCredential: read.rootCredential,
   });
 }

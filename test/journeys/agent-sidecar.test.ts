@@ -1,11 +1,17 @@
 // Journey 3 (issue 26), the agent's part of seed 000's layout: a store-only project gets
 // its daily rotation from the agent (agent.yaml with only `rotation:`), and a template of
-// `{{ strongbox "X" }}` calls renders alike under `render` and the agent. Real child
-// processes; no value in any output.
+// `{{ strongbox "X" }}` calls renders alike under `render` and the agent; the sidecar's
+// file (seed 000: the agent renders /etc/vault/secrets/app.env, the app runs
+// `strongbox run --env production`) counts as Vault when its signed provenance record
+// says so, and every tamper is refused. Real bao (TLS) and child processes; no value in
+// any output.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { generateKeyPairSync, sign } from "node:crypto";
+import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
+import { type Bao, readOnlyToken, startBao } from "../helpers/bao.js";
+import { tempProject } from "../helpers/cli.js";
 import { Journey } from "../helpers/journey.js";
 
 const SESSION_CANARY = "agent-sidecar-session-canary-7a3d";
@@ -62,5 +68,137 @@ describe("journey: the agent in a store-only project", () => {
       code: 10,
       stderr: [/no Vault address: VAULT_ADDR/],
     });
+  });
+});
+
+/** The app's config: production reads the sidecar's file and pins the agent's public key. */
+function appConfig(file: string, publicKey: string | undefined, maxAge = "1h"): string {
+  return `variables:
+  DB_PASSWORD: { secret: true }
+  LOG_LEVEL: { default: info }
+vault:
+${publicKey === undefined ? "" : `  agentPublicKey: "${publicKey}"\n  agentMaxAge: ${maxAge}\n`}  allowInsecure: false
+environments:
+  production: { files: ["${file}"] }
+`;
+}
+
+const PROV_CANARY = "agent-provenance-db-canary-90c2";
+const CHECK_CHILD = ["sh", "-c", 'test -n "$DB_PASSWORD" && echo started'];
+
+describe("journey: the sidecar's file counts as Vault when its signed record says so", () => {
+  let bao: Bao;
+  before(async () => {
+    bao = await startBao({ tls: true });
+  });
+  after(async () => bao.stop());
+
+  it("the agent renders and signs; production accepts the file, and refuses every tamper", async () => {
+    bao.cli(["kv", "put", "-mount=secret", "app", "-"], {
+      input: JSON.stringify({ DB_PASSWORD: PROV_CANARY }),
+    });
+    const token = readOnlyToken(bao);
+    // A temp directory stands in for the shared volume /etc/vault/secrets.
+    const secrets = tempProject();
+    chmodSync(secrets, 0o755);
+    const rendered = join(secrets, "app.env");
+    const record = `${rendered}.provenance.json`;
+    const j = new Journey("sidecar provenance", {
+      files: {
+        "strongbox.config.yaml": appConfig(rendered, undefined),
+        "agent/app.ctmpl":
+          'DB_PASSWORD={{ with secret "secret/data/app" }}{{ .Data.data.DB_PASSWORD }}{{ end }}\nLOG_LEVEL=debug\n',
+        "agent/agent.yaml": `output_dirs: [${secrets}]\nprovenance: { key: signing.pem }\ntemplates:\n  - { source: app.ctmpl, destination: ${rendered} }\n`,
+      },
+    }).canary(PROV_CANARY);
+    const { privateKey } = generateKeyPairSync("ed25519");
+    writeFileSync(
+      join(j.dir, "agent/signing.pem"),
+      privateKey.export({ type: "pkcs8", format: "pem" }),
+      { mode: 0o600 },
+    );
+    copyFileSync(bao.caCert ?? "", join(j.dir, "vault-ca.pem"));
+    const vault = { VAULT_ADDR: bao.addr, VAULT_CACERT: join(j.dir, "vault-ca.pem") };
+
+    j.note("the sidecar: the agent renders into the shared volume and signs a record beside it");
+    const agent = await j.step(["agent", "-a", "agent/agent.yaml", "--once"], {
+      env: { ...vault, VAULT_TOKEN: token },
+      stderr: [/pin vault\.agentPublicKey: ed25519:/, /rendered app\.ctmpl ->/],
+    });
+    const publicKey = /ed25519:[A-Za-z0-9+/=]+/.exec(agent.stderr)?.[0] ?? "";
+    const recordText = readFileSync(record, "utf8");
+    assert.ok(!recordText.includes(PROV_CANARY), "the record holds no value");
+    assert.match(recordText, /secret\/data\/app/);
+    const pristine = { file: readFileSync(rendered), record: recordText };
+    const restore = () => {
+      writeFileSync(rendered, pristine.file);
+      writeFileSync(record, pristine.record);
+    };
+    const refused = (why: RegExp, env: Record<string, string> = {}) =>
+      j.step(["run", "--env", "production", "--", ...CHECK_CHILD], {
+        code: 4,
+        env: { ...vault, ...env },
+        stderr: [/DB_PASSWORD/, /app\.env|other\.env/, why],
+        not: [/started/],
+      });
+
+    j.note("without the pinned key: a value from a file is refused in production, as before");
+    await refused(/may only come from/);
+
+    j.write(
+      { "strongbox.config.yaml": appConfig(rendered, publicKey) },
+      "pin the agent's public key",
+    );
+    await j.step(["run", "--env", "production", "--", ...CHECK_CHILD], {
+      env: vault,
+      stdout: [/started/],
+    });
+
+    j.note("tamper: the file edited");
+    writeFileSync(rendered, pristine.file.toString().replace("LOG_LEVEL=debug", "LOG_LEVEL=trace"));
+    await refused(/changed after the agent signed/);
+    restore();
+
+    j.note("tamper: the record edited (its version)");
+    const edited = JSON.parse(pristine.record) as { payload: string; signature: string };
+    edited.payload = edited.payload.replace('"version":1', '"version":7');
+    assert.notEqual(edited.payload, JSON.parse(pristine.record).payload);
+    writeFileSync(record, JSON.stringify(edited));
+    await refused(/signature does not verify/);
+    restore();
+
+    j.note("tamper: a record signed by another key (a writer of the volume with a key of its own)");
+    const other = generateKeyPairSync("ed25519").privateKey;
+    const payload = JSON.parse(edited.payload);
+    const forged = JSON.stringify({ ...payload, signedAt: new Date().toISOString() });
+    writeFileSync(
+      record,
+      JSON.stringify({
+        payload: forged,
+        signature: sign(null, Buffer.from(forged), other).toString("base64"),
+      }),
+    );
+    await refused(/signature does not verify/);
+    restore();
+
+    j.note("tamper: the record is for another file name");
+    const otherFile = join(secrets, "other.env");
+    copyFileSync(rendered, otherFile);
+    copyFileSync(record, `${otherFile}.provenance.json`);
+    j.write({ "strongbox.config.yaml": appConfig(otherFile, publicKey) }, "read other.env");
+    await refused(/signed for app\.env, not other\.env/);
+    j.write({ "strongbox.config.yaml": appConfig(rendered, publicKey) }, "read app.env again");
+
+    j.note("tamper: the record missing");
+    rmSync(record);
+    await refused(/no provenance record/);
+    restore();
+
+    j.note(
+      "stale: the agent stopped signing (Vault unreachable); the record ages past agentMaxAge",
+    );
+    j.write({ "strongbox.config.yaml": appConfig(rendered, publicKey, "1s") }, "agentMaxAge 1s");
+    await new Promise((done) => setTimeout(done, 1500));
+    await refused(/longer ago than the 1 s allowed/);
   });
 });
