@@ -22,6 +22,8 @@ import { StrongboxError } from "../errors.js";
 export const PROVENANCE_SUFFIX = ".provenance.json";
 
 const FORMAT = "strongbox-provenance/1";
+/** How far ahead of this clock a record may be dated (the agent's clock may run a little fast). */
+const FUTURE_SKEW_MS = 5 * 60_000;
 
 /** Where one key's value came from in Vault. */
 export interface ProvenanceKey {
@@ -103,6 +105,9 @@ export function verifyProvenance(
   if (payload.sha256 !== digest(bytes))
     return refused("the file was changed after the agent signed its provenance record");
   const age = now - Date.parse(String(payload.signedAt));
+  // A record dated ahead (a skewed clock) would otherwise stay fresh for longer than allowed.
+  if (age < -FUTURE_SKEW_MS)
+    return refused(`its provenance record is dated ${String(payload.signedAt)}, in the future`);
   if (!(age <= trust.maxAgeMs))
     return refused(
       `its provenance record was signed at ${String(payload.signedAt)}, longer ago than the ${Math.round(trust.maxAgeMs / 1000)} s allowed (is the agent running and reaching Vault?)`,
