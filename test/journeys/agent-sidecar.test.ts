@@ -11,8 +11,9 @@ import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Bao, readOnlyToken, startBao } from "../helpers/bao.js";
-import { tempProject } from "../helpers/cli.js";
+import { cleanEnv, spawnCli, tempProject } from "../helpers/cli.js";
 import { Journey } from "../helpers/journey.js";
+import { until } from "../helpers/wait.js";
 
 const SESSION_CANARY = "agent-sidecar-session-canary-7a3d";
 const API_CANARY = "agent-sidecar-api-canary-41be";
@@ -200,5 +201,56 @@ describe("journey: the sidecar's file counts as Vault when its signed record say
     j.write({ "strongbox.config.yaml": appConfig(rendered, publicKey, "1s") }, "agentMaxAge 1s");
     await new Promise((done) => setTimeout(done, 1500));
     await refused(/longer ago than the 1 s allowed/);
+  });
+  it("a running agent signs its records again while Vault answers, and lets them age while it does not", async () => {
+    bao.cli(["kv", "put", "-mount=secret", "fresh", "-"], {
+      input: JSON.stringify({ API_TOKEN: PROV_CANARY }),
+    });
+    const dir = tempProject({
+      "app.ctmpl":
+        'API_TOKEN={{ with secret "secret/data/fresh" }}{{ .Data.data.API_TOKEN }}{{ end }}\n',
+      "agent.yaml":
+        "interval: 200ms\nprovenance: { key: signing.pem, refresh: 300ms }\ntemplates:\n  - { source: app.ctmpl, destination: app.env }\n",
+    });
+    writeFileSync(
+      join(dir, "signing.pem"),
+      generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }),
+      { mode: 0o600 },
+    );
+    copyFileSync(bao.caCert ?? "", join(dir, "vault-ca.pem"));
+    const env = cleanEnv(dir, {
+      VAULT_ADDR: bao.addr,
+      VAULT_CACERT: join(dir, "vault-ca.pem"),
+      VAULT_TOKEN: bao.rootToken,
+    });
+    const agent = spawnCli(["agent", "-a", "agent.yaml"], { cwd: dir, env });
+    const signedAt = () => {
+      try {
+        const outer = JSON.parse(readFileSync(join(dir, "app.env.provenance.json"), "utf8"));
+        return String(JSON.parse(outer.payload).signedAt);
+      } catch {
+        return "";
+      }
+    };
+    try {
+      await until("the first record", () => signedAt() !== "", 10_000);
+      const first = signedAt();
+      await until("the record signed again after a poll", () => signedAt() > first, 5000);
+      bao.cli(["operator", "seal"]);
+      await until(
+        "the agent to notice",
+        () => agent.stderr().includes("keeping the last good files"),
+        10_000,
+      );
+      const sealed = signedAt();
+      await new Promise((done) => setTimeout(done, 1000));
+      assert.equal(signedAt(), sealed, "no record is signed while Vault does not answer");
+      bao.cli(["operator", "unseal", bao.unsealKey()]);
+      await until("signing again once Vault answers", () => signedAt() > sealed, 20_000);
+    } finally {
+      agent.kill("SIGTERM");
+      await agent.exited;
+    }
+    assert.ok(!agent.stderr().includes(PROV_CANARY), "the agent's log holds no value");
   });
 });
