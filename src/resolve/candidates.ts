@@ -68,12 +68,12 @@ export function isRequired(spec: VariableSpec, environment: string): boolean {
 }
 
 /** What a file's provenance record says of one key: read from Vault, or why not. */
-function vouching(file: LoadedFile, key: string): Pick<Candidate, "vault" | "unvouched"> {
+function vouching(file: LoadedFile, key: string): Pick<Candidate, "vouched" | "unvouched"> {
   const provenance = file.provenance;
   if (provenance === undefined) return {};
   if ("why" in provenance) return { unvouched: provenance.why };
   const from = provenance.keys.get(key);
-  if (from !== undefined) return { vault: from };
+  if (from !== undefined) return { vouched: from };
   return {
     unvouched: `its provenance record does not list ${key} as read from Vault`,
   };

@@ -6,6 +6,7 @@ import { pureProvider } from "../providers/registry.js";
 import { registerSecret } from "../redact/registry.js";
 import { formatRef, type Ref } from "../refs/ref.js";
 import type { SourceKind } from "../schema/types.js";
+import { PROVENANCE_SOURCE_KIND } from "../security/provenance.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
 import { isCommittedFile } from "./git-tracked.js";
 import type { Picked } from "./pick.js";
@@ -104,8 +105,9 @@ function readOf(
   if (p.pending === undefined)
     return {
       raw: winner.raw,
-      kind: winner.vault === undefined ? kindOf(winner) : "vault",
-      ...(winner.vault?.version === undefined ? {} : { version: winner.vault.version }),
+      // The agent's signed record vouches for the value: it counts as its source's.
+      kind: winner.vouched === undefined ? kindOf(winner) : PROVENANCE_SOURCE_KIND,
+      ...(winner.vouched?.version === undefined ? {} : { version: winner.vouched.version }),
       rootCredential: false,
     };
   const ref = p.pending.ref;

@@ -18,7 +18,7 @@ export interface Candidate {
   /** Why this candidate lost, when not simply by precedence (e.g. a Vault fallback). */
   readonly note?: string;
   /** A dotenv value the agent's signed provenance record vouches for as read from Vault. */
-  readonly vault?: ProvenanceKey;
+  readonly vouched?: ProvenanceKey;
   /** Why a file with a pinned agent key does not vouch for this value (the policy's words). */
   readonly unvouched?: string;
 }

@@ -22,6 +22,11 @@ import { StrongboxError } from "../errors.js";
 export const PROVENANCE_SUFFIX = ".provenance.json";
 
 const FORMAT = "strongbox-provenance/1";
+/**
+ * The source a vouched key counts as: the agent renders from Vault, so the record
+ * attests Vault (the resolver names no provider; it takes the kind from here).
+ */
+export const PROVENANCE_SOURCE_KIND = "vault";
 /** How far ahead of this clock a record may be dated (the agent's clock may run a little fast). */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
