@@ -48,8 +48,13 @@ agent.yaml:
     address: https://vault.example.com:8200
     auth: { method: approle }
   rotation:                   # optional: rotate --due for this environment, at start
-    env: production           # and every 24h (the schema: strongbox.config.* here)
-    every: 24h
+    env: production           # and every 24h (the schema: strongbox.config.* here);
+    every: 24h                # an agent.yaml with only rotation: needs no Vault
+  env: production             # optional: where {{ strongbox "VAR" }} resolves
+  output_dirs: [/etc/vault/secrets]   # optional: further directories it may write
+  provenance:                 # optional: sign a record beside each file, so an app
+    key: signing.pem          # pinning vault.agentPublicKey counts it as Vault
+    refresh: 10m
 `,
   async run(invocation, io) {
     const path = agentFile(invocation, io);
