@@ -121,6 +121,27 @@ describe("journey: the sidecar's file counts as Vault when its signed record say
     copyFileSync(bao.caCert ?? "", join(j.dir, "vault-ca.pem"));
     const vault = { VAULT_ADDR: bao.addr, VAULT_CACERT: join(j.dir, "vault-ca.pem") };
 
+    const agentYaml = readFileSync(join(j.dir, "agent/agent.yaml"), "utf8");
+    j.note(
+      "the shared volume is outside the agent's directory: refused until output_dirs names it",
+    );
+    j.write({ "agent/agent.yaml": agentYaml.replace(/^output_dirs: .*\n/m, "") }, "no output_dirs");
+    await j.step(["agent", "-a", "agent/agent.yaml", "--once"], {
+      code: 6,
+      env: { ...vault, VAULT_TOKEN: token },
+      stderr: [/the destination is outside/, /output_dirs/],
+    });
+    j.write(
+      { "agent/agent.yaml": agentYaml.replaceAll(rendered, `${secrets}-evil/app.env`) },
+      "a sibling sharing the named directory's prefix",
+    );
+    await j.step(["agent", "-a", "agent/agent.yaml", "--once"], {
+      code: 6,
+      env: { ...vault, VAULT_TOKEN: token },
+      stderr: [/the destination is outside/],
+    });
+    j.write({ "agent/agent.yaml": agentYaml }, "output_dirs names the volume");
+
     j.note("the sidecar: the agent renders into the shared volume and signs a record beside it");
     const agent = await j.step(["agent", "-a", "agent/agent.yaml", "--once"], {
       env: { ...vault, VAULT_TOKEN: token },
@@ -194,6 +215,24 @@ describe("journey: the sidecar's file counts as Vault when its signed record say
     rmSync(record);
     await refused(/no provenance record/);
     restore();
+
+    j.note("a secret the template writes as a literal: signed, but not listed as read from Vault");
+    j.write({
+      "agent/app.ctmpl": `${readFileSync(join(j.dir, "agent/app.ctmpl"), "utf8")}EXTRA_SECRET=written-in-the-template\n`,
+      "strongbox.config.yaml": appConfig(rendered, publicKey).replace(
+        "variables:\n",
+        "variables:\n  EXTRA_SECRET: { secret: true }\n",
+      ),
+    });
+    await j.step(["agent", "-a", "agent/agent.yaml", "--once"], {
+      env: { ...vault, VAULT_TOKEN: token },
+    });
+    await j.step(["run", "--env", "production", "--", ...CHECK_CHILD], {
+      code: 4,
+      env: vault,
+      stderr: [/EXTRA_SECRET/, /does not list EXTRA_SECRET as read from Vault/],
+      not: [/started/, /DB_PASSWORD:/],
+    });
 
     j.note(
       "stale: the agent stopped signing (Vault unreachable); the record ages past agentMaxAge",
