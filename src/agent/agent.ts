@@ -1,3 +1,5 @@
+import { createPublicKey } from "node:crypto";
+import { publicKeyText } from "../security/provenance.js";
 import type { VaultClient } from "../vault/client.js";
 import { stopChild } from "./child.js";
 import { runAgent } from "./loop.js";
@@ -15,14 +17,22 @@ export type { AgentConfig, AgentHandle, AgentLog, AgentOptions, AgentTemplate } 
  * signals the supervised child. While
  * Vault is unreachable or sealed it keeps the last good files and child,
  * says so, and backs off (doubling the interval up to a minute). With `once`
- * it renders and returns. The loop itself is agent/loop.ts.
+ * it renders and returns. The loop itself is agent/loop.ts. `client` may be an
+ * Error (Vault not configured), thrown when a template first reads Vault, or
+ * undefined for an agent that only rotates.
  */
 export function startAgent(
   config: AgentConfig,
-  client: VaultClient,
+  client: VaultClient | Error | undefined,
   options: AgentOptions,
 ): AgentHandle {
   const state = newAgentState(config, client, options);
+  if (config.provenance !== undefined)
+    state.log({
+      level: "info",
+      event: "provenance-key",
+      message: `signing provenance records; pin vault.agentPublicKey: ${publicKeyText(createPublicKey(config.provenance.key))}`,
+    });
   const done = runAgent(state);
   return {
     done,

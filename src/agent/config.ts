@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { providerConfigs } from "../providers/registry.js";
 import { checkOutputPath, outputMode } from "../render/output-file.js";
 import { parseDuration } from "../schema/coerce.js";
 import type { VaultSpec } from "../schema/types.js";
+import { readSigningKey } from "../security/provenance.js";
 import type { AgentConfig } from "./types.js";
 
 /** agent.yaml's `rotation:`: run `rotate --due` for one environment every `every` (default 24h). */
@@ -28,15 +29,20 @@ export async function readAgentConfig(
   const interval = parseDuration(String(raw.interval ?? "30s"));
   if (!interval.ok)
     throw new StrongboxError("E_CONFIG", `${path}: interval must be a duration such as 30s`);
-  const templates = readTemplates(raw, path);
-  checkVaultSection(raw, path);
+  const outputDirs = readOutputDirs(raw, path);
   const rotation = readRotation(raw, path);
+  const templates = readTemplates(raw, path, outputDirs, rotation !== undefined);
+  checkVaultSection(raw, path);
   const exec = readExec(raw);
+  const provenance = readProvenance(raw, path);
   return {
     ...(rotation === undefined ? {} : { rotation }),
     ...(raw.vault === undefined ? {} : { vault: raw.vault as VaultSpec }),
     intervalMs: interval.value as number,
     templates,
+    ...(outputDirs.length === 0 ? {} : { outputDirs }),
+    ...(provenance === undefined ? {} : { provenance }),
+    ...(raw.env === undefined ? {} : { environment: String(raw.env) }),
     ...(exec === undefined ? {} : { exec }),
   };
 }
@@ -48,6 +54,9 @@ interface RawAgentConfig {
   exec?: { command?: string[]; on_change?: string };
   vault?: unknown;
   rotation?: { env?: string; every?: string | number; config?: string };
+  output_dirs?: unknown;
+  provenance?: { key?: string; refresh?: string | number };
+  env?: string;
 }
 
 async function readRaw(path: string): Promise<RawAgentConfig> {
@@ -63,20 +72,56 @@ async function readRaw(path: string): Promise<RawAgentConfig> {
   }
 }
 
-/** The templates, each output path checked (inside agent.yaml's directory) before anything runs. */
-function readTemplates(raw: RawAgentConfig, path: string): AgentConfig["templates"] {
+/**
+ * The templates, each output path checked (inside agent.yaml's directory or a named
+ * output directory) before anything runs. None is fine when the agent only rotates.
+ */
+function readTemplates(
+  raw: RawAgentConfig,
+  path: string,
+  outputDirs: readonly string[],
+  rotates: boolean,
+): AgentConfig["templates"] {
   const templates = (raw.templates ?? []).map((t, i) => {
     if (!t.source || !t.destination)
       throw new StrongboxError("E_CONFIG", `${path}: templates[${i}] needs source and destination`);
-    checkOutputPath(t.destination, dirname(path), { root: dirname(path) });
+    checkOutputPath(t.destination, dirname(path), agentOutputRules(dirname(path), outputDirs));
     return {
       source: t.source,
       destination: t.destination,
       mode: outputMode(t.mode, `${path}: templates[${i}].mode`),
     };
   });
-  if (templates.length === 0) throw new StrongboxError("E_CONFIG", `${path}: no templates`);
+  if (templates.length === 0 && !rotates)
+    throw new StrongboxError("E_CONFIG", `${path}: no templates`, {
+      hint: "give templates:, or rotation: for an agent that only rotates",
+    });
   return templates;
+}
+
+/**
+ * Where the agent may write: its own directory and the directories agent.yaml names
+ * in `output_dirs` (a sidecar's shared volume such as /etc/vault/secrets); the one
+ * rule for every check of an agent's destination.
+ */
+export function agentOutputRules(baseDir: string, outputDirs: readonly string[] = []) {
+  return { root: baseDir, also: outputDirs };
+}
+
+/** `output_dirs`: absolute directories, never `/` (that would confine nothing). */
+function readOutputDirs(raw: RawAgentConfig, path: string): string[] {
+  if (raw.output_dirs === undefined) return [];
+  const dirs = raw.output_dirs;
+  if (!Array.isArray(dirs) || dirs.some((dir) => typeof dir !== "string"))
+    throw new StrongboxError("E_CONFIG", `${path}: output_dirs must be a list of directories`);
+  for (const dir of dirs as string[])
+    if (!isAbsolute(dir) || resolve(dir) === "/")
+      throw new StrongboxError(
+        "E_CONFIG",
+        `${path}: output_dirs: ${JSON.stringify(dir)} must be an absolute directory other than /`,
+        { hint: "name the directory the rendered files go to, such as /etc/vault/secrets" },
+      );
+  return (dirs as string[]).map((dir) => resolve(dir));
 }
 
 /** The `vault:` section takes the config's fields, checked by the same rules. */
@@ -107,6 +152,21 @@ function readRotation(raw: RawAgentConfig, path: string): AgentRotation | undefi
     intervalMs: every.value as number,
     ...(raw.rotation.env === undefined ? {} : { environment: String(raw.rotation.env) }),
     ...(raw.rotation.config === undefined ? {} : { configPath: String(raw.rotation.config) }),
+  };
+}
+
+/** `provenance: { key: PATH, refresh: 10m }`: the signing key (relative to agent.yaml) and how often to sign again. */
+function readProvenance(raw: RawAgentConfig, path: string): AgentConfig["provenance"] {
+  if (raw.provenance === undefined) return undefined;
+  const refresh = parseDuration(String(raw.provenance?.refresh ?? "10m"));
+  if (typeof raw.provenance?.key !== "string" || !refresh.ok)
+    throw new StrongboxError(
+      "E_CONFIG",
+      `${path}: provenance must be a mapping such as { key: agent-signing.pem, refresh: 10m }`,
+    );
+  return {
+    key: readSigningKey(resolve(dirname(path), raw.provenance.key)),
+    refreshMs: refresh.value as number,
   };
 }
 

@@ -1,8 +1,9 @@
 import type { VaultClient } from "../vault/client.js";
 import { onChange, startChild, stopChild } from "./child.js";
+import { resignStale } from "./provenance.js";
 import { currentVersion, renderAll } from "./render.js";
 import { rotateIfDue } from "./rotation.js";
-import type { AgentState } from "./state.js";
+import { type AgentState, vaultOf } from "./state.js";
 
 /** The longest the agent waits between polls while Vault is unreachable. */
 const MAX_BACKOFF_MS = 60_000;
@@ -70,6 +71,8 @@ async function pollOnce(state: AgentState, poll: PollState): Promise<void> {
   poll.delay = state.config.intervalMs;
   if (await refreshDue(state)) moved = true;
   if (moved && (await renderAll(state))) await onChange(state);
+  // Vault answered: the records of unchanged files may say so again.
+  resignStale(state);
   // A rotation moves versions the templates read: look again at once, not an interval later.
   if (await rotateIfDue(state)) poll.delay = 0;
 }
@@ -115,7 +118,7 @@ async function refreshDue(state: AgentState): Promise<boolean> {
 async function renewKept(state: AgentState, key: string): Promise<boolean> {
   const entry = state.refresh.get(key);
   if (entry === undefined) return false;
-  const renewed = await renewLease(state.client, entry.leaseId, entry.ttl).catch(() => undefined);
+  const renewed = await renewLease(vaultOf(state), entry.leaseId, entry.ttl).catch(() => undefined);
   if (renewed === undefined || renewed <= 0) return false;
   // Renewed for less than half of what was asked: the maximum TTL is close, so the
   // next refresh fetches new values rather than renewing a lease about to end.

@@ -2,18 +2,26 @@ import { createHmac } from "node:crypto";
 import { resolve } from "node:path";
 import { checkOutputPath } from "../render/output-file.js";
 import { renderTemplateFile, type TemplateFileOptions } from "../render/render-template-file.js";
+import { schemaFunctions } from "../render/schema-functions.js";
 import type { ReadScope } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
 import { envValue } from "../util/env-value.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
-import type { AgentState } from "./state.js";
+import { agentOutputRules } from "./config.js";
+import { recordProvenance, vaultKeys } from "./provenance.js";
+import { type AgentState, vaultOf } from "./state.js";
 import type { AgentTemplate } from "./types.js";
 
 /** One render of every template: the paths it read, and the responses it fetched. */
 interface RenderPass {
   readonly paths: Set<string>;
   readonly fetched: Map<string, Promise<unknown>>;
-  readonly source: ReturnType<typeof vaultTemplateSource>;
+  /** The plain reads (no parameters) by path: what a provenance record may name. */
+  readonly reads: Map<string, Promise<unknown>>;
+  /** Vault's template functions, made when a template first reads Vault (a store-only template never does). */
+  source(): ReturnType<typeof vaultTemplateSource>;
+  /** `{{ strongbox "VAR" }}` and `{{ ref }}`, resolved as `render` resolves them. */
+  readonly schema: ReturnType<typeof schemaFunctions>;
 }
 
 /**
@@ -22,6 +30,7 @@ interface RenderPass {
  * True when a file was written.
  */
 export async function renderAll(state: AgentState): Promise<boolean> {
+  if (state.config.templates.length === 0) return false;
   const pass = newPass(state);
   let changed = false;
   const reads = readScope(state);
@@ -40,7 +49,24 @@ export async function renderAll(state: AgentState): Promise<boolean> {
 
 function newPass(state: AgentState): RenderPass {
   const paths = new Set<string>();
-  const source = vaultTemplateSource(state.client, {
+  let made: ReturnType<typeof vaultTemplateSource> | undefined;
+  const source = () => {
+    made ??= vaultSourceFor(state, paths);
+    return made;
+  };
+  const { baseDir, env, schema } = state.options;
+  const functions = schemaFunctions({
+    cwd: baseDir,
+    env,
+    environment: state.config.environment ?? schema?.environment,
+    configPath: schema?.configPath,
+  });
+  return { paths, fetched: new Map(), reads: new Map(), source, schema: functions };
+}
+
+/** The pass's Vault functions, recording every path read and every lease to refresh. */
+function vaultSourceFor(state: AgentState, paths: Set<string>) {
+  return vaultTemplateSource(vaultOf(state), {
     onPath: (path) => paths.add(path),
     onLease: (lease) =>
       state.refresh.set(lease.key, {
@@ -51,7 +77,6 @@ function newPass(state: AgentState): RenderPass {
       }),
     audit: state.options.audit,
   });
-  return { paths, fetched: new Map(), source };
 }
 
 /**
@@ -76,8 +101,10 @@ function passSecret(
   params: readonly string[],
 ): Promise<unknown> {
   const key = callKey(path, params);
-  const response = state.kept.get(key) ?? pass.fetched.get(key) ?? pass.source.secret(path, params);
+  const response =
+    state.kept.get(key) ?? pass.fetched.get(key) ?? pass.source().secret(path, params);
   pass.fetched.set(key, response);
+  if (params.length === 0) pass.reads.set(path, response);
   return response;
 }
 
@@ -95,17 +122,22 @@ async function renderOne(
     scope: () => reads,
     context: {
       secret: (path, params = []) => passSecret(state, pass, path, params),
-      list: pass.source.list,
+      list: (path) => pass.source().list(path),
       env: (name) => envValue(env, name),
+      variable: pass.schema.variable,
+      ref: pass.schema.ref,
       refreshAt: (key, at) => state.refresh.set(key, { at, leaseId: "", renewable: false, ttl: 0 }),
     },
     // Checked before every write, not once: a directory can be swapped for a link meanwhile.
-    checkOutput: (destination) => checkOutputPath(destination, baseDir, { root: baseDir }),
+    checkOutput: (destination) =>
+      checkOutputPath(destination, baseDir, agentOutputRules(baseDir, state.config.outputDirs)),
     previous: state.rendered.get(template.destination),
   };
   const { text, written } = await renderTemplateFile(template, options);
   if (!written) return false;
   state.rendered.set(template.destination, text);
+  if (state.config.provenance !== undefined)
+    recordProvenance(state, template, text, await vaultKeys(text, pass.reads));
   state.log({
     level: "info",
     event: "rendered",
@@ -120,7 +152,7 @@ async function renderOne(
  * metadata, so polling reads no data. KV v1 keeps no versions: a keyed hash of the data.
  */
 export async function currentVersion(state: AgentState, path: string): Promise<string> {
-  const metadata = await state.client.kvMetadata(path);
+  const metadata = await vaultOf(state).kvMetadata(path);
   if (metadata !== undefined) {
     const current = Number(metadata.current_version ?? 0);
     const version = (
@@ -130,7 +162,7 @@ export async function currentVersion(state: AgentState, path: string): Promise<s
     )?.[String(current)];
     return `${current}:${version?.created_time ?? ""}:${version?.deletion_time ?? ""}:${version?.destroyed === true}`;
   }
-  const secret = await state.client.kvRead(path);
+  const secret = await vaultOf(state).kvRead(path);
   if (secret === undefined) return "absent";
   return createHmac("sha256", state.signatureKey)
     .update(JSON.stringify(sortedEntries(secret.data)))

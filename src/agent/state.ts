@@ -1,6 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
+import type { SignedFile } from "./provenance.js";
 import type { AgentConfig, AgentLog, AgentOptions } from "./types.js";
 
 /** A lease or certificate the agent keeps current: when, and how. */
@@ -15,7 +17,12 @@ export interface Refresh {
 /** What one running agent holds between its polls. */
 export interface AgentState {
   readonly config: AgentConfig;
-  readonly client: VaultClient;
+  /**
+   * None when the agent only rotates (no templates); an Error when Vault could not be
+   * configured (no address), thrown when a template first reads Vault: a template of
+   * `{{ strongbox }}` calls over a store-only project needs no Vault.
+   */
+  readonly client: VaultClient | Error | undefined;
   readonly options: AgentOptions;
   readonly log: (entry: AgentLog) => void;
   stopped: boolean;
@@ -35,13 +42,15 @@ export interface AgentState {
    */
   readonly kept: Map<string, Promise<unknown>>;
   readonly refresh: Map<string, Refresh>;
+  /** The files signed for (agent.yaml's `provenance:`), by destination. */
+  readonly signed: Map<string, SignedFile>;
   /** When the scheduled rotation last ran. */
   rotatedAt: number;
 }
 
 export function newAgentState(
   config: AgentConfig,
-  client: VaultClient,
+  client: VaultClient | Error | undefined,
   options: AgentOptions,
 ): AgentState {
   return {
@@ -57,6 +66,18 @@ export function newAgentState(
     rendered: new Map(),
     kept: new Map(),
     refresh: new Map(),
+    signed: new Map(),
     rotatedAt: Number.NEGATIVE_INFINITY,
   };
+}
+
+/** The agent's Vault client; only templates ask for it, and an agent with templates has one. */
+export function vaultOf(state: AgentState): VaultClient {
+  if (state.client instanceof Error) throw state.client;
+  if (state.client === undefined)
+    throw new StrongboxError(
+      "E_USAGE",
+      "agent: templates need Vault, and no Vault client was given",
+    );
+  return state.client;
 }

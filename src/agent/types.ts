@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { AuditSink } from "../audit/event.js";
 
 /** The agent's configuration (`agent.yaml`). */
@@ -5,6 +6,15 @@ export interface AgentConfig {
   /** Polling interval in milliseconds. */
   readonly intervalMs: number;
   readonly templates: ReadonlyArray<AgentTemplate>;
+  /** Absolute directories outside the agent's own where templates may be written (`output_dirs`). */
+  readonly outputDirs?: readonly string[];
+  /**
+   * `provenance:`: sign a record beside every file written (security/provenance.ts) with
+   * this Ed25519 key, and sign it again after a poll once it is `refreshMs` old.
+   */
+  readonly provenance?: { readonly key: KeyObject; readonly refreshMs: number };
+  /** The environment `{{ strongbox "VAR" }}` and `{{ ref }}` resolve in (`env:`; else rotation's). */
+  readonly environment?: string;
   readonly exec?: {
     readonly command: readonly string[];
     /** `restart` (default) stops and starts the child on a change; a signal name sends that signal instead. */
@@ -12,7 +22,7 @@ export interface AgentConfig {
   };
 }
 
-/** One template of `agent.yaml`: its source, its destination (inside the agent's directory) and mode. */
+/** One template of `agent.yaml`: its source, its destination (inside the agent's directory or `output_dirs`) and mode. */
 export interface AgentTemplate {
   readonly source: string;
   readonly destination: string;
@@ -38,6 +48,8 @@ export interface AgentOptions {
   env: Readonly<Record<string, string | undefined>>;
   log: (entry: AgentLog) => void;
   once?: boolean;
+  /** The Strongbox config and environment `{{ strongbox "VAR" }}` resolves in (as `render -c -e`). */
+  schema?: { readonly configPath?: string; readonly environment?: string };
   /** Where each Vault read of a render is recorded. */
   audit?: AuditSink;
   /**

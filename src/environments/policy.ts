@@ -13,6 +13,8 @@ export interface SourceFacts {
   readonly place: string;
   /** The value was a literal in a file git tracks (or a `*.example` file). */
   readonly inline: boolean;
+  /** A file `strongbox agent` rendered whose provenance record was not accepted (`place` says why). */
+  readonly unvouched?: boolean;
   /** The value was read with an administrator (root) credential. */
   readonly rootCredential?: boolean;
 }
@@ -82,6 +84,8 @@ function allowedWords(env: Environment): string {
 
 function hintFor(env: Environment, facts: SourceFacts): string {
   const pure = pureProvider(env.secretSources);
+  if (pure !== undefined && facts.unvouched === true)
+    return "let `strongbox agent` render and sign the file again: its record must verify with vault.agentPublicKey, match the file, and be younger than vault.agentMaxAge";
   if (pure !== undefined) {
     return `environment "${env.name}" runs in pure ${pure.words} mode: put the secret in ${pure.words} and reference it as ${pure.syntax.replace("KEY", facts.variable)}`;
   }

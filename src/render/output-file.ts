@@ -10,6 +10,12 @@ export interface OutputRules {
    * directory): `../escape.env` or an absolute path elsewhere is refused.
    */
   readonly root?: string;
+  /**
+   * Further directories a confined destination may be in (absolute; agent.yaml's
+   * `output_dirs`, e.g. a sidecar's `/etc/vault/secrets`). Unlike the root, such a
+   * directory must itself be a real directory, not a link, at every check.
+   */
+  readonly also?: readonly string[];
   /** Lets `render --force` write through a symlink at the destination itself. */
   readonly allowSymlink?: boolean;
 }
@@ -57,17 +63,7 @@ export function outputMode(text: string | number | undefined, where: string): nu
  */
 export function checkOutputPath(path: string, cwd: string, rules: OutputRules = {}): void {
   const target = resolve(cwd, path);
-  const base = resolve(rules.root ?? cwd);
-  const inside = relative(base, target);
-  if (
-    rules.root !== undefined &&
-    (inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside))
-  )
-    throw new StrongboxError(
-      "E_UNSAFE_PATH",
-      `${path}: the destination is outside ${base}, where this config may write`,
-      { hint: "give destinations inside the config's directory" },
-    );
+  const { base, inside } = confiningBase(path, target, cwd, rules);
   const link = lstatOrUndefined(target);
   if (link?.isSymbolicLink() === true && rules.allowSymlink !== true)
     throw new StrongboxError(
@@ -77,11 +73,12 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
         hint: "remove the link and write to the real path",
       },
     );
-  // Below the base, every directory must be a real one.
-  if (!inside.startsWith("..") && !isAbsolute(inside))
+  // Below the base, every directory must be a real one; a named output directory too.
+  if (!inside.startsWith("..") && !isAbsolute(inside)) {
+    const last = base === resolve(rules.root ?? cwd) ? base : dirname(base);
     for (
       let dir = dirname(target);
-      dir.length > base.length && dir.startsWith(base);
+      dir.length > last.length && dir.startsWith(base);
       dir = dirname(dir)
     )
       if (lstatOrUndefined(dir)?.isSymbolicLink() === true)
@@ -90,6 +87,40 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
           `${path}: ${dir} is a symlink; refusing to write secrets through a linked directory`,
           { hint: "write to the real directory" },
         );
+  }
+  checkAncestorsNotShared(path, target);
+}
+
+/**
+ * The directory a destination is confined to: the root, else the first named output
+ * directory that holds it. Refuses a destination in none of them (`..`, another
+ * absolute path, a sibling such as `/etc/vault/secrets-evil`, the directory itself).
+ */
+function confiningBase(
+  path: string,
+  target: string,
+  cwd: string,
+  rules: OutputRules,
+): { base: string; inside: string } {
+  const root = resolve(rules.root ?? cwd);
+  if (rules.root === undefined) return { base: root, inside: relative(root, target) };
+  for (const base of [root, ...(rules.also ?? []).map((dir) => resolve(dir))]) {
+    const inside = relative(base, target);
+    if (!(inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside)))
+      return { base, inside };
+  }
+  const named = (rules.also ?? []).length > 0 ? ` or ${(rules.also ?? []).join(", ")}` : "";
+  throw new StrongboxError(
+    "E_UNSAFE_PATH",
+    `${path}: the destination is outside ${root}${named}, where this config may write`,
+    {
+      hint: "give destinations inside the config's directory, or name their directory in output_dirs",
+    },
+  );
+}
+
+/** Refuses any ancestor others can write to without the sticky bit: they could swap a directory for a link. */
+function checkAncestorsNotShared(path: string, target: string): void {
   for (let dir = dirname(target); ; dir = dirname(dir)) {
     const stats = statOrUndefined(dir);
     if (

@@ -3,8 +3,7 @@ import type { AuditEvent, AuditSink } from "../audit/event.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { selectEnvironment } from "../environments/select.js";
-import { ResolutionError, StrongboxError } from "../errors.js";
-import { openProject, type Project, projectAuditSink, resolveProject } from "../project/open.js";
+import { openProject, type Project, projectAuditSink } from "../project/open.js";
 import { vaultClientFor } from "../project/vault-client.js";
 import { createRedactor } from "../redact/redactor.js";
 import { configNamedFiles } from "../resolve/read-scope.js";
@@ -12,11 +11,11 @@ import type { ReadScope } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
 import { TEMPLATE_ENV_VARIABLE } from "../template/env-variable.js";
 import { envValue } from "../util/env-value.js";
-import { didYouMean } from "../util/suggest.js";
 import { VaultClient } from "../vault/client.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { checkOutputPath } from "./output-file.js";
 import { renderTemplateFile, type TemplateFileOptions } from "./render-template-file.js";
+import { resolveThroughSchema } from "./schema-functions.js";
 
 /** One template to render: where it is, where it goes, and a command to run after writing. */
 export interface RenderJob {
@@ -277,46 +276,4 @@ async function through(run: RenderRun, name: string, ref: string | undefined): P
     run.secrets,
     await readsWithConfig(run),
   );
-}
-
-/**
- * Resolves `{{ strongbox "VAR" }}` (a schema variable) or `{{ ref "…" }}` (a
- * reference, checked against the environment's policy as a secret) through
- * the project's config. Throws the resolution's own problems.
- */
-async function resolveThroughSchema(
-  openConfig: () => Promise<Project>,
-  options: RenderOptions,
-  name: string,
-  ref: string | undefined,
-  secrets: Array<{ name: string; value: string }>,
-  reads: ReadScope,
-): Promise<string> {
-  const project = await openConfig();
-  if (ref === undefined && !Object.hasOwn(project.config.variables, name)) {
-    throw new StrongboxError(
-      "E_TEMPLATE",
-      `{{ strongbox "${name}" }}: ${name} is not in the schema`,
-      {
-        hint: `${didYouMean(name, Object.keys(project.config.variables))}declare it, or use {{ ref "…" }}`,
-      },
-    );
-  }
-  const config =
-    ref === undefined
-      ? project.config
-      : { ...project.config, variables: { [name]: { secret: true, ref } } };
-  const resolution = await resolveProject(
-    { ...project, config },
-    { environment: options.environment, processEnv: options.env, cwd: options.cwd, reads },
-  );
-  const entry = resolution.entries.find((e) => e.name === name);
-  const problems = resolution.issues.filter((i) => i.variable === name);
-  if (entry?.raw === undefined || problems.length > 0)
-    throw new ResolutionError(
-      resolution.environment.name,
-      problems.length > 0 ? problems : resolution.issues,
-    );
-  if (entry.secret) secrets.push({ name, value: entry.raw });
-  return entry.raw;
 }

@@ -44,6 +44,7 @@ export function gatherCandidates(
           place: `${file.label} line ${found.line}`,
           raw: found.value,
           file: file.path,
+          ...vouching(file, envName),
         });
       }
     }
@@ -64,4 +65,16 @@ export function isRequired(spec: VariableSpec, environment: string): boolean {
     lookupByGlob(Object.fromEntries(spec.required.map((glob) => [glob, true])), environment) !==
     undefined
   );
+}
+
+/** What a file's provenance record says of one key: read from Vault, or why not. */
+function vouching(file: LoadedFile, key: string): Pick<Candidate, "vouched" | "unvouched"> {
+  const provenance = file.provenance;
+  if (provenance === undefined) return {};
+  if ("why" in provenance) return { unvouched: provenance.why };
+  const from = provenance.keys.get(key);
+  if (from !== undefined) return { vouched: from };
+  return {
+    unvouched: `its provenance record does not list ${key} as read from Vault`,
+  };
 }

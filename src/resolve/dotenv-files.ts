@@ -1,8 +1,17 @@
+import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, relative, resolve } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import { type Issue, issue } from "../errors.js";
+import { parseDuration } from "../schema/coerce.js";
+import type { VaultSpec } from "../schema/types.js";
 import { isCredentialVariable } from "../security/credentials.js";
+import {
+  PROVENANCE_SUFFIX,
+  type ProvenanceKey,
+  publicKeyFrom,
+  verifyProvenance,
+} from "../security/provenance.js";
 import { envValue } from "../util/env-value.js";
 
 /** One parsed `.env` file. */
@@ -11,6 +20,29 @@ export interface LoadedFile {
   /** The path as shown to people (relative to the working directory). */
   readonly label: string;
   readonly values: ReadonlyMap<string, { value: string; line: number }>;
+  /**
+   * With a pinned agent key: the keys the file's provenance record vouches for as read
+   * from Vault, or why the record is not accepted (security/provenance.ts).
+   */
+  readonly provenance?:
+    | { readonly keys: ReadonlyMap<string, ProvenanceKey> }
+    | { readonly why: string };
+}
+
+/** The agent key and record age a config pins (`vault.agentPublicKey`, `vault.agentMaxAge`). */
+export interface AgentTrust {
+  readonly publicKey: KeyObject;
+  readonly maxAgeMs: number;
+}
+
+/** The trust a config's `vault:` section pins, if any (the section is checked when the config loads). */
+export function agentTrust(vault: VaultSpec | undefined): AgentTrust | undefined {
+  if (vault?.agentPublicKey === undefined) return undefined;
+  const age = parseDuration(vault.agentMaxAge ?? "1h");
+  return {
+    publicKey: publicKeyFrom(vault.agentPublicKey, "vault.agentPublicKey"),
+    maxAgeMs: age.ok ? (age.value as number) : 3_600_000,
+  };
 }
 
 /**
@@ -25,6 +57,7 @@ export function loadDotenvFiles(
     cwd: string;
     explicit: boolean;
     processEnv: Readonly<Record<string, string | undefined>>;
+    trust?: AgentTrust | undefined;
   },
 ): { files: LoadedFile[]; issues: Issue[] } {
   const loaded: LoadedFile[] = [];
@@ -33,9 +66,9 @@ export function loadDotenvFiles(
   for (const file of files) {
     const path = resolve(options.explicit ? options.cwd : options.baseDir, file);
     const label = relative(options.cwd, path) || basename(path);
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(path, "utf8");
+      bytes = readFileSync(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT" && !options.explicit) continue;
@@ -48,6 +81,7 @@ export function loadDotenvFiles(
       );
       continue;
     }
+    const text = bytes.toString("utf8");
     const parsed = parseDotenv(text, {
       source: label,
       lookup: (name) => envValue(options.processEnv, name) ?? earlier.get(name),
@@ -59,7 +93,40 @@ export function loadDotenvFiles(
       values.set(entry.key, { value: entry.value, line: entry.line });
       earlier.set(entry.key, entry.value);
     }
-    loaded.push({ path, label, values });
+    const provenance =
+      options.trust === undefined ? undefined : vouched(path, bytes, values, options.trust);
+    loaded.push({ path, label, values, ...(provenance === undefined ? {} : { provenance }) });
   }
   return { files: loaded, issues };
+}
+
+/**
+ * The keys a file's provenance record vouches for: the record accepted, and each
+ * value as the file itself says (a `${VAR}` filled from outside the file is not
+ * what the agent signed).
+ */
+function vouched(
+  path: string,
+  bytes: Buffer,
+  values: ReadonlyMap<string, { value: string }>,
+  trust: AgentTrust,
+): NonNullable<LoadedFile["provenance"]> {
+  let record: string | undefined;
+  try {
+    record = readFileSync(`${path}${PROVENANCE_SUFFIX}`, "utf8");
+  } catch {
+    record = undefined;
+  }
+  const check = verifyProvenance(basename(path), bytes, record, trust);
+  if (!check.ok) return { why: check.why };
+  const own = new Map(
+    parseDotenv(bytes.toString("utf8"), { lookup: () => undefined }).entries.map((e) => [
+      e.key,
+      e.value,
+    ]),
+  );
+  const keys = new Map<string, ProvenanceKey>();
+  for (const [key, from] of Object.entries(check.keys))
+    if (own.get(key) !== undefined && own.get(key) === values.get(key)?.value) keys.set(key, from);
+  return { keys };
 }

@@ -21,7 +21,7 @@ import {
   referenceFirst,
 } from "./break-glass.js";
 import { gatherCandidates } from "./candidates.js";
-import { loadDotenvFiles } from "./dotenv-files.js";
+import { agentTrust, loadDotenvFiles } from "./dotenv-files.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
 import { fallBack, type Picked, pick, registerRead } from "./pick.js";
 import { withPreviousValues } from "./previous.js";
@@ -228,6 +228,7 @@ function planResolution(declared: ConfigSpec, options: ResolveOptions): Plan | R
         cwd,
         explicit,
         processEnv,
+        trust: agentTrust(declared.vault),
       });
   const undeclared = undeclaredKeys(withPrevious, loaded.files);
   const pass = declared.passUndeclared === true;

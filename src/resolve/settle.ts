@@ -6,6 +6,7 @@ import { pureProvider } from "../providers/registry.js";
 import { registerSecret } from "../redact/registry.js";
 import { formatRef, type Ref } from "../refs/ref.js";
 import type { SourceKind } from "../schema/types.js";
+import { PROVENANCE_SOURCE_KIND } from "../security/provenance.js";
 import type { PendingRef, RefOutcome } from "./fetch-refs.js";
 import { isCommittedFile } from "./git-tracked.js";
 import type { Picked } from "./pick.js";
@@ -103,7 +104,13 @@ function readOf(
   outcomes: Map<PendingRef, RefOutcome>,
 ): Read | Settled {
   if (p.pending === undefined)
-    return { raw: winner.raw, kind: kindOf(winner), rootCredential: false };
+    return {
+      raw: winner.raw,
+      // The agent's signed record vouches for the value: it counts as its source's.
+      kind: winner.vouched === undefined ? kindOf(winner) : PROVENANCE_SOURCE_KIND,
+      ...(winner.vouched?.version === undefined ? {} : { version: winner.vouched.version }),
+      rootCredential: false,
+    };
   const ref = p.pending.ref;
   const outcome = outcomes.get(p.pending);
   if (outcome === undefined || !outcome.ok) {
@@ -146,8 +153,13 @@ function policyDenial(
       variable: p.name,
       secret: p.secret,
       source: read.kind,
-      place: winner.place,
+      // A file rendered by the agent whose record was refused says why, in the one error.
+      place:
+        winner.unvouched === undefined
+          ? winner.place
+          : `${winner.place}, not counted as Vault because ${winner.unvouched}`,
       inline,
+      ...(winner.unvouched === undefined ? {} : { unvouched: true }),
       rootCredential: read.rootCredential,
     },
     breakGlass,

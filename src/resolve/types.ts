@@ -1,6 +1,7 @@
 import type { Environment } from "../environments/select.js";
 import type { Issue } from "../errors.js";
 import type { SourceKind } from "../schema/types.js";
+import type { ProvenanceKey } from "../security/provenance.js";
 
 /** Where a candidate value was found, before precedence picks one. */
 export type CandidateSource = "env" | "dotenv" | "ref" | "default" | "parent";
@@ -16,6 +17,10 @@ export interface Candidate {
   readonly file?: string;
   /** Why this candidate lost, when not simply by precedence (e.g. a Vault fallback). */
   readonly note?: string;
+  /** A dotenv value the agent's signed provenance record vouches for as read from Vault. */
+  readonly vouched?: ProvenanceKey;
+  /** Why a file with a pinned agent key does not vouch for this value (the policy's words). */
+  readonly unvouched?: string;
 }
 
 /** What `explain` shows for one variable: where it came from and what it shadowed. */

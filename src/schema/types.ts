@@ -241,6 +241,14 @@ export interface VaultSpec {
   readonly allowInsecure?: boolean;
   /** Variables that hold the address besides `VAULT_ADDR`/`BAO_ADDR`, in order (`VAULT__ADDR`). */
   readonly addressVariables?: readonly string[];
+  /**
+   * The public half of `strongbox agent`'s provenance key (`ed25519:…`, as the agent
+   * logs it, or PEM). A key of a `.env` file the agent rendered counts as read from
+   * Vault when the file's signed provenance record says so (security/provenance.ts).
+   */
+  readonly agentPublicKey?: string;
+  /** How old a provenance record may be (default 1h): the agent signs again while Vault answers. */
+  readonly agentMaxAge?: string;
   readonly auth?: {
     readonly method?: "token" | "approle" | "kubernetes" | "userpass";
     readonly mount?: string;

@@ -48,8 +48,13 @@ agent.yaml:
     address: https://vault.example.com:8200
     auth: { method: approle }
   rotation:                   # optional: rotate --due for this environment, at start
-    env: production           # and every 24h (the schema: strongbox.config.* here)
-    every: 24h
+    env: production           # and every 24h (the schema: strongbox.config.* here);
+    every: 24h                # an agent.yaml with only rotation: needs no Vault
+  env: production             # optional: where {{ strongbox "VAR" }} resolves
+  output_dirs: [/etc/vault/secrets]   # optional: further directories it may write
+  provenance:                 # optional: sign a record beside each file, so an app
+    key: signing.pem          # pinning vault.agentPublicKey counts it as Vault
+    refresh: 10m
 `,
   async run(invocation, io) {
     const path = agentFile(invocation, io);
@@ -62,9 +67,11 @@ agent.yaml:
           ? { time: new Date().toISOString(), ...entry }
           : `strongbox agent: ${entry.level}: ${entry.message}`,
       );
-    const client = VaultClient.fromEnv(io.env, config.vault);
+    // An agent that only rotates, or renders only `{{ strongbox }}` over a store, needs no
+    // Vault: a missing address is reported when a template first reads Vault.
+    const client = config.templates.length === 0 ? undefined : vaultClientOrError(io, config);
     const stopRenewal =
-      invocation.values.once === true
+      invocation.values.once === true || !(client instanceof VaultClient)
         ? () => {}
         : client.keepAlive((error) =>
             log({ level: "warn", event: "renewal-failed", message: error.message }),
@@ -75,9 +82,11 @@ agent.yaml:
         : await scheduledRotation(config.rotation, dirname(path), io);
     // The agent's Vault reads are recorded by the one rule, with the config beside agent.yaml if any.
     const given = stringOption(invocation, "config");
+    const configPath =
+      given === undefined || resolve(io.cwd, given) === path ? undefined : resolve(io.cwd, given);
     const schema = await openSessionIfAny({
       cwd: dirname(path),
-      configPath: given === undefined || resolve(io.cwd, given) === path ? undefined : given,
+      configPath,
       processEnv: io.env,
       auditCwd: dirname(path),
       stdoutIsData: false,
@@ -88,6 +97,12 @@ agent.yaml:
       ...(audit === undefined ? {} : { audit }),
       baseDir: dirname(path),
       env: io.env,
+      schema: {
+        ...(configPath === undefined ? {} : { configPath }),
+        ...(config.rotation?.environment === undefined
+          ? {}
+          : { environment: config.rotation.environment }),
+      },
       log,
       once: invocation.values.once === true,
     });
@@ -101,10 +116,21 @@ agent.yaml:
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
       stopRenewal();
-      await client.close();
+      if (client instanceof VaultClient) await client.close();
     }
   },
 };
+
+function vaultClientOrError(
+  io: CliIo,
+  config: Awaited<ReturnType<typeof readAgentConfig>>,
+): VaultClient | Error {
+  try {
+    return VaultClient.fromEnv(io.env, config.vault);
+  } catch (error) {
+    return error as Error;
+  }
+}
 
 /** The agent's rotation job: `rotate --due` for the environment agent.yaml names, with the project's schema. */
 async function scheduledRotation(

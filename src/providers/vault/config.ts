@@ -1,5 +1,7 @@
 import { type Issue, issue } from "../../errors.js";
+import { parseDuration } from "../../schema/coerce.js";
 import { isCredentialVariable } from "../../security/credentials.js";
+import { publicKeyFrom } from "../../security/provenance.js";
 
 const VAULT_KEYS: Readonly<Record<string, string>> = {
   address: "string",
@@ -7,6 +9,8 @@ const VAULT_KEYS: Readonly<Record<string, string>> = {
   auth: "object",
   allowInsecure: "boolean",
   addressVariables: "object",
+  agentPublicKey: "string",
+  agentMaxAge: "string",
 };
 const AUTH_KEYS: Readonly<Record<string, string>> = {
   method: "string",
@@ -114,5 +118,24 @@ export function validateVaultConfig(value: unknown): Issue[] {
       : []),
     ...(typeof auth === "object" && auth !== null ? checkLoginVariables(auth) : []),
     ...checkAddressVariables(section.addressVariables),
+    ...checkAgentTrust(section),
   ];
+}
+
+/** `vault.agentPublicKey` (the agent's Ed25519 key) and `vault.agentMaxAge` (a duration) parse. */
+function checkAgentTrust(section: Record<string, unknown>): Issue[] {
+  const problems: Issue[] = [];
+  if (typeof section.agentPublicKey === "string")
+    try {
+      publicKeyFrom(section.agentPublicKey, "vault.agentPublicKey");
+    } catch (error) {
+      problems.push(
+        issue("E_SCHEMA", (error as Error).message, {
+          hint: (error as { hint?: string }).hint ?? "",
+        }),
+      );
+    }
+  if (typeof section.agentMaxAge === "string" && !parseDuration(section.agentMaxAge).ok)
+    problems.push(issue("E_SCHEMA", "vault.agentMaxAge: must be a duration such as 1h"));
+  return problems;
 }
