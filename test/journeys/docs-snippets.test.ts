@@ -399,5 +399,8 @@ describe("docs snippets", () => {
     ].join("\n");
     process.stderr.write(`${report}\n`);
     assert.deepEqual(failures, [], failures.join("\n\n"));
+    // A command block the suite cannot see could stop working unnoticed: label it sh (it
+    // runs, or says why not beside it) or text (a synopsis).
+    assert.deepEqual(unlabeled, [], "label these command blocks sh or text");
   });
 });

@@ -68,6 +68,36 @@ describe("journey: production on Vault (TLS OpenBao, AppRole from vault setup)",
     });
     const appPolicy = printed.stdout.split("# policy shop-production-rotation")[0] as string;
     assert.doesNotMatch(appPolicy, /destroy|create|update|patch/, "the app's policy only reads");
+    j.note("the app's policy alone, to write by hand (docs/vault.md step 4)");
+    const alone = await j.step(
+      [
+        "vault",
+        "setup",
+        "--env",
+        "production",
+        "--print-policy",
+        "--policy",
+        "shop-production-app",
+      ],
+      { env: admin, stdout: [/# policy shop-production-app\n/], not: [/rotation|destroy/] },
+    );
+    assert.equal(alone.stdout.trim(), appPolicy.trim());
+    await j.step(
+      ["vault", "setup", "--env", "production", "--print-policy", "--policy", "shop-production-ap"],
+      {
+        env: admin,
+        code: 2,
+        stderr: [
+          /no policy shop-production-ap in this plan/,
+          /shop-production-app, shop-production-rotation/,
+        ],
+      },
+    );
+    await j.step(["vault", "setup", "--env", "production", "--policy", "shop-production-app"], {
+      env: admin,
+      code: 2,
+      stderr: [/--policy goes with --print-policy/],
+    });
     assert.doesNotMatch(
       bao.cli(["policy", "list"]),
       /shop-production/,

@@ -23,11 +23,12 @@ export const vaultCommand: Command = {
     config: { type: "string", short: "c" },
     "dry-run": { type: "boolean" },
     "print-policy": { type: "boolean" },
+    policy: { type: "string", multiple: true },
     agent: { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
-  usage: `Usage: strongbox vault setup [--env E]... [--agent] [--dry-run | --print-policy] [--json]
+  usage: `Usage: strongbox vault setup [--env E]... [--agent] [--dry-run | --print-policy [--policy NAME]...] [--json]
        strongbox vault doctor [--env E]... [--json]
 
 setup    From the schema, creates per environment and component a policy
@@ -52,6 +53,8 @@ Options:
       --agent         setup: the app also runs strongbox agent (default: when
                       agent.yaml sits beside the config)
       --print-policy  setup: print the policies it would write (HCL), change nothing
+      --policy NAME   with --print-policy: only that policy (repeatable), e.g. the app's
+                      alone, to write by hand without the rotation policy's rights
       --dry-run       setup: show the plan, change nothing
       --json          print the result as JSON
 `,
@@ -116,11 +119,16 @@ async function setup(
     return EXIT_OK;
   }
   if (invocation.values["print-policy"] === true) {
+    const grants = chosenPolicies(plan, listOption(invocation, "policy"));
     if (invocation.values.json === true)
-      writeJson(io, { policies: plan.grants.map(({ name, policy }) => ({ name, policy })) });
-    else writeReport(io, plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n"));
+      writeJson(io, { policies: grants.map(({ name, policy }) => ({ name, policy })) });
+    else writeReport(io, grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n"));
     return EXIT_OK;
   }
+  if (listOption(invocation, "policy") !== undefined)
+    throw new StrongboxError("E_USAGE", "vault setup: --policy goes with --print-policy", {
+      hint: "setup writes every policy the plan needs; print one with --print-policy --policy NAME",
+    });
   if (invocation.values["dry-run"] === true) {
     if (invocation.values.json === true) writeJson(io, plan);
     else
@@ -143,6 +151,24 @@ async function setup(
     }
   }
   return EXIT_OK;
+}
+
+/**
+ * The grants `--policy` names (all without it). One printed policy is the safe
+ * way to write an app's policy by hand: the whole output, piped into one
+ * policy, would give the app the rotation identity's write and destroy.
+ */
+function chosenPolicies(plan: SetupPlan, names: readonly string[] | undefined) {
+  if (names === undefined) return plan.grants;
+  const known = plan.grants.map((g) => g.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0)
+    throw new StrongboxError(
+      "E_USAGE",
+      `vault setup: no policy ${unknown.join(", ")} in this plan`,
+      { hint: `the plan's policies: ${known.join(", ")}` },
+    );
+  return plan.grants.filter((g) => names.includes(g.name));
 }
 
 function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string {
