@@ -85,7 +85,11 @@ function schemaPlace(
   const ref = schemaRefFor(spec, environment);
   const hasDefault = "default" in spec && spec.default !== undefined;
   if (ref === undefined) {
-    if (hasDefault) return { text: "default", state: "ok" };
+    // A secret's default is a source like any other: production refuses it (allowSecretDefaults).
+    if (hasDefault)
+      return policy !== undefined && !placeAllowed(policy, name, spec, "default", "default")
+        ? { text: "default (not allowed here)", state: "forbidden" }
+        : { text: "default", state: "ok" };
     return required
       ? { text: "environment only", state: spec.secret === true ? "missing" : "ok" }
       : { text: "optional", state: "optional" };

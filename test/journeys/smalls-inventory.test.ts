@@ -60,13 +60,17 @@ describe("journey: inventory and the dashboard agree on forbidden places and nev
       ["vault://secret/app#X", "vault"],
       ["file://x.txt", "file"],
       ["aws-sm://app/x", "aws-sm"],
+      // no ref, a schema default: a source too (production never allows it)
+      ["default", "default"],
     ];
     const policies = [["vault"], ["store"], ["vault", "store"], ["file"], []];
     for (const [ref, kind] of kinds)
       for (const from of policies) {
         const config = {
           environments: { local: {}, production: { secrets: { from } } },
-          variables: { X: { secret: true, ref } },
+          variables: {
+            X: ref === "default" ? { secret: true, default: "dev-only" } : { secret: true, ref },
+          },
         } as unknown as ConfigSpec;
         const dir = tempProject();
         const processEnv = { HOME: dir };
