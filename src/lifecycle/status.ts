@@ -43,10 +43,13 @@ export function lifecycleStatus(
   const warnParsed = spec.warnBefore === undefined ? undefined : parseDuration(spec.warnBefore);
   const warnMs = warnParsed?.ok === true ? (warnParsed.value as number) : DEFAULT_WARN_BEFORE;
   const rotation = rotationIn(spec, environment);
+  // No time recorded: due now (not the epoch plus the cadence, a date in 1970).
   const due =
     neverSet || rotation === undefined || !Number.isFinite(rotation.everyMs)
       ? undefined
-      : new Date((lastRotated?.getTime() ?? 0) + rotation.everyMs);
+      : lastRotated === undefined
+        ? now
+        : new Date(lastRotated.getTime() + rotation.everyMs);
   const expiresAt = spec.expires === undefined ? undefined : new Date(spec.expires);
   const expires =
     expiresAt !== undefined && !Number.isNaN(expiresAt.getTime()) ? expiresAt : undefined;

@@ -31,8 +31,10 @@ describe("lifecycle status", () => {
     );
   });
 
-  it("a rotated secret with no recorded time is due at once", () => {
-    assert.equal(lifecycleStatus(spec, "production", undefined, at(0)).overdue, true);
+  it("a rotated secret with no recorded time is due at once: now, not a date in 1970", () => {
+    const status = lifecycleStatus(spec, "production", undefined, at(0));
+    assert.equal(status.overdue, true);
+    assert.equal(status.due?.toISOString(), at(0).toISOString());
   });
 
   it("expiry: warns within warnBefore, expired at and after the time", () => {
