@@ -11,6 +11,8 @@
  * @packageDocumentation
  */
 import { auditKey, valueDigest } from "../audit/key.js";
+// The stream sink reaches the credential rule: load the declarations it consults.
+import "../providers/registry.js";
 
 export type { AuditEvent, AuditSink } from "../audit/event.js";
 export { followAudit } from "../audit/follow.js";
