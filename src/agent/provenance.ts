@@ -2,10 +2,16 @@ import { resolve } from "node:path";
 import { parseDotenv } from "../dotenv/parse.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { checkOutputPath } from "../render/output-file.js";
-import { PROVENANCE_SUFFIX, type ProvenanceKey, signProvenance } from "../security/provenance.js";
+import {
+  PROVENANCE_SUFFIX,
+  type ProvenanceKey,
+  type ProvenanceSession,
+  signProvenance,
+} from "../security/provenance.js";
 import { textToBytes } from "../template/go-bytes.js";
+import { vaultIdentity } from "../vault/principal.js";
 import { agentOutputRules } from "./config.js";
-import type { AgentState } from "./state.js";
+import { type AgentState, vaultOf } from "./state.js";
 import type { AgentTemplate } from "./types.js";
 
 /** A file the agent signed for: what it vouched for, its bytes and mode, and when it signed. */
@@ -13,7 +19,27 @@ export interface SignedFile {
   readonly keys: Readonly<Record<string, ProvenanceKey>>;
   readonly bytes: Uint8Array;
   readonly mode: number;
+  /** How the agent read Vault for it (signed, so the application can judge the read). */
+  readonly session: ProvenanceSession;
   at: number;
+}
+
+/**
+ * How this agent reads Vault: its address and certificate checks as its client
+ * connects, and whether its token is a root token (looked up once per agent; a
+ * login the agent made is never root).
+ */
+export async function readSession(state: AgentState): Promise<ProvenanceSession> {
+  const client = vaultOf(state);
+  const { connection } = client.http;
+  state.identity ??= vaultIdentity(client);
+  const identity = await state.identity;
+  return {
+    address: connection.address,
+    skipVerify: connection.tls?.skipVerify === true,
+    root: identity.root,
+    method: identity.principal.method,
+  };
 }
 
 /**
@@ -58,9 +84,11 @@ export function recordProvenance(
   template: AgentTemplate,
   text: string,
   keys: Readonly<Record<string, ProvenanceKey>>,
+  session: ProvenanceSession,
 ): void {
   const signed: SignedFile = {
     keys,
+    session,
     bytes: textToBytes(text),
     mode: template.mode ?? 0o600,
     at: 0,
@@ -91,7 +119,7 @@ function writeRecord(state: AgentState, destination: string, signed: SignedFile)
   const target = resolve(baseDir, destination);
   const name = target.slice(target.lastIndexOf("/") + 1);
   const now = new Date();
-  const text = signProvenance(name, signed.bytes, signed.keys, provenance.key, now);
+  const text = signProvenance(name, signed.bytes, signed.keys, signed.session, provenance.key, now);
   writeFileAtomic(resolve(baseDir, record), Buffer.from(text), signed.mode);
   signed.at = now.getTime();
 }

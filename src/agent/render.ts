@@ -8,7 +8,7 @@ import { callKey } from "../template/call-key.js";
 import { envValue } from "../util/env-value.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { agentOutputRules } from "./config.js";
-import { recordProvenance, vaultKeys } from "./provenance.js";
+import { readSession, recordProvenance, vaultKeys } from "./provenance.js";
 import { type AgentState, vaultOf } from "./state.js";
 import type { AgentTemplate } from "./types.js";
 
@@ -137,7 +137,13 @@ async function renderOne(
   if (!written) return false;
   state.rendered.set(template.destination, text);
   if (state.config.provenance !== undefined)
-    recordProvenance(state, template, text, await vaultKeys(text, pass.reads));
+    recordProvenance(
+      state,
+      template,
+      text,
+      await vaultKeys(text, pass.reads),
+      await readSession(state),
+    );
   state.log({
     level: "info",
     event: "rendered",

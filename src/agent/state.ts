@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
+import type { VaultIdentity } from "../vault/principal.js";
 import type { SignedFile } from "./provenance.js";
 import type { AgentConfig, AgentLog, AgentOptions } from "./types.js";
 
@@ -46,6 +47,8 @@ export interface AgentState {
   readonly signed: Map<string, SignedFile>;
   /** When the scheduled rotation last ran. */
   rotatedAt: number;
+  /** Who the agent reads Vault as (asked once, for provenance records). */
+  identity?: Promise<VaultIdentity>;
 }
 
 export function newAgentState(

@@ -235,8 +235,9 @@ export async function http(url: string, secret: boolean, signal: AbortSignal): P
 /** Where a bucket check connects, and with what (values never printed). */
 export interface S3Connection {
   readonly bucket: string;
-  readonly keyId: string | undefined;
-  readonly secret: string | undefined;
+  /** Always given: a client without credentials would fall back to the SDK's default chain. */
+  readonly keyId: string;
+  readonly secret: string;
   readonly endpoint: string | undefined;
   readonly region: string | undefined;
 }
@@ -248,7 +249,7 @@ export async function s3(connection: S3Connection, signal: AbortSignal): Promise
   const client = new sdk.S3Client({
     region: connection.region ?? "us-east-1",
     ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
-    ...(keyId && secret ? { credentials: { accessKeyId: keyId, secretAccessKey: secret } } : {}),
+    credentials: { accessKeyId: keyId, secretAccessKey: secret },
     maxAttempts: 2,
   });
   try {

@@ -181,7 +181,10 @@ async function check(
 /**
  * The bucket check's connection: from the variables `smoke.s3` names, resolved
  * the normal way; without that mapping, the AWS variables (the schema's,
- * else the environment's).
+ * else the environment's). The credentials come from those two variables
+ * alone, both non-empty, or the check fails: the SDK's default chain (the
+ * operator's AWS_* variables, ~/.aws, instance roles) is never asked, so a
+ * check aimed at someone's endpoint cannot sign with the operator's keys.
  */
 function s3Connection(value: string, spec: SmokeSpecObject, context: Context): S3Connection {
   const named = spec.s3;
@@ -189,8 +192,7 @@ function s3Connection(value: string, spec: SmokeSpecObject, context: Context): S
     const pick = (variable: string) => context.values.get(variable) ?? context.env[variable];
     return {
       bucket: value,
-      keyId: pick("AWS_ACCESS_KEY_ID"),
-      secret: pick("AWS_SECRET_ACCESS_KEY"),
+      ...credentials("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", pick),
       endpoint: pick("AWS_ENDPOINT_URL_S3") ?? pick("AWS_ENDPOINT_URL"),
       region: pick("AWS_REGION") ?? pick("AWS_DEFAULT_REGION"),
     };
@@ -199,17 +201,36 @@ function s3Connection(value: string, spec: SmokeSpecObject, context: Context): S
     const variable = named[field];
     return variable === undefined ? undefined : context.values.get(variable);
   };
-  const keyId = read("accessKey");
-  const secret = read("secretKey");
-  if ((keyId === undefined) !== (secret === undefined))
-    throw new SmokeFailure(
-      `${keyId === undefined ? named.accessKey : named.secretKey} is not set, and ${keyId === undefined ? named.secretKey : named.accessKey} is: set both or neither`,
-    );
   return {
     bucket: named.bucket === undefined ? value : (read("bucket") ?? value),
-    keyId,
-    secret,
+    ...credentials(named.accessKey, named.secretKey, (variable) => context.values.get(variable)),
     endpoint: read("endpoint"),
     region: read("region"),
   };
+}
+
+/**
+ * The one rule of the check's credentials: both variables named, both non-empty;
+ * otherwise the check fails naming what is missing.
+ */
+function credentials(
+  accessKey: string | undefined,
+  secretKey: string | undefined,
+  read: (variable: string) => string | undefined,
+): { keyId: string; secret: string } {
+  const keyId = accessKey === undefined ? undefined : read(accessKey);
+  const secret = secretKey === undefined ? undefined : read(secretKey);
+  if (keyId && secret) return { keyId, secret };
+  const say = (field: string, variable: string | undefined, got: string | undefined) =>
+    variable === undefined
+      ? `smoke.s3 names no ${field}`
+      : got === undefined
+        ? `${variable} is not set`
+        : got === ""
+          ? `${variable} is empty`
+          : "";
+  const problems = [say("accessKey", accessKey, keyId), say("secretKey", secretKey, secret)];
+  throw new SmokeFailure(
+    `no S3 credentials: ${problems.filter((p) => p !== "").join(", ")}; the check signs only with the two variables it names, never the default AWS chain (~/.aws, the environment, an instance role)`,
+  );
 }

@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
-import { statOrUndefined, writableByOthers } from "../security/trusted-path.js";
+import { statOrUndefined, untrustedReason } from "../security/trusted-path.js";
 
 /** Where rendered secrets may be written, and how. */
 export interface OutputRules {
@@ -88,7 +88,7 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
           { hint: "write to the real directory" },
         );
   }
-  checkAncestorsNotShared(path, target);
+  checkAncestorsTrusted(path, target);
 }
 
 /**
@@ -119,22 +119,23 @@ function confiningBase(
   );
 }
 
-/** Refuses any ancestor others can write to without the sticky bit: they could swap a directory for a link. */
-function checkAncestorsNotShared(path: string, target: string): void {
-  for (let dir = dirname(target); ; dir = dirname(dir)) {
-    const stats = statOrUndefined(dir);
-    if (
-      stats !== undefined &&
-      (stats.mode & writableByOthers(stats.gid, dir, stats)) !== 0 &&
-      (stats.mode & 0o1000) === 0
-    )
-      throw new StrongboxError(
-        "E_UNSAFE_PATH",
-        `${path}: ${dir} is writable by ${(stats.mode & 0o002) !== 0 ? "everyone" : "its group"}; refusing to write secrets there`,
-        { hint: `write elsewhere, or run \`chmod go-w ${dir}\`` },
-      );
-    if (dirname(dir) === dir) return;
-  }
+/**
+ * The trusted-path rule (security/trusted-path.ts) for the directory a secret is
+ * written into, from / down: each directory owned by this user or root and not
+ * writable by others without the sticky bit; another user could swap an entry
+ * for a link, or read what is written. A directory not made yet is judged by
+ * its nearest existing ancestor (it is made by this user).
+ */
+function checkAncestorsTrusted(path: string, target: string): void {
+  let dir = dirname(target);
+  while (statOrUndefined(dir) === undefined && dirname(dir) !== dir) dir = dirname(dir);
+  const problem = untrustedReason(dir, "the destination's directory");
+  if (problem === undefined) return;
+  throw new StrongboxError(
+    "E_UNSAFE_PATH",
+    `${path}: ${problem.message}; refusing to write secrets there`,
+    { hint: problem.hint },
+  );
 }
 
 function format(mode: number): string {

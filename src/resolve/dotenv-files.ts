@@ -33,6 +33,8 @@ export interface LoadedFile {
 export interface AgentTrust {
   readonly publicKey: KeyObject;
   readonly maxAgeMs: number;
+  /** `vault.allowInsecure`: the agent may have read over a connection pure mode would refuse. */
+  readonly allowInsecure: boolean;
 }
 
 /** The trust a config's `vault:` section pins, if any (the section is checked when the config loads). */
@@ -42,6 +44,7 @@ export function agentTrust(vault: VaultSpec | undefined): AgentTrust | undefined
   return {
     publicKey: publicKeyFrom(vault.agentPublicKey, "vault.agentPublicKey"),
     maxAgeMs: age.ok ? (age.value as number) : 3_600_000,
+    allowInsecure: vault.allowInsecure === true,
   };
 }
 

@@ -109,7 +109,8 @@ function readOf(
       // The agent's signed record vouches for the value: it counts as its source's.
       kind: winner.vouched === undefined ? kindOf(winner) : PROVENANCE_SOURCE_KIND,
       ...(winner.vouched?.version === undefined ? {} : { version: winner.vouched.version }),
-      rootCredential: false,
+      // The agent read it with a root token: the policy refuses it as it refuses a direct read.
+      rootCredential: winner.vouched?.rootCredential === true,
     };
   const ref = p.pending.ref;
   const outcome = outcomes.get(p.pending);

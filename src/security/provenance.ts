@@ -8,6 +8,7 @@ import {
 } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { StrongboxError } from "../errors.js";
+import { insecureTransport } from "./transport.js";
 
 /**
  * The provenance record the agent writes beside a file it rendered from Vault
@@ -38,6 +39,22 @@ export interface ProvenanceKey {
   readonly field: string;
   /** The KV v2 version read; absent for an engine without versions. */
   readonly version?: number;
+  /** Set by {@link verifyProvenance} when the agent read with a root token (never signed per key). */
+  readonly rootCredential?: boolean;
+}
+
+/**
+ * How the agent read Vault, signed into every record so the application judges
+ * the agent's read as pure mode judges its own: the address and whether
+ * certificate checks were off (judged by security/transport.ts), and whether
+ * the token was a root token (judged by environments/policy.ts).
+ */
+export interface ProvenanceSession {
+  readonly address: string;
+  readonly skipVerify: boolean;
+  readonly root: boolean;
+  /** The auth method the agent's token came from (`approle`, `token`, …), for the user. */
+  readonly method: string;
 }
 
 /** The signed part of a record. */
@@ -46,6 +63,7 @@ interface Payload {
   readonly file: string;
   readonly sha256: string;
   readonly signedAt: string;
+  readonly session: ProvenanceSession;
   readonly keys: Readonly<Record<string, ProvenanceKey>>;
 }
 
@@ -54,6 +72,7 @@ export function signProvenance(
   file: string,
   bytes: Uint8Array,
   keys: Readonly<Record<string, ProvenanceKey>>,
+  session: ProvenanceSession,
   privateKey: KeyObject,
   now = new Date(),
 ): string {
@@ -62,6 +81,7 @@ export function signProvenance(
     file,
     sha256: digest(bytes),
     signedAt: now.toISOString(),
+    session,
     keys,
   };
   // The signature covers the payload's exact text, so no canonical form is needed.
@@ -75,16 +95,26 @@ export type ProvenanceCheck =
   | { readonly ok: true; readonly keys: Readonly<Record<string, ProvenanceKey>> }
   | { readonly ok: false; readonly why: string };
 
+/** What an application trusts of the agent: its key, a record's age, and `vault.allowInsecure`. */
+export interface ProvenanceTrust {
+  readonly publicKey: KeyObject;
+  readonly maxAgeMs: number;
+  readonly allowInsecure?: boolean;
+}
+
 /**
  * The one check of a provenance record: present, signed by the pinned key,
- * naming this file, matching its bytes, and signed within `maxAgeMs`. Returns
- * why it is not accepted, in words for the user (never a value).
+ * naming this file, matching its bytes, signed within `maxAgeMs`, and read by
+ * the agent over a connection pure mode would itself use (verified TLS, unless
+ * the config allows insecure). A root token's keys are returned marked, so the
+ * environment's policy refuses them as it refuses a direct root read. Returns
+ * why a record is not accepted, in words for the user (never a value).
  */
 export function verifyProvenance(
   file: string,
   bytes: Uint8Array,
   record: string | undefined,
-  trust: { readonly publicKey: KeyObject; readonly maxAgeMs: number },
+  trust: ProvenanceTrust,
   now = Date.now(),
 ): ProvenanceCheck {
   if (record === undefined)
@@ -117,7 +147,32 @@ export function verifyProvenance(
     return refused(
       `its provenance record was signed at ${String(payload.signedAt)}, longer ago than the ${Math.round(trust.maxAgeMs / 1000)} s allowed (is the agent running and reaching Vault?)`,
     );
-  return { ok: true, keys: payload.keys };
+  return judgeSession(payload.session, payload.keys, trust);
+}
+
+/** The agent's read judged as a direct read is: its transport here, its token by the policy. */
+function judgeSession(
+  session: Partial<ProvenanceSession> | undefined,
+  keys: Readonly<Record<string, ProvenanceKey>>,
+  trust: ProvenanceTrust,
+): ProvenanceCheck {
+  if (
+    typeof session?.address !== "string" ||
+    typeof session.skipVerify !== "boolean" ||
+    typeof session.root !== "boolean"
+  )
+    return refused(
+      "its provenance record does not say how the agent read Vault (signed by an older agent: run this version's `strongbox agent`)",
+    );
+  const insecure = insecureTransport(session.address, session.skipVerify);
+  if (insecure !== undefined && trust.allowInsecure !== true)
+    return refused(
+      `the agent read Vault over an insecure connection (${insecure}), which pure Vault mode refuses`,
+    );
+  if (!session.root) return { ok: true, keys };
+  const marked: Record<string, ProvenanceKey> = {};
+  for (const [key, from] of Object.entries(keys)) marked[key] = { ...from, rootCredential: true };
+  return { ok: true, keys: marked };
 }
 
 /**

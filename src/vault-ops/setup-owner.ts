@@ -11,9 +11,10 @@ import { StrongboxError } from "../errors.js";
  * A policy is setup's when its first line is the marker {@link setupMarker}
  * writes for this project, environment and component; a policy with no
  * marker is taken as written by an earlier version of setup only when every
- * block of it is one setup writes (a features comment, one path, its
- * capabilities), so a hand-written policy is never taken over. An AppRole is
- * setup's when it carries exactly the one policy of the same name.
+ * block of it is one this grant's policy has (its exact paths, capabilities
+ * it grants there), so a hand-written policy is never taken over. An AppRole
+ * is setup's when it carries exactly the one policy of the same name and
+ * nothing setup does not set.
  */
 
 /** The first line of every policy `vault setup` writes: which identity it is for. */
@@ -23,11 +24,17 @@ export function setupMarker(project: string, environment: string, component: str
 
 const MARKER_PREFIX = "# strongbox vault setup: ";
 
-/** One block of a policy as vault-ops/policy.ts writes it. */
+/** One block of a policy as vault-ops/policy.ts writes it: a features comment, one path, its capabilities. */
 const SETUP_BLOCK =
-  /^# [a-z, ]+\npath "(?:[^"\\\n]|\\.)*" \{\n {2}capabilities = \[(?:"[a-z]+", )*"[a-z]+"\]\n\}$/;
+  /^# [a-z, ]+\npath ("(?:[^"\\\n]|\\.)*") \{\n {2}capabilities = \[((?:"[a-z]+", )*"[a-z]+")\]\n\}$/;
 
-/** `E_CONFIG` when the `existing` policy is not one setup wrote for `grant`. */
+/**
+ * `E_CONFIG` when the `existing` policy is not one setup wrote for `grant`: its
+ * marker, or (a policy of an earlier setup, without one) nothing but blocks this
+ * grant's own policy has, each path exactly one of its paths and each capability
+ * one it grants there. A glob, `sudo`, another path or another identity's path
+ * is a hand-written policy, and is never taken over.
+ */
 export function refuseForeignPolicy(
   grant: { readonly name: string; readonly policy: string },
   existing: string | undefined,
@@ -40,13 +47,8 @@ export function refuseForeignPolicy(
   const marker = grant.policy.slice(0, grant.policy.indexOf("\n"));
   const first = current.slice(0, Math.max(0, current.indexOf("\n")));
   if (first === marker) return;
-  const legacy =
-    !current.includes(MARKER_PREFIX) &&
-    current
-      .trim()
-      .split(/\n\n+/)
-      .every((block) => SETUP_BLOCK.test(block));
-  if (legacy && current.trim() !== "") return;
+  if (!current.includes(MARKER_PREFIX) && withinPlan(current, grant.policy.slice(marker.length)))
+    return;
   throw new StrongboxError(
     "E_CONFIG",
     `vault setup: the Vault policy ${grant.name} exists and was not written by vault setup for ${marker.slice(MARKER_PREFIX.length).replace(/ \(.*$/, "")}; nothing was changed`,
@@ -56,17 +58,85 @@ export function refuseForeignPolicy(
   );
 }
 
-/** `E_CONFIG` when an existing AppRole carries other policies than its own name's. */
+/** Whether every block of `text` is one of `planned`'s paths with capabilities it grants there. */
+function withinPlan(text: string, planned: string): boolean {
+  const own = rulesOf(planned);
+  const found = rulesOf(text);
+  if (own === undefined || found === undefined || found.length === 0) return false;
+  return found.every(([path, capabilities]) => {
+    const granted = own.find(([ownPath]) => ownPath === path)?.[1] ?? [];
+    return capabilities.every((capability) => granted.includes(capability));
+  });
+}
+
+/** The path and capabilities of each block, or undefined when a block is not setup's shape. */
+function rulesOf(text: string): Array<[string, string[]]> | undefined {
+  const rules: Array<[string, string[]]> = [];
+  for (const block of text.trim().split(/\n\n+/)) {
+    const match = SETUP_BLOCK.exec(block);
+    if (match === null) return undefined;
+    rules.push([JSON.parse(match[1] as string) as string, JSON.parse(`[${match[2]}]`) as string[]]);
+  }
+  return rules;
+}
+
+/**
+ * The settings of an AppRole that setup leaves at Vault's defaults: a role with any
+ * other value here was made (or changed) by hand for a reason setup cannot see
+ * (no secret id needed, bound networks, a use count, periodic tokens).
+ */
+const ROLE_DEFAULTS: Readonly<Record<string, unknown>> = {
+  bind_secret_id: true,
+  secret_id_bound_cidrs: [],
+  token_bound_cidrs: [],
+  secret_id_num_uses: 0,
+  token_num_uses: 0,
+  token_period: 0,
+  token_explicit_max_ttl: 0,
+  token_no_default_policy: false,
+};
+
+/**
+ * `E_CONFIG` when an existing AppRole is not one setup made for `grant`: its
+ * policies exactly its own name's (the legacy `policies` field too), and every
+ * setting setup does not set at Vault's default.
+ */
 export function refuseForeignRole(
   grant: { readonly name: string },
-  policies: readonly string[] | undefined,
+  role: Readonly<Record<string, unknown>>,
 ): void {
-  if (policies !== undefined && policies.length === 1 && policies[0] === grant.name) return;
+  const policies = role.token_policies as readonly string[] | undefined;
+  const own = (list: unknown) => Array.isArray(list) && list.length === 1 && list[0] === grant.name;
+  const legacy = role.policies;
+  const changed = Object.entries(ROLE_DEFAULTS)
+    .filter(([key, value]) => !sameSetting(role[key], value))
+    .map(([key]) => key);
+  if (
+    own(policies) &&
+    (legacy === undefined ||
+      legacy === null ||
+      own(legacy) ||
+      (Array.isArray(legacy) && legacy.length === 0)) &&
+    changed.length === 0
+  )
+    return;
+  const why =
+    changed.length > 0
+      ? `settings vault setup does not make (${changed.join(", ")})`
+      : `the policies ${JSON.stringify(policies ?? [])}`;
   throw new StrongboxError(
     "E_CONFIG",
-    `vault setup: the AppRole ${grant.name} exists with the policies ${JSON.stringify(policies ?? [])}, so vault setup did not make it; nothing was changed`,
+    `vault setup: the AppRole ${grant.name} exists with ${why}, so vault setup did not make it; nothing was changed`,
     {
       hint: `read it with \`bao read auth/approle/role/${grant.name}\`: delete it if it is stale, or rename the project, environment or component`,
     },
   );
+}
+
+/** A role's setting equals its default: an absent field, and null for an empty list, count as the default. */
+function sameSetting(value: unknown, expected: unknown): boolean {
+  if (value === undefined) return true;
+  if (Array.isArray(expected))
+    return value === null || (Array.isArray(value) && value.length === 0);
+  return value === expected;
 }

@@ -262,8 +262,10 @@ async function existingOf(grant: Grant, client: VaultClient): Promise<Existing> 
   const policy = (existing.body?.data as { policy?: string } | undefined)?.policy;
   refuseForeignPolicy(grant, policy);
   const found = await client.call({ method: "GET", path: rolePath(grant.name) }, [404]);
-  const role = found.status === 404 ? undefined : ((found.body?.data ?? {}) as Existing["role"]);
-  if (role !== undefined) refuseForeignRole(grant, role.token_policies);
+  const data =
+    found.status === 404 ? undefined : ((found.body?.data ?? {}) as Record<string, unknown>);
+  if (data !== undefined) refuseForeignRole(grant, data);
+  const role = data as Existing["role"];
   return { policy, role };
 }
 

@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { insecureTransport } from "../security/transport.js";
 import { envValue } from "../util/env-value.js";
 import { type VaultAuthSpec, vaultEnv, vaultEnvName } from "./auth.js";
 import type { VaultConnection } from "./http.js";
@@ -74,20 +75,11 @@ export function connectionFromEnv(
  * connection is made, unless the config sets `vault.allowInsecure`.
  */
 function refuseInsecure(address: string, tls: { skipVerify: boolean }): void {
-  let protocol: string;
-  try {
-    protocol = new URL(address).protocol;
-  } catch {
+  if (!URL.canParse(address))
     throw new StrongboxError("E_VAULT", `the Vault address ${address} is not a URL`, {
       hint: "set VAULT_ADDR to https://host:8200",
     });
-  }
-  const why =
-    protocol !== "https:"
-      ? `the address ${address} is not https://`
-      : tls.skipVerify
-        ? "VAULT_SKIP_VERIFY turns off certificate checks"
-        : undefined;
+  const why = insecureTransport(address, tls.skipVerify);
   if (why === undefined) return;
   throw new StrongboxError(
     "E_VAULT_INSECURE",

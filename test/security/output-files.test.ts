@@ -61,7 +61,7 @@ describe("output files (issue 9.20)", () => {
     assert.equal(group.code, 6);
     assert.match(
       group.stderr,
-      asRoot ? /shared is writable by its group/ : /shared is writable by everyone/,
+      asRoot ? /shared, which its group can write to/ : /shared, which everyone can write to/,
     );
     chmodSync(join(dir, "shared"), 0o1777);
     const sticky = await runCli(["render", "-i", "t.tmpl", "-o", "shared/sub/out.env"], {
@@ -77,7 +77,7 @@ describe("output files (issue 9.20)", () => {
         "- { source: t.tmpl, destination: ../escape.env }",
         /outside .* where this config may write/,
       ],
-      ["- { source: t.tmpl, destination: open/out.env }", /open is writable by everyone/],
+      ["- { source: t.tmpl, destination: open/out.env }", /open, which everyone can write to/],
       ["- { source: t.tmpl, destination: out.env, mode: 0644 }", null],
       ["- { source: t.tmpl, destination: out.env, mode: 0666 }", /lets others write the file/],
     ] as const) {
@@ -100,5 +100,36 @@ describe("output files (issue 9.20)", () => {
       }
       assert.ok(!existsSync(join(root, "escape.env")));
     }
+  });
+
+  it("render and the agent refuse a destination below a directory another user owns, at every depth (rt3b item 4)", async () => {
+    // Run as root here: nobody (65534) stands for another user; as another user the
+    // chown is impossible, and the rule (owned by this user or root) is the same.
+    if (process.getuid?.() !== 0) return;
+    const { writeFiles } = await import("../helpers/cli.js");
+    // volume/ is the named output directory; the file goes to volume/a/b/out.env.
+    for (const depth of ["outer", "outer/volume", "outer/volume/a", "outer/volume/a/b"])
+      for (const by of ["render", "agent"] as const) {
+        const root = tempProject(TEMPLATE);
+        const volume = join(root, "outer/volume");
+        mkdirSync(join(volume, "a/b"), { recursive: true });
+        const args =
+          by === "render"
+            ? ["render", "-i", "t.tmpl", "-o", join(volume, "a/b/out.env")]
+            : ["agent", "-a", "agent.yaml", "--once"];
+        writeFiles(root, {
+          "agent.yaml": `output_dirs: [${volume}]\ntemplates:\n  - { source: t.tmpl, destination: ${join(volume, "a/b/out.env")} }\n`,
+        });
+        const run = () =>
+          runCli(args, { cwd: root, env: { ...env, VAULT_ADDR: "http://127.0.0.1:9" } });
+        chownSync(join(root, depth), 65534, 65534);
+        const refused = await run();
+        assert.equal(refused.code, 6, `${by} ${depth}: ${refused.stderr}`);
+        assert.match(refused.stderr, /belongs to another user \(uid 65534\)/, `${by} ${depth}`);
+        assert.ok(!existsSync(join(volume, "a/b/out.env")), `${by} ${depth}: nothing written`);
+        chownSync(join(root, depth), 0, 0);
+        const accepted = await run();
+        assert.equal(accepted.code, 0, `${by} ${depth} owned by root: ${accepted.stderr}`);
+      }
   });
 });

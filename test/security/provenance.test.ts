@@ -21,7 +21,13 @@ const trust = { publicKey, maxAgeMs: 60_000 };
 const FILE = Buffer.from("DB_PASSWORD=provenance-unit-canary\nLOG_LEVEL=debug\n");
 const KEYS = { DB_PASSWORD: { path: "secret/data/app", field: "DB_PASSWORD", version: 3 } };
 const NOW = Date.parse("2026-12-07T00:00:00Z");
-const record = signProvenance("app.env", FILE, KEYS, privateKey, new Date(NOW));
+const SESSION = {
+  address: "https://vault.example:8200",
+  skipVerify: false,
+  root: false,
+  method: "approle",
+};
+const record = signProvenance("app.env", FILE, KEYS, SESSION, privateKey, new Date(NOW));
 
 function accepted(name: string, bytes: Uint8Array, text: string | undefined, now = NOW): boolean {
   return verifyProvenance(name, bytes, text, trust, now).ok;
@@ -58,6 +64,9 @@ describe("agent provenance records: one check, generated tampers", () => {
       (p) => ({ ...p, signedAt: new Date(NOW + 1000).toISOString() }),
       (p) => ({ ...p, keys: { ...KEYS, LOG_LEVEL: KEYS.DB_PASSWORD } }),
       (p) => ({ ...p, keys: {} }),
+      (p) => ({ ...p, session: { ...SESSION, address: "http://vault.example:8200" } }),
+      (p) => ({ ...p, session: { ...SESSION, root: true } }),
+      (p) => ({ ...p, session: undefined }),
       ...(["path", "field", "version"] as const).map((field) => (p: Record<string, unknown>) => ({
         ...p,
         keys: { DB_PASSWORD: { ...KEYS.DB_PASSWORD, [field]: field === "version" ? 4 : "x" } },
@@ -81,7 +90,7 @@ describe("agent provenance records: one check, generated tampers", () => {
     for (const text of [undefined, "", "{", "null", "{}", JSON.stringify({ payload: {} })])
       assert.ok(!accepted("app.env", FILE, text), String(text));
     // Signed by another key from the start: the pinned key decides, not the record.
-    const foreign = signProvenance("app.env", FILE, KEYS, other, new Date(NOW));
+    const foreign = signProvenance("app.env", FILE, KEYS, SESSION, other, new Date(NOW));
     assert.ok(!accepted("app.env", FILE, foreign));
   });
 
@@ -103,7 +112,7 @@ describe("agent provenance records: one check, generated tampers", () => {
     writeFileSync(join(dir, "app.env"), text);
     writeFileSync(
       join(dir, `app.env${PROVENANCE_SUFFIX}`),
-      signProvenance("app.env", text, KEYS, privateKey),
+      signProvenance("app.env", text, KEYS, SESSION, privateKey),
     );
     const config = { agentPublicKey: publicKeyText(publicKey) };
     const load = (processEnv: Record<string, string>) =>

@@ -374,6 +374,53 @@ describe("vault setup cannot take over a policy or role it did not write (real O
     },
   };
 
+  // rt3b item 3: a policy without the marker is setup's only when every block is a path of
+  // this grant's plan with capabilities setup grants there. Generated hand-written variants.
+  const OWN_PATH = "secret/data/shop/production/app";
+  const block = (comment: string, path: string, caps: readonly string[]) =>
+    `# ${comment}\npath ${JSON.stringify(path)} {\n  capabilities = [${caps.map((c) => JSON.stringify(c)).join(", ")}]\n}\n`;
+  EXISTING["the red team's admin policy"] = {
+    text: block("admin access for the ops team", "*", [
+      "create",
+      "read",
+      "update",
+      "delete",
+      "list",
+      "sudo",
+    ]),
+    kept: true,
+  };
+  for (const glob of [
+    "*",
+    "secret/*",
+    "secret/data/shop/production/*",
+    "secret/data/shop/+/app",
+    `${OWN_PATH}*`,
+  ])
+    EXISTING[`a glob ${glob}`] = { text: block("run", glob, ["read"]), kept: true };
+  for (const cap of ["create", "update", "patch", "delete", "list", "sudo", "deny"])
+    EXISTING[`its own path with ${cap}`] = {
+      text: block("run", OWN_PATH, ["read", cap]),
+      kept: true,
+    };
+  for (const path of [
+    "secret/data/shop/production/other",
+    "secret/data/billing/production/app",
+    "sys/policies/acl/default",
+  ])
+    EXISTING[`an earlier setup plus ${path}`] = {
+      text: `${legacy}\n${block("run", path, ["read"])}`,
+      kept: true,
+    };
+  EXISTING["another identity's path alone"] = {
+    text: block("run", "secret/data/billing/production/app", ["read"]),
+    kept: true,
+  };
+  EXISTING["an earlier setup, any comment words"] = {
+    text: block("previous, run", OWN_PATH, ["read"]),
+    kept: false,
+  };
+
   for (const [what, { text, kept }] of Object.entries(EXISTING))
     it(`an existing policy ${OWN}, ${what}: ${kept ? "refused, nothing written" : "rewritten"}`, async () => {
       for (const name of [OWN, "shop-production-worker"])
@@ -416,6 +463,49 @@ describe("vault setup cannot take over a policy or role it did not write (real O
       const role = JSON.parse(bao.cli(["read", "-format=json", `auth/approle/role/${OWN}`])).data;
       assert.deepEqual(role.token_policies, policies.split(","));
     }
+  });
+
+  it("an existing AppRole with its own policy but a setting setup does not make is refused; setup's own is rewritten (rt3b item 3)", async () => {
+    bao.cli(["policy", "delete", OWN]);
+    bao.cli(["policy", "delete", "shop-production-worker"]);
+    const settings = [
+      // Vault wants another constraint beside a role without secret ids: the pair is the variant.
+      "bind_secret_id=false secret_id_bound_cidrs=127.0.0.1/32",
+      "secret_id_bound_cidrs=10.0.0.0/8",
+      "token_bound_cidrs=10.0.0.0/8",
+      "secret_id_num_uses=3",
+      "token_num_uses=5",
+      "token_period=1h",
+      "token_explicit_max_ttl=2h",
+      "token_no_default_policy=true",
+    ];
+    const setup = () =>
+      runCli(["vault", "setup", "--env", "production"], {
+        cwd: tempProject({ "strongbox.config.yaml": config }),
+        env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
+      });
+    for (const setting of settings) {
+      bao.cli(["delete", `auth/approle/role/${OWN}`]);
+      bao.cli([
+        "write",
+        `auth/approle/role/${OWN}`,
+        `token_policies=${OWN}`,
+        ...setting.split(" "),
+      ]);
+      const read = () =>
+        JSON.parse(bao.cli(["read", "-format=json", `auth/approle/role/${OWN}`])).data;
+      const before = read();
+      const refused = await setup();
+      assert.notEqual(refused.code, 0, setting);
+      assert.match(refused.stderr, /settings vault setup does not make/, setting);
+      assert.throws(() => policyText(OWN), `${setting}: no policy written`);
+      assert.deepEqual(read(), before, setting);
+    }
+    bao.cli(["delete", `auth/approle/role/${OWN}`]);
+    const first = await setup();
+    assert.equal(first.code, 0, first.stderr);
+    const again = await setup();
+    assert.equal(again.code, 0, `setup's own role and policy are its own: ${again.stderr}`);
   });
 });
 

@@ -1,0 +1,118 @@
+// Issue 26 red team (rt3b, item 2): `smoke: { s3: … }` without keys, or with keys that
+// resolve to "", signed the bucket check with the operator's own AWS credentials (the
+// SDK's default chain) and sent them to whatever endpoint the schema named. The check now
+// signs only with the two variables it names, both non-empty, or fails. Generated: every
+// way of naming or not naming the two keys × values, against a logging listener, with the
+// operator's credentials planted as canaries in the environment and in ~/.aws.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Journey } from "../helpers/journey.js";
+
+const OPERATOR = {
+  AWS_ACCESS_KEY_ID: "AKIAOPERATORENVCANARY",
+  AWS_SECRET_ACCESS_KEY: "operator-env-secret-canary-91d0",
+  AWS_SESSION_TOKEN: "operator-env-session-canary-5a2c",
+};
+const HOME_KEY = "AKIAOPERATORHOMECANARY";
+const HOME_SECRET = "operator-home-secret-canary-7e44";
+const PROFILE_KEY = "AKIAOPERATORPROFILECANARY";
+const NAMED_KEY = "AKIASCHEMANAMEDKEY01";
+const NAMED_SECRET = "schema-named-secret-canary-3b9f";
+const CANARIES = [...Object.values(OPERATOR), HOME_KEY, HOME_SECRET, PROFILE_KEY];
+
+/** How the schema names the two keys, and what the .env gives them. */
+const NAMINGS = [
+  { name: "no keys named", keys: "", env: "" },
+  {
+    name: "only accessKey named",
+    keys: ", accessKey: S3_ACCESS_KEY",
+    env: `S3_ACCESS_KEY=${NAMED_KEY}\n`,
+  },
+  {
+    name: "only secretKey named",
+    keys: ", secretKey: S3_SECRET_KEY",
+    env: `S3_SECRET_KEY=${NAMED_SECRET}\n`,
+  },
+  {
+    name: "both named, both empty",
+    keys: ", accessKey: S3_ACCESS_KEY, secretKey: S3_SECRET_KEY",
+    env: "S3_ACCESS_KEY=\nS3_SECRET_KEY=\n",
+  },
+  {
+    name: "both named, secret empty",
+    keys: ", accessKey: S3_ACCESS_KEY, secretKey: S3_SECRET_KEY",
+    env: `S3_ACCESS_KEY=${NAMED_KEY}\nS3_SECRET_KEY=\n`,
+  },
+  {
+    name: "both named, neither set",
+    keys: ", accessKey: S3_ACCESS_KEY, secretKey: S3_SECRET_KEY",
+    env: "",
+  },
+  {
+    name: "both named and set",
+    keys: ", accessKey: S3_ACCESS_KEY, secretKey: S3_SECRET_KEY",
+    env: `S3_ACCESS_KEY=${NAMED_KEY}\nS3_SECRET_KEY=${NAMED_SECRET}\n`,
+  },
+];
+
+describe("journey: the bucket check never signs with the operator's AWS credentials", () => {
+  let listener: Server;
+  let origin = "";
+  const seen: string[] = [];
+  before(async () => {
+    listener = createServer((req: IncomingMessage, res) => {
+      seen.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
+      res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+    });
+    await new Promise<void>((done) => listener.listen(0, "127.0.0.1", done));
+    origin = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  });
+  after(() => listener.close());
+
+  it("each way of naming the keys: only the named pair signs, or no request is made", async () => {
+    for (const naming of NAMINGS) {
+      const j = new Journey(`smoke s3: ${naming.name}`, {
+        files: {
+          "strongbox.config.yaml": `variables:
+  S3_BUCKET: { smoke: { critical: true, s3: { endpoint: S3_ENDPOINT${naming.keys} } } }
+  S3_ENDPOINT: { type: url }
+  S3_ACCESS_KEY: { required: false }
+  S3_SECRET_KEY: { secret: true, required: false }
+`,
+          ".env": `S3_BUCKET=uploads\nS3_ENDPOINT=${origin}\n${naming.env}`,
+        },
+        env: { ...OPERATOR, AWS_REGION: "us-east-1" },
+      }).canary(...CANARIES, NAMED_SECRET);
+      // The operator's shared files, in the HOME every step runs with.
+      mkdirSync(join(j.dir, ".aws"), { recursive: true });
+      writeFileSync(
+        join(j.dir, ".aws/credentials"),
+        `[default]\naws_access_key_id = ${HOME_KEY}\naws_secret_access_key = ${HOME_SECRET}\n[ops]\naws_access_key_id = ${PROFILE_KEY}\naws_secret_access_key = ${HOME_SECRET}\n`,
+      );
+      const before = seen.length;
+      const both = naming.name === "both named and set";
+      const ran = await j.step(["smoke"], { code: 4 });
+      const requests = seen.slice(before);
+      for (const request of requests)
+        for (const canary of CANARIES)
+          assert.ok(!request.includes(canary), `${naming.name}: a request carried ${canary}`);
+      if (both)
+        assert.ok(
+          requests.some((r) => r.includes(`Credential=${NAMED_KEY}`)),
+          "the named key signs",
+        );
+      else {
+        assert.deepEqual(requests, [], `${naming.name}: no request without the named pair`);
+        assert.match(ran.stdout, /no S3 credentials/);
+      }
+      // The same with AWS_PROFILE naming the operator's profile.
+      await j.step(["smoke"], { code: 4, env: { AWS_PROFILE: "ops" } });
+      for (const request of seen.slice(before))
+        assert.ok(!CANARIES.some((canary) => request.includes(canary)), naming.name);
+    }
+  });
+});
