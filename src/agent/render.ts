@@ -6,6 +6,7 @@ import { schemaFunctions } from "../render/schema-functions.js";
 import type { ReadScope } from "../security/read-guard.js";
 import { callKey } from "../template/call-key.js";
 import { envValue } from "../util/env-value.js";
+import { kvVersionDeleted } from "../vault/kv-deletion.js";
 import { vaultTemplateSource } from "../vault-ops/template-source.js";
 import { agentOutputRules } from "./config.js";
 import { readSession, recordProvenance, vaultKeys } from "./provenance.js";
@@ -166,7 +167,8 @@ export async function currentVersion(state: AgentState, path: string): Promise<s
         | Record<string, { created_time?: string; deletion_time?: string; destroyed?: boolean }>
         | undefined
     )?.[String(current)];
-    return `${current}:${version?.created_time ?? ""}:${version?.deletion_time ?? ""}:${version?.destroyed === true}`;
+    // Whether it is deleted, not its deletion time: a delete_version_after time passing is a change.
+    return `${current}:${version?.created_time ?? ""}:${kvVersionDeleted(version)}:${version?.destroyed === true}`;
   }
   const secret = await vaultOf(state).kvRead(path);
   if (secret === undefined) return "absent";

@@ -4,7 +4,7 @@ import { StrongboxError } from "../errors.js";
 import { importModule } from "../security/import-module.js";
 import type { Store } from "../store/store.js";
 import type { VaultClient } from "../vault/client.js";
-import { type RefBackend, refBackend } from "./provider-refs.js";
+import { type Created, isCasConflict, type RefBackend, refBackend } from "./provider-refs.js";
 
 export type { RefBackend } from "./provider-refs.js";
 
@@ -53,7 +53,79 @@ export function vaultRefs(
         await client.kvDelete(full(path), undefined, signal);
       }
     },
+    create: (path, value, metadata, signal) =>
+      createInVault(client, full(path), field, value, metadata, signal),
+    discard: (path, created, signal) => discardInVault(client, full(path), created, signal),
   });
+}
+
+/** {@link RefBackend.create} on Vault: `cas: 0` on KV v2; checked, then written, on KV v1 (no CAS there). */
+async function createInVault(
+  client: VaultClient,
+  path: string,
+  field: string,
+  value: string,
+  metadata: Readonly<Record<string, string>>,
+  signal?: AbortSignal,
+): Promise<Created | undefined> {
+  const opts = signal === undefined ? {} : { signal };
+  if ((await client.mountOf(path, signal)).version !== 2) {
+    if ((await client.kvRead(path, opts)) !== undefined) return undefined;
+    await client.kvWrite(path, { [field]: value }, opts);
+    return {};
+  }
+  let first: number | undefined;
+  try {
+    first = await client.kvWrite(path, { [field]: value }, { cas: 0, ...opts });
+  } catch (error) {
+    if (isCasConflict(error)) return undefined;
+    throw error;
+  }
+  const versions = first === undefined ? [] : [first];
+  try {
+    // Metadata after the value here: written first it would replace another row's.
+    const beside = await writeMetadata(client, path, metadata, signal);
+    if (Object.keys(beside).length > 0) {
+      const next = await client.kvWrite(
+        path,
+        { ...beside, [field]: value },
+        { cas: first ?? 0, ...opts },
+      );
+      if (next !== undefined) versions.push(next);
+    }
+  } catch (error) {
+    await discardInVault(client, path, { versions }, signal);
+    throw error;
+  }
+  return { versions };
+}
+
+/**
+ * {@link RefBackend.discard} on Vault: destroys the versions the create wrote
+ * (soft-deletes them when `destroy` is denied); the metadata goes too only
+ * when nobody wrote after them, so the id can be created again.
+ */
+async function discardInVault(
+  client: VaultClient,
+  path: string,
+  created: Created,
+  signal?: AbortSignal,
+): Promise<void> {
+  const versions = created.versions ?? [];
+  if ((await client.mountOf(path, signal)).version !== 2 || versions.length === 0)
+    return client.kvDelete(path, undefined, signal);
+  try {
+    await client.kvDestroy(path, versions, signal);
+  } catch (error) {
+    if (!isDenied(error)) throw error;
+    return client.kvDelete(path, versions, signal);
+  }
+  try {
+    const current = (await client.kvMetadata(path, signal))?.current_version;
+    if (current === Math.max(...versions)) await client.kvDeleteAll(path, signal);
+  } catch (error) {
+    if (!isDenied(error)) throw error;
+  }
 }
 
 const isDenied = (error: unknown) =>
@@ -93,7 +165,38 @@ export function storeRefs(store: Store): RefBackend {
     async remove(path) {
       store.remove(storeName(path), { purge: true });
     },
+    async create(path, value) {
+      const name = storeName(path);
+      // A purged name keeps its count but no value (every version deleted, none sealed): free again.
+      const history = historyOf(store, name);
+      if (history.some((v) => v.state !== "deleted" || v.kid !== undefined)) return undefined;
+      try {
+        const version = store.set(
+          name,
+          Buffer.from(value, "utf8"),
+          {},
+          { expectedVersion: history.length },
+        );
+        return { versions: [version] };
+      } catch (error) {
+        if (isCasConflict(error)) return undefined;
+        throw error;
+      }
+    },
+    async discard(path) {
+      // Expected version 0 held under the store lock: every version there is this create's.
+      store.remove(storeName(path), { purge: true });
+    },
   });
+}
+
+function historyOf(store: Store, name: string): ReturnType<Store["history"]> {
+  try {
+    return store.history(name);
+  } catch (error) {
+    if (error instanceof StrongboxError && error.code === "E_STORE_NOT_FOUND") return [];
+    throw error;
+  }
 }
 
 const STORE_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -171,6 +274,32 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
       }
     },
     async remove(path, signal) {
+      const { sdk, client } = await connect();
+      try {
+        await client.send(
+          new sdk.DeleteSecretCommand({ SecretId: name(path), ForceDeleteWithoutRecovery: true }),
+          abort(signal),
+        );
+      } catch (error) {
+        if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
+      }
+    },
+    async create(path, value, metadata, signal) {
+      const { sdk, client } = await connect();
+      const Tags = Object.entries(metadata).map(([Key, Value]) => ({ Key, Value }));
+      try {
+        // CreateSecret alone: it fails when the name is taken, so it never adds a version to another's.
+        await client.send(
+          new sdk.CreateSecretCommand({ Name: name(path), SecretString: value, Tags }),
+          abort(signal),
+        );
+        return {};
+      } catch (error) {
+        if ((error as { name?: string }).name === "ResourceExistsException") return undefined;
+        throw awsError(error, name(path), "AWS Secrets Manager");
+      }
+    },
+    async discard(path, _created, signal) {
       const { sdk, client } = await connect();
       try {
         await client.send(

@@ -26,6 +26,30 @@ export interface RefBackend {
   read(path: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Removes the secret with every version. */
   remove(path: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Writes the first value at `path` only if no secret is there (not even a
+   * deleted version): a check-and-set the source enforces where it can (KV v2
+   * `cas: 0`, the store's expected version 0, Secrets Manager's CreateSecret).
+   * `undefined` when a secret is there; nothing is written then.
+   */
+  create(
+    path: string,
+    value: string,
+    metadata: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<Created | undefined>;
+  /** Takes back what {@link RefBackend.create} wrote (those versions only), never a value written by another. */
+  discard(path: string, created: Created, signal?: AbortSignal): Promise<void>;
+}
+
+/** What {@link RefBackend.create} wrote: the versions, where the source numbers them. */
+export interface Created {
+  readonly versions?: readonly number[];
+}
+
+/** True for a failed check-and-set: `E_VAULT_CAS`, `E_STORE_CAS`, every provider's `*_CAS`. */
+export function isCasConflict(error: unknown): boolean {
+  return error instanceof StrongboxError && error.code.endsWith("_CAS");
 }
 
 /**
@@ -36,7 +60,7 @@ export interface RefBackend {
  */
 export function refBackend(
   scheme: string,
-  operations: Pick<RefBackend, "write" | "read" | "remove">,
+  operations: Pick<RefBackend, "write" | "read" | "remove" | "create" | "discard">,
 ): RefBackend {
   return {
     scheme,
@@ -44,6 +68,8 @@ export function refBackend(
     write: operations.write,
     read: operations.read,
     remove: operations.remove,
+    create: operations.create,
+    discard: operations.discard,
   };
 }
 
@@ -115,6 +141,21 @@ export function providerRefs(scheme: string, options: ProviderRefsOptions): RefB
       return result?.status === "found" ? result.fetched.value : undefined;
     },
     async remove(path, signal) {
+      await (await provider()).remove(refOf(path), contextFor(signal), { destroy: true });
+    },
+    async create(path, value, _metadata, signal) {
+      try {
+        const { version } = await (await provider()).write(refOf(path), value, contextFor(signal), {
+          expectedVersion: 0,
+        });
+        return version === undefined ? {} : { versions: [version] };
+      } catch (error) {
+        if (isCasConflict(error)) return undefined;
+        throw error;
+      }
+    },
+    async discard(path, _created, signal) {
+      // Expected version 0 held: the secret was new, so every version of it is this create's.
       await (await provider()).remove(refOf(path), contextFor(signal), { destroy: true });
     },
   });

@@ -4,6 +4,8 @@ import { localKeys } from "../envelope/local-keys.js";
 import { StrongboxError } from "../errors.js";
 import type { Store } from "../store/store.js";
 import type { RefBackend } from "./backends.js";
+import { contextOf, idOfInline } from "./inline-ref.js";
+import type { Created } from "./provider-refs.js";
 import { type DataRef, PathTemplate, parseDataRef } from "./ref-text.js";
 
 /** Options of {@link secretRefs}. */
@@ -272,13 +274,38 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
     else options.onWarning(message);
   };
 
-  /** Takes back a value whose row was never written (see `create`). */
-  const undo = async (ref: string, id: string) => {
+  /** `create`'s write: only if no secret is there, so a failed INSERT on a taken id costs no one a secret. */
+  const createOnly = async (id: string, value: string, signal?: AbortSignal) => {
+    const path = template.pathOf(id);
+    const b = backend as RefBackend;
+    if (typeof value !== "string") return { ref: await write(id, value, signal) };
+    const metadata = { "managed-by": "strongbox", ...(options.metadata?.(id) ?? {}) };
+    const created = await b.create(path, value, metadata, signal).catch((error: unknown) => {
+      record("write", b.scheme, path, "error", { code: codeOf(error) });
+      throw error;
+    });
+    if (created === undefined) {
+      record("write", b.scheme, path, "error", { code: "E_DATA_REF" });
+      throw new StrongboxError(
+        "E_DATA_REF",
+        `a secret is already stored at ${b.scheme}:${path}; create() never replaces one`,
+        {
+          hint: "the id is taken (its row exists, or its secret was left behind): rotate() that row's ref, or delete() it first",
+        },
+      );
+    }
+    record("write", b.scheme, path, "ok", { value });
+    cache.delete(`${b.scheme}:${path}`);
+    return { ref: `${b.scheme}:${path}`, created };
+  };
+
+  /** Takes back the value `create` wrote, whose row was never written: those versions only. */
+  const undo = async (ref: string, id: string, created: Created | undefined) => {
     const parsed = follow(ref, id);
     cache.delete(ref);
-    if (parsed.scheme === "enc") return;
+    if (parsed.scheme === "enc" || created === undefined) return;
     try {
-      await (backend as RefBackend).remove(parsed.path);
+      await (backend as RefBackend).discard(parsed.path, created);
       record("delete", parsed.scheme, parsed.path, "ok");
     } catch (error) {
       record("delete", parsed.scheme, parsed.path, "error", { code: codeOf(error) });
@@ -291,11 +318,15 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
   return {
     put: (id, value, signal) => write(id, value, signal),
     async create(id, value, commit, signal) {
-      const ref = await write(id, value, signal);
+      // Inline values live in the row itself: nothing outside it to overwrite or take back.
+      const { ref, created } =
+        backend === undefined
+          ? { ref: await write(id, value, signal) }
+          : await createOnly(id, value, signal);
       try {
         return await commit(ref);
       } catch (error) {
-        await undo(ref, id);
+        await undo(ref, id, created);
         throw error;
       }
     },
@@ -350,29 +381,6 @@ export function secretRefs(options: SecretRefsOptions): SecretRefs {
       else cache.delete(ref);
     },
   };
-}
-
-/** An inline ref's body: `<path>~<envelope>`. */
-function contextOf(body: string): { context: string; envelope: string } {
-  const tilde = body.indexOf("~");
-  if (tilde < 0)
-    throw new StrongboxError("E_DATA_REF", "the row's inline value is malformed", {
-      hint: "rows hold references this application wrote; a changed row is refused rather than followed",
-    });
-  return { context: body.slice(0, tilde), envelope: body.slice(tilde + 1) };
-}
-
-function idOfInline(body: string, template: PathTemplate): string {
-  const id = template.idOf(contextOf(body).context);
-  if (id === undefined)
-    throw new StrongboxError(
-      "E_DATA_REF",
-      `the row's inline value was written outside ${template.template}`,
-      {
-        hint: "rows hold references this application wrote; a changed row is refused rather than followed",
-      },
-    );
-  return id;
 }
 
 async function ensureKey(keys: ReturnType<typeof localKeys>): Promise<void> {

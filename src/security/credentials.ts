@@ -21,9 +21,12 @@ import { credentialDeclarations, declarationsVersion } from "./credential-table.
  *    `VAULT_DEV_ROOT_TOKEN_ID` are what operators keep beside the others.
  * 3. A name ending in `_FILE` or `_PATH` is a credential when the name
  *    without it is: it names the file that holds one.
- * 4. Names are compared in one spelling: upper case, each run of `_` as one
- *    `_`. Pydantic's nested settings read `VAULT__SECRET_ID` (seed 002) and
- *    any case of it by default, so `vault__secret_id` holds the same login.
+ * 4. Names are compared in one spelling: NFKC, upper case, `-` and `.` as
+ *    `_`, each run of `_` as one `_`, none at either end. Pydantic's nested
+ *    settings read `VAULT__SECRET_ID` (seed 002) and any case of it by
+ *    default, so `vault__secret_id` holds the same login; Python's lower()
+ *    turns the Kelvin sign into `k`, and other loaders read `VAULT-TOKEN`,
+ *    `VAULT.TOKEN` or a stray `VAULT_TOKEN_` as the same setting.
  */
 
 /** The last words of a name in a family Strongbox owns that make it a credential. */
@@ -143,7 +146,15 @@ export function isCredentialVariable(name: string): boolean {
 
 /** The one spelling names are compared in (rule 4). */
 function canonicalName(name: string): string {
-  return typeof name === "string" ? name.toUpperCase().replace(/_{2,}/g, "_") : "";
+  if (typeof name !== "string") return "";
+  // NFKC before upper case: the Kelvin sign (U+212A) and full-width letters
+  // become ASCII, as Python's lower() makes `VAULT_TO\u212AEN` pydantic's vault_token.
+  return name
+    .normalize("NFKC")
+    .toUpperCase()
+    .replace(/[-.]/g, "_")
+    .replace(/_{2,}/g, "_")
+    .replace(/^_+|_+$/g, "");
 }
 
 function isCredentialName(name: string): boolean {

@@ -2,6 +2,7 @@ import type { AuditEvent, AuditSink, Principal } from "../audit/event.js";
 import { StrongboxError } from "../errors.js";
 import { callKey } from "../template/call-key.js";
 import type { VaultClient } from "../vault/client.js";
+import { kvVersionDeleted } from "../vault/kv-deletion.js";
 import {
   mountRefusal,
   type PathAsker,
@@ -274,8 +275,11 @@ function shimKv2Path(path: string, mount: string): string {
 /** A KV v2 version that was deleted reads as data null with a deletion time: absent, as consul-template has it. */
 function deletedKv2(data: Record<string, unknown>): boolean {
   if (!("data" in data) || data.data !== null) return false;
-  const metadata = data.metadata as { deletion_time?: unknown } | null | undefined;
-  return typeof metadata?.deletion_time === "string" && metadata.deletion_time !== "";
+  // Vault already judged (data null) on its own clock; ours may lag it, so any set time counts.
+  return kvVersionDeleted(
+    data.metadata as { deletion_time?: unknown } | null | undefined,
+    Infinity,
+  );
 }
 
 function shapeOf(body: Record<string, unknown>): TemplateSecret | undefined {

@@ -1,4 +1,12 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { StrongboxError } from "../errors.js";
 
@@ -69,18 +77,17 @@ function readPem(variable: string, path: string, kind: Kind): Buffer {
   const hint = `${wanted.hint.replace(/^point it/, `point ${variable}`)}`;
   let content: Buffer;
   try {
-    if (statSync(path).isDirectory())
+    content = readTlsFile(path);
+  } catch (error) {
+    if (error instanceof NotRegular)
       throw problem(
         variable,
         path,
-        "is a directory, not a file",
-        kind === "ca"
+        error.what,
+        error.what.startsWith("is a directory") && kind === "ca"
           ? `${hint}; a directory of CA files goes in ${directoryVariable(variable)}`
           : hint,
       );
-    content = readFileSync(path);
-  } catch (error) {
-    if (error instanceof StrongboxError) throw error;
     throw unreadable(variable, path, error, hint);
   }
   if (!wanted.marker.test(content.toString("latin1")))
@@ -114,9 +121,7 @@ function readCaDirectory(variable: string, dir: string): Buffer[] {
   const found: Buffer[] = [];
   for (const entry of entries) {
     try {
-      const path = join(dir, entry);
-      if (!statSync(path).isFile()) continue;
-      const content = readFileSync(path);
+      const content = readTlsFile(join(dir, entry));
       if (WANTED.ca.marker.test(content.toString("latin1"))) found.push(content);
     } catch {
       // An unreadable entry among others is skipped, as Vault's own clients do.
@@ -124,6 +129,48 @@ function readCaDirectory(variable: string, dir: string): Buffer[] {
   }
   if (found.length === 0) throw problem(variable, dir, "holds no readable PEM certificate", hint);
   return found;
+}
+
+/** The most a TLS file may hold: PEM certificate chains are kilobytes. */
+const MAX_TLS_FILE = 1024 * 1024;
+
+/** Why a TLS path is no file to read: its words complete "names PATH, which …". */
+class NotRegular extends Error {
+  constructor(readonly what: string) {
+    super(what);
+  }
+}
+
+/**
+ * The one way a TLS file is read (a named file, or an entry of a CA
+ * directory): a regular file after following links, at most 1 MiB. A FIFO
+ * (which blocks a read forever), a device (`/dev/zero`, endless), a socket or
+ * a directory is refused before a byte is read; the file is opened without
+ * blocking and checked again through its descriptor, so a swap between the
+ * check and the open is caught, and the read stops at the cap whatever the
+ * size said.
+ */
+function readTlsFile(path: string): Buffer {
+  const kind = (stat: ReturnType<typeof statSync>) => {
+    if (stat === undefined) return;
+    if (stat.isDirectory()) throw new NotRegular("is a directory, not a file");
+    if (!stat.isFile())
+      throw new NotRegular("is not a regular file (a FIFO, device or socket), not a PEM file");
+    if (stat.size > MAX_TLS_FILE) throw new NotRegular("is larger than 1 MiB, not a PEM file");
+  };
+  kind(statSync(path));
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    kind(fstatSync(fd));
+    const buffer = Buffer.alloc(MAX_TLS_FILE + 1);
+    let length = 0;
+    for (let read = 1; read > 0 && length < buffer.length; length += read)
+      read = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_TLS_FILE) throw new NotRegular("is larger than 1 MiB, not a PEM file");
+    return Buffer.from(buffer.subarray(0, length));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function unreadable(variable: string, path: string, error: unknown, hint: string): StrongboxError {

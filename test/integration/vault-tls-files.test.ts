@@ -5,8 +5,10 @@
 // one paragraph naming the variable and the file; the good forms connect
 // over real TLS.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Bao, startBao } from "../helpers/bao.js";
@@ -20,6 +22,10 @@ describe("Vault TLS files named by variables", () => {
   let bao: Bao;
   let dir: string;
   let files: Record<string, string>;
+  let socket: Server;
+  // Paths that are no regular file (red team, issue 26: a FIFO hung, /dev/zero burned CPU), each
+  // also through a symlink: a read must refuse them, never block or run on.
+  let special: { path: string; says: RegExp }[];
   before(async () => {
     bao = await startBao({ tls: true });
     bao.cli(["kv", "put", "-mount=secret", "shop/app", `API_KEY=${CANARY}`]);
@@ -30,8 +36,36 @@ describe("Vault TLS files named by variables", () => {
     writeFileSync(join(cas, "README"), "not a certificate\n");
     writeFileSync(join(dir, "ca.der"), Buffer.from([0x30, 0x82, 0x01, 0x0a, 0x02]));
     files = { cas, der: join(dir, "ca.der"), missing: join(dir, "no-such-ca.pem") };
+    execFileSync("mkfifo", [join(dir, "fifo.pem")]);
+    socket = createServer();
+    await new Promise<void>((resolve) => socket.listen(join(dir, "sock.pem"), resolve));
+    writeFileSync(
+      join(dir, "big.pem"),
+      `-----BEGIN CERTIFICATE-----\n${"A".repeat(1024 * 1024)}\n`,
+    );
+    const notRegular = /is not a regular file \(a FIFO, device or socket\)/;
+    const targets = [
+      { path: join(dir, "fifo.pem"), says: notRegular },
+      { path: "/dev/zero", says: notRegular },
+      { path: "/dev/null", says: notRegular },
+      { path: join(dir, "sock.pem"), says: notRegular },
+      { path: join(dir, "big.pem"), says: /is larger than 1 MiB/ },
+    ];
+    special = targets.flatMap((target, i) => {
+      const link = join(dir, `link-${i}.pem`);
+      symlinkSync(target.path, link);
+      return [target, { path: link, says: target.says }];
+    });
+    // A CA directory holding only such entries: skipped, never read to the end.
+    const odd = join(dir, "odd-cas");
+    mkdirSync(odd);
+    for (const [i, target] of targets.entries()) symlinkSync(target.path, join(odd, `${i}.pem`));
+    files.odd = odd;
   });
-  after(async () => bao.stop());
+  after(async () => {
+    socket?.close();
+    await bao.stop();
+  });
 
   const check = (env: Record<string, string>) =>
     runCli(
@@ -69,11 +103,13 @@ describe("Vault TLS files named by variables", () => {
             { path: files.cas as string, says: /is a directory, not a file/ },
             { path: "/proc/self/clear_refs", says: /cannot be read/ },
             { path: files.der as string, says: /is not a PEM (certificate|private key)/ },
+            ...special,
           ]
         : [
             { path: files.missing as string, says: /does not exist/ },
             { path: bao.caCert as string, says: /is a file, not a directory/ },
             { path: dir, says: /holds no readable PEM certificate/ },
+            { path: files.odd as string, says: /holds no readable PEM certificate/ },
           ];
     const variables = ["CACERT", "CAPATH", "CLIENT_CERT", "CLIENT_KEY"].flatMap((suffix) =>
       ["VAULT_", "BAO_"].map((prefix) => ({
@@ -102,6 +138,6 @@ describe("Vault TLS files named by variables", () => {
         assert.ok(!`${result.stdout}${result.stderr}`.includes(CANARY), label);
         cases++;
       }
-    assert.equal(cases, 4 * 2 * 3 + 2 * 3);
+    assert.equal(cases, 3 * 2 * (4 + special.length) + 2 * 4);
   });
 });

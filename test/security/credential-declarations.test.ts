@@ -18,6 +18,7 @@ import {
 import { credentialLocations } from "../../src/security/read-guard.js";
 import { importArrows, sourceFiles, srcOf } from "../helpers/architecture.js";
 import { ROOT } from "../helpers/cli.js";
+import { RESPELLINGS } from "../helpers/credential-names.js";
 
 const definitions = knownSchemes().map((scheme) => providerFor(scheme)!);
 const declaring = definitions.filter((d) => (d.credentials ?? []).length > 0);
@@ -73,6 +74,30 @@ describe("providers hand their credentials down to the one rule", () => {
       credentialDeclarations().map((d) => d.by),
       definitions.map((d) => d.scheme),
     );
+  });
+});
+
+describe("one spelling: other loaders' spellings of a credential are credentials (red team, issue 26)", () => {
+  it("every declared name, plain, prefixed and _FILE, in every respelling (NFKC, - . for _, stray _)", () => {
+    let checked = 0;
+    for (const name of declaredCredentialVariables())
+      for (const variant of [name, `PRODUCTION_${name}`, `${name}_FILE`])
+        for (const respell of RESPELLINGS) {
+          const spelled = respell(variant);
+          assert.notEqual(spelled, variant);
+          assert.equal(isCredentialVariable(spelled), true, JSON.stringify(spelled));
+          assert.equal(spelled in withoutCredentials({ [spelled]: "x" }), false, spelled);
+          checked++;
+        }
+    assert.ok(checked >= 100, `${checked}`);
+    // The Kelvin sign itself, as the red team sent it.
+    assert.equal(isCredentialVariable("VAULT_TO\u212AEN"), true);
+  });
+
+  it("respelling a name that is no credential does not make it one", () => {
+    for (const name of ["VAULT_ADDR", "VAULT_NAMESPACE", "PATH", "HOME", "BAO_SKIP_VERIFY"])
+      for (const respell of RESPELLINGS)
+        assert.equal(isCredentialVariable(respell(name)), false, respell(name));
   });
 });
 

@@ -3,6 +3,7 @@ import { StrongboxError } from "../../errors.js";
 import type { Ref } from "../../refs/ref.js";
 import { formatRef, refError, refScheme } from "../../refs/ref.js";
 import type { VaultSpec } from "../../schema/types.js";
+import { kvVersionDeleted } from "../../vault/kv-deletion.js";
 import { vaultIdentity } from "../../vault/principal.js";
 import { previousVersionOf } from "../key-versions.js";
 import {
@@ -119,8 +120,8 @@ export const vaultProvider = defineProvider({
               ([number, info]): VersionInfo => ({
                 version: Number(number),
                 ...(info.created_time ? { createdAt: info.created_time } : {}),
-                state: info.destroyed ? "destroyed" : info.deletion_time ? "deleted" : "live",
-                current: Number(number) === current && !info.destroyed && !info.deletion_time,
+                state: info.destroyed ? "destroyed" : kvVersionDeleted(info) ? "deleted" : "live",
+                current: Number(number) === current && !info.destroyed && !kvVersionDeleted(info),
               }),
             )
             .sort((a, b) => Number(a.version) - Number(b.version));

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { StrongboxError } from "../../errors.js";
 import type { VaultClient } from "../../vault/client.js";
+import { kvVersionDeleted } from "../../vault/kv-deletion.js";
 import { type KeyedVersion, previousSettled } from "../key-versions.js";
 
 type Client = Pick<VaultClient, "kvMetadata" | "mountOf" | "kvRead">;
@@ -35,11 +36,11 @@ export async function vaultKeyedVersions(
   for (let version = Number(metadata.current_version); version >= 1; version--) {
     const info = infos[String(version)];
     const created = info?.created_time ? { createdAt: info.created_time } : {};
-    const readable = info !== undefined && info.destroyed !== true && !info.deletion_time;
+    const deleted = info !== undefined && info.destroyed !== true && kvVersionDeleted(info);
+    const readable = info !== undefined && info.destroyed !== true && !deleted;
     const secret = readable
       ? await client.kvRead(path, { version, ...(signal === undefined ? {} : { signal }) })
       : undefined;
-    const deleted = info !== undefined && info.destroyed !== true && Boolean(info.deletion_time);
     versions.push({
       version,
       ...created,
