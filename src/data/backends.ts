@@ -118,7 +118,7 @@ async function discardInVault(
     await client.kvDestroy(path, versions, signal);
   } catch (error) {
     if (!isDenied(error)) throw error;
-    return client.kvDelete(path, versions, signal);
+    return softDiscard(client, path, versions, signal);
   }
   try {
     const current = (await client.kvMetadata(path, signal))?.current_version;
@@ -126,6 +126,28 @@ async function discardInVault(
   } catch (error) {
     if (!isDenied(error)) throw error;
   }
+}
+
+/**
+ * Where `destroy` is denied: soft-deletes the versions the create wrote, by
+ * `delete/` or, under a policy with `delete` on `data/` only (seed 002's), by
+ * deleting the current version, but only while the current version is still
+ * the create's own (a later writer's version is theirs).
+ */
+async function softDiscard(
+  client: VaultClient,
+  path: string,
+  versions: readonly number[],
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    return await client.kvDelete(path, versions, signal);
+  } catch (error) {
+    if (!isDenied(error)) throw error;
+  }
+  const current = await client.kvRead(path, signal === undefined ? {} : { signal });
+  if (current?.version !== undefined && versions.includes(current.version))
+    await client.kvDelete(path, undefined, signal);
 }
 
 const isDenied = (error: unknown) =>
