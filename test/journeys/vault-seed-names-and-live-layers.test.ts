@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { type Bao, startBao } from "../helpers/bao.js";
 import { Journey } from "../helpers/journey.js";
 
-const API_CANARY = "vaultops-api-canary-41be";
+const API_CANARY = "seed-names-api-canary-41be";
 
 const SEED_002_CONFIG = `project: shop
 vault:
