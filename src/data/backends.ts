@@ -263,6 +263,17 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
   const missing = (error: unknown) =>
     (error as { name?: string }).name === "ResourceNotFoundException";
   const abort = (signal?: AbortSignal) => (signal === undefined ? {} : { abortSignal: signal });
+  const deleteSecret = async (path: string, signal?: AbortSignal) => {
+    const { sdk, client } = await connect();
+    try {
+      await client.send(
+        new sdk.DeleteSecretCommand({ SecretId: name(path), ForceDeleteWithoutRecovery: true }),
+        abort(signal),
+      );
+    } catch (error) {
+      if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
+    }
+  };
   return refBackend("aws-sm", {
     async write(path, value, metadata, signal) {
       const { sdk, client } = await connect();
@@ -295,17 +306,7 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
         throw awsError(error, name(path), "AWS Secrets Manager");
       }
     },
-    async remove(path, signal) {
-      const { sdk, client } = await connect();
-      try {
-        await client.send(
-          new sdk.DeleteSecretCommand({ SecretId: name(path), ForceDeleteWithoutRecovery: true }),
-          abort(signal),
-        );
-      } catch (error) {
-        if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
-      }
-    },
+    remove: (path, signal) => deleteSecret(path, signal),
     async create(path, value, metadata, signal) {
       const { sdk, client } = await connect();
       const Tags = Object.entries(metadata).map(([Key, Value]) => ({ Key, Value }));
@@ -321,16 +322,7 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
         throw awsError(error, name(path), "AWS Secrets Manager");
       }
     },
-    async discard(path, _created, signal) {
-      const { sdk, client } = await connect();
-      try {
-        await client.send(
-          new sdk.DeleteSecretCommand({ SecretId: name(path), ForceDeleteWithoutRecovery: true }),
-          abort(signal),
-        );
-      } catch (error) {
-        if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
-      }
-    },
+    // The secret was created by this create: removing it removes only what it wrote.
+    discard: (path, _created, signal) => deleteSecret(path, signal),
   });
 }

@@ -63,3 +63,14 @@ export async function startMoto(): Promise<Moto> {
       }),
   };
 }
+
+/** Creates an S3 bucket in moto (path-style, its dummy credentials), as smoke checks expect one. */
+export async function createBucket(moto: Moto, bucket: string): Promise<void> {
+  const { S3Client, CreateBucketCommand } = await import("@aws-sdk/client-s3");
+  const s3 = new S3Client({ ...moto.sdk, forcePathStyle: true, region: "us-east-1" });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    s3.destroy();
+  }
+}

@@ -5,9 +5,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { runCli, tempProject } from "../helpers/cli.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
+import { createBucket, type Moto, startMoto } from "../helpers/moto.js";
 import {
   type Service,
   startAll,
@@ -35,14 +34,7 @@ describe("strongbox smoke (real PostgreSQL, Redis, SMTP, S3 on moto, HTTP)", () 
       startSmtp("mailer", SMTP_PASSWORD),
       startMoto(),
     );
-    const s3 = new S3Client({
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      region: "us-east-1",
-      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: "uploads" }));
-    s3.destroy();
+    await createBucket(moto, "uploads");
     web = createServer((req, res) => res.writeHead(req.url === "/broken" ? 503 : 200).end("ok"));
     await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
     webUrl = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;

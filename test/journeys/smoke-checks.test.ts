@@ -12,10 +12,9 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { runCli, tempProject } from "../helpers/cli.js";
 import { Journey } from "../helpers/journey.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
+import { createBucket, type Moto, startMoto } from "../helpers/moto.js";
 
 const AI_KEY = "sk-smoke-journey-canary-4b8e2f";
 const S3_SECRET = "s3-secret-journey-canary-7c1a";
@@ -42,14 +41,7 @@ describe("journey: smoke checks from the schema's variables, an HTTPS API key, n
 
   before(async () => {
     moto = await startMoto();
-    const s3 = new S3Client({
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      region: "us-east-1",
-      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: "uploads" }));
-    s3.destroy();
+    await createBucket(moto, "uploads");
     const dir = tempProject();
     ca = join(dir, "cert.pem");
     const key = join(dir, "key.pem");
