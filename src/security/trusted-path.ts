@@ -101,12 +101,15 @@ function judgeStep(
   const writable = (stats.mode & writableByOthers(stats.gid, step.path, stats)) !== 0;
   if (!writable) return undefined;
   const by = (stats.mode & 0o002) !== 0 ? "everyone" : "its group";
-  return isFinal && !stats.isDirectory()
+  // The final step names itself ("X is writable"), never "X is inside X".
+  return isFinal
     ? {
         kind: "writable",
         at: step.path,
         message: `${named} is writable by ${by}`,
-        hint: `run \`chmod go-w ${step.path}\``,
+        hint: stats.isDirectory()
+          ? `anyone who can write there can replace what is in it; run \`chmod go-w ${step.path}\``
+          : `run \`chmod go-w ${step.path}\``,
       }
     : {
         kind: "writable",

@@ -87,7 +87,7 @@ describe("config discovery (issue 9.8)", () => {
     chmodSync(cache, 0o777);
     const result = await runCli(["check"], { cwd: dir, env: { STRONGBOX_CACHE_DIR: cache } });
     assert.equal(result.code, 6);
-    assert.match(result.stderr, /the config cache .* everyone can write to/);
+    assert.match(result.stderr, /the config cache .* is writable by everyone/);
     assert.deepEqual(readdirSync(cache), [], "nothing was compiled into it");
   });
 });
@@ -157,7 +157,7 @@ describe("store files and keys (issue 9.13, 9.14)", () => {
     chmodSync(join(dir, ".strongbox"), 0o777);
     const result = await runCli(["list"], { cwd: dir });
     assert.equal(result.code, 6);
-    assert.match(result.stderr, /the store .* everyone can write to/);
+    assert.match(result.stderr, /the store .* is writable by everyone/);
     writeFiles(dir, {});
   });
 });
