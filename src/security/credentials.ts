@@ -152,7 +152,8 @@ function canonicalName(name: string): string {
   return name
     .normalize("NFKC")
     .toUpperCase()
-    .replace(/[-.]/g, "_")
+    // `-`, `.` and `:` (.NET reads `VAULT:TOKEN` for `VAULT__TOKEN`) separate words as `_` does.
+    .replace(/[-.:]/g, "_")
     .replace(/_{2,}/g, "_")
     .replace(/^_+|_+$/g, "");
 }

@@ -34,7 +34,7 @@ type Respelling = (name: string) => string;
 /**
  * Spellings other loaders read as the same name: a compatibility character
  * (the Kelvin sign, which Python's lower() maps to `k`; else a full-width
- * letter), `-` or `.` for `_`, a stray `_` at either end.
+ * letter), `-`, `.` or `:` (.NET) for `_`, a stray `_` at either end.
  */
 export const RESPELLINGS: readonly Respelling[] = [
   (name) =>
@@ -44,6 +44,8 @@ export const RESPELLINGS: readonly Respelling[] = [
   (name) => name.replaceAll("_", "-"),
   (name) => `${name}_`,
   (name) => name.replaceAll("_", "."),
+  // .NET's configuration separator for `__`
+  (name) => name.replaceAll("_", ":"),
   (name) => `_${name.toLowerCase()}`,
 ];
 

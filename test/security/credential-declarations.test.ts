@@ -17,7 +17,7 @@ import {
 } from "../../src/security/credentials.js";
 import { credentialLocations } from "../../src/security/read-guard.js";
 import { importArrows, sourceFiles, srcOf } from "../helpers/architecture.js";
-import { ROOT } from "../helpers/cli.js";
+import { ROOT, runCli, tempProject } from "../helpers/cli.js";
 import { RESPELLINGS } from "../helpers/credential-names.js";
 
 const definitions = knownSchemes().map((scheme) => providerFor(scheme)!);
@@ -92,6 +92,27 @@ describe("one spelling: other loaders' spellings of a credential are credentials
     assert.ok(checked >= 100, `${checked}`);
     // The Kelvin sign itself, as the red team sent it.
     assert.equal(isCredentialVariable("VAULT_TO\u212AEN"), true);
+  });
+
+  it("run's child gets none of the respellings the red team sent (- . : Kelvin sign, stray _)", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": "variables:\n  PORT: { default: 8080 }\n" });
+    const sent = Object.fromEntries(
+      ["VAULT_TOKEN", "VAULT_SECRET_ID", "STRONGBOX_MASTER_KEY"].flatMap((name, i) =>
+        RESPELLINGS.map((respell, j) => [respell(name), `respelled-canary-${i}-${j}`]),
+      ),
+    );
+    const result = await runCli(
+      ["run", "--quiet", "--", "node", "-e", "process.stdout.write(JSON.stringify(process.env))"],
+      { cwd: dir, env: sent },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const seen = JSON.parse(result.stdout) as Record<string, string>;
+    assert.deepEqual(
+      Object.keys(sent).filter((name) => name in seen),
+      [],
+      "respelled credentials reached the child",
+    );
+    assert.doesNotMatch(result.stdout, /respelled-canary/);
   });
 
   it("respelling a name that is no credential does not make it one", () => {
