@@ -149,10 +149,10 @@ function canonicalName(name: string): string {
   if (typeof name !== "string") return "";
   // NFKC before upper case: the Kelvin sign (U+212A) and full-width letters
   // become ASCII, as Python's lower() makes `VAULT_TO\u212AEN` pydantic's vault_token.
+  // `-`, `.` and `:` (.NET reads `VAULT:TOKEN` for `VAULT__TOKEN`) separate words as `_` does.
   return name
     .normalize("NFKC")
     .toUpperCase()
-    // `-`, `.` and `:` (.NET reads `VAULT:TOKEN` for `VAULT__TOKEN`) separate words as `_` does.
     .replace(/[-.:]/g, "_")
     .replace(/_{2,}/g, "_")
     .replace(/^_+|_+$/g, "");
