@@ -2,7 +2,6 @@ import { registerVocabulary } from "../redact/registry.js";
 import type { Resolution } from "../resolve/types.js";
 import {
   type HttpsSmokeSpec,
-  type S3SmokeSpec,
   type SmokeSpec,
   type SmokeSpecObject,
   smokeCritical,
@@ -53,6 +52,8 @@ interface Context {
   readonly required: ReadonlyMap<string, boolean>;
   readonly secret: ReadonlyMap<string, boolean>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Variables whose resolved value came from the process environment (the operator's). */
+  readonly operator: ReadonlySet<string>;
   readonly timeoutMs: number;
 }
 
@@ -84,6 +85,13 @@ export async function smokeTest(
     required: new Map(resolution.entries.map((e) => [e.name, e.provenance.required] as const)),
     secret: new Map(resolution.entries.map((e) => [e.name, e.secret] as const)),
     env: options.env ?? {},
+    operator: new Set(
+      resolution.entries
+        .filter(
+          (e) => e.provenance.winner?.source === "env" || e.provenance.winner?.source === "parent",
+        )
+        .map((e) => e.name),
+    ),
     timeoutMs: options.timeoutMs ?? 5000,
   };
   const checks = Object.entries(config.variables).filter(
@@ -183,44 +191,89 @@ async function check(
  * the normal way; without that mapping, the AWS variables (the schema's,
  * else the environment's). The credentials come from those two variables
  * alone, both non-empty, or the check fails: the SDK's default chain (the
- * operator's AWS_* variables, ~/.aws, instance roles) is never asked, so a
- * check aimed at someone's endpoint cannot sign with the operator's keys.
+ * operator's AWS_* variables, ~/.aws, instance roles) is never asked; and keys
+ * from the process environment go only where the process environment says
+ * ({@link sameOrigin}).
  */
 function s3Connection(value: string, spec: SmokeSpecObject, context: Context): S3Connection {
   const named = spec.s3;
-  if (named === undefined) {
-    const pick = (variable: string) => context.values.get(variable) ?? context.env[variable];
-    return {
-      bucket: value,
-      ...credentials("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", pick),
-      endpoint: pick("AWS_ENDPOINT_URL_S3") ?? pick("AWS_ENDPOINT_URL"),
-      region: pick("AWS_REGION") ?? pick("AWS_DEFAULT_REGION"),
-    };
-  }
-  const read = (field: keyof S3SmokeSpec) => {
-    const variable = named[field];
-    return variable === undefined ? undefined : context.values.get(variable);
-  };
+  const read = reader(context, named === undefined);
+  const keys = credentials(
+    named === undefined ? "AWS_ACCESS_KEY_ID" : named.accessKey,
+    named === undefined ? "AWS_SECRET_ACCESS_KEY" : named.secretKey,
+    read,
+  );
+  const endpoint =
+    named === undefined
+      ? either(read("AWS_ENDPOINT_URL_S3"), read("AWS_ENDPOINT_URL"))
+      : read(named.endpoint);
+  const region =
+    named === undefined
+      ? either(read("AWS_REGION"), read("AWS_DEFAULT_REGION"))
+      : read(named.region);
+  sameOrigin(keys.operator, endpoint);
   return {
-    bucket: named.bucket === undefined ? value : (read("bucket") ?? value),
-    ...credentials(named.accessKey, named.secretKey, (variable) => context.values.get(variable)),
-    endpoint: read("endpoint"),
-    region: read("region"),
+    bucket: named?.bucket === undefined ? value : (read(named.bucket).value ?? value),
+    keyId: keys.keyId,
+    secret: keys.secret,
+    endpoint: endpoint.value,
+    region: region.value,
   };
+}
+
+/** A connection setting, and whether it came from the operator's process environment. */
+interface Read {
+  readonly value: string | undefined;
+  readonly operator: boolean;
+}
+type Reader = (variable: string | undefined) => Read;
+
+/**
+ * Reads the resolved value (its origin as resolution recorded it); with
+ * `fallBackToEnv`, an undeclared or unset variable is read from the process environment.
+ */
+function reader(context: Context, fallBackToEnv: boolean): Reader {
+  return (variable) => {
+    const value = variable === undefined ? undefined : context.values.get(variable);
+    if (variable === undefined || value !== undefined)
+      return { value, operator: variable !== undefined && context.operator.has(variable) };
+    return fallBackToEnv
+      ? { value: context.env[variable], operator: true }
+      : { value: undefined, operator: false };
+  };
+}
+
+const either = (first: Read, second: Read): Read => (first.value !== undefined ? first : second);
+
+/**
+ * The one rule of where a signed request goes: keys from the operator's
+ * process environment are sent only to AWS's own endpoint or to an endpoint the
+ * process environment also set, never to one the project chose (a schema
+ * default, a .env file, the store, Vault…). Project keys may go anywhere: they
+ * are the project's own.
+ */
+function sameOrigin(keysFromOperator: boolean, endpoint: Read): void {
+  if (keysFromOperator && endpoint.value !== undefined && !endpoint.operator)
+    throw new SmokeFailure(
+      "the S3 keys come from the process environment but the endpoint from the project's configuration; the check does not send the operator's keys to an endpoint the repository chose: give the keys in the project's configuration too, or set the endpoint in the process environment",
+    );
 }
 
 /**
  * The one rule of the check's credentials: both variables named, both non-empty;
- * otherwise the check fails naming what is missing.
+ * otherwise the check fails naming what is missing. `operator`: either key came
+ * from the process environment.
  */
 function credentials(
   accessKey: string | undefined,
   secretKey: string | undefined,
-  read: (variable: string) => string | undefined,
-): { keyId: string; secret: string } {
-  const keyId = accessKey === undefined ? undefined : read(accessKey);
-  const secret = secretKey === undefined ? undefined : read(secretKey);
-  if (keyId && secret) return { keyId, secret };
+  read: Reader,
+): { keyId: string; secret: string; operator: boolean } {
+  const key = read(accessKey);
+  const pair = read(secretKey);
+  const keyId = key.value;
+  const secret = pair.value;
+  if (keyId && secret) return { keyId, secret, operator: key.operator || pair.operator };
   const say = (field: string, variable: string | undefined, got: string | undefined) =>
     variable === undefined
       ? `smoke.s3 names no ${field}`

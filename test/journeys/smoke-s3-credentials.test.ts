@@ -116,3 +116,121 @@ describe("journey: the bucket check never signs with the operator's AWS credenti
     }
   });
 });
+
+// Issue 26 red team (rt4a): the keys could still come from the operator's process
+// environment while the endpoint came from the repository (a .env line, a schema
+// default), with or without `smoke.s3`: the listener got the operator's key. The rule:
+// keys from the process environment go only to an endpoint the process environment set.
+// Generated: both shapes × where each key comes from × where the endpoint comes from.
+const PROJECT_KEY = "AKIAPROJECTDOTENVKEY";
+const PROJECT_SECRET = "project-dotenv-secret-canary-c4e1";
+type KeysFrom = "process env" | "dotenv" | "mixed" | "undeclared";
+type EndpointFrom = "dotenv" | "default" | "process env";
+interface Case {
+  readonly shape: "aws variables" | "smoke.s3";
+  readonly keys: KeysFrom;
+  readonly endpoint: EndpointFrom;
+  readonly endpointVar: "AWS_ENDPOINT_URL_S3" | "AWS_ENDPOINT_URL";
+}
+
+function cases(): Case[] {
+  const all: Case[] = [];
+  for (const keys of ["process env", "dotenv", "mixed", "undeclared"] as const)
+    for (const endpoint of ["dotenv", "default", "process env"] as const) {
+      for (const endpointVar of ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] as const)
+        all.push({ shape: "aws variables", keys, endpoint, endpointVar });
+      // smoke.s3 names only declared variables.
+      if (keys !== "undeclared")
+        all.push({ shape: "smoke.s3", keys, endpoint, endpointVar: "AWS_ENDPOINT_URL_S3" });
+    }
+  return all;
+}
+
+/** The project's files and the operator's environment for one case. */
+function setup(c: Case, origin: string) {
+  const smoke =
+    c.shape === "smoke.s3"
+      ? "{ critical: true, s3: { endpoint: AWS_ENDPOINT_URL_S3, accessKey: AWS_ACCESS_KEY_ID, secretKey: AWS_SECRET_ACCESS_KEY } }"
+      : "critical";
+  const endpointDecl = (name: string) =>
+    `  ${name}: { type: url, required: false${c.endpoint === "default" && name === c.endpointVar ? `, default: "${origin}"` : ""} }\n`;
+  const keyDecls =
+    c.keys === "undeclared"
+      ? ""
+      : "  AWS_ACCESS_KEY_ID: { required: false }\n  AWS_SECRET_ACCESS_KEY: { secret: true, required: false }\n";
+  const dotenv = [
+    "UPLOADS_BUCKET=uploads",
+    ...(c.endpoint === "dotenv" ? [`${c.endpointVar}=${origin}`] : []),
+    ...(c.keys === "dotenv" ? [`AWS_ACCESS_KEY_ID=${PROJECT_KEY}`] : []),
+    ...(c.keys === "dotenv" || c.keys === "mixed"
+      ? [`AWS_SECRET_ACCESS_KEY=${PROJECT_SECRET}`]
+      : []),
+  ];
+  const env: Record<string, string> = {
+    AWS_REGION: "us-east-1",
+    AWS_SESSION_TOKEN: OPERATOR.AWS_SESSION_TOKEN,
+    ...(c.keys === "dotenv" ? {} : { AWS_ACCESS_KEY_ID: OPERATOR.AWS_ACCESS_KEY_ID }),
+    ...(c.keys === "process env" || c.keys === "undeclared"
+      ? { AWS_SECRET_ACCESS_KEY: OPERATOR.AWS_SECRET_ACCESS_KEY }
+      : {}),
+    ...(c.endpoint === "process env" ? { [c.endpointVar]: origin } : {}),
+  };
+  const files = {
+    "strongbox.config.yaml": `variables:\n  UPLOADS_BUCKET: { smoke: ${smoke} }\n${endpointDecl("AWS_ENDPOINT_URL_S3")}${endpointDecl("AWS_ENDPOINT_URL")}${keyDecls}`,
+    ".env": `${dotenv.join("\n")}\n`,
+  };
+  return { files, env };
+}
+
+describe("journey: operator keys never go to an endpoint the repository chose", () => {
+  let listener: Server;
+  let origin = "";
+  const seen: string[] = [];
+  before(async () => {
+    listener = createServer((req: IncomingMessage, res) => {
+      seen.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
+      res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+    });
+    await new Promise<void>((done) => listener.listen(0, "127.0.0.1", done));
+    origin = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  });
+  after(() => listener.close());
+
+  it("each shape × key origin × endpoint origin: same origin signs, else no request", async () => {
+    const all = cases();
+    assert.equal(all.length, 33);
+    for (const c of all) {
+      const label = `${c.shape}, keys from ${c.keys}, ${c.endpointVar} from ${c.endpoint}`;
+      const { files, env } = setup(c, origin);
+      const j = new Journey(`smoke s3 origins: ${label}`, { files, env }).canary(
+        OPERATOR.AWS_SECRET_ACCESS_KEY,
+        OPERATOR.AWS_SESSION_TOKEN,
+        PROJECT_SECRET,
+      );
+      const operatorKeys = c.keys !== "dotenv";
+      const operatorEndpoint = c.endpoint === "process env";
+      const before = seen.length;
+      const ran = await j.step(["smoke"], { code: 4 });
+      const requests = seen.slice(before);
+      for (const request of requests)
+        assert.ok(!request.includes(OPERATOR.AWS_SESSION_TOKEN), `${label}: session token sent`);
+      if (operatorKeys && !operatorEndpoint) {
+        assert.deepEqual(
+          requests,
+          [],
+          `${label}: the operator's keys went to the project's endpoint`,
+        );
+        assert.match(ran.stdout, /keys come from the process environment but the endpoint/);
+      } else {
+        // Same origin: the operator's keys to the operator's own endpoint, or the project's keys.
+        const signer = operatorKeys ? OPERATOR.AWS_ACCESS_KEY_ID : PROJECT_KEY;
+        assert.ok(
+          requests.some((r) => r.includes(`Credential=${signer}/`)),
+          `${label}: expected a request signed by ${signer}`,
+        );
+        if (!operatorKeys)
+          assert.ok(!requests.some((r) => r.includes(OPERATOR.AWS_ACCESS_KEY_ID)), label);
+      }
+    }
+  });
+});
