@@ -284,6 +284,20 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
       if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
     }
   };
+  const currentVersionId = async (path: string, signal?: AbortSignal) => {
+    const { sdk, client } = await connect();
+    try {
+      const { VersionIdsToStages } = await client.send(
+        new sdk.DescribeSecretCommand({ SecretId: name(path) }),
+        abort(signal),
+      );
+      const stages = Object.entries(VersionIdsToStages ?? {});
+      return stages.find(([, labels]) => labels.includes("AWSCURRENT"))?.[0];
+    } catch (error) {
+      if (missing(error)) return undefined;
+      throw awsError(error, name(path), "AWS Secrets Manager");
+    }
+  };
   return refBackend("aws-sm", {
     async write(path, value, metadata, signal) {
       const { sdk, client } = await connect();
@@ -322,17 +336,21 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
       const Tags = Object.entries(metadata).map(([Key, Value]) => ({ Key, Value }));
       try {
         // CreateSecret alone: it fails when the name is taken, so it never adds a version to another's.
-        await client.send(
+        const { VersionId } = await client.send(
           new sdk.CreateSecretCommand({ Name: name(path), SecretString: value, Tags }),
           abort(signal),
         );
-        return {};
+        return VersionId === undefined ? {} : { versionIds: [VersionId] };
       } catch (error) {
         if ((error as { name?: string }).name === "ResourceExistsException") return undefined;
         throw awsError(error, name(path), "AWS Secrets Manager");
       }
     },
-    // The secret was created by this create: removing it removes only what it wrote.
-    discard: (path, _created, signal) => deleteSecret(path, signal),
+    async discard(path, created, signal) {
+      // Secrets Manager deletes no single version: while a later writer's is
+      // current, the create's own stays behind as AWSPREVIOUS rather than take theirs.
+      if (stillCreatesOwn(created, await currentVersionId(path, signal)))
+        await deleteSecret(path, signal);
+    },
   });
 }

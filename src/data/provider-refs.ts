@@ -47,6 +47,8 @@ export interface RefBackend {
 /** What {@link RefBackend.create} wrote: the versions, where the source numbers them. */
 export interface Created {
   readonly versions?: readonly number[];
+  /** The source's own ids of them where it does not number versions (AWS Secrets Manager's VersionId). */
+  readonly versionIds?: readonly string[];
 }
 
 /** True for a failed check-and-set: `E_VAULT_CAS`, `E_STORE_CAS`, every provider's `*_CAS`. */
@@ -170,8 +172,8 @@ export function providerRefs(scheme: string, options: ProviderRefsOptions): RefB
  * the create's.
  */
 export function stillCreatesOwn(created: Created, current: number | string | undefined): boolean {
-  const versions = created.versions ?? [];
-  return versions.length === 0 || (current !== undefined && versions.includes(Number(current)));
+  const own = [...(created.versions ?? []).map(String), ...(created.versionIds ?? [])];
+  return own.length === 0 || (current !== undefined && own.includes(String(current)));
 }
 
 /** {@link RefBackend.discard} through a provider: the whole secret while {@link stillCreatesOwn}, else only the create's versions. */
