@@ -4,7 +4,13 @@ import { StrongboxError } from "../errors.js";
 import { importModule } from "../security/import-module.js";
 import type { Store } from "../store/store.js";
 import type { VaultClient } from "../vault/client.js";
-import { type Created, isCasConflict, type RefBackend, refBackend } from "./provider-refs.js";
+import {
+  type Created,
+  isCasConflict,
+  type RefBackend,
+  refBackend,
+  stillCreatesOwn,
+} from "./provider-refs.js";
 
 export type { RefBackend } from "./provider-refs.js";
 
@@ -122,7 +128,8 @@ async function discardInVault(
   }
   try {
     const current = (await client.kvMetadata(path, signal))?.current_version;
-    if (current === Math.max(...versions)) await client.kvDeleteAll(path, signal);
+    if (typeof current === "number" && stillCreatesOwn(created, current))
+      await client.kvDeleteAll(path, signal);
   } catch (error) {
     if (!isDenied(error)) throw error;
   }
@@ -146,7 +153,7 @@ async function softDiscard(
     if (!isDenied(error)) throw error;
   }
   const current = await client.kvRead(path, signal === undefined ? {} : { signal });
-  if (current?.version !== undefined && versions.includes(current.version))
+  if (current?.version !== undefined && stillCreatesOwn({ versions }, current.version))
     await client.kvDelete(path, undefined, signal);
 }
 
@@ -205,9 +212,12 @@ export function storeRefs(store: Store): RefBackend {
         throw error;
       }
     },
-    async discard(path) {
-      // Expected version 0 held under the store lock: every version there is this create's.
-      store.remove(storeName(path), { purge: true });
+    async discard(path, created) {
+      const name = storeName(path);
+      // A later writer's version is theirs: then only the create's own versions go.
+      if (stillCreatesOwn(created, historyOf(store, name).at(-1)?.version))
+        store.remove(name, { purge: true });
+      else store.destroyVersions(name, created.versions ?? []);
     },
   });
 }
@@ -274,6 +284,20 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
       if (!missing(error)) throw awsError(error, name(path), "AWS Secrets Manager");
     }
   };
+  const currentVersionId = async (path: string, signal?: AbortSignal) => {
+    const { sdk, client } = await connect();
+    try {
+      const { VersionIdsToStages } = await client.send(
+        new sdk.DescribeSecretCommand({ SecretId: name(path) }),
+        abort(signal),
+      );
+      const stages = Object.entries(VersionIdsToStages ?? {});
+      return stages.find(([, labels]) => labels.includes("AWSCURRENT"))?.[0];
+    } catch (error) {
+      if (missing(error)) return undefined;
+      throw awsError(error, name(path), "AWS Secrets Manager");
+    }
+  };
   return refBackend("aws-sm", {
     async write(path, value, metadata, signal) {
       const { sdk, client } = await connect();
@@ -312,17 +336,21 @@ export function awsSecretsRefs(options: AwsSecretsOptions = {}): RefBackend {
       const Tags = Object.entries(metadata).map(([Key, Value]) => ({ Key, Value }));
       try {
         // CreateSecret alone: it fails when the name is taken, so it never adds a version to another's.
-        await client.send(
+        const { VersionId } = await client.send(
           new sdk.CreateSecretCommand({ Name: name(path), SecretString: value, Tags }),
           abort(signal),
         );
-        return {};
+        return VersionId === undefined ? {} : { versionIds: [VersionId] };
       } catch (error) {
         if ((error as { name?: string }).name === "ResourceExistsException") return undefined;
         throw awsError(error, name(path), "AWS Secrets Manager");
       }
     },
-    // The secret was created by this create: removing it removes only what it wrote.
-    discard: (path, _created, signal) => deleteSecret(path, signal),
+    async discard(path, created, signal) {
+      // Secrets Manager deletes no single version: while a later writer's is
+      // current, the create's own stays behind as AWSPREVIOUS rather than take theirs.
+      if (stillCreatesOwn(created, await currentVersionId(path, signal)))
+        await deleteSecret(path, signal);
+    },
   });
 }

@@ -1,6 +1,8 @@
 import { StrongboxError } from "../errors.js";
 import {
   canDelete,
+  canDescribe,
+  canRetire,
   canWrite,
   type DeleteCapability,
   type Provider,
@@ -45,6 +47,8 @@ export interface RefBackend {
 /** What {@link RefBackend.create} wrote: the versions, where the source numbers them. */
 export interface Created {
   readonly versions?: readonly number[];
+  /** The source's own ids of them where it does not number versions (AWS Secrets Manager's VersionId). */
+  readonly versionIds?: readonly string[];
 }
 
 /** True for a failed check-and-set: `E_VAULT_CAS`, `E_STORE_CAS`, every provider's `*_CAS`. */
@@ -154,11 +158,38 @@ export function providerRefs(scheme: string, options: ProviderRefsOptions): RefB
         throw error;
       }
     },
-    async discard(path, _created, signal) {
-      // Expected version 0 held: the secret was new, so every version of it is this create's.
-      await (await provider()).remove(refOf(path), contextFor(signal), { destroy: true });
-    },
+    discard: async (path, created, signal) =>
+      discardCreated(await provider(), refOf(path), created, contextFor(signal)),
   });
+}
+
+/**
+ * The one undo rule of a create (vaultRefs' discardInVault asks it too): the
+ * rest of a secret (its metadata, the id itself) goes with the create's own
+ * versions only while the current version is still one of them; a later
+ * writer's version is theirs. A source that numbers no versions has no later
+ * writer to tell apart: the create's expected version 0 held, so all of it is
+ * the create's.
+ */
+export function stillCreatesOwn(created: Created, current: number | string | undefined): boolean {
+  const own = [...(created.versions ?? []).map(String), ...(created.versionIds ?? [])];
+  return own.length === 0 || (current !== undefined && own.includes(String(current)));
+}
+
+/** {@link RefBackend.discard} through a provider: the whole secret while {@link stillCreatesOwn}, else only the create's versions. */
+async function discardCreated(
+  provider: KeepingProvider,
+  ref: Ref,
+  created: Created,
+  ctx: ReadContext,
+): Promise<void> {
+  const current = canDescribe(provider)
+    ? (await provider.metadata(ref, ctx))?.currentVersion
+    : undefined;
+  if (!canDescribe(provider) || stillCreatesOwn(created, current))
+    return provider.remove(ref, ctx, { destroy: true });
+  // A later writer's version is current: take back the create's own versions only.
+  if (canRetire(provider)) await provider.retire(ref, created.versions ?? [], ctx);
 }
 
 /** The read context a provider is called with, from {@link ProviderRefsOptions}. */

@@ -14,7 +14,10 @@ import { StrongboxError } from "../errors.js";
  * block of it is one this grant's policy has (its exact paths, capabilities
  * it grants there), so a hand-written policy is never taken over. An AppRole
  * is setup's when it carries exactly the one policy of the same name and
- * nothing setup does not set.
+ * nothing setup does not set, and that policy exists and is setup's: setup
+ * writes the policy before the role, so a role whose policy is absent was made
+ * by someone else in advance, and secret ids already issued for it would gain
+ * the grant setup is about to write.
  */
 
 /** The first line of every policy `vault setup` writes: which identity it is for. */
@@ -98,10 +101,28 @@ const ROLE_DEFAULTS: Readonly<Record<string, unknown>> = {
 
 /**
  * `E_CONFIG` when an existing AppRole is not one setup made for `grant`: its
- * policies exactly its own name's (the legacy `policies` field too), and every
- * setting setup does not set at Vault's default.
+ * policies exactly its own name's (the legacy `policies` field too), every
+ * setting setup does not set at Vault's default, and its policy present
+ * (`policy`, already passed {@link refuseForeignPolicy}).
  */
 export function refuseForeignRole(
+  grant: { readonly name: string },
+  role: Readonly<Record<string, unknown>>,
+  policy: string | undefined,
+): void {
+  refuseRoleShape(grant, role);
+  if (policy !== undefined) return;
+  throw new StrongboxError(
+    "E_CONFIG",
+    `vault setup: the AppRole ${grant.name} exists but its policy ${grant.name} does not, so vault setup did not make it (setup writes the policy first) and secret ids already issued for it would gain this grant; nothing was changed`,
+    {
+      hint: `if the role is stale, delete it with its secret ids (bao delete auth/approle/role/${grant.name}) and run setup again; otherwise rename the project, environment or component`,
+    },
+  );
+}
+
+/** `E_CONFIG` when the role's policies or settings are not the ones setup makes. */
+function refuseRoleShape(
   grant: { readonly name: string },
   role: Readonly<Record<string, unknown>>,
 ): void {

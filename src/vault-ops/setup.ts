@@ -264,7 +264,7 @@ async function existingOf(grant: Grant, client: VaultClient): Promise<Existing> 
   const found = await client.call({ method: "GET", path: rolePath(grant.name) }, [404]);
   const data =
     found.status === 404 ? undefined : ((found.body?.data ?? {}) as Record<string, unknown>);
-  if (data !== undefined) refuseForeignRole(grant, data);
+  if (data !== undefined) refuseForeignRole(grant, data, policy);
   const role = data as Existing["role"];
   return { policy, role };
 }

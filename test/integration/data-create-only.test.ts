@@ -5,12 +5,15 @@
 // over how the victim's secret got there (create, or put then rotate: several versions).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { awsSecretsRefs, type RefBackend, storeRefs, vaultRefs } from "../../src/data/backends.js";
 import { providerRefs } from "../../src/data/provider-refs.js";
 import { secretRefs } from "../../src/data/secret-refs.js";
+import { initStore } from "../../src/store/open.js";
 import { VaultClient } from "../../src/vault/client.js";
 import { type Bao, startBao } from "../helpers/bao.js";
+import { tempProject } from "../helpers/cli.js";
 import { type Moto, startMoto } from "../helpers/moto.js";
 import { tempStore } from "../helpers/store.js";
 
@@ -91,6 +94,38 @@ describe("create() on a taken id refuses and leaves the stored secret whole", ()
       const ref = await refs.create(id, "second-try", async (r) => r);
       assert.equal(await refs.get(ref, id), "second-try", name);
     }
+  });
+
+  // rt4 F3: the undo of a create whose INSERT failed took the whole secret, a later writer's
+  // version with it (providerRefs, storeRefs). One rule (stillCreatesOwn): only the create's
+  // versions go while another's is current. Vault KV v1 keeps no versions: not here.
+  it("a later writer's value, written between create and the failing INSERT, survives the undo", async () => {
+    // The store provider is here only: its names refuse the `=` of the ids above.
+    const storeProvider = async () => {
+      const home = tempProject();
+      initStore({ dir: join(home, ".strongbox"), env: { HOME: home } });
+      return providerRefs("store", { env: { HOME: home }, baseDir: home });
+    };
+    let cases = 0;
+    for (const [name, make] of Object.entries({ ...backends, "store provider": storeProvider })) {
+      if (name === "vault kv1") continue;
+      const backend = await make();
+      const refs = secretRefs({ backend, path: PATH, onWarning: () => {} });
+      const id = `srv${randomBytes(4).toString("hex")}`;
+      const path = `wireguard/servers/${id}/private-key`;
+      const theirs = `theirs-${randomBytes(6).toString("hex")}`;
+      await assert.rejects(
+        refs.create(id, "mine", async () => {
+          await backend.write(path, theirs, {});
+          return duplicate();
+        }),
+        /duplicate key/,
+        name,
+      );
+      assert.equal(await backend.read(path), theirs, `${name}: the later writer's value`);
+      cases++;
+    }
+    assert.equal(cases, 5);
   });
 
   it("a provider that cannot check-and-set refuses create() rather than risk an overwrite", async () => {
