@@ -211,7 +211,7 @@ function s3Connection(value: string, spec: SmokeSpecObject, context: Context): S
     named === undefined
       ? either(read("AWS_REGION"), read("AWS_DEFAULT_REGION"))
       : read(named.region);
-  sameOrigin(keys.operator, endpoint);
+  sameOrigin(keys, endpoint, context.env);
   return {
     bucket: named?.bucket === undefined ? value : (read(named.bucket).value ?? value),
     keyId: keys.keyId,
@@ -246,17 +246,32 @@ function reader(context: Context, fallBackToEnv: boolean): Reader {
 const either = (first: Read, second: Read): Read => (first.value !== undefined ? first : second);
 
 /**
- * The one rule of where a signed request goes: keys from the operator's
- * process environment are sent only to AWS's own endpoint or to an endpoint the
- * process environment also set, never to one the project chose (a schema
- * default, a .env file, the store, Vault…). Project keys may go anywhere: they
- * are the project's own.
+ * The one rule of where a signed request goes: keys that are the operator's
+ * are sent only to AWS's own endpoint or to the endpoint the operator's own
+ * `AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL` names, never to one the project
+ * chose. The project decides which variable a value is read from (`env:`,
+ * `aliases:`, `env://`, `${VAR}`), and `npm run` puts a project's `.npmrc`
+ * into the environment, so neither side is judged by the variable's name
+ * or recorded source alone: keys are the operator's when resolution read them
+ * from the process environment or when they hold text the process
+ * environment holds; the endpoint is the operator's only when it is, word for
+ * word, the one under AWS's own names there. Keys only the project holds (the
+ * store, Vault, a .env literal) may go anywhere: they are the project's own.
  */
-function sameOrigin(keysFromOperator: boolean, endpoint: Read): void {
-  if (keysFromOperator && endpoint.value !== undefined && !endpoint.operator)
-    throw new SmokeFailure(
-      "the S3 keys come from the process environment but the endpoint from the project's configuration; the check does not send the operator's keys to an endpoint the repository chose: give the keys in the project's configuration too, or set the endpoint in the process environment",
-    );
+function sameOrigin(
+  keys: { keyId: string; secret: string; operator: boolean },
+  endpoint: Read,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  if (endpoint.value === undefined) return;
+  const held = Object.values(env).filter((text): text is string => (text?.length ?? 0) >= 8);
+  const operatorKeys =
+    keys.operator || held.some((text) => keys.keyId.includes(text) || keys.secret.includes(text));
+  if (!operatorKeys) return;
+  if (endpoint.value === (env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL)) return;
+  throw new SmokeFailure(
+    "the S3 keys come from the process environment but the endpoint from the project's configuration; the check does not send the operator's keys to an endpoint the repository chose: give the keys in the project's configuration too, or set the endpoint in the process environment (AWS_ENDPOINT_URL_S3)",
+  );
 }
 
 /**

@@ -233,4 +233,59 @@ describe("journey: operator keys never go to an endpoint the repository chose", 
       }
     }
   });
+
+  // Red team, fifth pass: the project chooses which variable a value is read from, so
+  // neither a value's variable name nor its recorded source says whose it is.
+  it("the project cannot launder the operator's keys or its own endpoint through names (aliases, env://, ${VAR})", async () => {
+    const ALT_KEY = "AKIAOPERATORALTKEY01";
+    const ALT_SECRET = "operator-alt-secret-canary-0d17";
+    const mapped = (extra: string) =>
+      [
+        "variables:",
+        "  S3_ENDPOINT: { type: url, required: false }",
+        extra,
+        "  UPLOADS_BUCKET: { smoke: { critical: true, s3: { endpoint: S3_ENDPOINT, accessKey: S3_KEY, secretKey: S3_SECRET } } }",
+        "",
+      ].join("\n");
+    const variants = [
+      {
+        name: "an alias reads the endpoint from a variable npm run fills from the project's .npmrc",
+        config: [
+          "variables:",
+          "  UPLOADS_BUCKET: { smoke: critical }",
+          "  AWS_ENDPOINT_URL_S3: { type: url, required: false, aliases: [npm_config_s3_endpoint] }",
+          "",
+        ].join("\n"),
+        dotenv: "UPLOADS_BUCKET=uploads\n",
+        env: { ...OPERATOR, npm_config_s3_endpoint: origin },
+      },
+      {
+        name: "env:// refs read the operator's keys under other names",
+        config: mapped(
+          '  S3_KEY: { required: false, ref: "env://AWS_ACCESS_KEY" }\n  S3_SECRET: { secret: true, required: false, ref: "env://AWS_SECRET_KEY" }',
+        ),
+        dotenv: `S3_ENDPOINT=${origin}\n`,
+        env: { AWS_ACCESS_KEY: ALT_KEY, AWS_SECRET_KEY: ALT_SECRET },
+      },
+      {
+        name: "${VAR} in .env expands the operator's keys",
+        config: mapped(
+          "  S3_KEY: { required: false }\n  S3_SECRET: { secret: true, required: false }",
+        ),
+        dotenv: `S3_ENDPOINT=${origin}\nS3_KEY=\${MINIO_ACCESS_KEY}\nS3_SECRET=\${MINIO_SECRET_KEY}\n`,
+        env: { MINIO_ACCESS_KEY: ALT_KEY, MINIO_SECRET_KEY: ALT_SECRET },
+      },
+    ];
+    for (const variant of variants) {
+      const j = new Journey(`smoke s3 laundering: ${variant.name}`, {
+        files: { "strongbox.config.yaml": variant.config, ".env": variant.dotenv },
+        env: { AWS_REGION: "us-east-1", ...variant.env },
+      }).canary(ALT_SECRET, OPERATOR.AWS_SECRET_ACCESS_KEY);
+      const before = seen.length;
+      await j.step(["smoke"], { code: 4 });
+      const requests = seen.slice(before);
+      for (const canary of [ALT_KEY, OPERATOR.AWS_ACCESS_KEY_ID])
+        assert.ok(!requests.some((r) => r.includes(canary)), `${variant.name}: ${canary} sent`);
+    }
+  });
 });
