@@ -222,8 +222,7 @@ export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<
         path: aclPath(grant.name),
         body: { policy: grant.policy },
       });
-    const roleChanged =
-      role === undefined || role.token_policies?.join() !== grant.name || role.token_ttl !== 900;
+    const roleChanged = role === undefined || !roleAsSetupWritesIt(role, grant);
     if (roleChanged)
       await client.call({
         method: "POST",
@@ -253,7 +252,30 @@ export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<
 /** A grant's policy text and role as Vault has them (undefined when absent). */
 interface Existing {
   readonly policy: string | undefined;
-  readonly role: { token_policies?: string[]; token_ttl?: number } | undefined;
+  readonly role: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** {@link ROLE} as Vault reads it back (durations in seconds). */
+const ROLE_READ: Readonly<Record<string, unknown>> = {
+  token_ttl: 900,
+  token_max_ttl: 3600,
+  secret_id_ttl: 720 * 3600,
+  token_type: "service",
+};
+
+/**
+ * Whether a role holds exactly what setup writes: its one policy and every
+ * setting of {@link ROLE}. Anything else (a secret id that never expires, a
+ * token without a max TTL, a batch token) is written again, so an adopted
+ * role never keeps weaker settings under setup's name.
+ */
+function roleAsSetupWritesIt(role: Readonly<Record<string, unknown>>, grant: Grant): boolean {
+  const policies = role.token_policies;
+  return (
+    Array.isArray(policies) &&
+    policies.join() === grant.name &&
+    Object.entries(ROLE_READ).every(([key, value]) => role[key] === value)
+  );
 }
 
 /** Reads a grant's existing policy and role, refusing either when setup did not write it for this grant. */
@@ -265,8 +287,7 @@ async function existingOf(grant: Grant, client: VaultClient): Promise<Existing> 
   const data =
     found.status === 404 ? undefined : ((found.body?.data ?? {}) as Record<string, unknown>);
   if (data !== undefined) refuseForeignRole(grant, data, policy);
-  const role = data as Existing["role"];
-  return { policy, role };
+  return { policy, role: data };
 }
 
 /** A string field of a Vault response, or a typed error saying which is missing. */

@@ -83,7 +83,14 @@ describe("vault setup never adopts a role made in advance (rt4 F2, real OpenBao)
         bao.cli(["delete", `auth/approle/role/${OWN}`]);
         bao.cli(["policy", "delete", OWN]);
         if (text !== undefined) bao.cli(["policy", "write", OWN, "-"], { input: text });
-        bao.cli(["write", `auth/approle/role/${OWN}`, `token_policies=${OWN}`]);
+        // setup's policy and TTL, but a batch token without a max TTL and secret ids that never expire
+        bao.cli([
+          "write",
+          `auth/approle/role/${OWN}`,
+          `token_policies=${OWN}`,
+          "token_ttl=15m",
+          "token_type=batch",
+        ]);
         const roleId = bao
           .cli(["read", "-field=role_id", `auth/approle/role/${OWN}/role-id`])
           .trim();
@@ -101,6 +108,18 @@ describe("vault setup never adopts a role made in advance (rt4 F2, real OpenBao)
         if (refused === undefined) {
           assert.equal(setup.code, 0, setup.stderr);
           assert.match(policyOf() ?? "", /^# strongbox vault setup: shop\/prod\/app /);
+          // Adopted, the role holds setup's settings, not the pre-made role's defaults
+          // (red team, fifth pass: a secret id that never expires kept under setup's name).
+          assert.match(setup.stdout, /shop-prod-app: created or updated/);
+          assert.deepEqual(
+            Object.fromEntries(
+              ["token_ttl", "token_max_ttl", "secret_id_ttl", "token_type"].map((key) => [
+                key,
+                (roleOf() as Record<string, unknown>)[key],
+              ]),
+            ),
+            { token_ttl: 900, token_max_ttl: 3600, secret_id_ttl: 2592000, token_type: "service" },
+          );
           // Setup's own policy already granted this read: the probe below is live, not always false.
           if (secretId !== undefined) assert.equal(reads(roleId, secretId), true);
           return;
