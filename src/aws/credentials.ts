@@ -10,6 +10,9 @@ export const AWS_CREDENTIALS = [
   "AWS_SESSION_TOKEN",
   // The name the oldest SDKs and boto still read for the session token.
   "AWS_SECURITY_TOKEN",
+  // The Java SDK v1 and the EC2 tools read the keys under these names too.
+  "AWS_ACCESS_KEY",
+  "AWS_SECRET_KEY",
   "AWS_CONTAINER_AUTHORIZATION_TOKEN",
   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
   // Whoever reaches the container endpoint (with its token, where one is set) gets the task's role.

@@ -260,12 +260,13 @@ describe("journey: operator keys never go to an endpoint the repository chose", 
         env: { ...OPERATOR, npm_config_s3_endpoint: origin },
       },
       {
-        name: "env:// refs read the operator's keys under other names",
+        name: "env:// refs read the operator's keys under names of the project's choosing",
         config: mapped(
-          '  S3_KEY: { required: false, ref: "env://AWS_ACCESS_KEY" }\n  S3_SECRET: { secret: true, required: false, ref: "env://AWS_SECRET_KEY" }',
+          '  S3_KEY: { required: false, ref: "env://OPS_S3_KEY" }\n  S3_SECRET: { secret: true, required: false, ref: "env://OPS_S3_SECRET" }',
         ),
         dotenv: `S3_ENDPOINT=${origin}\n`,
-        env: { AWS_ACCESS_KEY: ALT_KEY, AWS_SECRET_KEY: ALT_SECRET },
+        // (AWS_ACCESS_KEY/AWS_SECRET_KEY are credentials by name: env:// refuses them outright)
+        env: { OPS_S3_KEY: ALT_KEY, OPS_S3_SECRET: ALT_SECRET },
       },
       {
         name: "${VAR} in .env expands the operator's keys",
