@@ -59,17 +59,31 @@ const NAMINGS = [
   },
 ];
 
-describe("journey: the bucket check never signs with the operator's AWS credentials", () => {
-  let listener: Server;
-  let origin = "";
+/** A plain-http stand-in for S3 that records every request (method, path, headers) and denies it. */
+interface LoggingListener {
+  readonly origin: string;
+  readonly seen: string[];
+  close(): void;
+}
+
+async function startLoggingListener(): Promise<LoggingListener> {
   const seen: string[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    seen.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
+    res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, seen, close: () => server.close() };
+}
+
+describe("journey: the bucket check never signs with the operator's AWS credentials", () => {
+  let listener: LoggingListener;
+  let origin = "";
+  let seen: string[] = [];
   before(async () => {
-    listener = createServer((req: IncomingMessage, res) => {
-      seen.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
-      res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
-    });
-    await new Promise<void>((done) => listener.listen(0, "127.0.0.1", done));
-    origin = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+    listener = await startLoggingListener();
+    ({ origin, seen } = listener);
   });
   after(() => listener.close());
 
@@ -183,16 +197,12 @@ function setup(c: Case, origin: string) {
 }
 
 describe("journey: operator keys never go to an endpoint the repository chose", () => {
-  let listener: Server;
+  let listener: LoggingListener;
   let origin = "";
-  const seen: string[] = [];
+  let seen: string[] = [];
   before(async () => {
-    listener = createServer((req: IncomingMessage, res) => {
-      seen.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
-      res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
-    });
-    await new Promise<void>((done) => listener.listen(0, "127.0.0.1", done));
-    origin = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+    listener = await startLoggingListener();
+    ({ origin, seen } = listener);
   });
   after(() => listener.close());
 
