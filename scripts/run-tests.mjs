@@ -7,7 +7,7 @@
 // CI variable) would pick them up and fail, so every test must build its own
 // environment. STRONGBOX_NO_DECOYS=1 turns them off when debugging.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureAge } from "./ensure-age.mjs";
@@ -27,8 +27,8 @@ function collect(dir) {
 }
 
 /** A home and variables that would change results if any test trusted the machine. */
-function decoys() {
-  const home = mkdtempSync(join(tmpdir(), "strongbox-decoy-home-"));
+function decoys(scratch) {
+  const home = mkdtempSync(join(scratch, "strongbox-decoy-home-"));
   writeFileSync(join(home, ".vault-token"), "s.decoy-stale-token-from-an-old-login\n", {
     mode: 0o600,
   });
@@ -89,7 +89,15 @@ const smtp = ensureSmtp();
 const age = ensureAge();
 // The dashboard's tests load its pages in a real browser (Debian's Chromium).
 const chromium = ensureChromium();
-const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys();
+// Every temporary directory the tests make (projects, homes, server data) goes
+// under one scratch directory, removed when the run ends, pass or fail: a whole
+// run makes tens of thousands of them, and a machine that runs CI often fills up.
+const scratch = mkdtempSync(join(tmpdir(), "strongbox-run-"));
+const finish = (code) => {
+  rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+  process.exit(code ?? 1);
+};
+const planted = process.env.STRONGBOX_NO_DECOYS === "1" ? {} : decoys(scratch);
 if (Object.keys(planted).length > 0)
   console.log(
     `run-tests: decoys planted (HOME=${planted.HOME}, VAULT_*/BAO_*/STRONGBOX_*/AWS_*/AZURE_* set)`,
@@ -97,6 +105,7 @@ if (Object.keys(planted).length > 0)
 const env = {
   ...process.env,
   ...planted,
+  TMPDIR: scratch,
   STRONGBOX_BAO: bao,
   STRONGBOX_MOTO: moto,
   STRONGBOX_POSTGRES_BIN: postgres,
@@ -109,16 +118,16 @@ const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ..
   stdio: "inherit",
   env,
 });
-if (result.status !== 0 || only.length > 0) process.exit(result.status ?? 1);
+if (result.status !== 0 || only.length > 0) finish(result.status);
 
 // A whole run tests the single executable too: the end-to-end tests again, against
 // the binary, so it cannot drift from the npm package.
 console.log("run-tests: building the single executable and running the end-to-end tests on it");
 const built = spawnSync(process.execPath, ["scripts/build-binary.mjs"], { stdio: "inherit" });
-if (built.status !== 0) process.exit(built.status ?? 1);
+if (built.status !== 0) finish(built.status);
 const e2e = files.filter((file) => file.includes("/e2e/"));
 const binary = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...e2e], {
   stdio: "inherit",
   env: { ...env, STRONGBOX_TEST_BINARY: join(process.cwd(), "dist/bin/strongbox") },
 });
-process.exit(binary.status ?? 1);
+finish(binary.status);
