@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   applySetup,
   concreteEnvironments,
+  type DoctorReport,
   planSetup,
   type SetupPlan,
   sharedVaultEnvironment,
@@ -171,6 +172,16 @@ function chosenPolicies(plan: SetupPlan, names: readonly string[] | undefined) {
   return plan.grants.filter((g) => names.includes(g.name));
 }
 
+/** Who the token stands for: the credential's source, the role, the claims that matter (never the token). */
+function describeIdentity(identity: NonNullable<DoctorReport["token"]>["identity"]): string {
+  const claims = Object.entries(identity.claims ?? {}).map(([name, value]) => `${name}=${value}`);
+  return [
+    identity.source,
+    ...(identity.role === undefined ? [] : [`role ${identity.role}`]),
+    ...claims,
+  ].join(", ");
+}
+
 function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string {
   const lines = [`address: ${report.address}`];
   if (!report.server.reachable)
@@ -183,6 +194,7 @@ function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string
     lines.push(
       `token: ${report.token.method} auth, policies ${report.token.policies.join(", ")}, ${ttl}${report.token.renewable ? ", renewable" : ""}${report.token.root ? " (ROOT: never use it for apps)" : ""}`,
     );
+    lines.push(`identity: ${describeIdentity(report.token.identity)}`);
   }
   for (const mount of report.mounts) lines.push(`mount: ${mount.mount} KV v${mount.version}`);
   for (const env of report.environments) {
