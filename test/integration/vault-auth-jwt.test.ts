@@ -173,6 +173,41 @@ describe("JWT/OIDC login (auth/jwt) against a real bao", () => {
     }
   });
 
+  it("keeps a JWT login's token alive: renewed past its TTL, and a new login from the file after its max TTL", async () => {
+    bao.cli([
+      ...["write", "auth/jwt/role/short", "role_type=jwt", "user_claim=sub"],
+      ...[`bound_audiences=${AUD}`, `bound_subject=${SUB}`, "token_policies=shop-read"],
+      ...["token_ttl=2s", "token_max_ttl=5s"],
+    ]);
+    const file = join(dir, "short.jwt");
+    writeFileSync(file, good());
+    const client = VaultClient.fromEnv(
+      { VAULT_ADDR: bao.addr, VAULT_JWT_FILE: file, VAULT_JWT_ROLE: "short" },
+      { allowInsecure: true },
+    );
+    const errors: Error[] = [];
+    const stop = client.keepAlive((error) => errors.push(error));
+    try {
+      const first = (await client.session()).token;
+      await new Promise((resolve) => setTimeout(resolve, 2600));
+      const self = await client.http.send({
+        method: "GET",
+        path: "auth/token/lookup-self",
+        token: first,
+      });
+      assert.equal(self.status, 200, "renewed past its 2 s TTL");
+      const until = Date.now() + 15_000;
+      while ((await client.session()).token === first && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.notEqual((await client.session()).token, first, "a new JWT login near the max TTL");
+      assert.equal((await client.kvRead("secret/shop/production/app"))?.data.DB_PASSWORD, CANARY);
+      assert.deepEqual(errors, []);
+    } finally {
+      stop();
+      await client.close();
+    }
+  });
+
   it("vault doctor names the method, the source, the role and the claims, never the token", async () => {
     const token = good();
     const doctor = await runCli(["vault", "doctor", "--env", "production", "--json"], {

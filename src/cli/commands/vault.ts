@@ -42,9 +42,10 @@ setup    From the schema, creates per environment and component a policy
          --print-policy prints the policies only; --dry-run adds the calls.
          Neither changes anything.
          Running it again changes nothing but issues new wrapped secret ids.
-doctor   Reports the address, server health, the token's auth method, TTL and
-         policies, the KV mounts and versions, and per environment which
-         schema secrets are missing or empty in Vault (names only).
+doctor   Reports the address, server health, the token's auth method and
+         identity (role, claims; never the token), TTL and policies, the KV
+         mounts and versions, and per environment which schema secrets are
+         missing or empty in Vault (names only).
 
 Options:
   -e, --env NAME      an environment (repeatable; default: every declared one without a glob).
