@@ -1,4 +1,5 @@
 import { StrongboxError } from "../../errors.js";
+import { registerSecret } from "../../redact/registry.js";
 import { envValue } from "../../util/env-value.js";
 import type { Env } from "./common.js";
 
@@ -34,12 +35,15 @@ export async function githubIdToken(
   signal: AbortSignal | undefined,
 ): Promise<string> {
   const url = requestUrl(env);
+  const bearer = envValue(env, GITHUB_REQUEST_TOKEN) ?? "";
+  // Never printed by this process, a server's text echoing it included; nor is the token it mints.
+  registerSecret("github-oidc-request", bearer);
   if (audience !== undefined && audience !== "") url.searchParams.set("audience", audience);
   let response: Response;
   try {
     response = await fetch(url, {
       headers: {
-        authorization: `Bearer ${envValue(env, GITHUB_REQUEST_TOKEN) ?? ""}`,
+        authorization: `Bearer ${bearer}`,
         accept: "application/json",
       },
       redirect: "manual",
@@ -57,6 +61,7 @@ export async function githubIdToken(
       `the runner refused the OIDC token request (HTTP ${response.status})`,
       `give the workflow (or job) \`permissions: id-token: write\`; ${GITHUB_REQUEST_TOKEN} may have expired with the job`,
     );
+  registerSecret("vault-login", body.value);
   return body.value;
 }
 
