@@ -250,9 +250,13 @@ export interface VaultSpec {
   /** How old a provenance record may be (default 1h): the agent signs again while Vault answers. */
   readonly agentMaxAge?: string;
   readonly auth?: {
-    readonly method?: "token" | "approle" | "kubernetes" | "userpass";
+    /** `token`, `approle`, `jwt`, `kubernetes`, `cert` or `userpass` (docs/vault.md "Logging in"). */
+    readonly method?: "token" | "approle" | "jwt" | "kubernetes" | "cert" | "userpass";
     readonly mount?: string;
+    /** The Kubernetes or JWT role, or the certificate role (`name`) for cert auth. */
     readonly role?: string;
+    /** The audience JWT auth asks the GitHub Actions runner's token for. */
+    readonly audience?: string;
     /**
      * Variables that hold the token besides `VAULT_TOKEN`/`BAO_TOKEN`, in
      * order (`VAULT_APP_TOKEN`, `VAULT_ROOT_TOKEN`, `VAULT__TOKEN`). Only

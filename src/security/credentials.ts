@@ -68,6 +68,9 @@ const VAULT_SUFFIXES = [
   "PASSWORD",
   "K8S_ROLE",
   "K8S_JWT_FILE",
+  // A CI or identity provider's signed token: JWT/OIDC auth logs in with it.
+  "JWT",
+  "JWT_FILE",
   // A TLS client key logs in through cert auth just as a token would.
   "CLIENT_KEY",
   // What operators keep beside the others (seeds, CI): the same power, or more.
@@ -75,6 +78,14 @@ const VAULT_SUFFIXES = [
   "APP_TOKEN",
   "DEV_ROOT_TOKEN_ID",
 ] as const;
+
+/**
+ * A GitHub Actions job's OIDC request (`permissions: id-token: write`): the
+ * request token mints a signed identity token for any audience, so whoever
+ * holds the pair can log in wherever the job can (Vault's JWT auth, every
+ * cloud trusting the repository). JWT auth reads them; no child needs them.
+ */
+const CI_CREDENTIALS = ["ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"] as const;
 
 const STRONGBOX_CREDENTIALS = [
   "STRONGBOX_MASTER_KEY",
@@ -97,6 +108,7 @@ const STRONGBOX_CREDENTIALS = [
 export const CREDENTIAL_VARIABLES: readonly string[] = Object.freeze([
   ...VAULT_SUFFIXES.flatMap((suffix) => [`VAULT_${suffix}`, `BAO_${suffix}`]),
   ...STRONGBOX_CREDENTIALS,
+  ...CI_CREDENTIALS,
 ]);
 
 let declared: { readonly version: number; readonly names: ReadonlySet<string> } | undefined;

@@ -18,6 +18,17 @@ export interface DoctorReport {
     readonly ttlSeconds: number;
     readonly renewable: boolean;
     readonly root: boolean;
+    /**
+     * Who the token stands for, never the token: where the credential came
+     * from ("JWT login (token from the GitHub Actions runner)"), the role,
+     * and the claims or names that matter (a JWT's `iss`/`sub`/`aud`, a
+     * service account, a certificate's common name).
+     */
+    readonly identity: {
+      readonly source: string;
+      readonly role?: string;
+      readonly claims?: Readonly<Record<string, string>>;
+    };
   };
   readonly mounts: ReadonlyArray<{ readonly mount: string; readonly version: number }>;
   readonly environments: ReadonlyArray<{
@@ -84,6 +95,11 @@ async function tokenReport(client: VaultClient): Promise<NonNullable<DoctorRepor
     ttlSeconds: self.ttl,
     renewable: self.renewable,
     root: self.policies.includes("root"),
+    identity: {
+      source: session.source,
+      ...((session.role ?? self.role) === undefined ? {} : { role: session.role ?? self.role }),
+      ...(session.identity === undefined ? {} : { claims: session.identity }),
+    },
   };
 }
 

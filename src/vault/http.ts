@@ -178,9 +178,10 @@ export class VaultHttp {
       headers["X-Vault-Token"] = request.token;
     }
     if (isLogin(request.path) && request.body !== null && typeof request.body === "object")
-      // A role is a name (printed by `vault setup`, say); the rest of a login is a credential.
+      // A role is a name (printed by `vault setup`, say), as is cert auth's role (`name`);
+      // the rest of a login is a credential.
       for (const [field, value] of Object.entries(request.body))
-        if (field !== "role") registerSecretData("vault-login", value);
+        if (field !== "role" && field !== "name") registerSecretData("vault-login", value);
     if (this.connection.namespace) headers["X-Vault-Namespace"] = this.connection.namespace;
     if (payload !== undefined) {
       headers["Content-Type"] =

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   applySetup,
   concreteEnvironments,
+  type DoctorReport,
   planSetup,
   type SetupPlan,
   sharedVaultEnvironment,
@@ -41,9 +42,10 @@ setup    From the schema, creates per environment and component a policy
          --print-policy prints the policies only; --dry-run adds the calls.
          Neither changes anything.
          Running it again changes nothing but issues new wrapped secret ids.
-doctor   Reports the address, server health, the token's auth method, TTL and
-         policies, the KV mounts and versions, and per environment which
-         schema secrets are missing or empty in Vault (names only).
+doctor   Reports the address, server health, the token's auth method and
+         identity (role, claims; never the token), TTL and policies, the KV
+         mounts and versions, and per environment which schema secrets are
+         missing or empty in Vault (names only).
 
 Options:
   -e, --env NAME      an environment (repeatable; default: every declared one without a glob).
@@ -171,6 +173,16 @@ function chosenPolicies(plan: SetupPlan, names: readonly string[] | undefined) {
   return plan.grants.filter((g) => names.includes(g.name));
 }
 
+/** Who the token stands for: the credential's source, the role, the claims that matter (never the token). */
+function describeIdentity(identity: NonNullable<DoctorReport["token"]>["identity"]): string {
+  const claims = Object.entries(identity.claims ?? {}).map(([name, value]) => `${name}=${value}`);
+  return [
+    identity.source,
+    ...(identity.role === undefined ? [] : [`role ${identity.role}`]),
+    ...claims,
+  ].join(", ");
+}
+
 function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string {
   const lines = [`address: ${report.address}`];
   if (!report.server.reachable)
@@ -183,6 +195,7 @@ function describeDoctor(report: Awaited<ReturnType<typeof vaultDoctor>>): string
     lines.push(
       `token: ${report.token.method} auth, policies ${report.token.policies.join(", ")}, ${ttl}${report.token.renewable ? ", renewable" : ""}${report.token.root ? " (ROOT: never use it for apps)" : ""}`,
     );
+    lines.push(`identity: ${describeIdentity(report.token.identity)}`);
   }
   for (const mount of report.mounts) lines.push(`mount: ${mount.mount} KV v${mount.version}`);
   for (const env of report.environments) {

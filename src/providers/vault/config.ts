@@ -2,6 +2,7 @@ import { type Issue, issue } from "../../errors.js";
 import { parseDuration } from "../../schema/coerce.js";
 import { isCredentialVariable } from "../../security/credentials.js";
 import { publicKeyFrom } from "../../security/provenance.js";
+import { AUTH_METHOD_NAMES } from "../../vault/auth.js";
 
 const VAULT_KEYS: Readonly<Record<string, string>> = {
   address: "string",
@@ -16,6 +17,7 @@ const AUTH_KEYS: Readonly<Record<string, string>> = {
   method: "string",
   mount: "string",
   role: "string",
+  audience: "string",
   tokenVariables: "object",
   roleIdVariables: "object",
   secretIdVariables: "object",
@@ -111,10 +113,8 @@ export function validateVaultConfig(value: unknown): Issue[] {
     ...(typeof auth === "object" &&
     auth !== null &&
     (auth as { method?: unknown }).method !== undefined &&
-    !["token", "approle", "kubernetes", "userpass"].includes(
-      String((auth as { method?: unknown }).method),
-    )
-      ? [issue("E_SCHEMA", "vault.auth.method: must be token, approle, kubernetes or userpass")]
+    !AUTH_METHOD_NAMES.includes(String((auth as { method?: unknown }).method))
+      ? [issue("E_SCHEMA", `vault.auth.method: must be one of ${AUTH_METHOD_NAMES.join(", ")}`)]
       : []),
     ...(typeof auth === "object" && auth !== null ? checkLoginVariables(auth) : []),
     ...checkAddressVariables(section.addressVariables),

@@ -44,6 +44,10 @@ export const vaultProvider = defineProvider({
     "CLIENT_CERT",
     "TLS_SERVER_NAME",
     "SKIP_VERIFY",
+    // Who JWT and cert auth log in as: not credentials, but an environment's prefix scopes them too.
+    "JWT_ROLE",
+    "JWT_AUDIENCE",
+    "CERT_ROLE",
   ].flatMap((suffix) => [`VAULT_${suffix}`, `BAO_${suffix}`]),
   config: { key: "vault", validate: validateVaultConfig },
   health: vaultHealth,
