@@ -12,7 +12,7 @@ export interface VaultAuthSpec {
   readonly method?: string;
   /** The auth mount, when not the method's default name. */
   readonly mount?: string;
-  /** The role for Kubernetes and JWT auth, or the certificate role (`name`) for cert auth. */
+  /** The role for Kubernetes, JWT and AWS IAM auth, or the certificate role (`name`) for cert auth. */
   readonly role?: string;
   /** The audience JWT auth asks a CI provider's token for (GitHub Actions); default the role's bound audience must match. */
   readonly audience?: string;
@@ -185,7 +185,14 @@ export async function login(context: AuthContext, request: LoginRequest): Promis
 }
 
 /** The names a login's metadata gives that say who logged in (never a credential: Vault's metadata holds none). */
-const IDENTITY_METADATA = ["common_name", "service_account_name", "service_account_namespace"];
+const IDENTITY_METADATA = [
+  "common_name",
+  "service_account_name",
+  "service_account_namespace",
+  // AWS IAM: the principal STS named, as Vault canonicalised it, and its account.
+  "canonical_arn",
+  "account_id",
+];
 
 function namesIn(metadata: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
