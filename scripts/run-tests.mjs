@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureAge } from "./ensure-age.mjs";
 import { ensureBao } from "./ensure-bao.mjs";
+import { ensureBaoAwsPlugin } from "./ensure-bao-aws-plugin.mjs";
 import { ensureChromium } from "./ensure-chromium.mjs";
 import { ensureMoto } from "./ensure-moto.mjs";
 import { ensurePostgres } from "./ensure-postgres.mjs";
@@ -79,6 +80,8 @@ if (files.length === 0) {
 }
 // The integration tests talk to a real OpenBao; install it once, before any test runs.
 const bao = ensureBao();
+// OpenBao leaves the aws auth method out of its catalog: the AWS IAM login tests build it (Go).
+const baoPlugins = ensureBaoAwsPlugin();
 // The AWS provider tests talk to moto, a local AWS stand-in from PyPI.
 const moto = ensureMoto();
 // The smoke tests talk to a real PostgreSQL (npm), Redis and SMTP server (PyPI).
@@ -107,6 +110,7 @@ const env = {
   ...planted,
   TMPDIR: scratch,
   STRONGBOX_BAO: bao,
+  STRONGBOX_BAO_PLUGIN_DIR: baoPlugins,
   STRONGBOX_MOTO: moto,
   STRONGBOX_POSTGRES_BIN: postgres,
   STRONGBOX_REDIS: redis,

@@ -28,6 +28,7 @@ export const awsMethod: AuthMethod = {
       method: "aws",
       source: `AWS IAM login (${source})`,
       mount,
+      ...(role === undefined ? {} : { role }),
     });
   },
 };

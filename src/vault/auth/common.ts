@@ -143,6 +143,8 @@ export interface LoginRequest {
   readonly mount: string;
   /** Claims or names that matter, for `vault doctor` and audit (never the credential). */
   readonly identity?: Readonly<Record<string, string>>;
+  /** The role asked for, when the login's metadata does not name it (AWS IAM's does not). */
+  readonly role?: string;
 }
 
 /**
@@ -171,7 +173,7 @@ export async function login(context: AuthContext, request: LoginRequest): Promis
     );
   }
   const metadata = auth.metadata ?? {};
-  const role = metadata.role_name ?? metadata.role ?? metadata.cert_name;
+  const role = metadata.role_name ?? metadata.role ?? metadata.cert_name ?? request.role;
   const identity = { ...request.identity, ...namesIn(metadata) };
   return {
     token: auth.client_token,
