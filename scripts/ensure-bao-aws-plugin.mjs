@@ -15,7 +15,8 @@ const source = `${root}scripts/bao-aws-plugin`;
 const dir = `${root}.tools/bao-plugins`;
 /** The plugin's file name is its catalog name: `bao auth enable aws` finds it. */
 const binary = `${dir}/aws`;
-const stamp = `${dir}/aws.source-sha256`;
+// Beside the plugin directory, not in it: a dev server registers every file it holds as a plugin.
+const stamp = `${root}.tools/bao-aws-plugin.source-sha256`;
 
 /** What the build is made from; a change rebuilds it. */
 function sourceDigest() {
