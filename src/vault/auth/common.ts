@@ -8,7 +8,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /** How Strongbox authenticates to Vault, as a config may state it (`vault.auth`). */
 export interface VaultAuthSpec {
-  /** A name in the method table (auth/methods.ts): token, approle, jwt, kubernetes, cert, userpass. */
+  /** A name in the method table (auth/methods.ts): token, approle, jwt, kubernetes, aws, cert, userpass. */
   readonly method?: string;
   /** The auth mount, when not the method's default name. */
   readonly mount?: string;
