@@ -16,6 +16,7 @@
 import "../providers/registry.js";
 
 export { childEnvironment } from "../exec/child-env.js";
+export { registerCredentialValues } from "../exec/credential-values.js";
 export type { ChildTree } from "../exec/process-group.js";
 export {
   GROUPS_SUPPORTED,

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { setAuditStreamWriter } from "../api/audit.js";
 import { StrongboxError } from "../errors.js";
+import { registerCredentialValues } from "../exec/credential-values.js";
 import { packagePath } from "../package-root.js";
 import { didYouMean } from "../util/suggest.js";
 import { parseInvocation } from "./command.js";
@@ -19,6 +20,8 @@ import { vaultRetrySpinner } from "./vault-spinner.js";
 export async function runMain(argv: readonly string[], io: CliIo): Promise<number> {
   // Audit records on stdout/stderr leave by the CLI's one output path, like everything it prints.
   setAuditStreamWriter(writeAuditRecords);
+  // No message quotes a credential's value, even one pasted where a path belongs.
+  registerCredentialValues(io.env);
   const [first, ...tail] = argv;
   // `strongbox help CMD` is `strongbox CMD --help`, as git and npm have it.
   const [name, rest] =
@@ -64,6 +67,8 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
     }
   } catch (thrown) {
     const error = thrown instanceof StrongboxError ? thrown : (fromSystemError(thrown) ?? thrown);
+    // Again: the providers a command loaded have declared their credential names by now.
+    registerCredentialValues(io.env);
     renderError(io, error, json);
     return exitStatus(error);
   }
