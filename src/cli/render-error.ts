@@ -1,8 +1,14 @@
 import { type Issue, StrongboxError } from "../errors.js";
-import { type CliIo, say, writeJsonText } from "./io.js";
+import { exitStatus } from "./exit-codes.js";
+import { type CliIo, sayAlways as say, writeJsonText } from "./io.js";
 
 /** Prints an error as one readable block on stderr, or as JSON on stdout with `--json`. */
 export function renderError(io: CliIo, error: unknown, json: boolean): void {
+  renderPlain(io, error, json);
+  if (io.debug === true) debugDetail(io, error);
+}
+
+function renderPlain(io: CliIo, error: unknown, json: boolean): void {
   const known = error instanceof StrongboxError ? error : undefined;
   if (json) {
     const body = known
@@ -70,4 +76,51 @@ export function collapseShared(issues: readonly Issue[]): Issue[] {
     if (group.variables.length === 1) return group.first;
     return { ...group.first, message: `${group.cause} (for ${group.variables.join(", ")})` };
   });
+}
+
+/**
+ * `--debug` on an error: its code and exit status, the class of each error in
+ * its cause chain (with a system error's `code`, such as `ENOENT`) and, for
+ * an unexpected error, the stack frames without its message. Never a message
+ * or a value: those may quote what was being handled. On stderr, also with
+ * `--json`, and through the redactor like every line.
+ */
+function debugDetail(io: CliIo, error: unknown): void {
+  const code = error instanceof StrongboxError ? error.code : "E_INTERNAL";
+  say(io, `strongbox: debug: ${code}, exit status ${exitStatus(error)}`);
+  say(io, `strongbox: debug: cause chain: ${causeChain(error).join(" <- ")}`);
+  if (error instanceof Error && !(error instanceof StrongboxError)) {
+    const frames = (error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+    if (frames.length > 0) say(io, `strongbox: debug: stack:\n${frames.join("\n")}`);
+  }
+}
+
+/** Class names down the `cause` chain (at most 8 deep, so a cycle ends). */
+export function causeChain(error: unknown): string[] {
+  const names: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    if (!(current instanceof Error)) {
+      names.push(typeof current);
+      break;
+    }
+    const errno = (current as { code?: unknown }).code;
+    const label =
+      current instanceof StrongboxError ? `${current.name}(${current.code})` : current.name;
+    names.push(
+      typeof errno === "string" &&
+        /^E[A-Z0-9_]+$/.test(errno) &&
+        !(current instanceof StrongboxError)
+        ? `${label}(${errno})`
+        : label,
+    );
+    current = current.cause;
+  }
+  return names;
+}
+
+/** `--debug`: how long the invocation took, on stderr, when it ends however it ends. */
+export function debugTiming(io: CliIo, command: string | undefined, started: number): void {
+  const ms = Math.round(performance.now() - started);
+  say(io, `strongbox: debug: ${command ?? "strongbox"} took ${ms} ms`);
 }

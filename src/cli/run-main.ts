@@ -3,12 +3,20 @@ import { setAuditStreamWriter } from "../api/audit.js";
 import { StrongboxError } from "../errors.js";
 import { packagePath } from "../package-root.js";
 import { didYouMean } from "../util/suggest.js";
-import { parseInvocation } from "./command.js";
+import { type Command, type Invocation, parseInvocation } from "./command.js";
 import { COMMANDS } from "./command-table.js";
 import { EXIT_CODES, EXIT_OK, exitStatus } from "./exit-codes.js";
+import {
+  assertCommandTakes,
+  configFromEnv,
+  type Lifted,
+  liftGlobals,
+  withGlobalOptions,
+  withOutputMode,
+} from "./globals.js";
 import type { CliIo } from "./io.js";
 import { quietOnBrokenPipe, writeAuditRecords, writeReport } from "./io.js";
-import { renderError } from "./render-error.js";
+import { debugTiming, renderError } from "./render-error.js";
 import { fromSystemError } from "./system-error.js";
 import { vaultRetrySpinner } from "./vault-spinner.js";
 
@@ -19,7 +27,16 @@ import { vaultRetrySpinner } from "./vault-spinner.js";
 export async function runMain(argv: readonly string[], io: CliIo): Promise<number> {
   // Audit records on stdout/stderr leave by the CLI's one output path, like everything it prints.
   setAuditStreamWriter(writeAuditRecords);
-  const [first, ...tail] = argv;
+  const started = performance.now();
+  let lifted: Lifted = { before: [], name: undefined, rest: [] };
+  let runIo = io;
+  try {
+    lifted = liftGlobals(argv);
+  } catch (thrown) {
+    renderError(io, thrown, argv.includes("--json") || io.env.STRONGBOX_FORMAT === "json");
+    return exitStatus(thrown);
+  }
+  const { before, name: first, rest: tail } = lifted;
   // `strongbox help CMD` is `strongbox CMD --help`, as git and npm have it.
   const [name, rest] =
     first === "help" && tail[0] !== undefined ? [tail[0], ["--help"]] : [first, tail];
@@ -31,41 +48,74 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
     writeReport(io, `${version()}\n`);
     return 0;
   }
-  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const args = [...before, ...rest];
   // STRONGBOX_FORMAT=json asks every command that has --json for it.
-  const json = rest.includes("--json") || io.env.STRONGBOX_FORMAT === "json";
+  const json = args.includes("--json") || io.env.STRONGBOX_FORMAT === "json";
   try {
-    if (entry === undefined) {
-      throw new StrongboxError("E_USAGE", `unknown command "${name}"`, {
-        hint: `${didYouMean(name, Object.keys(COMMANDS))}run \`strongbox --help\` for the list`,
-      });
-    }
-    const command = await entry.load();
-    const parsed = parseInvocation(command, rest);
-    const invocation =
-      io.env.STRONGBOX_FORMAT === "json" &&
-      "json" in command.options &&
-      parsed.values.json === undefined
-        ? { ...parsed, values: { ...parsed.values, json: true } }
-        : parsed;
+    const command = withGlobalOptions(await loadCommand(name));
+    assertCommandTakes(command, before);
+    const invocation = settleInvocation(command, parseInvocation(command, args), io);
+    runIo = withOutputMode(io, {
+      quiet: invocation.values.quiet === true,
+      debug: invocation.values.debug === true,
+    });
     if (invocation.values.help === true) {
       writeReport(io, command.usage);
       return 0;
     }
-    const logFormat = rest.indexOf("--log-format");
-    const stopSpinner = vaultRetrySpinner(io, {
-      jsonLog:
-        rest.includes("--log-format=json") || (logFormat >= 0 && rest[logFormat + 1] === "json"),
-    });
-    try {
-      return await command.run(invocation, io);
-    } finally {
-      stopSpinner();
-    }
+    return await runCommand(command, invocation, runIo, args);
   } catch (thrown) {
     const error = thrown instanceof StrongboxError ? thrown : (fromSystemError(thrown) ?? thrown);
-    renderError(io, error, json);
+    renderError(runIo, error, json);
     return exitStatus(error);
+  } finally {
+    if (runIo.debug === true) debugTiming(runIo, name, started);
+  }
+}
+
+async function loadCommand(name: string): Promise<Command> {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (entry === undefined) {
+    throw new StrongboxError("E_USAGE", `unknown command "${name}"`, {
+      hint: `${didYouMean(name, Object.keys(COMMANDS))}run \`strongbox --help\` for the list`,
+    });
+  }
+  return entry.load();
+}
+
+/** What the environment adds to the command line: STRONGBOX_FORMAT=json, STRONGBOX_CONFIG. */
+function settleInvocation(command: Command, parsed: Invocation, io: CliIo): Invocation {
+  const json =
+    io.env.STRONGBOX_FORMAT === "json" &&
+    "json" in command.options &&
+    parsed.values.json === undefined;
+  const config = configFromEnv(command, parsed.values, io);
+  if (!json && config === undefined) return parsed;
+  return {
+    ...parsed,
+    values: {
+      ...parsed.values,
+      ...(json ? { json: true } : {}),
+      ...(config === undefined ? {} : { config }),
+    },
+  };
+}
+
+async function runCommand(
+  command: Command,
+  invocation: Invocation,
+  io: CliIo,
+  args: readonly string[],
+): Promise<number> {
+  const logFormat = args.indexOf("--log-format");
+  const stopSpinner = vaultRetrySpinner(io, {
+    jsonLog:
+      args.includes("--log-format=json") || (logFormat >= 0 && args[logFormat + 1] === "json"),
+  });
+  try {
+    return await command.run(invocation, io);
+  } finally {
+    stopSpinner();
   }
 }
 
