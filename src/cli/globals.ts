@@ -163,3 +163,16 @@ export function configFromEnv(
   }
   return named;
 }
+
+/**
+ * A command's help with the global options it takes but does not list
+ * (every command takes `--quiet` and `--debug`), so no command's text drifts.
+ */
+export function withGlobalHelp(usage: string): string {
+  const missing = GLOBAL_HELP.split(/\n(?= {2}-| {6}--)/).filter((entry) => {
+    const flag = /--[\w-]+/.exec(entry)?.[0];
+    return flag !== undefined && !usage.includes(`${flag} `) && !usage.includes(`${flag}\n`);
+  });
+  if (missing.length === 0) return usage;
+  return `${usage.trimEnd()}\n\nGlobal options (every command; also before its name):\n${missing.join("\n")}\n`;
+}

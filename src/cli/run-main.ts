@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
 import { setAuditStreamWriter } from "../api/audit.js";
 import { StrongboxError } from "../errors.js";
-import { packagePath } from "../package-root.js";
 import { didYouMean } from "../util/suggest.js";
 import { type Command, type Invocation, parseInvocation } from "./command.js";
 import { COMMANDS } from "./command-table.js";
@@ -9,8 +7,10 @@ import { EXIT_CODES, EXIT_OK, exitStatus } from "./exit-codes.js";
 import {
   assertCommandTakes,
   configFromEnv,
+  GLOBAL_HELP,
   type Lifted,
   liftGlobals,
+  withGlobalHelp,
   withGlobalOptions,
   withOutputMode,
 } from "./globals.js";
@@ -19,6 +19,7 @@ import { quietOnBrokenPipe, writeAuditRecords, writeReport } from "./io.js";
 import { debugTiming, renderError } from "./render-error.js";
 import { fromSystemError } from "./system-error.js";
 import { vaultRetrySpinner } from "./vault-spinner.js";
+import { version } from "./version.js";
 
 /**
  * Runs one CLI invocation and returns its exit status. Never calls
@@ -60,7 +61,7 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
       debug: invocation.values.debug === true,
     });
     if (invocation.values.help === true) {
-      writeReport(io, command.usage);
+      writeReport(io, withGlobalHelp(command.usage));
       return 0;
     }
     return await runCommand(command, invocation, runIo, args);
@@ -126,12 +127,22 @@ function mainHelp(): string {
   );
   return `strongbox ${version()}: typed configuration and secrets for every environment
 
-Usage: strongbox <command> [options]
+Usage: strongbox [global options] <command> [options]
 
 Commands:
 ${lines.join("\n")}
 
 Run \`strongbox <command> --help\` for a command's options.
+
+Global options (before or after the command name; after it, a command's own
+options win, and \`run\` leaves everything after its program to the program):
+  -e, --env NAME      the environment (also $STRONGBOX_ENV; aliases such as prod,
+                      stg, dev are resolved by the config's environmentAliases)
+  -c, --config PATH   the config file (also $STRONGBOX_CONFIG; --config wins)
+      --json          JSON output, for commands that have it (also STRONGBOX_FORMAT=json)
+${GLOBAL_HELP}
+  -h, --help          show help
+  -v, --version       print the version (\`strongbox version\` says more)
 
 Exit statuses and the error codes that give them (docs/errors.md explains each;
 4 is also a check, lint or scan that found problems):
@@ -162,15 +173,6 @@ function exitStatusHelp(): string {
         .join("\n");
     })
     .join("\n");
-}
-
-/** Set by the single-executable build, which has no package.json beside it. */
-declare const __STRONGBOX_VERSION__: string | undefined;
-
-function version(): string {
-  if (typeof __STRONGBOX_VERSION__ === "string") return __STRONGBOX_VERSION__;
-  const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string };
-  return pkg.version;
 }
 
 /** Runs the CLI for this process: its arguments, streams, environment and directory; sets the exit code. */
