@@ -59,6 +59,7 @@ const CORE_KEYS = [
   "environments",
   "defaultEnvironment",
   "environmentVariable",
+  "environmentAliases",
   "audit",
   "piiFields",
   "passUndeclared",
