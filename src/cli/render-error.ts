@@ -21,7 +21,7 @@ function renderPlain(io: CliIo, error: unknown, json: boolean): void {
   if (known === undefined) {
     // An unexpected error's message may quote whatever it was handling, a secret included,
     // so only its class is printed; STRONGBOX_DEBUG=1 shows the rest to someone who asks.
-    const kind = error instanceof Error ? error.name : typeof error;
+    const kind = error instanceof Error ? className(error.name) : typeof error;
     say(io, `strongbox: internal error (${kind})`);
     if (io.env.STRONGBOX_DEBUG === "1" && error instanceof Error) say(io, error.stack ?? "");
     say(
@@ -89,10 +89,30 @@ function debugDetail(io: CliIo, error: unknown): void {
   const code = error instanceof StrongboxError ? error.code : "E_INTERNAL";
   say(io, `strongbox: debug: ${code}, exit status ${exitStatus(error)}`);
   say(io, `strongbox: debug: cause chain: ${causeChain(error).join(" <- ")}`);
-  if (error instanceof Error && !(error instanceof StrongboxError)) {
-    const frames = (error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
-    if (frames.length > 0) say(io, `strongbox: debug: stack:\n${frames.join("\n")}`);
-  }
+  const frames = stackFrames(error);
+  if (frames.length > 0) say(io, `strongbox: debug: stack:\n${frames.join("\n")}`);
+}
+
+/**
+ * An unexpected error's stack without its header, which repeats the message:
+ * the frames are cut after the header as V8 writes it (`Name: message`), so a
+ * message line that looks like a frame is never taken for one. A stack that
+ * does not start with that header gives no frames.
+ */
+function stackFrames(error: unknown): string[] {
+  if (!(error instanceof Error) || error instanceof StrongboxError) return [];
+  const stack = typeof error.stack === "string" ? error.stack : "";
+  const header = error.message === "" ? error.name : `${error.name}: ${error.message}`;
+  if (!stack.startsWith(`${header}\n`)) return [];
+  return stack
+    .slice(header.length + 1)
+    .split("\n")
+    .filter((line) => /^ {4}at /.test(line));
+}
+
+/** A class name as it is printed: an identifier, else a placeholder (a name could be anything). */
+function className(name: unknown): string {
+  return typeof name === "string" && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? name : "(unnamed)";
 }
 
 /** Class names down the `cause` chain (at most 8 deep, so a cycle ends). */
@@ -106,7 +126,9 @@ export function causeChain(error: unknown): string[] {
     }
     const errno = (current as { code?: unknown }).code;
     const label =
-      current instanceof StrongboxError ? `${current.name}(${current.code})` : current.name;
+      current instanceof StrongboxError
+        ? `${className(current.name)}(${current.code})`
+        : className(current.name);
     names.push(
       typeof errno === "string" &&
         /^E[A-Z0-9_]+$/.test(errno) &&

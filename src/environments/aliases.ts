@@ -42,7 +42,6 @@ export function canonicalEnvironment(config: Aliased | undefined, name: string):
 
 /** Every alias name in force for `config`: for did-you-mean and completion. */
 export function aliasNames(config: Aliased | undefined): string[] {
-  const declared = config?.environments ?? BUILTIN_ENVIRONMENTS;
   return [
     ...new Set([
       ...Object.keys(config?.environmentAliases ?? {}),
