@@ -273,3 +273,40 @@ describe("next steps after init, init --from and import (item 9)", () => {
     assert.match(steps, /strongbox run --env staging -- COMMAND /);
   });
 });
+
+describe("environment aliases reach the environment's own store", () => {
+  it("set with -e prod writes production's store, never the root's", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    const init = await runCli(["init", "--env", "production"], { cwd: dir });
+    assert.equal(init.code, 0, init.stderr);
+    const namings: Array<[string[], Record<string, string>]> = [
+      [["-e", "prod"], {}],
+      [["--env=prd"], {}],
+      [[], { STRONGBOX_ENV: "prod" }],
+    ];
+    for (const [index, [flags, env]] of namings.entries()) {
+      const name = `TOKEN_${index}`;
+      const set = await runCli([...flags, "set", name], { cwd: dir, env, input: "v-123456789\n" });
+      assert.equal(set.code, 0, set.stderr);
+      const own = await runCli(["get", name, "--env", "production"], { cwd: dir });
+      assert.equal(own.code, 0, `${flags.join(" ")} ${JSON.stringify(env)}: ${own.stderr}`);
+      assert.equal(own.stdout, "v-123456789");
+      const root = await runCli(["get", name], { cwd: dir });
+      assert.notEqual(root.code, 0, "the root store must not hold it");
+    }
+  });
+
+  it("check and run take the alias from --env, STRONGBOX_ENV and before the command name", async () => {
+    const dir = tempProject({ "strongbox.config.yaml": CONFIG });
+    for (const [argv, env] of [
+      [["--env", "stg", "run", "--", "printenv", "STRONGBOX_ENV"], {}],
+      [["run", "-e", "stg", "--", "printenv", "STRONGBOX_ENV"], {}],
+      [["run", "--", "printenv", "STRONGBOX_ENV"], { STRONGBOX_ENV: "stg" }],
+    ] as Array<[string[], Record<string, string>]>) {
+      const out = await runCli(argv, { cwd: dir, env });
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(out.stdout, "staging\n", argv.join(" "));
+    }
+  });
+});
