@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 
 const CONFIG = `environments:
@@ -307,6 +308,45 @@ describe("environment aliases reach the environment's own store", () => {
       const out = await runCli(argv, { cwd: dir, env });
       assert.equal(out.code, 0, out.stderr);
       assert.equal(out.stdout, "staging\n", argv.join(" "));
+    }
+  });
+});
+
+describe("environment aliases name Vault's paths and policies as the full name does", () => {
+  it("vault setup and vault doctor with --env prod work on production", async () => {
+    const bao = await startBao();
+    try {
+      const dir = tempProject({
+        "strongbox.config.yaml": `project: shop
+vault: { allowInsecure: true }
+environments:
+  local: {}
+  production: {}
+variables:
+  DB: { secret: true, ref: { production: "vault://secret/{project}/{env}/app#DB" } }
+`,
+      });
+      const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken };
+      const policy = async (name: string) => {
+        const out = await runCli(["vault", "setup", "--env", name, "--print-policy"], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(out.code, 0, out.stderr);
+        return out.stdout;
+      };
+      const full = await policy("production");
+      assert.match(full, /secret\/data\/shop\/production\/app/);
+      for (const alias of ["prod", "prd"]) assert.equal(await policy(alias), full, alias);
+      const doctor = await runCli(["vault", "doctor", "-e", "prod", "--json"], { cwd: dir, env });
+      const report = JSON.parse(doctor.stdout);
+      assert.deepEqual(
+        report.environments.map((e: { environment: string }) => e.environment),
+        ["production"],
+        doctor.stdout,
+      );
+    } finally {
+      await bao.stop();
     }
   });
 });
