@@ -350,3 +350,30 @@ variables:
     }
   });
 });
+
+describe("environment aliases in the audit filter", () => {
+  it("audit --env stg finds staging's records, as --env staging does", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": `environments:
+  local: {}
+  staging: { secrets: { from: [store] } }
+variables:
+  TOKEN: { secret: true, ref: store://TOKEN }
+`,
+    });
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+    const set = await runCli(["set", "TOKEN"], { cwd: dir, input: "tok-1234567890\n" });
+    assert.equal(set.code, 0, set.stderr);
+    const read = await runCli(["-e", "staging", "run", "--", "true"], { cwd: dir });
+    assert.equal(read.code, 0, read.stderr);
+    const events = async (name: string) => {
+      const out = await runCli(["audit", "--env", name, "--format", "json"], { cwd: dir });
+      assert.equal(out.code, 0, out.stderr);
+      return JSON.parse(out.stdout).events as unknown[];
+    };
+    const full = await events("staging");
+    assert.ok(full.length > 0, "staging's read is recorded");
+    assert.deepEqual(await events("stg"), full);
+    assert.deepEqual(await events("stage"), full);
+  });
+});
