@@ -113,13 +113,14 @@ export function writeLogLine(io: CliIo, line: string | Record<string, unknown>):
  * where the locale is not UTF-8. Strongbox's own messages never go to stdout.
  */
 export function say(io: CliIo, text: string): void {
-  // The one place --quiet is held: every notice leaves here. A warning stays (by its
-  // `strongbox: warning:` prefix, the house spelling), as do errors (see {@link sayAlways}).
+  // The one place --quiet is held: every notice leaves here. A warning or error line stays
+  // (by its `strongbox: warning:`/`error:` prefix, the house spelling), as does what goes
+  // through {@link sayAlways} (rendered errors, findings).
   if (io.quiet === true && !WARNING.test(text)) return;
   sayAlways(io, text);
 }
 
-const WARNING = /^strongbox: warning:/;
+const WARNING = /^strongbox: (warning|error):/;
 
 /** {@link say} for what `--quiet` keeps: errors, warnings and what a user was asked for. */
 export function sayAlways(io: CliIo, text: string): void {

@@ -52,6 +52,11 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
   const args = [...before, ...rest];
   // STRONGBOX_FORMAT=json asks every command that has --json for it.
   const json = args.includes("--json") || io.env.STRONGBOX_FORMAT === "json";
+  // Until the command's own parse settles them, the flags given before its name count.
+  runIo = withOutputMode(io, {
+    quiet: before.includes("--quiet"),
+    debug: before.includes("--debug"),
+  });
   try {
     const command = withGlobalOptions(await loadCommand(name));
     assertCommandTakes(command, before);

@@ -209,6 +209,21 @@ describe("--quiet: data unchanged, only warnings and errors on stderr", () => {
     assert.match(warned.stderr, /strongbox: warning: EXTRA \(\.env line 1\) is not in the schema/);
   });
 
+  it("a command's findings are its result: lint's and doctor's stay under --quiet", async () => {
+    const dir = tempProject({
+      "strongbox.config.yaml": "variables:\n  NEXT_PUBLIC_API_SECRET: { secret: true }\n",
+    });
+    const plain = await runCli(["lint"], { cwd: dir });
+    assert.equal(plain.code, 4, plain.stderr);
+    const quiet = await runCli(["-q", "lint"], { cwd: dir });
+    assert.equal(quiet.code, 4);
+    assert.equal(quiet.stderr, plain.stderr);
+    assert.match(quiet.stderr, /✗ .*\(public-name-secret\)/);
+    const doctor = await runCli(["doctor", "--quiet"], { cwd: tempProject() });
+    assert.match(doctor.stderr, /config/);
+    assert.doesNotMatch(doctor.stderr, /^✓/m);
+  });
+
   it("--debug adds the code, cause chain and timing to an error", async () => {
     const dir = await storeProject();
     const out = await runCli(["--debug", "check", "-e", "nope"], { cwd: dir });

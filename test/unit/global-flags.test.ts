@@ -198,6 +198,18 @@ describe("--debug adds class names and codes, never a message or value", () => {
     assert.doesNotMatch(out.stderr, /boom/);
   });
 
+  it("--debug before the command name counts for an error found before the command runs", async () => {
+    for (const argv of [
+      ["--debug", "nosuchcommand"],
+      ["--debug", "check", "--nosuchoption"],
+      ["--debug", "-e", "x", "keygen"],
+    ]) {
+      const out = await run(argv);
+      assert.equal(out.code, 2, argv.join(" "));
+      assert.match(out.stderr, /strongbox: debug: E_USAGE, exit status 2/, argv.join(" "));
+    }
+  });
+
   it("without --debug, none of it", () => {
     const out = { stdout: "", stderr: "" };
     renderError(captureIo(out), planted()[1], false);
