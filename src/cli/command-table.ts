@@ -153,6 +153,10 @@ export const COMMANDS: Readonly<
     summary: "check the local side: config, key files, store, .gitignore, cache, audit, Vault",
     load: async () => (await import("./commands/doctor.js")).doctorCommand,
   },
+  version: {
+    summary: "print the version, Node.js version, platform and kind of install",
+    load: async () => (await import("./commands/version.js")).versionCommand,
+  },
   completion: {
     summary: "print a shell completion script (bash, zsh or fish)",
     load: async () => (await import("./commands/completion.js")).completionCommand,

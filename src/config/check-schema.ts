@@ -60,6 +60,7 @@ const CORE_KEYS = [
   "environments",
   "defaultEnvironment",
   "environmentVariable",
+  "environmentAliases",
   "audit",
   "piiFields",
   "passUndeclared",

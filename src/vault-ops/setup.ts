@@ -1,3 +1,4 @@
+import { canonicalEnvironment } from "../environments/aliases.js";
 import { StrongboxError } from "../errors.js";
 import { identityName, identityPartProblem } from "../schema/identity-name.js";
 import type { ConfigSpec } from "../schema/types.js";
@@ -76,7 +77,8 @@ export async function planSetup(
 ): Promise<SetupPlan> {
   const project = config.project ?? "app";
   const grants: Grant[] = [];
-  for (const environment of environments) {
+  // `--env prod` plans production's policies and paths, under production's name.
+  for (const environment of environments.map((name) => canonicalEnvironment(config, name))) {
     const needs = vaultNeeds(config, environment);
     // Only names that become identities are held to the rule (as `check` holds them).
     if (needs.length > 0) {

@@ -2,7 +2,7 @@ import { lintProject } from "../../api/check.js";
 import { openProject } from "../../index.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { say, writeJson } from "../io.js";
+import { say, sayAlways, writeJson } from "../io.js";
 
 /** `strongbox lint`: the DO/DON'T list of secrets hygiene as checks. */
 export const lintCommand: Command = {
@@ -35,9 +35,10 @@ Options:
     if (invocation.values.json === true) writeJson(io, { ok: findings.length === 0, findings });
     else if (findings.length === 0) say(io, "strongbox: ok: no findings");
     else {
-      say(io, `strongbox: ${findings.length} finding${findings.length === 1 ? "" : "s"}`);
+      // Findings are lint's result, kept under --quiet; only the "ok" line is a notice.
+      sayAlways(io, `strongbox: ${findings.length} finding${findings.length === 1 ? "" : "s"}`);
       for (const finding of findings)
-        say(io, `  ✗ ${finding.message} (${finding.rule})\n      hint: ${finding.hint}`);
+        sayAlways(io, `  ✗ ${finding.message} (${finding.rule})\n      hint: ${finding.hint}`);
     }
     return verdict(findings.length === 0);
   },
