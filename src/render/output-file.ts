@@ -1,4 +1,4 @@
-import { lstatSync } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { statOrUndefined, untrustedReason } from "../security/trusted-path.js";
@@ -56,7 +56,8 @@ export function outputMode(text: string | number | undefined, where: string): nu
 
 /**
  * Refuses a destination an attacker could redirect or read: outside the
- * confining root, a symlink at the destination (unless allowed), any
+ * confining root, a symlink at the destination (unless allowed), anything
+ * there that is not a regular file (a directory, a FIFO, a device), any
  * symlinked directory between the root (or the working directory) and it,
  * and any ancestor that others can write to without the sticky bit (they
  * could swap a directory for a link between our check and our write).
@@ -72,6 +73,14 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
       {
         hint: "remove the link and write to the real path",
       },
+    );
+  // Replacing a directory, a FIFO, a socket or a device is never what writing a secret
+  // file means (a FIFO would hand the secrets to whoever reads it).
+  if (link !== undefined && !link.isSymbolicLink() && !link.isFile())
+    throw new StrongboxError(
+      "E_UNSAFE_PATH",
+      `${path} is ${kindOf(link)}, not a regular file; refusing to write secrets there`,
+      { hint: "name a file path (an existing regular file is replaced)" },
     );
   // Below the base, every directory must be a real one; a named output directory too.
   if (!inside.startsWith("..") && !isAbsolute(inside)) {
@@ -136,6 +145,13 @@ function checkAncestorsTrusted(path: string, target: string): void {
     `${path}: ${problem.message}; refusing to write secrets there`,
     { hint: problem.hint },
   );
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  return "a device";
 }
 
 function format(mode: number): string {
