@@ -54,12 +54,12 @@ export function auditedChange<T>(
   event: StoreEvent | readonly StoreEvent[],
   apply: (writer: StoreWriter) => T,
 ): T {
-  const events: readonly StoreEvent[] = Array.isArray(event) ? event : [event as StoreEvent];
-  auditStoreEvent(options, events);
+  auditStoreEvent(options, event);
   try {
     return apply(writerFor(options.dir));
   } catch (error) {
     try {
+      const events: readonly StoreEvent[] = Array.isArray(event) ? event : [event as StoreEvent];
       auditStoreEvent(
         options,
         events.map((one) => ({ ...one, outcome: "error" as const })),
