@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { StrongboxError } from "../errors.js";
 import { withoutCredentials } from "../security/credentials.js";
 
@@ -27,7 +28,7 @@ export interface RunningEditor {
 
 /**
  * Starts the editor on `file` as git does (`sh -c '$EDITOR "$@"' $EDITOR
- * FILE`): the variable is shell text, so `code --wait` or a quoted path with
+ * FILE`, with `exec` when the text is one command): the variable is shell text, so `code --wait` or a quoted path with
  * spaces works, and the file name is passed as an argument, never spliced
  * into the text. The editor keeps the terminal and gets the caller's
  * environment without Strongbox's credentials (VAULT_TOKEN, the store's
@@ -36,7 +37,10 @@ export interface RunningEditor {
  */
 export function startEditor(file: string, options: { env: Env; cwd: string }): RunningEditor {
   const editor = editorOf(options.env);
-  const child = spawn("/bin/sh", ["-c", `${editor} "$@"`, editor, file], {
+  // `exec` makes the editor the child itself, so a signal passed on reaches it and its own
+  // exit is what is seen; shell text with operators (`a || b`) runs as it is, as git runs it.
+  const text = /[;&|\n()`]/.test(editor) ? `${editor} "$@"` : `exec ${editor} "$@"`;
+  const child = spawn("/bin/sh", ["-c", text, editor, file], {
     cwd: options.cwd,
     env: withoutCredentials(options.env),
     stdio: "inherit",
@@ -49,7 +53,7 @@ export function startEditor(file: string, options: { env: Env; cwd: string }): R
         }),
       ),
     );
-    child.once("exit", (code, signal) => resolve({ code, signal }));
+    child.once("exit", (code, signal) => resolve(signalled(code, signal)));
   });
   return {
     done,
@@ -57,4 +61,11 @@ export function startEditor(file: string, options: { env: Env; cwd: string }): R
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
+}
+
+/** A shell's status 128+N for an editor a signal ended (no `exec`) is that signal. */
+function signalled(code: number | null, signal: NodeJS.Signals | null): EditorExit {
+  if (signal !== null || code === null || code <= 128) return { code, signal };
+  const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0];
+  return name === undefined ? { code, signal } : { code: null, signal: name as NodeJS.Signals };
 }
