@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { type CliResult, cleanEnv, cliCommand, runCli, tempProject } from "../helpers/cli.js";
+import { onTerminal } from "../helpers/pty.js";
 
 const CANARY = "edit-canary-9b2e";
 
@@ -192,6 +193,25 @@ describe("edit NAME with a scripted $EDITOR (issue 27.6)", () => {
     assert.equal((await value(dir, "TOKEN")).stdout, "");
     assert.deepEqual(leftovers(stateScratch(dir)), []);
   });
+
+  for (const [answer, stored] of [
+    ["y", true],
+    ["n", false],
+  ] as const)
+    it(`an empty result at a terminal is stored only when confirmed (answer ${answer})`, async () => {
+      const dir = await project();
+      const { command, prefix } = cliCommand();
+      const result = await onTerminal([command, ...prefix, "edit", "TOKEN"], {
+        cwd: dir,
+        env: envFor(dir, "write:"),
+        after: "store it? [y/N]",
+        keys: `${answer}\r`,
+      });
+      assert.equal(result.code, stored ? 0 : 2, result.output);
+      assert.ok(!result.output.includes(CANARY), result.output);
+      assert.deepEqual(leftovers(stateScratch(dir)), []);
+      assert.equal((await value(dir, "TOKEN")).stdout, stored ? "" : `old-${CANARY}`);
+    });
 
   it("a value the schema refuses is not stored, and the file is removed", async () => {
     const dir = await project();
