@@ -260,17 +260,18 @@ describe("edit NAME with a scripted $EDITOR (issue 27.6)", () => {
     assert.equal((await value(dir, "TOKEN")).stdout, `old-${CANARY}`);
   });
 
-  it("SIGTERM to strongbox is passed on to the editor: nothing stored, nothing left", async () => {
-    const dir = await project();
-    const { child, exited } = startEdit(dir, "wait");
-    await editorReady(dir);
-    child.kill("SIGTERM");
-    const { code, stderr } = await exited;
-    assert.equal(code, 130, stderr);
-    assert.match(stderr, /SIGTERM received while editing TOKEN/);
-    assert.deepEqual(leftovers(stateScratch(dir)), []);
-    assert.equal((await value(dir, "TOKEN")).stdout, `old-${CANARY}`);
-  });
+  for (const signal of ["SIGTERM", "SIGHUP"] as const)
+    it(`${signal} to strongbox is passed on to the editor: nothing stored, nothing left`, async () => {
+      const dir = await project();
+      const { child, exited } = startEdit(dir, "wait");
+      await editorReady(dir);
+      child.kill(signal);
+      const { code, stderr } = await exited;
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, new RegExp(`${signal} received while editing TOKEN`));
+      assert.deepEqual(leftovers(stateScratch(dir)), []);
+      assert.equal((await value(dir, "TOKEN")).stdout, `old-${CANARY}`);
+    });
 
   it("SIGINT to strongbox alone is the editor's to act on (as git does): the edit goes on", async () => {
     const dir = await project();
