@@ -1,4 +1,12 @@
-import { lstatSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  type Stats,
+  writeSync,
+} from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { statOrUndefined, untrustedReason } from "../security/trusted-path.js";
@@ -98,6 +106,52 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
         );
   }
   checkAncestorsTrusted(path, target);
+}
+
+/**
+ * Appends `text` to a file that must stay one (a CI runner's `$GITHUB_ENV`,
+ * which is appended to, never replaced): created 0600 when absent; refused
+ * (`E_UNSAFE_PATH`, nothing written) when `path` is a symlink, as it is
+ * opened (O_NOFOLLOW, no window between a check and the write), or anything
+ * but a regular file (a FIFO is not waited on: O_NONBLOCK).
+ */
+export function appendToRegularFile(path: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(
+      path,
+      constants.O_WRONLY |
+        constants.O_APPEND |
+        constants.O_CREAT |
+        constants.O_NOFOLLOW |
+        constants.O_NONBLOCK,
+      0o600,
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const link = code === "ELOOP" || lstatOrUndefined(path)?.isSymbolicLink() === true;
+    throw new StrongboxError(
+      code === "EISDIR" || code === "ENXIO" || link ? "E_UNSAFE_PATH" : "E_IO",
+      link
+        ? `${path} is a symlink; refusing to write through it`
+        : code === "ENXIO"
+          ? `${path} is a named pipe or a device, not a regular file; refusing to write secrets there`
+          : `cannot append to ${path}: ${code ?? "error"}`,
+      { hint: "name a regular file" },
+    );
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile())
+      throw new StrongboxError(
+        "E_UNSAFE_PATH",
+        `${path} is ${kindOf(stats)}, not a regular file; refusing to write secrets there`,
+        { hint: "name a regular file" },
+      );
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -34,10 +34,10 @@ const project = (oneLine = false) =>
     "strongbox.config.yaml": CONFIG,
     ".env": `TOKEN=${CANARY}\nMULTI="line1${oneLine ? " " : "\\n"}line2"\n`,
   });
-/** The entries of `dir` but the config cache the CLI makes there. */
+/** The entries of `dir` but what the CLI keeps in its HOME there (config cache, audit log and key). */
 const entries = (dir: string) =>
   readdirSync(dir)
-    .filter((name) => name !== ".cache")
+    .filter((name) => ![".cache", ".config", ".local"].includes(name))
     .sort();
 
 /** Every spelling of `out.env` in `dir` a user might type. */
@@ -153,6 +153,26 @@ describe("export -o FILE (issue 27.6)", () => {
     assert.deepEqual(readdirSync(join(dir, "elsewhere")), []);
     assert.deepEqual(readdirSync(join(dir, "open")), []);
   });
+
+  // The neighbour of -o: --format github appends to $GITHUB_ENV, which must stay a regular file.
+  for (const [what, plant] of Object.entries(PLANTED))
+    it(`--format github refuses ${what} at $GITHUB_ENV and prints nothing`, async () => {
+      const dir = project();
+      plant(dir, join(dir, "github_env"));
+      const before = entries(dir);
+      const victim = existsSync(join(dir, "victim")) ? readFileSync(join(dir, "victim")) : null;
+      const result = await runCli(["export", "--format", "github"], {
+        cwd: dir,
+        env: { GITHUB_ENV: join(dir, "github_env") },
+      });
+      assert.equal(result.code, 6, result.stderr);
+      assert.match(result.stderr, /E_UNSAFE_PATH/);
+      assert.equal(result.stdout, "", "no masks (they hold the values) before the refusal");
+      assert.deepEqual(entries(dir), before);
+      if (victim !== null) assert.deepEqual(readFileSync(join(dir, "victim")), victim);
+      if (existsSync(join(dir, "victim-dir")))
+        assert.deepEqual(readdirSync(join(dir, "victim-dir")), []);
+    });
 
   it("-o with --format github and an empty -o are usage errors", async () => {
     const dir = project();

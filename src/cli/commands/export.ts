@@ -1,6 +1,7 @@
-import { appendFileSync, fstatSync, statSync } from "node:fs";
+import { fstatSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import {
+  appendToRegularFile,
   checkOutputPath,
   FORMAT_RECORDS,
   FORMATS,
@@ -122,8 +123,10 @@ ${formatOptionHelp()}      --only-secrets  only variables marked secret
           .map((entry) => entry.envName),
       );
       const target = githubEnvFile(invocation, io);
+      // The file first: a refused one (a symlink, a FIFO) stops before anything is printed.
+      // The runner reads it only when the step ends, after the masks.
+      appendToRegularFile(target, formatPairs(pairs, "github"));
       writeData(io, githubMasks(pairs, secrets));
-      appendFileSync(target, formatPairs(pairs, "github"), { mode: 0o600 });
       return EXIT_OK;
     }
     const text = formatPairs(pairs, format, {
