@@ -40,6 +40,10 @@ export const COMMANDS: Readonly<
     summary: "store a secret (value from stdin, a hidden prompt, or a file)",
     load: async () => (await import("./commands/set.js")).setCommand,
   },
+  edit: {
+    summary: "change a secret in $EDITOR (a 0600 file in a private directory, removed after)",
+    load: async () => (await import("./commands/edit.js")).editCommand,
+  },
   get: {
     summary: "print a secret's value (latest, or --version N)",
     load: async () => (await import("./commands/get.js")).getCommand,
