@@ -158,3 +158,16 @@ export const COMMANDS: Readonly<
     load: async () => (await import("./commands/completion.js")).completionCommand,
   },
 };
+
+/**
+ * `__complete`, which the completion scripts call on Tab: in the table, so
+ * `strongbox __complete` runs it, but not enumerable, so help, completion and
+ * did-you-mean (which list the table's entries) never show it.
+ */
+Object.defineProperty(COMMANDS, "__complete", {
+  enumerable: false,
+  value: {
+    summary: "complete a command line (called by the completion scripts)",
+    load: async () => (await import("./commands/complete.js")).completeCommand,
+  },
+});
