@@ -153,8 +153,12 @@ export const COMMANDS: Readonly<
     summary: "check the local side: config, key files, store, .gitignore, cache, audit, Vault",
     load: async () => (await import("./commands/doctor.js")).doctorCommand,
   },
+  hook: {
+    summary: "install a git pre-commit hook that refuses commits adding secrets (and run it)",
+    load: async () => (await import("./commands/hook.js")).hookCommand,
+  },
   completion: {
-    summary: "print a shell completion script (bash, zsh or fish)",
+    summary: "print or install a shell completion script (bash, zsh, fish or PowerShell)",
     load: async () => (await import("./commands/completion.js")).completionCommand,
   },
 };

@@ -109,6 +109,7 @@ const COMMAND_VARIANTS: Record<string, readonly Variant[] | { readonly untouched
   "generate-secret": [{ argv: ["generate-secret", "bytes:16"] }],
   keygen: { untouched: "makes the user's own age identity in ~/.config, not a store file" },
   completion: [{ argv: ["completion", "bash"] }],
+  hook: { untouched: "installs a git hook and reads the index; it has no store writer" },
   scan: [{ argv: ["scan", "plain.env"] }],
   smoke: [{ argv: ["smoke"] }],
   ui: { untouched: "a read-only dashboard: it opens the store only to list it" },
