@@ -1,5 +1,13 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  unlinkSync,
+} from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { toolSpawnSync } from "../exec/tool-process.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -98,10 +106,15 @@ export function installHook(options: {
     renameSync(path, chainedPath);
     chained = chainedPath;
   }
-  const config =
+  // A config at the top is found there by the hook; one below (a monorepo's app) is named.
+  const found =
     options.configPath === undefined
       ? undefined
-      : relative(top, resolve(options.cwd, options.configPath));
+      : realpathSync(resolve(options.cwd, options.configPath));
+  const config =
+    found === undefined || dirname(found) === realpathSync(top)
+      ? undefined
+      : relative(realpathSync(top), found);
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(path, Buffer.from(hookScript(config)), 0o755);
   return chained === undefined ? { path } : { path, chained };

@@ -180,7 +180,7 @@ describe("strongbox hook (a real git commit)", () => {
     assert.match(readFileSync(mine, "utf8"), /my-own-hook-ran/, "the chained hook is back");
   });
 
-  it("a project in a subdirectory: the hook names its config; lint finds what git would commit anywhere", async () => {
+  it("a project in a subdirectory: the hook names its config (none at the top); lint finds what git would commit anywhere", async () => {
     const { dir, env } = repo();
     write(dir, {
       "apps/api/strongbox.config.yaml": CONFIG,
