@@ -85,6 +85,20 @@ export async function complete(
   const context = lineContext(command, before.slice(1));
   if (context.pendingOption !== undefined)
     return optionValue(name, context.pendingOption, word, context, io);
+  const joined = /^--([\w-]+)=(.*)$/s.exec(word);
+  if (
+    joined !== null &&
+    !context.afterDashes &&
+    command.options[joined[1] as string]?.type === "string"
+  ) {
+    // `--env=st`: the value's candidates, each spelled with its option.
+    const value = await optionValue(name, joined[1] as string, joined[2] as string, context, io);
+    const prefix = `--${joined[1]}=`;
+    return {
+      ...value,
+      candidates: value.candidates.map((c) => ({ value: `${prefix}${c.value}` })),
+    };
+  }
   if (word.startsWith("-") && !context.afterDashes) return optionNames(command, word);
   const kinds = POSITIONALS[name];
   if (kinds === undefined) return { candidates: [], files: true };

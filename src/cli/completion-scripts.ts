@@ -20,14 +20,30 @@ export function isShell(name: string): name is Shell {
 
 const BASH = `${SCRIPT_MARK} for bash: eval "$(strongbox completion bash)", or strongbox completion install
 _strongbox() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" line files="" out
-  out="$("\${COMP_WORDS[0]}" __complete "$((COMP_CWORD - 1))" "\${COMP_WORDS[@]:1:COMP_CWORD-1}" "$cur" </dev/null 2>/dev/null)" || return 0
+  local i line files="" out joined="" strip="" cur
+  local -a words=()
+  # bash splits --env=prod at "=" (COMP_WORDBREAKS): put such words back together.
+  for ((i = 0; i <= COMP_CWORD; i++)); do
+    if [ "\${COMP_WORDS[i]}" = "=" ] && [ \${#words[@]} -gt 1 ]; then
+      words[\${#words[@]}-1]+="="
+      joined=1
+    elif [ -n "$joined" ]; then
+      words[\${#words[@]}-1]+="\${COMP_WORDS[i]}"
+      joined=""
+    else
+      words+=("\${COMP_WORDS[i]}")
+    fi
+  done
+  cur="\${words[\${#words[@]}-1]}"
+  # What readline replaces is the part after "=": candidates lose the option in front.
+  case "$cur" in --*=*) [[ "$COMP_WORDBREAKS" == *=* ]] && strip="\${cur%%=*}=" ;; esac
+  out="$("\${words[0]}" __complete "$((\${#words[@]} - 2))" "\${words[@]:1}" </dev/null 2>/dev/null)" || return 0
   COMPREPLY=()
   while IFS= read -r line; do
     case "$line" in
       :files) files=1 ;;
       :*) ;;
-      *) COMPREPLY+=("\${line%%$'\\t'*}") ;;
+      *) line="\${line%%$'\\t'*}"; COMPREPLY+=("\${line#"$strip"}") ;;
     esac
   done <<<"$out"
   if [ \${#COMPREPLY[@]} -eq 0 ] && [ -n "$files" ]; then

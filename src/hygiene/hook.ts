@@ -7,7 +7,7 @@ import {
   renameSync,
   unlinkSync,
 } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { toolSpawnSync } from "../exec/tool-process.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -48,7 +48,7 @@ exit 0
 }
 
 /** The hooks directory git runs (`core.hooksPath` when set) and the work tree's top. */
-export function hooksDir(cwd: string, env: Env): { dir: string; top: string } {
+export function hooksDir(cwd: string, env: Env): { dir: string; top: string; common: string } {
   const run = (args: string[]) => {
     const result = toolSpawnSync("git", args, { cwd, env, encoding: "utf8" });
     if (result.error !== undefined || result.status !== 0)
@@ -58,7 +58,11 @@ export function hooksDir(cwd: string, env: Env): { dir: string; top: string } {
     return String(result.stdout).trim();
   };
   const top = run(["rev-parse", "--show-toplevel"]);
-  return { dir: resolve(cwd, run(["rev-parse", "--git-path", "hooks"])), top };
+  return {
+    dir: resolve(cwd, run(["rev-parse", "--git-path", "hooks"])),
+    top,
+    common: resolve(cwd, run(["rev-parse", "--git-common-dir"])),
+  };
 }
 
 function isOurs(path: string): boolean {
@@ -81,8 +85,8 @@ export function installHook(options: {
   readonly env: Env;
   readonly configPath?: string | undefined;
   readonly chain?: boolean;
-}): { path: string; chained?: string } {
-  const { dir, top } = hooksDir(options.cwd, options.env);
+}): { path: string; chained?: string; shared: boolean } {
+  const { dir, top, common } = hooksDir(options.cwd, options.env);
   const path = join(dir, "pre-commit");
   const chainedPath = join(dir, CHAINED);
   let chained: string | undefined;
@@ -117,7 +121,14 @@ export function installHook(options: {
       : relative(realpathSync(top), found);
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(path, Buffer.from(hookScript(config)), 0o755);
-  return chained === undefined ? { path } : { path, chained };
+  // core.hooksPath outside the work tree (a global hooks directory) serves other repositories too.
+  const shared = !within(dir, top) && !within(dir, common);
+  return chained === undefined ? { path, shared } : { path, chained, shared };
+}
+
+function within(dir: string, parent: string): boolean {
+  const path = relative(realpathSync(parent), realpathSync(dir));
+  return !path.startsWith("..") && !isAbsolute(path);
 }
 
 /** Removes Strongbox's hook and puts a chained hook back in its place. False when there was none. */

@@ -127,6 +127,8 @@ describe("strongbox __complete (the protocol every script calls)", () => {
       );
     assert.deepEqual((await protocol(dir, ["export", "--format", ""])).values, [...FORMATS]);
     assert.deepEqual((await protocol(dir, ["export", "--format", "sh"])).values, ["shell"]);
+    assert.deepEqual((await protocol(dir, ["export", "--format=sh"])).values, ["--format=shell"]);
+    assert.deepEqual((await protocol(dir, ["check", "--env=q"])).values, ["--env=qa"]);
     // Paths are the shell's to complete.
     assert.equal((await protocol(dir, ["check", "--config", ""])).directive, ":files");
     assert.equal((await protocol(dir, ["scan", ""])).directive, ":files");
@@ -252,6 +254,9 @@ _strongbox; printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.deepEqual(complete(["strongbox", "check", "--en"]), ["--env"]);
     assert.deepEqual(complete(["strongbox", "check", "--env", ""]), ["local", "staging"]);
     assert.deepEqual(complete(["strongbox", "export", "--format", "ku"]), ["kubernetes"]);
+    // bash splits `--env=st` at "=": the script joins it, and offers what follows the "=".
+    assert.deepEqual(complete(["strongbox", "check", "--env", "=", "st"]), ["staging"]);
+    assert.deepEqual(complete(["strongbox", "check", "--env", "="]), ["local", "staging"]);
     assert.deepEqual(complete(["strongbox", "get", ""]), [
       "api/key",
       "db/password",
@@ -319,6 +324,7 @@ _strongbox`;
     assert.deepEqual(complete("strongbox get "), ["api/key", "db/password", "only/in-store"]);
     assert.deepEqual(complete("strongbox export --format do"), ["docker", "dotenv"]);
     assert.deepEqual(complete("strongbox diff staging "), ["local", "staging"]);
+    assert.deepEqual(complete("strongbox check --env=st"), ["--env=staging"]);
   });
 
   it("PowerShell: the script registers a native completer that calls __complete (text; no pwsh here)", async () => {

@@ -178,6 +178,14 @@ describe("strongbox hook (a real git commit)", () => {
     const removed = await runCli(["hook", "uninstall"], { cwd: dir, env });
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(readFileSync(mine, "utf8"), /my-own-hook-ran/, "the chained hook is back");
+    assert.doesNotMatch(chained.stderr, /outside this repository/);
+    // A hooks directory outside the repository (a global core.hooksPath) serves others too: said.
+    const global = tempProject();
+    git(dir, env, "config", "core.hooksPath", global);
+    const shared = await install(dir, env);
+    assert.equal(shared.code, 0, shared.stderr);
+    assert.match(shared.stderr, /outside this repository: the hook runs for every repository/);
+    assert.ok(existsSync(join(global, "pre-commit")));
   });
 
   it("a project in a subdirectory: the hook names its config (none at the top); lint finds what git would commit anywhere", async () => {

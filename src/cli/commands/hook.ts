@@ -76,6 +76,11 @@ ${RESOLVE_HELP}
         io,
         `strongbox: the hook that was there is kept as ${done.chained} and runs after the check`,
       );
+    if (done.shared)
+      say(
+        io,
+        "strongbox: note: git's hooks directory (core.hooksPath) is outside this repository: the hook runs for every repository that uses it",
+      );
     say(
       io,
       "strongbox: next: commit as usual; a commit that adds a secret is refused with file and line",
