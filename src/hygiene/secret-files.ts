@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { scriptOutputs } from "./script-outputs.js";
 
 /** The kinds of file Strongbox itself fills with secrets or with Vault's layout. */
 export type SecretFileRule =
@@ -54,18 +55,24 @@ export function secretFileKind(
   if (rendered.has(file) || (!file.endsWith(PROVENANCE) && exists(`${file}${PROVENANCE}`)))
     return {
       rule: "rendered-file-not-ignored",
-      holds: "rendered with secret values by the agent",
+      holds:
+        "rendered with secret values (agent.yaml, a package.json script or an agent provenance record)",
       hint: `add ${file} to .gitignore: a rendered file holds the values themselves`,
     };
   return undefined;
 }
 
 /**
- * The destinations the project's agent.yaml (or agent.yml) names inside
- * `baseDir`, relative to it, before the first render too; a broken file is
- * the agent's to report.
+ * The rendered files a project declares, relative to `baseDir`, before the
+ * first render too: agent.yaml's destinations and the outputs its
+ * package.json scripts give `strongbox render` and `strongbox export`.
  */
 export function declaredRenderedFiles(baseDir: string): string[] {
+  return [...new Set([...agentDestinations(baseDir), ...scriptOutputs(baseDir)])];
+}
+
+/** The destinations agent.yaml (or agent.yml) names inside `baseDir`; a broken file is the agent's to report. */
+function agentDestinations(baseDir: string): string[] {
   const path = ["agent.yaml", "agent.yml"].map((name) => join(baseDir, name)).find(existsSync);
   if (path === undefined) return [];
   let templates: unknown;

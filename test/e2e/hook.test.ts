@@ -66,6 +66,21 @@ const ENCODED: Record<string, string> = {
   "json.json": `${JSON.stringify({ k: SECRET })}\n`,
 };
 
+/** Every spelling of an output a package.json script gives render or export, by the file it writes. */
+const SCRIPTED: Record<string, string> = {
+  "out/a.env": "strongbox render -i a.ctmpl -o out/a.env",
+  "out/b.env": "npx strongbox render --output=out/b.env -i b.ctmpl",
+  "out/c.env": "strongbox render -t x.ctmpl:out/c.env:'kill -HUP 1' && echo done",
+  "out/d.env": "./node_modules/.bin/strongbox render --template=y.ctmpl:out/d.env",
+  "out/e.sh": "strongbox export --format shell > out/e.sh",
+  "out/f.env": "strongbox export -o out/f.env",
+  "out/g.json": 'strongbox export --format json --output "out/g.json"',
+};
+const SCRIPTS = {
+  ...Object.fromEntries(Object.values(SCRIPTED).map((line, i) => [`s${i}`, line])),
+  other: "echo hi > out/not-rendered.txt",
+};
+
 describe("strongbox hook (a real git commit)", () => {
   it("refuses a commit whose staged files hold a secret's value, in every encoded form, by file and line", async () => {
     const { dir, env } = repo();
@@ -123,6 +138,9 @@ describe("strongbox hook (a real git commit)", () => {
       "deploy/rendered.conf": "x=1\n",
       "deploy/rendered.conf.provenance.json": "{}\n",
       ".env.example": "API_KEY=\n",
+      "package.json": JSON.stringify({ scripts: SCRIPTS }),
+      "out/not-rendered.txt": "x\n",
+      ...Object.fromEntries(Object.keys(SCRIPTED).map((file) => [file, "X=1\n"])),
       ...Object.fromEntries([...secretFiles, ...journals].map((file) => [file, "X=1\n"])),
     });
     git(dir, env, "add", "-A");
@@ -139,13 +157,25 @@ describe("strongbox hook (a real git commit)", () => {
         refused.out,
         new RegExp(`✗ ${file.replaceAll(".", "\\.")}: .*journal-not-ignored`),
       );
-    for (const file of ["config/app.env", "deploy/rendered.conf"])
+    for (const file of ["config/app.env", "deploy/rendered.conf", ...Object.keys(SCRIPTED)])
       assert.match(
         refused.out,
         new RegExp(`✗ ${file.replaceAll(".", "\\.")}: .*rendered-file-not-ignored`),
       );
     assert.ok(!/✗ \.env\.example/.test(refused.out), "an example is not refused");
+    assert.ok(!/✗ out\/not-rendered\.txt/.test(refused.out), "another program's output is not");
     assert.ok(!/✗ deploy\/rendered\.conf\.provenance\.json/.test(refused.out));
+  });
+
+  it("lint: the outputs package.json scripts render are found before the first render", async () => {
+    const { dir, env } = repo();
+    write(dir, { "package.json": JSON.stringify({ scripts: SCRIPTS }) });
+    const lint = await runCli(["lint", "--json"], { cwd: dir, env });
+    const found = JSON.parse(lint.stdout)
+      .findings.filter((f: { rule: string }) => f.rule === "rendered-file-not-ignored")
+      .map((f: { message: string }) => f.message.split(" ")[0])
+      .sort();
+    assert.deepEqual(found, Object.keys(SCRIPTED).sort());
   });
 
   it("installs into core.hooksPath, never clobbers a hook (refused, or --chain runs it after), uninstalls", async () => {
