@@ -43,6 +43,8 @@ import type {
 
 export type { StoreRevisionRow } from "../diff/store-revision.js";
 export { diffStoreRevision } from "../diff/store-revision.js";
+export type { CompletionNames } from "../project/completion-names.js";
+export { namesForCompletion } from "../project/completion-names.js";
 export { storeSetNotes } from "../project/set-notes.js";
 export { checkStoreValue, projectStore } from "../project/store.js";
 export type { Scratch } from "../security/scratch-dir.js";

@@ -161,8 +161,25 @@ export const COMMANDS: Readonly<
     summary: "print the version, Node.js version, platform and kind of install",
     load: async () => (await import("./commands/version.js")).versionCommand,
   },
+  hook: {
+    summary: "install a git pre-commit hook that refuses commits adding secrets (and run it)",
+    load: async () => (await import("./commands/hook.js")).hookCommand,
+  },
   completion: {
-    summary: "print a shell completion script (bash, zsh or fish)",
+    summary: "print or install a shell completion script (bash, zsh, fish or PowerShell)",
     load: async () => (await import("./commands/completion.js")).completionCommand,
   },
 };
+
+/**
+ * `__complete`, which the completion scripts call on Tab: in the table, so
+ * `strongbox __complete` runs it, but not enumerable, so help, completion and
+ * did-you-mean (which list the table's entries) never show it.
+ */
+Object.defineProperty(COMMANDS, "__complete", {
+  enumerable: false,
+  value: {
+    summary: "complete a command line (called by the completion scripts)",
+    load: async () => (await import("./commands/complete.js")).completeCommand,
+  },
+});

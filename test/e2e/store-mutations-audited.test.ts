@@ -119,6 +119,7 @@ const COMMAND_VARIANTS: Record<string, readonly Variant[] | { readonly untouched
   keygen: { untouched: "makes the user's own age identity in ~/.config, not a store file" },
   completion: [{ argv: ["completion", "bash"] }],
   version: [{ argv: ["version"] }],
+  hook: { untouched: "installs a git hook and reads the index; it has no store writer" },
   scan: [{ argv: ["scan", "plain.env"] }],
   smoke: [{ argv: ["smoke"] }],
   ui: { untouched: "a read-only dashboard: it opens the store only to list it" },

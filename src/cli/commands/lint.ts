@@ -15,8 +15,10 @@ export const lintCommand: Command = {
   usage: `Usage: strongbox lint [--json]
 
 Checks the project against the rules of secrets hygiene: files holding
-secrets that git does not ignore (.env files, files agent.yaml renders,
-migrate journals), secrets with values in .env.example, secrets with defaults in
+secrets that git would commit, in any directory, untracked and not ignored
+or already tracked (.env files, migrate journals, rendered files: agent.yaml's
+destinations, the outputs package.json scripts give strongbox render and
+export, files with an agent provenance record), secrets with values in .env.example, secrets with defaults in
 the schema, secrets whose names publish them into front-end builds
 (NEXT_PUBLIC_*, VITE_*, …), root-token variables in an app's schema, and one
 Vault token variable shared by several components. Exit 4 on any finding.
