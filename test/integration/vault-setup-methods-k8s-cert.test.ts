@@ -164,6 +164,11 @@ describe("vault setup --method cert against a real bao over TLS", () => {
     assert.equal(setup.code, 0, setup.stderr);
     const role = JSON.parse(bao.cli(["read", "-format=json", `auth/cert/certs/${ROLE}`])).data;
     assert.deepEqual(role.token_policies, [ROLE]);
+    const again = await runCli(
+      ["vault", "setup", "--env", "production", "--method", "cert", "--certificate", "app-ca.pem"],
+      { cwd: dir, env: admin() },
+    );
+    assert.match(again.stdout, new RegExp(`${ROLE}: unchanged`), again.stderr);
     await inAndOut(dir, {
       VAULT_ADDR: bao.addr,
       VAULT_CACERT: bao.caCert as string,
