@@ -11,6 +11,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { optionalExternals } from "./optional-externals.mjs";
 
 const out = "dist/bin";
 const work = join(out, "work");
@@ -25,7 +26,7 @@ await build({
   format: "cjs",
   platform: "node",
   target: "node20",
-  external: ["esbuild", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*"],
+  external: optionalExternals,
   // import() of a module outside the executable has no loader in a Node 20 SEA: esbuild
   // turns every dynamic import into require(), and the config loader compiles to CommonJS.
   supported: { "dynamic-import": false },

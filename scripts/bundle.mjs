@@ -4,6 +4,7 @@
 // (src/cli/launcher.ts). Types and unit tests use the tsc output in dist/src.
 import { chmodSync, rmSync } from "node:fs";
 import { build } from "esbuild";
+import { optionalExternals } from "./optional-externals.mjs";
 
 // Chunk names are content hashes: without a clean slate, every build leaves the old ones behind.
 rmSync("dist/bundle", { recursive: true, force: true });
@@ -35,7 +36,7 @@ await build({
   platform: "node",
   target: "node20",
   // The AWS and Azure SDKs are loaded from node_modules when a ref of theirs is read, not bundled.
-  external: ["esbuild", "yaml", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*", "age-encryption"],
+  external: [...optionalExternals, "yaml", "age-encryption"],
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });
@@ -57,7 +58,7 @@ await build({
   // YAML is bundled here: every command reads the config, and one cached script starts
   // faster than the parser's forty files. age-encryption (and its post-quantum code) is
   // not: only wrapping a store key needs it, and this script's size is paid by every start.
-  external: ["esbuild", "pg", "@aws-sdk/*", "@smithy/*", "@azure/*", "age-encryption"],
+  external: [...optionalExternals, "age-encryption"],
   banner: { js: 'var __strongboxUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 await build({

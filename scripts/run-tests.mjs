@@ -17,6 +17,7 @@ import { ensureChromium } from "./ensure-chromium.mjs";
 import { ensureMoto } from "./ensure-moto.mjs";
 import { ensurePostgres } from "./ensure-postgres.mjs";
 import { ensureRedis } from "./ensure-redis.mjs";
+import { ensureShells } from "./ensure-shells.mjs";
 import { ensureSmtp } from "./ensure-smtp.mjs";
 
 function collect(dir) {
@@ -92,6 +93,8 @@ const smtp = ensureSmtp();
 const age = ensureAge();
 // The dashboard's tests load its pages in a real browser (Debian's Chromium).
 const chromium = ensureChromium();
+// The completion tests load each script into the real shell (Debian's zsh and fish).
+const shells = ensureShells();
 // Every temporary directory the tests make (projects, homes, server data) goes
 // under one scratch directory, removed when the run ends, pass or fail: a whole
 // run makes tens of thousands of them, and a machine that runs CI often fills up.
@@ -117,6 +120,8 @@ const env = {
   STRONGBOX_SMTP: smtp,
   STRONGBOX_AGE: age,
   STRONGBOX_CHROMIUM: chromium,
+  STRONGBOX_ZSH: shells.zsh,
+  STRONGBOX_FISH: shells.fish,
 };
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",

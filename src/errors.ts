@@ -59,7 +59,8 @@ export type ErrorCode =
   | "E_STORE_KEY_ROLLBACK"
   | "E_STORE_UNTRUSTED"
   | "E_NOT_EXECUTABLE"
-  | "E_BREAK_GLASS";
+  | "E_BREAK_GLASS"
+  | "E_PACKAGE_MISSING";
 
 /** One problem found while loading or resolving configuration. */
 export interface Issue {

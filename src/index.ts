@@ -7,6 +7,10 @@ export type { AuditEvent, AuditSink } from "./audit/event.js";
 export { createJsonlSink } from "./audit/event.js";
 /** The project's config file when there is one (`explicit` must exist); `undefined` when none is found. */
 export { findConfigIfAny } from "./config/find-config.js";
+export {
+  canonicalEnvironment,
+  DEFAULT_ENVIRONMENT_ALIASES,
+} from "./environments/aliases.js";
 export type { Environment } from "./environments/select.js";
 export type { ErrorCode, Issue } from "./errors.js";
 export { isStrongboxError, ResolutionError, StrongboxError } from "./errors.js";

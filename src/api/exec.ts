@@ -16,6 +16,10 @@
 import "../providers/registry.js";
 
 export { childEnvironment } from "../exec/child-env.js";
+export { registerCredentialValues } from "../exec/credential-values.js";
+export type { EditorExit, RunningEditor } from "../exec/editor.js";
+/** The person's editor ($VISUAL, $EDITOR, vi) started on a file as git starts it, credentials scrubbed. */
+export { editorOf, startEditor } from "../exec/editor.js";
 export type { ChildTree } from "../exec/process-group.js";
 export {
   GROUPS_SUPPORTED,

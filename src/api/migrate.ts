@@ -40,5 +40,10 @@ export function readPlaintextDotenvFile(
   const text = readUserFile(path, where);
   return readPlaintextDotenv(text, where);
 }
-/** The one line that says which credential variables a migration or import left out (names only). */
-export { skippedCredentialsLine } from "../security/credentials.js";
+/**
+ * The one line that says which credential variables a migration or import
+ * left out (names only), and the split of items into those named as
+ * credentials (the one credential rule) and the rest, for every command that
+ * moves a file's values somewhere.
+ */
+export { partitionCredentials, skippedCredentialsLine } from "../security/credentials.js";

@@ -52,7 +52,7 @@ export {
 export type { ScaffoldedVariable } from "../generate/scaffold.js";
 export { missingGitignoreLines, scaffoldVariables, scaffoldYaml } from "../generate/scaffold.js";
 export type { OutputRules } from "../render/output-file.js";
-export { checkOutputPath, outputMode } from "../render/output-file.js";
+export { appendToRegularFile, checkOutputPath, outputMode } from "../render/output-file.js";
 export type { RenderJob, RenderOptions } from "../render/render-files.js";
 export { renderFiles } from "../render/render-files.js";
 export { textToBytes } from "../template/go-bytes.js";

@@ -43,13 +43,22 @@ import type {
 
 export type { StoreRevisionRow } from "../diff/store-revision.js";
 export { diffStoreRevision } from "../diff/store-revision.js";
+export type { CompletionNames } from "../project/completion-names.js";
+export { namesForCompletion } from "../project/completion-names.js";
 export { storeSetNotes } from "../project/set-notes.js";
 export { checkStoreValue, projectStore } from "../project/store.js";
+export type { Scratch } from "../security/scratch-dir.js";
+/**
+ * A private 0700 directory ($XDG_RUNTIME_DIR/strongbox, else the state
+ * directory) holding one 0600 plaintext file while a person edits a secret,
+ * read back and removed with everything the editor left beside it.
+ */
+export { makeScratch, readScratch, removeScratch, scratchBase } from "../security/scratch-dir.js";
 export type { KeyWrapper, MasterKeyOrigin, MasterRequest } from "../store/key-wrapper.js";
 export { parseMasterKey } from "../store/master-key.js";
 export type { Stanza } from "../store/recipients/stanzas.js";
 export type { SecretMeta, VersionWire } from "../store/secret-file.js";
-export type { SecretInfo } from "../store/store.js";
+export type { SecretEntry, SecretInfo } from "../store/store.js";
 export { Store } from "../store/store.js";
 
 /** Where a store's audit records go, as the library takes it. */

@@ -36,6 +36,17 @@ export type { PathUse, VaultFeature } from "../vault-ops/policy.js";
 export { FEATURE_GRANTS, policyRules, policyText } from "../vault-ops/policy.js";
 export type { Grant, SetupOptions, SetupPlan, SetupResult } from "../vault-ops/setup.js";
 export { applySetup, planSetup } from "../vault-ops/setup.js";
+export type {
+  CertBinding,
+  JwtBinding,
+  KubernetesBinding,
+  LoginBinding,
+  LoginRole,
+  SetupMethod,
+} from "../vault-ops/setup-login.js";
+export { SETUP_METHODS } from "../vault-ops/setup-login.js";
+export type { LoginSetupResult } from "../vault-ops/setup-login-apply.js";
+export { applyLoginSetup } from "../vault-ops/setup-login-apply.js";
 
 /** Names of environments that may be created and destroyed at will (`env create|destroy`). */
 export const EPHEMERAL_ENVIRONMENTS: readonly string[] = ["pr-*", "preview-*", "review-*"];

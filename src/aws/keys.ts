@@ -1,5 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
+import { importModule } from "../security/import-module.js";
 import type { AwsKeys } from "./sigv4.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -71,7 +72,9 @@ async function webIdentity(
   options: KeysOptions,
 ): Promise<ResolvedKeys> {
   const source = `web identity token from the file ${options.origin("AWS_WEB_IDENTITY_TOKEN_FILE")} names, role ${roleArn}`;
-  const { fromTokenFile } = await import("@aws-sdk/credential-provider-web-identity");
+  const { fromTokenFile } = await importModule<
+    typeof import("@aws-sdk/credential-provider-web-identity")
+  >("@aws-sdk/credential-provider-web-identity");
   try {
     const provide = fromTokenFile({
       webIdentityTokenFile: tokenFile,
@@ -92,7 +95,9 @@ async function webIdentity(
 async function sdkChain(env: Env): Promise<ResolvedKeys> {
   const profile = env.AWS_PROFILE;
   const source = profile ? `AWS profile ${profile}` : "the AWS SDK's default credential chain";
-  const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
+  const { defaultProvider } = await importModule<
+    typeof import("@aws-sdk/credential-provider-node")
+  >("@aws-sdk/credential-provider-node");
   try {
     const provide = defaultProvider({
       ...(profile ? { profile } : {}),

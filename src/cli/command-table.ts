@@ -40,6 +40,10 @@ export const COMMANDS: Readonly<
     summary: "store a secret (value from stdin, a hidden prompt, or a file)",
     load: async () => (await import("./commands/set.js")).setCommand,
   },
+  edit: {
+    summary: "change a secret in $EDITOR (a 0600 file in a private directory, removed after)",
+    load: async () => (await import("./commands/edit.js")).editCommand,
+  },
   get: {
     summary: "print a secret's value (latest, or --version N)",
     load: async () => (await import("./commands/get.js")).getCommand,
@@ -153,8 +157,29 @@ export const COMMANDS: Readonly<
     summary: "check the local side: config, key files, store, .gitignore, cache, audit, Vault",
     load: async () => (await import("./commands/doctor.js")).doctorCommand,
   },
+  version: {
+    summary: "print the version, Node.js version, platform and kind of install",
+    load: async () => (await import("./commands/version.js")).versionCommand,
+  },
+  hook: {
+    summary: "install a git pre-commit hook that refuses commits adding secrets (and run it)",
+    load: async () => (await import("./commands/hook.js")).hookCommand,
+  },
   completion: {
-    summary: "print a shell completion script (bash, zsh or fish)",
+    summary: "print or install a shell completion script (bash, zsh, fish or PowerShell)",
     load: async () => (await import("./commands/completion.js")).completionCommand,
   },
 };
+
+/**
+ * `__complete`, which the completion scripts call on Tab: in the table, so
+ * `strongbox __complete` runs it, but not enumerable, so help, completion and
+ * did-you-mean (which list the table's entries) never show it.
+ */
+Object.defineProperty(COMMANDS, "__complete", {
+  enumerable: false,
+  value: {
+    summary: "complete a command line (called by the completion scripts)",
+    load: async () => (await import("./commands/complete.js")).completeCommand,
+  },
+});

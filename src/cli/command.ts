@@ -3,7 +3,8 @@ import { StrongboxError } from "../errors.js";
 import { didYouMean } from "../util/suggest.js";
 import type { CliIo } from "./io.js";
 
-type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
+/** A command's option table, in node:util parseArgs' shape. */
+export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
 
 /** The parsed command line of one command. */
 export interface Invocation {

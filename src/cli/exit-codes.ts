@@ -61,6 +61,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_NOT_EXECUTABLE: 126,
   // A break-glass the config forbids, or one that could not be recorded: nothing was released.
   E_BREAK_GLASS: 4,
+  // A feature whose optional package is not installed: fix the installation, as a config is fixed.
+  E_PACKAGE_MISSING: 3,
 };
 
 export const EXIT_OK = 0;

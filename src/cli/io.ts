@@ -16,6 +16,10 @@ export interface CliIo {
    * registry itself ({@link printable}), which spares its own identifiers.
    */
   redactor?: Redactor;
+  /** `--quiet`: {@link say} drops notices, hints and progress; data, warnings and errors stay. */
+  readonly quiet?: boolean;
+  /** `--debug`: errors carry their code, exit status and cause chain (class names, never values). */
+  readonly debug?: boolean;
 }
 
 const guarded = new WeakSet<Writable>();
@@ -109,6 +113,17 @@ export function writeLogLine(io: CliIo, line: string | Record<string, unknown>):
  * where the locale is not UTF-8. Strongbox's own messages never go to stdout.
  */
 export function say(io: CliIo, text: string): void {
+  // The one place --quiet is held: every notice leaves here. A warning or error line stays
+  // (by its `strongbox: warning:`/`error:` prefix, the house spelling), as does what goes
+  // through {@link sayAlways} (rendered errors, findings).
+  if (io.quiet === true && !WARNING.test(text)) return;
+  sayAlways(io, text);
+}
+
+const WARNING = /^strongbox: (warning|error):/;
+
+/** {@link say} for what `--quiet` keeps: errors, warnings and what a user was asked for. */
+export function sayAlways(io: CliIo, text: string): void {
   const masked = printable(io, text);
   io.stderr.write(
     `${decorate(masked, { colour: useColour(io.env, io.stderr), ascii: asciiOnly(io.env) })}\n`,

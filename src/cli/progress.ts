@@ -5,12 +5,13 @@ import { writeTerminal } from "./io.js";
  * A progress line for long work (`rewrap`, `rekey` of a large store), on
  * stderr and only on a terminal: a pipe or a log gets nothing, so scripts
  * and CI output stay clean. Redrawn at most every 100 ms, and ended with a
- * line break when the work is done. Undefined when there is no terminal.
+ * line break when the work is done. Undefined when there is no terminal, or
+ * with `--quiet`.
  */
 export function progressReporter(
   io: CliIo,
 ): ((operation: string, done: number, total: number) => void) | undefined {
-  if (io.stderr.isTTY !== true) return undefined;
+  if (io.stderr.isTTY !== true || io.quiet === true) return undefined;
   let last = 0;
   return (operation, done, total) => {
     const now = Date.now();

@@ -1,8 +1,14 @@
 import { type Issue, StrongboxError } from "../errors.js";
-import { type CliIo, say, writeJsonText } from "./io.js";
+import { exitStatus } from "./exit-codes.js";
+import { type CliIo, sayAlways as say, writeJsonText } from "./io.js";
 
 /** Prints an error as one readable block on stderr, or as JSON on stdout with `--json`. */
 export function renderError(io: CliIo, error: unknown, json: boolean): void {
+  renderPlain(io, error, json);
+  if (io.debug === true) debugDetail(io, error);
+}
+
+function renderPlain(io: CliIo, error: unknown, json: boolean): void {
   const known = error instanceof StrongboxError ? error : undefined;
   if (json) {
     const body = known
@@ -15,7 +21,7 @@ export function renderError(io: CliIo, error: unknown, json: boolean): void {
   if (known === undefined) {
     // An unexpected error's message may quote whatever it was handling, a secret included,
     // so only its class is printed; STRONGBOX_DEBUG=1 shows the rest to someone who asks.
-    const kind = error instanceof Error ? error.name : typeof error;
+    const kind = error instanceof Error ? className(error.name) : typeof error;
     say(io, `strongbox: internal error (${kind})`);
     if (io.env.STRONGBOX_DEBUG === "1" && error instanceof Error) say(io, error.stack ?? "");
     say(
@@ -70,4 +76,73 @@ export function collapseShared(issues: readonly Issue[]): Issue[] {
     if (group.variables.length === 1) return group.first;
     return { ...group.first, message: `${group.cause} (for ${group.variables.join(", ")})` };
   });
+}
+
+/**
+ * `--debug` on an error: its code and exit status, the class of each error in
+ * its cause chain (with a system error's `code`, such as `ENOENT`) and, for
+ * an unexpected error, the stack frames without its message. Never a message
+ * or a value: those may quote what was being handled. On stderr, also with
+ * `--json`, and through the redactor like every line.
+ */
+function debugDetail(io: CliIo, error: unknown): void {
+  const code = error instanceof StrongboxError ? error.code : "E_INTERNAL";
+  say(io, `strongbox: debug: ${code}, exit status ${exitStatus(error)}`);
+  say(io, `strongbox: debug: cause chain: ${causeChain(error).join(" <- ")}`);
+  const frames = stackFrames(error);
+  if (frames.length > 0) say(io, `strongbox: debug: stack:\n${frames.join("\n")}`);
+}
+
+/**
+ * An unexpected error's stack without its header, which repeats the message:
+ * the frames are cut after the header as V8 writes it (`Name: message`), so a
+ * message line that looks like a frame is never taken for one. A stack that
+ * does not start with that header gives no frames.
+ */
+function stackFrames(error: unknown): string[] {
+  if (!(error instanceof Error) || error instanceof StrongboxError) return [];
+  const stack = typeof error.stack === "string" ? error.stack : "";
+  const header = error.message === "" ? error.name : `${error.name}: ${error.message}`;
+  if (!stack.startsWith(`${header}\n`)) return [];
+  return stack
+    .slice(header.length + 1)
+    .split("\n")
+    .filter((line) => /^ {4}at /.test(line));
+}
+
+/** A class name as it is printed: an identifier, else a placeholder (a name could be anything). */
+function className(name: unknown): string {
+  return typeof name === "string" && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? name : "(unnamed)";
+}
+
+/** Class names down the `cause` chain (at most 8 deep, so a cycle ends). */
+export function causeChain(error: unknown): string[] {
+  const names: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    if (!(current instanceof Error)) {
+      names.push(typeof current);
+      break;
+    }
+    const errno = (current as { code?: unknown }).code;
+    const label =
+      current instanceof StrongboxError
+        ? `${className(current.name)}(${current.code})`
+        : className(current.name);
+    names.push(
+      typeof errno === "string" &&
+        /^E[A-Z0-9_]+$/.test(errno) &&
+        !(current instanceof StrongboxError)
+        ? `${label}(${errno})`
+        : label,
+    );
+    current = current.cause;
+  }
+  return names;
+}
+
+/** `--debug`: how long the invocation took, on stderr, when it ends however it ends. */
+export function debugTiming(io: CliIo, command: string | undefined, started: number): void {
+  const ms = Math.round(performance.now() - started);
+  say(io, `strongbox: debug: ${command ?? "strongbox"} took ${ms} ms`);
 }

@@ -4,7 +4,7 @@ import { maskedValues } from "../redact/redactor.js";
 import { registeredRedactor, registerSecret } from "../redact/registry.js";
 import type { Resolution } from "../resolve/types.js";
 import { type Invocation, listOption, stringOption } from "./command.js";
-import { type CliIo, say } from "./io.js";
+import { type CliIo, sayAlways } from "./io.js";
 import { promptHidden } from "./prompt.js";
 
 /**
@@ -63,7 +63,8 @@ export async function resolveOpenProject(
   // `run` masks its child's output with every value the process read: the resolved ones,
   // and the credentials Strongbox used to read them.
   io.redactor = registeredRedactor();
+  // Warnings (break-glass included) are kept under --quiet.
   for (const warning of resolution.warnings ?? [])
-    say(io, `strongbox: ${warning.startsWith("BREAK-GLASS") ? "" : "warning: "}${warning}`);
+    sayAlways(io, `strongbox: ${warning.startsWith("BREAK-GLASS") ? "" : "warning: "}${warning}`);
   return resolution;
 }

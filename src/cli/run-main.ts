@@ -1,16 +1,26 @@
-import { readFileSync } from "node:fs";
 import { setAuditStreamWriter } from "../api/audit.js";
 import { StrongboxError } from "../errors.js";
-import { packagePath } from "../package-root.js";
+import { registerCredentialValues } from "../exec/credential-values.js";
 import { didYouMean } from "../util/suggest.js";
-import { parseInvocation } from "./command.js";
+import { type Command, type Invocation, parseInvocation } from "./command.js";
 import { COMMANDS } from "./command-table.js";
 import { EXIT_CODES, EXIT_OK, exitStatus } from "./exit-codes.js";
+import {
+  assertCommandTakes,
+  configFromEnv,
+  GLOBAL_HELP,
+  type Lifted,
+  liftGlobals,
+  withGlobalHelp,
+  withGlobalOptions,
+  withOutputMode,
+} from "./globals.js";
 import type { CliIo } from "./io.js";
 import { quietOnBrokenPipe, writeAuditRecords, writeReport } from "./io.js";
-import { renderError } from "./render-error.js";
+import { debugTiming, renderError } from "./render-error.js";
 import { fromSystemError } from "./system-error.js";
 import { vaultRetrySpinner } from "./vault-spinner.js";
+import { version } from "./version.js";
 
 /**
  * Runs one CLI invocation and returns its exit status. Never calls
@@ -19,7 +29,18 @@ import { vaultRetrySpinner } from "./vault-spinner.js";
 export async function runMain(argv: readonly string[], io: CliIo): Promise<number> {
   // Audit records on stdout/stderr leave by the CLI's one output path, like everything it prints.
   setAuditStreamWriter(writeAuditRecords);
-  const [first, ...tail] = argv;
+  // No message quotes a credential's value, even one pasted where a path belongs.
+  registerCredentialValues(io.env);
+  const started = performance.now();
+  let lifted: Lifted = { before: [], name: undefined, rest: [] };
+  let runIo = io;
+  try {
+    lifted = liftGlobals(argv);
+  } catch (thrown) {
+    renderError(io, thrown, argv.includes("--json") || io.env.STRONGBOX_FORMAT === "json");
+    return exitStatus(thrown);
+  }
+  const { before, name: first, rest: tail } = lifted;
   // `strongbox help CMD` is `strongbox CMD --help`, as git and npm have it.
   const [name, rest] =
     first === "help" && tail[0] !== undefined ? [tail[0], ["--help"]] : [first, tail];
@@ -31,41 +52,81 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
     writeReport(io, `${version()}\n`);
     return 0;
   }
-  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const args = [...before, ...rest];
   // STRONGBOX_FORMAT=json asks every command that has --json for it.
-  const json = rest.includes("--json") || io.env.STRONGBOX_FORMAT === "json";
+  const json = args.includes("--json") || io.env.STRONGBOX_FORMAT === "json";
+  // Until the command's own parse settles them, the flags given before its name count.
+  runIo = withOutputMode(io, {
+    quiet: before.includes("--quiet"),
+    debug: before.includes("--debug"),
+  });
   try {
-    if (entry === undefined) {
-      throw new StrongboxError("E_USAGE", `unknown command "${name}"`, {
-        hint: `${didYouMean(name, Object.keys(COMMANDS))}run \`strongbox --help\` for the list`,
-      });
-    }
-    const command = await entry.load();
-    const parsed = parseInvocation(command, rest);
-    const invocation =
-      io.env.STRONGBOX_FORMAT === "json" &&
-      "json" in command.options &&
-      parsed.values.json === undefined
-        ? { ...parsed, values: { ...parsed.values, json: true } }
-        : parsed;
+    const command = withGlobalOptions(await loadCommand(name));
+    assertCommandTakes(command, before);
+    const invocation = settleInvocation(command, parseInvocation(command, args), io);
+    runIo = withOutputMode(io, {
+      quiet: invocation.values.quiet === true,
+      debug: invocation.values.debug === true,
+    });
     if (invocation.values.help === true) {
-      writeReport(io, command.usage);
+      writeReport(io, withGlobalHelp(command.usage));
       return 0;
     }
-    const logFormat = rest.indexOf("--log-format");
-    const stopSpinner = vaultRetrySpinner(io, {
-      jsonLog:
-        rest.includes("--log-format=json") || (logFormat >= 0 && rest[logFormat + 1] === "json"),
-    });
-    try {
-      return await command.run(invocation, io);
-    } finally {
-      stopSpinner();
-    }
+    return await runCommand(command, invocation, runIo, args);
   } catch (thrown) {
     const error = thrown instanceof StrongboxError ? thrown : (fromSystemError(thrown) ?? thrown);
-    renderError(io, error, json);
+    // Again: the providers a command loaded have declared their credential names by now.
+    registerCredentialValues(io.env);
+    renderError(runIo, error, json);
     return exitStatus(error);
+  } finally {
+    if (runIo.debug === true) debugTiming(runIo, name, started);
+  }
+}
+
+async function loadCommand(name: string): Promise<Command> {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (entry === undefined) {
+    throw new StrongboxError("E_USAGE", `unknown command "${name}"`, {
+      hint: `${didYouMean(name, Object.keys(COMMANDS))}run \`strongbox --help\` for the list`,
+    });
+  }
+  return entry.load();
+}
+
+/** What the environment adds to the command line: STRONGBOX_FORMAT=json, STRONGBOX_CONFIG. */
+function settleInvocation(command: Command, parsed: Invocation, io: CliIo): Invocation {
+  const json =
+    io.env.STRONGBOX_FORMAT === "json" &&
+    "json" in command.options &&
+    parsed.values.json === undefined;
+  const config = configFromEnv(command, parsed.values, io);
+  if (!json && config === undefined) return parsed;
+  return {
+    ...parsed,
+    values: {
+      ...parsed.values,
+      ...(json ? { json: true } : {}),
+      ...(config === undefined ? {} : { config }),
+    },
+  };
+}
+
+async function runCommand(
+  command: Command,
+  invocation: Invocation,
+  io: CliIo,
+  args: readonly string[],
+): Promise<number> {
+  const logFormat = args.indexOf("--log-format");
+  const stopSpinner = vaultRetrySpinner(io, {
+    jsonLog:
+      args.includes("--log-format=json") || (logFormat >= 0 && args[logFormat + 1] === "json"),
+  });
+  try {
+    return await command.run(invocation, io);
+  } finally {
+    stopSpinner();
   }
 }
 
@@ -76,12 +137,22 @@ function mainHelp(): string {
   );
   return `strongbox ${version()}: typed configuration and secrets for every environment
 
-Usage: strongbox <command> [options]
+Usage: strongbox [global options] <command> [options]
 
 Commands:
 ${lines.join("\n")}
 
 Run \`strongbox <command> --help\` for a command's options.
+
+Global options (before or after the command name; after it, a command's own
+options win, and \`run\` leaves everything after its program to the program):
+  -e, --env NAME      the environment (also $STRONGBOX_ENV; aliases such as prod,
+                      stg, dev are resolved by the config's environmentAliases)
+  -c, --config PATH   the config file (also $STRONGBOX_CONFIG; --config wins)
+      --json          JSON output, for commands that have it (also STRONGBOX_FORMAT=json)
+${GLOBAL_HELP}
+  -h, --help          show help
+  -v, --version       print the version (\`strongbox version\` says more)
 
 Exit statuses and the error codes that give them (docs/errors.md explains each;
 4 is also a check, lint or scan that found problems):
@@ -112,15 +183,6 @@ function exitStatusHelp(): string {
         .join("\n");
     })
     .join("\n");
-}
-
-/** Set by the single-executable build, which has no package.json beside it. */
-declare const __STRONGBOX_VERSION__: string | undefined;
-
-function version(): string {
-  if (typeof __STRONGBOX_VERSION__ === "string") return __STRONGBOX_VERSION__;
-  const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string };
-  return pkg.version;
 }
 
 /** Runs the CLI for this process: its arguments, streams, environment and directory; sets the exit code. */

@@ -14,7 +14,8 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
  * never a value. Returns the function that stops it.
  */
 export function vaultRetrySpinner(io: CliIo, options: { jsonLog?: boolean } = {}): () => void {
-  const terminal = io.stderr.isTTY === true;
+  // --quiet: no spinner; the one line on a pipe is a notice, which say() drops.
+  const terminal = io.stderr.isTTY === true && io.quiet !== true;
   let frame = 0;
   let shown = false;
   // On a pipe, one line per command: a wait for each ref would repeat the same news.

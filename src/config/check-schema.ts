@@ -7,6 +7,7 @@ import { coerceBuiltin, defaultToRaw } from "../schema/coerce.js";
 import { smokeSpecProblems } from "../schema/smoke-spec.js";
 import { isStandardSchema } from "../schema/standard-schema.js";
 import type { ConfigSpec, VariableSpec } from "../schema/types.js";
+import { isCiIdentityVariable } from "../security/credentials.js";
 import { checkIdentityNames } from "./check-identity.js";
 import { checkLifecycle } from "./check-lifecycle.js";
 
@@ -59,6 +60,7 @@ const CORE_KEYS = [
   "environments",
   "defaultEnvironment",
   "environmentVariable",
+  "environmentAliases",
   "audit",
   "piiFields",
   "passUndeclared",
@@ -186,6 +188,12 @@ function checkVariable(name: string, spec: VariableSpec): Issue[] {
     add("`env` must be a valid variable name");
   for (const alias of spec.aliases ?? [])
     if (!ENV_NAME.test(alias)) add(`alias "${alias}" is not a valid variable name`);
+  for (const read of [name, spec.env, ...(spec.aliases ?? [])])
+    if (typeof read === "string" && isCiIdentityVariable(read))
+      add(
+        `${read} is the CI job's OIDC identity request, never an application value`,
+        "remove it from the schema; Strongbox's JWT login reads it, and a step of its own can give a program the job's token",
+      );
   if (spec.type === "enum" && (!Array.isArray(spec.values) || spec.values.length === 0))
     add("an enum needs a non-empty `values` list");
   if (spec.type === "string" || spec.type === undefined) checkPattern(spec, add);

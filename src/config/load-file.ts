@@ -160,7 +160,7 @@ async function bundleConfig(
   path: string,
   format: "esm" | "cjs",
 ): Promise<{ text: string; inputs: string[] }> {
-  const esbuild = await loadEsbuild(path);
+  const esbuild = await loadEsbuild();
   try {
     const result = await esbuild.build({
       entryPoints: [path],
@@ -238,23 +238,11 @@ async function bundleConfig(
 }
 
 /**
- * esbuild, which only TypeScript configs need: an optional peer dependency,
- * so a YAML-only project installs no 10 MB compiler. Its absence is the
- * user's choice, said as such.
+ * esbuild, which only TypeScript configs need: a dependency of the npm package;
+ * the single executable takes the project's. Not installed, it is
+ * `E_PACKAGE_MISSING` with the install command (src/security/optional-packages.ts).
  */
-async function loadEsbuild(path: string): Promise<typeof import("esbuild")> {
-  try {
-    // From Strongbox's own installation or the project's node_modules (import-module.ts).
-    return await importModule<typeof import("esbuild")>("esbuild");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;
-    throw new StrongboxError(
-      "E_CONFIG",
-      `${path}: a TypeScript config needs esbuild, which is not installed`,
-      {
-        hint: "install it beside strongbox (npm install --save-dev esbuild), or write the config as strongbox.config.yaml",
-      },
-    );
-  }
+function loadEsbuild(): Promise<typeof import("esbuild")> {
+  // From Strongbox's own installation or the project's node_modules (import-module.ts).
+  return importModule<typeof import("esbuild")>("esbuild");
 }

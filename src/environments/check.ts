@@ -1,6 +1,7 @@
 import { type Issue, issue } from "../errors.js";
 import { environmentConfigs, sourceKinds } from "../providers/registry.js";
 import type { ConfigSpec, EnvironmentSpec } from "../schema/types.js";
+import { checkEnvironmentAliases } from "./aliases.js";
 import { isProductionName } from "./defaults.js";
 
 /** An environment's own fields; providers that connect somewhere add theirs through the registry. */
@@ -53,6 +54,7 @@ export function checkEnvironments(config: ConfigSpec): Issue[] {
       issue("E_SCHEMA", `defaultEnvironment "${chosen}" is not declared in environments`),
     );
   }
+  issues.push(...checkEnvironmentAliases(config));
   return issues;
 }
 

@@ -8,6 +8,7 @@ import {
 import { lookupByGlob } from "../schema/glob.js";
 import type { ConfigSpec, EnvironmentSpec } from "../schema/types.js";
 import { CREDENTIAL_VARIABLES, isCredentialVariable } from "../security/credentials.js";
+import { canonicalEnvironment } from "./aliases.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -54,7 +55,7 @@ export function environmentSpec(
   environment: string | undefined,
 ): EnvironmentSpec | undefined {
   if (environment === undefined || config.environments === undefined) return undefined;
-  return lookupByGlob(config.environments, environment)?.value;
+  return lookupByGlob(config.environments, canonicalEnvironment(config, environment))?.value;
 }
 
 /**

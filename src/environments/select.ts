@@ -3,6 +3,7 @@ import { defaultSecretSources } from "../providers/registry.js";
 import { lookupByGlob } from "../schema/glob.js";
 import type { ConfigSpec, EnvironmentSpec, SourceKind } from "../schema/types.js";
 import { didYouMean } from "../util/suggest.js";
+import { aliasNames, canonicalEnvironment } from "./aliases.js";
 import { BUILTIN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, isProductionName } from "./defaults.js";
 
 /** A selected environment with every policy field settled. */
@@ -34,6 +35,16 @@ export interface EnvironmentChoice {
  * by the deployment), else `defaultEnvironment`, else `local`.
  */
 export function chooseEnvironment(
+  config: ConfigSpec,
+  requested: string | undefined,
+  processEnv: Env,
+): EnvironmentChoice {
+  const choice = namedEnvironment(config, requested, processEnv);
+  // However it was named, an alias (`prod`) stands for its environment (`production`).
+  return { ...choice, name: canonicalEnvironment(config, choice.name) };
+}
+
+function namedEnvironment(
   config: ConfigSpec,
   requested: string | undefined,
   processEnv: Env,
@@ -94,7 +105,7 @@ export function selectEnvironment(
       {
         hint: `${didYouMean(
           name,
-          Object.keys(declared).filter((key) => !key.includes("*")),
+          [...Object.keys(declared).filter((key) => !key.includes("*")), ...aliasNames(config)],
           (n) => `"${n}"`,
         )}declared environments: ${Object.keys(declared).join(", ")}; pick one with --env or STRONGBOX_ENV`,
       },

@@ -46,6 +46,48 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o600): 
 }
 
 /**
+ * Replaces several files as nearly at once as a file system allows: each new
+ * file is written to a fresh temp file beside its target (O_EXCL, O_NOFOLLOW,
+ * mode 0600, fsynced) before the first rename, so an error while writing
+ * (a full disk, a quota) leaves every target as it was and no temp file
+ * behind. Only the renames that follow, which do not allocate, remain
+ * between the first file changed and the last; each directory is fsynced once.
+ */
+export function writeFilesAtomic(files: ReadonlyArray<readonly [string, Uint8Array]>): void {
+  const staged: Array<readonly [temp: string, path: string]> = [];
+  try {
+    for (const [path, bytes] of files) {
+      const temp = join(dirname(path), `${basename(path)}.tmp-${randomBytes(6).toString("hex")}`);
+      staged.push([temp, path]);
+      writeStaged(temp, bytes);
+    }
+    for (const [temp, path] of staged) renameSync(temp, path);
+  } catch (error) {
+    for (const [temp] of staged) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // renamed, or never created
+      }
+    }
+    throw ioError(staged.at(-1)?.[1] ?? "", error);
+  }
+  for (const dir of new Set(staged.map(([, path]) => dirname(path)))) syncDirectory(dir);
+}
+
+function writeStaged(temp: string, bytes: Uint8Array): void {
+  const flags = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
+  const fd = openSync(temp, flags, 0o600);
+  try {
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Creates `path` holding `bytes` only if nothing is there yet, in one atomic
  * step: a fsynced temp file hard-linked to the target (the link fails if it
  * exists). Returns false when another writer got there first; the caller then

@@ -35,18 +35,8 @@ export function scanForSecrets(
     }
     if (!stats.isFile() || stats.size > MAX_FILE) return;
     files++;
-    const bytes = readFileSync(path);
-    for (const pattern of redactor.patterns) {
-      for (
-        let at = bytes.indexOf(pattern.bytes);
-        at >= 0;
-        at = bytes.indexOf(pattern.bytes, at + 1)
-      ) {
-        const line = bytes.subarray(0, at).toString("latin1").split("\n").length;
-        const variable = pattern.mask.toString().replace(/^<redacted:|>$/g, "");
-        hits.push({ file: relative(dir, path) || path, line, variable });
-      }
-    }
+    for (const hit of valuesIn(readFileSync(path), redactor))
+      hits.push({ file: relative(dir, path) || path, ...hit });
   };
   visit(dir);
   const unique = new Map(hits.map((hit) => [`${hit.file}:${hit.line}:${hit.variable}`, hit]));
@@ -55,6 +45,30 @@ export function scanForSecrets(
     tooShort: redactor.tooShort,
     files,
   };
+}
+
+/**
+ * The scan's detector, for any bytes (a file of build output, a staged blob):
+ * where each secret value, or its base64, base64url, URL-encoded or
+ * JSON-escaped form, occurs, by line and variable name. Never the value.
+ */
+export function valuesIn(
+  bytes: Buffer,
+  redactor: ReturnType<typeof createRedactor>,
+): Array<{ line: number; variable: string }> {
+  const hits: Array<{ line: number; variable: string }> = [];
+  for (const pattern of redactor.patterns) {
+    for (
+      let at = bytes.indexOf(pattern.bytes);
+      at >= 0;
+      at = bytes.indexOf(pattern.bytes, at + 1)
+    ) {
+      const line = bytes.subarray(0, at).toString("latin1").split("\n").length;
+      const variable = pattern.mask.toString().replace(/^<redacted:|>$/g, "");
+      hits.push({ line, variable });
+    }
+  }
+  return hits;
 }
 
 /** Throws `E_IO` naming `dir` when it cannot be scanned (missing, unreadable); checked before any secret is resolved. */

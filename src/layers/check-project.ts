@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { canonicalEnvironment } from "../environments/aliases.js";
 import { type Issue, StrongboxError } from "../errors.js";
 import { readUserFile } from "../fs/read-user-file.js";
 import type { Project } from "../project/open.js";
@@ -94,14 +95,14 @@ export async function checkProjectLayers(
     // Loaded only for --live, so the offline gate does not pay for the Vault client.
     const { vaultClientFor } = await import("../project/vault-client.js");
     const { liveLayerIssues, liveOrphanIssues, liveTemplateIssues } = await import("./live.js");
-    const client = vaultClientFor(project.config, options.live.environment, options.live.env);
+    // `--env prod --live` compares production's paths, as `--env production` does.
+    const environment = canonicalEnvironment(project.config, options.live.environment);
+    const client = vaultClientFor(project.config, environment, options.live.env);
     try {
-      live = await liveLayerIssues(project.config, options.live.environment, client);
+      live = await liveLayerIssues(project.config, environment, client);
       if (!live.some((item) => item.message.includes("unreachable")))
         for (const more of [liveTemplateIssues, liveOrphanIssues])
-          live.push(
-            ...(await more(project.config, options.live.environment, client, layered.reads)),
-          );
+          live.push(...(await more(project.config, environment, client, layered.reads)));
     } finally {
       await client.close();
     }

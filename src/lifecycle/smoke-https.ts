@@ -4,6 +4,7 @@ import {
   httpsTemplateProblem,
   VALUE_PLACEHOLDER,
 } from "../schema/smoke-spec.js";
+import { processSkipsTlsChecks } from "../security/transport.js";
 import { SmokeFailure } from "./smoke-transport.js";
 
 /**
@@ -48,6 +49,8 @@ export async function httpsRequest(
   signal: AbortSignal,
 ): Promise<string> {
   const { url, headers } = httpsRequestOf(spec, value);
+  const unchecked = processSkipsTlsChecks();
+  if (unchecked !== undefined) throw new SmokeFailure(`${unchecked}; the value is not sent`);
   let response: Response;
   try {
     response = await fetch(url, { method: "GET", headers, redirect: "manual", signal });

@@ -1,3 +1,4 @@
+import { canonicalEnvironment } from "../environments/aliases.js";
 import { StrongboxError } from "../errors.js";
 import { knownSchemes } from "../providers/registry.js";
 import { isVaultRefText } from "../providers/vault/index.js";
@@ -112,7 +113,7 @@ export async function planMigration(
       source.name,
       declared,
       config,
-      options.environment,
+      canonicalEnvironment(config, options.environment),
       category,
       options.mount ?? "secret",
     );

@@ -3,6 +3,7 @@ import type { AuditSink } from "../audit/event.js";
 import { auditFileFor, openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
+import { canonicalEnvironment } from "../environments/aliases.js";
 import { BUILTIN_ENVIRONMENTS } from "../environments/defaults.js";
 import { selectEnvironment } from "../environments/select.js";
 import { storeDirectory } from "../providers/store/directory.js";
@@ -128,7 +129,7 @@ function session<P extends Project | undefined>(
     environments: () => Object.keys(config?.environments ?? BUILTIN_ENVIRONMENTS),
     environmentName: () =>
       config === undefined
-        ? (options.environment ?? env.STRONGBOX_ENV ?? "local")
+        ? canonicalEnvironment(undefined, options.environment ?? env.STRONGBOX_ENV ?? "local")
         : selectEnvironment(config, options.environment, env).name,
     audit() {
       sink ??= { value: openSessionSink(config, baseDir, options) };
@@ -147,7 +148,13 @@ function session<P extends Project | undefined>(
       }
       return client;
     },
-    storeDir: (environment) => storeDirectory(config ?? {}, baseDir, env, environment),
+    storeDir: (environment) =>
+      storeDirectory(
+        config ?? {},
+        baseDir,
+        env,
+        environment === undefined ? undefined : canonicalEnvironment(config, environment),
+      ),
     async close() {
       const open = [...clients.values()];
       clients.clear();

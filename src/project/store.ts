@@ -3,6 +3,7 @@ import type { AuditSink } from "../audit/event.js";
 import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
+import { canonicalEnvironment } from "../environments/aliases.js";
 import { type Issue, StrongboxError } from "../errors.js";
 import { variablesStoredAs } from "../providers/store/declared-as.js";
 import {
@@ -12,6 +13,7 @@ import {
 } from "../providers/store/directory.js";
 import { registerSecret } from "../redact/registry.js";
 import { validateValue } from "../resolve/validate-value.js";
+import type { ConfigSpec } from "../schema/types.js";
 
 /**
  * Which store a command outside resolution works on, and where its access is
@@ -32,11 +34,13 @@ export async function projectStore(options: {
   /** `init --env`: the environment's store directory even though it does not exist yet. */
   readonly creating?: boolean;
 }): Promise<{ readonly dir: string; readonly audit?: AuditSink; readonly project?: string }> {
-  const pick = (dir: string) => {
+  const pick = (dir: string, config?: ConfigSpec) => {
     if (options.environment === undefined) return dir;
+    // `-e prod` is production's store, as it is production's sources.
+    const name = canonicalEnvironment(config, options.environment);
     return options.creating === true
-      ? environmentStore(dir, options.environment)
-      : environmentStoreOrRoot(dir, options.environment, options.env);
+      ? environmentStore(dir, name)
+      : environmentStoreOrRoot(dir, name, options.env);
   };
   const sink = (config: Parameters<typeof openAuditSink>[0]["config"], baseDir: string) => {
     const audit = openAuditSink({
@@ -59,7 +63,7 @@ export async function projectStore(options: {
   const config = await loadConfigFile(configPath, options.env);
   const base = resolve(configPath, "..");
   return {
-    dir: pick(storeDirectory(config, base, options.env)),
+    dir: pick(storeDirectory(config, base, options.env), config),
     ...sink(config, base),
     // The store's place came from the config: a new store at a new place is not trusted on first use.
     ...(options.env.STRONGBOX_STORE_DIR ? {} : { project: base }),

@@ -1,4 +1,12 @@
-import { lstatSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  type Stats,
+  writeSync,
+} from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { statOrUndefined, untrustedReason } from "../security/trusted-path.js";
@@ -56,7 +64,8 @@ export function outputMode(text: string | number | undefined, where: string): nu
 
 /**
  * Refuses a destination an attacker could redirect or read: outside the
- * confining root, a symlink at the destination (unless allowed), any
+ * confining root, a symlink at the destination (unless allowed), anything
+ * there that is not a regular file (a directory, a FIFO, a device), any
  * symlinked directory between the root (or the working directory) and it,
  * and any ancestor that others can write to without the sticky bit (they
  * could swap a directory for a link between our check and our write).
@@ -72,6 +81,14 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
       {
         hint: "remove the link and write to the real path",
       },
+    );
+  // Replacing a directory, a FIFO, a socket or a device is never what writing a secret
+  // file means (a FIFO would hand the secrets to whoever reads it).
+  if (link !== undefined && !link.isSymbolicLink() && !link.isFile())
+    throw new StrongboxError(
+      "E_UNSAFE_PATH",
+      `${path} is ${kindOf(link)}, not a regular file; refusing to write secrets there`,
+      { hint: "name a file path (an existing regular file is replaced)" },
     );
   // Below the base, every directory must be a real one; a named output directory too.
   if (!inside.startsWith("..") && !isAbsolute(inside)) {
@@ -89,6 +106,52 @@ export function checkOutputPath(path: string, cwd: string, rules: OutputRules = 
         );
   }
   checkAncestorsTrusted(path, target);
+}
+
+/**
+ * Appends `text` to a file that must stay one (a CI runner's `$GITHUB_ENV`,
+ * which is appended to, never replaced): created 0600 when absent; refused
+ * (`E_UNSAFE_PATH`, nothing written) when `path` is a symlink, as it is
+ * opened (O_NOFOLLOW, no window between a check and the write), or anything
+ * but a regular file (a FIFO is not waited on: O_NONBLOCK).
+ */
+export function appendToRegularFile(path: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(
+      path,
+      constants.O_WRONLY |
+        constants.O_APPEND |
+        constants.O_CREAT |
+        constants.O_NOFOLLOW |
+        constants.O_NONBLOCK,
+      0o600,
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const link = code === "ELOOP" || lstatOrUndefined(path)?.isSymbolicLink() === true;
+    throw new StrongboxError(
+      code === "EISDIR" || code === "ENXIO" || link ? "E_UNSAFE_PATH" : "E_IO",
+      link
+        ? `${path} is a symlink; refusing to write through it`
+        : code === "ENXIO"
+          ? `${path} is a named pipe or a device, not a regular file; refusing to write secrets there`
+          : `cannot append to ${path}: ${code ?? "error"}`,
+      { hint: "name a regular file" },
+    );
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile())
+      throw new StrongboxError(
+        "E_UNSAFE_PATH",
+        `${path} is ${kindOf(stats)}, not a regular file; refusing to write secrets there`,
+        { hint: "name a regular file" },
+      );
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -136,6 +199,13 @@ function checkAncestorsTrusted(path: string, target: string): void {
     `${path}: ${problem.message}; refusing to write secrets there`,
     { hint: problem.hint },
   );
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  return "a device";
 }
 
 function format(mode: number): string {

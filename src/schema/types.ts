@@ -295,6 +295,13 @@ export interface ConfigSpec<V extends VariableMap = VariableMap> {
    * (seed 000's Dokploy), `APP_ENV`, `NODE_ENV`. Its value must name a declared environment.
    */
   readonly environmentVariable?: string;
+  /**
+   * Short names for environments (`prod: production`), added to the built-in
+   * ones (`prod`/`prd` → production, `stg`/`stage` → staging, `dev` →
+   * development or local, each where its target is declared). A declared
+   * environment's own name is never an alias.
+   */
+  readonly environmentAliases?: Readonly<Record<string, string>>;
   readonly audit?: AuditSpec;
   /** Vault/OpenBao: address and namespace (the `VAULT_*`/`BAO_*` variables win) and how to authenticate. */
   readonly vault?: VaultSpec;

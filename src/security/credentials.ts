@@ -156,6 +156,18 @@ export function isCredentialVariable(name: string): boolean {
   return FILE_SUFFIX.test(spelled) && isCredentialName(spelled.replace(FILE_SUFFIX, ""));
 }
 
+/**
+ * True when `name`, in any spelling, prefixed or as a `_FILE` form, is the CI
+ * job's identity request (GitHub Actions' OIDC request token and URL). Unlike
+ * other credentials, a schema may not declare one on purpose: an application
+ * never needs the power to mint the job's identity for any audience, and a
+ * one-line config change on a branch must not hand it to the branch's code.
+ */
+export function isCiIdentityVariable(name: string): boolean {
+  const base = canonicalName(name).replace(FILE_SUFFIX, "");
+  return CI_CREDENTIALS.some((ci) => base === ci || base.endsWith(`_${ci}`));
+}
+
 /** The one spelling names are compared in (rule 4). */
 function canonicalName(name: string): string {
   if (typeof name !== "string") return "";

@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { packagePath } from "../package-root.js";
+import { missingPackageError, optionalPackage } from "./optional-packages.js";
 import { assertTrusted } from "./trusted-path.js";
 
 /**
@@ -89,6 +90,12 @@ function findPackage(specifier: string): Found {
     assertTrusted(dir, `the package directory of ${name}`);
     return { root, dir, real: realpathSync(dir), own };
   }
+  // One message for every optional package, in the npm package and the single executable alike.
+  const optional = optionalPackage(name);
+  if (optional !== undefined)
+    throw missingPackageError(optional, resolve(projectDir ?? process.cwd()), (other) =>
+      roots.some(({ root }) => existsSync(join(root, other))),
+    );
   throw notFound(specifier, `not in ${roots.map((r) => r.root).join(", ") || "any project"}`);
 }
 

@@ -17,3 +17,19 @@ export function insecureTransport(address: string, skipVerify: boolean): string 
   if (skipVerify) return "VAULT_SKIP_VERIFY turns off certificate checks";
   return undefined;
 }
+
+/**
+ * Why this process's own HTTPS requests made with Node's defaults (`fetch`)
+ * would not check certificates, or undefined. `NODE_TLS_REJECT_UNAUTHORIZED=0`
+ * turns the checks off process-wide; a request that carries a credential (the
+ * CI runner's OIDC request token, a smoke test's API key) is then not sent.
+ * Vault's connection sets its own verification and is judged by
+ * {@link insecureTransport} instead.
+ */
+export function processSkipsTlsChecks(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return env.NODE_TLS_REJECT_UNAUTHORIZED === "0"
+    ? "NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks for this process"
+    : undefined;
+}

@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { AuditEvent } from "../audit/event.js";
-import { ensurePrivateDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { ensurePrivateDir, writeFileAtomic, writeFilesAtomic } from "../fs/atomic-write.js";
 import { MANIFEST } from "./manifest.js";
 import { fileNameOf } from "./secret-file.js";
 import { auditStoreEvent, KEYRING, type StoreOptions } from "./types.js";
@@ -19,6 +19,12 @@ export type StoreEvent = Omit<AuditEvent, "time" | "pid" | "source">;
 export interface StoreWriter {
   /** Replaces a secret's file (atomically; creates `secrets/` when missing). */
   secret(name: string, bytes: Uint8Array): void;
+  /**
+   * Replaces several secrets' files as one step: every new file is written
+   * and fsynced beside its target before the first is renamed into place, so
+   * a failure while writing (a full disk) changes none of them.
+   */
+  secrets(files: ReadonlyArray<readonly [name: string, bytes: Uint8Array]>): void;
   /** Replaces the keyring. */
   keyring(bytes: Uint8Array): void;
   /** Replaces the manifest. */
@@ -32,7 +38,8 @@ export interface StoreWriter {
 }
 
 /**
- * Carries out one store change: its audit record first, written and fsynced
+ * Carries out one store change: its audit record first (several records for a
+ * change of several secrets, written as one batch), written and fsynced
  * by the store's sink, then `apply` with the only writer of store files. A
  * record that cannot be written throws before any file changes, whatever the
  * change (a secret set, a key rotated, a recipient added, a store made), so
@@ -44,7 +51,7 @@ export interface StoreWriter {
  */
 export function auditedChange<T>(
   options: Pick<StoreOptions, "dir" | "audit" | "now">,
-  event: StoreEvent,
+  event: StoreEvent | readonly StoreEvent[],
   apply: (writer: StoreWriter) => T,
 ): T {
   auditStoreEvent(options, event);
@@ -52,7 +59,11 @@ export function auditedChange<T>(
     return apply(writerFor(options.dir));
   } catch (error) {
     try {
-      auditStoreEvent(options, { ...event, outcome: "error" });
+      const events: readonly StoreEvent[] = Array.isArray(event) ? event : [event as StoreEvent];
+      auditStoreEvent(
+        options,
+        events.map((one) => ({ ...one, outcome: "error" as const })),
+      );
     } catch {
       // the first record stands; the change's own error is what the caller must see
     }
@@ -65,6 +76,12 @@ function writerFor(dir: string): StoreWriter {
     secret(name, bytes) {
       ensurePrivateDir(join(dir, "secrets"));
       writeFileAtomic(join(dir, "secrets", fileNameOf(name)), bytes);
+    },
+    secrets(files) {
+      ensurePrivateDir(join(dir, "secrets"));
+      writeFilesAtomic(
+        files.map(([name, bytes]) => [join(dir, "secrets", fileNameOf(name)), bytes] as const),
+      );
     },
     keyring(bytes) {
       writeFileAtomic(join(dir, KEYRING), bytes);

@@ -154,6 +154,35 @@ export class StoreCore {
     );
   }
 
+  /**
+   * Writes several secrets' files and their marks as one audited change, with
+   * the lock held: one batch of records first, then every file (staged before
+   * any is renamed, StoreWriter.secrets), then the manifest rewritten once.
+   * Only for new versions: their marks rise, so they follow their files.
+   */
+  commitMany(
+    files: ReadonlyArray<{
+      readonly name: string;
+      readonly bytes: Buffer;
+      readonly versions: number;
+    }>,
+    action: AuditEvent["action"],
+  ): void {
+    const read = readManifestLines(this.options.dir, this.keyring);
+    if (read === undefined && this.keyring.manifest === true) throw manifestMissing(this);
+    const counts = read === undefined ? countsFromFiles(this) : markCounts(read.marks);
+    for (const file of files) counts.set(file.name, file.versions);
+    auditedChange(
+      this.options,
+      files.map((file) => ({ action, secret: file.name, version: file.versions, outcome: "ok" })),
+      (writer) => {
+        writer.secrets(files.map((file) => [file.name, file.bytes] as const));
+        for (const file of files) this.cache.delete(file.name);
+        writer.manifest(manifestBytes(this.keyring, counts));
+      },
+    );
+  }
+
   refuseCaseTwin(name: string): void {
     const twin = this.names().find(
       (other) => other !== name && other.toLowerCase() === name.toLowerCase(),

@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { type SecretEntry, setSecrets } from "./batch-write.js";
 import { resolveConflict } from "./conflict.js";
 import type { StoreCore } from "./core.js";
 import { toB64u } from "./encoding.js";
@@ -25,6 +26,7 @@ import {
 } from "./secret-writes.js";
 import type { SecretInfo } from "./types.js";
 
+export type { SecretEntry } from "./batch-write.js";
 export type { InitOptions, SecretInfo, StoreOptions } from "./types.js";
 
 /**
@@ -79,6 +81,19 @@ export class Store {
     options: { expectedVersion?: number } = {},
   ): number {
     return setSecret(this.#core, name, value, meta, options);
+  }
+
+  /**
+   * Stores a new version of each of several secrets as one change, whole or
+   * not at all: every check runs for every secret first, then the audit
+   * records of all are written in one batch, then the files (see
+   * batch-write.ts). `meta` applies to each. Returns the new versions, in order.
+   */
+  setMany(
+    entries: readonly SecretEntry[],
+    meta: SecretMeta = {},
+  ): Array<{ name: string; version: number }> {
+    return setSecrets(this.#core, entries, meta);
   }
 
   /**

@@ -80,10 +80,19 @@ export function now(options: Pick<StoreOptions, "now">): string {
   return (options.now?.() ?? new Date()).toISOString();
 }
 
-/** Writes one store event to the store's audit sink, if it has one (time, source and pid added). */
+/**
+ * Writes store events to the store's audit sink, if it has one (time, source
+ * and pid added); several events go in one batch (one write, one fsync).
+ */
 export function auditStoreEvent(
   options: Pick<StoreOptions, "audit" | "now">,
-  event: Omit<AuditEvent, "time" | "pid" | "source">,
+  event: StoreEventInput | readonly StoreEventInput[],
 ): void {
-  options.audit?.write([{ time: now(options), source: "store", pid: process.pid, ...event }]);
+  const time = now(options);
+  const events: readonly StoreEventInput[] = Array.isArray(event)
+    ? event
+    : [event as StoreEventInput];
+  options.audit?.write(events.map((one) => ({ time, source: "store", pid: process.pid, ...one })));
 }
+
+type StoreEventInput = Omit<AuditEvent, "time" | "pid" | "source">;

@@ -1,3 +1,4 @@
+import { canonicalEnvironment } from "../environments/aliases.js";
 import type { ConfigSpec } from "../schema/types.js";
 import type { VaultClient } from "../vault/client.js";
 import { vaultNeeds } from "./plan.js";
@@ -53,6 +54,8 @@ export async function vaultDoctor(
   environments: readonly string[],
   client: VaultClient,
 ): Promise<DoctorReport> {
+  // An alias (`prod`) is checked as the environment it stands for.
+  environments = environments.map((name) => canonicalEnvironment(config, name));
   const address = client.http.connection.address;
   let health: Record<string, unknown>;
   try {

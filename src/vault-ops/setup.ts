@@ -1,9 +1,11 @@
+import { canonicalEnvironment } from "../environments/aliases.js";
 import { StrongboxError } from "../errors.js";
 import { identityName, identityPartProblem } from "../schema/identity-name.js";
 import type { ConfigSpec } from "../schema/types.js";
 import type { MountInfo, VaultClient } from "../vault/client.js";
 import { vaultNeeds } from "./plan.js";
 import { type PathUse, policyRules, policyText, type VaultFeature } from "./policy.js";
+import { type LoginBinding, type LoginRole, loginRole } from "./setup-login.js";
 import { refuseForeignPolicy, refuseForeignRole, setupMarker } from "./setup-owner.js";
 
 /** One least-privilege grant: a policy and the AppRole that carries it. */
@@ -29,6 +31,8 @@ export interface Grant {
 export interface SetupPlan {
   readonly grants: readonly Grant[];
   readonly calls: readonly string[];
+  /** With {@link SetupOptions.login}: the login role per grant (same order), instead of AppRoles. */
+  readonly logins?: readonly LoginRole[];
 }
 
 export interface SetupResult {
@@ -43,6 +47,16 @@ export interface SetupResult {
 export interface SetupOptions {
   /** The app also runs `strongbox agent` (it polls each path's versions). */
   readonly agent?: boolean;
+  /**
+   * Log in with this method instead of AppRole: the plan keeps the one app
+   * grant (name it with `component` when the environment has several) and
+   * binds its policy to a role of the method. The rotation identity is never
+   * bound this way: a CI job or pod that logs in as the app must not gain
+   * write and destroy.
+   */
+  readonly login?: LoginBinding | undefined;
+  /** With `login`: the component whose app logs in. */
+  readonly component?: string | undefined;
 }
 
 /** The component name of the identity that rotates (`<project>-<env>-rotation`). */
@@ -76,7 +90,8 @@ export async function planSetup(
 ): Promise<SetupPlan> {
   const project = config.project ?? "app";
   const grants: Grant[] = [];
-  for (const environment of environments) {
+  // `--env prod` plans production's policies and paths, under production's name.
+  for (const environment of environments.map((name) => canonicalEnvironment(config, name))) {
     const needs = vaultNeeds(config, environment);
     // Only names that become identities are held to the rule (as `check` holds them).
     if (needs.length > 0) {
@@ -107,6 +122,7 @@ export async function planSetup(
       grants.push(grant(project, environment, ROTATION, "rotation", rotation));
   }
   refuseSharedNames(grants);
+  if (options.login !== undefined) return loginPlan(grants, options.login, options.component);
   const calls = [
     "GET sys/auth (enable approle at auth/approle/ if missing)",
     ...grants.flatMap((grant) => [
@@ -119,8 +135,41 @@ export async function planSetup(
   return { grants, calls };
 }
 
+/**
+ * The plan for a login role: the one app grant (of `component` when given)
+ * and its role; `E_USAGE` when that is not exactly one grant, since one
+ * binding on several roles would let the same job or pod log in as each.
+ */
+function loginPlan(
+  grants: readonly Grant[],
+  login: LoginBinding,
+  component: string | undefined,
+): SetupPlan {
+  const apps = grants.filter((g) => g.kind === "app");
+  const chosen = apps.filter((g) => component === undefined || g.component === component);
+  if (chosen.length !== 1)
+    throw new StrongboxError(
+      "E_USAGE",
+      chosen.length === 0
+        ? `vault setup --method ${login.method}: no app reads from Vault${component === undefined ? "" : ` as component ${component}`}`
+        : `vault setup --method ${login.method}: ${chosen.map((g) => g.name).join(", ")} would all be bound to the same ${login.method} identity`,
+      {
+        hint: `name one environment with --env and one component with --component (the plan's: ${apps.map((g) => `${g.environment}/${g.component}`).join(", ") || "none"})`,
+      },
+    );
+  const grant = chosen[0] as Grant;
+  const role = loginRole(grant.name, login);
+  const calls = [
+    `GET sys/auth (enable ${role.method} at auth/${role.mount}/ if missing)`,
+    ...(role.config === undefined ? [] : [`POST ${role.config.path} (the issuer)`]),
+    `PUT ${aclPath(grant.name)}`,
+    `POST ${role.path} token_policies=${grant.name} (rewritten from scratch when it holds anything else)`,
+  ];
+  return { grants: [grant], calls, logins: [role] };
+}
+
 /** The request path of a policy: the name one encoded segment, whatever it holds. */
-const aclPath = (name: string) => `sys/policies/acl/${encodeURIComponent(name)}`;
+export const aclPath = (name: string) => `sys/policies/acl/${encodeURIComponent(name)}`;
 /** The request path of an AppRole role: the name one encoded segment. */
 const rolePath = (name: string) => `auth/approle/role/${encodeURIComponent(name)}`;
 
@@ -201,6 +250,14 @@ function grant(
  * secret id, since secret ids are never read back.
  */
 export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<SetupResult[]> {
+  if (plan.logins !== undefined)
+    throw new StrongboxError(
+      "E_USAGE",
+      "vault setup: a login-method plan is applied by applyLoginSetup",
+      {
+        hint: "call applyLoginSetup(plan, client)",
+      },
+    );
   // Every existing policy and role is looked at before anything is written: a
   // refusal (setup-owner.ts) leaves Vault as it was.
   const found: Existing[] = [];

@@ -89,9 +89,10 @@ describe("check", () => {
   });
 
   it("names the declared environments for an unknown one", async () => {
-    const result = await runCli(["check", "--env", "prod"], { cwd: project() });
+    // (`prod` is production's alias since issue 27: an unknown name is one nothing declares.)
+    const result = await runCli(["check", "--env", "nowhere"], { cwd: project() });
     assert.equal(result.code, 3);
-    assert.match(result.stderr, /environment "prod" is not declared/);
+    assert.match(result.stderr, /environment "nowhere" is not declared/);
   });
 });
 

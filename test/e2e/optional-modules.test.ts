@@ -248,7 +248,10 @@ describe("optional modules (issue 24.7)", () => {
         assert.match(yaml.stderr, /E_UNSAFE_PATH/);
       } else {
         assert.equal(ts.code, 3, ts.stderr);
-        assert.match(ts.stderr, /a TypeScript config needs esbuild, which is not installed/);
+        assert.match(
+          ts.stderr,
+          /the package esbuild, needed for a TypeScript config, is not installed/,
+        );
       }
     });
   }

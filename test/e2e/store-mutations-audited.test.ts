@@ -34,6 +34,8 @@ interface Variant {
   /** The audit action its record carries (a mutating variant). */
   readonly records?: string;
   readonly input?: string;
+  /** More environment (EDITOR: the scripted editor, as `SCRIPTED_EDITOR`). */
+  readonly env?: Readonly<Record<string, string>>;
   /** Run in a directory with no store yet (init). */
   readonly fresh?: boolean;
   /**
@@ -59,6 +61,13 @@ const COMMAND_VARIANTS: Record<string, readonly Variant[] | { readonly untouched
   set: [
     { argv: ["set", "TOKEN"], input: "new-value-canary", records: "write" },
     { argv: ["set", "BRAND_NEW"], input: "new-value-canary", records: "write" },
+    { argv: ["set", "TOKEN=pair-canary-1", "PAIR_NEW=pair-canary-2"], records: "write" },
+    { argv: ["set", "-f", "plain.env"], records: "write" },
+    { argv: ["set", "-f", "-"], input: "FROM_STDIN=stdin-canary\n", records: "write" },
+  ],
+  edit: [
+    { argv: ["edit", "TOKEN"], env: { EDITOR: "SCRIPTED_EDITOR" }, records: "write" },
+    { argv: ["edit", "EDIT_NEW"], env: { EDITOR: "SCRIPTED_EDITOR" }, records: "write" },
   ],
   rm: [
     { argv: ["rm", "TOKEN"], records: "delete" },
@@ -109,6 +118,8 @@ const COMMAND_VARIANTS: Record<string, readonly Variant[] | { readonly untouched
   "generate-secret": [{ argv: ["generate-secret", "bytes:16"] }],
   keygen: { untouched: "makes the user's own age identity in ~/.config, not a store file" },
   completion: [{ argv: ["completion", "bash"] }],
+  version: [{ argv: ["version"] }],
+  hook: { untouched: "installs a git hook and reads the index; it has no store writer" },
   scan: [{ argv: ["scan", "plain.env"] }],
   smoke: [{ argv: ["smoke"] }],
   ui: { untouched: "a read-only dashboard: it opens the store only to list it" },
@@ -205,7 +216,11 @@ async function buildFixture(): Promise<Fixture> {
   const conflict = tempProject();
   cpSync(dir, conflict, { recursive: true });
   await mergeConflict(conflict);
-  return { dir, conflict, bob: (await ok(["keygen"], tempProject())).trim() };
+  const tools = tempProject({
+    "editor.cjs": 'require("node:fs").writeFileSync(process.argv.at(-1), "edited-canary\\n");\n',
+  });
+  const editor = `'${process.execPath}' '${join(tools, "editor.cjs")}'`;
+  return { dir, conflict, bob: (await ok(["keygen"], tempProject())).trim(), editor };
 }
 
 /**
@@ -232,6 +247,8 @@ interface Fixture {
   readonly conflict: string;
   /** A recipient who is not one yet. */
   readonly bob: string;
+  /** $EDITOR for `edit`: a script that writes a new value. */
+  readonly editor: string;
 }
 
 describe("store changes are recorded before they are made (issue 24.9)", () => {
@@ -253,6 +270,15 @@ describe("store changes are recorded before they are made (issue 24.9)", () => {
   };
   const argvOf = (variant: Variant) =>
     variant.argv.map((arg) => (arg === "AGE2" ? fixture.bob : arg));
+  const envOf = (variant: Variant, log: string) => ({
+    STRONGBOX_AUDIT_FILE: log,
+    ...Object.fromEntries(
+      Object.entries(variant.env ?? {}).map(([name, text]) => [
+        name,
+        text === "SCRIPTED_EDITOR" ? fixture.editor : text,
+      ]),
+    ),
+  });
 
   for (const variants of Object.values(COMMAND_VARIANTS)) {
     if (!Array.isArray(variants)) continue;
@@ -264,7 +290,7 @@ describe("store changes are recorded before they are made (issue 24.9)", () => {
           const beforeDigest = treeDigest(dir, variant.trust === true);
           const result = await runCli(argvOf(variant), {
             cwd: dir,
-            env: { STRONGBOX_AUDIT_FILE: log },
+            env: envOf(variant, log),
             ...(variant.input === undefined ? {} : { input: variant.input }),
           });
           assert.equal(
@@ -286,7 +312,7 @@ describe("store changes are recorded before they are made (issue 24.9)", () => {
         const beforeDigest = treeDigest(dir);
         const result = await runCli(argvOf(variant), {
           cwd: dir,
-          env: { STRONGBOX_AUDIT_FILE: log },
+          env: envOf(variant, log),
           ...(variant.input === undefined ? {} : { input: variant.input }),
         });
         assert.equal(result.code, 0, result.stderr);

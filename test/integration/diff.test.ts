@@ -78,9 +78,10 @@ describe("strongbox diff", () => {
     assert.equal(feature.values, undefined);
     const same = await runCli(["diff", "staging", "staging"], { cwd: dir });
     assert.equal(same.code, 0, same.stderr);
-    const unknown = await runCli(["diff", "staging", "prod"], { cwd: dir });
+    // (`prod` is production's alias since issue 27.)
+    const unknown = await runCli(["diff", "staging", "nowhere"], { cwd: dir });
     assert.equal(unknown.code, 3);
-    assert.match(unknown.stderr, /environment "prod" is not declared/);
+    assert.match(unknown.stderr, /environment "nowhere" is not declared/);
     const usage = await runCli(["diff", "staging"], { cwd: dir });
     assert.equal(usage.code, 2);
   });

@@ -9,7 +9,7 @@ import {
   verifyChain,
 } from "../../api/audit.js";
 import { StrongboxError } from "../../errors.js";
-import { openSessionIfAny } from "../../index.js";
+import { canonicalEnvironment, openSessionIfAny } from "../../index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeJsonText, writeReport } from "../io.js";
@@ -110,7 +110,7 @@ Options:
       !hasAuditRecords(path)
     )
       return noRecordsYet(path, io, format);
-    const filter = await filterOf(invocation, io);
+    const filter = await filterOf(invocation, io, session.config);
     if (sub === "tail") return tail(path, filter, invocation, io, format);
     const { events, unreadable } = queryAudit(path, filter);
     if (format === "json") writeJson(io, { log: path, events, unreadable });
@@ -168,7 +168,11 @@ function parseAnchor(text: string): { seq: number; mac: string } {
   return { seq: Number(match[1]), mac: match[2] as string };
 }
 
-async function filterOf(invocation: Invocation, io: CliIo): Promise<AuditFilter> {
+async function filterOf(
+  invocation: Invocation,
+  io: CliIo,
+  config: Parameters<typeof canonicalEnvironment>[0],
+): Promise<AuditFilter> {
   const time = (option: string) => {
     const text = stringOption(invocation, option);
     if (text === undefined) return undefined;
@@ -186,7 +190,9 @@ async function filterOf(invocation: Invocation, io: CliIo): Promise<AuditFilter>
   const since = time("since");
   const until = time("until");
   const names = listOption(invocation, "name");
-  const environment = stringOption(invocation, "env");
+  // Records name the environment in full: `--env prod` finds production's.
+  const named = stringOption(invocation, "env");
+  const environment = named === undefined ? undefined : canonicalEnvironment(config, named);
   const action = stringOption(invocation, "action");
   const actor = stringOption(invocation, "actor");
   let valueMac: string | undefined;

@@ -1,125 +1,81 @@
 import { StrongboxError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { COMMANDS } from "../command-table.js";
+import { installCompletion, shellToInstall } from "../completion-install.js";
+import { completionScript, isShell } from "../completion-scripts.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { writeData } from "../io.js";
+import { say, writeData } from "../io.js";
 
 /**
- * `strongbox completion bash|zsh|fish`: a completion script made from the
- * command table and each command's option table, the same tables help is
- * made from, so completion cannot drift from the commands.
+ * `strongbox completion SHELL` prints a completion script, `completion
+ * install [SHELL]` writes it where the shell loads it. The scripts call
+ * `strongbox __complete` back on Tab (src/cli/complete.ts), so what they
+ * offer is made from the command table, the option tables, the config and
+ * the store's names as they are at that moment.
  */
 export const completionCommand: Command = {
   name: "completion",
-  options: { help: { type: "boolean", short: "h" } },
-  usage: `Usage: strongbox completion bash|zsh|fish
+  options: {
+    force: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  usage: `Usage: strongbox completion bash|zsh|fish|powershell
+       strongbox completion install [bash|zsh|fish|powershell] [--force]
 
-Prints a completion script for the shell: commands with their summaries, each
-command's options, environment names after --env (from the config here).
+Prints a completion script for the shell, or installs it. Tab then completes
+commands (with their summaries), each command's options, environment names
+after --env and for diff, --format values of export, and secret names for
+get, set, rm, history, rollback and resolve (the store's names and the
+schema's store:// references), variable names for explain, rotate and
+compromise. Names are read without a key: no passphrase is asked, no audit
+record written, no server contacted; a value is never read.
 
-  bash:  eval "$(strongbox completion bash)"      (or save it to
-         ~/.local/share/bash-completion/completions/strongbox)
-  zsh:   strongbox completion zsh > "\${fpath[1]}/_strongbox"
-  fish:  strongbox completion fish > ~/.config/fish/completions/strongbox.fish
+install writes the script where the shell finds it (the shell from $SHELL
+unless named) and says where:
+  bash        $XDG_DATA_HOME/bash-completion/completions/strongbox
+              (default ~/.local/share/…; bash-completion loads it)
+  zsh         _strongbox in a directory of $FPATH under your home, else in
+              $XDG_DATA_HOME/zsh/site-functions (add it to fpath once)
+  fish        $XDG_CONFIG_HOME/fish/completions/strongbox.fish
+  powershell  $XDG_CONFIG_HOME/powershell/strongbox-completion.ps1, dot-sourced
+              from Microsoft.PowerShell_profile.ps1 beside it
+A file already there that is not a Strongbox completion script is left as it
+is unless --force.
+
+Without install:
+  bash:        eval "$(strongbox completion bash)"
+  zsh:         strongbox completion zsh > "\${fpath[1]}/_strongbox"
+  fish:        strongbox completion fish > ~/.config/fish/completions/strongbox.fish
+  powershell:  strongbox completion powershell | Out-String | Invoke-Expression
+
+Options:
+      --force         install: replace a file that is not a Strongbox script
+  -h, --help          show this help
 `,
   async run(invocation, io) {
-    const [shell, ...extra] = invocation.positionals;
-    if (shell === undefined || extra.length > 0 || !(shell in SCRIPTS))
-      throw new StrongboxError("E_USAGE", "completion: give bash, zsh or fish", {
-        hint: "strongbox completion bash",
-      });
-    const table = await Promise.all(
-      Object.entries(COMMANDS).map(async ([name, entry]) => ({
-        name,
-        summary: entry.summary,
-        options: optionWords((await entry.load()).options),
-      })),
-    );
-    writeData(io, (SCRIPTS[shell] as (table: CommandWords[]) => string)(table));
+    const [first, ...extra] = invocation.positionals;
+    if (first === "install") {
+      if (extra.length > 1)
+        throw new StrongboxError("E_USAGE", "completion install: give at most one shell");
+      const done = installCompletion(
+        shellToInstall(extra[0], io.env),
+        io.env,
+        invocation.values.force === true,
+      );
+      say(io, `strongbox: wrote the ${done.shell} completion script to ${done.path}`);
+      if (done.profile !== undefined)
+        say(io, `strongbox: added a line that loads it to ${done.profile}`);
+      say(io, `strongbox: next: ${done.next}`);
+      return EXIT_OK;
+    }
+    if (first === undefined || extra.length > 0 || !isShell(first))
+      throw new StrongboxError(
+        "E_USAGE",
+        "completion: give bash, zsh, fish, powershell or install",
+        {
+          hint: "strongbox completion bash",
+        },
+      );
+    writeData(io, completionScript(first));
     return EXIT_OK;
   },
-};
-
-interface CommandWords {
-  readonly name: string;
-  readonly summary: string;
-  readonly options: readonly string[];
-}
-
-function optionWords(options: Command["options"]): string[] {
-  return Object.entries(options).flatMap(([long, spec]) => [
-    `--${long}`,
-    ...(spec.short === undefined ? [] : [`-${spec.short}`]),
-  ]);
-}
-
-/** Environment names from the config in the current directory, for --env; quiet when there is none. */
-const ENV_NAMES = "strongbox env list 2>/dev/null | grep -v '[*]'";
-
-const SCRIPTS: Record<string, (table: readonly CommandWords[]) => string> = {
-  bash: (table) => `# strongbox completion for bash: eval "$(strongbox completion bash)"
-_strongbox() {
-  local cur prev cmd
-  cur="\${COMP_WORDS[COMP_CWORD]}"
-  prev="\${COMP_WORDS[COMP_CWORD-1]}"
-  cmd="\${COMP_WORDS[1]}"
-  if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=( $(compgen -W "${table.map((c) => c.name).join(" ")} help" -- "$cur") )
-    return
-  fi
-  if [ "$prev" = "--env" ] || [ "$prev" = "-e" ]; then
-    COMPREPLY=( $(compgen -W "$(${ENV_NAMES})" -- "$cur") )
-    return
-  fi
-  case "$cmd" in
-${table.map((c) => `    ${c.name}) COMPREPLY=( $(compgen -W "${c.options.join(" ")}" -- "$cur") ) ;;`).join("\n")}
-  esac
-  [ \${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=( $(compgen -f -- "$cur") )
-}
-complete -o default -F _strongbox strongbox
-`,
-  zsh: (table) => `#compdef strongbox
-# strongbox completion for zsh
-_strongbox() {
-  local -a commands
-  commands=(
-${table.map((c) => `    '${c.name}:${c.summary.replaceAll("'", "'\\''").replaceAll(":", "\\:")}'`).join("\n")}
-  )
-  if (( CURRENT == 2 )); then
-    _describe 'command' commands
-    return
-  fi
-  if [[ "\${words[CURRENT-1]}" == (--env|-e) ]]; then
-    compadd -- $(${ENV_NAMES})
-    return
-  fi
-  case "\${words[2]}" in
-${table.map((c) => `    ${c.name}) compadd -- ${c.options.join(" ")} ;;`).join("\n")}
-  esac
-  _files
-}
-compdef _strongbox strongbox
-`,
-  fish: (table) => `# strongbox completion for fish
-complete -c strongbox -f
-${table
-  .map(
-    (c) =>
-      `complete -c strongbox -n __fish_use_subcommand -a ${c.name} -d '${c.summary.replaceAll("'", "\\'")}'`,
-  )
-  .join("\n")}
-${table
-  .flatMap((c) =>
-    c.options
-      .filter((o) => o.startsWith("--"))
-      .map(
-        (o) => `complete -c strongbox -n '__fish_seen_subcommand_from ${c.name}' -l ${o.slice(2)}`,
-      ),
-  )
-  .join("\n")}
-complete -c strongbox -n '__fish_seen_subcommand_from ${table
-    .filter((c) => c.options.includes("--env"))
-    .map((c) => c.name)
-    .join(" ")}' -l env -s e -x -a '(${ENV_NAMES})'
-`,
 };

@@ -4,7 +4,7 @@ import { writeOutputFile } from "../../api/render.js";
 import { StrongboxError } from "../../errors.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { type CliIo, say, writeReport } from "../io.js";
+import { type CliIo, say, sayAlways, writeReport } from "../io.js";
 import { LIFECYCLE_HELP, LIFECYCLE_OPTIONS, lifecycleContext } from "../lifecycle-context.js";
 import { promptLine } from "../prompt.js";
 
@@ -68,7 +68,7 @@ ${LIFECYCLE_HELP}
         `strongbox: ${rotated.name}: rotated to ${rotated.version ?? "?"}, retired ${rotated.retired.join(", ") || "nothing"}`,
       );
     for (const failure of report.failed)
-      say(io, `strongbox: ${failure.name}: NOT rotated: ${failure.message}`);
+      sayAlways(io, `strongbox: ${failure.name}: NOT rotated: ${failure.message}`);
     return verdict(report.failed.length === 0);
   },
 };

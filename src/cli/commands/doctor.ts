@@ -1,7 +1,7 @@
 import { type DoctorCheck, localDoctor } from "../../api/check.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { say, writeJson } from "../io.js";
+import { say, sayAlways, writeJson } from "../io.js";
 
 const MARK: Readonly<Record<DoctorCheck["status"], string>> = {
   ok: "✓",
@@ -39,8 +39,10 @@ token is accepted. Reads no secret value. Exit 4 when a check fails.
     if (invocation.values.json === true) writeJson(io, { ok, checks });
     else
       for (const check of checks) {
-        say(io, `${MARK[check.status]} ${check.check}: ${check.detail}`);
-        if (check.hint !== undefined && check.status !== "ok") say(io, `    hint: ${check.hint}`);
+        // --quiet keeps the warnings and failures: doctor's findings.
+        const print = check.status === "ok" || check.status === "skip" ? say : sayAlways;
+        print(io, `${MARK[check.status]} ${check.check}: ${check.detail}`);
+        if (check.hint !== undefined && check.status !== "ok") print(io, `    hint: ${check.hint}`);
       }
     return verdict(ok);
   },

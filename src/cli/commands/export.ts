@@ -1,6 +1,8 @@
-import { appendFileSync, fstatSync, statSync } from "node:fs";
+import { fstatSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import {
+  appendToRegularFile,
+  checkOutputPath,
   FORMAT_RECORDS,
   FORMATS,
   type FormatOption,
@@ -8,6 +10,7 @@ import {
   formatPairs,
   githubMasks,
   isFormat,
+  writeOutputFile,
 } from "../../api/render.js";
 import { ResolutionError, StrongboxError } from "../../errors.js";
 import {
@@ -21,7 +24,7 @@ import {
 } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
-import { writeData } from "../io.js";
+import { say, writeData } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
 const RECORDS: ReadonlyArray<readonly [string, FormatRecord]> = Object.entries(FORMAT_RECORDS);
@@ -57,15 +60,20 @@ export const exportCommand: Command = {
     ...RESOLVE_OPTIONS,
     ...BREAK_GLASS_OPTIONS,
     format: { type: "string" },
+    output: { type: "string", short: "o" },
     "only-secrets": { type: "boolean" },
     "no-secrets": { type: "boolean" },
     name: { type: "string" },
     ...formatOptionSpecs(),
   },
-  usage: `Usage: strongbox export [options] [--format FORMAT]
+  usage: `Usage: strongbox export [options] [--format FORMAT] [-o FILE]
 
 Prints every resolved variable with its value (this output holds secrets:
-send it to a file with mode 0600 or a pipe, not a log).
+send it to a file with mode 0600 or a pipe, not a log). With -o FILE the
+values go only to FILE: created with mode 0600 (never readable by others,
+not even for an instant), an existing file replaced atomically; a symlink,
+a directory, a pipe or a device at FILE, or a directory others can write
+to on the way, is refused.
 
 ${formatHelp()}
 
@@ -73,6 +81,7 @@ Options:
 ${RESOLVE_HELP}
 ${BREAK_GLASS_HELP}
       --format F      output format (default: dotenv)
+  -o, --output FILE   write to FILE (mode 0600) instead of stdout
       --name NAME     the Kubernetes Secret's name (default app-secrets)
 ${formatOptionHelp()}      --only-secrets  only variables marked secret
       --no-secrets    only variables not marked secret
@@ -84,6 +93,19 @@ ${formatOptionHelp()}      --only-secrets  only variables marked secret
         hint: `formats: ${FORMATS.join(", ")}`,
       });
     }
+    const output = stringOption(invocation, "output");
+    if (output !== undefined && format === "github")
+      throw new StrongboxError(
+        "E_USAGE",
+        "export --format github writes its values to $GITHUB_ENV (or --env-file); -o does not apply",
+        { hint: "drop -o, or use --env-file PATH" },
+      );
+    if (output === "")
+      throw new StrongboxError("E_USAGE", "export: -o takes a file path", {
+        hint: "strongbox export -o .env.local",
+      });
+    // Refused before anything is resolved (and checked again when written).
+    if (output !== undefined) checkOutputPath(output, io.cwd);
     const resolution = await resolveForCli(invocation, io);
     if (!resolution.ok) throw new ResolutionError(resolution.environment.name, resolution.issues);
     const only = invocation.values["only-secrets"] === true;
@@ -101,16 +123,20 @@ ${formatOptionHelp()}      --only-secrets  only variables marked secret
           .map((entry) => entry.envName),
       );
       const target = githubEnvFile(invocation, io);
+      // The file first: a refused one (a symlink, a FIFO) stops before anything is printed.
+      // The runner reads it only when the step ends, after the masks.
+      appendToRegularFile(target, formatPairs(pairs, "github"));
       writeData(io, githubMasks(pairs, secrets));
-      appendFileSync(target, formatPairs(pairs, "github"), { mode: 0o600 });
       return EXIT_OK;
     }
-    writeData(
-      io,
-      formatPairs(pairs, format, {
-        name: stringOption(invocation, "name") ?? "app-secrets",
-      }),
-    );
+    const text = formatPairs(pairs, format, {
+      name: stringOption(invocation, "name") ?? "app-secrets",
+    });
+    if (output === undefined) writeData(io, text);
+    else {
+      writeOutputFile(resolve(io.cwd, output), io.cwd, text, { mode: 0o600 });
+      say(io, `strongbox: wrote ${pairs.length} variable(s) to ${output} (mode 0600)`);
+    }
     return EXIT_OK;
   },
 };

@@ -7,6 +7,7 @@ import { openSessionIfAny } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson } from "../io.js";
+import { sayNextSteps, stepsAfterImport } from "../next-steps.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox import FILE`: move a plaintext .env's secrets into the store. */
@@ -77,6 +78,14 @@ ${STORE_HELP}
       result.action === undefined
         ? `strongbox: ${file} still holds the plaintext; rerun with --rewrite, --gitignore or --delete`
         : `strongbox: ${file}: ${result.action} done`,
+    );
+    sayNextSteps(
+      io,
+      stepsAfterImport(io, {
+        file,
+        action: result.action,
+        configPath: stringOption(invocation, "config"),
+      }),
     );
     return EXIT_OK;
   },

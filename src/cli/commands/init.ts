@@ -8,6 +8,7 @@ import { findConfigIfAny } from "../../index.js";
 import { type Command, type Invocation, stringOption } from "../command.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeData, writeJson } from "../io.js";
+import { sayNextSteps, stepsAfterInit } from "../next-steps.js";
 import { promptHidden, promptLine } from "../prompt.js";
 import { STORE_HELP, STORE_OPTION, storeOptions } from "../store-context.js";
 
@@ -98,13 +99,17 @@ function reportExisting(dir: string, scaffolded: boolean, invocation: Invocation
     return EXIT_OK;
   }
   say(io, `strongbox: the store ${dir} exists already; it is kept as it is`);
-  say(
-    io,
-    scaffolded
-      ? "strongbox: next: `strongbox import .env --rewrite` moves the .env secrets into it"
-      : "strongbox: next: `strongbox set NAME` stores a secret, `strongbox import .env --rewrite` moves a .env file's secrets",
-  );
+  sayNextSteps(io, nextSteps(invocation, io, scaffolded));
   return EXIT_OK;
+}
+
+function nextSteps(invocation: Invocation, io: CliIo, scaffolded?: boolean) {
+  const from = stringOption(invocation, "from");
+  return stepsAfterInit(io, {
+    configPath: stringOption(invocation, "config"),
+    env: stringOption(invocation, "env"),
+    ...(from !== undefined && scaffolded !== false ? { scaffoldedFrom: from } : {}),
+  });
 }
 
 type CliStoreOptions = Awaited<ReturnType<typeof storeOptions>>;
@@ -161,6 +166,7 @@ async function createRecipientStore(
     io,
     "strongbox: no key file: each recipient opens it with their own identity. Commit the store directory.",
   );
+  sayNextSteps(io, nextSteps(invocation, io));
   return EXIT_OK;
 }
 
@@ -208,6 +214,7 @@ async function createKeyStore(
     );
   }
   say(io, "strongbox: commit the store directory; its .gitignore keeps lock and temp files out.");
+  sayNextSteps(io, nextSteps(invocation, io));
   return EXIT_OK;
 }
 

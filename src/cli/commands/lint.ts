@@ -2,7 +2,7 @@ import { lintProject } from "../../api/check.js";
 import { openProject } from "../../index.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { say, writeJson } from "../io.js";
+import { say, sayAlways, writeJson } from "../io.js";
 
 /** `strongbox lint`: the DO/DON'T list of secrets hygiene as checks. */
 export const lintCommand: Command = {
@@ -15,8 +15,10 @@ export const lintCommand: Command = {
   usage: `Usage: strongbox lint [--json]
 
 Checks the project against the rules of secrets hygiene: files holding
-secrets that git does not ignore (.env files, files agent.yaml renders,
-migrate journals), secrets with values in .env.example, secrets with defaults in
+secrets that git would commit, in any directory, untracked and not ignored
+or already tracked (.env files, migrate journals, rendered files: agent.yaml's
+destinations, the outputs package.json scripts give strongbox render and
+export, files with an agent provenance record), secrets with values in .env.example, secrets with defaults in
 the schema, secrets whose names publish them into front-end builds
 (NEXT_PUBLIC_*, VITE_*, …), root-token variables in an app's schema, and one
 Vault token variable shared by several components. Exit 4 on any finding.
@@ -35,9 +37,10 @@ Options:
     if (invocation.values.json === true) writeJson(io, { ok: findings.length === 0, findings });
     else if (findings.length === 0) say(io, "strongbox: ok: no findings");
     else {
-      say(io, `strongbox: ${findings.length} finding${findings.length === 1 ? "" : "s"}`);
+      // Findings are lint's result, kept under --quiet; only the "ok" line is a notice.
+      sayAlways(io, `strongbox: ${findings.length} finding${findings.length === 1 ? "" : "s"}`);
       for (const finding of findings)
-        say(io, `  ✗ ${finding.message} (${finding.rule})\n      hint: ${finding.hint}`);
+        sayAlways(io, `  ✗ ${finding.message} (${finding.rule})\n      hint: ${finding.hint}`);
     }
     return verdict(findings.length === 0);
   },

@@ -154,7 +154,7 @@ async function apply(
       `migrate-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`,
   );
   const progress =
-    io.stderr.isTTY === true
+    io.stderr.isTTY === true && io.quiet !== true
       ? (done: number, total: number) =>
           writeTerminal(io, `migrating: ${done}/${total} paths`, { before: "\r", after: "" })
       : undefined;

@@ -3,7 +3,7 @@ import { checkScanRoot, scanForSecrets } from "../../api/check.js";
 import { StrongboxError } from "../../errors.js";
 import { type Command, RESOLVE_HELP, RESOLVE_OPTIONS } from "../command.js";
 import { verdict } from "../exit-codes.js";
-import { say, writeJson } from "../io.js";
+import { say, sayAlways, writeJson } from "../io.js";
 import { resolveForCli } from "../resolve-for-cli.js";
 
 /** `strongbox scan DIR`: find resolved secret values in build output. */
@@ -45,12 +45,12 @@ ${RESOLVE_HELP}
     else if (result.hits.length === 0)
       say(io, `strongbox: ok: no secret found in ${result.files} files`);
     else {
-      say(
+      sayAlways(
         io,
         `strongbox: error: secret values found in build output (${result.hits.length} place${result.hits.length === 1 ? "" : "s"})`,
       );
-      for (const hit of result.hits) say(io, `  ✗ ${hit.file}:${hit.line}: ${hit.variable}`);
-      say(
+      for (const hit of result.hits) sayAlways(io, `  ✗ ${hit.file}:${hit.line}: ${hit.variable}`);
+      sayAlways(
         io,
         "strongbox: hint: a secret in a front-end build is public; rotate it and keep it out of public variables",
       );

@@ -7,6 +7,7 @@ import { type Command, type Invocation, listOption, stringOption } from "../comm
 import { EXIT_OK } from "../exit-codes.js";
 import { type CliIo, say, writeJson } from "../io.js";
 import { promptHidden, readStdin } from "../prompt.js";
+import { isBatch, setMany } from "../set-many.js";
 import { openStoreForCli, STORE_HELP, STORE_OPTION } from "../store-context.js";
 
 /** `strongbox set NAME`: store a new version of a secret. The value never comes from argv unless asked. */
@@ -15,6 +16,7 @@ export const setCommand: Command = {
   options: {
     ...STORE_OPTION,
     "from-file": { type: "string" },
+    file: { type: "string", short: "f" },
     value: { type: "string" },
     description: { type: "string" },
     tag: { type: "string", multiple: true },
@@ -27,6 +29,8 @@ export const setCommand: Command = {
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox set NAME [options]
+       strongbox set NAME=VALUE [NAME=VALUE…] [options]
+       strongbox set -f FILE [options]
 
 Stores a new version of secret NAME. The value is read from stdin when it is
 piped (one trailing newline dropped), else from a prompt that does not echo
@@ -36,9 +40,16 @@ it from the command line, where other users can see it in the process list:
 avoid it. An empty value is refused unless --allow-empty; the previous
 version stays current.
 
+Several secrets at once, stored as one change (all or none; nothing is
+stored when any pair is refused): NAME=VALUE pairs (values on the command
+line are visible in the process list, as with --value), or -f FILE, a .env
+file read as \`import\` reads one (- for stdin; credentials such as VAULT_TOKEN
+are left out) and left as it is.
+
 Options:
 ${STORE_HELP}
       --from-file PATH    read the value from a file
+  -f, --file FILE     store every NAME=VALUE of a .env file (- for stdin)
       --value VALUE       the value itself (visible in the process list)
       --description TEXT  what the secret is for
       --tag TAG           a tag; repeatable
@@ -54,6 +65,7 @@ ${STORE_HELP}
       --json              print the result as JSON
 `,
   async run(invocation, io) {
+    if (isBatch(invocation)) return setMany(invocation, io, metaFrom(invocation));
     const [name, ...extra] = invocation.positionals;
     if (name === undefined || extra.length > 0) {
       throw new StrongboxError("E_USAGE", "set: give exactly one secret name", {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
+  applyLoginSetup,
   applySetup,
   concreteEnvironments,
   type DoctorReport,
@@ -15,6 +16,7 @@ import { type ConfigSpec, openSession } from "../../index.js";
 import { type Command, type Invocation, listOption, stringOption } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
 import { type CliIo, say, writeJson, writeReport } from "../io.js";
+import { LOGIN_OPTIONS, loginBinding } from "../vault-login-options.js";
 
 /** `strongbox vault setup|doctor`: operator tools over the Vault client. */
 export const vaultCommand: Command = {
@@ -26,10 +28,12 @@ export const vaultCommand: Command = {
     "print-policy": { type: "boolean" },
     policy: { type: "string", multiple: true },
     agent: { type: "boolean" },
+    ...LOGIN_OPTIONS,
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox vault setup [--env E]... [--agent] [--dry-run | --print-policy [--policy NAME]...] [--json]
+       strongbox vault setup --method jwt|kubernetes|cert --env E [--component C] [METHOD OPTIONS] [--dry-run]
        strongbox vault doctor [--env E]... [--json]
 
 setup    From the schema, creates per environment and component a policy
@@ -42,6 +46,11 @@ setup    From the schema, creates per environment and component a policy
          --print-policy prints the policies only; --dry-run adds the calls.
          Neither changes anything.
          Running it again changes nothing but issues new wrapped secret ids.
+         --method binds the app's policy (one environment and component) to
+         a role of that login method instead of an AppRole; the rotation
+         identity is never bound this way. A role setup finds with other
+         settings is written again from scratch; one carrying another policy
+         is refused.
 doctor   Reports the address, server health, the token's auth method and
          identity (role, claims; never the token), TTL and policies, the KV
          mounts and versions, and per environment which schema secrets are
@@ -58,6 +67,19 @@ Options:
       --policy NAME   with --print-policy: only that policy (repeatable), e.g. the app's
                       alone, to write by hand without the rotation policy's rights
       --dry-run       setup: show the plan, change nothing
+      --method M      setup: approle (default), jwt, kubernetes or cert
+      --component C   with --method: the component whose app logs in
+      --mount PATH    with --method: the auth mount (default the method's name)
+      --token-ttl D, --token-max-ttl D   with --method: the login's token (default 15m, 1h)
+  jwt (required: --audience and --bound-claim):
+      --audience AUD          an aud the token must carry (repeatable)
+      --bound-claim C=V       a claim the token must carry exactly (repeatable),
+                              e.g. sub=repo:ORG/APP:ref:refs/heads/main
+      --user-claim C          the claim naming the identity (default sub)
+      --jwt-discovery-url URL, --jwt-pubkey FILE (repeatable), --bound-issuer ISS
+                              also configure the mount to trust this issuer
+  kubernetes (required): --bound-service-account NAME, --namespace NS
+  cert (required):       --certificate FILE  the CA certificate (PEM) of the app's client certificates
       --json          print the result as JSON
 `,
   async run(invocation, io) {
@@ -79,7 +101,13 @@ Options:
         return await doctor(session.config, environments, client, invocation, io);
       const agent =
         invocation.values.agent === true || existsSync(join(session.baseDir, "agent.yaml"));
-      const plan = await planSetup(session.config, environments, client, { agent });
+      const login = loginBinding(invocation, io.cwd);
+      const component = stringOption(invocation, "component");
+      const plan = await planSetup(session.config, environments, client, {
+        agent,
+        login,
+        component,
+      });
       return await setup(plan, environments, client, invocation, io);
     } finally {
       await session.close();
@@ -138,6 +166,17 @@ async function setup(
         io,
         `${plan.grants.map((g) => `# policy ${g.name}\n${g.policy}`).join("\n")}\n# calls\n${plan.calls.join("\n")}\n`,
       );
+    return EXIT_OK;
+  }
+  if (plan.logins !== undefined) {
+    const results = await applyLoginSetup(plan, client);
+    if (invocation.values.json === true) writeJson(io, { logins: results });
+    else
+      for (const r of results)
+        writeReport(
+          io,
+          `${r.name}: ${r.changed.policy || r.changed.role || r.changed.config ? "created or updated" : "unchanged"}\n  ${r.method} role ${r.name} at auth/${r.mount}/ (log in with role=${r.name})\n`,
+        );
     return EXIT_OK;
   }
   const results = await applySetup(plan, client);

@@ -1,5 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { registerSecret } from "../../redact/registry.js";
+import { processSkipsTlsChecks } from "../../security/transport.js";
 import { envValue } from "../../util/env-value.js";
 import type { Env } from "./common.js";
 
@@ -39,6 +40,12 @@ export async function githubIdToken(
   // Never printed by this process, a server's text echoing it included; nor is the token it mints.
   registerSecret("github-oidc-request", bearer);
   if (audience !== undefined && audience !== "") url.searchParams.set("audience", audience);
+  const unchecked = url.protocol === "https:" ? processSkipsTlsChecks() : undefined;
+  if (unchecked !== undefined)
+    throw refused(
+      `${unchecked}, so the request token is not sent`,
+      "unset NODE_TLS_REJECT_UNAUTHORIZED; give a private CA with NODE_EXTRA_CA_CERTS instead",
+    );
   let response: Response;
   try {
     response = await fetch(url, {

@@ -1,0 +1,149 @@
+import { StrongboxError } from "../errors.js";
+import type { VaultClient } from "../vault/client.js";
+import { aclPath, type Grant, type SetupPlan } from "./setup.js";
+import { FRESH_DEFAULTS, type LoginRole } from "./setup-login.js";
+import { refuseForeignPolicy } from "./setup-owner.js";
+
+/** What `vault setup --method` did for one grant. */
+export interface LoginSetupResult {
+  /** The policy's and the role's name. */
+  readonly name: string;
+  readonly method: LoginRole["method"];
+  /** The auth mount (`jwt` → `auth/jwt/`). */
+  readonly mount: string;
+  readonly changed: { readonly policy: boolean; readonly role: boolean; readonly config: boolean };
+}
+
+/**
+ * Carries out a login-method plan ({@link SetupPlan.logins}). Every existing
+ * policy and role is judged before anything is written, so a refusal leaves
+ * Vault as it was: a policy setup did not write, or a role that carries any
+ * other policy (or whose policy is absent: made by someone in advance), is
+ * never taken over. A role of setup's that holds anything but setup's
+ * settings (a wider audience, templated policies, no max TTL, bound CIDRs
+ * removed…) is deleted and written again, so it ends with exactly setup's
+ * settings and the method's defaults. Idempotent: what already matches is
+ * left alone.
+ */
+export async function applyLoginSetup(
+  plan: SetupPlan,
+  client: VaultClient,
+): Promise<LoginSetupResult[]> {
+  const logins = plan.logins ?? [];
+  const found: Array<{ policy: string | undefined; role: Record<string, unknown> | undefined }> =
+    [];
+  for (const [index, grant] of plan.grants.entries())
+    found.push(await existing(grant, logins[index] as LoginRole, client));
+  const results: LoginSetupResult[] = [];
+  for (const [index, grant] of plan.grants.entries()) {
+    const login = logins[index] as LoginRole;
+    const { policy, role } = found[index] as (typeof found)[number];
+    await enableMount(login, client);
+    const config = await configure(login, client);
+    const policyChanged = policy !== grant.policy;
+    if (policyChanged)
+      await client.call({
+        method: "PUT",
+        path: aclPath(grant.name),
+        body: { policy: grant.policy },
+      });
+    const roleChanged = role === undefined || !asSetupWritesIt(role, login);
+    if (role !== undefined && roleChanged)
+      await client.call({ method: "DELETE", path: login.path });
+    if (roleChanged) await client.call({ method: "POST", path: login.path, body: login.body });
+    results.push({
+      name: grant.name,
+      method: login.method,
+      mount: login.mount,
+      changed: { policy: policyChanged, role: roleChanged, config },
+    });
+  }
+  return results;
+}
+
+/** The grant's policy and role as Vault has them; refuses either when setup did not make it for this grant. */
+async function existing(grant: Grant, login: LoginRole, client: VaultClient) {
+  const read = await client.call({ method: "GET", path: aclPath(grant.name) }, [404]);
+  const policy = (read.body?.data as { policy?: string } | undefined)?.policy;
+  refuseForeignPolicy(grant, policy);
+  const found = await client.call({ method: "GET", path: login.path }, [404]);
+  if (found.status === 404) return { policy, role: undefined };
+  const role = (found.body?.data ?? {}) as Record<string, unknown>;
+  const own = (list: unknown) => Array.isArray(list) && list.length === 1 && list[0] === grant.name;
+  const empty = (list: unknown) => list == null || (Array.isArray(list) && list.length === 0);
+  if (
+    own(role.token_policies) &&
+    (empty(role.policies) || own(role.policies)) &&
+    policy !== undefined
+  )
+    return { policy, role };
+  throw new StrongboxError(
+    "E_CONFIG",
+    `vault setup: the ${login.method} role ${grant.name} at auth/${login.mount}/ exists ${policy === undefined ? `but its policy ${grant.name} does not` : `with the policies ${JSON.stringify(role.token_policies ?? [])}`}, so vault setup did not make it; nothing was changed`,
+    {
+      hint: `read it with \`bao read ${login.path}\`: delete it if it is stale, or rename the project, environment or component`,
+    },
+  );
+}
+
+/**
+ * Whether a role read back holds exactly what setup writes: each field of
+ * its body, the method's fresh defaults, and nothing else but empty values.
+ * A field setup never heard of that someone set counts as a change.
+ */
+function asSetupWritesIt(role: Readonly<Record<string, unknown>>, login: LoginRole): boolean {
+  const expected: Record<string, unknown> = { ...FRESH_DEFAULTS[login.method], ...login.body };
+  const keys = new Set([...Object.keys(role), ...Object.keys(expected)]);
+  return [...keys].every((key) =>
+    Object.hasOwn(expected, key) ? same(role[key], expected[key]) : isEmpty(role[key]),
+  );
+}
+
+/** Equal as Vault reads it back: it trims PEM text (a string, or strings in a list). */
+function same(found: unknown, wanted: unknown): boolean {
+  const trimmed = (value: unknown): unknown =>
+    typeof value === "string" ? value.trim() : Array.isArray(value) ? value.map(trimmed) : value;
+  return JSON.stringify(trimmed(found)) === JSON.stringify(trimmed(wanted));
+}
+
+function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined || value === "" || value === 0 || value === false)
+    return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === "object" && Object.keys(value).length === 0;
+}
+
+/** Enables the method at its mount when nothing is mounted there; refuses another method's mount. */
+async function enableMount(login: LoginRole, client: VaultClient): Promise<void> {
+  const auths = (await client.call({ method: "GET", path: "sys/auth" })).body as Record<
+    string,
+    unknown
+  >;
+  const mounted = ((auths.data as Record<string, unknown> | undefined) ?? auths)[`${login.mount}/`];
+  if (mounted === undefined) {
+    await client.call({
+      method: "POST",
+      path: `sys/auth/${login.mount}`,
+      body: { type: login.method },
+    });
+    return;
+  }
+  const type = (mounted as { type?: unknown }).type;
+  if (type !== login.method)
+    throw new StrongboxError(
+      "E_CONFIG",
+      `vault setup: auth/${login.mount}/ is a ${String(type)} mount, not ${login.method}; nothing was changed`,
+      { hint: `give the ${login.method} mount's path with --mount` },
+    );
+}
+
+/** Writes the JWT issuer configuration when asked and different; whether it wrote. */
+async function configure(login: LoginRole, client: VaultClient): Promise<boolean> {
+  if (login.config === undefined) return false;
+  const current = await client.call({ method: "GET", path: login.config.path }, [404]);
+  const data = (current.body?.data ?? {}) as Record<string, unknown>;
+  const wanted = login.config.body;
+  if (Object.entries(wanted).every(([key, value]) => same(data[key], value))) return false;
+  await client.call({ method: "POST", path: login.config.path, body: wanted });
+  return true;
+}

@@ -1,0 +1,222 @@
+import { StrongboxError } from "../errors.js";
+
+/**
+ * The login roles `vault setup --method` writes besides AppRole: one role of
+ * the method per app grant, named as the grant and carrying exactly its one
+ * policy. Each method's binding is REQUIRED here (an audience and a claim for
+ * JWT, a service account and a namespace for Kubernetes, a CA for cert): a
+ * role without one would let every token the issuer, the cluster or any CA
+ * Vault trusts signs log in as the app.
+ */
+
+/** GitHub Actions and other OIDC issuers: who may log in is what the token's claims say. */
+export interface JwtBinding {
+  readonly method: "jwt";
+  /** `aud` values the token must carry (at least one). */
+  readonly audiences: readonly string[];
+  /** Claims the token must carry exactly (`sub`, `repository`, `ref`…); at least one. */
+  readonly boundClaims: Readonly<Record<string, string>>;
+  /** The claim that names the login's identity (default `sub`). */
+  readonly userClaim?: string | undefined;
+  /** Configure the mount to trust this issuer (left as it is when absent). */
+  readonly issuer?:
+    | {
+        readonly discoveryUrl?: string | undefined;
+        /** PEM public keys the tokens are signed with (instead of discovery). */
+        readonly publicKeys?: readonly string[] | undefined;
+        readonly boundIssuer?: string | undefined;
+      }
+    | undefined;
+}
+
+/** A pod's projected service-account token, checked by Kubernetes' TokenReview. */
+export interface KubernetesBinding {
+  readonly method: "kubernetes";
+  readonly serviceAccounts: readonly string[];
+  readonly namespaces: readonly string[];
+}
+
+/** A TLS client certificate that chains to `certificate` (a CA or the certificate itself). */
+export interface CertBinding {
+  readonly method: "cert";
+  /** PEM text of one or more certificates; never a private key. */
+  readonly certificate: string;
+}
+
+export type LoginBinding = (JwtBinding | KubernetesBinding | CertBinding) & {
+  /** The auth mount's path (default the method's name). */
+  readonly mount?: string | undefined;
+  readonly tokenTtl?: string | undefined;
+  readonly tokenMaxTtl?: string | undefined;
+};
+
+/** A login role to write for one grant: where, with what, and what Vault reads back when it holds exactly that. */
+export interface LoginRole {
+  readonly method: LoginBinding["method"];
+  readonly mount: string;
+  /** Request path of the role, its name one encoded segment. */
+  readonly path: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  /** Mount configuration to write first (JWT issuer), when asked. */
+  readonly config?: { readonly path: string; readonly body: Readonly<Record<string, unknown>> };
+}
+
+/** The names `--method` takes. */
+export const SETUP_METHODS = ["approle", "jwt", "kubernetes", "cert"] as const;
+export type SetupMethod = (typeof SETUP_METHODS)[number];
+
+/**
+ * Settings whose value on a fresh role is not empty, per method: a role read
+ * back holding anything but setup's body, these, and empty values (null,
+ * "", 0, false, [], {}) was changed by someone, and is written again from
+ * scratch (see setup-login-apply.ts).
+ */
+export const FRESH_DEFAULTS: Readonly<Record<LoginRole["method"], Record<string, unknown>>> = {
+  jwt: { callback_mode: "client" },
+  kubernetes: { alias_name_source: "serviceaccount_uid" },
+  cert: {},
+};
+
+/** Vault's `bao auth` mount name: lower-case letters, digits, `-` and `_`, as a path. */
+const MOUNT = /^[a-z0-9][a-z0-9_-]*(?:\/[a-z0-9][a-z0-9_-]*)*$/;
+
+/** The role `binding` asks for, for the grant `name` (its policy of the same name). */
+export function loginRole(name: string, binding: LoginBinding): LoginRole {
+  const mount = binding.mount ?? binding.method;
+  if (!MOUNT.test(mount))
+    throw usage(`the auth mount ${JSON.stringify(mount)} is not a mount path`, "e.g. --mount jwt");
+  const token = {
+    token_policies: [name],
+    token_ttl: seconds(binding.tokenTtl ?? "15m", "--token-ttl"),
+    token_max_ttl: seconds(binding.tokenMaxTtl ?? "1h", "--token-max-ttl"),
+    token_type: "service",
+  };
+  if (token.token_ttl > token.token_max_ttl || token.token_max_ttl === 0)
+    throw usage(
+      "--token-max-ttl must be at least --token-ttl, and not 0 (0 is the mount's maximum)",
+      "e.g. --token-ttl 15m --token-max-ttl 1h",
+    );
+  const role = encodeURIComponent(name);
+  switch (binding.method) {
+    case "jwt":
+      return {
+        ...jwtRole(binding, mount),
+        path: `auth/${mount}/role/${role}`,
+        body: { ...jwtBody(binding), ...token },
+      };
+    case "kubernetes":
+      return {
+        method: "kubernetes",
+        mount,
+        path: `auth/${mount}/role/${role}`,
+        body: { ...kubernetesBody(binding), ...token },
+      };
+    case "cert":
+      return {
+        method: "cert",
+        mount,
+        path: `auth/${mount}/certs/${role}`,
+        body: { certificate: certificateText(binding.certificate), display_name: name, ...token },
+      };
+  }
+}
+
+function jwtRole(
+  binding: JwtBinding,
+  mount: string,
+): Pick<LoginRole, "method" | "mount" | "config"> {
+  const issuer = binding.issuer;
+  if (issuer === undefined) return { method: "jwt", mount };
+  const keys = issuer.publicKeys ?? [];
+  if ((issuer.discoveryUrl === undefined) === (keys.length === 0))
+    throw usage(
+      "give the issuer's discovery URL or its public keys, not both",
+      "--jwt-discovery-url https://token.actions.githubusercontent.com, or --jwt-pubkey FILE",
+    );
+  if (issuer.discoveryUrl !== undefined && !issuer.discoveryUrl.startsWith("https://"))
+    throw usage(
+      `the discovery URL ${JSON.stringify(issuer.discoveryUrl)} is not https://`,
+      "Vault fetches the issuer's keys from it: over plain http anyone on the way could swap them",
+    );
+  for (const key of keys) pemOnly(key, ["PUBLIC KEY", "CERTIFICATE"], "--jwt-pubkey");
+  const body: Record<string, unknown> =
+    issuer.discoveryUrl === undefined
+      ? { jwt_validation_pubkeys: keys }
+      : { oidc_discovery_url: issuer.discoveryUrl };
+  if (issuer.boundIssuer !== undefined) body.bound_issuer = issuer.boundIssuer;
+  return { method: "jwt", mount, config: { path: `auth/${mount}/config`, body } };
+}
+
+function jwtBody(binding: JwtBinding): Record<string, unknown> {
+  const claims = Object.entries(binding.boundClaims);
+  if (binding.audiences.length === 0 || claims.length === 0)
+    throw usage(
+      "a JWT role needs --audience and at least one --bound-claim",
+      "without them any token the issuer signs (any repository's job) logs in: e.g. --audience https://github.com/ORG --bound-claim sub=repo:ORG/APP:ref:refs/heads/main",
+    );
+  for (const [claim, value] of claims)
+    if (claim === "" || value === "")
+      throw usage(
+        `--bound-claim ${claim}=${value} binds nothing`,
+        "give CLAIM=VALUE, both non-empty",
+      );
+  return {
+    role_type: "jwt",
+    user_claim: binding.userClaim ?? "sub",
+    bound_audiences: [...binding.audiences],
+    bound_claims: Object.fromEntries(claims),
+    // Exact values: `*` in a claim is a character, never a glob.
+    bound_claims_type: "string",
+  };
+}
+
+function kubernetesBody(binding: KubernetesBinding): Record<string, unknown> {
+  const lists = [binding.serviceAccounts, binding.namespaces];
+  if (lists.some((list) => list.length === 0))
+    throw usage(
+      "a Kubernetes role needs --bound-service-account and --namespace",
+      "e.g. --bound-service-account shop --namespace shop-prod",
+    );
+  // Vault reads `*` in either list as "any", and a glob in a name as a pattern.
+  if (lists.some((list) => list.some((name) => name === "" || /[*?]/.test(name))))
+    throw usage(
+      "--bound-service-account and --namespace take names, not * or patterns",
+      "name the one service account and namespace the app runs as",
+    );
+  return {
+    bound_service_account_names: [...binding.serviceAccounts],
+    bound_service_account_namespaces: [...binding.namespaces],
+  };
+}
+
+function certificateText(text: string): string {
+  return pemOnly(text, ["CERTIFICATE"], "--certificate");
+}
+
+/**
+ * `text` when it is PEM blocks of the `allowed` kinds only; `E_USAGE`
+ * otherwise. Setup sends what an operator points it at to Vault, which
+ * keeps it and shows it to anyone who may read the role: a private key
+ * given by mistake (alone or beside the certificate) must never leave.
+ */
+function pemOnly(text: string, allowed: readonly string[], option: string): string {
+  const blocks = [...text.matchAll(/-----BEGIN ([^-\n]*)-----/g)].map((match) => match[1]);
+  if (blocks.length === 0 || blocks.some((kind) => !allowed.includes(kind as string)))
+    throw usage(
+      `${option} must hold ${allowed.join(" or ")} PEM blocks only`,
+      "never give a private key: Vault keeps what it is sent, and shows it with the role",
+    );
+  return text;
+}
+
+/** A duration as setup writes it (`90s`, `15m`, `1h`, or seconds), in seconds as Vault reads it back. */
+function seconds(text: string, option: string): number {
+  const match = /^(\d{1,6})([smh]?)$/.exec(text);
+  if (match === null)
+    throw usage(`${option} ${JSON.stringify(text)} is not a duration`, "e.g. 90s, 15m, 1h");
+  return Number(match[1]) * ({ "": 1, s: 1, m: 60, h: 3600 }[match[2] as string] ?? 1);
+}
+
+function usage(message: string, hint: string): StrongboxError {
+  return new StrongboxError("E_USAGE", `vault setup: ${message}`, { hint });
+}

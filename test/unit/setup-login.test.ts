@@ -1,0 +1,96 @@
+// The rule of vault setup's login roles (src/vault-ops/setup-login.ts): a role
+// of every method is refused without each of its bindings, and no option that
+// takes PEM text lets a private key through, however the file is put together.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type LoginBinding, loginRole } from "../../src/vault-ops/setup-login.js";
+
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+const PUB = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n";
+const KEYS = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"].map(
+  (kind) => `-----BEGIN ${kind}-----\nMIIE\n-----END ${kind}-----\n`,
+);
+
+/** A complete binding of each method: each must be accepted as is. */
+const COMPLETE: readonly LoginBinding[] = [
+  { method: "jwt", audiences: ["aud"], boundClaims: { sub: "repo:a/b:ref:refs/heads/main" } },
+  { method: "kubernetes", serviceAccounts: ["app"], namespaces: ["shop"] },
+  { method: "cert", certificate: CERT },
+];
+
+/** Every way to take one binding away: each list emptied, each string blanked. */
+function weakened(binding: LoginBinding): Array<[string, LoginBinding]> {
+  const out: Array<[string, LoginBinding]> = [];
+  for (const [key, value] of Object.entries(binding)) {
+    if (key === "method") continue;
+    if (Array.isArray(value)) {
+      out.push([`${key} empty`, { ...binding, [key]: [] } as LoginBinding]);
+      out.push([`${key} *`, { ...binding, [key]: ["*"] } as LoginBinding]);
+    } else if (typeof value === "string")
+      out.push([`${key} blank`, { ...binding, [key]: "" } as LoginBinding]);
+    else if (typeof value === "object" && value !== null) {
+      out.push([`${key} empty`, { ...binding, [key]: {} } as LoginBinding]);
+      for (const claim of Object.keys(value))
+        out.push([`${key}.${claim} blank`, { ...binding, [key]: { [claim]: "" } } as LoginBinding]);
+    }
+  }
+  return out;
+}
+
+describe("vault setup login roles", () => {
+  it("accepts each method's complete binding, carrying exactly the grant's policy", () => {
+    for (const binding of COMPLETE) {
+      const role = loginRole("shop-production-app", binding);
+      assert.deepEqual(role.body.token_policies, ["shop-production-app"]);
+      assert.equal(role.body.token_type, "service");
+    }
+  });
+
+  it("refuses every binding taken away (empty, blank, or * where Vault reads any)", () => {
+    for (const binding of COMPLETE)
+      for (const [what, weak] of weakened(binding)) {
+        // `*` is a valid exact audience string for JWT (bound_claims_type=string); the rest must be refused.
+        if (binding.method === "jwt" && what === "audiences *") continue;
+        assert.throws(
+          () => loginRole("n", weak),
+          (error: Error & { code?: string }) => error.code === "E_USAGE",
+          `${binding.method}: ${what}`,
+        );
+      }
+  });
+
+  it("never accepts a private key as --certificate or --jwt-pubkey, alone or beside the public part", () => {
+    for (const key of KEYS)
+      for (const text of [key, CERT + key, key + CERT, PUB + key, `${CERT}\n${key}`]) {
+        assert.throws(
+          () => loginRole("n", { method: "cert", certificate: text }),
+          /PEM blocks only/,
+        );
+        assert.throws(
+          () =>
+            loginRole("n", {
+              ...(COMPLETE[0] as LoginBinding & { method: "jwt" }),
+              issuer: { publicKeys: [text] },
+            }),
+          /PEM blocks only/,
+        );
+      }
+  });
+
+  it("refuses an issuer discovery URL over plain http, and a zero or inverted token lifetime", () => {
+    const jwt = COMPLETE[0] as LoginBinding & { method: "jwt" };
+    assert.throws(
+      () => loginRole("n", { ...jwt, issuer: { discoveryUrl: "http://issuer" } }),
+      /https/,
+    );
+    for (const [ttl, max] of [
+      ["1h", "15m"],
+      ["15m", "0"],
+      ["x", "1h"],
+    ])
+      assert.throws(
+        () => loginRole("n", { ...jwt, tokenTtl: ttl, tokenMaxTtl: max }),
+        /ttl|duration/i,
+      );
+  });
+});
