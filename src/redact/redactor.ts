@@ -132,11 +132,18 @@ function maskForms(secrets: readonly SecretToMask[]): MaskForms {
   const masks = [...byForm]
     .sort(([a], [b]) => b.length - a.length)
     .map(([form, name]) => [form, maskFor(name)] as const);
-  const patterns = masks.map(([form, mask]) => ({
-    bytes: Buffer.from(form),
-    mask: Buffer.from(mask),
-  }));
-  return { masks, patterns };
+  // As bytes only for a stream (run's child output): a message redactor never needs them.
+  let patterns: Redactor["patterns"] | undefined;
+  return {
+    masks,
+    get patterns() {
+      patterns ??= masks.map(([form, mask]) => ({
+        bytes: Buffer.from(form),
+        mask: Buffer.from(mask),
+      }));
+      return patterns;
+    },
+  };
 }
 
 /** The text that stands in for a masked secret. Names are not secret; they help debugging. */
@@ -186,20 +193,36 @@ const PERCENT_SAFE = ["-_.!~*'()", "-_.~", "-_.~/", "-_.*"];
  */
 function percentEncodings(bytes: Buffer): string[] {
   const forms = new Set<string>();
-  for (const safe of PERCENT_SAFE)
-    for (const hex of [(b: number) => b.toString(16).toUpperCase(), (b: number) => b.toString(16)])
+  for (const keeps of PERCENT_KEEPS)
+    for (const hex of [PERCENT_UPPER, PERCENT_LOWER])
       for (const space of ["%20", "+"]) {
         let out = "";
-        for (const byte of bytes) {
-          const char = String.fromCharCode(byte);
-          if (byte < 0x80 && (/[A-Za-z0-9]/.test(char) || safe.includes(char))) out += char;
-          else if (byte === 0x20) out += space;
-          else out += `%${hex(byte).padStart(2, "0")}`;
-        }
+        for (const byte of bytes)
+          out += keeps[byte] === 1 ? String.fromCharCode(byte) : byte === 0x20 ? space : hex[byte];
         forms.add(out);
       }
   return [...forms];
 }
+
+/**
+ * Per byte, whether each encoder of {@link PERCENT_SAFE} keeps it (1) or escapes it, and each
+ * byte's escape in both cases of hex: tables built once, since every secret of every start is
+ * encoded sixteen ways, and a test per character per way was a measurable share of `run`.
+ */
+const PERCENT_KEEPS: readonly Uint8Array[] = PERCENT_SAFE.map((safe) =>
+  Uint8Array.from({ length: 256 }, (_, byte) => {
+    const char = String.fromCharCode(byte);
+    return byte < 0x80 && (/[A-Za-z0-9]/.test(char) || safe.includes(char)) ? 1 : 0;
+  }),
+);
+const PERCENT_UPPER = Array.from(
+  { length: 256 },
+  (_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`,
+);
+const PERCENT_LOWER = Array.from(
+  { length: 256 },
+  (_, byte) => `%${byte.toString(16).padStart(2, "0")}`,
+);
 
 /**
  * The value as a JSON string's inside, as the common serializers write it:
