@@ -1,6 +1,6 @@
 import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
-import { aclPath, type Grant, type SetupPlan } from "./setup.js";
+import { aclPath, type Grant, type SetupPlan, writePolicyIfChanged } from "./setup.js";
 import { FRESH_DEFAULTS, type LoginRole } from "./setup-login.js";
 import { refuseForeignPolicy } from "./setup-owner.js";
 
@@ -40,13 +40,7 @@ export async function applyLoginSetup(
     const { policy, role } = found[index] as (typeof found)[number];
     await enableMount(login, client);
     const config = await configure(login, client);
-    const policyChanged = policy !== grant.policy;
-    if (policyChanged)
-      await client.call({
-        method: "PUT",
-        path: aclPath(grant.name),
-        body: { policy: grant.policy },
-      });
+    const policyChanged = await writePolicyIfChanged(client, grant, policy);
     const roleChanged = role === undefined || !asSetupWritesIt(role, login);
     if (role !== undefined && roleChanged)
       await client.call({ method: "DELETE", path: login.path });
