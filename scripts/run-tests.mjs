@@ -7,7 +7,7 @@
 // CI variable) would pick them up and fail, so every test must build its own
 // environment. STRONGBOX_NO_DECOYS=1 turns them off when debugging.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureAge } from "./ensure-age.mjs";
@@ -99,6 +99,8 @@ const shells = ensureShells();
 // under one scratch directory, removed when the run ends, pass or fail: a whole
 // run makes tens of thousands of them, and a machine that runs CI often fills up.
 const scratch = mkdtempSync(join(tmpdir(), "strongbox-run-"));
+// Others may pass through (not list): under root, PostgreSQL runs as `nobody` in a dir of its own here.
+chmodSync(scratch, 0o711);
 const finish = (code) => {
   rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
   process.exit(code ?? 1);
