@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { signV4 } from "../../src/aws/sigv4.js";
 import { VaultClient } from "../../src/vault/client.js";
+import { ACCOUNT, iamUser, type Keys, motoAuth as setMotoAuth } from "../helpers/aws-iam.js";
 import { type Bao, startBao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
 import { type Moto, startMoto } from "../helpers/moto.js";
 
 const CANARY = "aws-iam-db-canary-4e17";
-const ACCOUNT = "123456789012";
 const CONFIG = [
   "project: shop",
   "vault: { allowInsecure: true }",
@@ -17,35 +17,6 @@ const CONFIG = [
   "  DB_PASSWORD: { secret: true, ref: 'vault://secret/shop/production/app#DB_PASSWORD' }",
   "",
 ].join("\n");
-
-interface Keys {
-  readonly id: string;
-  readonly secret: string;
-}
-
-/** One IAM query to moto (its IAM answers before request authentication is switched on). */
-async function iam(moto: Moto, params: Record<string, string>): Promise<string> {
-  const body = new URLSearchParams({ ...params, Version: "2010-05-08" }).toString();
-  const response = await fetch(`${moto.endpoint}/`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body,
-  });
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  return text;
-}
-
-/** An IAM user in moto and an access key of its own. */
-async function iamUser(moto: Moto, name: string): Promise<Keys> {
-  await iam(moto, { Action: "CreateUser", UserName: name });
-  const created = await iam(moto, { Action: "CreateAccessKey", UserName: name });
-  const field = (tag: string) => new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(created)?.[1] ?? "";
-  return { id: field("AccessKeyId"), secret: field("SecretAccessKey") };
-}
 
 /**
  * The real `auth/aws` plugin (Vault's AWS auth backend built by
@@ -69,15 +40,7 @@ describe("AWS IAM login (auth/aws, iam) against a real bao with the aws plugin a
     AWS_ENDPOINT_URL: moto.endpoint,
     ...extra,
   });
-  /** Switches moto's request authentication (SigV4 checked against its IAM keys) on or off. */
-  const motoAuth = async (on: boolean) => {
-    const response = await fetch(`${moto.endpoint}/moto-api/reset-auth`, {
-      method: "POST",
-      headers: { "content-type": "text/plain" },
-      body: on ? "0" : "inf",
-    });
-    assert.equal(response.status, 200);
-  };
+  const motoAuth = (on: boolean) => setMotoAuth(moto, on);
   const accessors = () => JSON.parse(bao.cli(["list", "-format=json", "auth/token/accessors"]));
 
   before(async () => {
