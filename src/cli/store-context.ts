@@ -49,7 +49,9 @@ export async function storeOptions(
     dir,
     env: io.env,
     ...(project === undefined ? {} : { project }),
-    notice: (message: string) => say(io, `strongbox: ${message}`),
+    // Every store notice is about trust (a pin taken on first use, a pin naming an older key, a
+    // stale endorsement): a warning, which --quiet keeps.
+    notice: (message: string) => say(io, `strongbox: warning: ${message}`),
     ...(Number.isFinite(lockTimeout) && lockTimeout > 0 ? { lockTimeoutMs: lockTimeout } : {}),
     passphrase: async () => {
       const answer = await promptHidden(io, "store passphrase: ");
