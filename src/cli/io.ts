@@ -113,14 +113,15 @@ export function writeLogLine(io: CliIo, line: string | Record<string, unknown>):
  * where the locale is not UTF-8. Strongbox's own messages never go to stdout.
  */
 export function say(io: CliIo, text: string): void {
-  // The one place --quiet is held: every notice leaves here. A warning or error line stays
-  // (by its `strongbox: warning:`/`error:` prefix, the house spelling), as does what goes
-  // through {@link sayAlways} (rendered errors, findings).
-  if (io.quiet === true && !WARNING.test(text)) return;
+  // The one place --quiet is held: every notice leaves here. What a user must see stays, by
+  // the house spelling of its kind: a `strongbox[ cmd]: warning:`/`error:` line and a finding
+  // (a line starting `✗`), as does what goes through {@link sayAlways} (rendered errors).
+  if (io.quiet === true && !KEPT_WHEN_QUIET.test(text)) return;
   sayAlways(io, text);
 }
 
-const WARNING = /^strongbox: (warning|error):/;
+/** A warning, an error or a finding: what `--quiet` never drops. */
+const KEPT_WHEN_QUIET = /^(?:strongbox(?: [a-z-]+)?: (?:warning|error):|\s*✗ )/;
 
 /** {@link say} for what `--quiet` keeps: errors, warnings and what a user was asked for. */
 export function sayAlways(io: CliIo, text: string): void {
