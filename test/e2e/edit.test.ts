@@ -284,6 +284,33 @@ describe("edit NAME with a scripted $EDITOR (issue 27.6)", () => {
     assert.equal((await value(dir, "TOKEN")).stdout, `late-${CANARY}`);
   });
 
+  // Red team finding 6: a signal after the editor exits (empty-value prompt, config load, the
+  // store-lock wait) found the handlers gone and the plaintext file still there. The file now
+  // lives only while the editor runs and its result is read; the wait is held here by a lock
+  // a live process owns.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"] as const)
+    it(`${signal} after the editor exits, while the store is locked: nothing stored, nothing left`, async () => {
+      const dir = await project();
+      const { hostname } = await import("node:os");
+      const lock = join(dir, ".strongbox", ".lock");
+      writeFileSync(lock, `${process.pid} ${hostname()} ${new Date().toISOString()}\n`);
+      const { child, exited } = startEdit(dir, `write:locked-${CANARY}\n`);
+      for (let i = 0; i < 200 && !existsSync(join(dir, ".edit-log.json")); i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      // The editor has written and exited; strongbox goes on to the store and waits for the lock.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(child.exitCode, null, "still waiting for the lock");
+      child.kill(signal);
+      const { stderr } = await exited;
+      assert.ok(!stderr.includes(CANARY), stderr);
+      assert.deepEqual(leftovers(stateScratch(dir)), []);
+      const { rmSync } = await import("node:fs");
+      rmSync(lock);
+      assert.equal((await value(dir, "TOKEN")).stdout, `old-${CANARY}`);
+      const history = await runCli(["history", "TOKEN", "--json"], { cwd: dir });
+      assert.equal(JSON.parse(history.stdout).versions.length, 1, "no new version");
+    });
+
   it("a change made in the store during the edit is not overwritten (check-and-set)", async () => {
     const dir = await project();
     const { exited } = startEdit(dir, "wait", `mine-${CANARY}\n`);
