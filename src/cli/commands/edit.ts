@@ -37,7 +37,8 @@ exist yet starts empty.
 
 The value is written, followed by one newline, to a file only you can read
 (mode 0600, in a new 0700 directory under $XDG_RUNTIME_DIR/strongbox, or
-~/.local/state/strongbox/scratch when $XDG_RUNTIME_DIR is unset; never /tmp).
+~/.local/state/strongbox/scratch when $XDG_RUNTIME_DIR is unset or not
+yours with mode 0700; never /tmp).
 One trailing newline is dropped when it is read back. The directory is
 removed afterwards with whatever the editor left in it (swap files), on
 success and on failure alike. Nothing is stored when the editor exits with a
