@@ -18,12 +18,15 @@ describe("no command option is one Node reads from the whole command line (red t
   it("every command's options and every format's", async () => {
     const names: string[] = [];
     for (const [command, entry] of Object.entries(COMMANDS))
-      for (const option of Object.keys((await entry.load()).options)) names.push(`${command} --${option}`);
+      for (const option of Object.keys((await entry.load()).options))
+        names.push(`${command} --${option}`);
     for (const [format, record] of Object.entries(FORMAT_RECORDS))
       for (const option of Object.keys((record as { options?: object }).options ?? {}))
         names.push(`export --format ${format} --${option}`);
     assert.ok(names.length > 100, `only ${names.length} options found`);
-    const scanned = names.filter((name) => NODE_SCANS.some((re) => re.test(name.split(" --").at(-1) ?? "")));
+    const scanned = names.filter((name) =>
+      NODE_SCANS.some((re) => re.test(name.split(" --").at(-1) ?? "")),
+    );
     assert.deepEqual(scanned, []);
   });
 

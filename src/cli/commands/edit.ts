@@ -209,15 +209,17 @@ async function storeEdited(
   return EXIT_OK;
 }
 
-/** How many versions a secret whose latest is a tombstone (or that never existed) has. */
+/** How many versions a secret whose latest is a tombstone (or that never existed: none) has. */
 function versionsOf(store: Store, name: string): number {
   try {
     return store.history(name).length;
   } catch (error) {
-    if (error instanceof StrongboxError && error.code === "E_STORE_NOT_FOUND") return 0;
+    if (error instanceof StrongboxError && error.code === "E_STORE_NOT_FOUND") return NO_VERSIONS;
     throw error;
   }
 }
+
+const NO_VERSIONS = 0;
 
 function stripNewline(bytes: Buffer): Buffer {
   const end = bytes.at(-1) === 0x0a ? (bytes.at(-2) === 0x0d ? -2 : -1) : bytes.length;
