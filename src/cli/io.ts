@@ -52,15 +52,28 @@ export function printable(_io: Pick<CliIo, "redactor">, text: string): string {
 
 /** Control characters other than newline and tab, spelled `\x1b`, `\r`, `\u009b`… */
 export function showControls(text: string): string {
-  return text.replace(CONTROLS, (char) => {
-    if (char === "\r") return "\\r";
-    const code = char.codePointAt(0) as number;
-    return code < 0x100
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : code <= 0xffff
-        ? `\\u${code.toString(16).padStart(4, "0")}`
-        : `\\u{${code.toString(16)}}`;
-  });
+  return text.replace(CONTROLS, spellControl);
+}
+
+/**
+ * {@link showControls} with newline and tab spelled too (`\n`, `\t`): for a
+ * field inside one line of a report (a file name), which must not start a
+ * line a reader takes for Strongbox's.
+ */
+export function showControlsInLine(text: string): string {
+  return text.replace(CONTROLS_AND_BREAKS, spellControl);
+}
+
+function spellControl(char: string): string {
+  if (char === "\r") return "\\r";
+  if (char === "\n") return "\\n";
+  if (char === "\t") return "\\t";
+  const code = char.codePointAt(0) as number;
+  return code < 0x100
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : code <= 0xffff
+      ? `\\u${code.toString(16).padStart(4, "0")}`
+      : `\\u{${code.toString(16)}}`;
 }
 
 /**
@@ -71,6 +84,7 @@ export function showControls(text: string): string {
  * By category, not by list, so a character Unicode adds to one is covered.
  */
 const CONTROLS = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const CONTROLS_AND_BREAKS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /**
  * Prints a report (a table, a list, a description: text built from names,
@@ -113,14 +127,15 @@ export function writeLogLine(io: CliIo, line: string | Record<string, unknown>):
  * where the locale is not UTF-8. Strongbox's own messages never go to stdout.
  */
 export function say(io: CliIo, text: string): void {
-  // The one place --quiet is held: every notice leaves here. A warning or error line stays
-  // (by its `strongbox: warning:`/`error:` prefix, the house spelling), as does what goes
-  // through {@link sayAlways} (rendered errors, findings).
-  if (io.quiet === true && !WARNING.test(text)) return;
+  // The one place --quiet is held: every notice leaves here. What a user must see stays, by
+  // the house spelling of its kind: a `strongbox[ cmd]: warning:`/`error:` line and a finding
+  // (a line starting `✗`), as does what goes through {@link sayAlways} (rendered errors).
+  if (io.quiet === true && !KEPT_WHEN_QUIET.test(text)) return;
   sayAlways(io, text);
 }
 
-const WARNING = /^strongbox: (warning|error):/;
+/** A warning, an error or a finding: what `--quiet` never drops. */
+const KEPT_WHEN_QUIET = /^(?:strongbox(?: [a-z-]+)?: (?:warning|error):|\s*✗ )/;
 
 /** {@link say} for what `--quiet` keeps: errors, warnings and what a user was asked for. */
 export function sayAlways(io: CliIo, text: string): void {

@@ -114,7 +114,9 @@ function fromArguments(invocation: Invocation, io: CliIo): Given[] {
         "E_USAGE",
         at === 0
           ? `set: ${where} has no name before "="; nothing was stored`
-          : `set: ${where} (${arg}) is not NAME=VALUE; nothing was stored`,
+          : // Only the position: a shell-split value ("correct horse battery") makes
+            // its fragments arguments of their own, and any of them may be secret.
+            `set: ${where} is not NAME=VALUE (it has no "="); nothing was stored`,
         { hint: "strongbox set NAME=VALUE [NAME=VALUE…], or one NAME with its value on stdin" },
       );
     return { name: arg.slice(0, at), value: arg.slice(at + 1), where };

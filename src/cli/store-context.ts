@@ -21,7 +21,8 @@ export const STORE_DIR_HELP = `      --store DIR     the store directory (defaul
                       store.path, or .strongbox beside the config or here)`;
 export const STORE_HELP = `${STORE_DIR_HELP}
   -e, --env NAME      use that environment's own store (made by init --env) when it has
-                      one (default: $STRONGBOX_ENV)
+                      one (default: the environment resolution picks: $STRONGBOX_ENV,
+                      the config's environmentVariable, defaultEnvironment, local)
   -c, --config PATH   the config file that names the store and audit log`;
 
 /**
@@ -34,16 +35,13 @@ export async function storeOptions(
   io: CliIo,
   options: { creating?: boolean } = {},
 ): Promise<StoreOptions> {
-  // init --env names the store it makes; STRONGBOX_ENV only ever picks an existing one.
-  const environment =
-    stringOption(invocation, "env") ??
-    (options.creating === true ? undefined : io.env.STRONGBOX_ENV || undefined);
+  // Which environment's store: projectStore's one rule, the chooser resolution uses.
   const { dir, audit, project } = await projectStore({
     cwd: io.cwd,
     env: io.env,
     store: stringOption(invocation, "store"),
     configPath: stringOption(invocation, "config"),
-    environment,
+    environment: stringOption(invocation, "env"),
     ...(options.creating === true ? { creating: true } : {}),
   });
   const lockTimeout = Number(io.env.STRONGBOX_LOCK_TIMEOUT_MS);
@@ -51,7 +49,9 @@ export async function storeOptions(
     dir,
     env: io.env,
     ...(project === undefined ? {} : { project }),
-    notice: (message: string) => say(io, `strongbox: ${message}`),
+    // Every store notice is about trust (a pin taken on first use, a pin naming an older key, a
+    // stale endorsement): a warning, which --quiet keeps.
+    notice: (message: string) => say(io, `strongbox: warning: ${message}`),
     ...(Number.isFinite(lockTimeout) && lockTimeout > 0 ? { lockTimeoutMs: lockTimeout } : {}),
     passphrase: async () => {
       const answer = await promptHidden(io, "store passphrase: ");

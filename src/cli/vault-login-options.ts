@@ -18,6 +18,9 @@ export const LOGIN_OPTIONS = {
   "bound-service-account": { type: "string", multiple: true },
   namespace: { type: "string", multiple: true },
   certificate: { type: "string" },
+  "bound-iam-principal-arn": { type: "string", multiple: true },
+  "aws-sts-endpoint": { type: "string" },
+  "aws-sts-region": { type: "string" },
   "token-ttl": { type: "string" },
   "token-max-ttl": { type: "string" },
 } as const;
@@ -28,6 +31,7 @@ const METHOD_OPTIONS: Readonly<Record<SetupMethod, readonly string[]>> = {
   jwt: ["audience", "bound-claim", "user-claim", "jwt-discovery-url", "jwt-pubkey", "bound-issuer"],
   kubernetes: ["bound-service-account", "namespace"],
   cert: ["certificate"],
+  aws: ["bound-iam-principal-arn", "aws-sts-endpoint", "aws-sts-region"],
 };
 const ANY_LOGIN = ["component", "mount", "token-ttl", "token-max-ttl"];
 
@@ -74,6 +78,14 @@ export function loginBinding(invocation: Invocation, cwd: string): LoginBinding 
         });
       return { method, ...common, certificate: read(file) };
     }
+    case "aws":
+      return {
+        method,
+        ...common,
+        principalArns: listOption(invocation, "bound-iam-principal-arn") ?? [],
+        stsEndpoint: stringOption(invocation, "aws-sts-endpoint"),
+        stsRegion: stringOption(invocation, "aws-sts-region"),
+      };
   }
 }
 

@@ -4,7 +4,7 @@ import { StrongboxError } from "../errors.js";
 /** Name → value pairs in output order. */
 export type Pairs = ReadonlyArray<readonly [string, string]>;
 
-/** An option of the command line that one format reads (`--env-file` for github). */
+/** An option of the command line that one format reads (`--github-env` for github). */
 export interface FormatOption {
   readonly type: "string" | "boolean";
   /** Its line under "Options:" in `export --help`. */
@@ -93,13 +93,13 @@ export const FORMAT_RECORDS = {
     help: [
       "two streams: ::add-mask:: lines for every secret on stdout (the",
       "runner masks them in the log), and NAME<<DELIMITER heredocs",
-      "appended to the file in $GITHUB_ENV (or --env-file PATH).",
+      "appended to the file in $GITHUB_ENV (or --github-env PATH).",
       "Run it as is, without redirecting stdout into $GITHUB_ENV",
     ],
     options: {
-      "env-file": {
+      "github-env": {
         type: "string",
-        help: "--env-file PATH with --format github: where the values go (default $GITHUB_ENV)",
+        help: "--github-env PATH with --format github: where the values go (default $GITHUB_ENV)",
       },
     },
     render: (pairs, options) => formatGithub(pairs, options),

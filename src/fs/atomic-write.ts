@@ -75,9 +75,10 @@ export function writeFilesAtomic(files: ReadonlyArray<readonly [string, Uint8Arr
   for (const dir of new Set(staged.map(([, path]) => dirname(path)))) syncDirectory(dir);
 }
 
-function writeStaged(temp: string, bytes: Uint8Array): void {
+/** Writes `bytes` to a new file `temp` (never an existing one, never through a link), fsynced. */
+function writeStaged(temp: string, bytes: Uint8Array, mode = 0o600): void {
   const flags = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
-  const fd = openSync(temp, flags, 0o600);
+  const fd = openSync(temp, flags, mode);
   try {
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
@@ -98,16 +99,8 @@ function writeStaged(temp: string, bytes: Uint8Array): void {
 export function createFileExclusive(path: string, bytes: Uint8Array, mode = 0o600): boolean {
   const dir = dirname(path);
   const temp = join(dir, `${basename(path)}.tmp-${randomBytes(6).toString("hex")}`);
-  const flags = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
   try {
-    const fd = openSync(temp, flags, mode);
-    try {
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeStaged(temp, bytes, mode);
     linkSync(temp, path);
     syncDirectory(dir);
     return true;

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { StrongboxError } from "../errors.js";
 import { toolSpawnSync } from "../exec/tool-process.js";
 import { createRedactor, type SecretToMask } from "../redact/redactor.js";
+import { shellWord } from "../util/shell-word.js";
 import { valuesIn } from "./scan.js";
 import { declaredRenderedFiles, type SecretFileRule, secretFileKind } from "./secret-files.js";
 
@@ -112,7 +113,7 @@ export function scanStaged(options: {
         file: file.path,
         rule: kind.rule,
         message: `${file.path}: ${kind.holds}; it must not be committed`,
-        hint: `unstage it (git restore --staged ${file.path}); ${kind.hint}`,
+        hint: `unstage it (git restore --staged -- ${shellWord(file.path)}); ${kind.hint}`,
       });
     const bytes = contents.get(file.oid);
     if (bytes === undefined || bytes.length > MAX_BLOB) continue;

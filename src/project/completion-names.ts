@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { BUILTIN_ENVIRONMENTS } from "../environments/defaults.js";
+import { chooseEnvironment } from "../environments/select.js";
 import {
   environmentStore,
   environmentStoreOrRoot,
@@ -58,7 +59,7 @@ export async function namesForCompletion(options: {
   );
   return {
     secrets: unique([
-      ...(root === undefined ? [] : storedSecretNames(storeFor(root, options))),
+      ...(root === undefined ? [] : storedSecretNames(storeFor(root, config?.spec, options))),
       ...(config === undefined ? [] : schemaStoreNames(config.spec)),
     ]),
     variables: variables.map(([name]) => name).sort(),
@@ -84,16 +85,21 @@ async function configOrNothing(options: {
   }
 }
 
-/** The environment's own store when the command line names one that has it, else the root. */
+/** The store of the environment the command would use (its own when it has one), else the root. */
 function storeFor(
   root: string,
+  config: ConfigSpec | undefined,
   options: {
     readonly env: Readonly<Record<string, string | undefined>>;
     readonly environment?: string | undefined;
   },
 ): string {
-  const environment = options.environment ?? (options.env.STRONGBOX_ENV || undefined);
-  if (environment === undefined) return root;
+  // The chooser store commands and resolution use, so Tab offers the names `get` would find.
+  const environment = chooseEnvironment(
+    config ?? { variables: {} },
+    options.environment,
+    options.env,
+  ).name;
   try {
     return environmentStoreOrRoot(root, environment, options.env);
   } catch {

@@ -4,6 +4,7 @@ import { openAuditSink } from "../audit/open-sink.js";
 import { findConfigIfAny } from "../config/find-config.js";
 import { loadConfigFile } from "../config/load-file.js";
 import { canonicalEnvironment } from "../environments/aliases.js";
+import { chooseEnvironment } from "../environments/select.js";
 import { type Issue, StrongboxError } from "../errors.js";
 import { variablesStoredAs } from "../providers/store/declared-as.js";
 import {
@@ -29,19 +30,15 @@ export async function projectStore(options: {
   readonly store?: string | undefined;
   readonly configPath?: string | undefined;
   readonly stdoutIsData?: boolean;
-  /** An environment whose own store (`<store>/envs/<name>`) is used when it has one. */
+  /**
+   * `--env`. Without it the environment is chosen as resolution chooses it
+   * (`STRONGBOX_ENV`, the config's `environmentVariable`, `defaultEnvironment`,
+   * `local`), and its own store (`<store>/envs/<name>`) is used when it has one.
+   */
   readonly environment?: string | undefined;
   /** `init --env`: the environment's store directory even though it does not exist yet. */
   readonly creating?: boolean;
 }): Promise<{ readonly dir: string; readonly audit?: AuditSink; readonly project?: string }> {
-  const pick = (dir: string, config?: ConfigSpec) => {
-    if (options.environment === undefined) return dir;
-    // `-e prod` is production's store, as it is production's sources.
-    const name = canonicalEnvironment(config, options.environment);
-    return options.creating === true
-      ? environmentStore(dir, name)
-      : environmentStoreOrRoot(dir, name, options.env);
-  };
   const sink = (config: Parameters<typeof openAuditSink>[0]["config"], baseDir: string) => {
     const audit = openAuditSink({
       config,
@@ -52,22 +49,49 @@ export async function projectStore(options: {
     });
     return audit === undefined ? {} : { audit };
   };
+  const configPath = findConfigIfAny(options.cwd, options.configPath);
+  // Loaded under --store too: its environmentVariable and aliases name the environment as they do for export.
+  const config =
+    configPath === undefined ? undefined : await loadConfigFile(configPath, options.env);
+  const pick = (dir: string) => environmentDirectory(dir, config, options);
   if (options.store !== undefined)
     return { dir: pick(resolve(options.cwd, options.store)), ...sink(undefined, options.cwd) };
-  const configPath = findConfigIfAny(options.cwd, options.configPath);
-  if (configPath === undefined)
+  if (configPath === undefined || config === undefined)
     return {
       dir: pick(storeDirectory({}, options.cwd, options.env)),
       ...sink(undefined, options.cwd),
     };
-  const config = await loadConfigFile(configPath, options.env);
   const base = resolve(configPath, "..");
   return {
-    dir: pick(storeDirectory(config, base, options.env), config),
+    dir: pick(storeDirectory(config, base, options.env)),
     ...sink(config, base),
     // The store's place came from the config: a new store at a new place is not trusted on first use.
     ...(options.env.STRONGBOX_STORE_DIR ? {} : { project: base }),
   };
+}
+
+/**
+ * The one rule for which store inside `dir` a store command works on: the
+ * environment {@link chooseEnvironment} picks — the chooser resolution uses,
+ * so `set` writes where `export` reads however the environment was named
+ * (`--env`, an alias, `STRONGBOX_ENV`, `environmentVariable`,
+ * `defaultEnvironment`). `init` makes the root store unless `--env` names one.
+ */
+function environmentDirectory(
+  dir: string,
+  config: ConfigSpec | undefined,
+  options: {
+    readonly env: Readonly<Record<string, string | undefined>>;
+    readonly environment?: string | undefined;
+    readonly creating?: boolean;
+  },
+): string {
+  if (options.creating === true) {
+    if (options.environment === undefined) return dir;
+    return environmentStore(dir, canonicalEnvironment(config, options.environment));
+  }
+  const { name } = chooseEnvironment(config ?? { variables: {} }, options.environment, options.env);
+  return environmentStoreOrRoot(dir, name, options.env);
 }
 
 /**

@@ -132,11 +132,18 @@ function maskForms(secrets: readonly SecretToMask[]): MaskForms {
   const masks = [...byForm]
     .sort(([a], [b]) => b.length - a.length)
     .map(([form, name]) => [form, maskFor(name)] as const);
-  const patterns = masks.map(([form, mask]) => ({
-    bytes: Buffer.from(form),
-    mask: Buffer.from(mask),
-  }));
-  return { masks, patterns };
+  // As bytes only for a stream (run's child output): a message redactor never needs them.
+  let patterns: Redactor["patterns"] | undefined;
+  return {
+    masks,
+    get patterns() {
+      patterns ??= masks.map(([form, mask]) => ({
+        bytes: Buffer.from(form),
+        mask: Buffer.from(mask),
+      }));
+      return patterns;
+    },
+  };
 }
 
 /** The text that stands in for a masked secret. Names are not secret; they help debugging. */
@@ -185,21 +192,51 @@ const PERCENT_SAFE = ["-_.!~*'()", "-_.~", "-_.~/", "-_.*"];
  * or `+` (form encoding).
  */
 function percentEncodings(bytes: Buffer): string[] {
+  // Most secrets (tokens, keys, generated passwords of letters and digits) are made only of
+  // bytes every encoder keeps: all sixteen encodings are then the value itself.
+  let keptByAll = true;
+  for (let i = 0; i < bytes.length && keptByAll; i++)
+    keptByAll = PERCENT_KEPT_BY_ALL[bytes[i] as number] === 1;
+  if (keptByAll) return [bytes.toString("latin1")];
   const forms = new Set<string>();
-  for (const safe of PERCENT_SAFE)
-    for (const hex of [(b: number) => b.toString(16).toUpperCase(), (b: number) => b.toString(16)])
+  for (const keeps of PERCENT_KEEPS)
+    for (const hex of [PERCENT_UPPER, PERCENT_LOWER])
       for (const space of ["%20", "+"]) {
         let out = "";
-        for (const byte of bytes) {
-          const char = String.fromCharCode(byte);
-          if (byte < 0x80 && (/[A-Za-z0-9]/.test(char) || safe.includes(char))) out += char;
-          else if (byte === 0x20) out += space;
-          else out += `%${hex(byte).padStart(2, "0")}`;
+        // An index, not for…of: a Buffer's iterator is slow before the JIT warms up (Bun's above all).
+        for (let i = 0; i < bytes.length; i++) {
+          const byte = bytes[i] as number;
+          out += keeps[byte] === 1 ? String.fromCharCode(byte) : byte === 0x20 ? space : hex[byte];
         }
         forms.add(out);
       }
   return [...forms];
 }
+
+/**
+ * Per byte, whether each encoder of {@link PERCENT_SAFE} keeps it (1) or escapes it, and each
+ * byte's escape in both cases of hex: tables built once, since every secret of every start is
+ * encoded sixteen ways, and a test per character per way was a measurable share of `run`.
+ */
+const PERCENT_KEEPS: readonly Uint8Array[] = PERCENT_SAFE.map((safe) => {
+  const keeps = new Uint8Array(256);
+  for (const [from, to] of ["09", "AZ", "az"])
+    keeps.fill(1, (from as string).charCodeAt(0), (to as string).charCodeAt(0) + 1);
+  for (const char of safe) keeps[char.charCodeAt(0)] = 1;
+  return keeps;
+});
+/** The bytes every encoder keeps as they are. */
+const PERCENT_KEPT_BY_ALL = PERCENT_KEEPS.reduce((all, keeps) =>
+  all.map((kept, byte) => kept & (keeps[byte] as number)),
+);
+const PERCENT_UPPER = Array.from(
+  { length: 256 },
+  (_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`,
+);
+const PERCENT_LOWER = Array.from(
+  { length: 256 },
+  (_, byte) => `%${byte.toString(16).padStart(2, "0")}`,
+);
 
 /**
  * The value as a JSON string's inside, as the common serializers write it:

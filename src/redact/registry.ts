@@ -26,7 +26,9 @@ const identifiers = new Set<string>();
  * never cleared. A value that holds `postgres` (a `postgresql://` URL) must
  * not turn `"kind": "postgres"` into a mask.
  */
-const vocabulary = new Set<string>();
+// The product's own name stands in its messages ("a credential Strongbox keeps to itself"): a
+// credential whose value holds the word (`STRONGBOX_…` canaries, a path) must not mask it.
+const vocabulary = new Set<string>(["Strongbox", "strongbox"]);
 /** The parts index of every registered value, grown as values are registered. */
 const index: Pieces = { grams: new Map(), forms: [] };
 /** The whole-form redactor, rebuilt on the next print after a registration. */

@@ -250,10 +250,10 @@ export interface VaultSpec {
   /** How old a provenance record may be (default 1h): the agent signs again while Vault answers. */
   readonly agentMaxAge?: string;
   readonly auth?: {
-    /** `token`, `approle`, `jwt`, `kubernetes`, `cert` or `userpass` (docs/vault.md "Logging in"). */
-    readonly method?: "token" | "approle" | "jwt" | "kubernetes" | "cert" | "userpass";
+    /** `token`, `approle`, `jwt`, `kubernetes`, `aws`, `cert` or `userpass` (docs/vault.md "Logging in"). */
+    readonly method?: "token" | "approle" | "jwt" | "kubernetes" | "aws" | "cert" | "userpass";
     readonly mount?: string;
-    /** The Kubernetes or JWT role, or the certificate role (`name`) for cert auth. */
+    /** The Kubernetes, JWT or AWS IAM role, or the certificate role (`name`) for cert auth. */
     readonly role?: string;
     /** The audience JWT auth asks the GitHub Actions runner's token for. */
     readonly audience?: string;

@@ -251,7 +251,11 @@ export function partitionCredentials<T>(
   return { credentials, others };
 }
 
-/** The line `import` and `migrate` print for the credentials they left where they were. */
+/**
+ * The line `import`, `migrate` and `set -f` print for the credentials they
+ * left where they were: a warning (the user asked for them to move), so
+ * `--quiet` keeps it.
+ */
 export function skippedCredentialsLine(names: readonly string[]): string {
-  return `skipped ${names.join(", ")}: ${names.length === 1 ? "a credential" : "credentials"} Strongbox uses to reach its sources, never an application secret; ${names.length === 1 ? "it stays" : "they stay"} where ${names.length === 1 ? "it is" : "they are"}`;
+  return `warning: skipped ${names.join(", ")}: ${names.length === 1 ? "a credential" : "credentials"} Strongbox uses to reach its sources, never an application secret; ${names.length === 1 ? "it stays" : "they stay"} where ${names.length === 1 ? "it is" : "they are"}`;
 }

@@ -42,6 +42,16 @@ export const OPTIONAL_PACKAGES: readonly OptionalPackage[] = [
     neededBy: "AWS KMS keys (store recipients and key ids)",
   },
   { name: "@aws-sdk/client-s3", range: "^3.1175.0", neededBy: "the S3 smoke check" },
+  {
+    name: "@aws-sdk/credential-provider-web-identity",
+    range: "^3.972.92",
+    neededBy: "Vault's AWS IAM login with a web identity token",
+  },
+  {
+    name: "@aws-sdk/credential-provider-node",
+    range: "^3.972.99",
+    neededBy: "Vault's AWS IAM login from an AWS profile or metadata endpoint",
+  },
   { name: "@azure/keyvault-secrets", range: "~4.11.2", neededBy: AZURE },
   { name: "@azure/identity", range: "~4.13.1", neededBy: AZURE },
   {

@@ -88,11 +88,13 @@ export function auditStoreEvent(
   options: Pick<StoreOptions, "audit" | "now">,
   event: StoreEventInput | readonly StoreEventInput[],
 ): void {
+  if (options.audit === undefined) return;
+  // Asked only when there is a sink: a store's clock is read once per record written, no more.
   const time = now(options);
   const events: readonly StoreEventInput[] = Array.isArray(event)
     ? event
     : [event as StoreEventInput];
-  options.audit?.write(events.map((one) => ({ time, source: "store", pid: process.pid, ...one })));
+  options.audit.write(events.map((one) => ({ time, source: "store", pid: process.pid, ...one })));
 }
 
 type StoreEventInput = Omit<AuditEvent, "time" | "pid" | "source">;

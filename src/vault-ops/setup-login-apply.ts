@@ -1,7 +1,7 @@
 import { StrongboxError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
-import { aclPath, type Grant, type SetupPlan } from "./setup.js";
-import { FRESH_DEFAULTS, type LoginRole } from "./setup-login.js";
+import { aclPath, type Grant, type SetupPlan, writePolicyIfChanged } from "./setup.js";
+import { FRESH_DEFAULTS, GENERATED, type LoginRole } from "./setup-login.js";
 import { refuseForeignPolicy } from "./setup-owner.js";
 
 /** What `vault setup --method` did for one grant. */
@@ -40,13 +40,7 @@ export async function applyLoginSetup(
     const { policy, role } = found[index] as (typeof found)[number];
     await enableMount(login, client);
     const config = await configure(login, client);
-    const policyChanged = policy !== grant.policy;
-    if (policyChanged)
-      await client.call({
-        method: "PUT",
-        path: aclPath(grant.name),
-        body: { policy: grant.policy },
-      });
+    const policyChanged = await writePolicyIfChanged(client, grant, policy);
     const roleChanged = role === undefined || !asSetupWritesIt(role, login);
     if (role !== undefined && roleChanged)
       await client.call({ method: "DELETE", path: login.path });
@@ -94,6 +88,7 @@ async function existing(grant: Grant, login: LoginRole, client: VaultClient) {
 function asSetupWritesIt(role: Readonly<Record<string, unknown>>, login: LoginRole): boolean {
   const expected: Record<string, unknown> = { ...FRESH_DEFAULTS[login.method], ...login.body };
   const keys = new Set([...Object.keys(role), ...Object.keys(expected)]);
+  for (const key of GENERATED[login.method]) keys.delete(key);
   return [...keys].every((key) =>
     Object.hasOwn(expected, key) ? same(role[key], expected[key]) : isEmpty(role[key]),
   );
@@ -137,7 +132,7 @@ async function enableMount(login: LoginRole, client: VaultClient): Promise<void>
     );
 }
 
-/** Writes the JWT issuer configuration when asked and different; whether it wrote. */
+/** Writes the mount's configuration (JWT issuer, AWS STS endpoint) when asked and different; whether it wrote. */
 async function configure(login: LoginRole, client: VaultClient): Promise<boolean> {
   if (login.config === undefined) return false;
   const current = await client.call({ method: "GET", path: login.config.path }, [404]);

@@ -43,7 +43,18 @@ export interface CertBinding {
   readonly certificate: string;
 }
 
-export type LoginBinding = (JwtBinding | KubernetesBinding | CertBinding) & {
+/** AWS IAM principals (users or roles) proven by a signed `sts:GetCallerIdentity`. */
+export interface AwsBinding {
+  readonly method: "aws";
+  /** Full ARNs of the IAM users or roles that may log in (at least one; no wildcards). */
+  readonly principalArns: readonly string[];
+  /** Configure the mount's client to verify logins at this STS endpoint (left as it is when absent). */
+  readonly stsEndpoint?: string | undefined;
+  /** The region the STS endpoint signs for (with `stsEndpoint`). */
+  readonly stsRegion?: string | undefined;
+}
+
+export type LoginBinding = (JwtBinding | KubernetesBinding | CertBinding | AwsBinding) & {
   /** The auth mount's path (default the method's name). */
   readonly mount?: string | undefined;
   readonly tokenTtl?: string | undefined;
@@ -62,7 +73,7 @@ export interface LoginRole {
 }
 
 /** The names `--method` takes. */
-export const SETUP_METHODS = ["approle", "jwt", "kubernetes", "cert"] as const;
+export const SETUP_METHODS = ["approle", "jwt", "kubernetes", "cert", "aws"] as const;
 export type SetupMethod = (typeof SETUP_METHODS)[number];
 
 /**
@@ -75,6 +86,19 @@ export const FRESH_DEFAULTS: Readonly<Record<LoginRole["method"], Record<string,
   jwt: { callback_mode: "client" },
   kubernetes: { alias_name_source: "serviceaccount_uid" },
   cert: {},
+  aws: { resolve_aws_unique_ids: true },
+};
+
+/**
+ * Fields Vault fills in itself on a role, per method, that setup neither
+ * writes nor compares: the aws role's generated `role_id` and the unique IDs
+ * it resolves the bound ARNs to (they follow from the ARNs setup compares).
+ */
+export const GENERATED: Readonly<Record<LoginRole["method"], readonly string[]>> = {
+  jwt: [],
+  kubernetes: [],
+  cert: [],
+  aws: ["role_id", "bound_iam_principal_id"],
 };
 
 /** Vault's `bao auth` mount name: lower-case letters, digits, `-` and `_`, as a path. */
@@ -118,7 +142,62 @@ export function loginRole(name: string, binding: LoginBinding): LoginRole {
         path: `auth/${mount}/certs/${role}`,
         body: { certificate: certificateText(binding.certificate), display_name: name, ...token },
       };
+    case "aws":
+      return {
+        method: "aws",
+        mount,
+        path: `auth/${mount}/role/${role}`,
+        body: { ...awsBody(binding), ...token },
+        ...awsConfig(binding, mount),
+      };
   }
+}
+
+/**
+ * An IAM user's or role's full ARN (a path allowed), nothing Vault would
+ * read as a pattern: `*` in an ARN, or a bare account, lets every
+ * principal it matches log in as the app.
+ */
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(?:user|role)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+$/;
+
+function awsBody(binding: AwsBinding): Record<string, unknown> {
+  if (binding.principalArns.length === 0)
+    throw usage(
+      "an AWS role needs --bound-iam-principal-arn",
+      "without it any AWS principal Vault can verify logs in: e.g. --bound-iam-principal-arn arn:aws:iam::123456789012:role/shop-prod",
+    );
+  for (const arn of binding.principalArns)
+    if (!PRINCIPAL_ARN.test(arn))
+      throw usage(
+        `--bound-iam-principal-arn ${JSON.stringify(arn)} is not one IAM user's or role's ARN`,
+        "give the full ARN (arn:aws:iam::ACCOUNT:role/NAME or :user/NAME); * and patterns match other principals",
+      );
+  return {
+    auth_type: "iam",
+    bound_iam_principal_arn: [...binding.principalArns],
+    // Vault's default, written so a role someone switched off is put back: a principal deleted and re-created under the same name does not inherit the binding.
+    resolve_aws_unique_ids: true,
+  };
+}
+
+function awsConfig(binding: AwsBinding, mount: string): Pick<LoginRole, "config"> {
+  const { stsEndpoint, stsRegion } = binding;
+  if (stsEndpoint === undefined) {
+    if (stsRegion !== undefined)
+      throw usage("--aws-sts-region goes with --aws-sts-endpoint", "give both, or neither");
+    return {};
+  }
+  // Vault believes what this endpoint answers about who signed: over plain http to another host anyone on the way could answer.
+  const url = URL.canParse(stsEndpoint) ? new URL(stsEndpoint) : undefined;
+  const loopback = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url?.hostname ?? "");
+  if (url === undefined || !(url.protocol === "https:" || (url.protocol === "http:" && loopback)))
+    throw usage(
+      `the STS endpoint ${JSON.stringify(stsEndpoint)} is not https://`,
+      "Vault trusts the identity the endpoint answers with: e.g. --aws-sts-endpoint https://sts.eu-west-1.amazonaws.com (plain http only to this machine)",
+    );
+  const body: Record<string, unknown> = { sts_endpoint: stsEndpoint };
+  if (stsRegion !== undefined) body.sts_region = stsRegion;
+  return { config: { path: `auth/${mount}/config/client`, body } };
 }
 
 function jwtRole(

@@ -249,6 +249,17 @@ function grant(
  * content is left alone (reported as unchanged); each run issues a new wrapped
  * secret id, since secret ids are never read back.
  */
+/** Writes `grant`'s policy unless Vault already holds exactly it; true when it wrote. */
+export async function writePolicyIfChanged(
+  client: VaultClient,
+  grant: { readonly name: string; readonly policy: string },
+  current: string | undefined,
+): Promise<boolean> {
+  if (current === grant.policy) return false;
+  await client.call({ method: "PUT", path: aclPath(grant.name), body: { policy: grant.policy } });
+  return true;
+}
+
 export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<SetupResult[]> {
   if (plan.logins !== undefined)
     throw new StrongboxError(
@@ -272,13 +283,7 @@ export async function applySetup(plan: SetupPlan, client: VaultClient): Promise<
   const results: SetupResult[] = [];
   for (const [index, grant] of plan.grants.entries()) {
     const { policy, role } = found[index] as Existing;
-    const policyChanged = policy !== grant.policy;
-    if (policyChanged)
-      await client.call({
-        method: "PUT",
-        path: aclPath(grant.name),
-        body: { policy: grant.policy },
-      });
+    const policyChanged = await writePolicyIfChanged(client, grant, policy);
     const roleChanged = role === undefined || !roleAsSetupWritesIt(role, grant);
     if (roleChanged)
       await client.call({

@@ -5,7 +5,16 @@
 // it saw Strongbox's credentials.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -16,7 +25,7 @@ const CANARY = "edit-canary-9b2e";
 
 /** The scripted editor: what it does comes from $EDIT_MODE, what it saw goes to $EDIT_LOG. */
 const EDITOR_SCRIPT = `
-import { readFileSync, statSync, writeFileSync, appendFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync, appendFileSync, renameSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 const file = process.argv.at(-1);
 const mode = process.env.EDIT_MODE ?? "";
@@ -32,6 +41,13 @@ writeFileSync(process.env.EDIT_LOG, JSON.stringify({
 // An editor's swap file beside the file, as vim leaves one.
 writeFileSync(join(dirname(file), ".swp-" + Date.now()), "swap");
 if (mode.startsWith("write:")) writeFileSync(file, mode.slice(6));
+else if (mode.startsWith("swap:")) {
+  // What an attacker who could write to the scratch base would do: move the directory away
+  // (keeping the plaintext) and put one of their own, holding the value they choose, there.
+  renameSync(dirname(file), dirname(file) + ".moved");
+  mkdirSync(dirname(file), { mode: 0o700 });
+  writeFileSync(file, mode.slice(5));
+}
 else if (mode === "fail") { writeFileSync(file, "never-stored\\n"); process.exit(3); }
 else if (mode === "kill") { writeFileSync(file, "never-stored\\n"); process.kill(process.pid, "SIGKILL"); }
 else if (mode === "wait") {
@@ -155,6 +171,97 @@ describe("edit NAME with a scripted $EDITOR (issue 27.6)", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.ok(seen(dir).file.startsWith(`${stateScratch(dir)}/`), seen(dir).file);
     assert.deepEqual(readdirSync(runtime), []);
+  });
+
+  // Red team finding 2: a $XDG_RUNTIME_DIR or a scratch base another user can write to (or
+  // owns) let them swap the per-edit directory, read the plaintext and choose the stored value.
+  // One rule (security/scratch-dir.ts, privateDirProblem): every directory the plaintext sits
+  // in or under is a real directory, this user's, with no permission for anyone else.
+  const NOBODY = 65534;
+  /** Each way a directory fails the rule, applied to a fresh directory. */
+  const NOT_PRIVATE: Array<[string, (path: string) => void]> = [
+    ...[0o777, 0o1777, 0o755, 0o750, 0o705, 0o701, 0o770, 0o1700 | 0o070].map(
+      (mode): [string, (path: string) => void] => [
+        `mode ${mode.toString(8)}`,
+        (path) => {
+          mkdirSync(path);
+          chmodSync(path, mode);
+        },
+      ],
+    ),
+    ...(process.getuid?.() === 0
+      ? [
+          [
+            "owned by another user (0700)",
+            (path: string) => {
+              mkdirSync(path, { mode: 0o700 });
+              chownSync(path, NOBODY, NOBODY);
+            },
+          ] as [string, (path: string) => void],
+        ]
+      : []),
+    [
+      "a symlink to a private directory",
+      (path) => {
+        mkdirSync(`${path}.real`, { mode: 0o700 });
+        symlinkSync(`${path}.real`, path);
+      },
+    ],
+  ];
+
+  for (const [what, make] of NOT_PRIVATE)
+    it(`$XDG_RUNTIME_DIR ${what}: not used, the edit goes to the state directory`, async () => {
+      const dir = await project();
+      const runtime = join(dir, "runtime");
+      make(runtime);
+      const result = await runCli(["edit", "TOKEN"], {
+        cwd: dir,
+        env: envFor(dir, `write:x-${CANARY}`, { XDG_RUNTIME_DIR: runtime }),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(seen(dir).file.startsWith(`${stateScratch(dir)}/`), seen(dir).file);
+      assert.ok(!existsSync(join(runtime, "strongbox")), "nothing made in the runtime directory");
+    });
+
+  for (const place of ["runtime", "state"] as const)
+    for (const [what, make] of NOT_PRIVATE)
+      it(`a ${place} scratch base ${what} (pre-made by another): refused before any plaintext is written`, async () => {
+        const dir = await project();
+        const runtime = join(dir, "runtime");
+        mkdirSync(runtime, { mode: 0o700 });
+        const base = place === "runtime" ? join(runtime, "strongbox") : stateScratch(dir);
+        mkdirSync(join(base, ".."), { recursive: true, mode: 0o700 });
+        make(base);
+        const result = await runCli(["edit", "TOKEN"], {
+          cwd: dir,
+          env: envFor(
+            dir,
+            `write:x-${CANARY}`,
+            place === "runtime" ? { XDG_RUNTIME_DIR: runtime } : {},
+          ),
+        });
+        assert.notEqual(result.code, 0, "an edit through a directory others control");
+        assert.match(result.stderr, /not a plain directory|not to you|open to others/);
+        noValueShown(result);
+        assert.ok(!existsSync(join(dir, ".edit-log.json")), "the editor never ran");
+        assert.deepEqual(
+          readdirSync(base).filter((entry) => entry.startsWith("edit-")),
+          [],
+          "no per-edit directory",
+        );
+        assert.equal((await value(dir, "TOKEN")).stdout, `old-${CANARY}`);
+      });
+
+  it("a per-edit directory replaced while the editor runs: nothing of the replacement is stored", async () => {
+    const dir = await project();
+    const result = await runCli(["edit", "TOKEN"], {
+      cwd: dir,
+      env: envFor(dir, `swap:chosen-${CANARY}\n`),
+    });
+    assert.equal(result.code, 6, result.stderr);
+    assert.match(result.stderr, /was replaced while the editor ran/);
+    noValueShown(result);
+    assert.equal((await value(dir, "TOKEN")).stdout, `old-${CANARY}`);
   });
 
   /** Each way an edit ends without storing: its status, its message, and no leftovers. */
@@ -283,6 +390,33 @@ describe("edit NAME with a scripted $EDITOR (issue 27.6)", () => {
     assert.deepEqual(leftovers(stateScratch(dir)), []);
     assert.equal((await value(dir, "TOKEN")).stdout, `late-${CANARY}`);
   });
+
+  // Red team finding 6: a signal after the editor exits (empty-value prompt, config load, the
+  // store-lock wait) found the handlers gone and the plaintext file still there. The file now
+  // lives only while the editor runs and its result is read; the wait is held here by a lock
+  // a live process owns.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"] as const)
+    it(`${signal} after the editor exits, while the store is locked: nothing stored, nothing left`, async () => {
+      const dir = await project();
+      const { hostname } = await import("node:os");
+      const lock = join(dir, ".strongbox", ".lock");
+      writeFileSync(lock, `${process.pid} ${hostname()} ${new Date().toISOString()}\n`);
+      const { child, exited } = startEdit(dir, `write:locked-${CANARY}\n`);
+      for (let i = 0; i < 200 && !existsSync(join(dir, ".edit-log.json")); i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      // The editor has written and exited; strongbox goes on to the store and waits for the lock.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(child.exitCode, null, "still waiting for the lock");
+      child.kill(signal);
+      const { stderr } = await exited;
+      assert.ok(!stderr.includes(CANARY), stderr);
+      assert.deepEqual(leftovers(stateScratch(dir)), []);
+      const { rmSync } = await import("node:fs");
+      rmSync(lock);
+      assert.equal((await value(dir, "TOKEN")).stdout, `old-${CANARY}`);
+      const history = await runCli(["history", "TOKEN", "--json"], { cwd: dir });
+      assert.equal(JSON.parse(history.stdout).versions.length, 1, "no new version");
+    });
 
   it("a change made in the store during the edit is not overwritten (check-and-set)", async () => {
     const dir = await project();

@@ -20,6 +20,7 @@ import {
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { FORMATS } from "../../src/format/formats.js";
+import { checkOutputPath } from "../../src/render/output-file.js";
 import { cleanEnv, cliCommand, runCli, tempProject } from "../helpers/cli.js";
 
 const CONFIG = `variables:
@@ -144,7 +145,10 @@ describe("export -o FILE (issue 27.6)", () => {
     symlinkSync(join(dir, "elsewhere"), join(dir, "linked"));
     mkdirSync(join(dir, "open"));
     chmodSync(join(dir, "open"), 0o777);
-    for (const target of ["/dev/null", "linked/out.env", "./linked/out.env", "open/out.env"]) {
+    // A device is judged without writing (a wrong verdict must not replace the machine's /dev/null).
+    for (const device of ["/dev/null", "/dev/zero"])
+      assert.throws(() => checkOutputPath(device, dir), /not a regular file|device/, device);
+    for (const target of ["linked/out.env", "./linked/out.env", "open/out.env"]) {
       const result = await runCli(["export", "-o", target], { cwd: dir });
       assert.equal(result.code, 6, `${target}: ${result.stderr}`);
       assert.match(result.stderr, /E_UNSAFE_PATH/, target);

@@ -123,7 +123,7 @@ describe("strongbox version", () => {
     assert.match(
       text.stdout,
       new RegExp(
-        `^strongbox \\d+\\.\\d+\\.\\d+\\S* \\((npm package|single executable); node ${process.versions.node}; ${process.platform}-${process.arch}\\)\\n$`,
+        `^strongbox \\d+\\.\\d+\\.\\d+\\S* \\((npm package; node ${process.versions.node}|single executable; (node|bun) \\d+\\.\\d+\\.\\d+); ${process.platform}-${process.arch}\\)\\n$`,
       ),
     );
     const short = await runCli(["--version"], { cwd: dir });
@@ -134,7 +134,10 @@ describe("strongbox version", () => {
       const json = JSON.parse((await runCli(argv, { cwd: dir })).stdout);
       assert.equal(json.ok, true);
       assert.equal(`${json.version}\n`, short.stdout);
-      assert.equal(json.node, process.versions.node);
+      // The npm package runs on the Node.js running the tests; the executable on its own runtime.
+      if (json.binary === "npm")
+        assert.deepEqual([json.runtime, json.runtimeVersion], ["node", process.versions.node]);
+      else assert.match(`${json.runtime} ${json.runtimeVersion}`, /^(node|bun) \d+\.\d+\.\d+$/);
       assert.equal(json.platform, process.platform);
       assert.ok(json.binary === "npm" || json.binary === "binary", json.binary);
     }

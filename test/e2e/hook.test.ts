@@ -247,3 +247,47 @@ describe("strongbox hook (a real git commit)", () => {
     assert.ok(!lint.stdout.includes(SECRET));
   });
 });
+
+describe("strongbox hook: a staged file's name is printed, never acted on", () => {
+  /** Directory names a committer chooses: each would forge or break a report line, or a pasted command. */
+  const NAMES = [
+    "a\n  ✗ all-clear.txt: nothing found (ok)\nstrongbox: ok: no secret in 1 staged file",
+    "cr\rover",
+    "esc\u001b[2Jclear",
+    "tab\there",
+    "bidi\u202eevil",
+    "sp ace",
+    "q'uote $(id) `id` \\back",
+    "-dash",
+    "line\u2028sep",
+  ];
+
+  it("each finding stays on its lines, and its hint's path, pasted into a shell, names the file", async () => {
+    const { dir, env } = repo();
+    for (const name of NAMES) write(dir, { [`${name}/.env`]: "X=1\n" });
+    for (const name of NAMES)
+      assert.equal(git(dir, env, "add", "-f", "--", `${name}/.env`).code, 0);
+    const result = await runCli(["hook", "run"], { cwd: dir, env });
+    assert.notEqual(result.code, 0);
+    const lines = `${result.stdout}${result.stderr}`.split("\n").filter((line) => line !== "");
+    for (const line of lines)
+      assert.match(
+        line,
+        /^(strongbox: | {2}✗ | {6}hint: )/,
+        `a line the report did not write: ${line}`,
+      );
+    assert.equal(lines.filter((line) => line.startsWith("  ✗ ")).length, NAMES.length);
+    assert.ok(!lines.some((line) => /^strongbox: ok/.test(line)), "a forged ok line");
+    const pasted = lines.flatMap(
+      (line) => /git restore --staged -- (.*?)\); /.exec(line)?.[1] ?? [],
+    );
+    assert.equal(pasted.length, NAMES.length);
+    const named = pasted.map((word) => {
+      // The word as a person pastes it: bash reads it (the $'…' form is bash's and POSIX sh's).
+      const shell = spawnSync("bash", ["-c", `printf %s ${word}`], { encoding: "utf8" });
+      assert.equal(shell.status, 0, `${word}: ${shell.stderr}`);
+      return shell.stdout;
+    });
+    assert.deepEqual(named.sort(), NAMES.map((name) => `${name}/.env`).sort());
+  });
+});

@@ -97,6 +97,10 @@ describe("set NAME=VALUE… (issue 27.6)", () => {
   const REFUSED: Array<[string, string, RegExp]> = [
     ["an empty value", "EMPTY=", /EMPTY \(argument \d\) is empty/],
     ["no name", `=${CANARY}`, /argument \d has no name/],
+    // A value the shell split at its spaces: each fragment is an argument of its own.
+    ['a word without "="', `horse-${CANARY}`, /argument \d is not NAME=VALUE/],
+    ['a word with spaces and no "="', `battery ${CANARY}\nstaple`, /argument \d is not NAME=VALUE/],
+    ['a word with a colon and no "="', `TOKEN:${CANARY}`, /argument \d is not NAME=VALUE/],
     ["an invalid name", `../x=${CANARY}`, /not a valid secret name/],
     ["a value the schema refuses", "PORT=not-a-port", /PORT was not stored/],
     [
@@ -120,6 +124,20 @@ describe("set NAME=VALUE… (issue 27.6)", () => {
       }
       assert.equal(await get(dir, "TOKEN"), `old-${CANARY}`);
     });
+
+  it("an unquoted multi-word value names positions, never its words", async () => {
+    const { dir } = await project();
+    const digest = storeDigest(dir);
+    const words = ["correct", "horse", "battery", "staple"].map((word) => `${word}-${CANARY}`);
+    for (let split = 1; split < words.length; split++) {
+      const args = [`TOKEN=${words.slice(0, split).join(" ")}`, ...words.slice(split)];
+      const result = await runCli(["set", ...args], { cwd: dir });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /argument 2 is not NAME=VALUE/);
+      clean(result);
+    }
+    assert.equal(storeDigest(dir), digest);
+  });
 
   it("a pair with a single-secret option (--value, --from-file, --to…) is a usage error", async () => {
     const { dir } = await project();

@@ -42,6 +42,17 @@ const METHODS: Record<string, Method> = {
     { args: ["NEWNAME", "$VALUE"], action: "write" },
     { args: ["TOKEN", "$VALUE"], action: "write" },
   ],
+  setMany: [
+    {
+      args: [
+        [
+          { name: "NEWNAME", value: "$VALUE" },
+          { name: "TOKEN", value: "$VALUE" },
+        ],
+      ],
+      action: "write",
+    },
+  ],
   remove: [
     { args: ["TOKEN"], action: "delete" },
     { args: ["TOKEN", { purge: true }], action: "purge" },
@@ -65,7 +76,12 @@ const SCRIPT = `
 const lib = await import(${JSON.stringify(BUNDLE)});
 const spec = JSON.parse(process.env.CALL_SPEC);
 delete process.env.CALL_SPEC;
-const args = spec.args.map((arg) => (arg === "$VALUE" ? Buffer.from("library-canary-value") : arg));
+const value = (arg) =>
+  arg === "$VALUE" ? Buffer.from("library-canary-value")
+  : Array.isArray(arg) ? arg.map(value)
+  : arg !== null && typeof arg === "object" ? Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, value(v)]))
+  : arg;
+const args = spec.args.map(value);
 const env = process.env;
 try {
   if (spec.method === "initStore") lib.initStore({ dir: spec.dir, env });

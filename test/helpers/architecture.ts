@@ -28,8 +28,9 @@ export const FLOORS: readonly (readonly string[])[] = [
   ["util", "fs", "format"],
   ["schema"],
   ["security", "redact", "dotenv", "refs"],
-  ["exec"],
-  ["hygiene", "audit", "template", "vault", "aws"],
+  // aws sits below vault: Vault's AWS IAM login signs with the AWS room's signer and key chain.
+  ["exec", "aws"],
+  ["hygiene", "audit", "template", "vault"],
   ["keys"],
   ["store"],
   ["providers"],

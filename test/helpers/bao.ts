@@ -45,9 +45,11 @@ export function freePort(): Promise<number> {
  * Starts a dev server with a random root token and waits until `sys/health`
  * answers 200. With `tls`, the server listens on HTTPS with a certificate
  * from its own dev CA (`-dev-tls`), as production does; `env` then names the
- * CA (`BAO_CACERT`, `VAULT_CACERT`) and `caCert` is its path.
+ * CA (`BAO_CACERT`, `VAULT_CACERT`) and `caCert` is its path. With
+ * `pluginDir`, the plugins in it join the catalog under their file names
+ * (`-dev-plugin-dir`), as the AWS auth plugin scripts/ensure-bao-aws-plugin.mjs builds.
  */
-export async function startBao(options: { tls?: boolean } = {}): Promise<Bao> {
+export async function startBao(options: { tls?: boolean; pluginDir?: string } = {}): Promise<Bao> {
   const port = await freePort();
   const rootToken = `root-${randomBytes(8).toString("hex")}`;
   const home = tempProject();
@@ -61,6 +63,7 @@ export async function startBao(options: { tls?: boolean } = {}): Promise<Bao> {
       `-dev-root-token-id=${rootToken}`,
       "-dev-no-store-token",
       ...(tls ? ["-dev-tls", `-dev-tls-cert-dir=${home}`] : []),
+      ...(options.pluginDir === undefined ? [] : [`-dev-plugin-dir=${options.pluginDir}`]),
     ],
     {
       env: { PATH: process.env.PATH ?? "", HOME: home },

@@ -237,7 +237,9 @@ interface Scenario {
 const AWS = {
   AWS_REGION: "us-east-1",
   AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
-  AWS_SECRET_ACCESS_KEY: "example-not-a-secret",
+  // AWS's documentation example: random-looking, as a real key is (the redactor masks any
+  // 6-character run of a credential's value, and a made-up "…-secret" would mask "-secrets-").
+  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
   AWS_MAX_ATTEMPTS: "1",
 };
 
@@ -246,6 +248,23 @@ function refScenario(ref: string): Scenario {
     files: { "strongbox.config.yaml": `variables:\n  TOKEN: { secret: true, ref: "${ref}" }\n` },
     args: ["run", "--", "true"],
     env: AWS,
+  };
+}
+
+/** Vault's AWS IAM login in production, with AWS credentials found other than by keys. */
+function vaultAwsScenario(env: Record<string, string>): Scenario {
+  return {
+    files: {
+      "strongbox.config.yaml":
+        "vault: { allowInsecure: true }\nenvironments:\n  production: {}\nvariables:\n  TOKEN: { secret: true, ref: 'vault://secret/app#TOKEN' }\n",
+    },
+    args: ["run", "--env", "production", "--", "true"],
+    env: {
+      VAULT_ADDR: "http://127.0.0.1:9",
+      VAULT_AWS_ROLE: "app",
+      AWS_REGION: "us-east-1",
+      ...env,
+    },
   };
 }
 
@@ -266,6 +285,11 @@ const SCENARIOS: Record<string, Scenario> = {
     args: ["smoke"],
     env: { ...AWS, AWS_ENDPOINT_URL_S3: "https://127.0.0.1:9" },
   },
+  "@aws-sdk/credential-provider-web-identity": vaultAwsScenario({
+    AWS_WEB_IDENTITY_TOKEN_FILE: "/dev/null",
+    AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/app",
+  }),
+  "@aws-sdk/credential-provider-node": vaultAwsScenario({ AWS_PROFILE: "dev" }),
   pg: {
     files: {
       "strongbox.config.yaml":

@@ -14,13 +14,15 @@ import { runCli, tempProject, writeFiles } from "../helpers/cli.js";
 const SRC = join(import.meta.dirname, "../../../src");
 /**
  * The only files that may start a process themselves: the helper, the user's own command (run,
- * agent), which scrub by the same function and keep what the schema declares, and the ACL probe
+ * agent, `edit`'s editor), which scrub by the same function and keep what the schema declares, and the ACL probe
  * of the ownership rule, which gives its probe PATH alone (it sits below the helper's imports).
  */
 const ALLOWED = new Set([
   "exec/tool-process.ts",
   "exec/spawn-child.ts",
   "agent/child.ts",
+  // `edit`: the person's own editor on a terminal, started as git starts it, credentials scrubbed.
+  "exec/editor.ts",
   "security/acl-probe.ts",
 ]);
 

@@ -24,6 +24,7 @@ import { newAgeIdentity } from "../../src/store/recipients/age.js";
 import { tempProject } from "../helpers/cli.js";
 
 type Env = Record<string, string>;
+// The production-like environment is called `live` here: `prod` is an alias of production (issue 27).
 type Place = "root" | "staging" | "prod";
 const PLACES: readonly Place[] = ["root", "staging", "prod"];
 /** What makes a store (an environment store's place also holds .gitignore and the like). */
@@ -63,7 +64,7 @@ async function world(options: { malloryInProd?: boolean; prodMaker?: "alice" | "
   const dirs: Record<Place, string> = {
     root,
     staging: environmentStore(root, "staging"),
-    prod: environmentStore(root, "prod"),
+    prod: environmentStore(root, "live"),
   };
   await make(root, "alice", ["alice", "mallory"]);
   await make(dirs.staging, "alice", ["alice", "mallory"]);
@@ -187,7 +188,7 @@ describe("a pinned store copied into another store's place is refused, and no pi
     }
     const moved = join(w.project, "moved");
     renameSync(w.root, moved);
-    await openStore({ dir: environmentStore(moved, "prod"), env: victim });
+    await openStore({ dir: environmentStore(moved, "live"), env: victim });
     await openStore({ dir: moved, env: victim });
   });
 });
@@ -215,7 +216,7 @@ describe("a displaced pin keeps its store's history: the pre-removal copy stays 
     },
     "prod deleted and looked up": async (w, victim) => {
       rmSync(w.dirs.prod, { recursive: true });
-      assert.throws(() => storeDirectory({}, w.project, victim, "prod"), code("E_STORE_UNTRUSTED"));
+      assert.throws(() => storeDirectory({}, w.project, victim, "live"), code("E_STORE_UNTRUSTED"));
     },
   };
   for (const remover of ["the victim", "a teammate"] as const)
@@ -236,7 +237,7 @@ describe("a displaced pin keeps its store's history: the pre-removal copy stays 
         await displace(w, victim);
         putInPlace(stagingCopy, w.dirs.staging);
         putInPlace(old, w.dirs.prod);
-        assert.equal(storeDirectory({}, w.project, victim, "prod"), w.dirs.prod);
+        assert.equal(storeDirectory({}, w.project, victim, "live"), w.dirs.prod);
         await assert.rejects(
           openStore({ dir: w.dirs.prod, env: victim }),
           code("E_STORE_KEY_ROLLBACK"),
@@ -256,7 +257,7 @@ describe("the root's endorsement of an environment store follows the store's rek
       it(`attack: after ${how} by ${by === "alice" ? "a root recipient" : "a prod-only recipient (then alice runs recipients trust --env prod)"}, a new machine refuses the copy from before; the current store is taken`, async () => {
         const w = await world({ malloryInProd: true });
         const old = snapshot(w.dirs.prod);
-        const before = endorsedLineage(w.root, "prod");
+        const before = endorsedLineage(w.root, "live");
         // Deploy cannot ask the root about prod: it trusted prod by hand (or pins it in CI).
         if (by === "deploy")
           await openStore({ dir: w.dirs.prod, env: w.as("deploy"), trustNewKeyring: true });
@@ -272,14 +273,14 @@ describe("the root's endorsement of an environment store follows the store's rek
           // The root does not open for deploy: said, and its endorsement is left as it was.
           assert.ok(
             notices.some((m) =>
-              /root store .* did not open for you.*recipients trust --env prod/.test(m),
+              /root store .* did not open for you.*recipients trust --env live/.test(m),
             ),
             notices.join(),
           );
-          assert.equal(endorsedLineage(w.root, "prod"), before);
+          assert.equal(endorsedLineage(w.root, "live"), before);
           await openStore({ dir: w.dirs.prod, env: w.as("alice"), trustNewKeyring: true });
         }
-        assert.equal(endorsedLineage(w.root, "prod"), now);
+        assert.equal(endorsedLineage(w.root, "live"), now);
         const current = snapshot(w.dirs.prod);
         putInPlace(old, w.dirs.prod);
         await assert.rejects(
@@ -326,11 +327,11 @@ describe("an environment whose store is gone does not fall back to the root stor
           });
         remove(w);
         assert.throws(
-          () => storeDirectory({}, w.project, victim, "prod"),
+          () => storeDirectory({}, w.project, victim, "live"),
           code("E_STORE_UNTRUSTED", /restore it/),
         );
         await assert.rejects(
-          projectStore({ cwd: w.project, env: victim, environment: "prod" }),
+          projectStore({ cwd: w.project, env: victim, environment: "live" }),
           code("E_STORE_UNTRUSTED"),
         );
         // An environment that never had a store still uses the root store.

@@ -16,6 +16,7 @@ const COMPLETE: readonly LoginBinding[] = [
   { method: "jwt", audiences: ["aud"], boundClaims: { sub: "repo:a/b:ref:refs/heads/main" } },
   { method: "kubernetes", serviceAccounts: ["app"], namespaces: ["shop"] },
   { method: "cert", certificate: CERT },
+  { method: "aws", principalArns: ["arn:aws:iam::123456789012:role/ci/shop-prod"] },
 ];
 
 /** Every way to take one binding away: each list emptied, each string blanked. */
@@ -57,6 +58,22 @@ describe("vault setup login roles", () => {
           `${binding.method}: ${what}`,
         );
       }
+  });
+
+  it("refuses an AWS principal ARN with `*` or `?` put anywhere in it, or cut before its name", () => {
+    const arn = "arn:aws:iam::123456789012:role/ci/shop-prod";
+    const variants = [];
+    for (let at = 0; at <= arn.length; at += 1)
+      for (const glob of ["*", "?"])
+        variants.push(arn.slice(0, at) + glob + arn.slice(at), arn.slice(0, at) + glob);
+    // Cut before the name: a bare account, service or partition (a shorter name is another role, not a pattern).
+    for (let at = 0; at <= arn.indexOf("role/") + 5; at += 1) variants.push(arn.slice(0, at));
+    for (const variant of variants)
+      assert.throws(
+        () => loginRole("n", { method: "aws", principalArns: [variant] }),
+        /not one IAM user's or role's ARN|needs --bound/,
+        variant,
+      );
   });
 
   it("never accepts a private key as --certificate or --jwt-pubkey, alone or beside the public part", () => {

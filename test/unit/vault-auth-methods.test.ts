@@ -85,6 +85,7 @@ describe("Vault auth methods: one table, one rule for what they read", () => {
   it("the config accepts exactly the table's methods", () => {
     assert.deepEqual([...AUTH_METHOD_NAMES].sort(), [
       "approle",
+      "aws",
       "cert",
       "jwt",
       "kubernetes",
@@ -114,6 +115,10 @@ describe("Vault auth methods: one table, one rule for what they read", () => {
       kubernetes: [
         { VAULT_K8S_ROLE: "app", VAULT_K8S_JWT_FILE: jwt },
         /^Kubernetes login \(service-account token from VAULT_K8S_JWT_FILE\) failed/,
+      ],
+      aws: [
+        { VAULT_AWS_ROLE: "app", AWS_ACCESS_KEY_ID: "AKID", AWS_SECRET_ACCESS_KEY: "secret" },
+        /^AWS IAM login \(keys from AWS_ACCESS_KEY_ID\) failed/,
       ],
       userpass: [{ VAULT_USERNAME: "u", VAULT_PASSWORD: "p" }, /^userpass login failed/],
       cert: [

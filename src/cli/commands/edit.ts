@@ -37,7 +37,8 @@ exist yet starts empty.
 
 The value is written, followed by one newline, to a file only you can read
 (mode 0600, in a new 0700 directory under $XDG_RUNTIME_DIR/strongbox, or
-~/.local/state/strongbox/scratch when $XDG_RUNTIME_DIR is unset; never /tmp).
+~/.local/state/strongbox/scratch when $XDG_RUNTIME_DIR is unset or not
+yours with mode 0700; never /tmp).
 One trailing newline is dropped when it is read back. The directory is
 removed afterwards with whatever the editor left in it (swap files), on
 success and on failure alike. Nothing is stored when the editor exits with a
@@ -62,25 +63,46 @@ ${STORE_HELP}
     // 0 when it never existed: then the check-and-set means "still does not".
     const expected = current === undefined ? versionsOf(store, name) : current.version;
     const original = current?.value ?? Buffer.alloc(0);
-    const scratch = makeScratch(io.env, name, Buffer.concat([original, Buffer.from("\n")]));
-    try {
-      const edited = await editValue(name, scratch, io);
-      if (edited.equals(original)) {
-        if (invocation.values.json === true) writeJson(io, { name, changed: false });
-        else say(io, `strongbox: ${name} unchanged; nothing was stored`);
-        return EXIT_OK;
-      }
-      await confirmEmpty(invocation, io, name, edited);
-      return await storeEdited(invocation, io, store, { name, value: edited, expected });
-    } finally {
-      removeScratch(scratch);
+    const edited = await editInScratch(name, Buffer.concat([original, Buffer.from("\n")]), io);
+    if (edited.equals(original)) {
+      if (invocation.values.json === true) writeJson(io, { name, changed: false });
+      else say(io, `strongbox: ${name} unchanged; nothing was stored`);
+      return EXIT_OK;
     }
+    await confirmEmpty(invocation, io, name, edited);
+    return await storeEdited(invocation, io, store, { name, value: edited, expected });
   },
 };
 
+/**
+ * The one span in which a plaintext file exists: made, edited, read back and
+ * removed with the signal handlers on throughout, so no signal finds the
+ * file there with Node's default (exit at once, nothing cleaned up). The
+ * empty-value prompt, the config load and the store-lock wait come after,
+ * with the value in memory only.
+ */
+async function editInScratch(name: string, initial: Buffer, io: CliIo): Promise<Buffer> {
+  const guard = guardSignals();
+  try {
+    const scratch = makeScratch(io.env, name, initial);
+    try {
+      return await editValue(name, scratch, io, guard);
+    } finally {
+      removeScratch(scratch);
+    }
+  } finally {
+    guard.release();
+  }
+}
+
 /** Runs the editor on the file and returns what it left, one trailing newline dropped. */
-async function editValue(name: string, scratch: Scratch, io: CliIo): Promise<Buffer> {
-  const exit = await superviseEditor(scratch.file, io);
+async function editValue(
+  name: string,
+  scratch: Scratch,
+  io: CliIo,
+  guard: SignalGuard,
+): Promise<Buffer> {
+  const exit = await guard.supervise(startEditor(scratch.file, { env: io.env, cwd: io.cwd }));
   if (exit.ending !== undefined)
     throw new StrongboxError(
       "E_INTERRUPTED",
@@ -108,32 +130,41 @@ async function editValue(name: string, scratch: Scratch, io: CliIo): Promise<Buf
   return stripNewline(readScratch(scratch));
 }
 
+type Editor = ReturnType<typeof startEditor>;
+
+interface SignalGuard {
+  /** Waits for the editor; SIGTERM and SIGHUP meanwhile are passed on to it and end the edit. */
+  supervise(editor: Editor): Promise<EditorExit & { ending?: NodeJS.Signals }>;
+  release(): void;
+}
+
 /**
- * Waits for the editor. SIGINT and SIGQUIT, which a terminal sends to the
- * editor as well, are the editor's to act on (git does the same: Ctrl-C in
- * vim must not abort the edit); SIGTERM and SIGHUP are passed on and end the
- * edit. Without these handlers Node would exit at once and leave the file.
+ * SIGINT and SIGQUIT, which a terminal sends to the editor as well, are the
+ * editor's to act on (git does the same: Ctrl-C in vim must not abort the
+ * edit); SIGTERM and SIGHUP are passed on and end the edit. Without these
+ * handlers Node would exit at once and leave the file.
  */
-async function superviseEditor(
-  file: string,
-  io: CliIo,
-): Promise<EditorExit & { ending?: NodeJS.Signals }> {
-  const editor = startEditor(file, { env: io.env, cwd: io.cwd });
+function guardSignals(): SignalGuard {
+  let editor: Editor | undefined;
   let ending: NodeJS.Signals | undefined;
   const onEnding = (signal: NodeJS.Signals) => {
     ending ??= signal;
-    editor.signal(signal);
+    editor?.signal(signal);
   };
   const ignore = () => {};
   for (const signal of ENDING) process.on(signal, onEnding);
   for (const signal of FROM_TERMINAL) process.on(signal, ignore);
-  try {
-    const exit = await editor.done;
-    return ending === undefined ? exit : { ...exit, ending };
-  } finally {
-    for (const signal of ENDING) process.off(signal, onEnding);
-    for (const signal of FROM_TERMINAL) process.off(signal, ignore);
-  }
+  return {
+    async supervise(started) {
+      editor = started;
+      const exit = await started.done;
+      return ending === undefined ? exit : { ...exit, ending };
+    },
+    release() {
+      for (const signal of ENDING) process.off(signal, onEnding);
+      for (const signal of FROM_TERMINAL) process.off(signal, ignore);
+    },
+  };
 }
 
 /** An empty result is stored only when confirmed: --allow-empty, or `y` at the terminal. */
@@ -178,15 +209,17 @@ async function storeEdited(
   return EXIT_OK;
 }
 
-/** How many versions a secret whose latest is a tombstone (or that never existed) has. */
+/** How many versions a secret whose latest is a tombstone (or that never existed: none) has. */
 function versionsOf(store: Store, name: string): number {
   try {
     return store.history(name).length;
   } catch (error) {
-    if (error instanceof StrongboxError && error.code === "E_STORE_NOT_FOUND") return 0;
+    if (error instanceof StrongboxError && error.code === "E_STORE_NOT_FOUND") return NO_VERSIONS;
     throw error;
   }
 }
+
+const NO_VERSIONS = 0;
 
 function stripNewline(bytes: Buffer): Buffer {
   const end = bytes.at(-1) === 0x0a ? (bytes.at(-2) === 0x0d ? -2 : -1) : bytes.length;

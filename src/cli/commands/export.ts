@@ -97,8 +97,8 @@ ${formatOptionHelp()}      --only-secrets  only variables marked secret
     if (output !== undefined && format === "github")
       throw new StrongboxError(
         "E_USAGE",
-        "export --format github writes its values to $GITHUB_ENV (or --env-file); -o does not apply",
-        { hint: "drop -o, or use --env-file PATH" },
+        "export --format github writes its values to $GITHUB_ENV (or --github-env); -o does not apply",
+        { hint: "drop -o, or use --github-env PATH" },
       );
     if (output === "")
       throw new StrongboxError("E_USAGE", "export: -o takes a file path", {
@@ -142,16 +142,16 @@ ${formatOptionHelp()}      --only-secrets  only variables marked secret
 };
 
 /**
- * The env file for `--format github`: `--env-file`, else `$GITHUB_ENV`. Refuses
+ * The env file for `--format github`: `--github-env`, else `$GITHUB_ENV`. Refuses
  * when stdout is that same file (`… >> "$GITHUB_ENV"`, the old advice): the
  * masks would land in the env file, where the runner rejects them and masks
  * nothing.
  */
 function githubEnvFile(invocation: Invocation, io: CliIo): string {
-  const given = stringOption(invocation, "env-file") ?? io.env.GITHUB_ENV;
+  const given = stringOption(invocation, "github-env") ?? io.env.GITHUB_ENV;
   if (given === undefined || given === "")
     throw new StrongboxError("E_USAGE", "export --format github: no env file to write values to", {
-      hint: "run it inside a GitHub Actions step (which sets $GITHUB_ENV), or pass --env-file PATH",
+      hint: "run it inside a GitHub Actions step (which sets $GITHUB_ENV), or pass --github-env PATH",
     });
   const path = resolve(io.cwd, given);
   const out = io.stdout as { fd?: number };

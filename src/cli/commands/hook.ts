@@ -9,6 +9,7 @@ import {
   stringOption,
 } from "../command.js";
 import { EXIT_OK, verdict } from "../exit-codes.js";
+import { findingLine } from "../finding-line.js";
 import { type CliIo, say, writeJson } from "../io.js";
 import { resolveOpenProject } from "../resolve-for-cli.js";
 
@@ -137,7 +138,6 @@ function report(io: CliIo, findings: readonly StagedFinding[], files: number): v
     io,
     `strongbox: error: the commit was refused: it would add secrets (${findings.length} finding${findings.length === 1 ? "" : "s"})`,
   );
-  for (const finding of findings)
-    say(io, `  ✗ ${finding.message} (${finding.rule})\n      hint: ${finding.hint}`);
+  for (const finding of findings) say(io, findingLine(finding));
   say(io, "strongbox: hint: fix, stage again and commit; git commit --no-verify skips this check");
 }

@@ -2,6 +2,7 @@ import { lintProject } from "../../api/check.js";
 import { openProject } from "../../index.js";
 import { type Command, stringOption } from "../command.js";
 import { verdict } from "../exit-codes.js";
+import { findingLine } from "../finding-line.js";
 import { say, sayAlways, writeJson } from "../io.js";
 
 /** `strongbox lint`: the DO/DON'T list of secrets hygiene as checks. */
@@ -39,8 +40,7 @@ Options:
     else {
       // Findings are lint's result, kept under --quiet; only the "ok" line is a notice.
       sayAlways(io, `strongbox: ${findings.length} finding${findings.length === 1 ? "" : "s"}`);
-      for (const finding of findings)
-        sayAlways(io, `  ✗ ${finding.message} (${finding.rule})\n      hint: ${finding.hint}`);
+      for (const finding of findings) sayAlways(io, findingLine(finding));
     }
     return verdict(findings.length === 0);
   },

@@ -33,7 +33,7 @@ export const vaultCommand: Command = {
     help: { type: "boolean", short: "h" },
   },
   usage: `Usage: strongbox vault setup [--env E]... [--agent] [--dry-run | --print-policy [--policy NAME]...] [--json]
-       strongbox vault setup --method jwt|kubernetes|cert --env E [--component C] [METHOD OPTIONS] [--dry-run]
+       strongbox vault setup --method jwt|kubernetes|cert|aws --env E [--component C] [METHOD OPTIONS] [--dry-run]
        strongbox vault doctor [--env E]... [--json]
 
 setup    From the schema, creates per environment and component a policy
@@ -67,7 +67,7 @@ Options:
       --policy NAME   with --print-policy: only that policy (repeatable), e.g. the app's
                       alone, to write by hand without the rotation policy's rights
       --dry-run       setup: show the plan, change nothing
-      --method M      setup: approle (default), jwt, kubernetes or cert
+      --method M      setup: approle (default), jwt, kubernetes, cert or aws
       --component C   with --method: the component whose app logs in
       --mount PATH    with --method: the auth mount (default the method's name)
       --token-ttl D, --token-max-ttl D   with --method: the login's token (default 15m, 1h)
@@ -80,6 +80,8 @@ Options:
                               also configure the mount to trust this issuer
   kubernetes (required): --bound-service-account NAME, --namespace NS
   cert (required):       --certificate FILE  the CA certificate (PEM) of the app's client certificates
+  aws (iam; required):   --bound-iam-principal-arn ARN  an IAM user's or role's full ARN (repeatable)
+      --aws-sts-endpoint URL, --aws-sts-region R   also point the mount's STS client there
       --json          print the result as JSON
 `,
   async run(invocation, io) {

@@ -22,6 +22,10 @@ export const AWS_DEFINITION = {
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     "AWS_ENDPOINT_URL_SSM",
+    // Web identity's role (the token file is a credential) and where STS is (Vault's AWS IAM login).
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_ENDPOINT_URL_STS",
   ],
 } as const;
 

@@ -48,6 +48,10 @@ export const vaultProvider = defineProvider({
     "JWT_ROLE",
     "JWT_AUDIENCE",
     "CERT_ROLE",
+    // AWS IAM auth: the role, the server-ID header value a mount may require, the region signed for.
+    "AWS_ROLE",
+    "AWS_IAM_SERVER_ID",
+    "AWS_STS_REGION",
   ].flatMap((suffix) => [`VAULT_${suffix}`, `BAO_${suffix}`]),
   config: { key: "vault", validate: validateVaultConfig },
   health: vaultHealth,

@@ -54,8 +54,29 @@ export function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uin
   return new Uint8Array(hkdfSync("sha256", ikm, salt, info, 32));
 }
 
+/** A ChaCha20-Poly1305 from outside node:crypto, in noble's shape. */
+export type ChaCha20Poly1305 = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+) => {
+  encrypt(plain: Uint8Array): Uint8Array;
+  decrypt(sealed: Uint8Array): Uint8Array;
+};
+
+let outside: ChaCha20Poly1305 | undefined;
+
+/**
+ * Gives seal and open a ChaCha20-Poly1305 for a runtime whose crypto has none:
+ * Bun's node:crypto (BoringSSL) lacks the cipher, so the single executable, which
+ * Bun compiles, registers noble's (chacha-fallback.ts). The npm package never loads it.
+ */
+export function useChaCha20Poly1305(implementation: ChaCha20Poly1305): void {
+  outside = implementation;
+}
+
 /** ChaCha20-Poly1305, the tag appended. */
 export function seal(key: Uint8Array, nonce: Uint8Array, plain: Uint8Array): Uint8Array {
+  if (outside !== undefined) return outside(key, nonce).encrypt(plain);
   const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
   return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
 }
@@ -68,6 +89,7 @@ export function open(
 ): Uint8Array | undefined {
   if (sealed.length < 16) return undefined;
   try {
+    if (outside !== undefined) return outside(key, nonce).decrypt(sealed);
     const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));
     return Buffer.concat([

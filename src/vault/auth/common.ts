@@ -8,11 +8,11 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /** How Strongbox authenticates to Vault, as a config may state it (`vault.auth`). */
 export interface VaultAuthSpec {
-  /** A name in the method table (auth/methods.ts): token, approle, jwt, kubernetes, cert, userpass. */
+  /** A name in the method table (auth/methods.ts): token, approle, jwt, kubernetes, aws, cert, userpass. */
   readonly method?: string;
   /** The auth mount, when not the method's default name. */
   readonly mount?: string;
-  /** The role for Kubernetes and JWT auth, or the certificate role (`name`) for cert auth. */
+  /** The role for Kubernetes, JWT and AWS IAM auth, or the certificate role (`name`) for cert auth. */
   readonly role?: string;
   /** The audience JWT auth asks a CI provider's token for (GitHub Actions); default the role's bound audience must match. */
   readonly audience?: string;
@@ -143,6 +143,8 @@ export interface LoginRequest {
   readonly mount: string;
   /** Claims or names that matter, for `vault doctor` and audit (never the credential). */
   readonly identity?: Readonly<Record<string, string>>;
+  /** The role asked for, when the login's metadata does not name it (AWS IAM's does not). */
+  readonly role?: string;
 }
 
 /**
@@ -171,7 +173,7 @@ export async function login(context: AuthContext, request: LoginRequest): Promis
     );
   }
   const metadata = auth.metadata ?? {};
-  const role = metadata.role_name ?? metadata.role ?? metadata.cert_name;
+  const role = metadata.role_name ?? metadata.role ?? metadata.cert_name ?? request.role;
   const identity = { ...request.identity, ...namesIn(metadata) };
   return {
     token: auth.client_token,
@@ -185,7 +187,14 @@ export async function login(context: AuthContext, request: LoginRequest): Promis
 }
 
 /** The names a login's metadata gives that say who logged in (never a credential: Vault's metadata holds none). */
-const IDENTITY_METADATA = ["common_name", "service_account_name", "service_account_namespace"];
+const IDENTITY_METADATA = [
+  "common_name",
+  "service_account_name",
+  "service_account_namespace",
+  // AWS IAM: the principal STS named, as Vault canonicalised it, and its account.
+  "canonical_arn",
+  "account_id",
+];
 
 function namesIn(metadata: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};

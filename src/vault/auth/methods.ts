@@ -1,4 +1,5 @@
 import { approleMethod } from "./approle.js";
+import { awsMethod } from "./aws.js";
 import { certMethod } from "./cert.js";
 import type { AuthMethod } from "./common.js";
 import { jwtMethod } from "./jwt.js";
@@ -18,6 +19,7 @@ export const AUTH_METHODS: readonly AuthMethod[] = [
   approleMethod,
   jwtMethod,
   kubernetesMethod,
+  awsMethod,
   userpassMethod,
   certMethod,
 ];

@@ -1,0 +1,119 @@
+import { StrongboxError } from "../errors.js";
+import { registerSecret } from "../redact/registry.js";
+import { importModule } from "../security/import-module.js";
+import type { AwsKeys } from "./sigv4.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Keys in hand and, in words for messages, where they came from (never the keys). */
+export interface ResolvedKeys {
+  readonly keys: AwsKeys;
+  readonly source: string;
+}
+
+/** Where an STS call made for web identity goes, and how a credential is named in messages. */
+export interface KeysOptions {
+  readonly region: string;
+  readonly endpoint?: string;
+  /** The name a variable was set under (an environment's prefix); identity when none. */
+  readonly origin: (name: string) => string;
+  /**
+   * Whether the SDK's ambient chain (profiles, container and instance
+   * metadata) may be used. It reads this process's own environment and home,
+   * so an environment scoped to its own prefixed credentials never does.
+   */
+  readonly ambient: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * AWS credentials by the standard chain's order, from the environment
+ * Strongbox was given: static keys (`AWS_ACCESS_KEY_ID` and
+ * `AWS_SECRET_ACCESS_KEY`, with `AWS_SESSION_TOKEN`), then web identity
+ * (`AWS_WEB_IDENTITY_TOKEN_FILE` with `AWS_ROLE_ARN`, exchanged at STS), then,
+ * when ambient credentials may be used, the SDK's chain (`AWS_PROFILE` and the
+ * shared files, SSO, `credential_process`, the container and instance
+ * metadata endpoints). Every secret read is registered with the redactor.
+ */
+export async function resolveAwsKeys(env: Env, options: KeysOptions): Promise<ResolvedKeys> {
+  const resolved = await fromChain(env, options);
+  for (const secret of [resolved.keys.secretAccessKey, resolved.keys.sessionToken])
+    if (secret) registerSecret("aws-credential", secret);
+  return resolved;
+}
+
+async function fromChain(env: Env, options: KeysOptions): Promise<ResolvedKeys> {
+  const { origin } = options;
+  const keyId = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  if (keyId && secret)
+    return {
+      keys: {
+        accessKeyId: keyId,
+        secretAccessKey: secret,
+        ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+      },
+      source: `keys from ${origin("AWS_ACCESS_KEY_ID")}`,
+    };
+  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  const roleArn = env.AWS_ROLE_ARN;
+  if (tokenFile && roleArn) return webIdentity(env, tokenFile, roleArn, options);
+  if (options.ambient) return sdkChain(env);
+  throw new StrongboxError("E_VAULT_AUTH", "no AWS credentials for Vault aws auth", {
+    hint: `set ${origin("AWS_ACCESS_KEY_ID")} and ${origin("AWS_SECRET_ACCESS_KEY")}, or ${origin("AWS_WEB_IDENTITY_TOKEN_FILE")} and ${origin("AWS_ROLE_ARN")}`,
+  });
+}
+
+/** Web identity: the token file (read again at every login: EKS rotates it) exchanged for a role's keys. */
+async function webIdentity(
+  env: Env,
+  tokenFile: string,
+  roleArn: string,
+  options: KeysOptions,
+): Promise<ResolvedKeys> {
+  const source = `web identity token from the file ${options.origin("AWS_WEB_IDENTITY_TOKEN_FILE")} names, role ${roleArn}`;
+  const { fromTokenFile } = await importModule<
+    typeof import("@aws-sdk/credential-provider-web-identity")
+  >("@aws-sdk/credential-provider-web-identity");
+  try {
+    const provide = fromTokenFile({
+      webIdentityTokenFile: tokenFile,
+      roleArn,
+      roleSessionName: env.AWS_ROLE_SESSION_NAME || `strongbox-${Date.now()}`,
+      clientConfig: {
+        region: options.region,
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      },
+    });
+    return { keys: await provide(), source };
+  } catch (error) {
+    throw chainError(source, error);
+  }
+}
+
+/** The SDK's own chain, for the credentials a process finds around it (profiles, metadata endpoints). */
+async function sdkChain(env: Env): Promise<ResolvedKeys> {
+  const profile = env.AWS_PROFILE;
+  const source = profile ? `AWS profile ${profile}` : "the AWS SDK's default credential chain";
+  const { defaultProvider } = await importModule<
+    typeof import("@aws-sdk/credential-provider-node")
+  >("@aws-sdk/credential-provider-node");
+  try {
+    const provide = defaultProvider({
+      ...(profile ? { profile } : {}),
+      ...(env.AWS_SHARED_CREDENTIALS_FILE ? { filepath: env.AWS_SHARED_CREDENTIALS_FILE } : {}),
+      ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),
+    });
+    return { keys: await provide(), source };
+  } catch (error) {
+    throw chainError(source, error);
+  }
+}
+
+/** The SDK's message names what is missing (a profile, a file); it never carries a key. */
+function chainError(source: string, error: unknown): StrongboxError {
+  const why = error instanceof Error ? error.message.split("\n")[0] : "no credentials";
+  return new StrongboxError("E_VAULT_AUTH", `AWS credentials (${source}) unavailable: ${why}`, {
+    hint: "check the AWS credentials this process is given (variables, profile, web identity token file)",
+  });
+}
