@@ -1,37 +1,16 @@
 import { readFileSync } from "node:fs";
 import { StrongboxError } from "../../errors.js";
+import type { VaultSpec } from "../../schema/types.js";
 import { envValue } from "../../util/env-value.js";
 import { vaultError } from "../errors.js";
 import type { VaultHttp } from "../http.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** How Strongbox authenticates to Vault, as a config may state it (`vault.auth`). */
-export interface VaultAuthSpec {
+/** How Strongbox authenticates to Vault: the config's `vault.auth` (schema/types.ts), with the environment's scope. */
+export interface VaultAuthSpec extends Omit<NonNullable<VaultSpec["auth"]>, "method"> {
   /** A name in the method table (auth/methods.ts): token, approle, jwt, kubernetes, aws, cert, userpass. */
   readonly method?: string;
-  /** The auth mount, when not the method's default name. */
-  readonly mount?: string;
-  /** The role for Kubernetes, JWT and AWS IAM auth, or the certificate role (`name`) for cert auth. */
-  readonly role?: string;
-  /** The audience JWT auth asks a CI provider's token for (GitHub Actions); default the role's bound audience must match. */
-  readonly audience?: string;
-  /**
-   * More variables that hold the token, read after `BAO_TOKEN`/`VAULT_TOKEN`
-   * and before `VAULT_TOKEN_FILE`, in order: `VAULT_APP_TOKEN`,
-   * `VAULT_ROOT_TOKEN` (seed 000), `VAULT__TOKEN` (seed 002's nested
-   * settings). The config check admits only names the credential rule
-   * already classifies, so they stay out of child processes and templates.
-   */
-  readonly tokenVariables?: readonly string[];
-  /**
-   * More variables that hold the AppRole role ID and secret ID, read after
-   * `VAULT_ROLE_ID`/`VAULT_SECRET_ID` (and their `BAO_` forms), in order:
-   * `VAULT__ROLE_ID`, `VAULT__SECRET_ID` (seed 002's nested settings). The
-   * config check admits only names the credential rule classifies.
-   */
-  readonly roleIdVariables?: readonly string[];
-  readonly secretIdVariables?: readonly string[];
   /**
    * The environment's credential scope (environments/scope.ts), not a config
    * field: names the variables a credential really came from in messages, and
