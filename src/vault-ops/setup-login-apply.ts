@@ -1,7 +1,8 @@
 import { StrongboxError } from "../errors.js";
+import { unsafeIdentityUrl } from "../security/transport.js";
 import type { VaultClient } from "../vault/client.js";
 import { aclPath, type Grant, type SetupPlan, writePolicyIfChanged } from "./setup.js";
-import { FRESH_DEFAULTS, GENERATED, type LoginRole } from "./setup-login.js";
+import { FRESH_DEFAULTS, GENERATED, type LoginRole, MOUNT_URLS } from "./setup-login.js";
 import { refuseForeignPolicy } from "./setup-owner.js";
 
 /** What `vault setup --method` did for one grant. */
@@ -19,7 +20,10 @@ export interface LoginSetupResult {
  * policy and role is judged before anything is written, so a refusal leaves
  * Vault as it was: a policy setup did not write, or a role that carries any
  * other policy (or whose policy is absent: made by someone in advance), is
- * never taken over. A role of setup's that holds anything but setup's
+ * never taken over, and neither is a mount whose configuration names a URL
+ * Vault calls to verify identities that is not https (or loopback): the
+ * values setup would write and the ones it would keep are judged alike
+ * (`unsafeIdentityUrl`). A role of setup's that holds anything but setup's
  * settings (a wider audience, templated policies, no max TTL, bound CIDRs
  * removed…) is deleted and written again, so it ends with exactly setup's
  * settings and the method's defaults. Idempotent: what already matches is
@@ -32,8 +36,10 @@ export async function applyLoginSetup(
   const logins = plan.logins ?? [];
   const found: Array<{ policy: string | undefined; role: Record<string, unknown> | undefined }> =
     [];
-  for (const [index, grant] of plan.grants.entries())
+  for (const [index, grant] of plan.grants.entries()) {
     found.push(await existing(grant, logins[index] as LoginRole, client));
+    await refuseUnsafeMountUrls(logins[index] as LoginRole, client);
+  }
   const results: LoginSetupResult[] = [];
   for (const [index, grant] of plan.grants.entries()) {
     const login = logins[index] as LoginRole;
@@ -141,4 +147,51 @@ async function configure(login: LoginRole, client: VaultClient): Promise<boolean
   if (Object.entries(wanted).every(([key, value]) => same(data[key], value))) return false;
   await client.call({ method: "POST", path: login.config.path, body: wanted });
   return true;
+}
+
+/**
+ * Refuses (`E_CONFIG`, before anything is written) a mount whose
+ * configuration, as it will be once setup has written its part, names a URL
+ * Vault calls to verify identities that fails the https-or-loopback rule: an
+ * STS endpoint planted over plain http answers every `GetCallerIdentity`
+ * with the bound ARN, and the role setup writes would then let anyone in.
+ */
+async function refuseUnsafeMountUrls(login: LoginRole, client: VaultClient): Promise<void> {
+  const urls = MOUNT_URLS[login.method];
+  if (urls === undefined) return;
+  const path = `auth/${login.mount}/${urls.path}`;
+  // A mount not there yet (or of another method, refused later) has no configuration to keep.
+  const read = await client.call({ method: "GET", path }, [400, 404, 405]);
+  const current = read.status === 200 ? ((read.body?.data ?? {}) as Record<string, unknown>) : {};
+  const wanted = login.config?.body;
+  const kept = wanted !== undefined && urls.replaces ? wanted : { ...current, ...wanted };
+  for (const field of urls.fields) {
+    const value = kept[field];
+    if (typeof value !== "string" || value === "") continue;
+    const why = unsafeIdentityUrl(value);
+    if (why === undefined) continue;
+    const written = wanted !== undefined && Object.hasOwn(wanted, field);
+    throw new StrongboxError(
+      "E_CONFIG",
+      `vault setup: ${path} has ${field} ${shownUrl(value)}, which ${why}: Vault asks it who logs in, so anyone on the way could answer for the role setup writes; nothing was changed`,
+      {
+        hint: written
+          ? `give an https:// URL for ${field}`
+          : `check who set it, then set it to https:// (or empty for the default) with \`bao write ${path} ${field}=https://…\`${login.method === "aws" && field === "sts_endpoint" ? ", or give --aws-sts-endpoint https://sts.REGION.amazonaws.com" : ""}`,
+      },
+    );
+  }
+}
+
+/**
+ * A URL as an error may quote it, as written (so a spelling parsers disagree
+ * on shows), without what may be a secret: a user name or password, a query,
+ * a fragment.
+ */
+function shownUrl(value: string): string {
+  const bare = value
+    .replace(/[?#].*$/s, "")
+    .replace(/^([a-z][a-z0-9+.-]*:[\\/]*)[^\\/]*@/i, "$1…@")
+    .slice(0, 200);
+  return JSON.stringify(bare);
 }

@@ -1,4 +1,5 @@
 import { StrongboxError } from "../errors.js";
+import { unsafeIdentityUrl } from "../security/transport.js";
 
 /**
  * The login roles `vault setup --method` writes besides AppRole: one role of
@@ -101,6 +102,52 @@ export const GENERATED: Readonly<Record<LoginRole["method"], readonly string[]>>
   aws: ["role_id", "bound_iam_principal_id"],
 };
 
+/**
+ * Where each method's mount keeps the settings that name a URL Vault calls to
+ * decide who logged in (`unsafeIdentityUrl` judges each, whether setup writes
+ * it or finds it there): the AWS STS, IAM and EC2 endpoints, the OIDC
+ * issuer's discovery and key URLs, the Kubernetes API server that reviews
+ * tokens. `replaces`: a write of the config replaces it whole (jwt), rather
+ * than changing only the fields sent (aws). The cert method calls nothing.
+ */
+export const MOUNT_URLS: Readonly<
+  Record<
+    LoginRole["method"],
+    | { readonly path: string; readonly fields: readonly string[]; readonly replaces: boolean }
+    | undefined
+  >
+> = {
+  jwt: { path: "config", fields: ["oidc_discovery_url", "jwks_url"], replaces: true },
+  kubernetes: { path: "config", fields: ["kubernetes_host"], replaces: true },
+  cert: undefined,
+  aws: {
+    path: "config/client",
+    fields: ["sts_endpoint", "iam_endpoint", "endpoint"],
+    replaces: false,
+  },
+};
+
+/**
+ * The claims that name who a CI job or workload is: its repository or
+ * project, or the workflow it runs. A role bound only by claims every job may
+ * carry (`ref`, `environment`, `runner_environment`, `event_name`) lets any
+ * job of any repository the issuer signs for (and that can choose the
+ * audience) log in. GitHub Actions: `sub`, `repository`, `repository_id`,
+ * `job_workflow_ref`, `workflow_ref`; GitLab CI: `project_path`,
+ * `project_id`, `ci_config_ref_uri`. Claim names are matched exactly, as
+ * Vault matches them.
+ */
+export const IDENTIFYING_CLAIMS = [
+  "sub",
+  "repository",
+  "repository_id",
+  "job_workflow_ref",
+  "workflow_ref",
+  "project_path",
+  "project_id",
+  "ci_config_ref_uri",
+] as const;
+
 /** Vault's `bao auth` mount name: lower-case letters, digits, `-` and `_`, as a path. */
 const MOUNT = /^[a-z0-9][a-z0-9_-]*(?:\/[a-z0-9][a-z0-9_-]*)*$/;
 
@@ -188,11 +235,10 @@ function awsConfig(binding: AwsBinding, mount: string): Pick<LoginRole, "config"
     return {};
   }
   // Vault believes what this endpoint answers about who signed: over plain http to another host anyone on the way could answer.
-  const url = URL.canParse(stsEndpoint) ? new URL(stsEndpoint) : undefined;
-  const loopback = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url?.hostname ?? "");
-  if (url === undefined || !(url.protocol === "https:" || (url.protocol === "http:" && loopback)))
+  const why = unsafeIdentityUrl(stsEndpoint);
+  if (why !== undefined)
     throw usage(
-      `the STS endpoint ${JSON.stringify(stsEndpoint)} is not https://`,
+      `the STS endpoint --aws-sts-endpoint ${why}`,
       "Vault trusts the identity the endpoint answers with: e.g. --aws-sts-endpoint https://sts.eu-west-1.amazonaws.com (plain http only to this machine)",
     );
   const body: Record<string, unknown> = { sts_endpoint: stsEndpoint };
@@ -212,9 +258,11 @@ function jwtRole(
       "give the issuer's discovery URL or its public keys, not both",
       "--jwt-discovery-url https://token.actions.githubusercontent.com, or --jwt-pubkey FILE",
     );
-  if (issuer.discoveryUrl !== undefined && !issuer.discoveryUrl.startsWith("https://"))
+  const why =
+    issuer.discoveryUrl === undefined ? undefined : unsafeIdentityUrl(issuer.discoveryUrl);
+  if (why !== undefined)
     throw usage(
-      `the discovery URL ${JSON.stringify(issuer.discoveryUrl)} is not https://`,
+      `the discovery URL --jwt-discovery-url ${why}`,
       "Vault fetches the issuer's keys from it: over plain http anyone on the way could swap them",
     );
   for (const key of keys) pemOnly(key, ["PUBLIC KEY", "CERTIFICATE"], "--jwt-pubkey");
@@ -233,12 +281,20 @@ function jwtBody(binding: JwtBinding): Record<string, unknown> {
       "a JWT role needs --audience and at least one --bound-claim",
       "without them any token the issuer signs (any repository's job) logs in: e.g. --audience https://github.com/ORG --bound-claim sub=repo:ORG/APP:ref:refs/heads/main",
     );
+  // Vault reads an empty audience list as "any audience"; a blank one binds nothing either.
+  if (binding.audiences.some((audience) => audience.trim() === ""))
+    throw usage("--audience must not be blank", "e.g. --audience https://github.com/ORG");
   for (const [claim, value] of claims)
     if (claim === "" || value === "")
       throw usage(
         `--bound-claim ${claim}=${value} binds nothing`,
         "give CLAIM=VALUE, both non-empty",
       );
+  if (!claims.some(([claim]) => (IDENTIFYING_CLAIMS as readonly string[]).includes(claim)))
+    throw usage(
+      `the bound claims ${claims.map(([claim]) => claim).join(", ")} identify no repository, project or workflow: every job the issuer signs for may carry them`,
+      `bind one of ${IDENTIFYING_CLAIMS.join(", ")} too: e.g. --bound-claim sub=repo:ORG/APP:ref:refs/heads/main`,
+    );
   return {
     role_type: "jwt",
     user_claim: binding.userClaim ?? "sub",

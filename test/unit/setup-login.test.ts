@@ -3,7 +3,11 @@
 // takes PEM text lets a private key through, however the file is put together.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type LoginBinding, loginRole } from "../../src/vault-ops/setup-login.js";
+import {
+  IDENTIFYING_CLAIMS,
+  type LoginBinding,
+  loginRole,
+} from "../../src/vault-ops/setup-login.js";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const PUB = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n";
@@ -108,6 +112,67 @@ describe("vault setup login roles", () => {
       assert.throws(
         () => loginRole("n", { ...jwt, tokenTtl: ttl, tokenMaxTtl: max }),
         /ttl|duration/i,
+      );
+  });
+
+  // Red team (issue 28, last pass): claims every job may carry bound a role to no one.
+  it("a JWT role's bound claims must name a repository, project or workflow; every set without one is refused", () => {
+    /** Claims a GitHub or GitLab job of any repository may carry, and near-misses of identifying names. */
+    const anyone = [
+      "ref",
+      "environment",
+      "runner_environment",
+      "event_name",
+      "ref_type",
+      "actor",
+      "repository_owner",
+      "repository_visibility",
+      "namespace_path",
+      "Sub",
+      "SUB",
+      "sub ",
+      "repository.",
+      "aud",
+    ];
+    const subsets: string[][] = [];
+    for (const a of anyone) {
+      subsets.push([a]);
+      for (const b of anyone) if (a < b) subsets.push([a, b]);
+    }
+    subsets.push(anyone);
+    const jwt = (claims: readonly string[], audiences: readonly string[] = ["aud"]) =>
+      loginRole("n", {
+        method: "jwt",
+        audiences,
+        boundClaims: Object.fromEntries(claims.map((claim) => [claim, "value"])),
+      });
+    for (const claims of subsets) {
+      assert.throws(
+        () => jwt(claims),
+        (error: Error & { code?: string; hint?: string }) =>
+          error.code === "E_USAGE" && /identify no repository/.test(error.message),
+        claims.join(","),
+      );
+      // One identifying claim beside them makes the role bind someone.
+      for (const identifying of IDENTIFYING_CLAIMS) {
+        const role = jwt([...claims, identifying]);
+        assert.equal((role.body.bound_claims as Record<string, string>)[identifying], "value");
+      }
+    }
+    for (const identifying of IDENTIFYING_CLAIMS) jwt([identifying]);
+  });
+
+  it("a JWT role's audiences must be given and none blank (an empty list accepts any audience)", () => {
+    for (const audiences of [[], [""], [" "], ["aud", ""], ["", ""]])
+      assert.throws(
+        () =>
+          loginRole("n", {
+            method: "jwt",
+            audiences,
+            boundClaims: { sub: "repo:a/b:ref:refs/heads/main" },
+          }),
+        (error: Error & { code?: string }) => error.code === "E_USAGE",
+        JSON.stringify(audiences),
       );
   });
 });

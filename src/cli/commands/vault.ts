@@ -74,7 +74,10 @@ Options:
   jwt (required: --audience and --bound-claim):
       --audience AUD          an aud the token must carry (repeatable)
       --bound-claim C=V       a claim the token must carry exactly (repeatable),
-                              e.g. sub=repo:ORG/APP:ref:refs/heads/main
+                              e.g. sub=repo:ORG/APP:ref:refs/heads/main; one must
+                              name who: sub, repository, repository_id,
+                              job_workflow_ref, workflow_ref, project_path,
+                              project_id or ci_config_ref_uri
       --user-claim C          the claim naming the identity (default sub)
       --jwt-discovery-url URL, --jwt-pubkey FILE (repeatable), --bound-issuer ISS
                               also configure the mount to trust this issuer
@@ -82,6 +85,9 @@ Options:
   cert (required):       --certificate FILE  the CA certificate (PEM) of the app's client certificates
   aws (iam; required):   --bound-iam-principal-arn ARN  an IAM user's or role's full ARN (repeatable)
       --aws-sts-endpoint URL, --aws-sts-region R   also point the mount's STS client there
+  Every URL the mount calls to verify a login (STS/IAM/EC2 endpoints, the issuer's
+  discovery or JWKS URL, the Kubernetes API) must be https:// (http only to loopback),
+  whether setup writes it or finds it there: otherwise setup refuses and writes nothing.
       --json          print the result as JSON
 `,
   async run(invocation, io) {

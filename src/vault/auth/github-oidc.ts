@@ -1,6 +1,6 @@
 import { StrongboxError } from "../../errors.js";
 import { registerSecret } from "../../redact/registry.js";
-import { processSkipsTlsChecks } from "../../security/transport.js";
+import { processSkipsTlsChecks, unsafeIdentityUrl } from "../../security/transport.js";
 import { envValue } from "../../util/env-value.js";
 import type { Env } from "./common.js";
 
@@ -72,15 +72,13 @@ export async function githubIdToken(
   return body.value;
 }
 
-/** The runner's endpoint, checked: https, or http to loopback only. */
+/** The runner's endpoint, checked by the one rule for URLs sent a credential: https, or http to loopback only. */
 function requestUrl(env: Env): URL {
   const raw = envValue(env, GITHUB_REQUEST_URL) ?? "";
-  const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url?.hostname ?? "");
-  if (url === undefined || !(url.protocol === "https:" || (url.protocol === "http:" && loopback)))
+  if (unsafeIdentityUrl(raw) !== undefined)
     throw refused(
       `${GITHUB_REQUEST_URL} is not an https:// URL, so the request token would travel in clear text`,
       "unset it, or run where GitHub Actions sets it",
     );
-  return url;
+  return new URL(raw);
 }
