@@ -1,6 +1,7 @@
 import { StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
 import { importModule } from "../security/import-module.js";
+import { processSkipsTlsChecks, unsafeIdentityUrl } from "../security/transport.js";
 import type { AwsKeys } from "./sigv4.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -14,7 +15,14 @@ export interface ResolvedKeys {
 /** Where an STS call made for web identity goes, and how a credential is named in messages. */
 export interface KeysOptions {
   readonly region: string;
+  /**
+   * The STS endpoint web identity's token is sent to, from the environment
+   * given (never the SDK's own choice from this process's variables or
+   * `~/.aws/config`); default the region's `https://sts.REGION.amazonaws.com`.
+   */
   readonly endpoint?: string;
+  /** The variable `endpoint` came from, as the user set it (for messages). */
+  readonly endpointName?: string;
   /** The name a variable was set under (an environment's prefix); identity when none. */
   readonly origin: (name: string) => string;
   /**
@@ -64,7 +72,12 @@ async function fromChain(env: Env, options: KeysOptions): Promise<ResolvedKeys> 
   });
 }
 
-/** Web identity: the token file (read again at every login: EKS rotates it) exchanged for a role's keys. */
+/**
+ * Web identity: the token file (read again at every login: EKS rotates it)
+ * exchanged for a role's keys. The token is a credential (it assumes the
+ * role), so it goes only to the endpoint the environment names, under the
+ * one https-or-loopback rule, and never while certificate checks are off.
+ */
 async function webIdentity(
   env: Env,
   tokenFile: string,
@@ -72,6 +85,7 @@ async function webIdentity(
   options: KeysOptions,
 ): Promise<ResolvedKeys> {
   const source = `web identity token from the file ${options.origin("AWS_WEB_IDENTITY_TOKEN_FILE")} names, role ${roleArn}`;
+  const endpoint = webIdentityEndpoint(options, source);
   const { fromTokenFile } = await importModule<
     typeof import("@aws-sdk/credential-provider-web-identity")
   >("@aws-sdk/credential-provider-web-identity");
@@ -80,15 +94,34 @@ async function webIdentity(
       webIdentityTokenFile: tokenFile,
       roleArn,
       roleSessionName: env.AWS_ROLE_SESSION_NAME || `strongbox-${Date.now()}`,
-      clientConfig: {
-        region: options.region,
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      },
+      // Both explicit: left out, the SDK would take them from this process's variables and ~/.aws/config.
+      clientConfig: { region: options.region, endpoint },
     });
     return { keys: await provide(), source };
   } catch (error) {
     throw chainError(source, error);
   }
+}
+
+/** Where web identity's token may go: the endpoint given (or the region's AWS one), checked. */
+function webIdentityEndpoint(options: KeysOptions, source: string): string {
+  const endpoint = options.endpoint ?? `https://sts.${options.region}.amazonaws.com`;
+  const name = options.endpointName ?? "AWS_ENDPOINT_URL_STS";
+  const refused = (why: string, hint: string) =>
+    new StrongboxError("E_VAULT_AUTH", `AWS credentials (${source}): ${why}`, { hint });
+  const why = unsafeIdentityUrl(endpoint);
+  if (why !== undefined)
+    throw refused(
+      `the STS endpoint ${name} gives ${why}, so the web identity token is not sent`,
+      `set ${name} to the https:// STS endpoint (e.g. https://sts.${options.region}.amazonaws.com), or unset it`,
+    );
+  const unchecked = new URL(endpoint).protocol === "https:" ? processSkipsTlsChecks() : undefined;
+  if (unchecked !== undefined)
+    throw refused(
+      `${unchecked}, so the web identity token is not sent`,
+      "unset NODE_TLS_REJECT_UNAUTHORIZED; give a private CA with NODE_EXTRA_CA_CERTS instead",
+    );
+  return endpoint;
 }
 
 /** The SDK's own chain, for the credentials a process finds around it (profiles, metadata endpoints). */

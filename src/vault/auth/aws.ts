@@ -43,13 +43,36 @@ export function stsTarget(env: Env): { url: string; region: string } {
   return { url: `https://${host}/`, region };
 }
 
+/**
+ * The AWS variables a login may use. Once an environment's own (prefixed)
+ * credentials are in force (`ambient` false), only AWS variables that came
+ * from its prefix count: a prefixed Vault login never signs with, or sends
+ * its web identity token to, the plain `AWS_*` keys, token file or endpoint
+ * that the process happens to have.
+ */
+export function awsVariables(env: Env, context: Pick<AuthContext, "ambient" | "origin">): Env {
+  if (context.ambient) return env;
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      ([name]) => !name.startsWith("AWS_") || context.origin(name) !== name,
+    ),
+  );
+}
+
 /** The four fields Vault's iam login takes, base64 where Vault expects it, and the keys' source in words. */
 async function signedIdentityRequest(context: AuthContext) {
-  const { env, origin, ambient, signal } = context;
+  const { ambient, signal } = context;
+  const env = awsVariables(context.env, context);
+  const prefix = context.spec.scope?.prefix ?? "";
+  // What to set, in messages: with the environment's own credentials in force, the prefixed AWS names.
+  const origin = (name: string) =>
+    !ambient && name.startsWith("AWS_") ? `${prefix}${name}` : context.origin(name);
   const target = stsTarget(env);
   const { keys, source } = await resolveAwsKeys(env, {
     region: target.region,
-    ...(target.url.startsWith("https://sts.") ? {} : { endpoint: target.url }),
+    // As the variable spells it, so the transport rule judges what the user wrote.
+    endpoint: env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || target.url,
+    endpointName: origin(env.AWS_ENDPOINT_URL_STS ? "AWS_ENDPOINT_URL_STS" : "AWS_ENDPOINT_URL"),
     origin,
     ambient,
     ...(signal === undefined ? {} : { signal }),
