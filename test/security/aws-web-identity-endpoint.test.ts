@@ -246,4 +246,18 @@ describe("web identity's token goes only to the STS endpoint the environment nam
     }
     assert.equal(untrusted.seen.length, 0);
   });
+
+  it("an endpoint variable that is not a URL is named, for keys and web identity alike, never an internal error", async () => {
+    for (const prefix of [undefined, "PROD_"])
+      for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"])
+        for (const own of [
+          undefined,
+          () => ({ AWS_ACCESS_KEY_ID: "AKIAKEYSKEYSKEYS0000", AWS_SECRET_ACCESS_KEY: "k-canary" }),
+        ]) {
+          const variable = `${prefix ?? ""}${name}`;
+          const result = await login(prefix, {}, () => ({ [variable]: "not a url" }), own);
+          assert.match(result.stderr, new RegExp(`AWS IAM login: ${variable} is not a URL`));
+          assert.doesNotMatch(result.stderr, /TypeError|Invalid URL|internal/i);
+        }
+  });
 });

@@ -1,5 +1,6 @@
 import { resolveAwsKeys } from "../../aws/keys.js";
 import { signV4 } from "../../aws/sigv4.js";
+import { StrongboxError } from "../../errors.js";
 import { type AuthContext, type AuthMethod, type Env, login, vaultEnv } from "./common.js";
 
 /** The only call Vault's iam login accepts: who am I, as STS answers it. */
@@ -67,12 +68,20 @@ async function signedIdentityRequest(context: AuthContext) {
   // What to set, in messages: with the environment's own credentials in force, the prefixed AWS names.
   const origin = (name: string) =>
     !ambient && name.startsWith("AWS_") ? `${prefix}${name}` : context.origin(name);
+  const endpointName = origin(
+    env.AWS_ENDPOINT_URL_STS ? "AWS_ENDPOINT_URL_STS" : "AWS_ENDPOINT_URL",
+  );
+  const configured = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL;
+  if (configured && !URL.canParse(configured))
+    throw new StrongboxError("E_VAULT_AUTH", `AWS IAM login: ${endpointName} is not a URL`, {
+      hint: `set ${endpointName} to the STS endpoint (e.g. https://sts.us-east-1.amazonaws.com), or unset it`,
+    });
   const target = stsTarget(env);
   const { keys, source } = await resolveAwsKeys(env, {
     region: target.region,
     // As the variable spells it, so the transport rule judges what the user wrote.
-    endpoint: env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || target.url,
-    endpointName: origin(env.AWS_ENDPOINT_URL_STS ? "AWS_ENDPOINT_URL_STS" : "AWS_ENDPOINT_URL"),
+    endpoint: configured || target.url,
+    endpointName,
     origin,
     ambient,
     ...(signal === undefined ? {} : { signal }),
