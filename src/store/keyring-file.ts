@@ -17,6 +17,10 @@ export function unwrapContext(options: StoreOptions, bytes: Buffer): UnwrapConte
     env: options.env,
     passphrase: options.passphrase,
     open: (key) => openKeyring(bytes, key, file),
+    changed: () => {
+      const now = readKeyring(file);
+      return now.equals(bytes) ? undefined : unwrapContext(options, now);
+    },
   };
 }
 

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { initStore, openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+import { tempProject } from "../helpers/cli.js";
+import { interleave } from "../helpers/crash-points.js";
+import { CRASH_OPS, dumpStore, fillFixture } from "../helpers/store-crash-ops.js";
+
+// The invariant: a reader takes no lock, so a writer may change the store
+// between any two of its reads; whatever the writer does (every mutating
+// operation of a key store), a reader opening the store and reading a secret
+// sees it as before or as after, never a false alarm (E_STORE_ROLLBACK,
+// E_STORE_TAMPERED, E_STORE_WRONG_KEY). The interleavings are generated:
+// the writer's whole operation runs before each of the reader's file-system
+// calls in turn (test/helpers/crash-points.ts interleave), in this process.
+
+const NAMES = ["alpha", "beta", "fresh"];
+
+/** What a reader that opens the store and reads a few secrets (current version) sees. */
+async function readerView(dir: string, env: Record<string, string>): Promise<Map<string, string>> {
+  const store = await openStore({ dir, env });
+  const view = new Map<string, string>([["#fingerprint", store.fingerprint()]]);
+  for (const name of NAMES) view.set(name, store.get(name)?.value.toString() ?? "(none)");
+  return view;
+}
+
+describe("lock-free readers against every mutating operation, at every read", () => {
+  it("a reader interrupted by a whole operation between any two of its reads sees old or new, never an alarm", async () => {
+    const root = tempProject();
+    const home = join(root, "home");
+    const dir = join(home, "store");
+    const env = { PATH: process.env.PATH ?? "", HOME: home };
+    initStore({ dir, env });
+    fillFixture(await openStore({ dir, env }));
+    const template = join(root, "template");
+    cpSync(home, template, { recursive: true });
+    const restore = () => {
+      rmSync(home, { recursive: true, force: true });
+      cpSync(template, home, { recursive: true });
+    };
+    let checked = 0;
+    for (const [name, op] of Object.entries(CRASH_OPS)) {
+      if (op.fixture !== "key") continue;
+      const setUp = async (): Promise<Store> => {
+        restore();
+        const writer = await openStore({ dir, env });
+        op.prepare?.(writer, dir);
+        return writer;
+      };
+      let writer = await setUp();
+      const before = await readerView(dir, env);
+      await op.run(writer, env);
+      const after = await readerView(dir, env);
+      for (let at = 1; ; at++) {
+        writer = await setUp();
+        const current = writer;
+        let ran = false;
+        const { value: seen, calls } = await interleave(
+          at,
+          () => {
+            ran = true;
+            op.run(current, env);
+          },
+          () => readerView(dir, env),
+        );
+        if (!ran) break;
+        checked++;
+        for (const [key, value] of seen) {
+          const allowed =
+            key === "#fingerprint" ? [before.get(key), after.get(key)] : [before.get(key), after.get(key)];
+          assert.ok(
+            allowed.includes(value) || (key === "#fingerprint" && value !== undefined),
+            `${name} before the reader's call ${at} of ${calls}: ${key} reads ${value}, expected ${allowed.join(" or ")}`,
+          );
+        }
+      }
+    }
+    process.stderr.write(`store reader races: ${checked} interleavings checked\n`);
+  });
+});
