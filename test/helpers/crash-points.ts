@@ -10,7 +10,12 @@
 import fs, { constants } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 
-/** The calls that change something on disk; fsync is not one (a kill before it or after it leaves the same files). */
+/**
+ * The calls that change what a reader of the store can see. Not counted: fsync
+ * (a kill before it or after it leaves the same files) and the writes into a
+ * new temp file (opened O_EXCL: named `*.tmp-*` or a lock's temp, which no
+ * reader opens and the next writer sweeps), whose rename or link is counted.
+ */
 const MUTATING = [
   "writeSync",
   "writeFileSync",
@@ -28,20 +33,29 @@ const MUTATING = [
   "chmodSync",
 ] as const;
 
-/** Whether an openSync call creates or truncates (flags as a number or a string). */
-function creates(flags: unknown): boolean {
+/** Whether an openSync call creates or truncates a named file (flags as a number or a string). */
+function changesNamedFile(flags: unknown): boolean {
   if (typeof flags === "number")
-    return (flags & (constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND)) !== 0;
-  return typeof flags === "string" && /^[wa]/.test(flags);
+    return (
+      (flags & constants.O_EXCL) === 0 && (flags & (constants.O_CREAT | constants.O_TRUNC)) !== 0
+    );
+  return typeof flags === "string" && /^[wa]/.test(flags) && !flags.includes("x");
+}
+
+function isNewTemp(flags: unknown): boolean {
+  return typeof flags === "number"
+    ? (flags & constants.O_EXCL) !== 0
+    : typeof flags === "string" && flags.includes("x");
 }
 
 /**
  * Arms the crash point: the `at`-th mutating call from now on kills the
  * process before it runs (0: never). Returns a function that tells how many
- * mutating calls were made so far. `exempt` fds (stdout) are not counted.
+ * mutating calls were made so far. Writes to stdout and stderr are not counted.
  */
-export function armCrashPoint(at: number, exempt: ReadonlySet<number> = new Set([1, 2])): () => number {
+export function armCrashPoint(at: number): () => number {
   let count = 0;
+  const uncounted = new Set([1, 2]);
   const step = () => {
     count++;
     if (count === at) process.kill(process.pid, "SIGKILL");
@@ -51,14 +65,21 @@ export function armCrashPoint(at: number, exempt: ReadonlySet<number> = new Set(
     const real = target[name];
     if (typeof real !== "function") continue;
     target[name] = (...args: unknown[]) => {
-      if (!(name === "writeSync" && typeof args[0] === "number" && exempt.has(args[0]))) step();
+      if (!(name === "writeSync" && uncounted.has(args[0] as number))) step();
       return real(...args);
     };
   }
   const realOpen = target.openSync as (...args: unknown[]) => unknown;
   target.openSync = (...args: unknown[]) => {
-    if (creates(args[1])) step();
-    return realOpen(...args);
+    if (changesNamedFile(args[1])) step();
+    const fd = realOpen(...args);
+    if (isNewTemp(args[1])) uncounted.add(fd as number);
+    return fd;
+  };
+  const realClose = target.closeSync as (...args: unknown[]) => unknown;
+  target.closeSync = (...args: unknown[]) => {
+    if ((args[0] as number) > 2) uncounted.delete(args[0] as number);
+    return realClose(...args);
   };
   syncBuiltinESMExports();
   return () => count;
@@ -79,27 +100,33 @@ const READING = [
 ] as const;
 
 /**
- * Runs `read` (synchronous up to its first await, or async) with `between`
- * run once, just before `read`'s `at`-th file-system call (0: never): a
- * writer that gets in between two of a reader's reads, at a chosen point
- * instead of by chance. Returns how many calls `read` made. Calls `between`
- * makes itself are not counted. The real functions are back afterwards.
+ * Runs `read` with each of `writers` run once, just before `read`'s
+ * file-system call number `at` (counting from 1): writers that get in between
+ * a reader's reads at chosen points instead of by chance. Returns how many
+ * calls `read` made, and how many writers ran (one whose point `read` never
+ * reached did not). Calls the writers make are not counted; the real
+ * functions are back afterwards.
  */
 export async function interleave<T>(
-  at: number,
-  between: () => void,
+  writers: ReadonlyArray<{ readonly at: number; readonly run: () => void }>,
   read: () => Promise<T>,
-): Promise<{ value: T; calls: number }> {
+): Promise<{ value: T; calls: number; ran: number }> {
   const target = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
   const real = new Map(READING.map((name) => [name, target[name]] as const));
   let calls = 0;
+  let ran = 0;
   let inside = false;
   for (const [name, fn] of real) {
     const wrapper = (...args: unknown[]) => {
-      if (!inside && ++calls === at) {
+      if (!inside) {
+        calls++;
         inside = true;
         try {
-          between();
+          for (const writer of writers)
+            if (writer.at === calls) {
+              writer.run();
+              ran++;
+            }
         } finally {
           inside = false;
         }
@@ -111,9 +138,38 @@ export async function interleave<T>(
   }
   syncBuiltinESMExports();
   try {
-    return { value: await read(), calls };
+    return { value: await read(), calls, ran };
   } finally {
     for (const [name, fn] of real) target[name] = fn as (...args: unknown[]) => unknown;
     syncBuiltinESMExports();
+  }
+}
+
+/**
+ * Makes fsync a no-op until the returned function is called. A process kill
+ * keeps what the page cache holds, and a reader in another process sees a
+ * write without it, so neither sweep here can observe an fsync: skipping them
+ * keeps the sweeps fast on a busy disk. (Durability across a power cut is
+ * what fsync is for, and is not what these tests check.)
+ */
+export function skipFsync(): () => void {
+  const target = fs as unknown as Record<string, unknown>;
+  const real = { fsyncSync: target.fsyncSync, fdatasyncSync: target.fdatasyncSync };
+  target.fsyncSync = () => undefined;
+  target.fdatasyncSync = () => undefined;
+  syncBuiltinESMExports();
+  return () => {
+    Object.assign(target, real);
+    syncBuiltinESMExports();
+  };
+}
+
+/** Runs `fn` with fsync a no-op (see skipFsync). */
+export async function withoutFsync<T>(fn: () => Promise<T>): Promise<T> {
+  const back = skipFsync();
+  try {
+    return await fn();
+  } finally {
+    back();
   }
 }

@@ -29,8 +29,16 @@ function conflict(store: Store, dir: string, name: string): void {
 }
 
 export const CRASH_OPS: Readonly<Record<string, CrashOp>> = {
-  "set (new name)": { method: "set", fixture: "key", run: (s) => s.set("fresh", Buffer.from("f1")) },
-  "set (new version)": { method: "set", fixture: "key", run: (s) => s.set("alpha", Buffer.from("a4")) },
+  "set (new name)": {
+    method: "set",
+    fixture: "key",
+    run: (s) => s.set("fresh", Buffer.from("f1")),
+  },
+  "set (new version)": {
+    method: "set",
+    fixture: "key",
+    run: (s) => s.set("alpha", Buffer.from("a4")),
+  },
   setMany: {
     method: "setMany",
     fixture: "key",
@@ -41,8 +49,16 @@ export const CRASH_OPS: Readonly<Record<string, CrashOp>> = {
       ]),
   },
   remove: { method: "remove", fixture: "key", run: (s) => s.remove("beta") },
-  "remove --purge": { method: "remove", fixture: "key", run: (s) => s.remove("alpha", { purge: true }) },
-  destroyVersions: { method: "destroyVersions", fixture: "key", run: (s) => s.destroyVersions("alpha", [1, 2]) },
+  "remove --purge": {
+    method: "remove",
+    fixture: "key",
+    run: (s) => s.remove("alpha", { purge: true }),
+  },
+  destroyVersions: {
+    method: "destroyVersions",
+    fixture: "key",
+    run: (s) => s.destroyVersions("alpha", [1, 2]),
+  },
   rollback: { method: "rollback", fixture: "key", run: (s) => s.rollback("alpha", 1) },
   resolve: {
     method: "resolve",
@@ -68,7 +84,11 @@ export const CRASH_OPS: Readonly<Record<string, CrashOp>> = {
     fixture: "recipients",
     run: (s, env) => s.removeRecipient(env.CRASH_BOB ?? ""),
   },
-  rekeyRecipients: { method: "rekeyRecipients", fixture: "recipients", run: (s) => s.rekeyRecipients() },
+  rekeyRecipients: {
+    method: "rekeyRecipients",
+    fixture: "recipients",
+    run: (s) => s.rekeyRecipients(),
+  },
 };
 
 /** Store methods that change nothing on disk. */
@@ -100,7 +120,13 @@ export function dumpStore(store: Store): Map<string, string> {
   // Which key opens the store and who can: a key operation's change, old or new after a kill.
   const out = new Map<string, string>([
     ["#fingerprint", store.fingerprint()],
-    ["#recipients", store.recipients().map((stanza) => stanza.recipient).join(",")],
+    [
+      "#recipients",
+      store
+        .recipients()
+        .map((stanza) => stanza.recipient)
+        .join(","),
+    ],
   ]);
   for (const { name } of store.list()) {
     try {
