@@ -14,27 +14,6 @@ export function unwrapFromKeyFile(ctx: UnwrapContext): Unwrapped {
     const key = parseMasterKey(fromEnv, "STRONGBOX_MASTER_KEY");
     return { keyring: ctx.open(key), key, origin: "env" };
   }
-  // A rekey by another process writes the new key to `<key file>.new`, then the keyring,
-  // then moves the new key into place; this reader takes no lock, so the keyring it read
-  // may be older than the key file it reads now. Both are read again, as a pair, while
-  // the keyring keeps changing under it (a few times: a rekey is rare).
-  let current = ctx;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return unwrapWithKeyFiles(current);
-    } catch (error) {
-      const wrongKey = error instanceof StrongboxError && error.code === "E_STORE_WRONG_KEY";
-      const next = wrongKey && attempt < KEYRING_ATTEMPTS ? current.changed?.() : undefined;
-      if (next === undefined) throw error;
-      current = next;
-    }
-  }
-}
-
-const KEYRING_ATTEMPTS = 4;
-
-/** Opens the keyring with the key file, or with `.new` (finishing an interrupted rekey). */
-function unwrapWithKeyFiles(ctx: UnwrapContext): Unwrapped {
   const keyFile = keyFilePath(ctx.storeId, ctx.env);
   const candidates = keyFileCandidates(keyFile);
   if (candidates.length === 0)

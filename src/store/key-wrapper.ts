@@ -42,12 +42,6 @@ export interface UnwrapContext {
   readonly passphrase?: (() => string | Promise<string>) | undefined;
   /** Opens the keyring with a candidate key; throws `E_STORE_WRONG_KEY` for a key of another store. */
   readonly open: (key: Buffer) => Keyring;
-  /**
-   * The same for the keyring as the file holds it now, or undefined when it is
-   * unchanged: a key that does not open the keyring read earlier may be the
-   * key of a rekey that has replaced it since.
-   */
-  readonly changed?: () => UnwrapContext | undefined;
 }
 
 /** Where the master key came from; shown to people, never the key. */

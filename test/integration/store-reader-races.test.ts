@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { initStore, openStore } from "../../src/store/open.js";
+import { initRecipientStore, initStore, openStore } from "../../src/store/open.js";
+import { newAgeIdentity } from "../../src/store/recipients/age.js";
 import type { Store } from "../../src/store/store.js";
-import { tempProject } from "../helpers/cli.js";
+import { ROOT, tempProject } from "../helpers/cli.js";
 import { interleave, withoutFsync } from "../helpers/crash-points.js";
 import { CRASH_OPS, type CrashOp, fillFixture } from "../helpers/store-crash-ops.js";
 
@@ -17,6 +19,7 @@ import { CRASH_OPS, type CrashOp, fillFixture } from "../helpers/store-crash-ops
 // calls in turn (test/helpers/crash-points.ts interleave), in this process.
 
 const NAMES = ["alpha", "beta", "fresh"];
+const WORKER = join(ROOT, "dist/test/helpers/store-step-worker.js");
 
 /** What a reader that opens the store and reads a few secrets (current version) sees. */
 async function readerView(dir: string, env: Record<string, string>): Promise<Map<string, string>> {
@@ -129,6 +132,46 @@ describe("lock-free readers against every mutating operation, at every read", ()
       }
       process.stderr.write(
         `store reader races (long-running reader): ${checked} interleavings checked\n`,
+      );
+    }));
+
+  it("a reader opening a recipients store while the same user re-keys it, at every read, opens old or new", () =>
+    withoutFsync(async () => {
+      // The rekey moves this user's pin after the keyring: a reader holding the keyring
+      // from before and the pin from after must not take its own store for a rollback.
+      const root = tempProject();
+      const home = join(root, "home");
+      const dir = join(home, "store");
+      const [alice, bob] = [await newAgeIdentity(), await newAgeIdentity()];
+      const env = { PATH: process.env.PATH ?? "", HOME: home, STRONGBOX_IDENTITY: alice.secret };
+      await initRecipientStore({
+        dir,
+        env,
+        recipients: [{ recipient: alice.recipient }, { recipient: bob.recipient }],
+      });
+      (await openStore({ dir, env })).set("alpha", Buffer.from("a1"));
+      const template = join(root, "template");
+      cpSync(home, template, { recursive: true });
+      let checked = 0;
+      for (let at = 1; ; at++) {
+        rmSync(home, { recursive: true, force: true });
+        cpSync(template, home, { recursive: true });
+        const rekey = () => {
+          const result = spawnSync(process.execPath, [WORKER, dir, "rekeyRecipients", "0"], {
+            env,
+            encoding: "utf8",
+          });
+          assert.match(result.stdout, /^done /m, result.stderr);
+        };
+        const { value, ran, calls } = await interleave([{ at, run: rekey }], async () =>
+          (await openStore({ dir, env })).get("alpha")?.value.toString(),
+        );
+        if (ran === 0) break;
+        checked++;
+        assert.equal(value, "a1", `rekey before the reader's call ${at} of ${calls}`);
+      }
+      process.stderr.write(
+        `store reader races (recipients, same user): ${checked} interleavings checked\n`,
       );
     }));
 });
