@@ -30,7 +30,7 @@ export function loadCached(
 ): Cached | undefined {
   const path = core.path(name);
   // Taken before the file is read: a signature older than the bytes only costs a re-read.
-  let signature = "absent";
+  let signature: string | undefined;
   try {
     const stats = statSync(path, { bigint: true });
     signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
@@ -45,8 +45,9 @@ export function loadCached(
   if (cached !== undefined && cached.signature === signature && !lacksVersion) return cached;
   const file = readChecked(core, name, path);
   if (file === undefined) return undefined;
-  const fresh = { signature, file, plain: new Map<number, Buffer>() };
-  core.cache.set(name, fresh);
+  const fresh = { signature: signature ?? "", file, plain: new Map<number, Buffer>() };
+  // A file that was not there at the stat (created since) is not cached: it has no signature.
+  if (signature !== undefined) core.cache.set(name, fresh);
   return fresh;
 }
 
