@@ -22,7 +22,7 @@ export function unwrapFromKeyFile(ctx: UnwrapContext): Unwrapped {
     });
   let lastError: unknown;
   for (const candidate of candidates) {
-    const key = readKeyFile(candidate);
+    const key = readCandidate(candidate, keyFile);
     try {
       const keyring = ctx.open(key);
       if (candidate !== keyFile) promoteNewKeyFile(keyFile);
@@ -33,4 +33,14 @@ export function unwrapFromKeyFile(ctx: UnwrapContext): Unwrapped {
     }
   }
   throw lastError;
+}
+
+/** A candidate key file's key; a `.new` that another process promoted meanwhile is read where it went. */
+function readCandidate(candidate: string, keyFile: string): Buffer {
+  try {
+    return readKeyFile(candidate);
+  } catch (error) {
+    if (candidate === keyFile || (error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return readKeyFile(keyFile);
+  }
 }

@@ -36,3 +36,28 @@ export function readKeyring(path: string): Buffer {
     throw error;
   }
 }
+
+/** How often an unlock starts again while the keyring keeps being replaced (rekeys are rare). */
+const UNLOCK_ATTEMPTS = 4;
+
+/**
+ * Whether an unlock that failed on the keyring `bytes` should start again:
+ * the file holds another keyring now. A reader takes no lock, and a rekey by
+ * another process writes the keyring and what it is checked against (the key
+ * file, this user's pin) one after the other, so a reader can hold an old
+ * keyring and a new key file or pin. Read again, they match; a failure that
+ * survives a keyring left alone is reported as it is.
+ */
+export function keyringReplaced(
+  path: string,
+  bytes: Buffer,
+  error: unknown,
+  attempt: number,
+): boolean {
+  if (!(error instanceof StrongboxError) || attempt >= UNLOCK_ATTEMPTS) return false;
+  try {
+    return !readKeyring(path).equals(bytes);
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@ import { StrongboxError } from "../errors.js";
 import type { StoreCore } from "./core.js";
 import { wrapperFor } from "./key-wrapper.js";
 import { type Keyring, openKeyring, peekKeyring } from "./keyring.js";
-import { readKeyring, unwrapContext } from "./keyring-file.js";
+import { keyringReplaced, readKeyring, unwrapContext } from "./keyring-file.js";
 import { followNewKey } from "./known-stores.js";
 import { acquireLock } from "./store-lock.js";
 import { KEYRING } from "./types.js";
@@ -41,7 +41,17 @@ export function lockStore(core: StoreCore): () => void {
  */
 export function reloadKeyring(core: StoreCore): Keyring {
   const path = join(core.options.dir, KEYRING);
-  const bytes = readKeyring(path);
+  for (let attempt = 1; ; attempt++) {
+    const bytes = readKeyring(path);
+    try {
+      return reloadFrom(core, path, bytes);
+    } catch (error) {
+      if (!keyringReplaced(path, bytes, error, attempt)) throw error;
+    }
+  }
+}
+
+function reloadFrom(core: StoreCore, path: string, bytes: Buffer): Keyring {
   try {
     return openKeyring(bytes, core.masterKey, path);
   } catch (error) {

@@ -18,7 +18,7 @@ import {
   peekKeyring,
   sealKeyring,
 } from "./keyring.js";
-import { readKeyring, unwrapContext } from "./keyring-file.js";
+import { keyringReplaced, readKeyring, unwrapContext } from "./keyring-file.js";
 import { checkKnownStore, pinNewStore } from "./known-stores.js";
 import { descends, lineageId } from "./lineage.js";
 import { MANIFEST, manifestBytes } from "./manifest.js";
@@ -146,7 +146,18 @@ async function openCore(options: StoreOptions): Promise<StoreCore> {
   assertTrustedEntry(join(options.dir, "secrets"), "the store's secrets directory");
   assertTrusted(join(options.dir, "secrets"), "the store's secrets directory");
   const path = join(options.dir, KEYRING);
-  const bytes = readKeyring(path);
+  for (let attempt = 1; ; attempt++) {
+    const bytes = readKeyring(path);
+    try {
+      return await unlockCore(options, path, bytes);
+    } catch (error) {
+      if (!keyringReplaced(path, bytes, error, attempt)) throw error;
+    }
+  }
+}
+
+/** The store unlocked from the keyring `bytes`, checked against this user's pin. */
+async function unlockCore(options: StoreOptions, path: string, bytes: Buffer): Promise<StoreCore> {
   const { master } = peekKeyring(bytes, path);
   const unlocked = await wrapperFor(master, path).unwrap(master, unwrapContext(options, bytes));
   // Anyone can wrap a key of their own for a team's public recipients: the key must

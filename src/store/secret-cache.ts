@@ -29,16 +29,13 @@ export function loadCached(
   wantVersion?: number,
 ): Cached | undefined {
   const path = core.path(name);
-  let signature: string;
+  // Taken before the file is read: a signature older than the bytes only costs a re-read.
+  let signature: string | undefined;
   try {
     const stats = statSync(path, { bigint: true });
     signature = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      checkMarkTwice(core, name, currentMarks(core)?.get(name), undefined, path);
-      return undefined;
-    }
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   const cached = core.cache.get(name);
   // File systems stamp times coarsely and reuse inode numbers, so a rewritten file can
@@ -46,34 +43,39 @@ export function loadCached(
   const lacksVersion =
     wantVersion !== undefined && (cached?.file.versions.length ?? 0) < wantVersion;
   if (cached !== undefined && cached.signature === signature && !lacksVersion) return cached;
-  // The marks are read after the stat and before the file: a writer renames the file
-  // before it appends the mark, so the mark read here is never ahead of the file read next.
-  const mark = currentMarks(core)?.get(name);
-  const file = readFresh(core, name);
-  checkMarkTwice(core, name, mark, file?.versions.length, path);
+  const file = readChecked(core, name, path);
   if (file === undefined) return undefined;
-  const fresh = { signature, file, plain: new Map<number, Buffer>() };
-  core.cache.set(name, fresh);
+  const fresh = { signature: signature ?? "", file, plain: new Map<number, Buffer>() };
+  // A file that was not there at the stat (created since) is not cached: it has no signature.
+  if (signature !== undefined) core.cache.set(name, fresh);
   return fresh;
 }
 
+/** How often a read starts over when writers keep changing the store under it. */
+const READ_ATTEMPTS = 3;
+
 /**
- * A mark read before the file may be older than a purge or a conflict
- * resolution that lowered it since; only a disagreement with the manifest
- * as it is now counts.
+ * The file of `name` (undefined when there is none), checked against its
+ * mark. A reader takes no lock, so the one rule: a mark is compared only with
+ * a file read after it. A writer renames a file before it raises its mark (and
+ * lowers a mark, resolving a merge, before it renames), so a mark read first is
+ * never ahead of the file read next, even for a secret being created. When
+ * they still disagree, another process may have re-keyed the store (marks
+ * under a key this process lacked) or lowered the mark since: the keyring and
+ * the marks are read again, then the file again after them; only a
+ * disagreement that survives is reported.
  */
-export function checkMarkTwice(
-  core: StoreCore,
-  name: string,
-  mark: Mark | undefined,
-  versions: number | undefined,
-  path: string,
-): void {
-  try {
-    checkMark(name, mark, versions, path);
-  } catch {
-    if (!rekeyedElsewhere(core)) core.marks = undefined;
-    checkMark(name, currentMarks(core)?.get(name), versions, path);
+function readChecked(core: StoreCore, name: string, path: string): SecretFile | undefined {
+  for (let attempt = 1; ; attempt++) {
+    const mark = currentMarks(core)?.get(name);
+    const file = readFresh(core, name);
+    try {
+      checkMark(name, mark, file?.versions.length, path);
+      return file;
+    } catch (error) {
+      if (!(error instanceof StrongboxError) || attempt >= READ_ATTEMPTS) throw error;
+      if (!rekeyedElsewhere(core)) core.marks = undefined;
+    }
   }
 }
 

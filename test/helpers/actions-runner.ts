@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
+import { collect } from "./cli.js";
 
 /**
  * A GitHub Actions runner as a composite action's `run:` steps meet it, for
@@ -165,24 +166,12 @@ export class SimulatedRunner {
     );
     const cwd = resolve(this.dir, evaluate(step.workingDirectory ?? ".", inputs));
     // Asynchronous: the job's services (the token endpoint) may live in this process.
-    const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
-      (done, fail) => {
-        const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], {
-          cwd,
-          env,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => {
-          stdout += chunk.toString();
-        });
-        child.stderr.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString();
-        });
-        child.on("error", fail);
-        child.on("close", (status) => done({ status, stdout, stderr }));
-      },
+    const result = await collect(
+      spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], {
+        cwd,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
     );
     const masks: string[] = [];
     const logLines: string[] = [];
@@ -193,7 +182,7 @@ export class SimulatedRunner {
     }
     return {
       step,
-      status: result.status,
+      status: result.code,
       stdout: result.stdout,
       stderr: result.stderr,
       masks,

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import type { Moto } from "./moto.js";
+import type { Bao } from "./bao.js";
+import { startBao } from "./bao.js";
+import { type Moto, startMoto } from "./moto.js";
 
 /** An IAM user's access key in moto. */
 export interface Keys {
@@ -49,4 +51,42 @@ export async function motoAuth(moto: Moto, on: boolean): Promise<void> {
     body: on ? "0" : "inf",
   });
   assert.equal(response.status, 200);
+}
+
+/**
+ * A real bao with Vault's aws auth plugin (built by scripts/run-tests.mjs into
+ * STRONGBOX_BAO_PLUGIN_DIR), and moto as the AWS it checks logins with.
+ */
+export async function baoWithAws(
+  options: { tls?: boolean } = {},
+): Promise<{ bao: Bao; moto: Moto }> {
+  const pluginDir = process.env.STRONGBOX_BAO_PLUGIN_DIR;
+  assert.ok(pluginDir, "scripts/run-tests.mjs builds the aws plugin (STRONGBOX_BAO_PLUGIN_DIR)");
+  const moto = await startMoto();
+  try {
+    return { bao: await startBao({ ...options, pluginDir }), moto };
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
+}
+
+/**
+ * Enables the aws auth method at `mount`, replaying logins to moto's STS and
+ * IAM; `metadata` names what the token's metadata keeps of the principal
+ * (`iam_metadata`), and `serverId` requires the X-Vault-AWS-IAM-Server-ID header.
+ */
+export function enableAwsAuth(
+  bao: Bao,
+  moto: Moto,
+  options: { readonly mount?: string; readonly metadata: string; readonly serverId?: string },
+): void {
+  const mount = options.mount ?? "aws";
+  bao.cli(["auth", "enable", `-path=${mount}`, "aws"]);
+  bao.cli([
+    ...["write", `auth/${mount}/config/client`, `sts_endpoint=${moto.endpoint}`],
+    ...[`iam_endpoint=${moto.endpoint}`, "sts_region=us-east-1"],
+    ...(options.serverId === undefined ? [] : [`iam_server_id_header_value=${options.serverId}`]),
+  ]);
+  bao.cli(["write", `auth/${mount}/config/identity`, `iam_metadata=${options.metadata}`]);
 }

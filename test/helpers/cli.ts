@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -90,25 +90,31 @@ export function runCli(
     onSpawn?: (pid: number) => void;
   },
 ): Promise<CliResult> {
+  const { command, prefix } = cliCommand();
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: options.cwd,
+    env: cleanEnv(options.cwd, options.env),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const result = collect(child);
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
+  child.stdin.end(options.input ?? "");
+  return result;
+}
+
+/** A child process's stdout and stderr (piped), collected until it closes, with how it ended. */
+export function collect(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const { command, prefix } = cliCommand();
-    const child = spawn(command, [...prefix, ...args], {
-      cwd: options.cwd,
-      env: cleanEnv(options.cwd, options.env),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
     });
-    child.stderr.on("data", (chunk: Buffer) => {
+    child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    if (child.pid !== undefined) options.onSpawn?.(child.pid);
-    child.stdin.end(options.input ?? "");
   });
 }
 

@@ -7,7 +7,11 @@ import { newAgeIdentity } from "../../src/store/recipients/age.js";
 import { ROOT, tempProject } from "../helpers/cli.js";
 
 const WORKER = join(ROOT, "dist/test/helpers/store-worker.js");
-const ROUNDS = Number(process.env.STRONGBOX_CRASH_ROUNDS ?? 100);
+// Random kills under contention (several writers, a reader, real timing): a smoke test beside
+// the generated sweeps, which stop every mutating operation before each of its changes
+// (store-crash-points.test.ts) and interleave a writer with each of a reader's reads
+// (store-reader-races.test.ts). STRONGBOX_CRASH_ROUNDS=500 makes it a soak test.
+const ROUNDS = Number(process.env.STRONGBOX_CRASH_ROUNDS ?? 40);
 
 interface Ack {
   readonly name: string;

@@ -4,10 +4,17 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { signV4 } from "../../src/aws/sigv4.js";
 import { VaultClient } from "../../src/vault/client.js";
-import { ACCOUNT, iamUser, type Keys, motoAuth as setMotoAuth } from "../helpers/aws-iam.js";
-import { type Bao, startBao } from "../helpers/bao.js";
+import {
+  ACCOUNT,
+  baoWithAws,
+  enableAwsAuth,
+  iamUser,
+  type Keys,
+  motoAuth as setMotoAuth,
+} from "../helpers/aws-iam.js";
+import type { Bao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
+import type { Moto } from "../helpers/moto.js";
 
 const CANARY = "aws-iam-db-canary-4e17";
 const CONFIG = [
@@ -44,11 +51,8 @@ describe("AWS IAM login (auth/aws, iam) against a real bao with the aws plugin a
   const accessors = () => JSON.parse(bao.cli(["list", "-format=json", "auth/token/accessors"]));
 
   before(async () => {
-    const pluginDir = process.env.STRONGBOX_BAO_PLUGIN_DIR;
-    assert.ok(pluginDir, "scripts/run-tests.mjs builds the aws plugin (STRONGBOX_BAO_PLUGIN_DIR)");
     dir = tempProject({ "strongbox.config.yaml": CONFIG });
-    moto = await startMoto();
-    bao = await startBao({ pluginDir });
+    ({ bao, moto } = await baoWithAws());
     app = await iamUser(moto, "app");
     intruder = await iamUser(moto, "intruder");
     // From here on moto refuses a request whose signature does not verify.
@@ -60,18 +64,12 @@ describe("AWS IAM login (auth/aws, iam) against a real bao with the aws plugin a
       ["aws", undefined],
       ["aws-strict", "vault.shop.example"],
     ] as const) {
-      bao.cli(["auth", "enable", `-path=${mount}`, "aws"]);
-      bao.cli([
-        ...["write", `auth/${mount}/config/client`, `sts_endpoint=${moto.endpoint}`],
-        ...[`iam_endpoint=${moto.endpoint}`, "sts_region=us-east-1"],
-        ...(serverId === undefined ? [] : [`iam_server_id_header_value=${serverId}`]),
-      ]);
       // The principal's ARN and account in the token's metadata, for `vault doctor` and audit.
-      bao.cli([
-        "write",
-        `auth/${mount}/config/identity`,
-        "iam_metadata=auth_type,account_id,canonical_arn",
-      ]);
+      enableAwsAuth(bao, moto, {
+        mount,
+        metadata: "auth_type,account_id,canonical_arn",
+        ...(serverId === undefined ? {} : { serverId }),
+      });
       bao.cli([
         ...["write", `auth/${mount}/role/app`, "auth_type=iam"],
         ...[

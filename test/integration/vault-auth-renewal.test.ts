@@ -9,13 +9,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AUTH_METHODS } from "../../src/vault/auth/methods.js";
 import { VaultClient } from "../../src/vault/client.js";
-import { ACCOUNT, iamUser, motoAuth } from "../helpers/aws-iam.js";
-import { type Bao, startBao } from "../helpers/bao.js";
+import { ACCOUNT, baoWithAws, enableAwsAuth, iamUser, motoAuth } from "../helpers/aws-iam.js";
+import type { Bao } from "../helpers/bao.js";
 import { clientCertificate } from "../helpers/certs.js";
 import { tempProject } from "../helpers/cli.js";
 import { jwtIssuer } from "../helpers/jwt.js";
 import { fakeApiServer } from "../helpers/kubernetes.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
+import type { Moto } from "../helpers/moto.js";
 
 const CANARY = "renewal-canary-7f20";
 /** Every role below: tokens of 2 s, renewable up to 5 s, reading the app's secret only. */
@@ -114,13 +114,8 @@ const FIXTURES: Readonly<Record<string, Fixture>> = {
   aws: async ({ bao, moto }) => {
     const keys = await iamUser(moto, "app");
     await motoAuth(moto, true);
-    bao.cli(["auth", "enable", "aws"]);
-    bao.cli([
-      ...["write", "auth/aws/config/client", `sts_endpoint=${moto.endpoint}`],
-      ...[`iam_endpoint=${moto.endpoint}`, "sts_region=us-east-1"],
-    ]);
     // Vault's aws method renews an iam token only when auth_type is in its metadata.
-    bao.cli(["write", "auth/aws/config/identity", "iam_metadata=auth_type,canonical_arn"]);
+    enableAwsAuth(bao, moto, { metadata: "auth_type,canonical_arn" });
     bao.cli([
       ...["write", "auth/aws/role/short", "auth_type=iam", "resolve_aws_unique_ids=false"],
       ...[`bound_iam_principal_arn=arn:aws:iam::${ACCOUNT}:user/app`, ...SHORT],
@@ -139,12 +134,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("every login method's token is kept alive: renewed past its TTL, a new login after its max TTL", () => {
   let context: Context;
   before(async () => {
-    const pluginDir = process.env.STRONGBOX_BAO_PLUGIN_DIR;
-    assert.ok(pluginDir, "scripts/run-tests.mjs builds the aws plugin (STRONGBOX_BAO_PLUGIN_DIR)");
     const dir = tempProject();
     // Over TLS, as the cert method needs (its certificate is the connection's client identity).
-    const bao = await startBao({ tls: true, pluginDir });
-    context = { bao, dir, moto: await startMoto(), api: await fakeApiServer(dir) };
+    const { bao, moto } = await baoWithAws({ tls: true });
+    context = { bao, dir, moto, api: await fakeApiServer(dir) };
     bao.cli(["policy", "write", "shop-read", "-"], {
       input: 'path "secret/data/shop/production/*" { capabilities = ["read"] }\n',
     });

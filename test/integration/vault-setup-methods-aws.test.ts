@@ -5,10 +5,10 @@
 // is refused, and a principal the role does not bind cannot log in.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ACCOUNT, iamUser, type Keys, motoAuth } from "../helpers/aws-iam.js";
-import { type Bao, startBao } from "../helpers/bao.js";
+import { ACCOUNT, baoWithAws, iamUser, type Keys, motoAuth } from "../helpers/aws-iam.js";
+import type { Bao } from "../helpers/bao.js";
 import { runCli, tempProject } from "../helpers/cli.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
+import type { Moto } from "../helpers/moto.js";
 
 const CANARY = "setup-aws-canary-51c2";
 const OUTSIDE = "outside-aws-canary-0d3e";
@@ -60,14 +60,11 @@ describe("vault setup --method aws against a real bao with the aws plugin and mo
     >;
 
   before(async () => {
-    const pluginDir = process.env.STRONGBOX_BAO_PLUGIN_DIR;
-    assert.ok(pluginDir, "scripts/run-tests.mjs builds the aws plugin (STRONGBOX_BAO_PLUGIN_DIR)");
     dir = tempProject({
       "strongbox.config.yaml": config(),
       "outside.yaml": config("shop/billing/app#DB_PASSWORD"),
     });
-    moto = await startMoto();
-    bao = await startBao({ pluginDir });
+    ({ bao, moto } = await baoWithAws());
     app = await iamUser(moto, "app");
     intruder = await iamUser(moto, "intruder");
     const reader = await iamUser(moto, "vault-server", READER_POLICY);
