@@ -107,7 +107,9 @@ export const GENERATED: Readonly<Record<LoginRole["method"], readonly string[]>>
  * decide who logged in (`unsafeIdentityUrl` judges each, whether setup writes
  * it or finds it there): the AWS STS, IAM and EC2 endpoints, the OIDC
  * issuer's discovery and key URLs, the Kubernetes API server that reviews
- * tokens. `replaces`: a write of the config replaces it whole (jwt), rather
+ * tokens (`list[].name`: that name in each map of a list). Plain http to
+ * loopback is accepted only while the Vault setup talks to is on loopback
+ * (the URL is Vault's to call). `replaces`: a write of the config replaces it whole (jwt), rather
  * than changing only the fields sent (aws). The cert method calls nothing.
  */
 export const MOUNT_URLS: Readonly<
@@ -117,7 +119,12 @@ export const MOUNT_URLS: Readonly<
     | undefined
   >
 > = {
-  jwt: { path: "config", fields: ["oidc_discovery_url", "jwks_url"], replaces: true },
+  // jwks_pairs: Vault 1.16+ (OpenBao 2.x names it in an error only): each pair's jwks_url.
+  jwt: {
+    path: "config",
+    fields: ["oidc_discovery_url", "jwks_url", "jwks_pairs[].jwks_url"],
+    replaces: true,
+  },
   kubernetes: { path: "config", fields: ["kubernetes_host"], replaces: true },
   cert: undefined,
   aws: {
