@@ -81,6 +81,8 @@ export function awsClientOptions(
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     credentials: awsCredentials(env, region, scope),
+    // The SDK would otherwise take a service endpoint from this process's plain variables or ~/.aws/config.
+    ...(scope.ambient ? {} : { ignoreConfiguredEndpointUrls: true }),
   };
 }
 
@@ -185,6 +187,8 @@ export interface AwsClientOptions {
   readonly credentials?:
     | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
     | AwsCredentialProvider;
+  /** Set for an environment whose own credentials are in force: no endpoint from the process's variables or files. */
+  readonly ignoreConfiguredEndpointUrls?: boolean;
 }
 
 /** The SDK client configuration of {@link AwsClientOptions}: region and endpoint as given, credentials always ours. */
@@ -202,6 +206,9 @@ export function sdkClientOptions(options: AwsClientOptions) {
   return {
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.ignoreConfiguredEndpointUrls === true
+      ? { ignoreConfiguredEndpointUrls: true }
+      : {}),
     credentials,
   };
 }

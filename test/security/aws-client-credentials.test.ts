@@ -151,13 +151,14 @@ async function withProcessEnv(
   env: Env,
   prefix: string | undefined,
   use: (scoped: Scoped) => Promise<unknown>,
+  aws: Record<string, string> = { region: REGION, endpoint: SERVICE },
 ): Promise<string> {
   const saved = { ...process.env };
   for (const name of Object.keys(process.env)) delete process.env[name];
   Object.assign(process.env, env);
   const config = {
     variables: {},
-    aws: { region: REGION, endpoint: SERVICE },
+    aws,
     environments: { production: prefix === undefined ? {} : { credentialPrefix: prefix } },
   } as unknown as ConfigSpec;
   const scope = environmentScope(config, "production", env);
@@ -252,6 +253,38 @@ describe("every AWS client's credentials come from the one resolver over the env
         );
         assert.equal(given.seen.length > 0, true, `${kind} ${prefix}: ${outcome}`);
         assert.match(given.seen[0] ?? "", /AssumeRoleWithWebIdentity/);
+      }
+  });
+
+  it("a prefixed environment's providers never take a service endpoint from the process's plain variables or files", async () => {
+    const url = `http://127.0.0.1:${planted.port}`;
+    const plants: Array<[string, Env, Env]> = [
+      ...["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL"].map(
+        (name): [string, Env, Env] => [name, { [name]: url }, {}],
+      ),
+      ["~/.aws/config endpoint_url", {}, { ".aws/config": `[default]\nendpoint_url = ${url}\n` }],
+    ];
+    for (const [kind, use] of KINDS.slice(0, 2))
+      for (const [where, env, files] of plants) {
+        const home = tempProject();
+        for (const [name, text] of Object.entries(files)) {
+          mkdirSync(join(home, name, ".."), { recursive: true });
+          writeFileSync(join(home, name), text ?? "");
+        }
+        const outcome = await withProcessEnv(
+          {
+            PATH: process.env.PATH,
+            HOME: home,
+            PRODUCTION_AWS_ACCESS_KEY_ID: "AKIAPRODUCTION",
+            PRODUCTION_AWS_SECRET_ACCESS_KEY: "production-secret",
+            PRODUCTION_AWS_REGION: REGION,
+            ...env,
+          },
+          "PRODUCTION_",
+          use,
+          {},
+        );
+        assert.deepEqual(planted.seen, [], `${kind}, ${where}: ${outcome}`);
       }
   });
 
