@@ -1,6 +1,7 @@
 import { type Issue, issue, StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
 import { awsError } from "./errors.js";
+import { ownAwsVariables, resolveAwsKeys } from "./keys.js";
 
 /**
  * How every AWS client Strongbox makes is configured: the config's `aws:`
@@ -15,6 +16,14 @@ export interface AwsContext {
   readonly strictTransport?: boolean;
   readonly warn?: (message: string) => void;
   readonly signal?: AbortSignal;
+  /** The environment's credential scope (a `ReadContext`'s `credentials`); absent, ambient. */
+  readonly credentials?: AwsScope;
+}
+
+/** Whether an environment's own (prefixed) credentials are in force, and where a variable came from. */
+export interface AwsScope {
+  readonly ambient: boolean;
+  origin(name: string): string;
 }
 
 /** The config's `aws:` section, shared by aws-sm:// and aws-ssm://. */
@@ -33,7 +42,7 @@ export interface AwsSettings {
  */
 export function awsClientConfig(ctx: AwsContext, endpointVariable: string, words: string) {
   const settings = (ctx.config("aws") ?? {}) as AwsSettings;
-  const options = awsClientOptions(settings, ctx.processEnv, endpointVariable);
+  const options = awsClientOptions(settings, ctx.processEnv, endpointVariable, ctx.credentials);
   const endpoint = options.endpoint;
   const insecure = endpoint !== undefined && !endpoint.startsWith("https://");
   if (ctx.strictTransport === true && insecure && settings.allowInsecure === true)
@@ -53,35 +62,74 @@ export function awsClientConfig(ctx: AwsContext, endpointVariable: string, words
 
 /**
  * Region, endpoint and credentials from the config's `aws:` section and the
- * environment Strongbox was given: the rule every AWS client follows, the
+ * environment Strongbox was given (only its prefixed `AWS_*` once its own
+ * credentials are in force): the rule every AWS client follows, the
  * providers' and the library-made ones (`rewrap-data`'s KMS key service).
+ * Credentials always come from {@link awsCredentials}, never the SDK's own
+ * chain over this process's variables.
  */
 export function awsClientOptions(
   settings: AwsSettings,
-  env: Readonly<Record<string, string | undefined>>,
+  given: Readonly<Record<string, string | undefined>>,
   endpointVariable: string,
+  scope: AwsScope = { ambient: true, origin: (name) => name },
 ): AwsClientOptions {
+  const env = ownAwsVariables(given, scope);
   const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const endpoint = settings.endpoint ?? env[endpointVariable] ?? env.AWS_ENDPOINT_URL;
-  const keyId = env.AWS_ACCESS_KEY_ID;
-  const secret = env.AWS_SECRET_ACCESS_KEY;
-  // Credentials Strongbox reads are never printed, an echo in a service's error included.
-  for (const credential of [secret, env.AWS_SESSION_TOKEN])
-    if (credential) registerSecret("aws-credential", credential);
   return {
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
-    ...(keyId && secret
-      ? {
-          credentials: {
-            accessKeyId: keyId,
-            secretAccessKey: secret,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-          },
-        }
-      : {}),
+    credentials: awsCredentials(env, region, scope),
+    // The SDK would otherwise take a service endpoint from this process's plain variables or ~/.aws/config.
+    ...(scope.ambient ? {} : { ignoreConfiguredEndpointUrls: true }),
   };
 }
+
+/** Temporary keys are fetched again this long before they expire. */
+const REFRESH_MS = 5 * 60_000;
+
+/**
+ * The credential provider of every AWS client Strongbox builds: the one
+ * resolver (`resolveAwsKeys`: static keys, web identity exchanged only at the
+ * environment's STS endpoint, the SDK's chain only when ambient) over the
+ * environment given, asked once and again when temporary keys near expiry.
+ */
+export function awsCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+  region: string | undefined,
+  scope: AwsScope,
+): AwsCredentialProvider {
+  let held: Promise<AwsKeysHeld> | undefined;
+  return async () => {
+    const keys = await held;
+    const stale = keys?.expiration && keys.expiration.getTime() - Date.now() < REFRESH_MS;
+    if (held === undefined || stale) {
+      held = resolveAwsKeys(env, {
+        region: region ?? "us-east-1",
+        origin: scope.origin,
+        ambient: scope.ambient,
+        purpose: { words: "the AWS client", code: "E_PROVIDER" },
+      }).then((resolved) => resolved.keys as AwsKeysHeld);
+      // A failure is not kept: the next request asks again.
+      held.catch(() => {
+        held = undefined;
+      });
+    }
+    return held;
+  };
+}
+
+/** Keys as the SDK hands them over: temporary ones carry their expiry. */
+interface AwsKeysHeld {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** What an SDK client calls for its keys. */
+export type AwsCredentialProvider = () => Promise<AwsKeysHeld>;
 
 /** Checks the config's `aws:` section. */
 export function validateAwsConfig(value: unknown): Issue[] {
@@ -128,18 +176,39 @@ export async function withAwsClient<C extends { destroy(): void }, T>(
   }
 }
 
-/** Where a library-made AWS client connects (`kmsKeys`, `awsSecretsRefs`); the SDK's defaults fill the rest. */
+/**
+ * Where a library-made AWS client connects (`kmsKeys`, `awsSecretsRefs`);
+ * without `credentials`, {@link awsCredentials} over this process's
+ * environment (ambient), never the SDK's own chain.
+ */
 export interface AwsClientOptions {
   readonly region?: string;
   readonly endpoint?: string;
-  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  readonly credentials?:
+    | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+    | AwsCredentialProvider;
+  /** Set for an environment whose own credentials are in force: no endpoint from the process's variables or files. */
+  readonly ignoreConfiguredEndpointUrls?: boolean;
 }
 
-/** The SDK client configuration of {@link AwsClientOptions}: only what was given. */
+/** The SDK client configuration of {@link AwsClientOptions}: region and endpoint as given, credentials always ours. */
 export function sdkClientOptions(options: AwsClientOptions) {
+  const credentials =
+    options.credentials ??
+    awsCredentials(process.env, options.region ?? process.env.AWS_REGION, {
+      ambient: true,
+      origin: (name) => name,
+    });
+  if (typeof credentials !== "function")
+    // Credentials Strongbox is handed are never printed, an echo in a service's error included.
+    for (const secret of [credentials.secretAccessKey, credentials.sessionToken])
+      if (secret) registerSecret("aws-credential", secret);
   return {
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.ignoreConfiguredEndpointUrls === true
+      ? { ignoreConfiguredEndpointUrls: true }
+      : {}),
+    credentials,
   };
 }

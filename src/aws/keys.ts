@@ -1,4 +1,4 @@
-import { StrongboxError } from "../errors.js";
+import { type ErrorCode, StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
 import { importModule } from "../security/import-module.js";
 import { processSkipsTlsChecks, unsafeIdentityUrl } from "../security/transport.js";
@@ -32,6 +32,21 @@ export interface KeysOptions {
    */
   readonly ambient: boolean;
   readonly signal?: AbortSignal;
+  /** What the keys are for, in messages, and the error code a refusal carries (default Vault's aws auth). */
+  readonly purpose?: { readonly words: string; readonly code: ErrorCode };
+}
+
+/**
+ * The AWS variables an environment's AWS credentials may come from. Once its
+ * own (prefixed) credentials are in force (`ambient` false), only `AWS_*`
+ * variables that came from its prefix count: plain `AWS_*` keys, token file
+ * or endpoints the process happens to have are never used for it.
+ */
+export function ownAwsVariables(env: Env, scope: Pick<KeysOptions, "ambient" | "origin">): Env {
+  if (scope.ambient) return env;
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !name.startsWith("AWS_") || scope.origin(name) !== name),
+  );
 }
 
 /**
@@ -43,8 +58,9 @@ export interface KeysOptions {
  * shared files, SSO, `credential_process`, the container and instance
  * metadata endpoints). Every secret read is registered with the redactor.
  */
-export async function resolveAwsKeys(env: Env, options: KeysOptions): Promise<ResolvedKeys> {
-  const resolved = await fromChain(env, options);
+export async function resolveAwsKeys(given: Env, options: KeysOptions): Promise<ResolvedKeys> {
+  const env = ownAwsVariables(given, options);
+  const resolved = await fromChain(env, { ...stsEndpointOf(env, options), ...options });
   for (const secret of [resolved.keys.secretAccessKey, resolved.keys.sessionToken])
     if (secret) registerSecret("aws-credential", secret);
   return resolved;
@@ -66,10 +82,34 @@ async function fromChain(env: Env, options: KeysOptions): Promise<ResolvedKeys> 
   const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
   const roleArn = env.AWS_ROLE_ARN;
   if (tokenFile && roleArn) return webIdentity(env, tokenFile, roleArn, options);
-  if (options.ambient) return sdkChain(env);
-  throw new StrongboxError("E_VAULT_AUTH", "no AWS credentials for Vault aws auth", {
+  if (options.ambient) return sdkChain(env, options);
+  const { words, code } = purposeOf(options);
+  throw new StrongboxError(code, `no AWS credentials for ${words}`, {
     hint: `set ${origin("AWS_ACCESS_KEY_ID")} and ${origin("AWS_SECRET_ACCESS_KEY")}, or ${origin("AWS_WEB_IDENTITY_TOKEN_FILE")} and ${origin("AWS_ROLE_ARN")}`,
   });
+}
+
+/** What the keys are for: Vault's aws auth unless the caller says. */
+function purposeOf(options: KeysOptions): { words: string; code: ErrorCode } {
+  return options.purpose ?? { words: "Vault aws auth", code: "E_VAULT_AUTH" };
+}
+
+/**
+ * The STS endpoint web identity uses when the caller names none: the one the
+ * environment's own variables give (`AWS_ENDPOINT_URL_STS`, else
+ * `AWS_ENDPOINT_URL`), named as the user set it; absent, the region's AWS one.
+ */
+function stsEndpointOf(env: Env, options: KeysOptions): Partial<KeysOptions> {
+  const name = env.AWS_ENDPOINT_URL_STS ? "AWS_ENDPOINT_URL_STS" : "AWS_ENDPOINT_URL";
+  const endpoint = env[name];
+  if (!endpoint) return {};
+  if (!URL.canParse(endpoint)) {
+    const shown = options.origin(name);
+    throw new StrongboxError(purposeOf(options).code, `AWS credentials: ${shown} is not a URL`, {
+      hint: `set ${shown} to the STS endpoint (e.g. https://sts.${options.region}.amazonaws.com), or unset it`,
+    });
+  }
+  return { endpoint, endpointName: options.origin(name) };
 }
 
 /**
@@ -99,7 +139,7 @@ async function webIdentity(
     });
     return { keys: await provide(), source };
   } catch (error) {
-    throw chainError(source, error);
+    throw chainError(source, error, options);
   }
 }
 
@@ -108,7 +148,7 @@ function webIdentityEndpoint(options: KeysOptions, source: string): string {
   const endpoint = options.endpoint ?? `https://sts.${options.region}.amazonaws.com`;
   const name = options.endpointName ?? "AWS_ENDPOINT_URL_STS";
   const refused = (why: string, hint: string) =>
-    new StrongboxError("E_VAULT_AUTH", `AWS credentials (${source}): ${why}`, { hint });
+    new StrongboxError(purposeOf(options).code, `AWS credentials (${source}): ${why}`, { hint });
   const why = unsafeIdentityUrl(endpoint);
   if (why !== undefined)
     throw refused(
@@ -124,8 +164,13 @@ function webIdentityEndpoint(options: KeysOptions, source: string): string {
   return endpoint;
 }
 
-/** The SDK's own chain, for the credentials a process finds around it (profiles, metadata endpoints). */
-async function sdkChain(env: Env): Promise<ResolvedKeys> {
+/**
+ * The SDK's own chain, for the credentials a process finds around it
+ * (profiles, SSO, `credential_process`, metadata endpoints), never its web
+ * identity step: that would read this process's token file and send it to an
+ * STS endpoint the SDK picks (web identity is {@link webIdentity}'s alone).
+ */
+async function sdkChain(env: Env, options: KeysOptions): Promise<ResolvedKeys> {
   const profile = env.AWS_PROFILE;
   const source = profile ? `AWS profile ${profile}` : "the AWS SDK's default credential chain";
   const { defaultProvider } = await importModule<
@@ -136,17 +181,24 @@ async function sdkChain(env: Env): Promise<ResolvedKeys> {
       ...(profile ? { profile } : {}),
       ...(env.AWS_SHARED_CREDENTIALS_FILE ? { filepath: env.AWS_SHARED_CREDENTIALS_FILE } : {}),
       ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),
+      // Blank, not absent: the SDK's web identity step then skips instead of reading process.env.
+      webIdentityTokenFile: "",
+      roleArn: "",
     });
     return { keys: await provide(), source };
   } catch (error) {
-    throw chainError(source, error);
+    throw chainError(source, error, options);
   }
 }
 
 /** The SDK's message names what is missing (a profile, a file); it never carries a key. */
-function chainError(source: string, error: unknown): StrongboxError {
+function chainError(source: string, error: unknown, options: KeysOptions): StrongboxError {
   const why = error instanceof Error ? error.message.split("\n")[0] : "no credentials";
-  return new StrongboxError("E_VAULT_AUTH", `AWS credentials (${source}) unavailable: ${why}`, {
-    hint: "check the AWS credentials this process is given (variables, profile, web identity token file)",
-  });
+  return new StrongboxError(
+    purposeOf(options).code,
+    `AWS credentials (${source}) unavailable: ${why}`,
+    {
+      hint: "check the AWS credentials this process is given (variables, profile, web identity token file)",
+    },
+  );
 }

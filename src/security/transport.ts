@@ -61,3 +61,12 @@ export function unsafeIdentityUrl(raw: string): string | undefined {
   if (url.protocol === "http:" && LOOPBACK.test(url.hostname)) return undefined;
   return "is not https:// (plain http goes only to this machine's loopback)";
 }
+
+/**
+ * Whether `raw` is a URL to this machine's loopback, as {@link unsafeIdentityUrl}
+ * reads loopback. For a URL another server calls (a Vault mount's settings),
+ * loopback is that server's machine, not this one.
+ */
+export function isLoopbackUrl(raw: string): boolean {
+  return URL.canParse(raw) && LOOPBACK.test(new URL(raw).hostname);
+}

@@ -1,5 +1,5 @@
 import { StrongboxError } from "../errors.js";
-import { unsafeIdentityUrl } from "../security/transport.js";
+import { isLoopbackUrl, unsafeIdentityUrl } from "../security/transport.js";
 import type { VaultClient } from "../vault/client.js";
 import { aclPath, type Grant, type SetupPlan, writePolicyIfChanged } from "./setup.js";
 import { FRESH_DEFAULTS, GENERATED, type LoginRole, MOUNT_URLS } from "./setup-login.js";
@@ -165,22 +165,63 @@ async function refuseUnsafeMountUrls(login: LoginRole, client: VaultClient): Pro
   const current = read.status === 200 ? ((read.body?.data ?? {}) as Record<string, unknown>) : {};
   const wanted = login.config?.body;
   const kept = wanted !== undefined && urls.replaces ? wanted : { ...current, ...wanted };
-  for (const field of urls.fields) {
-    const value = kept[field];
-    if (typeof value !== "string" || value === "") continue;
-    const why = unsafeIdentityUrl(value);
-    if (why === undefined) continue;
-    const written = wanted !== undefined && Object.hasOwn(wanted, field);
-    throw new StrongboxError(
-      "E_CONFIG",
-      `vault setup: ${path} has ${field} ${shownUrl(value)}, which ${why}: Vault asks it who logs in, so anyone on the way could answer for the role setup writes; nothing was changed`,
-      {
-        hint: written
-          ? `give an https:// URL for ${field}`
-          : `check who set it, then set it to https:// (or empty for the default) with \`bao write ${path} ${field}=https://…\`${login.method === "aws" && field === "sts_endpoint" ? ", or give --aws-sts-endpoint https://sts.REGION.amazonaws.com" : ""}`,
-      },
-    );
-  }
+  const vault = client.http.connection.address;
+  for (const field of urls.fields)
+    for (const value of fieldValues(kept, field)) {
+      const why = mountUrlRefusal(value, vault);
+      if (why === undefined) continue;
+      throw unsafeMountUrl(login, path, field, value, why, wanted);
+    }
+}
+
+/**
+ * Why Vault must not call `value` to verify logins: the https-or-loopback
+ * rule, with loopback read as Vault sees it: plain http to `127.0.0.1` is
+ * the Vault server's own machine (or its pod's sidecars), trusted only when
+ * the Vault setup talks to is itself on this machine's loopback (a dev or
+ * test server); otherwise a mount URL must be https.
+ */
+export function mountUrlRefusal(value: string, vault: string): string | undefined {
+  const why = unsafeIdentityUrl(value);
+  if (why !== undefined) return why;
+  if (new URL(value).protocol === "https:" || isLoopbackUrl(vault)) return undefined;
+  return `is plain http to loopback, which for Vault at ${shownUrl(vault)} is the Vault server's own machine, not this one (plain http is accepted only while Vault itself is on loopback)`;
+}
+
+/** The strings at `field` in a mount's configuration: `name`, or `list[].name` for a list of maps (`jwks_pairs[].jwks_url`). */
+export function fieldValues(config: Readonly<Record<string, unknown>>, field: string): string[] {
+  const [list, name] = field.split("[].");
+  const found =
+    name === undefined
+      ? [config[field]]
+      : (Array.isArray(config[list ?? ""]) ? (config[list ?? ""] as unknown[]) : []).map((item) =>
+          typeof item === "object" && item !== null
+            ? (item as Record<string, unknown>)[name]
+            : item,
+        );
+  return found.filter((value): value is string => typeof value === "string" && value !== "");
+}
+
+/** The refusal for `field` = `value`, with what to do: give another value, or fix the one found. */
+function unsafeMountUrl(
+  login: LoginRole,
+  path: string,
+  field: string,
+  value: string,
+  why: string,
+  wanted: Readonly<Record<string, unknown>> | undefined,
+): StrongboxError {
+  const written = wanted !== undefined && Object.hasOwn(wanted, field.split("[]")[0] ?? field);
+  const sts = login.method === "aws" && field === "sts_endpoint";
+  return new StrongboxError(
+    "E_CONFIG",
+    `vault setup: ${path} has ${field} ${shownUrl(value)}, which ${why}: Vault asks it who logs in, so anyone on the way could answer for the role setup writes; nothing was changed`,
+    {
+      hint: written
+        ? `give an https:// URL for ${field}`
+        : `check who set it, then set it to https:// (or empty for the default) with \`bao write ${path} ${field}=https://…\`${sts ? ", or give --aws-sts-endpoint https://sts.REGION.amazonaws.com" : ""}`,
+    },
+  );
 }
 
 /**

@@ -107,7 +107,9 @@ export const GENERATED: Readonly<Record<LoginRole["method"], readonly string[]>>
  * decide who logged in (`unsafeIdentityUrl` judges each, whether setup writes
  * it or finds it there): the AWS STS, IAM and EC2 endpoints, the OIDC
  * issuer's discovery and key URLs, the Kubernetes API server that reviews
- * tokens. `replaces`: a write of the config replaces it whole (jwt), rather
+ * tokens (`list[].name`: that name in each map of a list). Plain http to
+ * loopback is accepted only while the Vault setup talks to is on loopback
+ * (the URL is Vault's to call). `replaces`: a write of the config replaces it whole (jwt), rather
  * than changing only the fields sent (aws). The cert method calls nothing.
  */
 export const MOUNT_URLS: Readonly<
@@ -117,7 +119,12 @@ export const MOUNT_URLS: Readonly<
     | undefined
   >
 > = {
-  jwt: { path: "config", fields: ["oidc_discovery_url", "jwks_url"], replaces: true },
+  // jwks_pairs: Vault 1.16+ (OpenBao 2.x names it in an error only): each pair's jwks_url.
+  jwt: {
+    path: "config",
+    fields: ["oidc_discovery_url", "jwks_url", "jwks_pairs[].jwks_url"],
+    replaces: true,
+  },
   kubernetes: { path: "config", fields: ["kubernetes_host"], replaces: true },
   cert: undefined,
   aws: {
@@ -128,25 +135,52 @@ export const MOUNT_URLS: Readonly<
 };
 
 /**
- * The claims that name who a CI job or workload is: its repository or
- * project, or the workflow it runs. A role bound only by claims every job may
- * carry (`ref`, `environment`, `runner_environment`, `event_name`) lets any
- * job of any repository the issuer signs for (and that can choose the
- * audience) log in. GitHub Actions: `sub`, `repository`, `repository_id`,
- * `job_workflow_ref`, `workflow_ref`; GitLab CI: `project_path`,
- * `project_id`, `ci_config_ref_uri`. Claim names are matched exactly, as
- * Vault matches them.
+ * The claims that name who a CI job or workload is on their own: its
+ * repository or project, or its own top-level workflow. A role bound only by
+ * claims every job may carry (`ref`, `environment`, `runner_environment`,
+ * `event_name`) lets any job of any repository the issuer signs for (and that
+ * can choose the audience) log in. GitHub Actions: `sub`, `repository`,
+ * `repository_id`, `workflow_ref` (the caller's own workflow file, its
+ * repository in the path); GitLab CI: `project_path`, `project_id`. Claim
+ * names are matched exactly, as Vault matches them.
  */
 export const IDENTIFYING_CLAIMS = [
   "sub",
   "repository",
   "repository_id",
-  "job_workflow_ref",
   "workflow_ref",
   "project_path",
   "project_id",
-  "ci_config_ref_uri",
 ] as const;
+
+/**
+ * Claims that name a shared thing, not the caller: GitHub's
+ * `job_workflow_ref` is the reusable workflow a job runs (every repository
+ * that calls it carries the same value; a public one, any repository);
+ * GitLab's `ci_config_ref_uri` is the CI file, which other projects may use
+ * as theirs. Each counts as identifying only beside one of the claims listed
+ * for it, which name the caller or its owner.
+ */
+export const SHARED_CLAIMS: Readonly<Record<string, readonly string[]>> = {
+  job_workflow_ref: [
+    "sub",
+    "repository",
+    "repository_id",
+    "repository_owner",
+    "repository_owner_id",
+  ],
+  ci_config_ref_uri: ["sub", "project_path", "project_id", "namespace_path", "namespace_id"],
+};
+
+/** Whether bound claims `names` say who may log in: one identifying claim, or a shared one with its caller claim. */
+export function bindsSomeone(names: readonly string[]): boolean {
+  const bound = new Set(names);
+  return names.some(
+    (name) =>
+      (IDENTIFYING_CLAIMS as readonly string[]).includes(name) ||
+      (Object.hasOwn(SHARED_CLAIMS, name) && (SHARED_CLAIMS[name] ?? []).some((c) => bound.has(c))),
+  );
+}
 
 /** Vault's `bao auth` mount name: lower-case letters, digits, `-` and `_`, as a path. */
 const MOUNT = /^[a-z0-9][a-z0-9_-]*(?:\/[a-z0-9][a-z0-9_-]*)*$/;
@@ -290,10 +324,10 @@ function jwtBody(binding: JwtBinding): Record<string, unknown> {
         `--bound-claim ${claim}=${value} binds nothing`,
         "give CLAIM=VALUE, both non-empty",
       );
-  if (!claims.some(([claim]) => (IDENTIFYING_CLAIMS as readonly string[]).includes(claim)))
+  if (!bindsSomeone(claims.map(([claim]) => claim)))
     throw usage(
-      `the bound claims ${claims.map(([claim]) => claim).join(", ")} identify no repository, project or workflow: every job the issuer signs for may carry them`,
-      `bind one of ${IDENTIFYING_CLAIMS.join(", ")} too: e.g. --bound-claim sub=repo:ORG/APP:ref:refs/heads/main`,
+      `the bound claims ${claims.map(([claim]) => claim).join(", ")} identify no repository, project or workflow: every job the issuer signs for may carry them (job_workflow_ref and ci_config_ref_uri name a shared workflow or CI file, not its caller)`,
+      `bind one of ${IDENTIFYING_CLAIMS.join(", ")} too (job_workflow_ref counts beside repository_owner or repository_owner_id; ci_config_ref_uri beside namespace_path or namespace_id): e.g. --bound-claim sub=repo:ORG/APP:ref:refs/heads/main`,
     );
   return {
     role_type: "jwt",

@@ -33,10 +33,7 @@ export function connectionFromEnv(
   settings: VaultSettings,
   options: FromEnvOptions,
 ): { connection: VaultConnection; auth: VaultAuthSpec } {
-  const address =
-    vaultEnv(env, "ADDR") ||
-    (settings.addressVariables ?? []).map((name) => envValue(env, name)).find((value) => !!value) ||
-    settings.address;
+  const address = loginAddress(env, settings, options.scope);
   if (!address) {
     throw new StrongboxError(
       "E_VAULT_UNREACHABLE",
@@ -67,6 +64,36 @@ export function connectionFromEnv(
     connection: { address, namespace, tls },
     auth: options.scope === undefined ? auth : { ...auth, scope: options.scope },
   };
+}
+
+/**
+ * Where a login's credentials are sent: `BAO_ADDR`/`VAULT_ADDR` (then the
+ * config's `addressVariables`), else the config's `vault.address`. Once an
+ * environment's own (prefixed) credentials are in force, the address comes
+ * from the same scope: a prefixed variable (`PRODUCTION_VAULT_ADDR`), else
+ * the config (`environments.NAME.vault.address` over `vault.address`), never
+ * a plain variable the process happens to have, which would send one
+ * environment's login to whichever server the ambient `VAULT_ADDR` names.
+ */
+function loginAddress(
+  env: Readonly<Record<string, string | undefined>>,
+  settings: VaultSettings,
+  scope: VaultAuthSpec["scope"],
+): string | undefined {
+  const variables = [vaultEnvName(env, "ADDR"), ...(settings.addressVariables ?? [])];
+  const set = variables.find((name) => !!envValue(env, name));
+  const value = set === undefined ? undefined : envValue(env, set);
+  if (scope === undefined || scope.ambient) return value || settings.address;
+  if (set !== undefined && scope.origin(set) !== set) return value;
+  if (settings.address) return settings.address;
+  if (set === undefined) return undefined;
+  throw new StrongboxError(
+    "E_CONFIG",
+    `the environment's own credentials (${scope.prefix}…) are in force, but its Vault address would be the plain ${set}, which is not its own`,
+    {
+      hint: `set ${scope.prefix}VAULT_ADDR, or vault.address under this environment in the config (environments.NAME.vault.address); a login's credentials are never sent to the ambient ${set}`,
+    },
+  );
 }
 
 /**

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect, createServer as createTcp } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -157,8 +157,9 @@ describe("vault setup never adopts a mount that verifies identities over plain h
     await moto?.stop();
   });
 
+  // A list field (jwt's jwks_pairs) is Vault 1.16+'s: OpenBao has no such field to plant (test/unit/setup-mount-urls).
   for (const method of ["aws", "kubernetes", "jwt"] as const)
-    for (const field of MOUNT_URLS[method]?.fields ?? [])
+    for (const field of (MOUNT_URLS[method]?.fields ?? []).filter((name) => !name.includes("[]")))
       it(`${method}: ${field} planted with each bad spelling is refused, naming it; nothing is written`, async () => {
         for (const url of badUrls(port)) {
           // bao fetches the discovery document when it is written: only spellings that reach loopback can be planted.
@@ -189,6 +190,56 @@ describe("vault setup never adopts a mount that verifies identities over plain h
         bao.cli(["policy", "delete", ROLE]);
         if (method === "aws") await plant("aws", field, fetched[field] ?? "");
       });
+
+  it("loopback mount URLs are Vault's own machine: refused when setup reaches Vault at another address", async () => {
+    // The same bao, reached through this machine's outside address: to setup it is not on loopback.
+    const outside = outsideAddress();
+    assert.ok(outside, "this machine has an address that is not loopback");
+    const forward = createTcp((socket) => {
+      const upstream = connect(Number(new URL(bao.addr).port), "127.0.0.1");
+      socket.pipe(upstream).pipe(socket);
+      socket.on("error", () => upstream.destroy());
+      upstream.on("error", () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => forward.listen(0, outside, resolve));
+    const remote = `http://${outside}:${(forward.address() as AddressInfo).port}`;
+    try {
+      const loopback: Record<string, string> = {
+        oidc_discovery_url: `http://127.0.0.1:${port}`,
+        jwks_url: `http://127.0.0.1:${port}/jwks`,
+        kubernetes_host: `http://127.0.0.1:${port}`,
+        iam_endpoint: moto.endpoint,
+        sts_endpoint: moto.endpoint,
+        endpoint: moto.endpoint,
+      };
+      for (const method of ["aws", "kubernetes", "jwt"] as const)
+        for (const field of (MOUNT_URLS[method]?.fields ?? []).filter(
+          (name) => !name.includes("[]"),
+        )) {
+          const value = loopback[field] ?? "";
+          assert.ok(value.startsWith("http://127.0.0.1"), `${field}: a loopback value`);
+          // aws's config/client is updated field by field: the others back to the default (https), so this one is judged.
+          if (method === "aws")
+            for (const other of MOUNT_URLS.aws?.fields ?? []) await plant("aws", other, "");
+          const path = await plant(method, field, value);
+          const result = await runCli(
+            ["vault", "setup", "--env", "production", "--method", method, ...(SETUP[method] ?? [])],
+            { cwd: dir, env: { VAULT_ADDR: remote, VAULT_TOKEN: bao.rootToken } },
+          );
+          assert.equal(result.code, 3, `${field}: ${result.stderr}`);
+          assert.match(
+            result.stderr,
+            new RegExp(`${path} has ${field} .*Vault server's own machine`),
+          );
+          assert.equal(await read(`auth/${method}/role/${ROLE}`), undefined, `${field}: no role`);
+        }
+      for (const field of ["iam_endpoint", "sts_endpoint"])
+        await plant("aws", field, moto.endpoint);
+      await plant("aws", "endpoint", "");
+    } finally {
+      forward.close();
+    }
+  });
 
   it("aws: --aws-sts-endpoint replaces a planted sts_endpoint, and a planted iam_endpoint is still refused", async () => {
     await plant("aws", "sts_endpoint", "http://sts.example.com");

@@ -137,7 +137,8 @@ describe("one rule for URLs that are sent a credential or asked who someone is",
           region: "us-east-1",
           endpoint: url,
           endpointName: "PROD_AWS_ENDPOINT_URL_STS",
-          origin: (name) => name,
+          // Scoped: the token file and role came from the environment's prefix.
+          origin: (name) => `PROD_${name}`,
           ambient: false,
         }),
         (error: Error & { code?: string }) =>

@@ -7,6 +7,7 @@ import {
   IDENTIFYING_CLAIMS,
   type LoginBinding,
   loginRole,
+  SHARED_CLAIMS,
 } from "../../src/vault-ops/setup-login.js";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
@@ -160,6 +161,55 @@ describe("vault setup login roles", () => {
       }
     }
     for (const identifying of IDENTIFYING_CLAIMS) jwt([identifying]);
+  });
+
+  it("a claim naming a shared workflow or CI file counts only beside a claim naming its caller", () => {
+    // Red team round 2: job_workflow_ref names the reusable workflow, the same for every caller.
+    const jwt = (claims: readonly string[]) =>
+      loginRole("n", {
+        method: "jwt",
+        audiences: ["aud"],
+        boundClaims: Object.fromEntries(claims.map((claim) => [claim, "value"])),
+      });
+    const refused = (claims: readonly string[]) =>
+      assert.throws(
+        () => jwt(claims),
+        (error: Error & { code?: string; hint?: string }) =>
+          error.code === "E_USAGE" && /identify no repository/.test(error.message),
+        claims.join(","),
+      );
+    const partners = new Set(Object.values(SHARED_CLAIMS).flat());
+    const bystanders = [
+      "ref",
+      "environment",
+      "event_name",
+      "actor",
+      "repository_visibility",
+      "Repository_owner",
+    ];
+    let cases = 0;
+    for (const [shared, callers] of Object.entries(SHARED_CLAIMS)) {
+      refused([shared]);
+      // Every other shared claim, and every claim that is neither identifying nor one of its callers.
+      for (const other of [...Object.keys(SHARED_CLAIMS), ...bystanders, ...partners])
+        if (
+          other !== shared &&
+          !callers.includes(other) &&
+          !(IDENTIFYING_CLAIMS as readonly string[]).includes(other)
+        ) {
+          if (Object.hasOwn(SHARED_CLAIMS, other) && (SHARED_CLAIMS[other] ?? []).includes(shared))
+            continue;
+          refused([shared, other]);
+          cases++;
+        }
+      for (const caller of callers) {
+        const role = jwt([shared, caller]);
+        assert.equal((role.body.bound_claims as Record<string, string>)[shared], "value");
+        cases++;
+      }
+    }
+    assert.ok(!(IDENTIFYING_CLAIMS as readonly string[]).includes("job_workflow_ref"));
+    assert.ok(cases > 20, `${cases} cases`);
   });
 
   it("a JWT role's audiences must be given and none blank (an empty list accepts any audience)", () => {

@@ -76,8 +76,9 @@ Options:
       --bound-claim C=V       a claim the token must carry exactly (repeatable),
                               e.g. sub=repo:ORG/APP:ref:refs/heads/main; one must
                               name who: sub, repository, repository_id,
-                              job_workflow_ref, workflow_ref, project_path,
-                              project_id or ci_config_ref_uri
+                              workflow_ref, project_path or project_id
+                              (job_workflow_ref only beside repository_owner(_id),
+                              ci_config_ref_uri beside namespace_path/_id)
       --user-claim C          the claim naming the identity (default sub)
       --jwt-discovery-url URL, --jwt-pubkey FILE (repeatable), --bound-issuer ISS
                               also configure the mount to trust this issuer

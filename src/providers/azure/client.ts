@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import { registerSecret } from "../../redact/registry.js";
 import { importModule } from "../../security/import-module.js";
-import type { ReadContext } from "../provider.js";
+import type { CredentialScope, ReadContext } from "../provider.js";
 import type { AzureSettings } from "./config.js";
 import { azureError, innerCode, statusOf, WORDS } from "./errors.js";
 
@@ -47,7 +47,7 @@ export function clientsFor(sdk: AzureSdk, ctx: ReadContext): (vault: string) => 
     settings.caFile === undefined
       ? {}
       : { tlsOptions: { ca: readCa(resolve(ctx.baseDir, settings.caFile)) } };
-  const credential = credentialFor(sdk, ctx.processEnv, tls);
+  const credential = credentialFor(sdk, ctx.processEnv, tls, ctx.credentials);
   const clients = new Map<string, AzureClient>();
   return (vault: string): AzureClient => {
     const existing =
@@ -59,28 +59,50 @@ export function clientsFor(sdk: AzureSdk, ctx: ReadContext): (vault: string) => 
 
 /**
  * Credentials come from the environment Strongbox was given, like AWS's and
- * Vault's; DefaultAzureCredential (workload and managed identity, az login)
- * only when that environment names no service principal.
+ * Vault's: a service principal (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
+ * `AZURE_CLIENT_SECRET`), else workload identity (`AZURE_FEDERATED_TOKEN_FILE`
+ * with the tenant and client), each passed to the SDK explicitly. Only when
+ * the environment's own credentials are not in force (ambient), the SDK's
+ * DefaultAzureCredential (managed identity, az login): it reads this
+ * process's own variables, never the scoped ones, so a prefixed environment
+ * never falls back to it.
  */
-function credentialFor(
+export function credentialFor(
   sdk: AzureSdk,
   env: Readonly<Record<string, string | undefined>>,
   tls: Tls,
+  scope?: Pick<CredentialScope, "ambient" | "prefix">,
 ): Credential {
   const authorityHost = env.AZURE_AUTHORITY_HOST;
+  const authority = authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {};
   // Credentials Strongbox reads are never printed, an echo in a service's error included.
   if (env.AZURE_CLIENT_SECRET) registerSecret("azure-credential", env.AZURE_CLIENT_SECRET);
-  return env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET
-    ? new sdk.identity.ClientSecretCredential(
-        env.AZURE_TENANT_ID,
-        env.AZURE_CLIENT_ID,
-        env.AZURE_CLIENT_SECRET,
-        {
-          ...tls,
-          ...(authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {}),
-        },
-      )
-    : new sdk.identity.DefaultAzureCredential(tls);
+  const { AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: clientId } = env;
+  if (tenantId && clientId && env.AZURE_CLIENT_SECRET)
+    return new sdk.identity.ClientSecretCredential(tenantId, clientId, env.AZURE_CLIENT_SECRET, {
+      ...tls,
+      ...authority,
+    });
+  const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE;
+  if (tenantId && clientId && tokenFilePath)
+    return new sdk.identity.WorkloadIdentityCredential({
+      tenantId,
+      clientId,
+      tokenFilePath,
+      ...tls,
+      ...authority,
+    });
+  if (scope?.ambient === false) {
+    const p = scope.prefix;
+    throw new StrongboxError(
+      "E_PROVIDER",
+      `${WORDS}: the environment's own credentials (${p}…) are in force, but it gives no Azure credential of its own`,
+      {
+        hint: `set ${p}AZURE_TENANT_ID and ${p}AZURE_CLIENT_ID with ${p}AZURE_CLIENT_SECRET or ${p}AZURE_FEDERATED_TOKEN_FILE; managed identity and az login are this process's, never an environment's own`,
+      },
+    );
+  }
+  return new sdk.identity.DefaultAzureCredential(tls);
 }
 
 /** A vault's client: its https URL (or the config's override), refusing plain http unless allowed. */

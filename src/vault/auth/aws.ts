@@ -1,4 +1,4 @@
-import { resolveAwsKeys } from "../../aws/keys.js";
+import { ownAwsVariables, resolveAwsKeys } from "../../aws/keys.js";
 import { signV4 } from "../../aws/sigv4.js";
 import { StrongboxError } from "../../errors.js";
 import { type AuthContext, type AuthMethod, type Env, login, vaultEnv } from "./common.js";
@@ -52,12 +52,8 @@ export function stsTarget(env: Env): { url: string; region: string } {
  * that the process happens to have.
  */
 export function awsVariables(env: Env, context: Pick<AuthContext, "ambient" | "origin">): Env {
-  if (context.ambient) return env;
-  return Object.fromEntries(
-    Object.entries(env).filter(
-      ([name]) => !name.startsWith("AWS_") || context.origin(name) !== name,
-    ),
-  );
+  // The one rule every AWS credential Strongbox resolves follows (src/aws/keys.ts).
+  return ownAwsVariables(env, context);
 }
 
 /** The four fields Vault's iam login takes, base64 where Vault expects it, and the keys' source in words. */
