@@ -1,5 +1,7 @@
 // Builds the CLI as one executable, for machines without Node or npm: the CLI
-// bundled into one CommonJS script, then compiled with its runtime into one file.
+// compiled with its runtime into one file. Bun's executable holds the CLI in ESM
+// chunks (scripts/binary-chunks.mjs: a start loads the dispatcher and its command's
+// code only); Node's, the fallback, one CommonJS script (a SEA runs one).
 //
 // The runtime was chosen by measurement (issue 27, docs/benchmarks.md): Bun
 // (`bun build --compile --bytecode`) starts `run -- true` several times faster
@@ -18,7 +20,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { checkChunks, exportCommonJsNames, GUARD } from "./binary-chunks.mjs";
+import { buildChunks, compileWithBun } from "./binary-chunks.mjs";
 import { ensureBun } from "./ensure-bun.mjs";
 import { optionalExternals } from "./optional-externals.mjs";
 
@@ -40,39 +42,6 @@ const bun = wanted === "bun" ? ensureBun() : undefined;
 if (bun !== undefined) await buildWithBun(bun);
 else await buildWithNode();
 rmSync(work, { recursive: true, force: true });
-
-/**
- * Bun's executable: the CLI in chunks (esbuild ESM splitting), compiled with Bun's own
- * splitting, so a start loads the dispatcher and its command's code only. What a chunk may
- * load is scripts/binary-chunks.mjs's rule, checked here and guarded in each chunk.
- */
-async function chunksForBun() {
-  const esm = join(work, "esm");
-  const { metafile } = await build({
-    entryPoints: { strongbox: "src/cli/binary-main.ts" },
-    outdir: esm,
-    bundle: true,
-    format: "esm",
-    splitting: true,
-    platform: "node",
-    target: "node20",
-    external: optionalExternals,
-    define,
-    // Folds the build's constants (__STRONGBOX_BINARY__), so import-module.ts's import() of a
-    // computed name, the npm package's path, is not in the executable at all.
-    minifySyntax: true,
-    banner: { js: GUARD },
-    metafile: true,
-    logLevel: "warning",
-  });
-  for (const [path, output] of Object.entries(metafile.outputs)) exportCommonJsNames(path, output);
-  const problems = checkChunks(metafile);
-  if (problems.length > 0)
-    throw new Error(
-      `build-binary: a chunk loads what the executable may not:\n${problems.join("\n")}`,
-    );
-  return join(esm, "strongbox.js");
-}
 
 /** Node's executable (a SEA runs one CommonJS script): the CLI bundled into one. */
 async function scriptForNode() {
@@ -110,35 +79,19 @@ async function scriptForNode() {
   return join(work, "strongbox.cjs");
 }
 
+/**
+ * Bun's executable: the CLI in chunks (esbuild ESM splitting), compiled with Bun's own
+ * splitting, so a start loads the dispatcher and its command's code only. What a chunk may
+ * load is scripts/binary-chunks.mjs's rule, checked there and guarded in each chunk.
+ */
 async function buildWithBun(bunPath) {
-  const entry = await chunksForBun();
-  // --bytecode: Bun stores the compiled bytecode beside the source, so a start skips the parse.
-  // The --no-compile-autoload-* flags: by default a Bun executable reads .env files into
-  // process.env, and bunfig.toml (whose `preload` runs code) from the working directory,
-  // before any of ours runs: a checkout could set VAULT_ADDR or run a script. Each is off,
-  // the ones off by default too, so a change of Bun's defaults cannot turn them on.
-  // Except package.json: without it a Bun executable resolves no package at all, and the
-  // optional packages (esbuild, the cloud SDKs, pg) are found through their package.json;
-  // which directories they may come from is import-module.ts's rule, not the resolver's.
-  execFileSync(
-    bunPath,
-    [
-      "build",
-      entry,
-      "--compile",
-      "--bytecode",
-      "--splitting",
-      "--format=esm",
-      "--minify",
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
-      "--no-compile-autoload-tsconfig",
-      "--compile-autoload-package-json",
-      "--outfile",
-      binary,
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
+  const entry = await buildChunks({
+    entryPoints: { strongbox: "src/cli/binary-main.ts" },
+    outdir: join(work, "esm"),
+    external: optionalExternals,
+    define,
+  });
+  compileWithBun(bunPath, entry, binary);
   const bunVersion = execFileSync(bunPath, ["--version"], { encoding: "utf8" }).trim();
   writeFileSync(`${binary}.runtime`, `bun ${bunVersion}\n`);
   console.log(`build-binary: wrote ${binary} (Bun ${bunVersion}, bytecode)`);

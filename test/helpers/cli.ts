@@ -108,6 +108,11 @@ export function runCli(
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    // A command that never reads its input may exit before it is written (a fast start does):
+    // its result, not the closed pipe, is what the test judges.
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") reject(error);
+    });
     child.stdin.end(options.input ?? "");
   });
 }
