@@ -1,5 +1,7 @@
 // Builds the CLI as one executable, for machines without Node or npm: the CLI
-// bundled into one CommonJS script, then compiled with its runtime into one file.
+// compiled with its runtime into one file. Bun's executable holds the CLI in ESM
+// chunks (scripts/binary-chunks.mjs: a start loads the dispatcher and its command's
+// code only); Node's, the fallback, one CommonJS script (a SEA runs one).
 //
 // The runtime was chosen by measurement (issue 27, docs/benchmarks.md): Bun
 // (`bun build --compile --bytecode`) starts `run -- true` several times faster
@@ -18,6 +20,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { buildChunks, compileWithBun } from "./binary-chunks.mjs";
 import { ensureBun } from "./ensure-bun.mjs";
 import { optionalExternals } from "./optional-externals.mjs";
 
@@ -29,87 +32,77 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 
-await build({
-  entryPoints: ["src/cli/binary-main.ts"],
-  outfile: join(work, "strongbox.cjs"),
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  external: optionalExternals,
-  // import() of a module outside the executable has no loader in a Node 20 SEA: esbuild
-  // turns every dynamic import into require(), and the config loader compiles to CommonJS.
-  supported: { "dynamic-import": false },
-  define: {
-    __STRONGBOX_VERSION__: JSON.stringify(version),
-    __STRONGBOX_BINARY__: "true",
-    "import.meta.url": "__strongboxUrl",
-  },
-  // Inside the executable, require() reaches built-in modules only, and that is all this
-  // one serves: the optional packages above are loaded only from the project's node_modules,
-  // after the ownership check (src/security/import-module.ts), never resolved from the working
-  // directory, its parents or NODE_PATH. The bundle runs inside a function whose parameter
-  // `require` is that guard: a parameter, not a `var` over the module's own require, so a
-  // minifier that renames locals (Bun's) keeps the guard and the real require apart.
-  banner: {
-    js: [
-      "(function (require) {",
-      'var __strongboxUrl = "file:///strongbox-binary/dist/bin/strongbox";',
-    ].join("\n"),
-  },
-  footer: {
-    js: [
-      "})(function (name) {",
-      '  if (require("node:module").isBuiltin(name)) return require(name);',
-      '  throw Object.assign(new Error("Cannot find module " + name + ": the single executable loads packages through src/security/import-module.ts"), { code: "MODULE_NOT_FOUND" });',
-      "});",
-    ].join("\n"),
-  },
-  logLevel: "warning",
-});
-
+const define = {
+  __STRONGBOX_VERSION__: JSON.stringify(version),
+  __STRONGBOX_BINARY__: "true",
+  "import.meta.url": "__strongboxUrl",
+};
 const wanted = process.env.STRONGBOX_BINARY_RUNTIME ?? "bun";
 const bun = wanted === "bun" ? ensureBun() : undefined;
-if (bun !== undefined) buildWithBun(bun);
-else buildWithNode();
+if (bun !== undefined) await buildWithBun(bun);
+else await buildWithNode();
 rmSync(work, { recursive: true, force: true });
 
-function buildWithBun(bunPath) {
-  // --bytecode: Bun stores the compiled bytecode beside the source, so a start skips the parse.
-  // The --no-compile-autoload-* flags: by default a Bun executable reads .env files into
-  // process.env, and bunfig.toml (whose `preload` runs code) from the working directory,
-  // before any of ours runs: a checkout could set VAULT_ADDR or run a script. Each is off,
-  // the ones off by default too, so a change of Bun's defaults cannot turn them on.
-  // Except package.json: without it a Bun executable resolves no package at all, and the
-  // optional packages (esbuild, the cloud SDKs, pg) are found through their package.json;
-  // which directories they may come from is import-module.ts's rule, not the resolver's.
-  execFileSync(
-    bunPath,
-    [
-      "build",
-      join(work, "strongbox.cjs"),
-      "--compile",
-      "--bytecode",
-      "--minify",
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
-      "--no-compile-autoload-tsconfig",
-      "--compile-autoload-package-json",
-      "--outfile",
-      binary,
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
+/** Node's executable (a SEA runs one CommonJS script): the CLI bundled into one. */
+async function scriptForNode() {
+  await build({
+    entryPoints: ["src/cli/binary-main.ts"],
+    outfile: join(work, "strongbox.cjs"),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    external: optionalExternals,
+    // import() of a module outside the executable has no loader in a Node 20 SEA: esbuild
+    // turns every dynamic import into require(), and the config loader compiles to CommonJS.
+    supported: { "dynamic-import": false },
+    define,
+    // Inside the executable, require() reaches built-in modules only (the same rule as the Bun
+    // build's chunks, scripts/binary-chunks.mjs). The bundle runs inside a function whose
+    // parameter `require` is that guard.
+    banner: {
+      js: [
+        "(function (require) {",
+        'var __strongboxUrl = "file:///strongbox-binary/dist/bin/strongbox";',
+      ].join("\n"),
+    },
+    footer: {
+      js: [
+        "})(function (name) {",
+        '  if (require("node:module").isBuiltin(name)) return require(name);',
+        '  throw Object.assign(new Error("Cannot find module " + name + ": the single executable loads packages through src/security/import-module.ts"), { code: "MODULE_NOT_FOUND" });',
+        "});",
+      ].join("\n"),
+    },
+    logLevel: "warning",
+  });
+  return join(work, "strongbox.cjs");
+}
+
+/**
+ * Bun's executable: the CLI in chunks (esbuild ESM splitting), compiled with Bun's own
+ * splitting, so a start loads the dispatcher and its command's code only. What a chunk may
+ * load is scripts/binary-chunks.mjs's rule, checked there and guarded in each chunk.
+ */
+async function buildWithBun(bunPath) {
+  const entry = await buildChunks({
+    entryPoints: { strongbox: "src/cli/binary-main.ts" },
+    outdir: join(work, "esm"),
+    external: optionalExternals,
+    define,
+  });
+  compileWithBun(bunPath, entry, binary);
   const bunVersion = execFileSync(bunPath, ["--version"], { encoding: "utf8" }).trim();
   writeFileSync(`${binary}.runtime`, `bun ${bunVersion}\n`);
   console.log(`build-binary: wrote ${binary} (Bun ${bunVersion}, bytecode)`);
 }
 
-function buildWithNode() {
+async function buildWithNode() {
+  const script = await scriptForNode();
   writeFileSync(
     join(work, "sea-config.json"),
     JSON.stringify({
-      main: join(work, "strongbox.cjs"),
+      main: script,
       output: join(work, "sea-prep.blob"),
       disableExperimentalSEAWarning: true,
       // A startup snapshot (measured 2026-11-29: 156 ms against 202 ms for the code cache

@@ -1,6 +1,4 @@
-import { setAuditStreamWriter } from "../api/audit.js";
 import { StrongboxError } from "../errors.js";
-import { registerCredentialValues } from "../exec/credential-values.js";
 import { didYouMean } from "../util/suggest.js";
 import { type Command, type Invocation, parseInvocation } from "./command.js";
 import { COMMANDS } from "./command-table.js";
@@ -27,16 +25,13 @@ import { version } from "./version.js";
  * `process.exit`, so tests and other programs can drive the CLI in-process.
  */
 export async function runMain(argv: readonly string[], io: CliIo): Promise<number> {
-  // Audit records on stdout/stderr leave by the CLI's one output path, like everything it prints.
-  setAuditStreamWriter(writeAuditRecords);
-  // No message quotes a credential's value, even one pasted where a path belongs.
-  registerCredentialValues(io.env);
   const started = performance.now();
   let lifted: Lifted = { before: [], name: undefined, rest: [] };
   let runIo = io;
   try {
     lifted = liftGlobals(argv);
   } catch (thrown) {
+    await guardOutput(io);
     renderError(io, thrown, argv.includes("--json") || io.env.STRONGBOX_FORMAT === "json");
     return exitStatus(thrown);
   }
@@ -44,14 +39,8 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
   // `strongbox help CMD` is `strongbox CMD --help`, as git and npm have it.
   const [name, rest] =
     first === "help" && tail[0] !== undefined ? [tail[0], ["--help"]] : [first, tail];
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    writeReport(io, mainHelp());
-    return name === undefined ? EXIT_CODES.E_USAGE : 0;
-  }
-  if (name === "--version" || name === "-v" || name === "-V") {
-    writeReport(io, `${version()}\n`);
-    return 0;
-  }
+  if (name === undefined || CONSTANT.has(name)) return constantAnswer(io, name);
+  const registerCredentialValues = await guardOutput(io);
   const args = [...before, ...rest];
   // STRONGBOX_FORMAT=json asks every command that has --json for it.
   const json = args.includes("--json") || io.env.STRONGBOX_FORMAT === "json";
@@ -82,6 +71,43 @@ export async function runMain(argv: readonly string[], io: CliIo): Promise<numbe
   } finally {
     if (runIo.debug === true) debugTiming(runIo, name, started);
   }
+}
+
+const HELP = new Set(["--help", "-h", "help"]);
+const VERSION = new Set(["--version", "-v", "-V"]);
+const CONSTANT = new Set([...HELP, ...VERSION]);
+
+/**
+ * The main help and the version: text of this build only (no argument, variable or file in
+ * it), so they are printed before the credential values are registered, which costs a
+ * start the credential classification's and the audit log's code.
+ */
+function constantAnswer(io: CliIo, name: string | undefined): number {
+  if (name !== undefined && VERSION.has(name)) {
+    writeReport(io, `${version()}\n`);
+    return 0;
+  }
+  writeReport(io, mainHelp());
+  return name === undefined ? EXIT_CODES.E_USAGE : 0;
+}
+
+type RegisterCredentialValues =
+  typeof import("../exec/credential-values.js")["registerCredentialValues"];
+
+/**
+ * Before any message that can hold what the user gave (an argument, a variable, a file) and
+ * before any command runs: no message quotes a credential's value, even one pasted where a
+ * path belongs, and audit records on stdout/stderr leave by the CLI's one output path, like
+ * everything it prints. Returns the registration, for the providers a command loads later.
+ */
+async function guardOutput(io: CliIo): Promise<RegisterCredentialValues> {
+  const [{ setAuditStreamWriter }, { registerCredentialValues }] = await Promise.all([
+    import("../api/audit.js"),
+    import("../exec/credential-values.js"),
+  ]);
+  setAuditStreamWriter(writeAuditRecords);
+  registerCredentialValues(io.env);
+  return registerCredentialValues;
 }
 
 async function loadCommand(name: string): Promise<Command> {

@@ -1,3 +1,7 @@
+import { formFamilies } from "./forms.js";
+
+export { encodedForms } from "./forms.js";
+
 /** A secret the redactor should mask, with the name shown in its place. */
 export interface SecretToMask {
   readonly name: string;
@@ -42,10 +46,14 @@ export const MIN_MASK_LENGTH = 4;
  * base64url, hex, URL-encoded, JSON-escaped and shell-quoted forms, base64 inside a longer
  * encoding (Basic auth) included, since a secret is often printed transformed.
  *
- * The forms are computed the first time the redactor is used (`redact`, or
- * `patterns` read), synchronously, so a command that prints nothing pays
- * nothing and the first text masked is masked in every form. The list is
- * the one given now: values passed later are not added.
+ * The forms are computed when the redactor is used (`redact`, or `patterns`
+ * read), synchronously, and only as far as the text needs: a text of length L
+ * can hold no form longer than L, so `redact` builds the families of forms
+ * whose length bound ({@link formFamilies}) is at most L, and the first text
+ * masked is masked in every form it can hold. A command that prints nothing
+ * pays nothing, and `run`'s short start line does not pay for the base64, hex
+ * and percent-encodings of every secret. The list is the one given now:
+ * values passed later are not added.
  */
 export function createRedactor(
   secrets: readonly SecretToMask[],
@@ -55,18 +63,24 @@ export function createRedactor(
   const tooShort = list.flatMap(({ name, value }) =>
     value.length > 0 && value.length < MIN_MASK_LENGTH ? [name] : [],
   );
-  let built: MaskForms | undefined;
-  const forms = () => {
-    built ??= maskForms(list);
-    return built;
+  let forms: LazyForms | undefined;
+  const upTo = (length: number) => {
+    forms ??= lazyForms(list);
+    return forms(length);
   };
+  let patterns: Redactor["patterns"] | undefined;
   return {
     get patterns() {
-      return forms().patterns;
+      // As bytes only for a stream (run's child output): a message redactor never needs them.
+      patterns ??= upTo(Number.POSITIVE_INFINITY).map(([form, mask]) => ({
+        bytes: Buffer.from(form),
+        mask: Buffer.from(mask),
+      }));
+      return patterns;
     },
     tooShort,
     redact(text) {
-      return maskWhole(text, forms().masks, ownSpans(text));
+      return maskWhole(text, upTo(text.length), ownSpans(text));
     },
   };
 }
@@ -87,7 +101,7 @@ export type OwnSpans = (text: string) => ReadonlyArray<readonly [number, number]
  */
 function maskWhole(
   text: string,
-  masks: ReadonlyArray<readonly [string, string]>,
+  masks: Masks,
   spans: ReadonlyArray<readonly [number, number]>,
 ): string {
   const taken = new Uint8Array(text.length);
@@ -114,187 +128,77 @@ function maskWhole(
   return out + text.slice(copied);
 }
 
-interface MaskForms {
-  /** Each form and its mask, longest form first. */
-  readonly masks: ReadonlyArray<readonly [string, string]>;
-  readonly patterns: Redactor["patterns"];
+/** Each form and its mask, longest form first. */
+type Masks = ReadonlyArray<readonly [string, string]>;
+
+/**
+ * The masks of every form that could fit in a text of the given length (and
+ * maybe longer ones): the same forms, names and order the whole list has, for
+ * any form that fits, so a text is masked exactly as with every form built.
+ */
+type LazyForms = (length: number) => Masks;
+
+/** A built form and where the whole list would have it: value, family, place in the family. */
+interface Built {
+  readonly form: string;
+  readonly name: string;
+  readonly at: readonly [number, number, number];
 }
 
-/** Every whole form of every value long enough to mask, longest first (the first value's name wins a shared form). */
-function maskForms(secrets: readonly SecretToMask[]): MaskForms {
-  const byForm = new Map<string, string>();
-  for (const { name, value } of secrets) {
-    if (value.length < MIN_MASK_LENGTH) continue;
-    for (const form of encodedForms(value)) {
-      if (form.length >= MIN_MASK_LENGTH && !byForm.has(form)) byForm.set(form, name);
+/**
+ * Every whole form of every value long enough to mask, longest first; of two
+ * forms of one length, the one met first (by value, then by its place in
+ * {@link encodedForms}) comes first, and a form shared by two values is masked
+ * with the first value's name. A family is built once a text reaches its
+ * bound: a form of length ℓ ≤ L is in families whose bound is ≤ ℓ, all built,
+ * so its first place and name are final for every text of length ≤ L.
+ */
+function lazyForms(secrets: readonly SecretToMask[]): LazyForms {
+  const waiting = secrets
+    .flatMap(({ name, value }, v) =>
+      value.length < MIN_MASK_LENGTH
+        ? []
+        : formFamilies(value).map((family, f) => ({ name, family, v, f })),
+    )
+    .sort((a, b) => a.family.min - b.family.min);
+  const built: Built[] = [];
+  let next = 0;
+  let reach = -1;
+  let masks: Masks = [];
+  return (length) => {
+    if (length <= reach) return masks;
+    reach = length;
+    let added = false;
+    for (; next < waiting.length && (waiting[next]?.family.min ?? 0) <= length; next++) {
+      const { name, family, v, f } = waiting[next] as (typeof waiting)[number];
+      family.forms().forEach((form, i) => {
+        if (form.length >= MIN_MASK_LENGTH) built.push({ form, name, at: [v, f, i] });
+      });
+      added = true;
     }
-  }
-  const masks = [...byForm]
-    .sort(([a], [b]) => b.length - a.length)
-    .map(([form, name]) => [form, maskFor(name)] as const);
-  // As bytes only for a stream (run's child output): a message redactor never needs them.
-  let patterns: Redactor["patterns"] | undefined;
-  return {
-    masks,
-    get patterns() {
-      patterns ??= masks.map(([form, mask]) => ({
-        bytes: Buffer.from(form),
-        mask: Buffer.from(mask),
-      }));
-      return patterns;
-    },
+    if (added) masks = orderMasks(built);
+    return masks;
   };
+}
+
+/** Each distinct form once, at its first place, longest first (see lazyForms). */
+function orderMasks(built: readonly Built[]): Masks {
+  const first = new Map<string, Built>();
+  for (const entry of built) {
+    const seen = first.get(entry.form);
+    if (seen === undefined || before(entry.at, seen.at)) first.set(entry.form, entry);
+  }
+  return [...first.values()]
+    .sort((a, b) => b.form.length - a.form.length || (before(a.at, b.at) ? -1 : 1))
+    .map(({ form, name }) => [form, maskFor(name)] as const);
+}
+
+function before(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
+  return false;
 }
 
 /** The text that stands in for a masked secret. Names are not secret; they help debugging. */
 export function maskFor(name: string): string {
   return `<redacted:${name}>`;
-}
-
-/** Base64 runs shorter than this inside a longer encoding are not masked: too many false hits. */
-const MIN_EMBEDDED_BASE64 = 8;
-
-/** Every form of `value` the redactor masks whole. */
-export function encodedForms(value: string): string[] {
-  const buffer = Buffer.from(value);
-  const forms = [
-    value,
-    value.toUpperCase(),
-    value.toLowerCase(),
-    buffer.toString("base64"),
-    buffer.toString("base64").replace(/=+$/, ""),
-    buffer.toString("base64url"),
-    buffer.toString("hex"),
-    buffer.toString("hex").toUpperCase(),
-    ...percentEncodings(buffer),
-    ...jsonEncodings(value),
-    // Inside POSIX single quotes (`export`'s shell and direnv formats): ' becomes '\''.
-    value.replaceAll("'", "'\\''"),
-    ...embeddedBase64(buffer),
-    ...wrappedBase64(buffer),
-  ];
-  if (/\r?\n/.test(value)) forms.push(...value.split(/\r?\n/).map((line) => line.trim()));
-  return [...new Set(forms)];
-}
-
-/**
- * The characters each common percent-encoder leaves as they are (letters and
- * digits always): JavaScript's `encodeURIComponent`, RFC 3986's unreserved set
- * (Python's `quote(s, safe="")`, `quote_plus`, `urlencode`, Go's `QueryEscape`),
- * Python's `quote` default (`/` kept), and the WHATWG form encoder
- * (`URLSearchParams`, HTML forms).
- */
-const PERCENT_SAFE = ["-_.!~*'()", "-_.~", "-_.~/", "-_.*"];
-
-/**
- * The value percent-encoded by each encoder of {@link PERCENT_SAFE}, with
- * upper- and lower-case hex digits (`%2F`, `%2f`), and with a space as `%20`
- * or `+` (form encoding).
- */
-function percentEncodings(bytes: Buffer): string[] {
-  // Most secrets (tokens, keys, generated passwords of letters and digits) are made only of
-  // bytes every encoder keeps: all sixteen encodings are then the value itself.
-  let keptByAll = true;
-  for (let i = 0; i < bytes.length && keptByAll; i++)
-    keptByAll = PERCENT_KEPT_BY_ALL[bytes[i] as number] === 1;
-  if (keptByAll) return [bytes.toString("latin1")];
-  const forms = new Set<string>();
-  for (const keeps of PERCENT_KEEPS)
-    for (const hex of [PERCENT_UPPER, PERCENT_LOWER])
-      for (const space of ["%20", "+"]) {
-        let out = "";
-        // An index, not for…of: a Buffer's iterator is slow before the JIT warms up (Bun's above all).
-        for (let i = 0; i < bytes.length; i++) {
-          const byte = bytes[i] as number;
-          out += keeps[byte] === 1 ? String.fromCharCode(byte) : byte === 0x20 ? space : hex[byte];
-        }
-        forms.add(out);
-      }
-  return [...forms];
-}
-
-/**
- * Per byte, whether each encoder of {@link PERCENT_SAFE} keeps it (1) or escapes it, and each
- * byte's escape in both cases of hex: tables built once, since every secret of every start is
- * encoded sixteen ways, and a test per character per way was a measurable share of `run`.
- */
-const PERCENT_KEEPS: readonly Uint8Array[] = PERCENT_SAFE.map((safe) => {
-  const keeps = new Uint8Array(256);
-  for (const [from, to] of ["09", "AZ", "az"])
-    keeps.fill(1, (from as string).charCodeAt(0), (to as string).charCodeAt(0) + 1);
-  for (const char of safe) keeps[char.charCodeAt(0)] = 1;
-  return keeps;
-});
-/** The bytes every encoder keeps as they are. */
-const PERCENT_KEPT_BY_ALL = PERCENT_KEEPS.reduce((all, keeps) =>
-  all.map((kept, byte) => kept & (keeps[byte] as number)),
-);
-const PERCENT_UPPER = Array.from(
-  { length: 256 },
-  (_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`,
-);
-const PERCENT_LOWER = Array.from(
-  { length: 256 },
-  (_, byte) => `%${byte.toString(16).padStart(2, "0")}`,
-);
-
-/**
- * The value as a JSON string's inside, as the common serializers write it:
- * JavaScript's (UTF-8 kept), Python's `json.dumps` (`\uXXXX` for anything not
- * ASCII, lower-case hex; upper-case from others), and each of them with `/`
- * escaped as `\/` (PHP's `json_encode`).
- */
-function jsonEncodings(value: string): string[] {
-  const plain = JSON.stringify(value).slice(1, -1);
-  const ascii = (upper: boolean) =>
-    plain.replace(/[^ -~\u007f]/g, (char) => {
-      const hex = (char.charCodeAt(0) as number).toString(16).padStart(4, "0");
-      return `\\u${upper ? hex.toUpperCase() : hex}`;
-    });
-  const forms = [plain, ascii(false), ascii(true)];
-  return [...new Set([...forms, ...forms.map((form) => form.replaceAll("/", "\\/"))])];
-}
-
-/**
- * The lines of the value's base64 wrapped as MIME (76 characters a line,
- * Python's `base64.encodebytes`, e-mail) and PEM/OpenSSL (64) wrap it: the
- * whole encoding never appears on one line, each line of it does.
- */
-function wrappedBase64(bytes: Buffer): string[] {
-  const encoded = bytes.toString("base64");
-  const lines: string[] = [];
-  for (const width of [64, 76])
-    if (encoded.length > width)
-      for (let at = 0; at < encoded.length; at += width) {
-        const line = encoded.slice(at, at + width);
-        if (line.replace(/=+$/, "").length >= MIN_EMBEDDED_BASE64) lines.push(line);
-      }
-  return lines;
-}
-
-/**
- * The secret base64-encoded as part of something longer, as in HTTP Basic
- * auth (`base64("user:" + secret)`): its encoding then depends on where it
- * starts modulo 3. For each of the three offsets this keeps the characters
- * that only the secret's bytes determine (dropping the groups it shares with
- * its neighbours), so the middle of the encoded secret is masked whatever
- * surrounds it.
- */
-function embeddedBase64(secret: Buffer): string[] {
-  const forms: string[] = [];
-  for (const offset of [1, 2]) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), secret]).toString("base64");
-    const end = Math.floor((offset + secret.length) / 3) * 4;
-    for (const text of [
-      encoded,
-      Buffer.concat([Buffer.alloc(offset), secret]).toString("base64url"),
-    ]) {
-      const core = text.slice(4, end);
-      if (core.length >= MIN_EMBEDDED_BASE64) forms.push(core);
-    }
-  }
-  const whole = Math.floor(secret.length / 3) * 4;
-  const aligned = secret.toString("base64").slice(0, whole);
-  if (aligned.length >= MIN_EMBEDDED_BASE64) forms.push(aligned);
-  return forms;
 }

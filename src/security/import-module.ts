@@ -55,7 +55,9 @@ export async function importModule<T>(specifier: string): Promise<T> {
 /** Loads what the caller resolved (or a built-in, a file or data URL), however this code was started. */
 function load<T>(specifier: string): Promise<T> {
   if (typeof __strongboxImport === "function") return __strongboxImport(specifier) as Promise<T>;
-  if (IN_BINARY) {
+  // The declaration itself, not IN_BINARY: the executable's build folds it, so its chunks hold no
+  // import() of a computed name (scripts/build-binary.mjs refuses a build whose chunks do).
+  if (typeof __STRONGBOX_BINARY__ === "boolean" && __STRONGBOX_BINARY__) {
     // A Node 20 executable has no loader for import() of a file outside it: require().
     return Promise.resolve().then(() => {
       const path = specifier.startsWith("file:") ? fileURLToPath(specifier) : specifier;

@@ -98,6 +98,11 @@ export function runCli(
   });
   const result = collect(child);
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
+  // A command that never reads its input may exit before it is written (a fast start does):
+  // its result, not the closed pipe, is what the test judges.
+  child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") child.emit("error", error);
+  });
   child.stdin.end(options.input ?? "");
   return result;
 }
