@@ -257,6 +257,39 @@ describe("a prefixed environment's Azure credentials go only to its own authorit
       }
   });
 
+  it("the process's AZURE_REGIONAL_AUTHORITY_NAME cannot move the host a secret or token goes to", async () => {
+    // The SDK reads it from process.env and puts it in front of the authority host, unchecked.
+    const host = new URL(ambientUrl).host;
+    const bad = [`${host}/steal#`, `${host}#`, "evil.example/x#", "a.b", "x?y", "a b", "-west", ""];
+    for (const kind of ["secret", "workload"] as const)
+      for (const prefix of [PREFIX, ""])
+        for (const region of bad) {
+          got.length = 0;
+          const { token, ...proc } = base();
+          const outcome = await attempt({
+            ...proc,
+            ...credentialsOf(kind, prefix, token),
+            [`${prefix}AZURE_AUTHORITY_HOST`]: fake.url,
+            AZURE_REGIONAL_AUTHORITY_NAME: region,
+          });
+          const what = `${kind}, ${prefix || "plain"}, ${JSON.stringify(region)}: ${outcome}`;
+          assert.match(outcome, /^E_PROVIDER .*AZURE_REGIONAL_AUTHORITY_NAME/, what);
+          assert.ok(!outcome.includes(fake.env.AZURE_CLIENT_SECRET as string), what);
+          assert.deepEqual(got, [], what);
+        }
+    // A region's name passes the check (the SDK then asks that region's subdomain of the authority).
+    for (const region of ["westeurope", "AutoDiscoverRegion", "us-gov-1"]) {
+      const { token, ...proc } = base();
+      const outcome = await attempt({
+        ...proc,
+        ...credentialsOf("secret", PREFIX, token),
+        [`${PREFIX}AZURE_AUTHORITY_HOST`]: fake.url,
+        AZURE_REGIONAL_AUTHORITY_NAME: region,
+      });
+      assert.doesNotMatch(outcome, /AZURE_REGIONAL_AUTHORITY_NAME/, `${region}: ${outcome}`);
+    }
+  });
+
   it("own credentials in force (by any variable): the process's plain AZURE_* are never used", async () => {
     const owners = ["VAULT_TOKEN", "AWS_ACCESS_KEY_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_ID"];
     for (const kind of ["secret", "workload"] as const)

@@ -82,7 +82,10 @@ export function credentialFor(
   if (env.AZURE_CLIENT_SECRET) registerSecret("azure-credential", env.AZURE_CLIENT_SECRET);
   const { AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: clientId } = env;
   const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE;
-  const explicit = () => ({ ...tls, ...authorityOf(env, scope?.origin ?? ((name) => name)) });
+  const explicit = () => {
+    refuseRegionalAuthority();
+    return { ...tls, ...authorityOf(env, scope?.origin ?? ((name) => name)) };
+  };
   if (tenantId && clientId && env.AZURE_CLIENT_SECRET)
     return new sdk.identity.ClientSecretCredential(
       tenantId,
@@ -133,6 +136,23 @@ function authorityOf(
 }
 
 const PUBLIC_AUTHORITY = "https://login.microsoftonline.com";
+
+/**
+ * The SDK reads `AZURE_REGIONAL_AUTHORITY_NAME` from this process itself (no
+ * option overrides it) and puts it in front of the authority host the secret
+ * or token goes to, unchecked: `127.0.0.1:8080/x#` sends it anywhere. Only a
+ * region's name (or the SDK's `AutoDiscoverRegion`) keeps the host the
+ * authority's own subdomain.
+ */
+function refuseRegionalAuthority(): void {
+  const region = process.env.AZURE_REGIONAL_AUTHORITY_NAME;
+  if (region === undefined || /^[a-z][a-z0-9-]{0,62}$/i.test(region)) return;
+  throw new StrongboxError(
+    "E_PROVIDER",
+    `${WORDS}: AZURE_REGIONAL_AUTHORITY_NAME is not an Azure region's name, and the Azure SDK would put it in front of the host your credential is sent to`,
+    { hint: "set it to a region such as westeurope, or unset it" },
+  );
+}
 
 /** A vault's client: its https URL (or the config's override), refusing plain http unless allowed. */
 function newClient(
