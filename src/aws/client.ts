@@ -75,14 +75,22 @@ export function awsClientOptions(
   scope: AwsScope = { ambient: true, origin: (name) => name },
 ): AwsClientOptions {
   const env = ownAwsVariables(given, scope);
-  const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const own = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  // Left out, the SDK takes the region (and FIPS or dual-stack hosts) from this process's plain
+  // variables or ~/.aws/config: for an environment whose own credentials are in force, someone else's.
+  const region = own ?? (scope.ambient ? undefined : "us-east-1");
   const endpoint = settings.endpoint ?? env[endpointVariable] ?? env.AWS_ENDPOINT_URL;
   return {
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     credentials: awsCredentials(env, region, scope),
-    // The SDK would otherwise take a service endpoint from this process's plain variables or ~/.aws/config.
-    ...(scope.ambient ? {} : { ignoreConfiguredEndpointUrls: true }),
+    ...(scope.ambient
+      ? {}
+      : {
+          ignoreConfiguredEndpointUrls: true,
+          useFipsEndpoint: env.AWS_USE_FIPS_ENDPOINT === "true",
+          useDualstackEndpoint: env.AWS_USE_DUALSTACK_ENDPOINT === "true",
+        }),
   };
 }
 
@@ -189,6 +197,9 @@ export interface AwsClientOptions {
     | AwsCredentialProvider;
   /** Set for an environment whose own credentials are in force: no endpoint from the process's variables or files. */
   readonly ignoreConfiguredEndpointUrls?: boolean;
+  /** Set, with the next, for such an environment: FIPS or dual-stack hosts only when it asks for them itself. */
+  readonly useFipsEndpoint?: boolean;
+  readonly useDualstackEndpoint?: boolean;
 }
 
 /** The SDK client configuration of {@link AwsClientOptions}: region and endpoint as given, credentials always ours. */
@@ -209,6 +220,10 @@ export function sdkClientOptions(options: AwsClientOptions) {
     ...(options.ignoreConfiguredEndpointUrls === true
       ? { ignoreConfiguredEndpointUrls: true }
       : {}),
+    ...(options.useFipsEndpoint === undefined ? {} : { useFipsEndpoint: options.useFipsEndpoint }),
+    ...(options.useDualstackEndpoint === undefined
+      ? {}
+      : { useDualstackEndpoint: options.useDualstackEndpoint }),
     credentials,
   };
 }

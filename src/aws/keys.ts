@@ -1,6 +1,7 @@
 import { type ErrorCode, StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
 import { importModule } from "../security/import-module.js";
+import { ownVariables } from "../security/own-variables.js";
 import { processSkipsTlsChecks, unsafeIdentityUrl } from "../security/transport.js";
 import type { AwsKeys } from "./sigv4.js";
 
@@ -37,16 +38,12 @@ export interface KeysOptions {
 }
 
 /**
- * The AWS variables an environment's AWS credentials may come from. Once its
- * own (prefixed) credentials are in force (`ambient` false), only `AWS_*`
- * variables that came from its prefix count: plain `AWS_*` keys, token file
- * or endpoints the process happens to have are never used for it.
+ * The AWS variables an environment's AWS credentials may come from: once its
+ * own (prefixed) credentials are in force, only `AWS_*` from its prefix
+ * ({@link ownVariables}, the one rule Azure's credentials follow too).
  */
 export function ownAwsVariables(env: Env, scope: Pick<KeysOptions, "ambient" | "origin">): Env {
-  if (scope.ambient) return env;
-  return Object.fromEntries(
-    Object.entries(env).filter(([name]) => !name.startsWith("AWS_") || scope.origin(name) !== name),
-  );
+  return ownVariables(env, scope, "AWS_");
 }
 
 /**

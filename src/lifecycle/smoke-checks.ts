@@ -1,5 +1,6 @@
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
+import { sdkClientOptions } from "../aws/client.js";
 import { importModule } from "../security/import-module.js";
 import {
   closeOnAbort,
@@ -246,10 +247,17 @@ export async function s3(connection: S3Connection, signal: AbortSignal): Promise
   const { keyId, secret, endpoint } = connection;
   const bucket = connection.bucket.replace(/^s3:\/\//i, "").split("/")[0] ?? connection.bucket;
   const sdk = await importModule<typeof import("@aws-sdk/client-s3")>("@aws-sdk/client-s3");
+  // The same options as every AWS client Strongbox builds; the endpoint is the
+  // one the check resolved, never the SDK's own from this process's
+  // AWS_ENDPOINT_URL_* or ~/.aws/config.
   const client = new sdk.S3Client({
-    region: connection.region ?? "us-east-1",
-    ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
-    credentials: { accessKeyId: keyId, secretAccessKey: secret },
+    ...sdkClientOptions({
+      region: connection.region ?? "us-east-1",
+      ...(endpoint === undefined ? {} : { endpoint }),
+      credentials: { accessKeyId: keyId, secretAccessKey: secret },
+      ignoreConfiguredEndpointUrls: true,
+    }),
+    ...(endpoint === undefined ? {} : { forcePathStyle: true }),
     maxAttempts: 2,
   });
   try {

@@ -288,6 +288,52 @@ describe("every AWS client's credentials come from the one resolver over the env
       }
   });
 
+  it("a prefixed environment's clients never sign for the process's plain region (variables or ~/.aws/config)", async () => {
+    const signed: string[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      signed.push(String(req.headers.authorization ?? ""));
+      res.writeHead(400, { "content-type": "text/xml" }).end("<Error><Code>Nope</Code></Error>");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const own = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const plants: Array<[string, Env, Env]> = [
+      ["AWS_REGION", { AWS_REGION: "eu-west-3" }, {}],
+      ["AWS_DEFAULT_REGION", { AWS_DEFAULT_REGION: "eu-west-3" }, {}],
+      ["~/.aws/config region", {}, { ".aws/config": "[default]\nregion = eu-west-3\n" }],
+      ["AWS_PROFILE", { AWS_PROFILE: "p" }, { ".aws/config": "[profile p]\nregion = eu-west-3\n" }],
+    ];
+    try {
+      for (const [kind, use] of KINDS.slice(0, 2))
+        for (const [where, env, files] of plants) {
+          signed.length = 0;
+          const home = tempProject();
+          for (const [name, text] of Object.entries(files)) {
+            mkdirSync(join(home, name, ".."), { recursive: true });
+            writeFileSync(join(home, name), text ?? "");
+          }
+          const outcome = await withProcessEnv(
+            {
+              PATH: process.env.PATH,
+              HOME: home,
+              PRODUCTION_AWS_ACCESS_KEY_ID: "AKIAPRODUCTION",
+              PRODUCTION_AWS_SECRET_ACCESS_KEY: "production-secret",
+              PRODUCTION_AWS_ENDPOINT_URL: own,
+              ...env,
+            },
+            "PRODUCTION_",
+            use,
+            { allowInsecure: "true" },
+          );
+          assert.ok(signed.length > 0, `${kind}, ${where}: reached its own endpoint (${outcome})`);
+          for (const header of signed)
+            assert.doesNotMatch(header, /eu-west-3/, `${kind}, ${where}: ${header}`);
+        }
+    } finally {
+      server.close();
+    }
+  });
+
   it("with TLS checks off, web identity is refused before anything is sent", async () => {
     const env = {
       ...caseEnv(undefined, () => ({ files: {}, env: {} })),

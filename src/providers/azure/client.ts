@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 import { StrongboxError } from "../../errors.js";
 import { registerSecret } from "../../redact/registry.js";
 import { importModule } from "../../security/import-module.js";
+import { ownVariables } from "../../security/own-variables.js";
+import { unsafeIdentityUrl } from "../../security/transport.js";
 import type { CredentialScope, ReadContext } from "../provider.js";
 import type { AzureSettings } from "./config.js";
 import { azureError, innerCode, statusOf, WORDS } from "./errors.js";
@@ -61,36 +63,42 @@ export function clientsFor(sdk: AzureSdk, ctx: ReadContext): (vault: string) => 
  * Credentials come from the environment Strongbox was given, like AWS's and
  * Vault's: a service principal (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
  * `AZURE_CLIENT_SECRET`), else workload identity (`AZURE_FEDERATED_TOKEN_FILE`
- * with the tenant and client), each passed to the SDK explicitly. Only when
- * the environment's own credentials are not in force (ambient), the SDK's
- * DefaultAzureCredential (managed identity, az login): it reads this
- * process's own variables, never the scoped ones, so a prefixed environment
- * never falls back to it.
+ * with the tenant and client), each passed to the SDK explicitly, with the
+ * authority host they are sent to (see {@link authorityOf}). Once an
+ * environment's own credentials are in force (for any provider), only its
+ * prefixed `AZURE_*` count ({@link ownVariables}). Only when they are not in
+ * force (ambient), the SDK's DefaultAzureCredential (managed identity, az
+ * login): it reads this process's own variables, never the scoped ones, so a
+ * prefixed environment never falls back to it.
  */
 export function credentialFor(
   sdk: AzureSdk,
-  env: Readonly<Record<string, string | undefined>>,
+  given: Readonly<Record<string, string | undefined>>,
   tls: Tls,
-  scope?: Pick<CredentialScope, "ambient" | "prefix">,
+  scope?: Pick<CredentialScope, "ambient" | "prefix" | "origin">,
 ): Credential {
-  const authorityHost = env.AZURE_AUTHORITY_HOST;
-  const authority = authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {};
+  const env = scope === undefined ? given : ownVariables(given, scope, "AZURE_");
   // Credentials Strongbox reads are never printed, an echo in a service's error included.
   if (env.AZURE_CLIENT_SECRET) registerSecret("azure-credential", env.AZURE_CLIENT_SECRET);
   const { AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: clientId } = env;
-  if (tenantId && clientId && env.AZURE_CLIENT_SECRET)
-    return new sdk.identity.ClientSecretCredential(tenantId, clientId, env.AZURE_CLIENT_SECRET, {
-      ...tls,
-      ...authority,
-    });
   const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE;
+  const explicit = () => {
+    refuseRegionalAuthority();
+    return { ...tls, ...authorityOf(env, scope?.origin ?? ((name) => name)) };
+  };
+  if (tenantId && clientId && env.AZURE_CLIENT_SECRET)
+    return new sdk.identity.ClientSecretCredential(
+      tenantId,
+      clientId,
+      env.AZURE_CLIENT_SECRET,
+      explicit(),
+    );
   if (tenantId && clientId && tokenFilePath)
     return new sdk.identity.WorkloadIdentityCredential({
       tenantId,
       clientId,
       tokenFilePath,
-      ...tls,
-      ...authority,
+      ...explicit(),
     });
   if (scope?.ambient === false) {
     const p = scope.prefix;
@@ -103,6 +111,47 @@ export function credentialFor(
     );
   }
   return new sdk.identity.DefaultAzureCredential(tls);
+}
+
+/**
+ * The authority host a secret or token is sent to, always passed explicitly:
+ * left out, the SDK reads this process's own `AZURE_AUTHORITY_HOST`, which for
+ * a prefixed environment is someone else's. The environment's own, under the
+ * one https-or-loopback rule, else Entra ID's public cloud.
+ */
+function authorityOf(
+  env: Readonly<Record<string, string | undefined>>,
+  origin: (name: string) => string,
+): { authorityHost: string; disableInstanceDiscovery?: boolean } {
+  const given = env.AZURE_AUTHORITY_HOST;
+  if (!given) return { authorityHost: PUBLIC_AUTHORITY };
+  const unsafe = unsafeIdentityUrl(given);
+  if (unsafe !== undefined) {
+    const name = origin("AZURE_AUTHORITY_HOST");
+    throw new StrongboxError("E_PROVIDER", `${WORDS}: ${name} ${unsafe}`, {
+      hint: `set ${name} to the cloud's https:// authority (e.g. ${PUBLIC_AUTHORITY}), or unset it`,
+    });
+  }
+  return { authorityHost: given, disableInstanceDiscovery: true };
+}
+
+const PUBLIC_AUTHORITY = "https://login.microsoftonline.com";
+
+/**
+ * The SDK reads `AZURE_REGIONAL_AUTHORITY_NAME` from this process itself (no
+ * option overrides it) and puts it in front of the authority host the secret
+ * or token goes to, unchecked: `127.0.0.1:8080/x#` sends it anywhere. Only a
+ * region's name (or the SDK's `AutoDiscoverRegion`) keeps the host the
+ * authority's own subdomain.
+ */
+function refuseRegionalAuthority(): void {
+  const region = process.env.AZURE_REGIONAL_AUTHORITY_NAME;
+  if (region === undefined || /^[a-z][a-z0-9-]{0,62}$/i.test(region)) return;
+  throw new StrongboxError(
+    "E_PROVIDER",
+    `${WORDS}: AZURE_REGIONAL_AUTHORITY_NAME is not an Azure region's name, and the Azure SDK would put it in front of the host your credential is sent to`,
+    { hint: "set it to a region such as westeurope, or unset it" },
+  );
 }
 
 /** A vault's client: its https URL (or the config's override), refusing plain http unless allowed. */
