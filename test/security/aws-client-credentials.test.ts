@@ -12,10 +12,8 @@
 // every AWS client kind × plain/prefixed environment × every place an STS
 // endpoint can be planted × planted spellings, with recording listeners.
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { awsSecretsRefs } from "../../src/data/backends.js";
@@ -27,6 +25,13 @@ import type { ReadContext } from "../../src/providers/provider.js";
 import "../../src/providers/registry.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { tempProject } from "../helpers/cli.js";
+import {
+  homeWith,
+  type Listener,
+  outsideAddress,
+  recordOn,
+  withProcessEnv as swapProcessEnv,
+} from "../helpers/recording.js";
 
 const TOKEN = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjbGllbnQtY2FuYXJ5LTQxYSJ9.canary";
 const ROLE_ARN = "arn:aws:iam::123456789012:role/app";
@@ -113,35 +118,6 @@ const PLANTS: ReadonlyArray<[string, (url: string, home: string) => { files: Env
   ],
 ];
 
-interface Listener {
-  readonly port: number;
-  readonly seen: string[];
-  readonly server: Server;
-}
-
-async function listen(host: string): Promise<Listener> {
-  const seen: string[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on("end", () => {
-      seen.push(`${req.method} ${req.url} ${body}`);
-      res.writeHead(400, { "content-type": "text/xml" }).end("<Error><Code>Nope</Code></Error>");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return { port: (server.address() as AddressInfo).port, seen, server };
-}
-
-function outsideAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces()))
-    for (const address of list ?? [])
-      if (!address.internal && address.family === "IPv4") return address.address;
-  return undefined;
-}
-
 /**
  * Runs `use` with this process's environment set to `env` (the SDK's default
  * chain reads process.env and HOME: that is what is attacked) and the scope
@@ -153,9 +129,6 @@ async function withProcessEnv(
   use: (scoped: Scoped) => Promise<unknown>,
   aws: Record<string, string> = { region: REGION, endpoint: SERVICE },
 ): Promise<string> {
-  const saved = { ...process.env };
-  for (const name of Object.keys(process.env)) delete process.env[name];
-  Object.assign(process.env, env);
   const config = {
     variables: {},
     aws,
@@ -168,15 +141,14 @@ async function withProcessEnv(
     config: (key: string) => scope.section(key),
     ...(scope.credentials === undefined ? {} : { credentials: scope.credentials }),
   } as unknown as ReadContext;
-  try {
-    await use({ env: scope.processEnv as Env, ctx });
-    return "answered";
-  } catch (error) {
-    return `${(error as { code?: string }).code ?? ""} ${(error as Error).message}`;
-  } finally {
-    for (const name of Object.keys(process.env)) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
+  return swapProcessEnv(env, async () => {
+    try {
+      await use({ env: scope.processEnv as Env, ctx });
+      return "answered";
+    } catch (error) {
+      return `${(error as { code?: string }).code ?? ""} ${(error as Error).message}`;
+    }
+  });
 }
 
 describe("every AWS client's credentials come from the one resolver over the environment given", () => {
@@ -185,8 +157,8 @@ describe("every AWS client's credentials come from the one resolver over the env
   let plantedUrls: string[];
 
   before(async () => {
-    planted = await listen("::");
-    given = await listen("127.0.0.1");
+    planted = await recordOn(createServer(), "::");
+    given = await recordOn(createServer(), "127.0.0.1");
     const outside = outsideAddress();
     plantedUrls = [
       ...(outside === undefined ? [] : [`http://${outside}:${planted.port}`]),
@@ -202,10 +174,7 @@ describe("every AWS client's credentials come from the one resolver over the env
   function caseEnv(prefix: string | undefined, plant: (home: string) => { files: Env; env: Env }) {
     const home = tempProject({ "token.jwt": TOKEN });
     const { files, env } = plant(home);
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(join(home, name, ".."), { recursive: true });
-      writeFileSync(join(home, name), text ?? "");
-    }
+    homeWith(files, home);
     const p = prefix ?? "";
     const own = {
       [`${p}AWS_WEB_IDENTITY_TOKEN_FILE`]: join(home, "token.jwt"),
@@ -266,11 +235,7 @@ describe("every AWS client's credentials come from the one resolver over the env
     ];
     for (const [kind, use] of KINDS.slice(0, 2))
       for (const [where, env, files] of plants) {
-        const home = tempProject();
-        for (const [name, text] of Object.entries(files)) {
-          mkdirSync(join(home, name, ".."), { recursive: true });
-          writeFileSync(join(home, name), text ?? "");
-        }
+        const home = homeWith(files);
         const outcome = await withProcessEnv(
           {
             PATH: process.env.PATH,
@@ -307,11 +272,7 @@ describe("every AWS client's credentials come from the one resolver over the env
       for (const [kind, use] of KINDS.slice(0, 2))
         for (const [where, env, files] of plants) {
           signed.length = 0;
-          const home = tempProject();
-          for (const [name, text] of Object.entries(files)) {
-            mkdirSync(join(home, name, ".."), { recursive: true });
-            writeFileSync(join(home, name), text ?? "");
-          }
+          const home = homeWith(files);
           const outcome = await withProcessEnv(
             {
               PATH: process.env.PATH,

@@ -17,14 +17,13 @@
 // never sees a request, and the endpoint that is given does get the token.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer as createHttp, type Server } from "node:http";
 import { createServer as createHttps } from "node:https";
-import type { AddressInfo } from "node:net";
-import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli, tempProject } from "../helpers/cli.js";
+import { homeWith, type Listener, outsideAddress, recordOn } from "../helpers/recording.js";
 
 const TOKEN = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ3ZWItaWRlbnRpdHktY2FuYXJ5LTdjMmUifQ.canary";
 const ROLE_ARN = "arn:aws:iam::123456789012:role/ci-deploy";
@@ -40,35 +39,6 @@ const config = (prefix?: string) =>
     "  DB: { secret: true, ref: 'vault://secret/shop/production/app#DB' }",
     "",
   ].join("\n");
-
-interface Listener {
-  readonly port: number;
-  readonly seen: string[];
-  readonly server: Server;
-}
-
-async function listen(server: Server, host: string): Promise<Listener> {
-  const seen: string[] = [];
-  server.on("request", (req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on("end", () => {
-      seen.push(`${req.method} ${req.url} ${body}`);
-      res.writeHead(400, { "content-type": "text/xml" }).end("<Error><Code>Nope</Code></Error>");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return { port: (server.address() as AddressInfo).port, seen, server };
-}
-
-function outsideAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces()))
-    for (const address of list ?? [])
-      if (!address.internal && address.family === "IPv4") return address.address;
-  return undefined;
-}
 
 /** Where an endpoint can be planted for the SDK to find: each gives files for HOME and variables. */
 const PLANTS: ReadonlyArray<{
@@ -113,8 +83,8 @@ describe("web identity's token goes only to the STS endpoint the environment nam
   let plantedUrls: string[];
 
   before(async () => {
-    planted = await listen(createHttp(), "::");
-    given = await listen(createHttp(), "127.0.0.1");
+    planted = await recordOn(createHttp(), "::");
+    given = await recordOn(createHttp(), "127.0.0.1");
     const dir = tempProject();
     execFileSync(
       "openssl",
@@ -125,7 +95,7 @@ describe("web identity's token goes only to the STS endpoint the environment nam
       ],
       { stdio: "ignore" },
     );
-    untrusted = await listen(
+    untrusted = await recordOn(
       createHttps({
         key: readFileSync(join(dir, "key.pem")),
         cert: readFileSync(join(dir, "cert.pem")),
@@ -155,10 +125,7 @@ describe("web identity's token goes only to the STS endpoint the environment nam
     }),
   ) {
     const home = tempProject({ "strongbox.config.yaml": config(prefix), "token.jwt": TOKEN });
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(join(home, name, ".."), { recursive: true });
-      writeFileSync(join(home, name), text);
-    }
+    homeWith(files, home);
     const p = prefix ?? "";
     const env: Record<string, string> = {
       [`${p}VAULT_ADDR`]: "http://127.0.0.1:9",

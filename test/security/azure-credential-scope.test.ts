@@ -22,6 +22,7 @@ import "../../src/providers/registry.js";
 import type { ConfigSpec } from "../../src/schema/types.js";
 import { type FakeKeyVault, startFakeKeyVault } from "../helpers/azure-kv.js";
 import { tempProject } from "../helpers/cli.js";
+import { withProcessEnv } from "../helpers/recording.js";
 
 const run = promisify(execFile);
 const PREFIX = "PRODUCTION_";
@@ -30,19 +31,6 @@ const config = {
   variables: {},
   environments: { production: { credentialPrefix: PREFIX } },
 } as unknown as ConfigSpec;
-
-/** Runs `use` with this process's environment set to `env`: the SDK's chain reads process.env. */
-async function withProcessEnv<T>(env: Record<string, string>, use: () => Promise<T>) {
-  const saved = { ...process.env };
-  for (const name of Object.keys(process.env)) delete process.env[name];
-  Object.assign(process.env, env);
-  try {
-    return await use();
-  } finally {
-    for (const name of Object.keys(process.env)) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
-}
 
 describe("Azure credentials come from the environment given; the ambient chain never serves a prefixed one", () => {
   let identity: Server;

@@ -10,19 +10,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { s3 } from "../../src/lifecycle/smoke-checks.js";
 import { tempProject } from "../helpers/cli.js";
-
-/** Runs `use` with this process's environment set to `env`: the SDK reads process.env. */
-async function withProcessEnv<T>(env: Record<string, string>, use: () => Promise<T>) {
-  const saved = { ...process.env };
-  for (const name of Object.keys(process.env)) delete process.env[name];
-  Object.assign(process.env, env);
-  try {
-    return await use();
-  } finally {
-    for (const name of Object.keys(process.env)) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
-}
+import { withProcessEnv } from "../helpers/recording.js";
 
 describe("the smoke bucket check never takes an endpoint from the process's variables or ~/.aws/config", () => {
   let listener: Server;
