@@ -84,10 +84,12 @@ export function awsClientOptions(
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     credentials: awsCredentials(env, region, scope),
+    // The endpoint is the one resolved (and checked) above, never one the SDK finds in
+    // ~/.aws/config by itself: that one would pass no transport rule.
+    ignoreConfiguredEndpointUrls: true,
     ...(scope.ambient
       ? {}
       : {
-          ignoreConfiguredEndpointUrls: true,
           useFipsEndpoint: env.AWS_USE_FIPS_ENDPOINT === "true",
           useDualstackEndpoint: env.AWS_USE_DUALSTACK_ENDPOINT === "true",
         }),
@@ -195,7 +197,7 @@ export interface AwsClientOptions {
   readonly credentials?:
     | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
     | AwsCredentialProvider;
-  /** Set for an environment whose own credentials are in force: no endpoint from the process's variables or files. */
+  /** Always set by awsClientOptions: no endpoint the SDK finds by itself in the process's variables or files. */
   readonly ignoreConfiguredEndpointUrls?: boolean;
   /** Set, with the next, for such an environment: FIPS or dual-stack hosts only when it asks for them itself. */
   readonly useFipsEndpoint?: boolean;

@@ -253,6 +253,38 @@ describe("every AWS client's credentials come from the one resolver over the env
       }
   });
 
+  it("no environment's providers take a service endpoint the SDK finds in ~/.aws/config (it would pass no transport rule)", async () => {
+    const url = `http://127.0.0.1:${planted.port}`;
+    const files: Array<[string, Env]> = [
+      ["endpoint_url", { ".aws/config": `[default]\nendpoint_url = ${url}\n` }],
+      [
+        "services section",
+        {
+          ".aws/config": `[default]\nservices = p\n\n[services p]\nsecrets_manager =\n  endpoint_url = ${url}\nssm =\n  endpoint_url = ${url}\n`,
+        },
+      ],
+      ["AWS_PROFILE", { ".aws/config": `[profile p]\nendpoint_url = ${url}\n` }],
+    ];
+    for (const prefix of ["", "PRODUCTION_"])
+      for (const [kind, use] of KINDS.slice(0, 2))
+        for (const [where, planted_] of files) {
+          const outcome = await withProcessEnv(
+            {
+              PATH: process.env.PATH,
+              HOME: homeWith(planted_),
+              ...(where === "AWS_PROFILE" ? { AWS_PROFILE: "p" } : {}),
+              [`${prefix}AWS_ACCESS_KEY_ID`]: "AKIAEXAMPLE",
+              [`${prefix}AWS_SECRET_ACCESS_KEY`]: "example-secret",
+              [`${prefix}AWS_REGION`]: REGION,
+            },
+            prefix === "" ? undefined : prefix,
+            use,
+            {},
+          );
+          assert.deepEqual(planted.seen, [], `${prefix || "plain"}, ${kind}, ${where}: ${outcome}`);
+        }
+  });
+
   it("a prefixed environment's clients never sign for the process's plain region (variables or ~/.aws/config)", async () => {
     const signed: string[] = [];
     const server = createServer((req, res) => {

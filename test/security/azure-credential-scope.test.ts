@@ -245,26 +245,34 @@ describe("a prefixed environment's Azure credentials go only to its own authorit
       }
   });
 
-  it("the process's AZURE_REGIONAL_AUTHORITY_NAME cannot move the host a secret or token goes to", async () => {
+  it("no region variable the Azure SDKs read from the process can move the host a secret or token goes to", async () => {
     // The SDK reads it from process.env and puts it in front of the authority host, unchecked.
     const host = new URL(ambientUrl).host;
     const bad = [`${host}/steal#`, `${host}#`, "evil.example/x#", "a.b", "x?y", "a b", "-west", ""];
+    // @azure/identity's variable, and MSAL's own two (REGION_NAME is read when the region is TryAutoDetect).
+    const variables: Array<[string, Record<string, string>, readonly string[]]> = [
+      ["AZURE_REGIONAL_AUTHORITY_NAME", {}, bad],
+      ["MSAL_FORCE_REGION", {}, bad.slice(0, 3)],
+      ["REGION_NAME", { MSAL_FORCE_REGION: "TryAutoDetect" }, bad.slice(0, 3)],
+    ];
     for (const kind of ["secret", "workload"] as const)
       for (const prefix of [PREFIX, ""])
-        for (const region of bad) {
-          got.length = 0;
-          const { token, ...proc } = base();
-          const outcome = await attempt({
-            ...proc,
-            ...credentialsOf(kind, prefix, token),
-            [`${prefix}AZURE_AUTHORITY_HOST`]: fake.url,
-            AZURE_REGIONAL_AUTHORITY_NAME: region,
-          });
-          const what = `${kind}, ${prefix || "plain"}, ${JSON.stringify(region)}: ${outcome}`;
-          assert.match(outcome, /^E_PROVIDER .*AZURE_REGIONAL_AUTHORITY_NAME/, what);
-          assert.ok(!outcome.includes(fake.env.AZURE_CLIENT_SECRET as string), what);
-          assert.deepEqual(got, [], what);
-        }
+        for (const [name, beside, values] of variables)
+          for (const region of values) {
+            got.length = 0;
+            const { token, ...proc } = base();
+            const outcome = await attempt({
+              ...proc,
+              ...credentialsOf(kind, prefix, token),
+              [`${prefix}AZURE_AUTHORITY_HOST`]: fake.url,
+              ...beside,
+              [name]: region,
+            });
+            const what = `${kind}, ${prefix || "plain"}, ${name}=${JSON.stringify(region)}: ${outcome}`;
+            assert.match(outcome, new RegExp(`^E_PROVIDER .*${name}`), what);
+            assert.ok(!outcome.includes(fake.env.AZURE_CLIENT_SECRET as string), what);
+            assert.deepEqual(got, [], what);
+          }
     // A region's name passes the check (the SDK then asks that region's subdomain of the authority).
     for (const region of ["westeurope", "AutoDiscoverRegion", "us-gov-1"]) {
       const { token, ...proc } = base();

@@ -138,21 +138,27 @@ function authorityOf(
 const PUBLIC_AUTHORITY = "https://login.microsoftonline.com";
 
 /**
- * The SDK reads `AZURE_REGIONAL_AUTHORITY_NAME` from this process itself (no
- * option overrides it) and puts it in front of the authority host the secret
- * or token goes to, unchecked: `127.0.0.1:8080/x#` sends it anywhere. Only a
- * region's name (or the SDK's `AutoDiscoverRegion`) keeps the host the
+ * The Azure SDKs read a region from this process themselves (no option
+ * overrides them): @azure/identity's `AZURE_REGIONAL_AUTHORITY_NAME`, MSAL's
+ * `MSAL_FORCE_REGION` and `REGION_NAME`; MSAL puts it in front of the
+ * authority host the secret or token goes to, unchecked, so
+ * `127.0.0.1:8080/x#` sends it anywhere. Only a region's name (or one of the
+ * SDKs' own words, `AutoDiscoverRegion`, `TryAutoDetect`) keeps the host the
  * authority's own subdomain.
  */
 function refuseRegionalAuthority(): void {
-  const region = process.env.AZURE_REGIONAL_AUTHORITY_NAME;
-  if (region === undefined || /^[a-z][a-z0-9-]{0,62}$/i.test(region)) return;
-  throw new StrongboxError(
-    "E_PROVIDER",
-    `${WORDS}: AZURE_REGIONAL_AUTHORITY_NAME is not an Azure region's name, and the Azure SDK would put it in front of the host your credential is sent to`,
-    { hint: "set it to a region such as westeurope, or unset it" },
-  );
+  for (const name of REGION_VARIABLES) {
+    const region = process.env[name];
+    if (region === undefined || /^[a-z][a-z0-9-]{0,62}$/i.test(region)) continue;
+    throw new StrongboxError(
+      "E_PROVIDER",
+      `${WORDS}: ${name} is not an Azure region's name, and the Azure SDK would put it in front of the host your credential is sent to`,
+      { hint: `set ${name} to a region such as westeurope, or unset it` },
+    );
+  }
 }
+
+const REGION_VARIABLES = ["AZURE_REGIONAL_AUTHORITY_NAME", "MSAL_FORCE_REGION", "REGION_NAME"];
 
 /** A vault's client: its https URL (or the config's override), refusing plain http unless allowed. */
 function newClient(
