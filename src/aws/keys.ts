@@ -181,11 +181,34 @@ async function sdkChain(env: Env, options: KeysOptions): Promise<ResolvedKeys> {
       // Blank, not absent: the SDK's web identity step then skips instead of reading process.env.
       webIdentityTokenFile: "",
       roleArn: "",
+      // A profile's role is assumed by the SDK's own STS (or SSO) client: never at an endpoint
+      // it finds in ~/.aws/config or AWS_ENDPOINT_URL_STS, which no transport rule sees; a
+      // profile's web identity token only at the endpoint web identity's rule allows.
+      clientConfig: { ignoreConfiguredEndpointUrls: true },
+      roleAssumerWithWebIdentity: (params) => profileWebIdentity(params, options, source),
     });
     return { keys: await provide(), source };
   } catch (error) {
     throw chainError(source, error, options);
   }
+}
+
+/** A profile's web identity (`web_identity_token_file` + `role_arn`) exchanged under {@link webIdentityEndpoint}'s rule. */
+async function profileWebIdentity(
+  params: { RoleArn: string; RoleSessionName?: string; WebIdentityToken: string },
+  options: KeysOptions,
+  source: string,
+) {
+  const endpoint = webIdentityEndpoint(options, source);
+  const { fromWebToken } = await importModule<
+    typeof import("@aws-sdk/credential-provider-web-identity")
+  >("@aws-sdk/credential-provider-web-identity");
+  return fromWebToken({
+    webIdentityToken: params.WebIdentityToken,
+    roleArn: params.RoleArn,
+    roleSessionName: params.RoleSessionName ?? `strongbox-${Date.now()}`,
+    clientConfig: { region: options.region, endpoint },
+  })();
 }
 
 /** The SDK's message names what is missing (a profile, a file); it never carries a key. */

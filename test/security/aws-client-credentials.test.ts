@@ -116,6 +116,27 @@ const PLANTS: ReadonlyArray<[string, (url: string, home: string) => { files: Env
       env: { AWS_PROFILE: "p" },
     }),
   ],
+  // A profile whose role the SDK's own STS client assumes: by web identity, or from another profile's keys.
+  [
+    "a web identity profile's services section",
+    (url, home) => ({
+      files: {
+        ".aws/config": `[profile wi]\nweb_identity_token_file = ${join(home, "token.jwt")}\nrole_arn = ${ROLE_ARN}\nservices = s\n\n[services s]\nsts =\n  endpoint_url = ${url}\n`,
+      },
+      env: { AWS_PROFILE: "wi" },
+    }),
+  ],
+  [
+    "a source_profile role profile's services section",
+    (url) => ({
+      files: {
+        ".aws/config": `[profile ar]\nrole_arn = ${ROLE_ARN}\nsource_profile = base\nservices = s\n\n[services s]\nsts =\n  endpoint_url = ${url}\n`,
+        ".aws/credentials":
+          "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = base-secret\naws_session_token = BASE-SESSION-canary\n",
+      },
+      env: { AWS_PROFILE: "ar" },
+    }),
+  ],
 ];
 
 /**

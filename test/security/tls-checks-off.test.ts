@@ -71,6 +71,19 @@ describe("no credential is sent while NODE_TLS_REJECT_UNAUTHORIZED=0 (red team, 
       args: ["smoke"],
       env: () => ({}),
     },
+    {
+      what: "an Azure client secret (Key Vault provider)",
+      files: () => ({
+        "strongbox.config.yaml": `azure: { vaults: { shop: "${origin}" } }\nvariables:\n  DB: { secret: true, ref: 'azure-kv://shop/db' }\n`,
+      }),
+      args: ["run", "--", "true"],
+      env: () => ({
+        AZURE_TENANT_ID: "11111111-2222-3333-4444-555555555555",
+        AZURE_CLIENT_ID: "client",
+        AZURE_CLIENT_SECRET: API_KEY,
+        AZURE_AUTHORITY_HOST: origin,
+      }),
+    },
   ];
   for (const request of requests)
     it(`${request.what}: refused, the server sees nothing`, async () => {

@@ -5,7 +5,7 @@ import { StrongboxError } from "../../errors.js";
 import { registerSecret } from "../../redact/registry.js";
 import { importModule } from "../../security/import-module.js";
 import { ownVariables } from "../../security/own-variables.js";
-import { unsafeIdentityUrl } from "../../security/transport.js";
+import { processSkipsTlsChecks, unsafeIdentityUrl } from "../../security/transport.js";
 import type { CredentialScope, ReadContext } from "../provider.js";
 import type { AzureSettings } from "./config.js";
 import { azureError, innerCode, statusOf, WORDS } from "./errors.js";
@@ -84,6 +84,7 @@ export function credentialFor(
   const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE;
   const explicit = () => {
     refuseRegionalAuthority();
+    refuseUncheckedTls();
     return { ...tls, ...authorityOf(env, scope?.origin ?? ((name) => name)) };
   };
   if (tenantId && clientId && env.AZURE_CLIENT_SECRET)
@@ -156,6 +157,19 @@ function refuseRegionalAuthority(): void {
       { hint: `set ${name} to a region such as westeurope, or unset it` },
     );
   }
+}
+
+/** The secret or token goes over https: never while this process checks no certificate. */
+function refuseUncheckedTls(): void {
+  const unchecked = processSkipsTlsChecks();
+  if (unchecked === undefined) return;
+  throw new StrongboxError(
+    "E_PROVIDER",
+    `${WORDS}: not sending an Azure credential: ${unchecked}`,
+    {
+      hint: "unset NODE_TLS_REJECT_UNAUTHORIZED; trust a private CA with azure.caFile or NODE_EXTRA_CA_CERTS instead",
+    },
+  );
 }
 
 const REGION_VARIABLES = ["AZURE_REGIONAL_AUTHORITY_NAME", "MSAL_FORCE_REGION", "REGION_NAME"];
