@@ -1,7 +1,7 @@
 import { type Issue, issue, StrongboxError } from "../errors.js";
 import { registerSecret } from "../redact/registry.js";
 import { awsError } from "./errors.js";
-import { ownAwsVariables, resolveAwsKeys } from "./keys.js";
+import { ownAwsVariables, refuseUncheckedAwsTls, resolveAwsKeys } from "./keys.js";
 
 /**
  * How every AWS client Strongbox makes is configured: the config's `aws:`
@@ -206,6 +206,11 @@ export interface AwsClientOptions {
 
 /** The SDK client configuration of {@link AwsClientOptions}: region and endpoint as given, credentials always ours. */
 export function sdkClientOptions(options: AwsClientOptions) {
+  // Every request of an AWS client is signed, most carry a session token: https only with checks on.
+  if (options.endpoint === undefined || !/^http:\/\//i.test(options.endpoint))
+    refuseUncheckedAwsTls("an AWS client", {
+      purpose: { words: "an AWS client", code: "E_PROVIDER" },
+    });
   const credentials =
     options.credentials ??
     awsCredentials(process.env, options.region ?? process.env.AWS_REGION, {

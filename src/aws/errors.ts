@@ -5,6 +5,8 @@ import { StrongboxError } from "../errors.js";
  * was asked for, nothing the service said (its messages can echo input).
  */
 export function awsError(error: unknown, name: string, words: string): StrongboxError {
+  // Ours already (a credential refused before it was sent): its words and hint are the ones to show.
+  if (error instanceof StrongboxError) return error;
   const kind = (error as { name?: string }).name ?? "Error";
   const code = (error as { code?: string }).code;
   const unavailable =

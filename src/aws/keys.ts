@@ -87,7 +87,7 @@ async function fromChain(env: Env, options: KeysOptions): Promise<ResolvedKeys> 
 }
 
 /** What the keys are for: Vault's aws auth unless the caller says. */
-function purposeOf(options: KeysOptions): { words: string; code: ErrorCode } {
+function purposeOf(options: Pick<KeysOptions, "purpose">): { words: string; code: ErrorCode } {
   return options.purpose ?? { words: "Vault aws auth", code: "E_VAULT_AUTH" };
 }
 
@@ -170,6 +170,8 @@ function webIdentityEndpoint(options: KeysOptions, source: string): string {
 async function sdkChain(env: Env, options: KeysOptions): Promise<ResolvedKeys> {
   const profile = env.AWS_PROFILE;
   const source = profile ? `AWS profile ${profile}` : "the AWS SDK's default credential chain";
+  // The chain sends tokens of its own (a container's, a source profile's, SSO's) over https.
+  refuseUncheckedAwsTls(source, options);
   const { defaultProvider } = await importModule<
     typeof import("@aws-sdk/credential-provider-node")
   >("@aws-sdk/credential-provider-node");
@@ -209,6 +211,19 @@ async function profileWebIdentity(
     roleSessionName: params.RoleSessionName ?? `strongbox-${Date.now()}`,
     clientConfig: { region: options.region, endpoint },
   })();
+}
+
+/** AWS credentials (keys, session tokens, a chain's tokens) never travel while certificate checks are off. */
+export function refuseUncheckedAwsTls(source: string, options: Pick<KeysOptions, "purpose">): void {
+  const unchecked = processSkipsTlsChecks();
+  if (unchecked === undefined) return;
+  throw new StrongboxError(
+    purposeOf(options).code,
+    `AWS credentials (${source}): not sent, ${unchecked}`,
+    {
+      hint: "unset NODE_TLS_REJECT_UNAUTHORIZED; give a private CA with NODE_EXTRA_CA_CERTS instead",
+    },
+  );
 }
 
 /** The SDK's message names what is missing (a profile, a file); it never carries a key. */

@@ -84,6 +84,47 @@ describe("no credential is sent while NODE_TLS_REJECT_UNAUTHORIZED=0 (red team, 
         AZURE_AUTHORITY_HOST: origin,
       }),
     },
+    {
+      what: "AWS keys and a session token (an aws-ssm ref)",
+      files: () => ({
+        "strongbox.config.yaml": "variables:\n  DB: { secret: true, ref: 'aws-ssm:///app/db' }\n",
+      }),
+      args: ["run", "--", "true"],
+      env: () => ({
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "AKIAEXPLICIT",
+        AWS_SECRET_ACCESS_KEY: "explicit-secret",
+        AWS_SESSION_TOKEN: API_KEY,
+        AWS_ENDPOINT_URL_SSM: origin,
+      }),
+    },
+    {
+      what: "the AWS SDK chain's container credentials token (a profile's credential_source)",
+      files: () => ({
+        "strongbox.config.yaml": "variables:\n  DB: { secret: true, ref: 'aws-ssm:///app/db' }\n",
+        ".aws/config":
+          "[profile ecs]\ncredential_source = EcsContainer\nrole_arn = arn:aws:iam::123456789012:role/r\nregion = us-east-1\n",
+      }),
+      args: ["run", "--", "true"],
+      env: () => ({
+        AWS_PROFILE: "ecs",
+        AWS_REGION: "us-east-1",
+        AWS_ENDPOINT_URL_SSM: "http://127.0.0.1:9",
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `${origin}/creds`,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: API_KEY,
+      }),
+    },
+    {
+      what: "Azure managed identity's header (the SDK's default chain)",
+      files: () => ({
+        "strongbox.config.yaml": `azure: { vaults: { shop: "${origin}" } }\nvariables:\n  DB: { secret: true, ref: 'azure-kv://shop/db' }\n`,
+      }),
+      args: ["run", "--", "true"],
+      env: () => ({
+        IDENTITY_ENDPOINT: `${origin}/msi/token`,
+        IDENTITY_HEADER: API_KEY,
+      }),
+    },
   ];
   for (const request of requests)
     it(`${request.what}: refused, the server sees nothing`, async () => {

@@ -82,11 +82,10 @@ export function credentialFor(
   if (env.AZURE_CLIENT_SECRET) registerSecret("azure-credential", env.AZURE_CLIENT_SECRET);
   const { AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: clientId } = env;
   const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE;
-  const explicit = () => {
-    refuseRegionalAuthority();
-    refuseUncheckedTls();
-    return { ...tls, ...authorityOf(env, scope?.origin ?? ((name) => name)) };
-  };
+  // Every path below sends a secret, a token or an identity header (DefaultAzureCredential's too).
+  refuseRegionalAuthority();
+  refuseUncheckedTls();
+  const explicit = () => ({ ...tls, ...authorityOf(env, scope?.origin ?? ((name) => name)) });
   if (tenantId && clientId && env.AZURE_CLIENT_SECRET)
     return new sdk.identity.ClientSecretCredential(
       tenantId,
