@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { processSkipsTlsChecks } from "../security/transport.js";
 
 /** A failure message built from codes and names the service gave, never from the value. */
 export class SmokeFailure extends Error {}
@@ -51,7 +52,16 @@ export function credentialTransport(
   wholeUrlIsSecret = false,
 ): void {
   assertUnambiguousTransport(url);
-  if (tls || !(wholeUrlIsSecret || carriesCredential(url)) || optedOut(url)) return;
+  if (!(wholeUrlIsSecret || carriesCredential(url))) return;
+  if (tls) {
+    // TLS that checks no certificate is TLS to whoever answers.
+    const unchecked = processSkipsTlsChecks();
+    if (unchecked === undefined) return;
+    throw new SmokeFailure(
+      `not sending the credential: ${unchecked}; unset it and trust a private CA with NODE_EXTRA_CA_CERTS instead`,
+    );
+  }
+  if (optedOut(url)) return;
   throw new SmokeFailure(
     `not sending the credential without TLS: ${howToGetTls}, or opt out with ?${PLAINTEXT_OPT_OUT}=1 in the URL`,
   );

@@ -11,6 +11,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { runCli, tempProject } from "../helpers/cli.js";
 
 const REQUEST_TOKEN = "reqtok-canary-5e1f0c9a7b";
@@ -19,6 +20,8 @@ const API_KEY = "sk-canary-api-key-8d2e4f";
 describe("no credential is sent while NODE_TLS_REJECT_UNAUTHORIZED=0 (red team, issue 28)", () => {
   let server: Server;
   let origin: string;
+  let raw: TlsServer;
+  let rawPort: number;
   const seen: string[] = [];
   before(async () => {
     const dir = tempProject();
@@ -39,8 +42,24 @@ describe("no credential is sent while NODE_TLS_REJECT_UNAUTHORIZED=0 (red team, 
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Redis and SMTP over TLS: a greeting and AUTH PLAIN offered, any credential byte recorded.
+    raw = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (socket) => {
+      socket.on("error", () => {});
+      socket.write("220 smtp ready\r\n");
+      socket.on("data", (chunk: Buffer) => {
+        const text = chunk.toString("latin1");
+        if (text.includes("redis-canary") || text.startsWith("AUTH")) seen.push(`raw ${text}`);
+        if (/^EHLO/i.test(text)) socket.write("250-hi\r\n250 AUTH PLAIN\r\n");
+        else socket.write("+OK\r\n");
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    rawPort = (raw.address() as AddressInfo).port;
   });
-  after(() => server.close());
+  after(() => {
+    server.close();
+    raw.close();
+  });
 
   const requests: Array<{
     what: string;
@@ -125,6 +144,33 @@ describe("no credential is sent while NODE_TLS_REJECT_UNAUTHORIZED=0 (red team, 
         IDENTITY_HEADER: API_KEY,
       }),
     },
+    ...(
+      [
+        [
+          "a smoke check of a secret https URL",
+          "API_URL",
+          () => `${origin}/ping?api_key=${API_KEY}`,
+        ],
+        [
+          "a smoke check of a rediss:// password",
+          "REDIS_URL",
+          () => `rediss://:redis-canary-1@127.0.0.1:${rawPort}`,
+        ],
+        [
+          "a smoke check of an smtps:// password",
+          "SMTP_URL",
+          () => `smtps://user:smtp-canary-1@127.0.0.1:${rawPort}`,
+        ],
+      ] as const
+    ).map(([what, name, url]) => ({
+      what,
+      files: () => ({
+        "strongbox.config.yaml": `variables:\n  ${name}: { secret: true, smoke: true }\n`,
+        ".env": `${name}=${url()}\n`,
+      }),
+      args: ["smoke"],
+      env: () => ({}),
+    })),
   ];
   for (const request of requests)
     it(`${request.what}: refused, the server sees nothing`, async () => {
